@@ -1,0 +1,62 @@
+package audit
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Auth0 log event type codes used by Gatehouse.
+const (
+	TypeLoginSuccess          = "s"
+	TypeLoginFailure          = "f"
+	TypeWrongPassword         = "fp"
+	TypeUnknownUser           = "fu"
+	TypeBlockedUser           = "fu" // Auth0 reports blocked users as a failed login
+	TypeCodeExchange          = "seacft"
+	TypeCodeExchangeFailed    = "feacft"
+	TypeClientCredentials     = "seccft"
+	TypeClientCredentialsFail = "feccft"
+	TypeRefresh               = "sertft"
+	TypeRefreshFailed         = "fertft"
+	TypeRefreshReuse          = "ferrt"
+	TypeLogout                = "slo"
+	TypeLogoutFailed          = "flo"
+	TypeSignup                = "ss"
+	TypeSignupFailed          = "fs"
+	TypeSilentAuth            = "ssa"
+	TypeSilentAuthFailed      = "fsa"
+	TypeManagementAPI         = "sapi"
+	TypeUserDeleted           = "sdu"
+	TypeActionLog             = "actions_execution" // console output and failures of Actions
+)
+
+// Recorder appends events to the tenant log.
+type Recorder struct {
+	Store  store.LogStore
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Record stores e, filling its id and date when empty.
+func (r *Recorder) Record(ctx context.Context, e domain.LogEvent) {
+	if r == nil || r.Store == nil {
+		return
+	}
+	if e.LogID == "" {
+		e.LogID = domain.NewLogID()
+	}
+	if e.Date.IsZero() {
+		now := time.Now
+		if r.Now != nil {
+			now = r.Now
+		}
+		e.Date = now().UTC()
+	}
+	if err := r.Store.AppendLog(ctx, &e); err != nil && r.Logger != nil {
+		r.Logger.ErrorContext(ctx, "tenant log event not recorded", "type", e.Type, "err", err)
+	}
+}

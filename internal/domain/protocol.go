@@ -1,0 +1,105 @@
+package domain
+
+import "time"
+
+// Lifetimes of the protocol records.
+const (
+	AuthorizationCodeLifetime = 60 * time.Second // single use; spec §2.4 (Auth0 value unconfirmed)
+	LoginTransactionLifetime  = 30 * time.Minute
+)
+
+// LoginTransaction is one /authorize request in progress: everything validated from the request,
+// stored server-side so the login page carries only its id (`/u/login?state=<ID>`). It is bound to the
+// browser that started it: BrowserBindingHash is SHA-256 of a random cookie set on that browser, so a
+// transaction id pasted into another browser does not work.
+type LoginTransaction struct {
+	ID                  string            `json:"id"`
+	BrowserBindingHash  []byte            `json:"browser_binding_hash"`
+	ClientID            string            `json:"client_id"`
+	RedirectURI         string            `json:"redirect_uri"`
+	ResponseType        string            `json:"response_type"`
+	ResponseMode        string            `json:"response_mode"`
+	Scope               string            `json:"scope"`
+	Audience            string            `json:"audience,omitempty"`
+	State               string            `json:"state,omitempty"`
+	Nonce               string            `json:"nonce,omitempty"`
+	CodeChallenge       string            `json:"code_challenge,omitempty"`
+	CodeChallengeMethod string            `json:"code_challenge_method,omitempty"`
+	Prompt              string            `json:"prompt,omitempty"`
+	MaxAge              *int              `json:"max_age,omitempty"`
+	LoginHint           string            `json:"login_hint,omitempty"`
+	ScreenHint          string            `json:"screen_hint,omitempty"`
+	Params              map[string]string `json:"params,omitempty"`  // other accepted parameters (ui_locales, …), for Actions
+	UserID              string            `json:"user_id,omitempty"` // set once the user has authenticated
+	AuthTime            *time.Time        `json:"auth_time,omitempty"`
+	CreatedAt           time.Time         `json:"created_at"`
+	ExpiresAt           time.Time         `json:"expires_at"`
+}
+
+// Session is a browser SSO session. The cookie holds a random secret; the store keys the record by
+// the secret's SHA-256 (TokenHash), so a database leak does not yield usable cookies. ID is the public
+// session id that tokens carry as `sid`.
+type Session struct {
+	ID              string    `json:"id"`
+	TokenHash       []byte    `json:"-"`
+	UserID          string    `json:"user_id"`
+	ClientIDs       []string  `json:"client_ids"`
+	IP              string    `json:"ip,omitempty"`
+	UserAgent       string    `json:"user_agent,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	AuthenticatedAt time.Time `json:"authenticated_at"`
+	LastSeenAt      time.Time `json:"last_seen_at"`
+	IdleExpiresAt   time.Time `json:"idle_expires_at"`
+	ExpiresAt       time.Time `json:"expires_at"`
+}
+
+// AuthorizationCode is issued by /authorize and redeemed once at /oauth/token. It is stored by the
+// SHA-256 of the code. UsedAt is set by the single redemption; a second attempt finds it set, which
+// is how a replay is detected and what the first exchange issued (IssuedFamilyID) is revoked.
+type AuthorizationCode struct {
+	CodeHash            []byte         `json:"-"`
+	ClientID            string         `json:"client_id"`
+	UserID              string         `json:"user_id"`
+	SessionID           string         `json:"session_id"`
+	RedirectURI         string         `json:"redirect_uri"`
+	Scope               string         `json:"scope"`
+	Audience            string         `json:"audience,omitempty"`
+	Nonce               string         `json:"nonce,omitempty"`
+	CodeChallenge       string         `json:"code_challenge,omitempty"`
+	CodeChallengeMethod string         `json:"code_challenge_method,omitempty"`
+	AuthTime            time.Time      `json:"auth_time"`
+	IncludeAuthTime     bool           `json:"include_auth_time,omitempty"`
+	IDTokenClaims       map[string]any `json:"id_token_claims,omitempty"`     // set by post-login Actions
+	AccessTokenClaims   map[string]any `json:"access_token_claims,omitempty"` // set by post-login Actions
+	CreatedAt           time.Time      `json:"created_at"`
+	ExpiresAt           time.Time      `json:"expires_at"`
+	UsedAt              *time.Time     `json:"used_at,omitempty"`
+	IssuedFamilyID      string         `json:"issued_family_id,omitempty"`
+}
+
+// RefreshToken is one token of a refresh family: every token descending from one grant shares the
+// FamilyID and carries its Generation. Stored by the SHA-256 of the token. ExpiresAt (absolute) is
+// fixed when the family starts and never extends; IdleExpiresAt restarts at each use.
+type RefreshToken struct {
+	TokenHash     []byte         `json:"-"`
+	FamilyID      string         `json:"family_id"`
+	Generation    int            `json:"generation"`
+	ClientID      string         `json:"client_id"`
+	UserID        string         `json:"user_id"`
+	SessionID     string         `json:"session_id,omitempty"`
+	Audience      string         `json:"audience,omitempty"`
+	Scope         string         `json:"scope"`
+	Rotating      bool           `json:"rotating"`
+	AuthTime      time.Time      `json:"auth_time"`
+	Claims        map[string]any `json:"claims,omitempty"` // extra claims carried from the original grant
+	CreatedAt     time.Time      `json:"created_at"`
+	ExpiresAt     *time.Time     `json:"expires_at,omitempty"`
+	IdleExpiresAt *time.Time     `json:"idle_expires_at,omitempty"`
+	RotatedAt     *time.Time     `json:"rotated_at,omitempty"`
+	RevokedAt     *time.Time     `json:"revoked_at,omitempty"`
+}
+
+// Expired reports whether the token is past its absolute or idle lifetime at now.
+func (t *RefreshToken) Expired(now time.Time) bool {
+	return (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || (t.IdleExpiresAt != nil && !now.Before(*t.IdleExpiresAt))
+}

@@ -1,0 +1,158 @@
+package domain
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Token dialects (spec §2.3).
+const (
+	DialectAccessToken         = "access_token"
+	DialectAccessTokenAuthz    = "access_token_authz"
+	DialectRFC9068Profile      = "rfc9068_profile"
+	DialectRFC9068ProfileAuthz = "rfc9068_profile_authz"
+)
+
+// Scope is one permission an API defines.
+type Scope struct {
+	Value       string `json:"value"`
+	Description string `json:"description,omitempty"`
+}
+
+// ResourceServer is an API (spec §3.2): the audience of access tokens and the owner of permissions.
+type ResourceServer struct {
+	ID                                        string    `json:"id"`
+	Name                                      string    `json:"name"`
+	Identifier                                string    `json:"identifier"`
+	IsSystem                                  bool      `json:"is_system,omitempty"`
+	Scopes                                    []Scope   `json:"scopes"`
+	SigningAlg                                string    `json:"signing_alg"`
+	EnforcePolicies                           bool      `json:"enforce_policies"`
+	TokenDialect                              string    `json:"token_dialect"`
+	TokenLifetime                             int       `json:"token_lifetime"`
+	TokenLifetimeForWeb                       int       `json:"token_lifetime_for_web"`
+	AllowOfflineAccess                        bool      `json:"allow_offline_access"`
+	SkipConsentForVerifiableFirstPartyClients bool      `json:"skip_consent_for_verifiable_first_party_clients"`
+	CreatedAt                                 time.Time `json:"-"`
+	UpdatedAt                                 time.Time `json:"-"`
+}
+
+// HasScope reports whether the API defines the permission.
+func (rs *ResourceServer) HasScope(value string) bool {
+	for _, s := range rs.Scopes {
+		if s.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// AccessTokenLifetime is the API's access token lifetime, 86400 s unless configured.
+func (rs *ResourceServer) AccessTokenLifetime() time.Duration {
+	if rs.TokenLifetime > 0 {
+		return time.Duration(rs.TokenLifetime) * time.Second
+	}
+	return 86400 * time.Second
+}
+
+// WantsPermissionsClaim reports whether access tokens carry the `permissions` claim.
+func (rs *ResourceServer) WantsPermissionsClaim() bool {
+	return rs.EnforcePolicies && (rs.TokenDialect == DialectAccessTokenAuthz || rs.TokenDialect == DialectRFC9068ProfileAuthz)
+}
+
+// ApplyResourceServerDefaults fills Auth0's creation defaults.
+func ApplyResourceServerDefaults(rs *ResourceServer) {
+	if rs.SigningAlg == "" {
+		rs.SigningAlg = "RS256"
+	}
+	if rs.TokenDialect == "" {
+		rs.TokenDialect = DialectAccessToken
+	}
+	if rs.TokenLifetime == 0 {
+		rs.TokenLifetime = 86400
+	}
+	if rs.TokenLifetimeForWeb == 0 {
+		rs.TokenLifetimeForWeb = 7200
+	}
+	if rs.Scopes == nil {
+		rs.Scopes = []Scope{}
+	}
+}
+
+// Permission names: no white space (they travel in the space-separated `scope`).
+var permissionName = regexp.MustCompile(`^[^\s]{1,280}$`)
+
+// Validate checks every rule of an API.
+func (rs *ResourceServer) Validate() error {
+	var errs Errors
+	if strings.TrimSpace(rs.Identifier) == "" {
+		errs.add(Invalidf("identifier", "is required"))
+	} else if len(rs.Identifier) > 600 || strings.ContainsAny(rs.Identifier, " \t\r\n") {
+		errs.add(Invalidf("identifier", "must be at most 600 characters without white space"))
+	} else if u, err := url.Parse(rs.Identifier); err == nil && u.Scheme != "" && strings.Contains(rs.Identifier, "*") {
+		errs.add(Invalidf("identifier", "%q contains a wildcard (*)", rs.Identifier))
+	}
+	if strings.TrimSpace(rs.Name) == "" {
+		errs.add(Invalidf("name", "is required"))
+	} else if strings.ContainsAny(rs.Name, "<>") {
+		errs.add(Invalidf("name", "must not contain < or >"))
+	}
+	switch rs.SigningAlg {
+	case "RS256", "ES256":
+	default:
+		errs.add(Invalidf("signing_alg", "%q is not supported; use RS256 or ES256", rs.SigningAlg))
+	}
+	switch rs.TokenDialect {
+	case DialectAccessToken, DialectAccessTokenAuthz, DialectRFC9068Profile, DialectRFC9068ProfileAuthz:
+	default:
+		errs.add(Invalidf("token_dialect", "%q is not one of access_token, access_token_authz, rfc9068_profile, rfc9068_profile_authz", rs.TokenDialect))
+	}
+	if rs.TokenLifetime < 0 || rs.TokenLifetime > 2592000 {
+		errs.add(Invalidf("token_lifetime", "must be between 1 and 2592000 seconds"))
+	}
+	if rs.TokenLifetimeForWeb < 0 || rs.TokenLifetimeForWeb > rs.TokenLifetime {
+		errs.add(Invalidf("token_lifetime_for_web", "must be between 1 and token_lifetime"))
+	}
+	seen := map[string]bool{}
+	for i, s := range rs.Scopes {
+		f := "scopes[" + itoa(i) + "].value"
+		if !permissionName.MatchString(s.Value) {
+			errs.add(Invalidf(f, "%q must be 1 to 280 characters without white space", s.Value))
+		}
+		if seen[s.Value] {
+			errs.add(Invalidf(f, "%q is listed twice", s.Value))
+		}
+		seen[s.Value] = true
+	}
+	return errs.Err()
+}
+
+// ClientGrant authorises a client to obtain client-credentials tokens for an audience with at most
+// the listed scopes (spec §3.3).
+type ClientGrant struct {
+	ID        string    `json:"id"`
+	ClientID  string    `json:"client_id"`
+	Audience  string    `json:"audience"`
+	Scope     []string  `json:"scope"`
+	CreatedAt time.Time `json:"-"`
+}
+
+// Validate checks the grant's own fields; that the client and API exist, and that every scope is
+// defined by the API, is checked by the caller that can look them up.
+func (g *ClientGrant) Validate() error {
+	var errs Errors
+	if g.ClientID == "" {
+		errs.add(Invalidf("client_id", "is required"))
+	}
+	if g.Audience == "" {
+		errs.add(Invalidf("audience", "is required"))
+	}
+	for i, s := range g.Scope {
+		if !permissionName.MatchString(s) {
+			errs.add(Invalidf("scope["+itoa(i)+"]", "%q is not a valid scope", s))
+		}
+	}
+	return errs.Err()
+}

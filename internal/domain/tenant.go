@@ -1,0 +1,90 @@
+package domain
+
+import (
+	"time"
+)
+
+// Key states: a key is published while next, signs while current, stays published while previous so
+// that tokens it signed keep verifying, and leaves the JWKS when revoked.
+const (
+	KeyNext     = "next"
+	KeyCurrent  = "current"
+	KeyPrevious = "previous"
+	KeyRevoked  = "revoked"
+)
+
+// SigningKey is a token signing key. The private key is stored encrypted with the master key.
+type SigningKey struct {
+	KID                 string
+	Alg                 string // RS256 or ES256
+	State               string
+	PrivateKeyEncrypted []byte
+	CertDER             []byte // self-signed certificate for x5c / x5t
+	CreatedAt           time.Time
+	CurrentSince        *time.Time
+	PreviousSince       *time.Time
+	RevokedAt           *time.Time
+}
+
+// LogEvent is a tenant log entry with an Auth0 type code (spec §4.4 Logs).
+type LogEvent struct {
+	LogID       string         `json:"log_id"`
+	Date        time.Time      `json:"date"`
+	Type        string         `json:"type"`
+	Description string         `json:"description,omitempty"`
+	ClientID    string         `json:"client_id,omitempty"`
+	ClientName  string         `json:"client_name,omitempty"`
+	IP          string         `json:"ip,omitempty"`
+	UserAgent   string         `json:"user_agent,omitempty"`
+	UserID      string         `json:"user_id,omitempty"`
+	UserName    string         `json:"user_name,omitempty"`
+	Connection  string         `json:"connection,omitempty"`
+	Audience    string         `json:"audience,omitempty"`
+	Scope       string         `json:"scope,omitempty"`
+	Hostname    string         `json:"hostname,omitempty"`
+	Details     map[string]any `json:"details,omitempty"`
+}
+
+// TenantSettings are the tenant-wide settings (spec §4.4 Tenant settings). Lifetimes are in hours, as
+// Auth0 stores them.
+type TenantSettings struct {
+	FriendlyName        string          `json:"friendly_name"`
+	PictureURL          string          `json:"picture_url,omitempty"`
+	SupportEmail        string          `json:"support_email,omitempty"`
+	DefaultDirectory    string          `json:"default_directory,omitempty"`
+	DefaultAudience     string          `json:"default_audience,omitempty"`
+	AllowedLogoutURLs   []string        `json:"allowed_logout_urls,omitempty"`
+	SessionLifetime     float64         `json:"session_lifetime"`
+	IdleSessionLifetime float64         `json:"idle_session_lifetime"`
+	EnabledLocales      []string        `json:"enabled_locales,omitempty"`
+	Flags               map[string]bool `json:"flags,omitempty"`
+}
+
+// DefaultTenantSettings: 7-day absolute and 3-day idle SSO sessions (Auth0's idle default; the absolute
+// default is a Gatehouse choice, shorter than Auth0's dashboard default of 30 days).
+func DefaultTenantSettings() TenantSettings {
+	return TenantSettings{
+		FriendlyName:        "Gatehouse",
+		DefaultDirectory:    DefaultConnection,
+		SessionLifetime:     168,
+		IdleSessionLifetime: 72,
+		EnabledLocales:      []string{"en"},
+		Flags:               map[string]bool{"enable_sso": true, "revoke_refresh_token_grant": false},
+	}
+}
+
+// Validate checks the settings.
+func (t *TenantSettings) Validate() error {
+	var errs Errors
+	if len(t.FriendlyName) > 255 {
+		errs.add(Invalidf("friendly_name", "must be at most 255 characters"))
+	}
+	validateURLList(&errs, "allowed_logout_urls", t.AllowedLogoutURLs, AppTypeRegularWeb, ValidateAppURL)
+	if t.SessionLifetime < 1 || t.SessionLifetime > 8760 {
+		errs.add(Invalidf("session_lifetime", "must be between 1 and 8760 hours"))
+	}
+	if t.IdleSessionLifetime < 1 || t.IdleSessionLifetime > t.SessionLifetime {
+		errs.add(Invalidf("idle_session_lifetime", "must be between 1 hour and session_lifetime"))
+	}
+	return errs.Err()
+}

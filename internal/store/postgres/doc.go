@@ -1,0 +1,19 @@
+// Package postgres is Gatehouse's backend for several stateless nodes sharing one PostgreSQL
+// database, on jackc/pgx v5 (through its database/sql adapter, pgx/v5/stdlib).
+//
+// It owns the connection setup (a bounded connect timeout, so a wrong address fails at startup
+// instead of hanging), PostgreSQL's migrations (embedded, versioned, recorded in schema_migrations)
+// and PostgreSQL's complete SQL text; the Go logic shared with SQLite lives in sqlstore. Open a
+// database with
+//
+//	st, err := postgres.Open(ctx, "postgres://gatehouse:…@db:5432/gatehouse?sslmode=verify-full", postgres.Options{})
+//	if err == nil { _, err = st.Migrate(ctx) }
+//
+// Concurrency between nodes is decided by the database: Migrate holds a transaction-scoped advisory
+// lock (keyed by schema) so two nodes starting at once do not both migrate; an authorization code is
+// redeemed by one conditional UPDATE; a refresh token's and the current signing key's rows are read
+// with SELECT … FOR UPDATE before they change; a transaction that dies on a deadlock or
+// serialization failure is retried from the start. Transactions run at READ COMMITTED.
+//
+// It must not hold Go logic that SQLite also needs, nor rewrite SQL at run time.
+package postgres

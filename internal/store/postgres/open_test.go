@@ -1,0 +1,132 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/postgres"
+)
+
+// TestOpenUnreachable: a refused connection and a server that never answers both fail fast with an
+// error naming the address, never the password.
+func TestOpenUnreachable(t *testing.T) {
+	// A listener that accepts and then says nothing, like a firewall black hole or a wrong port.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var held []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	// A port nothing listens on.
+	closed, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := closed.Addr().String()
+	closed.Close()
+
+	for name, addr := range map[string]string{"silent": ln.Addr().String(), "refused": refused} {
+		t.Run(name, func(t *testing.T) {
+			start := time.Now()
+			_, err := postgres.Open(context.Background(), "postgres://gatehouse:s3cret-pw@"+addr+"/gatehouse?sslmode=disable",
+				postgres.Options{ConnectTimeout: 500 * time.Millisecond})
+			if err == nil {
+				t.Fatal("Open succeeded against a server that is not PostgreSQL")
+			}
+			if d := time.Since(start); d > 3*time.Second {
+				t.Fatalf("Open took %v to fail", d)
+			}
+			if !strings.Contains(err.Error(), addr) || strings.Contains(err.Error(), "s3cret-pw") {
+				t.Fatalf("error = %q: want the address and no password", err)
+			}
+			if testing.Verbose() {
+				t.Log(err)
+			}
+		})
+	}
+	if _, err := postgres.Open(context.Background(), "postgres://%zz", postgres.Options{}); err == nil {
+		t.Fatal("Open accepted a malformed URL")
+	}
+}
+
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, MustSchemaURL(t), postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	known, _ := st.KnownSchemaVersion()
+	if _, err := st.DB().ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().ExecContext(ctx, `INSERT INTO schema_migrations VALUES (1, 0), ($1, 0)`, known+1); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.Migrate(ctx)
+	if !errors.Is(err, store.ErrSchemaTooNew) {
+		t.Fatalf("Migrate error = %v, want ErrSchemaTooNew", err)
+	}
+	var tables int
+	if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM information_schema.tables
+		WHERE table_schema = current_schema() AND table_name <> 'schema_migrations'`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 {
+		t.Fatalf("Migrate created %d tables in a database it refused", tables)
+	}
+}
+
+// TestConcurrentMigrate: nodes starting at once on an empty schema all succeed; the advisory lock
+// lets one migrate and the others find the work done.
+func TestConcurrentMigrate(t *testing.T) {
+	ctx := context.Background()
+	u := MustSchemaURL(t)
+	const nodes = 4
+	var wg sync.WaitGroup
+	versions := make([]int, nodes)
+	errs := make([]error, nodes)
+	for i := 0; i < nodes; i++ {
+		st, err := postgres.Open(ctx, u, postgres.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			versions[i], errs[i] = st.Migrate(ctx)
+		}()
+	}
+	wg.Wait()
+	for i := range errs {
+		if errs[i] != nil || versions[i] != versions[0] || versions[0] == 0 {
+			t.Fatalf("node %d: Migrate = %d, %v", i, versions[i], errs[i])
+		}
+	}
+}

@@ -1,0 +1,17 @@
+// Package sqlite is Gatehouse's embedded storage backend, on modernc.org/sqlite (pure Go, no cgo).
+//
+// It owns the driver setup (WAL, foreign keys, synchronous=FULL, busy timeout), SQLite's migrations
+// (embedded, versioned, recorded in schema_migrations) and SQLite's complete SQL text; the Go logic
+// shared with PostgreSQL lives in sqlstore. Open a database with
+//
+//	st, err := sqlite.Open(ctx, "/var/lib/gatehouse/gatehouse.db", sqlite.Options{})
+//	if err == nil { _, err = st.Migrate(ctx) }
+//
+// Writes go through a single connection whose transactions begin IMMEDIATE: concurrent writers of
+// one process queue in database/sql rather than meet SQLITE_BUSY, and a single-use record (a code,
+// a refresh token) is decided by whichever transaction holds the write lock first. Reads use a
+// separate pool of query_only connections. Callers must not call the outer Store from inside a
+// WithTx function: the one writer connection is held by the transaction.
+//
+// It must not hold Go logic that PostgreSQL also needs, nor rewrite SQL at run time.
+package sqlite

@@ -1,0 +1,122 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+)
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	ctx := context.Background()
+	st := MustOpen(t, filepath.Join(t.TempDir(), "db"))
+	known, err := st.KnownSchemaVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := st.Migrate(ctx)
+	if err != nil || v != known {
+		t.Fatalf("second Migrate = %d, %v; want %d", v, err, known)
+	}
+}
+
+// TestMigrateRefusesNewerSchema: a database a newer Gatehouse migrated is refused and left as it is.
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	st, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	known, _ := st.KnownSchemaVersion()
+	// A schema_migrations table recording a version from the future, and nothing else.
+	if _, err := st.DB().ExecContext(ctx, `CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL);
+		INSERT INTO schema_migrations VALUES (1, 0), ($1, 0)`, known+1); err != nil {
+		t.Fatal(err)
+	}
+	_, err = st.Migrate(ctx)
+	if !errors.Is(err, store.ErrSchemaTooNew) {
+		t.Fatalf("Migrate error = %v, want ErrSchemaTooNew", err)
+	}
+	var tables int
+	if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name <> 'schema_migrations'`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 {
+		t.Fatalf("Migrate created %d tables in a database it refused", tables)
+	}
+	var max int
+	if err := st.DB().QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&max); err != nil || max != known+1 {
+		t.Fatalf("schema version = %d, %v; want it untouched at %d", max, err, known+1)
+	}
+}
+
+// TestConcurrentStoresOnOneFile: two Stores (as two processes would) writing the same file at once
+// never fail with SQLITE_BUSY: BEGIN IMMEDIATE plus the busy timeout make them wait their turn.
+func TestConcurrentStoresOnOneFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "db")
+	a := MustOpen(t, path)
+	b := MustOpen(t, path)
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for i := 0; i < 40; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st := a
+			if i%2 == 1 {
+				st = b
+			}
+			u := &domain.User{UserID: domain.NewUserID(), Email: domain.NewUserID()[6:] + "@example.com"}
+			domain.ApplyUserDefaults(u)
+			errs <- st.WithTx(ctx, func(tx store.Store) error {
+				if _, _, err := tx.SearchUsers(ctx, store.UserQuery{}, store.Page{}); err != nil {
+					return err
+				}
+				return tx.CreateUser(ctx, u)
+			})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent write failed: %v", err)
+		}
+	}
+	_, total, err := a.SearchUsers(ctx, store.UserQuery{}, store.Page{})
+	if err != nil || total != 40 {
+		t.Fatalf("users = %d, %v; want 40", total, err)
+	}
+}
+
+func TestOpenRejectsBadPath(t *testing.T) {
+	for _, p := range []string{"", "db?mode=ro"} {
+		if _, err := sqlite.Open(context.Background(), p, sqlite.Options{}); err == nil {
+			t.Errorf("Open(%q) succeeded", p)
+		}
+	}
+}
+
+// TestDurabilitySettings checks the writer connection really runs with the settings crash safety
+// and the cascades depend on.
+func TestDurabilitySettings(t *testing.T) {
+	st := MustOpen(t, filepath.Join(t.TempDir(), "db"))
+	ctx := context.Background()
+	for pragma, want := range map[string]string{"synchronous": "2", "journal_mode": "wal", "foreign_keys": "1"} {
+		var got string
+		if err := st.DB().QueryRowContext(ctx, "PRAGMA "+pragma).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != want {
+			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
+		}
+	}
+}

@@ -1,0 +1,350 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Clients: indexed columns for what lists filter on, the secret hash and the timestamps (none of
+// which the JSON form carries), and the rest as a JSON document.
+
+func (s *Store) CreateClient(ctx context.Context, c *domain.Client) error {
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = s.now().UTC()
+	}
+	c.UpdatedAt = c.CreatedAt
+	doc, err := marshal(c)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.ClientInsert, c.ClientID, c.AppType, c.IsFirstParty, c.IsSystem,
+			c.SecretHash, ts(c.CreatedAt), ts(c.UpdatedAt), doc)
+		return s.mapErr("create client", err)
+	})
+}
+
+func (s *Store) GetClient(ctx context.Context, clientID string) (*domain.Client, error) {
+	return s.getClient(ctx, s.reader(), clientID)
+}
+
+func (s *Store) getClient(ctx context.Context, q querier, clientID string) (*domain.Client, error) {
+	c, err := scanClient(q.QueryRowContext(ctx, s.q.ClientGet, clientID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("client", clientID)
+	}
+	return c, s.mapErr("get client", err)
+}
+
+func (s *Store) UpdateClient(ctx context.Context, c *domain.Client) error {
+	c.UpdatedAt = s.now().UTC()
+	doc, err := marshal(c)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.ClientUpdate, c.ClientID, c.AppType, c.IsFirstParty, c.IsSystem,
+			c.SecretHash, ts(c.UpdatedAt), doc)
+		if err != nil {
+			return s.mapErr("update client", err)
+		}
+		if n == 0 {
+			return notFound("client", c.ClientID)
+		}
+		return nil
+	})
+}
+
+// DeleteClient deletes the client; its client grants and refresh tokens go by ON DELETE CASCADE.
+func (s *Store) DeleteClient(ctx context.Context, clientID string) error {
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.ClientDelete, clientID)
+		if err != nil {
+			return s.mapErr("delete client", err)
+		}
+		if n == 0 {
+			return notFound("client", clientID)
+		}
+		return nil
+	})
+}
+
+func (s *Store) ListClients(ctx context.Context, f store.ClientFilter, p store.Page) ([]*domain.Client, int, error) {
+	var w where
+	if len(f.AppType) > 0 {
+		ph := ""
+		for i, t := range f.AppType {
+			if i > 0 {
+				ph += ", "
+			}
+			ph += w.arg(t)
+		}
+		w.add("app_type IN (" + ph + ")")
+	}
+	if f.IsFirstParty != nil {
+		w.add("is_first_party = " + w.arg(*f.IsFirstParty))
+	}
+	q := s.reader()
+	total, err := count(ctx, q, s.q.ClientCount+w.String(), w.args...)
+	if err != nil {
+		return nil, 0, s.mapErr("count clients", err)
+	}
+	rows, err := q.QueryContext(ctx, s.q.ClientSelect+w.String()+" ORDER BY created_at, client_id"+w.page(p), w.args...)
+	if err != nil {
+		return nil, 0, s.mapErr("list clients", err)
+	}
+	list, err := scanAll(rows, scanClient)
+	return list, total, s.mapErr("list clients", err)
+}
+
+// scanClient reads client_id, is_system, secret_hash, created_at, updated_at, doc.
+func scanClient(r scanner) (*domain.Client, error) {
+	var (
+		c            domain.Client
+		id           string
+		created, upd int64
+		doc          []byte
+		hash         []byte
+		isSystem     bool
+	)
+	if err := r.Scan(&id, &isSystem, &hash, &created, &upd, &doc); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(doc, &c); err != nil {
+		return nil, err
+	}
+	c.ClientID, c.IsSystem, c.SecretHash = id, isSystem, hash
+	c.CreatedAt, c.UpdatedAt = fromTS(created), fromTS(upd)
+	return &c, nil
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanAll reads every row with scan and closes rows.
+func scanAll[T any](rows *sql.Rows, scan func(scanner) (T, error)) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// Resource servers.
+
+func (s *Store) CreateResourceServer(ctx context.Context, rs *domain.ResourceServer) error {
+	if rs.CreatedAt.IsZero() {
+		rs.CreatedAt = s.now().UTC()
+	}
+	rs.UpdatedAt = rs.CreatedAt
+	doc, err := marshal(rs)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.ResourceServerInsert, rs.ID, rs.Identifier, ts(rs.CreatedAt), ts(rs.UpdatedAt), doc)
+		return s.mapErr("create resource server", err)
+	})
+}
+
+func (s *Store) GetResourceServer(ctx context.Context, id string) (*domain.ResourceServer, error) {
+	return s.getResourceServer(ctx, s.reader(), s.q.ResourceServerGet, "resource server", id)
+}
+
+func (s *Store) GetResourceServerByIdentifier(ctx context.Context, identifier string) (*domain.ResourceServer, error) {
+	return s.getResourceServer(ctx, s.reader(), s.q.ResourceServerGetByIdentifier, "resource server with identifier", identifier)
+}
+
+func (s *Store) getResourceServer(ctx context.Context, q querier, stmt, what, key string) (*domain.ResourceServer, error) {
+	rs, err := scanResourceServer(q.QueryRowContext(ctx, stmt, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound(what, key)
+	}
+	return rs, s.mapErr("get resource server", err)
+}
+
+func (s *Store) UpdateResourceServer(ctx context.Context, rs *domain.ResourceServer) error {
+	rs.UpdatedAt = s.now().UTC()
+	doc, err := marshal(rs)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.ResourceServerUpdate, rs.ID, rs.Identifier, ts(rs.UpdatedAt), doc)
+		if err != nil {
+			return s.mapErr("update resource server", err)
+		}
+		if n == 0 {
+			return notFound("resource server", rs.ID)
+		}
+		return nil
+	})
+}
+
+// DeleteResourceServer deletes the API with its client grants and the role and user permissions
+// on it. Those rows refer to the API by identifier, as Auth0's permission lists do, so they are
+// deleted here rather than by a foreign key.
+func (s *Store) DeleteResourceServer(ctx context.Context, id string) error {
+	return s.write(ctx, func(q querier) error {
+		rs, err := s.getResourceServer(ctx, q, s.q.ResourceServerGet, "resource server", id)
+		if err != nil {
+			return err
+		}
+		for _, stmt := range []string{s.q.ClientGrantDeleteByAudience, s.q.RolePermissionDeleteByAPI, s.q.UserPermissionDeleteByAPI} {
+			if _, err := q.ExecContext(ctx, stmt, rs.Identifier); err != nil {
+				return s.mapErr("delete resource server", err)
+			}
+		}
+		_, err = q.ExecContext(ctx, s.q.ResourceServerDelete, id)
+		return s.mapErr("delete resource server", err)
+	})
+}
+
+func (s *Store) ListResourceServers(ctx context.Context, p store.Page) ([]*domain.ResourceServer, int, error) {
+	var w where
+	q := s.reader()
+	total, err := count(ctx, q, s.q.ResourceServerCount)
+	if err != nil {
+		return nil, 0, s.mapErr("count resource servers", err)
+	}
+	rows, err := q.QueryContext(ctx, s.q.ResourceServerSelect+" ORDER BY created_at, id"+w.page(p), w.args...)
+	if err != nil {
+		return nil, 0, s.mapErr("list resource servers", err)
+	}
+	list, err := scanAll(rows, scanResourceServer)
+	return list, total, s.mapErr("list resource servers", err)
+}
+
+// scanResourceServer reads created_at, updated_at, doc.
+func scanResourceServer(r scanner) (*domain.ResourceServer, error) {
+	var (
+		rs           domain.ResourceServer
+		created, upd int64
+		doc          []byte
+	)
+	if err := r.Scan(&created, &upd, &doc); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(doc, &rs); err != nil {
+		return nil, err
+	}
+	rs.CreatedAt, rs.UpdatedAt = fromTS(created), fromTS(upd)
+	return &rs, nil
+}
+
+// Client grants.
+
+func (s *Store) CreateClientGrant(ctx context.Context, g *domain.ClientGrant) error {
+	if g.CreatedAt.IsZero() {
+		g.CreatedAt = s.now().UTC()
+	}
+	if g.Scope == nil {
+		g.Scope = []string{}
+	}
+	doc, err := marshal(g)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.ClientGrantInsert, g.ID, g.ClientID, g.Audience, ts(g.CreatedAt), doc)
+		return s.mapErr("create client grant", err)
+	})
+}
+
+func (s *Store) GetClientGrant(ctx context.Context, id string) (*domain.ClientGrant, error) {
+	g, err := scanClientGrant(s.reader().QueryRowContext(ctx, s.q.ClientGrantGet, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("client grant", id)
+	}
+	return g, s.mapErr("get client grant", err)
+}
+
+func (s *Store) FindClientGrant(ctx context.Context, clientID, audience string) (*domain.ClientGrant, error) {
+	g, err := scanClientGrant(s.reader().QueryRowContext(ctx, s.q.ClientGrantFind, clientID, audience))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("client grant for client and audience", clientID+" "+audience)
+	}
+	return g, s.mapErr("find client grant", err)
+}
+
+// UpdateClientGrant changes the grant's scopes; its client and audience are fixed at creation.
+func (s *Store) UpdateClientGrant(ctx context.Context, g *domain.ClientGrant) error {
+	if g.Scope == nil {
+		g.Scope = []string{}
+	}
+	doc, err := marshal(g)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.ClientGrantUpdate, g.ID, doc)
+		if err != nil {
+			return s.mapErr("update client grant", err)
+		}
+		if n == 0 {
+			return notFound("client grant", g.ID)
+		}
+		return nil
+	})
+}
+
+func (s *Store) DeleteClientGrant(ctx context.Context, id string) error {
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.ClientGrantDelete, id)
+		if err != nil {
+			return s.mapErr("delete client grant", err)
+		}
+		if n == 0 {
+			return notFound("client grant", id)
+		}
+		return nil
+	})
+}
+
+func (s *Store) ListClientGrants(ctx context.Context, f store.ClientGrantFilter, p store.Page) ([]*domain.ClientGrant, int, error) {
+	var w where
+	if f.ClientID != "" {
+		w.add("client_id = " + w.arg(f.ClientID))
+	}
+	if f.Audience != "" {
+		w.add("audience = " + w.arg(f.Audience))
+	}
+	q := s.reader()
+	total, err := count(ctx, q, s.q.ClientGrantCount+w.String(), w.args...)
+	if err != nil {
+		return nil, 0, s.mapErr("count client grants", err)
+	}
+	rows, err := q.QueryContext(ctx, s.q.ClientGrantSelect+w.String()+" ORDER BY created_at, id"+w.page(p), w.args...)
+	if err != nil {
+		return nil, 0, s.mapErr("list client grants", err)
+	}
+	list, err := scanAll(rows, scanClientGrant)
+	return list, total, s.mapErr("list client grants", err)
+}
+
+// scanClientGrant reads id, client_id, audience, created_at, doc. The columns win over the
+// document: UpdateClientGrant changes only the scopes.
+func scanClientGrant(r scanner) (*domain.ClientGrant, error) {
+	var (
+		g                    domain.ClientGrant
+		id, client, audience string
+		created              int64
+		doc                  []byte
+	)
+	if err := r.Scan(&id, &client, &audience, &created, &doc); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(doc, &g); err != nil {
+		return nil, err
+	}
+	g.ID, g.ClientID, g.Audience, g.CreatedAt = id, client, audience, fromTS(created)
+	return &g, nil
+}

@@ -1,0 +1,32 @@
+package sqlstore
+
+import "io/fs"
+
+// Violation classifies a constraint error reported by the database.
+type Violation int
+
+const (
+	NoViolation Violation = iota
+	UniqueViolation
+	ForeignKeyViolation
+)
+
+// Dialect is everything that differs between the engines: the driver's error classification, the
+// migrations and the complete text of every statement. Statements use $1, $2, … placeholders, which
+// both PostgreSQL and SQLite (as ?NNN's synonym) accept; nothing here is rewritten at run time.
+type Dialect struct {
+	Name string
+	// Migrations holds the schema as files named NNNN_description.sql, applied in order.
+	Migrations fs.FS
+	// MigrateLock runs first in the migration transaction, so that two nodes starting at once do not
+	// both migrate; empty when beginning the transaction already excludes other writers (SQLite's
+	// BEGIN IMMEDIATE).
+	MigrateLock string
+	// Classify reports whether err is a unique or foreign-key violation and, for a unique one, the
+	// logical key "table.field" it concerns (see conflictErrors).
+	Classify func(err error) (Violation, string)
+	// Retryable reports whether a transaction failed on a serialization conflict or deadlock and may
+	// be run again from the start.
+	Retryable func(err error) bool
+	Q         Queries
+}

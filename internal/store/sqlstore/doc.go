@@ -1,0 +1,25 @@
+// Package sqlstore implements store.Store once, on database/sql, for both SQL engines Gatehouse
+// supports. Each engine's package (sqlite, postgres) supplies a Dialect: its driver error
+// classification, its migrations and the complete text of every statement, written out for that
+// engine. Nothing here rewrites SQL; filtered lists only append fixed column conditions with bound
+// parameters ($1, $2, …, a syntax both engines accept).
+//
+// Layout of the data: most entities are a few columns — keys, unique and foreign-key fields,
+// expiry, the mutable state of single-use records, and the fields the JSON form does not carry
+// (secret hashes, password hashes, timestamps) — plus a JSON document with the rest of the entity
+// as the Management API shows it. The SQL stays small, a new Auth0 field needs no migration, and
+// every uniqueness, cascade and atomic single-use rule is still enforced by the database. Times are
+// integer microseconds since the Unix epoch in both engines, so comparisons are exact and a value
+// reads back as written.
+//
+// Transactions follow one pattern: an exported method opens one transaction (or joins the one the
+// Store is bound to) and calls unexported helpers that take a querier, so helpers compose; WithTx
+// hands its function a Store bound to the transaction, and a nested WithTx reuses it.
+//
+// Single-use records are decided by the database: a code is redeemed by one conditional UPDATE
+// (used_at IS NULL), and a refresh token's row is locked (SELECT … FOR UPDATE in PostgreSQL; the
+// writer lock in SQLite) before it is rotated, so racing requests are serialised and exactly one
+// wins.
+//
+// This package must not import a driver, nor know which engine it runs on.
+package sqlstore

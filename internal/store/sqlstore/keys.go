@@ -1,0 +1,207 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Signing keys are plain columns: the encrypted private key never goes through a JSON document.
+// Partial unique indexes allow at most one current and one next key whatever happens.
+
+func (s *Store) CreateSigningKey(ctx context.Context, k *domain.SigningKey) error {
+	if k.CreatedAt.IsZero() {
+		k.CreatedAt = s.now().UTC()
+	}
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.KeyInsert, k.KID, k.Alg, k.State, k.PrivateKeyEncrypted, k.CertDER,
+			ts(k.CreatedAt), tsPtr(k.CurrentSince), tsPtr(k.PreviousSince), tsPtr(k.RevokedAt))
+		return s.mapErr("create signing key", err)
+	})
+}
+
+func (s *Store) ListSigningKeys(ctx context.Context) ([]*domain.SigningKey, error) {
+	rows, err := s.reader().QueryContext(ctx, s.q.KeyList)
+	if err != nil {
+		return nil, s.mapErr("list signing keys", err)
+	}
+	list, err := scanAll(rows, func(r scanner) (*domain.SigningKey, error) {
+		var (
+			k                      domain.SigningKey
+			created                int64
+			current, prev, revoked sql.NullInt64
+		)
+		if err := r.Scan(&k.KID, &k.Alg, &k.State, &k.PrivateKeyEncrypted, &k.CertDER, &created, &current, &prev, &revoked); err != nil {
+			return nil, err
+		}
+		k.CreatedAt = fromTS(created)
+		k.CurrentSince, k.PreviousSince, k.RevokedAt = fromNullTS(current), fromNullTS(prev), fromNullTS(revoked)
+		return &k, nil
+	})
+	return list, s.mapErr("list signing keys", err)
+}
+
+// RotateSigningKeys moves current→previous and next→current and stores newNext as next, in one
+// transaction that first locks the current key's row (KeyCurrentLock): a second node rotating at the
+// same time finds a different (or no) current key and gets a conflict. With no next key waiting,
+// newNext becomes current directly.
+func (s *Store) RotateSigningKeys(ctx context.Context, expectCurrentKID string, newNext *domain.SigningKey, now time.Time) error {
+	if newNext.CreatedAt.IsZero() {
+		newNext.CreatedAt = now.UTC()
+	}
+	return s.write(ctx, func(q querier) error {
+		var current string
+		err := q.QueryRowContext(ctx, s.q.KeyCurrentLock).Scan(&current)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return s.mapErr("rotate signing keys", err)
+		}
+		if current != expectCurrentKID {
+			return conflict("kid", "The signing keys were rotated by someone else; reload and retry.")
+		}
+		if _, err := q.ExecContext(ctx, s.q.KeyCurrentToPrevious, ts(now)); err != nil {
+			return s.mapErr("rotate signing keys", err)
+		}
+		n, err := execN(ctx, q, s.q.KeyNextToCurrent, ts(now))
+		if err != nil {
+			return s.mapErr("rotate signing keys", err)
+		}
+		newNext.State, newNext.CurrentSince = domain.KeyNext, nil
+		if n == 0 {
+			t := now.UTC()
+			newNext.State, newNext.CurrentSince = domain.KeyCurrent, &t
+		}
+		newNext.PreviousSince, newNext.RevokedAt = nil, nil
+		_, err = q.ExecContext(ctx, s.q.KeyInsert, newNext.KID, newNext.Alg, newNext.State, newNext.PrivateKeyEncrypted,
+			newNext.CertDER, ts(newNext.CreatedAt), tsPtr(newNext.CurrentSince), nil, nil)
+		return s.mapErr("rotate signing keys", err)
+	})
+}
+
+// RevokeSigningKey revokes a previous key; a current or next key cannot be revoked.
+func (s *Store) RevokeSigningKey(ctx context.Context, kid string, now time.Time) error {
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.KeyRevoke, kid, ts(now))
+		if err != nil {
+			return s.mapErr("revoke signing key", err)
+		}
+		if n == 1 {
+			return nil
+		}
+		var state string
+		err = q.QueryRowContext(ctx, s.q.KeyState, kid).Scan(&state)
+		if errors.Is(err, sql.ErrNoRows) {
+			return notFound("signing key", kid)
+		}
+		if err != nil {
+			return s.mapErr("revoke signing key", err)
+		}
+		return conflict("kid", "Only a previous signing key can be revoked; this one is "+state+".")
+	})
+}
+
+// KeysVersion changes whenever a key is added or changes state.
+func (s *Store) KeysVersion(ctx context.Context) (string, error) {
+	var n, created, current, prev, revoked int64
+	if err := s.reader().QueryRowContext(ctx, s.q.KeysVersion).Scan(&n, &created, &current, &prev, &revoked); err != nil {
+		return "", s.mapErr("keys version", err)
+	}
+	return fmt.Sprintf("%d.%d.%d.%d.%d", n, created, current, prev, revoked), nil
+}
+
+// Log events.
+
+func (s *Store) AppendLog(ctx context.Context, e *domain.LogEvent) error {
+	if e.LogID == "" {
+		e.LogID = domain.NewLogID()
+	}
+	if e.Date.IsZero() {
+		e.Date = s.now().UTC()
+	}
+	doc, err := marshal(e)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.LogInsert, e.LogID, ts(e.Date), e.Type, e.UserID, e.ClientID, doc)
+		return s.mapErr("append log", err)
+	})
+}
+
+func (s *Store) GetLog(ctx context.Context, id string) (*domain.LogEvent, error) {
+	e, err := scanLog(s.reader().QueryRowContext(ctx, s.q.LogGet, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("log event", id)
+	}
+	return e, s.mapErr("get log", err)
+}
+
+// ListLogs lists newest first; events of the same instant keep their insertion order reversed.
+func (s *Store) ListLogs(ctx context.Context, f store.LogFilter, p store.Page) ([]*domain.LogEvent, int, error) {
+	var w where
+	if f.Type != "" {
+		w.add("type = " + w.arg(f.Type))
+	}
+	if f.UserID != "" {
+		w.add("user_id = " + w.arg(f.UserID))
+	}
+	if f.ClientID != "" {
+		w.add("client_id = " + w.arg(f.ClientID))
+	}
+	q := s.reader()
+	total, err := count(ctx, q, s.q.LogCount+w.String(), w.args...)
+	if err != nil {
+		return nil, 0, s.mapErr("count logs", err)
+	}
+	rows, err := q.QueryContext(ctx, s.q.LogSelect+w.String()+" ORDER BY date DESC, seq DESC"+w.page(p), w.args...)
+	if err != nil {
+		return nil, 0, s.mapErr("list logs", err)
+	}
+	list, err := scanAll(rows, scanLog)
+	return list, total, s.mapErr("list logs", err)
+}
+
+// scanLog reads doc.
+func scanLog(r scanner) (*domain.LogEvent, error) {
+	var (
+		e   domain.LogEvent
+		doc []byte
+	)
+	if err := r.Scan(&doc); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(doc, &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// Tenant settings: one row, defaults until the first Put.
+
+func (s *Store) GetTenantSettings(ctx context.Context) (domain.TenantSettings, error) {
+	var doc []byte
+	err := s.reader().QueryRowContext(ctx, s.q.TenantGet).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.DefaultTenantSettings(), nil
+	}
+	if err != nil {
+		return domain.TenantSettings{}, s.mapErr("get tenant settings", err)
+	}
+	var t domain.TenantSettings
+	return t, unmarshal(doc, &t)
+}
+
+func (s *Store) PutTenantSettings(ctx context.Context, t domain.TenantSettings) error {
+	doc, err := marshal(t)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.TenantPut, doc)
+		return s.mapErr("put tenant settings", err)
+	})
+}

@@ -1,0 +1,255 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Sessions, /authorize transactions, authorization codes and refresh tokens: short-lived records
+// keyed by an id or a SHA-256 hash, with their expiry and mutable state as columns so that
+// redemption, rotation and garbage collection are single statements.
+
+func (s *Store) CreateSession(ctx context.Context, ss *domain.Session) error {
+	if ss.CreatedAt.IsZero() {
+		ss.CreatedAt = s.now().UTC()
+	}
+	if ss.ClientIDs == nil {
+		ss.ClientIDs = []string{}
+	}
+	doc, err := marshal(ss)
+	if err != nil {
+		return err
+	}
+	clients, err := marshal(ss.ClientIDs)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.SessionInsert, ss.ID, ss.TokenHash, ss.UserID, ts(ss.LastSeenAt),
+			ts(ss.IdleExpiresAt), ts(ss.ExpiresAt), clients, doc)
+		return s.mapErr("create session", err)
+	})
+}
+
+// GetSession and GetSessionByTokenHash return the record whatever its expiry: the session layer
+// decides with its own clock.
+func (s *Store) GetSession(ctx context.Context, id string) (*domain.Session, error) {
+	ss, err := scanSession(s.reader().QueryRowContext(ctx, s.q.SessionGet, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("session", id)
+	}
+	return ss, s.mapErr("get session", err)
+}
+
+func (s *Store) GetSessionByTokenHash(ctx context.Context, tokenHash []byte) (*domain.Session, error) {
+	ss, err := scanSession(s.reader().QueryRowContext(ctx, s.q.SessionGetByTokenHash, tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("session", "by token")
+	}
+	return ss, s.mapErr("get session", err)
+}
+
+// scanSession reads token_hash, last_seen_at, idle_expires_at, client_ids, doc.
+func scanSession(r scanner) (*domain.Session, error) {
+	var (
+		ss                  domain.Session
+		hash, clients, doc  []byte
+		lastSeen, idleUntil int64
+	)
+	if err := r.Scan(&hash, &lastSeen, &idleUntil, &clients, &doc); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(doc, &ss); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(clients, &ss.ClientIDs); err != nil {
+		return nil, err
+	}
+	ss.TokenHash, ss.LastSeenAt, ss.IdleExpiresAt = hash, fromTS(lastSeen), fromTS(idleUntil)
+	return &ss, nil
+}
+
+func (s *Store) TouchSession(ctx context.Context, id string, lastSeen, idleExpires time.Time, clientIDs []string) error {
+	if clientIDs == nil {
+		clientIDs = []string{}
+	}
+	clients, err := marshal(clientIDs)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.SessionTouch, id, ts(lastSeen), ts(idleExpires), clients)
+		if err != nil {
+			return s.mapErr("touch session", err)
+		}
+		if n == 0 {
+			return notFound("session", id)
+		}
+		return nil
+	})
+}
+
+// DeleteSession is idempotent: logging out of a session that is already gone is not an error.
+func (s *Store) DeleteSession(ctx context.Context, id string) error {
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.SessionDelete, id)
+		return s.mapErr("delete session", err)
+	})
+}
+
+func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.SessionDeleteByUser, userID)
+		return s.mapErr("delete user sessions", err)
+	})
+}
+
+// Transactions.
+
+func (s *Store) CreateTransaction(ctx context.Context, t *domain.LoginTransaction) error {
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = s.now().UTC()
+	}
+	if t.ExpiresAt.IsZero() {
+		t.ExpiresAt = t.CreatedAt.Add(domain.LoginTransactionLifetime)
+	}
+	doc, err := marshal(t)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.TransactionInsert, t.ID, ts(t.ExpiresAt), doc)
+		return s.mapErr("create transaction", err)
+	})
+}
+
+// GetTransaction treats an expired transaction as gone, by the store's clock.
+func (s *Store) GetTransaction(ctx context.Context, id string) (*domain.LoginTransaction, error) {
+	var doc []byte
+	err := s.reader().QueryRowContext(ctx, s.q.TransactionGet, id, ts(s.now())).Scan(&doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("transaction", id)
+	}
+	if err != nil {
+		return nil, s.mapErr("get transaction", err)
+	}
+	var t domain.LoginTransaction
+	return &t, unmarshal(doc, &t)
+}
+
+func (s *Store) UpdateTransaction(ctx context.Context, t *domain.LoginTransaction) error {
+	doc, err := marshal(t)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.TransactionUpdate, t.ID, ts(t.ExpiresAt), doc)
+		if err != nil {
+			return s.mapErr("update transaction", err)
+		}
+		if n == 0 {
+			return notFound("transaction", t.ID)
+		}
+		return nil
+	})
+}
+
+// DeleteTransaction is idempotent.
+func (s *Store) DeleteTransaction(ctx context.Context, id string) error {
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.TransactionDelete, id)
+		return s.mapErr("delete transaction", err)
+	})
+}
+
+// Authorization codes.
+
+func (s *Store) CreateAuthorizationCode(ctx context.Context, c *domain.AuthorizationCode) error {
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = s.now().UTC()
+	}
+	if c.ExpiresAt.IsZero() {
+		c.ExpiresAt = c.CreatedAt.Add(domain.AuthorizationCodeLifetime)
+	}
+	doc, err := marshal(c)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.CodeInsert, c.CodeHash, c.ClientID, c.UserID, ts(c.ExpiresAt),
+			tsPtr(c.UsedAt), c.IssuedFamilyID, doc)
+		return s.mapErr("create authorization code", err)
+	})
+}
+
+// RedeemAuthorizationCode marks the code used with one conditional UPDATE (used_at IS NULL and not
+// expired). Of any number of concurrent redemptions exactly one changes the row; the others then
+// read it used and get ErrAlreadyUsed with the record, so the caller can revoke what the winner
+// issued (RFC 6749 §4.1.2, "the authorization server … SHOULD revoke … all tokens previously issued").
+// A used code stays a replay after it expires, until DeleteExpired removes it.
+func (s *Store) RedeemAuthorizationCode(ctx context.Context, codeHash []byte, now time.Time) (*domain.AuthorizationCode, error) {
+	var (
+		code    *domain.AuthorizationCode
+		outcome error
+	)
+	err := s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.CodeRedeem, codeHash, ts(now))
+		if err != nil {
+			return s.mapErr("redeem authorization code", err)
+		}
+		code, err = scanCode(q.QueryRowContext(ctx, s.q.CodeGet, codeHash))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			outcome = notFound("authorization code", "by hash")
+		case err != nil:
+			return s.mapErr("redeem authorization code", err)
+		case n == 1:
+		case code.UsedAt != nil:
+			outcome = store.ErrAlreadyUsed
+		default: // expired, never used
+			code, outcome = nil, notFound("authorization code", "by hash (expired)")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return code, outcome
+}
+
+func (s *Store) SetCodeIssuedFamily(ctx context.Context, codeHash []byte, familyID string) error {
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.CodeSetFamily, codeHash, familyID)
+		if err != nil {
+			return s.mapErr("set code issued family", err)
+		}
+		if n == 0 {
+			return notFound("authorization code", "by hash")
+		}
+		return nil
+	})
+}
+
+// scanCode reads used_at, issued_family_id, doc.
+func scanCode(r scanner) (*domain.AuthorizationCode, error) {
+	var (
+		c      domain.AuthorizationCode
+		hash   []byte
+		used   sql.NullInt64
+		family string
+		doc    []byte
+	)
+	if err := r.Scan(&hash, &used, &family, &doc); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(doc, &c); err != nil {
+		return nil, err
+	}
+	c.CodeHash, c.UsedAt, c.IssuedFamilyID = hash, fromNullTS(used), family
+	return &c, nil
+}

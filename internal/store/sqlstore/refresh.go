@@ -1,0 +1,159 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Refresh tokens. Every token of one grant shares a family id; rotation (RFC 9700 §4.14.2) stores a
+// new token of the next generation and marks the presented one rotated; presenting a rotated token
+// again outside the leeway revokes the whole family.
+
+func (s *Store) CreateRefreshToken(ctx context.Context, t *domain.RefreshToken) error {
+	if t.CreatedAt.IsZero() {
+		t.CreatedAt = s.now().UTC()
+	}
+	if t.FamilyID == "" {
+		t.FamilyID = domain.RandomToken(16)
+	}
+	return s.write(ctx, func(q querier) error { return s.insertRefreshToken(ctx, q, t) })
+}
+
+func (s *Store) insertRefreshToken(ctx context.Context, q querier, t *domain.RefreshToken) error {
+	doc, err := marshal(t)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, s.q.RefreshInsert, t.TokenHash, t.FamilyID, t.Generation, t.ClientID, t.UserID,
+		tsPtr(t.ExpiresAt), tsPtr(t.IdleExpiresAt), tsPtr(t.RotatedAt), tsPtr(t.RevokedAt), doc)
+	return s.mapErr("create refresh token", err)
+}
+
+func (s *Store) GetRefreshToken(ctx context.Context, tokenHash []byte) (*domain.RefreshToken, error) {
+	t, err := scanRefresh(s.reader().QueryRowContext(ctx, s.q.RefreshGet, tokenHash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("refresh token", "by hash")
+	}
+	return t, s.mapErr("get refresh token", err)
+}
+
+// RotateRefreshToken follows the rules in store.RefreshTokenStore. The presented token's row is
+// read with RefreshLock (SELECT … FOR UPDATE in PostgreSQL; SQLite's write transaction is already
+// exclusive), so concurrent presentations of one token are decided one after the other. A reuse
+// commits the family's revocation before the error is returned.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *domain.RefreshToken, now time.Time, leeway time.Duration) (*domain.RefreshToken, error) {
+	var (
+		old     *domain.RefreshToken
+		outcome error
+	)
+	err := s.write(ctx, func(q querier) error {
+		var err error
+		old, err = scanRefresh(q.QueryRowContext(ctx, s.q.RefreshLock, oldHash))
+		if errors.Is(err, sql.ErrNoRows) {
+			old, outcome = nil, notFound("refresh token", "by hash")
+			return nil
+		}
+		if err != nil {
+			return s.mapErr("rotate refresh token", err)
+		}
+		if old.Expired(now) || (old.RevokedAt != nil && old.RotatedAt == nil) {
+			old, outcome = nil, store.ErrRefreshInvalid
+			return nil
+		}
+		if old.RotatedAt != nil {
+			// A rotated token presented again is a reuse, even once its family is revoked (so every
+			// loser of a race hears the same thing), unless it is the retry the leeway allows.
+			var newest int
+			if err := q.QueryRowContext(ctx, s.q.RefreshMaxGeneration, old.FamilyID).Scan(&newest); err != nil {
+				return s.mapErr("rotate refresh token", err)
+			}
+			withinLeeway := now.Before(old.RotatedAt.Add(leeway))
+			if old.RevokedAt != nil || !withinLeeway || old.Generation != newest-1 {
+				if _, err := q.ExecContext(ctx, s.q.RefreshRevokeFamily, old.FamilyID, ts(now)); err != nil {
+					return s.mapErr("revoke refresh family", err)
+				}
+				old, outcome = nil, store.ErrRefreshReused
+				return nil
+			}
+		}
+		next.FamilyID, next.Generation, next.ExpiresAt = old.FamilyID, old.Generation+1, old.ExpiresAt
+		next.RotatedAt, next.RevokedAt = nil, nil
+		if next.ClientID == "" {
+			next.ClientID = old.ClientID
+		}
+		if next.UserID == "" {
+			next.UserID = old.UserID
+		}
+		if next.CreatedAt.IsZero() {
+			next.CreatedAt = now.UTC()
+		}
+		if err := s.insertRefreshToken(ctx, q, next); err != nil {
+			return err
+		}
+		if old.RotatedAt == nil {
+			if _, err := q.ExecContext(ctx, s.q.RefreshMarkRotated, oldHash, ts(now)); err != nil {
+				return s.mapErr("rotate refresh token", err)
+			}
+			t := now.UTC().Truncate(time.Microsecond)
+			old.RotatedAt = &t
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return old, outcome
+}
+
+func (s *Store) TouchRefreshToken(ctx context.Context, tokenHash []byte, idleExpires *time.Time) error {
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.RefreshTouch, tokenHash, tsPtr(idleExpires))
+		if err != nil {
+			return s.mapErr("touch refresh token", err)
+		}
+		if n == 0 {
+			return notFound("refresh token", "by hash")
+		}
+		return nil
+	})
+}
+
+func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error {
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.RefreshRevokeFamily, familyID, ts(now))
+		return s.mapErr("revoke refresh family", err)
+	})
+}
+
+func (s *Store) RevokeUserRefreshTokens(ctx context.Context, userID string, now time.Time) error {
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.RefreshRevokeUser, userID, ts(now))
+		return s.mapErr("revoke user refresh tokens", err)
+	})
+}
+
+// scanRefresh reads token_hash, family_id, generation, expires_at, idle_expires_at, rotated_at,
+// revoked_at, doc.
+func scanRefresh(r scanner) (*domain.RefreshToken, error) {
+	var (
+		t                               domain.RefreshToken
+		hash, doc                       []byte
+		family                          string
+		gen                             int
+		expires, idle, rotated, revoked sql.NullInt64
+	)
+	if err := r.Scan(&hash, &family, &gen, &expires, &idle, &rotated, &revoked, &doc); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(doc, &t); err != nil {
+		return nil, err
+	}
+	t.TokenHash, t.FamilyID, t.Generation = hash, family, gen
+	t.ExpiresAt, t.IdleExpiresAt, t.RotatedAt, t.RevokedAt = fromNullTS(expires), fromNullTS(idle), fromNullTS(rotated), fromNullTS(revoked)
+	return &t, nil
+}

@@ -1,0 +1,305 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Roles, role permissions and the user↔role and user↔permission links. Permissions name their API
+// by identifier (as Auth0's permission lists do); links to roles and users cascade on delete.
+
+func (s *Store) CreateRole(ctx context.Context, r *domain.Role) error {
+	if r.CreatedAt.IsZero() {
+		r.CreatedAt = s.now().UTC()
+	}
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.RoleInsert, r.ID, r.Name, r.Description, ts(r.CreatedAt))
+		return s.mapErr("create role", err)
+	})
+}
+
+func (s *Store) GetRole(ctx context.Context, id string) (*domain.Role, error) {
+	return s.getRole(ctx, s.reader(), id)
+}
+
+func (s *Store) getRole(ctx context.Context, q querier, id string) (*domain.Role, error) {
+	r, err := scanRole(q.QueryRowContext(ctx, s.q.RoleGet, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("role", id)
+	}
+	return r, s.mapErr("get role", err)
+}
+
+func (s *Store) UpdateRole(ctx context.Context, r *domain.Role) error {
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.RoleUpdate, r.ID, r.Name, r.Description)
+		if err != nil {
+			return s.mapErr("update role", err)
+		}
+		if n == 0 {
+			return notFound("role", r.ID)
+		}
+		return nil
+	})
+}
+
+// DeleteRole deletes the role; its permissions and user links go by ON DELETE CASCADE.
+func (s *Store) DeleteRole(ctx context.Context, id string) error {
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.RoleDelete, id)
+		if err != nil {
+			return s.mapErr("delete role", err)
+		}
+		if n == 0 {
+			return notFound("role", id)
+		}
+		return nil
+	})
+}
+
+// ListRoles filters on a case-insensitive substring of the name, as Auth0's name_filter does.
+func (s *Store) ListRoles(ctx context.Context, nameFilter string, p store.Page) ([]*domain.Role, int, error) {
+	var w where
+	if nameFilter != "" {
+		w.add(`lower(name) LIKE ` + w.arg("%"+escapeLike(strings.ToLower(nameFilter))+"%") + ` ESCAPE '\'`)
+	}
+	q := s.reader()
+	total, err := count(ctx, q, s.q.RoleCount+w.String(), w.args...)
+	if err != nil {
+		return nil, 0, s.mapErr("count roles", err)
+	}
+	rows, err := q.QueryContext(ctx, s.q.RoleSelect+w.String()+" ORDER BY name, id"+w.page(p), w.args...)
+	if err != nil {
+		return nil, 0, s.mapErr("list roles", err)
+	}
+	list, err := scanAll(rows, scanRole)
+	return list, total, s.mapErr("list roles", err)
+}
+
+// scanRole reads id, name, description, created_at.
+func scanRole(r scanner) (*domain.Role, error) {
+	var (
+		role    domain.Role
+		created int64
+	)
+	if err := r.Scan(&role.ID, &role.Name, &role.Description, &created); err != nil {
+		return nil, err
+	}
+	role.CreatedAt = fromTS(created)
+	return &role, nil
+}
+
+func (s *Store) AddRolePermissions(ctx context.Context, roleID string, perms []domain.Permission) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := s.getRole(ctx, q, roleID); err != nil {
+			return err
+		}
+		for _, p := range perms {
+			if _, err := q.ExecContext(ctx, s.q.RolePermissionInsert, roleID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
+				return s.mapErr("add role permissions", err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) RemoveRolePermissions(ctx context.Context, roleID string, perms []domain.Permission) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := s.getRole(ctx, q, roleID); err != nil {
+			return err
+		}
+		for _, p := range perms {
+			if _, err := q.ExecContext(ctx, s.q.RolePermissionDelete, roleID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
+				return s.mapErr("remove role permissions", err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) ListRolePermissions(ctx context.Context, roleID string, p store.Page) ([]domain.Permission, int, error) {
+	q := s.reader()
+	if _, err := s.getRole(ctx, q, roleID); err != nil {
+		return nil, 0, err
+	}
+	total, err := count(ctx, q, s.q.RolePermissionCount, roleID)
+	if err != nil {
+		return nil, 0, s.mapErr("count role permissions", err)
+	}
+	rows, err := q.QueryContext(ctx, s.q.RolePermissionList, roleID, p.Limit(), p.Offset())
+	if err != nil {
+		return nil, 0, s.mapErr("list role permissions", err)
+	}
+	list, err := scanAll(rows, scanPermission)
+	return list, total, s.mapErr("list role permissions", err)
+}
+
+func scanPermission(r scanner) (domain.Permission, error) {
+	var p domain.Permission
+	err := r.Scan(&p.ResourceServerIdentifier, &p.PermissionName)
+	return p, err
+}
+
+func (s *Store) AssignUsersToRole(ctx context.Context, roleID string, userIDs []string) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := s.getRole(ctx, q, roleID); err != nil {
+			return err
+		}
+		for _, id := range userIDs {
+			if _, err := s.getUser(ctx, q, id); err != nil {
+				return err
+			}
+			if _, err := q.ExecContext(ctx, s.q.UserRoleInsert, id, roleID, ts(s.now())); err != nil {
+				return s.mapErr("assign users to role", err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) ListRoleUsers(ctx context.Context, roleID string, p store.Page) ([]*domain.User, int, error) {
+	q := s.reader()
+	if _, err := s.getRole(ctx, q, roleID); err != nil {
+		return nil, 0, err
+	}
+	total, err := count(ctx, q, s.q.RoleUserCount, roleID)
+	if err != nil {
+		return nil, 0, s.mapErr("count role users", err)
+	}
+	rows, err := q.QueryContext(ctx, s.q.RoleUserList, roleID, p.Limit(), p.Offset())
+	if err != nil {
+		return nil, 0, s.mapErr("list role users", err)
+	}
+	list, err := scanAll(rows, scanUser)
+	return list, total, s.mapErr("list role users", err)
+}
+
+func (s *Store) AssignRolesToUser(ctx context.Context, userID string, roleIDs []string) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := s.getUser(ctx, q, userID); err != nil {
+			return err
+		}
+		for _, id := range roleIDs {
+			if _, err := s.getRole(ctx, q, id); err != nil {
+				return err
+			}
+			if _, err := q.ExecContext(ctx, s.q.UserRoleInsert, userID, id, ts(s.now())); err != nil {
+				return s.mapErr("assign roles to user", err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) RemoveRolesFromUser(ctx context.Context, userID string, roleIDs []string) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := s.getUser(ctx, q, userID); err != nil {
+			return err
+		}
+		for _, id := range roleIDs {
+			if _, err := q.ExecContext(ctx, s.q.UserRoleDelete, userID, id); err != nil {
+				return s.mapErr("remove roles from user", err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) ListUserRoles(ctx context.Context, userID string, p store.Page) ([]*domain.Role, int, error) {
+	q := s.reader()
+	if _, err := s.getUser(ctx, q, userID); err != nil {
+		return nil, 0, err
+	}
+	total, err := count(ctx, q, s.q.UserRoleCount, userID)
+	if err != nil {
+		return nil, 0, s.mapErr("count user roles", err)
+	}
+	rows, err := q.QueryContext(ctx, s.q.UserRoleList, userID, p.Limit(), p.Offset())
+	if err != nil {
+		return nil, 0, s.mapErr("list user roles", err)
+	}
+	list, err := scanAll(rows, scanRole)
+	return list, total, s.mapErr("list user roles", err)
+}
+
+func (s *Store) AddUserPermissions(ctx context.Context, userID string, perms []domain.Permission) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := s.getUser(ctx, q, userID); err != nil {
+			return err
+		}
+		for _, p := range perms {
+			if _, err := q.ExecContext(ctx, s.q.UserPermissionInsert, userID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
+				return s.mapErr("add user permissions", err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) RemoveUserPermissions(ctx context.Context, userID string, perms []domain.Permission) error {
+	return s.write(ctx, func(q querier) error {
+		if _, err := s.getUser(ctx, q, userID); err != nil {
+			return err
+		}
+		for _, p := range perms {
+			if _, err := q.ExecContext(ctx, s.q.UserPermissionDelete, userID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
+				return s.mapErr("remove user permissions", err)
+			}
+		}
+		return nil
+	})
+}
+
+// ListUserPermissions merges direct and role-derived grants of the same permission into one entry
+// listing every source, then pages over the merged list (sorted by API and name).
+func (s *Store) ListUserPermissions(ctx context.Context, userID string, p store.Page) ([]store.UserPermission, int, error) {
+	q := s.reader()
+	if _, err := s.getUser(ctx, q, userID); err != nil {
+		return nil, 0, err
+	}
+	rows, err := q.QueryContext(ctx, s.q.UserPermissionSources, userID)
+	if err != nil {
+		return nil, 0, s.mapErr("list user permissions", err)
+	}
+	defer rows.Close()
+	merged := []store.UserPermission{}
+	for rows.Next() {
+		var (
+			perm domain.Permission
+			src  domain.PermissionSource
+		)
+		if err := rows.Scan(&perm.ResourceServerIdentifier, &perm.PermissionName, &src.SourceID, &src.SourceName, &src.SourceType); err != nil {
+			return nil, 0, s.mapErr("list user permissions", err)
+		}
+		if n := len(merged); n > 0 && merged[n-1].Permission == perm {
+			merged[n-1].Sources = append(merged[n-1].Sources, src)
+			continue
+		}
+		merged = append(merged, store.UserPermission{Permission: perm, Sources: []domain.PermissionSource{src}})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, 0, s.mapErr("list user permissions", err)
+	}
+	total := len(merged)
+	lo := min(p.Offset(), total)
+	hi := min(lo+p.Limit(), total)
+	return merged[lo:hi], total, nil
+}
+
+func (s *Store) UserPermissionNames(ctx context.Context, userID, audience string) ([]string, error) {
+	rows, err := s.reader().QueryContext(ctx, s.q.UserPermissionNames, userID, audience)
+	if err != nil {
+		return nil, s.mapErr("user permission names", err)
+	}
+	names, err := scanAll(rows, func(r scanner) (string, error) {
+		var n string
+		err := r.Scan(&n)
+		return n, err
+	})
+	return names, s.mapErr("user permission names", err)
+}

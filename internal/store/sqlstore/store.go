@@ -1,0 +1,172 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// querier is what the unexported helpers run statements on: the database or one transaction.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Store implements store.Store on database/sql with one Dialect's SQL.
+type Store struct {
+	d    *Dialect
+	q    *Queries
+	db   *sql.DB // writes and transactions
+	read *sql.DB // reads outside a transaction; may be db
+	tx   *sql.Tx // set on the Store WithTx hands to fn
+	now  func() time.Time
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Config assembles a Store.
+type Config struct {
+	Dialect *Dialect
+	// DB runs writes and transactions. SQLite callers give it a single connection, so writers queue
+	// in Go instead of meeting SQLITE_BUSY.
+	DB *sql.DB
+	// ReadDB runs reads outside transactions; nil means DB.
+	ReadDB *sql.DB
+	// Now is the clock for timestamps the store fills in (CreatedAt, UpdatedAt); nil means time.Now.
+	Now func() time.Time
+}
+
+// New returns a Store over open databases. It does not migrate: call Migrate.
+func New(c Config) *Store {
+	s := &Store{d: c.Dialect, q: &c.Dialect.Q, db: c.DB, read: c.ReadDB, now: c.Now}
+	if s.read == nil {
+		s.read = s.db
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s
+}
+
+// reader is where a read runs: the bound transaction, or the read pool.
+func (s *Store) reader() querier {
+	if s.tx != nil {
+		return s.tx
+	}
+	return s.read
+}
+
+// write runs fn in the bound transaction, or in a new one committed when fn succeeds. Every
+// exported write goes through it, so the helpers it calls compose without nested transactions.
+func (s *Store) write(ctx context.Context, fn func(q querier) error) error {
+	if s.tx != nil {
+		return fn(s.tx)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(tx) })
+}
+
+// inTx runs fn in a new transaction, retrying a few times when the engine reports a serialization
+// conflict or deadlock before anything was committed.
+func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	const attempts = 3
+	var err error
+	for i := 0; i < attempts; i++ {
+		err = s.runTx(ctx, fn)
+		if err == nil || s.d.Retryable == nil || !s.d.Retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// WithTx runs fn with a Store bound to one transaction. A nested WithTx reuses the outer
+// transaction, so the outermost call decides commit or rollback.
+func (s *Store) WithTx(ctx context.Context, fn func(tx store.Store) error) error {
+	if s.tx != nil {
+		return fn(s)
+	}
+	return s.runTx(ctx, func(tx *sql.Tx) error {
+		bound := *s
+		bound.tx = tx
+		return fn(&bound)
+	})
+}
+
+// Ping checks both pools can reach the database.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("%s: ping: %w", s.d.Name, err)
+	}
+	if s.read != s.db {
+		if err := s.read.PingContext(ctx); err != nil {
+			return fmt.Errorf("%s: ping: %w", s.d.Name, err)
+		}
+	}
+	return nil
+}
+
+// Close closes the pools. Closing a transaction-bound Store does nothing.
+func (s *Store) Close() error {
+	if s.tx != nil {
+		return nil
+	}
+	err := s.db.Close()
+	if s.read != s.db {
+		err = errors.Join(err, s.read.Close())
+	}
+	return err
+}
+
+// DeleteExpired removes protocol records past their expiry.
+func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
+	var total int64
+	err := s.write(ctx, func(q querier) error {
+		total = 0
+		for _, stmt := range []string{s.q.DeleteExpiredTransactions, s.q.DeleteExpiredSessions, s.q.DeleteExpiredCodes, s.q.DeleteExpiredRefreshTokens} {
+			n, err := execN(ctx, q, stmt, ts(now))
+			if err != nil {
+				return fmt.Errorf("delete expired: %w", err)
+			}
+			total += n
+		}
+		return nil
+	})
+	return total, err
+}
+
+// DB returns the write pool, for the backend's migration and tests.
+func (s *Store) DB() *sql.DB { return s.db }
+
+func execN(ctx context.Context, q querier, stmt string, args ...any) (int64, error) {
+	res, err := q.ExecContext(ctx, stmt, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,222 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Users: the fields searches and uniqueness need are columns, lower-cased where matching is
+// case-insensitive (email, name, nickname, username); the profile is a JSON document; the
+// password hash and login bookkeeping, which the JSON form never carries, are columns too.
+
+func userArgs(u *domain.User) (email, username, name, nickname string) {
+	return domain.NormalizeEmail(u.Email), strings.ToLower(u.Username), strings.ToLower(u.Name), strings.ToLower(u.Nickname)
+}
+
+func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {
+	if u.CreatedAt.IsZero() {
+		u.CreatedAt = s.now().UTC()
+	}
+	u.UpdatedAt = u.CreatedAt
+	if u.Connection == "" {
+		u.Connection = domain.DefaultConnection
+	}
+	doc, err := marshal(u)
+	if err != nil {
+		return err
+	}
+	email, username, name, nickname := userArgs(u)
+	return s.write(ctx, func(q querier) error {
+		_, err := q.ExecContext(ctx, s.q.UserInsert, u.UserID, u.Connection, email, nullString(username), name, nickname,
+			u.EmailVerified, u.Blocked, u.PasswordHash, ts(u.CreatedAt), ts(u.UpdatedAt), tsPtr(u.LastLogin), u.LastIP,
+			u.LoginsCount, tsPtr(u.LastPasswordReset), doc)
+		return s.mapErr("create user", err)
+	})
+}
+
+func (s *Store) GetUser(ctx context.Context, userID string) (*domain.User, error) {
+	return s.getUser(ctx, s.reader(), userID)
+}
+
+func (s *Store) getUser(ctx context.Context, q querier, userID string) (*domain.User, error) {
+	u, err := scanUser(q.QueryRowContext(ctx, s.q.UserGet, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("user", userID)
+	}
+	return u, s.mapErr("get user", err)
+}
+
+func (s *Store) GetUserByEmail(ctx context.Context, connection, email string) (*domain.User, error) {
+	u, err := scanUser(s.reader().QueryRowContext(ctx, s.q.UserGetByEmail, connection, domain.NormalizeEmail(email)))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, notFound("user with email in connection", connection)
+	}
+	return u, s.mapErr("get user by email", err)
+}
+
+func (s *Store) ListUsersByEmail(ctx context.Context, email string) ([]*domain.User, error) {
+	rows, err := s.reader().QueryContext(ctx, s.q.UserListByEmail, domain.NormalizeEmail(email))
+	if err != nil {
+		return nil, s.mapErr("list users by email", err)
+	}
+	list, err := scanAll(rows, scanUser)
+	return list, s.mapErr("list users by email", err)
+}
+
+// UpdateUser writes the profile, credentials and flags. Login bookkeeping (logins_count,
+// last_login, last_ip) belongs to RecordLogin, so a concurrent login is never overwritten.
+func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
+	u.UpdatedAt = s.now().UTC()
+	if u.Connection == "" {
+		u.Connection = domain.DefaultConnection
+	}
+	doc, err := marshal(u)
+	if err != nil {
+		return err
+	}
+	email, username, name, nickname := userArgs(u)
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.UserUpdate, u.UserID, u.Connection, email, nullString(username), name, nickname,
+			u.EmailVerified, u.Blocked, u.PasswordHash, ts(u.UpdatedAt), tsPtr(u.LastPasswordReset), doc)
+		if err != nil {
+			return s.mapErr("update user", err)
+		}
+		if n == 0 {
+			return notFound("user", u.UserID)
+		}
+		return nil
+	})
+}
+
+// DeleteUser deletes the user; sessions, refresh tokens, role assignments and direct permissions
+// go by ON DELETE CASCADE.
+func (s *Store) DeleteUser(ctx context.Context, userID string) error {
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.UserDelete, userID)
+		if err != nil {
+			return s.mapErr("delete user", err)
+		}
+		if n == 0 {
+			return notFound("user", userID)
+		}
+		return nil
+	})
+}
+
+func (s *Store) RecordLogin(ctx context.Context, userID, ip string, at time.Time) error {
+	return s.write(ctx, func(q querier) error {
+		n, err := execN(ctx, q, s.q.UserRecordLogin, userID, ts(at), ip)
+		if err != nil {
+			return s.mapErr("record login", err)
+		}
+		if n == 0 {
+			return notFound("user", userID)
+		}
+		return nil
+	})
+}
+
+// SearchUsers ANDs the query's terms. Prefix matches compare substr(column, 1, n), which behaves
+// the same in both engines and needs no LIKE escaping.
+func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Page) ([]*domain.User, int, error) {
+	var w where
+	for _, t := range uq.Terms {
+		cond, err := userTerm(&w, t)
+		if err != nil {
+			return nil, 0, err
+		}
+		w.add(cond)
+	}
+	q := s.reader()
+	total, err := count(ctx, q, s.q.UserCount+w.String(), w.args...)
+	if err != nil {
+		return nil, 0, s.mapErr("count users", err)
+	}
+	rows, err := q.QueryContext(ctx, s.q.UserSelect+w.String()+" ORDER BY created_at, user_id"+w.page(p), w.args...)
+	if err != nil {
+		return nil, 0, s.mapErr("search users", err)
+	}
+	list, err := scanAll(rows, scanUser)
+	return list, total, s.mapErr("search users", err)
+}
+
+// userTextColumns are the columns a term without a field searches, with whether they are stored
+// lower-cased.
+var userTextColumns = []struct {
+	field, column string
+	folded        bool
+}{
+	{"email", "email", true},
+	{"name", "name_lower", true},
+	{"nickname", "nickname_lower", true},
+	{"user_id", "user_id", false},
+	{"username", "username", true},
+}
+
+func userTerm(w *where, t store.UserQueryTerm) (string, error) {
+	switch t.Field {
+	case "email_verified", "blocked":
+		var b bool
+		switch strings.ToLower(t.Value) {
+		case "true":
+			b = true
+		case "false":
+		default:
+			return "", domain.Invalidf("q", "%s must be true or false", t.Field)
+		}
+		return t.Field + " = " + w.arg(b), nil
+	case "":
+		var ors []string
+		for _, c := range userTextColumns {
+			ors = append(ors, match(w, c.column, t.Value, c.folded))
+		}
+		return "(" + strings.Join(ors, " OR ") + ")", nil
+	}
+	for _, c := range userTextColumns {
+		if c.field == t.Field {
+			return match(w, c.column, t.Value, c.folded), nil
+		}
+	}
+	return "", domain.Invalidf("q", "cannot search on the field %q", t.Field)
+}
+
+func match(w *where, column, value string, folded bool) string {
+	if folded {
+		value = strings.ToLower(value)
+	}
+	if prefix, ok := strings.CutSuffix(value, "*"); ok {
+		return "substr(" + column + ", 1, " + w.arg(utf8.RuneCountInString(prefix)) + ") = " + w.arg(prefix)
+	}
+	return column + " = " + w.arg(value)
+}
+
+// scanUser reads user_id, connection, password_hash, created_at, updated_at, last_login, last_ip,
+// logins_count, last_password_reset, doc.
+func scanUser(r scanner) (*domain.User, error) {
+	var (
+		u                 domain.User
+		created, upd      int64
+		lastLogin, lastPR sql.NullInt64
+		doc               []byte
+		id, conn, hash    string
+		lastIP            string
+		logins            int
+	)
+	if err := r.Scan(&id, &conn, &hash, &created, &upd, &lastLogin, &lastIP, &logins, &lastPR, &doc); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(doc, &u); err != nil {
+		return nil, err
+	}
+	u.UserID, u.Connection, u.PasswordHash = id, conn, hash
+	u.CreatedAt, u.UpdatedAt = fromTS(created), fromTS(upd)
+	u.LastLogin, u.LastIP, u.LoginsCount, u.LastPasswordReset = fromNullTS(lastLogin), lastIP, logins, fromNullTS(lastPR)
+	return &u, nil
+}

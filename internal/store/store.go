@@ -1,0 +1,290 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+)
+
+// Sentinel errors. Backends wrap them with context; callers test with errors.Is.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: a unique value (client id, API identifier, email, role name, …) is taken. Backends
+	// return a *domain.Error with CodeConflict naming the field, which also matches ErrConflict.
+	ErrConflict = errors.New("conflict")
+	// ErrAlreadyUsed: an authorization code was redeemed before. The code record is returned with it
+	// so that the caller can revoke what the first redemption issued.
+	ErrAlreadyUsed = errors.New("already used")
+	// ErrRefreshReused: a rotated refresh token was presented again outside the leeway; its whole
+	// family has been revoked.
+	ErrRefreshReused = errors.New("refresh token reused")
+	// ErrRefreshInvalid: the refresh token is revoked or expired.
+	ErrRefreshInvalid = errors.New("refresh token revoked or expired")
+	// ErrSchemaTooNew: the database was migrated by a newer Gatehouse; refuse to touch it.
+	ErrSchemaTooNew = errors.New("database schema is newer than this version of Gatehouse")
+)
+
+// Page selects a slice of a list: offset paging (Page, PerPage) as the Management API uses.
+type Page struct {
+	Page    int // 0-based
+	PerPage int // 1..100; 0 means 50
+}
+
+// Limit returns the effective page size.
+func (p Page) Limit() int {
+	switch {
+	case p.PerPage <= 0:
+		return 50
+	case p.PerPage > 100:
+		return 100
+	}
+	return p.PerPage
+}
+
+// Offset returns the number of items before the page.
+func (p Page) Offset() int { return p.Page * p.Limit() }
+
+// Store is everything Gatehouse keeps. WithTx runs fn in one transaction: every write made through
+// the Store it is given commits together or not at all.
+type Store interface {
+	TenantStore
+	ClientStore
+	ResourceServerStore
+	ClientGrantStore
+	RoleStore
+	UserStore
+	ActionStore
+	KeyStore
+	LogStore
+	SessionStore
+	TransactionStore
+	CodeStore
+	RefreshTokenStore
+
+	WithTx(ctx context.Context, fn func(tx Store) error) error
+	// Ping checks the database is reachable (readiness).
+	Ping(ctx context.Context) error
+	// DeleteExpired removes expired transactions, sessions, codes and refresh tokens, and returns
+	// how many rows went.
+	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
+	Close() error
+}
+
+// Migrator brings a database schema to the version this binary needs.
+type Migrator interface {
+	// Migrate applies pending migrations and returns the schema version. A schema newer than the
+	// binary knows returns ErrSchemaTooNew and changes nothing.
+	Migrate(ctx context.Context) (version int, err error)
+}
+
+// TenantStore keeps the tenant settings (one record).
+type TenantStore interface {
+	GetTenantSettings(ctx context.Context) (domain.TenantSettings, error) // defaults when never saved
+	PutTenantSettings(ctx context.Context, s domain.TenantSettings) error
+}
+
+// ClientStore keeps applications.
+type ClientStore interface {
+	CreateClient(ctx context.Context, c *domain.Client) error
+	GetClient(ctx context.Context, clientID string) (*domain.Client, error)
+	UpdateClient(ctx context.Context, c *domain.Client) error
+	DeleteClient(ctx context.Context, clientID string) error // also deletes its client grants and tokens
+	ListClients(ctx context.Context, f ClientFilter, p Page) ([]*domain.Client, int, error)
+}
+
+// ClientFilter narrows ListClients.
+type ClientFilter struct {
+	AppType      []string
+	IsFirstParty *bool
+}
+
+// ResourceServerStore keeps APIs and their permissions (scopes).
+type ResourceServerStore interface {
+	CreateResourceServer(ctx context.Context, rs *domain.ResourceServer) error
+	GetResourceServer(ctx context.Context, id string) (*domain.ResourceServer, error)
+	GetResourceServerByIdentifier(ctx context.Context, identifier string) (*domain.ResourceServer, error)
+	UpdateResourceServer(ctx context.Context, rs *domain.ResourceServer) error
+	// DeleteResourceServer also deletes its client grants and the role/user permissions on it.
+	DeleteResourceServer(ctx context.Context, id string) error
+	ListResourceServers(ctx context.Context, p Page) ([]*domain.ResourceServer, int, error)
+}
+
+// ClientGrantStore keeps client grants.
+type ClientGrantStore interface {
+	CreateClientGrant(ctx context.Context, g *domain.ClientGrant) error // conflict on (client_id, audience)
+	GetClientGrant(ctx context.Context, id string) (*domain.ClientGrant, error)
+	FindClientGrant(ctx context.Context, clientID, audience string) (*domain.ClientGrant, error)
+	UpdateClientGrant(ctx context.Context, g *domain.ClientGrant) error
+	DeleteClientGrant(ctx context.Context, id string) error
+	ListClientGrants(ctx context.Context, f ClientGrantFilter, p Page) ([]*domain.ClientGrant, int, error)
+}
+
+// ClientGrantFilter narrows ListClientGrants.
+type ClientGrantFilter struct {
+	ClientID string
+	Audience string
+}
+
+// RoleStore keeps roles, their permissions and their members.
+type RoleStore interface {
+	CreateRole(ctx context.Context, r *domain.Role) error // conflict on name
+	GetRole(ctx context.Context, id string) (*domain.Role, error)
+	UpdateRole(ctx context.Context, r *domain.Role) error
+	DeleteRole(ctx context.Context, id string) error
+	ListRoles(ctx context.Context, nameFilter string, p Page) ([]*domain.Role, int, error)
+
+	AddRolePermissions(ctx context.Context, roleID string, perms []domain.Permission) error // idempotent
+	RemoveRolePermissions(ctx context.Context, roleID string, perms []domain.Permission) error
+	ListRolePermissions(ctx context.Context, roleID string, p Page) ([]domain.Permission, int, error)
+
+	AssignUsersToRole(ctx context.Context, roleID string, userIDs []string) error // idempotent
+	ListRoleUsers(ctx context.Context, roleID string, p Page) ([]*domain.User, int, error)
+}
+
+// UserPermission is a permission a user holds, with where it comes from.
+type UserPermission struct {
+	domain.Permission
+	Sources []domain.PermissionSource
+}
+
+// UserStore keeps users, their role assignments and direct permissions.
+type UserStore interface {
+	CreateUser(ctx context.Context, u *domain.User) error // conflict on email (per connection) and user_id
+	GetUser(ctx context.Context, userID string) (*domain.User, error)
+	GetUserByEmail(ctx context.Context, connection, email string) (*domain.User, error)
+	ListUsersByEmail(ctx context.Context, email string) ([]*domain.User, error)
+	UpdateUser(ctx context.Context, u *domain.User) error
+	DeleteUser(ctx context.Context, userID string) error // also its sessions, tokens, roles
+	SearchUsers(ctx context.Context, q UserQuery, p Page) ([]*domain.User, int, error)
+	// RecordLogin bumps logins_count and sets last_login / last_ip.
+	RecordLogin(ctx context.Context, userID, ip string, at time.Time) error
+
+	AssignRolesToUser(ctx context.Context, userID string, roleIDs []string) error // idempotent
+	RemoveRolesFromUser(ctx context.Context, userID string, roleIDs []string) error
+	ListUserRoles(ctx context.Context, userID string, p Page) ([]*domain.Role, int, error)
+
+	AddUserPermissions(ctx context.Context, userID string, perms []domain.Permission) error
+	RemoveUserPermissions(ctx context.Context, userID string, perms []domain.Permission) error
+	// ListUserPermissions returns direct and role-derived permissions, merged per permission.
+	ListUserPermissions(ctx context.Context, userID string, p Page) ([]UserPermission, int, error)
+	// UserPermissionNames returns the names of every permission the user holds on one API (through
+	// roles or directly), sorted — the hot path of RBAC at token issuance.
+	UserPermissionNames(ctx context.Context, userID, audience string) ([]string, error)
+}
+
+// UserQuery is a parsed user search. Terms are ANDed; each matches one field.
+type UserQuery struct {
+	Terms []UserQueryTerm
+}
+
+// UserQueryTerm matches Field against Value. Fields: "email", "name", "nickname", "user_id",
+// "username", "email_verified", "blocked", or "" for any of the text fields. A Value ending in `*` is a
+// prefix match. Email, name and nickname compare case-insensitively.
+type UserQueryTerm struct {
+	Field string
+	Value string
+}
+
+// ActionStore keeps Actions, their deployed versions and trigger bindings.
+type ActionStore interface {
+	CreateAction(ctx context.Context, a *domain.Action) error // conflict on name
+	GetAction(ctx context.Context, id string) (*domain.Action, error)
+	UpdateAction(ctx context.Context, a *domain.Action) error
+	DeleteAction(ctx context.Context, id string) error // also its versions and bindings
+	ListActions(ctx context.Context, f ActionFilter, p Page) ([]*domain.Action, int, error)
+
+	// CreateActionVersion stores a new deployed version (Number = previous + 1, assigned here), marks
+	// it deployed, clears Deployed on the action's older versions and points the action at it.
+	CreateActionVersion(ctx context.Context, v *domain.ActionVersion) error
+	GetActionVersion(ctx context.Context, actionID, versionID string) (*domain.ActionVersion, error)
+	ListActionVersions(ctx context.Context, actionID string, p Page) ([]*domain.ActionVersion, int, error)
+
+	// SetTriggerBindings replaces a trigger's bindings, in execution order.
+	SetTriggerBindings(ctx context.Context, triggerID string, bindings []*domain.TriggerBinding) error
+	ListTriggerBindings(ctx context.Context, triggerID string) ([]*domain.TriggerBinding, error)
+}
+
+// ActionFilter narrows ListActions.
+type ActionFilter struct {
+	TriggerID  string
+	ActionName string
+	Deployed   *bool
+}
+
+// KeyStore keeps signing keys.
+type KeyStore interface {
+	CreateSigningKey(ctx context.Context, k *domain.SigningKey) error
+	ListSigningKeys(ctx context.Context) ([]*domain.SigningKey, error) // newest first, revoked included
+	// RotateSigningKeys atomically moves current→previous and next→current and inserts newNext, so that
+	// two nodes rotating at once cannot leave two current keys. It fails with ErrConflict when the
+	// current key is no longer expectCurrentKID (someone else rotated first).
+	RotateSigningKeys(ctx context.Context, expectCurrentKID string, newNext *domain.SigningKey, now time.Time) error
+	RevokeSigningKey(ctx context.Context, kid string, now time.Time) error // only a previous key
+	// KeysVersion is a cheap change marker (e.g. the newest state change time) that nodes poll to
+	// notice a rotation made elsewhere.
+	KeysVersion(ctx context.Context) (string, error)
+}
+
+// LogStore keeps tenant log events.
+type LogStore interface {
+	AppendLog(ctx context.Context, e *domain.LogEvent) error
+	GetLog(ctx context.Context, id string) (*domain.LogEvent, error)
+	// ListLogs returns events newest first.
+	ListLogs(ctx context.Context, f LogFilter, p Page) ([]*domain.LogEvent, int, error)
+}
+
+// LogFilter narrows ListLogs.
+type LogFilter struct {
+	Type     string
+	UserID   string
+	ClientID string
+}
+
+// SessionStore keeps browser SSO sessions.
+type SessionStore interface {
+	CreateSession(ctx context.Context, s *domain.Session) error
+	GetSessionByTokenHash(ctx context.Context, tokenHash []byte) (*domain.Session, error)
+	GetSession(ctx context.Context, id string) (*domain.Session, error)
+	// TouchSession records use: last seen, idle expiry and the client list.
+	TouchSession(ctx context.Context, id string, lastSeen, idleExpires time.Time, clientIDs []string) error
+	DeleteSession(ctx context.Context, id string) error
+	DeleteUserSessions(ctx context.Context, userID string) error
+}
+
+// TransactionStore keeps /authorize transactions.
+type TransactionStore interface {
+	CreateTransaction(ctx context.Context, t *domain.LoginTransaction) error
+	GetTransaction(ctx context.Context, id string) (*domain.LoginTransaction, error) // ErrNotFound when expired
+	UpdateTransaction(ctx context.Context, t *domain.LoginTransaction) error
+	DeleteTransaction(ctx context.Context, id string) error
+}
+
+// CodeStore keeps authorization codes.
+type CodeStore interface {
+	CreateAuthorizationCode(ctx context.Context, c *domain.AuthorizationCode) error
+	// RedeemAuthorizationCode atomically marks the code used and returns it. An unknown or expired
+	// code is ErrNotFound; a code used before is ErrAlreadyUsed, returned together with the record.
+	RedeemAuthorizationCode(ctx context.Context, codeHash []byte, now time.Time) (*domain.AuthorizationCode, error)
+	// SetCodeIssuedFamily records the refresh family the redemption issued, for replay revocation.
+	SetCodeIssuedFamily(ctx context.Context, codeHash []byte, familyID string) error
+}
+
+// RefreshTokenStore keeps refresh tokens and their families.
+type RefreshTokenStore interface {
+	CreateRefreshToken(ctx context.Context, t *domain.RefreshToken) error
+	GetRefreshToken(ctx context.Context, tokenHash []byte) (*domain.RefreshToken, error)
+	// RotateRefreshToken atomically exchanges the token identified by oldHash for next (same family,
+	// next generation; the caller fills next's fields, its ExpiresAt copied from the old token):
+	//  - unknown → ErrNotFound; revoked or expired at now → ErrRefreshInvalid;
+	//  - already rotated: if now is within leeway of the rotation and the old token is the family's
+	//    second-newest, it is exchanged again (a new newest token is stored); otherwise the whole
+	//    family is revoked and ErrRefreshReused is returned.
+	// On success the old token is marked rotated and returned.
+	RotateRefreshToken(ctx context.Context, oldHash []byte, next *domain.RefreshToken, now time.Time, leeway time.Duration) (*domain.RefreshToken, error)
+	// TouchRefreshToken records a use of a non-rotating token: its idle expiry restarts.
+	TouchRefreshToken(ctx context.Context, tokenHash []byte, idleExpires *time.Time) error
+	RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error
+	RevokeUserRefreshTokens(ctx context.Context, userID string, now time.Time) error
+}

@@ -1,0 +1,8 @@
+// Package storetest is the one conformance suite every store backend passes: CRUD and unique
+// constraints of every entity, paging and filters, RBAC merging, cascades, expiry and garbage
+// collection, transactions, and the single-use races (authorization codes, refresh token
+// rotation) run with real concurrency.
+//
+// A backend's test calls Run with a factory returning a fresh, empty, migrated store per test. The
+// suite tests only through the store.Store interface; it must not know which engine it runs on.
+package storetest

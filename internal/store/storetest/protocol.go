@@ -1,0 +1,275 @@
+package storetest
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+func mustSession(t testing.TB, s store.Store, userID, id string) *domain.Session {
+	t.Helper()
+	t0 := now()
+	ss := &domain.Session{ID: id, TokenHash: domain.HashSecret("cookie-" + id), UserID: userID, ClientIDs: []string{"c1"},
+		IP: "203.0.113.1", CreatedAt: t0, AuthenticatedAt: t0, LastSeenAt: t0,
+		IdleExpiresAt: t0.Add(72 * time.Hour), ExpiresAt: t0.Add(168 * time.Hour)}
+	must(t, s.CreateSession(ctx, ss))
+	return ss
+}
+
+// mustRefresh stores the first token of a new family, expiring in an hour.
+func mustRefresh(t testing.TB, s store.Store, clientID, userID, token string) *domain.RefreshToken {
+	t.Helper()
+	t0 := now()
+	exp, idle := t0.Add(time.Hour), t0.Add(30*time.Minute)
+	rt := &domain.RefreshToken{TokenHash: domain.HashSecret(token), FamilyID: "fam-" + token, ClientID: clientID, UserID: userID,
+		Scope: "openid offline_access", Rotating: true, AuthTime: t0, CreatedAt: t0, ExpiresAt: &exp, IdleExpiresAt: &idle,
+		Claims: map[string]any{"https://example.com/roles": []any{"admin"}}}
+	must(t, s.CreateRefreshToken(ctx, rt))
+	return rt
+}
+
+func testSessions(t *testing.T, s store.Store) {
+	u := MustUser(t, s, "sess@example.com")
+	ss := mustSession(t, s, u.UserID, "sid-1")
+	got, err := s.GetSessionByTokenHash(ctx, domain.HashSecret("cookie-sid-1"))
+	must(t, err)
+	eq(t, "id", got.ID, "sid-1")
+	eq(t, "user", got.UserID, u.UserID)
+	sameTime(t, "expires", got.ExpiresAt, ss.ExpiresAt)
+	_, err = s.GetSessionByTokenHash(ctx, domain.HashSecret("other"))
+	wantErr(t, err, store.ErrNotFound)
+	wantConflict(t, s.CreateSession(ctx, &domain.Session{ID: "sid-2", TokenHash: ss.TokenHash, UserID: u.UserID}), "token_hash")
+
+	later := ss.LastSeenAt.Add(time.Minute)
+	must(t, s.TouchSession(ctx, ss.ID, later, later.Add(72*time.Hour), []string{"c1", "c2"}))
+	got, err = s.GetSession(ctx, ss.ID)
+	must(t, err)
+	sameTime(t, "last seen", got.LastSeenAt, later)
+	sameTime(t, "idle expiry", got.IdleExpiresAt, later.Add(72*time.Hour))
+	if !reflect.DeepEqual(got.ClientIDs, []string{"c1", "c2"}) {
+		t.Fatalf("client ids = %v", got.ClientIDs)
+	}
+	wantErr(t, s.TouchSession(ctx, "missing", later, later, nil), store.ErrNotFound)
+
+	mustSession(t, s, u.UserID, "sid-3")
+	must(t, s.DeleteSession(ctx, ss.ID))
+	must(t, s.DeleteSession(ctx, ss.ID)) // idempotent
+	_, err = s.GetSession(ctx, ss.ID)
+	wantErr(t, err, store.ErrNotFound)
+	must(t, s.DeleteUserSessions(ctx, u.UserID))
+	_, err = s.GetSession(ctx, "sid-3")
+	wantErr(t, err, store.ErrNotFound)
+}
+
+func testTransactions(t *testing.T, s store.Store) {
+	t0 := time.Now().UTC()
+	tx := &domain.LoginTransaction{ID: "tx-1", BrowserBindingHash: domain.HashSecret("b"), ClientID: "c1",
+		RedirectURI: "http://localhost:3000/callback", ResponseType: "code", Scope: "openid", State: "xyz",
+		MaxAge: ptr(0), Params: map[string]string{"ui_locales": "fr"}, CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	must(t, s.CreateTransaction(ctx, tx))
+	got, err := s.GetTransaction(ctx, "tx-1")
+	must(t, err)
+	if got.State != "xyz" || got.MaxAge == nil || *got.MaxAge != 0 || got.Params["ui_locales"] != "fr" ||
+		!reflect.DeepEqual(got.BrowserBindingHash, tx.BrowserBindingHash) {
+		t.Fatalf("transaction = %+v", got)
+	}
+	got.UserID = "auth0|u"
+	must(t, s.UpdateTransaction(ctx, got))
+	got, err = s.GetTransaction(ctx, "tx-1")
+	must(t, err)
+	eq(t, "user after update", got.UserID, "auth0|u")
+	wantConflict(t, s.CreateTransaction(ctx, tx), "id")
+
+	expired := &domain.LoginTransaction{ID: "tx-old", CreatedAt: t0.Add(-time.Hour), ExpiresAt: t0.Add(-time.Second)}
+	must(t, s.CreateTransaction(ctx, expired))
+	_, err = s.GetTransaction(ctx, "tx-old")
+	wantErr(t, err, store.ErrNotFound)
+
+	must(t, s.DeleteTransaction(ctx, "tx-1"))
+	must(t, s.DeleteTransaction(ctx, "tx-1")) // idempotent
+	_, err = s.GetTransaction(ctx, "tx-1")
+	wantErr(t, err, store.ErrNotFound)
+	wantErr(t, s.UpdateTransaction(ctx, tx), store.ErrNotFound)
+}
+
+func newCode(code string, created time.Time) *domain.AuthorizationCode {
+	return &domain.AuthorizationCode{CodeHash: domain.HashSecret(code), ClientID: "c1", UserID: "auth0|u", SessionID: "sid",
+		RedirectURI: "http://localhost:3000/callback", Scope: "openid profile", Audience: api1, Nonce: "n",
+		CodeChallenge: "abc", CodeChallengeMethod: "S256", AuthTime: created,
+		IDTokenClaims: map[string]any{"https://example.com/roles": []any{"admin"}}, CreatedAt: created,
+		ExpiresAt: created.Add(domain.AuthorizationCodeLifetime)}
+}
+
+func testCodes(t *testing.T, s store.Store) {
+	t0 := now()
+	c := newCode("code-1", t0)
+	must(t, s.CreateAuthorizationCode(ctx, c))
+	got, err := s.RedeemAuthorizationCode(ctx, c.CodeHash, t0.Add(time.Second))
+	must(t, err)
+	if got.UsedAt == nil || got.Nonce != "n" || got.CodeChallenge != "abc" || got.IDTokenClaims["https://example.com/roles"] == nil {
+		t.Fatalf("redeemed code = %+v", got)
+	}
+	must(t, s.SetCodeIssuedFamily(ctx, c.CodeHash, "fam-1"))
+	again, err := s.RedeemAuthorizationCode(ctx, c.CodeHash, t0.Add(2*time.Second))
+	wantErr(t, err, store.ErrAlreadyUsed)
+	if again == nil || again.IssuedFamilyID != "fam-1" {
+		t.Fatalf("a replay must return the record with the issued family; got %+v", again)
+	}
+
+	_, err = s.RedeemAuthorizationCode(ctx, domain.HashSecret("unknown"), t0)
+	wantErr(t, err, store.ErrNotFound)
+	wantErr(t, s.SetCodeIssuedFamily(ctx, domain.HashSecret("unknown"), "f"), store.ErrNotFound)
+
+	// A code is dead at ExpiresAt.
+	late := newCode("code-2", t0)
+	must(t, s.CreateAuthorizationCode(ctx, late))
+	_, err = s.RedeemAuthorizationCode(ctx, late.CodeHash, late.ExpiresAt)
+	wantErr(t, err, store.ErrNotFound)
+	wantConflict(t, s.CreateAuthorizationCode(ctx, newCode("code-1", t0)), "code")
+}
+
+func testRefreshTokens(t *testing.T, s store.Store) {
+	c := MustClient(t, s, "web")
+	u := MustUser(t, s, "rt@example.com")
+	rt := mustRefresh(t, s, c.ClientID, u.UserID, "rt-1")
+	got, err := s.GetRefreshToken(ctx, rt.TokenHash)
+	must(t, err)
+	if got.FamilyID != rt.FamilyID || got.Scope != rt.Scope || !got.ExpiresAt.Equal(*rt.ExpiresAt) || got.Claims == nil {
+		t.Fatalf("refresh token = %+v", got)
+	}
+	_, err = s.GetRefreshToken(ctx, domain.HashSecret("missing"))
+	wantErr(t, err, store.ErrNotFound)
+
+	idle := now().Add(45 * time.Minute)
+	must(t, s.TouchRefreshToken(ctx, rt.TokenHash, &idle))
+	got, err = s.GetRefreshToken(ctx, rt.TokenHash)
+	must(t, err)
+	sameTime(t, "idle expiry", *got.IdleExpiresAt, idle)
+	wantErr(t, s.TouchRefreshToken(ctx, domain.HashSecret("missing"), &idle), store.ErrNotFound)
+
+	// Rotation copies the absolute expiry, never extends it, and marks the old token rotated.
+	t1 := now()
+	farFuture := t1.Add(1000 * time.Hour)
+	next := &domain.RefreshToken{TokenHash: domain.HashSecret("rt-2"), Scope: rt.Scope, Rotating: true, ExpiresAt: &farFuture}
+	old, err := s.RotateRefreshToken(ctx, rt.TokenHash, next, t1, 0)
+	must(t, err)
+	if old.RotatedAt == nil || !old.RotatedAt.Equal(t1) {
+		t.Fatalf("old token rotated_at = %v, want %v", old.RotatedAt, t1)
+	}
+	stored, err := s.GetRefreshToken(ctx, next.TokenHash)
+	must(t, err)
+	eq(t, "family", stored.FamilyID, rt.FamilyID)
+	eq(t, "generation", stored.Generation, rt.Generation+1)
+	eq(t, "client", stored.ClientID, c.ClientID)
+	sameTime(t, "absolute expiry copied", *stored.ExpiresAt, *rt.ExpiresAt)
+
+	_, err = s.RotateRefreshToken(ctx, domain.HashSecret("missing"), &domain.RefreshToken{TokenHash: domain.HashSecret("x")}, t1, 0)
+	wantErr(t, err, store.ErrNotFound)
+	// An expired token is invalid, not reused.
+	_, err = s.RotateRefreshToken(ctx, next.TokenHash, &domain.RefreshToken{TokenHash: domain.HashSecret("rt-3")}, rt.ExpiresAt.Add(time.Second), 0)
+	wantErr(t, err, store.ErrRefreshInvalid)
+
+	// Revocation by family and by user.
+	must(t, s.RevokeRefreshFamily(ctx, rt.FamilyID, t1))
+	_, err = s.RotateRefreshToken(ctx, next.TokenHash, &domain.RefreshToken{TokenHash: domain.HashSecret("rt-4")}, t1, 0)
+	wantErr(t, err, store.ErrRefreshInvalid)
+	other := mustRefresh(t, s, c.ClientID, u.UserID, "rt-other")
+	must(t, s.RevokeUserRefreshTokens(ctx, u.UserID, t1))
+	got, err = s.GetRefreshToken(ctx, other.TokenHash)
+	must(t, err)
+	if got.RevokedAt == nil {
+		t.Fatal("RevokeUserRefreshTokens left a token live")
+	}
+	wantConflict(t, s.CreateRefreshToken(ctx, mustRefreshValue(c.ClientID, u.UserID, "rt-other")), "refresh_token")
+}
+
+func mustRefreshValue(clientID, userID, token string) *domain.RefreshToken {
+	return &domain.RefreshToken{TokenHash: domain.HashSecret(token), FamilyID: "f", ClientID: clientID, UserID: userID}
+}
+
+// testRefreshRotationLeeway: the token just rotated may be exchanged again within the leeway (a
+// client retrying a lost response); a token two generations old never may, and presenting it
+// revokes the family.
+func testRefreshRotationLeeway(t *testing.T, s store.Store) {
+	c := MustClient(t, s, "spa")
+	u := MustUser(t, s, "leeway@example.com")
+	t0 := now()
+	leeway := 30 * time.Second
+	rt0 := mustRefresh(t, s, c.ClientID, u.UserID, "gen0")
+	rotate := func(oldToken, newToken string, at time.Time) error {
+		_, err := s.RotateRefreshToken(ctx, domain.HashSecret(oldToken), &domain.RefreshToken{TokenHash: domain.HashSecret(newToken)}, at, leeway)
+		return err
+	}
+	must(t, rotate("gen0", "gen1", t0))
+	must(t, rotate("gen0", "gen1b", t0.Add(10*time.Second))) // within leeway, gen0 is second-newest
+	must(t, rotate("gen1", "gen2", t0.Add(11*time.Second)))
+	// gen0 is now the second-to-last generation: refused even within its leeway, and the family is revoked.
+	wantErr(t, rotate("gen0", "x", t0.Add(12*time.Second)), store.ErrRefreshReused)
+	got, err := s.GetRefreshToken(ctx, domain.HashSecret("gen2"))
+	must(t, err)
+	if got.RevokedAt == nil {
+		t.Fatal("reuse did not revoke the family's newest token")
+	}
+	wantErr(t, rotate("gen2", "y", t0.Add(13*time.Second)), store.ErrRefreshInvalid)
+
+	// Outside the leeway even the immediately previous token is a reuse.
+	rt := mustRefresh(t, s, c.ClientID, u.UserID, "b0")
+	must(t, rotate("b0", "b1", t0))
+	wantErr(t, rotate("b0", "b1x", t0.Add(leeway)), store.ErrRefreshReused)
+	got, err = s.GetRefreshToken(ctx, domain.HashSecret("b1"))
+	must(t, err)
+	if got.RevokedAt == nil {
+		t.Fatal("reuse outside the leeway did not revoke the family")
+	}
+	_ = rt
+	_ = rt0
+}
+
+func testDeleteExpired(t *testing.T, s store.Store) {
+	c := MustClient(t, s, "web")
+	u := MustUser(t, s, "gc@example.com")
+	t0 := now()
+	past, future := t0.Add(-time.Minute), t0.Add(time.Hour)
+
+	must(t, s.CreateTransaction(ctx, &domain.LoginTransaction{ID: "tx-old", CreatedAt: past, ExpiresAt: past}))
+	must(t, s.CreateTransaction(ctx, &domain.LoginTransaction{ID: "tx-new", CreatedAt: t0, ExpiresAt: future}))
+	must(t, s.CreateSession(ctx, &domain.Session{ID: "s-old", TokenHash: []byte("s-old"), UserID: u.UserID, IdleExpiresAt: past, ExpiresAt: future}))
+	must(t, s.CreateSession(ctx, &domain.Session{ID: "s-new", TokenHash: []byte("s-new"), UserID: u.UserID, IdleExpiresAt: future, ExpiresAt: future}))
+	oldCode, newCodeV := newCode("old", past.Add(-domain.AuthorizationCodeLifetime)), newCode("new", t0)
+	must(t, s.CreateAuthorizationCode(ctx, oldCode))
+	must(t, s.CreateAuthorizationCode(ctx, newCodeV))
+	for _, rt := range []*domain.RefreshToken{
+		{TokenHash: []byte("rt-abs"), FamilyID: "f1", ClientID: c.ClientID, UserID: u.UserID, ExpiresAt: &past, IdleExpiresAt: &future},
+		{TokenHash: []byte("rt-idle"), FamilyID: "f2", ClientID: c.ClientID, UserID: u.UserID, IdleExpiresAt: &past},
+		{TokenHash: []byte("rt-live"), FamilyID: "f3", ClientID: c.ClientID, UserID: u.UserID, ExpiresAt: &future, IdleExpiresAt: &future},
+		{TokenHash: []byte("rt-forever"), FamilyID: "f4", ClientID: c.ClientID, UserID: u.UserID},
+	} {
+		must(t, s.CreateRefreshToken(ctx, rt))
+	}
+
+	n, err := s.DeleteExpired(ctx, t0)
+	must(t, err)
+	eq(t, "rows deleted", n, int64(5))
+	_, err = s.GetSession(ctx, "s-new")
+	must(t, err)
+	_, err = s.GetSession(ctx, "s-old")
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.GetTransaction(ctx, "tx-new")
+	must(t, err)
+	for _, h := range []string{"rt-live", "rt-forever"} {
+		_, err = s.GetRefreshToken(ctx, []byte(h))
+		must(t, err)
+	}
+	for _, h := range []string{"rt-abs", "rt-idle"} {
+		_, err = s.GetRefreshToken(ctx, []byte(h))
+		wantErr(t, err, store.ErrNotFound)
+	}
+	_, err = s.RedeemAuthorizationCode(ctx, newCodeV.CodeHash, t0)
+	must(t, err)
+	n, err = s.DeleteExpired(ctx, t0)
+	must(t, err)
+	eq(t, "second pass", n, int64(0))
+}
