@@ -1,0 +1,11 @@
+// Package keys owns the token signing keys: it generates them (RSA-2048 for RS256, P-256 for ES256),
+// encrypts their private halves at rest with a key derived from the master key, moves them through
+// the next → current → previous → revoked states, and keeps one prepared signer per key in memory on
+// every node together with the pre-rendered JWKS document that publishes them.
+//
+// A node learns of a rotation made elsewhere by polling store.KeyStore.KeysVersion (Manager.Run) and
+// by reloading when asked to verify a token whose kid it does not know (Manager.VerificationKey).
+//
+// It must not assemble claims or speak HTTP: package token builds tokens with the signers handed out
+// here, and package oauth serves the JWKS bytes.
+package keys

@@ -1,0 +1,60 @@
+package oauth_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+)
+
+// fakeActions is an ActionRunner with one function field per hook.
+type fakeActions struct {
+	credentials func(grant.CredentialsExchangeEvent) grant.ActionResult
+	refresh     func(grant.RefreshEvent) grant.ActionResult
+}
+
+func (f fakeActions) CredentialsExchange(_ context.Context, ev grant.CredentialsExchangeEvent) (grant.ActionResult, error) {
+	return f.credentials(ev), nil
+}
+
+func (f fakeActions) PostLoginRefresh(_ context.Context, ev grant.RefreshEvent) (grant.ActionResult, error) {
+	return f.refresh(ev), nil
+}
+
+func TestActionsHooks(t *testing.T) {
+	e := MustEnv(t, envOptions{actions: fakeActions{
+		credentials: func(ev grant.CredentialsExchangeEvent) grant.ActionResult {
+			if ev.API.Identifier == rbacAPIID {
+				return grant.ActionResult{Deny: true, DenyCode: "invalid_scope", DenyReason: "no machines here"}
+			}
+			return grant.ActionResult{AccessTokenClaims: map[string]any{"https://example.test/tier": "gold", "sub": "forged"}}
+		},
+		refresh: func(ev grant.RefreshEvent) grant.ActionResult {
+			if ev.User.Email == "admin@example.test" {
+				return grant.ActionResult{Deny: true, DenyReason: "admins must sign in again"}
+			}
+			return grant.ActionResult{IDTokenClaims: map[string]any{"https://example.test/refreshed": true}}
+		},
+	}})
+	a := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "client_credentials", "client_id", m2mID, "client_secret", m2mSecret, "audience", apiID)})
+	if a.status != 200 {
+		t.Fatalf("%d %s", a.status, a.raw)
+	}
+	_, claims := decodeJWT(t, a.body["access_token"].(string))
+	if claims["https://example.test/tier"] != "gold" || claims["sub"] != m2mID+"@clients" {
+		t.Fatalf("claims %v", claims)
+	}
+	wantError(t, e.call(t, "oauth/token", tokenCall{body: form("grant_type", "client_credentials", "client_id", m2mID, "client_secret", m2mSecret, "audience", rbacAPIID)}),
+		400, "invalid_scope", "no machines here")
+
+	rt := e.firstTokens(t, webID).body["refresh_token"].(string)
+	r := e.refresh(t, webID, rt)
+	if r.status != 200 {
+		t.Fatalf("%d %s", r.status, r.raw)
+	}
+	if _, c := decodeJWT(t, r.body["id_token"].(string)); c["https://example.test/refreshed"] != true {
+		t.Fatalf("ID token claims %v", c)
+	}
+	adminRT := e.exchange(t, webID, e.mintCode(t, codeSpec{user: adminID, scope: "openid offline_access"}), webCB, "").body["refresh_token"].(string)
+	wantError(t, e.refresh(t, webID, adminRT), 403, "access_denied", "admins must sign in again")
+}

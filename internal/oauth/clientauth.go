@@ -1,0 +1,106 @@
+package oauth
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// clientAuthFailed is the one answer for an unknown client, a wrong secret or missing credentials
+// (RFC 6749 §5.2 invalid_client, 401 per the Gatehouse decisions, Auth0's description): the caller
+// cannot tell which.
+func clientAuthFailed() *grant.Error {
+	return &grant.Error{Status: http.StatusUnauthorized, Code: "invalid_client", Description: "Unauthorized"}
+}
+
+// dummyHash is compared against when the client does not exist, so that an unknown client id costs
+// the same hashing as a wrong secret.
+var dummyHash = domain.HashSecret("gatehouse: no such client")
+
+// authenticateClient authenticates the client of a token or revocation request (RFC 6749 §2.3):
+//   - client_secret_basic: Authorization: Basic base64(urlencode(id) ":" urlencode(secret)), both
+//     parts URL-decoded (RFC 6749 §2.3.1);
+//   - client_secret_post: client_id and client_secret in the body;
+//   - none: client_id only, for public clients.
+//
+// Either secret method is accepted for every confidential client whatever its stored
+// token_endpoint_auth_method (spec §1.1: nextjs-auth0 sends Basic for "Post" apps). Using both at
+// once is invalid_request (RFC 6749 §2.3: one method per request).
+func (h *Handler) authenticateClient(ctx context.Context, r *http.Request, p params) (*domain.Client, bool, *grant.Error) {
+	id, secret, basic, gerr := basicCredentials(r)
+	if gerr != nil {
+		return nil, true, gerr
+	}
+	bodySecret, secretSent := p["client_secret"]
+	bodyID, idSent := p["client_id"]
+	if basic {
+		if secretSent {
+			return nil, true, grant.InvalidRequest("Multiple client authentication methods were used; use only one")
+		}
+		if idSent && bodyID != id {
+			return nil, true, grant.InvalidRequest("client_id does not match the Authorization header")
+		}
+	} else {
+		id, secret = bodyID, bodySecret
+		if id == "" {
+			return nil, false, clientAuthFailed()
+		}
+	}
+	client, err := h.config.Client(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		domain.SecretMatches(dummyHash, secret)
+		return nil, basic, clientAuthFailed()
+	}
+	if err != nil {
+		return nil, basic, grant.ServerError(err)
+	}
+	if !client.IsConfidential() {
+		// A public client proves nothing but its id; a secret sent for it is an error, not ignored
+		// (RFC 6749 §2.3: the client must not use more than one method).
+		if secret != "" || (!basic && secretSent) {
+			return nil, basic, clientAuthFailed()
+		}
+		return client, basic, nil
+	}
+	if secret == "" || !domain.SecretMatches(client.SecretHash, secret) {
+		return nil, basic, clientAuthFailed()
+	}
+	return client, basic, nil
+}
+
+// basicCredentials reads an Authorization: Basic header. ok is false without one.
+func basicCredentials(r *http.Request) (id, secret string, ok bool, gerr *grant.Error) {
+	h := r.Header.Get("Authorization")
+	if h == "" {
+		return "", "", false, nil
+	}
+	scheme, rest, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Basic") {
+		return "", "", false, nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
+	if err != nil {
+		return "", "", true, clientAuthFailed()
+	}
+	u, pw, found := strings.Cut(string(raw), ":")
+	if !found {
+		return "", "", true, clientAuthFailed()
+	}
+	if id, err = url.QueryUnescape(u); err != nil {
+		return "", "", true, clientAuthFailed()
+	}
+	if secret, err = url.QueryUnescape(pw); err != nil {
+		return "", "", true, clientAuthFailed()
+	}
+	if id == "" {
+		return "", "", true, clientAuthFailed()
+	}
+	return id, secret, true, nil
+}

@@ -1,0 +1,130 @@
+package oauth
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+)
+
+// Cache lifetimes of the public documents.
+//   - Discovery changes only with a new release or issuer: 5 minutes, what Auth0 suggests for
+//     metadata, keeps SDK start-ups cheap.
+//   - JWKS: 60 s. Rotation does not need a short lifetime (the next key is published one rotation
+//     ahead, so a cached JWKS already holds the key that becomes current), but revocation does: a
+//     revoked key stays trusted by a caching client for at most this long. Clients also refetch on an
+//     unknown kid.
+const (
+	discoveryCacheControl = "public, max-age=300"
+	jwksCacheControl      = "public, max-age=60"
+)
+
+// discoveryDocument is OpenID Connect Discovery 1.0 §3 metadata with Auth0's field names (spec §1.7)
+// and what Gatehouse really supports (Gatehouse policy).
+type discoveryDocument struct {
+	Issuer                                 string   `json:"issuer"`
+	AuthorizationEndpoint                  string   `json:"authorization_endpoint"`
+	TokenEndpoint                          string   `json:"token_endpoint"`
+	UserinfoEndpoint                       string   `json:"userinfo_endpoint"`
+	JWKSURI                                string   `json:"jwks_uri"`
+	RevocationEndpoint                     string   `json:"revocation_endpoint"`
+	EndSessionEndpoint                     string   `json:"end_session_endpoint"`
+	ScopesSupported                        []string `json:"scopes_supported"`
+	ResponseTypesSupported                 []string `json:"response_types_supported"`
+	CodeChallengeMethodsSupported          []string `json:"code_challenge_methods_supported"`
+	ResponseModesSupported                 []string `json:"response_modes_supported"`
+	SubjectTypesSupported                  []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported       []string `json:"id_token_signing_alg_values_supported"`
+	TokenEndpointAuthMethodsSupported      []string `json:"token_endpoint_auth_methods_supported"`
+	ClaimsSupported                        []string `json:"claims_supported"`
+	GrantTypesSupported                    []string `json:"grant_types_supported"`
+	RequestURIParameterSupported           bool     `json:"request_uri_parameter_supported"`
+	RequestParameterSupported              bool     `json:"request_parameter_supported"`
+	RevocationEndpointAuthMethodsSupported []string `json:"revocation_endpoint_auth_methods_supported"`
+}
+
+// renderDiscovery renders the discovery document once; the issuer is fixed for the process. Endpoints
+// are the issuer (with its slash) plus a relative path: never a double slash (spec §1.1).
+func renderDiscovery(issuer string) ([]byte, string, error) {
+	doc := discoveryDocument{
+		Issuer:                            issuer,
+		AuthorizationEndpoint:             issuer + "authorize",
+		TokenEndpoint:                     issuer + "oauth/token",
+		UserinfoEndpoint:                  issuer + "userinfo",
+		JWKSURI:                           issuer + ".well-known/jwks.json",
+		RevocationEndpoint:                issuer + "oauth/revoke",
+		EndSessionEndpoint:                issuer + "oidc/logout",
+		ScopesSupported:                   []string{"openid", "profile", "offline_access", "name", "given_name", "family_name", "nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"},
+		ResponseTypesSupported:            []string{"code"},
+		CodeChallengeMethodsSupported:     []string{"S256"},
+		ResponseModesSupported:            []string{"query", "fragment", "form_post"},
+		SubjectTypesSupported:             []string{"public"},
+		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
+		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
+		ClaimsSupported:                   []string{"aud", "auth_time", "created_at", "email", "email_verified", "exp", "family_name", "given_name", "iat", "identities", "iss", "name", "nickname", "phone_number", "picture", "sub"},
+		// Auth0 does not publish grant_types_supported; RFC 8414 §2 defaults it to code and implicit,
+		// which would be wrong here, so Gatehouse states what it supports.
+		GrantTypesSupported:                    []string{"authorization_code", "refresh_token", "client_credentials"},
+		RevocationEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
+	}
+	body, err := json.Marshal(doc)
+	if err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256(body)
+	return body, `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`, nil
+}
+
+func (h *Handler) serveDiscovery(w http.ResponseWriter, r *http.Request) {
+	servePublicDocument(w, r, h.discovery, h.discoveryETag, discoveryCacheControl)
+}
+
+func (h *Handler) serveJWKS(w http.ResponseWriter, r *http.Request) {
+	body, etag := h.keys.JWKS()
+	servePublicDocument(w, r, body, etag, jwksCacheControl)
+}
+
+// servePublicDocument writes pre-rendered JSON with caching headers, answering a matching
+// If-None-Match with 304 (RFC 9110 §13.1.2). Anyone may read it from any origin.
+func servePublicDocument(w http.ResponseWriter, r *http.Request, body []byte, etag, cacheControl string) {
+	h := w.Header()
+	h.Set("Cache-Control", cacheControl)
+	h.Set("ETag", etag)
+	h.Set("Access-Control-Allow-Origin", "*")
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag) {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(body)
+}
+
+func etagMatches(header, etag string) bool {
+	for header != "" {
+		var v string
+		v, header = cutComma(header)
+		if v == "*" || v == etag || v == "W/"+etag {
+			return true
+		}
+	}
+	return false
+}
+
+func cutComma(s string) (string, string) {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ',' {
+			return trimSpace(s[:i]), s[i+1:]
+		}
+	}
+	return trimSpace(s), ""
+}
+
+func trimSpace(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}

@@ -1,0 +1,217 @@
+package grant
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// AuthorizationCode redeems a code issued by /authorize (RFC 6749 §4.1.3, OpenID Connect Core
+// §3.1.3, PKCE RFC 7636 §4.6).
+type AuthorizationCode struct{ Deps *Deps }
+
+// Type implements Grant.
+func (AuthorizationCode) Type() string { return domain.GrantAuthorizationCode }
+
+// LogTypes implements Grant.
+func (AuthorizationCode) LogTypes() (string, string) {
+	return audit.TypeCodeExchange, audit.TypeCodeExchangeFailed
+}
+
+// Exchange implements Grant.
+func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*Response, error) {
+	d := g.Deps
+	c := req.Client
+	if !c.HasGrant(domain.GrantAuthorizationCode) {
+		return nil, UnauthorizedClient(domain.GrantAuthorizationCode)
+	}
+	if req.Code == "" {
+		return nil, MissingParameter("code")
+	}
+	now := d.now()
+	codeHash := domain.HashSecret(req.Code)
+	// One transaction redeems the code, checks it and stores the refresh token family: one durable
+	// commit per exchange, and a replay (which waits for this transaction) always finds the family it
+	// must revoke. A failed check still commits, so the code is spent (spec §1.3).
+	var (
+		x    *codeExchange
+		gerr *Error
+	)
+	err := d.Store.WithTx(ctx, func(tx store.Store) error {
+		x, gerr = nil, nil
+		var err error
+		x, gerr, err = g.redeem(ctx, tx, req, codeHash, now)
+		return err
+	})
+	if err != nil {
+		return nil, ServerError(err)
+	}
+	if gerr != nil {
+		return nil, gerr
+	}
+	res, err := d.issue(ctx, x.tokens)
+	if err != nil {
+		return nil, err
+	}
+	res.RefreshToken = x.refresh
+	return res, nil
+}
+
+// codeExchange is what a redemption decided, to be signed after the transaction commits.
+type codeExchange struct {
+	tokens  userTokens
+	refresh string
+}
+
+// redeem runs inside the exchange's transaction. A returned *Error is the answer; a returned error
+// aborts the transaction.
+func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *Request, codeHash []byte, now time.Time) (*codeExchange, *Error, error) {
+	d, c := g.Deps, req.Client
+	code, err := tx.RedeemAuthorizationCode(ctx, codeHash, now)
+	switch {
+	case errors.Is(err, store.ErrAlreadyUsed):
+		// RFC 6749 §4.1.2, RFC 9700 §4.5: a code used twice may have been stolen; revoke what its
+		// first redemption issued.
+		e := InvalidGrant(DescInvalidCode)
+		if code != nil {
+			e.UserID = code.UserID
+			if code.IssuedFamilyID != "" {
+				if err := tx.RevokeRefreshFamily(ctx, code.IssuedFamilyID, now); err != nil {
+					return nil, nil, err
+				}
+			}
+		}
+		return nil, e, nil
+	case errors.Is(err, store.ErrNotFound):
+		return nil, InvalidGrant(DescInvalidCode), nil
+	case err != nil:
+		return nil, nil, err
+	}
+	if code.ClientID != c.ClientID {
+		return nil, InvalidGrant(DescInvalidCode), nil
+	}
+	fail := func(e *Error) (*codeExchange, *Error, error) {
+		e.UserID = code.UserID
+		return nil, e, nil
+	}
+	if code.RedirectURI != "" && req.RedirectURI != code.RedirectURI {
+		// RFC 6749 §4.1.3: identical to the /authorize value. Auth0's wording (spec §1.3).
+		return fail(InvalidGrant(fmt.Sprintf("The redirect URI is wrong. You send %s, and we expected %s", clip(req.RedirectURI), code.RedirectURI)))
+	}
+	if e := checkPKCE(c, code, req.CodeVerifier); e != nil {
+		return fail(e)
+	}
+	user, err := tx.GetUser(ctx, code.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return fail(InvalidGrant(DescInvalidCode))
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if user.Blocked {
+		return fail(InvalidGrant("user is blocked"))
+	}
+	api, aerr := d.audienceAPI(ctx, code.Audience)
+	if aerr != nil {
+		if e, ok := aerr.(*Error); ok && e.Cause == nil {
+			return fail(e)
+		}
+		return nil, nil, aerr
+	}
+	scopes, err := userScopes(ctx, tx, user.UserID, Fields(code.Scope), api)
+	if err != nil {
+		return nil, nil, err
+	}
+	x := &codeExchange{tokens: userTokens{
+		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),
+		idToken: contains(scopes.Scopes, "openid"), nonce: code.Nonce, sessionID: code.SessionID,
+		authTime: code.AuthTime, includeAuthTime: code.IncludeAuthTime,
+		idClaims: code.IDTokenClaims, atClaims: code.AccessTokenClaims,
+	}}
+	// A refresh token needs offline_access, the client's refresh_token grant and, for an API, its
+	// allow_offline_access (spec §1.3).
+	if !contains(scopes.Scopes, "offline_access") || !c.HasGrant(domain.GrantRefreshToken) || (api != nil && !api.AllowOfflineAccess) {
+		return x, nil, nil
+	}
+	family := domain.RandomToken(16)
+	if err := tx.SetCodeIssuedFamily(ctx, codeHash, family); err != nil {
+		return nil, nil, err
+	}
+	secret, hash := newRefreshSecret()
+	abs, idle := refreshExpiry(c, now)
+	claims := map[string]any{}
+	if len(code.IDTokenClaims) > 0 {
+		claims[claimsIDToken] = code.IDTokenClaims
+	}
+	if len(code.AccessTokenClaims) > 0 {
+		claims[claimsAccessToken] = code.AccessTokenClaims
+	}
+	if code.IncludeAuthTime {
+		claims[claimsIncludeAuthTime] = true
+	}
+	rt := &domain.RefreshToken{
+		TokenHash: hash, FamilyID: family, Generation: 1, ClientID: c.ClientID, UserID: user.UserID,
+		SessionID: code.SessionID, Scope: scopes.Scope(), Rotating: c.RefreshToken.RotationType == domain.RotationRotating,
+		AuthTime: code.AuthTime, Claims: claims, CreatedAt: now, ExpiresAt: abs, IdleExpiresAt: idle,
+	}
+	if api != nil {
+		rt.Audience = api.Identifier
+	}
+	if err := tx.CreateRefreshToken(ctx, rt); err != nil {
+		return nil, nil, err
+	}
+	x.refresh = secret
+	return x, nil, nil
+}
+
+// checkPKCE verifies the code_verifier against the stored challenge (RFC 7636 §4.6), S256 only
+// (Gatehouse policy), in constant time. A verifier without a challenge is refused too, so that a
+// downgrade cannot pass unnoticed, and public clients must have used PKCE (spec §1.1).
+func checkPKCE(c *domain.Client, code *domain.AuthorizationCode, verifier string) *Error {
+	if code.CodeChallenge == "" {
+		if verifier != "" || !c.IsConfidential() {
+			return InvalidGrant(DescCodeVerifier)
+		}
+		return nil
+	}
+	if code.CodeChallengeMethod != "S256" || !validVerifier(verifier) {
+		return InvalidGrant(DescCodeVerifier)
+	}
+	sum := sha256.Sum256([]byte(verifier))
+	want := base64.RawURLEncoding.EncodeToString(sum[:])
+	if subtle.ConstantTimeCompare([]byte(want), []byte(code.CodeChallenge)) != 1 {
+		return InvalidGrant(DescCodeVerifier)
+	}
+	return nil
+}
+
+// validVerifier: 43 to 128 unreserved characters (RFC 7636 §4.1).
+func validVerifier(v string) bool {
+	if len(v) < 43 || len(v) > 128 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		switch b := v[i]; {
+		case b >= 'A' && b <= 'Z', b >= 'a' && b <= 'z', b >= '0' && b <= '9', b == '-', b == '.', b == '_', b == '~':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// clip bounds an echoed request value.
+func clip(s string) string {
+	if len(s) > 512 {
+		return s[:512]
+	}
+	return s
+}

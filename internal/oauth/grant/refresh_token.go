@@ -1,0 +1,155 @@
+package grant
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/token"
+)
+
+// RefreshToken exchanges a refresh token (RFC 6749 §6) with Auth0's rotation and reuse detection
+// (spec §2.6): a rotating token is exchanged once for a new one of the same family; presenting it
+// again outside the leeway revokes the family.
+type RefreshToken struct{ Deps *Deps }
+
+// Type implements Grant.
+func (RefreshToken) Type() string { return domain.GrantRefreshToken }
+
+// LogTypes implements Grant.
+func (RefreshToken) LogTypes() (string, string) { return audit.TypeRefresh, audit.TypeRefreshFailed }
+
+// Exchange implements Grant.
+func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*Response, error) {
+	d := g.Deps
+	c := req.Client
+	if !c.HasGrant(domain.GrantRefreshToken) {
+		return nil, UnauthorizedClient(domain.GrantRefreshToken)
+	}
+	if req.RefreshToken == "" {
+		return nil, MissingParameter("refresh_token")
+	}
+	now := d.now()
+	hash := domain.HashSecret(req.RefreshToken)
+	old, err := d.Store.GetRefreshToken(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, InvalidGrant(DescInvalidRefreshToken)
+	}
+	if err != nil {
+		return nil, ServerError(err)
+	}
+	// Another client's token is unknown to this one, and presenting it does not count as reuse.
+	if old.ClientID != c.ClientID {
+		return nil, InvalidGrant(DescInvalidRefreshToken)
+	}
+	fail := func(desc string) *Error {
+		e := InvalidGrant(desc)
+		e.UserID = old.UserID
+		return e
+	}
+	if old.RevokedAt != nil || old.Expired(now) {
+		return nil, fail(DescInvalidRefreshToken)
+	}
+	user, err := d.Store.GetUser(ctx, old.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fail(DescInvalidRefreshToken)
+	}
+	if err != nil {
+		return nil, ServerError(err)
+	}
+	if user.Blocked {
+		return nil, fail("user is blocked")
+	}
+
+	// The optional scope narrows, never widens (RFC 6749 §6).
+	requested := Fields(old.Scope)
+	if req.ScopeSent && strings.TrimSpace(req.Scope) != "" {
+		requested = Fields(req.Scope)
+		var extra []string
+		for _, s := range requested {
+			if !contains(Fields(old.Scope), s) {
+				extra = append(extra, s)
+			}
+		}
+		if len(extra) > 0 {
+			e := fail("Requested scopes were not granted: " + strings.Join(extra, " "))
+			e.Status, e.Code = http.StatusBadRequest, "invalid_scope"
+			return nil, e
+		}
+	}
+	var api *domain.ResourceServer
+	if old.Audience != "" {
+		if api, err = d.audienceAPI(ctx, old.Audience); err != nil {
+			return nil, err
+		}
+	}
+	scopes, err := userScopes(ctx, d.Store, user.UserID, requested, api)
+	if err != nil {
+		return nil, err
+	}
+
+	idClaims, atClaims := mapClaim(old.Claims, claimsIDToken), mapClaim(old.Claims, claimsAccessToken)
+	if d.Actions != nil {
+		ar, err := d.Actions.PostLoginRefresh(ctx, RefreshEvent{
+			Client: c, User: user, API: api, Scopes: scopes.Scopes, RefreshToken: old, IP: req.IP, UserAgent: req.UserAgent,
+		})
+		if err != nil {
+			return nil, ServerError(err)
+		}
+		if ar.Deny {
+			e := ar.denial()
+			e.UserID = user.UserID
+			return nil, e
+		}
+		idClaims, atClaims = ar.IDTokenClaims, ar.AccessTokenClaims
+	}
+
+	// Rotate before signing anything: the store picks exactly one winner among concurrent exchanges.
+	var newSecret string
+	if old.Rotating {
+		secret, newHash := newRefreshSecret()
+		next := &domain.RefreshToken{
+			TokenHash: newHash, FamilyID: old.FamilyID, Generation: old.Generation + 1, ClientID: old.ClientID,
+			UserID: old.UserID, SessionID: old.SessionID, Audience: old.Audience, Scope: old.Scope, Rotating: true,
+			AuthTime: old.AuthTime, Claims: old.Claims, CreatedAt: now,
+			// The absolute lifetime is fixed when the family starts; only the idle one restarts.
+			ExpiresAt: old.ExpiresAt, IdleExpiresAt: idleExpiry(c, now),
+		}
+		leeway := time.Duration(c.RefreshToken.Leeway) * time.Second
+		if _, err := d.Store.RotateRefreshToken(ctx, hash, next, now, leeway); err != nil {
+			switch {
+			case errors.Is(err, store.ErrRefreshReused):
+				e := fail(DescInvalidRefreshToken)
+				e.LogType = audit.TypeRefreshReuse
+				return nil, e
+			case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrRefreshInvalid):
+				return nil, fail(DescInvalidRefreshToken)
+			}
+			return nil, ServerError(err)
+		}
+		newSecret = secret
+	} else if err := d.Store.TouchRefreshToken(ctx, hash, idleExpiry(c, now)); err != nil {
+		return nil, ServerError(err)
+	}
+
+	include, _ := old.Claims[claimsIncludeAuthTime].(bool)
+	res, err := d.issue(ctx, userTokens{
+		client: c, user: user, api: api, scopes: scopes, idScope: old.Scope,
+		idToken: HasOpenID(old.Scope), sessionID: old.SessionID, authTime: old.AuthTime, includeAuthTime: include,
+		gty: token.GTYRefreshToken, idClaims: idClaims, atClaims: atClaims,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// A non-rotating token stays valid and is not repeated in the response (spec §1.3).
+	res.RefreshToken = newSecret
+	return res, nil
+}
+
+// HasOpenID reports whether a scope string grants openid.
+func HasOpenID(scope string) bool { return token.HasScope(scope, "openid") }

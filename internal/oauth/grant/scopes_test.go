@@ -1,0 +1,54 @@
+package grant_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+)
+
+func TestResolveScopes(t *testing.T) {
+	plain := &domain.ResourceServer{Identifier: "https://api", TokenDialect: domain.DialectAccessToken,
+		Scopes: []domain.Scope{{Value: "read:a"}, {Value: "write:a"}, {Value: "admin:a"}}}
+	rbac := &domain.ResourceServer{Identifier: "https://api", EnforcePolicies: true, TokenDialect: domain.DialectAccessToken, Scopes: plain.Scopes}
+	rbacClaim := &domain.ResourceServer{Identifier: "https://api", EnforcePolicies: true, TokenDialect: domain.DialectAccessTokenAuthz, Scopes: plain.Scopes}
+	rfcClaim := &domain.ResourceServer{Identifier: "https://api", EnforcePolicies: true, TokenDialect: domain.DialectRFC9068ProfileAuthz, Scopes: plain.Scopes}
+	claimNoRBAC := &domain.ResourceServer{Identifier: "https://api", TokenDialect: domain.DialectAccessTokenAuthz, Scopes: plain.Scopes}
+	for _, tc := range []struct {
+		name      string
+		in        grant.ScopeInput
+		scope     string
+		perms     string
+		withPerms bool
+	}{
+		{"no API: OIDC scopes only", grant.ScopeInput{Requested: []string{"openid", "profile", "read:a", "email", "offline_access"}}, "openid profile email offline_access", "", false},
+		{"no RBAC: any defined permission", grant.ScopeInput{Requested: []string{"openid", "read:a", "admin:a", "nope"}, API: plain}, "openid read:a admin:a", "", false},
+		{"no RBAC ignores what the user holds", grant.ScopeInput{Requested: []string{"admin:a"}, API: plain, Held: []string{"read:a"}}, "admin:a", "", false},
+		{"RBAC: requested ∩ held", grant.ScopeInput{Requested: []string{"openid", "read:a", "admin:a"}, API: rbac, Held: []string{"read:a", "write:a"}}, "openid read:a", "", false},
+		{"RBAC: nothing held", grant.ScopeInput{Requested: []string{"openid", "profile", "admin:a"}, API: rbac}, "openid profile", "", false},
+		{"RBAC: held but undefined stays out", grant.ScopeInput{Requested: []string{"gone:a"}, API: rbac, Held: []string{"gone:a"}}, "", "", false},
+		{"RBAC with claim: all held permissions", grant.ScopeInput{Requested: []string{"openid", "read:a"}, API: rbacClaim, Held: []string{"read:a", "write:a"}}, "openid read:a", "read:a write:a", true},
+		{"RBAC with claim: empty list when nothing held", grant.ScopeInput{Requested: []string{"openid"}, API: rbacClaim}, "openid", "", true},
+		{"RFC 9068 authz dialect carries the claim", grant.ScopeInput{Requested: []string{"read:a"}, API: rfcClaim, Held: []string{"read:a"}}, "read:a", "read:a", true},
+		{"authz dialect without RBAC: no claim", grant.ScopeInput{Requested: []string{"read:a"}, API: claimNoRBAC, Held: []string{"read:a"}}, "read:a", "", false},
+		{"duplicates collapse", grant.ScopeInput{Requested: []string{"openid", "openid", "read:a", "read:a"}, API: plain}, "openid read:a", "", false},
+		{"machine: all granted when none asked", grant.ScopeInput{API: plain, Held: []string{"read:a", "write:a"}, Machine: true}, "read:a write:a", "", false},
+		{"machine: requested ∩ granted", grant.ScopeInput{Requested: []string{"write:a"}, API: plain, Held: []string{"read:a", "write:a"}, Machine: true}, "write:a", "", false},
+		{"machine: no OIDC scopes", grant.ScopeInput{Requested: []string{"openid", "read:a"}, API: plain, Held: []string{"read:a"}, Machine: true}, "read:a", "", false},
+		{"machine with RBAC claim: grant scopes are the permissions", grant.ScopeInput{Requested: []string{"read:a"}, API: rbacClaim, Held: []string{"read:a", "write:a"}, Machine: true}, "read:a", "read:a write:a", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := grant.ResolveScopes(tc.in)
+			if r.Scope() != tc.scope {
+				t.Errorf("scope %q, want %q", r.Scope(), tc.scope)
+			}
+			if (r.Permissions != nil) != tc.withPerms || strings.Join(r.Permissions, " ") != tc.perms {
+				t.Errorf("permissions %#v, want %q (claim %v)", r.Permissions, tc.perms, tc.withPerms)
+			}
+		})
+	}
+	if grant.NeedsHeld(plain) || !grant.NeedsHeld(rbac) || grant.NeedsHeld(nil) {
+		t.Error("NeedsHeld")
+	}
+}

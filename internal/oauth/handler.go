@@ -1,0 +1,127 @@
+package oauth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/token"
+)
+
+// ActionRunner runs the Actions of the token endpoint's exchanges; nil means none. See
+// grant.ActionRunner.
+type ActionRunner = grant.ActionRunner
+
+// Options are the dependencies of the protocol endpoints.
+type Options struct {
+	// Issuer is https://HOST[:PORT]/ with its trailing slash (spec §1.1).
+	Issuer  string
+	Store   store.Store
+	Keys    *keys.Manager
+	Tokens  *token.Issuer
+	Audit   *audit.Recorder // nil: no tenant log
+	Logger  *slog.Logger
+	Now     func() time.Time
+	Actions ActionRunner
+	// ConfigCacheTTL is how long clients, APIs, client grants and tenant settings are served from
+	// memory (default 2 s; negative: always read the store). It bounds how long a configuration change
+	// made on another node takes to reach this one.
+	ConfigCacheTTL time.Duration
+}
+
+// Handler serves /.well-known/openid-configuration, /.well-known/jwks.json, /oauth/token,
+// /oauth/revoke and /userinfo.
+type Handler struct {
+	issuer string
+	store  store.Store
+	keys   *keys.Manager
+	tokens *token.Issuer
+	log    *slog.Logger
+	now    func() time.Time
+	config *configCache
+	grants map[string]grant.Grant
+	deps   *grant.Deps
+
+	logs          *logQueue
+	discovery     []byte
+	discoveryETag string
+}
+
+// NewHandler builds the protocol endpoints.
+func NewHandler(opts Options) (*Handler, error) {
+	if !strings.HasSuffix(opts.Issuer, "/") {
+		return nil, errors.New("oauth: the issuer must end with /")
+	}
+	if opts.Store == nil || opts.Keys == nil || opts.Tokens == nil {
+		return nil, errors.New("oauth: Store, Keys and Tokens are required")
+	}
+	if opts.Tokens.IssuerURL() != opts.Issuer {
+		return nil, errors.New("oauth: the token issuer and the handler issuer differ")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	ttl := opts.ConfigCacheTTL
+	if ttl == 0 {
+		ttl = 2 * time.Second
+	}
+	h := &Handler{
+		issuer: opts.Issuer, store: opts.Store, keys: opts.Keys, tokens: opts.Tokens,
+		log: opts.Logger, now: opts.Now, config: newConfigCache(opts.Store, ttl, opts.Now),
+	}
+	h.deps = &grant.Deps{Store: opts.Store, Config: h.config, Tokens: opts.Tokens, Actions: opts.Actions, Now: opts.Now}
+	h.grants = map[string]grant.Grant{}
+	for _, g := range []grant.Grant{
+		grant.ClientCredentials{Deps: h.deps},
+		grant.AuthorizationCode{Deps: h.deps},
+		grant.RefreshToken{Deps: h.deps},
+	} {
+		h.grants[g.Type()] = g
+	}
+	if opts.Audit != nil {
+		h.logs = newLogQueue(opts.Store, opts.Audit, opts.Logger, opts.Now)
+	}
+	var err error
+	if h.discovery, h.discoveryETag, err = renderDiscovery(opts.Issuer); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Flush waits until the tenant-log events of the requests answered so far are written.
+func (h *Handler) Flush(ctx context.Context) {
+	if h.logs != nil {
+		h.logs.flush(ctx)
+	}
+}
+
+// Close writes the queued tenant-log events and stops the writer. Call it once the HTTP server has
+// stopped accepting requests; events of later requests are then written synchronously.
+func (h *Handler) Close() {
+	if h.logs != nil {
+		h.logs.close()
+	}
+}
+
+// Mount registers the endpoints on mux (httpserver.Mounter).
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /.well-known/openid-configuration", h.serveDiscovery)
+	mux.HandleFunc("GET /.well-known/jwks.json", h.serveJWKS)
+	mux.HandleFunc("POST /oauth/token", h.serveToken)
+	mux.HandleFunc("OPTIONS /oauth/token", h.servePreflight)
+	mux.HandleFunc("POST /oauth/revoke", h.serveRevoke)
+	mux.HandleFunc("OPTIONS /oauth/revoke", h.servePreflight)
+	mux.HandleFunc("GET /userinfo", h.serveUserinfo)
+	mux.HandleFunc("POST /userinfo", h.serveUserinfo)
+	mux.HandleFunc("OPTIONS /userinfo", h.servePreflight)
+}

@@ -1,0 +1,51 @@
+package oauth
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// serveRevoke is POST /oauth/revoke (RFC 7009, spec §1.6): the client authenticates as at the token
+// endpoint; revoking a refresh token revokes its family. The answer is 200 with an empty body
+// whether or not the token was known, valid, or the client's own (RFC 7009 §2.2): nothing tells a
+// caller what exists.
+func (h *Handler) serveRevoke(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p, perr := parseBody(r)
+	if perr != nil {
+		h.writeError(ctx, w, perr, false)
+		return
+	}
+	client, basic, cerr := h.authenticateClient(ctx, r, p)
+	if cerr != nil {
+		h.writeError(ctx, w, cerr, basic)
+		return
+	}
+	ctx = httpserver.WithClientID(ctx, client.ClientID)
+	h.allowOrigin(w, r, client)
+	tok := p["token"]
+	if tok == "" {
+		h.writeError(ctx, w, grant.MissingParameter("token"), false)
+		return
+	}
+	rt, err := h.store.GetRefreshToken(ctx, domain.HashSecret(tok))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		h.writeError(ctx, w, grant.ServerError(err), false)
+		return
+	case rt.ClientID == client.ClientID:
+		if err := h.store.RevokeRefreshFamily(ctx, rt.FamilyID, h.now()); err != nil {
+			h.writeError(ctx, w, grant.ServerError(err), false)
+			return
+		}
+	}
+	writeNoStore(w)
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,94 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/golang-jwt/jwt/v5"
+)
+
+// Claims are the claims Gatehouse reads back from its own access tokens.
+type Claims struct {
+	jwt.RegisteredClaims
+	Scope       string   `json:"scope,omitempty"`
+	AZP         string   `json:"azp,omitempty"`
+	ClientID    string   `json:"client_id,omitempty"`
+	GTY         string   `json:"gty,omitempty"`
+	Permissions []string `json:"permissions,omitempty"`
+	SessionID   string   `json:"sid,omitempty"`
+	// Opaque is set for a userinfo-only token (no JWT).
+	Opaque bool `json:"-"`
+}
+
+// Client is the client the token was issued to (azp, or client_id in the RFC 9068 dialect).
+func (c *Claims) Client() string {
+	if c.AZP != "" {
+		return c.AZP
+	}
+	return c.ClientID
+}
+
+// HasScope reports whether the token's scope contains s.
+func (c *Claims) HasScope(s string) bool { return HasScope(c.Scope, s) }
+
+// ErrInvalidToken wraps every verification failure. Its text is safe to show to the caller.
+var ErrInvalidToken = errors.New("invalid token")
+
+var validMethods = []string{"RS256", "ES256"}
+
+// Verify checks a JWT that Gatehouse issued for audience: signature by a published key found by kid
+// (RS256 or ES256 only: no "none", no HMAC with a public key — RFC 8725 §3.1), iss exactly this
+// issuer, audience among aud, exp present and not past (with the configured leeway).
+func (i *Issuer) Verify(ctx context.Context, raw, audience string) (*Claims, error) {
+	claims := &Claims{}
+	parser := jwt.NewParser(
+		jwt.WithValidMethods(validMethods),
+		jwt.WithIssuer(i.issuer),
+		jwt.WithAudience(audience),
+		jwt.WithExpirationRequired(),
+		jwt.WithLeeway(i.leeway),
+		jwt.WithTimeFunc(i.now),
+	)
+	_, err := parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
+		if typ, _ := t.Header["typ"].(string); typ != "" && !strings.EqualFold(typ, "JWT") && !strings.EqualFold(typ, "at+jwt") {
+			return nil, errors.New("unexpected typ")
+		}
+		kid, _ := t.Header["kid"].(string)
+		if kid == "" {
+			return nil, errors.New("no kid")
+		}
+		pub, alg, err := i.keys.VerificationKey(ctx, kid)
+		if err != nil {
+			return nil, err
+		}
+		if alg != t.Method.Alg() {
+			return nil, errors.New("algorithm does not match the key")
+		}
+		return pub, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidToken, describe(err))
+	}
+	return claims, nil
+}
+
+// describe turns a jwt/v5 error into a short reason fit for a WWW-Authenticate description.
+func describe(err error) string {
+	switch {
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return "malformed token"
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "token expired"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "wrong audience"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "wrong issuer"
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "token not valid yet"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "required claim missing"
+	}
+	return "signature or key invalid"
+}
