@@ -1,0 +1,265 @@
+package mgmt
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+func (h *Handler) clientRoutes() []route {
+	read := []string{"read:clients", "read:client_keys", "read:client_summary"}
+	return []route{
+		{method: "GET", path: "/clients", scopes: read, fn: h.listClients},
+		{method: "POST", path: "/clients", scopes: []string{"create:clients"}, desc: "Create a client", fn: h.createClient},
+		{method: "GET", path: "/clients/{id}", scopes: read, fn: h.getClient},
+		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients", "update:client_keys"}, desc: "Update a client", fn: h.updateClient},
+		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, desc: "Delete a client", fn: h.deleteClient},
+		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, desc: "Rotate a client secret", fn: h.rotateSecret},
+	}
+}
+
+// jwtConfigBody is jwt_configuration as clients send it; `scopes` is accepted and ignored (it only
+// matters for HS256 legacy tokens, which Gatehouse does not issue).
+type jwtConfigBody struct {
+	Alg               string         `json:"alg"`
+	LifetimeInSeconds int            `json:"lifetime_in_seconds"`
+	SecretEncoded     bool           `json:"secret_encoded"`
+	Scopes            map[string]any `json:"scopes"`
+}
+
+// refreshTokenBody is refresh_token as clients send it; `policies` is accepted and ignored.
+type refreshTokenBody struct {
+	domain.RefreshTokenConfig
+	Policies []any `json:"policies"`
+}
+
+// clientBody is the writable part of a client (spec §3.1). Every field is a pointer so that a PATCH
+// replaces exactly the top-level fields it names.
+type clientBody struct {
+	Name                      *string            `json:"name"`
+	Description               *string            `json:"description"`
+	AppType                   *string            `json:"app_type"`
+	IsFirstParty              *bool              `json:"is_first_party"`
+	OIDCConformant            *bool              `json:"oidc_conformant"`
+	Callbacks                 *[]string          `json:"callbacks"`
+	AllowedLogoutURLs         *[]string          `json:"allowed_logout_urls"`
+	WebOrigins                *[]string          `json:"web_origins"`
+	AllowedOrigins            *[]string          `json:"allowed_origins"`
+	GrantTypes                *[]string          `json:"grant_types"`
+	TokenEndpointAuthMethod   *string            `json:"token_endpoint_auth_method"`
+	JWTConfiguration          *jwtConfigBody     `json:"jwt_configuration"`
+	RefreshToken              *refreshTokenBody  `json:"refresh_token"`
+	SSODisabled               *bool              `json:"sso_disabled"`
+	CrossOriginAuthentication *bool              `json:"cross_origin_authentication"`
+	CustomLoginPageOn         *bool              `json:"custom_login_page_on"`
+	ClientMetadata            *map[string]string `json:"client_metadata"`
+	InitiateLoginURI          *string            `json:"initiate_login_uri"`
+	LogoURI                   *string            `json:"logo_uri"`
+	// Accepted for compatibility with clients that always send them; Gatehouse has one behaviour.
+	IsTokenEndpointIPHeaderTrusted *bool   `json:"is_token_endpoint_ip_header_trusted"`
+	OrganizationUsage              *string `json:"organization_usage"`
+	OrganizationRequireBehavior    *string `json:"organization_require_behavior"`
+	SSO                            *bool   `json:"sso"`
+}
+
+// apply copies the given fields onto c.
+func (b *clientBody) apply(c *domain.Client) {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	setB := func(dst *bool, src *bool) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	setL := func(dst *[]string, src *[]string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	set(&c.Name, b.Name)
+	set(&c.Description, b.Description)
+	set(&c.AppType, b.AppType)
+	setB(&c.IsFirstParty, b.IsFirstParty)
+	setL(&c.Callbacks, b.Callbacks)
+	setL(&c.AllowedLogoutURLs, b.AllowedLogoutURLs)
+	setL(&c.WebOrigins, b.WebOrigins)
+	setL(&c.AllowedOrigins, b.AllowedOrigins)
+	setL(&c.GrantTypes, b.GrantTypes)
+	set(&c.TokenEndpointAuthMethod, b.TokenEndpointAuthMethod)
+	if b.JWTConfiguration != nil {
+		c.JWTConfiguration = domain.JWTConfiguration{
+			Alg:               b.JWTConfiguration.Alg,
+			LifetimeInSeconds: b.JWTConfiguration.LifetimeInSeconds,
+			SecretEncoded:     b.JWTConfiguration.SecretEncoded,
+		}
+	}
+	if b.RefreshToken != nil {
+		c.RefreshToken = b.RefreshToken.RefreshTokenConfig
+	}
+	setB(&c.SSODisabled, b.SSODisabled)
+	setB(&c.CrossOriginAuthentication, b.CrossOriginAuthentication)
+	setB(&c.CustomLoginPageOn, b.CustomLoginPageOn)
+	if b.ClientMetadata != nil {
+		c.ClientMetadata = *b.ClientMetadata
+	}
+	set(&c.InitiateLoginURI, b.InitiateLoginURI)
+	set(&c.LogoURI, b.LogoURI)
+}
+
+// clientView is a client as the Management API returns it; ClientSecret is set only on create and
+// rotate-secret (Gatehouse policy, spec "Gatehouse decisions").
+type clientView struct {
+	*domain.Client
+	ClientSecret string `json:"client_secret,omitempty"`
+	Global       bool   `json:"global"`
+}
+
+func (h *Handler) listClients(c *call) {
+	p, ok := c.parsePaging()
+	if !ok {
+		return
+	}
+	pr, ok := c.projection()
+	if !ok {
+		return
+	}
+	var f store.ClientFilter
+	if at := c.r.URL.Query().Get("app_type"); at != "" {
+		f.AppType = strings.Split(at, ",")
+	}
+	if f.IsFirstParty, ok = c.boolParam("is_first_party"); !ok {
+		return
+	}
+	list, total, err := h.st.ListClients(c.r.Context(), f, p.Page)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	items := make([]any, len(list))
+	for i, cl := range list {
+		items[i] = pr.apply(clientView{Client: cl})
+	}
+	c.list(p, "clients", items, total)
+}
+
+func (h *Handler) getClient(c *call) {
+	pr, ok := c.projection()
+	if !ok {
+		return
+	}
+	cl, ok := h.loadClient(c)
+	if !ok {
+		return
+	}
+	c.json(http.StatusOK, pr.apply(clientView{Client: cl}))
+}
+
+func (h *Handler) loadClient(c *call) (*domain.Client, bool) {
+	cl, err := h.st.GetClient(c.r.Context(), c.r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		c.notFound(nfClient)
+		return nil, false
+	}
+	if err != nil {
+		c.fail(err)
+		return nil, false
+	}
+	return cl, true
+}
+
+func (h *Handler) createClient(c *call) {
+	var b clientBody
+	if !c.decode(&b) {
+		return
+	}
+	if b.Name == nil {
+		c.invalid("name", "Missing required property: name")
+		return
+	}
+	now := h.now().UTC()
+	cl := &domain.Client{IsFirstParty: true, CustomLoginPageOn: true}
+	b.apply(cl)
+	domain.ApplyClientDefaults(cl)
+	if err := cl.Validate(); err != nil {
+		c.fail(err)
+		return
+	}
+	secret := domain.NewClientSecret()
+	cl.ClientID = domain.NewClientID()
+	cl.SecretHash = domain.HashSecret(secret)
+	cl.CreatedAt, cl.UpdatedAt = now, now
+	if err := h.st.CreateClient(c.r.Context(), cl); err != nil {
+		c.fail(err)
+		return
+	}
+	v := clientView{Client: cl}
+	if cl.IsConfidential() {
+		v.ClientSecret = secret
+	}
+	c.json(http.StatusCreated, v)
+}
+
+func (h *Handler) updateClient(c *call) {
+	var b clientBody
+	if !c.decode(&b) {
+		return
+	}
+	cl, ok := h.loadClient(c)
+	if !ok {
+		return
+	}
+	b.apply(cl)
+	domain.ApplyClientDefaults(cl)
+	if err := cl.Validate(); err != nil {
+		c.fail(err)
+		return
+	}
+	cl.UpdatedAt = h.now().UTC()
+	if err := h.st.UpdateClient(c.r.Context(), cl); err != nil {
+		c.fail(err)
+		return
+	}
+	c.json(http.StatusOK, clientView{Client: cl})
+}
+
+func (h *Handler) deleteClient(c *call) {
+	cl, ok := h.loadClient(c)
+	if !ok {
+		return
+	}
+	if cl.IsSystem {
+		c.errorf(http.StatusForbidden, codeNotSupported, "The client %s is used by Gatehouse itself and cannot be deleted", cl.ClientID)
+		return
+	}
+	if err := h.st.DeleteClient(c.r.Context(), cl.ClientID); err != nil {
+		c.fail(err)
+		return
+	}
+	c.noContent()
+}
+
+// rotateSecret issues a new secret; the old one stops working at once (Auth0 behaves the same).
+func (h *Handler) rotateSecret(c *call) {
+	cl, ok := h.loadClient(c)
+	if !ok {
+		return
+	}
+	if !cl.IsConfidential() {
+		c.errorf(http.StatusBadRequest, codeInvalidBody, "The client %s is public (token_endpoint_auth_method none) and has no secret", cl.ClientID)
+		return
+	}
+	secret := domain.NewClientSecret()
+	cl.SecretHash = domain.HashSecret(secret)
+	cl.UpdatedAt = h.now().UTC()
+	if err := h.st.UpdateClient(c.r.Context(), cl); err != nil {
+		c.fail(err)
+		return
+	}
+	c.json(http.StatusOK, clientView{Client: cl, ClientSecret: secret})
+}

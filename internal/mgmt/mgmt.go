@@ -1,0 +1,263 @@
+package mgmt
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// TokenVerifier checks a Management API bearer token: signature, issuer, expiry and that audience is
+// among its `aud`. It returns the token's subject, the client it was issued to (`azp`, or the
+// client part of `sub` for client credentials) and its scopes (the space-separated `scope` claim).
+type TokenVerifier interface {
+	VerifyAccessToken(ctx context.Context, raw, audience string) (subject, clientID string, scopes []string, err error)
+}
+
+// ErrTokenExpired is what a TokenVerifier wraps when the token is well-formed and signed but
+// expired, so that the 401 says "Expired token" rather than "Invalid token".
+var ErrTokenExpired = errors.New("token expired")
+
+// KeyManager rotates and revokes signing keys (spec §4.4 Signing keys). Listing reads the KeyStore
+// directly; these two change what every node signs with, so they go through the key manager that
+// owns the per-node cache.
+type KeyManager interface {
+	// Rotate makes the next key current, the current one previous, and generates a new next key.
+	Rotate(ctx context.Context) error
+	// Revoke revokes a previous key; it leaves the JWKS.
+	Revoke(ctx context.Context, kid string) error
+}
+
+// ActionCompiler compiles an Action's code for one trigger without running it; an error's text
+// (which should carry the line and the message) is shown to the caller.
+type ActionCompiler interface {
+	Compile(name, code, trigger string) error
+}
+
+// RateLimit configures the per-client token bucket.
+type RateLimit struct {
+	PerSecond float64 // tokens added per second; 0 means 50
+	Burst     int     // bucket size; 0 means 100
+	Disabled  bool
+}
+
+// Options are the Management API's dependencies.
+type Options struct {
+	Issuer    string // https://HOST/ with the trailing slash; the token audience is Issuer+"api/v2/"
+	Store     store.Store
+	Verifier  TokenVerifier
+	Keys      KeyManager     // nil: rotate/revoke answer 501
+	Actions   ActionCompiler // nil: actions are stored with status "pending" and deploy without a check
+	Hasher    password.Hasher
+	Audit     *audit.Recorder
+	Logger    *slog.Logger
+	Now       func() time.Time
+	RateLimit RateLimit
+}
+
+// Handler serves /api/v2/.
+type Handler struct {
+	opts     Options
+	st       store.Store
+	log      *slog.Logger
+	now      func() time.Time
+	audience string
+	limiter  *limiter
+}
+
+// New builds the Management API handler.
+func New(opts Options) *Handler {
+	h := &Handler{opts: opts, st: opts.Store, log: opts.Logger, now: opts.Now}
+	if h.log == nil {
+		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	h.audience = opts.Issuer + "api/v2/"
+	if !opts.RateLimit.Disabled {
+		rate, burst := opts.RateLimit.PerSecond, opts.RateLimit.Burst
+		if rate <= 0 {
+			rate = 50
+		}
+		if burst <= 0 {
+			burst = 100
+		}
+		h.limiter = newLimiter(rate, burst, h.now)
+	}
+	return h
+}
+
+// Audience is the Management API's identifier, Issuer + "api/v2/".
+func (h *Handler) Audience() string { return h.audience }
+
+// route is one endpoint: its pattern (without the /api/v2 prefix), the scopes of which any one
+// grants access (spec §4.1), and for writes the description of its sapi log event.
+type route struct {
+	method, path string
+	scopes       []string
+	desc         string
+	fn           func(*call)
+}
+
+// Mount registers every endpoint on mux, plus a JSON 404 for unknown paths under /api/v2/.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	var all []route
+	all = append(all, h.clientRoutes()...)
+	all = append(all, h.grantRoutes()...)
+	all = append(all, h.resourceServerRoutes()...)
+	all = append(all, h.roleRoutes()...)
+	all = append(all, h.userRoutes()...)
+	all = append(all, h.keyRoutes()...)
+	all = append(all, h.tenantRoutes()...)
+	all = append(all, h.logRoutes()...)
+	all = append(all, h.actionRoutes()...)
+	for _, rt := range all {
+		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
+	}
+	mux.Handle("/api/v2/", h.wrap(route{fn: func(c *call) { c.errorf(http.StatusNotFound, "", "Not Found") }}))
+}
+
+type principal struct {
+	subject, clientID string
+	scopes            []string
+}
+
+// wrap authenticates, rate-limits, checks the scope, runs the endpoint and records a sapi event for
+// a successful change.
+func (h *Handler) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c := &call{h: h, w: w, r: r}
+		who, authErr := h.authenticate(r)
+		key := "client:" + who.clientID
+		if authErr != "" {
+			key = "ip:" + remoteIP(r)
+		}
+		if h.limiter != nil {
+			ok, retryAfter := h.limiter.take(key, w.Header())
+			if !ok {
+				w.Header().Set("Retry-After", retryAfter)
+				writeError(w, http.StatusTooManyRequests, codeTooManyRequests, "Global limit has been reached")
+				return
+			}
+		}
+		if authErr != "" {
+			// RFC 6750 §3: a bearer-protected resource names its scheme on 401.
+			w.Header().Set("WWW-Authenticate", `Bearer realm="`+h.audience+`"`)
+			writeError(w, http.StatusUnauthorized, authErrCode(authErr), authErr)
+			return
+		}
+		c.who = who
+		r = r.WithContext(httpserver.WithClientID(r.Context(), who.clientID))
+		c.r = r
+		if len(rt.scopes) > 0 && !hasAnyScope(who.scopes, rt.scopes) {
+			writeError(w, http.StatusForbidden, codeInsufficientScope, "Insufficient scope, expected any of: "+strings.Join(rt.scopes, ","))
+			return
+		}
+		rt.fn(c)
+		if rt.desc != "" && c.status >= 200 && c.status < 300 {
+			h.recordChange(c, rt.desc)
+		}
+	})
+}
+
+// authenticate returns the caller, or a message for the 401.
+func (h *Handler) authenticate(r *http.Request) (principal, string) {
+	authz := r.Header.Get("Authorization")
+	scheme, raw, ok := strings.Cut(authz, " ")
+	if authz == "" {
+		return principal{}, "Missing authentication"
+	}
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
+		return principal{}, "Bad HTTP authentication header format"
+	}
+	if h.opts.Verifier == nil {
+		return principal{}, "Invalid token"
+	}
+	sub, clientID, scopes, err := h.opts.Verifier.VerifyAccessToken(r.Context(), strings.TrimSpace(raw), h.audience)
+	if err != nil {
+		if errors.Is(err, ErrTokenExpired) {
+			return principal{}, "Expired token"
+		}
+		return principal{}, "Invalid token"
+	}
+	if clientID == "" {
+		clientID, _ = strings.CutSuffix(sub, "@clients")
+	}
+	return principal{subject: sub, clientID: clientID, scopes: scopes}, ""
+}
+
+func authErrCode(msg string) string {
+	switch msg {
+	case "Missing authentication":
+		return "missing_authentication"
+	case "Expired token":
+		return "token_expired"
+	}
+	return "invalid_token"
+}
+
+func hasAnyScope(have, want []string) bool {
+	for _, w := range want {
+		for _, s := range have {
+			if s == w {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func remoteIP(r *http.Request) string {
+	if ip := httpserver.ClientIP(r.Context()); ip.IsValid() {
+		return ip.String()
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// recordChange appends the sapi event of a successful write (spec §4.4 Logs), with the request body
+// stripped of passwords and secrets.
+func (h *Handler) recordChange(c *call, desc string) {
+	if h.opts.Audit == nil {
+		return
+	}
+	req := map[string]any{
+		// Auth0 records the method in lower case.
+		"method": strings.ToLower(c.r.Method),
+		"path":   c.r.URL.EscapedPath(),
+	}
+	if q := c.r.URL.RawQuery; q != "" {
+		req["query"] = q
+	}
+	if body := redactedBody(c.body); body != nil {
+		req["body"] = body
+	}
+	h.opts.Audit.Record(c.r.Context(), domain.LogEvent{
+		Type:        audit.TypeManagementAPI,
+		Description: desc,
+		ClientID:    c.who.clientID,
+		IP:          remoteIP(c.r),
+		UserAgent:   c.r.UserAgent(),
+		Hostname:    c.r.Host,
+		Audience:    h.audience,
+		Scope:       strings.Join(c.who.scopes, " "),
+		Details: map[string]any{
+			"request":  req,
+			"response": map[string]any{"statusCode": c.status},
+		},
+	})
+}

@@ -1,0 +1,130 @@
+package mgmt
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// searchFields are the user fields `q` may name (store.UserQueryTerm).
+var searchFields = map[string]bool{
+	"email": true, "name": true, "nickname": true, "user_id": true, "username": true,
+	"email_verified": true, "blocked": true,
+}
+
+// parseUserQuery parses the subset of Auth0's Lucene user search syntax (spec §4.4 Users) that
+// Gatehouse answers: terms `field:value`, `field:"quoted phrase"`, `field:prefix*` and bare words,
+// joined by white space or AND. Anything else (OR, NOT, -negation, grouping, ranges, _exists_, dotted
+// metadata paths, leading wildcards) is refused with a message naming what is unsupported, rather
+// than silently answering a different question.
+func parseUserQuery(q string) (store.UserQuery, error) {
+	var out store.UserQuery
+	toks, err := tokenizeQuery(q)
+	if err != nil {
+		return out, err
+	}
+	for _, t := range toks {
+		if !t.quoted {
+			switch t.text {
+			case "AND", "&&":
+				continue
+			case "OR", "||":
+				return out, fmt.Errorf("OR is not supported; terms are combined with AND")
+			case "NOT", "!":
+				return out, fmt.Errorf("NOT is not supported")
+			}
+		}
+		term, err := parseTerm(t)
+		if err != nil {
+			return out, err
+		}
+		out.Terms = append(out.Terms, term)
+	}
+	if len(out.Terms) == 0 {
+		return out, fmt.Errorf("the query has no terms")
+	}
+	return out, nil
+}
+
+type queryToken struct {
+	text   string // field:value with quotes removed from the value, or a bare word
+	quoted bool   // the value was a quoted phrase (no wildcard meaning)
+}
+
+// tokenizeQuery splits on white space outside double quotes.
+func tokenizeQuery(q string) ([]queryToken, error) {
+	var toks []queryToken
+	var cur strings.Builder
+	inQuote, quoted := false, false
+	flush := func() {
+		if cur.Len() > 0 || quoted {
+			toks = append(toks, queryToken{text: cur.String(), quoted: quoted})
+		}
+		cur.Reset()
+		quoted = false
+	}
+	for i := 0; i < len(q); i++ {
+		ch := q[i]
+		switch {
+		case ch == '\\' && inQuote && i+1 < len(q):
+			i++
+			cur.WriteByte(q[i])
+		case ch == '"':
+			inQuote = !inQuote
+			quoted = true
+		case !inQuote && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'):
+			flush()
+		case !inQuote && strings.IndexByte("()[]{}^~", ch) >= 0:
+			return nil, fmt.Errorf("%q is not supported (no grouping, ranges, boosts or fuzzy terms)", string(ch))
+		default:
+			cur.WriteByte(ch)
+		}
+	}
+	if inQuote {
+		return nil, fmt.Errorf("unterminated quoted phrase")
+	}
+	flush()
+	return toks, nil
+}
+
+func parseTerm(t queryToken) (store.UserQueryTerm, error) {
+	field, value, hasField := strings.Cut(t.text, ":")
+	if !hasField {
+		field, value = "", t.text
+	}
+	if strings.HasPrefix(field, "-") || strings.HasPrefix(field, "+") || (!hasField && strings.HasPrefix(value, "-")) {
+		return store.UserQueryTerm{}, fmt.Errorf("%q: negation and required-term prefixes are not supported", t.text)
+	}
+	if hasField {
+		if field == "_exists_" {
+			return store.UserQueryTerm{}, fmt.Errorf("_exists_ is not supported")
+		}
+		if !searchFields[field] {
+			return store.UserQueryTerm{}, fmt.Errorf("searching by %q is not supported; use one of email, name, nickname, user_id, username, email_verified, blocked", field)
+		}
+	}
+	if value == "" {
+		return store.UserQueryTerm{}, fmt.Errorf("%q has no value", t.text)
+	}
+	if t.quoted {
+		// A quoted phrase is literal: a trailing * in it is not a wildcard, and no other wildcard
+		// form exists, so refuse it rather than guess.
+		if strings.Contains(value, "*") {
+			return store.UserQueryTerm{}, fmt.Errorf("%q: a wildcard inside a quoted phrase is not supported", t.text)
+		}
+		return store.UserQueryTerm{Field: field, Value: value}, nil
+	}
+	if i := strings.IndexAny(value, "*?"); i >= 0 && (i != len(value)-1 || value[i] == '?') {
+		return store.UserQueryTerm{}, fmt.Errorf("%q: only a trailing * (prefix match) is supported", t.text)
+	}
+	if value == "*" {
+		return store.UserQueryTerm{}, fmt.Errorf("%q: a prefix match needs at least one character", t.text)
+	}
+	if field == "email_verified" || field == "blocked" {
+		if value != "true" && value != "false" {
+			return store.UserQueryTerm{}, fmt.Errorf("%s takes true or false", field)
+		}
+	}
+	return store.UserQueryTerm{Field: field, Value: value}, nil
+}

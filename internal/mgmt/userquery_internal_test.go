@@ -1,0 +1,52 @@
+package mgmt
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+func TestParseUserQuery(t *testing.T) {
+	for _, tc := range []struct {
+		q    string
+		want []store.UserQueryTerm
+	}{
+		{`email:"jane@example.com"`, []store.UserQueryTerm{{Field: "email", Value: "jane@example.com"}}},
+		{`email:jane*`, []store.UserQueryTerm{{Field: "email", Value: "jane*"}}},
+		{`name:"Jane Doe"`, []store.UserQueryTerm{{Field: "name", Value: "Jane Doe"}}},
+		{`user_id:"auth0|abc123"`, []store.UserQueryTerm{{Field: "user_id", Value: "auth0|abc123"}}},
+		{`jane`, []store.UserQueryTerm{{Field: "", Value: "jane"}}},
+		{`"jane doe"`, []store.UserQueryTerm{{Field: "", Value: "jane doe"}}},
+		{`email:j* AND blocked:false`, []store.UserQueryTerm{{Field: "email", Value: "j*"}, {Field: "blocked", Value: "false"}}},
+		{`name:"say \"hi\""`, []store.UserQueryTerm{{Field: "name", Value: `say "hi"`}}},
+	} {
+		got, err := parseUserQuery(tc.q)
+		if err != nil || !reflect.DeepEqual(got.Terms, tc.want) {
+			t.Errorf("%s: got %+v, %v; want %+v", tc.q, got.Terms, err, tc.want)
+		}
+	}
+	for _, bad := range []string{
+		`a OR b`, `NOT email:x`, `-email:x`, `(email:x)`, `logins_count:[1 TO 5]`, `app_metadata.plan:pro`,
+		`_exists_:email`, `name:*doe`, `name:j?ne`, `email:*`, `name:"unterminated`, `blocked:maybe`, `email:`, `AND`,
+		`name:"j*"`, `identities.connection:"google-oauth2"`,
+	} {
+		if _, err := parseUserQuery(bad); err == nil {
+			t.Errorf("%s: accepted", bad)
+		}
+	}
+}
+
+func TestRedactedBody(t *testing.T) {
+	got := redactedBody([]byte(`{"email":"a@b.c","password":"x","client_secret":"y","scopes":[{"value":"read:x"}],"secrets":[{"name":"K","value":"v"}],"nested":{"password":"z"}}`))
+	want := map[string]any{
+		"email": "a@b.c", "scopes": []any{map[string]any{"value": "read:x"}},
+		"secrets": []any{map[string]any{"name": "K"}}, "nested": map[string]any{},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("got %v\nwant %v", got, want)
+	}
+	if redactedBody([]byte("not json")) != nil || redactedBody(nil) != nil {
+		t.Fatal("non-JSON body recorded")
+	}
+}
