@@ -1,0 +1,17 @@
+// Package actions runs Auth0 Actions: tenant-written JavaScript bound to the
+// post-login and credentials-exchange triggers (spec §5), on github.com/dop251/goja.
+//
+// It owns compiling an action at deploy time (syntax errors with positions, the
+// require allow-list, the 100 kB source limit), the event and api objects Auth0
+// documents, and the sandbox every execution runs in: a fresh JavaScript runtime per
+// action, no filesystem, network, process, timers or run-time code generation, console
+// output captured, one deadline per trigger execution (goja's Interrupt), a call-depth
+// limit, size checks on builtins that allocate in one native call, and a memory
+// watchdog (see watchdog.go for how far it can be trusted).
+//
+// It returns what the actions asked for (claims, scope changes, metadata, a denial)
+// and does not apply it: no HTTP, no storage, no token signing here. Callers own the
+// rest of Auth0's claim rules that depend on context (claims removed when their OIDC
+// scope was not granted, no non-namespaced claims in Management API tokens) and
+// persisting metadata once at the end of the flow.
+package actions

@@ -1,0 +1,252 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/dop251/goja"
+	"github.com/dop251/goja/parser"
+)
+
+// abandonGrace is how long a caller waits, after the deadline, for an execution stuck
+// in a native builtin (which goja cannot interrupt) before giving up on it.
+const abandonGrace = 500 * time.Millisecond
+
+// execution is one trigger run: the chain of bound actions under one deadline and one
+// memory budget. The JavaScript runs on its own goroutine so a builtin that ignores
+// the interrupt cannot hold the caller past the deadline.
+type execution struct {
+	r       *Runtime
+	trigger Trigger
+
+	mu    sync.Mutex
+	vm    *goja.Runtime // the action running now
+	cause *interruptCause
+
+	wd watchdog
+}
+
+// interrupt stops the running action (and any later one) with cause; the first cause wins.
+func (ex *execution) interrupt(c *interruptCause) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	if ex.cause == nil {
+		ex.cause = c
+	}
+	if ex.vm != nil {
+		ex.vm.Interrupt(ex.cause)
+	}
+}
+
+func (ex *execution) setVM(vm *goja.Runtime) {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	ex.vm = vm
+	if ex.cause != nil {
+		vm.Interrupt(ex.cause)
+	}
+}
+
+func (ex *execution) memoryExceeded(what string) {
+	ex.interrupt(&interruptCause{kind: KindMemory, msg: "memory limit exceeded: " + what})
+}
+
+// run executes body under the trigger's deadline and memory watchdog.
+func (r *Runtime) run(ctx context.Context, trigger Trigger, body func(ex *execution) error) error {
+	ctx, cancel := context.WithTimeout(ctx, r.defaultTimeout)
+	defer cancel()
+	ex := &execution{r: r, trigger: trigger}
+	stop := context.AfterFunc(ctx, func() {
+		msg := fmt.Sprintf("execution exceeded its time limit (%s)", r.defaultTimeout)
+		if errors.Is(ctx.Err(), context.Canceled) {
+			msg = "execution canceled"
+		}
+		ex.interrupt(&interruptCause{kind: KindTimeout, msg: msg, err: ctx.Err()})
+	})
+	defer stop()
+	ex.wd.start(ex)
+	defer ex.wd.stop()
+
+	done := make(chan error, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				r.logger.Error("actions: runtime fault", "trigger", trigger, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+				done <- &ExecutionError{Kind: KindException, Message: "internal error in the action runtime"}
+			}
+		}()
+		done <- body(ex)
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(abandonGrace):
+		r.logger.Warn("actions: execution abandoned after its deadline", "trigger", trigger)
+		return errAbandoned
+	}
+}
+
+// errAbandoned tells the Run* functions not to read state the abandoned goroutine may
+// still write.
+var errAbandoned = &ExecutionError{Kind: KindTimeout, Message: "execution did not stop at its deadline and was abandoned"}
+
+// newVM returns a fresh, sandboxed JavaScript runtime for one action.
+func (ex *execution) newVM(b Bound, logs *logSink) (*goja.Runtime, error) {
+	vm := goja.New()
+	vm.SetMaxCallStackSize(ex.r.stackSize)
+	vm.SetParserOptions(parser.WithDisableSourceMaps)
+	ex.setVM(vm)
+	if err := ex.harden(vm); err != nil {
+		return nil, err
+	}
+	installConsole(vm, b.Name, logs)
+	return vm, nil
+}
+
+// loadHandler runs the module's top level and returns its exported handler.
+func (ex *execution) loadHandler(vm *goja.Runtime, b Bound) (goja.Callable, error) {
+	wrapper, err := vm.RunProgram(b.Program.prg)
+	if err != nil {
+		return nil, err
+	}
+	fn, ok := goja.AssertFunction(wrapper)
+	if !ok {
+		return nil, errors.New("compiled module is not a function")
+	}
+	exports := vm.NewObject()
+	module := vm.NewObject()
+	_ = module.Set("exports", exports)
+	_ = module.Set("id", ".")
+	if _, err := fn(goja.Undefined(), exports, ex.requireFunc(vm), module, vm.ToValue("/action.js"), vm.ToValue("/")); err != nil {
+		return nil, err
+	}
+	exp := module.Get("exports")
+	if exp == nil || goja.IsUndefined(exp) || goja.IsNull(exp) {
+		return nil, fmt.Errorf("action does not export %s", b.Program.handler)
+	}
+	h, ok := goja.AssertFunction(exp.ToObject(vm).Get(b.Program.handler))
+	if !ok {
+		return nil, fmt.Errorf("action does not export %s", b.Program.handler)
+	}
+	return h, nil
+}
+
+// callHandler calls the handler and, when it returns a promise, waits for it. goja runs
+// the promise job queue when the outermost call returns; with no timers or I/O in the
+// sandbox, a promise still pending after that can never settle.
+func (ex *execution) callHandler(vm *goja.Runtime, h goja.Callable, event, api goja.Value) error {
+	ret, err := h(goja.Undefined(), event, api)
+	if err != nil {
+		return err
+	}
+	obj, ok := ret.(*goja.Object)
+	if !ok {
+		return nil
+	}
+	p, ok := obj.Export().(*goja.Promise)
+	if !ok {
+		return nil
+	}
+	switch p.State() {
+	case goja.PromiseStateFulfilled:
+		return nil
+	case goja.PromiseStateRejected:
+		return &rejection{value: p.Result()}
+	}
+	return &interruptCause{kind: KindTimeout, msg: "the handler's promise never settles"}
+}
+
+type rejection struct{ value goja.Value }
+
+func (r *rejection) Error() string { return "promise rejected" }
+
+// classify turns an error from the JavaScript side into an *ExecutionError.
+func (ex *execution) classify(b Bound, err error) *ExecutionError {
+	e := &ExecutionError{Kind: KindException, ActionID: b.ActionID, ActionName: b.Name, Message: err.Error()}
+	var ie *goja.InterruptedError
+	var so *goja.StackOverflowError
+	var jex *goja.Exception
+	var rej *rejection
+	var cause *interruptCause
+	switch {
+	case errors.As(err, &ie):
+		if c, ok := ie.Value().(*interruptCause); ok {
+			e.Kind, e.Message, e.Err = c.kind, c.msg, c.err
+		} else {
+			e.Kind, e.Message = KindTimeout, "interrupted"
+		}
+	case errors.As(err, &so):
+		e.Kind, e.Message = KindMemory, "maximum call stack size exceeded"
+	case errors.As(err, &jex):
+		e.Message = describeThrown(jex.Value())
+		e.Stack = jex.String()
+	case errors.As(err, &rej):
+		e.Message = describeThrown(rej.value)
+	case errors.As(err, &cause):
+		e.Kind, e.Message, e.Err = cause.kind, cause.msg, cause.err
+	}
+	ex.mu.Lock()
+	if c := ex.cause; c != nil && e.Kind == KindException && c.kind != KindException {
+		// The deadline or the watchdog fired while the error was being raised.
+		e.Kind, e.Message, e.Err = c.kind, c.msg, c.err
+	}
+	ex.mu.Unlock()
+	return e
+}
+
+// describeThrown renders a thrown value as Node prints it ("Error: message") without
+// calling user code: name and message are read as data properties only.
+func describeThrown(v goja.Value) string {
+	obj, ok := v.(*goja.Object)
+	if !ok {
+		if v == nil {
+			return "undefined"
+		}
+		return "Uncaught " + v.String()
+	}
+	name, msg := "Error", ""
+	if n := obj.Get("name"); n != nil {
+		if s, ok := n.Export().(string); ok {
+			name = s
+		}
+	}
+	if m := obj.Get("message"); m != nil {
+		if s, ok := m.Export().(string); ok {
+			msg = s
+		}
+	}
+	if msg == "" {
+		return name
+	}
+	return name + ": " + msg
+}
+
+// runAction runs one action: fresh runtime, module load, handler call; failures are
+// converted to *ExecutionError.
+func (ex *execution) runAction(b Bound, logs *logSink, build func(vm *goja.Runtime) (event, api goja.Value, err error)) *ExecutionError {
+	vm, err := ex.newVM(b, logs)
+	if err != nil {
+		return ex.classify(b, err)
+	}
+	h, err := ex.loadHandler(vm, b)
+	if err != nil {
+		return ex.classify(b, err)
+	}
+	event, api, err := build(vm)
+	if err != nil {
+		return ex.classify(b, err)
+	}
+	if err := ex.callHandler(vm, h, event, api); err != nil {
+		return ex.classify(b, err)
+	}
+	return nil
+}

@@ -1,0 +1,223 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/dop251/goja"
+)
+
+// Denial is an api.access.deny call: the flow fails with access_denied (post-login) or
+// with Code (credentials-exchange), described by Reason.
+type Denial struct {
+	Code   string
+	Reason string
+}
+
+// PostLoginResult is what the post-login chain asked for. The caller applies it: claims
+// to the tokens (after its own scope-based rules), scope changes to the access token,
+// metadata to the user once (even when Denied is set, as Auth0 does), Denied to the
+// response.
+type PostLoginResult struct {
+	IDTokenClaims     map[string]any
+	AccessTokenClaims map[string]any
+	AddScopes         []string
+	RemoveScopes      []string
+	Denied            *Denial
+	// AppMetadata and UserMetadata are shallow merges; a nil value deletes the key.
+	AppMetadata         map[string]any
+	UserMetadata        map[string]any
+	TransactionMetadata map[string]any
+	Logs                []LogLine
+	Dropped             []DroppedClaim
+}
+
+// Transaction metadata limits (spec §5.1).
+const (
+	txMetaMaxKey   = 64
+	txMetaMaxValue = 8 * 1024
+	txMetaMaxTotal = 16 * 1024
+)
+
+// RunPostLogin runs the post-login actions in binding order. On an *ExecutionError the
+// login must fail; the result still carries the logs written so far (and is nil only
+// when the execution had to be abandoned).
+func (r *Runtime) RunPostLogin(ctx context.Context, actions []Bound, ev PostLoginEvent) (*PostLoginResult, error) {
+	if err := r.checkBound(actions, TriggerPostLogin); err != nil {
+		return nil, err
+	}
+	base, err := toGeneric(ev.normalized())
+	if err != nil {
+		return nil, fmt.Errorf("actions: encode event: %w", err)
+	}
+	res := &PostLoginResult{AppMetadata: map[string]any{}, UserMetadata: map[string]any{}, TransactionMetadata: map[string]any{}}
+	idc := newClaimSet("id_token", &res.Dropped)
+	atc := newClaimSet("access_token", &res.Dropped)
+	logs := &logSink{}
+	err = r.run(ctx, TriggerPostLogin, func(ex *execution) error {
+		for _, b := range actions {
+			st := &postLoginState{res: res, idc: idc, atc: atc}
+			if e := ex.runAction(b, logs, func(vm *goja.Runtime) (goja.Value, goja.Value, error) {
+				event := toJS(vm, base).(*goja.Object)
+				_ = event.Set("secrets", secretsValue(vm, b.Secrets))
+				return event, st.api(vm, ex), nil
+			}); e != nil {
+				return e
+			}
+			applyMetadata(base, res)
+			if res.Denied != nil {
+				return nil // deny stops the chain (spec §5.1)
+			}
+		}
+		return nil
+	})
+	if err == errAbandoned {
+		return nil, err
+	}
+	res.IDTokenClaims, res.AccessTokenClaims, res.Logs = idc.claims, atc.claims, logs.lines
+	return res, err
+}
+
+// applyMetadata shows later actions the metadata earlier ones set, as Auth0 does.
+func applyMetadata(base map[string]any, res *PostLoginResult) {
+	user, _ := base["user"].(map[string]any)
+	tx, _ := base["transaction"].(map[string]any)
+	merge := func(dst map[string]any, src map[string]any) {
+		for k, v := range src {
+			if v == nil {
+				delete(dst, k)
+			} else {
+				dst[k] = v
+			}
+		}
+	}
+	if user != nil {
+		for key, src := range map[string]map[string]any{"app_metadata": res.AppMetadata, "user_metadata": res.UserMetadata} {
+			dst, _ := user[key].(map[string]any)
+			if dst == nil {
+				dst = map[string]any{}
+				user[key] = dst
+			}
+			merge(dst, src)
+		}
+	}
+	if tx != nil {
+		dst, _ := tx["metadata"].(map[string]any)
+		if dst == nil {
+			dst = map[string]any{}
+			tx["metadata"] = dst
+		}
+		maps.Copy(dst, res.TransactionMetadata)
+	}
+}
+
+type postLoginState struct {
+	res      *PostLoginResult
+	idc, atc *claimSet
+}
+
+// api builds the post-login api object (spec §5.3) for one action.
+func (s *postLoginState) api(vm *goja.Runtime, ex *execution) goja.Value {
+	api := vm.NewObject()
+	res := s.res
+	setFuncs(vm, api, "access", map[string]func(goja.FunctionCall) goja.Value{
+		"deny": func(c goja.FunctionCall) goja.Value {
+			if res.Denied == nil {
+				res.Denied = &Denial{Code: "access_denied", Reason: c.Argument(0).String()}
+				if goja.IsUndefined(c.Argument(0)) {
+					res.Denied.Reason = ""
+				}
+			}
+			return api
+		},
+	})
+	setFuncs(vm, api, "idToken", map[string]func(goja.FunctionCall) goja.Value{
+		"setCustomClaim": s.idc.setter(vm, &api),
+	})
+	setFuncs(vm, api, "accessToken", map[string]func(goja.FunctionCall) goja.Value{
+		"setCustomClaim": s.atc.setter(vm, &api),
+		"addScope": func(c goja.FunctionCall) goja.Value {
+			sc := c.Argument(0).String()
+			res.RemoveScopes = slices.DeleteFunc(res.RemoveScopes, func(x string) bool { return x == sc })
+			if !slices.Contains(res.AddScopes, sc) {
+				res.AddScopes = append(res.AddScopes, sc)
+			}
+			return api
+		},
+		"removeScope": func(c goja.FunctionCall) goja.Value {
+			sc := c.Argument(0).String()
+			res.AddScopes = slices.DeleteFunc(res.AddScopes, func(x string) bool { return x == sc })
+			if !slices.Contains(res.RemoveScopes, sc) {
+				res.RemoveScopes = append(res.RemoveScopes, sc)
+			}
+			return api
+		},
+	})
+	metaSetter := func(dst map[string]any) func(goja.FunctionCall) goja.Value {
+		return func(c goja.FunctionCall) goja.Value {
+			key := c.Argument(0).String()
+			v, _, err := exportJSON(vm, c.Argument(1))
+			if err != nil { // undefined deletes, like null
+				v = nil
+			}
+			dst[key] = v
+			return api
+		}
+	}
+	setFuncs(vm, api, "user", map[string]func(goja.FunctionCall) goja.Value{
+		"setAppMetadata":  metaSetter(res.AppMetadata),
+		"setUserMetadata": metaSetter(res.UserMetadata),
+	})
+	setFuncs(vm, api, "transaction", map[string]func(goja.FunctionCall) goja.Value{
+		"setMetadata": func(c goja.FunctionCall) goja.Value {
+			key := c.Argument(0).String()
+			v := c.Argument(1).Export()
+			switch x := v.(type) {
+			case string:
+				if len(x) > txMetaMaxValue {
+					panic(vm.NewTypeError("transaction metadata values are limited to 8 kB"))
+				}
+			case int64:
+				v = float64(x)
+			case float64, bool:
+			default:
+				panic(vm.NewTypeError("transaction metadata values must be strings, numbers or booleans"))
+			}
+			if key == "" || len(key) > txMetaMaxKey {
+				panic(vm.NewTypeError("transaction metadata keys must be 1 to 64 characters"))
+			}
+			total := len(key) + len(fmt.Sprint(v))
+			for k, old := range res.TransactionMetadata {
+				if k != key {
+					total += len(k) + len(fmt.Sprint(old))
+				}
+			}
+			if total > txMetaMaxTotal {
+				panic(vm.NewTypeError("transaction metadata is limited to 16 kB"))
+			}
+			res.TransactionMetadata[key] = v
+			return api
+		},
+	})
+	setFuncs(vm, api, "redirect", map[string]func(goja.FunctionCall) goja.Value{
+		"canRedirect":   func(goja.FunctionCall) goja.Value { return vm.ToValue(false) },
+		"sendUserTo":    notSupported(vm, "api.redirect.sendUserTo (redirects from Actions)"),
+		"encodeToken":   notSupported(vm, "api.redirect.encodeToken"),
+		"validateToken": notSupported(vm, "api.redirect.validateToken"),
+	})
+	setFuncs(vm, api, "multifactor", map[string]func(goja.FunctionCall) goja.Value{
+		"enable": notSupported(vm, "api.multifactor.enable (MFA from Actions)"),
+	})
+	setFuncs(vm, api, "authentication", map[string]func(goja.FunctionCall) goja.Value{
+		"challengeWith":    notSupported(vm, "api.authentication.challengeWith"),
+		"challengeWithAny": notSupported(vm, "api.authentication.challengeWithAny"),
+		"enrollWith":       notSupported(vm, "api.authentication.enrollWith"),
+		"enrollWithAny":    notSupported(vm, "api.authentication.enrollWithAny"),
+		"recordMethod":     notSupported(vm, "api.authentication.recordMethod"),
+		"setPrimaryUser":   notSupported(vm, "api.authentication.setPrimaryUser"),
+	})
+	ex.installCache(vm, api)
+	return api
+}

@@ -1,0 +1,149 @@
+package actions
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/dop251/goja"
+)
+
+// Trigger names the point in a flow an action is bound to (Auth0's trigger ids).
+type Trigger string
+
+const (
+	TriggerPostLogin           Trigger = "post-login"
+	TriggerCredentialsExchange Trigger = "credentials-exchange"
+)
+
+// handlerName is the export each trigger calls (spec §5.1).
+func (t Trigger) handlerName() (string, bool) {
+	switch t {
+	case TriggerPostLogin:
+		return "onExecutePostLogin", true
+	case TriggerCredentialsExchange:
+		return "onExecuteCredentialsExchange", true
+	}
+	return "", false
+}
+
+// ModuleFunc builds the value `require(name)` returns inside one execution.
+type ModuleFunc func(vm *goja.Runtime) (goja.Value, error)
+
+// Options configures a Runtime. Zero values take the defaults noted per field.
+type Options struct {
+	// DefaultTimeout bounds a whole trigger execution (every bound action); 5 s.
+	DefaultTimeout time.Duration
+	// MaxTimeout caps DefaultTimeout; 20 s, Auth0's limit (spec §5.1).
+	MaxTimeout time.Duration
+	// MemoryLimitBytes bounds what one trigger execution may allocate and keep; 128 MiB.
+	MemoryLimitBytes int64
+	// MaxCallStackSize bounds JavaScript call depth; 1024.
+	MaxCallStackSize int
+	// Modules is the require allow-list. Empty by default: Gatehouse installs no npm
+	// packages (spec §5.1, Gatehouse policy).
+	Modules map[string]ModuleFunc
+	// Now is the clock for the cache; time.Now.
+	Now func() time.Time
+	// Logger receives runtime faults (never action output or secrets); discarded when nil.
+	Logger *slog.Logger
+}
+
+// Runtime runs compiled actions. It is safe for concurrent use; each execution gets
+// its own JavaScript runtime, so executions share nothing but compiled programs and
+// the action cache.
+type Runtime struct {
+	defaultTimeout time.Duration
+	memLimit       int64
+	stackSize      int
+	modules        map[string]ModuleFunc
+	now            func() time.Time
+	logger         *slog.Logger
+	cache          *cacheStore
+	gcInFlight     atomic.Bool
+}
+
+const (
+	defaultTimeout   = 5 * time.Second
+	maxTimeout       = 20 * time.Second
+	defaultMemLimit  = 128 << 20
+	defaultStackSize = 1024
+	// maxSourceBytes is Auth0's limit on an action's code (spec §5.1).
+	maxSourceBytes = 100 * 1024
+)
+
+// NewRuntime returns a Runtime with opts' zero values replaced by defaults.
+func NewRuntime(opts Options) *Runtime {
+	if opts.MaxTimeout <= 0 {
+		opts.MaxTimeout = maxTimeout
+	}
+	if opts.DefaultTimeout <= 0 {
+		opts.DefaultTimeout = defaultTimeout
+	}
+	if opts.DefaultTimeout > opts.MaxTimeout {
+		opts.DefaultTimeout = opts.MaxTimeout
+	}
+	if opts.MemoryLimitBytes <= 0 {
+		opts.MemoryLimitBytes = defaultMemLimit
+	}
+	if opts.MaxCallStackSize <= 0 {
+		opts.MaxCallStackSize = defaultStackSize
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	modules := make(map[string]ModuleFunc, len(opts.Modules))
+	for k, v := range opts.Modules {
+		modules[k] = v
+	}
+	return &Runtime{
+		defaultTimeout: opts.DefaultTimeout,
+		memLimit:       opts.MemoryLimitBytes,
+		stackSize:      opts.MaxCallStackSize,
+		modules:        modules,
+		now:            opts.Now,
+		logger:         opts.Logger,
+		cache:          newCacheStore(),
+	}
+}
+
+// Program is an action compiled for one trigger. It is immutable and may be run by
+// any number of executions at once.
+type Program struct {
+	name    string
+	trigger Trigger
+	handler string
+	prg     *goja.Program
+}
+
+// Name is the name the program was compiled under.
+func (p *Program) Name() string { return p.name }
+
+// Trigger is the trigger the program was compiled for.
+func (p *Program) Trigger() Trigger { return p.trigger }
+
+// Bound is one action bound to a trigger, in binding order.
+type Bound struct {
+	ActionID string
+	Name     string
+	Program  *Program
+	// Secrets become event.secrets for this action only.
+	Secrets map[string]string
+}
+
+func (r *Runtime) checkBound(actions []Bound, t Trigger) error {
+	for i, a := range actions {
+		if a.Program == nil {
+			return fmt.Errorf("actions: binding %d (%q) has no compiled program", i, a.Name)
+		}
+		if a.Program.trigger != t {
+			return fmt.Errorf("actions: action %q was compiled for %s, not %s", a.Name, a.Program.trigger, t)
+		}
+	}
+	return nil
+}

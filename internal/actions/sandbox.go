@@ -1,0 +1,241 @@
+package actions
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dop251/goja"
+)
+
+// removedGlobals are not offered to actions: typed arrays and buffers allocate their
+// whole size in one native call that no interrupt can stop, and nothing in the sandbox
+// needs them. Without the constructors no instance can be made, so nothing reaches them.
+var removedGlobals = []string{"ArrayBuffer", "SharedArrayBuffer", "DataView", "Uint8Array", "Uint8ClampedArray",
+	"Int8Array", "Uint16Array", "Int16Array", "Uint32Array", "Int32Array", "Float32Array", "Float64Array",
+	"BigInt64Array", "BigUint64Array"}
+
+// lockdownPrg closes the doors to run-time code generation: eval and the Function
+// constructors (reachable through any function's .constructor). goja's parser
+// recurses on nesting, and source built at run time is not bounded by the deploy-time
+// size limit, so deeply nested generated code could overflow the Go stack.
+var lockdownPrg = mustCompileInternal("lockdown", `(function (deny) {
+  var protos = [function () {}, async function () {}, function* () {}]
+    .map(function (f) { return Object.getPrototypeOf(f); });
+  Object.defineProperty(deny, 'prototype', { value: Function.prototype });
+  protos.forEach(function (p) {
+    Object.defineProperty(p, 'constructor', { value: deny, writable: false, enumerable: false, configurable: false });
+  });
+  globalThis.Function = deny;
+  globalThis.eval = deny;
+})`)
+
+func mustCompileInternal(name, src string) *goja.Program {
+	return goja.MustCompile(name, src, false)
+}
+
+// harden installs the sandbox limits on a fresh runtime.
+func (ex *execution) harden(vm *goja.Runtime) error {
+	g := vm.GlobalObject()
+	for _, n := range removedGlobals {
+		if err := g.Delete(n); err != nil {
+			return err
+		}
+	}
+	lock, err := vm.RunProgram(lockdownPrg)
+	if err != nil {
+		return err
+	}
+	fn, _ := goja.AssertFunction(lock)
+	deny := vm.ToValue(func(goja.FunctionCall) goja.Value {
+		panic(newError(vm, "EvalError", "code generation from strings is not available in Actions"))
+	})
+	if _, err := fn(goja.Undefined(), deny); err != nil {
+		return err
+	}
+
+	limit := ex.r.memLimit
+	maxElems := limit / 16 // a goja array slot is an interface value
+	str := vm.Get("String").ToObject(vm).Get("prototype").ToObject(vm)
+	arrCtor := vm.Get("Array").ToObject(vm)
+	arr := arrCtor.Get("prototype").ToObject(vm)
+	strLen := func(v goja.Value) int64 {
+		if s, ok := v.ToString().(goja.String); ok {
+			return int64(s.Length())
+		}
+		return int64(len(v.String()))
+	}
+	lengthOf := func(v goja.Value) int64 {
+		o, ok := v.(*goja.Object)
+		if !ok {
+			return 0
+		}
+		return o.Get("length").ToInteger()
+	}
+	// Each check returns the size (bytes) the call would produce; over the limit the
+	// execution is interrupted before the builtin runs.
+	guards := []struct {
+		obj   *goja.Object
+		name  string
+		check func(call goja.FunctionCall) int64
+	}{
+		{str, "repeat", func(c goja.FunctionCall) int64 {
+			return 2 * strLen(c.This) * max(c.Argument(0).ToInteger(), 0)
+		}},
+		{str, "padStart", func(c goja.FunctionCall) int64 { return 2 * c.Argument(0).ToInteger() }},
+		{str, "padEnd", func(c goja.FunctionCall) int64 { return 2 * c.Argument(0).ToInteger() }},
+		{arr, "fill", func(c goja.FunctionCall) int64 { return 16 * fillCount(lengthOf(c.This), c) }},
+		{arr, "join", func(c goja.FunctionCall) int64 { return 16 * lengthOf(c.This) }},
+		{arrCtor, "from", func(c goja.FunctionCall) int64 { return 16 * lengthOf(c.Argument(0)) }},
+	}
+	for _, gd := range guards {
+		orig, ok := goja.AssertFunction(gd.obj.Get(gd.name))
+		if !ok {
+			return fmt.Errorf("builtin %s missing", gd.name)
+		}
+		name, check := gd.name, gd.check
+		wrapped := vm.ToValue(func(c goja.FunctionCall) goja.Value {
+			if n := check(c); n > limit || n/16 > maxElems {
+				ex.memoryExceeded(fmt.Sprintf("%s would allocate about %d bytes", name, n))
+				return goja.Undefined()
+			}
+			v, err := orig(c.This, c.Arguments...)
+			if err != nil {
+				panic(err)
+			}
+			return v
+		})
+		if err := gd.obj.DefineDataProperty(gd.name, wrapped, goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fillCount is how many slots Array.prototype.fill(value, start, end) would write.
+func fillCount(length int64, c goja.FunctionCall) int64 {
+	rel := func(v goja.Value, def int64) int64 {
+		if v == nil || goja.IsUndefined(v) {
+			return def
+		}
+		n := v.ToInteger()
+		if n < 0 {
+			return max(length+n, 0)
+		}
+		return min(n, length)
+	}
+	start, end := rel(c.Argument(1), 0), rel(c.Argument(2), length)
+	return max(end-start, 0)
+}
+
+// newError builds a JavaScript error of the named constructor with msg.
+func newError(vm *goja.Runtime, ctor, msg string) *goja.Object {
+	o, err := vm.New(vm.Get(ctor), vm.ToValue(msg))
+	if err != nil {
+		return vm.NewTypeError(msg)
+	}
+	return o
+}
+
+// requireFunc is the module's require: allow-listed modules only (spec §5.1 policy).
+func (ex *execution) requireFunc(vm *goja.Runtime) goja.Value {
+	loaded := map[string]goja.Value{}
+	return vm.ToValue(func(c goja.FunctionCall) goja.Value {
+		name := c.Argument(0).String()
+		if v, ok := loaded[name]; ok {
+			return v
+		}
+		load, ok := ex.r.modules[name]
+		if !ok {
+			panic(newError(vm, "Error", fmt.Sprintf("Cannot find module '%s': %s", name, ex.r.allowListText())))
+		}
+		v, err := load(vm)
+		if err != nil {
+			panic(newError(vm, "Error", fmt.Sprintf("module '%s' failed to load", name)))
+		}
+		loaded[name] = v
+		return v
+	})
+}
+
+// Log limits: Auth0 persists 256 characters per line; a line budget keeps a chatty
+// action from growing the result without bound.
+const (
+	maxLogLine  = 256
+	maxLogLines = 100
+)
+
+// LogLine is one console line an action wrote.
+type LogLine struct {
+	ActionName string
+	Level      string // log, info, warn, error, debug
+	Line       string
+}
+
+type logSink struct {
+	lines   []LogLine
+	perName map[string]int
+}
+
+func (s *logSink) add(action, level, line string) {
+	if s.perName == nil {
+		s.perName = map[string]int{}
+	}
+	n := s.perName[action]
+	s.perName[action] = n + 1
+	switch {
+	case n == maxLogLines:
+		s.lines = append(s.lines, LogLine{ActionName: action, Level: "warn", Line: "further console output dropped"})
+		return
+	case n > maxLogLines:
+		return
+	}
+	s.lines = append(s.lines, LogLine{ActionName: action, Level: level, Line: truncateRunes(line, maxLogLine)})
+}
+
+func truncateRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	i, count := 0, 0
+	for i < len(s) && count < n {
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+		count++
+	}
+	return s[:i]
+}
+
+// installConsole captures console.* into the execution's logs.
+func installConsole(vm *goja.Runtime, action string, logs *logSink) {
+	console := vm.NewObject()
+	for _, level := range []string{"log", "info", "warn", "error", "debug"} {
+		level := level
+		_ = console.Set(level, func(c goja.FunctionCall) goja.Value {
+			parts := make([]string, 0, len(c.Arguments))
+			for _, a := range c.Arguments {
+				parts = append(parts, formatLogArg(vm, a))
+			}
+			logs.add(action, level, strings.Join(parts, " "))
+			return goja.Undefined()
+		})
+	}
+	_ = vm.Set("console", console)
+}
+
+// formatLogArg renders a console argument roughly as Node does: strings as they are,
+// objects as JSON.
+func formatLogArg(vm *goja.Runtime, v goja.Value) string {
+	if v == nil || goja.IsUndefined(v) {
+		return "undefined"
+	}
+	if _, ok := v.(*goja.Object); ok {
+		if _, isFn := goja.AssertFunction(v); !isFn {
+			if s, err := stringify(vm, v); err == nil && s != "" {
+				return truncateRunes(s, maxLogLine)
+			}
+		}
+		return truncateRunes(describeThrown(v), maxLogLine)
+	}
+	return v.String()
+}
