@@ -1,0 +1,253 @@
+package webauth
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Access token error codes, as nextjs-auth0's AccessTokenErrorCode.
+const (
+	ErrCodeMissingSession      = "ERR_MISSING_SESSION"
+	ErrCodeMissingAccessToken  = "ERR_MISSING_ACCESS_TOKEN"
+	ErrCodeExpiredAccessToken  = "ERR_EXPIRED_ACCESS_TOKEN"
+	ErrCodeMissingRefreshToken = "ERR_MISSING_REFRESH_TOKEN"
+	ErrCodeFailedRefreshGrant  = "ERR_FAILED_REFRESH_GRANT"
+	ErrCodeInsufficientScope   = "ERR_INSUFFICIENT_SCOPE"
+)
+
+// refreshLeeway: a token expiring within this window is refreshed before use (nextjs-auth0: 60 s).
+const refreshLeeway = 60 * time.Second
+
+// AccessTokenError says why AccessToken could not return a token. Code is one of the ErrCode
+// constants; Err (for ERR_FAILED_REFRESH_GRANT) is the cause, often a *TokenError.
+type AccessTokenError struct {
+	Code string
+	Err  error
+}
+
+var accessTokenMessages = map[string]string{
+	ErrCodeMissingSession:      "The user does not have a valid session.",
+	ErrCodeMissingAccessToken:  "The user does not have a valid access token.",
+	ErrCodeExpiredAccessToken:  "The access token expired and a refresh token is not available. The user will need to login again.",
+	ErrCodeMissingRefreshToken: "A refresh token is required to refresh the access token, but none is present.",
+	ErrCodeFailedRefreshGrant:  "The request to refresh the access token failed.",
+	ErrCodeInsufficientScope:   "The access token does not have the requested scopes. The user will need to login again.",
+}
+
+func (e *AccessTokenError) Error() string {
+	msg := "webauth: " + e.Code + ": " + accessTokenMessages[e.Code]
+	if e.Err != nil {
+		msg += " (" + e.Err.Error() + ")"
+	}
+	return msg
+}
+
+func (e *AccessTokenError) Unwrap() error { return e.Err }
+
+// AccessTokenOptions are the options of AccessToken.
+type AccessTokenOptions struct {
+	// Refresh forces a refresh even when the token is still valid.
+	Refresh bool
+	// Scopes the token must carry; ERR_INSUFFICIENT_SCOPE otherwise.
+	Scopes []string
+	// RefreshParams are extra refresh_token grant parameters (e.g. a narrower scope).
+	RefreshParams url.Values
+}
+
+// AccessToken returns the session's access token, refreshing it first when it expires within
+// 60 s or when opts.Refresh is set (RFC 6749 §6). A refreshed token, a rotated refresh token
+// (the old one is kept when the issuer sends none) and a new ID token are written back to the
+// session, so call it before writing the response body. Errors are *AccessTokenError.
+func (c *Client) AccessToken(w http.ResponseWriter, r *http.Request, opts AccessTokenOptions) (string, error) {
+	h := holderFrom(r.Context(), c)
+	var sess *Session
+	var meta sessionMeta
+	if h != nil {
+		sess, meta = h.get()
+	} else {
+		var err error
+		if sess, meta, err = c.sessions.load(r.Context(), r); err != nil {
+			return "", &AccessTokenError{Code: ErrCodeMissingSession, Err: err}
+		}
+	}
+	if sess == nil {
+		return "", &AccessTokenError{Code: ErrCodeMissingSession}
+	}
+	if len(opts.Scopes) > 0 && !hasAllScopes(sess.AccessTokenScope, opts.Scopes) {
+		return "", &AccessTokenError{Code: ErrCodeInsufficientScope}
+	}
+	if sess.AccessToken == "" {
+		return "", &AccessTokenError{Code: ErrCodeMissingAccessToken}
+	}
+	now := c.cfg.Now()
+	expired := sess.AccessTokenExpiresAt.IsZero() || !now.Before(sess.AccessTokenExpiresAt)
+	if expired && sess.RefreshToken == "" {
+		return "", &AccessTokenError{Code: ErrCodeExpiredAccessToken}
+	}
+	if opts.Refresh && sess.RefreshToken == "" {
+		return "", &AccessTokenError{Code: ErrCodeMissingRefreshToken}
+	}
+	expiring := sess.AccessTokenExpiresAt.IsZero() || !now.Add(refreshLeeway).Before(sess.AccessTokenExpiresAt)
+	if sess.RefreshToken == "" || (!expiring && !opts.Refresh) {
+		return sess.AccessToken, nil
+	}
+
+	res, err := c.refreshes.do(sess.RefreshToken, func() (*refreshResult, error) {
+		return c.refresh(r.Context(), sess, opts.RefreshParams)
+	})
+	if err != nil {
+		return "", &AccessTokenError{Code: ErrCodeFailedRefreshGrant, Err: err}
+	}
+	next := sess.clone()
+	next.AccessToken = res.tr.AccessToken
+	if res.tr.Scope != "" {
+		next.AccessTokenScope = res.tr.Scope
+	}
+	next.AccessTokenExpiresAt = time.Time{}
+	if res.tr.ExpiresIn > 0 {
+		next.AccessTokenExpiresAt = now.Add(time.Duration(res.tr.ExpiresIn) * time.Second).Truncate(time.Second)
+	}
+	if res.tr.RefreshToken != "" {
+		next.RefreshToken = res.tr.RefreshToken
+	}
+	if res.tr.IDToken != "" {
+		next.IDToken = res.tr.IDToken
+		for k, v := range userFromClaims(res.claims) {
+			next.User[k] = v
+		}
+	}
+	if meta, err = c.sessions.save(r.Context(), w, r, next, meta); err != nil {
+		return "", &AccessTokenError{Code: ErrCodeFailedRefreshGrant, Err: err}
+	}
+	if h != nil {
+		h.set(next, meta)
+	}
+	return next.AccessToken, nil
+}
+
+type refreshResult struct {
+	tr     *tokenResponse
+	claims map[string]any
+}
+
+// refresh runs the refresh_token grant and verifies a returned ID token: same issuer and
+// audience checks, and the same subject as the session (OpenID Connect Core 1.0 §12.2).
+func (c *Client) refresh(ctx context.Context, sess *Session, extra url.Values) (*refreshResult, error) {
+	p, err := c.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	form := url.Values{}
+	for k, vs := range extra {
+		if k != "grant_type" && k != "refresh_token" && k != "client_id" && k != "client_secret" && len(vs) > 0 {
+			form.Set(k, vs[0])
+		}
+	}
+	form.Set("grant_type", "refresh_token")
+	form.Set("refresh_token", sess.RefreshToken)
+	tr, err := c.tokenRequest(ctx, p, form)
+	if err != nil {
+		return nil, err
+	}
+	res := &refreshResult{tr: tr}
+	if tr.IDToken != "" {
+		claims, err := c.verifyIDToken(ctx, p, tr.IDToken, idTokenChecks{})
+		if err != nil {
+			return nil, err
+		}
+		if sub, _ := claims["sub"].(string); sub != sess.User.Sub() {
+			return nil, errors.New("webauth: refreshed ID token is for another subject")
+		}
+		res.claims = claims
+	}
+	return res, nil
+}
+
+// recentRefreshTTL is how long a refresh result is reused for requests that still carry the
+// refresh token it replaced (parallel requests of one browser sent before the new cookie).
+const recentRefreshTTL = 30 * time.Second
+
+// flight collapses refreshes of the same refresh token into one grant: concurrent callers wait
+// for the first one's answer, and for recentRefreshTTL later callers get the same answer. With
+// refresh token rotation a second use of a rotated token is reuse, which revokes the whole
+// family and logs the user out (Auth0 rotation; RFC 9700 §4.14.2).
+type flight struct {
+	now func() time.Time
+
+	mu     sync.Mutex
+	calls  map[[32]byte]*flightCall
+	recent map[[32]byte]recentRefresh
+}
+
+type recentRefresh struct {
+	res *refreshResult
+	at  time.Time
+}
+
+type flightCall struct {
+	done chan struct{}
+	res  *refreshResult
+	err  error
+}
+
+func (f *flight) do(key string, fn func() (*refreshResult, error)) (*refreshResult, error) {
+	k := sha256.Sum256([]byte(key))
+	f.mu.Lock()
+	if f.calls == nil {
+		f.calls = make(map[[32]byte]*flightCall)
+		f.recent = make(map[[32]byte]recentRefresh)
+	}
+	now := f.now()
+	if r, ok := f.recent[k]; ok && now.Sub(r.at) < recentRefreshTTL {
+		f.mu.Unlock()
+		return r.res, nil
+	}
+	if call, ok := f.calls[k]; ok {
+		f.mu.Unlock()
+		<-call.done
+		return call.res, call.err
+	}
+	call := &flightCall{done: make(chan struct{})}
+	f.calls[k] = call
+	f.mu.Unlock()
+
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				call.err = fmt.Errorf("webauth: refresh panicked: %v", p)
+			}
+		}()
+		call.res, call.err = fn()
+	}()
+	f.mu.Lock()
+	delete(f.calls, k)
+	if call.err == nil {
+		for old, r := range f.recent {
+			if now.Sub(r.at) >= recentRefreshTTL {
+				delete(f.recent, old)
+			}
+		}
+		f.recent[k] = recentRefresh{res: call.res, at: now}
+	}
+	f.mu.Unlock()
+	close(call.done)
+	return call.res, call.err
+}
+
+// hasAllScopes reports whether scope (space-separated) includes every wanted scope.
+func hasAllScopes(scope string, want []string) bool {
+	have := strings.Fields(scope)
+	for _, w := range want {
+		if !contains(have, w) {
+			return false
+		}
+	}
+	return true
+}
