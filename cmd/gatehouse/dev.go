@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/internal/app"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/devca"
+	"github.com/gatehouse/gatehouse/internal/devtenant"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/oauth"
+	"github.com/gatehouse/gatehouse/internal/password"
+)
+
+// Files of a dev data directory.
+const (
+	devDatabaseFile  = "gatehouse.db"
+	devMasterKeyFile = "master.key"
+	devAppSecretFile = "app-secret"
+	devTenantFile    = "dev-tenant.json"
+	devCADir         = "ca"
+)
+
+type devFlags struct {
+	addr, data, issuer string
+	http               bool
+}
+
+func (m *Main) devCommand() *cobra.Command {
+	var f devFlags
+	cmd := &cobra.Command{
+		Use:   "dev",
+		Short: "Run a local tenant, seeded as the seed guide configures it",
+		Long: `Run Gatehouse for development with nothing to install: SQLite in --data, a local CA and a
+certificate for localhost and 127.0.0.1, HTTPS on --addr, and — once — the tenant the seed guide
+configures (a Regular Web App, the API https://api.yourapp.com with its four permissions, roles user and
+admin with one user each, the guide's post-login Action, a machine-to-machine app and a Management API
+client). It prints the .env.local block of the guide's step 2 and writes everything a tool needs to
+<data>/dev-tenant.json. A second start keeps the data and the same credentials.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return m.runDev(cmd.Context(), f) },
+	}
+	cmd.Flags().StringVar(&f.addr, "addr", "127.0.0.1:4433", "address to listen on")
+	cmd.Flags().StringVar(&f.data, "data", ".gatehouse", "directory for the database, keys and dev-tenant.json")
+	cmd.Flags().BoolVar(&f.http, "http", false, "serve plain HTTP (loopback only; cookies lose the Secure flag)")
+	cmd.Flags().StringVar(&f.issuer, "issuer", "", "issuer URL (default https://localhost:PORT/)")
+	return cmd
+}
+
+func (m *Main) runDev(ctx context.Context, f devFlags) error {
+	if err := os.MkdirAll(f.data, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", f.data, err)
+	}
+	data, err := filepath.Abs(f.data)
+	if err != nil {
+		return err
+	}
+	masterKey, err := readOrCreateSecret(filepath.Join(data, devMasterKeyFile))
+	if err != nil {
+		return err
+	}
+	appSecret, err := readOrCreateSecret(filepath.Join(data, devAppSecretFile))
+	if err != nil {
+		return err
+	}
+	cfg := config.Default()
+	cfg.Database, cfg.DataDir, cfg.MasterKey = filepath.Join(data, devDatabaseFile), data, masterKey
+	cfg.Log.Format = "text"
+	var ca devca.Paths
+	if !f.http {
+		if ca, err = devca.Ensure(filepath.Join(data, devCADir), nil, time.Now()); err != nil {
+			return fmt.Errorf("local certificate authority: %w", err)
+		}
+		cfg.TLS.CertFile, cfg.TLS.KeyFile = ca.Cert, ca.Key
+	}
+	ln, err := net.Listen("tcp", f.addr)
+	if err != nil {
+		return err
+	}
+	cfg.Addr = ln.Addr().String()
+	cfg.Issuer = f.issuer
+	if cfg.Issuer == "" {
+		scheme := "https"
+		if f.http {
+			scheme = "http"
+		}
+		_, port, _ := net.SplitHostPort(cfg.Addr)
+		cfg.Issuer = scheme + "://localhost:" + port + "/"
+	}
+	if err := cfg.Validate(); err != nil {
+		ln.Close()
+		return err
+	}
+	logger := httpserver.NewLogger(cfg.Log.Format, envOr(m.Getenv, config.EnvLogLevel, "info"), m.Stderr)
+	seed := func(a *app.App) error {
+		file, err := devtenant.Seed(ctx, a.Store, devtenant.Options{
+			Issuer: cfg.Issuer, CACert: ca.CACert, Path: filepath.Join(data, devTenantFile),
+			ManagementAudience: cfg.Issuer + oauth.ManagementAPIPath, ManagementScopes: oauth.ManagementScopes,
+			Hasher: password.Hasher{P: password.Default}, Now: time.Now,
+		})
+		if err != nil {
+			return err
+		}
+		printDevBanner(m.Stdout, file, appSecret, filepath.Join(data, devTenantFile))
+		return nil
+	}
+	return m.runNode(ctx, cfg, ln, app.Options{Logger: logger}, seed)
+}
+
+func printDevBanner(w io.Writer, f *devtenant.File, appSecret, tenantPath string) {
+	fmt.Fprintf(w, `
+Gatehouse dev tenant is ready at %s
+
+# .env.local — the seed guide's step 2, ready to paste
+AUTH0_SECRET='%s'
+AUTH0_BASE_URL='http://localhost:3000'
+AUTH0_ISSUER_BASE_URL='%s'
+AUTH0_CLIENT_ID='%s'
+AUTH0_CLIENT_SECRET='%s'
+AUTH0_AUDIENCE='%s'
+`, f.Issuer, appSecret, strings.TrimSuffix(f.Issuer, "/"), f.WebApp.ClientID, f.WebApp.ClientSecret, f.API.Identifier)
+	if f.CACert != "" {
+		fmt.Fprintf(w, "\n# Trust the local CA (Node apps; curl: --cacert)\nNODE_EXTRA_CA_CERTS=%s\n", f.CACert)
+	}
+	fmt.Fprintln(w, "\nUsers (sign in at the app, or test at "+f.Issuer+"authorize):")
+	for _, u := range f.Users {
+		fmt.Fprintf(w, "  %-20s %-18s roles: %s\n", u.Email, u.Password, strings.Join(u.Roles, ", "))
+	}
+	fmt.Fprintf(w, "\nManagement API: %s (client %s)\nEverything above, for tools: %s\n\n", f.ManagementAPI.Audience, f.ManagementAPI.ClientID, tenantPath)
+}
+
+// readOrCreateSecret returns the base64 secret stored at path, creating 32 random bytes (mode 0600)
+// on first use.
+func readOrCreateSecret(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		return strings.TrimSpace(string(b)), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return "", err
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	s := base64.StdEncoding.EncodeToString(raw)
+	if err := os.WriteFile(path, []byte(s+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// devData is what another command needs from a dev data directory.
+type devData struct {
+	database, masterKey string
+	tenant              devtenant.File
+}
+
+func (d devData) issuer() string { return d.tenant.Issuer }
+
+func openDevData(dir string) (devData, error) {
+	key, err := os.ReadFile(filepath.Join(dir, devMasterKeyFile))
+	if err != nil {
+		return devData{}, fmt.Errorf("%s is not a gatehouse dev data directory: %w", dir, err)
+	}
+	d := devData{database: filepath.Join(dir, devDatabaseFile), masterKey: strings.TrimSpace(string(key))}
+	if b, err := os.ReadFile(filepath.Join(dir, devTenantFile)); err == nil {
+		_ = json.Unmarshal(b, &d.tenant) // only the issuer is used; a damaged file means --config must give it
+	}
+	return d, nil
+}
+
+// envOr returns getenv(name) or def.
+func envOr(getenv func(string) string, name, def string) string {
+	if v := strings.TrimSpace(getenv(name)); v != "" {
+		return v
+	}
+	return def
+}

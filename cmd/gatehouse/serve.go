@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"github.com/gatehouse/gatehouse/internal/app"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
+)
+
+// configFlags are the flags every command that opens a tenant shares.
+type configFlags struct {
+	file string
+	data string // a `gatehouse dev` data directory: its database and master key
+}
+
+func (f *configFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.file, "config", "", "YAML configuration file (GATEHOUSE_* environment variables override it)")
+	cmd.Flags().StringVar(&f.data, "data", "", "use the database and master key of a `gatehouse dev` data directory")
+}
+
+// load reads the configuration: defaults ← file ← environment ← a dev data directory.
+func (f *configFlags) load(getenv func(string) string) (config.Config, error) {
+	cfg, err := config.Load(f.file, getenv)
+	if err != nil {
+		return cfg, err
+	}
+	if f.data != "" {
+		d, err := openDevData(f.data)
+		if err != nil {
+			return cfg, err
+		}
+		cfg.Database, cfg.MasterKey, cfg.DataDir = d.database, d.masterKey, f.data
+		if cfg.Issuer == "" {
+			cfg.Issuer = d.issuer()
+		}
+	}
+	return cfg, nil
+}
+
+func (m *Main) serveCommand() *cobra.Command {
+	var flags configFlags
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run a Gatehouse node in production",
+		Long: `Run a Gatehouse node. Configuration comes from --config (YAML) and GATEHOUSE_* environment
+variables; it is checked completely before anything listens, and every problem is reported at once.
+The issuer, the database (SQLite path or postgres:// URL) and a master key of at least 32 bytes are
+required. Without a TLS certificate the node serves plain HTTP, for use behind a TLS-terminating proxy.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := flags.load(m.Getenv)
+			if err != nil {
+				return err
+			}
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			logger := httpserver.NewLogger(cfg.Log.Format, cfg.Log.Level, m.Stderr)
+			for _, w := range cfg.Warnings() {
+				logger.Warn(w)
+			}
+			ln, err := net.Listen("tcp", cfg.Addr)
+			if err != nil {
+				return err
+			}
+			return m.runNode(cmd.Context(), cfg, ln, app.Options{Logger: logger}, nil)
+		},
+	}
+	flags.register(cmd)
+	return cmd
+}
+
+// runNode builds the node and serves on ln until ctx ends. afterStart runs once the node is ready.
+func (m *Main) runNode(ctx context.Context, cfg config.Config, ln net.Listener, o app.Options, afterStart func(*app.App) error) error {
+	a, err := app.New(ctx, cfg, o)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.Close()
+	if afterStart != nil {
+		if err := afterStart(a); err != nil {
+			ln.Close()
+			return err
+		}
+	}
+	o.Logger.Info("gatehouse listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "database", cfg.DatabaseKind())
+	if m.Ready != nil {
+		m.Ready(ln.Addr().String())
+	}
+	return a.Serve(ctx, ln)
+}
+
+func (m *Main) migrateCommand() *cobra.Command {
+	var flags configFlags
+	cmd := &cobra.Command{
+		Use:   "migrate",
+		Short: "Bring the database schema up to date and exit",
+		Long: `Apply the schema migrations this binary carries and exit. A database migrated by a newer
+Gatehouse is refused and left untouched. Several nodes may run this at once; migrations take a lock.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := flags.load(m.Getenv)
+			if err != nil {
+				return err
+			}
+			if cfg.Database == "" {
+				return fmt.Errorf("no database configured: set %s or database: in --config", config.EnvDatabase)
+			}
+			st, v, err := app.OpenStore(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			fmt.Fprintf(m.Stdout, "database schema at version %d\n", v)
+			return nil
+		},
+	}
+	flags.register(cmd)
+	return cmd
+}
+
+func (m *Main) keysCommand() *cobra.Command {
+	keysCmd := &cobra.Command{Use: "keys", Short: "Manage token signing keys"}
+	var flags configFlags
+	rotate := &cobra.Command{
+		Use:   "rotate",
+		Short: "Rotate the signing keys: next becomes current, current becomes previous",
+		Long: `Rotate the RS256 signing keys. The next key (already published in the JWKS) starts signing,
+the current key stays published as previous so its tokens keep verifying, and a new next key is
+generated. Running nodes notice within their poll interval.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := flags.load(m.Getenv)
+			if err != nil {
+				return err
+			}
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: httpserver.NewLogger("text", "warn", m.Stderr)})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			s, err := a.Keys.Rotate(cmd.Context())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(m.Stdout, "rotated: %s now signs\n", s.KID)
+			return nil
+		},
+	}
+	flags.register(rotate)
+	keysCmd.AddCommand(rotate)
+	return keysCmd
+}

@@ -1,0 +1,186 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/mgmt"
+	"github.com/gatehouse/gatehouse/internal/oauth"
+	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/token"
+)
+
+// Options are what a node needs beyond its configuration. Zero values take production defaults.
+type Options struct {
+	Logger *slog.Logger
+	// Hasher hashes user passwords; tests use password.Fast.
+	Hasher password.Hasher
+	Now    func() time.Time
+	// Store, when set, is used instead of opening cfg.Database (tests share one store across nodes).
+	Store store.Store
+}
+
+// App is one Gatehouse node.
+type App struct {
+	Config config.Config
+	Store  store.Store
+	Keys   *keys.Manager
+	Tokens *token.Issuer
+	Logger *slog.Logger
+
+	server   *httpserver.Server
+	oauth    *oauth.Handler
+	ownStore bool
+	now      func() time.Time
+}
+
+// New opens the store (unless given), loads the keys, makes sure the tenant's system objects exist
+// and builds every handler.
+func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = httpserver.NewLogger(cfg.Log.Format, cfg.Log.Level, os.Stderr)
+	}
+	if o.Hasher.P.Memory == 0 {
+		o.Hasher = password.Hasher{P: password.Default}
+	}
+	a := &App{Config: cfg, Logger: o.Logger, now: o.Now, Store: o.Store}
+	if a.Store == nil {
+		st, _, err := OpenStore(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		a.Store, a.ownStore = st, true
+	}
+	if err := a.build(ctx, o); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *App) build(ctx context.Context, o Options) error {
+	cfg := a.Config
+	masterKey, err := cfg.MasterKeyBytes()
+	if err != nil {
+		return err
+	}
+	if err := mgmt.EnsureManagementAPI(ctx, a.Store, cfg.Issuer, oauth.ManagementAPIResourceServer(cfg.Issuer).Scopes, a.now); err != nil {
+		return fmt.Errorf("create the Management API: %w", err)
+	}
+	a.Keys, err = keys.NewManager(ctx, a.Store, masterKey, keys.Options{Now: a.now, Logger: a.Logger})
+	if err != nil {
+		return fmt.Errorf("load signing keys: %w", err)
+	}
+	a.Tokens, err = token.NewIssuer(token.Options{Issuer: cfg.Issuer, Keys: a.Keys, MasterKey: masterKey, Now: a.now})
+	if err != nil {
+		return err
+	}
+	recorder := &audit.Recorder{Store: a.Store, Logger: a.Logger, Now: a.now}
+
+	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
+		Audit: recorder, Logger: a.Logger, Now: a.now})
+	if err != nil {
+		return err
+	}
+	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
+		Keys: managementKeys{a.Keys}, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now})
+
+	prefixes, err := cfg.TrustedProxyPrefixes()
+	if err != nil {
+		return err
+	}
+	a.server = httpserver.New(httpserver.Options{
+		Addr: cfg.Addr, Logger: a.Logger, TrustedProxies: prefixes, MaxBodyBytes: cfg.MaxBodyBytes,
+		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
+		// Behind a TLS-terminating proxy the node speaks plain HTTP but users see https.
+		HSTS:  !cfg.TLS.Enabled() && strings.HasPrefix(cfg.Issuer, "https://"),
+		Ready: a.Store.Ping,
+	}, a.oauth, management)
+	return nil
+}
+
+// Handler is the node's whole HTTP handler, middleware included.
+func (a *App) Handler() http.Handler { return a.server.Handler() }
+
+// Serve answers on ln until ctx ends, then shuts down gracefully. It runs the node's background
+// loops meanwhile.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go a.Keys.Run(ctx)
+	go a.collectExpired(ctx, time.Minute)
+	return a.server.Serve(ctx, ln)
+}
+
+// collectExpired deletes expired transactions, sessions, codes and refresh tokens periodically.
+func (a *App) collectExpired(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.Store.DeleteExpired(ctx, a.now()); err != nil && ctx.Err() == nil {
+				a.Logger.WarnContext(ctx, "expired records not collected", "err", err)
+			} else if n > 0 {
+				a.Logger.DebugContext(ctx, "expired records collected", "rows", n)
+			}
+		}
+	}
+}
+
+// Close writes queued log events and closes the store it opened.
+func (a *App) Close() error {
+	if a.oauth != nil {
+		a.oauth.Close()
+	}
+	if a.ownStore && a.Store != nil {
+		return a.Store.Close()
+	}
+	return nil
+}
+
+// managementVerifier checks Management API bearer tokens with the node's own token issuer.
+type managementVerifier struct{ tokens *token.Issuer }
+
+func (v managementVerifier) VerifyAccessToken(ctx context.Context, raw, audience string) (string, string, []string, error) {
+	c, err := v.tokens.Verify(ctx, raw, audience)
+	if err != nil {
+		if errors.Is(err, jwt.ErrTokenExpired) {
+			return "", "", nil, fmt.Errorf("%w: %w", mgmt.ErrTokenExpired, err)
+		}
+		return "", "", nil, err
+	}
+	return c.Subject, c.Client(), strings.Fields(c.Scope), nil
+}
+
+// managementKeys adapts the key manager to the Management API's signing-key endpoints.
+type managementKeys struct{ m *keys.Manager }
+
+func (k managementKeys) Rotate(ctx context.Context) error {
+	_, err := k.m.Rotate(ctx)
+	return err
+}
+
+func (k managementKeys) Revoke(ctx context.Context, kid string) error { return k.m.Revoke(ctx, kid) }
