@@ -35,7 +35,7 @@ const (
 )
 
 type devFlags struct {
-	addr, data, issuer string
+	addr, data, issuer, database string
 	http               bool
 }
 
@@ -57,6 +57,7 @@ client). It prints the .env.local block of the guide's step 2 and writes everyth
 	cmd.Flags().StringVar(&f.data, "data", ".gatehouse", "directory for the database, keys and dev-tenant.json")
 	cmd.Flags().BoolVar(&f.http, "http", false, "serve plain HTTP (loopback only; cookies lose the Secure flag)")
 	cmd.Flags().StringVar(&f.issuer, "issuer", "", "issuer URL (default https://localhost:PORT/)")
+	cmd.Flags().StringVar(&f.database, "database", "", "use this database (SQLite path or postgres:// URL) instead of <data>/gatehouse.db")
 	return cmd
 }
 
@@ -79,6 +80,9 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 	cfg := config.Default()
 	cfg.Database, cfg.DataDir, cfg.MasterKey = filepath.Join(data, devDatabaseFile), data, masterKey
 	cfg.Log.Format = "text"
+	if f.database != "" {
+		cfg.Database = f.database
+	}
 	var ca devca.Paths
 	if !f.http {
 		if ca, err = devca.Ensure(filepath.Join(data, devCADir), nil, time.Now()); err != nil {
