@@ -11,17 +11,18 @@ import (
 	"strings"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/oauth"
 	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/web"
 )
 
 // Options are what a node needs beyond its configuration. Zero values take production defaults.
@@ -105,6 +106,22 @@ func (a *App) build(ctx context.Context, o Options) error {
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
 		Keys: managementKeys{a.Keys}, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now})
 
+	pages, err := web.Load(cfg.ThemeDir)
+	if err != nil {
+		return fmt.Errorf("hosted pages: %w", err)
+	}
+	sessions, err := session.NewManager(session.Options{Issuer: cfg.Issuer, Store: a.Store, Logger: a.Logger, Now: a.now})
+	if err != nil {
+		return err
+	}
+	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
+		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages})
+	if err != nil {
+		return err
+	}
+	logout := session.NewLogoutHandler(session.LogoutOptions{Store: a.Store, Sessions: sessions, Verifier: a.Tokens,
+		Audit: recorder, Pages: pages, Logger: a.Logger})
+
 	prefixes, err := cfg.TrustedProxyPrefixes()
 	if err != nil {
 		return err
@@ -115,7 +132,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		// Behind a TLS-terminating proxy the node speaks plain HTTP but users see https.
 		HSTS:  !cfg.TLS.Enabled() && strings.HasPrefix(cfg.Issuer, "https://"),
 		Ready: a.Store.Ping,
-	}, a.oauth, management)
+	}, a.oauth, signIn, logout, management)
 	return nil
 }
 
@@ -167,7 +184,7 @@ type managementVerifier struct{ tokens *token.Issuer }
 func (v managementVerifier) VerifyAccessToken(ctx context.Context, raw, audience string) (string, string, []string, error) {
 	c, err := v.tokens.Verify(ctx, raw, audience)
 	if err != nil {
-		if errors.Is(err, jwt.ErrTokenExpired) {
+		if errors.Is(err, token.ErrExpired) {
 			return "", "", nil, fmt.Errorf("%w: %w", mgmt.ErrTokenExpired, err)
 		}
 		return "", "", nil, err

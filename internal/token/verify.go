@@ -51,7 +51,23 @@ func (i *Issuer) Verify(ctx context.Context, raw, audience string) (*Claims, err
 		jwt.WithLeeway(i.leeway),
 		jwt.WithTimeFunc(i.now),
 	)
-	_, err := parser.ParseWithClaims(raw, claims, func(t *jwt.Token) (any, error) {
+	_, err := parser.ParseWithClaims(raw, claims, i.keyFunc(ctx))
+	if errors.Is(err, jwt.ErrTokenExpired) {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, ErrExpired)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidToken, describe(err))
+	}
+	return claims, nil
+}
+
+// ErrExpired is wrapped (with ErrInvalidToken) when the only fault of a token is its age.
+var ErrExpired = errors.New("token expired")
+
+// keyFunc finds the published key a token names by kid, and refuses a mismatch between the header's
+// algorithm and the key's.
+func (i *Issuer) keyFunc(ctx context.Context) jwt.Keyfunc {
+	return func(t *jwt.Token) (any, error) {
 		if typ, _ := t.Header["typ"].(string); typ != "" && !strings.EqualFold(typ, "JWT") && !strings.EqualFold(typ, "at+jwt") {
 			return nil, errors.New("unexpected typ")
 		}
@@ -67,11 +83,26 @@ func (i *Issuer) Verify(ctx context.Context, raw, audience string) (*Claims, err
 			return nil, errors.New("algorithm does not match the key")
 		}
 		return pub, nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrInvalidToken, describe(err))
 	}
-	return claims, nil
+}
+
+// VerifyIDTokenHint checks an id_token_hint for logout (OpenID RP-Initiated Logout 1.0 §2): signed by
+// one of this issuer's published keys and issued by it. Expiry is not checked — a hint names a past
+// sign-in, and an expired one still identifies it.
+func (i *Issuer) VerifyIDTokenHint(ctx context.Context, raw string) (clientID, sid, sub string, err error) {
+	var claims struct {
+		jwt.RegisteredClaims
+		SID string `json:"sid"`
+	}
+	parser := jwt.NewParser(jwt.WithValidMethods(validMethods), jwt.WithIssuer(i.issuer), jwt.WithoutClaimsValidation())
+	if _, err := parser.ParseWithClaims(raw, &claims, i.keyFunc(ctx)); err != nil {
+		return "", "", "", fmt.Errorf("%w: %s", ErrInvalidToken, describe(err))
+	}
+	// WithoutClaimsValidation skips the issuer check too; do it here.
+	if claims.Issuer != i.issuer || len(claims.Audience) != 1 {
+		return "", "", "", fmt.Errorf("%w: not an ID token of this issuer", ErrInvalidToken)
+	}
+	return claims.Audience[0], claims.SID, claims.Subject, nil
 }
 
 // describe turns a jwt/v5 error into a short reason fit for a WWW-Authenticate description.

@@ -1,0 +1,140 @@
+package authflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/web"
+)
+
+// Paths of the hosted pages.
+const (
+	LoginPath  = "/u/login"
+	SignupPath = "/u/signup"
+)
+
+// Options are the dependencies of the sign-in flow.
+type Options struct {
+	// Issuer is the tenant's issuer URL (https://HOST/); an https issuer gives Secure `__Host-` cookies.
+	Issuer   string
+	Store    store.Store
+	Sessions *session.Manager
+	// Hasher hashes and verifies passwords; tests pass password.Hasher{P: password.Fast}.
+	Hasher password.Hasher
+	Audit  *audit.Recorder
+	Logger *slog.Logger
+	Now    func() time.Time
+	// PostLogin runs the post-login Actions; nil means none are bound.
+	PostLogin PostLogin
+	Pages     *web.Pages
+}
+
+// Handler serves /authorize, /u/login and /u/signup.
+type Handler struct {
+	store     store.Store
+	sessions  *session.Manager
+	hasher    password.Hasher
+	audit     *audit.Recorder
+	logger    *slog.Logger
+	now       func() time.Time
+	postLogin PostLogin
+	pages     *web.Pages
+	secure    bool
+}
+
+// New checks the options and returns the handler.
+func New(o Options) (*Handler, error) {
+	u, err := url.Parse(o.Issuer)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("authflow: issuer %q is not an absolute http(s) URL", o.Issuer)
+	}
+	switch {
+	case o.Store == nil:
+		return nil, errors.New("authflow: a store is required")
+	case o.Sessions == nil:
+		return nil, errors.New("authflow: a session manager is required")
+	case o.Pages == nil:
+		return nil, errors.New("authflow: pages are required")
+	}
+	h := &Handler{
+		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
+		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, secure: u.Scheme == "https",
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.logger == nil {
+		h.logger = slog.New(slog.DiscardHandler)
+	}
+	return h, nil
+}
+
+// Mount registers the sign-in routes and the pages' static files.
+func (h *Handler) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /authorize", h.authorize)
+	mux.HandleFunc("GET "+LoginPath, h.loginPage)
+	mux.HandleFunc("POST "+LoginPath, h.loginSubmit)
+	mux.HandleFunc("GET "+SignupPath, h.signupPage)
+	mux.HandleFunc("POST "+SignupPath, h.signupSubmit)
+	h.pages.Mount(mux)
+}
+
+// render writes a page; a rendering failure has already answered 500 and is only logged.
+func (h *Handler) render(ctx context.Context, w http.ResponseWriter, status int, page string, data any) {
+	if err := h.pages.Render(w, status, page, data); err != nil {
+		h.logger.ErrorContext(ctx, "page not rendered", "page", page, "err", err)
+	}
+}
+
+func (h *Handler) base(ctx context.Context) web.Base {
+	name := "Gatehouse"
+	if s, err := h.store.GetTenantSettings(ctx); err == nil && s.FriendlyName != "" {
+		name = s.FriendlyName
+	}
+	return web.Base{Tenant: name}
+}
+
+// errorPage renders a pageError with status 400 on Gatehouse's origin.
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, pe *pageError) {
+	h.render(r.Context(), w, status, web.PageError, web.ErrorData{
+		Base: h.base(r.Context()), Heading: pe.heading, Code: pe.code, Description: pe.description, Details: pe.details,
+	})
+}
+
+// internalError logs err and shows a page that reveals nothing of it.
+func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	h.logger.ErrorContext(r.Context(), "sign-in failed", "err", err)
+	h.errorPage(w, r, http.StatusInternalServerError, &pageError{
+		heading: "Something went wrong.", code: "server_error",
+		description: "The request could not be completed. Please try again later.",
+	})
+}
+
+// staleTransaction is shown for an unknown, expired, completed or foreign transaction id.
+var staleTransaction = &pageError{
+	heading:     "This login link is no longer valid.",
+	description: "This login link is no longer valid, or it was opened in a different browser. Please return to the application and sign in again.",
+}
+
+// clientIP is the address the real-IP middleware established, or the direct peer without it.
+func clientIP(r *http.Request) string {
+	if ip := httpserver.ClientIP(r.Context()); ip.IsValid() {
+		return ip.String()
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,149 @@
+package authflow
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
+)
+
+// authorize is GET /authorize: validate, then hand the new transaction to the dispatcher.
+func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	req, perr, oerr, err := h.parseAuthorize(ctx, r.URL.RawQuery)
+	switch {
+	case err != nil:
+		h.internalError(w, r, err)
+		return
+	case perr != nil:
+		h.errorPage(w, r, http.StatusBadRequest, perr)
+		return
+	}
+	ctx = httpserver.WithClientID(ctx, req.client.ClientID)
+	r = r.WithContext(ctx)
+	if oerr != nil {
+		h.respondError(w, r, &req.tx, oerr)
+		return
+	}
+	now := h.now().UTC()
+	tx := req.tx
+	tx.ID = domain.RandomToken(24)
+	tx.CreatedAt = now
+	tx.ExpiresAt = now.Add(domain.LoginTransactionLifetime)
+	h.dispatch(w, r, req.client, &tx, false, nil)
+}
+
+// dispatch decides the next step of a transaction from server-side state alone. stored tells whether
+// tx is in the store (it is once the browser has been sent to a hosted page); fresh is the session a
+// sign-in step has just created, nil otherwise.
+func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, client *domain.Client, tx *domain.LoginTransaction, stored bool, fresh *domain.Session) {
+	ctx := r.Context()
+	sess := fresh
+	if sess == nil {
+		var err error
+		if sess, err = h.sessions.Current(ctx, r); err != nil {
+			h.internalError(w, r, err)
+			return
+		}
+	}
+	if sess != nil {
+		ok, err := h.sessionSatisfies(ctx, client, tx, sess)
+		if err != nil {
+			h.internalError(w, r, err)
+			return
+		}
+		if ok {
+			h.complete(w, r, client, tx, stored, sess)
+			return
+		}
+	}
+	if tx.Prompt == "none" {
+		// OIDC Core §3.1.2.6: no UI may be shown.
+		h.endTransaction(ctx, tx, stored)
+		h.record(r, audit.TypeSilentAuthFailed, "Login required", client, nil)
+		h.respondError(w, r, tx, &oauthError{code: "login_required", description: "Login required"})
+		return
+	}
+	if !stored {
+		secret := h.ensureBinding(w, r)
+		tx.BrowserBindingHash = domain.HashSecret(secret)
+		if err := h.store.CreateTransaction(ctx, tx); err != nil {
+			h.internalError(w, r, fmt.Errorf("authorize: store transaction: %w", err))
+			return
+		}
+	}
+	page := LoginPath
+	if tx.ScreenHint == "signup" {
+		page = SignupPath
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Location", page+"?state="+url.QueryEscape(tx.ID))
+	w.WriteHeader(http.StatusFound)
+}
+
+// sessionSatisfies reports whether sess may complete tx without showing a form. An authentication
+// made within this transaction (tx.UserID, written by the login step) always does when it is the
+// session's user. Otherwise the earlier authentication must satisfy prompt=login (never), max_age
+// (OIDC Core §3.1.2.1; max_age=0 forces a login) and single sign-on must be on.
+func (h *Handler) sessionSatisfies(ctx context.Context, client *domain.Client, tx *domain.LoginTransaction, sess *domain.Session) (bool, error) {
+	if tx.UserID != "" {
+		return sess.UserID == tx.UserID, nil
+	}
+	if hasPrompt(tx.Prompt, "login") || client.SSODisabled {
+		return false, nil
+	}
+	if tx.MaxAge != nil {
+		age := h.now().Sub(sess.AuthenticatedAt)
+		if *tx.MaxAge == 0 || age > time.Duration(*tx.MaxAge)*time.Second {
+			return false, nil
+		}
+	}
+	settings, err := h.store.GetTenantSettings(ctx)
+	if err != nil {
+		return false, fmt.Errorf("authorize: tenant settings: %w", err)
+	}
+	if enabled, set := settings.Flags["enable_sso"]; set && !enabled {
+		return false, nil
+	}
+	return true, nil
+}
+
+func hasPrompt(prompt, value string) bool {
+	for _, p := range strings.Fields(prompt) {
+		if p == value {
+			return true
+		}
+	}
+	return false
+}
+
+// endTransaction deletes a stored transaction: it is single-use whatever the outcome.
+func (h *Handler) endTransaction(ctx context.Context, tx *domain.LoginTransaction, stored bool) {
+	if !stored {
+		return
+	}
+	if err := h.store.DeleteTransaction(ctx, tx.ID); err != nil {
+		h.logger.WarnContext(ctx, "transaction not deleted", "err", err)
+	}
+}
+
+// record appends a tenant log event for this request.
+func (h *Handler) record(r *http.Request, typ, description string, client *domain.Client, user *domain.User) {
+	e := domain.LogEvent{
+		Type: typ, Description: description, IP: clientIP(r), UserAgent: r.UserAgent(), Hostname: r.Host,
+		Connection: domain.DefaultConnection,
+	}
+	if client != nil {
+		e.ClientID, e.ClientName = client.ClientID, client.Name
+	}
+	if user != nil {
+		e.UserID, e.UserName = user.UserID, user.Email
+	}
+	h.audit.Record(r.Context(), e)
+}

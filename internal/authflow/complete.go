@@ -1,0 +1,205 @@
+package authflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// oidcScopes are granted whatever the audience (OIDC Core §5.4, §11); the token endpoint decides
+// whether offline_access yields a refresh token.
+var oidcScopes = []string{"openid", "profile", "email", "address", "phone", "offline_access"}
+
+// complete ends a transaction whose user is authenticated by sess: the user is loaded and checked,
+// post-login Actions run, the authorization code is stored and the response sent. The transaction is
+// deleted whatever the outcome.
+func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domain.Client, tx *domain.LoginTransaction, stored bool, sess *domain.Session) {
+	ctx := r.Context()
+	h.endTransaction(ctx, tx, stored)
+	silent := tx.Prompt == "none"
+	failType, okType := audit.TypeLoginFailure, audit.TypeLoginSuccess
+	if silent {
+		failType, okType = audit.TypeSilentAuthFailed, audit.TypeSilentAuth
+	}
+	user, err := h.store.GetUser(ctx, sess.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		h.record(r, failType, "user does not exist", client, nil)
+		h.respondError(w, r, tx, &oauthError{code: "access_denied", description: "user does not exist"})
+		return
+	}
+	if err != nil {
+		h.internalError(w, r, fmt.Errorf("complete: user: %w", err))
+		return
+	}
+	if user.Blocked {
+		h.record(r, audit.TypeBlockedUser, "user is blocked", client, user)
+		h.respondError(w, r, tx, &oauthError{code: "access_denied", description: "user is blocked"})
+		return
+	}
+	authTime := sess.AuthenticatedAt
+	if tx.AuthTime != nil {
+		authTime = *tx.AuthTime
+	}
+	requested := strings.Fields(tx.Scope)
+	granted, err := h.grantScopes(ctx, user.UserID, tx.Audience, requested)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	var out PostLoginOutput
+	if h.postLogin != nil {
+		out, err = h.runPostLogin(ctx, r, client, tx, sess, user, requested, granted)
+		if err != nil {
+			h.logger.ErrorContext(ctx, "post-login actions failed", "err", err)
+			h.record(r, failType, "post-login actions failed", client, user)
+			h.respondError(w, r, tx, &oauthError{code: "server_error", description: "The login could not be completed."})
+			return
+		}
+		h.applyMetadata(ctx, user, out)
+		if out.Deny != "" {
+			h.record(r, failType, out.Deny, client, user)
+			h.respondError(w, r, tx, &oauthError{code: "access_denied", description: out.Deny})
+			return
+		}
+		// Actions override RBAC (spec §2.3): their additions are kept even when RBAC would drop them.
+		for _, s := range out.AddScopes {
+			if s != "" && !strings.ContainsAny(s, " \t\r\n") && !slices.Contains(granted, s) {
+				granted = append(granted, s)
+			}
+		}
+		granted = slices.DeleteFunc(granted, func(s string) bool { return slices.Contains(out.RemoveScopes, s) })
+	}
+
+	code := domain.RandomToken(32)
+	now := h.now().UTC()
+	rec := &domain.AuthorizationCode{
+		CodeHash:            domain.HashSecret(code),
+		ClientID:            client.ClientID,
+		UserID:              user.UserID,
+		SessionID:           sess.ID,
+		RedirectURI:         tx.RedirectURI,
+		Scope:               strings.Join(granted, " "),
+		Audience:            tx.Audience,
+		Nonce:               tx.Nonce,
+		CodeChallenge:       tx.CodeChallenge,
+		CodeChallengeMethod: tx.CodeChallengeMethod,
+		AuthTime:            authTime.UTC(),
+		IncludeAuthTime:     hasPrompt(tx.Prompt, "login") || tx.MaxAge != nil,
+		IDTokenClaims:       out.IDTokenClaims,
+		AccessTokenClaims:   out.AccessTokenClaims,
+		CreatedAt:           now,
+		ExpiresAt:           now.Add(domain.AuthorizationCodeLifetime),
+	}
+	if err := h.store.CreateAuthorizationCode(ctx, rec); err != nil {
+		h.internalError(w, r, fmt.Errorf("complete: store code: %w", err))
+		return
+	}
+	if err := h.sessions.Touch(ctx, sess, client.ClientID); err != nil {
+		h.logger.WarnContext(ctx, "session not touched", "err", err)
+	}
+	h.record(r, okType, "Successful login", client, user)
+	params := url.Values{"code": {code}}
+	if tx.State != "" {
+		params.Set("state", tx.State)
+	}
+	h.respond(w, r, tx, params)
+}
+
+// grantScopes applies the API's policy to the requested scopes: OIDC scopes pass; an API permission
+// passes when the API defines it, and with RBAC on (enforce_policies) only when the user holds it
+// (spec §2.3). Without an audience only OIDC scopes remain. The result is the code's final scope:
+// the token endpoint issues exactly it.
+func (h *Handler) grantScopes(ctx context.Context, userID, audience string, requested []string) ([]string, error) {
+	granted := make([]string, 0, len(requested))
+	var rs *domain.ResourceServer
+	var held []string
+	for _, s := range requested {
+		if slices.Contains(oidcScopes, s) {
+			granted = append(granted, s)
+			continue
+		}
+		if audience == "" {
+			continue
+		}
+		if rs == nil {
+			var err error
+			if rs, err = h.store.GetResourceServerByIdentifier(ctx, audience); err != nil {
+				return nil, fmt.Errorf("complete: audience: %w", err)
+			}
+			if rs.EnforcePolicies {
+				if held, err = h.store.UserPermissionNames(ctx, userID, audience); err != nil {
+					return nil, fmt.Errorf("complete: permissions: %w", err)
+				}
+			}
+		}
+		if !rs.HasScope(s) || (rs.EnforcePolicies && !slices.Contains(held, s)) {
+			continue
+		}
+		granted = append(granted, s)
+	}
+	return granted, nil
+}
+
+func (h *Handler) runPostLogin(ctx context.Context, r *http.Request, client *domain.Client, tx *domain.LoginTransaction,
+	sess *domain.Session, user *domain.User, requested, granted []string) (PostLoginOutput, error) {
+	roles := []string{}
+	for page := 0; ; page++ {
+		rs, total, err := h.store.ListUserRoles(ctx, user.UserID, store.Page{Page: page, PerPage: 100})
+		if err != nil {
+			return PostLoginOutput{}, fmt.Errorf("roles: %w", err)
+		}
+		for _, role := range rs {
+			roles = append(roles, role.Name)
+		}
+		if len(rs) == 0 || len(roles) >= total || page >= 100 {
+			break
+		}
+	}
+	query := map[string]string{"client_id": tx.ClientID, "redirect_uri": tx.RedirectURI, "response_type": tx.ResponseType, "scope": tx.Scope}
+	maps.Copy(query, tx.Params)
+	in := PostLoginInput{
+		User: user, Roles: roles, Client: client, Connection: domain.DefaultConnection, Audience: tx.Audience,
+		Transaction: tx, RequestedScopes: requested, GrantedScopes: slices.Clone(granted), Session: sess,
+		Methods: []AuthMethod{{Name: "pwd", Timestamp: sess.AuthenticatedAt}},
+		Request: PostLoginRequest{
+			IP: clientIP(r), Hostname: r.Host, Method: r.Method, UserAgent: r.UserAgent(),
+			Language: r.Header.Get("Accept-Language"), Query: query,
+		},
+		Interactive: tx.Prompt != "none",
+	}
+	return h.postLogin.Run(ctx, in)
+}
+
+// applyMetadata writes the metadata changes the Actions queued, once; a nil value deletes a key.
+func (h *Handler) applyMetadata(ctx context.Context, user *domain.User, out PostLoginOutput) {
+	if len(out.AppMetadata) == 0 && len(out.UserMetadata) == 0 {
+		return
+	}
+	merge := func(dst map[string]any, src map[string]any) map[string]any {
+		if dst == nil {
+			dst = map[string]any{}
+		}
+		for k, v := range src {
+			if v == nil {
+				delete(dst, k)
+			} else {
+				dst[k] = v
+			}
+		}
+		return dst
+	}
+	user.AppMetadata = merge(user.AppMetadata, out.AppMetadata)
+	user.UserMetadata = merge(user.UserMetadata, out.UserMetadata)
+	if err := h.store.UpdateUser(ctx, user); err != nil {
+		h.logger.ErrorContext(ctx, "metadata from post-login actions not saved", "err", err)
+	}
+}

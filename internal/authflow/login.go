@@ -1,0 +1,281 @@
+package authflow
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/web"
+)
+
+// Messages shown on the hosted forms.
+const (
+	// MsgWrongCredentials is the one answer for an unknown email and a wrong password alike, as Auth0
+	// gives it, so the form does not tell which emails are registered.
+	MsgWrongCredentials = "Wrong email or password."
+	// MsgSignupFailed is shown when the email is already registered. It is New Universal Login's
+	// generic text rather than Auth0's older "The user already exists.", which would confirm to anyone
+	// that an address has an account.
+	MsgSignupFailed = "Something went wrong, please try again later."
+	// MsgFormExpired is shown when the CSRF token is missing or wrong; nothing else is checked.
+	MsgFormExpired   = "Your form has expired or was not sent from this page. Please try again."
+	msgMissingFields = "Please enter your email address and password."
+	msgInvalidEmail  = "Please enter a valid email address."
+)
+
+// maxFormBytes bounds the hosted forms' bodies (two short fields and two tokens).
+const maxFormBytes = 16 << 10
+
+// flowState is a transaction loaded for a hosted page, with the proof that this browser started it.
+type flowState struct {
+	tx     *domain.LoginTransaction
+	client *domain.Client
+	secret string // the browser's binding secret
+}
+
+// loadTx finds the transaction named by state and checks that it is live and was started by this
+// browser; otherwise it answers with the "no longer valid" page and returns nil.
+func (h *Handler) loadTx(w http.ResponseWriter, r *http.Request, state string) *flowState {
+	ctx := r.Context()
+	if state == "" || len(state) > 128 {
+		h.errorPage(w, r, http.StatusBadRequest, staleTransaction)
+		return nil
+	}
+	tx, err := h.store.GetTransaction(ctx, state)
+	if errors.Is(err, store.ErrNotFound) {
+		h.errorPage(w, r, http.StatusBadRequest, staleTransaction)
+		return nil
+	}
+	if err != nil {
+		h.internalError(w, r, fmt.Errorf("login: transaction: %w", err))
+		return nil
+	}
+	if !h.now().Before(tx.ExpiresAt) {
+		h.errorPage(w, r, http.StatusBadRequest, staleTransaction)
+		return nil
+	}
+	secret, ok := h.boundTo(tx, r)
+	if !ok {
+		h.logger.InfoContext(ctx, "login transaction used from another browser")
+		h.errorPage(w, r, http.StatusBadRequest, staleTransaction)
+		return nil
+	}
+	client, err := h.store.GetClient(ctx, tx.ClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		h.errorPage(w, r, http.StatusBadRequest, staleTransaction)
+		return nil
+	}
+	if err != nil {
+		h.internalError(w, r, fmt.Errorf("login: client: %w", err))
+		return nil
+	}
+	*r = *r.WithContext(httpserver.WithClientID(ctx, client.ClientID))
+	return &flowState{tx: tx, client: client, secret: secret}
+}
+
+// parseForm reads a bounded form body and returns the transaction id it names.
+func parseForm(w http.ResponseWriter, r *http.Request) (string, bool) {
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if err := r.ParseForm(); err != nil {
+		return "", false
+	}
+	state := r.PostForm.Get("state")
+	if state == "" {
+		state = r.URL.Query().Get("state")
+	}
+	return state, true
+}
+
+func (h *Handler) loginData(r *http.Request, fs *flowState, username, msg string) web.LoginData {
+	q := "?state=" + url.QueryEscape(fs.tx.ID)
+	return web.LoginData{
+		Base: h.base(r.Context()), ClientName: fs.client.Name, Action: LoginPath + q, State: fs.tx.ID,
+		CSRF: csrfToken(fs.secret, fs.tx.ID), Username: username, Error: msg, SignupURL: SignupPath + q,
+	}
+}
+
+func (h *Handler) signupData(r *http.Request, fs *flowState, email, msg string) web.SignupData {
+	q := "?state=" + url.QueryEscape(fs.tx.ID)
+	return web.SignupData{
+		Base: h.base(r.Context()), ClientName: fs.client.Name, Action: SignupPath + q, State: fs.tx.ID,
+		CSRF: csrfToken(fs.secret, fs.tx.ID), Email: email, Error: msg,
+		PasswordPolicy: domain.PasswordPolicyDescription, LoginURL: LoginPath + q,
+	}
+}
+
+// loginPage is GET /u/login?state=<transaction id>.
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	fs := h.loadTx(w, r, r.URL.Query().Get("state"))
+	if fs == nil {
+		return
+	}
+	h.render(r.Context(), w, http.StatusOK, web.PageLogin, h.loginData(r, fs, fs.tx.LoginHint, ""))
+}
+
+// loginSubmit is POST /u/login: the password step. On success it starts a new SSO session, records
+// the authentication in the transaction and returns to the dispatcher.
+func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
+	state, ok := parseForm(w, r)
+	if !ok {
+		h.errorPage(w, r, http.StatusBadRequest, &pageError{heading: "Invalid request.", code: "invalid_request", description: "The form could not be read."})
+		return
+	}
+	fs := h.loadTx(w, r, state)
+	if fs == nil {
+		return
+	}
+	ctx := r.Context()
+	username := strings.TrimSpace(r.PostForm.Get("username"))
+	pw := r.PostForm.Get("password")
+	if !csrfValid(fs.secret, fs.tx.ID, r.PostForm.Get("csrf")) {
+		h.render(ctx, w, http.StatusForbidden, web.PageLogin, h.loginData(r, fs, username, MsgFormExpired))
+		return
+	}
+	if username == "" || pw == "" {
+		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, msgMissingFields))
+		return
+	}
+	email := domain.NormalizeEmail(username)
+	user, err := h.store.GetUserByEmail(ctx, domain.DefaultConnection, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		h.internalError(w, r, fmt.Errorf("login: user: %w", err))
+		return
+	}
+	if user == nil || user.PasswordHash == "" {
+		// Same cost as a real verification, so response time does not reveal unknown emails.
+		h.hasher.Dummy(pw)
+		h.record(r, audit.TypeUnknownUser, MsgWrongCredentials, fs.client, &domain.User{Email: email})
+		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
+		return
+	}
+	needsRehash, err := h.hasher.Verify(user.PasswordHash, pw)
+	if err != nil {
+		if !errors.Is(err, password.ErrMismatch) {
+			h.logger.ErrorContext(ctx, "stored password hash unusable", "user_id", user.UserID, "err", err)
+		}
+		h.record(r, audit.TypeWrongPassword, MsgWrongCredentials, fs.client, user)
+		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
+		return
+	}
+	if needsRehash {
+		// Imported bcrypt hashes and argon2id hashes below the current cost are upgraded now, the
+		// only moment the clear password is at hand.
+		if hash, err := h.hasher.Hash(pw); err != nil {
+			h.logger.ErrorContext(ctx, "password rehash failed", "err", err)
+		} else {
+			user.PasswordHash = hash
+			if err := h.store.UpdateUser(ctx, user); err != nil {
+				h.logger.ErrorContext(ctx, "upgraded password hash not saved", "err", err)
+			}
+		}
+	}
+	h.authenticated(w, r, fs, user)
+}
+
+// authenticated is the end of a sign-in step: a new session (never the old id), the login recorded,
+// the transaction updated with who authenticated and when, and back to the dispatcher.
+func (h *Handler) authenticated(w http.ResponseWriter, r *http.Request, fs *flowState, user *domain.User) {
+	ctx := r.Context()
+	now := h.now().UTC()
+	ip := clientIP(r)
+	if err := h.store.RecordLogin(ctx, user.UserID, ip, now); err != nil {
+		h.logger.WarnContext(ctx, "login not recorded on the user", "err", err)
+	}
+	sess, err := h.sessions.Start(ctx, w, r, session.StartParams{
+		UserID: user.UserID, ClientID: fs.client.ClientID, IP: ip, UserAgent: r.UserAgent(), AuthenticatedAt: now,
+	})
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	fs.tx.UserID = user.UserID
+	fs.tx.AuthTime = &now
+	if err := h.store.UpdateTransaction(ctx, fs.tx); err != nil {
+		h.internalError(w, r, fmt.Errorf("login: update transaction: %w", err))
+		return
+	}
+	h.dispatch(w, r, fs.client, fs.tx, true, sess)
+}
+
+// signupPage is GET /u/signup?state=<transaction id>.
+func (h *Handler) signupPage(w http.ResponseWriter, r *http.Request) {
+	fs := h.loadTx(w, r, r.URL.Query().Get("state"))
+	if fs == nil {
+		return
+	}
+	email := ""
+	if strings.Contains(fs.tx.LoginHint, "@") {
+		email = fs.tx.LoginHint
+	}
+	h.render(r.Context(), w, http.StatusOK, web.PageSignup, h.signupData(r, fs, email, ""))
+}
+
+// signupSubmit is POST /u/signup: create a database user, then sign them in.
+func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
+	state, ok := parseForm(w, r)
+	if !ok {
+		h.errorPage(w, r, http.StatusBadRequest, &pageError{heading: "Invalid request.", code: "invalid_request", description: "The form could not be read."})
+		return
+	}
+	fs := h.loadTx(w, r, state)
+	if fs == nil {
+		return
+	}
+	ctx := r.Context()
+	rawEmail := strings.TrimSpace(r.PostForm.Get("email"))
+	pw := r.PostForm.Get("password")
+	if !csrfValid(fs.secret, fs.tx.ID, r.PostForm.Get("csrf")) {
+		h.render(ctx, w, http.StatusForbidden, web.PageSignup, h.signupData(r, fs, rawEmail, MsgFormExpired))
+		return
+	}
+	if rawEmail == "" || pw == "" {
+		h.render(ctx, w, http.StatusBadRequest, web.PageSignup, h.signupData(r, fs, rawEmail, msgMissingFields))
+		return
+	}
+	user := &domain.User{UserID: domain.NewUserID(), Email: rawEmail, Connection: domain.DefaultConnection}
+	domain.ApplyUserDefaults(user)
+	if err := user.Validate(); err != nil {
+		h.record(r, audit.TypeSignupFailed, "invalid email", fs.client, &domain.User{Email: user.Email})
+		h.render(ctx, w, http.StatusBadRequest, web.PageSignup, h.signupData(r, fs, rawEmail, msgInvalidEmail))
+		return
+	}
+	if perr := domain.ValidatePassword("password", pw); perr != nil {
+		h.record(r, audit.TypeSignupFailed, "password too weak", fs.client, user)
+		h.render(ctx, w, http.StatusBadRequest, web.PageSignup, h.signupData(r, fs, rawEmail, sentence(perr.Message)))
+		return
+	}
+	hash, err := h.hasher.Hash(pw)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	user.PasswordHash = hash
+	// The hash is computed before the uniqueness check, so a taken email costs the same time.
+	if err := h.store.CreateUser(ctx, user); err != nil {
+		if errors.Is(err, store.ErrConflict) || domain.ErrorCode(err) == domain.CodeConflict {
+			h.record(r, audit.TypeSignupFailed, "user already exists", fs.client, user)
+			h.render(ctx, w, http.StatusBadRequest, web.PageSignup, h.signupData(r, fs, rawEmail, MsgSignupFailed))
+			return
+		}
+		h.internalError(w, r, fmt.Errorf("signup: create user: %w", err))
+		return
+	}
+	h.record(r, audit.TypeSignup, "Successful signup", fs.client, user)
+	h.authenticated(w, r, fs, user)
+}
+
+// sentence upper-cases the first letter of a domain message for display.
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

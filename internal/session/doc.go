@@ -1,0 +1,12 @@
+// Package session owns the browser SSO session: a server-side domain.Session keyed by the SHA-256 of a
+// random secret that only the browser's cookie holds, its idle and absolute lifetimes (tenant settings,
+// in hours), and the two logout endpoints, `GET /v2/logout` (Auth0's) and `GET /oidc/logout`
+// (OpenID Connect RP-Initiated Logout 1.0).
+//
+// A sign-in always starts a new session with a new secret and a new id (no session fixation: an id
+// or cookie value known before sign-in is never promoted). The cookie is HttpOnly, SameSite=Lax,
+// Path=/, and Secure with the `__Host-` prefix whenever the issuer is https.
+//
+// It must not authenticate users or issue codes or tokens (internal/authflow does), and it never
+// redirects to a URL that is not registered for the client or the tenant.
+package session

@@ -1,0 +1,311 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/web"
+)
+
+// IDTokenHintVerifier checks an id_token_hint: signature by one of the tenant's keys and `iss`; an
+// expired token is accepted (OpenID Connect RP-Initiated Logout 1.0 §2: the hint is typically old).
+// It returns the token's `aud` (the client id), `sid` and `sub`.
+type IDTokenHintVerifier interface {
+	VerifyIDTokenHint(ctx context.Context, raw string) (clientID, sid, sub string, err error)
+}
+
+// LogoutStore is what the logout endpoints read.
+type LogoutStore interface {
+	store.ClientStore
+	store.TenantStore
+}
+
+// LogoutOptions configures the logout endpoints.
+type LogoutOptions struct {
+	Store    LogoutStore
+	Sessions *Manager
+	// Verifier checks id_token_hint on /oidc/logout; nil refuses any hint there.
+	Verifier IDTokenHintVerifier
+	Audit    *audit.Recorder
+	Pages    *web.Pages
+	Logger   *slog.Logger
+}
+
+// LogoutHandler serves GET /v2/logout and GET /oidc/logout.
+type LogoutHandler struct {
+	o      LogoutOptions
+	logger *slog.Logger
+}
+
+// NewLogoutHandler returns the logout endpoints.
+func NewLogoutHandler(o LogoutOptions) *LogoutHandler {
+	l := o.Logger
+	if l == nil {
+		l = slog.New(slog.DiscardHandler)
+	}
+	return &LogoutHandler{o: o, logger: l}
+}
+
+// Mount registers the endpoints.
+func (h *LogoutHandler) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /v2/logout", h.v2Logout)
+	mux.HandleFunc("GET /oidc/logout", h.oidcLogout)
+}
+
+// logoutError is a refusal shown on Gatehouse's own page; the browser is never redirected.
+type logoutError struct {
+	code, description string
+}
+
+// v2Logout is Auth0's logout (spec §1.5): it always ends the SSO session and clears the cookie, then
+// redirects to returnTo when it is one of the allowed logout URLs — the client's when client_id is
+// given, the tenant's otherwise — and never to anything else.
+func (h *LogoutHandler) v2Logout(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	ended := h.end(ctx, w, r)
+	q, perr := singleValued(r.URL.RawQuery)
+	if perr != nil {
+		h.fail(w, r, ended, "", perr)
+		return
+	}
+	clientID, returnTo := q["client_id"], q["returnTo"]
+	// id_token_hint (nextjs-auth0 sends it), federated and auth0Client are accepted and ignored.
+	var allowed []string
+	var client *domain.Client
+	if clientID != "" {
+		c, err := h.o.Store.GetClient(ctx, clientID)
+		if errors.Is(err, store.ErrNotFound) {
+			h.fail(w, r, ended, "", &logoutError{"invalid_request", "Unknown client: " + clientID})
+			return
+		}
+		if err != nil {
+			h.internal(w, r, err)
+			return
+		}
+		client, allowed = c, c.AllowedLogoutURLs
+		if returnTo == "" && len(allowed) > 0 {
+			returnTo = allowed[0]
+		}
+	} else {
+		settings, err := h.o.Store.GetTenantSettings(ctx)
+		if err != nil {
+			h.internal(w, r, err)
+			return
+		}
+		allowed = settings.AllowedLogoutURLs
+	}
+	if returnTo == "" {
+		h.success(ctx, r, ended, client)
+		h.render(w, http.StatusOK, web.PageLoggedOut, web.LoggedOutData{Base: h.base(ctx)})
+		return
+	}
+	if !logoutURLAllowed(allowed, returnTo) {
+		h.fail(w, r, ended, clientID, notAllowed("returnTo", returnTo))
+		return
+	}
+	h.success(ctx, r, ended, client)
+	http.Redirect(w, r, returnTo, http.StatusFound)
+}
+
+// oidcLogout is RP-Initiated Logout 1.0 (§2, §3): id_token_hint identifies the client and session,
+// post_logout_redirect_uri must be registered for that client (the tenant's list when no client is
+// identified), state is echoed. The browser's own session is ended, and so is the session the
+// verified hint names.
+func (h *LogoutHandler) oidcLogout(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	q, perr := singleValued(r.URL.RawQuery)
+	if perr != nil {
+		h.fail(w, r, h.end(ctx, w, r), "", perr)
+		return
+	}
+	hint, logoutHint, clientID := q["id_token_hint"], q["logout_hint"], q["client_id"]
+	redirectURI, state := q["post_logout_redirect_uri"], q["state"]
+	var hintSID string
+	if hint != "" {
+		if h.o.Verifier == nil {
+			h.fail(w, r, h.end(ctx, w, r), clientID, &logoutError{"invalid_request", "id_token_hint is not supported"})
+			return
+		}
+		aud, sid, _, err := h.o.Verifier.VerifyIDTokenHint(ctx, hint)
+		if err != nil {
+			h.logger.InfoContext(ctx, "id_token_hint rejected", "err", err)
+			h.fail(w, r, h.end(ctx, w, r), clientID, &logoutError{"invalid_request", "Invalid id_token_hint"})
+			return
+		}
+		if clientID != "" && clientID != aud {
+			h.fail(w, r, h.end(ctx, w, r), clientID, &logoutError{"invalid_request", "client_id does not match the id_token_hint audience"})
+			return
+		}
+		if logoutHint != "" && logoutHint != sid {
+			h.fail(w, r, h.end(ctx, w, r), aud, &logoutError{"invalid_request", "logout_hint does not match the id_token_hint session"})
+			return
+		}
+		clientID, hintSID = aud, sid
+	}
+	ended := h.end(ctx, w, r)
+	if hintSID != "" && (ended == nil || ended.ID != hintSID) {
+		if err := h.o.Sessions.EndByID(ctx, hintSID); err != nil {
+			h.logger.ErrorContext(ctx, "session named by id_token_hint not ended", "err", err)
+		}
+	}
+	var allowed []string
+	var client *domain.Client
+	if clientID != "" {
+		c, err := h.o.Store.GetClient(ctx, clientID)
+		if errors.Is(err, store.ErrNotFound) {
+			h.fail(w, r, ended, "", &logoutError{"invalid_request", "Unknown client: " + clientID})
+			return
+		}
+		if err != nil {
+			h.internal(w, r, err)
+			return
+		}
+		client, allowed = c, c.AllowedLogoutURLs
+	} else {
+		settings, err := h.o.Store.GetTenantSettings(ctx)
+		if err != nil {
+			h.internal(w, r, err)
+			return
+		}
+		allowed = settings.AllowedLogoutURLs
+	}
+	if redirectURI == "" {
+		h.success(ctx, r, ended, client)
+		h.render(w, http.StatusOK, web.PageLoggedOut, web.LoggedOutData{Base: h.base(ctx)})
+		return
+	}
+	if !logoutURLAllowed(allowed, redirectURI) {
+		h.fail(w, r, ended, clientID, notAllowed("post_logout_redirect_uri", redirectURI))
+		return
+	}
+	target := redirectURI
+	if state != "" {
+		target = appendQuery(target, url.Values{"state": {state}})
+	}
+	h.success(ctx, r, ended, client)
+	http.Redirect(w, r, target, http.StatusFound)
+}
+
+func notAllowed(param, value string) *logoutError {
+	return &logoutError{"invalid_request", `The "` + param + `" querystring parameter "` + value +
+		`" is not defined as a valid URL in "Allowed Logout URLs".`}
+}
+
+// logoutURLAllowed matches with domain.SameLogoutURL: exact, except that a bare origin and the origin
+// with "/" are the same URL.
+func logoutURLAllowed(allowed []string, candidate string) bool {
+	for _, a := range allowed {
+		if domain.SameLogoutURL(a, candidate) {
+			return true
+		}
+	}
+	return false
+}
+
+// appendQuery adds params to raw's query without re-encoding what raw already has.
+func appendQuery(raw string, params url.Values) string {
+	base, frag, hasFrag := strings.Cut(raw, "#")
+	sep := "?"
+	if strings.Contains(base, "?") {
+		sep = "&"
+		if strings.HasSuffix(base, "?") || strings.HasSuffix(base, "&") {
+			sep = ""
+		}
+	}
+	out := base + sep + params.Encode()
+	if hasFrag {
+		out += "#" + frag
+	}
+	return out
+}
+
+// singleValued parses a query, refusing malformed encodings and repeated parameters (RFC 6749 §3.1:
+// parameters must not be included more than once).
+func singleValued(raw string) (map[string]string, *logoutError) {
+	vals, err := url.ParseQuery(raw)
+	if err != nil {
+		return nil, &logoutError{"invalid_request", "The query string is malformed."}
+	}
+	out := make(map[string]string, len(vals))
+	for k, v := range vals {
+		if len(v) > 1 {
+			return nil, &logoutError{"invalid_request", "Duplicate parameter: " + k}
+		}
+		out[k] = v[0]
+	}
+	return out, nil
+}
+
+func (h *LogoutHandler) end(ctx context.Context, w http.ResponseWriter, r *http.Request) *domain.Session {
+	s, err := h.o.Sessions.End(ctx, w, r)
+	if err != nil {
+		h.logger.ErrorContext(ctx, "session not ended at logout", "err", err)
+	}
+	return s
+}
+
+func (h *LogoutHandler) success(ctx context.Context, r *http.Request, ended *domain.Session, c *domain.Client) {
+	e := domain.LogEvent{Type: audit.TypeLogout, Description: "Logout", IP: clientIP(r), UserAgent: r.UserAgent(), Hostname: r.Host}
+	if c != nil {
+		e.ClientID, e.ClientName = c.ClientID, c.Name
+	}
+	if ended != nil {
+		e.UserID = ended.UserID
+	}
+	h.o.Audit.Record(ctx, e)
+}
+
+func (h *LogoutHandler) fail(w http.ResponseWriter, r *http.Request, ended *domain.Session, clientID string, le *logoutError) {
+	ctx := r.Context()
+	e := domain.LogEvent{Type: audit.TypeLogoutFailed, Description: le.description, ClientID: clientID, IP: clientIP(r), UserAgent: r.UserAgent(), Hostname: r.Host}
+	if ended != nil {
+		e.UserID = ended.UserID
+	}
+	h.o.Audit.Record(ctx, e)
+	h.render(w, http.StatusBadRequest, web.PageError, web.ErrorData{
+		Base: h.base(ctx), Heading: "Oops!, something went wrong", Code: le.code, Description: le.description,
+	})
+}
+
+func (h *LogoutHandler) internal(w http.ResponseWriter, r *http.Request, err error) {
+	h.logger.ErrorContext(r.Context(), "logout failed", "err", err)
+	h.render(w, http.StatusInternalServerError, web.PageError, web.ErrorData{
+		Base: h.base(r.Context()), Heading: "Oops!, something went wrong", Code: "server_error",
+		Description: "The request could not be completed. Please try again later.",
+	})
+}
+
+func (h *LogoutHandler) render(w http.ResponseWriter, status int, page string, data any) {
+	if err := h.o.Pages.Render(w, status, page, data); err != nil {
+		h.logger.Error("logout page not rendered", "page", page, "err", err)
+	}
+}
+
+func (h *LogoutHandler) base(ctx context.Context) web.Base {
+	name := "Gatehouse"
+	if s, err := h.o.Store.GetTenantSettings(ctx); err == nil && s.FriendlyName != "" {
+		name = s.FriendlyName
+	}
+	return web.Base{Tenant: name}
+}
+
+// clientIP is the address the real-IP middleware established, or the direct peer without it.
+func clientIP(r *http.Request) string {
+	if ip := httpserver.ClientIP(r.Context()); ip.IsValid() {
+		return ip.String()
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

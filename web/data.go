@@ -1,0 +1,62 @@
+package web
+
+// Base is what every page shows: the tenant's friendly name, and the CSP nonce of the response when the
+// page runs a script (form_post only).
+type Base struct {
+	Tenant string
+	Nonce  string
+}
+
+// LoginData fills templates/login.html. The form posts back to Action with the inputs `username` and
+// `password` (names fixed: outside tools fill them) plus the hidden `state` and `csrf` fields.
+type LoginData struct {
+	Base
+	ClientName string
+	Action     string // the form's URL, /u/login?state=…
+	State      string
+	CSRF       string
+	Username   string // prefilled from login_hint or the previous attempt
+	Error      string // shown in the aria-live error region
+	SignupURL  string // empty hides the link
+}
+
+// SignupData fills templates/signup.html (inputs `email` and `password`).
+type SignupData struct {
+	Base
+	ClientName     string
+	Action         string
+	State          string
+	CSRF           string
+	Email          string
+	Error          string
+	PasswordPolicy string
+	LoginURL       string
+}
+
+// ErrorData fills templates/error.html.
+type ErrorData struct {
+	Base
+	Heading     string   // e.g. "Callback URL mismatch."
+	Code        string   // OAuth error code when there is one, e.g. invalid_request
+	Description string   // first paragraph
+	Details     []string // further paragraphs
+}
+
+// LoggedOutData fills templates/logged_out.html.
+type LoggedOutData struct {
+	Base
+}
+
+// FormField is one hidden input of a form_post response.
+type FormField struct {
+	Name  string
+	Value string
+}
+
+// FormPostData fills templates/form_post.html: an HTML form POSTed to Action (OAuth 2.0 Form Post
+// Response Mode §2), submitted by a nonce'd script or by the user when scripts are off.
+type FormPostData struct {
+	Base
+	Action string
+	Fields []FormField
+}
