@@ -36,7 +36,7 @@ const (
 
 type devFlags struct {
 	addr, data, issuer, database string
-	http               bool
+	http                         bool
 }
 
 func (m *Main) devCommand() *cobra.Command {

@@ -217,9 +217,12 @@ type ActionFilter struct {
 type KeyStore interface {
 	CreateSigningKey(ctx context.Context, k *domain.SigningKey) error
 	ListSigningKeys(ctx context.Context) ([]*domain.SigningKey, error) // newest first, revoked included
-	// RotateSigningKeys atomically moves current→previous and next→current and inserts newNext, so that
-	// two nodes rotating at once cannot leave two current keys. It fails with ErrConflict when the
-	// current key is no longer expectCurrentKID (someone else rotated first).
+	// RotateSigningKeys rotates the keys of one algorithm, newNext.Alg: it atomically moves that
+	// algorithm's current→previous and next→current and inserts newNext (as next, or as current when
+	// no next key was waiting), so that two nodes rotating at once cannot leave two current keys.
+	// Keys of other algorithms are untouched: each algorithm has at most one current and one next
+	// key. It fails with ErrConflict when the algorithm's current key is no longer expectCurrentKID
+	// (someone else rotated first; "" expects none).
 	RotateSigningKeys(ctx context.Context, expectCurrentKID string, newNext *domain.SigningKey, now time.Time) error
 	RevokeSigningKey(ctx context.Context, kid string, now time.Time) error // only a previous key
 	// KeysVersion is a cheap change marker (e.g. the newest state change time) that nodes poll to

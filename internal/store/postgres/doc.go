@@ -15,5 +15,8 @@
 // with SELECT … FOR UPDATE before they change; a transaction that dies on a deadlock or
 // serialization failure is retried from the start. Transactions run at READ COMMITTED.
 //
+// pgx prepares and caches every statement per connection by itself (its default query mode), so the
+// Dialect leaves sqlstore's statement cache off.
+//
 // It must not hold Go logic that SQLite also needs, nor rewrite SQL at run time.
 package postgres

@@ -11,6 +11,8 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
+	"github.com/gatehouse/gatehouse/internal/store/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/store/storetest"
 )
 
 // TestOpenUnreachable: a refused connection and a server that never answers both fail fast with an
@@ -129,4 +131,33 @@ func TestConcurrentMigrate(t *testing.T) {
 			t.Fatalf("node %d: Migrate = %d, %v", i, versions[i], errs[i])
 		}
 	}
+}
+
+// TestUpgradeKeepsSigningKeys: a database created at schema version 1 with signing keys in it keeps
+// them when migrated to the current version.
+func TestUpgradeKeepsSigningKeys(t *testing.T) {
+	ctx := context.Background()
+	st, err := postgres.Open(ctx, MustSchemaURL(t), postgres.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d := postgres.Dialect()
+	if d.Migrations, err = storetest.MigrationsUpTo(d.Migrations, 1); err != nil {
+		t.Fatal(err)
+	}
+	v1 := sqlstore.New(sqlstore.Config{Dialect: d, DB: st.DB()}) // shares st's pool: not closed
+	if v, err := v1.Migrate(ctx); err != nil || v != 1 {
+		t.Fatalf("Migrate to version 1 = %d, %v", v, err)
+	}
+	known, err := st.KnownSchemaVersion()
+	if err != nil || known < 2 {
+		t.Fatalf("known schema version = %d, %v", known, err)
+	}
+	storetest.UpgradeKeepsSigningKeys(t, v1, func(t *testing.T) store.Store {
+		if v, err := st.Migrate(ctx); err != nil || v != known {
+			t.Fatalf("upgrade = %d, %v; want %d", v, err, known)
+		}
+		return st
+	})
 }

@@ -13,5 +13,8 @@
 // separate pool of query_only connections. Callers must not call the outer Store from inside a
 // WithTx function: the one writer connection is held by the transaction.
 //
+// The driver prepares a statement afresh whenever it is given query text, so the Dialect asks
+// sqlstore to keep the token endpoint's statements prepared on each connection (CacheStatements).
+//
 // It must not hold Go logic that PostgreSQL also needs, nor rewrite SQL at run time.
 package sqlite

@@ -10,6 +10,8 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse/gatehouse/internal/store/sqlstore"
+	"github.com/gatehouse/gatehouse/internal/store/storetest"
 )
 
 func TestMigrateIsIdempotent(t *testing.T) {
@@ -119,4 +121,33 @@ func TestDurabilitySettings(t *testing.T) {
 			t.Errorf("PRAGMA %s = %s, want %s", pragma, got, want)
 		}
 	}
+}
+
+// TestUpgradeKeepsSigningKeys: a database created at schema version 1 with signing keys in it keeps
+// them when migrated to the current version.
+func TestUpgradeKeepsSigningKeys(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d := sqlite.Dialect()
+	if d.Migrations, err = storetest.MigrationsUpTo(d.Migrations, 1); err != nil {
+		t.Fatal(err)
+	}
+	v1 := sqlstore.New(sqlstore.Config{Dialect: d, DB: st.DB()}) // shares st's pool: not closed
+	if v, err := v1.Migrate(ctx); err != nil || v != 1 {
+		t.Fatalf("Migrate to version 1 = %d, %v", v, err)
+	}
+	known, err := st.KnownSchemaVersion()
+	if err != nil || known < 2 {
+		t.Fatalf("known schema version = %d, %v", known, err)
+	}
+	storetest.UpgradeKeepsSigningKeys(t, v1, func(t *testing.T) store.Store {
+		if v, err := st.Migrate(ctx); err != nil || v != known {
+			t.Fatalf("upgrade = %d, %v; want %d", v, err, known)
+		}
+		return st
+	})
 }

@@ -126,9 +126,9 @@ var queries = sqlstore.Queries{
 
 	KeyInsert:            `INSERT INTO signing_keys (` + keyCols + `) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 	KeyList:              `SELECT ` + keyCols + ` FROM signing_keys ORDER BY created_at DESC, kid DESC`,
-	KeyCurrentLock:       `SELECT kid FROM signing_keys WHERE state = 'current'`,
-	KeyCurrentToPrevious: `UPDATE signing_keys SET state = 'previous', previous_since = $1 WHERE state = 'current'`,
-	KeyNextToCurrent:     `UPDATE signing_keys SET state = 'current', current_since = $1 WHERE state = 'next'`,
+	KeyCurrentLock:       `SELECT kid FROM signing_keys WHERE alg = $1 AND state = 'current'`,
+	KeyCurrentToPrevious: `UPDATE signing_keys SET state = 'previous', previous_since = $2 WHERE alg = $1 AND state = 'current'`,
+	KeyNextToCurrent:     `UPDATE signing_keys SET state = 'current', current_since = $2 WHERE alg = $1 AND state = 'next'`,
 	KeyRevoke:            `UPDATE signing_keys SET state = 'revoked', revoked_at = $2 WHERE kid = $1 AND state = 'previous'`,
 	KeyState:             `SELECT state FROM signing_keys WHERE kid = $1`,
 	KeysVersion: `SELECT COUNT(*), COALESCE(MAX(created_at), 0), COALESCE(MAX(current_since), 0),

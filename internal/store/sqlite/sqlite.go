@@ -49,7 +49,9 @@ func Dialect() *sqlstore.Dialect {
 		Name:       "sqlite",
 		Migrations: sub,
 		Classify:   classify,
-		Q:          queries,
+		// modernc's driver prepares a statement afresh for every call given query text.
+		CacheStatements: true,
+		Q:               queries,
 	}
 }
 

@@ -2,9 +2,12 @@ package sqlite_test
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 	"github.com/gatehouse/gatehouse/internal/store/storetest"
@@ -29,4 +32,67 @@ func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
 		return MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
 	})
+}
+
+// TestHotStatementsPrepared: once the database is migrated, the hot statements are prepared on
+// both pools (a statement SQLite refused, say a write on the read-only pool, would leave a pool
+// running them all as text), and the store keeps working through them.
+func TestHotStatementsPrepared(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gatehouse.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.GetClient(ctx, "none"); err == nil {
+		t.Fatal("GetClient on an empty database succeeded")
+	}
+	if w, r := st.PreparedStatements(); w != 0 || r != 0 {
+		t.Fatalf("prepared before migration: %d write, %d read", w, r)
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.GetClient(ctx, "none"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("GetClient = %v, want ErrNotFound", err)
+	}
+	if err := st.AppendLog(ctx, &domain.LogEvent{Type: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	w, r := st.PreparedStatements()
+	if w < 15 || r < 9 {
+		t.Fatalf("prepared after migration: %d write, %d read", w, r)
+	}
+}
+
+// TestHotStatementsFirstUseRace: goroutines that meet the statement cache together, before it is
+// prepared, all succeed (run with -race).
+func TestHotStatementsFirstUseRace(t *testing.T) {
+	st := MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*10)
+	for i := 0; i < 10; i++ {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if _, err := st.GetClient(ctx, "none"); !errors.Is(err, store.ErrNotFound) {
+				errs <- err
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			errs <- st.AppendLog(ctx, &domain.LogEvent{Type: "s"})
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if w, r := st.PreparedStatements(); w == 0 || r == 0 {
+		t.Fatalf("prepared: %d write, %d read", w, r)
+	}
 }

@@ -39,7 +39,7 @@ func (s *Store) CreateAction(ctx context.Context, a *domain.Action) error {
 }
 
 func (s *Store) GetAction(ctx context.Context, id string) (*domain.Action, error) {
-	return s.getAction(ctx, s.reader(), s.q.ActionGet, id)
+	return s.getAction(ctx, s.reader(ctx), s.q.ActionGet, id)
 }
 
 func (s *Store) getAction(ctx context.Context, q querier, stmt, id string) (*domain.Action, error) {
@@ -98,7 +98,7 @@ func (s *Store) ListActions(ctx context.Context, f store.ActionFilter, p store.P
 			w.add("deployed_version_id = ''")
 		}
 	}
-	q := s.reader()
+	q := s.reader(ctx)
 	total, err := count(ctx, q, s.q.ActionCount+w.String(), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("count actions", err)
@@ -168,7 +168,7 @@ func (s *Store) CreateActionVersion(ctx context.Context, v *domain.ActionVersion
 }
 
 func (s *Store) GetActionVersion(ctx context.Context, actionID, versionID string) (*domain.ActionVersion, error) {
-	v, err := scanActionVersion(s.reader().QueryRowContext(ctx, s.q.ActionVersionGet, actionID, versionID))
+	v, err := scanActionVersion(s.reader(ctx).QueryRowContext(ctx, s.q.ActionVersionGet, actionID, versionID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("action version", versionID)
 	}
@@ -177,7 +177,7 @@ func (s *Store) GetActionVersion(ctx context.Context, actionID, versionID string
 
 // ListActionVersions lists newest first.
 func (s *Store) ListActionVersions(ctx context.Context, actionID string, p store.Page) ([]*domain.ActionVersion, int, error) {
-	q := s.reader()
+	q := s.reader(ctx)
 	if _, err := s.getAction(ctx, q, s.q.ActionGet, actionID); err != nil {
 		return nil, 0, err
 	}
@@ -246,7 +246,7 @@ func (s *Store) SetTriggerBindings(ctx context.Context, triggerID string, bindin
 }
 
 func (s *Store) ListTriggerBindings(ctx context.Context, triggerID string) ([]*domain.TriggerBinding, error) {
-	rows, err := s.reader().QueryContext(ctx, s.q.TriggerBindingList, triggerID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q.TriggerBindingList, triggerID)
 	if err != nil {
 		return nil, s.mapErr("list trigger bindings", err)
 	}

@@ -29,7 +29,7 @@ func (s *Store) CreateClient(ctx context.Context, c *domain.Client) error {
 }
 
 func (s *Store) GetClient(ctx context.Context, clientID string) (*domain.Client, error) {
-	return s.getClient(ctx, s.reader(), clientID)
+	return s.getClient(ctx, s.reader(ctx), clientID)
 }
 
 func (s *Store) getClient(ctx context.Context, q querier, clientID string) (*domain.Client, error) {
@@ -88,7 +88,7 @@ func (s *Store) ListClients(ctx context.Context, f store.ClientFilter, p store.P
 	if f.IsFirstParty != nil {
 		w.add("is_first_party = " + w.arg(*f.IsFirstParty))
 	}
-	q := s.reader()
+	q := s.reader(ctx)
 	total, err := count(ctx, q, s.q.ClientCount+w.String(), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("count clients", err)
@@ -156,11 +156,11 @@ func (s *Store) CreateResourceServer(ctx context.Context, rs *domain.ResourceSer
 }
 
 func (s *Store) GetResourceServer(ctx context.Context, id string) (*domain.ResourceServer, error) {
-	return s.getResourceServer(ctx, s.reader(), s.q.ResourceServerGet, "resource server", id)
+	return s.getResourceServer(ctx, s.reader(ctx), s.q.ResourceServerGet, "resource server", id)
 }
 
 func (s *Store) GetResourceServerByIdentifier(ctx context.Context, identifier string) (*domain.ResourceServer, error) {
-	return s.getResourceServer(ctx, s.reader(), s.q.ResourceServerGetByIdentifier, "resource server with identifier", identifier)
+	return s.getResourceServer(ctx, s.reader(ctx), s.q.ResourceServerGetByIdentifier, "resource server with identifier", identifier)
 }
 
 func (s *Store) getResourceServer(ctx context.Context, q querier, stmt, what, key string) (*domain.ResourceServer, error) {
@@ -210,7 +210,7 @@ func (s *Store) DeleteResourceServer(ctx context.Context, id string) error {
 
 func (s *Store) ListResourceServers(ctx context.Context, p store.Page) ([]*domain.ResourceServer, int, error) {
 	var w where
-	q := s.reader()
+	q := s.reader(ctx)
 	total, err := count(ctx, q, s.q.ResourceServerCount)
 	if err != nil {
 		return nil, 0, s.mapErr("count resource servers", err)
@@ -260,7 +260,7 @@ func (s *Store) CreateClientGrant(ctx context.Context, g *domain.ClientGrant) er
 }
 
 func (s *Store) GetClientGrant(ctx context.Context, id string) (*domain.ClientGrant, error) {
-	g, err := scanClientGrant(s.reader().QueryRowContext(ctx, s.q.ClientGrantGet, id))
+	g, err := scanClientGrant(s.reader(ctx).QueryRowContext(ctx, s.q.ClientGrantGet, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("client grant", id)
 	}
@@ -268,7 +268,7 @@ func (s *Store) GetClientGrant(ctx context.Context, id string) (*domain.ClientGr
 }
 
 func (s *Store) FindClientGrant(ctx context.Context, clientID, audience string) (*domain.ClientGrant, error) {
-	g, err := scanClientGrant(s.reader().QueryRowContext(ctx, s.q.ClientGrantFind, clientID, audience))
+	g, err := scanClientGrant(s.reader(ctx).QueryRowContext(ctx, s.q.ClientGrantFind, clientID, audience))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("client grant for client and audience", clientID+" "+audience)
 	}
@@ -317,7 +317,7 @@ func (s *Store) ListClientGrants(ctx context.Context, f store.ClientGrantFilter,
 	if f.Audience != "" {
 		w.add("audience = " + w.arg(f.Audience))
 	}
-	q := s.reader()
+	q := s.reader(ctx)
 	total, err := count(ctx, q, s.q.ClientGrantCount+w.String(), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("count client grants", err)

@@ -28,5 +28,8 @@ type Dialect struct {
 	// Retryable reports whether a transaction failed on a serialization conflict or deadlock and may
 	// be run again from the start.
 	Retryable func(err error) bool
-	Q         Queries
+	// CacheStatements keeps the hot statements prepared on each connection (see stmtCache), for a
+	// driver that prepares a statement afresh on every call given query text.
+	CacheStatements bool
+	Q               Queries
 }

@@ -21,5 +21,9 @@
 // writer lock in SQLite) before it is rotated, so racing requests are serialised and exactly one
 // wins.
 //
+// Statements are text in the Dialect. For a driver that re-prepares text on every call, a Dialect
+// sets CacheStatements and the hot statements (the token endpoint's) are prepared once per
+// connection and reused, in transactions through Tx.StmtContext; see stmts.go.
+//
 // This package must not import a driver, nor know which engine it runs on.
 package sqlstore

@@ -12,7 +12,7 @@ import (
 )
 
 // Signing keys are plain columns: the encrypted private key never goes through a JSON document.
-// Partial unique indexes allow at most one current and one next key whatever happens.
+// Partial unique indexes allow at most one current and one next key per algorithm whatever happens.
 
 func (s *Store) CreateSigningKey(ctx context.Context, k *domain.SigningKey) error {
 	if k.CreatedAt.IsZero() {
@@ -26,7 +26,7 @@ func (s *Store) CreateSigningKey(ctx context.Context, k *domain.SigningKey) erro
 }
 
 func (s *Store) ListSigningKeys(ctx context.Context) ([]*domain.SigningKey, error) {
-	rows, err := s.reader().QueryContext(ctx, s.q.KeyList)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q.KeyList)
 	if err != nil {
 		return nil, s.mapErr("list signing keys", err)
 	}
@@ -46,27 +46,32 @@ func (s *Store) ListSigningKeys(ctx context.Context) ([]*domain.SigningKey, erro
 	return list, s.mapErr("list signing keys", err)
 }
 
-// RotateSigningKeys moves current→previous and next→current and stores newNext as next, in one
-// transaction that first locks the current key's row (KeyCurrentLock): a second node rotating at the
-// same time finds a different (or no) current key and gets a conflict. With no next key waiting,
-// newNext becomes current directly.
+// RotateSigningKeys moves newNext.Alg's current key to previous and its next key to current, and
+// stores newNext as next, in one transaction that first locks that current key's row
+// (KeyCurrentLock): a second node rotating the same algorithm at the same time finds a different
+// (or no) current key and gets a conflict. Keys of other algorithms are not touched. With no next
+// key waiting, newNext becomes current directly.
 func (s *Store) RotateSigningKeys(ctx context.Context, expectCurrentKID string, newNext *domain.SigningKey, now time.Time) error {
+	if newNext.Alg == "" {
+		return domain.Invalidf("alg", "The new signing key has no algorithm.")
+	}
 	if newNext.CreatedAt.IsZero() {
 		newNext.CreatedAt = now.UTC()
 	}
+	alg := newNext.Alg
 	return s.write(ctx, func(q querier) error {
 		var current string
-		err := q.QueryRowContext(ctx, s.q.KeyCurrentLock).Scan(&current)
+		err := q.QueryRowContext(ctx, s.q.KeyCurrentLock, alg).Scan(&current)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return s.mapErr("rotate signing keys", err)
 		}
 		if current != expectCurrentKID {
 			return conflict("kid", "The signing keys were rotated by someone else; reload and retry.")
 		}
-		if _, err := q.ExecContext(ctx, s.q.KeyCurrentToPrevious, ts(now)); err != nil {
+		if _, err := q.ExecContext(ctx, s.q.KeyCurrentToPrevious, alg, ts(now)); err != nil {
 			return s.mapErr("rotate signing keys", err)
 		}
-		n, err := execN(ctx, q, s.q.KeyNextToCurrent, ts(now))
+		n, err := execN(ctx, q, s.q.KeyNextToCurrent, alg, ts(now))
 		if err != nil {
 			return s.mapErr("rotate signing keys", err)
 		}
@@ -107,7 +112,7 @@ func (s *Store) RevokeSigningKey(ctx context.Context, kid string, now time.Time)
 // KeysVersion changes whenever a key is added or changes state.
 func (s *Store) KeysVersion(ctx context.Context) (string, error) {
 	var n, created, current, prev, revoked int64
-	if err := s.reader().QueryRowContext(ctx, s.q.KeysVersion).Scan(&n, &created, &current, &prev, &revoked); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, s.q.KeysVersion).Scan(&n, &created, &current, &prev, &revoked); err != nil {
 		return "", s.mapErr("keys version", err)
 	}
 	return fmt.Sprintf("%d.%d.%d.%d.%d", n, created, current, prev, revoked), nil
@@ -133,7 +138,7 @@ func (s *Store) AppendLog(ctx context.Context, e *domain.LogEvent) error {
 }
 
 func (s *Store) GetLog(ctx context.Context, id string) (*domain.LogEvent, error) {
-	e, err := scanLog(s.reader().QueryRowContext(ctx, s.q.LogGet, id))
+	e, err := scanLog(s.reader(ctx).QueryRowContext(ctx, s.q.LogGet, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("log event", id)
 	}
@@ -152,7 +157,7 @@ func (s *Store) ListLogs(ctx context.Context, f store.LogFilter, p store.Page) (
 	if f.ClientID != "" {
 		w.add("client_id = " + w.arg(f.ClientID))
 	}
-	q := s.reader()
+	q := s.reader(ctx)
 	total, err := count(ctx, q, s.q.LogCount+w.String(), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("count logs", err)
@@ -184,7 +189,7 @@ func scanLog(r scanner) (*domain.LogEvent, error) {
 
 func (s *Store) GetTenantSettings(ctx context.Context) (domain.TenantSettings, error) {
 	var doc []byte
-	err := s.reader().QueryRowContext(ctx, s.q.TenantGet).Scan(&doc)
+	err := s.reader(ctx).QueryRowContext(ctx, s.q.TenantGet).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.DefaultTenantSettings(), nil
 	}

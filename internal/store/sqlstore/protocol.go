@@ -39,7 +39,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *domain.Session) error {
 // GetSession and GetSessionByTokenHash return the record whatever its expiry: the session layer
 // decides with its own clock.
 func (s *Store) GetSession(ctx context.Context, id string) (*domain.Session, error) {
-	ss, err := scanSession(s.reader().QueryRowContext(ctx, s.q.SessionGet, id))
+	ss, err := scanSession(s.reader(ctx).QueryRowContext(ctx, s.q.SessionGet, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("session", id)
 	}
@@ -47,7 +47,7 @@ func (s *Store) GetSession(ctx context.Context, id string) (*domain.Session, err
 }
 
 func (s *Store) GetSessionByTokenHash(ctx context.Context, tokenHash []byte) (*domain.Session, error) {
-	ss, err := scanSession(s.reader().QueryRowContext(ctx, s.q.SessionGetByTokenHash, tokenHash))
+	ss, err := scanSession(s.reader(ctx).QueryRowContext(ctx, s.q.SessionGetByTokenHash, tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("session", "by token")
 	}
@@ -131,7 +131,7 @@ func (s *Store) CreateTransaction(ctx context.Context, t *domain.LoginTransactio
 // GetTransaction treats an expired transaction as gone, by the store's clock.
 func (s *Store) GetTransaction(ctx context.Context, id string) (*domain.LoginTransaction, error) {
 	var doc []byte
-	err := s.reader().QueryRowContext(ctx, s.q.TransactionGet, id, ts(s.now())).Scan(&doc)
+	err := s.reader(ctx).QueryRowContext(ctx, s.q.TransactionGet, id, ts(s.now())).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("transaction", id)
 	}

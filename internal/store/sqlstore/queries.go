@@ -62,9 +62,10 @@ type Queries struct {
 	TriggerBindingDeleteAll, TriggerBindingInsert, TriggerBindingList                          string
 
 	// Signing keys: Insert(kid, alg, state, private_key_encrypted, cert_der, created_at,
-	// current_since, previous_since, revoked_at); List newest first; CurrentLock → kid of the
-	// current key, locking its row; CurrentToPrevious(now); NextToCurrent(now); Revoke(kid, now)
-	// only from previous; State(kid); KeysVersion → count and the max of each timestamp.
+	// current_since, previous_since, revoked_at); List newest first; CurrentLock(alg) → kid of the
+	// algorithm's current key, locking its row; CurrentToPrevious(alg, now); NextToCurrent(alg,
+	// now); Revoke(kid, now) only from previous; State(kid); KeysVersion → count and the max of
+	// each timestamp.
 	KeyInsert, KeyList, KeyCurrentLock, KeyCurrentToPrevious, KeyNextToCurrent string
 	KeyRevoke, KeyState, KeysVersion                                           string
 

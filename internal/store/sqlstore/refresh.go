@@ -35,7 +35,7 @@ func (s *Store) insertRefreshToken(ctx context.Context, q querier, t *domain.Ref
 }
 
 func (s *Store) GetRefreshToken(ctx context.Context, tokenHash []byte) (*domain.RefreshToken, error) {
-	t, err := scanRefresh(s.reader().QueryRowContext(ctx, s.q.RefreshGet, tokenHash))
+	t, err := scanRefresh(s.reader(ctx).QueryRowContext(ctx, s.q.RefreshGet, tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("refresh token", "by hash")
 	}

@@ -24,7 +24,7 @@ func (s *Store) CreateRole(ctx context.Context, r *domain.Role) error {
 }
 
 func (s *Store) GetRole(ctx context.Context, id string) (*domain.Role, error) {
-	return s.getRole(ctx, s.reader(), id)
+	return s.getRole(ctx, s.reader(ctx), id)
 }
 
 func (s *Store) getRole(ctx context.Context, q querier, id string) (*domain.Role, error) {
@@ -68,7 +68,7 @@ func (s *Store) ListRoles(ctx context.Context, nameFilter string, p store.Page) 
 	if nameFilter != "" {
 		w.add(`lower(name) LIKE ` + w.arg("%"+escapeLike(strings.ToLower(nameFilter))+"%") + ` ESCAPE '\'`)
 	}
-	q := s.reader()
+	q := s.reader(ctx)
 	total, err := count(ctx, q, s.q.RoleCount+w.String(), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("count roles", err)
@@ -123,7 +123,7 @@ func (s *Store) RemoveRolePermissions(ctx context.Context, roleID string, perms 
 }
 
 func (s *Store) ListRolePermissions(ctx context.Context, roleID string, p store.Page) ([]domain.Permission, int, error) {
-	q := s.reader()
+	q := s.reader(ctx)
 	if _, err := s.getRole(ctx, q, roleID); err != nil {
 		return nil, 0, err
 	}
@@ -163,7 +163,7 @@ func (s *Store) AssignUsersToRole(ctx context.Context, roleID string, userIDs []
 }
 
 func (s *Store) ListRoleUsers(ctx context.Context, roleID string, p store.Page) ([]*domain.User, int, error) {
-	q := s.reader()
+	q := s.reader(ctx)
 	if _, err := s.getRole(ctx, q, roleID); err != nil {
 		return nil, 0, err
 	}
@@ -211,7 +211,7 @@ func (s *Store) RemoveRolesFromUser(ctx context.Context, userID string, roleIDs 
 }
 
 func (s *Store) ListUserRoles(ctx context.Context, userID string, p store.Page) ([]*domain.Role, int, error) {
-	q := s.reader()
+	q := s.reader(ctx)
 	if _, err := s.getUser(ctx, q, userID); err != nil {
 		return nil, 0, err
 	}
@@ -258,7 +258,7 @@ func (s *Store) RemoveUserPermissions(ctx context.Context, userID string, perms 
 // ListUserPermissions merges direct and role-derived grants of the same permission into one entry
 // listing every source, then pages over the merged list (sorted by API and name).
 func (s *Store) ListUserPermissions(ctx context.Context, userID string, p store.Page) ([]store.UserPermission, int, error) {
-	q := s.reader()
+	q := s.reader(ctx)
 	if _, err := s.getUser(ctx, q, userID); err != nil {
 		return nil, 0, err
 	}
@@ -292,7 +292,7 @@ func (s *Store) ListUserPermissions(ctx context.Context, userID string, p store.
 }
 
 func (s *Store) UserPermissionNames(ctx context.Context, userID, audience string) ([]string, error) {
-	rows, err := s.reader().QueryContext(ctx, s.q.UserPermissionNames, userID, audience)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q.UserPermissionNames, userID, audience)
 	if err != nil {
 		return nil, s.mapErr("user permission names", err)
 	}

@@ -25,6 +25,11 @@ type Store struct {
 	read *sql.DB // reads outside a transaction; may be db
 	tx   *sql.Tx // set on the Store WithTx hands to fn
 	now  func() time.Time
+
+	// Hot statements kept prepared (see stmtCache); nil when the Dialect does not ask for it.
+	wstmts, rstmts *stmtCache
+	readQ          querier // runs reads outside a transaction: read, through rstmts when set
+	txq            querier // runs statements in tx, through wstmts when set
 }
 
 var _ store.Store = (*Store)(nil)
@@ -50,24 +55,43 @@ func New(c Config) *Store {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	s.readQ = s.read
+	if c.Dialect.CacheStatements {
+		reads, writes := hotStatements(s.q)
+		s.wstmts = newStmtCache(s.db, writes)
+		s.rstmts = s.wstmts // one pool (SQLite in memory): writes includes the reads
+		if s.read != s.db {
+			s.rstmts = newStmtCache(s.read, reads)
+		}
+		s.readQ = &cachedQuerier{q: s.read, cache: s.rstmts}
+	}
 	return s
 }
 
 // reader is where a read runs: the bound transaction, or the read pool.
-func (s *Store) reader() querier {
+func (s *Store) reader(ctx context.Context) querier {
 	if s.tx != nil {
-		return s.tx
+		return s.txq
 	}
-	return s.read
+	s.rstmts.prepare(ctx) // no connection of the read pool is held here
+	return s.readQ
+}
+
+// inTxQuerier returns what runs statements in tx.
+func (s *Store) inTxQuerier(tx *sql.Tx) querier {
+	if s.wstmts == nil {
+		return tx
+	}
+	return &cachedQuerier{q: tx, tx: tx, cache: s.wstmts}
 }
 
 // write runs fn in the bound transaction, or in a new one committed when fn succeeds. Every
 // exported write goes through it, so the helpers it calls compose without nested transactions.
 func (s *Store) write(ctx context.Context, fn func(q querier) error) error {
 	if s.tx != nil {
-		return fn(s.tx)
+		return fn(s.txq)
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(tx) })
+	return s.inTx(ctx, func(tx *sql.Tx) error { return fn(s.inTxQuerier(tx)) })
 }
 
 // inTx runs fn in a new transaction, retrying a few times when the engine reports a serialization
@@ -85,6 +109,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	s.wstmts.prepare(ctx) // before BeginTx: SQLite's writer pool has one connection
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -113,7 +138,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx store.Store) error) error
 	}
 	return s.runTx(ctx, func(tx *sql.Tx) error {
 		bound := *s
-		bound.tx = tx
+		bound.tx, bound.txq = tx, s.inTxQuerier(tx)
 		return fn(&bound)
 	})
 }
@@ -136,7 +161,11 @@ func (s *Store) Close() error {
 	if s.tx != nil {
 		return nil
 	}
-	err := s.db.Close()
+	err := s.wstmts.close()
+	if s.rstmts != s.wstmts {
+		err = errors.Join(err, s.rstmts.close())
+	}
+	err = errors.Join(err, s.db.Close())
 	if s.read != s.db {
 		err = errors.Join(err, s.read.Close())
 	}

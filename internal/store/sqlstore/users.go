@@ -42,7 +42,7 @@ func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {
 }
 
 func (s *Store) GetUser(ctx context.Context, userID string) (*domain.User, error) {
-	return s.getUser(ctx, s.reader(), userID)
+	return s.getUser(ctx, s.reader(ctx), userID)
 }
 
 func (s *Store) getUser(ctx context.Context, q querier, userID string) (*domain.User, error) {
@@ -54,7 +54,7 @@ func (s *Store) getUser(ctx context.Context, q querier, userID string) (*domain.
 }
 
 func (s *Store) GetUserByEmail(ctx context.Context, connection, email string) (*domain.User, error) {
-	u, err := scanUser(s.reader().QueryRowContext(ctx, s.q.UserGetByEmail, connection, domain.NormalizeEmail(email)))
+	u, err := scanUser(s.reader(ctx).QueryRowContext(ctx, s.q.UserGetByEmail, connection, domain.NormalizeEmail(email)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user with email in connection", connection)
 	}
@@ -62,7 +62,7 @@ func (s *Store) GetUserByEmail(ctx context.Context, connection, email string) (*
 }
 
 func (s *Store) ListUsersByEmail(ctx context.Context, email string) ([]*domain.User, error) {
-	rows, err := s.reader().QueryContext(ctx, s.q.UserListByEmail, domain.NormalizeEmail(email))
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q.UserListByEmail, domain.NormalizeEmail(email))
 	if err != nil {
 		return nil, s.mapErr("list users by email", err)
 	}
@@ -134,7 +134,7 @@ func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Pag
 		}
 		w.add(cond)
 	}
-	q := s.reader()
+	q := s.reader(ctx)
 	total, err := count(ctx, q, s.q.UserCount+w.String(), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("count users", err)

@@ -3,6 +3,8 @@
 // collection, transactions, and the single-use races (authorization codes, refresh token
 // rotation) run with real concurrency.
 //
-// A backend's test calls Run with a factory returning a fresh, empty, migrated store per test. The
-// suite tests only through the store.Store interface; it must not know which engine it runs on.
+// A backend's test calls Run with a factory returning a fresh, empty, migrated store per test, and
+// UpgradeKeepsSigningKeys with a store on a database built by the first migration only
+// (MigrationsUpTo), to check an upgrade keeps what an older Gatehouse stored. The suite tests only
+// through the store.Store interface; it must not know which engine it runs on.
 package storetest

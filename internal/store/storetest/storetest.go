@@ -35,6 +35,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Actions", testActions},
 		{"ActionVersionsAndBindings", testActionVersionsAndBindings},
 		{"SigningKeys", testSigningKeys},
+		{"SigningKeysPerAlg", testSigningKeysPerAlg},
 		{"Logs", testLogs},
 		{"TenantSettings", testTenantSettings},
 		{"Sessions", testSessions},
@@ -48,6 +49,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RaceRedeemCode", testRaceRedeemCode},
 		{"RaceRotateRefresh", testRaceRotateRefresh},
 		{"RaceRotateKeys", testRaceRotateKeys},
+		{"RaceRotateKeysPerAlg", testRaceRotateKeysPerAlg},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
