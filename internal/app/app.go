@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/actionexec"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/config"
@@ -97,14 +98,18 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	recorder := &audit.Recorder{Store: a.Store, Logger: a.Logger, Now: a.now}
+	// One executor runs every trigger's Actions: post-login at /authorize and on refresh,
+	// credentials-exchange on client credentials, and compiles code at deploy.
+	actionRunner := actionexec.New(actionexec.Options{Store: a.Store, Audit: recorder, Logger: a.Logger, Now: a.now,
+		TenantID: tenantID(cfg.Issuer)})
 
 	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
-		Audit: recorder, Logger: a.Logger, Now: a.now})
+		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner})
 	if err != nil {
 		return err
 	}
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
-		Keys: managementKeys{a.Keys}, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now})
+		Keys: managementKeys{a.Keys}, Actions: actionRunner, ActionsChanged: actionRunner.Invalidate, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now})
 
 	pages, err := web.Load(cfg.ThemeDir)
 	if err != nil {
@@ -115,7 +120,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages})
+		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner})
 	if err != nil {
 		return err
 	}
@@ -201,3 +206,9 @@ func (k managementKeys) Rotate(ctx context.Context) error {
 }
 
 func (k managementKeys) Revoke(ctx context.Context, kid string) error { return k.m.Revoke(ctx, kid) }
+
+// tenantID is event.tenant.id for Actions: the issuer's host, as Auth0 names a tenant by its domain.
+func tenantID(issuer string) string {
+	host := strings.TrimPrefix(strings.TrimPrefix(issuer, "https://"), "http://")
+	return strings.TrimSuffix(host, "/")
+}

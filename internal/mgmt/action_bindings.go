@@ -185,6 +185,7 @@ func (h *Handler) updateBindings(c *call) {
 		c.fail(err)
 		return
 	}
+	h.actionsChanged()
 	items, err := h.viewBindings(c, next)
 	if err != nil {
 		c.fail(err)

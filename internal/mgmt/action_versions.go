@@ -47,6 +47,7 @@ func (h *Handler) deploy(c *call, a *domain.Action, code, runtime string, trigge
 		c.fail(err)
 		return
 	}
+	h.actionsChanged()
 	v.Deployed = true
 	out := viewVersion(v)
 	av := viewAction(a, v)

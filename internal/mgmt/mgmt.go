@@ -53,16 +53,19 @@ type RateLimit struct {
 
 // Options are the Management API's dependencies.
 type Options struct {
-	Issuer    string // https://HOST/ with the trailing slash; the token audience is Issuer+"api/v2/"
-	Store     store.Store
-	Verifier  TokenVerifier
-	Keys      KeyManager     // nil: rotate/revoke answer 501
-	Actions   ActionCompiler // nil: actions are stored with status "pending" and deploy without a check
-	Hasher    password.Hasher
-	Audit     *audit.Recorder
-	Logger    *slog.Logger
-	Now       func() time.Time
-	RateLimit RateLimit
+	Issuer   string // https://HOST/ with the trailing slash; the token audience is Issuer+"api/v2/"
+	Store    store.Store
+	Verifier TokenVerifier
+	Keys     KeyManager     // nil: rotate/revoke answer 501
+	Actions  ActionCompiler // nil: actions are stored with status "pending" and deploy without a check
+	// ActionsChanged, when set, is called after a deploy, a binding change or an action's deletion, so
+	// that this node's Action caches drop what they hold at once (other nodes notice within their TTL).
+	ActionsChanged func()
+	Hasher         password.Hasher
+	Audit          *audit.Recorder
+	Logger         *slog.Logger
+	Now            func() time.Time
+	RateLimit      RateLimit
 }
 
 // Handler serves /api/v2/.
@@ -96,6 +99,12 @@ func New(opts Options) *Handler {
 		h.limiter = newLimiter(rate, burst, h.now)
 	}
 	return h
+}
+
+func (h *Handler) actionsChanged() {
+	if h.opts.ActionsChanged != nil {
+		h.opts.ActionsChanged()
+	}
 }
 
 // Audience is the Management API's identifier, Issuer + "api/v2/".

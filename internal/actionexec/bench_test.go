@@ -1,0 +1,46 @@
+package actionexec_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+)
+
+// BenchmarkPostLoginGuideAction is what the guide's Action adds to a sign-in: Run with
+// warm caches (bindings within their TTL, the version compiled), as on a busy tenant.
+// The budget is 1 ms at the median; it reports median-ns/op beside Go's mean.
+func BenchmarkPostLoginGuideAction(b *testing.B) {
+	e := MustEnv(b, envOptions{ttl: time.Hour})
+	MustBind(b, e.st, domain.TriggerPostLogin, MustDeploy(b, e.st, "Add roles to tokens", domain.TriggerPostLogin, guideCode(b)))
+	in := e.loginInput(e.admin)
+	in.Roles = []string{"admin"} // authflow loads them before calling Run
+	if _, err := e.ex.Run(ctx, in); err != nil {
+		b.Fatal(err)
+	}
+	var samples []time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		start := time.Now()
+		out, err := e.ex.Run(ctx, in)
+		samples = append(samples, time.Since(start))
+		if err != nil || out.IDTokenClaims[rolesClaim] == nil {
+			b.Fatal(err, out)
+		}
+	}
+	slices.Sort(samples)
+	b.ReportMetric(float64(samples[len(samples)/2].Nanoseconds()), "median-ns/op")
+}
+
+// BenchmarkPostLoginNoActions is the cost of Run on a tenant with no post-login Action.
+func BenchmarkPostLoginNoActions(b *testing.B) {
+	e := MustEnv(b, envOptions{ttl: time.Hour})
+	in := e.loginInput(e.admin)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := e.ex.Run(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,207 @@
+package actionexec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/actions"
+	"github.com/gatehouse/gatehouse/internal/authflow"
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Transaction protocols (spec §5.2).
+const (
+	protocolBasic    = "oidc-basic-profile"
+	protocolImplicit = "oidc-implicit-profile"
+	protocolHybrid   = "oidc-hybrid-profile"
+	protocolRefresh  = "oauth2-refresh-token"
+)
+
+// eventUser is event.user from a stored user.
+func eventUser(u *domain.User) actions.User {
+	ev := actions.User{
+		UserID: u.UserID, Email: u.Email, EmailVerified: u.EmailVerified, Name: u.Name, Nickname: u.Nickname,
+		GivenName: u.GivenName, FamilyName: u.FamilyName, Picture: u.Picture, Username: u.Username,
+		PhoneNumber: u.PhoneNumber, CreatedAt: actions.ISOTime(u.CreatedAt), UpdatedAt: actions.ISOTime(u.UpdatedAt),
+		LoginsCount: u.LoginsCount, AppMetadata: u.AppMetadata, UserMetadata: u.UserMetadata,
+	}
+	if u.LastPasswordReset != nil {
+		ev.LastPasswordReset = actions.ISOTime(*u.LastPasswordReset)
+	}
+	for _, id := range u.Identities() {
+		ev.Identities = append(ev.Identities, actions.Identity{Connection: id.Connection, Provider: id.Provider, UserID: id.UserID, IsSocial: id.IsSocial})
+	}
+	return ev
+}
+
+func eventClient(c *domain.Client) actions.Client {
+	return actions.Client{ClientID: c.ClientID, Name: c.Name, Metadata: c.ClientMetadata}
+}
+
+// eventConnection is event.connection. Gatehouse has only database connections, so the
+// strategy is always auth0; connections have no ids of their own.
+func eventConnection(name string) actions.Connection {
+	if name == "" {
+		name = domain.DefaultConnection
+	}
+	return actions.Connection{Name: name, Strategy: "auth0"}
+}
+
+func eventResourceServer(identifier string) *actions.ResourceServer {
+	if identifier == "" {
+		return nil
+	}
+	return &actions.ResourceServer{Identifier: identifier}
+}
+
+func eventSession(s *domain.Session) *actions.Session {
+	if s == nil {
+		return nil
+	}
+	return &actions.Session{
+		ID: s.ID, CreatedAt: actions.ISOTime(s.CreatedAt), UpdatedAt: actions.ISOTime(s.LastSeenAt),
+		AuthenticatedAt: actions.ISOTime(s.AuthenticatedAt), ExpiresAt: actions.ISOTime(s.ExpiresAt),
+		IdleExpiresAt: actions.ISOTime(s.IdleExpiresAt),
+	}
+}
+
+// protocol names the OIDC flow by its response_type (OpenID Connect Core §3): code alone is
+// the code flow, code with id_token or token the hybrid flow, and no code the implicit flow.
+func protocol(responseType []string) string {
+	hasCode, other := false, false
+	for _, rt := range responseType {
+		if rt == "code" {
+			hasCode = true
+		} else {
+			other = true
+		}
+	}
+	switch {
+	case hasCode && other:
+		return protocolHybrid
+	case !hasCode && other:
+		return protocolImplicit
+	}
+	return protocolBasic
+}
+
+// loginEvent builds the post-login event of a browser sign-in.
+func (e *Executor) loginEvent(in authflow.PostLoginInput, roles []string) actions.PostLoginEvent {
+	ev := actions.PostLoginEvent{
+		User:           eventUser(in.User),
+		Authorization:  actions.Authorization{Roles: roles},
+		Client:         eventClient(in.Client),
+		Connection:     eventConnection(in.Connection),
+		ResourceServer: eventResourceServer(in.Audience),
+		Request: actions.Request{
+			IP: in.Request.IP, Hostname: in.Request.Hostname, Method: in.Request.Method,
+			Language: in.Request.Language, UserAgent: in.Request.UserAgent,
+		},
+		Transaction: actions.Transaction{RequestedScopes: in.RequestedScopes, Protocol: protocolBasic},
+		Stats:       actions.Stats{LoginsCount: in.User.LoginsCount},
+		Session:     eventSession(in.Session),
+		Tenant:      actions.Tenant{ID: e.tenantID},
+	}
+	if len(in.Request.Query) > 0 {
+		ev.Request.Query = make(map[string]any, len(in.Request.Query))
+		for k, v := range in.Request.Query {
+			ev.Request.Query[k] = v
+		}
+	}
+	if tx := in.Transaction; tx != nil {
+		t := &ev.Transaction
+		t.ID, t.RedirectURI, t.ResponseMode, t.State, t.LoginHint = tx.ID, tx.RedirectURI, tx.ResponseMode, tx.State, tx.LoginHint
+		t.ResponseType = strings.Fields(tx.ResponseType)
+		t.Protocol = protocol(t.ResponseType)
+		t.Prompt = strings.Fields(tx.Prompt)
+		t.ACRValues = strings.Fields(tx.Params["acr_values"])
+		t.UILocales = strings.Fields(tx.Params["ui_locales"])
+		if len(t.UILocales) > 0 {
+			t.Locale = t.UILocales[0]
+		}
+		if in.RequestedScopes == nil {
+			t.RequestedScopes = strings.Fields(tx.Scope)
+		}
+	}
+	for _, m := range in.Methods {
+		if m.Timestamp.IsZero() {
+			continue
+		}
+		ev.Authentication.Methods = append(ev.Authentication.Methods, actions.AuthenticationMethod{Name: m.Name, Timestamp: m.Timestamp.UnixMilli()})
+	}
+	return ev
+}
+
+// userRoles returns the names of the user's tenant roles (event.authorization.roles);
+// never nil, so the script sees [] rather than null.
+func (e *Executor) userRoles(ctx context.Context, userID string) ([]string, error) {
+	names := []string{}
+	for page := 0; page < maxRolePages; page++ {
+		rs, total, err := e.store.ListUserRoles(ctx, userID, store.Page{Page: page, PerPage: 100})
+		if err != nil {
+			return nil, fmt.Errorf("actionexec: roles of %s: %w", userID, err)
+		}
+		for _, r := range rs {
+			names = append(names, r.Name)
+		}
+		if len(rs) == 0 || len(names) >= total {
+			break
+		}
+	}
+	return names, nil
+}
+
+// maxRolePages bounds the role listing (10,000 roles): a loop over a store that misreports
+// its total must still end.
+const maxRolePages = 100
+
+// refreshEvent builds the post-login event of a refresh-token exchange (spec §5.2: protocol
+// oauth2-refresh-token, no redirect, no MFA).
+func (e *Executor) refreshEvent(ctx context.Context, in refreshInput, roles []string) actions.PostLoginEvent {
+	u := in.user
+	ev := actions.PostLoginEvent{
+		User:           eventUser(u),
+		Authorization:  actions.Authorization{Roles: roles},
+		Client:         eventClient(in.client),
+		Connection:     eventConnection(u.Connection),
+		ResourceServer: eventResourceServer(in.audience),
+		Request:        actions.Request{IP: in.ip, Method: "POST", UserAgent: in.userAgent},
+		Transaction:    actions.Transaction{Protocol: protocolRefresh, RequestedScopes: in.scopes},
+		Stats:          actions.Stats{LoginsCount: u.LoginsCount},
+		Tenant:         actions.Tenant{ID: e.tenantID},
+	}
+	if rt := in.token; rt != nil {
+		// The family id names the token's lineage; the token's hash is never shown.
+		ev.RefreshToken = &actions.RefreshToken{
+			ID: rt.FamilyID, ClientID: rt.ClientID, CreatedAt: actions.ISOTime(rt.CreatedAt),
+			ExpiresAt: isoPtr(rt.ExpiresAt), IdleExpiresAt: isoPtr(rt.IdleExpiresAt),
+			Rotating: rt.Rotating, SessionID: rt.SessionID,
+		}
+		if !rt.AuthTime.IsZero() {
+			ev.Authentication.Methods = []actions.AuthenticationMethod{{Name: "pwd", Timestamp: rt.AuthTime.UnixMilli()}}
+		}
+		if rt.SessionID != "" {
+			// A session that ended (logout, expiry) does not end its refresh tokens: the
+			// event simply has no session then.
+			s, err := e.store.GetSession(ctx, rt.SessionID)
+			switch {
+			case err == nil:
+				ev.Session = eventSession(s)
+			case !errors.Is(err, store.ErrNotFound):
+				e.logger.WarnContext(ctx, "session for the refresh post-login event not loaded", "err", err)
+			}
+		}
+	}
+	return ev
+}
+
+func isoPtr(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return actions.ISOTime(*t)
+}
