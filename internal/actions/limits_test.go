@@ -133,7 +133,7 @@ func TestContextDeadlineHonoured(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("error does not wrap the context's: %v", err)
 	}
-	if d := time.Since(start); d > 2*time.Second {
+	if d := time.Since(start); d > 4*time.Second { // well under the 5 s default: the context decided
 		t.Fatalf("took %s", d)
 	}
 }
