@@ -249,3 +249,23 @@ func TestCredentialsExchangeAction(t *testing.T) {
 		t.Errorf("denied exchange: %v", err)
 	}
 }
+
+// TestActionAddScopeOverridesRBAC: a scope an Action adds survives the exchange even where RBAC
+// withholds it (spec §2.3), and removeScope takes one away.
+func TestActionAddScopeOverridesRBAC(t *testing.T) {
+	n := startNode(t)
+	m := newMgmtClient(t, n)
+	m.bind("post-login", m.deployAction("Scopes", "post-login", `exports.onExecutePostLogin = async (event, api) => {
+  api.accessToken.addScope('admin:read');
+  api.accessToken.removeScope('email');
+};`))
+	user := n.tenant.Users[1]
+	r := signInWithAPI(t, n, user.Email, user.Password)
+	if r.access == nil {
+		t.Fatalf("sign-in failed: %s", r.callback)
+	}
+	scopes := strings.Fields(r.access["scope"].(string))
+	if !slices.Contains(scopes, "admin:read") || slices.Contains(scopes, "email") {
+		t.Errorf("scope %v: want admin:read added and email removed", scopes)
+	}
+}

@@ -56,6 +56,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 		return
 	}
 	var out PostLoginOutput
+	var actionScopes []string
 	if h.postLogin != nil {
 		out, err = h.runPostLogin(ctx, r, client, tx, sess, user, requested, granted)
 		if err != nil {
@@ -70,12 +71,15 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 			h.respondError(w, r, tx, &oauthError{code: "access_denied", description: out.Deny})
 			return
 		}
-		// Actions override RBAC (spec §2.3): their additions are kept even when RBAC would drop them.
+		// Actions override RBAC (spec §2.3): their additions are kept even when RBAC would drop them,
+		// and recorded on the code so that the exchange, which applies RBAC again, keeps them too.
 		for _, s := range out.AddScopes {
 			if s != "" && !strings.ContainsAny(s, " \t\r\n") && !slices.Contains(granted, s) {
 				granted = append(granted, s)
+				actionScopes = append(actionScopes, s)
 			}
 		}
+		actionScopes = slices.DeleteFunc(actionScopes, func(s string) bool { return slices.Contains(out.RemoveScopes, s) })
 		granted = slices.DeleteFunc(granted, func(s string) bool { return slices.Contains(out.RemoveScopes, s) })
 	}
 
@@ -96,6 +100,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 		IncludeAuthTime:     hasPrompt(tx.Prompt, "login") || tx.MaxAge != nil,
 		IDTokenClaims:       out.IDTokenClaims,
 		AccessTokenClaims:   out.AccessTokenClaims,
+		ActionScopes:        actionScopes,
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(domain.AuthorizationCodeLifetime),
 	}

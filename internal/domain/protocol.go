@@ -71,10 +71,13 @@ type AuthorizationCode struct {
 	IncludeAuthTime     bool           `json:"include_auth_time,omitempty"`
 	IDTokenClaims       map[string]any `json:"id_token_claims,omitempty"`     // set by post-login Actions
 	AccessTokenClaims   map[string]any `json:"access_token_claims,omitempty"` // set by post-login Actions
-	CreatedAt           time.Time      `json:"created_at"`
-	ExpiresAt           time.Time      `json:"expires_at"`
-	UsedAt              *time.Time     `json:"used_at,omitempty"`
-	IssuedFamilyID      string         `json:"issued_family_id,omitempty"`
+	// ActionScopes are scopes post-login Actions added (api.accessToken.addScope); the exchange grants
+	// them even where RBAC would not, since Actions override RBAC (spec §2.3).
+	ActionScopes   []string   `json:"action_scopes,omitempty"`
+	CreatedAt      time.Time  `json:"created_at"`
+	ExpiresAt      time.Time  `json:"expires_at"`
+	UsedAt         *time.Time `json:"used_at,omitempty"`
+	IssuedFamilyID string     `json:"issued_family_id,omitempty"`
 }
 
 // RefreshToken is one token of a refresh family: every token descending from one grant shares the

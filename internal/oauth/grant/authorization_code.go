@@ -130,6 +130,13 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *Requ
 	if err != nil {
 		return nil, nil, err
 	}
+	// RBAC is applied again (permissions may have changed since /authorize), but what post-login
+	// Actions added stays: Actions override RBAC (spec §2.3).
+	for _, s := range code.ActionScopes {
+		if contains(Fields(code.Scope), s) && !contains(scopes.Scopes, s) {
+			scopes.Scopes = append(scopes.Scopes, s)
+		}
+	}
 	x := &codeExchange{tokens: userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),
 		idToken: contains(scopes.Scopes, "openid"), nonce: code.Nonce, sessionID: code.SessionID,
