@@ -29,6 +29,11 @@ func TestLoginPageContract(t *testing.T) {
 	if strings.Contains(lp.body, "<script") {
 		t.Error("login page needs JavaScript")
 	}
+	// Browsers apply form-action to the redirect after the POST: the app's callback origin must be in it.
+	redirect, _ := url.Parse(e.webAppParams().Get("redirect_uri"))
+	if csp := lp.header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+redirect.Scheme+"://"+redirect.Host+";") {
+		t.Errorf("login page CSP %q does not let the form's redirect reach %s", csp, redirect.Host)
+	}
 	if lp.header.Get("Cache-Control") != "no-store" {
 		t.Errorf("Cache-Control = %q", lp.header.Get("Cache-Control"))
 	}
