@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net"
@@ -152,3 +153,16 @@ func signIn(t *testing.T, c *http.Client, authorizeURL, email, pw string) *url.U
 }
 
 func jwtPart(s string) ([]byte, error) { return base64.RawURLEncoding.DecodeString(s) }
+
+func decodeJWTHeader(t *testing.T, raw string) map[string]any {
+	t.Helper()
+	b, err := jwtPart(strings.Split(raw, ".")[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
