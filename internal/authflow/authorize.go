@@ -2,7 +2,9 @@ package authflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"github.com/gatehouse/gatehouse/internal/store"
 	"net/http"
 	"net/url"
 	"strings"
@@ -124,13 +126,20 @@ func hasPrompt(prompt, value string) bool {
 }
 
 // endTransaction deletes a stored transaction: it is single-use whatever the outcome.
-func (h *Handler) endTransaction(ctx context.Context, tx *domain.LoginTransaction, stored bool) {
+// endTransaction finishes a stored transaction. It reports false when a concurrent request finished it
+// first (two submissions of one login form): only one of them may produce a code.
+func (h *Handler) endTransaction(ctx context.Context, tx *domain.LoginTransaction, stored bool) bool {
 	if !stored {
-		return
+		return true
 	}
-	if err := h.store.DeleteTransaction(ctx, tx.ID); err != nil {
+	err := h.store.ConsumeTransaction(ctx, tx.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return false
+	}
+	if err != nil {
 		h.logger.WarnContext(ctx, "transaction not deleted", "err", err)
 	}
+	return true
 }
 
 // record appends a tenant log event for this request.

@@ -24,7 +24,10 @@ var oidcScopes = []string{"openid", "profile", "email", "address", "phone", "off
 // deleted whatever the outcome.
 func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domain.Client, tx *domain.LoginTransaction, stored bool, sess *domain.Session) {
 	ctx := r.Context()
-	h.endTransaction(ctx, tx, stored)
+	if !h.endTransaction(ctx, tx, stored) {
+		h.errorPage(w, r, http.StatusBadRequest, staleTransaction)
+		return
+	}
 	silent := tx.Prompt == "none"
 	failType, okType := audit.TypeLoginFailure, audit.TypeLoginSuccess
 	if silent {

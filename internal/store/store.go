@@ -262,6 +262,9 @@ type TransactionStore interface {
 	GetTransaction(ctx context.Context, id string) (*domain.LoginTransaction, error) // ErrNotFound when expired
 	UpdateTransaction(ctx context.Context, t *domain.LoginTransaction) error
 	DeleteTransaction(ctx context.Context, id string) error
+	// ConsumeTransaction deletes the transaction as the one step that finishes it: of requests racing
+	// to finish the same transaction exactly one succeeds, the others get ErrNotFound.
+	ConsumeTransaction(ctx context.Context, id string) error
 }
 
 // CodeStore keeps authorization codes.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -164,6 +165,22 @@ func (s *Store) DeleteTransaction(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
 		_, err := q.ExecContext(ctx, s.q.TransactionDelete, id)
 		return s.mapErr("delete transaction", err)
+	})
+}
+
+// ConsumeTransaction deletes the transaction; ErrNotFound when it was already gone.
+func (s *Store) ConsumeTransaction(ctx context.Context, id string) error {
+	return s.write(ctx, func(q querier) error {
+		res, err := q.ExecContext(ctx, s.q.TransactionDelete, id)
+		if err != nil {
+			return s.mapErr("consume transaction", err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return s.mapErr("consume transaction", err)
+		} else if n == 0 {
+			return fmt.Errorf("consume transaction: %w", store.ErrNotFound)
+		}
+		return nil
 	})
 }
 

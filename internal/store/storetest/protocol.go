@@ -1,7 +1,10 @@
 package storetest
 
 import (
+	"errors"
 	"reflect"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -87,6 +90,25 @@ func testTransactions(t *testing.T, s store.Store) {
 	must(t, s.CreateTransaction(ctx, expired))
 	_, err = s.GetTransaction(ctx, "tx-old")
 	wantErr(t, err, store.ErrNotFound)
+
+	// Finishing a transaction is single-use: one of several racing requests wins.
+	race := &domain.LoginTransaction{ID: "tx-race", CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+	must(t, s.CreateTransaction(ctx, race))
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := s.ConsumeTransaction(ctx, "tx-race"); err == nil {
+				wins.Add(1)
+			} else if !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("ConsumeTransaction: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	eq(t, "transaction consumers that won", wins.Load(), int32(1))
 
 	must(t, s.DeleteTransaction(ctx, "tx-1"))
 	must(t, s.DeleteTransaction(ctx, "tx-1")) // idempotent
