@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
@@ -90,6 +91,8 @@ func (m *mgmtClient) bind(trigger string, actionIDs ...string) {
 }
 
 type signInResult struct {
+	token    *oauth2.Token
+	config   oauth2.Config
 	callback *url.URL
 	id       map[string]any
 	access   map[string]any
@@ -116,7 +119,7 @@ func signInWithAPI(t *testing.T, n *node, email, pw string) signInResult {
 		t.Fatal(err)
 	}
 	rawID, _ := tok.Extra("id_token").(string)
-	return signInResult{callback: cb, id: decodeJWT(t, rawID), access: decodeJWT(t, tok.AccessToken)}
+	return signInResult{token: tok, config: cfg, callback: cb, id: decodeJWT(t, rawID), access: decodeJWT(t, tok.AccessToken)}
 }
 
 // TestGuideActionDeployedThroughManagementAPI is the seed guide's step 8: the Action's source,
@@ -267,5 +270,15 @@ func TestActionAddScopeOverridesRBAC(t *testing.T) {
 	scopes := strings.Fields(r.access["scope"].(string))
 	if !slices.Contains(scopes, "admin:read") || slices.Contains(scopes, "email") {
 		t.Errorf("scope %v: want admin:read added and email removed", scopes)
+	}
+	// A refreshed access token keeps what the Action decided.
+	expired := *r.token
+	expired.Expiry = time.Now().Add(-time.Minute)
+	fresh, err := r.config.TokenSource(context.Background(), &expired).Token()
+	if err != nil {
+		t.Fatalf("refresh: %v", err)
+	}
+	if scopes := strings.Fields(decodeJWT(t, fresh.AccessToken)["scope"].(string)); !slices.Contains(scopes, "admin:read") {
+		t.Errorf("refreshed scope %v lost the Action's admin:read", scopes)
 	}
 }

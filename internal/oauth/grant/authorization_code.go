@@ -132,11 +132,7 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *Requ
 	}
 	// RBAC is applied again (permissions may have changed since /authorize), but what post-login
 	// Actions added stays: Actions override RBAC (spec §2.3).
-	for _, s := range code.ActionScopes {
-		if contains(Fields(code.Scope), s) && !contains(scopes.Scopes, s) {
-			scopes.Scopes = append(scopes.Scopes, s)
-		}
-	}
+	keepActionScopes(&scopes, code.ActionScopes, Fields(code.Scope))
 	x := &codeExchange{tokens: userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),
 		idToken: contains(scopes.Scopes, "openid"), nonce: code.Nonce, sessionID: code.SessionID,
@@ -163,6 +159,9 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *Requ
 	}
 	if code.IncludeAuthTime {
 		claims[claimsIncludeAuthTime] = true
+	}
+	if len(code.ActionScopes) > 0 {
+		claims[claimsActionScopes] = code.ActionScopes
 	}
 	rt := &domain.RefreshToken{
 		TokenHash: hash, FamilyID: family, Generation: 1, ClientID: c.ClientID, UserID: user.UserID,

@@ -14,7 +14,35 @@ const (
 	claimsIDToken         = "id_token"
 	claimsAccessToken     = "access_token"
 	claimsIncludeAuthTime = "include_auth_time"
+	// claimsActionScopes are scopes post-login Actions added at sign-in: kept on refresh even where
+	// RBAC would drop them, as at the code exchange (spec §2.3).
+	claimsActionScopes = "action_scopes"
 )
+
+// keepActionScopes re-adds, to a RBAC-filtered result, the Action-added scopes that are still requested.
+func keepActionScopes(scopes *ScopeResult, added, requested []string) {
+	for _, s := range added {
+		if contains(requested, s) && !contains(scopes.Scopes, s) {
+			scopes.Scopes = append(scopes.Scopes, s)
+		}
+	}
+}
+
+// stringList reads a []string back from RefreshToken.Claims (decoded JSON gives []any).
+func stringList(m map[string]any, k string) []string {
+	var out []string
+	switch v := m[k].(type) {
+	case []string:
+		out = v
+	case []any:
+		for _, x := range v {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
 
 // userTokens is what a user grant (code, refresh) issues.
 type userTokens struct {

@@ -92,6 +92,7 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*Response, er
 	if err != nil {
 		return nil, err
 	}
+	keepActionScopes(&scopes, stringList(old.Claims, claimsActionScopes), requested)
 
 	idClaims, atClaims := mapClaim(old.Claims, claimsIDToken), mapClaim(old.Claims, claimsAccessToken)
 	if d.Actions != nil {
