@@ -20,7 +20,7 @@ type configFlags struct {
 
 func (f *configFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.file, "config", "", "YAML configuration file (GATEHOUSE_* environment variables override it)")
-	cmd.Flags().StringVar(&f.data, "data", "", "use the database and master key of a `gatehouse dev` data directory")
+	cmd.Flags().StringVar(&f.data, "data", "", "use the database and master key of a gatehouse dev data `directory`")
 }
 
 // load reads the configuration: defaults ← file ← environment ← a dev data directory.
