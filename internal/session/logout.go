@@ -79,41 +79,7 @@ func (h *LogoutHandler) v2Logout(w http.ResponseWriter, r *http.Request) {
 	}
 	clientID, returnTo := q["client_id"], q["returnTo"]
 	// id_token_hint (nextjs-auth0 sends it), federated and auth0Client are accepted and ignored.
-	var allowed []string
-	var client *domain.Client
-	if clientID != "" {
-		c, err := h.o.Store.GetClient(ctx, clientID)
-		if errors.Is(err, store.ErrNotFound) {
-			h.fail(w, r, ended, "", &logoutError{"invalid_request", "Unknown client: " + clientID})
-			return
-		}
-		if err != nil {
-			h.internal(w, r, err)
-			return
-		}
-		client, allowed = c, c.AllowedLogoutURLs
-		if returnTo == "" && len(allowed) > 0 {
-			returnTo = allowed[0]
-		}
-	} else {
-		settings, err := h.o.Store.GetTenantSettings(ctx)
-		if err != nil {
-			h.internal(w, r, err)
-			return
-		}
-		allowed = settings.AllowedLogoutURLs
-	}
-	if returnTo == "" {
-		h.success(ctx, r, ended, client)
-		h.render(w, http.StatusOK, web.PageLoggedOut, web.LoggedOutData{Base: h.base(ctx)})
-		return
-	}
-	if !logoutURLAllowed(allowed, returnTo) {
-		h.fail(w, r, ended, clientID, notAllowed("returnTo", returnTo))
-		return
-	}
-	h.success(ctx, r, ended, client)
-	http.Redirect(w, r, returnTo, http.StatusFound)
+	h.redirectAfterLogout(w, r, ended, clientID, "returnTo", returnTo, nil, true)
 }
 
 // oidcLogout is RP-Initiated Logout 1.0 (§2, §3): id_token_hint identifies the client and session,
@@ -157,6 +123,18 @@ func (h *LogoutHandler) oidcLogout(w http.ResponseWriter, r *http.Request) {
 			h.logger.ErrorContext(ctx, "session named by id_token_hint not ended", "err", err)
 		}
 	}
+	var extra url.Values
+	if state != "" {
+		extra = url.Values{"state": {state}}
+	}
+	h.redirectAfterLogout(w, r, ended, clientID, "post_logout_redirect_uri", redirectURI, extra, false)
+}
+
+// redirectAfterLogout ends both logout endpoints: target must be one of the allowed logout URLs — the
+// client's when clientID names one, the tenant's otherwise — or the plain "logged out" page is shown.
+// With defaultToFirst (/v2/logout), an absent target means the client's first allowed logout URL.
+func (h *LogoutHandler) redirectAfterLogout(w http.ResponseWriter, r *http.Request, ended *domain.Session, clientID, param, target string, extra url.Values, defaultToFirst bool) {
+	ctx := r.Context()
 	var allowed []string
 	var client *domain.Client
 	if clientID != "" {
@@ -170,6 +148,9 @@ func (h *LogoutHandler) oidcLogout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		client, allowed = c, c.AllowedLogoutURLs
+		if target == "" && defaultToFirst && len(allowed) > 0 {
+			target = allowed[0]
+		}
 	} else {
 		settings, err := h.o.Store.GetTenantSettings(ctx)
 		if err != nil {
@@ -178,18 +159,17 @@ func (h *LogoutHandler) oidcLogout(w http.ResponseWriter, r *http.Request) {
 		}
 		allowed = settings.AllowedLogoutURLs
 	}
-	if redirectURI == "" {
+	if target == "" {
 		h.success(ctx, r, ended, client)
 		h.render(w, http.StatusOK, web.PageLoggedOut, web.LoggedOutData{Base: h.base(ctx)})
 		return
 	}
-	if !logoutURLAllowed(allowed, redirectURI) {
-		h.fail(w, r, ended, clientID, notAllowed("post_logout_redirect_uri", redirectURI))
+	if !logoutURLAllowed(allowed, target) {
+		h.fail(w, r, ended, clientID, notAllowed(param, target))
 		return
 	}
-	target := redirectURI
-	if state != "" {
-		target = appendQuery(target, url.Values{"state": {state}})
+	if len(extra) > 0 {
+		target = appendQuery(target, extra)
 	}
 	h.success(ctx, r, ended, client)
 	http.Redirect(w, r, target, http.StatusFound)
