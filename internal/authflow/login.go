@@ -95,6 +95,17 @@ func setFormPageCSP(w http.ResponseWriter, redirectURI string) {
 		"frame-ancestors 'none'; form-action 'self' "+source+"; img-src 'self' data:")
 }
 
+// loadPostedTx reads a posted form and loads the transaction it names, answering the request itself
+// (and returning nil) when either fails.
+func (h *Handler) loadPostedTx(w http.ResponseWriter, r *http.Request) *flowState {
+	state, ok := parseForm(w, r)
+	if !ok {
+		h.errorPage(w, r, http.StatusBadRequest, &pageError{heading: "Invalid request.", code: "invalid_request", description: "The form could not be read."})
+		return nil
+	}
+	return h.loadTx(w, r, state)
+}
+
 // parseForm reads a bounded form body and returns the transaction id it names.
 func parseForm(w http.ResponseWriter, r *http.Request) (string, bool) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
@@ -137,12 +148,7 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 // loginSubmit is POST /u/login: the password step. On success it starts a new SSO session, records
 // the authentication in the transaction and returns to the dispatcher.
 func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
-	state, ok := parseForm(w, r)
-	if !ok {
-		h.errorPage(w, r, http.StatusBadRequest, &pageError{heading: "Invalid request.", code: "invalid_request", description: "The form could not be read."})
-		return
-	}
-	fs := h.loadTx(w, r, state)
+	fs := h.loadPostedTx(w, r)
 	if fs == nil {
 		return
 	}
@@ -234,12 +240,7 @@ func (h *Handler) signupPage(w http.ResponseWriter, r *http.Request) {
 
 // signupSubmit is POST /u/signup: create a database user, then sign them in.
 func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
-	state, ok := parseForm(w, r)
-	if !ok {
-		h.errorPage(w, r, http.StatusBadRequest, &pageError{heading: "Invalid request.", code: "invalid_request", description: "The form could not be read."})
-		return
-	}
-	fs := h.loadTx(w, r, state)
+	fs := h.loadPostedTx(w, r)
 	if fs == nil {
 		return
 	}
