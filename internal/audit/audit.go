@@ -31,6 +31,7 @@ const (
 	TypeSilentAuthFailed      = "fsa"
 	TypeManagementAPI         = "sapi"
 	TypeUserDeleted           = "sdu"
+	TypeBlockedAccount        = "limit_wc"          // brute-force protection blocked an IP address for a user
 	TypeActionLog             = "actions_execution" // console output and failures of Actions
 )
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
@@ -38,19 +39,22 @@ type Options struct {
 	// PostLogin runs the post-login Actions; nil means none are bound.
 	PostLogin PostLogin
 	Pages     *web.Pages
+	// BruteForce blocks an (IP, user) pair after consecutive failed passwords; nil turns it off.
+	BruteForce *guard.BruteForce
 }
 
 // Handler serves /authorize, /u/login and /u/signup.
 type Handler struct {
-	store     store.Store
-	sessions  *session.Manager
-	hasher    password.Hasher
-	audit     *audit.Recorder
-	logger    *slog.Logger
-	now       func() time.Time
-	postLogin PostLogin
-	pages     *web.Pages
-	secure    bool
+	store      store.Store
+	sessions   *session.Manager
+	hasher     password.Hasher
+	audit      *audit.Recorder
+	logger     *slog.Logger
+	now        func() time.Time
+	postLogin  PostLogin
+	pages      *web.Pages
+	bruteForce *guard.BruteForce
+	secure     bool
 }
 
 // New checks the options and returns the handler.
@@ -69,7 +73,7 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{
 		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
-		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, secure: u.Scheme == "https",
+		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, secure: u.Scheme == "https",
 	}
 	if h.now == nil {
 		h.now = time.Now

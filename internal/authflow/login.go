@@ -21,6 +21,8 @@ const (
 	// MsgWrongCredentials is the one answer for an unknown email and a wrong password alike, as Auth0
 	// gives it, so the form does not tell which emails are registered.
 	MsgWrongCredentials = "Wrong email or password."
+	// MsgBlocked is shown while brute-force protection blocks this user from this address.
+	MsgBlocked = "Your account has been blocked after multiple consecutive login attempts. Please try again later."
 	// MsgSignupFailed is shown when the email is already registered. It is New Universal Login's
 	// generic text rather than Auth0's older "The user already exists.", which would confirm to anyone
 	// that an address has an account.
@@ -164,6 +166,14 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := domain.NormalizeEmail(username)
+	ip := clientIP(r)
+	// Blocked pairs are refused before any password check, known user or not, so the answer reveals
+	// nothing about the account.
+	if h.bruteForce.Blocked(ip, email) {
+		h.record(r, audit.TypeBlockedAccount, MsgBlocked, fs.client, &domain.User{Email: email})
+		h.render(ctx, w, http.StatusTooManyRequests, web.PageLogin, h.loginData(r, fs, username, MsgBlocked))
+		return
+	}
 	user, err := h.store.GetUserByEmail(ctx, domain.DefaultConnection, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.internalError(w, r, fmt.Errorf("login: user: %w", err))
@@ -173,6 +183,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		// Same cost as a real verification, so response time does not reveal unknown emails.
 		h.hasher.Dummy(pw)
 		h.record(r, audit.TypeUnknownUser, MsgWrongCredentials, fs.client, &domain.User{Email: email})
+		h.failedAttempt(r, fs, ip, email)
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
 	}
@@ -182,9 +193,11 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			h.logger.ErrorContext(ctx, "stored password hash unusable", "user_id", user.UserID, "err", err)
 		}
 		h.record(r, audit.TypeWrongPassword, MsgWrongCredentials, fs.client, user)
+		h.failedAttempt(r, fs, ip, email)
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
 	}
+	h.bruteForce.Succeeded(ip, email)
 	if needsRehash {
 		// Imported bcrypt hashes and argon2id hashes below the current cost are upgraded now, the
 		// only moment the clear password is at hand.
@@ -198,6 +211,13 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.authenticated(w, r, fs, user)
+}
+
+// failedAttempt counts a failed password for brute-force protection and logs the block it may start.
+func (h *Handler) failedAttempt(r *http.Request, fs *flowState, ip, email string) {
+	if h.bruteForce.Failed(ip, email) {
+		h.record(r, audit.TypeBlockedAccount, "Too many consecutive failed logins: blocked for this IP address", fs.client, &domain.User{Email: email})
+	}
 }
 
 // authenticated is the end of a sign-in step: a new session (never the old id), the login recorded,
