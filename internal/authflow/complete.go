@@ -124,8 +124,8 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 
 // grantScopes applies the API's policy to the requested scopes: OIDC scopes pass; an API permission
 // passes when the API defines it, and with RBAC on (enforce_policies) only when the user holds it
-// (spec §2.3). Without an audience only OIDC scopes remain. The result is the code's final scope:
-// the token endpoint issues exactly it.
+// (spec §2.3). Without an audience only OIDC scopes remain. The token endpoint applies RBAC once more
+// at the exchange (permissions may change in between) and keeps what Actions added (code.ActionScopes).
 func (h *Handler) grantScopes(ctx context.Context, userID, audience string, requested []string) ([]string, error) {
 	granted := make([]string, 0, len(requested))
 	var rs *domain.ResourceServer
