@@ -1,7 +1,7 @@
 package mgmt
 
 import (
-	"errors"
+	"context"
 	"net/http"
 	"strings"
 
@@ -78,16 +78,9 @@ func (h *Handler) listVersions(c *call) {
 }
 
 func (h *Handler) loadVersion(c *call, a *domain.Action) (*domain.ActionVersion, bool) {
-	v, err := h.st.GetActionVersion(c.r.Context(), a.ID, c.r.PathValue("versionId"))
-	if errors.Is(err, store.ErrNotFound) {
-		c.notFound(nfVersion)
-		return nil, false
-	}
-	if err != nil {
-		c.fail(err)
-		return nil, false
-	}
-	return v, true
+	return load(c, func(ctx context.Context, id string) (*domain.ActionVersion, error) {
+		return h.st.GetActionVersion(ctx, a.ID, id)
+	}, c.r.PathValue("versionId"), nfVersion)
 }
 
 func (h *Handler) getVersion(c *call) {

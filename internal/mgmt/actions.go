@@ -157,16 +157,7 @@ func (h *Handler) listActions(c *call) {
 }
 
 func (h *Handler) loadAction(c *call) (*domain.Action, bool) {
-	a, err := h.st.GetAction(c.r.Context(), c.r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		c.notFound(nfAction)
-		return nil, false
-	}
-	if err != nil {
-		c.fail(err)
-		return nil, false
-	}
-	return a, true
+	return load(c, h.st.GetAction, c.r.PathValue("id"), nfAction)
 }
 
 func (h *Handler) getAction(c *call) {

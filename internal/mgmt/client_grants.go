@@ -54,16 +54,7 @@ func (h *Handler) listGrants(c *call) {
 }
 
 func (h *Handler) loadGrant(c *call) (*domain.ClientGrant, bool) {
-	g, err := h.st.GetClientGrant(c.r.Context(), c.r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		c.notFound(nfGrant)
-		return nil, false
-	}
-	if err != nil {
-		c.fail(err)
-		return nil, false
-	}
-	return g, true
+	return load(c, h.st.GetClientGrant, c.r.PathValue("id"), nfGrant)
 }
 
 func (h *Handler) getGrant(c *call) {

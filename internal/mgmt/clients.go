@@ -1,7 +1,6 @@
 package mgmt
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
@@ -161,16 +160,7 @@ func (h *Handler) getClient(c *call) {
 }
 
 func (h *Handler) loadClient(c *call) (*domain.Client, bool) {
-	cl, err := h.st.GetClient(c.r.Context(), c.r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		c.notFound(nfClient)
-		return nil, false
-	}
-	if err != nil {
-		c.fail(err)
-		return nil, false
-	}
-	return cl, true
+	return load(c, h.st.GetClient, c.r.PathValue("id"), nfClient)
 }
 
 func (h *Handler) createClient(c *call) {

@@ -2,6 +2,7 @@ package mgmt
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -110,6 +111,21 @@ var (
 )
 
 func (c *call) notFound(nf notFound) { c.errorf(http.StatusNotFound, nf.code, "%s", nf.message) }
+
+// load fetches the entity id names; when it cannot, it answers the request itself (404 with nf, or the
+// store's error) and reports false.
+func load[T any](c *call, get func(context.Context, string) (T, error), id string, nf notFound) (T, bool) {
+	v, err := get(c.r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		c.notFound(nf)
+		return v, false
+	}
+	if err != nil {
+		c.fail(err)
+		return v, false
+	}
+	return v, true
+}
 
 // fail maps an error to a response: domain rule violations → 400, conflicts → 409, not found → 404,
 // anything else → 500 with a fixed text (the cause is logged, never shown).

@@ -96,16 +96,9 @@ func findResourceServer(ctx context.Context, st store.ResourceServerStore, idOrI
 }
 
 func (h *Handler) loadResourceServer(c *call) (*domain.ResourceServer, bool) {
-	rs, err := findResourceServer(c.r.Context(), h.st, c.r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		c.notFound(nfResourceServer)
-		return nil, false
-	}
-	if err != nil {
-		c.fail(err)
-		return nil, false
-	}
-	return rs, true
+	return load(c, func(ctx context.Context, id string) (*domain.ResourceServer, error) {
+		return findResourceServer(ctx, h.st, id)
+	}, c.r.PathValue("id"), nfResourceServer)
 }
 
 func (h *Handler) getResourceServer(c *call) {

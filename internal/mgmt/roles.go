@@ -48,16 +48,7 @@ func (h *Handler) listRoles(c *call) {
 }
 
 func (h *Handler) loadRole(c *call) (*domain.Role, bool) {
-	r, err := h.st.GetRole(c.r.Context(), c.r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		c.notFound(nfRole)
-		return nil, false
-	}
-	if err != nil {
-		c.fail(err)
-		return nil, false
-	}
-	return r, true
+	return load(c, h.st.GetRole, c.r.PathValue("id"), nfRole)
 }
 
 func (h *Handler) getRole(c *call) {

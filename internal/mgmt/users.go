@@ -92,16 +92,7 @@ func (h *Handler) listUsers(c *call) {
 }
 
 func (h *Handler) loadUser(c *call) (*domain.User, bool) {
-	u, err := h.st.GetUser(c.r.Context(), c.r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		c.notFound(nfUser)
-		return nil, false
-	}
-	if err != nil {
-		c.fail(err)
-		return nil, false
-	}
-	return u, true
+	return load(c, h.st.GetUser, c.r.PathValue("id"), nfUser)
 }
 
 func (h *Handler) getUser(c *call) {
