@@ -3,9 +3,10 @@ package actionexec_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store/sqlite/sqlitetest"
 
 	"github.com/gatehouse/gatehouse/internal/actionexec"
 	"github.com/gatehouse/gatehouse/internal/actions"
@@ -35,14 +36,7 @@ type envOptions struct {
 
 func MustEnv(tb testing.TB, o envOptions) *env {
 	tb.Helper()
-	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "gatehouse.db"), sqlite.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		tb.Fatal(err)
-	}
+	st := sqlitetest.New(tb, sqlite.Options{})
 	e := &env{st: st}
 	e.client = &domain.Client{ClientID: domain.NewClientID(), Name: "Your App", AppType: "regular_web",
 		GrantTypes: []string{"authorization_code", "refresh_token", "client_credentials"}, TokenEndpointAuthMethod: "client_secret_post",

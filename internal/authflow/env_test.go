@@ -7,12 +7,14 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store/sqlite/sqlitetest"
+	"github.com/gatehouse/gatehouse/internal/testclock"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authflow"
@@ -34,29 +36,11 @@ const (
 	adminEmail     = "blocked@example.com"
 )
 
-// clock is a settable time source shared by the flow and the session manager.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is a running sign-in flow on 127.0.0.1 over a real SQLite store.
 type env struct {
 	st        *sqlite.Store
 	srv       *httptest.Server
-	clock     *clock
+	clock     *testclock.Clock
 	webApp    *domain.Client
 	spa       *domain.Client
 	userID    string
@@ -87,23 +71,14 @@ func (f *fakePostLogin) Run(_ context.Context, in authflow.PostLoginInput) (auth
 
 func mustStore(tb testing.TB) *sqlite.Store {
 	tb.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "gatehouse.db"), sqlite.Options{})
-	if err != nil {
-		tb.Fatalf("open store: %v", err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		tb.Fatalf("migrate: %v", err)
-	}
-	return st
+	return sqlitetest.New(tb, sqlite.Options{})
 }
 
 func newEnv(tb testing.TB, o envOptions) *env {
 	tb.Helper()
 	ctx := context.Background()
 	st := mustStore(tb)
-	e := &env{st: st, clock: &clock{t: time.Now().UTC()}, hasher: password.Hasher{P: password.Fast}, postLogin: &fakePostLogin{}}
+	e := &env{st: st, clock: testclock.New(time.Now().UTC()), hasher: password.Hasher{P: password.Fast}, postLogin: &fakePostLogin{}}
 
 	settings := domain.DefaultTenantSettings()
 	settings.FriendlyName = "Acme <Test>"

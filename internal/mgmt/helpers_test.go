@@ -15,11 +15,12 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store/sqlite/sqlitetest"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -121,15 +122,7 @@ type envOption func(*mgmt.Options)
 
 func newEnv(tb testing.TB, opts ...envOption) *env {
 	tb.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "gatehouse.db"), sqlite.Options{})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := st.Migrate(ctx); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { _ = st.Close() })
+	st := sqlitetest.New(tb, sqlite.Options{})
 	o := mgmt.Options{
 		Issuer: issuer, Store: st, Verifier: fakeVerifier{}, Keys: &fakeKeys{st: st}, Actions: fakeCompiler{},
 		Hasher: password.Hasher{P: password.Fast}, Audit: &audit.Recorder{Store: st},

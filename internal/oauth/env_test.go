@@ -7,11 +7,12 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store/sqlite/sqlitetest"
+	"github.com/gatehouse/gatehouse/internal/testclock"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -45,23 +46,6 @@ const (
 	otherWebID = "otherWebClient000000000000000001"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 // env is a Gatehouse token service on a loopback listener with a real SQLite store.
 type env struct {
 	Store   store.Store
@@ -71,7 +55,7 @@ type env struct {
 	Mux     *http.ServeMux
 	Server  *httptest.Server
 	Issuer  string
-	Clock   *clock
+	Clock   *testclock.Clock
 	realNow bool
 }
 
@@ -85,19 +69,12 @@ type envOptions struct {
 func MustEnv(tb testing.TB, o envOptions) *env {
 	tb.Helper()
 	ctx := context.Background()
-	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	clk := testclock.New(time.Now().UTC().Truncate(time.Second))
 	now := clk.Now
 	if o.realNow {
 		now = time.Now
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "gatehouse.db"), sqlite.Options{Now: now})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		tb.Fatal(err)
-	}
+	st := sqlitetest.New(tb, sqlite.Options{Now: now})
 	km, err := keys.NewManager(ctx, st, master, keys.Options{Now: now, UnknownKIDReloadInterval: -1})
 	if err != nil {
 		tb.Fatal(err)

@@ -8,11 +8,12 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store/sqlite/sqlitetest"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -52,11 +53,7 @@ func must(tb testing.TB, err error) {
 func newEnv(t *testing.T, issuer string) *env {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "g.db"), sqlite.Options{})
-	must(t, err)
-	t.Cleanup(func() { st.Close() })
-	_, err = st.Migrate(ctx)
-	must(t, err)
+	st := sqlitetest.New(t, sqlite.Options{})
 	settings := domain.DefaultTenantSettings()
 	settings.AllowedLogoutURLs = []string{"https://tenant.example/bye"}
 	must(t, st.PutTenantSettings(ctx, settings))
@@ -69,6 +66,7 @@ func newEnv(t *testing.T, issuer string) *env {
 	domain.ApplyClientDefaults(e.client)
 	must(t, st.CreateClient(ctx, e.client))
 	e.verifier.clientID = e.client.ClientID
+	var err error
 	e.sessions, err = session.NewManager(session.Options{Issuer: issuer, Store: st})
 	must(t, err)
 	pages, err := web.Load("")
