@@ -53,7 +53,7 @@ func TestGuideActionAddsRoles(t *testing.T) {
 			}
 		})
 	}
-	// authflow passes the roles it loaded; they are used as given.
+	// A caller that already has the roles passes them; they are used as given.
 	in := e.loginInput(e.member)
 	in.Roles = []string{"from-authflow"}
 	out, err := e.ex.Run(ctx, in)

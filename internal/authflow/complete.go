@@ -159,23 +159,10 @@ func (h *Handler) grantScopes(ctx context.Context, userID, audience string, requ
 
 func (h *Handler) runPostLogin(ctx context.Context, r *http.Request, client *domain.Client, tx *domain.LoginTransaction,
 	sess *domain.Session, user *domain.User, requested, granted []string) (PostLoginOutput, error) {
-	roles := []string{}
-	for page := 0; ; page++ {
-		rs, total, err := h.store.ListUserRoles(ctx, user.UserID, store.Page{Page: page, PerPage: 100})
-		if err != nil {
-			return PostLoginOutput{}, fmt.Errorf("roles: %w", err)
-		}
-		for _, role := range rs {
-			roles = append(roles, role.Name)
-		}
-		if len(rs) == 0 || len(roles) >= total || page >= 100 {
-			break
-		}
-	}
 	query := map[string]string{"client_id": tx.ClientID, "redirect_uri": tx.RedirectURI, "response_type": tx.ResponseType, "scope": tx.Scope}
 	maps.Copy(query, tx.Params)
 	in := PostLoginInput{
-		User: user, Roles: roles, Client: client, Connection: domain.DefaultConnection, Audience: tx.Audience,
+		User: user, Client: client, Connection: domain.DefaultConnection, Audience: tx.Audience,
 		Transaction: tx, RequestedScopes: requested, GrantedScopes: slices.Clone(granted), Session: sess,
 		Methods: []AuthMethod{{Name: "pwd", Timestamp: sess.AuthenticatedAt}},
 		Request: PostLoginRequest{

@@ -31,8 +31,11 @@ type PostLoginRequest struct {
 
 // PostLoginInput is what the post-login event is built from.
 type PostLoginInput struct {
-	User        *domain.User
-	Roles       []string // names of the user's roles (event.authorization.roles; never nil)
+	User *domain.User
+	// Roles are the names of the user's roles (event.authorization.roles). The flow leaves them nil:
+	// the runner loads them only when an action is bound, keeping them off the path of a sign-in
+	// without Actions.
+	Roles       []string
 	Client      *domain.Client
 	Connection  string // database connection name; strategy "auth0"
 	Audience    string // event.resource_server.identifier; "" for a userinfo-only login
