@@ -27,6 +27,8 @@ func hotStatements(q *Queries) (reads, writes []string) {
 	reads = []string{
 		q.ClientGet, q.ResourceServerGetByIdentifier, q.ClientGrantFind, q.UserGet, q.UserPermissionNames,
 		q.RefreshGet, q.KeyList, q.KeysVersion, q.TenantGet,
+		// A sign-in with post-login Actions reads the user's roles (event.authorization.roles).
+		q.UserRoleCount, q.UserRoleList,
 	}
 	writes = append([]string{
 		q.CodeRedeem, q.CodeGet, q.CodeSetFamily,
