@@ -110,7 +110,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
-		Keys: managementKeys{a.Keys}, Actions: actionRunner, ActionsChanged: actionRunner.Invalidate, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now})
+		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
+		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate() }})
 
 	pages, err := web.Load(cfg.ThemeDir)
 	if err != nil {

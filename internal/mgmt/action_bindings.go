@@ -185,7 +185,6 @@ func (h *Handler) updateBindings(c *call) {
 		c.fail(err)
 		return
 	}
-	h.actionsChanged()
 	items, err := h.viewBindings(c, next)
 	if err != nil {
 		c.fail(err)

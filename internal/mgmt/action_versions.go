@@ -47,7 +47,6 @@ func (h *Handler) deploy(c *call, a *domain.Action, code, runtime string, trigge
 		c.fail(err)
 		return
 	}
-	h.actionsChanged()
 	v.Deployed = true
 	out := viewVersion(v)
 	av := viewAction(a, v)

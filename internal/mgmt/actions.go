@@ -360,9 +360,6 @@ func (h *Handler) deleteAction(c *call) {
 		}
 		return tx.DeleteAction(ctx, a.ID)
 	})
-	if err == nil {
-		h.actionsChanged()
-	}
 	var bound errBound
 	if errors.As(err, &bound) {
 		c.errorf(http.StatusBadRequest, "action_bound", "The action is bound to the %s trigger; remove the binding or delete with force=true", string(bound))

@@ -58,14 +58,15 @@ type Options struct {
 	Verifier TokenVerifier
 	Keys     KeyManager     // nil: rotate/revoke answer 501
 	Actions  ActionCompiler // nil: actions are stored with status "pending" and deploy without a check
-	// ActionsChanged, when set, is called after a deploy, a binding change or an action's deletion, so
-	// that this node's Action caches drop what they hold at once (other nodes notice within their TTL).
-	ActionsChanged func()
-	Hasher         password.Hasher
-	Audit          *audit.Recorder
-	Logger         *slog.Logger
-	Now            func() time.Time
-	RateLimit      RateLimit
+	// Changed, when set, is called after every successful write, so that this node's caches of
+	// configuration (the token endpoint's clients and grants, the Actions runner's bindings) drop what
+	// they hold at once; other nodes notice within their cache lifetimes.
+	Changed   func()
+	Hasher    password.Hasher
+	Audit     *audit.Recorder
+	Logger    *slog.Logger
+	Now       func() time.Time
+	RateLimit RateLimit
 }
 
 // Handler serves /api/v2/.
@@ -99,12 +100,6 @@ func New(opts Options) *Handler {
 		h.limiter = newLimiter(rate, burst, h.now)
 	}
 	return h
-}
-
-func (h *Handler) actionsChanged() {
-	if h.opts.ActionsChanged != nil {
-		h.opts.ActionsChanged()
-	}
 }
 
 // Audience is the Management API's identifier, Issuer + "api/v2/".
@@ -176,6 +171,9 @@ func (h *Handler) wrap(rt route) http.Handler {
 		rt.fn(c)
 		if rt.desc != "" && c.status >= 200 && c.status < 300 {
 			h.recordChange(c, rt.desc)
+			if h.opts.Changed != nil {
+				h.opts.Changed()
+			}
 		}
 	})
 }

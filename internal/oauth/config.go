@@ -66,6 +66,16 @@ func lookup[K comparable, V any](c *configCache, m map[K]entry[V], k K, load fun
 	return v, nil
 }
 
+// invalidate drops everything cached, so that a change made on this node applies at once.
+func (c *configCache) invalidate() {
+	c.mu.Lock()
+	clear(c.clients)
+	clear(c.apis)
+	clear(c.grants)
+	c.settings = entry[domain.TenantSettings]{}
+	c.mu.Unlock()
+}
+
 // The values handed out are shared: callers must not modify them.
 
 func (c *configCache) Client(ctx context.Context, id string) (*domain.Client, error) {

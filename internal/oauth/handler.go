@@ -113,6 +113,11 @@ func (h *Handler) Close() {
 	}
 }
 
+// ConfigChanged drops the cached clients, APIs, client grants and tenant settings: call it after a
+// configuration change on this node (a rotated secret, a deleted client or grant must not keep working
+// until the cache expires).
+func (h *Handler) ConfigChanged() { h.config.invalidate() }
+
 // Mount registers the endpoints on mux (httpserver.Mounter).
 func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /.well-known/openid-configuration", h.serveDiscovery)
