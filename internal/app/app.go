@@ -189,15 +189,18 @@ func (a *App) Close() error {
 // managementVerifier checks Management API bearer tokens with the node's own token issuer.
 type managementVerifier struct{ tokens *token.Issuer }
 
-func (v managementVerifier) VerifyAccessToken(ctx context.Context, raw, audience string) (string, string, []string, error) {
+func (v managementVerifier) VerifyAccessToken(ctx context.Context, raw, audience string) (mgmt.Caller, error) {
 	c, err := v.tokens.Verify(ctx, raw, audience)
 	if err != nil {
 		if errors.Is(err, token.ErrExpired) {
-			return "", "", nil, fmt.Errorf("%w: %w", mgmt.ErrTokenExpired, err)
+			return mgmt.Caller{}, fmt.Errorf("%w: %w", mgmt.ErrTokenExpired, err)
 		}
-		return "", "", nil, err
+		return mgmt.Caller{}, err
 	}
-	return c.Subject, c.Client(), strings.Fields(c.Scope), nil
+	// Only a client-credentials token (gty, and a subject naming its own client) speaks for a
+	// machine; every other token was obtained by a user and is bounded to that user's record.
+	machine := c.GTY == token.GTYClientCredentials && c.Subject == c.Client()+"@clients"
+	return mgmt.Caller{Subject: c.Subject, ClientID: c.Client(), Scopes: strings.Fields(c.Scope), User: !machine}, nil
 }
 
 // managementKeys adapts the key manager to the Management API's signing-key endpoints.

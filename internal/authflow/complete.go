@@ -12,12 +12,9 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/grant"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
-
-// oidcScopes are granted whatever the audience (OIDC Core §5.4, §11); the token endpoint decides
-// whether offline_access yields a refresh token.
-var oidcScopes = []string{"openid", "profile", "email", "address", "phone", "offline_access"}
 
 // complete ends a transaction whose user is authenticated by sess: the user is loaded and checked,
 // post-login Actions run, the authorization code is stored and the response sent. The transaction is
@@ -53,7 +50,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 		authTime = *tx.AuthTime
 	}
 	requested := strings.Fields(tx.Scope)
-	granted, err := h.grantScopes(ctx, user.UserID, tx.Audience, requested)
+	granted, api, err := h.grantScopes(ctx, client.ClientID, user.UserID, tx.Audience, requested)
 	if err != nil {
 		h.internalError(w, r, err)
 		return
@@ -77,7 +74,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 		// Actions override RBAC (spec §2.3): their additions are kept even when RBAC would drop them,
 		// and recorded on the code so that the exchange, which applies RBAC again, keeps them too.
 		for _, s := range out.AddScopes {
-			if s != "" && !strings.ContainsAny(s, " \t\r\n") && !slices.Contains(granted, s) {
+			if s != "" && !strings.ContainsAny(s, " \t\r\n") && !slices.Contains(granted, s) && grant.ActionMayAdd(api, s) {
 				granted = append(granted, s)
 				actionScopes = append(actionScopes, s)
 			}
@@ -122,39 +119,34 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 	h.respond(w, r, tx, params)
 }
 
-// grantScopes applies the API's policy to the requested scopes: OIDC scopes pass; an API permission
-// passes when the API defines it, and with RBAC on (enforce_policies) only when the user holds it
-// (spec §2.3). Without an audience only OIDC scopes remain. The token endpoint applies RBAC once more
-// at the exchange (permissions may change in between) and keeps what Actions added (code.ActionScopes).
-func (h *Handler) grantScopes(ctx context.Context, userID, audience string, requested []string) ([]string, error) {
-	granted := make([]string, 0, len(requested))
-	var rs *domain.ResourceServer
-	var held []string
-	for _, s := range requested {
-		if slices.Contains(oidcScopes, s) {
-			granted = append(granted, s)
-			continue
+// grantScopes applies the token endpoint's scope rule (grant.ResolveScopes) at sign-in: OIDC scopes
+// pass; an API permission passes when a user may hold it there (on the Management API only the
+// *:current_user* scopes), within the client's grant on the API where one exists, and with RBAC on
+// only when the user holds it (spec §2.3). Without an audience only OIDC scopes remain. The token
+// endpoint applies the rule once more at the exchange (permissions may change in between) and keeps
+// what Actions added (code.ActionScopes).
+func (h *Handler) grantScopes(ctx context.Context, clientID, userID, audience string, requested []string) ([]string, *domain.ResourceServer, error) {
+	in := grant.ScopeInput{Requested: requested}
+	if audience != "" {
+		rs, err := h.store.GetResourceServerByIdentifier(ctx, audience)
+		if err != nil {
+			return nil, nil, fmt.Errorf("complete: audience: %w", err)
 		}
-		if audience == "" {
-			continue
-		}
-		if rs == nil {
-			var err error
-			if rs, err = h.store.GetResourceServerByIdentifier(ctx, audience); err != nil {
-				return nil, fmt.Errorf("complete: audience: %w", err)
-			}
-			if rs.EnforcePolicies {
-				if held, err = h.store.UserPermissionNames(ctx, userID, audience); err != nil {
-					return nil, fmt.Errorf("complete: permissions: %w", err)
-				}
+		in.API = rs
+		if grant.NeedsHeld(rs) {
+			if in.Held, err = h.store.UserPermissionNames(ctx, userID, audience); err != nil {
+				return nil, nil, fmt.Errorf("complete: permissions: %w", err)
 			}
 		}
-		if !rs.HasScope(s) || (rs.EnforcePolicies && !slices.Contains(held, s)) {
-			continue
+		cg, err := h.store.FindClientGrant(ctx, clientID, audience)
+		switch {
+		case err == nil:
+			in.ClientGrant = cg
+		case !errors.Is(err, store.ErrNotFound):
+			return nil, nil, fmt.Errorf("complete: client grant: %w", err)
 		}
-		granted = append(granted, s)
 	}
-	return granted, nil
+	return grant.ResolveScopes(in).Scopes, in.API, nil
 }
 
 func (h *Handler) runPostLogin(ctx context.Context, r *http.Request, client *domain.Client, tx *domain.LoginTransaction,

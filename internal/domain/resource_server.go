@@ -156,3 +156,37 @@ func (g *ClientGrant) Validate() error {
 	}
 	return errs.Err()
 }
+
+// currentUserScopes are the only Management API permissions a token obtained by a user may carry
+// (Auth0: "Get Management API tokens for single-page applications"): each acts on the signed-in
+// user's own record. Everything else on the Management API needs client credentials and a client
+// grant.
+var currentUserScopes = []string{
+	"read:current_user", "update:current_user_identities", "create:current_user_metadata",
+	"update:current_user_metadata", "delete:current_user_metadata",
+	"create:current_user_device_credentials", "delete:current_user_device_credentials",
+}
+
+// CurrentUserScopes returns the Management API permissions a user-obtained token may carry.
+func CurrentUserScopes() []string { return append([]string(nil), currentUserScopes...) }
+
+// UserMayHold reports whether a token obtained by a user (any grant but client credentials) may carry
+// the permission on this API: on the Management API only the *:current_user* scopes, which act on the
+// user's own record; on any other API every permission it defines (RBAC and client grants narrow it
+// further).
+func (rs *ResourceServer) UserMayHold(scope string) bool {
+	if !rs.HasScope(scope) {
+		return false
+	}
+	return !rs.IsSystem || IsCurrentUserScope(scope)
+}
+
+// IsCurrentUserScope reports whether scope is one of the Management API's *:current_user* permissions.
+func IsCurrentUserScope(scope string) bool {
+	for _, s := range currentUserScopes {
+		if s == scope {
+			return true
+		}
+	}
+	return false
+}

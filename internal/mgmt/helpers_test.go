@@ -43,19 +43,24 @@ read:logs read:actions create:actions update:actions delete:actions`)
 // fakeVerifier maps fixed bearer strings to callers.
 type fakeVerifier struct{}
 
-func (fakeVerifier) VerifyAccessToken(_ context.Context, raw, audience string) (string, string, []string, error) {
+func (fakeVerifier) VerifyAccessToken(_ context.Context, raw, audience string) (mgmt.Caller, error) {
 	if audience != issuer+"api/v2/" {
-		return "", "", nil, errors.New("wrong audience")
+		return mgmt.Caller{}, errors.New("wrong audience")
 	}
 	switch raw {
 	case "admin":
-		return "mgmtclient@clients", "mgmtclient", allScopes, nil
+		return mgmt.Caller{Subject: "mgmtclient@clients", ClientID: "mgmtclient", Scopes: allScopes}, nil
 	case "reader":
-		return "readonly@clients", "readonly", []string{"read:users"}, nil
+		return mgmt.Caller{Subject: "readonly@clients", ClientID: "readonly", Scopes: []string{"read:users"}}, nil
 	case "expired":
-		return "", "", nil, fmt.Errorf("verify: %w", mgmt.ErrTokenExpired)
+		return mgmt.Caller{}, fmt.Errorf("verify: %w", mgmt.ErrTokenExpired)
 	}
-	return "", "", nil, errors.New("bad signature")
+	if sub, ok := strings.CutPrefix(raw, "user:"); ok {
+		// A token a user obtained, claiming every scope there is.
+		return mgmt.Caller{Subject: sub, ClientID: "webapp", User: true,
+			Scopes: append(append([]string{}, allScopes...), domain.CurrentUserScopes()...)}, nil
+	}
+	return mgmt.Caller{}, errors.New("bad signature")
 }
 
 // fakeCompiler refuses code containing "SYNTAX".

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,10 +19,19 @@ import (
 )
 
 // TokenVerifier checks a Management API bearer token: signature, issuer, expiry and that audience is
-// among its `aud`. It returns the token's subject, the client it was issued to (`azp`, or the
-// client part of `sub` for client credentials) and its scopes (the space-separated `scope` claim).
+// among its `aud`.
 type TokenVerifier interface {
-	VerifyAccessToken(ctx context.Context, raw, audience string) (subject, clientID string, scopes []string, err error)
+	VerifyAccessToken(ctx context.Context, raw, audience string) (Caller, error)
+}
+
+// Caller is what a verified token says of who presents it.
+type Caller struct {
+	Subject  string   // `sub`
+	ClientID string   // the client the token was issued to (`azp`, or the client part of `sub`)
+	Scopes   []string // the space-separated `scope` claim
+	// User: the token was obtained by a user (any grant but client credentials). It acts only on
+	// that user's own record, and only through the *:current_user* scopes (Auth0's rule).
+	User bool
 }
 
 // ErrTokenExpired is what a TokenVerifier wraps when the token is well-formed and signed but
@@ -110,8 +120,11 @@ func (h *Handler) Audience() string { return h.audience }
 type route struct {
 	method, path string
 	scopes       []string
-	desc         string
-	fn           func(*call)
+	// selfScopes grant access to a user-obtained token for the user's own record only (the path's
+	// {id} equal to the token's subject): Auth0's *:current_user* scopes.
+	selfScopes []string
+	desc       string
+	fn         func(*call)
 }
 
 // Mount registers every endpoint on mux, plus a JSON 404 for unknown paths under /api/v2/.
@@ -135,6 +148,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 type principal struct {
 	subject, clientID string
 	scopes            []string
+	// user: a user-obtained token; its scopes are only *:current_user* ones, each good for the
+	// user's own record alone (route.selfScopes).
+	user bool
 }
 
 // wrap authenticates, rate-limits, checks the scope, runs the endpoint and records a sapi event for
@@ -164,8 +180,8 @@ func (h *Handler) wrap(rt route) http.Handler {
 		c.who = who
 		r = r.WithContext(httpserver.WithClientID(r.Context(), who.clientID))
 		c.r = r
-		if len(rt.scopes) > 0 && !hasAnyScope(who.scopes, rt.scopes) {
-			writeError(w, http.StatusForbidden, codeInsufficientScope, "Insufficient scope, expected any of: "+strings.Join(rt.scopes, ","))
+		if !who.allowed(rt, r) {
+			writeError(w, http.StatusForbidden, codeInsufficientScope, "Insufficient scope, expected any of: "+strings.Join(append(slices.Clone(rt.scopes), rt.selfScopes...), ","))
 			return
 		}
 		rt.fn(c)
@@ -191,17 +207,34 @@ func (h *Handler) authenticate(r *http.Request) (principal, string) {
 	if h.opts.Verifier == nil {
 		return principal{}, "Invalid token"
 	}
-	sub, clientID, scopes, err := h.opts.Verifier.VerifyAccessToken(r.Context(), strings.TrimSpace(raw), h.audience)
+	who, err := h.opts.Verifier.VerifyAccessToken(r.Context(), strings.TrimSpace(raw), h.audience)
 	if err != nil {
 		if errors.Is(err, ErrTokenExpired) {
 			return principal{}, "Expired token"
 		}
 		return principal{}, "Invalid token"
 	}
-	if clientID == "" {
-		clientID, _ = strings.CutSuffix(sub, "@clients")
+	p := principal{subject: who.Subject, clientID: who.ClientID, scopes: who.Scopes, user: who.User}
+	if p.clientID == "" {
+		p.clientID, _ = strings.CutSuffix(who.Subject, "@clients")
 	}
-	return principal{subject: sub, clientID: clientID, scopes: scopes}, ""
+	if p.user {
+		// Whatever a user-obtained token claims, it is worth its *:current_user* scopes alone.
+		p.scopes = slices.DeleteFunc(slices.Clone(p.scopes), func(s string) bool { return !domain.IsCurrentUserScope(s) })
+	}
+	return p, ""
+}
+
+// allowed reports whether the caller may use rt: any one of its scopes, or, for a user's own record
+// (the path's {id} is the caller's subject), any one of its selfScopes.
+func (p principal) allowed(rt route, r *http.Request) bool {
+	if len(rt.scopes) == 0 && len(rt.selfScopes) == 0 {
+		return true
+	}
+	if !p.user && hasAnyScope(p.scopes, rt.scopes) {
+		return true
+	}
+	return p.user && len(rt.selfScopes) > 0 && r.PathValue("id") == p.subject && hasAnyScope(p.scopes, rt.selfScopes)
 }
 
 func authErrCode(msg string) string {

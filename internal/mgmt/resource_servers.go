@@ -195,7 +195,11 @@ func (h *Handler) deleteResourceServer(c *call) {
 // permissions, so that client grants for it can be created and validated.
 func EnsureManagementAPI(ctx context.Context, st store.ResourceServerStore, issuer string, scopes []domain.Scope, now func() time.Time) error {
 	identifier := issuer + "api/v2/"
-	if _, err := st.GetResourceServerByIdentifier(ctx, identifier); err == nil || !errors.Is(err, store.ErrNotFound) {
+	existing, err := st.GetResourceServerByIdentifier(ctx, identifier)
+	if err == nil {
+		return addMissingScopes(ctx, st, existing, scopes, now)
+	}
+	if !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	t := now().UTC()
@@ -208,4 +212,20 @@ func EnsureManagementAPI(ctx context.Context, st store.ResourceServerStore, issu
 		return err
 	}
 	return nil
+}
+
+// addMissingScopes gives an existing Management API the permissions a newer release defines (the
+// *:current_user* ones, say), so that tokens can ask for them; it never removes one.
+func addMissingScopes(ctx context.Context, st store.ResourceServerStore, rs *domain.ResourceServer, scopes []domain.Scope, now func() time.Time) error {
+	n := len(rs.Scopes)
+	for _, s := range scopes {
+		if !rs.HasScope(s.Value) {
+			rs.Scopes = append(rs.Scopes, s)
+		}
+	}
+	if len(rs.Scopes) == n {
+		return nil
+	}
+	rs.UpdatedAt = now().UTC()
+	return st.UpdateResourceServer(ctx, rs)
 }

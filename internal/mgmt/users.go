@@ -14,7 +14,7 @@ func (h *Handler) userRoutes() []route {
 	return []route{
 		{method: "GET", path: "/users", scopes: read, fn: h.listUsers},
 		{method: "POST", path: "/users", scopes: []string{"create:users"}, desc: "Create a User", fn: h.createUser},
-		{method: "GET", path: "/users/{id}", scopes: read, fn: h.getUser},
+		{method: "GET", path: "/users/{id}", scopes: read, selfScopes: []string{"read:current_user"}, fn: h.getUser},
 		{method: "PATCH", path: "/users/{id}", scopes: []string{"update:users", "update:users_app_metadata"}, desc: "Update a User", fn: h.updateUser},
 		{method: "DELETE", path: "/users/{id}", scopes: []string{"delete:users"}, desc: "Delete a User", fn: h.deleteUser},
 		{method: "GET", path: "/users-by-email", scopes: read, fn: h.usersByEmail},

@@ -77,6 +77,9 @@ read:flows_executions delete:flows_executions
 read:connections_options update:connections_options
 read:self_service_profile_custom_texts update:self_service_profile_custom_texts
 read:client_credentials
+read:current_user update:current_user_identities
+create:current_user_metadata update:current_user_metadata delete:current_user_metadata
+create:current_user_device_credentials delete:current_user_device_credentials
 `)
 
 func init() {

@@ -126,13 +126,13 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *Requ
 		}
 		return nil, nil, aerr
 	}
-	scopes, err := userScopes(ctx, tx, user.UserID, Fields(code.Scope), api)
+	scopes, err := d.userScopes(ctx, tx, c.ClientID, user.UserID, Fields(code.Scope), api)
 	if err != nil {
 		return nil, nil, err
 	}
 	// RBAC is applied again (permissions may have changed since /authorize), but what post-login
 	// Actions added stays: Actions override RBAC (spec §2.3).
-	keepActionScopes(&scopes, code.ActionScopes, Fields(code.Scope))
+	keepActionScopes(&scopes, api, code.ActionScopes, Fields(code.Scope))
 	x := &codeExchange{tokens: userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),
 		idToken: contains(scopes.Scopes, "openid"), nonce: code.Nonce, sessionID: code.SessionID,

@@ -2,6 +2,7 @@ package grant
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -19,13 +20,24 @@ const (
 	claimsActionScopes = "action_scopes"
 )
 
-// keepActionScopes re-adds, to a RBAC-filtered result, the Action-added scopes that are still requested.
-func keepActionScopes(scopes *ScopeResult, added, requested []string) {
+// keepActionScopes re-adds, to a RBAC-filtered result, the Action-added scopes that are still
+// requested and that an Action may add (ActionMayAdd).
+func keepActionScopes(scopes *ScopeResult, api *domain.ResourceServer, added, requested []string) {
 	for _, s := range added {
+		if !ActionMayAdd(api, s) {
+			continue
+		}
 		if contains(requested, s) && !contains(scopes.Scopes, s) {
 			scopes.Scopes = append(scopes.Scopes, s)
 		}
 	}
+}
+
+// ActionMayAdd reports whether a post-login Action may add scope to a user's token: Actions override
+// RBAC and client grants (spec §2.3), but no Action gives a user a Management API permission beyond
+// *:current_user*, which only client credentials may carry.
+func ActionMayAdd(api *domain.ResourceServer, scope string) bool {
+	return api == nil || !api.IsSystem || OIDCScopes[scope] || api.UserMayHold(scope)
 }
 
 // stringList reads a []string back from RefreshToken.Claims (decoded JSON gives []any).
@@ -94,16 +106,27 @@ func (d *Deps) issue(ctx context.Context, u userTokens) (*Response, error) {
 	return res, nil
 }
 
-// userScopes applies ResolveScopes for a user, reading the user's permissions only under RBAC.
-func userScopes(ctx context.Context, st store.UserStore, userID string, requested []string, api *domain.ResourceServer) (ScopeResult, error) {
-	var held []string
+// userScopes applies ResolveScopes for a user of client: the user's permissions are read only under
+// RBAC, and the client's grant on the API, where one exists, bounds the result.
+func (d *Deps) userScopes(ctx context.Context, st store.UserStore, clientID, userID string, requested []string, api *domain.ResourceServer) (ScopeResult, error) {
+	in := ScopeInput{Requested: requested, API: api}
+	if api == nil {
+		return ResolveScopes(in), nil
+	}
 	if NeedsHeld(api) {
 		var err error
-		if held, err = st.UserPermissionNames(ctx, userID, api.Identifier); err != nil {
+		if in.Held, err = st.UserPermissionNames(ctx, userID, api.Identifier); err != nil {
 			return ScopeResult{}, ServerError(err)
 		}
 	}
-	return ResolveScopes(ScopeInput{Requested: requested, API: api, Held: held}), nil
+	cg, err := d.Config.ClientGrant(ctx, clientID, api.Identifier)
+	switch {
+	case err == nil:
+		in.ClientGrant = cg
+	case !errors.Is(err, store.ErrNotFound):
+		return ScopeResult{}, ServerError(err)
+	}
+	return ResolveScopes(in), nil
 }
 
 // refreshExpiry returns the absolute and idle expiry of a new refresh token family under the client's

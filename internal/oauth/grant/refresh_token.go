@@ -88,11 +88,11 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*Response, er
 			return nil, err
 		}
 	}
-	scopes, err := userScopes(ctx, d.Store, user.UserID, requested, api)
+	scopes, err := d.userScopes(ctx, d.Store, c.ClientID, user.UserID, requested, api)
 	if err != nil {
 		return nil, err
 	}
-	keepActionScopes(&scopes, stringList(old.Claims, claimsActionScopes), requested)
+	keepActionScopes(&scopes, api, stringList(old.Claims, claimsActionScopes), requested)
 
 	idClaims, atClaims := mapClaim(old.Claims, claimsIDToken), mapClaim(old.Claims, claimsAccessToken)
 	if d.Actions != nil {

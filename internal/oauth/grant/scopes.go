@@ -25,6 +25,9 @@ type ScopeInput struct {
 	// Machine: a client-credentials token (no OIDC scopes; the caller has already refused requested
 	// scopes outside the grant).
 	Machine bool
+	// ClientGrant, for a user token, is the client's grant on the API when one exists: the user's
+	// token never carries more than the client itself was granted there.
+	ClientGrant *domain.ClientGrant
 }
 
 // ScopeResult is the granted scope and the `permissions` claim.
@@ -43,8 +46,9 @@ func NeedsHeld(api *domain.ResourceServer) bool { return api != nil && api.Enfor
 // ResolveScopes applies Auth0's RBAC rule (spec §2.3, [DOC:Enable Role-Based Access Control for
 // APIs]) for every grant:
 //   - OIDC scopes requested by a user are granted;
-//   - API permissions: without enforce_policies any permission the API defines may be requested and
-//     is granted; with it, only those the subject holds (requested ∩ defined ∩ held);
+//   - API permissions for a user: only those a user may hold on the API (on the Management API the
+//     *:current_user* scopes alone, domain.ResourceServer.UserMayHold), within the client's grant
+//     on the API where one exists, and with enforce_policies only those the user holds;
 //   - unknown scopes are dropped;
 //   - machines: all held (client grant) scopes when none requested, else requested ∩ held;
 //   - the permissions claim, when the API wants it, lists everything held on the API, whatever was
@@ -53,31 +57,34 @@ func ResolveScopes(in ScopeInput) ScopeResult {
 	var out ScopeResult
 	if in.Machine {
 		if len(in.Requested) == 0 {
-			out.Scopes = append([]string(nil), in.Held...)
+			out.Scopes = intersect(in.Held, func(string) bool { return true })
 		} else {
 			out.Scopes = intersect(in.Requested, func(s string) bool { return contains(in.Held, s) })
 		}
-	} else {
-		out.Scopes = make([]string, 0, len(in.Requested))
-		seen := make(map[string]bool, len(in.Requested))
-		for _, s := range in.Requested {
-			if seen[s] {
-				continue
-			}
-			seen[s] = true
-			switch {
-			case OIDCScopes[s]:
-				out.Scopes = append(out.Scopes, s)
-			case in.API == nil || !in.API.HasScope(s):
-			case !in.API.EnforcePolicies || contains(in.Held, s):
-				out.Scopes = append(out.Scopes, s)
-			}
+		if in.API != nil && in.API.WantsPermissionsClaim() {
+			out.Permissions = append([]string{}, in.Held...)
 		}
+		return out
 	}
+	out.Scopes = intersect(in.Requested, func(s string) bool { return UserMayGet(in, s) })
 	if in.API != nil && in.API.WantsPermissionsClaim() {
 		out.Permissions = append([]string{}, in.Held...)
 	}
 	return out
+}
+
+// UserMayGet reports whether a token obtained by a user may carry scope under in: an OIDC scope, or
+// an API permission a user may hold there, within the client's grant and, under RBAC, held.
+func UserMayGet(in ScopeInput, scope string) bool {
+	switch {
+	case OIDCScopes[scope]:
+		return true
+	case in.API == nil || !in.API.UserMayHold(scope):
+		return false
+	case in.ClientGrant != nil && !contains(in.ClientGrant.Scope, scope):
+		return false
+	}
+	return !in.API.EnforcePolicies || contains(in.Held, scope)
 }
 
 func intersect(list []string, keep func(string) bool) []string {

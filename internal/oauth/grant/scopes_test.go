@@ -14,6 +14,9 @@ func TestResolveScopes(t *testing.T) {
 	rbac := &domain.ResourceServer{Identifier: "https://api", EnforcePolicies: true, TokenDialect: domain.DialectAccessToken, Scopes: plain.Scopes}
 	rbacClaim := &domain.ResourceServer{Identifier: "https://api", EnforcePolicies: true, TokenDialect: domain.DialectAccessTokenAuthz, Scopes: plain.Scopes}
 	rfcClaim := &domain.ResourceServer{Identifier: "https://api", EnforcePolicies: true, TokenDialect: domain.DialectRFC9068ProfileAuthz, Scopes: plain.Scopes}
+	mgmtAPI := &domain.ResourceServer{Identifier: "https://t/api/v2/", IsSystem: true, TokenDialect: domain.DialectAccessToken,
+		Scopes: []domain.Scope{{Value: "read:users"}, {Value: "update:users"}, {Value: "read:current_user"}, {Value: "update:current_user_metadata"}}}
+	webGrant := &domain.ClientGrant{ClientID: "web", Audience: "https://api", Scope: []string{"read:a"}}
 	claimNoRBAC := &domain.ResourceServer{Identifier: "https://api", TokenDialect: domain.DialectAccessTokenAuthz, Scopes: plain.Scopes}
 	for _, tc := range []struct {
 		name      string
@@ -32,6 +35,10 @@ func TestResolveScopes(t *testing.T) {
 		{"RBAC with claim: empty list when nothing held", grant.ScopeInput{Requested: []string{"openid"}, API: rbacClaim}, "openid", "", true},
 		{"RFC 9068 authz dialect carries the claim", grant.ScopeInput{Requested: []string{"read:a"}, API: rfcClaim, Held: []string{"read:a"}}, "read:a", "read:a", true},
 		{"authz dialect without RBAC: no claim", grant.ScopeInput{Requested: []string{"read:a"}, API: claimNoRBAC, Held: []string{"read:a"}}, "read:a", "", false},
+		{"Management API: a user gets only *:current_user* scopes", grant.ScopeInput{Requested: []string{"openid", "read:users", "update:users", "read:current_user", "update:current_user_metadata"}, API: mgmtAPI}, "openid read:current_user update:current_user_metadata", "", false},
+		{"Management API: holding read:users through RBAC changes nothing", grant.ScopeInput{Requested: []string{"read:users"}, API: &domain.ResourceServer{Identifier: mgmtAPI.Identifier, IsSystem: true, EnforcePolicies: true, Scopes: mgmtAPI.Scopes}, Held: []string{"read:users"}}, "", "", false},
+		{"client grant bounds a user's token", grant.ScopeInput{Requested: []string{"openid", "read:a", "admin:a"}, API: plain, ClientGrant: webGrant}, "openid read:a", "", false},
+		{"client grant and RBAC both bound it", grant.ScopeInput{Requested: []string{"read:a", "write:a"}, API: rbac, Held: []string{"write:a"}, ClientGrant: webGrant}, "", "", false},
 		{"duplicates collapse", grant.ScopeInput{Requested: []string{"openid", "openid", "read:a", "read:a"}, API: plain}, "openid read:a", "", false},
 		{"machine: all granted when none asked", grant.ScopeInput{API: plain, Held: []string{"read:a", "write:a"}, Machine: true}, "read:a write:a", "", false},
 		{"machine: requested ∩ granted", grant.ScopeInput{Requested: []string{"write:a"}, API: plain, Held: []string{"read:a", "write:a"}, Machine: true}, "write:a", "", false},
