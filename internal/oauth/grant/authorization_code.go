@@ -79,14 +79,17 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *Requ
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed):
 		// RFC 6749 §4.1.2, RFC 9700 §4.5: a code used twice may have been stolen; revoke what its
-		// first redemption issued.
+		// first redemption issued — but only when the code's own client presents it (a confidential
+		// one authenticated, a public one with the right PKCE verifier), so that whoever merely
+		// learned a spent code cannot sign its owner out by replaying it under another client.
+		if code == nil || code.ClientID != c.ClientID {
+			return nil, InvalidGrant(DescInvalidCode), nil
+		}
 		e := InvalidGrant(DescInvalidCode)
-		if code != nil {
-			e.UserID = code.UserID
-			if code.IssuedFamilyID != "" {
-				if err := tx.RevokeRefreshFamily(ctx, code.IssuedFamilyID, now); err != nil {
-					return nil, nil, err
-				}
+		e.UserID = code.UserID
+		if code.IssuedFamilyID != "" && (c.IsConfidential() || checkPKCE(c, code, req.CodeVerifier) == nil) {
+			if err := tx.RevokeRefreshFamily(ctx, code.IssuedFamilyID, now); err != nil {
+				return nil, nil, err
 			}
 		}
 		return nil, e, nil
@@ -96,6 +99,7 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *Requ
 		return nil, nil, err
 	}
 	if code.ClientID != c.ClientID {
+		// Another client's code: refused, and spent, since it has leaked.
 		return nil, InvalidGrant(DescInvalidCode), nil
 	}
 	fail := func(e *Error) (*codeExchange, *Error, error) {
