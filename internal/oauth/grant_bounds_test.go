@@ -1,8 +1,12 @@
 package oauth_test
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
 // TestCodeReplayRevokesOnlyForItsOwnClient: replaying a spent code revokes what it issued only when
@@ -42,4 +46,25 @@ func TestCodeReplayRevokesOnlyForItsOwnClient(t *testing.T) {
 			t.Fatalf("refresh after the owner's replay: %d %s, want the family revoked", a.status, a.raw)
 		}
 	})
+}
+
+// TestClientCredentialsPermissionsMatchTheToken: a machine that narrows its token to some of its
+// granted scopes presents only those in `permissions` too.
+func TestClientCredentialsPermissionsMatchTheToken(t *testing.T) {
+	e := MustEnv(t, envOptions{})
+	must(t, e.Store.CreateClientGrant(context.Background(), &domain.ClientGrant{ID: domain.NewClientGrantID(),
+		ClientID: noGrantID, Audience: rbacAPIID, Scope: []string{"read:own_data", "admin:read"}}))
+	a := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "client_credentials", "client_id", noGrantID,
+		"client_secret", m2mSecret, "audience", rbacAPIID, "scope", "read:own_data")})
+	if a.status != 200 {
+		t.Fatalf("%d %s", a.status, a.raw)
+	}
+	_, claims := decodeJWT(t, a.body["access_token"].(string))
+	perms, _ := claims["permissions"].([]any)
+	if claims["scope"] != "read:own_data" || len(perms) != 1 || perms[0] != "read:own_data" {
+		t.Errorf("scope %v permissions %v: want read:own_data alone in both", claims["scope"], perms)
+	}
+	if slices.Contains(perms, any("admin:read")) {
+		t.Errorf("permissions carry admin:read, which this token did not ask for")
+	}
 }

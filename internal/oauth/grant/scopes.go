@@ -51,8 +51,8 @@ func NeedsHeld(api *domain.ResourceServer) bool { return api != nil && api.Enfor
 //     on the API where one exists, and with enforce_policies only those the user holds;
 //   - unknown scopes are dropped;
 //   - machines: all held (client grant) scopes when none requested, else requested ∩ held;
-//   - the permissions claim, when the API wants it, lists everything held on the API, whatever was
-//     requested.
+//   - the permissions claim, when the API wants it: for a user everything held on the API, whatever
+//     was requested; for a machine exactly the scopes of this token.
 func ResolveScopes(in ScopeInput) ScopeResult {
 	var out ScopeResult
 	if in.Machine {
@@ -62,7 +62,7 @@ func ResolveScopes(in ScopeInput) ScopeResult {
 			out.Scopes = intersect(in.Requested, func(s string) bool { return contains(in.Held, s) })
 		}
 		if in.API != nil && in.API.WantsPermissionsClaim() {
-			out.Permissions = append([]string{}, in.Held...)
+			out.Permissions = append([]string{}, out.Scopes...)
 		}
 		return out
 	}

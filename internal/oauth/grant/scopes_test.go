@@ -43,7 +43,8 @@ func TestResolveScopes(t *testing.T) {
 		{"machine: all granted when none asked", grant.ScopeInput{API: plain, Held: []string{"read:a", "write:a"}, Machine: true}, "read:a write:a", "", false},
 		{"machine: requested ∩ granted", grant.ScopeInput{Requested: []string{"write:a"}, API: plain, Held: []string{"read:a", "write:a"}, Machine: true}, "write:a", "", false},
 		{"machine: no OIDC scopes", grant.ScopeInput{Requested: []string{"openid", "read:a"}, API: plain, Held: []string{"read:a"}, Machine: true}, "read:a", "", false},
-		{"machine with RBAC claim: grant scopes are the permissions", grant.ScopeInput{Requested: []string{"read:a"}, API: rbacClaim, Held: []string{"read:a", "write:a"}, Machine: true}, "read:a", "read:a write:a", true},
+		{"machine with RBAC claim: the token's scopes are its permissions", grant.ScopeInput{Requested: []string{"read:a"}, API: rbacClaim, Held: []string{"read:a", "write:a"}, Machine: true}, "read:a", "read:a", true},
+		{"machine with RBAC claim, nothing requested: the whole grant", grant.ScopeInput{API: rbacClaim, Held: []string{"read:a", "write:a"}, Machine: true}, "read:a write:a", "read:a write:a", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := grant.ResolveScopes(tc.in)
