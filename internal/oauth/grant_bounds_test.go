@@ -48,6 +48,43 @@ func TestCodeReplayRevokesOnlyForItsOwnClient(t *testing.T) {
 	})
 }
 
+// TestNoRefreshTokenNoOfflineAccess: when no refresh token is issued (the API refuses offline access,
+// or the client lacks the refresh grant), offline_access is not in the granted scope.
+func TestNoRefreshTokenNoOfflineAccess(t *testing.T) {
+	e := MustEnv(t, envOptions{})
+	ctx := context.Background()
+	noOffline := &domain.ResourceServer{ID: domain.NewResourceServerID(), Name: "No offline", Identifier: "https://no-offline.example.test",
+		Scopes: []domain.Scope{{Value: "read:b"}}}
+	domain.ApplyResourceServerDefaults(noOffline)
+	must(t, e.Store.CreateResourceServer(ctx, noOffline))
+	noRefresh := &domain.Client{ClientID: "noRefreshClient00000000000000001", Name: "No refresh", AppType: domain.AppTypeRegularWeb}
+	domain.ApplyClientDefaults(noRefresh)
+	noRefresh.SecretHash = domain.HashSecret(webSecret)
+	noRefresh.Callbacks = []string{webCB}
+	noRefresh.GrantTypes = []string{domain.GrantAuthorizationCode}
+	must(t, e.Store.CreateClient(ctx, noRefresh))
+
+	for _, tc := range []struct{ name, client, audience, want string }{
+		{"API without offline access", webID, noOffline.Identifier, "openid read:b"},
+		{"client without the refresh grant", noRefresh.ClientID, apiID, "openid read:a"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			scope := "openid offline_access " + strings.TrimPrefix(tc.want, "openid ")
+			a := e.exchange(t, tc.client, e.mintCode(t, codeSpec{client: tc.client, scope: scope, audience: tc.audience}), webCB, "")
+			if a.status != 200 || a.body["refresh_token"] != nil {
+				t.Fatalf("%d %s: want 200 and no refresh token", a.status, a.raw)
+			}
+			if a.body["scope"] != tc.want {
+				t.Errorf("response scope %q, want %q", a.body["scope"], tc.want)
+			}
+			if _, c := decodeJWT(t, a.body["access_token"].(string)); c["scope"] != tc.want {
+				got := c["scope"]
+				t.Errorf("access token scope %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
 // TestClientCredentialsPermissionsMatchTheToken: a machine that narrows its token to some of its
 // granted scopes presents only those in `permissions` too.
 func TestClientCredentialsPermissionsMatchTheToken(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
@@ -146,6 +147,9 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *Requ
 	// A refresh token needs offline_access, the client's refresh_token grant and, for an API, its
 	// allow_offline_access (spec §1.3).
 	if !contains(scopes.Scopes, "offline_access") || !c.HasGrant(domain.GrantRefreshToken) || (api != nil && !api.AllowOfflineAccess) {
+		// No refresh token: the granted scope must not claim one (RFC 6749 §3.3, §5.1).
+		x.tokens.scopes.Scopes = slices.DeleteFunc(x.tokens.scopes.Scopes, func(s string) bool { return s == "offline_access" })
+		x.tokens.idScope = x.tokens.scopes.Scope()
 		return x, nil, nil
 	}
 	family := domain.RandomToken(16)
