@@ -2,13 +2,10 @@ package webauth
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -99,8 +96,10 @@ func (c *Client) AccessToken(w http.ResponseWriter, r *http.Request, opts Access
 		return sess.AccessToken, nil
 	}
 
-	res, err := c.refreshes.do(sess.RefreshToken, func() (*refreshResult, error) {
-		return c.refresh(r.Context(), sess, opts.RefreshParams)
+	params := refreshParams(opts.RefreshParams)
+	sub := sess.User.Sub()
+	res, err := c.refreshes.do(sess.RefreshToken, params, func(rt string) (*refreshResult, error) {
+		return c.refresh(r.Context(), rt, sub, params)
 	})
 	if err != nil {
 		return "", &AccessTokenError{Code: ErrCodeFailedRefreshGrant, Err: err}
@@ -114,9 +113,7 @@ func (c *Client) AccessToken(w http.ResponseWriter, r *http.Request, opts Access
 	if res.tr.ExpiresIn > 0 {
 		next.AccessTokenExpiresAt = now.Add(time.Duration(res.tr.ExpiresIn) * time.Second).Truncate(time.Second)
 	}
-	if res.tr.RefreshToken != "" {
-		next.RefreshToken = res.tr.RefreshToken
-	}
+	next.RefreshToken = res.refreshToken
 	if res.tr.IDToken != "" {
 		next.IDToken = res.tr.IDToken
 		for k, v := range userFromClaims(res.claims) {
@@ -135,110 +132,56 @@ func (c *Client) AccessToken(w http.ResponseWriter, r *http.Request, opts Access
 type refreshResult struct {
 	tr     *tokenResponse
 	claims map[string]any
+	// refreshToken is the one to keep: the rotated token, or the one presented when the issuer
+	// sent none.
+	refreshToken string
 }
 
-// refresh runs the refresh_token grant and verifies a returned ID token: same issuer and
-// audience checks, and the same subject as the session (OpenID Connect Core 1.0 §12.2).
-func (c *Client) refresh(ctx context.Context, sess *Session, extra url.Values) (*refreshResult, error) {
-	p, err := c.discover(ctx)
-	if err != nil {
-		return nil, err
-	}
+// refreshParams are the grant parameters sent besides grant_type, refresh_token and client
+// authentication, one value each: exactly what distinguishes one refresh request from another.
+func refreshParams(extra url.Values) url.Values {
 	form := url.Values{}
 	for k, vs := range extra {
 		if k != "grant_type" && k != "refresh_token" && k != "client_id" && k != "client_secret" && len(vs) > 0 {
 			form.Set(k, vs[0])
 		}
 	}
+	return form
+}
+
+// refresh runs the refresh_token grant with rt and params and verifies a returned ID token:
+// same issuer and audience checks, and the session's subject sub (OpenID Connect Core 1.0
+// §12.2).
+func (c *Client) refresh(ctx context.Context, rt, sub string, params url.Values) (*refreshResult, error) {
+	p, err := c.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	form := url.Values{}
+	for k, vs := range params {
+		form[k] = vs
+	}
 	form.Set("grant_type", "refresh_token")
-	form.Set("refresh_token", sess.RefreshToken)
+	form.Set("refresh_token", rt)
 	tr, err := c.tokenRequest(ctx, p, form)
 	if err != nil {
 		return nil, err
 	}
-	res := &refreshResult{tr: tr}
+	res := &refreshResult{tr: tr, refreshToken: rt}
+	if tr.RefreshToken != "" {
+		res.refreshToken = tr.RefreshToken
+	}
 	if tr.IDToken != "" {
 		claims, err := c.verifyIDToken(ctx, p, tr.IDToken, idTokenChecks{})
 		if err != nil {
 			return nil, err
 		}
-		if sub, _ := claims["sub"].(string); sub != sess.User.Sub() {
+		if got, _ := claims["sub"].(string); got != sub {
 			return nil, errors.New("webauth: refreshed ID token is for another subject")
 		}
 		res.claims = claims
 	}
 	return res, nil
-}
-
-// recentRefreshTTL is how long a refresh result is reused for requests that still carry the
-// refresh token it replaced (parallel requests of one browser sent before the new cookie).
-const recentRefreshTTL = 30 * time.Second
-
-// flight collapses refreshes of the same refresh token into one grant: concurrent callers wait
-// for the first one's answer, and for recentRefreshTTL later callers get the same answer. With
-// refresh token rotation a second use of a rotated token is reuse, which revokes the whole
-// family and logs the user out (Auth0 rotation; RFC 9700 §4.14.2).
-type flight struct {
-	now func() time.Time
-
-	mu     sync.Mutex
-	calls  map[[32]byte]*flightCall
-	recent map[[32]byte]recentRefresh
-}
-
-type recentRefresh struct {
-	res *refreshResult
-	at  time.Time
-}
-
-type flightCall struct {
-	done chan struct{}
-	res  *refreshResult
-	err  error
-}
-
-func (f *flight) do(key string, fn func() (*refreshResult, error)) (*refreshResult, error) {
-	k := sha256.Sum256([]byte(key))
-	f.mu.Lock()
-	if f.calls == nil {
-		f.calls = make(map[[32]byte]*flightCall)
-		f.recent = make(map[[32]byte]recentRefresh)
-	}
-	now := f.now()
-	if r, ok := f.recent[k]; ok && now.Sub(r.at) < recentRefreshTTL {
-		f.mu.Unlock()
-		return r.res, nil
-	}
-	if call, ok := f.calls[k]; ok {
-		f.mu.Unlock()
-		<-call.done
-		return call.res, call.err
-	}
-	call := &flightCall{done: make(chan struct{})}
-	f.calls[k] = call
-	f.mu.Unlock()
-
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				call.err = fmt.Errorf("webauth: refresh panicked: %v", p)
-			}
-		}()
-		call.res, call.err = fn()
-	}()
-	f.mu.Lock()
-	delete(f.calls, k)
-	if call.err == nil {
-		for old, r := range f.recent {
-			if now.Sub(r.at) >= recentRefreshTTL {
-				delete(f.recent, old)
-			}
-		}
-		f.recent[k] = recentRefresh{res: call.res, at: now}
-	}
-	f.mu.Unlock()
-	close(call.done)
-	return call.res, call.err
 }
 
 // hasAllScopes reports whether scope (space-separated) includes every wanted scope.

@@ -70,8 +70,10 @@
 //
 // AccessToken refreshes when the token expires within 60 s or when asked, keeps the old
 // refresh token when the issuer sends no new one, stores a rotated one, and writes the session
-// back. Concurrent refreshes of one refresh token share a single grant (and its result for 30
-// s), because a second use of a rotated token counts as reuse and revokes the token family.
+// back. Refreshes of one refresh token with the same parameters share a single grant (and its
+// result for 30 s), because a second use of a rotated token counts as reuse and revokes the
+// token family; a refresh with other parameters (scope, audience) waits for the grant in flight
+// and runs its own with the rotated token.
 // Error codes are nextjs-auth0's: ERR_MISSING_SESSION, ERR_MISSING_ACCESS_TOKEN,
 // ERR_EXPIRED_ACCESS_TOKEN, ERR_MISSING_REFRESH_TOKEN, ERR_FAILED_REFRESH_GRANT,
 // ERR_INSUFFICIENT_SCOPE.

@@ -86,16 +86,23 @@ type fakeIssuer struct {
 	refreshStatus int    // non-zero: refresh grant answers this status with invalid_grant
 	signingMethod string // default RS256
 	discoveredIss string // overrides the issuer in discovery
+	// Called outside the lock before a refresh grant is handled and after it was answered, to
+	// hold a grant at the issuer or wait for one.
+	beforeRefresh, afterRefresh func()
 	// Records.
 	codes         map[string]grant
-	refreshTokens map[string]string // token → scope; deleted when rotated
+	refreshTokens map[string]issued // deleted when rotated
+	accessTokens  map[string]issued
 	tokenCalls    []tokenCall
 	refreshCalls  int
 }
 
+// issued is what a token was issued for.
+type issued struct{ scope, audience string }
+
 func newFakeIssuer(tb testing.TB, clock *testClock) *fakeIssuer {
 	f := &fakeIssuer{clock: clock, key: signingKey(tb), expiresIn: 86400, rotate: true,
-		codes: map[string]grant{}, refreshTokens: map[string]string{}}
+		codes: map[string]grant{}, refreshTokens: map[string]issued{}, accessTokens: map[string]issued{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", f.discovery)
 	mux.HandleFunc("GET /.well-known/jwks.json", f.jwks)
@@ -149,6 +156,17 @@ func (f *fakeIssuer) token(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", 400)
 		return
 	}
+	if r.PostForm.Get("grant_type") == "refresh_token" {
+		f.mu.Lock()
+		before, after := f.beforeRefresh, f.afterRefresh
+		f.mu.Unlock()
+		if before != nil {
+			before()
+		}
+		if after != nil {
+			defer after()
+		}
+	}
 	call := tokenCall{Form: r.PostForm}
 	id, secret := r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	if u, p, ok := r.BasicAuth(); ok {
@@ -174,12 +192,12 @@ func (f *fakeIssuer) token(w http.ResponseWriter, r *http.Request) {
 		case base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge:
 			writeTestJSON(w, 403, map[string]string{"error": "invalid_grant", "error_description": "Failed to verify code verifier"})
 		default:
-			f.issueLocked(w, g.scope, g.nonce, true)
+			f.issueLocked(w, issued{g.scope, g.audience}, issued{g.scope, g.audience}, g.nonce, true)
 		}
 	case "refresh_token":
 		f.refreshCalls++
 		rt := r.PostForm.Get("refresh_token")
-		scope, ok := f.refreshTokens[rt]
+		rtFor, ok := f.refreshTokens[rt]
 		if !ok || f.refreshStatus != 0 {
 			status := f.refreshStatus
 			if status == 0 {
@@ -188,17 +206,32 @@ func (f *fakeIssuer) token(w http.ResponseWriter, r *http.Request) {
 			writeTestJSON(w, status, map[string]string{"error": "invalid_grant", "error_description": "Unknown or invalid refresh token."})
 			return
 		}
+		// Like Auth0: scope may narrow the grant, audience picks another API.
+		atFor := rtFor
+		if s := r.PostForm.Get("scope"); s != "" {
+			for _, v := range strings.Fields(s) {
+				if !strings.Contains(" "+rtFor.scope+" ", " "+v+" ") {
+					writeTestJSON(w, 403, map[string]string{"error": "invalid_scope", "error_description": "Scope not granted."})
+					return
+				}
+			}
+			atFor.scope = s
+		}
+		if a := r.PostForm.Get("audience"); a != "" {
+			atFor.audience = a
+		}
 		if f.rotate {
 			delete(f.refreshTokens, rt)
 		}
-		f.issueLocked(w, scope, "", f.rotate)
+		f.issueLocked(w, atFor, rtFor, "", f.rotate)
 	default:
 		writeTestJSON(w, 400, map[string]string{"error": "unsupported_grant_type"})
 	}
 }
 
-// issueLocked answers a token response; withRefresh controls whether a refresh token is included.
-func (f *fakeIssuer) issueLocked(w http.ResponseWriter, scope, nonce string, withRefresh bool) {
+// issueLocked answers a token response: an access token for at, and, when withRefresh is set and
+// rt's scope has offline_access, a refresh token for rt.
+func (f *fakeIssuer) issueLocked(w http.ResponseWriter, at, rt issued, nonce string, withRefresh bool) {
 	now := f.clock.Now()
 	claims := jwt.MapClaims{
 		"iss": f.issuer(), "aud": testClientID, "sub": testSub,
@@ -228,12 +261,14 @@ func (f *fakeIssuer) issueLocked(w http.ResponseWriter, scope, nonce string, wit
 		http.Error(w, err.Error(), 500)
 		return
 	}
-	resp := map[string]any{"access_token": "at-" + randomString(), "id_token": idToken, "token_type": "Bearer",
-		"expires_in": f.expiresIn, "scope": scope}
-	if withRefresh && strings.Contains(" "+scope+" ", " offline_access ") {
-		rt := "rt-" + randomString()
-		f.refreshTokens[rt] = scope
-		resp["refresh_token"] = rt
+	access := "at-" + randomString()
+	f.accessTokens[access] = at
+	resp := map[string]any{"access_token": access, "id_token": idToken, "token_type": "Bearer",
+		"expires_in": f.expiresIn, "scope": at.scope}
+	if withRefresh && strings.Contains(" "+rt.scope+" ", " offline_access ") {
+		refresh := "rt-" + randomString()
+		f.refreshTokens[refresh] = rt
+		resp["refresh_token"] = refresh
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	writeTestJSON(w, 200, resp)
@@ -256,6 +291,19 @@ func (f *fakeIssuer) refreshTokenValid(rt string) bool {
 	defer f.mu.Unlock()
 	_, ok := f.refreshTokens[rt]
 	return ok
+}
+
+// accessTokenFor says what the access token was issued for.
+func (f *fakeIssuer) accessTokenFor(at string) issued {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.accessTokens[at]
+}
+
+func (f *fakeIssuer) refreshCount() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.refreshCalls
 }
 
 func randomString() string {
