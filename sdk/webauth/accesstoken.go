@@ -98,8 +98,8 @@ func (c *Client) AccessToken(w http.ResponseWriter, r *http.Request, opts Access
 
 	params := refreshParams(opts.RefreshParams)
 	sub := sess.User.Sub()
-	res, err := c.refreshes.do(sess.RefreshToken, params, func(rt string) (*refreshResult, error) {
-		return c.refresh(r.Context(), rt, sub, params)
+	res, err := c.refreshes.do(r.Context(), sess.RefreshToken, params, func(ctx context.Context, rt string) (*refreshResult, error) {
+		return c.refresh(ctx, rt, sub, params)
 	})
 	if err != nil {
 		return "", &AccessTokenError{Code: ErrCodeFailedRefreshGrant, Err: err}

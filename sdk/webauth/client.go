@@ -65,6 +65,10 @@ func New(cfg Config) (*Client, error) {
 		txAttrs: cookieAttrs{path: "/", domain: cfg.Session.Domain, secure: secure, sameSite: http.SameSiteLaxMode},
 	}
 	c.refreshes.now = cfg.Now
+	c.refreshes.keep = cfg.Session.RollingDuration
+	if cfg.Session.DisableRolling {
+		c.refreshes.keep = cfg.Session.AbsoluteDuration
+	}
 	c.sessions = &sessions{
 		cfg:    cfg.Session,
 		attrs:  cookieAttrs{path: cfg.Session.Path, domain: cfg.Session.Domain, secure: secure, sameSite: cfg.Session.SameSite},

@@ -73,7 +73,10 @@
 // back. Refreshes of one refresh token with the same parameters share a single grant (and its
 // result for 30 s), because a second use of a rotated token counts as reuse and revokes the
 // token family; a refresh with other parameters (scope, audience) waits for the grant in flight
-// and runs its own with the rotated token.
+// and runs its own with the rotated token. A shared grant runs detached from the request that
+// started it (with its own 30 s timeout): a caller whose request ends stops waiting alone, and
+// an answer that arrives after every caller left is kept, so the session's next request gets
+// the rotated refresh token instead of presenting the spent one.
 // Error codes are nextjs-auth0's: ERR_MISSING_SESSION, ERR_MISSING_ACCESS_TOKEN,
 // ERR_EXPIRED_ACCESS_TOKEN, ERR_MISSING_REFRESH_TOKEN, ERR_FAILED_REFRESH_GRANT,
 // ERR_INSUFFICIENT_SCOPE.

@@ -1,6 +1,7 @@
 package webauth
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -13,6 +14,10 @@ import (
 // refresh token it replaced (parallel requests of one browser sent before the new cookie).
 const recentRefreshTTL = 30 * time.Second
 
+// refreshGrantTimeout bounds a shared grant, which no caller's context bounds: it runs detached
+// from the request that started it.
+const refreshGrantTimeout = 30 * time.Second
+
 // flight shares refresh_token grants. With refresh token rotation a second use of a rotated
 // token is reuse, which revokes the whole family and logs the user out (Auth0 rotation; RFC
 // 9700 §4.14.2), so:
@@ -22,9 +27,15 @@ const recentRefreshTTL = 30 * time.Second
 //     that grant's answer, and for recentRefreshTTL later identical requests get it too;
 //   - a request with other parameters (a narrower scope, another audience) never gets another
 //     request's token: it waits for the grant in flight, then runs its own with the refresh
-//     token that grant rotated to, since the one it carries is now spent.
+//     token that grant rotated to, since the one it carries is now spent;
+//   - a grant belongs to no caller: it runs on its own context, each caller stops waiting when
+//     its own context ends, and an answer that arrives after every caller left is kept, so the
+//     session's next request (whose cookie still carries the spent token) gets the rotated one.
 type flight struct {
 	now func() time.Time
+	// keep is how long a rotation nobody received stays available: the session's idle lifetime,
+	// after which no cookie that could need it is still valid.
+	keep time.Duration
 
 	mu      sync.Mutex
 	calls   map[tokenHash]*flightCall     // the grant spending each refresh token
@@ -66,16 +77,21 @@ type rotation struct {
 }
 
 type flightCall struct {
-	req  requestHash
-	done chan struct{}
-	res  *refreshResult
-	err  error
+	req     requestHash
+	done    chan struct{} // closed under f.mu once res and err are set
+	res     *refreshResult
+	err     error
+	waiters int // callers waiting for this answer; guarded by f.mu
 }
+
+// grantFunc runs the refresh_token grant presenting rt.
+type grantFunc func(ctx context.Context, rt string) (*refreshResult, error)
 
 // do returns the answer to the refresh request (rt, params), running grant at most once for
 // each refresh token it presents. grant is called with the refresh token to present, which is
-// rt or what rt has since rotated to.
-func (f *flight) do(rt string, params url.Values, grant func(rt string) (*refreshResult, error)) (*refreshResult, error) {
+// rt or what rt has since rotated to, on a context detached from ctx. do returns ctx's error
+// when ctx ends first; the grant goes on for the others.
+func (f *flight) do(ctx context.Context, rt string, params url.Values, grant grantFunc) (*refreshResult, error) {
 	f.mu.Lock()
 	if f.calls == nil {
 		f.calls = make(map[tokenHash]*flightCall)
@@ -91,42 +107,75 @@ func (f *flight) do(rt string, params url.Values, grant func(rt string) (*refres
 			return res, nil
 		}
 		if call, ok := f.calls[tok]; ok {
-			f.mu.Unlock()
-			<-call.done
 			if call.req == req {
-				if call.err != nil {
-					return nil, call.err
-				}
-				f.mu.Lock()
-				res := f.handOverLocked(call.res)
+				call.waiters++
 				f.mu.Unlock()
-				return res, nil
+				return f.wait(ctx, call)
 			}
-			// Another request spent rt: look again, and follow its rotation if it made one.
+			// Another request is spending rt: once it is answered, look again and follow its
+			// rotation if it made one.
+			f.mu.Unlock()
+			select {
+			case <-call.done:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
 			f.mu.Lock()
 			continue
 		}
-		if r, ok := f.rotated[tok]; ok && follows <= len(f.rotated) {
-			rt = r.next
+		if next, ok := f.followLocked(rt); ok && follows <= len(f.rotated) {
+			rt = next
 			follows++
 			continue
 		}
-		call := &flightCall{req: req, done: make(chan struct{})}
+		if err := ctx.Err(); err != nil {
+			f.mu.Unlock()
+			return nil, err // nobody would be waiting: do not spend the token
+		}
+		call := &flightCall{req: req, done: make(chan struct{}), waiters: 1}
 		f.calls[tok] = call
 		f.mu.Unlock()
-		return f.run(call, rt, grant)
+		go f.run(context.WithoutCancel(ctx), call, rt, grant)
+		return f.wait(ctx, call)
 	}
 }
 
-// run performs call's grant with rt and publishes its answer.
-func (f *flight) run(call *flightCall, rt string, grant func(string) (*refreshResult, error)) (*refreshResult, error) {
+// wait returns call's answer, or ctx's error when ctx ends first. An answer already there is
+// taken rather than dropped.
+func (f *flight) wait(ctx context.Context, call *flightCall) (*refreshResult, error) {
+	select {
+	case <-call.done:
+	case <-ctx.Done():
+		f.mu.Lock()
+		select {
+		case <-call.done:
+		default:
+			call.waiters--
+			f.mu.Unlock()
+			return nil, ctx.Err()
+		}
+		f.mu.Unlock()
+	}
+	if call.err != nil {
+		return nil, call.err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.handOverLocked(call.res), nil
+}
+
+// run performs call's grant with rt on ctx, bounded by refreshGrantTimeout, and records its
+// answer. It runs on its own goroutine, so a panic becomes the grant's error.
+func (f *flight) run(ctx context.Context, call *flightCall, rt string, grant grantFunc) {
+	ctx, cancel := context.WithTimeout(ctx, refreshGrantTimeout)
+	defer cancel()
 	res, err := func() (res *refreshResult, err error) {
 		defer func() {
 			if p := recover(); p != nil {
 				err = fmt.Errorf("webauth: refresh panicked: %v", p)
 			}
 		}()
-		return grant(rt)
+		return grant(ctx, rt)
 	}()
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -135,14 +184,32 @@ func (f *flight) run(call *flightCall, rt string, grant func(string) (*refreshRe
 	call.res, call.err = res, err
 	close(call.done)
 	if err != nil {
-		return nil, err
+		return
 	}
-	until := f.now().Add(recentRefreshTTL)
-	f.recent[call.req] = recentRefresh{res: res, until: until}
+	now := f.now()
+	f.recent[call.req] = recentRefresh{res: res, until: now.Add(recentRefreshTTL)}
 	if res.refreshToken != rt {
-		f.rotated[tok] = rotation{next: res.refreshToken, until: until}
+		r := rotation{next: res.refreshToken, until: now.Add(recentRefreshTTL)}
+		if call.waiters == 0 {
+			r.until = now.Add(max(f.keep, recentRefreshTTL))
+		}
+		f.rotated[tok] = r
 	}
-	return f.handOverLocked(res), nil
+}
+
+// followLocked returns the refresh token rt rotated to. A rotation kept because nobody had
+// received it counts as received now: it is then kept only for the sharing window.
+func (f *flight) followLocked(rt string) (string, bool) {
+	tok := hashToken(rt)
+	r, ok := f.rotated[tok]
+	if !ok {
+		return "", false
+	}
+	if until := f.now().Add(recentRefreshTTL); until.Before(r.until) {
+		r.until = until
+		f.rotated[tok] = r
+	}
+	return r.next, true
 }
 
 // handOverLocked returns res with the refresh token that is current now: a later grant may
@@ -150,17 +217,18 @@ func (f *flight) run(call *flightCall, rt string, grant func(string) (*refreshRe
 func (f *flight) handOverLocked(res *refreshResult) *refreshResult {
 	out := *res
 	for i := 0; i <= len(f.rotated); i++ {
-		r, ok := f.rotated[hashToken(out.refreshToken)]
+		next, ok := f.followLocked(out.refreshToken)
 		if !ok {
 			break
 		}
-		out.refreshToken = r.next
+		out.refreshToken = next
 	}
 	return &out
 }
 
-// sweepLocked forgets answers and rotations older than recentRefreshTTL. A rotation lives at
-// least as long as any answer that may need it: it is recorded with the answer or later.
+// sweepLocked forgets expired answers and rotations. A rotation lives at least as long as any
+// answer that may need it: it is recorded with the answer or later, for at least as long, and
+// followLocked never shortens it below recentRefreshTTL from now.
 func (f *flight) sweepLocked(now time.Time) {
 	for k, r := range f.recent {
 		if !now.Before(r.until) {
