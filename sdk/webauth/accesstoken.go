@@ -22,6 +22,9 @@ const (
 // refreshLeeway: a token expiring within this window is refreshed before use (nextjs-auth0: 60 s).
 const refreshLeeway = 60 * time.Second
 
+// refreshSaveTimeout bounds writing a refreshed session, which the request's end does not.
+const refreshSaveTimeout = 10 * time.Second
+
 // AccessTokenError says why AccessToken could not return a token. Code is one of the ErrCode
 // constants; Err (for ERR_FAILED_REFRESH_GRANT) is the cause, often a *TokenError.
 type AccessTokenError struct {
@@ -120,7 +123,11 @@ func (c *Client) AccessToken(w http.ResponseWriter, r *http.Request, opts Access
 			next.User[k] = v
 		}
 	}
-	if meta, err = c.sessions.save(r.Context(), w, r, next, meta); err != nil {
+	// The issuer has spent the old refresh token: the write that records the new one must not
+	// be abandoned because the request ended, or a server-side session keeps the spent token.
+	saveCtx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), refreshSaveTimeout)
+	defer cancel()
+	if meta, err = c.sessions.save(saveCtx, w, r, next, meta); err != nil {
 		return "", &AccessTokenError{Code: ErrCodeFailedRefreshGrant, Err: err}
 	}
 	if h != nil {
