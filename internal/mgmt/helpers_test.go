@@ -47,6 +47,10 @@ func (fakeVerifier) VerifyAccessToken(_ context.Context, raw, audience string) (
 	if audience != issuer+"api/v2/" {
 		return mgmt.Caller{}, errors.New("wrong audience")
 	}
+	// "scopes:a,b" is a client holding exactly the scopes a and b.
+	if list, ok := strings.CutPrefix(raw, "scopes:"); ok {
+		return mgmt.Caller{Subject: "narrow@clients", ClientID: "narrow", Scopes: strings.Split(list, ",")}, nil
+	}
 	switch raw {
 	case "admin":
 		return mgmt.Caller{Subject: "mgmtclient@clients", ClientID: "mgmtclient", Scopes: allScopes}, nil

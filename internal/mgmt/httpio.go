@@ -38,13 +38,14 @@ const (
 	codeNotSupported      = "operation_not_supported"
 )
 
-// call is one Management API request: the writer, the request, who made it and, for the audit, the
-// raw body and the status written.
+// call is one Management API request: the writer, the request, who made it, what its scopes let it
+// change in the body and, for the audit, the raw body and the status written.
 type call struct {
 	h      *Handler
 	w      http.ResponseWriter
 	r      *http.Request
 	who    principal
+	fields *fieldScopes
 	body   []byte
 	status int
 }
@@ -166,7 +167,8 @@ func payloadMessage(es domain.Errors) string {
 }
 
 // decode reads the body into v strictly: unknown properties, wrong JSON types and malformed JSON
-// are refused with Auth0's messages. It writes the error and returns false on failure.
+// are refused with Auth0's messages, and so is a field the caller's scopes may not change (see
+// fieldScopes). It writes the error and returns false on failure.
 func (c *call) decode(v any) bool {
 	raw, err := io.ReadAll(http.MaxBytesReader(c.w, c.r.Body, maxBodyBytes))
 	if err != nil {
@@ -192,7 +194,7 @@ func (c *call) decode(v any) bool {
 		c.errorf(http.StatusBadRequest, codeInvalidBody, "Invalid request payload JSON format")
 		return false
 	}
-	return true
+	return c.checkFieldScopes()
 }
 
 func decodeMessage(err error) string {

@@ -116,7 +116,8 @@ func New(opts Options) *Handler {
 func (h *Handler) Audience() string { return h.audience }
 
 // route is one endpoint: its pattern (without the /api/v2 prefix), the scopes of which any one
-// grants access (spec §4.1), and for writes the description of its sapi log event.
+// grants access (spec §4.1), for writes the description of its sapi log event, and for a write whose
+// scopes do not all cover the whole body, which scope may change which field.
 type route struct {
 	method, path string
 	scopes       []string
@@ -124,6 +125,7 @@ type route struct {
 	// {id} equal to the token's subject): Auth0's *:current_user* scopes.
 	selfScopes []string
 	desc       string
+	fields     *fieldScopes
 	fn         func(*call)
 }
 
@@ -177,7 +179,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 			writeError(w, http.StatusUnauthorized, authErrCode(authErr), authErr)
 			return
 		}
-		c.who = who
+		c.who, c.fields = who, rt.fields
 		r = r.WithContext(httpserver.WithClientID(r.Context(), who.clientID))
 		c.r = r
 		if !who.allowed(rt, r) {

@@ -1,0 +1,182 @@
+package mgmt_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// fieldCase is one body field of a scoped PATCH: a value that changes something, the record keys that
+// value changes, and the status an allowed caller gets (200 unless the field is refused on its own).
+type fieldCase struct {
+	field   string
+	value   any
+	changes []string
+	status  int
+}
+
+// checkFieldMatrix sends every field alone with a token holding only one scope, for every scope the
+// route accepts: a scope that may change the field gets the field's status and exactly its changes;
+// any other gets 403 insufficient_scope and nothing changes. fresh makes a new record and returns its
+// path; snap reads it back as flat keys.
+func checkFieldMatrix(t *testing.T, e *env, scopes []string, allowed map[string][]string, cases []fieldCase,
+	fresh func(t *testing.T) string, snap func(t *testing.T, path string) map[string]any) {
+	t.Helper()
+	for _, scope := range scopes {
+		for _, fc := range cases {
+			t.Run(scope+"/"+fc.field, func(t *testing.T) {
+				path := fresh(t)
+				before := snap(t, path)
+				r := e.call(t, "scopes:"+scope, "PATCH", path, map[string]any{fc.field: fc.value})
+				after := snap(t, path)
+				changed := changedKeys(before, after)
+				if !slices.Contains(allowed[fc.field], scope) {
+					wantError(t, r, http.StatusForbidden, "insufficient_scope", "Insufficient scope, expected any of: ", false)
+					if !strings.Contains(string(r.raw), fc.field) {
+						t.Errorf("the 403 does not name %s: %s", fc.field, r.raw)
+					}
+					if len(changed) > 0 {
+						t.Errorf("refused, yet %v changed", changed)
+					}
+					return
+				}
+				want := fc.status
+				if want == 0 {
+					want = http.StatusOK
+				}
+				if r.status != want {
+					t.Fatalf("status %d, want %d: %s", r.status, want, r.raw)
+				}
+				if !slices.Equal(changed, sortedCopy(fc.changes)) {
+					t.Errorf("changed %v, want exactly %v", changed, fc.changes)
+				}
+			})
+		}
+	}
+}
+
+func changedKeys(before, after map[string]any) []string {
+	keys := map[string]bool{}
+	for k := range before {
+		keys[k] = true
+	}
+	for k := range after {
+		keys[k] = true
+	}
+	var out []string
+	for k := range keys {
+		b, _ := json.Marshal(before[k])
+		a, _ := json.Marshal(after[k])
+		if string(a) != string(b) {
+			out = append(out, k)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func sortedCopy(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
+}
+
+// flatten turns v's JSON into top-level keys.
+func flatten(t *testing.T, v any) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]any{}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// Auth0: update:users_app_metadata changes app_metadata and nothing else; update:users changes any field.
+func TestUserPatchFieldScopes(t *testing.T) {
+	e := newEnv(t)
+	both := []string{"update:users", "update:users_app_metadata"}
+	broad := []string{"update:users"}
+	allowed := map[string][]string{"app_metadata": both}
+	cases := []fieldCase{
+		{field: "app_metadata", value: map[string]any{"plan": "pro"}, changes: []string{"app_metadata"}},
+		{field: "user_metadata", value: map[string]any{"color": "blue"}, changes: []string{"user_metadata"}},
+		{field: "password", value: "N3w-Passw0rd-456!", changes: []string{"password_hash", "last_password_reset"}},
+		{field: "email", value: "changed@example.org", changes: []string{"email"}},
+		{field: "email_verified", value: true, changes: []string{"email_verified"}},
+		{field: "blocked", value: true, changes: []string{"blocked"}},
+		{field: "username", value: "renamed", changes: []string{"username"}},
+		{field: "phone_number", value: "+15555550100", changes: []string{"phone_number"}},
+		{field: "name", value: "New Name", changes: []string{"name"}},
+		{field: "nickname", value: "newnick", changes: []string{"nickname"}},
+		{field: "given_name", value: "Given", changes: []string{"given_name"}},
+		{field: "family_name", value: "Family", changes: []string{"family_name"}},
+		{field: "picture", value: "https://example.org/p.png", changes: []string{"picture"}},
+		// Accepted and stored nowhere, or refused on their own: they still need update:users.
+		{field: "phone_verified", value: true},
+		{field: "verify_email", value: false},
+		{field: "connection", value: "Username-Password-Authentication"},
+		{field: "client_id", value: "someclient"},
+		{field: "user_id", value: "auth0|other", status: http.StatusBadRequest},
+	}
+	for _, fc := range cases {
+		if allowed[fc.field] == nil {
+			allowed[fc.field] = broad
+		}
+	}
+	n := 0
+	fresh := func(t *testing.T) string {
+		n++
+		u := e.must(t, http.StatusCreated, "POST", "/users", map[string]any{
+			"connection": "Username-Password-Authentication", "email": fmt.Sprintf("field%d@example.org", n),
+			"password": "0ld-Passw0rd-123!", "user_metadata": map[string]any{"color": "red"}, "app_metadata": map[string]any{"plan": "free"},
+		}).obj(t)
+		return "/users/" + url.PathEscape(u["user_id"].(string))
+	}
+	snap := func(t *testing.T, path string) map[string]any {
+		id, _ := url.PathUnescape(strings.TrimPrefix(path, "/users/"))
+		u, err := e.st.GetUser(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := flatten(t, u)
+		m["password_hash"] = u.PasswordHash
+		m["last_password_reset"] = u.LastPasswordReset
+		return m
+	}
+	checkFieldMatrix(t, e, both, allowed, cases, fresh, snap)
+
+	t.Run("a narrow scope with one field it may not change changes nothing", func(t *testing.T) {
+		path := fresh(t)
+		before := snap(t, path)
+		r := e.call(t, "scopes:update:users_app_metadata", "PATCH", path, map[string]any{
+			"app_metadata": map[string]any{"plan": "pro"}, "password": "N3w-Passw0rd-456!", "blocked": true,
+		})
+		wantError(t, r, http.StatusForbidden, "insufficient_scope",
+			"Insufficient scope, expected any of: update:users (to change blocked, password)", true)
+		if changed := changedKeys(before, snap(t, path)); len(changed) > 0 {
+			t.Errorf("refused, yet %v changed", changed)
+		}
+	})
+	t.Run("both scopes change everything", func(t *testing.T) {
+		path := fresh(t)
+		r := e.call(t, "scopes:update:users_app_metadata,update:users", "PATCH", path, map[string]any{
+			"app_metadata": map[string]any{"plan": "pro"}, "blocked": true,
+		})
+		if r.status != http.StatusOK {
+			t.Fatalf("status %d: %s", r.status, r.raw)
+		}
+		if m := r.obj(t); m["blocked"] != true || !maps.Equal(m["app_metadata"].(map[string]any), map[string]any{"plan": "pro"}) {
+			t.Errorf("patched: %s", r.raw)
+		}
+	})
+}
