@@ -14,11 +14,19 @@ func (h *Handler) clientRoutes() []route {
 		{method: "GET", path: "/clients", scopes: read, fn: h.listClients},
 		{method: "POST", path: "/clients", scopes: []string{"create:clients"}, desc: "Create a client", fn: h.createClient},
 		{method: "GET", path: "/clients/{id}", scopes: read, fn: h.getClient},
-		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients", "update:client_keys"}, desc: "Update a client", fn: h.updateClient},
+		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients", "update:client_keys"}, desc: "Update a client", fields: clientFieldScopes, fn: h.updateClient},
 		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, desc: "Delete a client", fn: h.deleteClient},
 		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, desc: "Rotate a client secret", fn: h.rotateSecret},
 	}
 }
+
+// clientFieldScopes: Auth0's PATCH /api/v2/clients/{id} lets update:client_keys change only a
+// client's keys (client_secret, signing_keys) and update:client_credentials only
+// client_authentication_methods; everything else, jwt_configuration included, needs update:clients.
+// Gatehouse's PATCH accepts none of those key fields (a secret changes through rotate-secret, which
+// update:client_keys may call), so update:client_keys alone changes nothing here: every field it
+// sends is refused. The route still accepts the scope so that the refusal names the field.
+var clientFieldScopes = &fieldScopes{others: []string{"update:clients"}}
 
 // jwtConfigBody is jwt_configuration as clients send it; `scopes` is accepted and ignored (it only
 // matters for HS256 legacy tokens, which Gatehouse does not issue).
