@@ -11,13 +11,26 @@ import (
 func (h *Handler) clientRoutes() []route {
 	read := []string{"read:clients", "read:client_keys", "read:client_summary"}
 	return []route{
-		{method: "GET", path: "/clients", scopes: read, fn: h.listClients},
+		{method: "GET", path: "/clients", scopes: read, fields: clientReadScopes, fn: h.listClients},
 		{method: "POST", path: "/clients", scopes: []string{"create:clients"}, desc: "Create a client", fn: h.createClient},
-		{method: "GET", path: "/clients/{id}", scopes: read, fn: h.getClient},
+		{method: "GET", path: "/clients/{id}", scopes: read, fields: clientReadScopes, fn: h.getClient},
 		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients", "update:client_keys"}, desc: "Update a client", fields: clientFieldScopes, fn: h.updateClient},
 		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, desc: "Delete a client", fn: h.deleteClient},
 		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, desc: "Rotate a client secret", fn: h.rotateSecret},
 	}
+}
+
+// clientReadScopes: Auth0's GET /api/v2/clients and /clients/{id} show client_id, app_type, name
+// and description to any of their scopes; every other property only to read:clients or
+// read:client_keys, so read:client_summary sees a summary.
+var clientReadScopes = &fieldScopes{
+	fields: map[string][]string{
+		"client_id":   {"read:clients", "read:client_keys", "read:client_summary"},
+		"app_type":    {"read:clients", "read:client_keys", "read:client_summary"},
+		"name":        {"read:clients", "read:client_keys", "read:client_summary"},
+		"description": {"read:clients", "read:client_keys", "read:client_summary"},
+	},
+	others: []string{"read:clients", "read:client_keys"},
 }
 
 // clientFieldScopes: Auth0's PATCH /api/v2/clients/{id} lets update:client_keys change only a
@@ -150,7 +163,7 @@ func (h *Handler) listClients(c *call) {
 	}
 	items := make([]any, len(list))
 	for i, cl := range list {
-		items[i] = pr.apply(clientView{Client: cl})
+		items[i] = pr.apply(c.visible(clientView{Client: cl}))
 	}
 	c.list(p, "clients", items, total)
 }
@@ -164,7 +177,7 @@ func (h *Handler) getClient(c *call) {
 	if !ok {
 		return
 	}
-	c.json(http.StatusOK, pr.apply(clientView{Client: cl}))
+	c.json(http.StatusOK, pr.apply(c.visible(clientView{Client: cl})))
 }
 
 func (h *Handler) loadClient(c *call) (*domain.Client, bool) {

@@ -8,13 +8,16 @@ import (
 	"strings"
 )
 
-// fieldScopes is what a write route that accepts more than one scope lets each scope change. Auth0
-// gives such routes a broad scope and one or more narrow ones (update:users_app_metadata changes only
-// app_metadata; update:client_keys only a client's keys), so passing the route's "any one of" check
-// is not enough: each top-level field present in the body needs one of the scopes that may change it.
+// fieldScopes is what a route that accepts more than one scope lets each scope change, or for a
+// read, see. Auth0 gives such routes a broad scope and one or more narrow ones
+// (update:users_app_metadata changes only app_metadata; update:client_keys only a client's keys;
+// read:client_summary sees a summary), so passing the route's "any one of" check is not enough: each
+// top-level field present in the body needs one of the scopes that may change it, and each field of
+// the response one of the scopes that may read it.
 //
-// A route without a table is one whose scopes all cover its whole body; mgmt's route test holds the
-// list of those, so a new multi-scope route cannot be added without deciding which it is.
+// A route without a table is one whose scopes all cover its whole body and response; the route
+// table test holds the list of those, so a new multi-scope route cannot be added without deciding
+// which it is.
 type fieldScopes struct {
 	// fields maps a top-level body field to the scopes that may change it.
 	fields map[string][]string
@@ -74,4 +77,26 @@ func (c *call) checkFieldScopes() bool {
 	}
 	c.errorf(http.StatusForbidden, codeInsufficientScope, "Insufficient scope, expected any of: %s", strings.Join(parts, "; "))
 	return false
+}
+
+// visible returns v, a response object, without the top-level fields the caller's scopes may not
+// read: the same table, for a read route whose scopes do not all see the whole object.
+func (c *call) visible(v any) any {
+	if c.fields == nil {
+		return v
+	}
+	buf, err := json.Marshal(v)
+	if err != nil {
+		return v
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(buf, &m) != nil {
+		return v
+	}
+	for field := range m {
+		if !hasAnyScope(c.who.scopes, c.fields.scopesFor(field)) {
+			delete(m, field)
+		}
+	}
+	return m
 }

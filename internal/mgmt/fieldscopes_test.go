@@ -245,3 +245,52 @@ func TestClientPatchFieldScopes(t *testing.T) {
 		}
 	})
 }
+
+// Auth0: read:client_summary sees client_id, app_type, name and description; read:clients and
+// read:client_keys see the whole client.
+func TestClientReadFieldScopes(t *testing.T) {
+	e := newEnv(t)
+	cl := e.must(t, http.StatusCreated, "POST", "/clients", map[string]any{
+		"name": "Read App", "description": "to read", "app_type": "regular_web",
+		"callbacks": []string{"https://app.example.org/cb"}, "client_metadata": map[string]string{"team": "blue"},
+	}).obj(t)
+	id := cl["client_id"].(string)
+	full := e.must(t, http.StatusOK, "GET", "/clients/"+id, nil).obj(t)
+	summary := []string{"client_id", "app_type", "name", "description"}
+	for _, scope := range []string{"read:clients", "read:client_keys", "read:client_summary"} {
+		one := e.call(t, "scopes:"+scope, "GET", "/clients/"+id, nil)
+		list := e.call(t, "scopes:"+scope, "GET", "/clients", nil)
+		if one.status != http.StatusOK || list.status != http.StatusOK {
+			t.Fatalf("%s: status %d and %d: %s %s", scope, one.status, list.status, one.raw, list.raw)
+		}
+		items := list.arr(t)
+		if len(items) != 1 {
+			t.Fatalf("%s: list %s", scope, list.raw)
+		}
+		for what, got := range map[string]map[string]any{"get": one.obj(t), "list": items[0].(map[string]any)} {
+			for field, want := range full {
+				seen, present := got[field]
+				visible := scope != "read:client_summary" || slices.Contains(summary, field)
+				switch {
+				case visible && !present:
+					t.Errorf("%s %s: %s missing", scope, what, field)
+				case visible && !reflectEqualJSON(seen, want):
+					t.Errorf("%s %s: %s = %v, want %v", scope, what, field, seen, want)
+				case !visible && present:
+					t.Errorf("%s %s: %s shown to a summary reader", scope, what, field)
+				}
+			}
+		}
+	}
+	// fields= narrows further and cannot widen a summary.
+	r := e.call(t, "scopes:read:client_summary", "GET", "/clients/"+id+"?fields=name,callbacks&include_fields=true", nil)
+	if got := r.obj(t); len(got) != 1 || got["name"] != "Read App" {
+		t.Errorf("projected summary: %s", r.raw)
+	}
+}
+
+func reflectEqualJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
