@@ -225,6 +225,12 @@ func (h *Handler) updateClient(c *call) {
 	if !ok {
 		return
 	}
+	if cl.IsSystem {
+		// Gatehouse's own Management API client: new grant types, callbacks or an app type could turn
+		// the all-powerful client into a sign-in client or lock the tenant's tools out.
+		c.errorf(http.StatusForbidden, codeNotSupported, "The client %s is used by Gatehouse itself and cannot be changed", cl.ClientID)
+		return
+	}
 	b.apply(cl)
 	domain.ApplyClientDefaults(cl)
 	if err := cl.Validate(); err != nil {

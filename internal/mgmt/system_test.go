@@ -1,0 +1,62 @@
+package mgmt_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+)
+
+// systemClient stores a client marked as Gatehouse's own, as the dev tenant's Management client is,
+// and returns it as stored.
+func systemClient(t *testing.T, e *env) *domain.Client {
+	t.Helper()
+	now := time.Now().UTC()
+	cl := &domain.Client{ClientID: domain.NewClientID(), Name: "Gatehouse Management Client", AppType: domain.AppTypeNonInteractive,
+		IsFirstParty: true, IsSystem: true, SecretHash: domain.HashSecret(domain.NewClientSecret()), CreatedAt: now, UpdatedAt: now}
+	domain.ApplyClientDefaults(cl)
+	if err := e.st.CreateClient(context.Background(), cl); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.st.GetClient(context.Background(), cl.ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// sameClient fails unless the stored client still equals before, secret included.
+func sameClient(t *testing.T, e *env, before *domain.Client) {
+	t.Helper()
+	after, err := e.st.GetClient(context.Background(), before.ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflectEqualJSON(after, before) || !bytes.Equal(after.SecretHash, before.SecretHash) || !after.IsSystem {
+		t.Errorf("the system client changed: %+v", after)
+	}
+}
+
+// Gatehouse's own Management API client cannot be rewritten through the API, whatever the field.
+func TestSystemClientCannotBeChanged(t *testing.T) {
+	e := newEnv(t)
+	sys := systemClient(t, e)
+	for _, body := range []map[string]any{
+		{"grant_types": []string{"authorization_code", "client_credentials"}},
+		{"callbacks": []string{"https://attacker.example/cb"}},
+		{"app_type": "regular_web"},
+		{"token_endpoint_auth_method": "none"},
+		{"name": "renamed"},
+		{},
+	} {
+		r := e.call(t, "admin", "PATCH", "/clients/"+sys.ClientID, body)
+		wantError(t, r, http.StatusForbidden, "operation_not_supported", "used by Gatehouse itself and cannot be changed", false)
+		sameClient(t, e, sys)
+	}
+	// Other clients are still changed as before.
+	other := e.must(t, http.StatusCreated, "POST", "/clients", map[string]any{"name": "Other", "app_type": "regular_web"}).obj(t)
+	e.must(t, http.StatusOK, "PATCH", "/clients/"+other["client_id"].(string), map[string]any{"callbacks": []string{"https://app.example.org/cb"}})
+}
