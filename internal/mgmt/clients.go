@@ -267,6 +267,12 @@ func (h *Handler) rotateSecret(c *call) {
 	if !ok {
 		return
 	}
+	if cl.IsSystem {
+		// The old secret stops working at once, and `gatehouse dev` and the tools that read
+		// dev-tenant.json hold it: a rotation here locks them out of the Management API.
+		c.errorf(http.StatusForbidden, codeNotSupported, "The client %s is used by Gatehouse itself and its secret cannot be rotated through the API", cl.ClientID)
+		return
+	}
 	if !cl.IsConfidential() {
 		c.errorf(http.StatusBadRequest, codeInvalidBody, "The client %s is public (token_endpoint_auth_method none) and has no secret", cl.ClientID)
 		return

@@ -60,3 +60,20 @@ func TestSystemClientCannotBeChanged(t *testing.T) {
 	other := e.must(t, http.StatusCreated, "POST", "/clients", map[string]any{"name": "Other", "app_type": "regular_web"}).obj(t)
 	e.must(t, http.StatusOK, "PATCH", "/clients/"+other["client_id"].(string), map[string]any{"callbacks": []string{"https://app.example.org/cb"}})
 }
+
+// Rotating the system client's secret would lock out everything holding it (`gatehouse dev`, the
+// tools reading dev-tenant.json), so it is refused like a delete, with either scope that reaches it.
+func TestSystemClientSecretCannotBeRotated(t *testing.T) {
+	e := newEnv(t)
+	sys := systemClient(t, e)
+	for _, token := range []string{"admin", "scopes:update:client_keys"} {
+		r := e.call(t, token, "POST", "/clients/"+sys.ClientID+"/rotate-secret", nil)
+		wantError(t, r, http.StatusForbidden, "operation_not_supported", "cannot be rotated", false)
+		if bytes.Contains(r.raw, []byte("client_secret")) {
+			t.Errorf("a secret in the refusal: %s", r.raw)
+		}
+		sameClient(t, e, sys)
+	}
+	other := e.must(t, http.StatusCreated, "POST", "/clients", map[string]any{"name": "Other", "app_type": "regular_web"}).obj(t)
+	e.must(t, http.StatusOK, "POST", "/clients/"+other["client_id"].(string)+"/rotate-secret", nil)
+}
