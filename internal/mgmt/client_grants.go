@@ -143,7 +143,7 @@ func (h *Handler) updateGrant(c *call) {
 		return
 	}
 	g, ok := h.loadGrant(c)
-	if !ok {
+	if !ok || !h.grantChangeable(c, g, "changed") {
 		return
 	}
 	if b.Scope != nil {
@@ -170,7 +170,7 @@ func (h *Handler) updateGrant(c *call) {
 
 func (h *Handler) deleteGrant(c *call) {
 	g, ok := h.loadGrant(c)
-	if !ok {
+	if !ok || !h.grantChangeable(c, g, "deleted") {
 		return
 	}
 	if err := h.st.DeleteClientGrant(c.r.Context(), g.ID); err != nil {
@@ -178,4 +178,26 @@ func (h *Handler) deleteGrant(c *call) {
 		return
 	}
 	c.noContent()
+}
+
+// grantChangeable refuses, with the 403 a system client's delete gets, a change to the grant through
+// which Gatehouse's own client reaches the Management API: narrowing or deleting it locks the
+// tenant's tools out. The system client's grants for other APIs stay the caller's to manage.
+func (h *Handler) grantChangeable(c *call, g *domain.ClientGrant, verb string) bool {
+	if g.Audience != h.audience {
+		return true
+	}
+	cl, err := h.st.GetClient(c.r.Context(), g.ClientID)
+	if errors.Is(err, store.ErrNotFound) {
+		return true
+	}
+	if err != nil {
+		c.fail(err)
+		return false
+	}
+	if cl.IsSystem {
+		c.errorf(http.StatusForbidden, codeNotSupported, "The client grant %s is used by Gatehouse itself and cannot be %s", g.ID, verb)
+		return false
+	}
+	return true
 }

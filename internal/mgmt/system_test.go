@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/mgmt"
 )
 
 // systemClient stores a client marked as Gatehouse's own, as the dev tenant's Management client is,
@@ -76,4 +77,37 @@ func TestSystemClientSecretCannotBeRotated(t *testing.T) {
 	}
 	other := e.must(t, http.StatusCreated, "POST", "/clients", map[string]any{"name": "Other", "app_type": "regular_web"}).obj(t)
 	e.must(t, http.StatusOK, "POST", "/clients/"+other["client_id"].(string)+"/rotate-secret", nil)
+}
+
+// The grant through which the system client reaches the Management API can be neither narrowed nor
+// deleted; its grants for other APIs, and other clients' Management API grants, can.
+func TestSystemClientManagementGrantIsKept(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	if err := mgmt.EnsureManagementAPI(ctx, e.st, issuer, nil, time.Now); err != nil {
+		t.Fatal(err)
+	}
+	sys := systemClient(t, e)
+	g := &domain.ClientGrant{ID: domain.NewClientGrantID(), ClientID: sys.ClientID, Audience: issuer + "api/v2/",
+		Scope: []string{"read:users", "update:users"}, CreatedAt: time.Now().UTC()}
+	if err := e.st.CreateClientGrant(ctx, g); err != nil {
+		t.Fatal(err)
+	}
+	wantError(t, e.call(t, "admin", "PATCH", "/client-grants/"+g.ID, map[string]any{"scope": []string{}}),
+		http.StatusForbidden, "operation_not_supported", "cannot be changed", false)
+	wantError(t, e.call(t, "admin", "DELETE", "/client-grants/"+g.ID, nil),
+		http.StatusForbidden, "operation_not_supported", "cannot be deleted", false)
+	if got, err := e.st.GetClientGrant(ctx, g.ID); err != nil || len(got.Scope) != 2 {
+		t.Fatalf("the system grant after the refusals: %+v, %v", got, err)
+	}
+
+	createAPI(t, e)
+	own := e.must(t, http.StatusCreated, "POST", "/client-grants", map[string]any{"client_id": sys.ClientID, "audience": apiID, "scope": []string{"admin:read"}}).obj(t)
+	e.must(t, http.StatusOK, "PATCH", "/client-grants/"+own["id"].(string), map[string]any{"scope": []string{"admin:read", "admin:write"}})
+	e.must(t, http.StatusNoContent, "DELETE", "/client-grants/"+own["id"].(string), nil)
+
+	m2m := e.must(t, http.StatusCreated, "POST", "/clients", map[string]any{"name": "m2m", "app_type": "non_interactive"}).obj(t)
+	mg := e.must(t, http.StatusCreated, "POST", "/client-grants", map[string]any{"client_id": m2m["client_id"], "audience": issuer + "api/v2/", "scope": []string{"read:users"}}).obj(t)
+	e.must(t, http.StatusOK, "PATCH", "/client-grants/"+mg["id"].(string), map[string]any{"scope": []string{"read:users", "read:clients"}})
+	e.must(t, http.StatusNoContent, "DELETE", "/client-grants/"+mg["id"].(string), nil)
 }
