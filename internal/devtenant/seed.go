@@ -53,7 +53,9 @@ func (s *seeder) run(ctx context.Context) (*File, error) {
 	}
 	f.M2MApp = m2m
 
-	mgmt, err := s.ensureClient(ctx, &domain.Client{Name: "Gatehouse Management Client", AppType: domain.AppTypeNonInteractive},
+	// The Management client is Gatehouse's own: the Management API refuses to change or delete it,
+	// rotate its secret or touch its grant, so that no token it issues can lock the tenant's tools out.
+	mgmt, err := s.ensureClient(ctx, &domain.Client{Name: "Gatehouse Management Client", AppType: domain.AppTypeNonInteractive, IsSystem: true},
 		Credentials{prev.ManagementAPI.ClientID, prev.ManagementAPI.ClientSecret})
 	if err != nil {
 		return nil, err
@@ -125,6 +127,13 @@ func (s *seeder) ensureClient(ctx context.Context, want *domain.Client, prev Cre
 	c, err := s.findClient(ctx, prev.ClientID, want.Name)
 	if err != nil {
 		return Credentials{}, err
+	}
+	if c != nil && want.IsSystem && !c.IsSystem {
+		// A tenant seeded before its Management client was marked as Gatehouse's own.
+		c.IsSystem, c.UpdatedAt = true, s.now
+		if err := s.tx.UpdateClient(ctx, c); err != nil {
+			return Credentials{}, err
+		}
 	}
 	if c != nil && prev.ClientSecret != "" && c.ClientID == prev.ClientID && domain.SecretMatches(c.SecretHash, prev.ClientSecret) {
 		return prev, nil

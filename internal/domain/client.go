@@ -79,7 +79,9 @@ type Client struct {
 	ClientMetadata            map[string]string  `json:"client_metadata,omitempty"`
 	InitiateLoginURI          string             `json:"initiate_login_uri,omitempty"`
 	LogoURI                   string             `json:"logo_uri,omitempty"`
-	// IsSystem marks clients Gatehouse itself relies on; they cannot be deleted.
+	// IsSystem marks clients Gatehouse itself relies on (the dev tenant's Management client); the
+	// Management API will not change or delete them, rotate their secret or touch their Management
+	// API grant.
 	IsSystem   bool      `json:"-"`
 	SecretHash []byte    `json:"-"`
 	CreatedAt  time.Time `json:"-"`
