@@ -220,10 +220,9 @@ func (h *Handler) authenticate(r *http.Request) (principal, string) {
 	if p.clientID == "" {
 		p.clientID, _ = strings.CutSuffix(who.Subject, "@clients")
 	}
-	if p.user {
-		// Whatever a user-obtained token claims, it is worth its *:current_user* scopes alone.
-		p.scopes = slices.DeleteFunc(slices.Clone(p.scopes), func(s string) bool { return !domain.IsCurrentUserScope(s) })
-	}
+	// Whatever a user-obtained token claims, it is worth its *:current_user* scopes alone; a
+	// machine's token is worth everything but those, which name no user to act on.
+	p.scopes = slices.DeleteFunc(slices.Clone(p.scopes), func(s string) bool { return domain.IsCurrentUserScope(s) != p.user })
 	return p, ""
 }
 

@@ -53,7 +53,7 @@ func TestMultiScopeRoutesDecideFieldByField(t *testing.T) {
 			named = append(named, scopes...)
 		}
 		for _, s := range named {
-			if !slices.Contains(rt.scopes, s) {
+			if !slices.Contains(rt.scopes, s) && !slices.Contains(rt.selfScopes, s) {
 				t.Errorf("%s: its table names %s, which the route does not accept", name, s)
 			}
 		}

@@ -29,12 +29,21 @@ func TestUserTokensActOnlyOnTheirOwnRecord(t *testing.T) {
 		{"DELETE", "/users/" + other, nil, http.StatusForbidden},
 		{"GET", "/clients", nil, http.StatusForbidden},
 		{"POST", "/roles", map[string]any{"name": "x"}, http.StatusForbidden},
+		{"PATCH", "/users/" + self, map[string]any{"user_metadata": map[string]any{"theme": "dark"}, "app_metadata": map[string]any{"plan": "pro"}}, http.StatusForbidden},
+		{"PATCH", "/users/" + other, map[string]any{"user_metadata": map[string]any{"theme": "dark"}}, http.StatusForbidden},
 		{"GET", "/users/" + self, nil, http.StatusOK},
+		{"PATCH", "/users/" + self, map[string]any{"user_metadata": map[string]any{"theme": "dark"}}, http.StatusOK},
 	} {
 		if r := e.call(t, tok, c.method, c.path, c.body); r.status != c.want {
 			t.Errorf("%s %s with a user's token: %d %s, want %d", c.method, c.path, r.status, r.raw, c.want)
 		}
 	}
-	// Nothing changed: the other user is still there.
-	e.must(t, http.StatusOK, "GET", "/users/"+other, nil)
+	// Only the own record's user_metadata changed.
+	if u := e.must(t, http.StatusOK, "GET", "/users/"+other, nil).obj(t); u["user_metadata"] != nil {
+		t.Errorf("the other user's metadata changed: %v", u["user_metadata"])
+	}
+	u := e.must(t, http.StatusOK, "GET", "/users/"+self, nil).obj(t)
+	if md, _ := u["user_metadata"].(map[string]any); md["theme"] != "dark" || u["app_metadata"] != nil {
+		t.Errorf("own record: user_metadata %v app_metadata %v", u["user_metadata"], u["app_metadata"])
+	}
 }

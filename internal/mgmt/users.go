@@ -15,7 +15,7 @@ func (h *Handler) userRoutes() []route {
 		{method: "GET", path: "/users", scopes: read, fn: h.listUsers},
 		{method: "POST", path: "/users", scopes: []string{"create:users"}, desc: "Create a User", fn: h.createUser},
 		{method: "GET", path: "/users/{id}", scopes: read, selfScopes: []string{"read:current_user"}, fn: h.getUser},
-		{method: "PATCH", path: "/users/{id}", scopes: []string{"update:users", "update:users_app_metadata"}, desc: "Update a User", fields: userFieldScopes, fn: h.updateUser},
+		{method: "PATCH", path: "/users/{id}", scopes: []string{"update:users", "update:users_app_metadata"}, selfScopes: []string{"update:current_user_metadata"}, desc: "Update a User", fields: userFieldScopes, fn: h.updateUser},
 		{method: "DELETE", path: "/users/{id}", scopes: []string{"delete:users"}, desc: "Delete a User", fn: h.deleteUser},
 		{method: "GET", path: "/users-by-email", scopes: read, fn: h.usersByEmail},
 		{method: "GET", path: "/users/{id}/roles", scopes: []string{"read:users", "read:roles", "read:role_members"}, fn: h.listUserRoles},
@@ -27,11 +27,16 @@ func (h *Handler) userRoutes() []route {
 	}
 }
 
-// userFieldScopes: update:users_app_metadata changes app_metadata and nothing else; every other
-// field (password, email, blocked, profile, user_metadata) needs update:users. Auth0's "Manage Users
-// Using the Management API" and PATCH /api/v2/users/{id} describe the scopes this way.
+// userFieldScopes: update:users_app_metadata changes app_metadata and nothing else; a user's own
+// token with update:current_user_metadata changes user_metadata and nothing else; every other field
+// (password, email, blocked, profile) needs update:users. Auth0's "Manage Users Using the Management
+// API", "Get Management API Tokens for Single-Page Applications" and PATCH /api/v2/users/{id}
+// describe the scopes this way.
 var userFieldScopes = &fieldScopes{
-	fields: map[string][]string{"app_metadata": {"update:users", "update:users_app_metadata"}},
+	fields: map[string][]string{
+		"app_metadata":  {"update:users", "update:users_app_metadata"},
+		"user_metadata": {"update:users", "update:current_user_metadata"},
+	},
 	others: []string{"update:users"},
 }
 
