@@ -40,7 +40,7 @@ type LogoutOptions struct {
 	Logger   *slog.Logger
 }
 
-// LogoutHandler serves GET /v2/logout and GET /oidc/logout.
+// LogoutHandler serves GET /v2/logout and GET /oidc/logout (oidclogout.go).
 type LogoutHandler struct {
 	o      LogoutOptions
 	logger *slog.Logger
@@ -79,61 +79,13 @@ func (h *LogoutHandler) v2Logout(w http.ResponseWriter, r *http.Request) {
 	}
 	clientID, returnTo := q["client_id"], q["returnTo"]
 	// id_token_hint (nextjs-auth0 sends it), federated and auth0Client are accepted and ignored.
-	h.redirectAfterLogout(w, r, ended, clientID, "returnTo", returnTo, nil, true)
+	h.redirectAfterLogout(w, r, ended, clientID, returnTo)
 }
 
-// oidcLogout is RP-Initiated Logout 1.0 (§2, §3): id_token_hint identifies the client and session,
-// post_logout_redirect_uri must be registered for that client (the tenant's list when no client is
-// identified), state is echoed. The browser's own session is ended, and so is the session the
-// verified hint names.
-func (h *LogoutHandler) oidcLogout(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	q, perr := singleValued(r.URL.RawQuery)
-	if perr != nil {
-		h.fail(w, r, h.end(ctx, w, r), "", perr)
-		return
-	}
-	hint, logoutHint, clientID := q["id_token_hint"], q["logout_hint"], q["client_id"]
-	redirectURI, state := q["post_logout_redirect_uri"], q["state"]
-	var hintSID string
-	if hint != "" {
-		if h.o.Verifier == nil {
-			h.fail(w, r, h.end(ctx, w, r), clientID, &logoutError{"invalid_request", "id_token_hint is not supported"})
-			return
-		}
-		aud, sid, _, err := h.o.Verifier.VerifyIDTokenHint(ctx, hint)
-		if err != nil {
-			h.logger.InfoContext(ctx, "id_token_hint rejected", "err", err)
-			h.fail(w, r, h.end(ctx, w, r), clientID, &logoutError{"invalid_request", "Invalid id_token_hint"})
-			return
-		}
-		if clientID != "" && clientID != aud {
-			h.fail(w, r, h.end(ctx, w, r), clientID, &logoutError{"invalid_request", "client_id does not match the id_token_hint audience"})
-			return
-		}
-		if logoutHint != "" && logoutHint != sid {
-			h.fail(w, r, h.end(ctx, w, r), aud, &logoutError{"invalid_request", "logout_hint does not match the id_token_hint session"})
-			return
-		}
-		clientID, hintSID = aud, sid
-	}
-	ended := h.end(ctx, w, r)
-	if hintSID != "" && (ended == nil || ended.ID != hintSID) {
-		if err := h.o.Sessions.EndByID(ctx, hintSID); err != nil {
-			h.logger.ErrorContext(ctx, "session named by id_token_hint not ended", "err", err)
-		}
-	}
-	var extra url.Values
-	if state != "" {
-		extra = url.Values{"state": {state}}
-	}
-	h.redirectAfterLogout(w, r, ended, clientID, "post_logout_redirect_uri", redirectURI, extra, false)
-}
-
-// redirectAfterLogout ends both logout endpoints: target must be one of the allowed logout URLs — the
-// client's when clientID names one, the tenant's otherwise — or the plain "logged out" page is shown.
-// With defaultToFirst (/v2/logout), an absent target means the client's first allowed logout URL.
-func (h *LogoutHandler) redirectAfterLogout(w http.ResponseWriter, r *http.Request, ended *domain.Session, clientID, param, target string, extra url.Values, defaultToFirst bool) {
+// redirectAfterLogout ends /v2/logout: target must be one of the allowed logout URLs — the client's
+// when clientID names one, the tenant's otherwise — or the plain "logged out" page is shown. An absent
+// target means the client's first allowed logout URL.
+func (h *LogoutHandler) redirectAfterLogout(w http.ResponseWriter, r *http.Request, ended *domain.Session, clientID, target string) {
 	ctx := r.Context()
 	var allowed []string
 	var client *domain.Client
@@ -148,7 +100,7 @@ func (h *LogoutHandler) redirectAfterLogout(w http.ResponseWriter, r *http.Reque
 			return
 		}
 		client, allowed = c, c.AllowedLogoutURLs
-		if target == "" && defaultToFirst && len(allowed) > 0 {
+		if target == "" && len(allowed) > 0 {
 			target = allowed[0]
 		}
 	} else {
@@ -165,11 +117,8 @@ func (h *LogoutHandler) redirectAfterLogout(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	if !logoutURLAllowed(allowed, target) {
-		h.fail(w, r, ended, clientID, notAllowed(param, target))
+		h.fail(w, r, ended, clientID, notAllowed("returnTo", target))
 		return
-	}
-	if len(extra) > 0 {
-		target = appendQuery(target, extra)
 	}
 	h.success(ctx, r, ended, client)
 	http.Redirect(w, r, target, http.StatusFound)
