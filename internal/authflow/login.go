@@ -80,21 +80,8 @@ func (h *Handler) loadTx(w http.ResponseWriter, r *http.Request, state string) *
 		return nil
 	}
 	*r = *r.WithContext(httpserver.WithClientID(ctx, client.ClientID))
-	setFormPageCSP(w, tx.RedirectURI)
+	httpserver.SetFormPageCSP(w, tx.RedirectURI)
 	return &flowState{tx: tx, client: client, secret: secret}
-}
-
-// setFormPageCSP gives the login and signup pages a policy whose form-action also allows the app's
-// callback origin: browsers apply form-action to every redirect that follows a form submission
-// (CSP Level 3 §6.3.1.1), so the 302 from a successful POST /u/login to redirect_uri would otherwise
-// be blocked. Everything else stays as strict as the server default.
-func setFormPageCSP(w http.ResponseWriter, redirectURI string) {
-	source, ok := formActionSource(redirectURI)
-	if !ok {
-		return // the default policy stays; a sign-in to such a callback cannot complete in a browser
-	}
-	w.Header().Set("Content-Security-Policy", "default-src 'self'; base-uri 'none'; object-src 'none'; "+
-		"frame-ancestors 'none'; form-action 'self' "+source+"; img-src 'self' data:")
 }
 
 // loadPostedTx reads a posted form and loads the transaction it names, answering the request itself

@@ -3,11 +3,11 @@ package authflow
 import (
 	"net/http"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/web"
 )
 
@@ -56,32 +56,10 @@ func AppendQuery(raw string, params url.Values) string {
 	return out
 }
 
-var cspHost = regexp.MustCompile(`^[A-Za-z0-9.\-:\[\]]+$`)
-
-// formActionSource returns the CSP source expression for a redirect URI's origin (scheme://host[:port],
-// or scheme: for a custom scheme), refusing anything that could smuggle another directive.
-func formActionSource(redirectURI string) (string, bool) {
-	u, err := url.Parse(redirectURI)
-	if err != nil {
-		return "", false
-	}
-	target := ""
-	switch {
-	case (u.Scheme == "https" || u.Scheme == "http") && cspHost.MatchString(u.Host):
-		target = u.Scheme + "://" + u.Host
-	case u.Scheme != "" && u.Host == "":
-		target = u.Scheme + ":"
-	}
-	if target == "" || strings.ContainsAny(target, "; ,'\"") {
-		return "", false
-	}
-	return target, true
-}
-
 // formPost renders the OAuth 2.0 Form Post Response Mode page (§2). Its CSP lets the form go only to
 // the redirect URI's origin and the one submit script run only with this response's nonce.
 func (h *Handler) formPost(w http.ResponseWriter, r *http.Request, redirectURI string, params url.Values) {
-	target, ok := formActionSource(redirectURI)
+	target, ok := httpserver.FormActionSource(redirectURI)
 	if !ok {
 		h.internalError(w, r, errFormPostTarget)
 		return
