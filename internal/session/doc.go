@@ -1,6 +1,6 @@
 // Package session owns the browser SSO session: a server-side domain.Session keyed by the SHA-256 of a
 // random secret that only the browser's cookie holds, its idle and absolute lifetimes (tenant settings,
-// in hours), and the two logout endpoints, `GET /v2/logout` (Auth0's) and `GET /oidc/logout`
+// in hours), and the two logout endpoints, `GET /v2/logout` (Auth0's) and `GET`/`POST /oidc/logout`
 // (OpenID Connect RP-Initiated Logout 1.0).
 //
 // A sign-in always starts a new session with a new secret and a new id (no session fixation: an id

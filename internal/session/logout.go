@@ -40,7 +40,7 @@ type LogoutOptions struct {
 	Logger   *slog.Logger
 }
 
-// LogoutHandler serves GET /v2/logout and GET /oidc/logout (oidclogout.go).
+// LogoutHandler serves GET /v2/logout and GET and POST /oidc/logout (oidclogout.go).
 type LogoutHandler struct {
 	o      LogoutOptions
 	logger *slog.Logger
@@ -59,6 +59,7 @@ func NewLogoutHandler(o LogoutOptions) *LogoutHandler {
 func (h *LogoutHandler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /v2/logout", h.v2Logout)
 	mux.HandleFunc("GET /oidc/logout", h.oidcLogout)
+	mux.HandleFunc("POST /oidc/logout", h.oidcLogout)
 }
 
 // logoutError is a refusal shown on Gatehouse's own page; the browser is never redirected.

@@ -2,6 +2,8 @@ package session
 
 import (
 	"errors"
+	"io"
+	"mime"
 	"net/http"
 	"net/url"
 
@@ -29,7 +31,7 @@ type oidcLogoutRequest struct {
 // OP act only on a hint it has validated.
 func (h *LogoutHandler) oidcLogout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	q, perr := singleValued(r.URL.RawQuery)
+	q, perr := oidcLogoutParams(w, r)
 	if perr != nil {
 		h.fail(w, r, nil, "", perr)
 		return
@@ -126,6 +128,26 @@ func (h *LogoutHandler) checkOIDCLogout(r *http.Request, q map[string]string) (*
 	}
 	req.redirect = target
 	return req, nil, nil
+}
+
+// maxLogoutBody bounds a POSTed logout request: an id_token_hint and a few short parameters.
+const maxLogoutBody = 64 << 10
+
+// oidcLogoutParams reads the request's parameters: the query of a GET, the form body of a POST
+// (RP-Initiated Logout 1.0 §2: the OP must support both; POST uses Form Serialization, so the
+// parameters are taken from the body alone).
+func oidcLogoutParams(w http.ResponseWriter, r *http.Request) (map[string]string, *logoutError) {
+	if r.Method != http.MethodPost {
+		return singleValued(r.URL.RawQuery)
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
+		return nil, &logoutError{"invalid_request", "A logout request sent by POST must be form-encoded."}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxLogoutBody))
+	if err != nil {
+		return nil, &logoutError{"invalid_request", "The request body could not be read."}
+	}
+	return singleValued(string(body))
 }
 
 func invalidHint() *logoutError { return &logoutError{"invalid_request", "Invalid id_token_hint"} }

@@ -359,3 +359,43 @@ func TestOIDCLogoutRefusalEndsNothing(t *testing.T) {
 		})
 	}
 }
+
+func (e *env) post(t *testing.T, c *http.Client, path, contentType, body string) result {
+	t.Helper()
+	resp, err := c.Post(e.srv.URL+path, contentType, strings.NewReader(body))
+	must(t, err)
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return result{resp.StatusCode, resp.Header.Get("Location"), string(b)}
+}
+
+// TestOIDCLogoutByPOST: RP-Initiated Logout 1.0 §2 lets the RP send the request as a form POST; it is
+// checked and answered exactly as the GET is.
+func TestOIDCLogoutByPOST(t *testing.T) {
+	e := newEnv(t, "http://127.0.0.1/")
+	const form = "application/x-www-form-urlencoded"
+	c := e.browser(t)
+	sid := e.signIn(t, c)
+	e.verifier.sid = sid
+	for _, bad := range []struct{ name, contentType, body string }{
+		{"forged hint", form, "id_token_hint=forged&post_logout_redirect_uri=https://allowed.com"},
+		{"unlisted uri", form, "id_token_hint=valid-hint&post_logout_redirect_uri=https://evil.com"},
+		{"not a form", "application/json", `{"id_token_hint":"valid-hint"}`},
+	} {
+		res := e.post(t, c, "/oidc/logout", bad.contentType, bad.body)
+		if res.status != http.StatusBadRequest || res.location != "" {
+			t.Errorf("%s: got %d %q, want 400 without a redirect", bad.name, res.status, res.location)
+		}
+		if got := e.current(t, c); got != sid {
+			t.Fatalf("%s: session ended (now %q)", bad.name, got)
+		}
+	}
+	body := url.Values{"id_token_hint": {"valid-hint"}, "post_logout_redirect_uri": {"https://allowed.com/bye?x=1"}, "state": {"s 1"}}
+	res := e.post(t, c, "/oidc/logout", form, body.Encode())
+	if res.status != http.StatusFound || res.location != "https://allowed.com/bye?x=1&state=s+1" {
+		t.Errorf("POST with a valid hint: %d %q\n%s", res.status, res.location, res.body)
+	}
+	if got := e.current(t, c); got != "none" {
+		t.Errorf("session %q survived a POSTed logout", got)
+	}
+}
