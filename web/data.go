@@ -47,6 +47,16 @@ type LoggedOutData struct {
 	Base
 }
 
+// LogoutConfirmData fills templates/logout_confirm.html: a form POSTed to Action with the hidden
+// `csrf` field and Fields (the logout request's parameters, carried to the submission).
+type LogoutConfirmData struct {
+	Base
+	Action string
+	CSRF   string
+	Fields []FormField
+	Error  string // shown in the aria-live error region
+}
+
 // FormField is one hidden input of a form_post response.
 type FormField struct {
 	Name  string

@@ -28,10 +28,12 @@ const (
 	PageError     = "error"
 	PageLoggedOut = "logged_out"
 	PageFormPost  = "form_post"
+	// PageLogoutConfirm asks the user to confirm a logout no application vouched for.
+	PageLogoutConfirm = "logout_confirm"
 )
 
 // requiredPages are the pages handlers render; Load fails when one is missing.
-var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost}
+var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -158,4 +159,44 @@ func noneJWT(t *testing.T, claims map[string]any) string {
 		t.Fatal(err)
 	}
 	return "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + base64.RawURLEncoding.EncodeToString(b) + "."
+}
+
+// TestOIDCLogoutConfirmation: a bare /oidc/logout on a whole node asks first; the SSO session ends
+// only when the hosted confirmation form is submitted.
+func TestOIDCLogoutConfirmation(t *testing.T) {
+	e := newLogoutEnv(t)
+	resp, page := get(t, e.c, e.n.issuer+"oidc/logout")
+	if resp.StatusCode != http.StatusOK || !strings.Contains(page, `action="/oidc/logout"`) {
+		t.Fatalf("bare /oidc/logout: %d\n%s", resp.StatusCode, page)
+	}
+	if !e.signedIn(t) {
+		t.Fatal("a bare /oidc/logout ended the session")
+	}
+	form := formFields(page)
+	if form.Get("csrf") == "" {
+		t.Fatalf("no CSRF token on the confirmation page:\n%s", page)
+	}
+	forged := url.Values{"csrf": {"forged"}}
+	resp, err := e.c.PostForm(e.n.issuer+"oidc/logout", forged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("forged token: %d", resp.StatusCode)
+	}
+	if !e.signedIn(t) {
+		t.Fatal("a forged confirmation ended the session")
+	}
+	resp, err = e.c.PostForm(e.n.issuer+"oidc/logout", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("confirmation: %d", resp.StatusCode)
+	}
+	if e.signedIn(t) {
+		t.Error("the SSO session survived a confirmed logout")
+	}
 }

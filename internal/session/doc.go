@@ -7,6 +7,10 @@
 // or cookie value known before sign-in is never promoted). The cookie is HttpOnly, SameSite=Lax,
 // Path=/, and Secure with the `__Host-` prefix whenever the issuer is https.
 //
+// /oidc/logout validates the whole request before it ends anything, and when no client is named
+// (neither id_token_hint nor client_id) it ends the session only after the user confirms on a hosted
+// form whose CSRF token is an HMAC keyed by the session cookie's secret.
+//
 // It must not authenticate users or issue codes or tokens (internal/authflow does), and it never
 // redirects to a URL that is not registered for the client or the tenant.
 package session

@@ -28,7 +28,8 @@ type oidcLogoutRequest struct {
 // happens: a forged or foreign id_token_hint, an unknown client or an unlisted
 // post_logout_redirect_uri is answered with an error page, and the session lives on. Ending the
 // session first would let any page sign a user out with a made-up hint, and the spec (§3) lets the
-// OP act only on a hint it has validated.
+// OP act only on a hint it has validated. A request that names no client ends the session only
+// once the user confirms it (confirm.go).
 func (h *LogoutHandler) oidcLogout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	q, perr := oidcLogoutParams(w, r)
@@ -43,6 +44,9 @@ func (h *LogoutHandler) oidcLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	if le != nil {
 		h.fail(w, r, nil, q["client_id"], le)
+		return
+	}
+	if req.client == nil && !h.confirmed(w, r, q) {
 		return
 	}
 	ended := h.end(ctx, w, r)
