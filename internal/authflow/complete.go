@@ -12,7 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
-	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -74,7 +74,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 		// Actions override RBAC (spec §2.3): their additions are kept even when RBAC would drop them,
 		// and recorded on the code so that the exchange, which applies RBAC again, keeps them too.
 		for _, s := range out.AddScopes {
-			if s != "" && !strings.ContainsAny(s, " \t\r\n") && !slices.Contains(granted, s) && grant.ActionMayAdd(api, s) {
+			if s != "" && !strings.ContainsAny(s, " \t\r\n") && !slices.Contains(granted, s) && protocol.ActionMayAdd(api, s) {
 				granted = append(granted, s)
 				actionScopes = append(actionScopes, s)
 			}
@@ -119,21 +119,21 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 	h.respond(w, r, tx, params)
 }
 
-// grantScopes applies the token endpoint's scope rule (grant.ResolveScopes) at sign-in: OIDC scopes
+// grantScopes applies the token endpoint's scope rule (protocol.ResolveScopes) at sign-in: OIDC scopes
 // pass; an API permission passes when a user may hold it there (on the Management API only the
 // *:current_user* scopes), within the client's grant on the API where one exists, and with RBAC on
 // only when the user holds it (spec §2.3). Without an audience only OIDC scopes remain. The token
 // endpoint applies the rule once more at the exchange (permissions may change in between) and keeps
 // what Actions added (code.ActionScopes).
 func (h *Handler) grantScopes(ctx context.Context, clientID, userID, audience string, requested []string) ([]string, *domain.ResourceServer, error) {
-	in := grant.ScopeInput{Requested: requested}
+	in := protocol.ScopeInput{Requested: requested}
 	if audience != "" {
 		rs, err := h.store.GetResourceServerByIdentifier(ctx, audience)
 		if err != nil {
 			return nil, nil, fmt.Errorf("complete: audience: %w", err)
 		}
 		in.API = rs
-		if grant.NeedsHeld(rs) {
+		if protocol.NeedsHeld(rs) {
 			if in.Held, err = h.store.UserPermissionNames(ctx, userID, audience); err != nil {
 				return nil, nil, fmt.Errorf("complete: permissions: %w", err)
 			}
@@ -146,7 +146,7 @@ func (h *Handler) grantScopes(ctx context.Context, clientID, userID, audience st
 			return nil, nil, fmt.Errorf("complete: client grant: %w", err)
 		}
 	}
-	return grant.ResolveScopes(in).Scopes, in.API, nil
+	return protocol.ResolveScopes(in).Scopes, in.API, nil
 }
 
 func (h *Handler) runPostLogin(ctx context.Context, r *http.Request, client *domain.Client, tx *domain.LoginTransaction,

@@ -9,15 +9,15 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
-	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // clientAuthFailed is the one answer for an unknown client, a wrong secret or missing credentials
 // (RFC 6749 §5.2 invalid_client, 401 per the Gatehouse decisions, Auth0's description): the caller
 // cannot tell which.
-func clientAuthFailed() *grant.Error {
-	return &grant.Error{Status: http.StatusUnauthorized, Code: "invalid_client", Description: "Unauthorized"}
+func clientAuthFailed() *protocol.Error {
+	return protocol.NewError(http.StatusUnauthorized, "invalid_client", "Unauthorized")
 }
 
 // dummyHash is compared against when the client does not exist, so that an unknown client id costs
@@ -33,19 +33,19 @@ var dummyHash = domain.HashSecret("gatehouse: no such client")
 // Either secret method is accepted for every confidential client whatever its stored
 // token_endpoint_auth_method (spec §1.1: nextjs-auth0 sends Basic for "Post" apps). Using both at
 // once is invalid_request (RFC 6749 §2.3: one method per request).
-func (h *Handler) authenticateClient(ctx context.Context, r *http.Request, p params) (*domain.Client, bool, *grant.Error) {
+func (h *Handler) authenticateClient(ctx context.Context, r *http.Request, req *protocol.TokenRequest) (*domain.Client, bool, *protocol.Error) {
 	id, secret, basic, gerr := basicCredentials(r)
 	if gerr != nil {
 		return nil, true, gerr
 	}
-	bodySecret, secretSent := p["client_secret"]
-	bodyID, idSent := p["client_id"]
+	bodySecret, secretSent := req.ClientSecret, req.ClientSecretSent
+	bodyID, idSent := req.ClientID, req.ClientIDSent
 	if basic {
 		if secretSent {
-			return nil, true, grant.InvalidRequest("Multiple client authentication methods were used; use only one")
+			return nil, true, protocol.InvalidRequest("Multiple client authentication methods were used; use only one")
 		}
 		if idSent && bodyID != id {
-			return nil, true, grant.InvalidRequest("client_id does not match the Authorization header")
+			return nil, true, protocol.InvalidRequest("client_id does not match the Authorization header")
 		}
 	} else {
 		id, secret = bodyID, bodySecret
@@ -59,7 +59,7 @@ func (h *Handler) authenticateClient(ctx context.Context, r *http.Request, p par
 		return nil, basic, clientAuthFailed()
 	}
 	if err != nil {
-		return nil, basic, grant.ServerError(err)
+		return nil, basic, protocol.ServerError(err)
 	}
 	if !client.IsConfidential() {
 		// A public client proves nothing but its id; a secret sent for it is an error, not ignored
@@ -76,7 +76,7 @@ func (h *Handler) authenticateClient(ctx context.Context, r *http.Request, p par
 }
 
 // basicCredentials reads an Authorization: Basic header. ok is false without one.
-func basicCredentials(r *http.Request) (id, secret string, ok bool, gerr *grant.Error) {
+func basicCredentials(r *http.Request) (id, secret string, ok bool, gerr *protocol.Error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return "", "", false, nil

@@ -6,7 +6,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
-	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -16,36 +16,37 @@ import (
 // caller what exists.
 func (h *Handler) serveRevoke(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	p, perr := parseBody(r)
+	p, perr := protocol.ParseBody(r)
 	if perr != nil {
 		h.writeError(ctx, w, perr, false)
 		return
 	}
-	client, basic, cerr := h.authenticateClient(ctx, r, p)
+	req := p.TokenRequest()
+	client, basic, cerr := h.authenticateClient(ctx, r, req)
 	if cerr != nil {
 		h.writeError(ctx, w, cerr, basic)
 		return
 	}
 	ctx = httpserver.WithClientID(ctx, client.ClientID)
 	h.allowOrigin(w, r, client)
-	tok := p["token"]
+	tok := req.Token
 	if tok == "" {
-		h.writeError(ctx, w, grant.MissingParameter("token"), false)
+		h.writeError(ctx, w, protocol.MissingParameter("token"), false)
 		return
 	}
 	rt, err := h.store.GetRefreshToken(ctx, domain.HashSecret(tok))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 	case err != nil:
-		h.writeError(ctx, w, grant.ServerError(err), false)
+		h.writeError(ctx, w, protocol.ServerError(err), false)
 		return
 	case rt.ClientID == client.ClientID:
 		if err := h.store.RevokeRefreshFamily(ctx, rt.FamilyID, h.now()); err != nil {
-			h.writeError(ctx, w, grant.ServerError(err), false)
+			h.writeError(ctx, w, protocol.ServerError(err), false)
 			return
 		}
 	}
-	writeNoStore(w)
+	protocol.NoStore(w.Header())
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
 }

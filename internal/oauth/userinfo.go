@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -16,7 +17,7 @@ func (h *Handler) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	raw, ok := bearerToken(r)
 	if !ok {
-		h.userinfoError(w, "", "Missing access token")
+		protocol.WriteBearerError(w, h.issuer, protocol.InvalidToken("Missing access token"), false)
 		return
 	}
 	claims, err := h.tokens.VerifyUserinfo(ctx, raw)
@@ -25,7 +26,7 @@ func (h *Handler) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 		if errors.Is(err, token.ErrInvalidToken) {
 			desc = strings.TrimPrefix(err.Error(), token.ErrInvalidToken.Error()+": ")
 		}
-		h.userinfoError(w, "invalid_token", desc)
+		protocol.WriteBearerError(w, h.issuer, protocol.InvalidToken(desc), true)
 		return
 	}
 	if c, err := h.config.Client(ctx, claims.Client()); err == nil {
@@ -33,21 +34,20 @@ func (h *Handler) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 	}
 	user, err := h.store.GetUser(ctx, claims.Subject)
 	if errors.Is(err, store.ErrNotFound) {
-		h.userinfoError(w, "invalid_token", "Unknown user")
+		protocol.WriteBearerError(w, h.issuer, protocol.InvalidToken("Unknown user"), true)
 		return
 	}
 	if err != nil {
 		h.log.ErrorContext(ctx, "userinfo: read user", "err", err)
-		writeNoStore(w)
-		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error", "error_description": "Internal error"})
+		protocol.WriteJSON(w, protocol.ServerError(err))
 		return
 	}
 	if user.Blocked {
-		h.userinfoError(w, "invalid_token", "user is blocked")
+		protocol.WriteBearerError(w, h.issuer, protocol.InvalidToken("user is blocked"), true)
 		return
 	}
-	writeNoStore(w)
-	writeJSON(w, http.StatusOK, token.UserClaims(user, claims.Scope, nil))
+	protocol.NoStore(w.Header())
+	protocol.WriteJSONValue(w, http.StatusOK, token.UserClaims(user, claims.Scope, nil))
 }
 
 // bearerToken reads an RFC 6750 §2.1 Authorization header.
@@ -58,17 +58,4 @@ func bearerToken(r *http.Request) (string, bool) {
 		return "", false
 	}
 	return tok, true
-}
-
-// userinfoError answers 401 with an RFC 6750 §3 challenge (no error code when no token was sent)
-// and the JSON body Auth0 SDKs display.
-func (h *Handler) userinfoError(w http.ResponseWriter, code, desc string) {
-	challenge := `Bearer realm="` + h.issuer + `"`
-	body := map[string]string{"error": "invalid_token", "error_description": desc}
-	if code != "" {
-		challenge += `, error="` + code + `", error_description="` + strings.ReplaceAll(desc, `"`, `'`) + `"`
-	}
-	w.Header().Set("WWW-Authenticate", challenge)
-	writeNoStore(w)
-	writeJSON(w, http.StatusUnauthorized, body)
 }

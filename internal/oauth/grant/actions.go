@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 )
 
 // ActionRunner runs the Actions bound to the triggers that fire at the token endpoint (spec §5).
@@ -53,7 +54,7 @@ type ActionResult struct {
 }
 
 // denial turns an Action's deny into the token endpoint's error (spec §5.3, §5.4).
-func (r ActionResult) denial() *Error {
+func (r ActionResult) denial() *protocol.Error {
 	code := r.DenyCode
 	status := http.StatusForbidden
 	switch code {
@@ -64,5 +65,5 @@ func (r ActionResult) denial() *Error {
 	default:
 		code = "access_denied"
 	}
-	return &Error{Status: status, Code: code, Description: r.DenyReason}
+	return &protocol.Error{Status: status, Code: code, Description: r.DenyReason}
 }

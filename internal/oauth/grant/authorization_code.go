@@ -2,9 +2,6 @@ package grant
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -28,14 +26,14 @@ func (AuthorizationCode) LogTypes() (string, string) {
 }
 
 // Exchange implements Grant.
-func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*Response, error) {
+func (g AuthorizationCode) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Response, error) {
 	d := g.Deps
 	c := req.Client
 	if !c.HasGrant(domain.GrantAuthorizationCode) {
-		return nil, UnauthorizedClient(domain.GrantAuthorizationCode)
+		return nil, protocol.UnauthorizedClient(domain.GrantAuthorizationCode)
 	}
 	if req.Code == "" {
-		return nil, MissingParameter("code")
+		return nil, protocol.MissingParameter("code")
 	}
 	now := d.now()
 	codeHash := domain.HashSecret(req.Code)
@@ -44,7 +42,7 @@ func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*Respons
 	// must revoke. A failed check still commits, so the code is spent (spec §1.3).
 	var (
 		x    *codeExchange
-		gerr *Error
+		gerr *protocol.Error
 	)
 	err := d.Store.WithTx(ctx, func(tx store.Store) error {
 		x, gerr = nil, nil
@@ -53,7 +51,7 @@ func (g AuthorizationCode) Exchange(ctx context.Context, req *Request) (*Respons
 		return err
 	})
 	if err != nil {
-		return nil, ServerError(err)
+		return nil, protocol.ServerError(err)
 	}
 	if gerr != nil {
 		return nil, gerr
@@ -72,9 +70,9 @@ type codeExchange struct {
 	refresh string
 }
 
-// redeem runs inside the exchange's transaction. A returned *Error is the answer; a returned error
+// redeem runs inside the exchange's transaction. A returned *protocol.Error is the answer; a returned error
 // aborts the transaction.
-func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *Request, codeHash []byte, now time.Time) (*codeExchange, *Error, error) {
+func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *protocol.TokenRequest, codeHash []byte, now time.Time) (*codeExchange, *protocol.Error, error) {
 	d, c := g.Deps, req.Client
 	code, err := tx.RedeemAuthorizationCode(ctx, codeHash, now)
 	switch {
@@ -84,49 +82,49 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *Requ
 		// one authenticated, a public one with the right PKCE verifier), so that whoever merely
 		// learned a spent code cannot sign its owner out by replaying it under another client.
 		if code == nil || code.ClientID != c.ClientID {
-			return nil, InvalidGrant(DescInvalidCode), nil
+			return nil, protocol.InvalidGrant(protocol.DescInvalidCode), nil
 		}
-		e := InvalidGrant(DescInvalidCode)
+		e := protocol.InvalidGrant(protocol.DescInvalidCode)
 		e.UserID = code.UserID
-		if code.IssuedFamilyID != "" && (c.IsConfidential() || checkPKCE(c, code, req.CodeVerifier) == nil) {
+		if code.IssuedFamilyID != "" && (c.IsConfidential() || protocol.CheckVerifier(c, code.CodeChallenge, code.CodeChallengeMethod, req.CodeVerifier) == nil) {
 			if err := tx.RevokeRefreshFamily(ctx, code.IssuedFamilyID, now); err != nil {
 				return nil, nil, err
 			}
 		}
 		return nil, e, nil
 	case errors.Is(err, store.ErrNotFound):
-		return nil, InvalidGrant(DescInvalidCode), nil
+		return nil, protocol.InvalidGrant(protocol.DescInvalidCode), nil
 	case err != nil:
 		return nil, nil, err
 	}
 	if code.ClientID != c.ClientID {
 		// Another client's code: refused, and spent, since it has leaked.
-		return nil, InvalidGrant(DescInvalidCode), nil
+		return nil, protocol.InvalidGrant(protocol.DescInvalidCode), nil
 	}
-	fail := func(e *Error) (*codeExchange, *Error, error) {
+	fail := func(e *protocol.Error) (*codeExchange, *protocol.Error, error) {
 		e.UserID = code.UserID
 		return nil, e, nil
 	}
 	if code.RedirectURI != "" && req.RedirectURI != code.RedirectURI {
 		// RFC 6749 §4.1.3: identical to the /authorize value. Auth0's wording (spec §1.3).
-		return fail(InvalidGrant(fmt.Sprintf("The redirect URI is wrong. You send %s, and we expected %s", clip(req.RedirectURI), code.RedirectURI)))
+		return fail(protocol.InvalidGrant(fmt.Sprintf("The redirect URI is wrong. You send %s, and we expected %s", clip(req.RedirectURI), code.RedirectURI)))
 	}
-	if e := checkPKCE(c, code, req.CodeVerifier); e != nil {
+	if e := protocol.CheckVerifier(c, code.CodeChallenge, code.CodeChallengeMethod, req.CodeVerifier); e != nil {
 		return fail(e)
 	}
 	user, err := tx.GetUser(ctx, code.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return fail(InvalidGrant(DescInvalidCode))
+		return fail(protocol.InvalidGrant(protocol.DescInvalidCode))
 	}
 	if err != nil {
 		return nil, nil, err
 	}
 	if user.Blocked {
-		return fail(InvalidGrant("user is blocked"))
+		return fail(protocol.InvalidGrant("user is blocked"))
 	}
 	api, aerr := d.audienceAPI(ctx, code.Audience)
 	if aerr != nil {
-		if e, ok := aerr.(*Error); ok && e.Cause == nil {
+		if e, ok := aerr.(*protocol.Error); ok && e.Cause == nil {
 			return fail(e)
 		}
 		return nil, nil, aerr
@@ -184,42 +182,6 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *Requ
 	}
 	x.refresh = secret
 	return x, nil, nil
-}
-
-// checkPKCE verifies the code_verifier against the stored challenge (RFC 7636 §4.6), S256 only
-// (Gatehouse policy), in constant time. A verifier without a challenge is refused too, so that a
-// downgrade cannot pass unnoticed, and public clients must have used PKCE (spec §1.1).
-func checkPKCE(c *domain.Client, code *domain.AuthorizationCode, verifier string) *Error {
-	if code.CodeChallenge == "" {
-		if verifier != "" || !c.IsConfidential() {
-			return InvalidGrant(DescCodeVerifier)
-		}
-		return nil
-	}
-	if code.CodeChallengeMethod != "S256" || !validVerifier(verifier) {
-		return InvalidGrant(DescCodeVerifier)
-	}
-	sum := sha256.Sum256([]byte(verifier))
-	want := base64.RawURLEncoding.EncodeToString(sum[:])
-	if subtle.ConstantTimeCompare([]byte(want), []byte(code.CodeChallenge)) != 1 {
-		return InvalidGrant(DescCodeVerifier)
-	}
-	return nil
-}
-
-// validVerifier: 43 to 128 unreserved characters (RFC 7636 §4.1).
-func validVerifier(v string) bool {
-	if len(v) < 43 || len(v) > 128 {
-		return false
-	}
-	for i := 0; i < len(v); i++ {
-		switch b := v[i]; {
-		case b >= 'A' && b <= 'Z', b >= 'a' && b <= 'z', b >= '0' && b <= '9', b == '-', b == '.', b == '_', b == '~':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // clip bounds an echoed request value.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -24,21 +25,21 @@ func (ClientCredentials) LogTypes() (string, string) {
 }
 
 // Exchange implements Grant.
-func (g ClientCredentials) Exchange(ctx context.Context, req *Request) (*Response, error) {
+func (g ClientCredentials) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Response, error) {
 	d := g.Deps
 	c := req.Client
 	if !c.HasGrant(domain.GrantClientCredentials) || !c.IsConfidential() {
-		return nil, UnauthorizedClient(domain.GrantClientCredentials)
+		return nil, protocol.UnauthorizedClient(domain.GrantClientCredentials)
 	}
 	audience := req.Audience
 	if audience == "" {
 		ts, err := d.Config.TenantSettings(ctx)
 		if err != nil {
-			return nil, ServerError(err)
+			return nil, protocol.ServerError(err)
 		}
 		if audience = ts.DefaultAudience; audience == "" {
 			// Gatehouse policy (spec §1.3): the text the seed guide's troubleshooting names.
-			return nil, MissingParameter("audience")
+			return nil, protocol.MissingParameter("audience")
 		}
 	}
 	api, err := d.audienceAPI(ctx, audience)
@@ -47,10 +48,10 @@ func (g ClientCredentials) Exchange(ctx context.Context, req *Request) (*Respons
 	}
 	cg, err := d.Config.ClientGrant(ctx, c.ClientID, api.Identifier)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, AccessDenied(`Client "%s" is not authorized to access resource server "%s". You need to create a "client-grant" associated to this API.`, c.ClientID, api.Identifier)
+		return nil, protocol.AccessDenied(`Client "%s" is not authorized to access resource server "%s". You need to create a "client-grant" associated to this API.`, c.ClientID, api.Identifier)
 	}
 	if err != nil {
-		return nil, ServerError(err)
+		return nil, protocol.ServerError(err)
 	}
 	requested := Fields(req.Scope)
 	var missing []string
@@ -60,9 +61,9 @@ func (g ClientCredentials) Exchange(ctx context.Context, req *Request) (*Respons
 		}
 	}
 	if len(missing) > 0 {
-		return nil, AccessDenied("Client has not been granted scopes: %s", strings.Join(missing, " "))
+		return nil, protocol.AccessDenied("Client has not been granted scopes: %s", strings.Join(missing, " "))
 	}
-	res := ResolveScopes(ScopeInput{Requested: requested, API: api, Held: cg.Scope, Machine: true})
+	res := protocol.ResolveScopes(protocol.ScopeInput{Requested: requested, API: api, Held: cg.Scope, Machine: true})
 
 	var custom map[string]any
 	if d.Actions != nil {
@@ -70,7 +71,7 @@ func (g ClientCredentials) Exchange(ctx context.Context, req *Request) (*Respons
 			Client: c, API: api, RequestedScopes: requested, Scopes: res.Scopes, IP: req.IP, UserAgent: req.UserAgent,
 		})
 		if err != nil {
-			return nil, ServerError(err)
+			return nil, protocol.ServerError(err)
 		}
 		if ar.Deny {
 			return nil, ar.denial()
@@ -88,7 +89,7 @@ func (g ClientCredentials) Exchange(ctx context.Context, req *Request) (*Respons
 		Custom:      custom,
 	})
 	if err != nil {
-		return nil, ServerError(err)
+		return nil, protocol.ServerError(err)
 	}
 	return &Response{AccessToken: at.Token, ExpiresIn: at.ExpiresIn, Scope: scope, Audience: api.Identifier}, nil
 }

@@ -3,31 +3,15 @@ package grant
 import (
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
-
-// Request is a token request (RFC 6749 §4.1.3, §4.4.2, §6) whose client is authenticated.
-type Request struct {
-	GrantType    string
-	Client       *domain.Client
-	Code         string
-	RedirectURI  string
-	CodeVerifier string
-	RefreshToken string
-	Audience     string
-	// Scope as sent; ScopeSent tells an absent parameter from an empty one.
-	Scope        string
-	ScopeSent    bool
-	Organization string
-	IP           string
-	UserAgent    string
-}
 
 // Response is a successful token response (RFC 6749 §5.1) plus what the tenant log records.
 type Response struct {
@@ -47,66 +31,13 @@ type Grant interface {
 	Type() string
 	// LogTypes are the tenant log event types of a success and of a failure.
 	LogTypes() (success, failure string)
-	Exchange(ctx context.Context, req *Request) (*Response, error)
+	Exchange(ctx context.Context, req *protocol.TokenRequest) (*Response, error)
 }
 
-// Error is an OAuth error response (RFC 6749 §5.2) with its HTTP status (spec "Gatehouse decisions")
-// and Auth0's error_description. Cause is logged, never shown.
-type Error struct {
-	Status      int
-	Code        string
-	Description string
-	// LogType replaces the grant's failure event type (e.g. ferrt for refresh token reuse).
-	LogType string
-	UserID  string
-	Cause   error
-}
+// Fields splits a space-separated scope (RFC 6749 §3.3).
+func Fields(scope string) []string { return strings.Fields(scope) }
 
-func (e *Error) Error() string {
-	if e.Cause != nil {
-		return e.Code + ": " + e.Description + ": " + e.Cause.Error()
-	}
-	return e.Code + ": " + e.Description
-}
-
-func (e *Error) Unwrap() error { return e.Cause }
-
-// InvalidRequest is a malformed request: 400.
-func InvalidRequest(format string, args ...any) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "invalid_request", Description: fmt.Sprintf(format, args...)}
-}
-
-// MissingParameter is Auth0's `Missing required parameter: <name>`.
-func MissingParameter(name string) *Error {
-	return InvalidRequest("Missing required parameter: %s", name)
-}
-
-// InvalidGrant is a bad code or refresh token: 400 (RFC 6749 §5.2).
-func InvalidGrant(description string) *Error {
-	return &Error{Status: http.StatusBadRequest, Code: "invalid_grant", Description: description}
-}
-
-// AccessDenied is Auth0's 403 for audience, client grant and Action denials.
-func AccessDenied(format string, args ...any) *Error {
-	return &Error{Status: http.StatusForbidden, Code: "access_denied", Description: fmt.Sprintf(format, args...)}
-}
-
-// UnauthorizedClient: the client may not use this grant. 403 as Auth0.
-func UnauthorizedClient(grantType string) *Error {
-	return &Error{Status: http.StatusForbidden, Code: "unauthorized_client", Description: fmt.Sprintf("Grant type '%s' not allowed for the client.", grantType)}
-}
-
-// ServerError hides an internal failure behind a generic 500.
-func ServerError(cause error) *Error {
-	return &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "Internal error", Cause: cause}
-}
-
-// Descriptions Auth0 uses (spec §1.3).
-const (
-	DescInvalidCode         = "Invalid authorization code"
-	DescCodeVerifier        = "Failed to verify code verifier"
-	DescInvalidRefreshToken = "Unknown or invalid refresh token."
-)
+func contains(list []string, s string) bool { return slices.Contains(list, s) }
 
 // Config reads the tenant configuration a grant needs. The oauth package serves it from a short-lived
 // cache; ErrNotFound (store.ErrNotFound) means the thing does not exist.
@@ -139,7 +70,7 @@ func (d *Deps) audienceAPI(ctx context.Context, audience string) (*domain.Resour
 	if audience == "" {
 		ts, err := d.Config.TenantSettings(ctx)
 		if err != nil {
-			return nil, ServerError(err)
+			return nil, protocol.ServerError(err)
 		}
 		audience = ts.DefaultAudience
 		if audience == "" {
@@ -148,10 +79,10 @@ func (d *Deps) audienceAPI(ctx context.Context, audience string) (*domain.Resour
 	}
 	api, err := d.Config.ResourceServer(ctx, audience)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, AccessDenied("Service not enabled within domain: %s", audience)
+		return nil, protocol.AccessDenied("Service not enabled within domain: %s", audience)
 	}
 	if err != nil {
-		return nil, ServerError(err)
+		return nil, protocol.ServerError(err)
 	}
 	return api, nil
 }

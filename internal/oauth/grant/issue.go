@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -21,23 +22,16 @@ const (
 )
 
 // keepActionScopes re-adds, to a RBAC-filtered result, the Action-added scopes that are still
-// requested and that an Action may add (ActionMayAdd).
-func keepActionScopes(scopes *ScopeResult, api *domain.ResourceServer, added, requested []string) {
+// requested and that an Action may add (protocol.ActionMayAdd).
+func keepActionScopes(scopes *protocol.ScopeResult, api *domain.ResourceServer, added, requested []string) {
 	for _, s := range added {
-		if !ActionMayAdd(api, s) {
+		if !protocol.ActionMayAdd(api, s) {
 			continue
 		}
 		if contains(requested, s) && !contains(scopes.Scopes, s) {
 			scopes.Scopes = append(scopes.Scopes, s)
 		}
 	}
-}
-
-// ActionMayAdd reports whether a post-login Action may add scope to a user's token: Actions override
-// RBAC and client grants (spec §2.3), but no Action gives a user a Management API permission beyond
-// *:current_user*, which only client credentials may carry.
-func ActionMayAdd(api *domain.ResourceServer, scope string) bool {
-	return api == nil || !api.IsSystem || OIDCScopes[scope] || api.UserMayHold(scope)
 }
 
 // stringList reads a []string back from RefreshToken.Claims (decoded JSON gives []any).
@@ -61,7 +55,7 @@ type userTokens struct {
 	client          *domain.Client
 	user            *domain.User
 	api             *domain.ResourceServer
-	scopes          ScopeResult
+	scopes          protocol.ScopeResult
 	idScope         string // scope whose profile/email claims the ID token carries
 	idToken         bool
 	nonce           string
@@ -88,7 +82,7 @@ func (d *Deps) issue(ctx context.Context, u userTokens) (*Response, error) {
 		Custom:      u.atClaims,
 	})
 	if err != nil {
-		return nil, ServerError(err)
+		return nil, protocol.ServerError(err)
 	}
 	res := &Response{AccessToken: at.Token, ExpiresIn: at.ExpiresIn, Scope: scope, UserID: u.user.UserID}
 	if u.api != nil {
@@ -100,23 +94,23 @@ func (d *Deps) issue(ctx context.Context, u userTokens) (*Response, error) {
 			AuthTime: u.authTime, IncludeAuthTime: u.includeAuthTime, Custom: u.idClaims,
 		})
 		if err != nil {
-			return nil, ServerError(err)
+			return nil, protocol.ServerError(err)
 		}
 	}
 	return res, nil
 }
 
-// userScopes applies ResolveScopes for a user of client: the user's permissions are read only under
+// userScopes applies protocol.ResolveScopes for a user of client: the user's permissions are read only under
 // RBAC, and the client's grant on the API, where one exists, bounds the result.
-func (d *Deps) userScopes(ctx context.Context, st store.UserStore, clientID, userID string, requested []string, api *domain.ResourceServer) (ScopeResult, error) {
-	in := ScopeInput{Requested: requested, API: api}
+func (d *Deps) userScopes(ctx context.Context, st store.UserStore, clientID, userID string, requested []string, api *domain.ResourceServer) (protocol.ScopeResult, error) {
+	in := protocol.ScopeInput{Requested: requested, API: api}
 	if api == nil {
-		return ResolveScopes(in), nil
+		return protocol.ResolveScopes(in), nil
 	}
-	if NeedsHeld(api) {
+	if protocol.NeedsHeld(api) {
 		var err error
 		if in.Held, err = st.UserPermissionNames(ctx, userID, api.Identifier); err != nil {
-			return ScopeResult{}, ServerError(err)
+			return protocol.ScopeResult{}, protocol.ServerError(err)
 		}
 	}
 	cg, err := d.Config.ClientGrant(ctx, clientID, api.Identifier)
@@ -124,9 +118,9 @@ func (d *Deps) userScopes(ctx context.Context, st store.UserStore, clientID, use
 	case err == nil:
 		in.ClientGrant = cg
 	case !errors.Is(err, store.ErrNotFound):
-		return ScopeResult{}, ServerError(err)
+		return protocol.ScopeResult{}, protocol.ServerError(err)
 	}
-	return ResolveScopes(in), nil
+	return protocol.ResolveScopes(in), nil
 }
 
 // refreshExpiry returns the absolute and idle expiry of a new refresh token family under the client's

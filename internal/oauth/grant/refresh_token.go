@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -25,42 +26,42 @@ func (RefreshToken) Type() string { return domain.GrantRefreshToken }
 func (RefreshToken) LogTypes() (string, string) { return audit.TypeRefresh, audit.TypeRefreshFailed }
 
 // Exchange implements Grant.
-func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*Response, error) {
+func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Response, error) {
 	d := g.Deps
 	c := req.Client
 	if !c.HasGrant(domain.GrantRefreshToken) {
-		return nil, UnauthorizedClient(domain.GrantRefreshToken)
+		return nil, protocol.UnauthorizedClient(domain.GrantRefreshToken)
 	}
 	if req.RefreshToken == "" {
-		return nil, MissingParameter("refresh_token")
+		return nil, protocol.MissingParameter("refresh_token")
 	}
 	now := d.now()
 	hash := domain.HashSecret(req.RefreshToken)
 	old, err := d.Store.GetRefreshToken(ctx, hash)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, InvalidGrant(DescInvalidRefreshToken)
+		return nil, protocol.InvalidGrant(protocol.DescInvalidRefreshToken)
 	}
 	if err != nil {
-		return nil, ServerError(err)
+		return nil, protocol.ServerError(err)
 	}
 	// Another client's token is unknown to this one, and presenting it does not count as reuse.
 	if old.ClientID != c.ClientID {
-		return nil, InvalidGrant(DescInvalidRefreshToken)
+		return nil, protocol.InvalidGrant(protocol.DescInvalidRefreshToken)
 	}
-	fail := func(desc string) *Error {
-		e := InvalidGrant(desc)
+	fail := func(desc string) *protocol.Error {
+		e := protocol.InvalidGrant(desc)
 		e.UserID = old.UserID
 		return e
 	}
 	if old.RevokedAt != nil || old.Expired(now) {
-		return nil, fail(DescInvalidRefreshToken)
+		return nil, fail(protocol.DescInvalidRefreshToken)
 	}
 	user, err := d.Store.GetUser(ctx, old.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, fail(DescInvalidRefreshToken)
+		return nil, fail(protocol.DescInvalidRefreshToken)
 	}
 	if err != nil {
-		return nil, ServerError(err)
+		return nil, protocol.ServerError(err)
 	}
 	if user.Blocked {
 		return nil, fail("user is blocked")
@@ -100,7 +101,7 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*Response, er
 			Client: c, User: user, API: api, Scopes: scopes.Scopes, RefreshToken: old, IP: req.IP, UserAgent: req.UserAgent,
 		})
 		if err != nil {
-			return nil, ServerError(err)
+			return nil, protocol.ServerError(err)
 		}
 		if ar.Deny {
 			e := ar.denial()
@@ -125,17 +126,17 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*Response, er
 		if _, err := d.Store.RotateRefreshToken(ctx, hash, next, now, leeway); err != nil {
 			switch {
 			case errors.Is(err, store.ErrRefreshReused):
-				e := fail(DescInvalidRefreshToken)
+				e := fail(protocol.DescInvalidRefreshToken)
 				e.LogType = audit.TypeRefreshReuse
 				return nil, e
 			case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrRefreshInvalid):
-				return nil, fail(DescInvalidRefreshToken)
+				return nil, fail(protocol.DescInvalidRefreshToken)
 			}
-			return nil, ServerError(err)
+			return nil, protocol.ServerError(err)
 		}
 		newSecret = secret
 	} else if err := d.Store.TouchRefreshToken(ctx, hash, idleExpiry(c, now)); err != nil {
-		return nil, ServerError(err)
+		return nil, protocol.ServerError(err)
 	}
 
 	include, _ := old.Claims[claimsIncludeAuthTime].(bool)

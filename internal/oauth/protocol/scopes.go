@@ -1,15 +1,21 @@
-package grant
+package protocol
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
-// OIDCScopes are granted to users whatever the API's policy: they select ID token and /userinfo
-// claims and the refresh token, not API permissions.
-var OIDCScopes = map[string]bool{
-	"openid": true, "profile": true, "email": true, "offline_access": true, "address": true, "phone": true,
+// IsOIDCScope reports whether scope is one of OpenID Connect's (Core §5.4, §11): they are granted
+// to users whatever the API's policy, since they select ID token and /userinfo claims and the
+// refresh token, not API permissions.
+func IsOIDCScope(scope string) bool {
+	switch scope {
+	case "openid", "profile", "email", "offline_access", "address", "phone":
+		return true
+	}
+	return false
 }
 
 // ScopeInput is what the scope decision of one token depends on.
@@ -59,7 +65,7 @@ func ResolveScopes(in ScopeInput) ScopeResult {
 		if len(in.Requested) == 0 {
 			out.Scopes = intersect(in.Held, func(string) bool { return true })
 		} else {
-			out.Scopes = intersect(in.Requested, func(s string) bool { return contains(in.Held, s) })
+			out.Scopes = intersect(in.Requested, func(s string) bool { return slices.Contains(in.Held, s) })
 		}
 		if in.API != nil && in.API.WantsPermissionsClaim() {
 			out.Permissions = append([]string{}, out.Scopes...)
@@ -77,34 +83,29 @@ func ResolveScopes(in ScopeInput) ScopeResult {
 // an API permission a user may hold there, within the client's grant and, under RBAC, held.
 func UserMayGet(in ScopeInput, scope string) bool {
 	switch {
-	case OIDCScopes[scope]:
+	case IsOIDCScope(scope):
 		return true
 	case in.API == nil || !in.API.UserMayHold(scope):
 		return false
-	case in.ClientGrant != nil && !contains(in.ClientGrant.Scope, scope):
+	case in.ClientGrant != nil && !slices.Contains(in.ClientGrant.Scope, scope):
 		return false
 	}
-	return !in.API.EnforcePolicies || contains(in.Held, scope)
+	return !in.API.EnforcePolicies || slices.Contains(in.Held, scope)
+}
+
+// ActionMayAdd reports whether a post-login Action may add scope to a user's token: Actions override
+// RBAC and client grants (spec §2.3), but no Action gives a user a Management API permission beyond
+// *:current_user*, which only client credentials may carry.
+func ActionMayAdd(api *domain.ResourceServer, scope string) bool {
+	return api == nil || !api.IsSystem || IsOIDCScope(scope) || api.UserMayHold(scope)
 }
 
 func intersect(list []string, keep func(string) bool) []string {
 	out := make([]string, 0, len(list))
 	for i, s := range list {
-		if keep(s) && !contains(list[:i], s) {
+		if keep(s) && !slices.Contains(list[:i], s) {
 			out = append(out, s)
 		}
 	}
 	return out
 }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-// Fields splits a space-separated scope (RFC 6749 §3.3).
-func Fields(scope string) []string { return strings.Fields(scope) }

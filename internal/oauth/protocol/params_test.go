@@ -1,10 +1,12 @@
-package oauth
+package protocol_test
 
 import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 )
 
 func TestParseBody(t *testing.T) {
@@ -31,7 +33,7 @@ func TestParseBody(t *testing.T) {
 			if tc.ct != "" {
 				r.Header.Set("Content-Type", tc.ct)
 			}
-			p, err := parseBody(r)
+			p, err := protocol.ParseBody(r)
 			if tc.bad {
 				if err == nil || err.Status != 400 || err.Code != "invalid_request" {
 					t.Fatalf("accepted: %v %v", p, err)
@@ -51,8 +53,8 @@ func TestParseBody(t *testing.T) {
 			}
 		})
 	}
-	big := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader("a="+strings.Repeat("x", maxBodyBytes)))
-	if _, err := parseBody(big); err == nil {
+	big := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader("a="+strings.Repeat("x", protocol.MaxBodyBytes)))
+	if _, err := protocol.ParseBody(big); err == nil {
 		t.Fatal("oversized body accepted")
 	}
 }
@@ -63,7 +65,7 @@ func FuzzParseBody(f *testing.F) {
 	f.Fuzz(func(t *testing.T, ct, body string) {
 		r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(body))
 		r.Header.Set("Content-Type", ct)
-		p, err := parseBody(r)
+		p, err := protocol.ParseBody(r)
 		if (p == nil) == (err == nil) {
 			t.Fatalf("params %v with error %v", p, err)
 		}
@@ -73,18 +75,49 @@ func FuzzParseBody(f *testing.F) {
 	})
 }
 
-func FuzzBasicCredentials(f *testing.F) {
-	f.Add("Basic YTpi")
-	f.Add("basic JTNBOiUzQQ==")
-	f.Fuzz(func(t *testing.T, h string) {
-		r := httptest.NewRequest(http.MethodPost, "/oauth/token", nil)
-		r.Header.Set("Authorization", h)
-		id, _, ok, err := basicCredentials(r)
-		if err != nil && (err.Status != 401 || !ok) {
-			t.Fatalf("error %+v", err)
-		}
-		if ok && err == nil && id == "" {
-			t.Fatal("empty client id accepted")
-		}
-	})
+func TestSingleValued(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw string
+		want      map[string]string
+		desc      string
+	}{
+		{"single", "a=1&b=x+y&c=", map[string]string{"a": "1", "b": "x y", "c": ""}, ""},
+		{"repeated", "a=1&b=2&a=1", nil, "Duplicate parameter: a"},
+		{"repeated, empty values", "a&a", nil, "Duplicate parameter: a"},
+		{"first repeated name in sorted order", "z=1&z=2&b=1&b=2", nil, "Duplicate parameter: b"},
+		{"long name is cut", strings.Repeat("n", 70) + "=1&" + strings.Repeat("n", 70) + "=2", nil, "Duplicate parameter: " + strings.Repeat("n", 64) + "…"},
+		{"bad escape", "a=%zz", nil, "The query string is malformed."},
+		{"semicolon", "a=1;b=2", nil, "The query string is malformed."},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := protocol.ParseQuery(tc.raw)
+			if tc.desc != "" {
+				if err == nil || err.Status != 400 || err.Code != "invalid_request" || err.Description != tc.desc {
+					t.Fatalf("got %v %v", p, err)
+				}
+				return
+			}
+			if err != nil || len(p) != len(tc.want) {
+				t.Fatalf("got %v %v", p, err)
+			}
+			for k, v := range tc.want {
+				if p[k] != v || !p.Has(k) {
+					t.Errorf("%s = %q", k, p[k])
+				}
+			}
+		})
+	}
+}
+
+func TestTokenRequest(t *testing.T) {
+	r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader("grant_type=refresh_token&refresh_token=rt&scope=&client_id=c"))
+	p, err := protocol.ParseBody(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := p.TokenRequest()
+	if req.GrantType != "refresh_token" || req.RefreshToken != "rt" || !req.ScopeSent || req.Scope != "" ||
+		!req.ClientIDSent || req.ClientID != "c" || req.ClientSecretSent || req.Audience != "" {
+		t.Errorf("%+v", req)
+	}
 }

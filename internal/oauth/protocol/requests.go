@@ -1,0 +1,61 @@
+package protocol
+
+import "github.com/gatehouse/gatehouse/internal/domain"
+
+// TokenRequest is what POST /oauth/token (RFC 6749 §4.1.3, §4.4.2, §6) and POST /oauth/revoke
+// (RFC 7009 §2.1) parsed from the body, read once. Client, IP and UserAgent are set once the client
+// is authenticated; a grant may rely on Client.
+type TokenRequest struct {
+	GrantType string
+	// ClientID and ClientSecret are the body credentials (client_secret_post, or none for a public
+	// client); the *Sent flags tell an absent parameter from an empty one.
+	ClientID         string
+	ClientIDSent     bool
+	ClientSecret     string
+	ClientSecretSent bool
+
+	Code         string
+	RedirectURI  string
+	CodeVerifier string
+	RefreshToken string
+	Audience     string
+	// Scope as sent; ScopeSent tells an absent parameter from an empty one.
+	Scope        string
+	ScopeSent    bool
+	Organization string
+	// Token is the token to revoke (RFC 7009 §2.1).
+	Token string
+
+	Client    *domain.Client
+	IP        string
+	UserAgent string
+}
+
+// TokenRequest maps body parameters onto a TokenRequest; unknown parameters are ignored.
+func (p Params) TokenRequest() *TokenRequest {
+	return &TokenRequest{
+		GrantType:        p["grant_type"],
+		ClientID:         p["client_id"],
+		ClientIDSent:     p.Has("client_id"),
+		ClientSecret:     p["client_secret"],
+		ClientSecretSent: p.Has("client_secret"),
+		Code:             p["code"],
+		RedirectURI:      p["redirect_uri"],
+		CodeVerifier:     p["code_verifier"],
+		RefreshToken:     p["refresh_token"],
+		Audience:         p["audience"],
+		Scope:            p["scope"],
+		ScopeSent:        p.Has("scope"),
+		Organization:     p["organization"],
+		Token:            p["token"],
+	}
+}
+
+// AuthorizeRequest is a validated GET /authorize request (RFC 6749 §4.1.1, OpenID Connect Core
+// §3.1.2.1): its client, and the login transaction it starts, holding every accepted parameter (no
+// id, browser binding or times yet). Errors found after the client and redirect_uri were trusted
+// go to Transaction.RedirectURI in Transaction.ResponseMode, with Transaction.State.
+type AuthorizeRequest struct {
+	Client      *domain.Client
+	Transaction domain.LoginTransaction
+}
