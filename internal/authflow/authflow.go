@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/guard"
-	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -109,36 +108,29 @@ func (h *Handler) base(ctx context.Context) web.Base {
 	return web.Base{Tenant: name}
 }
 
-// errorPage renders a pageError with status 400 on Gatehouse's origin.
-func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, status int, pe *pageError) {
-	h.render(r.Context(), w, status, web.PageError, web.ErrorData{
-		Base: h.base(r.Context()), Heading: pe.heading, Code: pe.code, Description: pe.description, Details: pe.details,
+// errorPage shows e on Gatehouse's own origin with e.Status; e.Cause is logged, never shown.
+func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, e *protocol.Error) {
+	if e.Cause != nil {
+		h.logger.ErrorContext(r.Context(), "sign-in failed", "err", e.Cause)
+	}
+	p := e.Page("Invalid request.")
+	h.render(r.Context(), w, e.Status, web.PageError, web.ErrorData{
+		Base: h.base(r.Context()), Heading: p.Heading, Code: p.Code, Description: p.Description, Details: p.Details,
 	})
 }
 
 // internalError logs err and shows a page that reveals nothing of it.
 func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	h.logger.ErrorContext(r.Context(), "sign-in failed", "err", err)
-	h.errorPage(w, r, http.StatusInternalServerError, &pageError{
-		heading: "Something went wrong.", code: "server_error",
-		description: "The request could not be completed. Please try again later.",
+	h.errorPage(w, r, &protocol.Error{
+		Status: http.StatusInternalServerError, Code: "server_error", Heading: "Something went wrong.",
+		Description: "The request could not be completed. Please try again later.", Cause: err,
 	})
 }
 
 // staleTransaction is shown for an unknown, expired, completed or foreign transaction id.
-var staleTransaction = &pageError{
-	heading:     "This login link is no longer valid.",
-	description: "This login link is no longer valid, or it was opened in a different browser. Please return to the application and sign in again.",
-}
-
-// clientIP is the address the real-IP middleware established, or the direct peer without it.
-func clientIP(r *http.Request) string {
-	if ip := httpserver.ClientIP(r.Context()); ip.IsValid() {
-		return ip.String()
+func staleTransaction() *protocol.Error {
+	return &protocol.Error{
+		Status: http.StatusBadRequest, Heading: "This login link is no longer valid.",
+		Description: "This login link is no longer valid, or it was opened in a different browser. Please return to the application and sign in again.",
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

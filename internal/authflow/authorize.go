@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gatehouse/gatehouse/internal/store"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,32 +12,35 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // authorize is GET /authorize: validate, then hand the new transaction to the dispatcher.
 func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	req, perr, oerr, err := h.parseAuthorize(ctx, r.URL.RawQuery)
+	req, err := h.parseAuthorize(ctx, r.URL.RawQuery)
+	var pe *protocol.Error
 	switch {
-	case err != nil:
+	case err != nil && !errors.As(err, &pe):
 		h.internalError(w, r, err)
 		return
-	case perr != nil:
-		h.errorPage(w, r, http.StatusBadRequest, perr)
+	case pe != nil && req == nil:
+		h.errorPage(w, r, pe)
 		return
 	}
-	ctx = httpserver.WithClientID(ctx, req.client.ClientID)
+	ctx = httpserver.WithClientID(ctx, req.Client.ClientID)
 	r = r.WithContext(ctx)
-	if oerr != nil {
-		h.respondError(w, r, &req.tx, oerr)
+	if pe != nil {
+		h.respondError(w, r, &req.Transaction, pe)
 		return
 	}
 	now := h.now().UTC()
-	tx := req.tx
+	tx := req.Transaction
 	tx.ID = domain.RandomToken(24)
 	tx.CreatedAt = now
 	tx.ExpiresAt = now.Add(domain.LoginTransactionLifetime)
-	h.dispatch(w, r, req.client, &tx, false, nil)
+	h.dispatch(w, r, req.Client, &tx, false, nil)
 }
 
 // dispatch decides the next step of a transaction from server-side state alone. stored tells whether
@@ -69,7 +71,7 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, client *domai
 		// OIDC Core §3.1.2.6: no UI may be shown.
 		h.endTransaction(ctx, tx, stored)
 		h.record(r, audit.TypeSilentAuthFailed, "Login required", client, nil)
-		h.respondError(w, r, tx, &oauthError{code: "login_required", description: "Login required"})
+		h.respondError(w, r, tx, protocol.NewError(http.StatusBadRequest, "login_required", "Login required"))
 		return
 	}
 	if !stored {
@@ -145,7 +147,7 @@ func (h *Handler) endTransaction(ctx context.Context, tx *domain.LoginTransactio
 // record appends a tenant log event for this request.
 func (h *Handler) record(r *http.Request, typ, description string, client *domain.Client, user *domain.User) {
 	e := domain.LogEvent{
-		Type: typ, Description: description, IP: clientIP(r), UserAgent: r.UserAgent(), Hostname: r.Host,
+		Type: typ, Description: description, IP: httpserver.ClientIP(r.Context()).String(), UserAgent: r.UserAgent(), Hostname: r.Host,
 		Connection: domain.DefaultConnection,
 	}
 	if client != nil {

@@ -84,6 +84,9 @@ func TestAuthorizeRedirectErrors(t *testing.T) {
 		{"challenge too short", spa("code_challenge", "abc", "code_challenge_method", "S256").Encode(), spaCallback, "invalid_request", "43 to 128", "s1"},
 		{"challenge bad characters", spa("code_challenge", strings.Repeat("a", 42)+"=", "code_challenge_method", "S256").Encode(), spaCallback, "invalid_request", "43 to 128", "s1"},
 		{"challenge too long", spa("code_challenge", strings.Repeat("a", 129), "code_challenge_method", "S256").Encode(), spaCallback, "invalid_request", "43 to 128", "s1"},
+		// RFC 7636 §4.2: an S256 challenge is BASE64URL(SHA256(verifier)), 43 characters, never more.
+		{"S256 challenge of 44 characters", spa("code_challenge", challenge+"A", "code_challenge_method", "S256").Encode(), spaCallback, "invalid_request", "exactly 43 for S256", "s1"},
+		{"S256 challenge of 128 characters", spa("code_challenge", strings.Repeat("a", 128), "code_challenge_method", "S256").Encode(), spaCallback, "invalid_request", "exactly 43 for S256", "s1"},
 		{"unknown method", spa("code_challenge", challenge, "code_challenge_method", "S512").Encode(), spaCallback, "invalid_request", "S512", "s1"},
 		{"implicit token", e.webAppParams("response_type", "token").Encode(), webAppCallback, "unsupported_response_type", "token", "st-123"},
 		{"hybrid", e.webAppParams("response_type", "code id_token").Encode(), webAppCallback, "unsupported_response_type", "", "st-123"},

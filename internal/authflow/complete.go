@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -22,7 +23,7 @@ import (
 func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domain.Client, tx *domain.LoginTransaction, stored bool, sess *domain.Session) {
 	ctx := r.Context()
 	if !h.endTransaction(ctx, tx, stored) {
-		h.errorPage(w, r, http.StatusBadRequest, staleTransaction)
+		h.errorPage(w, r, staleTransaction())
 		return
 	}
 	silent := tx.Prompt == "none"
@@ -33,7 +34,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 	user, err := h.store.GetUser(ctx, sess.UserID)
 	if errors.Is(err, store.ErrNotFound) {
 		h.record(r, failType, "user does not exist", client, nil)
-		h.respondError(w, r, tx, &oauthError{code: "access_denied", description: "user does not exist"})
+		h.respondError(w, r, tx, protocol.AccessDenied("user does not exist"))
 		return
 	}
 	if err != nil {
@@ -42,7 +43,7 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 	}
 	if user.Blocked {
 		h.record(r, audit.TypeBlockedUser, "user is blocked", client, user)
-		h.respondError(w, r, tx, &oauthError{code: "access_denied", description: "user is blocked"})
+		h.respondError(w, r, tx, protocol.AccessDenied("user is blocked"))
 		return
 	}
 	authTime := sess.AuthenticatedAt
@@ -62,13 +63,13 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 		if err != nil {
 			h.logger.ErrorContext(ctx, "post-login actions failed", "err", err)
 			h.record(r, failType, "post-login actions failed", client, user)
-			h.respondError(w, r, tx, &oauthError{code: "server_error", description: "The login could not be completed."})
+			h.respondError(w, r, tx, protocol.NewError(http.StatusInternalServerError, "server_error", "The login could not be completed."))
 			return
 		}
 		h.applyMetadata(ctx, user, out)
 		if out.Deny != "" {
 			h.record(r, failType, out.Deny, client, user)
-			h.respondError(w, r, tx, &oauthError{code: "access_denied", description: out.Deny})
+			h.respondError(w, r, tx, protocol.NewError(http.StatusForbidden, "access_denied", out.Deny))
 			return
 		}
 		// Actions override RBAC (spec §2.3): their additions are kept even when RBAC would drop them,
@@ -158,7 +159,7 @@ func (h *Handler) runPostLogin(ctx context.Context, r *http.Request, client *dom
 		Transaction: tx, RequestedScopes: requested, GrantedScopes: slices.Clone(granted), Session: sess,
 		Methods: []AuthMethod{{Name: "pwd", Timestamp: sess.AuthenticatedAt}},
 		Request: PostLoginRequest{
-			IP: clientIP(r), Hostname: r.Host, Method: r.Method, UserAgent: r.UserAgent(),
+			IP: httpserver.ClientIP(r.Context()).String(), Hostname: r.Host, Method: r.Method, UserAgent: r.UserAgent(),
 			Language: r.Header.Get("Accept-Language"), Query: query,
 		},
 		Interactive: tx.Prompt != "none",

@@ -48,12 +48,12 @@ type flowState struct {
 func (h *Handler) loadTx(w http.ResponseWriter, r *http.Request, state string) *flowState {
 	ctx := r.Context()
 	if state == "" || len(state) > 128 {
-		h.errorPage(w, r, http.StatusBadRequest, staleTransaction)
+		h.errorPage(w, r, staleTransaction())
 		return nil
 	}
 	tx, err := h.store.GetTransaction(ctx, state)
 	if errors.Is(err, store.ErrNotFound) {
-		h.errorPage(w, r, http.StatusBadRequest, staleTransaction)
+		h.errorPage(w, r, staleTransaction())
 		return nil
 	}
 	if err != nil {
@@ -61,18 +61,18 @@ func (h *Handler) loadTx(w http.ResponseWriter, r *http.Request, state string) *
 		return nil
 	}
 	if !h.now().Before(tx.ExpiresAt) {
-		h.errorPage(w, r, http.StatusBadRequest, staleTransaction)
+		h.errorPage(w, r, staleTransaction())
 		return nil
 	}
 	secret, ok := h.boundTo(tx, r)
 	if !ok {
 		h.logger.InfoContext(ctx, "login transaction used from another browser")
-		h.errorPage(w, r, http.StatusBadRequest, staleTransaction)
+		h.errorPage(w, r, staleTransaction())
 		return nil
 	}
 	client, err := h.store.GetClient(ctx, tx.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
-		h.errorPage(w, r, http.StatusBadRequest, staleTransaction)
+		h.errorPage(w, r, staleTransaction())
 		return nil
 	}
 	if err != nil {
@@ -89,7 +89,7 @@ func (h *Handler) loadTx(w http.ResponseWriter, r *http.Request, state string) *
 func (h *Handler) loadPostedTx(w http.ResponseWriter, r *http.Request) *flowState {
 	state, ok := parseForm(w, r)
 	if !ok {
-		h.errorPage(w, r, http.StatusBadRequest, &pageError{heading: "Invalid request.", code: "invalid_request", description: "The form could not be read."})
+		h.errorPage(w, r, badRequest("The form could not be read."))
 		return nil
 	}
 	return h.loadTx(w, r, state)
@@ -153,7 +153,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := domain.NormalizeEmail(username)
-	ip := clientIP(r)
+	ip := httpserver.ClientIP(r.Context()).String()
 	// Blocked pairs are refused before any password check, known user or not, so the answer reveals
 	// nothing about the account.
 	if h.bruteForce.Blocked(ip, email) {
@@ -212,7 +212,7 @@ func (h *Handler) failedAttempt(r *http.Request, fs *flowState, ip, email string
 func (h *Handler) authenticated(w http.ResponseWriter, r *http.Request, fs *flowState, user *domain.User) {
 	ctx := r.Context()
 	now := h.now().UTC()
-	ip := clientIP(r)
+	ip := httpserver.ClientIP(r.Context()).String()
 	if err := h.store.RecordLogin(ctx, user.UserID, ip, now); err != nil {
 		h.logger.WarnContext(ctx, "login not recorded on the user", "err", err)
 	}

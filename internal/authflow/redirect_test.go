@@ -1,7 +1,6 @@
 package authflow_test
 
 import (
-	"net/url"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/authflow"
@@ -82,19 +81,4 @@ func FuzzRedirectURIAllowed(f *testing.F) {
 			t.Fatalf("RedirectURIAllowed(%q) = %v, want %v", uri, got, want)
 		}
 	})
-}
-
-func TestAppendQuery(t *testing.T) {
-	p := url.Values{"code": {"abc"}, "state": {"a b&c"}}
-	tests := []struct{ in, want string }{
-		{"https://app/cb", "https://app/cb?code=abc&state=a+b%26c"},
-		{"https://app/cb?x=1", "https://app/cb?x=1&code=abc&state=a+b%26c"},
-		{"https://app/cb?", "https://app/cb?code=abc&state=a+b%26c"},
-		{"https://app/cb?x=%2F", "https://app/cb?x=%2F&code=abc&state=a+b%26c"},
-	}
-	for _, tt := range tests {
-		if got := authflow.AppendQuery(tt.in, p); got != tt.want {
-			t.Errorf("AppendQuery(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
 }
