@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/web"
 )
 
@@ -44,7 +45,7 @@ func (m *Manager) logoutCSRFValid(r *http.Request, s *domain.Session, submitted 
 // §3; Auth0 shows the same prompt). It reports true when the session may end now — the user
 // submitted the confirmation form with a valid token, or there is no session to end — and otherwise
 // answers the request itself with the confirmation page.
-func (h *LogoutHandler) confirmed(w http.ResponseWriter, r *http.Request, q map[string]string) bool {
+func (h *LogoutHandler) confirmed(w http.ResponseWriter, r *http.Request, q protocol.Params) bool {
 	ctx := r.Context()
 	s, err := h.o.Sessions.Current(ctx, r)
 	if err != nil {

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/web"
 )
@@ -62,18 +60,13 @@ func (h *LogoutHandler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /oidc/logout", h.oidcLogout)
 }
 
-// logoutError is a refusal shown on Gatehouse's own page; the browser is never redirected.
-type logoutError struct {
-	code, description string
-}
-
 // v2Logout is Auth0's logout (spec §1.5): it always ends the SSO session and clears the cookie, then
 // redirects to returnTo when it is one of the allowed logout URLs — the client's when client_id is
 // given, the tenant's otherwise — and never to anything else.
 func (h *LogoutHandler) v2Logout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	ended := h.end(ctx, w, r)
-	q, perr := singleValued(r.URL.RawQuery)
+	q, perr := protocol.ParseQuery(r.URL.RawQuery)
 	if perr != nil {
 		h.fail(w, r, ended, "", perr)
 		return
@@ -93,7 +86,7 @@ func (h *LogoutHandler) redirectAfterLogout(w http.ResponseWriter, r *http.Reque
 	if clientID != "" {
 		c, err := h.o.Store.GetClient(ctx, clientID)
 		if errors.Is(err, store.ErrNotFound) {
-			h.fail(w, r, ended, "", &logoutError{"invalid_request", "Unknown client: " + clientID})
+			h.fail(w, r, ended, "", protocol.InvalidRequest("Unknown client: %s", clientID))
 			return
 		}
 		if err != nil {
@@ -125,9 +118,8 @@ func (h *LogoutHandler) redirectAfterLogout(w http.ResponseWriter, r *http.Reque
 	http.Redirect(w, r, target, http.StatusFound)
 }
 
-func notAllowed(param, value string) *logoutError {
-	return &logoutError{"invalid_request", `The "` + param + `" querystring parameter "` + value +
-		`" is not defined as a valid URL in "Allowed Logout URLs".`}
+func notAllowed(param, value string) *protocol.Error {
+	return protocol.InvalidRequest(`The "%s" querystring parameter "%s" is not defined as a valid URL in "Allowed Logout URLs".`, param, value)
 }
 
 // logoutURLAllowed matches with domain.SameLogoutURL: exact, except that a bare origin and the origin
@@ -141,40 +133,6 @@ func logoutURLAllowed(allowed []string, candidate string) bool {
 	return false
 }
 
-// appendQuery adds params to raw's query without re-encoding what raw already has.
-func appendQuery(raw string, params url.Values) string {
-	base, frag, hasFrag := strings.Cut(raw, "#")
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-		if strings.HasSuffix(base, "?") || strings.HasSuffix(base, "&") {
-			sep = ""
-		}
-	}
-	out := base + sep + params.Encode()
-	if hasFrag {
-		out += "#" + frag
-	}
-	return out
-}
-
-// singleValued parses a query, refusing malformed encodings and repeated parameters (RFC 6749 §3.1:
-// parameters must not be included more than once).
-func singleValued(raw string) (map[string]string, *logoutError) {
-	vals, err := url.ParseQuery(raw)
-	if err != nil {
-		return nil, &logoutError{"invalid_request", "The query string is malformed."}
-	}
-	out := make(map[string]string, len(vals))
-	for k, v := range vals {
-		if len(v) > 1 {
-			return nil, &logoutError{"invalid_request", "Duplicate parameter: " + k}
-		}
-		out[k] = v[0]
-	}
-	return out, nil
-}
-
 func (h *LogoutHandler) end(ctx context.Context, w http.ResponseWriter, r *http.Request) *domain.Session {
 	s, err := h.o.Sessions.End(ctx, w, r)
 	if err != nil {
@@ -184,7 +142,7 @@ func (h *LogoutHandler) end(ctx context.Context, w http.ResponseWriter, r *http.
 }
 
 func (h *LogoutHandler) success(ctx context.Context, r *http.Request, ended *domain.Session, c *domain.Client) {
-	e := domain.LogEvent{Type: audit.TypeLogout, Description: "Logout", IP: clientIP(r), UserAgent: r.UserAgent(), Hostname: r.Host}
+	e := domain.LogEvent{Type: audit.TypeLogout, Description: "Logout", IP: httpserver.ClientIP(ctx).String(), UserAgent: r.UserAgent(), Hostname: r.Host}
 	if c != nil {
 		e.ClientID, e.ClientName = c.ClientID, c.Name
 	}
@@ -194,24 +152,27 @@ func (h *LogoutHandler) success(ctx context.Context, r *http.Request, ended *dom
 	h.o.Audit.Record(ctx, e)
 }
 
-func (h *LogoutHandler) fail(w http.ResponseWriter, r *http.Request, ended *domain.Session, clientID string, le *logoutError) {
+// fail refuses a logout request on Gatehouse's own page; the browser is never redirected.
+func (h *LogoutHandler) fail(w http.ResponseWriter, r *http.Request, ended *domain.Session, clientID string, le *protocol.Error) {
 	ctx := r.Context()
-	e := domain.LogEvent{Type: audit.TypeLogoutFailed, Description: le.description, ClientID: clientID, IP: clientIP(r), UserAgent: r.UserAgent(), Hostname: r.Host}
+	e := domain.LogEvent{Type: audit.TypeLogoutFailed, Description: le.Description, ClientID: clientID, IP: httpserver.ClientIP(ctx).String(), UserAgent: r.UserAgent(), Hostname: r.Host}
 	if ended != nil {
 		e.UserID = ended.UserID
 	}
 	h.o.Audit.Record(ctx, e)
-	h.render(w, http.StatusBadRequest, web.PageError, web.ErrorData{
-		Base: h.base(ctx), Heading: "Oops!, something went wrong", Code: le.code, Description: le.description,
-	})
+	h.errorPage(w, ctx, le)
 }
 
 func (h *LogoutHandler) internal(w http.ResponseWriter, r *http.Request, err error) {
 	h.logger.ErrorContext(r.Context(), "logout failed", "err", err)
-	h.render(w, http.StatusInternalServerError, web.PageError, web.ErrorData{
-		Base: h.base(r.Context()), Heading: "Oops!, something went wrong", Code: "server_error",
-		Description: "The request could not be completed. Please try again later.",
-	})
+	h.errorPage(w, r.Context(), protocol.NewError(http.StatusInternalServerError, "server_error",
+		"The request could not be completed. Please try again later."))
+}
+
+// errorPage shows e on Gatehouse's own page with e.Status.
+func (h *LogoutHandler) errorPage(w http.ResponseWriter, ctx context.Context, e *protocol.Error) {
+	p := e.Page("Oops!, something went wrong")
+	h.render(w, e.Status, web.PageError, web.ErrorData{Base: h.base(ctx), Heading: p.Heading, Code: p.Code, Description: p.Description})
 }
 
 func (h *LogoutHandler) render(w http.ResponseWriter, status int, page string, data any) {
@@ -226,16 +187,4 @@ func (h *LogoutHandler) base(ctx context.Context) web.Base {
 		name = s.FriendlyName
 	}
 	return web.Base{Tenant: name}
-}
-
-// clientIP is the address the real-IP middleware established, or the direct peer without it.
-func clientIP(r *http.Request) string {
-	if ip := httpserver.ClientIP(r.Context()); ip.IsValid() {
-		return ip.String()
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

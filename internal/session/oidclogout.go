@@ -8,6 +8,7 @@ import (
 	"net/url"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/web"
 )
@@ -64,20 +65,20 @@ func (h *LogoutHandler) oidcLogout(w http.ResponseWriter, r *http.Request) {
 }
 
 // checkOIDCLogout validates an RP-Initiated Logout request without changing anything. A refusal is
-// a *logoutError; only storage failures are errors.
+// a *protocol.Error; only storage failures are errors.
 //
 // §2: id_token_hint must be an ID token this OP issued — signed by one of its published keys
 // (current, next or recently retired), its issuer, and an audience that is a known client; an
 // expired hint is still accepted. When client_id is also given it must be that audience (§2), and a
 // logout_hint must be the hint's sid (Auth0). post_logout_redirect_uri must be listed exactly for
 // the identified client — the tenant's list when none is identified (Auth0) — and state is echoed.
-func (h *LogoutHandler) checkOIDCLogout(r *http.Request, q map[string]string) (*oidcLogoutRequest, *logoutError, error) {
+func (h *LogoutHandler) checkOIDCLogout(r *http.Request, q protocol.Params) (*oidcLogoutRequest, *protocol.Error, error) {
 	ctx := r.Context()
 	hint, logoutHint, clientID := q["id_token_hint"], q["logout_hint"], q["client_id"]
 	req := &oidcLogoutRequest{}
 	if hint != "" {
 		if h.o.Verifier == nil {
-			return nil, &logoutError{"invalid_request", "id_token_hint is not supported"}, nil
+			return nil, protocol.InvalidRequest("id_token_hint is not supported"), nil
 		}
 		aud, sid, _, err := h.o.Verifier.VerifyIDTokenHint(ctx, hint)
 		if err != nil {
@@ -85,10 +86,10 @@ func (h *LogoutHandler) checkOIDCLogout(r *http.Request, q map[string]string) (*
 			return nil, invalidHint(), nil
 		}
 		if clientID != "" && clientID != aud {
-			return nil, &logoutError{"invalid_request", "client_id does not match the id_token_hint audience"}, nil
+			return nil, protocol.InvalidRequest("client_id does not match the id_token_hint audience"), nil
 		}
 		if logoutHint != "" && logoutHint != sid {
-			return nil, &logoutError{"invalid_request", "logout_hint does not match the id_token_hint session"}, nil
+			return nil, protocol.InvalidRequest("logout_hint does not match the id_token_hint session"), nil
 		}
 		c, err := h.o.Store.GetClient(ctx, aud)
 		if errors.Is(err, store.ErrNotFound) {
@@ -103,7 +104,7 @@ func (h *LogoutHandler) checkOIDCLogout(r *http.Request, q map[string]string) (*
 	} else if clientID != "" {
 		c, err := h.o.Store.GetClient(ctx, clientID)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil, &logoutError{"invalid_request", "Unknown client: " + clientID}, nil
+			return nil, protocol.InvalidRequest("Unknown client: %s", clientID), nil
 		}
 		if err != nil {
 			return nil, nil, err
@@ -128,7 +129,7 @@ func (h *LogoutHandler) checkOIDCLogout(r *http.Request, q map[string]string) (*
 		return nil, notAllowed("post_logout_redirect_uri", target), nil
 	}
 	if state := q["state"]; state != "" {
-		target = appendQuery(target, url.Values{"state": {state}})
+		target = protocol.AppendQuery(target, url.Values{"state": {state}})
 	}
 	req.redirect = target
 	return req, nil, nil
@@ -140,18 +141,18 @@ const maxLogoutBody = 64 << 10
 // oidcLogoutParams reads the request's parameters: the query of a GET, the form body of a POST
 // (RP-Initiated Logout 1.0 §2: the OP must support both; POST uses Form Serialization, so the
 // parameters are taken from the body alone).
-func oidcLogoutParams(w http.ResponseWriter, r *http.Request) (map[string]string, *logoutError) {
+func oidcLogoutParams(w http.ResponseWriter, r *http.Request) (protocol.Params, *protocol.Error) {
 	if r.Method != http.MethodPost {
-		return singleValued(r.URL.RawQuery)
+		return protocol.ParseQuery(r.URL.RawQuery)
 	}
 	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/x-www-form-urlencoded" {
-		return nil, &logoutError{"invalid_request", "A logout request sent by POST must be form-encoded."}
+		return nil, protocol.InvalidRequest("A logout request sent by POST must be form-encoded.")
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxLogoutBody))
 	if err != nil {
-		return nil, &logoutError{"invalid_request", "The request body could not be read."}
+		return nil, protocol.InvalidRequest("The request body could not be read.")
 	}
-	return singleValued(string(body))
+	return protocol.ParseQuery(string(body))
 }
 
-func invalidHint() *logoutError { return &logoutError{"invalid_request", "Invalid id_token_hint"} }
+func invalidHint() *protocol.Error { return protocol.InvalidRequest("Invalid id_token_hint") }
