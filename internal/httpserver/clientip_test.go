@@ -97,3 +97,18 @@ func TestClientIPNoTrustedProxies(t *testing.T) {
 		t.Errorf("ClientIP = %s, want the direct peer 127.0.0.1", got)
 	}
 }
+
+// TestClientIPAlwaysSet: the middleware gives every request an address, so handlers need no
+// fallback to RemoteAddr.
+func TestClientIPAlwaysSet(t *testing.T) {
+	var got netip.Addr
+	srv := httpserver.New(httpserver.Options{}, httpserver.MounterFunc(func(mux *http.ServeMux) {
+		mux.HandleFunc("GET /ip", func(w http.ResponseWriter, r *http.Request) { got = httpserver.ClientIP(r.Context()) })
+	}))
+	r := httptest.NewRequest(http.MethodGet, "/ip", nil)
+	r.RemoteAddr = "@"
+	srv.Handler().ServeHTTP(httptest.NewRecorder(), r)
+	if !got.IsValid() {
+		t.Errorf("ClientIP = %v for a peer that is not an IP", got)
+	}
+}

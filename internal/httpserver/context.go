@@ -45,8 +45,10 @@ func RequestID(ctx context.Context) string {
 }
 
 // ClientIP returns the client's address as established by the real-IP
-// middleware (the direct peer unless it is a trusted proxy), or the zero
-// Addr outside a request.
+// middleware (the direct peer unless it is a trusted proxy). Every request
+// the Server serves has one; only outside the middleware (a handler called
+// directly) is it the zero Addr. It is the one client IP of a request:
+// handlers, logs and rate limits read it here, never from RemoteAddr.
 func ClientIP(ctx context.Context) netip.Addr {
 	if ri := infoFrom(ctx); ri != nil {
 		return ri.ip

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
@@ -13,6 +12,8 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 )
 
 // DefaultContentSecurityPolicy is sent on every response that does not set
@@ -92,14 +93,6 @@ func (w *statusWriter) statusOr200() int {
 	return w.status
 }
 
-// writeJSONError writes an Auth0/OAuth-shaped error body.
-func writeJSONError(w http.ResponseWriter, status int, code, description string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": description})
-}
-
 // validRequestID accepts 1..128 visible ASCII characters; anything else
 // (control characters, spaces, non-ASCII) could forge log lines or headers.
 func validRequestID(s string) bool {
@@ -129,7 +122,13 @@ func identify(trusted []netip.Prefix, next http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set("X-Request-Id", id)
-		ri := &requestInfo{id: id, ip: clientIP(r, trusted)}
+		ip := clientIP(r, trusted)
+		if !ip.IsValid() {
+			// Not an IP peer (never the case on TCP): every request still carries an address, so
+			// that handlers read ClientIP without a fallback of their own.
+			ip = netip.IPv4Unspecified()
+		}
+		ri := &requestInfo{id: id, ip: ip}
 		next.ServeHTTP(w, r.WithContext(withRequestInfo(r.Context(), ri)))
 	})
 }
@@ -208,7 +207,7 @@ func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
 					delete(h, k)
 				}
 			}
-			writeJSONError(sw, http.StatusInternalServerError, "server_error", "Internal error")
+			protocol.WriteJSON(sw, protocol.ServerError(nil))
 		}()
 		next.ServeHTTP(sw, r)
 	})
@@ -262,7 +261,7 @@ func setDefault(h http.Header, key, value string) {
 func limitBody(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > limit {
-			writeJSONError(w, http.StatusRequestEntityTooLarge, "invalid_request", "Request body too large")
+			protocol.WriteJSON(w, protocol.NewError(http.StatusRequestEntityTooLarge, "invalid_request", "Request body too large"))
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
