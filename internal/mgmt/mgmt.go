@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -163,7 +162,7 @@ func (h *Handler) wrap(rt route) http.Handler {
 		who, authErr := h.authenticate(r)
 		key := "client:" + who.clientID
 		if authErr != "" {
-			key = "ip:" + remoteIP(r)
+			key = "ip:" + httpserver.ClientIP(r.Context()).String()
 		}
 		if h.limiter != nil {
 			ok, retryAfter := h.limiter.take(key, w.Header())
@@ -259,17 +258,6 @@ func hasAnyScope(have, want []string) bool {
 	return false
 }
 
-func remoteIP(r *http.Request) string {
-	if ip := httpserver.ClientIP(r.Context()); ip.IsValid() {
-		return ip.String()
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // recordChange appends the sapi event of a successful write (spec §4.4 Logs), with the request body
 // stripped of passwords and secrets.
 func (h *Handler) recordChange(c *call, desc string) {
@@ -291,7 +279,7 @@ func (h *Handler) recordChange(c *call, desc string) {
 		Type:        audit.TypeManagementAPI,
 		Description: desc,
 		ClientID:    c.who.clientID,
-		IP:          remoteIP(c.r),
+		IP:          httpserver.ClientIP(c.r.Context()).String(),
 		UserAgent:   c.r.UserAgent(),
 		Hostname:    c.r.Host,
 		Audience:    h.audience,
