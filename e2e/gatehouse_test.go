@@ -19,7 +19,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/devca"
 	"github.com/gatehouse/gatehouse/internal/devtenant"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
-	"github.com/gatehouse/gatehouse/internal/oauth"
+	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/password"
 )
 
@@ -74,7 +74,7 @@ func MustStartGatehouse(t *testing.T, ctx context.Context) *gatehouse {
 	}
 	tenant, err := devtenant.Seed(ctx, a.Store, devtenant.Options{
 		Issuer: cfg.Issuer, CACert: ca.CACert, Path: filepath.Join(dir, "dev-tenant.json"),
-		ManagementAudience: cfg.Issuer + oauth.ManagementAPIPath, ManagementScopes: oauth.ManagementScopes,
+		ManagementAudience: cfg.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
 		Hasher: hasher, Now: time.Now,
 	})
 	if err != nil {

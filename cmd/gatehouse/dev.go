@@ -21,7 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/devca"
 	"github.com/gatehouse/gatehouse/internal/devtenant"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
-	"github.com/gatehouse/gatehouse/internal/oauth"
+	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/password"
 )
 
@@ -112,7 +112,7 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 	seed := func(a *app.App) error {
 		file, err := devtenant.Seed(ctx, a.Store, devtenant.Options{
 			Issuer: cfg.Issuer, CACert: ca.CACert, Path: filepath.Join(data, devTenantFile),
-			ManagementAudience: cfg.Issuer + oauth.ManagementAPIPath, ManagementScopes: oauth.ManagementScopes,
+			ManagementAudience: cfg.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
 			Hasher: password.Hasher{P: password.Default}, Now: time.Now,
 		})
 		if err != nil {

@@ -87,7 +87,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := mgmt.EnsureManagementAPI(ctx, a.Store, cfg.Issuer, oauth.ManagementAPIResourceServer(cfg.Issuer).Scopes, a.now); err != nil {
+	if err := mgmt.EnsureManagementAPI(ctx, a.Store, cfg.Issuer, mgmt.APIResourceServer(cfg.Issuer).Scopes, a.now); err != nil {
 		return fmt.Errorf("create the Management API: %w", err)
 	}
 	a.Keys, err = keys.NewManager(ctx, a.Store, masterKey, keys.Options{Now: a.now, Logger: a.Logger})

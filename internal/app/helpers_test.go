@@ -20,7 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/app"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/devtenant"
-	"github.com/gatehouse/gatehouse/internal/oauth"
+	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/password"
 )
 
@@ -54,7 +54,7 @@ func startNode(t *testing.T) *node {
 		t.Fatal(err)
 	}
 	f, err := devtenant.Seed(ctx, a.Store, devtenant.Options{Issuer: cfg.Issuer, Path: filepath.Join(dir, "dev-tenant.json"),
-		ManagementAudience: cfg.Issuer + oauth.ManagementAPIPath, ManagementScopes: oauth.ManagementScopes,
+		ManagementAudience: cfg.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
 		Hasher: fast, Now: time.Now})
 	if err != nil {
 		cancel()

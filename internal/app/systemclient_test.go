@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/devtenant"
-	"github.com/gatehouse/gatehouse/internal/oauth"
+	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/password"
 )
 
@@ -64,7 +64,7 @@ func TestDevSeedMarksAnExistingManagementClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := devtenant.Seed(ctx, n.Store, devtenant.Options{Issuer: n.issuer, Path: filepath.Join(t.TempDir(), "dev-tenant.json"),
-		ManagementAudience: n.issuer + oauth.ManagementAPIPath, ManagementScopes: oauth.ManagementScopes,
+		ManagementAudience: n.issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
 		Hasher: password.Hasher{P: password.Fast}, Now: time.Now}); err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/oauth"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
@@ -122,7 +123,7 @@ func (e *env) seed(tb testing.TB) {
 			Scopes: []domain.Scope{{Value: "read:a"}, {Value: "write:a"}, {Value: "admin:a"}}},
 		{ID: domain.NewResourceServerID(), Name: "RBAC API", Identifier: rbacAPIID, EnforcePolicies: true, TokenDialect: domain.DialectAccessTokenAuthz,
 			AllowOfflineAccess: true, Scopes: []domain.Scope{{Value: "read:own_data"}, {Value: "admin:read"}}},
-		oauth.ManagementAPIResourceServer(e.Issuer),
+		mgmt.APIResourceServer(e.Issuer),
 	} {
 		domain.ApplyResourceServerDefaults(rs)
 		must(tb, e.Store.CreateResourceServer(ctx, rs))

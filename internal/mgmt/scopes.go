@@ -1,4 +1,4 @@
-package oauth
+package mgmt
 
 import (
 	"strings"
@@ -6,16 +6,14 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
-// ManagementAPIPath is the Management API audience relative to the issuer (spec §2.3).
-const ManagementAPIPath = "api/v2/"
+// APIPath is the Management API audience relative to the issuer (spec §2.3).
+const APIPath = "api/v2/"
 
-// ManagementAPIName is the built-in API's display name, as Auth0 names it.
-const ManagementAPIName = "Auth0 Management API"
+// APIName is the built-in API's display name, as Auth0 names it.
+const APIName = "Auth0 Management API"
 
-// ManagementScopes are the Management API v2 permissions, with Auth0's names, so that Management API
-// clients (Terraform, the Auth0 CLI, go-auth0, node-auth0) can ask for the scopes they know. The
-// management handlers check the subset they implement.
-var ManagementScopes = strings.Fields(`
+// scopeList is written for reading; Scopes returns each scope once.
+const scopeList = `
 read:client_grants create:client_grants delete:client_grants update:client_grants
 read:users update:users delete:users create:users
 read:users_app_metadata update:users_app_metadata delete:users_app_metadata create:users_app_metadata
@@ -80,32 +78,36 @@ read:client_credentials
 read:current_user update:current_user_identities
 create:current_user_metadata update:current_user_metadata delete:current_user_metadata
 create:current_user_device_credentials delete:current_user_device_credentials
-`)
+`
 
-func init() {
-	// The list above is written for reading; keep each scope once.
-	seen := make(map[string]bool, len(ManagementScopes))
-	out := ManagementScopes[:0]
-	for _, s := range ManagementScopes {
+// Scopes returns the Management API v2 permissions, with Auth0's names and in a fixed order, so that
+// Management API clients (Terraform, the Auth0 CLI, go-auth0, node-auth0) can ask for the scopes
+// they know. The handlers check the subset they implement. Each call returns a new slice.
+func Scopes() []string {
+	all := strings.Fields(scopeList)
+	seen := make(map[string]bool, len(all))
+	out := all[:0]
+	for _, s := range all {
 		if !seen[s] {
 			seen[s] = true
 			out = append(out, s)
 		}
 	}
-	ManagementScopes = out
+	return out
 }
 
-// ManagementAPIResourceServer returns the built-in Management API resource server (is_system) for
+// APIResourceServer returns the built-in Management API resource server (is_system) for
 // issuer, so that startup code can make sure it exists and client grants can name its scopes.
-func ManagementAPIResourceServer(issuer string) *domain.ResourceServer {
+func APIResourceServer(issuer string) *domain.ResourceServer {
+	scopes := Scopes()
 	rs := &domain.ResourceServer{
 		ID:         domain.NewResourceServerID(),
-		Name:       ManagementAPIName,
-		Identifier: issuer + ManagementAPIPath,
+		Name:       APIName,
+		Identifier: issuer + APIPath,
 		IsSystem:   true,
-		Scopes:     make([]domain.Scope, len(ManagementScopes)),
+		Scopes:     make([]domain.Scope, len(scopes)),
 	}
-	for i, s := range ManagementScopes {
+	for i, s := range scopes {
 		rs.Scopes[i] = domain.Scope{Value: s, Description: managementScopeDescription(s)}
 	}
 	domain.ApplyResourceServerDefaults(rs)
