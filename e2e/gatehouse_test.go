@@ -66,7 +66,7 @@ func MustStartGatehouse(t *testing.T, ctx context.Context) *gatehouse {
 			t.Logf("gatehouse log:\n%s", logs.String())
 		}
 	})
-	hasher := password.Hasher{P: password.Fast}
+	hasher := password.Hasher{P: password.Fast()}
 	a, err := app.New(ctx, cfg, app.Options{Hasher: hasher, Logger: httpserver.NewLogger("text", "info", logs)})
 	if err != nil {
 		ln.Close()

@@ -113,7 +113,7 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		file, err := devtenant.Seed(ctx, a.Store, devtenant.Options{
 			Issuer: cfg.Issuer, CACert: ca.CACert, Path: filepath.Join(data, devTenantFile),
 			ManagementAudience: cfg.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
-			Hasher: password.Hasher{P: password.Default}, Now: time.Now,
+			Hasher: password.Hasher{P: password.Default()}, Now: time.Now,
 		})
 		if err != nil {
 			return err

@@ -30,7 +30,7 @@ import (
 // Options are what a node needs beyond its configuration. Zero values take production defaults.
 type Options struct {
 	Logger *slog.Logger
-	// Hasher hashes user passwords; tests use password.Fast.
+	// Hasher hashes user passwords; tests use password.Fast().
 	Hasher password.Hasher
 	Now    func() time.Time
 	// Store, when set, is used instead of opening cfg.Database (tests share one store across nodes).
@@ -64,7 +64,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		o.Logger = httpserver.NewLogger(cfg.Log.Format, cfg.Log.Level, os.Stderr)
 	}
 	if o.Hasher.P.Memory == 0 {
-		o.Hasher = password.Hasher{P: password.Default}
+		o.Hasher = password.Hasher{P: password.Default()}
 	}
 	a := &App{Config: cfg, Logger: o.Logger, now: o.Now, Store: o.Store}
 	if a.Store == nil {

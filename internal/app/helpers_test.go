@@ -47,7 +47,7 @@ func startNode(t *testing.T) *node {
 	cfg.MasterKey = base64.StdEncoding.EncodeToString(key)
 	ctx, cancel := context.WithCancel(context.Background())
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	fast := password.Hasher{P: password.Fast}
+	fast := password.Hasher{P: password.Fast()}
 	a, err := app.New(ctx, cfg, app.Options{Logger: logger, Hasher: fast})
 	if err != nil {
 		cancel()

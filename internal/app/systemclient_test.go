@@ -65,7 +65,7 @@ func TestDevSeedMarksAnExistingManagementClient(t *testing.T) {
 	}
 	if _, err := devtenant.Seed(ctx, n.Store, devtenant.Options{Issuer: n.issuer, Path: filepath.Join(t.TempDir(), "dev-tenant.json"),
 		ManagementAudience: n.issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
-		Hasher: password.Hasher{P: password.Fast}, Now: time.Now}); err != nil {
+		Hasher: password.Hasher{P: password.Fast()}, Now: time.Now}); err != nil {
 		t.Fatal(err)
 	}
 	if cl, err = n.Store.GetClient(ctx, id); err != nil || !cl.IsSystem {

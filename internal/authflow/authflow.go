@@ -30,7 +30,7 @@ type Options struct {
 	Issuer   string
 	Store    store.Store
 	Sessions *session.Manager
-	// Hasher hashes and verifies passwords; tests pass password.Hasher{P: password.Fast}.
+	// Hasher hashes and verifies passwords; tests pass password.Hasher{P: password.Fast()}.
 	Hasher password.Hasher
 	Audit  *audit.Recorder
 	Logger *slog.Logger

@@ -78,7 +78,7 @@ func newEnv(tb testing.TB, o envOptions) *env {
 	tb.Helper()
 	ctx := context.Background()
 	st := mustStore(tb)
-	e := &env{st: st, clock: testclock.New(time.Now().UTC()), hasher: password.Hasher{P: password.Fast}, postLogin: &fakePostLogin{}}
+	e := &env{st: st, clock: testclock.New(time.Now().UTC()), hasher: password.Hasher{P: password.Fast()}, postLogin: &fakePostLogin{}}
 
 	settings := domain.DefaultTenantSettings()
 	settings.FriendlyName = "Acme <Test>"

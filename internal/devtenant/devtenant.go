@@ -37,14 +37,18 @@ const GuideAction = `exports.onExecutePostLogin = async (event, api) => {
 };
 `
 
-// Permissions of the guide's API and its roles.
-var (
-	Permissions = []domain.Scope{
+// Permissions returns the permissions of the guide's API, a new slice each call.
+func Permissions() []domain.Scope {
+	return []domain.Scope{
 		{Value: "read:own_data", Description: "Read own data"},
 		{Value: "write:own_data", Description: "Write own data"},
 		{Value: "admin:read", Description: "Read all data"},
 		{Value: "admin:write", Description: "Modify all data"},
 	}
+}
+
+// The guide's roles and users.
+var (
 	rolePermissions = map[string][]string{
 		"user":  {"read:own_data", "write:own_data"},
 		"admin": {"read:own_data", "write:own_data", "admin:read", "admin:write"},

@@ -110,7 +110,7 @@ func (s *seeder) ensureAPI(ctx context.Context) error {
 		return err
 	}
 	rs := &domain.ResourceServer{ID: domain.NewResourceServerID(), Name: APIName, Identifier: APIIdentifier,
-		Scopes: Permissions, SigningAlg: "RS256", AllowOfflineAccess: true,
+		Scopes: Permissions(), SigningAlg: "RS256", AllowOfflineAccess: true,
 		// RBAC with permissions in the token: what the guide's /api/admin check needs.
 		EnforcePolicies: true, TokenDialect: domain.DialectAccessTokenAuthz,
 		SkipConsentForVerifiableFirstPartyClients: true, CreatedAt: s.now, UpdatedAt: s.now}

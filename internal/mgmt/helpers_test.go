@@ -134,7 +134,7 @@ func newEnv(tb testing.TB, opts ...envOption) *env {
 	st := sqlitetest.New(tb, sqlite.Options{})
 	o := mgmt.Options{
 		Issuer: issuer, Store: st, Verifier: fakeVerifier{}, Keys: &fakeKeys{st: st}, Actions: fakeCompiler{},
-		Hasher: password.Hasher{P: password.Fast}, Audit: &audit.Recorder{Store: st},
+		Hasher: password.Hasher{P: password.Fast()}, Audit: &audit.Recorder{Store: st},
 	}
 	for _, f := range opts {
 		f(&o)

@@ -67,7 +67,7 @@ func TestUserLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := (password.Hasher{P: password.Fast}).Verify(stored.PasswordHash, "N3w!password"); err != nil {
+	if _, err := (password.Hasher{P: password.Fast()}).Verify(stored.PasswordHash, "N3w!password"); err != nil {
 		t.Fatalf("new password does not verify: %v", err)
 	}
 	wantError(t, e.call(t, "admin", "PATCH", path, map[string]any{"password": "short"}), 400, "", "PasswordStrengthError", false)

@@ -22,11 +22,11 @@ type Params struct {
 }
 
 // Default follows RFC 9106 §4's second recommended option (64 MiB, 3 passes), trimmed to 2 lanes for
-// small servers: about 50 ms per hash on one core.
-var Default = Params{Memory: 64 * 1024, Time: 3, Threads: 2, KeyLen: 32, SaltLen: 16}
+// small servers: about 50 ms per hash on one core. A Hasher with zero Params uses it.
+func Default() Params { return Params{Memory: 64 * 1024, Time: 3, Threads: 2, KeyLen: 32, SaltLen: 16} }
 
 // Fast is for tests only: the same algorithm at a cost that keeps suites quick.
-var Fast = Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}
+func Fast() Params { return Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16} }
 
 // ErrMismatch is returned when the password does not match the hash.
 var ErrMismatch = errors.New("password does not match")
@@ -38,7 +38,7 @@ type Hasher struct{ P Params }
 func (h Hasher) Hash(pw string) (string, error) {
 	p := h.P
 	if p.Memory == 0 {
-		p = Default
+		p = Default()
 	}
 	salt := make([]byte, p.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
@@ -64,7 +64,7 @@ func (h Hasher) Verify(stored, pw string) (needsRehash bool, err error) {
 		}
 		want := h.P
 		if want.Memory == 0 {
-			want = Default
+			want = Default()
 		}
 		return p.Memory < want.Memory || p.Time < want.Time, nil
 	case strings.HasPrefix(stored, "$2a$"), strings.HasPrefix(stored, "$2b$"), strings.HasPrefix(stored, "$2y$"):
@@ -85,7 +85,7 @@ func (h Hasher) Dummy(pw string) {
 func (h Hasher) dummyHash() string {
 	p := h.P
 	if p.Memory == 0 {
-		p = Default
+		p = Default()
 	}
 	// A fixed salt and key of the right sizes; the result of the comparison is discarded.
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,

@@ -10,7 +10,7 @@ import (
 )
 
 func TestHashVerify(t *testing.T) {
-	h := password.Hasher{P: password.Fast}
+	h := password.Hasher{P: password.Fast()}
 	hash, err := h.Hash("Correct-Horse-1")
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +38,7 @@ func TestBcryptImportedHashNeedsRehash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := password.Hasher{P: password.Fast}
+	h := password.Hasher{P: password.Fast()}
 	if rehash, err := h.Verify(string(b), "Imported-Pass-9"); err != nil || !rehash {
 		t.Fatalf("bcrypt verify = %v, %v; want true, nil", rehash, err)
 	}
@@ -48,7 +48,7 @@ func TestBcryptImportedHashNeedsRehash(t *testing.T) {
 }
 
 func TestMalformedHashes(t *testing.T) {
-	h := password.Hasher{P: password.Fast}
+	h := password.Hasher{P: password.Fast()}
 	for _, s := range []string{"", "plain", "$argon2id$v=19$m=1024$x$y", "$argon2id$v=18$m=1024,t=1,p=1$AAAA$AAAAAAAAAAAAAAAAAAAAAA",
 		"$argon2id$v=19$m=99999999,t=1,p=1$AAAA$AAAAAAAAAAAAAAAAAAAAAA"} {
 		if _, err := h.Verify(s, "x"); err == nil || errors.Is(err, password.ErrMismatch) {
