@@ -122,7 +122,9 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*Response, er
 			ExpiresAt: old.ExpiresAt, IdleExpiresAt: idleExpiry(c, now),
 		}
 		leeway := time.Duration(c.RefreshToken.Leeway) * time.Second
-		if _, err := d.Store.RotateRefreshToken(ctx, hash, next, now, leeway); err != nil {
+		// The store reads the clock once it holds the token: now was read before the Action ran,
+		// and another request may have rotated the token since.
+		if _, err := d.Store.RotateRefreshToken(ctx, hash, next, d.now, leeway); err != nil {
 			switch {
 			case errors.Is(err, store.ErrRefreshReused):
 				e := fail(DescInvalidRefreshToken)

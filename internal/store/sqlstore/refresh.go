@@ -44,9 +44,11 @@ func (s *Store) GetRefreshToken(ctx context.Context, tokenHash []byte) (*domain.
 
 // RotateRefreshToken follows the rules in store.RefreshTokenStore. The presented token's row is
 // read with RefreshLock (SELECT … FOR UPDATE in PostgreSQL; SQLite's write transaction is already
-// exclusive), so concurrent presentations of one token are decided one after the other. A reuse
-// commits the family's revocation before the error is returned.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *domain.RefreshToken, now time.Time, leeway time.Duration) (*domain.RefreshToken, error) {
+// exclusive), so concurrent presentations of one token are decided one after the other, and the
+// clock is read only then: a time taken when the request started would be earlier than the
+// rotation of a racer that committed while this request waited, and would pass for a retry within
+// the leeway. A reuse commits the family's revocation before the error is returned.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *domain.RefreshToken, clock func() time.Time, leeway time.Duration) (*domain.RefreshToken, error) {
 	var (
 		old     *domain.RefreshToken
 		outcome error
@@ -61,6 +63,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 		if err != nil {
 			return s.mapErr("rotate refresh token", err)
 		}
+		now := clock() // the row is ours: whoever rotated it before us has committed
 		if old.Expired(now) || (old.RevokedAt != nil && old.RotatedAt == nil) {
 			old, outcome = nil, store.ErrRefreshInvalid
 			return nil
@@ -72,7 +75,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 			if err := q.QueryRowContext(ctx, s.q.RefreshMaxGeneration, old.FamilyID).Scan(&newest); err != nil {
 				return s.mapErr("rotate refresh token", err)
 			}
-			withinLeeway := now.Before(old.RotatedAt.Add(leeway))
+			// With no leeway a rotated token is never exchanged again, whatever two clocks say.
+			withinLeeway := leeway > 0 && now.Sub(*old.RotatedAt) < leeway
 			if old.RevokedAt != nil || !withinLeeway || old.Generation != newest-1 {
 				if _, err := q.ExecContext(ctx, s.q.RefreshRevokeFamily, old.FamilyID, ts(now)); err != nil {
 					return s.mapErr("revoke refresh family", err)

@@ -176,7 +176,7 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	t1 := now()
 	farFuture := t1.Add(1000 * time.Hour)
 	next := &domain.RefreshToken{TokenHash: domain.HashSecret("rt-2"), Scope: rt.Scope, Rotating: true, ExpiresAt: &farFuture}
-	old, err := s.RotateRefreshToken(ctx, rt.TokenHash, next, t1, 0)
+	old, err := s.RotateRefreshToken(ctx, rt.TokenHash, next, fixed(t1), 0)
 	must(t, err)
 	if old.RotatedAt == nil || !old.RotatedAt.Equal(t1) {
 		t.Fatalf("old token rotated_at = %v, want %v", old.RotatedAt, t1)
@@ -188,15 +188,15 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	eq(t, "client", stored.ClientID, c.ClientID)
 	sameTime(t, "absolute expiry copied", *stored.ExpiresAt, *rt.ExpiresAt)
 
-	_, err = s.RotateRefreshToken(ctx, domain.HashSecret("missing"), &domain.RefreshToken{TokenHash: domain.HashSecret("x")}, t1, 0)
+	_, err = s.RotateRefreshToken(ctx, domain.HashSecret("missing"), &domain.RefreshToken{TokenHash: domain.HashSecret("x")}, fixed(t1), 0)
 	wantErr(t, err, store.ErrNotFound)
 	// An expired token is invalid, not reused.
-	_, err = s.RotateRefreshToken(ctx, next.TokenHash, &domain.RefreshToken{TokenHash: domain.HashSecret("rt-3")}, rt.ExpiresAt.Add(time.Second), 0)
+	_, err = s.RotateRefreshToken(ctx, next.TokenHash, &domain.RefreshToken{TokenHash: domain.HashSecret("rt-3")}, fixed(rt.ExpiresAt.Add(time.Second)), 0)
 	wantErr(t, err, store.ErrRefreshInvalid)
 
 	// Revocation by family and by user.
 	must(t, s.RevokeRefreshFamily(ctx, rt.FamilyID, t1))
-	_, err = s.RotateRefreshToken(ctx, next.TokenHash, &domain.RefreshToken{TokenHash: domain.HashSecret("rt-4")}, t1, 0)
+	_, err = s.RotateRefreshToken(ctx, next.TokenHash, &domain.RefreshToken{TokenHash: domain.HashSecret("rt-4")}, fixed(t1), 0)
 	wantErr(t, err, store.ErrRefreshInvalid)
 	other := mustRefresh(t, s, c.ClientID, u.UserID, "rt-other")
 	must(t, s.RevokeUserRefreshTokens(ctx, u.UserID, t1))
@@ -207,6 +207,9 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	}
 	wantConflict(t, s.CreateRefreshToken(ctx, mustRefreshValue(c.ClientID, u.UserID, "rt-other")), "refresh_token")
 }
+
+// fixed is a clock stopped at t.
+func fixed(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 func mustRefreshValue(clientID, userID, token string) *domain.RefreshToken {
 	return &domain.RefreshToken{TokenHash: domain.HashSecret(token), FamilyID: "f", ClientID: clientID, UserID: userID}
@@ -222,7 +225,7 @@ func testRefreshRotationLeeway(t *testing.T, s store.Store) {
 	leeway := 30 * time.Second
 	rt0 := mustRefresh(t, s, c.ClientID, u.UserID, "gen0")
 	rotate := func(oldToken, newToken string, at time.Time) error {
-		_, err := s.RotateRefreshToken(ctx, domain.HashSecret(oldToken), &domain.RefreshToken{TokenHash: domain.HashSecret(newToken)}, at, leeway)
+		_, err := s.RotateRefreshToken(ctx, domain.HashSecret(oldToken), &domain.RefreshToken{TokenHash: domain.HashSecret(newToken)}, fixed(at), leeway)
 		return err
 	}
 	must(t, rotate("gen0", "gen1", t0))
