@@ -52,7 +52,9 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*Response, er
 		e.UserID = old.UserID
 		return e
 	}
-	if old.RevokedAt != nil || old.Expired(now) {
+	// A rotated token goes on to the store even when revoked: presenting it again is a reuse (a
+	// token a retry superseded, a loser of a race), which the store decides and the log records.
+	if (old.RevokedAt != nil && old.RotatedAt == nil) || old.Expired(now) {
 		return nil, fail(DescInvalidRefreshToken)
 	}
 	user, err := d.Store.GetUser(ctx, old.UserID)

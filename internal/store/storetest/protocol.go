@@ -216,41 +216,68 @@ func mustRefreshValue(clientID, userID, token string) *domain.RefreshToken {
 }
 
 // testRefreshRotationLeeway: the token just rotated may be exchanged again within the leeway (a
-// client retrying a lost response); a token two generations old never may, and presenting it
-// revokes the family.
+// client retrying a lost response), and the retry's token replaces the one the lost response
+// carried, so a family never has two live tokens; a token older than the newest one's parent never
+// may, nor the parent after the leeway; presenting either revokes the family.
 func testRefreshRotationLeeway(t *testing.T, s store.Store) {
 	c := MustClient(t, s, "spa")
 	u := MustUser(t, s, "leeway@example.com")
 	t0 := now()
 	leeway := 30 * time.Second
-	rt0 := mustRefresh(t, s, c.ClientID, u.UserID, "gen0")
 	rotate := func(oldToken, newToken string, at time.Time) error {
 		_, err := s.RotateRefreshToken(ctx, domain.HashSecret(oldToken), &domain.RefreshToken{TokenHash: domain.HashSecret(newToken)}, fixed(at), leeway)
 		return err
 	}
-	must(t, rotate("gen0", "gen1", t0))
-	must(t, rotate("gen0", "gen1b", t0.Add(10*time.Second))) // within leeway, gen0 is second-newest
-	must(t, rotate("gen1", "gen2", t0.Add(11*time.Second)))
-	// gen0 is now the second-to-last generation: refused even within its leeway, and the family is revoked.
-	wantErr(t, rotate("gen0", "x", t0.Add(12*time.Second)), store.ErrRefreshReused)
-	got, err := s.GetRefreshToken(ctx, domain.HashSecret("gen2"))
-	must(t, err)
-	if got.RevokedAt == nil {
-		t.Fatal("reuse did not revoke the family's newest token")
+	revoked := func(token string) bool {
+		t.Helper()
+		got, err := s.GetRefreshToken(ctx, domain.HashSecret(token))
+		must(t, err)
+		return got.RevokedAt != nil
 	}
-	wantErr(t, rotate("gen2", "y", t0.Add(13*time.Second)), store.ErrRefreshInvalid)
+
+	// A retry within the leeway supersedes the token the first exchange gave: presenting that one
+	// afterwards is a reuse, since the client that retried never received it.
+	mustRefresh(t, s, c.ClientID, u.UserID, "a0")
+	must(t, rotate("a0", "a1", t0))
+	must(t, rotate("a0", "a1-retry", t0.Add(10*time.Second)))
+	wantErr(t, rotate("a1", "a2", t0.Add(11*time.Second)), store.ErrRefreshReused)
+	if !revoked("a1-retry") {
+		t.Fatal("presenting a superseded token did not revoke the family")
+	}
+
+	// The retry's token carries the family on; its parent may be retried again, once it is the
+	// parent of the newest; a token older than that is a reuse even within its leeway.
+	mustRefresh(t, s, c.ClientID, u.UserID, "b0")
+	must(t, rotate("b0", "b1", t0))
+	must(t, rotate("b0", "b1-retry", t0.Add(5*time.Second)))
+	must(t, rotate("b1-retry", "b2", t0.Add(6*time.Second)))
+	must(t, rotate("b1-retry", "b2-retry", t0.Add(7*time.Second)))
+	wantErr(t, rotate("b0", "x", t0.Add(8*time.Second)), store.ErrRefreshReused)
+	if !revoked("b2-retry") {
+		t.Fatal("reuse of a token two generations old did not revoke the family")
+	}
+	wantErr(t, rotate("b2-retry", "y", t0.Add(9*time.Second)), store.ErrRefreshInvalid)
 
 	// Outside the leeway even the immediately previous token is a reuse.
-	rt := mustRefresh(t, s, c.ClientID, u.UserID, "b0")
-	must(t, rotate("b0", "b1", t0))
-	wantErr(t, rotate("b0", "b1x", t0.Add(leeway)), store.ErrRefreshReused)
-	got, err = s.GetRefreshToken(ctx, domain.HashSecret("b1"))
-	must(t, err)
-	if got.RevokedAt == nil {
+	mustRefresh(t, s, c.ClientID, u.UserID, "c0")
+	must(t, rotate("c0", "c1", t0))
+	wantErr(t, rotate("c0", "c1x", t0.Add(leeway)), store.ErrRefreshReused)
+	if !revoked("c1") {
 		t.Fatal("reuse outside the leeway did not revoke the family")
 	}
-	_ = rt
-	_ = rt0
+
+	// A token that was never rotated but is not the family's newest (a sibling a fork left behind)
+	// is a reuse too.
+	d0 := mustRefresh(t, s, c.ClientID, u.UserID, "d0")
+	must(t, rotate("d0", "d1", t0))
+	stale := mustRefreshValue(c.ClientID, u.UserID, "d1-stale")
+	stale.FamilyID, stale.Generation = d0.FamilyID, 1
+	must(t, s.CreateRefreshToken(ctx, stale))
+	must(t, rotate("d1", "d2", t0.Add(time.Second)))
+	wantErr(t, rotate("d1-stale", "d2x", t0.Add(2*time.Second)), store.ErrRefreshReused)
+	if !revoked("d2") {
+		t.Fatal("presenting a stale sibling did not revoke the family")
+	}
 }
 
 func testDeleteExpired(t *testing.T, s store.Store) {

@@ -40,6 +40,9 @@ func RunRaces(t *testing.T, o RaceOptions) {
 	}{
 		{"RotateRefresh20", func(t *testing.T, open func(t *testing.T) store.Store) { raceRotateNoLeeway(t, open, 20, wide) }},
 		{"RotateRefresh2", func(t *testing.T, open func(t *testing.T) store.Store) { raceRotateNoLeeway(t, open, 2, narrow) }},
+		// Every retry succeeds and waits for the one before: few rounds, each a certain fork before.
+		{"RetryWithinLeeway20", func(t *testing.T, open func(t *testing.T) store.Store) { raceRetryWithinLeeway(t, open, 20, 5) }},
+		{"RetryAgainstRotation2", func(t *testing.T, open func(t *testing.T) store.Store) { raceRetryAgainstRotation(t, open, narrow) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, o.NewDB(t)) })
@@ -146,4 +149,82 @@ func raceRotateNoLeeway(t *testing.T, open func(t *testing.T) store.Store, n, ro
 	if forked > 0 {
 		t.Fatalf("the family forked in %d of %d rounds of %d racers", forked, rounds, n)
 	}
+}
+
+const raceLeeway = 30 * time.Second
+
+// raceRetryWithinLeeway: n racers retrying one token within the leeway all get a new token, but
+// each retry supersedes the token the one before it gave, so afterwards exactly one of them is live
+// (Auth0's reuse interval lets the previous token through; it does not start a second chain).
+func raceRetryWithinLeeway(t *testing.T, open func(t *testing.T) store.Store, n, rounds int) {
+	r := openRacers(t, open, n)
+	c := MustClient(t, r.setup, "spa")
+	u := MustUser(t, r.setup, "retry@example.com")
+	for round := range rounds {
+		rt := mustRefresh(t, r.setup, c.ClientID, u.UserID, fmt.Sprintf("retried-%d", round))
+		issued := make([]string, n)
+		errs := raceStores(r.each, func(i int, s store.Store) error {
+			issued[i] = fmt.Sprintf("retried-%d-next-%d", round, i)
+			return exchange(s, rt.TokenHash, issued[i], clock, raceLeeway)
+		})
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d, racer %d: %v, want a new token within the leeway", round, i, err)
+			}
+		}
+		if live := liveTokens(t, r.setup, issued); len(live) != 1 {
+			t.Fatalf("round %d: %d of the %d tokens the retries gave are live, want exactly 1", round, len(live), n)
+		}
+	}
+}
+
+// raceRetryAgainstRotation: with the family at its second token, one racer retries the first
+// (within the leeway) while another rotates the second. Whatever order they are decided in, the
+// family ends with at most one live token; the two exchanges lock different rows, so only a lock
+// on the family as a whole orders them. (More racers would not help: any retry decided after the
+// rotation is a reuse that revokes the family, hiding what came before.)
+func raceRetryAgainstRotation(t *testing.T, open func(t *testing.T) store.Store, rounds int) {
+	const n = 2
+	r := openRacers(t, open, n)
+	c := MustClient(t, r.setup, "spa")
+	u := MustUser(t, r.setup, "mixed@example.com")
+	for round := range rounds {
+		first := mustRefresh(t, r.setup, c.ClientID, u.UserID, fmt.Sprintf("mixed-%d", round))
+		second := fmt.Sprintf("mixed-%d-second", round)
+		must(t, rotate(r.setup, first.TokenHash, second, clock, raceLeeway))
+		issued := make([]string, n)
+		errs := raceStores(r.each, func(i int, s store.Store) error {
+			presented := first.TokenHash
+			if i%2 == 1 {
+				presented = domain.HashSecret(second)
+			}
+			issued[i] = fmt.Sprintf("mixed-%d-next-%d", round, i)
+			return exchange(s, presented, issued[i], clock, raceLeeway)
+		})
+		for i, err := range errs {
+			if err != nil && !errors.Is(err, store.ErrRefreshReused) {
+				t.Fatalf("round %d, racer %d: %v", round, i, err)
+			}
+		}
+		if live := liveTokens(t, r.setup, append(issued, second)); len(live) > 1 {
+			t.Fatalf("round %d: %d tokens of one family are live (%v), want at most 1", round, len(live), live)
+		}
+	}
+}
+
+// liveTokens returns those of tokens that exist and are neither rotated nor revoked.
+func liveTokens(t *testing.T, s store.Store, tokens []string) []string {
+	t.Helper()
+	var live []string
+	for _, tok := range tokens {
+		got, err := s.GetRefreshToken(ctx, domain.HashSecret(tok))
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		must(t, err)
+		if got.RotatedAt == nil && got.RevokedAt == nil {
+			live = append(live, tok)
+		}
+	}
+	return live
 }
