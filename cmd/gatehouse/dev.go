@@ -118,13 +118,13 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		if err != nil {
 			return err
 		}
-		printDevBanner(m.Stdout, file, appSecret, filepath.Join(data, devTenantFile))
+		printDevBanner(m.Stdout, file, ca, appSecret, filepath.Join(data, devTenantFile))
 		return nil
 	}
 	return m.runNode(ctx, cfg, ln, app.Options{Logger: logger}, seed)
 }
 
-func printDevBanner(w io.Writer, f *devtenant.File, appSecret, tenantPath string) {
+func printDevBanner(w io.Writer, f *devtenant.File, ca devca.Paths, appSecret, tenantPath string) {
 	fmt.Fprintf(w, `
 Gatehouse dev tenant is ready at %s
 
@@ -138,6 +138,13 @@ AUTH0_AUDIENCE='%s'
 `, f.Issuer, appSecret, strings.TrimSuffix(f.Issuer, "/"), f.WebApp.ClientID, f.WebApp.ClientSecret, f.API.Identifier)
 	if f.CACert != "" {
 		fmt.Fprintf(w, "\n# Trust the local CA (Node apps; curl: --cacert)\nNODE_EXTRA_CA_CERTS=%s\n", f.CACert)
+	}
+	if ca.ReplacedCA {
+		// The old CA may still be in a trust store; it is no longer used, and
+		// if it predates name constraints its key can vouch for any site.
+		fmt.Fprintf(w, "\nNOTE: the local CA was replaced (it was near its end, lacked name constraints or was made\n"+
+			"for other hosts). Trust the new one, %s, wherever you trusted the old one, and remove\n"+
+			"the old %q from your trust stores.\n", ca.CACert, devca.CACommonName)
 	}
 	fmt.Fprintln(w, "\nUsers (sign in at the app, or test at "+f.Issuer+"authorize):")
 	for _, u := range f.Users {
