@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -85,7 +86,7 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 	}
 	var ca devca.Paths
 	if !f.http {
-		if ca, err = devca.Ensure(filepath.Join(data, devCADir), nil, time.Now()); err != nil {
+		if ca, err = devca.Ensure(filepath.Join(data, devCADir), issuerHosts(f.issuer), time.Now()); err != nil {
 			return fmt.Errorf("local certificate authority: %w", err)
 		}
 		cfg.TLS.CertFile, cfg.TLS.KeyFile = ca.Cert, ca.Key
@@ -151,6 +152,16 @@ AUTH0_AUDIENCE='%s'
 		fmt.Fprintf(w, "  %-20s %-18s roles: %s\n", u.Email, u.Password, strings.Join(u.Roles, ", "))
 	}
 	fmt.Fprintf(w, "\nManagement API: %s (client %s)\nEverything above, for tools: %s\n\n", f.ManagementAPI.Audience, f.ManagementAPI.ClientID, tenantPath)
+}
+
+// issuerHosts is the host of an --issuer, which the server certificate must cover and the CA's
+// name constraints permit. An unparsable issuer gives none: Validate reports it.
+func issuerHosts(issuer string) []string {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Hostname() == "" {
+		return nil
+	}
+	return []string{u.Hostname()}
 }
 
 // readOrCreateSecret returns the base64 secret stored at path, creating 32 random bytes (mode 0600)

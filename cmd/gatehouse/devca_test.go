@@ -89,3 +89,32 @@ func TestDevReplacesUnconstrainedCA(t *testing.T) {
 	}
 	resp.Body.Close()
 }
+
+// With --issuer naming another host, the server certificate covers it and the CA permits it, so a
+// client that trusts the CA reaches the issuer by its name.
+func TestDevCertificateCoversIssuerHost(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".gatehouse")
+	dev := startDev(t, dir, "--issuer", "https://gatehouse.test:4433/")
+	defer dev.stop()
+	read := func(name string) *x509.Certificate {
+		raw, err := os.ReadFile(filepath.Join(dir, "ca", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := pem.Decode(raw)
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(read("ca.pem"))
+	leaf := read("localhost.pem")
+	for _, host := range []string{"gatehouse.test", "localhost", "127.0.0.1"} {
+		if _, err := leaf.Verify(x509.VerifyOptions{Roots: pool, DNSName: host,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+			t.Errorf("server certificate does not verify for %s: %v", host, err)
+		}
+	}
+}

@@ -39,8 +39,9 @@ type runningDev struct {
 	stop   func()
 }
 
-// startDev runs `gatehouse dev` in-process on a free port with data in dir, as a user would.
-func startDev(t *testing.T, dir string) *runningDev {
+// startDev runs `gatehouse dev` in-process on a free port with data in dir, as a user would, with
+// any further flags given.
+func startDev(t *testing.T, dir string, flags ...string) *runningDev {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
@@ -48,7 +49,8 @@ func startDev(t *testing.T, dir string) *runningDev {
 	done := make(chan error, 1)
 	m := &Main{Stdout: out, Stderr: &syncBuffer{}, Getenv: func(string) string { return "" },
 		Ready: func(addr string) { ready <- addr }}
-	go func() { done <- m.Run(ctx, []string{"dev", "--addr", "127.0.0.1:0", "--data", dir}) }()
+	args := append([]string{"dev", "--addr", "127.0.0.1:0", "--data", dir}, flags...)
+	go func() { done <- m.Run(ctx, args) }()
 	select {
 	case addr := <-ready:
 		r := &runningDev{addr: addr, stdout: out}
