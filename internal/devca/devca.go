@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/privatefs"
 )
 
 // File names inside the directory given to Ensure.
@@ -58,7 +60,8 @@ func DefaultHosts() []string { return []string{"localhost", "127.0.0.1", "::1"} 
 // constraints, or made for other hosts, is replaced); the
 // server certificate likewise, and only if the CA signed it and it covers
 // every host. Anything else is re-issued; a re-issued CA also re-issues the
-// server certificate. Files are written atomically, keys with mode 0600.
+// server certificate. Files are written atomically; the directory is made
+// 0700 and every file in it 0600, also when they already existed.
 func Ensure(dir string, hosts []string, now time.Time) (Paths, error) {
 	names, err := hostList(hosts)
 	if err != nil {
@@ -68,14 +71,18 @@ func Ensure(dir string, hosts []string, now time.Time) (Paths, error) {
 	if err != nil {
 		return Paths{}, fmt.Errorf("devca: %w", err)
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return Paths{}, fmt.Errorf("devca: create %s: %w", abs, err)
+	if err := privatefs.Dir(abs); err != nil {
+		return Paths{}, fmt.Errorf("devca: %w", err)
 	}
 	p := Paths{
 		CACert: filepath.Join(abs, CACertFile),
 		CAKey:  filepath.Join(abs, CAKeyFile),
 		Cert:   filepath.Join(abs, CertFile),
 		Key:    filepath.Join(abs, KeyFile),
+	}
+	// Files kept from an earlier run may have been written readable by others.
+	if err := privatefs.Tighten(p.CACert, p.CAKey, p.Cert, p.Key); err != nil {
+		return Paths{}, fmt.Errorf("devca: %w", err)
 	}
 
 	ca, caKey, err := loadPair(p.CACert, p.CAKey)

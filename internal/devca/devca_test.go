@@ -82,7 +82,7 @@ func TestEnsureCreates(t *testing.T) {
 	for _, tt := range []struct {
 		path string
 		mode os.FileMode
-	}{{p.CAKey, 0o600}, {p.Key, 0o600}, {p.CACert, 0o644}, {p.Cert, 0o644}} {
+	}{{p.CAKey, 0o600}, {p.Key, 0o600}, {p.CACert, 0o600}, {p.Cert, 0o600}} {
 		fi, err := os.Stat(tt.path)
 		if err != nil {
 			t.Fatal(err)
