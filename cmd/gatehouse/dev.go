@@ -63,11 +63,11 @@ client). It prints the .env.local block of the guide's step 2 and writes everyth
 }
 
 func (m *Main) runDev(ctx context.Context, f devFlags) error {
-	if err := os.MkdirAll(f.data, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", f.data, err)
-	}
 	data, err := filepath.Abs(f.data)
 	if err != nil {
+		return err
+	}
+	if err := privateDevData(data); err != nil {
 		return err
 	}
 	masterKey, err := readOrCreateSecret(filepath.Join(data, devMasterKeyFile))
@@ -197,6 +197,9 @@ func openDevData(dir string) (devData, error) {
 	key, err := os.ReadFile(filepath.Join(dir, devMasterKeyFile))
 	if err != nil {
 		return devData{}, fmt.Errorf("%s is not a gatehouse dev data directory: %w", dir, err)
+	}
+	if err := privateDevData(dir); err != nil {
+		return devData{}, err
 	}
 	d := devData{database: filepath.Join(dir, devDatabaseFile), masterKey: strings.TrimSpace(string(key))}
 	if b, err := os.ReadFile(filepath.Join(dir, devTenantFile)); err == nil {

@@ -25,9 +25,10 @@ func Dir(dir string) error {
 	return nil
 }
 
-// Tighten sets each existing regular file among paths to 0600: files an earlier version or a copy
-// left readable by others. Missing files are skipped, and a symbolic link is left alone rather
-// than followed to a file that may not be ours.
+// Tighten sets each existing regular file among paths to 0600 and each directory to 0700: what an
+// earlier version or a copy left readable by others. Missing paths are skipped, and a symbolic
+// link is left alone rather than followed to something that may not be ours. A directory's
+// contents are not touched; name them.
 func Tighten(paths ...string) error {
 	for _, p := range paths {
 		fi, err := os.Lstat(p)
@@ -37,10 +38,17 @@ func Tighten(paths ...string) error {
 		if err != nil {
 			return err
 		}
-		if !fi.Mode().IsRegular() || fi.Mode().Perm() == FileMode {
+		want := FileMode
+		switch {
+		case fi.IsDir():
+			want = DirMode
+		case !fi.Mode().IsRegular():
 			continue
 		}
-		if err := os.Chmod(p, FileMode); err != nil {
+		if fi.Mode().Perm() == want {
+			continue
+		}
+		if err := os.Chmod(p, want); err != nil {
 			return fmt.Errorf("restrict %s: %w", p, err)
 		}
 	}

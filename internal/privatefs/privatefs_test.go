@@ -53,8 +53,18 @@ func TestTighten(t *testing.T) {
 	if err := os.Symlink(outside, link); err != nil {
 		t.Fatal(err)
 	}
-	if err := privatefs.Tighten(loose, link, filepath.Join(dir, "missing")); err != nil {
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	if err := os.Chmod(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := privatefs.Tighten(loose, link, sub, filepath.Join(dir, "missing")); err != nil {
+		t.Fatal(err)
+	}
+	if m := mode(t, sub); m != 0o700 {
+		t.Errorf("directory mode = %v, want 0700", m)
 	}
 	if m := mode(t, loose); m != 0o600 {
 		t.Errorf("file mode = %v, want 0600", m)
