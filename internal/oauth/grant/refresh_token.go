@@ -94,9 +94,9 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*Response, er
 	if err != nil {
 		return nil, err
 	}
-	keepActionScopes(&scopes, api, stringList(old.Claims, claimsActionScopes), requested)
+	keepActionScopes(&scopes, api, old.Claims.ActionScopes, requested)
 
-	idClaims, atClaims := mapClaim(old.Claims, claimsIDToken), mapClaim(old.Claims, claimsAccessToken)
+	idClaims, atClaims := old.Claims.IDTokenClaims, old.Claims.AccessTokenClaims
 	if d.Actions != nil {
 		ar, err := d.Actions.PostLoginRefresh(ctx, RefreshEvent{
 			Client: c, User: user, API: api, Scopes: scopes.Scopes, RefreshToken: old, IP: req.IP, UserAgent: req.UserAgent,
@@ -142,10 +142,9 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*Response, er
 		return nil, ServerError(err)
 	}
 
-	include, _ := old.Claims[claimsIncludeAuthTime].(bool)
 	res, err := d.issue(ctx, userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: old.Scope,
-		idToken: HasOpenID(old.Scope), sessionID: old.SessionID, authTime: old.AuthTime, includeAuthTime: include,
+		idToken: HasOpenID(old.Scope), sessionID: old.SessionID, authTime: old.AuthTime, includeAuthTime: old.Claims.IncludeAuthTime,
 		gty: token.GTYRefreshToken, idClaims: idClaims, atClaims: atClaims,
 	})
 	if err != nil {

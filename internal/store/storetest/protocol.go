@@ -29,7 +29,7 @@ func mustRefresh(t testing.TB, s store.Store, clientID, userID, token string) *d
 	exp, idle := t0.Add(time.Hour), t0.Add(30*time.Minute)
 	rt := &domain.RefreshToken{TokenHash: domain.HashSecret(token), FamilyID: "fam-" + token, ClientID: clientID, UserID: userID,
 		Scope: "openid offline_access", Rotating: true, AuthTime: t0, CreatedAt: t0, ExpiresAt: &exp, IdleExpiresAt: &idle,
-		Claims: map[string]any{"https://example.com/roles": []any{"admin"}}}
+		Claims: domain.RefreshContext{IDTokenClaims: map[string]any{"https://example.com/roles": []any{"admin"}}}}
 	must(t, s.CreateRefreshToken(ctx, rt))
 	return rt
 }
@@ -159,7 +159,7 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	rt := mustRefresh(t, s, c.ClientID, u.UserID, "rt-1")
 	got, err := s.GetRefreshToken(ctx, rt.TokenHash)
 	must(t, err)
-	if got.FamilyID != rt.FamilyID || got.Scope != rt.Scope || !got.ExpiresAt.Equal(*rt.ExpiresAt) || got.Claims == nil {
+	if got.FamilyID != rt.FamilyID || got.Scope != rt.Scope || !got.ExpiresAt.Equal(*rt.ExpiresAt) || got.Claims.IDTokenClaims == nil {
 		t.Fatalf("refresh token = %+v", got)
 	}
 	_, err = s.GetRefreshToken(ctx, domain.HashSecret("missing"))
