@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/oauth/grant"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // complete ends a transaction whose user is authenticated by sess: the user is loaded and checked,
@@ -55,32 +56,26 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 		h.internalError(w, r, err)
 		return
 	}
-	var out PostLoginOutput
-	var actionScopes []string
+	tk := trigger.Tokens{Scopes: granted, MayAdd: func(s string) bool { return grant.ActionMayAdd(api, s) }}
 	if h.postLogin != nil {
-		out, err = h.runPostLogin(ctx, r, client, tx, sess, user, requested, granted)
+		out, err := h.runPostLogin(ctx, r, client, tx, sess, user, requested, granted)
 		if err != nil {
 			h.logger.ErrorContext(ctx, "post-login actions failed", "err", err)
 			h.record(r, failType, "post-login actions failed", client, user)
 			h.respondError(w, r, tx, &oauthError{code: "server_error", description: "The login could not be completed."})
 			return
 		}
-		h.applyMetadata(ctx, user, out)
-		if out.Deny != "" {
-			h.record(r, failType, out.Deny, client, user)
-			h.respondError(w, r, tx, &oauthError{code: "access_denied", description: out.Deny})
-			return
-		}
 		// Actions override RBAC (spec §2.3): their additions are kept even when RBAC would drop them,
 		// and recorded on the code so that the exchange, which applies RBAC again, keeps them too.
-		for _, s := range out.AddScopes {
-			if s != "" && !strings.ContainsAny(s, " \t\r\n") && !slices.Contains(granted, s) && grant.ActionMayAdd(api, s) {
-				granted = append(granted, s)
-				actionScopes = append(actionScopes, s)
-			}
+		deny, saveErr := trigger.Apply(ctx, h.store, user.UserID, out, &tk)
+		if saveErr != nil {
+			h.logger.ErrorContext(ctx, "metadata from post-login actions not saved", "err", saveErr)
 		}
-		actionScopes = slices.DeleteFunc(actionScopes, func(s string) bool { return slices.Contains(out.RemoveScopes, s) })
-		granted = slices.DeleteFunc(granted, func(s string) bool { return slices.Contains(out.RemoveScopes, s) })
+		if deny != nil {
+			h.record(r, failType, deny.Reason, client, user)
+			h.respondError(w, r, tx, &oauthError{code: "access_denied", description: deny.Reason})
+			return
+		}
 	}
 
 	code := domain.RandomToken(32)
@@ -91,16 +86,16 @@ func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domai
 		UserID:              user.UserID,
 		SessionID:           sess.ID,
 		RedirectURI:         tx.RedirectURI,
-		Scope:               strings.Join(granted, " "),
+		Scope:               strings.Join(tk.Scopes, " "),
 		Audience:            tx.Audience,
 		Nonce:               tx.Nonce,
 		CodeChallenge:       tx.CodeChallenge,
 		CodeChallengeMethod: tx.CodeChallengeMethod,
 		AuthTime:            authTime.UTC(),
 		IncludeAuthTime:     hasPrompt(tx.Prompt, "login") || tx.MaxAge != nil,
-		IDTokenClaims:       out.IDTokenClaims,
-		AccessTokenClaims:   out.AccessTokenClaims,
-		ActionScopes:        actionScopes,
+		IDTokenClaims:       tk.IDTokenClaims,
+		AccessTokenClaims:   tk.AccessTokenClaims,
+		ActionScopes:        tk.ActionScopes,
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(domain.AuthorizationCodeLifetime),
 	}
@@ -150,43 +145,18 @@ func (h *Handler) grantScopes(ctx context.Context, clientID, userID, audience st
 }
 
 func (h *Handler) runPostLogin(ctx context.Context, r *http.Request, client *domain.Client, tx *domain.LoginTransaction,
-	sess *domain.Session, user *domain.User, requested, granted []string) (PostLoginOutput, error) {
+	sess *domain.Session, user *domain.User, requested, granted []string) (trigger.Outcome, error) {
 	query := map[string]string{"client_id": tx.ClientID, "redirect_uri": tx.RedirectURI, "response_type": tx.ResponseType, "scope": tx.Scope}
 	maps.Copy(query, tx.Params)
-	in := PostLoginInput{
-		User: user, Client: client, Connection: domain.DefaultConnection, Audience: tx.Audience,
+	in := trigger.PostLogin{
+		Source: trigger.SignIn, User: user, Client: client, Connection: domain.DefaultConnection, Audience: tx.Audience,
 		Transaction: tx, RequestedScopes: requested, GrantedScopes: slices.Clone(granted), Session: sess,
-		Methods: []AuthMethod{{Name: "pwd", Timestamp: sess.AuthenticatedAt}},
-		Request: PostLoginRequest{
+		Methods: []trigger.AuthMethod{{Name: "pwd", Timestamp: sess.AuthenticatedAt}},
+		Request: trigger.Request{
 			IP: clientIP(r), Hostname: r.Host, Method: r.Method, UserAgent: r.UserAgent(),
 			Language: r.Header.Get("Accept-Language"), Query: query,
 		},
 		Interactive: tx.Prompt != "none",
 	}
-	return h.postLogin.Run(ctx, in)
-}
-
-// applyMetadata writes the metadata changes the Actions queued, once; a nil value deletes a key.
-func (h *Handler) applyMetadata(ctx context.Context, user *domain.User, out PostLoginOutput) {
-	if len(out.AppMetadata) == 0 && len(out.UserMetadata) == 0 {
-		return
-	}
-	merge := func(dst map[string]any, src map[string]any) map[string]any {
-		if dst == nil {
-			dst = map[string]any{}
-		}
-		for k, v := range src {
-			if v == nil {
-				delete(dst, k)
-			} else {
-				dst[k] = v
-			}
-		}
-		return dst
-	}
-	user.AppMetadata = merge(user.AppMetadata, out.AppMetadata)
-	user.UserMetadata = merge(user.UserMetadata, out.UserMetadata)
-	if err := h.store.UpdateUser(ctx, user); err != nil {
-		h.logger.ErrorContext(ctx, "metadata from post-login actions not saved", "err", err)
-	}
+	return h.postLogin.PostLogin(ctx, in)
 }

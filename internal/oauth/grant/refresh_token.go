@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // RefreshToken exchanges a refresh token (RFC 6749 §6) with Auth0's rotation and reuse detection
@@ -96,20 +97,30 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*Response, er
 	}
 	keepActionScopes(&scopes, api, old.Claims.ActionScopes, requested)
 
-	idClaims, atClaims := old.Claims.IDTokenClaims, old.Claims.AccessTokenClaims
+	// The claims of the sign-in are carried on, unless post-login Actions run again and decide anew.
+	tk := trigger.Tokens{Scopes: scopes.Scopes, IDTokenClaims: old.Claims.IDTokenClaims,
+		AccessTokenClaims: old.Claims.AccessTokenClaims, ScopesFixed: true}
 	if d.Actions != nil {
-		ar, err := d.Actions.PostLoginRefresh(ctx, RefreshEvent{
-			Client: c, User: user, API: api, Scopes: scopes.Scopes, RefreshToken: old, IP: req.IP, UserAgent: req.UserAgent,
-		})
+		ev := trigger.PostLogin{
+			Source: trigger.Refresh, Client: c, User: user, RequestedScopes: scopes.Scopes, RefreshToken: old,
+			Request: trigger.Request{IP: req.IP, UserAgent: req.UserAgent},
+		}
+		if api != nil {
+			ev.Audience = api.Identifier
+		}
+		out, err := d.Actions.PostLogin(ctx, ev)
 		if err != nil {
 			return nil, ServerError(err)
 		}
-		if ar.Deny {
-			e := ar.denial()
+		deny, saveErr := trigger.Apply(ctx, d.Store, user.UserID, out, &tk)
+		if saveErr != nil {
+			d.logger().ErrorContext(ctx, "metadata from post-login actions not saved", "err", saveErr)
+		}
+		if deny != nil {
+			e := denial(deny)
 			e.UserID = user.UserID
 			return nil, e
 		}
-		idClaims, atClaims = ar.IDTokenClaims, ar.AccessTokenClaims
 	}
 
 	// Rotate before signing anything: the store picks exactly one winner among concurrent exchanges.
@@ -145,7 +156,7 @@ func (g RefreshToken) Exchange(ctx context.Context, req *Request) (*Response, er
 	res, err := d.issue(ctx, userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: old.Scope,
 		idToken: HasOpenID(old.Scope), sessionID: old.SessionID, authTime: old.AuthTime, includeAuthTime: old.Claims.IncludeAuthTime,
-		gty: token.GTYRefreshToken, idClaims: idClaims, atClaims: atClaims,
+		gty: token.GTYRefreshToken, idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims,
 	})
 	if err != nil {
 		return nil, err
