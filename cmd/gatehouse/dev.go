@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,11 +63,11 @@ client). It prints the .env.local block of the guide's step 2 and writes everyth
 }
 
 func (m *Main) runDev(ctx context.Context, f devFlags) error {
-	if err := os.MkdirAll(f.data, 0o700); err != nil {
-		return fmt.Errorf("create %s: %w", f.data, err)
-	}
 	data, err := filepath.Abs(f.data)
 	if err != nil {
+		return err
+	}
+	if err := privateDevData(data); err != nil {
 		return err
 	}
 	masterKey, err := readOrCreateSecret(filepath.Join(data, devMasterKeyFile))
@@ -85,7 +86,7 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 	}
 	var ca devca.Paths
 	if !f.http {
-		if ca, err = devca.Ensure(filepath.Join(data, devCADir), nil, time.Now()); err != nil {
+		if ca, err = devca.Ensure(filepath.Join(data, devCADir), issuerHosts(f.issuer), time.Now()); err != nil {
 			return fmt.Errorf("local certificate authority: %w", err)
 		}
 		cfg.TLS.CertFile, cfg.TLS.KeyFile = ca.Cert, ca.Key
@@ -118,13 +119,13 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		if err != nil {
 			return err
 		}
-		printDevBanner(m.Stdout, file, appSecret, filepath.Join(data, devTenantFile))
+		printDevBanner(m.Stdout, file, ca, appSecret, filepath.Join(data, devTenantFile))
 		return nil
 	}
 	return m.runNode(ctx, cfg, ln, app.Options{Logger: logger}, seed)
 }
 
-func printDevBanner(w io.Writer, f *devtenant.File, appSecret, tenantPath string) {
+func printDevBanner(w io.Writer, f *devtenant.File, ca devca.Paths, appSecret, tenantPath string) {
 	fmt.Fprintf(w, `
 Gatehouse dev tenant is ready at %s
 
@@ -139,11 +140,28 @@ AUTH0_AUDIENCE='%s'
 	if f.CACert != "" {
 		fmt.Fprintf(w, "\n# Trust the local CA (Node apps; curl: --cacert)\nNODE_EXTRA_CA_CERTS=%s\n", f.CACert)
 	}
+	if ca.ReplacedCA {
+		// The old CA may still be in a trust store; it is no longer used, and
+		// if it predates name constraints its key can vouch for any site.
+		fmt.Fprintf(w, "\nNOTE: the local CA was replaced (it was near its end, lacked name constraints or was made\n"+
+			"for other hosts). Trust the new one, %s, wherever you trusted the old one, and remove\n"+
+			"the old %q from your trust stores.\n", ca.CACert, devca.CACommonName)
+	}
 	fmt.Fprintln(w, "\nUsers (sign in at the app, or test at "+f.Issuer+"authorize):")
 	for _, u := range f.Users {
 		fmt.Fprintf(w, "  %-20s %-18s roles: %s\n", u.Email, u.Password, strings.Join(u.Roles, ", "))
 	}
 	fmt.Fprintf(w, "\nManagement API: %s (client %s)\nEverything above, for tools: %s\n\n", f.ManagementAPI.Audience, f.ManagementAPI.ClientID, tenantPath)
+}
+
+// issuerHosts is the host of an --issuer, which the server certificate must cover and the CA's
+// name constraints permit. An unparsable issuer gives none: Validate reports it.
+func issuerHosts(issuer string) []string {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Hostname() == "" {
+		return nil
+	}
+	return []string{u.Hostname()}
 }
 
 // readOrCreateSecret returns the base64 secret stored at path, creating 32 random bytes (mode 0600)
@@ -179,6 +197,9 @@ func openDevData(dir string) (devData, error) {
 	key, err := os.ReadFile(filepath.Join(dir, devMasterKeyFile))
 	if err != nil {
 		return devData{}, fmt.Errorf("%s is not a gatehouse dev data directory: %w", dir, err)
+	}
+	if err := privateDevData(dir); err != nil {
+		return devData{}, err
 	}
 	d := devData{database: filepath.Join(dir, devDatabaseFile), masterKey: strings.TrimSpace(string(key))}
 	if b, err := os.ReadFile(filepath.Join(dir, devTenantFile)); err == nil {

@@ -39,16 +39,25 @@ type runningDev struct {
 	stop   func()
 }
 
-// startDev runs `gatehouse dev` in-process on a free port with data in dir, as a user would.
-func startDev(t *testing.T, dir string) *runningDev {
+// startDev runs `gatehouse dev` in-process on a free port with data in dir, as a user would, with
+// any further flags given.
+func startDev(t *testing.T, dir string, flags ...string) *runningDev {
+	t.Helper()
+	return startMain(t, func(string) string { return "" },
+		append([]string{"dev", "--addr", "127.0.0.1:0", "--data", dir}, flags...)...)
+}
+
+// startMain runs the command args in-process with the environment getenv and returns once it
+// listens.
+func startMain(t *testing.T, getenv func(string) string, args ...string) *runningDev {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &syncBuffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	m := &Main{Stdout: out, Stderr: &syncBuffer{}, Getenv: func(string) string { return "" },
+	m := &Main{Stdout: out, Stderr: &syncBuffer{}, Getenv: getenv,
 		Ready: func(addr string) { ready <- addr }}
-	go func() { done <- m.Run(ctx, []string{"dev", "--addr", "127.0.0.1:0", "--data", dir}) }()
+	go func() { done <- m.Run(ctx, args) }()
 	select {
 	case addr := <-ready:
 		r := &runningDev{addr: addr, stdout: out}
@@ -57,19 +66,19 @@ func startDev(t *testing.T, dir string) *runningDev {
 			select {
 			case err := <-done:
 				if err != nil {
-					t.Errorf("dev exited with %v", err)
+					t.Errorf("%s exited with %v", args[0], err)
 				}
 			case <-time.After(20 * time.Second):
-				t.Error("dev did not shut down")
+				t.Errorf("%s did not shut down", args[0])
 			}
 		}
 		return r
 	case err := <-done:
 		cancel()
-		t.Fatalf("dev exited before listening: %v", err)
+		t.Fatalf("%s exited before listening: %v", args[0], err)
 	case <-time.After(60 * time.Second):
 		cancel()
-		t.Fatal("dev did not start within 60 s")
+		t.Fatalf("%s did not start within 60 s", args[0])
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/app"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/privatefs"
 )
 
 // configFlags are the flags every command that opens a tenant shares.
@@ -77,6 +78,14 @@ required. Without a TLS certificate the node serves plain HTTP, for use behind a
 
 // runNode builds the node and serves on ln until ctx ends. afterStart runs once the node is ready.
 func (m *Main) runNode(ctx context.Context, cfg config.Config, ln net.Listener, o app.Options, afterStart func(*app.App) error) error {
+	// The data directory holds node-local files such as a SQLite database: others may not even
+	// list it, whoever made it and with whatever mode.
+	if cfg.DataDir != "" {
+		if err := privatefs.Dir(cfg.DataDir); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	a, err := app.New(ctx, cfg, o)
 	if err != nil {
 		ln.Close()

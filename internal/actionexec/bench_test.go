@@ -8,7 +8,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
-// BenchmarkPostLoginGuideAction is what the guide's Action adds to a sign-in: Run with
+// BenchmarkPostLoginGuideAction is what the guide's Action adds to a sign-in: PostLogin with
 // warm caches (bindings within their TTL, the version compiled), as on a busy tenant.
 // The budget is 1 ms at the median; it reports median-ns/op beside Go's mean.
 func BenchmarkPostLoginGuideAction(b *testing.B) {
@@ -16,14 +16,14 @@ func BenchmarkPostLoginGuideAction(b *testing.B) {
 	MustBind(b, e.st, domain.TriggerPostLogin, MustDeploy(b, e.st, "Add roles to tokens", domain.TriggerPostLogin, guideCode(b)))
 	in := e.loginInput(e.admin)
 	// Roles stay nil, as authflow sends them: loading them is part of what an Action costs.
-	if _, err := e.ex.Run(ctx, in); err != nil {
+	if _, err := e.ex.PostLogin(ctx, in); err != nil {
 		b.Fatal(err)
 	}
 	var samples []time.Duration
 	b.ReportAllocs()
 	for b.Loop() {
 		start := time.Now()
-		out, err := e.ex.Run(ctx, in)
+		out, err := e.ex.PostLogin(ctx, in)
 		samples = append(samples, time.Since(start))
 		if err != nil || out.IDTokenClaims[rolesClaim] == nil {
 			b.Fatal(err, out)
@@ -33,13 +33,13 @@ func BenchmarkPostLoginGuideAction(b *testing.B) {
 	b.ReportMetric(float64(samples[len(samples)/2].Nanoseconds()), "median-ns/op")
 }
 
-// BenchmarkPostLoginNoActions is the cost of Run on a tenant with no post-login Action.
+// BenchmarkPostLoginNoActions is the cost of PostLogin on a tenant with no post-login Action.
 func BenchmarkPostLoginNoActions(b *testing.B) {
 	e := MustEnv(b, envOptions{ttl: time.Hour})
 	in := e.loginInput(e.admin)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := e.ex.Run(ctx, in); err != nil {
+		if _, err := e.ex.PostLogin(ctx, in); err != nil {
 			b.Fatal(err)
 		}
 	}

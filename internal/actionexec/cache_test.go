@@ -20,14 +20,14 @@ func TestCompileOncePerVersion(t *testing.T) {
 	a := MustDeploy(t, e.st, "guide", domain.TriggerPostLogin, guideCode(t))
 	MustBind(t, e.st, domain.TriggerPostLogin, a)
 	for i := 0; i < 5; i++ {
-		_, err := e.ex.Run(ctx, e.loginInput(e.admin))
+		_, err := e.ex.PostLogin(ctx, e.loginInput(e.admin))
 		must(t, err)
 	}
 	if s := e.ex.Stats(); s.Compiles != 1 || s.BindingLoads != 5 || s.CachedPrograms != 1 {
 		t.Fatalf("stats %+v, want 1 compile, 5 binding loads", s)
 	}
 	MustRedeploy(t, e.st, a, `exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('https://e.test/v', 2); };`)
-	out, err := e.ex.Run(ctx, e.loginInput(e.admin))
+	out, err := e.ex.PostLogin(ctx, e.loginInput(e.admin))
 	must(t, err)
 	if out.IDTokenClaims["https://e.test/v"] != int64(2) && out.IDTokenClaims["https://e.test/v"] != float64(2) {
 		t.Fatalf("new version not run: %v", out.IDTokenClaims)
@@ -47,7 +47,7 @@ func TestConcurrentRunsShareCaches(t *testing.T) {
 		wg.Add(1)
 		go func(u *domain.User) {
 			defer wg.Done()
-			out, err := e.ex.Run(ctx, e.loginInput(u))
+			out, err := e.ex.PostLogin(ctx, e.loginInput(u))
 			if err == nil && out.IDTokenClaims[rolesClaim] == nil {
 				err = errors.New("no roles claim")
 			}
@@ -67,19 +67,19 @@ func TestConcurrentRunsShareCaches(t *testing.T) {
 // Within the TTL a binding change is not seen; Invalidate makes it visible at once.
 func TestBindingsCacheTTL(t *testing.T) {
 	e := MustEnv(t, envOptions{ttl: time.Hour})
-	out, err := e.ex.Run(ctx, e.loginInput(e.admin))
+	out, err := e.ex.PostLogin(ctx, e.loginInput(e.admin))
 	must(t, err)
 	if out.IDTokenClaims != nil {
 		t.Fatal("claims with no bindings")
 	}
 	MustBind(t, e.st, domain.TriggerPostLogin, MustDeploy(t, e.st, "guide", domain.TriggerPostLogin, guideCode(t)))
-	out, err = e.ex.Run(ctx, e.loginInput(e.admin))
+	out, err = e.ex.PostLogin(ctx, e.loginInput(e.admin))
 	must(t, err)
 	if out.IDTokenClaims != nil {
 		t.Fatal("binding seen before the TTL ended")
 	}
 	e.ex.Invalidate()
-	out, err = e.ex.Run(ctx, e.loginInput(e.admin))
+	out, err = e.ex.PostLogin(ctx, e.loginInput(e.admin))
 	must(t, err)
 	if out.IDTokenClaims[rolesClaim] == nil {
 		t.Fatal("binding not seen after Invalidate")

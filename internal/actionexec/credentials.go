@@ -6,30 +6,30 @@ import (
 	"fmt"
 
 	"github.com/gatehouse/gatehouse/internal/actions"
-	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // CredentialsExchange runs the credentials-exchange trigger before a client_credentials
-// access token is issued (grant.ActionRunner, spec §5.4). api.access.deny(code, reason)
-// returns Deny with DenyCode invalid_scope, invalid_request or server_error. A failed
-// execution returns Deny with server_error and FailedReason, the details going to the
-// tenant log.
-func (e *Executor) CredentialsExchange(ctx context.Context, ev grant.CredentialsExchangeEvent) (grant.ActionResult, error) {
+// access token is issued (trigger.CredentialsExchangeRunner, spec §5.4).
+// api.access.deny(code, reason) returns a Denial with that code (invalid_scope,
+// invalid_request or server_error). A failed execution returns a Denial with server_error
+// and FailedReason, the details going to the tenant log.
+func (e *Executor) CredentialsExchange(ctx context.Context, ev trigger.CredentialsExchange) (trigger.Outcome, error) {
 	c, err := e.chainFor(ctx, actions.TriggerCredentialsExchange)
 	if err != nil {
-		return grant.ActionResult{}, err
+		return trigger.Outcome{}, err
 	}
 	if c.empty() {
-		return grant.ActionResult{}, nil
+		return trigger.Outcome{}, nil
 	}
 	if ev.Client == nil {
-		return grant.ActionResult{}, errors.New("actionexec: credentials-exchange needs a client")
+		return trigger.Outcome{}, errors.New("actionexec: credentials-exchange needs a client")
 	}
 	lc := logContext{
 		trigger: actions.TriggerCredentialsExchange, clientID: ev.Client.ClientID, clientName: ev.Client.Name,
 		ip: ev.IP, userAgent: ev.UserAgent,
 	}
-	failed := grant.ActionResult{Deny: true, DenyCode: "server_error", DenyReason: FailedReason}
+	failed := trigger.Outcome{Denial: &trigger.Denial{Code: "server_error", Reason: FailedReason}}
 	if c.broken != nil {
 		e.record(ctx, lc, c, nil, nil, brokenFailure(c.broken))
 		return failed, nil
@@ -49,7 +49,7 @@ func (e *Executor) CredentialsExchange(ctx context.Context, ev grant.Credentials
 	if err != nil {
 		f, ok := asFailure(err)
 		if !ok {
-			return grant.ActionResult{}, fmt.Errorf("actionexec: credentials-exchange: %w", err)
+			return trigger.Outcome{}, fmt.Errorf("actionexec: credentials-exchange: %w", err)
 		}
 		if res != nil {
 			e.record(ctx, lc, c, res.Logs, res.Dropped, f)
@@ -59,9 +59,9 @@ func (e *Executor) CredentialsExchange(ctx context.Context, ev grant.Credentials
 		return failed, nil
 	}
 	e.record(ctx, lc, c, res.Logs, res.Dropped, nil)
-	out := grant.ActionResult{AccessTokenClaims: nonEmpty(res.AccessTokenClaims)}
+	out := trigger.Outcome{AccessTokenClaims: nonEmpty(res.AccessTokenClaims)}
 	if d := res.Denied; d != nil {
-		out.Deny, out.DenyCode, out.DenyReason = true, d.Code, d.Reason
+		out.Denial = &trigger.Denial{Code: d.Code, Reason: d.Reason}
 	}
 	return out, nil
 }

@@ -7,11 +7,11 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/actionexec"
 	"github.com/gatehouse/gatehouse/internal/domain"
-	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
-func (e *env) m2mEvent(audience string) grant.CredentialsExchangeEvent {
-	return grant.CredentialsExchangeEvent{
+func (e *env) m2mEvent(audience string) trigger.CredentialsExchange {
+	return trigger.CredentialsExchange{
 		Client: e.client, API: &domain.ResourceServer{Identifier: audience},
 		RequestedScopes: []string{"read:data"}, Scopes: []string{"read:data"}, IP: "198.51.100.7", UserAgent: "m2m",
 	}
@@ -32,16 +32,16 @@ func TestCredentialsExchange(t *testing.T) {
 
 	ar, err := e.ex.CredentialsExchange(ctx, e.m2mEvent("https://api.yourapp.com"))
 	must(t, err)
-	if ar.Deny || jsonOf(t, ar.AccessTokenClaims) != `{"https://e.test/scope":"read:data","https://e.test/tenant":"default:eu","https://e.test/tier":"gold"}` {
+	if ar.Denial != nil || jsonOf(t, ar.AccessTokenClaims) != `{"https://e.test/scope":"read:data","https://e.test/tenant":"default:eu","https://e.test/tier":"gold"}` {
 		t.Fatalf("result %+v", ar)
 	}
 	ar, err = e.ex.CredentialsExchange(ctx, e.m2mEvent("https://internal.example.test"))
 	must(t, err)
-	if !ar.Deny || ar.DenyCode != "invalid_scope" || ar.DenyReason != "This API is not for machines." {
+	if ar.Denial == nil || ar.Denial.Code != "invalid_scope" || ar.Denial.Reason != "This API is not for machines." {
 		t.Fatalf("deny %+v", ar)
 	}
 	// The post-login chain is separate.
-	out, err := e.ex.Run(ctx, e.loginInput(e.admin))
+	out, err := e.ex.PostLogin(ctx, e.loginInput(e.admin))
 	must(t, err)
 	if out.AccessTokenClaims != nil {
 		t.Fatalf("post-login ran credentials-exchange actions: %+v", out)
@@ -57,7 +57,7 @@ func TestCredentialsExchangeFailure(t *testing.T) {
 		MustBind(t, e.st, domain.TriggerCredentialsExchange, MustDeploy(t, e.st, "bad "+strconv.Itoa(i), domain.TriggerCredentialsExchange, code))
 		ar, err := e.ex.CredentialsExchange(ctx, e.m2mEvent("https://api.yourapp.com"))
 		must(t, err)
-		if !ar.Deny || ar.DenyCode != "server_error" || ar.DenyReason != actionexec.FailedReason || ar.AccessTokenClaims != nil {
+		if ar.Denial == nil || ar.Denial.Code != "server_error" || ar.Denial.Reason != actionexec.FailedReason || ar.AccessTokenClaims != nil {
 			t.Fatalf("result %+v", ar)
 		}
 	}

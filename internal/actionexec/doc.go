@@ -1,10 +1,10 @@
 // Package actionexec connects the Actions runtime (package actions) to the tenant's
 // stored configuration and to the three places that run or check Actions:
 //
-//   - the browser sign-in (authflow.PostLogin: Executor.Run), after the user
-//     authenticated at /authorize;
-//   - the token endpoint (grant.ActionRunner: Executor.CredentialsExchange and
-//     Executor.PostLoginRefresh), for client_credentials and refresh_token grants;
+//   - the browser sign-in, after the user authenticated at /authorize, and the
+//     refresh_token grant (trigger.PostLoginRunner: Executor.PostLogin);
+//   - the client_credentials grant (trigger.CredentialsExchangeRunner:
+//     Executor.CredentialsExchange);
 //   - the Management API (mgmt.ActionCompiler: Executor.Compile), which compiles an
 //     action's code at deploy time and shows the error (line and message) to the caller.
 //
@@ -13,18 +13,17 @@
 // is cached by version id and never needs invalidating); caching the resolved chain for
 // a short time (Options.BindingsTTL, 2 s) so a sign-in costs no configuration query;
 // building Auth0's event objects from domain objects (spec §5.2, §5.4); turning the
-// runtime's result into what the caller applies; and writing console output, dropped
-// claims and failures to the tenant log (audit.TypeActionLog), with the action's secret
-// values redacted.
+// runtime's result into the one trigger.Outcome the caller applies; and writing console
+// output, dropped claims and failures to the tenant log (audit.TypeActionLog), with the
+// action's secret values redacted.
 //
 // A failed execution (timeout, memory limit, thrown exception, a deployed version that
 // no longer compiles) fails the flow with a fixed, generic description: the JavaScript
 // error goes to the tenant log only, never to the end user, because an action's error
 // text may carry its secrets or the user's data.
 //
-// It must not: sign tokens, apply Auth0's scope-dependent claim rules, write HTTP
-// responses, or persist metadata for the browser sign-in (authflow does that once at the
-// end of its flow). The one write it makes is the metadata an action queued during a
-// refresh-token exchange, since the token endpoint's contract (grant.ActionResult) has no
-// field to hand it back.
+// It must not: import the flows it serves (authflow, oauth/grant; their contract is
+// package trigger), sign tokens, apply Auth0's scope-dependent claim rules, write HTTP
+// responses, or persist what an action decided: metadata, like claims and scopes, goes
+// back in the Outcome and trigger.Apply saves it, once, for every flow.
 package actionexec

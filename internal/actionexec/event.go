@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/actions"
-	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // Transaction protocols (spec §5.2).
@@ -90,7 +90,7 @@ func protocol(responseType []string) string {
 }
 
 // loginEvent builds the post-login event of a browser sign-in.
-func (e *Executor) loginEvent(in authflow.PostLoginInput, roles []string) actions.PostLoginEvent {
+func (e *Executor) loginEvent(in trigger.PostLogin, roles []string) actions.PostLoginEvent {
 	ev := actions.PostLoginEvent{
 		User:           eventUser(in.User),
 		Authorization:  actions.Authorization{Roles: roles},
@@ -161,20 +161,24 @@ const maxRolePages = 100
 
 // refreshEvent builds the post-login event of a refresh-token exchange (spec §5.2: protocol
 // oauth2-refresh-token, no redirect, no MFA).
-func (e *Executor) refreshEvent(ctx context.Context, in refreshInput, roles []string) actions.PostLoginEvent {
-	u := in.user
+func (e *Executor) refreshEvent(ctx context.Context, in trigger.PostLogin, roles []string) actions.PostLoginEvent {
+	u := in.User
+	conn := in.Connection
+	if conn == "" {
+		conn = u.Connection
+	}
 	ev := actions.PostLoginEvent{
 		User:           eventUser(u),
 		Authorization:  actions.Authorization{Roles: roles},
-		Client:         eventClient(in.client),
-		Connection:     eventConnection(u.Connection),
-		ResourceServer: eventResourceServer(in.audience),
-		Request:        actions.Request{IP: in.ip, Method: "POST", UserAgent: in.userAgent},
-		Transaction:    actions.Transaction{Protocol: protocolRefresh, RequestedScopes: in.scopes},
+		Client:         eventClient(in.Client),
+		Connection:     eventConnection(conn),
+		ResourceServer: eventResourceServer(in.Audience),
+		Request:        actions.Request{IP: in.Request.IP, Method: "POST", UserAgent: in.Request.UserAgent},
+		Transaction:    actions.Transaction{Protocol: protocolRefresh, RequestedScopes: in.RequestedScopes},
 		Stats:          actions.Stats{LoginsCount: u.LoginsCount},
 		Tenant:         actions.Tenant{ID: e.tenantID},
 	}
-	if rt := in.token; rt != nil {
+	if rt := in.RefreshToken; rt != nil {
 		// The family id names the token's lineage; the token's hash is never shown.
 		ev.RefreshToken = &actions.RefreshToken{
 			ID: rt.FamilyID, ClientID: rt.ClientID, CreatedAt: actions.ISOTime(rt.CreatedAt),

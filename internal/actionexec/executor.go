@@ -11,9 +11,8 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/actions"
 	"github.com/gatehouse/gatehouse/internal/audit"
-	"github.com/gatehouse/gatehouse/internal/authflow"
-	"github.com/gatehouse/gatehouse/internal/oauth/grant"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // Defaults for Options.
@@ -47,7 +46,7 @@ type Options struct {
 }
 
 // Executor runs the Actions bound to a trigger. It is safe for concurrent use. It
-// implements authflow.PostLogin, grant.ActionRunner and mgmt.ActionCompiler.
+// implements the runners of package trigger and mgmt.ActionCompiler.
 type Executor struct {
 	store    store.Store
 	rt       *actions.Runtime
@@ -63,10 +62,10 @@ type Executor struct {
 	bindingLoads atomic.Int64
 }
 
-// The three consumers' contracts.
+// The contracts of the flows that fire triggers.
 var (
-	_ authflow.PostLogin = (*Executor)(nil)
-	_ grant.ActionRunner = (*Executor)(nil)
+	_ trigger.PostLoginRunner           = (*Executor)(nil)
+	_ trigger.CredentialsExchangeRunner = (*Executor)(nil)
 )
 
 // chainSlot holds one trigger's cached chain; load serializes reloads so that an

@@ -11,10 +11,10 @@ import (
 	"github.com/gatehouse/gatehouse/internal/actionexec"
 	"github.com/gatehouse/gatehouse/internal/actions"
 	"github.com/gatehouse/gatehouse/internal/audit"
-	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 var ctx = context.Background()
@@ -121,7 +121,7 @@ func guideCode(tb testing.TB) string {
 }
 
 // loginInput is what authflow passes after a password sign-in to the guide's app.
-func (e *env) loginInput(u *domain.User) authflow.PostLoginInput {
+func (e *env) loginInput(u *domain.User) trigger.PostLogin {
 	now := time.Now()
 	tx := &domain.LoginTransaction{
 		ID: "tx_1", ClientID: e.client.ClientID, RedirectURI: "https://app.example.test/api/auth/callback",
@@ -129,16 +129,41 @@ func (e *env) loginInput(u *domain.User) authflow.PostLoginInput {
 		Audience: "https://api.yourapp.com", State: "st4te", Prompt: "login", LoginHint: u.Email,
 		Params: map[string]string{"ui_locales": "fr-CA en"},
 	}
-	return authflow.PostLoginInput{
-		User: u, Client: e.client, Connection: domain.DefaultConnection, Audience: tx.Audience, Transaction: tx,
+	return trigger.PostLogin{
+		Source: trigger.SignIn, User: u, Client: e.client, Connection: domain.DefaultConnection, Audience: tx.Audience, Transaction: tx,
 		RequestedScopes: []string{"openid", "profile", "email", "offline_access"},
 		GrantedScopes:   []string{"openid", "profile", "email", "offline_access"},
 		Session:         &domain.Session{ID: "sess_1", UserID: u.UserID, CreatedAt: now, AuthenticatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour), IdleExpiresAt: now.Add(time.Hour)},
-		Methods:         []authflow.AuthMethod{{Name: "pwd", Timestamp: now}},
-		Request: authflow.PostLoginRequest{IP: "203.0.113.9", Hostname: "auth.example.test", Method: "POST", UserAgent: "test-agent",
+		Methods:         []trigger.AuthMethod{{Name: "pwd", Timestamp: now}},
+		Request: trigger.Request{IP: "203.0.113.9", Hostname: "auth.example.test", Method: "POST", UserAgent: "test-agent",
 			Language: "fr-CA", Query: map[string]string{"client_id": e.client.ClientID, "scope": tx.Scope}},
 		Interactive: true,
 	}
+}
+
+// deniedFor is the reason of a post-login denial, "" without one; a denial with another
+// code than access_denied shows as a reason no test expects.
+func deniedFor(out trigger.Outcome) string {
+	switch {
+	case out.Denial == nil:
+		return ""
+	case out.Denial.Code != "access_denied":
+		return "code " + out.Denial.Code + ": " + out.Denial.Reason
+	}
+	return out.Denial.Reason
+}
+
+// refresh runs post-login for a refresh-token exchange and applies the outcome as the
+// refresh grant does: metadata saved, scopes fixed.
+func (e *env) refresh(ev trigger.PostLogin) (trigger.Outcome, error) {
+	out, err := e.ex.PostLogin(ctx, ev)
+	if err != nil {
+		return out, err
+	}
+	if _, err := trigger.Apply(ctx, e.st, ev.User.UserID, out, &trigger.Tokens{ScopesFixed: true}); err != nil {
+		return out, err
+	}
+	return out, nil
 }
 
 // actionLogs returns the tenant's Action execution log entries, oldest first.

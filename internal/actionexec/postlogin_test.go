@@ -8,9 +8,8 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/actionexec"
-	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/domain"
-	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 const rolesClaim = "https://yourapp.com/roles"
@@ -37,10 +36,10 @@ func TestGuideActionAddsRoles(t *testing.T) {
 		{"no roles", e.nobody, `[]`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := e.ex.Run(ctx, e.loginInput(tc.user))
+			out, err := e.ex.PostLogin(ctx, e.loginInput(tc.user))
 			must(t, err)
-			if out.Deny != "" {
-				t.Fatalf("denied: %q", out.Deny)
+			if deniedFor(out) != "" {
+				t.Fatalf("denied: %q", deniedFor(out))
 			}
 			if got := jsonOf(t, out.IDTokenClaims[rolesClaim]); got != tc.want {
 				t.Errorf("id token roles = %s, want %s", got, tc.want)
@@ -56,7 +55,7 @@ func TestGuideActionAddsRoles(t *testing.T) {
 	// A caller that already has the roles passes them; they are used as given.
 	in := e.loginInput(e.member)
 	in.Roles = []string{"from-authflow"}
-	out, err := e.ex.Run(ctx, in)
+	out, err := e.ex.PostLogin(ctx, in)
 	must(t, err)
 	if got := jsonOf(t, out.IDTokenClaims[rolesClaim]); got != `["from-authflow"]` {
 		t.Errorf("roles from input = %s", got)
@@ -65,9 +64,9 @@ func TestGuideActionAddsRoles(t *testing.T) {
 
 func TestNoBindingsIsANoOp(t *testing.T) {
 	e := MustEnv(t, envOptions{})
-	out, err := e.ex.Run(ctx, e.loginInput(e.admin))
+	out, err := e.ex.PostLogin(ctx, e.loginInput(e.admin))
 	must(t, err)
-	if !reflect.DeepEqual(out, authflow.PostLoginOutput{}) {
+	if !reflect.DeepEqual(out, trigger.Outcome{}) {
 		t.Fatalf("output %+v, want zero", out)
 	}
 	// An action bound but never deployed has nothing to run.
@@ -77,9 +76,9 @@ func TestNoBindingsIsANoOp(t *testing.T) {
 	// The Management API refuses such a binding; the store keeps what it is given, and the runner
 	// must still skip it.
 	must(t, e.st.SetTriggerBindings(ctx, domain.TriggerPostLogin, []*domain.TriggerBinding{{ActionID: a.ID, DisplayName: "draft"}}))
-	out, err = e.ex.Run(ctx, e.loginInput(e.admin))
+	out, err = e.ex.PostLogin(ctx, e.loginInput(e.admin))
 	must(t, err)
-	if out.Deny != "" || out.IDTokenClaims != nil {
+	if deniedFor(out) != "" || out.IDTokenClaims != nil {
 		t.Fatalf("undeployed action ran: %+v", out)
 	}
 	if n := e.ex.Stats().Compiles; n != 0 {
@@ -108,7 +107,7 @@ func TestPostLoginEvent(t *testing.T) {
 };`
 	MustBind(t, e.st, domain.TriggerPostLogin, MustDeploy(t, e.st, "dump", domain.TriggerPostLogin, code,
 		domain.ActionSecret{Name: "API_KEY", Value: "k-123456"}))
-	out, err := e.ex.Run(ctx, e.loginInput(e.nobody))
+	out, err := e.ex.PostLogin(ctx, e.loginInput(e.nobody))
 	must(t, err)
 	got, _ := out.IDTokenClaims["https://e.test/event"].(map[string]any)
 	provider, id, _ := strings.Cut(e.nobody.UserID, "|")
@@ -143,7 +142,7 @@ func TestActionsRunInBindingOrder(t *testing.T) {
   api.idToken.setCustomClaim('https://e.test/who', 'second');
 };`)
 	MustBind(t, e.st, domain.TriggerPostLogin, first, second)
-	out, err := e.ex.Run(ctx, e.loginInput(e.member))
+	out, err := e.ex.PostLogin(ctx, e.loginInput(e.member))
 	must(t, err)
 	if out.IDTokenClaims["https://e.test/who"] != "second" {
 		t.Fatalf("claims %v", out.IDTokenClaims)
@@ -161,7 +160,7 @@ func TestActionsRunInBindingOrder(t *testing.T) {
 
 	// Reversed bindings: first runs last.
 	MustBind(t, e.st, domain.TriggerPostLogin, second, first)
-	out, err = e.ex.Run(ctx, e.loginInput(e.member))
+	out, err = e.ex.PostLogin(ctx, e.loginInput(e.member))
 	must(t, err)
 	if out.IDTokenClaims["https://e.test/who"] != "first" {
 		t.Fatalf("claims after reorder %v", out.IDTokenClaims)
@@ -179,10 +178,10 @@ func TestDenyStopsTheChain(t *testing.T) {
   api.idToken.setCustomClaim('https://e.test/after', true);
 };`)
 	MustBind(t, e.st, domain.TriggerPostLogin, deny, after)
-	out, err := e.ex.Run(ctx, e.loginInput(e.member))
+	out, err := e.ex.PostLogin(ctx, e.loginInput(e.member))
 	must(t, err)
-	if out.Deny != "Only admins may sign in." {
-		t.Fatalf("deny %q", out.Deny)
+	if deniedFor(out) != "Only admins may sign in." {
+		t.Fatalf("deny %q", deniedFor(out))
 	}
 	if out.IDTokenClaims["https://e.test/after"] != nil {
 		t.Fatal("an action after the deny ran")
@@ -190,19 +189,19 @@ func TestDenyStopsTheChain(t *testing.T) {
 	if out.AppMetadata["denied_at_login"] != true {
 		t.Fatalf("metadata %v", out.AppMetadata)
 	}
-	out, err = e.ex.Run(ctx, e.loginInput(e.admin))
+	out, err = e.ex.PostLogin(ctx, e.loginInput(e.admin))
 	must(t, err)
-	if out.Deny != "" || out.IDTokenClaims["https://e.test/after"] != true {
+	if deniedFor(out) != "" || out.IDTokenClaims["https://e.test/after"] != true {
 		t.Fatalf("admin: %+v", out)
 	}
 
 	// deny() without a reason still denies.
 	MustBind(t, e.st, domain.TriggerPostLogin, MustDeploy(t, e.st, "bare", domain.TriggerPostLogin,
 		`exports.onExecutePostLogin = async (event, api) => { api.access.deny(); };`))
-	out, err = e.ex.Run(ctx, e.loginInput(e.admin))
+	out, err = e.ex.PostLogin(ctx, e.loginInput(e.admin))
 	must(t, err)
-	if out.Deny != actionexec.DefaultDenyReason {
-		t.Fatalf("bare deny %q", out.Deny)
+	if deniedFor(out) != actionexec.DefaultDenyReason {
+		t.Fatalf("bare deny %q", deniedFor(out))
 	}
 }
 
@@ -224,9 +223,9 @@ func TestFailuresDenyAndLog(t *testing.T) {
 			a := MustDeploy(t, e.st, "failing "+tc.name, domain.TriggerPostLogin, tc.code, domain.ActionSecret{Name: "KEY", Value: secret})
 			MustBind(t, e.st, domain.TriggerPostLogin, a)
 			before := len(e.actionLogs(t))
-			out, err := e.ex.Run(ctx, e.loginInput(e.admin))
+			out, err := e.ex.PostLogin(ctx, e.loginInput(e.admin))
 			must(t, err)
-			if out.Deny != actionexec.FailedReason || out.IDTokenClaims != nil || out.AppMetadata != nil {
+			if deniedFor(out) != actionexec.FailedReason || out.IDTokenClaims != nil || out.AppMetadata != nil {
 				t.Fatalf("output %+v", out)
 			}
 			logs := e.actionLogs(t)
@@ -253,10 +252,10 @@ func TestFailuresDenyAndLog(t *testing.T) {
 func TestBrokenVersionFails(t *testing.T) {
 	e := MustEnv(t, envOptions{})
 	MustBind(t, e.st, domain.TriggerPostLogin, MustDeploy(t, e.st, "broken", domain.TriggerPostLogin, "exports.onExecutePostLogin = async (event, api) => {"))
-	out, err := e.ex.Run(ctx, e.loginInput(e.admin))
+	out, err := e.ex.PostLogin(ctx, e.loginInput(e.admin))
 	must(t, err)
-	if out.Deny != actionexec.FailedReason {
-		t.Fatalf("deny %q", out.Deny)
+	if deniedFor(out) != actionexec.FailedReason {
+		t.Fatalf("deny %q", deniedFor(out))
 	}
 	logs := e.actionLogs(t)
 	if len(logs) != 1 || logs[0].Details["error"].(map[string]any)["kind"] != "compile" {
@@ -275,7 +274,7 @@ func TestMetadataAndScopesReturned(t *testing.T) {
   api.accessToken.removeScope('offline_access');
   api.idToken.setCustomClaim('sub', 'forged');
 };`))
-	out, err := e.ex.Run(ctx, e.loginInput(e.member))
+	out, err := e.ex.PostLogin(ctx, e.loginInput(e.member))
 	must(t, err)
 	if got := jsonOf(t, out.AppMetadata); got != `{"legacy":null,"plan":"gold"}` {
 		t.Errorf("app metadata %s", got)
@@ -297,7 +296,8 @@ func TestMetadataAndScopesReturned(t *testing.T) {
 }
 
 // On a refresh-token exchange post-login runs with protocol oauth2-refresh-token, and the
-// metadata it queues is written to the user (nil deletes), even when it denies.
+// metadata it queues is written to the user (nil deletes) by trigger.Apply, even when it
+// denies.
 func TestPostLoginRefresh(t *testing.T) {
 	e := MustEnv(t, envOptions{})
 	MustBind(t, e.st, domain.TriggerPostLogin, MustDeploy(t, e.st, "refresh", domain.TriggerPostLogin, `exports.onExecutePostLogin = async (event, api) => {
@@ -313,11 +313,10 @@ func TestPostLoginRefresh(t *testing.T) {
 		return &domain.RefreshToken{FamilyID: "fam_1", ClientID: e.client.ClientID, UserID: u.UserID, Scope: "openid offline_access",
 			Rotating: true, AuthTime: now, CreatedAt: now, SessionID: "gone"}
 	}
-	api := &domain.ResourceServer{Identifier: "https://api.yourapp.com"}
-	ar, err := e.ex.PostLoginRefresh(ctx, grant.RefreshEvent{Client: e.client, User: e.admin, API: api,
-		Scopes: []string{"openid", "offline_access"}, RefreshToken: rt(e.admin), IP: "203.0.113.9"})
+	ar, err := e.refresh(trigger.PostLogin{Source: trigger.Refresh, Client: e.client, User: e.admin, Audience: "https://api.yourapp.com",
+		RequestedScopes: []string{"openid", "offline_access"}, RefreshToken: rt(e.admin), Request: trigger.Request{IP: "203.0.113.9"}})
 	must(t, err)
-	if ar.Deny || jsonOf(t, ar.IDTokenClaims) != `{"https://yourapp.com/roles":["admin"]}` ||
+	if ar.Denial != nil || jsonOf(t, ar.IDTokenClaims) != `{"https://yourapp.com/roles":["admin"]}` ||
 		jsonOf(t, ar.AccessTokenClaims) != `{"https://e.test/protocol":"oauth2-refresh-token","https://e.test/rt":"fam_1"}` {
 		t.Fatalf("result %+v", ar)
 	}
@@ -330,9 +329,9 @@ func TestPostLoginRefresh(t *testing.T) {
 		t.Fatalf("the caller's user was modified: %s", jsonOf(t, e.admin.AppMetadata))
 	}
 
-	ar, err = e.ex.PostLoginRefresh(ctx, grant.RefreshEvent{Client: e.client, User: e.member, RefreshToken: rt(e.member)})
+	ar, err = e.refresh(trigger.PostLogin{Source: trigger.Refresh, Client: e.client, User: e.member, RefreshToken: rt(e.member)})
 	must(t, err)
-	if !ar.Deny || ar.DenyCode != "access_denied" || ar.DenyReason != "members must sign in again" {
+	if ar.Denial == nil || ar.Denial.Code != "access_denied" || ar.Denial.Reason != "members must sign in again" {
 		t.Fatalf("deny %+v", ar)
 	}
 	u, err = e.st.GetUser(ctx, e.member.UserID)
@@ -346,9 +345,9 @@ func TestPostLoginRefreshFailure(t *testing.T) {
 	e := MustEnv(t, envOptions{timeout: 200 * time.Millisecond})
 	MustBind(t, e.st, domain.TriggerPostLogin, MustDeploy(t, e.st, "spin", domain.TriggerPostLogin,
 		`exports.onExecutePostLogin = async (event, api) => { api.user.setAppMetadata('x', 1); while (true) {} };`))
-	ar, err := e.ex.PostLoginRefresh(ctx, grant.RefreshEvent{Client: e.client, User: e.admin})
+	ar, err := e.refresh(trigger.PostLogin{Source: trigger.Refresh, Client: e.client, User: e.admin})
 	must(t, err)
-	if !ar.Deny || ar.DenyCode != "access_denied" || ar.DenyReason != actionexec.FailedReason {
+	if ar.Denial == nil || ar.Denial.Code != "access_denied" || ar.Denial.Reason != actionexec.FailedReason {
 		t.Fatalf("result %+v", ar)
 	}
 	u, err := e.st.GetUser(ctx, e.admin.UserID)

@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 	"github.com/gatehouse/gatehouse/web"
 )
 
@@ -35,8 +36,8 @@ type Options struct {
 	Audit  *audit.Recorder
 	Logger *slog.Logger
 	Now    func() time.Time
-	// PostLogin runs the post-login Actions; nil means none are bound.
-	PostLogin PostLogin
+	// PostLogin runs the post-login Actions; nil means none are configured.
+	PostLogin trigger.PostLoginRunner
 	Pages     *web.Pages
 	// BruteForce blocks an (IP, user) pair after consecutive failed passwords; nil turns it off.
 	BruteForce *guard.BruteForce
@@ -50,7 +51,7 @@ type Handler struct {
 	audit      *audit.Recorder
 	logger     *slog.Logger
 	now        func() time.Time
-	postLogin  PostLogin
+	postLogin  trigger.PostLoginRunner
 	pages      *web.Pages
 	bruteForce *guard.BruteForce
 	secure     bool

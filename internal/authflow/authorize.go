@@ -40,55 +40,64 @@ func (h *Handler) authorize(w http.ResponseWriter, r *http.Request) {
 	tx.ID = domain.RandomToken(24)
 	tx.CreatedAt = now
 	tx.ExpiresAt = now.Add(domain.LoginTransactionLifetime)
-	h.dispatch(w, r, req.Client, &tx, false, nil)
+	h.dispatch(w, r, &flow{client: req.Client, tx: &tx})
 }
 
-// dispatch decides the next step of a transaction from server-side state alone. stored tells whether
-// tx is in the store (it is once the browser has been sent to a hosted page); fresh is the session a
-// sign-in step has just created, nil otherwise.
-func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, client *domain.Client, tx *domain.LoginTransaction, stored bool, fresh *domain.Session) {
+// authenticate passes a flow whose user an SSO session authenticates as the transaction requires:
+// the session a sign-in form has just created, or the browser's. Otherwise it answers: a prompt=none
+// request with login_required, any other by storing the transaction and showing the login (or
+// signup) form, which returns to dispatch once the user has authenticated.
+func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, f *flow) stepResult {
 	ctx := r.Context()
-	sess := fresh
+	sess := f.sess
 	if sess == nil {
 		var err error
 		if sess, err = h.sessions.Current(ctx, r); err != nil {
 			h.internalError(w, r, err)
-			return
+			return answered
 		}
 	}
 	if sess != nil {
-		ok, err := h.sessionSatisfies(ctx, client, tx, sess)
+		ok, err := h.sessionSatisfies(ctx, f.client, f.tx, sess)
 		if err != nil {
 			h.internalError(w, r, err)
-			return
+			return answered
 		}
 		if ok {
-			h.complete(w, r, client, tx, stored, sess)
-			return
+			f.sess = sess
+			return next
 		}
 	}
-	if tx.Prompt == "none" {
+	if f.silent() {
 		// OIDC Core §3.1.2.6: no UI may be shown.
-		h.endTransaction(ctx, tx, stored)
-		h.record(r, audit.TypeSilentAuthFailed, "Login required", client, nil)
-		h.respondError(w, r, tx, protocol.NewError(http.StatusBadRequest, "login_required", "Login required"))
-		return
-	}
-	if !stored {
-		secret := h.ensureBinding(w, r)
-		tx.BrowserBindingHash = domain.HashSecret(secret)
-		if err := h.store.CreateTransaction(ctx, tx); err != nil {
-			h.internalError(w, r, fmt.Errorf("authorize: store transaction: %w", err))
-			return
-		}
+		h.endTransaction(ctx, f.tx, f.stored)
+		h.record(r, audit.TypeSilentAuthFailed, "Login required", f.client, nil)
+		h.respondError(w, r, f.tx, protocol.NewError(http.StatusBadRequest, "login_required", "Login required"))
+		return answered
 	}
 	page := LoginPath
-	if tx.ScreenHint == "signup" {
+	if f.tx.ScreenHint == "signup" {
 		page = SignupPath
 	}
+	return h.showPage(w, r, f, page)
+}
+
+// showPage stores the transaction, bound to this browser, unless it already is, and sends the
+// browser to a hosted page (?state=<transaction id>); the page's handler returns to dispatch.
+func (h *Handler) showPage(w http.ResponseWriter, r *http.Request, f *flow, page string) stepResult {
+	if !f.stored {
+		secret := h.ensureBinding(w, r)
+		f.tx.BrowserBindingHash = domain.HashSecret(secret)
+		if err := h.store.CreateTransaction(r.Context(), f.tx); err != nil {
+			h.internalError(w, r, fmt.Errorf("authorize: store transaction: %w", err))
+			return answered
+		}
+		f.stored = true
+	}
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("Location", page+"?state="+url.QueryEscape(tx.ID))
+	w.Header().Set("Location", page+"?state="+url.QueryEscape(f.tx.ID))
 	w.WriteHeader(http.StatusFound)
+	return answered
 }
 
 // sessionSatisfies reports whether sess may complete tx without showing a form. An authentication
@@ -127,7 +136,6 @@ func hasPrompt(prompt, value string) bool {
 	return false
 }
 
-// endTransaction deletes a stored transaction: it is single-use whatever the outcome.
 // endTransaction finishes a stored transaction. It reports false when a concurrent request finished it
 // first (two submissions of one login form): only one of them may produce a code.
 func (h *Handler) endTransaction(ctx context.Context, tx *domain.LoginTransaction, stored bool) bool {

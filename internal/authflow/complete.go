@@ -15,109 +15,130 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
-// complete ends a transaction whose user is authenticated by sess: the user is loaded and checked,
-// post-login Actions run, the authorization code is stored and the response sent. The transaction is
-// deleted whatever the outcome.
-func (h *Handler) complete(w http.ResponseWriter, r *http.Request, client *domain.Client, tx *domain.LoginTransaction, stored bool, sess *domain.Session) {
-	ctx := r.Context()
-	if !h.endTransaction(ctx, tx, stored) {
+// The steps after authentication: they show no page, so the transaction is claimed first.
+
+// claim takes the transaction out of the store: it is single-use whatever the outcome, and of
+// concurrent requests finishing it (two submissions of one login form) only one goes on.
+func (h *Handler) claim(w http.ResponseWriter, r *http.Request, f *flow) stepResult {
+	if !h.endTransaction(r.Context(), f.tx, f.stored) {
 		h.errorPage(w, r, staleTransaction())
-		return
+		return answered
 	}
-	silent := tx.Prompt == "none"
-	failType, okType := audit.TypeLoginFailure, audit.TypeLoginSuccess
-	if silent {
-		failType, okType = audit.TypeSilentAuthFailed, audit.TypeSilentAuth
-	}
-	user, err := h.store.GetUser(ctx, sess.UserID)
+	return next
+}
+
+// checkUser loads the session's user and refuses one that no longer exists or is blocked.
+func (h *Handler) checkUser(w http.ResponseWriter, r *http.Request, f *flow) stepResult {
+	failType, _ := f.logTypes()
+	user, err := h.store.GetUser(r.Context(), f.sess.UserID)
 	if errors.Is(err, store.ErrNotFound) {
-		h.record(r, failType, "user does not exist", client, nil)
-		h.respondError(w, r, tx, protocol.AccessDenied("user does not exist"))
-		return
+		h.record(r, failType, "user does not exist", f.client, nil)
+		h.respondError(w, r, f.tx, protocol.AccessDenied("user does not exist"))
+		return answered
 	}
 	if err != nil {
 		h.internalError(w, r, fmt.Errorf("complete: user: %w", err))
-		return
+		return answered
 	}
 	if user.Blocked {
-		h.record(r, audit.TypeBlockedUser, "user is blocked", client, user)
-		h.respondError(w, r, tx, protocol.AccessDenied("user is blocked"))
-		return
+		h.record(r, audit.TypeBlockedUser, "user is blocked", f.client, user)
+		h.respondError(w, r, f.tx, protocol.AccessDenied("user is blocked"))
+		return answered
 	}
+	f.user = user
+	return next
+}
+
+// resolveScopes decides what the code may grant before Actions change it (grantScopes).
+func (h *Handler) resolveScopes(w http.ResponseWriter, r *http.Request, f *flow) stepResult {
+	f.requested = strings.Fields(f.tx.Scope)
+	granted, api, err := h.grantScopes(r.Context(), f.client.ClientID, f.user.UserID, f.tx.Audience, f.requested)
+	if err != nil {
+		h.internalError(w, r, err)
+		return answered
+	}
+	f.api = api
+	f.tokens = trigger.Tokens{Scopes: granted, MayAdd: func(s string) bool { return protocol.ActionMayAdd(api, s) }}
+	return next
+}
+
+// postLoginActions runs the post-login Actions, when any are configured, and applies their outcome
+// (trigger.Apply): metadata saved, a denial answered with access_denied, claims and scope changes
+// kept for the code. Actions override RBAC (spec §2.3): the scopes they add are recorded on the code
+// so that the exchange, which applies RBAC again, keeps them too.
+func (h *Handler) postLoginActions(w http.ResponseWriter, r *http.Request, f *flow) stepResult {
+	if h.postLogin == nil {
+		return next
+	}
+	ctx := r.Context()
+	failType, _ := f.logTypes()
+	out, err := h.postLogin.PostLogin(ctx, h.postLoginEvent(r, f))
+	if err != nil {
+		h.logger.ErrorContext(ctx, "post-login actions failed", "err", err)
+		h.record(r, failType, "post-login actions failed", f.client, f.user)
+		h.respondError(w, r, f.tx, protocol.NewError(http.StatusInternalServerError, "server_error", "The login could not be completed."))
+		return answered
+	}
+	deny, saveErr := trigger.Apply(ctx, h.store, f.user.UserID, out, &f.tokens)
+	if saveErr != nil {
+		h.logger.ErrorContext(ctx, "metadata from post-login actions not saved", "err", saveErr)
+	}
+	if deny != nil {
+		h.record(r, failType, deny.Reason, f.client, f.user)
+		h.respondError(w, r, f.tx, protocol.NewError(http.StatusForbidden, "access_denied", deny.Reason))
+		return answered
+	}
+	return next
+}
+
+// issue stores the authorization code, marks the session as used by the client and sends the
+// authorization response.
+func (h *Handler) issue(w http.ResponseWriter, r *http.Request, f *flow) stepResult {
+	ctx := r.Context()
+	_, okType := f.logTypes()
+	tx, sess := f.tx, f.sess
 	authTime := sess.AuthenticatedAt
 	if tx.AuthTime != nil {
 		authTime = *tx.AuthTime
 	}
-	requested := strings.Fields(tx.Scope)
-	granted, api, err := h.grantScopes(ctx, client.ClientID, user.UserID, tx.Audience, requested)
-	if err != nil {
-		h.internalError(w, r, err)
-		return
-	}
-	var out PostLoginOutput
-	var actionScopes []string
-	if h.postLogin != nil {
-		out, err = h.runPostLogin(ctx, r, client, tx, sess, user, requested, granted)
-		if err != nil {
-			h.logger.ErrorContext(ctx, "post-login actions failed", "err", err)
-			h.record(r, failType, "post-login actions failed", client, user)
-			h.respondError(w, r, tx, protocol.NewError(http.StatusInternalServerError, "server_error", "The login could not be completed."))
-			return
-		}
-		h.applyMetadata(ctx, user, out)
-		if out.Deny != "" {
-			h.record(r, failType, out.Deny, client, user)
-			h.respondError(w, r, tx, protocol.NewError(http.StatusForbidden, "access_denied", out.Deny))
-			return
-		}
-		// Actions override RBAC (spec §2.3): their additions are kept even when RBAC would drop them,
-		// and recorded on the code so that the exchange, which applies RBAC again, keeps them too.
-		for _, s := range out.AddScopes {
-			if s != "" && !strings.ContainsAny(s, " \t\r\n") && !slices.Contains(granted, s) && protocol.ActionMayAdd(api, s) {
-				granted = append(granted, s)
-				actionScopes = append(actionScopes, s)
-			}
-		}
-		actionScopes = slices.DeleteFunc(actionScopes, func(s string) bool { return slices.Contains(out.RemoveScopes, s) })
-		granted = slices.DeleteFunc(granted, func(s string) bool { return slices.Contains(out.RemoveScopes, s) })
-	}
-
 	code := domain.RandomToken(32)
 	now := h.now().UTC()
 	rec := &domain.AuthorizationCode{
 		CodeHash:            domain.HashSecret(code),
-		ClientID:            client.ClientID,
-		UserID:              user.UserID,
+		ClientID:            f.client.ClientID,
+		UserID:              f.user.UserID,
 		SessionID:           sess.ID,
 		RedirectURI:         tx.RedirectURI,
-		Scope:               strings.Join(granted, " "),
+		Scope:               strings.Join(f.tokens.Scopes, " "),
 		Audience:            tx.Audience,
 		Nonce:               tx.Nonce,
 		CodeChallenge:       tx.CodeChallenge,
 		CodeChallengeMethod: tx.CodeChallengeMethod,
 		AuthTime:            authTime.UTC(),
 		IncludeAuthTime:     hasPrompt(tx.Prompt, "login") || tx.MaxAge != nil,
-		IDTokenClaims:       out.IDTokenClaims,
-		AccessTokenClaims:   out.AccessTokenClaims,
-		ActionScopes:        actionScopes,
+		IDTokenClaims:       f.tokens.IDTokenClaims,
+		AccessTokenClaims:   f.tokens.AccessTokenClaims,
+		ActionScopes:        f.tokens.ActionScopes,
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(domain.AuthorizationCodeLifetime),
 	}
 	if err := h.store.CreateAuthorizationCode(ctx, rec); err != nil {
 		h.internalError(w, r, fmt.Errorf("complete: store code: %w", err))
-		return
+		return answered
 	}
-	if err := h.sessions.Touch(ctx, sess, client.ClientID); err != nil {
+	if err := h.sessions.Touch(ctx, sess, f.client.ClientID); err != nil {
 		h.logger.WarnContext(ctx, "session not touched", "err", err)
 	}
-	h.record(r, okType, "Successful login", client, user)
+	h.record(r, okType, "Successful login", f.client, f.user)
 	params := url.Values{"code": {code}}
 	if tx.State != "" {
 		params.Set("state", tx.State)
 	}
 	h.respond(w, r, tx, params)
+	return answered
 }
 
 // grantScopes applies the token endpoint's scope rule (protocol.ResolveScopes) at sign-in: OIDC scopes
@@ -150,44 +171,19 @@ func (h *Handler) grantScopes(ctx context.Context, clientID, userID, audience st
 	return protocol.ResolveScopes(in).Scopes, in.API, nil
 }
 
-func (h *Handler) runPostLogin(ctx context.Context, r *http.Request, client *domain.Client, tx *domain.LoginTransaction,
-	sess *domain.Session, user *domain.User, requested, granted []string) (PostLoginOutput, error) {
+// postLoginEvent is what the post-login event of this sign-in is built from.
+func (h *Handler) postLoginEvent(r *http.Request, f *flow) trigger.PostLogin {
+	tx, sess := f.tx, f.sess
 	query := map[string]string{"client_id": tx.ClientID, "redirect_uri": tx.RedirectURI, "response_type": tx.ResponseType, "scope": tx.Scope}
 	maps.Copy(query, tx.Params)
-	in := PostLoginInput{
-		User: user, Client: client, Connection: domain.DefaultConnection, Audience: tx.Audience,
-		Transaction: tx, RequestedScopes: requested, GrantedScopes: slices.Clone(granted), Session: sess,
-		Methods: []AuthMethod{{Name: "pwd", Timestamp: sess.AuthenticatedAt}},
-		Request: PostLoginRequest{
+	return trigger.PostLogin{
+		Source: trigger.SignIn, User: f.user, Client: f.client, Connection: domain.DefaultConnection, Audience: tx.Audience,
+		Transaction: tx, RequestedScopes: f.requested, GrantedScopes: slices.Clone(f.tokens.Scopes), Session: sess,
+		Methods: []trigger.AuthMethod{{Name: "pwd", Timestamp: sess.AuthenticatedAt}},
+		Request: trigger.Request{
 			IP: httpserver.ClientIP(r.Context()).String(), Hostname: r.Host, Method: r.Method, UserAgent: r.UserAgent(),
 			Language: r.Header.Get("Accept-Language"), Query: query,
 		},
-		Interactive: tx.Prompt != "none",
-	}
-	return h.postLogin.Run(ctx, in)
-}
-
-// applyMetadata writes the metadata changes the Actions queued, once; a nil value deletes a key.
-func (h *Handler) applyMetadata(ctx context.Context, user *domain.User, out PostLoginOutput) {
-	if len(out.AppMetadata) == 0 && len(out.UserMetadata) == 0 {
-		return
-	}
-	merge := func(dst map[string]any, src map[string]any) map[string]any {
-		if dst == nil {
-			dst = map[string]any{}
-		}
-		for k, v := range src {
-			if v == nil {
-				delete(dst, k)
-			} else {
-				dst[k] = v
-			}
-		}
-		return dst
-	}
-	user.AppMetadata = merge(user.AppMetadata, out.AppMetadata)
-	user.UserMetadata = merge(user.UserMetadata, out.UserMetadata)
-	if err := h.store.UpdateUser(ctx, user); err != nil {
-		h.logger.ErrorContext(ctx, "metadata from post-login actions not saved", "err", err)
+		Interactive: !f.silent(),
 	}
 }

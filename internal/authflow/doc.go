@@ -2,26 +2,51 @@
 // Core §3.1.2, with Auth0's parameters), the hosted login and signup forms (`/u/login`, `/u/signup`),
 // post-login Actions, and the authorization code it hands to the token endpoint.
 //
-// The flow is a state machine over a stored domain.LoginTransaction. Every step ends by returning to
-// one dispatcher (Handler.dispatch), which decides the next step from server-side state only:
+// # A sign-in is an ordered list of steps
 //
-//	/authorize ── validate client + redirect_uri ──✗──▶ error page on Gatehouse's origin (400, no redirect)
-//	     │ validate the rest ──✗──▶ error to redirect_uri (error, error_description, state)
+// /authorize validates the request into a domain.LoginTransaction, then hands it to one dispatcher
+// (Handler.dispatch), which runs the steps of signInSteps in order until one answers the request:
+//
+//	authenticate → claim → user → scopes → actions → issue
+//
+// A step either passes the flow to the next or answers: a hosted page, an error to the client, or the
+// authorization response. A hosted page, once its form succeeds, returns to the dispatcher, which
+// starts again at the first step; each step passes a flow it has already dealt with, judging that
+// from server-side state only. A new requirement (MFA, an organization prompt, email verification,
+// consent, an upstream identity provider) is a new step in the list, not a branch in another step.
+//
+// # States, what moves between them, and what is stored
+//
+//	/authorize ── client or redirect_uri invalid ──▶ error page on Gatehouse's origin (400, no redirect)
+//	     │ anything else invalid ──▶ error to redirect_uri (error, error_description, state)
 //	     ▼
-//	dispatch ── live SSO session that satisfies prompt / max_age? ── yes ──▶ complete
-//	     │ no, prompt=none ──▶ login_required to redirect_uri
-//	     ▼ no
-//	transaction stored, bound to this browser ──▶ /u/login (or /u/signup for screen_hint=signup)
-//	     │ POST with the right CSRF token, from the same browser, with a correct password
-//	     ▼ (or a successful signup)
-//	new SSO session, transaction.UserID/AuthTime stored ──▶ dispatch ──▶ complete
+//	validated   in memory only: the request's parameters, checked, in a LoginTransaction
+//	     │ authenticate: an SSO session satisfies prompt, max_age, SSO settings ──────────────┐
+//	     │ authenticate: prompt=none and none does ──▶ login_required to redirect_uri          │
+//	     ▼ authenticate: otherwise (showPage)                                                  │
+//	pending     stored: the transaction, its browser binding (SHA-256 of a cookie secret);     │
+//	     │      the browser holds only the id (`state` on /u/login, /u/signup) and the cookie  │
+//	     │ POST with the right CSRF token, from the same browser, a correct password           │
+//	     ▼ (or a successful signup): new SSO session, then dispatch                            │
+//	authenticated  stored: transaction.UserID and AuthTime; the session (server-side + cookie) │
+//	     │ authenticate passes: the session is the one this transaction authenticated          │
+//	     ▼ ◀───────────────────────────────────────────────────────────────────────────────────┘
+//	claimed     the transaction is deleted (ConsumeTransaction): one of two racing requests goes
+//	     │      on, the other sees "no longer valid"; from here on the flow is in this request only
+//	     │ user: exists and is not blocked, else access_denied
+//	     │ scopes: the token endpoint's RBAC rule (grantScopes) gives the granted scopes
+//	     │ actions: post-login Actions; trigger.Apply saves their metadata (even on a denial), a
+//	     │          denial is access_denied, their claims and scope changes go on the code
+//	     ▼ issue
+//	issued      stored: the authorization code (by hash) with client, user, session, redirect_uri,
+//	            granted scope, audience, nonce, PKCE challenge, auth_time and the Actions' claims and
+//	            added scopes; the response goes to redirect_uri (query, fragment, form_post)
 //
-//	complete: load user (blocked → access_denied), post-login Actions (deny → access_denied),
-//	          store the authorization code, delete the transaction, respond (query, fragment, form_post)
-//
-// The browser carries only the transaction id (`state` on the hosted pages). Whether a user has
-// authenticated is never read from the browser: the dispatcher completes only with a server-side
-// session whose user and authentication time satisfy the stored transaction.
+// Whether a user has authenticated is never read from the browser: the flow passes authenticate only
+// with a server-side session whose user and authentication time satisfy the stored transaction. A
+// step that shows a page must come before claim, since it needs the transaction stored (showPage
+// stores it). When Actions can require MFA or redirect, their outcome will be kept on the
+// transaction and claim will move after the steps that act on it.
 //
 // It must not issue tokens (the token endpoint redeems the code), must never redirect to a URI that is
 // not registered for the client byte for byte, and must not reveal whether an email is registered.

@@ -23,6 +23,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 	"github.com/gatehouse/gatehouse/web"
 	"golang.org/x/crypto/bcrypt"
 )
@@ -58,11 +59,11 @@ type envOptions struct {
 // fakePostLogin records its input and answers with out.
 type fakePostLogin struct {
 	mu  sync.Mutex
-	in  []authflow.PostLoginInput
-	out authflow.PostLoginOutput
+	in  []trigger.PostLogin
+	out trigger.Outcome
 }
 
-func (f *fakePostLogin) Run(_ context.Context, in authflow.PostLoginInput) (authflow.PostLoginOutput, error) {
+func (f *fakePostLogin) PostLogin(_ context.Context, in trigger.PostLogin) (trigger.Outcome, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.in = append(f.in, in)

@@ -229,7 +229,7 @@ func (h *Handler) authenticated(w http.ResponseWriter, r *http.Request, fs *flow
 		h.internalError(w, r, fmt.Errorf("login: update transaction: %w", err))
 		return
 	}
-	h.dispatch(w, r, fs.client, fs.tx, true, sess)
+	h.dispatch(w, r, &flow{client: fs.client, tx: fs.tx, stored: true, sess: sess})
 }
 
 // signupPage is GET /u/signup?state=<transaction id>.

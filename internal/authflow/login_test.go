@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/session"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 func TestLoginPageContract(t *testing.T) {
@@ -44,7 +45,7 @@ func TestLoginPageContract(t *testing.T) {
 
 func TestLoginSuccessStoresCode(t *testing.T) {
 	e := newEnv(t, envOptions{})
-	e.postLogin.out = authflow.PostLoginOutput{
+	e.postLogin.out = trigger.Outcome{
 		IDTokenClaims:     map[string]any{"https://yourapp.com/roles": []any{"user"}},
 		AccessTokenClaims: map[string]any{"https://yourapp.com/roles": []any{"user"}},
 		AddScopes:         []string{"write:own_data"},
@@ -71,6 +72,9 @@ func TestLoginSuccessStoresCode(t *testing.T) {
 	}
 	if rec.IDTokenClaims["https://yourapp.com/roles"] == nil || rec.AccessTokenClaims["https://yourapp.com/roles"] == nil {
 		t.Errorf("action claims not stored: %v %v", rec.IDTokenClaims, rec.AccessTokenClaims)
+	}
+	if !slices.Equal(rec.ActionScopes, []string{"write:own_data"}) {
+		t.Errorf("scopes added by actions = %v", rec.ActionScopes)
 	}
 	in := e.postLogin.in[0]
 	if in.Roles != nil || in.User.UserID != e.userID || in.Audience != apiAudience ||
@@ -259,10 +263,17 @@ func TestBlockedAndDenied(t *testing.T) {
 	if q := callbackQuery(t, p, webAppCallback); q.Get("error") != "access_denied" || q.Get("error_description") != "user is blocked" || q.Get("state") != "st-123" {
 		t.Errorf("blocked user: %v", q)
 	}
-	e.postLogin.out = authflow.PostLoginOutput{Deny: "Only staff may sign in"}
+	e.postLogin.out = trigger.Outcome{Denial: &trigger.Denial{Code: "access_denied", Reason: "Only staff may sign in"},
+		AppMetadata: map[string]any{"denied": true}}
 	q := e.signIn(t, e.browser(t), e.webAppParams())
 	if q.Get("error") != "access_denied" || q.Get("error_description") != "Only staff may sign in" || q.Get("code") != "" {
 		t.Errorf("denied by action: %v", q)
+	}
+	// The metadata the Actions queued is saved although they denied (spec §5.3).
+	u, err := e.st.GetUser(context.Background(), e.userID)
+	must(t, err)
+	if u.AppMetadata["denied"] != true {
+		t.Errorf("app_metadata after a denial: %v", u.AppMetadata)
 	}
 }
 

@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/privatefs"
 )
 
 // File names inside the directory given to Ensure.
@@ -24,24 +26,28 @@ const (
 	KeyFile    = "localhost-key.pem"
 )
 
-// Lifetimes. The leaf stays within the 397 days the CA/Browser Forum
-// Baseline Requirements (§6.3.2) allow public server certificates, so no
-// client's validity-period policy can reject it, local root or not.
+// Lifetimes. The CA lives a year, so a copy of its key that escapes is
+// worthless within a year even if it is never noticed; the developer
+// re-trusts it yearly. The leaf is re-issued on any start within 30 days of
+// its end, so it can be short: 90 days, well inside the 397 days the
+// CA/Browser Forum Baseline Requirements (§6.3.2) allow.
 const (
 	CACommonName = "Gatehouse Development CA"
-	caValidYears = 10
-	leafValidity = 397 * 24 * time.Hour
+	caValidity   = 365 * 24 * time.Hour
+	leafValidity = 90 * 24 * time.Hour
 	renewBefore  = 30 * 24 * time.Hour
 	clockSkew    = time.Hour // NotBefore is backdated by this much
 )
 
 // Paths are the absolute file names of the CA and server certificate and
 // their keys. CreatedCA is true when this call made a new CA, which the
-// developer has to trust (again).
+// developer has to trust; ReplacedCA when that CA took the place of an
+// earlier one, which the developer should also stop trusting.
 type Paths struct {
 	CACert, CAKey string
 	Cert, Key     string
 	CreatedCA     bool
+	ReplacedCA    bool
 }
 
 // DefaultHosts are always in the server certificate.
@@ -49,10 +55,13 @@ func DefaultHosts() []string { return []string{"localhost", "127.0.0.1", "::1"} 
 
 // Ensure makes dir hold a usable development CA and a server certificate
 // for DefaultHosts plus hosts, as of now. An existing CA is kept while it
-// parses, matches its key and is valid for more than 30 more days; the
+// parses, matches its key, is valid for more than 30 more days and carries
+// exactly the name constraints these hosts call for (so a CA from before
+// constraints, or made for other hosts, is replaced); the
 // server certificate likewise, and only if the CA signed it and it covers
 // every host. Anything else is re-issued; a re-issued CA also re-issues the
-// server certificate. Files are written atomically, keys with mode 0600.
+// server certificate. Files are written atomically; the directory is made
+// 0700 and every file in it 0600, also when they already existed.
 func Ensure(dir string, hosts []string, now time.Time) (Paths, error) {
 	names, err := hostList(hosts)
 	if err != nil {
@@ -62,8 +71,8 @@ func Ensure(dir string, hosts []string, now time.Time) (Paths, error) {
 	if err != nil {
 		return Paths{}, fmt.Errorf("devca: %w", err)
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return Paths{}, fmt.Errorf("devca: create %s: %w", abs, err)
+	if err := privatefs.Dir(abs); err != nil {
+		return Paths{}, fmt.Errorf("devca: %w", err)
 	}
 	p := Paths{
 		CACert: filepath.Join(abs, CACertFile),
@@ -71,10 +80,15 @@ func Ensure(dir string, hosts []string, now time.Time) (Paths, error) {
 		Cert:   filepath.Join(abs, CertFile),
 		Key:    filepath.Join(abs, KeyFile),
 	}
+	// Files kept from an earlier run may have been written readable by others.
+	if err := privatefs.Tighten(p.CACert, p.CAKey, p.Cert, p.Key); err != nil {
+		return Paths{}, fmt.Errorf("devca: %w", err)
+	}
 
 	ca, caKey, err := loadPair(p.CACert, p.CAKey)
-	if err != nil || !caUsable(ca, now) {
-		ca, caKey, err = newCA(p, now)
+	if err != nil || !caUsable(ca, names, now) {
+		p.ReplacedCA = exists(p.CACert) || exists(p.CAKey)
+		ca, caKey, err = newCA(p, names, now)
 		if err != nil {
 			return Paths{}, err
 		}
@@ -110,10 +124,12 @@ func hostList(extra []string) ([]string, error) {
 	return out, nil
 }
 
-func caUsable(ca *x509.Certificate, now time.Time) bool {
+func caUsable(ca *x509.Certificate, hosts []string, now time.Time) bool {
 	return ca.IsCA && ca.BasicConstraintsValid &&
 		ca.KeyUsage&x509.KeyUsageCertSign != 0 &&
 		!now.Before(ca.NotBefore) && now.Add(renewBefore).Before(ca.NotAfter) &&
+		ca.NotAfter.Sub(ca.NotBefore) <= caValidity &&
+		constrainedFor(ca, hosts) &&
 		ca.CheckSignatureFrom(ca) == nil
 }
 
@@ -139,7 +155,7 @@ func leafUsable(leaf, ca *x509.Certificate, hosts []string, now time.Time) bool 
 	return true
 }
 
-func newCA(p Paths, now time.Time) (*x509.Certificate, crypto.Signer, error) {
+func newCA(p Paths, hosts []string, now time.Time) (*x509.Certificate, crypto.Signer, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, fmt.Errorf("devca: generate CA key: %w", err)
@@ -153,12 +169,13 @@ func newCA(p Paths, now time.Time) (*x509.Certificate, crypto.Signer, error) {
 		SerialNumber:          serial,
 		Subject:               pkix.Name{CommonName: CACommonName, Organization: []string{"Gatehouse development"}},
 		NotBefore:             notBefore,
-		NotAfter:              notBefore.AddDate(caValidYears, 0, 0),
+		NotAfter:              notBefore.Add(caValidity),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 		MaxPathLenZero:        true, // signs leaves only
 	}
+	constrain(tmpl, hosts)
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		return nil, nil, fmt.Errorf("devca: create CA certificate: %w", err)
@@ -207,6 +224,11 @@ func newLeaf(p Paths, ca *x509.Certificate, caKey crypto.Signer, hosts []string,
 		return fmt.Errorf("devca: create server certificate: %w", err)
 	}
 	return writePair(p.Cert, p.Key, der, key)
+}
+
+func exists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
 }
 
 func randomSerial() (*big.Int, error) {

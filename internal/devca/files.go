@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/gatehouse/gatehouse/internal/privatefs"
 )
 
 // errMismatch marks a certificate whose key file holds another key.
@@ -59,11 +61,13 @@ func writePair(certPath, keyPath string, der []byte, key crypto.Signer) error {
 		return fmt.Errorf("devca: encode key: %w", err)
 	}
 	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pkcs8})
-	if err := writeFileAtomic(keyPath, keyPEM, 0o600); err != nil {
+	if err := writeFileAtomic(keyPath, keyPEM, privatefs.FileMode); err != nil {
 		return err
 	}
 	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-	return writeFileAtomic(certPath, certPEM, 0o644)
+	// Certificates are public, but they live with their keys in a private
+	// folder, and one mode for every file there is simpler to check.
+	return writeFileAtomic(certPath, certPEM, privatefs.FileMode)
 }
 
 // writeFileAtomic writes a temporary file in the same directory and renames

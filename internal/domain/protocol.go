@@ -84,22 +84,46 @@ type AuthorizationCode struct {
 // FamilyID and carries its Generation. Stored by the SHA-256 of the token. ExpiresAt (absolute) is
 // fixed when the family starts and never extends; IdleExpiresAt restarts at each use.
 type RefreshToken struct {
-	TokenHash     []byte         `json:"-"`
-	FamilyID      string         `json:"family_id"`
-	Generation    int            `json:"generation"`
-	ClientID      string         `json:"client_id"`
-	UserID        string         `json:"user_id"`
-	SessionID     string         `json:"session_id,omitempty"`
-	Audience      string         `json:"audience,omitempty"`
-	Scope         string         `json:"scope"`
-	Rotating      bool           `json:"rotating"`
-	AuthTime      time.Time      `json:"auth_time"`
-	Claims        map[string]any `json:"claims,omitempty"` // extra claims carried from the original grant
+	TokenHash  []byte    `json:"-"`
+	FamilyID   string    `json:"family_id"`
+	Generation int       `json:"generation"`
+	ClientID   string    `json:"client_id"`
+	UserID     string    `json:"user_id"`
+	SessionID  string    `json:"session_id,omitempty"`
+	Audience   string    `json:"audience,omitempty"`
+	Scope      string    `json:"scope"`
+	Rotating   bool      `json:"rotating"`
+	AuthTime   time.Time `json:"auth_time"`
+	// Claims is what the sign-in decided that every exchange of the family reproduces. Its JSON key
+	// is the one rows were written under when it was a map.
+	Claims        RefreshContext `json:"claims,omitzero"`
 	CreatedAt     time.Time      `json:"created_at"`
 	ExpiresAt     *time.Time     `json:"expires_at,omitempty"`
 	IdleExpiresAt *time.Time     `json:"idle_expires_at,omitempty"`
 	RotatedAt     *time.Time     `json:"rotated_at,omitempty"`
 	RevokedAt     *time.Time     `json:"revoked_at,omitempty"`
+}
+
+// RefreshContext is what a refresh exchange must reproduce from the sign-in that started the family,
+// beyond the token's own fields (scope, audience, auth time, session): the post-login Actions'
+// claims and added scopes, and whether the ID token carries auth_time. The JSON keys are those of
+// the map it replaces, so rows written before read back unchanged.
+type RefreshContext struct {
+	IDTokenClaims     map[string]any `json:"id_token,omitempty"`
+	AccessTokenClaims map[string]any `json:"access_token,omitempty"`
+	// IncludeAuthTime: the sign-in asked for prompt=login or max_age (OIDC Core §2, §3.1.2.1).
+	IncludeAuthTime bool `json:"include_auth_time,omitempty"`
+	// ActionScopes are scopes post-login Actions added at sign-in: kept on refresh even where RBAC
+	// would drop them, as at the code exchange (spec §2.3).
+	ActionScopes []string `json:"action_scopes,omitempty"`
+}
+
+// RefreshContext is the part of the code that its refresh token family carries on.
+func (c *AuthorizationCode) RefreshContext() RefreshContext {
+	return RefreshContext{
+		IDTokenClaims: c.IDTokenClaims, AccessTokenClaims: c.AccessTokenClaims,
+		IncludeAuthTime: c.IncludeAuthTime, ActionScopes: c.ActionScopes,
+	}
 }
 
 // Expired reports whether the token is past its absolute or idle lifetime at now.

@@ -1,6 +1,7 @@
 package mgmt
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -24,17 +25,8 @@ var supportedTriggers = []triggerView{
 	{ID: domain.TriggerCredentialsExchange, Version: "v2", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
 }
 
-func knownTrigger(id string) bool {
-	for _, t := range supportedTriggers {
-		if t.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
-func (h *Handler) listTriggers(c *call) {
-	c.json(http.StatusOK, map[string]any{"triggers": supportedTriggers})
+func listTriggers(*call) (int, any, error) {
+	return http.StatusOK, map[string]any{"triggers": supportedTriggers}, nil
 }
 
 // bindingView is a trigger binding with the bound action (spec §4.4).
@@ -47,49 +39,57 @@ type bindingView struct {
 	UpdatedAt   string     `json:"updated_at"`
 }
 
-func (h *Handler) viewBindings(c *call, bs []*domain.TriggerBinding) ([]any, error) {
+func (g *actions) viewBindings(ctx context.Context, bs []*domain.TriggerBinding) ([]any, error) {
 	out := make([]any, 0, len(bs))
 	for _, b := range bs {
-		a, err := h.st.GetAction(c.r.Context(), b.ActionID)
+		a, err := g.actions.GetAction(ctx, b.ActionID)
 		if err != nil {
 			return nil, err
 		}
-		dv, err := h.deployedVersion(c, a)
+		av, err := g.view(ctx, a)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, bindingView{
-			ID: b.ID, TriggerID: b.TriggerID, DisplayName: b.DisplayName, Action: viewAction(a, dv),
+			ID: b.ID, TriggerID: b.TriggerID, DisplayName: b.DisplayName, Action: av,
 			CreatedAt: isoTime(b.CreatedAt), UpdatedAt: isoTime(b.UpdatedAt),
 		})
 	}
 	return out, nil
 }
 
-func (h *Handler) listBindings(c *call) {
-	p, ok := c.actionListPage()
-	if !ok {
-		return
+// trigger is the trigger the path names, or its 404.
+func trigger(c *call) (string, error) {
+	id := c.r.PathValue("triggerId")
+	for _, t := range supportedTriggers {
+		if t.ID == id {
+			return id, nil
+		}
 	}
-	trigger := c.r.PathValue("triggerId")
-	if !knownTrigger(trigger) {
-		c.notFound(nfTrigger)
-		return
-	}
-	bs, err := h.st.ListTriggerBindings(c.r.Context(), trigger)
+	return "", nfTrigger
+}
+
+func (g *actions) listBindings(c *call) (int, any, error) {
+	p, err := c.parsePaging()
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
+	}
+	trigger, err := trigger(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	bs, err := g.actions.ListTriggerBindings(c.ctx(), trigger)
+	if err != nil {
+		return 0, nil, err
 	}
 	total := len(bs)
 	lo := min(p.Offset(), total)
 	hi := min(lo+p.Limit(), total)
-	items, err := h.viewBindings(c, bs[lo:hi])
+	items, err := g.viewBindings(c.ctx(), bs[lo:hi])
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	c.actionList(p, "bindings", items, total)
+	return http.StatusOK, pageList(p.Page, "bindings", items, total), nil
 }
 
 type bindingsBody struct {
@@ -105,27 +105,24 @@ type bindingsBody struct {
 
 // updateBindings replaces the trigger's bindings, in order; each ref names a deployed action that
 // supports the trigger, by action_id, action_name, or binding_id (an existing binding kept).
-func (h *Handler) updateBindings(c *call) {
-	trigger := c.r.PathValue("triggerId")
+func (g *actions) updateBindings(c *call) (int, any, error) {
 	var b bindingsBody
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
-	if !knownTrigger(trigger) {
-		c.notFound(nfTrigger)
-		return
+	trigger, err := trigger(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	if b.Bindings == nil {
-		c.invalid("bindings", "Missing required property: bindings")
-		return
+		return 0, nil, domain.Invalidf("bindings", "Missing required property: bindings")
 	}
-	ctx := c.r.Context()
-	existing, err := h.st.ListTriggerBindings(ctx, trigger)
+	ctx := c.ctx()
+	existing, err := g.actions.ListTriggerBindings(ctx, trigger)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	now := h.now().UTC()
+	now := g.now().UTC()
 	next := make([]*domain.TriggerBinding, 0, len(*b.Bindings))
 	for i, in := range *b.Bindings {
 		f := "bindings[" + strconv.Itoa(i) + "].ref"
@@ -133,10 +130,10 @@ func (h *Handler) updateBindings(c *call) {
 		bind := &domain.TriggerBinding{ID: domain.NewBindingID(), TriggerID: trigger, CreatedAt: now, UpdatedAt: now}
 		switch in.Ref.Type {
 		case "action_id":
-			a, err = h.st.GetAction(ctx, in.Ref.Value)
+			a, err = g.actions.GetAction(ctx, in.Ref.Value)
 		case "action_name":
 			var list []*domain.Action
-			list, _, err = h.st.ListActions(ctx, store.ActionFilter{ActionName: in.Ref.Value}, store.Page{PerPage: 1})
+			list, _, err = g.actions.ListActions(ctx, store.ActionFilter{ActionName: in.Ref.Value}, store.Page{PerPage: 1})
 			if err == nil && len(list) == 0 {
 				err = store.ErrNotFound
 			}
@@ -148,31 +145,26 @@ func (h *Handler) updateBindings(c *call) {
 			for _, old := range existing {
 				if old.ID == in.Ref.Value {
 					bind.ID, bind.CreatedAt = old.ID, old.CreatedAt
-					a, err = h.st.GetAction(ctx, old.ActionID)
+					a, err = g.actions.GetAction(ctx, old.ActionID)
 					if in.DisplayName == "" {
 						in.DisplayName = old.DisplayName
 					}
 				}
 			}
 		default:
-			c.invalid(f+".type", "%q is not one of action_id, action_name, binding_id", in.Ref.Type)
-			return
+			return 0, nil, domain.Invalidf(f+".type", "%q is not one of action_id, action_name, binding_id", in.Ref.Type)
 		}
 		if errors.Is(err, store.ErrNotFound) {
-			c.invalid(f+".value", "no action or binding %q", in.Ref.Value)
-			return
+			return 0, nil, domain.Invalidf(f+".value", "no action or binding %q", in.Ref.Value)
 		}
 		if err != nil {
-			c.fail(err)
-			return
+			return 0, nil, err
 		}
 		if !supports(a, trigger) {
-			c.invalid(f, "the action %q does not support the %s trigger", a.Name, trigger)
-			return
+			return 0, nil, domain.Invalidf(f, "the action %q does not support the %s trigger", a.Name, trigger)
 		}
 		if a.DeployedVersionID == "" {
-			c.invalid(f, "the action %q has not been deployed; deploy it before binding it", a.Name)
-			return
+			return 0, nil, domain.Invalidf(f, "the action %q has not been deployed; deploy it before binding it", a.Name)
 		}
 		bind.ActionID = a.ID
 		bind.DisplayName = in.DisplayName
@@ -181,16 +173,14 @@ func (h *Handler) updateBindings(c *call) {
 		}
 		next = append(next, bind)
 	}
-	if err := h.st.SetTriggerBindings(ctx, trigger, next); err != nil {
-		c.fail(err)
-		return
+	if err := g.actions.SetTriggerBindings(ctx, trigger, next); err != nil {
+		return 0, nil, err
 	}
-	items, err := h.viewBindings(c, next)
+	items, err := g.viewBindings(ctx, next)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	c.json(http.StatusOK, map[string]any{"bindings": items})
+	return http.StatusOK, map[string]any{"bindings": items}, nil
 }
 
 func supports(a *domain.Action, trigger string) bool {

@@ -11,26 +11,25 @@ import (
 
 // deployAction compiles the action and snapshots it as a new deployed version (200, spec §4.4).
 // A compile error is a 400 whose message carries the compiler's line and message.
-func (h *Handler) deployAction(c *call) {
-	a, ok := h.loadAction(c)
-	if !ok {
-		return
+func (g *actions) deployAction(c *call) (int, any, error) {
+	a, err := g.load(c)
+	if err != nil {
+		return 0, nil, err
 	}
-	if err := h.compile(a); err != nil {
-		c.errorf(http.StatusBadRequest, codeInvalidBody, "The action %q does not compile: %s", a.Name, strings.TrimSpace(err.Error()))
-		return
+	if err := g.compile(a); err != nil {
+		return 0, nil, refuse(http.StatusBadRequest, codeInvalidBody, "The action %q does not compile: %s", a.Name, strings.TrimSpace(err.Error()))
 	}
-	h.deploy(c, a, a.Code, a.Runtime, a.SupportedTriggers, a.Secrets)
+	return g.deploy(c, a, a.Code, a.Runtime, a.SupportedTriggers, a.Secrets)
 }
 
-func (h *Handler) deploy(c *call, a *domain.Action, code, runtime string, triggers []domain.ActionTrigger, secrets []domain.ActionSecret) {
-	now := h.now().UTC()
+func (g *actions) deploy(c *call, a *domain.Action, code, runtime string, triggers []domain.ActionTrigger, secrets []domain.ActionSecret) (int, any, error) {
+	now := g.now().UTC()
 	v := &domain.ActionVersion{
 		ID: domain.NewActionID(), ActionID: a.ID, Code: code, Secrets: secrets, Runtime: runtime,
 		Triggers: triggers, Status: domain.ActionBuilt, CreatedAt: now,
 	}
-	ctx := c.r.Context()
-	err := h.st.WithTx(ctx, func(tx store.Store) error {
+	ctx := c.ctx()
+	err := g.tx.WithTx(ctx, func(tx store.Store) error {
 		if err := tx.CreateActionVersion(ctx, v); err != nil {
 			return err
 		}
@@ -44,63 +43,57 @@ func (h *Handler) deploy(c *call, a *domain.Action, code, runtime string, trigge
 		return tx.UpdateAction(ctx, a)
 	})
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	v.Deployed = true
 	out := viewVersion(v)
 	av := viewAction(a, v)
 	av.DeployedVersion = nil
 	out.Action = &av
-	c.json(http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
-func (h *Handler) listVersions(c *call) {
-	p, ok := c.actionListPage()
-	if !ok {
-		return
-	}
-	a, ok := h.loadAction(c)
-	if !ok {
-		return
-	}
-	list, total, err := h.st.ListActionVersions(c.r.Context(), a.ID, p)
+func (g *actions) listVersions(c *call) (int, any, error) {
+	p, err := c.parsePaging()
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	items := make([]any, len(list))
-	for i, v := range list {
-		items[i] = viewVersion(v)
+	a, err := g.load(c)
+	if err != nil {
+		return 0, nil, err
 	}
-	c.actionList(p, "versions", items, total)
+	list, total, err := g.actions.ListActionVersions(c.ctx(), a.ID, p.Page)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, pageList(p.Page, "versions", views(list, func(v *domain.ActionVersion) any { return viewVersion(v) }), total), nil
 }
 
-func (h *Handler) loadVersion(c *call, a *domain.Action) (*domain.ActionVersion, bool) {
-	return load(c, func(ctx context.Context, id string) (*domain.ActionVersion, error) {
-		return h.st.GetActionVersion(ctx, a.ID, id)
+// loadVersion loads the action and the version the path names.
+func (g *actions) loadVersion(c *call) (*domain.Action, *domain.ActionVersion, error) {
+	a, err := g.load(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := load(c.ctx(), func(ctx context.Context, id string) (*domain.ActionVersion, error) {
+		return g.actions.GetActionVersion(ctx, a.ID, id)
 	}, c.r.PathValue("versionId"), nfVersion)
+	return a, v, err
 }
 
-func (h *Handler) getVersion(c *call) {
-	a, ok := h.loadAction(c)
-	if !ok {
-		return
+func (g *actions) getVersion(c *call) (int, any, error) {
+	_, v, err := g.loadVersion(c)
+	if err != nil {
+		return 0, nil, err
 	}
-	if v, ok := h.loadVersion(c, a); ok {
-		c.json(http.StatusOK, viewVersion(v))
-	}
+	return http.StatusOK, viewVersion(v), nil
 }
 
 // redeployVersion rolls back: the old version's code becomes a new deployed version.
-func (h *Handler) redeployVersion(c *call) {
-	a, ok := h.loadAction(c)
-	if !ok {
-		return
+func (g *actions) redeployVersion(c *call) (int, any, error) {
+	a, v, err := g.loadVersion(c)
+	if err != nil {
+		return 0, nil, err
 	}
-	v, ok := h.loadVersion(c, a)
-	if !ok {
-		return
-	}
-	h.deploy(c, a, v.Code, v.Runtime, v.Triggers, v.Secrets)
+	return g.deploy(c, a, v.Code, v.Runtime, v.Triggers, v.Secrets)
 }

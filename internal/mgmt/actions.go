@@ -1,6 +1,7 @@
 package mgmt
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"time"
@@ -9,21 +10,30 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
+// actions serves /actions: Actions, their deployed versions and the triggers' bindings.
+type actions struct {
+	actions  store.ActionStore
+	tx       transactor     // deploying and deleting change several records at once
+	compiler ActionCompiler // nil: actions are stored "pending" and deploy without a check
+	now      func() time.Time
+}
+
 func (h *Handler) actionRoutes() []route {
+	g := &actions{actions: h.st, tx: h.st, compiler: h.opts.Actions, now: h.now}
 	read := []string{"read:actions"}
 	return []route{
-		{method: "GET", path: "/actions/actions", scopes: read, fn: h.listActions},
-		{method: "POST", path: "/actions/actions", scopes: []string{"create:actions"}, desc: "Create an action", fn: h.createAction},
-		{method: "GET", path: "/actions/actions/{id}", scopes: read, fn: h.getAction},
-		{method: "PATCH", path: "/actions/actions/{id}", scopes: []string{"update:actions"}, desc: "Update an action", fn: h.updateAction},
-		{method: "DELETE", path: "/actions/actions/{id}", scopes: []string{"delete:actions"}, desc: "Delete an action", fn: h.deleteAction},
-		{method: "POST", path: "/actions/actions/{id}/deploy", scopes: []string{"create:actions"}, desc: "Deploy an action", fn: h.deployAction},
-		{method: "GET", path: "/actions/actions/{id}/versions", scopes: read, fn: h.listVersions},
-		{method: "GET", path: "/actions/actions/{id}/versions/{versionId}", scopes: read, fn: h.getVersion},
-		{method: "POST", path: "/actions/actions/{id}/versions/{versionId}/deploy", scopes: []string{"create:actions"}, desc: "Deploy an action version", fn: h.redeployVersion},
-		{method: "GET", path: "/actions/triggers", scopes: read, fn: h.listTriggers},
-		{method: "GET", path: "/actions/triggers/{triggerId}/bindings", scopes: read, fn: h.listBindings},
-		{method: "PATCH", path: "/actions/triggers/{triggerId}/bindings", scopes: []string{"update:actions"}, desc: "Update trigger bindings", fn: h.updateBindings},
+		{method: "GET", path: "/actions/actions", scopes: read, fn: g.list},
+		{method: "POST", path: "/actions/actions", scopes: []string{"create:actions"}, desc: "Create an action", fn: g.create},
+		{method: "GET", path: "/actions/actions/{id}", scopes: read, fn: g.get},
+		{method: "PATCH", path: "/actions/actions/{id}", scopes: []string{"update:actions"}, desc: "Update an action", fn: g.update},
+		{method: "DELETE", path: "/actions/actions/{id}", scopes: []string{"delete:actions"}, desc: "Delete an action", fn: g.delete},
+		{method: "POST", path: "/actions/actions/{id}/deploy", scopes: []string{"create:actions"}, desc: "Deploy an action", fn: g.deployAction},
+		{method: "GET", path: "/actions/actions/{id}/versions", scopes: read, fn: g.listVersions},
+		{method: "GET", path: "/actions/actions/{id}/versions/{versionId}", scopes: read, fn: g.getVersion},
+		{method: "POST", path: "/actions/actions/{id}/versions/{versionId}/deploy", scopes: []string{"create:actions"}, desc: "Deploy an action version", fn: g.redeployVersion},
+		{method: "GET", path: "/actions/triggers", scopes: read, fn: listTriggers},
+		{method: "GET", path: "/actions/triggers/{triggerId}/bindings", scopes: read, fn: g.listBindings},
+		{method: "PATCH", path: "/actions/triggers/{triggerId}/bindings", scopes: []string{"update:actions"}, desc: "Update trigger bindings", fn: g.updateBindings},
 	}
 }
 
@@ -103,74 +113,61 @@ func viewAction(a *domain.Action, deployed *domain.ActionVersion) actionView {
 	return v
 }
 
-// deployedVersion returns a's deployed version, or nil.
-func (h *Handler) deployedVersion(c *call, a *domain.Action) (*domain.ActionVersion, error) {
+// view renders a with its deployed version, when it has one.
+func (g *actions) view(ctx context.Context, a *domain.Action) (actionView, error) {
 	if a.DeployedVersionID == "" {
-		return nil, nil
+		return viewAction(a, nil), nil
 	}
-	v, err := h.st.GetActionVersion(c.r.Context(), a.ID, a.DeployedVersionID)
+	dv, err := g.actions.GetActionVersion(ctx, a.ID, a.DeployedVersionID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
+		dv, err = nil, nil
 	}
-	return v, err
+	return viewAction(a, dv), err
 }
 
-// actionListPage reads page/per_page for the actions lists, which answer
-// {<key>, total, page, per_page} whatever include_totals says (spec §4.3).
-func (c *call) actionListPage() (store.Page, bool) {
-	p, ok := c.parsePaging()
-	return p.Page, ok
-}
-
-func (c *call) actionList(p store.Page, key string, items []any, total int) {
+// pageList is the body of the actions lists, which answer {<key>, total, page, per_page} whatever
+// include_totals says (spec §4.3).
+func pageList(p store.Page, key string, items []any, total int) any {
 	if items == nil {
 		items = []any{}
 	}
-	c.json(http.StatusOK, map[string]any{key: items, "total": total, "page": p.Page, "per_page": p.Limit()})
+	return map[string]any{key: items, "total": total, "page": p.Page, "per_page": p.Limit()}
 }
 
-func (h *Handler) listActions(c *call) {
-	p, ok := c.actionListPage()
-	if !ok {
-		return
+func (g *actions) list(c *call) (int, any, error) {
+	p, err := c.parsePaging()
+	if err != nil {
+		return 0, nil, err
 	}
 	q := c.r.URL.Query()
 	f := store.ActionFilter{TriggerID: q.Get("triggerId"), ActionName: q.Get("actionName")}
-	if f.Deployed, ok = c.boolParam("deployed"); !ok {
-		return
+	if f.Deployed, err = c.boolParam("deployed"); err != nil {
+		return 0, nil, err
 	}
-	list, total, err := h.st.ListActions(c.r.Context(), f, p)
+	list, total, err := g.actions.ListActions(c.ctx(), f, p.Page)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	items := make([]any, len(list))
 	for i, a := range list {
-		dv, err := h.deployedVersion(c, a)
-		if err != nil {
-			c.fail(err)
-			return
+		if items[i], err = g.view(c.ctx(), a); err != nil {
+			return 0, nil, err
 		}
-		items[i] = viewAction(a, dv)
 	}
-	c.actionList(p, "actions", items, total)
+	return http.StatusOK, pageList(p.Page, "actions", items, total), nil
 }
 
-func (h *Handler) loadAction(c *call) (*domain.Action, bool) {
-	return load(c, h.st.GetAction, c.r.PathValue("id"), nfAction)
+func (g *actions) load(c *call) (*domain.Action, error) {
+	return load(c.ctx(), g.actions.GetAction, c.r.PathValue("id"), nfAction)
 }
 
-func (h *Handler) getAction(c *call) {
-	a, ok := h.loadAction(c)
-	if !ok {
-		return
-	}
-	dv, err := h.deployedVersion(c, a)
+func (g *actions) get(c *call) (int, any, error) {
+	a, err := g.load(c)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	c.json(http.StatusOK, viewAction(a, dv))
+	v, err := g.view(c.ctx(), a)
+	return http.StatusOK, v, err
 }
 
 // actionBody is what POST and PATCH /actions/actions take.
@@ -236,12 +233,12 @@ func (b *actionBody) apply(a *domain.Action, now time.Time) {
 }
 
 // compile checks a's code for every trigger it supports; the returned error's text is safe to show.
-func (h *Handler) compile(a *domain.Action) error {
-	if h.opts.Actions == nil {
+func (g *actions) compile(a *domain.Action) error {
+	if g.compiler == nil {
 		return nil
 	}
 	for _, t := range a.SupportedTriggers {
-		if err := h.opts.Actions.Compile(a.Name, a.Code, t.ID); err != nil {
+		if err := g.compiler.Compile(a.Name, a.Code, t.ID); err != nil {
 			return err
 		}
 	}
@@ -250,93 +247,80 @@ func (h *Handler) compile(a *domain.Action) error {
 
 // buildStatus is the status an edit leaves the action in: "built" when the code compiles,
 // "failed" when it does not, "pending" when no compiler is wired.
-func (h *Handler) buildStatus(a *domain.Action) string {
-	if h.opts.Actions == nil {
+func (g *actions) buildStatus(a *domain.Action) string {
+	if g.compiler == nil {
 		return domain.ActionPending
 	}
-	if h.compile(a) != nil {
+	if g.compile(a) != nil {
 		return domain.ActionFailed
 	}
 	return domain.ActionBuilt
 }
 
-func (h *Handler) createAction(c *call) {
+// actionNameTaken is the 409 for an action name already in use.
+func actionNameTaken(a *domain.Action) error {
+	return refuse(http.StatusConflict, "conflict", "An action named %q already exists", a.Name)
+}
+
+func (g *actions) create(c *call) (int, any, error) {
 	var b actionBody
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
 	if b.Name == nil {
-		c.invalid("name", "Missing required property: name")
-		return
+		return 0, nil, domain.Invalidf("name", "Missing required property: name")
 	}
 	if b.SupportedTriggers == nil {
-		c.invalid("supported_triggers", "Missing required property: supported_triggers")
-		return
+		return 0, nil, domain.Invalidf("supported_triggers", "Missing required property: supported_triggers")
 	}
-	now := h.now().UTC()
+	now := g.now().UTC()
 	a := &domain.Action{ID: domain.NewActionID(), CreatedAt: now, UpdatedAt: now}
 	b.apply(a, now)
 	if err := a.Validate(); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	a.Status = h.buildStatus(a)
-	if err := h.st.CreateAction(c.r.Context(), a); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			c.errorf(http.StatusConflict, "conflict", "An action named %q already exists", a.Name)
-			return
-		}
-		c.fail(err)
-		return
+	a.Status = g.buildStatus(a)
+	if err := g.actions.CreateAction(c.ctx(), a); err != nil {
+		return 0, nil, onConflict(err, actionNameTaken(a))
 	}
-	c.json(http.StatusCreated, viewAction(a, nil))
+	return http.StatusCreated, viewAction(a, nil), nil
 }
 
-func (h *Handler) updateAction(c *call) {
+func (g *actions) update(c *call) (int, any, error) {
 	var b actionBody
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
-	a, ok := h.loadAction(c)
-	if !ok {
-		return
+	a, err := g.load(c)
+	if err != nil {
+		return 0, nil, err
 	}
-	now := h.now().UTC()
+	now := g.now().UTC()
 	b.apply(a, now)
 	if err := a.Validate(); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	a.Status = h.buildStatus(a)
+	a.Status = g.buildStatus(a)
 	a.UpdatedAt = now
-	if err := h.st.UpdateAction(c.r.Context(), a); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			c.errorf(http.StatusConflict, "conflict", "An action named %q already exists", a.Name)
-			return
-		}
-		c.fail(err)
-		return
+	if err := g.actions.UpdateAction(c.ctx(), a); err != nil {
+		return 0, nil, onConflict(err, actionNameTaken(a))
 	}
-	dv, err := h.deployedVersion(c, a)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	c.json(http.StatusOK, viewAction(a, dv))
+	v, err := g.view(c.ctx(), a)
+	return http.StatusOK, v, err
 }
 
-// deleteAction refuses to delete a bound action unless force=true, which unbinds it first.
-func (h *Handler) deleteAction(c *call) {
-	a, ok := h.loadAction(c)
-	if !ok {
-		return
+// delete refuses to delete a bound action unless force=true, which unbinds it first.
+func (g *actions) delete(c *call) (int, any, error) {
+	a, err := g.load(c)
+	if err != nil {
+		return 0, nil, err
 	}
-	force, ok := c.boolParam("force")
-	if !ok {
-		return
+	force, err := c.boolParam("force")
+	if err != nil {
+		return 0, nil, err
 	}
-	ctx := c.r.Context()
-	err := h.st.WithTx(ctx, func(tx store.Store) error {
+	ctx := c.ctx()
+	err = g.tx.WithTx(ctx, func(tx store.Store) error {
 		for _, t := range supportedTriggers {
 			bs, err := tx.ListTriggerBindings(ctx, t.ID)
 			if err != nil {
@@ -352,7 +336,7 @@ func (h *Handler) deleteAction(c *call) {
 				continue
 			}
 			if force == nil || !*force {
-				return errBound(t.ID)
+				return refuse(http.StatusBadRequest, "action_bound", "The action is bound to the %s trigger; remove the binding or delete with force=true", t.ID)
 			}
 			if err := tx.SetTriggerBindings(ctx, t.ID, kept); err != nil {
 				return err
@@ -360,18 +344,5 @@ func (h *Handler) deleteAction(c *call) {
 		}
 		return tx.DeleteAction(ctx, a.ID)
 	})
-	var bound errBound
-	if errors.As(err, &bound) {
-		c.errorf(http.StatusBadRequest, "action_bound", "The action is bound to the %s trigger; remove the binding or delete with force=true", string(bound))
-		return
-	}
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	c.noContent()
+	return http.StatusNoContent, nil, err
 }
-
-type errBound string
-
-func (e errBound) Error() string { return "action bound to " + string(e) }

@@ -4,19 +4,30 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
+// grants serves /client-grants: which client may ask for which API's permissions.
+type grants struct {
+	grants   store.ClientGrantStore
+	clients  store.ClientStore         // a grant's client must exist; the system client's grant is kept
+	apis     store.ResourceServerStore // a grant's scopes must be its API's permissions
+	audience string                    // the Management API's identifier
+	now      func() time.Time
+}
+
 func (h *Handler) grantRoutes() []route {
+	g := &grants{grants: h.st, clients: h.st, apis: h.st, audience: h.audience, now: h.now}
 	read := []string{"read:client_grants"}
 	return []route{
-		{method: "GET", path: "/client-grants", scopes: read, fn: h.listGrants},
-		{method: "POST", path: "/client-grants", scopes: []string{"create:client_grants"}, desc: "Create client grant", fn: h.createGrant},
-		{method: "GET", path: "/client-grants/{id}", scopes: read, fn: h.getGrant},
-		{method: "PATCH", path: "/client-grants/{id}", scopes: []string{"update:client_grants"}, desc: "Update client grant", fn: h.updateGrant},
-		{method: "DELETE", path: "/client-grants/{id}", scopes: []string{"delete:client_grants"}, desc: "Delete client grant", fn: h.deleteGrant},
+		{method: "GET", path: "/client-grants", scopes: read, fn: g.list},
+		{method: "POST", path: "/client-grants", scopes: []string{"create:client_grants"}, desc: "Create client grant", fn: g.create},
+		{method: "GET", path: "/client-grants/{id}", scopes: read, fn: g.get},
+		{method: "PATCH", path: "/client-grants/{id}", scopes: []string{"update:client_grants"}, desc: "Update client grant", fn: g.update},
+		{method: "DELETE", path: "/client-grants/{id}", scopes: []string{"delete:client_grants"}, desc: "Delete client grant", fn: g.delete},
 	}
 }
 
@@ -35,169 +46,140 @@ type grantView struct {
 	*domain.ClientGrant
 }
 
-func (h *Handler) listGrants(c *call) {
-	p, ok := c.parsePaging()
-	if !ok {
-		return
+func (g *grants) list(c *call) (int, any, error) {
+	p, err := c.parsePaging()
+	if err != nil {
+		return 0, nil, err
 	}
 	q := c.r.URL.Query()
-	list, total, err := h.st.ListClientGrants(c.r.Context(), store.ClientGrantFilter{ClientID: q.Get("client_id"), Audience: q.Get("audience")}, p.Page)
+	list, total, err := g.grants.ListClientGrants(c.ctx(), store.ClientGrantFilter{ClientID: q.Get("client_id"), Audience: q.Get("audience")}, p.Page)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	items := make([]any, len(list))
-	for i, g := range list {
-		items[i] = grantView{g}
-	}
-	c.list(p, "client_grants", items, total)
+	return http.StatusOK, p.list("client_grants", views(list, func(cg *domain.ClientGrant) any { return grantView{cg} }), total), nil
 }
 
-func (h *Handler) loadGrant(c *call) (*domain.ClientGrant, bool) {
-	return load(c, h.st.GetClientGrant, c.r.PathValue("id"), nfGrant)
+func (g *grants) load(c *call) (*domain.ClientGrant, error) {
+	return load(c.ctx(), g.grants.GetClientGrant, c.r.PathValue("id"), nfGrant)
 }
 
-func (h *Handler) getGrant(c *call) {
-	if g, ok := h.loadGrant(c); ok {
-		c.json(http.StatusOK, grantView{g})
+func (g *grants) get(c *call) (int, any, error) {
+	cg, err := g.load(c)
+	if err != nil {
+		return 0, nil, err
 	}
+	return http.StatusOK, grantView{cg}, nil
 }
 
-// checkGrantScopes refuses scopes the API does not define. The Management API's own scopes are
-// defined by Gatehouse; when its record lists none, any scope is accepted.
-func checkGrantScopes(c *call, rs *domain.ResourceServer, scopes []string) bool {
+// checkScopes refuses scopes the API does not define. The Management API's own scopes are defined
+// by Gatehouse; when its record lists none, any scope is accepted.
+func checkScopes(rs *domain.ResourceServer, scopes []string) error {
 	if rs.IsSystem && len(rs.Scopes) == 0 {
-		return true
+		return nil
 	}
 	for i, s := range scopes {
 		if !rs.HasScope(s) {
-			c.invalid("scope["+strconv.Itoa(i)+"]", "%q is not a permission of the API %s", s, rs.Identifier)
-			return false
+			return domain.Invalidf("scope["+strconv.Itoa(i)+"]", "%q is not a permission of the API %s", s, rs.Identifier)
 		}
 	}
-	return true
+	return nil
 }
 
-func (h *Handler) createGrant(c *call) {
+func (g *grants) create(c *call) (int, any, error) {
 	var b grantBody
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
 	switch {
 	case b.ClientID == nil:
-		c.invalid("client_id", "Missing required property: client_id")
-		return
+		return 0, nil, domain.Invalidf("client_id", "Missing required property: client_id")
 	case b.Audience == nil:
-		c.invalid("audience", "Missing required property: audience")
-		return
+		return 0, nil, domain.Invalidf("audience", "Missing required property: audience")
 	case b.Scope == nil:
-		c.invalid("scope", "Missing required property: scope")
-		return
+		return 0, nil, domain.Invalidf("scope", "Missing required property: scope")
 	}
 	if b.SubjectType != nil && *b.SubjectType != "client" {
-		c.invalid("subject_type", "%q is not supported; use client", *b.SubjectType)
-		return
+		return 0, nil, domain.Invalidf("subject_type", "%q is not supported; use client", *b.SubjectType)
 	}
-	g := &domain.ClientGrant{ID: domain.NewClientGrantID(), ClientID: *b.ClientID, Audience: *b.Audience, Scope: *b.Scope, CreatedAt: h.now().UTC()}
-	if err := g.Validate(); err != nil {
-		c.fail(err)
-		return
+	cg := &domain.ClientGrant{ID: domain.NewClientGrantID(), ClientID: *b.ClientID, Audience: *b.Audience, Scope: *b.Scope, CreatedAt: g.now().UTC()}
+	if err := cg.Validate(); err != nil {
+		return 0, nil, err
 	}
-	ctx := c.r.Context()
-	if _, err := h.st.GetClient(ctx, g.ClientID); errors.Is(err, store.ErrNotFound) {
-		c.notFound(nfClient)
-		return
-	} else if err != nil {
-		c.fail(err)
-		return
+	ctx := c.ctx()
+	if _, err := load(ctx, g.clients.GetClient, cg.ClientID, nfClient); err != nil {
+		return 0, nil, err
 	}
-	rs, err := h.st.GetResourceServerByIdentifier(ctx, g.Audience)
-	if errors.Is(err, store.ErrNotFound) {
-		c.errorf(http.StatusNotFound, nfResourceServer.code, "No resource server found by identifier %s", g.Audience)
-		return
-	} else if err != nil {
-		c.fail(err)
-		return
+	rs, err := load(ctx, g.apis.GetResourceServerByIdentifier, cg.Audience,
+		&apiError{http.StatusNotFound, nfResourceServer.code, "No resource server found by identifier " + cg.Audience})
+	if err != nil {
+		return 0, nil, err
 	}
-	if !checkGrantScopes(c, rs, g.Scope) {
-		return
+	if err := checkScopes(rs, cg.Scope); err != nil {
+		return 0, nil, err
 	}
-	if err := h.st.CreateClientGrant(ctx, g); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			c.errorf(http.StatusConflict, "client_grant_conflict", "A client grant for client %s and audience %s already exists", g.ClientID, g.Audience)
-			return
-		}
-		c.fail(err)
-		return
+	if err := g.grants.CreateClientGrant(ctx, cg); err != nil {
+		return 0, nil, onConflict(err, refuse(http.StatusConflict, "client_grant_conflict", "A client grant for client %s and audience %s already exists", cg.ClientID, cg.Audience))
 	}
-	c.json(http.StatusCreated, grantView{g})
+	return http.StatusCreated, grantView{cg}, nil
 }
 
-func (h *Handler) updateGrant(c *call) {
+func (g *grants) update(c *call) (int, any, error) {
 	var b grantBody
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
 	if b.ClientID != nil || b.Audience != nil {
-		c.invalid("audience", "client_id and audience of a client grant cannot be changed")
-		return
+		return 0, nil, domain.Invalidf("audience", "client_id and audience of a client grant cannot be changed")
 	}
-	g, ok := h.loadGrant(c)
-	if !ok || !h.grantChangeable(c, g, "changed") {
-		return
+	cg, err := g.loadChangeable(c, "changed")
+	if err != nil {
+		return 0, nil, err
 	}
 	if b.Scope != nil {
-		g.Scope = *b.Scope
+		cg.Scope = *b.Scope
 	}
-	if err := g.Validate(); err != nil {
-		c.fail(err)
-		return
+	if err := cg.Validate(); err != nil {
+		return 0, nil, err
 	}
-	rs, err := h.st.GetResourceServerByIdentifier(c.r.Context(), g.Audience)
+	rs, err := g.apis.GetResourceServerByIdentifier(c.ctx(), cg.Audience)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	if !checkGrantScopes(c, rs, g.Scope) {
-		return
+	if err := checkScopes(rs, cg.Scope); err != nil {
+		return 0, nil, err
 	}
-	if err := h.st.UpdateClientGrant(c.r.Context(), g); err != nil {
-		c.fail(err)
-		return
+	if err := g.grants.UpdateClientGrant(c.ctx(), cg); err != nil {
+		return 0, nil, err
 	}
-	c.json(http.StatusOK, grantView{g})
+	return http.StatusOK, grantView{cg}, nil
 }
 
-func (h *Handler) deleteGrant(c *call) {
-	g, ok := h.loadGrant(c)
-	if !ok || !h.grantChangeable(c, g, "deleted") {
-		return
+func (g *grants) delete(c *call) (int, any, error) {
+	cg, err := g.loadChangeable(c, "deleted")
+	if err != nil {
+		return 0, nil, err
 	}
-	if err := h.st.DeleteClientGrant(c.r.Context(), g.ID); err != nil {
-		c.fail(err)
-		return
-	}
-	c.noContent()
+	return http.StatusNoContent, nil, g.grants.DeleteClientGrant(c.ctx(), cg.ID)
 }
 
-// grantChangeable refuses, with the 403 a system client's delete gets, a change to the grant through
-// which Gatehouse's own client reaches the Management API: narrowing or deleting it locks the
-// tenant's tools out. The system client's grants for other APIs stay the caller's to manage.
-func (h *Handler) grantChangeable(c *call, g *domain.ClientGrant, verb string) bool {
-	if g.Audience != h.audience {
-		return true
+// loadChangeable loads the grant the path names, refusing with the 403 a system client's delete
+// gets a change to the grant through which Gatehouse's own client reaches the Management API:
+// narrowing or deleting it locks the tenant's tools out. The system client's grants for other APIs
+// stay the caller's to manage.
+func (g *grants) loadChangeable(c *call, verb string) (*domain.ClientGrant, error) {
+	cg, err := g.load(c)
+	if err != nil || cg.Audience != g.audience {
+		return cg, err
 	}
-	cl, err := h.st.GetClient(c.r.Context(), g.ClientID)
+	cl, err := g.clients.GetClient(c.ctx(), cg.ClientID)
 	if errors.Is(err, store.ErrNotFound) {
-		return true
+		return cg, nil
 	}
 	if err != nil {
-		c.fail(err)
-		return false
+		return nil, err
 	}
 	if cl.IsSystem {
-		c.errorf(http.StatusForbidden, codeNotSupported, "The client grant %s is used by Gatehouse itself and cannot be %s", g.ID, verb)
-		return false
+		return nil, refuse(http.StatusForbidden, codeNotSupported, "The client grant %s is used by Gatehouse itself and cannot be %s", cg.ID, verb)
 	}
-	return true
+	return cg, nil
 }

@@ -3,20 +3,28 @@ package mgmt
 import (
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
+// clients serves /clients: applications.
+type clients struct {
+	clients store.ClientStore
+	now     func() time.Time
+}
+
 func (h *Handler) clientRoutes() []route {
+	g := &clients{clients: h.st, now: h.now}
 	read := []string{"read:clients", "read:client_keys", "read:client_summary"}
 	return []route{
-		{method: "GET", path: "/clients", scopes: read, fields: clientReadScopes, fn: h.listClients},
-		{method: "POST", path: "/clients", scopes: []string{"create:clients"}, desc: "Create a client", fn: h.createClient},
-		{method: "GET", path: "/clients/{id}", scopes: read, fields: clientReadScopes, fn: h.getClient},
-		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients", "update:client_keys"}, desc: "Update a client", fields: clientFieldScopes, fn: h.updateClient},
-		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, desc: "Delete a client", fn: h.deleteClient},
-		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, desc: "Rotate a client secret", fn: h.rotateSecret},
+		{method: "GET", path: "/clients", scopes: read, fields: clientReadScopes, fn: g.list},
+		{method: "POST", path: "/clients", scopes: []string{"create:clients"}, desc: "Create a client", fn: g.create},
+		{method: "GET", path: "/clients/{id}", scopes: read, fields: clientReadScopes, fn: g.get},
+		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients", "update:client_keys"}, desc: "Update a client", fields: clientFieldScopes, fn: g.update},
+		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, desc: "Delete a client", fn: g.delete},
+		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, desc: "Rotate a client secret", fn: g.rotateSecret},
 	}
 }
 
@@ -140,149 +148,128 @@ type clientView struct {
 	Global       bool   `json:"global"`
 }
 
-func (h *Handler) listClients(c *call) {
-	p, ok := c.parsePaging()
-	if !ok {
-		return
-	}
-	pr, ok := c.projection()
-	if !ok {
-		return
+func (g *clients) list(c *call) (int, any, error) {
+	p, pr, err := c.listQuery()
+	if err != nil {
+		return 0, nil, err
 	}
 	var f store.ClientFilter
 	if at := c.r.URL.Query().Get("app_type"); at != "" {
 		f.AppType = strings.Split(at, ",")
 	}
-	if f.IsFirstParty, ok = c.boolParam("is_first_party"); !ok {
-		return
+	if f.IsFirstParty, err = c.boolParam("is_first_party"); err != nil {
+		return 0, nil, err
 	}
-	list, total, err := h.st.ListClients(c.r.Context(), f, p.Page)
+	list, total, err := g.clients.ListClients(c.ctx(), f, p.Page)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	items := make([]any, len(list))
-	for i, cl := range list {
-		items[i] = pr.apply(c.visible(clientView{Client: cl}))
-	}
-	c.list(p, "clients", items, total)
+	return http.StatusOK, p.list("clients", views(list, func(cl *domain.Client) any { return pr.apply(c.visible(clientView{Client: cl})) }), total), nil
 }
 
-func (h *Handler) getClient(c *call) {
-	pr, ok := c.projection()
-	if !ok {
-		return
+func (g *clients) get(c *call) (int, any, error) {
+	pr, err := c.projection()
+	if err != nil {
+		return 0, nil, err
 	}
-	cl, ok := h.loadClient(c)
-	if !ok {
-		return
+	cl, err := g.load(c)
+	if err != nil {
+		return 0, nil, err
 	}
-	c.json(http.StatusOK, pr.apply(c.visible(clientView{Client: cl})))
+	return http.StatusOK, pr.apply(c.visible(clientView{Client: cl})), nil
 }
 
-func (h *Handler) loadClient(c *call) (*domain.Client, bool) {
-	return load(c, h.st.GetClient, c.r.PathValue("id"), nfClient)
+func (g *clients) load(c *call) (*domain.Client, error) {
+	return load(c.ctx(), g.clients.GetClient, c.r.PathValue("id"), nfClient)
 }
 
-func (h *Handler) createClient(c *call) {
+// loadChangeable loads the client the path names, refusing with 403 Gatehouse's own Management API
+// client, of which it "cannot be <what>".
+func (g *clients) loadChangeable(c *call, what string) (*domain.Client, error) {
+	cl, err := g.load(c)
+	if err == nil && cl.IsSystem {
+		err = refuse(http.StatusForbidden, codeNotSupported, "The client %s is used by Gatehouse itself and %s", cl.ClientID, what)
+	}
+	return cl, err
+}
+
+func (g *clients) create(c *call) (int, any, error) {
 	var b clientBody
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
 	if b.Name == nil {
-		c.invalid("name", "Missing required property: name")
-		return
+		return 0, nil, domain.Invalidf("name", "Missing required property: name")
 	}
-	now := h.now().UTC()
+	now := g.now().UTC()
 	cl := &domain.Client{IsFirstParty: true, CustomLoginPageOn: true}
 	b.apply(cl)
 	domain.ApplyClientDefaults(cl)
 	if err := cl.Validate(); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	secret := domain.NewClientSecret()
 	cl.ClientID = domain.NewClientID()
 	cl.SecretHash = domain.HashSecret(secret)
 	cl.CreatedAt, cl.UpdatedAt = now, now
-	if err := h.st.CreateClient(c.r.Context(), cl); err != nil {
-		c.fail(err)
-		return
+	if err := g.clients.CreateClient(c.ctx(), cl); err != nil {
+		return 0, nil, err
 	}
 	v := clientView{Client: cl}
 	if cl.IsConfidential() {
 		v.ClientSecret = secret
 	}
-	c.json(http.StatusCreated, v)
+	return http.StatusCreated, v, nil
 }
 
-func (h *Handler) updateClient(c *call) {
+func (g *clients) update(c *call) (int, any, error) {
 	var b clientBody
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
-	cl, ok := h.loadClient(c)
-	if !ok {
-		return
-	}
-	if cl.IsSystem {
-		// Gatehouse's own Management API client: new grant types, callbacks or an app type could turn
-		// the all-powerful client into a sign-in client or lock the tenant's tools out.
-		c.errorf(http.StatusForbidden, codeNotSupported, "The client %s is used by Gatehouse itself and cannot be changed", cl.ClientID)
-		return
+	// Gatehouse's own Management API client: new grant types, callbacks or an app type could turn
+	// the all-powerful client into a sign-in client or lock the tenant's tools out.
+	cl, err := g.loadChangeable(c, "cannot be changed")
+	if err != nil {
+		return 0, nil, err
 	}
 	b.apply(cl)
 	domain.ApplyClientDefaults(cl)
 	if err := cl.Validate(); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	cl.UpdatedAt = h.now().UTC()
-	if err := h.st.UpdateClient(c.r.Context(), cl); err != nil {
-		c.fail(err)
-		return
+	cl.UpdatedAt = g.now().UTC()
+	if err := g.clients.UpdateClient(c.ctx(), cl); err != nil {
+		return 0, nil, err
 	}
-	c.json(http.StatusOK, clientView{Client: cl})
+	return http.StatusOK, clientView{Client: cl}, nil
 }
 
-func (h *Handler) deleteClient(c *call) {
-	cl, ok := h.loadClient(c)
-	if !ok {
-		return
+func (g *clients) delete(c *call) (int, any, error) {
+	cl, err := g.loadChangeable(c, "cannot be deleted")
+	if err != nil {
+		return 0, nil, err
 	}
-	if cl.IsSystem {
-		c.errorf(http.StatusForbidden, codeNotSupported, "The client %s is used by Gatehouse itself and cannot be deleted", cl.ClientID)
-		return
-	}
-	if err := h.st.DeleteClient(c.r.Context(), cl.ClientID); err != nil {
-		c.fail(err)
-		return
-	}
-	c.noContent()
+	return http.StatusNoContent, nil, g.clients.DeleteClient(c.ctx(), cl.ClientID)
 }
 
 // rotateSecret issues a new secret; the old one stops working at once (Auth0 behaves the same).
-func (h *Handler) rotateSecret(c *call) {
-	cl, ok := h.loadClient(c)
-	if !ok {
-		return
-	}
-	if cl.IsSystem {
-		// The old secret stops working at once, and `gatehouse dev` and the tools that read
-		// dev-tenant.json hold it: a rotation here locks them out of the Management API.
-		c.errorf(http.StatusForbidden, codeNotSupported, "The client %s is used by Gatehouse itself and its secret cannot be rotated through the API", cl.ClientID)
-		return
+func (g *clients) rotateSecret(c *call) (int, any, error) {
+	// The old secret stops working at once, and `gatehouse dev` and the tools that read
+	// dev-tenant.json hold it: a rotation of Gatehouse's own client locks them out of the
+	// Management API.
+	cl, err := g.loadChangeable(c, "its secret cannot be rotated through the API")
+	if err != nil {
+		return 0, nil, err
 	}
 	if !cl.IsConfidential() {
-		c.errorf(http.StatusBadRequest, codeInvalidBody, "The client %s is public (token_endpoint_auth_method none) and has no secret", cl.ClientID)
-		return
+		return 0, nil, refuse(http.StatusBadRequest, codeInvalidBody, "The client %s is public (token_endpoint_auth_method none) and has no secret", cl.ClientID)
 	}
 	secret := domain.NewClientSecret()
 	cl.SecretHash = domain.HashSecret(secret)
-	cl.UpdatedAt = h.now().UTC()
-	if err := h.st.UpdateClient(c.r.Context(), cl); err != nil {
-		c.fail(err)
-		return
+	cl.UpdatedAt = g.now().UTC()
+	if err := g.clients.UpdateClient(c.ctx(), cl); err != nil {
+		return 0, nil, err
 	}
-	c.json(http.StatusOK, clientView{Client: cl, ClientSecret: secret})
+	return http.StatusOK, clientView{Client: cl, ClientSecret: secret}, nil
 }

@@ -60,23 +60,22 @@ func (fs *fieldScopes) denied(raw []byte, have []string) (missing []string, fiel
 	return missing, fieldsByScopes
 }
 
-// checkFieldScopes answers 403 insufficient_scope, in the words of the route-level check plus the
-// fields concerned, when the body names a field the caller's scopes may not change. It runs after
+// checkFieldScopes refuses with 403 insufficient_scope, in the words of the route-level check plus
+// the fields concerned, a body that names a field the caller's scopes may not change. It runs after
 // the body is decoded and before the handler reads or writes anything.
-func (c *call) checkFieldScopes() bool {
+func (c *call) checkFieldScopes() error {
 	if c.fields == nil {
-		return true
+		return nil
 	}
 	missing, byScopes := c.fields.denied(c.body, c.who.scopes)
 	if len(missing) == 0 {
-		return true
+		return nil
 	}
 	parts := make([]string, len(missing))
 	for i, scopes := range missing {
 		parts[i] = scopes + " (to change " + strings.Join(byScopes[scopes], ", ") + ")"
 	}
-	c.errorf(http.StatusForbidden, codeInsufficientScope, "Insufficient scope, expected any of: %s", strings.Join(parts, "; "))
-	return false
+	return refuse(http.StatusForbidden, codeInsufficientScope, "Insufficient scope, expected any of: %s", strings.Join(parts, "; "))
 }
 
 // visible returns v, a response object, without the top-level fields the caller's scopes may not
@@ -85,18 +84,5 @@ func (c *call) visible(v any) any {
 	if c.fields == nil {
 		return v
 	}
-	buf, err := json.Marshal(v)
-	if err != nil {
-		return v
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(buf, &m) != nil {
-		return v
-	}
-	for field := range m {
-		if !hasAnyScope(c.who.scopes, c.fields.scopesFor(field)) {
-			delete(m, field)
-		}
-	}
-	return m
+	return keepFields(v, func(field string) bool { return hasAnyScope(c.who.scopes, c.fields.scopesFor(field)) })
 }

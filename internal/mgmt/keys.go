@@ -12,13 +12,21 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
+// signingKeys serves /keys/signing: listing reads the KeyStore; rotating and revoking go through
+// the KeyManager.
+type signingKeys struct {
+	keys    store.KeyStore
+	manager KeyManager // nil: rotate and revoke answer 501
+}
+
 func (h *Handler) keyRoutes() []route {
+	g := &signingKeys{keys: h.st, manager: h.opts.Keys}
 	read := []string{"read:signing_keys"}
 	return []route{
-		{method: "GET", path: "/keys/signing", scopes: read, fn: h.listKeys},
-		{method: "GET", path: "/keys/signing/{kid}", scopes: read, fn: h.getKey},
-		{method: "POST", path: "/keys/signing/rotate", scopes: []string{"create:signing_keys", "update:signing_keys"}, desc: "Rotate the signing key", fn: h.rotateKey},
-		{method: "PUT", path: "/keys/signing/{kid}/revoke", scopes: []string{"update:signing_keys"}, desc: "Revoke a signing key", fn: h.revokeKey},
+		{method: "GET", path: "/keys/signing", scopes: read, fn: g.list},
+		{method: "GET", path: "/keys/signing/{kid}", scopes: read, fn: g.get},
+		{method: "POST", path: "/keys/signing/rotate", scopes: []string{"create:signing_keys", "update:signing_keys"}, desc: "Rotate the signing key", fn: g.rotate},
+		{method: "PUT", path: "/keys/signing/{kid}/revoke", scopes: []string{"update:signing_keys"}, desc: "Revoke a signing key", fn: g.revoke},
 	}
 }
 
@@ -63,89 +71,82 @@ func viewKey(k *domain.SigningKey) keyView {
 	}
 }
 
-func (h *Handler) findKey(c *call, kid string) (*domain.SigningKey, bool) {
-	keys, err := h.st.ListSigningKeys(c.r.Context())
+// find returns the key the path's {kid} names, or its 404.
+func (g *signingKeys) find(c *call) (*domain.SigningKey, error) {
+	keys, err := g.keys.ListSigningKeys(c.ctx())
 	if err != nil {
-		c.fail(err)
-		return nil, false
+		return nil, err
 	}
 	for _, k := range keys {
-		if k.KID == kid {
-			return k, true
+		if k.KID == c.r.PathValue("kid") {
+			return k, nil
 		}
 	}
-	c.notFound(nfKey)
-	return nil, false
+	return nil, nfKey
 }
 
-func (h *Handler) listKeys(c *call) {
-	keys, err := h.st.ListSigningKeys(c.r.Context())
+func (g *signingKeys) list(c *call) (int, any, error) {
+	keys, err := g.keys.ListSigningKeys(c.ctx())
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	out := make([]keyView, len(keys))
 	for i, k := range keys {
 		out[i] = viewKey(k)
 	}
-	c.json(http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
-func (h *Handler) getKey(c *call) {
-	if k, ok := h.findKey(c, c.r.PathValue("kid")); ok {
-		c.json(http.StatusOK, viewKey(k))
-	}
-}
-
-// rotateKey answers 201 {cert, kid} of the newly generated next key, as Auth0 documents ("Next key
-// certificate", "Next key id").
-func (h *Handler) rotateKey(c *call) {
-	if h.opts.Keys == nil {
-		c.errorf(http.StatusNotImplemented, "", "Key rotation is not available on this server")
-		return
-	}
-	if err := h.opts.Keys.Rotate(c.r.Context()); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			c.errorf(http.StatusConflict, "conflict", "The keys were rotated by another request; try again")
-			return
-		}
-		c.fail(err)
-		return
-	}
-	keys, err := h.st.ListSigningKeys(c.r.Context())
+func (g *signingKeys) get(c *call) (int, any, error) {
+	k, err := g.find(c)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
+	}
+	return http.StatusOK, viewKey(k), nil
+}
+
+// certAndKID is what rotate and revoke answer: {cert, kid} of the key concerned.
+func certAndKID(k *domain.SigningKey) map[string]string {
+	v := viewKey(k)
+	return map[string]string{"cert": v.Cert, "kid": v.KID}
+}
+
+// rotate answers 201 {cert, kid} of the newly generated next key, as Auth0 documents ("Next key
+// certificate", "Next key id").
+func (g *signingKeys) rotate(c *call) (int, any, error) {
+	if g.manager == nil {
+		return 0, nil, refuse(http.StatusNotImplemented, "", "Key rotation is not available on this server")
+	}
+	if err := g.manager.Rotate(c.ctx()); err != nil {
+		return 0, nil, onConflict(err, refuse(http.StatusConflict, "conflict", "The keys were rotated by another request; try again"))
+	}
+	keys, err := g.keys.ListSigningKeys(c.ctx())
+	if err != nil {
+		return 0, nil, err
 	}
 	for _, k := range keys {
 		if k.State == domain.KeyNext {
-			v := viewKey(k)
-			c.json(http.StatusCreated, map[string]string{"cert": v.Cert, "kid": v.KID})
-			return
+			return http.StatusCreated, certAndKID(k), nil
 		}
 	}
-	c.fail(errors.New("mgmt: no next signing key after rotation"))
+	return 0, nil, errors.New("mgmt: no next signing key after rotation")
 }
 
-// revokeKey revokes a previous key and answers 200 {cert, kid}; only a previous key can be revoked,
+// revoke revokes a previous key and answers 200 {cert, kid}; only a previous key can be revoked,
 // since revoking the current or next key would break signing.
-func (h *Handler) revokeKey(c *call) {
-	if h.opts.Keys == nil {
-		c.errorf(http.StatusNotImplemented, "", "Key revocation is not available on this server")
-		return
+func (g *signingKeys) revoke(c *call) (int, any, error) {
+	if g.manager == nil {
+		return 0, nil, refuse(http.StatusNotImplemented, "", "Key revocation is not available on this server")
 	}
-	k, ok := h.findKey(c, c.r.PathValue("kid"))
-	if !ok {
-		return
+	k, err := g.find(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	if k.State != domain.KeyPrevious {
-		c.errorf(http.StatusBadRequest, codeNotSupported, "Only a previous signing key can be revoked; %s is %s", k.KID, k.State)
-		return
+		return 0, nil, refuse(http.StatusBadRequest, codeNotSupported, "Only a previous signing key can be revoked; %s is %s", k.KID, k.State)
 	}
-	if err := h.opts.Keys.Revoke(c.r.Context(), k.KID); err != nil {
-		c.fail(err)
-		return
+	if err := g.manager.Revoke(c.ctx(), k.KID); err != nil {
+		return 0, nil, err
 	}
-	v := viewKey(k)
-	c.json(http.StatusOK, map[string]string{"cert": v.Cert, "kid": v.KID})
+	return http.StatusOK, certAndKID(k), nil
 }

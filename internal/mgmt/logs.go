@@ -1,7 +1,6 @@
 package mgmt
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -10,11 +9,17 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
+// logs serves /logs: the tenant log.
+type logs struct {
+	logs store.LogStore
+}
+
 func (h *Handler) logRoutes() []route {
+	g := &logs{logs: h.st}
 	read := []string{"read:logs", "read:logs_users"}
 	return []route{
-		{method: "GET", path: "/logs", scopes: read, fn: h.listLogs},
-		{method: "GET", path: "/logs/{id}", scopes: read, fn: h.getLog},
+		{method: "GET", path: "/logs", scopes: read, fn: g.list},
+		{method: "GET", path: "/logs/{id}", scopes: read, fn: g.get},
 	}
 }
 
@@ -24,7 +29,7 @@ type logView struct {
 	Date string `json:"date"`
 }
 
-func viewLog(e *domain.LogEvent) logView { return logView{LogEvent: e, Date: isoTime(e.Date)} }
+func viewLog(e *domain.LogEvent) any { return logView{LogEvent: e, Date: isoTime(e.Date)} }
 
 // parseLogQuery reads `q` of the simple forms `type:sapi`, `user_id:"auth0|x"`, `client_id:abc`,
 // joined by AND.
@@ -59,77 +64,57 @@ func parseLogQuery(q string) (store.LogFilter, error) {
 // logScanLimit bounds how far a `from` checkpoint is looked for (pages of 100, newest first).
 const logScanLimit = 50
 
-func (h *Handler) listLogs(c *call) {
+func (g *logs) list(c *call) (int, any, error) {
 	q := c.r.URL.Query()
 	if s := q.Get("sort"); s != "" && s != "date:-1" {
-		c.queryInvalid("sort", "only date:-1 is supported")
-		return
+		return 0, nil, queryInvalid("sort", "only date:-1 is supported")
 	}
 	var f store.LogFilter
 	if s := strings.TrimSpace(q.Get("q")); s != "" {
 		var err error
 		if f, err = parseLogQuery(s); err != nil {
-			c.queryInvalid("q", "%s", err.Error())
-			return
+			return 0, nil, queryInvalid("q", "%s", err.Error())
 		}
 	}
 	if q.Has("from") || q.Has("take") {
-		h.logsFrom(c, f)
-		return
+		return g.from(c, f)
 	}
-	p, ok := c.parsePaging()
-	if !ok {
-		return
-	}
-	pr, ok := c.projection()
-	if !ok {
-		return
-	}
-	list, total, err := h.st.ListLogs(c.r.Context(), f, p.Page)
+	p, pr, err := c.listQuery()
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	items := make([]any, len(list))
-	for i, e := range list {
-		items[i] = pr.apply(viewLog(e))
+	list, total, err := g.logs.ListLogs(c.ctx(), f, p.Page)
+	if err != nil {
+		return 0, nil, err
 	}
-	c.list(p, "logs", items, total)
+	return http.StatusOK, p.list("logs", views(list, func(e *domain.LogEvent) any { return pr.apply(viewLog(e)) }), total), nil
 }
 
-// logsFrom serves Auth0's log checkpoint: `from` is a log_id, and the answer is up to `take` events
+// from serves Auth0's log checkpoint: `from` is a log_id, and the answer is up to `take` events
 // newer than it, oldest first, so that a caller can follow the log by passing the last log_id it
 // saw. Without `from`, the newest `take` events are returned. The answer is a bare array.
-func (h *Handler) logsFrom(c *call, f store.LogFilter) {
+func (g *logs) from(c *call, f store.LogFilter) (int, any, error) {
 	q := c.r.URL.Query()
 	take := 50
 	if s := q.Get("take"); s != "" {
 		if _, err := fmt.Sscan(s, &take); err != nil || take < 1 || take > 100 {
-			c.queryInvalid("take", "Expected an integer between 1 and 100")
-			return
+			return 0, nil, queryInvalid("take", "Expected an integer between 1 and 100")
 		}
 	}
 	from := q.Get("from")
 	if from == "" {
-		list, _, err := h.st.ListLogs(c.r.Context(), f, store.Page{PerPage: take})
+		list, _, err := g.logs.ListLogs(c.ctx(), f, store.Page{PerPage: take})
 		if err != nil {
-			c.fail(err)
-			return
+			return 0, nil, err
 		}
-		items := make([]any, len(list))
-		for i, e := range list {
-			items[i] = viewLog(e)
-		}
-		c.json(http.StatusOK, items)
-		return
+		return http.StatusOK, views(list, viewLog), nil
 	}
 	var newer []*domain.LogEvent
 	found := false
 	for page := 0; page < logScanLimit && !found; page++ {
-		list, _, err := h.st.ListLogs(c.r.Context(), f, store.Page{Page: page, PerPage: 100})
+		list, _, err := g.logs.ListLogs(c.ctx(), f, store.Page{Page: page, PerPage: 100})
 		if err != nil {
-			c.fail(err)
-			return
+			return 0, nil, err
 		}
 		for _, e := range list {
 			if e.LogID == from {
@@ -143,25 +128,19 @@ func (h *Handler) logsFrom(c *call, f store.LogFilter) {
 		}
 	}
 	if !found {
-		c.queryInvalid("from", "no log event %q among the recent events", from)
-		return
+		return 0, nil, queryInvalid("from", "no log event %q among the recent events", from)
 	}
 	items := make([]any, 0, take)
 	for i := len(newer) - 1; i >= 0 && len(items) < take; i-- {
 		items = append(items, viewLog(newer[i]))
 	}
-	c.json(http.StatusOK, items)
+	return http.StatusOK, items, nil
 }
 
-func (h *Handler) getLog(c *call) {
-	e, err := h.st.GetLog(c.r.Context(), c.r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		c.notFound(nfLog)
-		return
-	}
+func (g *logs) get(c *call) (int, any, error) {
+	e, err := load(c.ctx(), g.logs.GetLog, c.r.PathValue("id"), nfLog)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	c.json(http.StatusOK, viewLog(e))
+	return http.StatusOK, viewLog(e), nil
 }

@@ -2,7 +2,9 @@ package mgmt
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -125,7 +127,7 @@ type route struct {
 	selfScopes []string
 	desc       string
 	fields     *fieldScopes
-	fn         func(*call)
+	fn         handler
 }
 
 // Mount registers every endpoint on mux, plus a JSON 404 for unknown paths under /api/v2/.
@@ -143,7 +145,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	for _, rt := range all {
 		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
 	}
-	mux.Handle("/api/v2/", h.wrap(route{fn: func(c *call) { c.errorf(http.StatusNotFound, "", "Not Found") }}))
+	mux.Handle("/api/v2/", h.wrap(route{fn: func(*call) (int, any, error) { return 0, nil, errNoRoute }}))
 }
 
 type principal struct {
@@ -154,38 +156,36 @@ type principal struct {
 	user bool
 }
 
-// wrap authenticates, rate-limits, checks the scope, runs the endpoint and records a sapi event for
-// a successful change.
+// wrap authenticates, rate-limits, checks the scope, runs the endpoint, writes what it returned
+// and, for a successful change, records a sapi event and calls Changed. It is the one place a
+// Management API response is written.
 func (h *Handler) wrap(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c := &call{h: h, w: w, r: r}
+		c := &call{w: w, r: r, fields: rt.fields}
 		who, authErr := h.authenticate(r)
 		key := "client:" + who.clientID
-		if authErr != "" {
+		if authErr != nil {
 			key = "ip:" + httpserver.ClientIP(r.Context()).String()
 		}
 		if h.limiter != nil {
-			ok, retryAfter := h.limiter.take(key, w.Header())
-			if !ok {
+			if ok, retryAfter := h.limiter.take(key, w.Header()); !ok {
 				w.Header().Set("Retry-After", retryAfter)
-				writeError(w, http.StatusTooManyRequests, codeTooManyRequests, "Global limit has been reached")
+				h.respond(c, 0, nil, errRateLimited)
 				return
 			}
 		}
-		if authErr != "" {
-			// RFC 6750 §3: a bearer-protected resource names its scheme on 401.
-			w.Header().Set("WWW-Authenticate", `Bearer realm="`+h.audience+`"`)
-			writeError(w, http.StatusUnauthorized, authErrCode(authErr), authErr)
+		if authErr != nil {
+			h.respond(c, 0, nil, authErr)
 			return
 		}
-		c.who, c.fields = who, rt.fields
-		r = r.WithContext(httpserver.WithClientID(r.Context(), who.clientID))
-		c.r = r
-		if !who.allowed(rt, r) {
-			writeError(w, http.StatusForbidden, codeInsufficientScope, "Insufficient scope, expected any of: "+strings.Join(append(slices.Clone(rt.scopes), rt.selfScopes...), ","))
+		c.who = who
+		c.r = r.WithContext(httpserver.WithClientID(r.Context(), who.clientID))
+		if !who.allowed(rt, c.r) {
+			h.respond(c, 0, nil, refuse(http.StatusForbidden, codeInsufficientScope, "Insufficient scope, expected any of: %s", strings.Join(append(slices.Clone(rt.scopes), rt.selfScopes...), ",")))
 			return
 		}
-		rt.fn(c)
+		status, body, err := rt.fn(c)
+		h.respond(c, status, body, err)
 		if rt.desc != "" && c.status >= 200 && c.status < 300 {
 			h.recordChange(c, rt.desc)
 			if h.opts.Changed != nil {
@@ -195,25 +195,53 @@ func (h *Handler) wrap(rt route) http.Handler {
 	})
 }
 
-// authenticate returns the caller, or a message for the 401.
-func (h *Handler) authenticate(r *http.Request) (principal, string) {
+// respond writes status and body as JSON (no body when it is nil) or, when err is set, Auth0's
+// error JSON for it (errorFor); an unexpected error is logged here, never shown.
+func (h *Handler) respond(c *call, status int, body any, err error) {
+	var buf []byte
+	if err == nil && body != nil {
+		if buf, err = json.Marshal(body); err != nil {
+			err = fmt.Errorf("mgmt: encode response: %w", err)
+		}
+	}
+	if err != nil {
+		e, internal := errorFor(err)
+		if internal {
+			h.log.ErrorContext(c.ctx(), "management api request failed", "method", c.r.Method, "path", c.r.URL.Path, "err", err)
+		}
+		if e.status == http.StatusUnauthorized {
+			// RFC 6750 §3: a bearer-protected resource names its scheme on 401.
+			c.w.Header().Set("WWW-Authenticate", `Bearer realm="`+h.audience+`"`)
+		}
+		status, buf = e.status, e.body()
+	}
+	if buf != nil {
+		c.w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	}
+	c.status = status
+	c.w.WriteHeader(status)
+	_, _ = c.w.Write(buf)
+}
+
+// authenticate returns the caller, or the 401 that says what is wrong with its token.
+func (h *Handler) authenticate(r *http.Request) (principal, error) {
 	authz := r.Header.Get("Authorization")
 	scheme, raw, ok := strings.Cut(authz, " ")
 	if authz == "" {
-		return principal{}, "Missing authentication"
+		return principal{}, errMissingAuth
 	}
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(raw) == "" {
-		return principal{}, "Bad HTTP authentication header format"
+		return principal{}, errBadAuthHeader
 	}
 	if h.opts.Verifier == nil {
-		return principal{}, "Invalid token"
+		return principal{}, errInvalidToken
 	}
 	who, err := h.opts.Verifier.VerifyAccessToken(r.Context(), strings.TrimSpace(raw), h.audience)
 	if err != nil {
 		if errors.Is(err, ErrTokenExpired) {
-			return principal{}, "Expired token"
+			return principal{}, errExpiredToken
 		}
-		return principal{}, "Invalid token"
+		return principal{}, errInvalidToken
 	}
 	p := principal{subject: who.Subject, clientID: who.ClientID, scopes: who.Scopes, user: who.User}
 	if p.clientID == "" {
@@ -222,7 +250,7 @@ func (h *Handler) authenticate(r *http.Request) (principal, string) {
 	// Whatever a user-obtained token claims, it is worth its *:current_user* scopes alone; a
 	// machine's token is worth everything but those, which name no user to act on.
 	p.scopes = slices.DeleteFunc(slices.Clone(p.scopes), func(s string) bool { return domain.IsCurrentUserScope(s) != p.user })
-	return p, ""
+	return p, nil
 }
 
 // allowed reports whether the caller may use rt: any one of its scopes, or, for a user's own record
@@ -235,16 +263,6 @@ func (p principal) allowed(rt route, r *http.Request) bool {
 		return true
 	}
 	return p.user && len(rt.selfScopes) > 0 && r.PathValue("id") == p.subject && hasAnyScope(p.scopes, rt.selfScopes)
-}
-
-func authErrCode(msg string) string {
-	switch msg {
-	case "Missing authentication":
-		return "missing_authentication"
-	case "Expired token":
-		return "token_expired"
-	}
-	return "invalid_token"
 }
 
 func hasAnyScope(have, want []string) bool {

@@ -10,14 +10,21 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
+// resourceServers serves /resource-servers: APIs and their permissions.
+type resourceServers struct {
+	apis store.ResourceServerStore
+	now  func() time.Time
+}
+
 func (h *Handler) resourceServerRoutes() []route {
+	g := &resourceServers{apis: h.st, now: h.now}
 	read := []string{"read:resource_servers"}
 	return []route{
-		{method: "GET", path: "/resource-servers", scopes: read, fn: h.listResourceServers},
-		{method: "POST", path: "/resource-servers", scopes: []string{"create:resource_servers"}, desc: "Create a resource server", fn: h.createResourceServer},
-		{method: "GET", path: "/resource-servers/{id}", scopes: read, fn: h.getResourceServer},
-		{method: "PATCH", path: "/resource-servers/{id}", scopes: []string{"update:resource_servers"}, desc: "Update a resource server", fn: h.updateResourceServer},
-		{method: "DELETE", path: "/resource-servers/{id}", scopes: []string{"delete:resource_servers"}, desc: "Delete a resource server", fn: h.deleteResourceServer},
+		{method: "GET", path: "/resource-servers", scopes: read, fn: g.list},
+		{method: "POST", path: "/resource-servers", scopes: []string{"create:resource_servers"}, desc: "Create a resource server", fn: g.create},
+		{method: "GET", path: "/resource-servers/{id}", scopes: read, fn: g.get},
+		{method: "PATCH", path: "/resource-servers/{id}", scopes: []string{"update:resource_servers"}, desc: "Update a resource server", fn: g.update},
+		{method: "DELETE", path: "/resource-servers/{id}", scopes: []string{"delete:resource_servers"}, desc: "Delete a resource server", fn: g.delete},
 	}
 }
 
@@ -68,21 +75,16 @@ func (b *resourceServerBody) apply(rs *domain.ResourceServer) {
 	}
 }
 
-func (h *Handler) listResourceServers(c *call) {
-	p, ok := c.parsePaging()
-	if !ok {
-		return
-	}
-	list, total, err := h.st.ListResourceServers(c.r.Context(), p.Page)
+func (g *resourceServers) list(c *call) (int, any, error) {
+	p, err := c.parsePaging()
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	items := make([]any, len(list))
-	for i, rs := range list {
-		items[i] = rs
+	list, total, err := g.apis.ListResourceServers(c.ctx(), p.Page)
+	if err != nil {
+		return 0, nil, err
 	}
-	c.list(p, "resource_servers", items, total)
+	return http.StatusOK, p.list("resource_servers", views(list, asIs), total), nil
 }
 
 // findResourceServer looks an API up by id or, failing that, by identifier (spec §3.2: the path
@@ -95,28 +97,36 @@ func findResourceServer(ctx context.Context, st store.ResourceServerStore, idOrI
 	return rs, err
 }
 
-func (h *Handler) loadResourceServer(c *call) (*domain.ResourceServer, bool) {
-	return load(c, func(ctx context.Context, id string) (*domain.ResourceServer, error) {
-		return findResourceServer(ctx, h.st, id)
+func (g *resourceServers) load(c *call) (*domain.ResourceServer, error) {
+	return load(c.ctx(), func(ctx context.Context, id string) (*domain.ResourceServer, error) {
+		return findResourceServer(ctx, g.apis, id)
 	}, c.r.PathValue("id"), nfResourceServer)
 }
 
-func (h *Handler) getResourceServer(c *call) {
-	if rs, ok := h.loadResourceServer(c); ok {
-		c.json(http.StatusOK, rs)
+// loadChangeable loads the API the path names, refusing with 403 the Management API itself, which
+// "cannot be <verb>".
+func (g *resourceServers) loadChangeable(c *call, verb string) (*domain.ResourceServer, error) {
+	rs, err := g.load(c)
+	if err == nil && rs.IsSystem {
+		err = refuse(http.StatusForbidden, codeNotSupported, "The Management API (a system resource server) cannot be %s", verb)
 	}
+	return rs, err
 }
 
-func (h *Handler) createResourceServer(c *call) {
+func (g *resourceServers) get(c *call) (int, any, error) {
+	rs, err := g.load(c)
+	return http.StatusOK, rs, err
+}
+
+func (g *resourceServers) create(c *call) (int, any, error) {
 	var b resourceServerBody
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
 	if b.Identifier == nil {
-		c.invalid("identifier", "Missing required property: identifier")
-		return
+		return 0, nil, domain.Invalidf("identifier", "Missing required property: identifier")
 	}
-	now := h.now().UTC()
+	now := g.now().UTC()
 	rs := &domain.ResourceServer{ID: domain.NewResourceServerID(), Identifier: *b.Identifier, CreatedAt: now, UpdatedAt: now}
 	b.apply(rs)
 	if rs.Name == "" {
@@ -127,67 +137,46 @@ func (h *Handler) createResourceServer(c *call) {
 	}
 	domain.ApplyResourceServerDefaults(rs)
 	if err := rs.Validate(); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	if err := h.st.CreateResourceServer(c.r.Context(), rs); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			c.errorf(http.StatusConflict, "conflict", "A resource server with the same identifier already exists: %s", rs.Identifier)
-			return
-		}
-		c.fail(err)
-		return
+	if err := g.apis.CreateResourceServer(c.ctx(), rs); err != nil {
+		return 0, nil, onConflict(err, refuse(http.StatusConflict, "conflict", "A resource server with the same identifier already exists: %s", rs.Identifier))
 	}
-	c.json(http.StatusCreated, rs)
+	return http.StatusCreated, rs, nil
 }
 
-func (h *Handler) updateResourceServer(c *call) {
+func (g *resourceServers) update(c *call) (int, any, error) {
 	var b resourceServerBody
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
-	rs, ok := h.loadResourceServer(c)
-	if !ok {
-		return
-	}
-	if rs.IsSystem {
-		c.errorf(http.StatusForbidden, codeNotSupported, "The Management API (a system resource server) cannot be changed")
-		return
+	rs, err := g.loadChangeable(c, "changed")
+	if err != nil {
+		return 0, nil, err
 	}
 	if b.Identifier != nil && *b.Identifier != rs.Identifier {
-		c.invalid("identifier", "identifier cannot be changed")
-		return
+		return 0, nil, domain.Invalidf("identifier", "identifier cannot be changed")
 	}
 	b.apply(rs)
 	if rs.TokenLifetimeForWeb > rs.TokenLifetime && b.TokenLifetimeForWeb == nil {
 		rs.TokenLifetimeForWeb = rs.TokenLifetime
 	}
 	if err := rs.Validate(); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	rs.UpdatedAt = h.now().UTC()
-	if err := h.st.UpdateResourceServer(c.r.Context(), rs); err != nil {
-		c.fail(err)
-		return
+	rs.UpdatedAt = g.now().UTC()
+	if err := g.apis.UpdateResourceServer(c.ctx(), rs); err != nil {
+		return 0, nil, err
 	}
-	c.json(http.StatusOK, rs)
+	return http.StatusOK, rs, nil
 }
 
-func (h *Handler) deleteResourceServer(c *call) {
-	rs, ok := h.loadResourceServer(c)
-	if !ok {
-		return
+func (g *resourceServers) delete(c *call) (int, any, error) {
+	rs, err := g.loadChangeable(c, "deleted")
+	if err != nil {
+		return 0, nil, err
 	}
-	if rs.IsSystem {
-		c.errorf(http.StatusForbidden, codeNotSupported, "The Management API (a system resource server) cannot be deleted")
-		return
-	}
-	if err := h.st.DeleteResourceServer(c.r.Context(), rs.ID); err != nil {
-		c.fail(err)
-		return
-	}
-	c.noContent()
+	return http.StatusNoContent, nil, g.apis.DeleteResourceServer(c.ctx(), rs.ID)
 }
 
 // EnsureManagementAPI creates the system resource server for the Management API (identifier

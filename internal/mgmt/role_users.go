@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -17,48 +18,44 @@ type roleMember struct {
 	Picture string `json:"picture,omitempty"`
 }
 
-// listRoleUsers serves both paging styles; `from`/`take` win when both are sent (spec §4.3).
-func (h *Handler) listRoleUsers(c *call) {
+// listUsers serves both paging styles; `from`/`take` win when both are sent (spec §4.3).
+func (g *roles) listUsers(c *call) (int, any, error) {
 	q := c.r.URL.Query()
 	checkpoint := q.Has("from") || q.Has("take")
-	p, ok := c.parsePaging()
-	if !ok {
-		return
+	p, err := c.parsePaging()
+	if err != nil {
+		return 0, nil, err
 	}
 	var offset int
 	if checkpoint {
-		if offset, p.PerPage, ok = c.parseCheckpoint(); !ok {
-			return
+		if offset, p.PerPage, err = c.parseCheckpoint(); err != nil {
+			return 0, nil, err
 		}
 	}
-	r, ok := h.loadRole(c)
-	if !ok {
-		return
+	id, err := g.id(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	// The store pages by offset; a checkpoint is an offset, opaque to the client.
 	pg, skip := p.Page, 0
 	if checkpoint {
 		pg, skip = pageAt(offset, p.PerPage)
 	}
-	users, total, err := h.st.ListRoleUsers(c.r.Context(), r.ID, pg)
+	users, total, err := g.roles.ListRoleUsers(c.ctx(), id, pg)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	users = users[min(skip, len(users)):]
-	items := make([]any, len(users))
-	for i, u := range users {
-		items[i] = roleMember{UserID: u.UserID, Email: u.Email, Name: u.Name, Picture: u.Picture}
-	}
+	items := views(users[min(skip, len(users)):], func(u *domain.User) any {
+		return roleMember{UserID: u.UserID, Email: u.Email, Name: u.Name, Picture: u.Picture}
+	})
 	if !checkpoint {
-		c.list(p, "users", items, total)
-		return
+		return http.StatusOK, p.list("users", items, total), nil
 	}
 	out := map[string]any{"users": items}
 	if next := offset + len(items); len(items) > 0 && next < total {
 		out["next"] = encodeCursor(next)
 	}
-	c.json(http.StatusOK, out)
+	return http.StatusOK, out, nil
 }
 
 // pageAt turns an offset into the store page holding it and the number of that page's items to
@@ -68,26 +65,24 @@ func pageAt(offset, take int) (store.Page, int) {
 }
 
 // parseCheckpoint reads from/take (take defaults to 50, at most 100).
-func (c *call) parseCheckpoint() (offset, take int, ok bool) {
+func (c *call) parseCheckpoint() (offset, take int, err error) {
 	q := c.r.URL.Query()
 	take = 50
 	if s := q.Get("take"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 100 {
-			c.queryInvalid("take", "Expected an integer between 1 and 100")
-			return 0, 0, false
+			return 0, 0, queryInvalid("take", "Expected an integer between 1 and 100")
 		}
 		take = n
 	}
 	if s := q.Get("from"); s != "" {
 		n, err := decodeCursor(s)
 		if err != nil {
-			c.queryInvalid("from", "Invalid checkpoint")
-			return 0, 0, false
+			return 0, 0, queryInvalid("from", "Invalid checkpoint")
 		}
 		offset = n
 	}
-	return offset, take, true
+	return offset, take, nil
 }
 
 func encodeCursor(offset int) string {
@@ -106,38 +101,33 @@ func decodeCursor(s string) (int, error) {
 	return n, nil
 }
 
-// assignRoleUsers answers 200 `{}`: Auth0 documents a 200 ("Role users successfully updated"); the
+// assignUsers answers 200 `{}`: Auth0 documents a 200 ("Role users successfully updated"); the
 // `{}` body parses in every SDK, including those that ignore the body of void operations.
-func (h *Handler) assignRoleUsers(c *call) {
+func (g *roles) assignUsers(c *call) (int, any, error) {
 	var b struct {
 		Users *[]string `json:"users"`
 	}
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
 	if b.Users == nil || len(*b.Users) == 0 {
-		c.invalid("users", "Missing required property: users (at least one user id)")
-		return
+		return 0, nil, domain.Invalidf("users", "Missing required property: users (at least one user id)")
 	}
-	r, ok := h.loadRole(c)
-	if !ok {
-		return
+	id, err := g.id(c)
+	if err != nil {
+		return 0, nil, err
 	}
-	err := h.st.WithTx(c.r.Context(), func(tx store.Store) error {
-		for _, id := range *b.Users {
-			if _, err := tx.GetUser(c.r.Context(), id); err != nil {
+	ctx := c.ctx()
+	err = g.tx.WithTx(ctx, func(tx store.Store) error {
+		for _, u := range *b.Users {
+			if _, err := tx.GetUser(ctx, u); err != nil {
 				return err
 			}
 		}
-		return tx.AssignUsersToRole(c.r.Context(), r.ID, *b.Users)
+		return tx.AssignUsersToRole(ctx, id, *b.Users)
 	})
 	if errors.Is(err, store.ErrNotFound) {
-		c.notFound(nfUser)
-		return
+		return 0, nil, nfUser
 	}
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	c.empty(http.StatusOK)
+	return http.StatusOK, emptyObject, err
 }

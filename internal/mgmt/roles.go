@@ -2,26 +2,37 @@ package mgmt
 
 import (
 	"context"
-	"errors"
 	"net/http"
-	"strconv"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
+// roles serves /roles: roles, their permissions (described by their APIs) and their members.
+type roles struct {
+	roles store.RoleStore
+	apis  store.ResourceServerStore
+	tx    transactor // assigning users checks and assigns them in one transaction
+	now   func() time.Time
+}
+
 func (h *Handler) roleRoutes() []route {
+	g := &roles{roles: h.st, apis: h.st, tx: h.st, now: h.now}
 	return []route{
-		{method: "GET", path: "/roles", scopes: []string{"read:roles"}, fn: h.listRoles},
-		{method: "POST", path: "/roles", scopes: []string{"create:roles"}, desc: "Create a role", fn: h.createRole},
-		{method: "GET", path: "/roles/{id}", scopes: []string{"read:roles"}, fn: h.getRole},
-		{method: "PATCH", path: "/roles/{id}", scopes: []string{"update:roles"}, desc: "Update a role", fn: h.updateRole},
-		{method: "DELETE", path: "/roles/{id}", scopes: []string{"delete:roles"}, desc: "Delete a role", fn: h.deleteRole},
-		{method: "GET", path: "/roles/{id}/permissions", scopes: []string{"read:roles"}, fn: h.listRolePermissions},
-		{method: "POST", path: "/roles/{id}/permissions", scopes: []string{"update:roles"}, desc: "Add permissions to a role", fn: h.addRolePermissions},
-		{method: "DELETE", path: "/roles/{id}/permissions", scopes: []string{"update:roles"}, desc: "Remove permissions from a role", fn: h.removeRolePermissions},
-		{method: "GET", path: "/roles/{id}/users", scopes: []string{"read:users", "read:roles", "read:role_members"}, fn: h.listRoleUsers},
-		{method: "POST", path: "/roles/{id}/users", scopes: []string{"update:roles", "create:role_members"}, desc: "Assign users to a role", fn: h.assignRoleUsers},
+		{method: "GET", path: "/roles", scopes: []string{"read:roles"}, fn: g.list},
+		{method: "POST", path: "/roles", scopes: []string{"create:roles"}, desc: "Create a role", fn: g.create},
+		{method: "GET", path: "/roles/{id}", scopes: []string{"read:roles"}, fn: g.get},
+		{method: "PATCH", path: "/roles/{id}", scopes: []string{"update:roles"}, desc: "Update a role", fn: g.update},
+		{method: "DELETE", path: "/roles/{id}", scopes: []string{"delete:roles"}, desc: "Delete a role", fn: g.delete},
+		{method: "GET", path: "/roles/{id}/permissions", scopes: []string{"read:roles"}, fn: ownedList("permissions", g.id, g.permissions)},
+		// Adding answers 201 `{}`, removing 204 (spec §4.4).
+		{method: "POST", path: "/roles/{id}/permissions", scopes: []string{"update:roles"}, desc: "Add permissions to a role",
+			fn: edit(g.roles, store.RoleStore.AddRolePermissions, decodePermissions(g.apis, true), g.id, http.StatusCreated, emptyObject)},
+		{method: "DELETE", path: "/roles/{id}/permissions", scopes: []string{"update:roles"}, desc: "Remove permissions from a role",
+			fn: edit(g.roles, store.RoleStore.RemoveRolePermissions, decodePermissions(g.apis, false), g.id, http.StatusNoContent, nil)},
+		{method: "GET", path: "/roles/{id}/users", scopes: []string{"read:users", "read:roles", "read:role_members"}, fn: g.listUsers},
+		{method: "POST", path: "/roles/{id}/users", scopes: []string{"update:roles", "create:role_members"}, desc: "Assign users to a role", fn: g.assignUsers},
 	}
 }
 
@@ -30,75 +41,76 @@ type roleBody struct {
 	Description *string `json:"description"`
 }
 
-func (h *Handler) listRoles(c *call) {
-	p, ok := c.parsePaging()
-	if !ok {
-		return
-	}
-	list, total, err := h.st.ListRoles(c.r.Context(), c.r.URL.Query().Get("name_filter"), p.Page)
+func (g *roles) list(c *call) (int, any, error) {
+	p, err := c.parsePaging()
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	items := make([]any, len(list))
-	for i, r := range list {
-		items[i] = r
+	list, total, err := g.roles.ListRoles(c.ctx(), c.r.URL.Query().Get("name_filter"), p.Page)
+	if err != nil {
+		return 0, nil, err
 	}
-	c.list(p, "roles", items, total)
+	return http.StatusOK, p.list("roles", views(list, asIs), total), nil
 }
 
-func (h *Handler) loadRole(c *call) (*domain.Role, bool) {
-	return load(c, h.st.GetRole, c.r.PathValue("id"), nfRole)
+func (g *roles) load(c *call) (*domain.Role, error) {
+	return load(c.ctx(), g.roles.GetRole, c.r.PathValue("id"), nfRole)
 }
 
-func (h *Handler) getRole(c *call) {
-	if r, ok := h.loadRole(c); ok {
-		c.json(http.StatusOK, r)
+// id is the id of the role the path names, or its 404.
+func (g *roles) id(c *call) (string, error) {
+	r, err := g.load(c)
+	if err != nil {
+		return "", err
 	}
+	return r.ID, nil
 }
 
-// createRole answers 200, not 201, and `"description": null` when none was given, as Auth0 does
+func (g *roles) get(c *call) (int, any, error) {
+	r, err := g.load(c)
+	return http.StatusOK, r, err
+}
+
+// nameTaken is the 409 for a role name already in use.
+func nameTaken(r *domain.Role) error {
+	return refuse(http.StatusConflict, "conflict", "A role with the name %q already exists", r.Name)
+}
+
+// create answers 200, not 201, and `"description": null` when none was given, as Auth0 does
 // (spec §3.4, §4.4).
-func (h *Handler) createRole(c *call) {
+func (g *roles) create(c *call) (int, any, error) {
 	var b roleBody
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
 	if b.Name == nil {
-		c.invalid("name", "Missing required property: name")
-		return
+		return 0, nil, domain.Invalidf("name", "Missing required property: name")
 	}
-	r := &domain.Role{ID: domain.NewRoleID(), Name: *b.Name, CreatedAt: h.now().UTC()}
+	r := &domain.Role{ID: domain.NewRoleID(), Name: *b.Name, CreatedAt: g.now().UTC()}
 	if b.Description != nil {
 		r.Description = *b.Description
 	}
 	if err := r.Validate(); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	if err := h.st.CreateRole(c.r.Context(), r); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			c.errorf(http.StatusConflict, "conflict", "A role with the name %q already exists", r.Name)
-			return
-		}
-		c.fail(err)
-		return
+	if err := g.roles.CreateRole(c.ctx(), r); err != nil {
+		return 0, nil, onConflict(err, nameTaken(r))
 	}
 	var desc any = r.Description
 	if b.Description == nil {
 		desc = nil
 	}
-	c.json(http.StatusOK, map[string]any{"id": r.ID, "name": r.Name, "description": desc})
+	return http.StatusOK, map[string]any{"id": r.ID, "name": r.Name, "description": desc}, nil
 }
 
-func (h *Handler) updateRole(c *call) {
+func (g *roles) update(c *call) (int, any, error) {
 	var b roleBody
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
-	r, ok := h.loadRole(c)
-	if !ok {
-		return
+	r, err := g.load(c)
+	if err != nil {
+		return 0, nil, err
 	}
 	if b.Name != nil {
 		r.Name = *b.Name
@@ -107,173 +119,26 @@ func (h *Handler) updateRole(c *call) {
 		r.Description = *b.Description
 	}
 	if err := r.Validate(); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	if err := h.st.UpdateRole(c.r.Context(), r); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			c.errorf(http.StatusConflict, "conflict", "A role with the name %q already exists", r.Name)
-			return
-		}
-		c.fail(err)
-		return
+	if err := g.roles.UpdateRole(c.ctx(), r); err != nil {
+		return 0, nil, onConflict(err, nameTaken(r))
 	}
-	c.json(http.StatusOK, r)
+	return http.StatusOK, r, nil
 }
 
-// deleteRole answers 200 `{}` (spec §4.4).
-func (h *Handler) deleteRole(c *call) {
-	r, ok := h.loadRole(c)
-	if !ok {
-		return
+// delete answers 200 `{}` (spec §4.4).
+func (g *roles) delete(c *call) (int, any, error) {
+	id, err := g.id(c)
+	if err == nil {
+		err = g.roles.DeleteRole(c.ctx(), id)
 	}
-	if err := h.st.DeleteRole(c.r.Context(), r.ID); err != nil {
-		c.fail(err)
-		return
-	}
-	c.empty(http.StatusOK)
+	return http.StatusOK, emptyObject, err
 }
 
-// permissionView is a permission as role and user permission lists show it (spec §3.4).
-type permissionView struct {
-	PermissionName           string                    `json:"permission_name"`
-	Description              string                    `json:"description"`
-	ResourceServerName       string                    `json:"resource_server_name"`
-	ResourceServerIdentifier string                    `json:"resource_server_identifier"`
-	Sources                  []domain.PermissionSource `json:"sources,omitempty"`
-}
-
-// apiCache looks APIs up by identifier once per request.
-type apiCache struct {
-	ctx context.Context
-	st  store.ResourceServerStore
-	m   map[string]*domain.ResourceServer
-}
-
-func newAPICache(ctx context.Context, st store.ResourceServerStore) *apiCache {
-	return &apiCache{ctx: ctx, st: st, m: map[string]*domain.ResourceServer{}}
-}
-
-func (a *apiCache) get(identifier string) (*domain.ResourceServer, error) {
-	if rs, ok := a.m[identifier]; ok {
-		return rs, nil
-	}
-	rs, err := a.st.GetResourceServerByIdentifier(a.ctx, identifier)
-	if errors.Is(err, store.ErrNotFound) {
-		rs, err = nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	a.m[identifier] = rs
-	return rs, nil
-}
-
-func (a *apiCache) view(p domain.Permission, sources []domain.PermissionSource) permissionView {
-	v := permissionView{PermissionName: p.PermissionName, ResourceServerIdentifier: p.ResourceServerIdentifier, Sources: sources}
-	if rs, _ := a.get(p.ResourceServerIdentifier); rs != nil {
-		v.ResourceServerName = rs.Name
-		for _, s := range rs.Scopes {
-			if s.Value == p.PermissionName {
-				v.Description = s.Description
-			}
-		}
-	}
-	return v
-}
-
-type permissionsBody struct {
-	Permissions *[]domain.Permission `json:"permissions"`
-}
-
-// decodePermissions reads {permissions:[…]} and checks that each permission is defined by its API.
-func (h *Handler) decodePermissions(c *call, mustExist bool) ([]domain.Permission, bool) {
-	var b permissionsBody
-	if !c.decode(&b) {
-		return nil, false
-	}
-	if b.Permissions == nil || len(*b.Permissions) == 0 {
-		c.invalid("permissions", "Missing required property: permissions (at least one permission)")
-		return nil, false
-	}
-	apis := newAPICache(c.r.Context(), h.st)
-	for i, p := range *b.Permissions {
-		f := "permissions[" + strconv.Itoa(i) + "]"
-		if p.ResourceServerIdentifier == "" || p.PermissionName == "" {
-			c.invalid(f, "resource_server_identifier and permission_name are required")
-			return nil, false
-		}
-		if !mustExist {
-			continue
-		}
-		rs, err := apis.get(p.ResourceServerIdentifier)
-		if err != nil {
-			c.fail(err)
-			return nil, false
-		}
-		if rs == nil {
-			c.invalid(f+".resource_server_identifier", "the API %q does not exist", p.ResourceServerIdentifier)
-			return nil, false
-		}
-		if !rs.HasScope(p.PermissionName) {
-			c.invalid(f+".permission_name", "%q is not a permission of the API %s", p.PermissionName, rs.Identifier)
-			return nil, false
-		}
-	}
-	return *b.Permissions, true
-}
-
-func (h *Handler) listRolePermissions(c *call) {
-	p, ok := c.parsePaging()
-	if !ok {
-		return
-	}
-	r, ok := h.loadRole(c)
-	if !ok {
-		return
-	}
-	list, total, err := h.st.ListRolePermissions(c.r.Context(), r.ID, p.Page)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	apis := newAPICache(c.r.Context(), h.st)
-	items := make([]any, len(list))
-	for i, perm := range list {
-		items[i] = apis.view(perm, nil)
-	}
-	c.list(p, "permissions", items, total)
-}
-
-// addRolePermissions answers 201 `{}` (spec §4.4).
-func (h *Handler) addRolePermissions(c *call) {
-	perms, ok := h.decodePermissions(c, true)
-	if !ok {
-		return
-	}
-	r, ok := h.loadRole(c)
-	if !ok {
-		return
-	}
-	if err := h.st.AddRolePermissions(c.r.Context(), r.ID, perms); err != nil {
-		c.fail(err)
-		return
-	}
-	c.empty(http.StatusCreated)
-}
-
-func (h *Handler) removeRolePermissions(c *call) {
-	perms, ok := h.decodePermissions(c, false)
-	if !ok {
-		return
-	}
-	r, ok := h.loadRole(c)
-	if !ok {
-		return
-	}
-	if err := h.st.RemoveRolePermissions(c.r.Context(), r.ID, perms); err != nil {
-		c.fail(err)
-		return
-	}
-	c.noContent()
+// permissions is a page of the role's permissions, each described by its API.
+func (g *roles) permissions(ctx context.Context, id string, p store.Page) ([]any, int, error) {
+	list, total, err := g.roles.ListRolePermissions(ctx, id, p)
+	apis := newAPICache(ctx, g.apis)
+	return views(list, func(p domain.Permission) any { return apis.view(p, nil) }), total, err
 }

@@ -4,12 +4,20 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
+// tenant serves /tenants/settings.
+type tenant struct {
+	tenant store.TenantStore
+	apis   store.ResourceServerStore // the default audience must be an API's identifier
+}
+
 func (h *Handler) tenantRoutes() []route {
+	g := &tenant{tenant: h.st, apis: h.st}
 	return []route{
-		{method: "GET", path: "/tenants/settings", scopes: []string{"read:tenant_settings"}, fn: h.getTenant},
-		{method: "PATCH", path: "/tenants/settings", scopes: []string{"update:tenant_settings"}, desc: "Update tenant settings", fn: h.updateTenant},
+		{method: "GET", path: "/tenants/settings", scopes: []string{"read:tenant_settings"}, fn: g.get},
+		{method: "PATCH", path: "/tenants/settings", scopes: []string{"update:tenant_settings"}, desc: "Update tenant settings", fn: g.update},
 	}
 }
 
@@ -29,24 +37,19 @@ type tenantBody struct {
 	Flags               *map[string]bool `json:"flags"`
 }
 
-func (h *Handler) getTenant(c *call) {
-	s, err := h.st.GetTenantSettings(c.r.Context())
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	c.json(http.StatusOK, s)
+func (g *tenant) get(c *call) (int, any, error) {
+	s, err := g.tenant.GetTenantSettings(c.ctx())
+	return http.StatusOK, s, err
 }
 
-func (h *Handler) updateTenant(c *call) {
+func (g *tenant) update(c *call) (int, any, error) {
 	var b tenantBody
-	if !c.decode(&b) {
-		return
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
 	}
-	s, err := h.st.GetTenantSettings(c.r.Context())
+	s, err := g.tenant.GetTenantSettings(c.ctx())
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	for _, f := range []struct {
 		dst *string
@@ -78,22 +81,18 @@ func (h *Handler) updateTenant(c *call) {
 		}
 	}
 	if s.DefaultDirectory != "" && s.DefaultDirectory != domain.DefaultConnection {
-		c.invalid("default_directory", "%q is not a connection; use %s", s.DefaultDirectory, domain.DefaultConnection)
-		return
+		return 0, nil, domain.Invalidf("default_directory", "%q is not a connection; use %s", s.DefaultDirectory, domain.DefaultConnection)
 	}
 	if s.DefaultAudience != "" {
-		if _, err := h.st.GetResourceServerByIdentifier(c.r.Context(), s.DefaultAudience); err != nil {
-			c.invalid("default_audience", "%q is not the identifier of an API", s.DefaultAudience)
-			return
+		if _, err := g.apis.GetResourceServerByIdentifier(c.ctx(), s.DefaultAudience); err != nil {
+			return 0, nil, domain.Invalidf("default_audience", "%q is not the identifier of an API", s.DefaultAudience)
 		}
 	}
 	if err := s.Validate(); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	if err := h.st.PutTenantSettings(c.r.Context(), s); err != nil {
-		c.fail(err)
-		return
+	if err := g.tenant.PutTenantSettings(c.ctx(), s); err != nil {
+		return 0, nil, err
 	}
-	c.json(http.StatusOK, s)
+	return http.StatusOK, s, nil
 }

@@ -1,29 +1,46 @@
 package mgmt
 
 import (
-	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
+// users serves /users and /users-by-email: users, their roles and their permissions.
+type users struct {
+	users  store.UserStore
+	roles  store.RoleStore           // roles assigned must exist
+	apis   store.ResourceServerStore // permissions are described by their APIs
+	hasher password.Hasher
+	now    func() time.Time
+}
+
 func (h *Handler) userRoutes() []route {
+	g := &users{users: h.st, roles: h.st, apis: h.st, hasher: h.opts.Hasher, now: h.now}
 	read := []string{"read:users"}
 	return []route{
-		{method: "GET", path: "/users", scopes: read, fn: h.listUsers},
-		{method: "POST", path: "/users", scopes: []string{"create:users"}, desc: "Create a User", fn: h.createUser},
-		{method: "GET", path: "/users/{id}", scopes: read, selfScopes: []string{"read:current_user"}, fn: h.getUser},
-		{method: "PATCH", path: "/users/{id}", scopes: []string{"update:users", "update:users_app_metadata"}, selfScopes: []string{"update:current_user_metadata"}, desc: "Update a User", fields: userFieldScopes, fn: h.updateUser},
-		{method: "DELETE", path: "/users/{id}", scopes: []string{"delete:users"}, desc: "Delete a User", fn: h.deleteUser},
-		{method: "GET", path: "/users-by-email", scopes: read, fn: h.usersByEmail},
-		{method: "GET", path: "/users/{id}/roles", scopes: []string{"read:users", "read:roles", "read:role_members"}, fn: h.listUserRoles},
-		{method: "POST", path: "/users/{id}/roles", scopes: []string{"update:users", "create:role_members"}, desc: "Assign roles to a user", fn: h.assignUserRoles},
-		{method: "DELETE", path: "/users/{id}/roles", scopes: []string{"update:users", "delete:role_members"}, desc: "Remove roles from a user", fn: h.removeUserRoles},
-		{method: "GET", path: "/users/{id}/permissions", scopes: read, fn: h.listUserPermissions},
-		{method: "POST", path: "/users/{id}/permissions", scopes: []string{"update:users"}, desc: "Assign permissions to a user", fn: h.addUserPermissions},
-		{method: "DELETE", path: "/users/{id}/permissions", scopes: []string{"update:users"}, desc: "Remove permissions from a user", fn: h.removeUserPermissions},
+		{method: "GET", path: "/users", scopes: read, fn: g.list},
+		{method: "POST", path: "/users", scopes: []string{"create:users"}, desc: "Create a User", fn: g.create},
+		{method: "GET", path: "/users/{id}", scopes: read, selfScopes: []string{"read:current_user"}, fn: g.get},
+		{method: "PATCH", path: "/users/{id}", scopes: []string{"update:users", "update:users_app_metadata"}, selfScopes: []string{"update:current_user_metadata"}, desc: "Update a User", fields: userFieldScopes, fn: g.update},
+		{method: "DELETE", path: "/users/{id}", scopes: []string{"delete:users"}, desc: "Delete a User", fn: g.delete},
+		{method: "GET", path: "/users-by-email", scopes: read, fn: g.byEmail},
+		{method: "GET", path: "/users/{id}/roles", scopes: []string{"read:users", "read:roles", "read:role_members"}, fn: ownedList("roles", g.id, g.roleList)},
+		// Assigning and removing roles answer 204; adding permissions 201 `{}`, removing them 204
+		// (spec §4.4).
+		{method: "POST", path: "/users/{id}/roles", scopes: []string{"update:users", "create:role_members"}, desc: "Assign roles to a user",
+			fn: edit(g.users, store.UserStore.AssignRolesToUser, g.decodeRoleIDs, g.id, http.StatusNoContent, nil)},
+		{method: "DELETE", path: "/users/{id}/roles", scopes: []string{"update:users", "delete:role_members"}, desc: "Remove roles from a user",
+			fn: edit(g.users, store.UserStore.RemoveRolesFromUser, g.decodeRoleIDs, g.id, http.StatusNoContent, nil)},
+		{method: "GET", path: "/users/{id}/permissions", scopes: read, fn: ownedList("permissions", g.id, g.permissions)},
+		{method: "POST", path: "/users/{id}/permissions", scopes: []string{"update:users"}, desc: "Assign permissions to a user",
+			fn: edit(g.users, store.UserStore.AddUserPermissions, decodePermissions(g.apis, true), g.id, http.StatusCreated, emptyObject)},
+		{method: "DELETE", path: "/users/{id}/permissions", scopes: []string{"update:users"}, desc: "Remove permissions from a user",
+			fn: edit(g.users, store.UserStore.RemoveUserPermissions, decodePermissions(g.apis, false), g.id, http.StatusNoContent, nil)},
 	}
 }
 
@@ -61,83 +78,77 @@ func viewUser(u *domain.User) userView {
 	}
 }
 
-func (h *Handler) listUsers(c *call) {
-	p, ok := c.parsePaging()
-	if !ok {
-		return
-	}
-	pr, ok := c.projection()
-	if !ok {
-		return
+func (g *users) list(c *call) (int, any, error) {
+	p, pr, err := c.listQuery()
+	if err != nil {
+		return 0, nil, err
 	}
 	q := c.r.URL.Query()
 	if se := q.Get("search_engine"); se != "" && se != "v3" && se != "v2" {
-		c.queryInvalid("search_engine", "%q is not one of v2, v3", se)
-		return
+		return 0, nil, queryInvalid("search_engine", "%q is not one of v2, v3", se)
 	}
 	if s := q.Get("sort"); s != "" && s != "created_at:1" {
 		// The store lists users in creation order; other orders are not offered rather than faked.
-		c.queryInvalid("sort", "only created_at:1 is supported")
-		return
+		return 0, nil, queryInvalid("sort", "only created_at:1 is supported")
 	}
 	if conn := q.Get("connection"); conn != "" && conn != domain.DefaultConnection {
-		c.list(p, "users", nil, 0)
-		return
+		return http.StatusOK, p.list("users", nil, 0), nil
 	}
 	var uq store.UserQuery
 	if s := strings.TrimSpace(q.Get("q")); s != "" {
-		var err error
 		if uq, err = parseUserQuery(s); err != nil {
-			c.queryInvalid("q", "%s", err.Error())
-			return
+			return 0, nil, queryInvalid("q", "%s", err.Error())
 		}
 	}
-	list, total, err := h.st.SearchUsers(c.r.Context(), uq, p.Page)
+	list, total, err := g.users.SearchUsers(c.ctx(), uq, p.Page)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	items := make([]any, len(list))
-	for i, u := range list {
-		items[i] = pr.apply(viewUser(u))
-	}
-	c.list(p, "users", items, total)
+	return http.StatusOK, p.list("users", views(list, pr.user), total), nil
 }
 
-func (h *Handler) loadUser(c *call) (*domain.User, bool) {
-	return load(c, h.st.GetUser, c.r.PathValue("id"), nfUser)
+// user is the view of u with the projection applied.
+func (pr projection) user(u *domain.User) any { return pr.apply(viewUser(u)) }
+
+func (g *users) load(c *call) (*domain.User, error) {
+	return load(c.ctx(), g.users.GetUser, c.r.PathValue("id"), nfUser)
 }
 
-func (h *Handler) getUser(c *call) {
-	pr, ok := c.projection()
-	if !ok {
-		return
+// id is the id of the user the path names, or its 404.
+func (g *users) id(c *call) (string, error) {
+	u, err := g.load(c)
+	if err != nil {
+		return "", err
 	}
-	if u, ok := h.loadUser(c); ok {
-		c.json(http.StatusOK, pr.apply(viewUser(u)))
-	}
+	return u.UserID, nil
 }
 
-func (h *Handler) usersByEmail(c *call) {
-	pr, ok := c.projection()
-	if !ok {
-		return
+func (g *users) get(c *call) (int, any, error) {
+	pr, err := c.projection()
+	if err != nil {
+		return 0, nil, err
+	}
+	u, err := g.load(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, pr.user(u), nil
+}
+
+func (g *users) byEmail(c *call) (int, any, error) {
+	pr, err := c.projection()
+	if err != nil {
+		return 0, nil, err
 	}
 	email := c.r.URL.Query().Get("email")
 	if email == "" {
-		c.queryInvalid("email", "Missing required property: email")
-		return
+		return 0, nil, queryInvalid("email", "Missing required property: email")
 	}
-	list, err := h.st.ListUsersByEmail(c.r.Context(), domain.NormalizeEmail(email))
+	list, err := g.users.ListUsersByEmail(c.ctx(), domain.NormalizeEmail(email))
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	items := make([]any, len(list))
-	for i, u := range list {
-		items[i] = pr.apply(viewUser(u))
-	}
-	c.json(http.StatusOK, items)
+	return http.StatusOK, views(list, pr.user), nil
 }
 
 // userBody is what POST and PATCH /users take (spec §4.4 Users).
@@ -180,43 +191,45 @@ func (b *userBody) applyProfile(u *domain.User) {
 	}
 }
 
-// checkConnection accepts only the database connection Gatehouse has.
-func checkConnection(c *call, conn *string, required bool) bool {
-	if conn == nil {
-		if required {
-			c.invalid("connection", "Missing required property: connection")
-			return false
-		}
-		return true
+// decodeUser reads a user body, whose connection (required on create) can only be the database
+// connection Gatehouse has.
+func decodeUser(c *call, create bool) (userBody, error) {
+	var b userBody
+	if err := c.decode(&b); err != nil {
+		return b, err
 	}
-	if *conn != domain.DefaultConnection {
-		c.errorf(http.StatusBadRequest, "inexistent_connection", "The connection does not exist.")
-		return false
+	switch {
+	case b.Connection == nil && create:
+		return b, domain.Invalidf("connection", "Missing required property: connection")
+	case b.Connection != nil && *b.Connection != domain.DefaultConnection:
+		return b, refuse(http.StatusBadRequest, "inexistent_connection", "The connection does not exist.")
 	}
-	return true
+	return b, nil
 }
 
-func (h *Handler) createUser(c *call) {
-	var b userBody
-	if !c.decode(&b) {
-		return
+// weakPassword refuses a new password that breaks the strength rule.
+func weakPassword(pw string) error {
+	if e := domain.ValidatePassword("password", pw); e != nil {
+		return refuse(http.StatusBadRequest, "invalid_password", "PasswordStrengthError: Password is too weak")
 	}
-	if !checkConnection(c, b.Connection, true) {
-		return
+	return nil
+}
+
+func (g *users) create(c *call) (int, any, error) {
+	b, err := decodeUser(c, true)
+	if err != nil {
+		return 0, nil, err
 	}
 	if b.Email == nil {
-		c.invalid("email", "Missing required property: email")
-		return
+		return 0, nil, domain.Invalidf("email", "Missing required property: email")
 	}
 	if b.Password == nil {
-		c.invalid("password", "Missing required property: password")
-		return
+		return 0, nil, domain.Invalidf("password", "Missing required property: password")
 	}
-	if e := domain.ValidatePassword("password", *b.Password); e != nil {
-		c.errorf(http.StatusBadRequest, "invalid_password", "PasswordStrengthError: Password is too weak")
-		return
+	if err := weakPassword(*b.Password); err != nil {
+		return 0, nil, err
 	}
-	now := h.now().UTC()
+	now := g.now().UTC()
 	u := &domain.User{UserID: domain.NewUserID(), Email: *b.Email, Connection: domain.DefaultConnection, CreatedAt: now, UpdatedAt: now}
 	if b.UserID != nil {
 		// Auth0 takes the identity's id and prefixes the provider (spec §3.5).
@@ -234,24 +247,17 @@ func (h *Handler) createUser(c *call) {
 	}
 	domain.ApplyUserDefaults(u)
 	if err := u.Validate(); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
-	hash, err := h.opts.Hasher.Hash(*b.Password)
+	hash, err := g.hasher.Hash(*b.Password)
 	if err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	u.PasswordHash = hash
-	if err := h.st.CreateUser(c.r.Context(), u); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			c.errorf(http.StatusConflict, "auth0_idp_error", "The user already exists.")
-			return
-		}
-		c.fail(err)
-		return
+	if err := g.users.CreateUser(c.ctx(), u); err != nil {
+		return 0, nil, onConflict(err, refuse(http.StatusConflict, "auth0_idp_error", "The user already exists."))
 	}
-	c.json(http.StatusCreated, viewUser(u))
+	return http.StatusCreated, viewUser(u), nil
 }
 
 // mergeMetadata merges patch into base at the top level; a key set to null is removed (spec §3.5).
@@ -273,35 +279,29 @@ func mergeMetadata(base, patch map[string]any) map[string]any {
 	return out
 }
 
-func (h *Handler) updateUser(c *call) {
-	var b userBody
-	if !c.decode(&b) {
-		return
-	}
-	if !checkConnection(c, b.Connection, false) {
-		return
+func (g *users) update(c *call) (int, any, error) {
+	b, err := decodeUser(c, false)
+	if err != nil {
+		return 0, nil, err
 	}
 	if b.UserID != nil {
-		c.invalid("user_id", "user_id cannot be changed")
-		return
+		return 0, nil, domain.Invalidf("user_id", "user_id cannot be changed")
 	}
 	var hash string
 	if b.Password != nil {
-		if e := domain.ValidatePassword("password", *b.Password); e != nil {
-			c.errorf(http.StatusBadRequest, "invalid_password", "PasswordStrengthError: Password is too weak")
-			return
+		err := weakPassword(*b.Password)
+		if err == nil {
+			hash, err = g.hasher.Hash(*b.Password)
 		}
-		var err error
-		if hash, err = h.opts.Hasher.Hash(*b.Password); err != nil {
-			c.fail(err)
-			return
+		if err != nil {
+			return 0, nil, err
 		}
 	}
-	u, ok := h.loadUser(c)
-	if !ok {
-		return
+	u, err := g.load(c)
+	if err != nil {
+		return 0, nil, err
 	}
-	now := h.now().UTC()
+	now := g.now().UTC()
 	if b.Email != nil && domain.NormalizeEmail(*b.Email) != u.Email {
 		u.Email = domain.NormalizeEmail(*b.Email)
 		u.EmailVerified = false // a new address is unverified unless the caller says otherwise
@@ -318,29 +318,19 @@ func (h *Handler) updateUser(c *call) {
 		u.LastPasswordReset = &now
 	}
 	if err := u.Validate(); err != nil {
-		c.fail(err)
-		return
+		return 0, nil, err
 	}
 	u.UpdatedAt = now
-	if err := h.st.UpdateUser(c.r.Context(), u); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			c.errorf(http.StatusConflict, "email_conflict", "The specified new email already exists")
-			return
-		}
-		c.fail(err)
-		return
+	if err := g.users.UpdateUser(c.ctx(), u); err != nil {
+		return 0, nil, onConflict(err, refuse(http.StatusConflict, "email_conflict", "The specified new email already exists"))
 	}
-	c.json(http.StatusOK, viewUser(u))
+	return http.StatusOK, viewUser(u), nil
 }
 
-func (h *Handler) deleteUser(c *call) {
-	u, ok := h.loadUser(c)
-	if !ok {
-		return
+func (g *users) delete(c *call) (int, any, error) {
+	id, err := g.id(c)
+	if err != nil {
+		return 0, nil, err
 	}
-	if err := h.st.DeleteUser(c.r.Context(), u.UserID); err != nil {
-		c.fail(err)
-		return
-	}
-	c.noContent()
+	return http.StatusNoContent, nil, g.users.DeleteUser(c.ctx(), id)
 }

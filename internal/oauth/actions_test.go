@@ -4,36 +4,36 @@ import (
 	"context"
 	"testing"
 
-	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // fakeActions is an ActionRunner with one function field per hook.
 type fakeActions struct {
-	credentials func(grant.CredentialsExchangeEvent) grant.ActionResult
-	refresh     func(grant.RefreshEvent) grant.ActionResult
+	credentials func(trigger.CredentialsExchange) trigger.Outcome
+	refresh     func(trigger.PostLogin) trigger.Outcome
 }
 
-func (f fakeActions) CredentialsExchange(_ context.Context, ev grant.CredentialsExchangeEvent) (grant.ActionResult, error) {
+func (f fakeActions) CredentialsExchange(_ context.Context, ev trigger.CredentialsExchange) (trigger.Outcome, error) {
 	return f.credentials(ev), nil
 }
 
-func (f fakeActions) PostLoginRefresh(_ context.Context, ev grant.RefreshEvent) (grant.ActionResult, error) {
+func (f fakeActions) PostLogin(_ context.Context, ev trigger.PostLogin) (trigger.Outcome, error) {
 	return f.refresh(ev), nil
 }
 
 func TestActionsHooks(t *testing.T) {
 	e := MustEnv(t, envOptions{actions: fakeActions{
-		credentials: func(ev grant.CredentialsExchangeEvent) grant.ActionResult {
+		credentials: func(ev trigger.CredentialsExchange) trigger.Outcome {
 			if ev.API.Identifier == rbacAPIID {
-				return grant.ActionResult{Deny: true, DenyCode: "invalid_scope", DenyReason: "no machines here"}
+				return trigger.Outcome{Denial: &trigger.Denial{Code: "invalid_scope", Reason: "no machines here"}}
 			}
-			return grant.ActionResult{AccessTokenClaims: map[string]any{"https://example.test/tier": "gold", "sub": "forged"}}
+			return trigger.Outcome{AccessTokenClaims: map[string]any{"https://example.test/tier": "gold", "sub": "forged"}}
 		},
-		refresh: func(ev grant.RefreshEvent) grant.ActionResult {
+		refresh: func(ev trigger.PostLogin) trigger.Outcome {
 			if ev.User.Email == "admin@example.test" {
-				return grant.ActionResult{Deny: true, DenyReason: "admins must sign in again"}
+				return trigger.Outcome{Denial: &trigger.Denial{Reason: "admins must sign in again"}}
 			}
-			return grant.ActionResult{IDTokenClaims: map[string]any{"https://example.test/refreshed": true}}
+			return trigger.Outcome{IDTokenClaims: map[string]any{"https://example.test/refreshed": true}}
 		},
 	}})
 	a := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "client_credentials", "client_id", m2mID, "client_secret", m2mSecret, "audience", apiID)})

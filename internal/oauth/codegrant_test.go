@@ -177,6 +177,31 @@ func TestRefreshRules(t *testing.T) {
 		e.Clock.Advance(20 * time.Second)
 		wantError(t, e.refresh(t, leewayID, rt1), 400, "invalid_grant", "Unknown or invalid refresh token.")
 	})
+	t.Run("a retry within the leeway replaces the token the first exchange gave", func(t *testing.T) {
+		e.Handler.Flush(ctx)
+		before, _, err := e.Store.ListLogs(ctx, store.LogFilter{Type: audit.TypeRefreshReuse}, store.Page{})
+		must(t, err)
+		rt1 := e.firstTokens(t, leewayID).body["refresh_token"].(string)
+		first := e.refresh(t, leewayID, rt1)
+		if first.status != 200 {
+			t.Fatalf("%d %s", first.status, first.raw)
+		}
+		e.Clock.Advance(2 * time.Second)
+		retry := e.refresh(t, leewayID, rt1)
+		if retry.status != 200 || retry.body["refresh_token"] == nil {
+			t.Fatalf("retry within leeway: %d %s", retry.status, retry.raw)
+		}
+		// Only one chain goes on: the first answer's token is now a reuse, which revokes the family
+		// (the retry's token with it) and is logged as ferrt.
+		wantError(t, e.refresh(t, leewayID, first.body["refresh_token"].(string)), 400, "invalid_grant", "Unknown or invalid refresh token.")
+		wantError(t, e.refresh(t, leewayID, retry.body["refresh_token"].(string)), 400, "invalid_grant", "Unknown or invalid refresh token.")
+		e.Handler.Flush(ctx)
+		after, _, err := e.Store.ListLogs(ctx, store.LogFilter{Type: audit.TypeRefreshReuse}, store.Page{})
+		must(t, err)
+		if len(after) != len(before)+1 {
+			t.Errorf("%d new ferrt events, want 1", len(after)-len(before))
+		}
+	})
 	t.Run("absolute lifetime does not extend", func(t *testing.T) {
 		rt := e.firstTokens(t, webID).body["refresh_token"].(string)
 		for i := 0; i < 3; i++ { // days 10, 20, 29.5: each within the 15-day idle lifetime

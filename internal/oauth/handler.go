@@ -79,7 +79,7 @@ func NewHandler(opts Options) (*Handler, error) {
 		issuer: opts.Issuer, store: opts.Store, keys: opts.Keys, tokens: opts.Tokens,
 		log: opts.Logger, now: opts.Now, config: newConfigCache(opts.Store, ttl, opts.Now),
 	}
-	h.deps = &grant.Deps{Store: opts.Store, Config: h.config, Tokens: opts.Tokens, Actions: opts.Actions, Now: opts.Now}
+	h.deps = &grant.Deps{Store: opts.Store, Config: h.config, Tokens: opts.Tokens, Actions: opts.Actions, Now: opts.Now, Logger: opts.Logger}
 	h.grants = map[string]grant.Grant{}
 	for _, g := range []grant.Grant{
 		grant.ClientCredentials{Deps: h.deps},

@@ -282,13 +282,15 @@ type RefreshTokenStore interface {
 	CreateRefreshToken(ctx context.Context, t *domain.RefreshToken) error
 	GetRefreshToken(ctx context.Context, tokenHash []byte) (*domain.RefreshToken, error)
 	// RotateRefreshToken atomically exchanges the token identified by oldHash for next (same family,
-	// next generation; the caller fills next's fields, its ExpiresAt copied from the old token):
-	//  - unknown → ErrNotFound; revoked or expired at now → ErrRefreshInvalid;
-	//  - already rotated: if now is within leeway of the rotation and the old token is the family's
-	//    second-newest, it is exchanged again (a new newest token is stored); otherwise the whole
-	//    family is revoked and ErrRefreshReused is returned.
+	// next generation; the caller fills next's fields, its ExpiresAt copied from the old token). The
+	// decision is made under the token's lock with the time clock gives then, never a time read
+	// before the lock, so a request that waited behind the winner sees the winner's rotation as past:
+	//  - unknown → ErrNotFound; revoked or expired now → ErrRefreshInvalid;
+	//  - already rotated: if leeway is not zero, now is within leeway of the rotation and the old
+	//    token is the family's second-newest, it is exchanged again (a new newest token is
+	//    stored); otherwise the whole family is revoked and ErrRefreshReused is returned.
 	// On success the old token is marked rotated and returned.
-	RotateRefreshToken(ctx context.Context, oldHash []byte, next *domain.RefreshToken, now time.Time, leeway time.Duration) (*domain.RefreshToken, error)
+	RotateRefreshToken(ctx context.Context, oldHash []byte, next *domain.RefreshToken, clock func() time.Time, leeway time.Duration) (*domain.RefreshToken, error)
 	// TouchRefreshToken records a use of a non-rotating token: its idle expiry restarts.
 	TouchRefreshToken(ctx context.Context, tokenHash []byte, idleExpires *time.Time) error
 	RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error

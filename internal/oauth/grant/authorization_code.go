@@ -156,23 +156,10 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 	}
 	secret, hash := newRefreshSecret()
 	abs, idle := refreshExpiry(c, now)
-	claims := map[string]any{}
-	if len(code.IDTokenClaims) > 0 {
-		claims[claimsIDToken] = code.IDTokenClaims
-	}
-	if len(code.AccessTokenClaims) > 0 {
-		claims[claimsAccessToken] = code.AccessTokenClaims
-	}
-	if code.IncludeAuthTime {
-		claims[claimsIncludeAuthTime] = true
-	}
-	if len(code.ActionScopes) > 0 {
-		claims[claimsActionScopes] = code.ActionScopes
-	}
 	rt := &domain.RefreshToken{
 		TokenHash: hash, FamilyID: family, Generation: 1, ClientID: c.ClientID, UserID: user.UserID,
 		SessionID: code.SessionID, Scope: scopes.Scope(), Rotating: c.RefreshToken.RotationType == domain.RotationRotating,
-		AuthTime: code.AuthTime, Claims: claims, CreatedAt: now, ExpiresAt: abs, IdleExpiresAt: idle,
+		AuthTime: code.AuthTime, Claims: code.RefreshContext(), CreatedAt: now, ExpiresAt: abs, IdleExpiresAt: idle,
 	}
 	if api != nil {
 		rt.Audience = api.Identifier

@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // ClientCredentials is the client credentials grant (RFC 6749 §4.4) with Auth0's client grants: a
@@ -65,18 +66,21 @@ func (g ClientCredentials) Exchange(ctx context.Context, req *protocol.TokenRequ
 	}
 	res := protocol.ResolveScopes(protocol.ScopeInput{Requested: requested, API: api, Held: cg.Scope, Machine: true})
 
-	var custom map[string]any
+	var tk trigger.Tokens
 	if d.Actions != nil {
-		ar, err := d.Actions.CredentialsExchange(ctx, CredentialsExchangeEvent{
+		out, err := d.Actions.CredentialsExchange(ctx, trigger.CredentialsExchange{
 			Client: c, API: api, RequestedScopes: requested, Scopes: res.Scopes, IP: req.IP, UserAgent: req.UserAgent,
 		})
 		if err != nil {
 			return nil, protocol.ServerError(err)
 		}
-		if ar.Deny {
-			return nil, ar.denial()
+		// A machine has no user: the outcome carries no metadata, and its scopes are the grant's.
+		tk.ScopesFixed = true
+		if deny, err := trigger.Apply(ctx, d.Store, "", out, &tk); deny != nil {
+			return nil, denial(deny)
+		} else if err != nil {
+			return nil, protocol.ServerError(err)
 		}
-		custom = ar.AccessTokenClaims
 	}
 	scope := res.Scope()
 	at, err := d.Tokens.AccessToken(ctx, token.AccessTokenParams{
@@ -86,7 +90,7 @@ func (g ClientCredentials) Exchange(ctx context.Context, req *protocol.TokenRequ
 		Scope:       scope,
 		GrantType:   token.GTYClientCredentials,
 		Permissions: res.Permissions,
-		Custom:      custom,
+		Custom:      tk.AccessTokenClaims,
 	})
 	if err != nil {
 		return nil, protocol.ServerError(err)

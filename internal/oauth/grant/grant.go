@@ -3,6 +3,7 @@ package grant
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -55,6 +56,14 @@ type Deps struct {
 	Tokens  *token.Issuer
 	Actions ActionRunner // nil: no Actions
 	Now     func() time.Time
+	Logger  *slog.Logger // faults that do not fail the exchange; nil discards
+}
+
+func (d *Deps) logger() *slog.Logger {
+	if d.Logger != nil {
+		return d.Logger
+	}
+	return slog.New(slog.DiscardHandler)
 }
 
 func (d *Deps) now() time.Time {

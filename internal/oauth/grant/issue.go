@@ -11,16 +11,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/token"
 )
 
-// Keys of RefreshToken.Claims: what a refresh exchange must reproduce from the original login.
-const (
-	claimsIDToken         = "id_token"
-	claimsAccessToken     = "access_token"
-	claimsIncludeAuthTime = "include_auth_time"
-	// claimsActionScopes are scopes post-login Actions added at sign-in: kept on refresh even where
-	// RBAC would drop them, as at the code exchange (spec §2.3).
-	claimsActionScopes = "action_scopes"
-)
-
 // keepActionScopes re-adds, to a RBAC-filtered result, the Action-added scopes that are still
 // requested and that an Action may add (protocol.ActionMayAdd).
 func keepActionScopes(scopes *protocol.ScopeResult, api *domain.ResourceServer, added, requested []string) {
@@ -32,22 +22,6 @@ func keepActionScopes(scopes *protocol.ScopeResult, api *domain.ResourceServer, 
 			scopes.Scopes = append(scopes.Scopes, s)
 		}
 	}
-}
-
-// stringList reads a []string back from RefreshToken.Claims (decoded JSON gives []any).
-func stringList(m map[string]any, k string) []string {
-	var out []string
-	switch v := m[k].(type) {
-	case []string:
-		out = v
-	case []any:
-		for _, x := range v {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-	}
-	return out
 }
 
 // userTokens is what a user grant (code, refresh) issues.
@@ -150,10 +124,4 @@ func idleExpiry(c *domain.Client, now time.Time) *time.Time {
 func newRefreshSecret() (string, []byte) {
 	s := domain.RandomToken(32)
 	return s, domain.HashSecret(s)
-}
-
-// mapClaim reads a nested claims map back from RefreshToken.Claims (decoded JSON).
-func mapClaim(m map[string]any, k string) map[string]any {
-	v, _ := m[k].(map[string]any)
-	return v
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // RefreshToken exchanges a refresh token (RFC 6749 §6) with Auth0's rotation and reuse detection
@@ -53,7 +54,9 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 		e.UserID = old.UserID
 		return e
 	}
-	if old.RevokedAt != nil || old.Expired(now) {
+	// A rotated token goes on to the store even when revoked: presenting it again is a reuse (a
+	// token a retry superseded, a loser of a race), which the store decides and the log records.
+	if (old.RevokedAt != nil && old.RotatedAt == nil) || old.Expired(now) {
 		return nil, fail(protocol.DescInvalidRefreshToken)
 	}
 	user, err := d.Store.GetUser(ctx, old.UserID)
@@ -93,22 +96,32 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 	if err != nil {
 		return nil, err
 	}
-	keepActionScopes(&scopes, api, stringList(old.Claims, claimsActionScopes), requested)
+	keepActionScopes(&scopes, api, old.Claims.ActionScopes, requested)
 
-	idClaims, atClaims := mapClaim(old.Claims, claimsIDToken), mapClaim(old.Claims, claimsAccessToken)
+	// The claims of the sign-in are carried on, unless post-login Actions run again and decide anew.
+	tk := trigger.Tokens{Scopes: scopes.Scopes, IDTokenClaims: old.Claims.IDTokenClaims,
+		AccessTokenClaims: old.Claims.AccessTokenClaims, ScopesFixed: true}
 	if d.Actions != nil {
-		ar, err := d.Actions.PostLoginRefresh(ctx, RefreshEvent{
-			Client: c, User: user, API: api, Scopes: scopes.Scopes, RefreshToken: old, IP: req.IP, UserAgent: req.UserAgent,
-		})
+		ev := trigger.PostLogin{
+			Source: trigger.Refresh, Client: c, User: user, RequestedScopes: scopes.Scopes, RefreshToken: old,
+			Request: trigger.Request{IP: req.IP, UserAgent: req.UserAgent},
+		}
+		if api != nil {
+			ev.Audience = api.Identifier
+		}
+		out, err := d.Actions.PostLogin(ctx, ev)
 		if err != nil {
 			return nil, protocol.ServerError(err)
 		}
-		if ar.Deny {
-			e := ar.denial()
+		deny, saveErr := trigger.Apply(ctx, d.Store, user.UserID, out, &tk)
+		if saveErr != nil {
+			d.logger().ErrorContext(ctx, "metadata from post-login actions not saved", "err", saveErr)
+		}
+		if deny != nil {
+			e := denial(deny)
 			e.UserID = user.UserID
 			return nil, e
 		}
-		idClaims, atClaims = ar.IDTokenClaims, ar.AccessTokenClaims
 	}
 
 	// Rotate before signing anything: the store picks exactly one winner among concurrent exchanges.
@@ -123,7 +136,9 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 			ExpiresAt: old.ExpiresAt, IdleExpiresAt: idleExpiry(c, now),
 		}
 		leeway := time.Duration(c.RefreshToken.Leeway) * time.Second
-		if _, err := d.Store.RotateRefreshToken(ctx, hash, next, now, leeway); err != nil {
+		// The store reads the clock once it holds the token: now was read before the Action ran,
+		// and another request may have rotated the token since.
+		if _, err := d.Store.RotateRefreshToken(ctx, hash, next, d.now, leeway); err != nil {
 			switch {
 			case errors.Is(err, store.ErrRefreshReused):
 				e := fail(protocol.DescInvalidRefreshToken)
@@ -139,11 +154,10 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 		return nil, protocol.ServerError(err)
 	}
 
-	include, _ := old.Claims[claimsIncludeAuthTime].(bool)
 	res, err := d.issue(ctx, userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: old.Scope,
-		idToken: HasOpenID(old.Scope), sessionID: old.SessionID, authTime: old.AuthTime, includeAuthTime: include,
-		gty: token.GTYRefreshToken, idClaims: idClaims, atClaims: atClaims,
+		idToken: HasOpenID(old.Scope), sessionID: old.SessionID, authTime: old.AuthTime, includeAuthTime: old.Claims.IncludeAuthTime,
+		gty: token.GTYRefreshToken, idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims,
 	})
 	if err != nil {
 		return nil, err

@@ -38,6 +38,11 @@ type Store struct {
 // of the schema, so that nodes sharing a schema exclude each other and separate schemas do not.
 const migrationLockKey = 0x6761 // "ga"
 
+// refreshFamilyLockKey is the first half of the advisory lock key a refresh-token exchange takes
+// on its family (queries.go); the second is a hash of the family id. Two families whose hashes
+// collide only wait for each other.
+const refreshFamilyLockKey = "26214" // 0x6666, "ff"
+
 // Dialect returns PostgreSQL's dialect: its migrations, SQL and error classification.
 func Dialect() *sqlstore.Dialect {
 	sub, err := fs.Sub(migrationFiles, "migrations")

@@ -163,10 +163,14 @@ var queries = sqlstore.Queries{
 
 	RefreshInsert: `INSERT INTO refresh_tokens (token_hash, family_id, generation, client_id, user_id, expires_at, idle_expires_at,
 		rotated_at, revoked_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-	RefreshGet:           `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE token_hash = $1`,
-	RefreshLock:          `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
+	RefreshGet:  `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE token_hash = $1`,
+	RefreshLock: `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE`,
+	// The advisory lock is keyed on the family, not a row: a retry of the previous token and a
+	// rotation of the newest lock different rows, and each must see what the other did.
+	RefreshLockFamily:    `SELECT pg_advisory_xact_lock(` + refreshFamilyLockKey + `, hashtext($1))`,
 	RefreshMaxGeneration: `SELECT COALESCE(MAX(generation), 0) FROM refresh_tokens WHERE family_id = $1`,
 	RefreshMarkRotated:   `UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1 AND rotated_at IS NULL`,
+	RefreshSupersede:     `UPDATE refresh_tokens SET rotated_at = $2, revoked_at = $2 WHERE family_id = $1 AND rotated_at IS NULL AND revoked_at IS NULL`,
 	RefreshTouch:         `UPDATE refresh_tokens SET idle_expires_at = $2 WHERE token_hash = $1`,
 	RefreshRevokeFamily:  `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`,
 	RefreshRevokeUser:    `UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`,

@@ -57,6 +57,7 @@ func BenchmarkRotateRefreshToken(b *testing.B) {
 			st := benchStore(b, mode.inMemory)
 			ctx := context.Background()
 			prev, t0 := benchRefreshSetup(b, st)
+			clock := func() time.Time { return t0 }
 			hashes := make([][]byte, b.N)
 			for i := range hashes {
 				hashes[i] = domain.HashSecret(fmt.Sprintf("bench-%d", i+1))
@@ -65,7 +66,7 @@ func BenchmarkRotateRefreshToken(b *testing.B) {
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				next := &domain.RefreshToken{TokenHash: hashes[i], Scope: "openid offline_access", Rotating: true}
-				if _, err := st.RotateRefreshToken(ctx, prev, next, t0, 0); err != nil {
+				if _, err := st.RotateRefreshToken(ctx, prev, next, clock, 0); err != nil {
 					b.Fatal(err)
 				}
 				prev = hashes[i]

@@ -56,6 +56,7 @@ func Dialect() *sqlstore.Dialect {
 }
 
 // Open opens (creating if needed) the database file at path. It does not migrate: call Migrate.
+// A new file is created with mode 0600, and SQLite's -wal and -shm files follow it.
 //
 // Every connection runs with foreign_keys ON and synchronous=FULL (in WAL mode a commit is fsynced
 // before it returns, so a committed write survives a crash or SIGKILL). Writes go through one
@@ -74,6 +75,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		busy = 10 * time.Second
 	}
 	memory := path == ":memory:"
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	writerDSN := dsn(path, busy, !memory, false)
 	writer, err := sql.Open("sqlite", writerDSN)
 	if err != nil {

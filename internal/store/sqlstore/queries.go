@@ -91,10 +91,14 @@ type Queries struct {
 
 	// Refresh tokens: Insert(token_hash, family_id, generation, client_id, user_id, expires_at,
 	// idle_expires_at, rotated_at, revoked_at, doc); Get(hash); Lock(hash) is Get that locks the
-	// row; MaxGeneration(family_id); MarkRotated(hash, now); Touch(hash, idle_expires_at);
+	// row; LockFamily(family_id) holds every other exchange in the family until the transaction
+	// ends, empty when beginning a write transaction already excludes other writers (SQLite's
+	// BEGIN IMMEDIATE); MaxGeneration(family_id); MarkRotated(hash, now); Supersede(family_id,
+	// now) marks the family's live tokens rotated and revoked; Touch(hash, idle_expires_at);
 	// RevokeFamily(family_id, now); RevokeUser(user_id, now).
-	RefreshInsert, RefreshGet, RefreshLock, RefreshMaxGeneration, RefreshMarkRotated string
-	RefreshTouch, RefreshRevokeFamily, RefreshRevokeUser                             string
+	RefreshInsert, RefreshGet, RefreshLock, RefreshLockFamily, RefreshMaxGeneration string
+	RefreshMarkRotated, RefreshSupersede, RefreshTouch                              string
+	RefreshRevokeFamily, RefreshRevokeUser                                          string
 
 	// Garbage collection, each (now).
 	DeleteExpiredTransactions, DeleteExpiredSessions, DeleteExpiredCodes, DeleteExpiredRefreshTokens string

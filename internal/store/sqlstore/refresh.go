@@ -12,7 +12,7 @@ import (
 
 // Refresh tokens. Every token of one grant shares a family id; rotation (RFC 9700 §4.14.2) stores a
 // new token of the next generation and marks the presented one rotated; presenting a rotated token
-// again outside the leeway revokes the whole family.
+// again, other than the previous token within the leeway, revokes the whole family.
 
 func (s *Store) CreateRefreshToken(ctx context.Context, t *domain.RefreshToken) error {
 	if t.CreatedAt.IsZero() {
@@ -42,16 +42,38 @@ func (s *Store) GetRefreshToken(ctx context.Context, tokenHash []byte) (*domain.
 	return t, s.mapErr("get refresh token", err)
 }
 
-// RotateRefreshToken follows the rules in store.RefreshTokenStore. The presented token's row is
-// read with RefreshLock (SELECT … FOR UPDATE in PostgreSQL; SQLite's write transaction is already
-// exclusive), so concurrent presentations of one token are decided one after the other. A reuse
-// commits the family's revocation before the error is returned.
-func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *domain.RefreshToken, now time.Time, leeway time.Duration) (*domain.RefreshToken, error) {
+// RotateRefreshToken follows the rules in store.RefreshTokenStore. Exchanges within one family are
+// decided one after the other: the dialect's RefreshLockFamily (an advisory lock in PostgreSQL;
+// SQLite's write transaction is already exclusive) is taken before the presented token's row is
+// read with RefreshLock, since a retry of the previous token and a rotation of the newest lock
+// different rows. The clock is read only then: a time taken when the request started would be
+// earlier than the rotation of a racer that committed while this request waited, and would pass
+// for a retry within the leeway. A reuse commits the family's revocation before the error is
+// returned.
+//
+// A family keeps at most one live token, its newest: a retry within the leeway supersedes the
+// token the first exchange gave (the client that retried never received it), and any other token
+// presented, rotated or not, is a reuse.
+func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *domain.RefreshToken, clock func() time.Time, leeway time.Duration) (*domain.RefreshToken, error) {
 	var (
 		old     *domain.RefreshToken
 		outcome error
 	)
 	err := s.write(ctx, func(q querier) error {
+		if s.q.RefreshLockFamily != "" {
+			// The family of a token never changes, so reading it before the lock is safe.
+			t, err := scanRefresh(q.QueryRowContext(ctx, s.q.RefreshGet, oldHash))
+			if errors.Is(err, sql.ErrNoRows) {
+				old, outcome = nil, notFound("refresh token", "by hash")
+				return nil
+			}
+			if err != nil {
+				return s.mapErr("rotate refresh token", err)
+			}
+			if _, err := q.ExecContext(ctx, s.q.RefreshLockFamily, t.FamilyID); err != nil {
+				return s.mapErr("lock refresh family", err)
+			}
+		}
 		var err error
 		old, err = scanRefresh(q.QueryRowContext(ctx, s.q.RefreshLock, oldHash))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -61,24 +83,37 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 		if err != nil {
 			return s.mapErr("rotate refresh token", err)
 		}
+		now := clock() // the family is ours: whoever exchanged in it before us has committed
 		if old.Expired(now) || (old.RevokedAt != nil && old.RotatedAt == nil) {
 			old, outcome = nil, store.ErrRefreshInvalid
 			return nil
 		}
-		if old.RotatedAt != nil {
-			// A rotated token presented again is a reuse, even once its family is revoked (so every
-			// loser of a race hears the same thing), unless it is the retry the leeway allows.
-			var newest int
-			if err := q.QueryRowContext(ctx, s.q.RefreshMaxGeneration, old.FamilyID).Scan(&newest); err != nil {
-				return s.mapErr("rotate refresh token", err)
+		var newest int
+		if err := q.QueryRowContext(ctx, s.q.RefreshMaxGeneration, old.FamilyID).Scan(&newest); err != nil {
+			return s.mapErr("rotate refresh token", err)
+		}
+		// A rotated token presented again is a reuse, even once its family is revoked (so every
+		// loser of a race hears the same thing), unless it is the retry the leeway allows: the
+		// parent of the newest generation, within the leeway of its rotation. With no leeway a
+		// rotated token is never exchanged again, whatever two clocks say. A token never rotated
+		// must be the newest; an older one is a sibling some earlier fork left live.
+		retry := old.RotatedAt != nil
+		reuse := old.Generation != newest
+		if retry {
+			withinLeeway := leeway > 0 && now.Sub(*old.RotatedAt) < leeway
+			reuse = old.RevokedAt != nil || !withinLeeway || old.Generation != newest-1
+		}
+		if reuse {
+			if _, err := q.ExecContext(ctx, s.q.RefreshRevokeFamily, old.FamilyID, ts(now)); err != nil {
+				return s.mapErr("revoke refresh family", err)
 			}
-			withinLeeway := now.Before(old.RotatedAt.Add(leeway))
-			if old.RevokedAt != nil || !withinLeeway || old.Generation != newest-1 {
-				if _, err := q.ExecContext(ctx, s.q.RefreshRevokeFamily, old.FamilyID, ts(now)); err != nil {
-					return s.mapErr("revoke refresh family", err)
-				}
-				old, outcome = nil, store.ErrRefreshReused
-				return nil
+			old, outcome = nil, store.ErrRefreshReused
+			return nil
+		}
+		if retry {
+			// The newest token stops here: a rotated and revoked token presented later is a reuse.
+			if _, err := q.ExecContext(ctx, s.q.RefreshSupersede, old.FamilyID, ts(now)); err != nil {
+				return s.mapErr("supersede refresh token", err)
 			}
 		}
 		next.FamilyID, next.Generation, next.ExpiresAt = old.FamilyID, old.Generation+1, old.ExpiresAt

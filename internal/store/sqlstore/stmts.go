@@ -32,7 +32,8 @@ func hotStatements(q *Queries) (reads, writes []string) {
 	}
 	writes = append([]string{
 		q.CodeRedeem, q.CodeGet, q.CodeSetFamily,
-		q.RefreshInsert, q.RefreshLock, q.RefreshMaxGeneration, q.RefreshMarkRotated, q.RefreshTouch, q.RefreshRevokeFamily,
+		q.RefreshInsert, q.RefreshLock, q.RefreshMaxGeneration, q.RefreshMarkRotated, q.RefreshSupersede, q.RefreshTouch,
+		q.RefreshRevokeFamily,
 		q.LogInsert,
 	}, reads...)
 	return reads, writes

@@ -29,7 +29,7 @@ func mustRefresh(t testing.TB, s store.Store, clientID, userID, token string) *d
 	exp, idle := t0.Add(time.Hour), t0.Add(30*time.Minute)
 	rt := &domain.RefreshToken{TokenHash: domain.HashSecret(token), FamilyID: "fam-" + token, ClientID: clientID, UserID: userID,
 		Scope: "openid offline_access", Rotating: true, AuthTime: t0, CreatedAt: t0, ExpiresAt: &exp, IdleExpiresAt: &idle,
-		Claims: map[string]any{"https://example.com/roles": []any{"admin"}}}
+		Claims: domain.RefreshContext{IDTokenClaims: map[string]any{"https://example.com/roles": []any{"admin"}}}}
 	must(t, s.CreateRefreshToken(ctx, rt))
 	return rt
 }
@@ -159,7 +159,7 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	rt := mustRefresh(t, s, c.ClientID, u.UserID, "rt-1")
 	got, err := s.GetRefreshToken(ctx, rt.TokenHash)
 	must(t, err)
-	if got.FamilyID != rt.FamilyID || got.Scope != rt.Scope || !got.ExpiresAt.Equal(*rt.ExpiresAt) || got.Claims == nil {
+	if got.FamilyID != rt.FamilyID || got.Scope != rt.Scope || !got.ExpiresAt.Equal(*rt.ExpiresAt) || got.Claims.IDTokenClaims == nil {
 		t.Fatalf("refresh token = %+v", got)
 	}
 	_, err = s.GetRefreshToken(ctx, domain.HashSecret("missing"))
@@ -176,7 +176,7 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	t1 := now()
 	farFuture := t1.Add(1000 * time.Hour)
 	next := &domain.RefreshToken{TokenHash: domain.HashSecret("rt-2"), Scope: rt.Scope, Rotating: true, ExpiresAt: &farFuture}
-	old, err := s.RotateRefreshToken(ctx, rt.TokenHash, next, t1, 0)
+	old, err := s.RotateRefreshToken(ctx, rt.TokenHash, next, fixed(t1), 0)
 	must(t, err)
 	if old.RotatedAt == nil || !old.RotatedAt.Equal(t1) {
 		t.Fatalf("old token rotated_at = %v, want %v", old.RotatedAt, t1)
@@ -188,15 +188,15 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	eq(t, "client", stored.ClientID, c.ClientID)
 	sameTime(t, "absolute expiry copied", *stored.ExpiresAt, *rt.ExpiresAt)
 
-	_, err = s.RotateRefreshToken(ctx, domain.HashSecret("missing"), &domain.RefreshToken{TokenHash: domain.HashSecret("x")}, t1, 0)
+	_, err = s.RotateRefreshToken(ctx, domain.HashSecret("missing"), &domain.RefreshToken{TokenHash: domain.HashSecret("x")}, fixed(t1), 0)
 	wantErr(t, err, store.ErrNotFound)
 	// An expired token is invalid, not reused.
-	_, err = s.RotateRefreshToken(ctx, next.TokenHash, &domain.RefreshToken{TokenHash: domain.HashSecret("rt-3")}, rt.ExpiresAt.Add(time.Second), 0)
+	_, err = s.RotateRefreshToken(ctx, next.TokenHash, &domain.RefreshToken{TokenHash: domain.HashSecret("rt-3")}, fixed(rt.ExpiresAt.Add(time.Second)), 0)
 	wantErr(t, err, store.ErrRefreshInvalid)
 
 	// Revocation by family and by user.
 	must(t, s.RevokeRefreshFamily(ctx, rt.FamilyID, t1))
-	_, err = s.RotateRefreshToken(ctx, next.TokenHash, &domain.RefreshToken{TokenHash: domain.HashSecret("rt-4")}, t1, 0)
+	_, err = s.RotateRefreshToken(ctx, next.TokenHash, &domain.RefreshToken{TokenHash: domain.HashSecret("rt-4")}, fixed(t1), 0)
 	wantErr(t, err, store.ErrRefreshInvalid)
 	other := mustRefresh(t, s, c.ClientID, u.UserID, "rt-other")
 	must(t, s.RevokeUserRefreshTokens(ctx, u.UserID, t1))
@@ -208,46 +208,76 @@ func testRefreshTokens(t *testing.T, s store.Store) {
 	wantConflict(t, s.CreateRefreshToken(ctx, mustRefreshValue(c.ClientID, u.UserID, "rt-other")), "refresh_token")
 }
 
+// fixed is a clock stopped at t.
+func fixed(t time.Time) func() time.Time { return func() time.Time { return t } }
+
 func mustRefreshValue(clientID, userID, token string) *domain.RefreshToken {
 	return &domain.RefreshToken{TokenHash: domain.HashSecret(token), FamilyID: "f", ClientID: clientID, UserID: userID}
 }
 
 // testRefreshRotationLeeway: the token just rotated may be exchanged again within the leeway (a
-// client retrying a lost response); a token two generations old never may, and presenting it
-// revokes the family.
+// client retrying a lost response), and the retry's token replaces the one the lost response
+// carried, so a family never has two live tokens; a token older than the newest one's parent never
+// may, nor the parent after the leeway; presenting either revokes the family.
 func testRefreshRotationLeeway(t *testing.T, s store.Store) {
 	c := MustClient(t, s, "spa")
 	u := MustUser(t, s, "leeway@example.com")
 	t0 := now()
 	leeway := 30 * time.Second
-	rt0 := mustRefresh(t, s, c.ClientID, u.UserID, "gen0")
 	rotate := func(oldToken, newToken string, at time.Time) error {
-		_, err := s.RotateRefreshToken(ctx, domain.HashSecret(oldToken), &domain.RefreshToken{TokenHash: domain.HashSecret(newToken)}, at, leeway)
+		_, err := s.RotateRefreshToken(ctx, domain.HashSecret(oldToken), &domain.RefreshToken{TokenHash: domain.HashSecret(newToken)}, fixed(at), leeway)
 		return err
 	}
-	must(t, rotate("gen0", "gen1", t0))
-	must(t, rotate("gen0", "gen1b", t0.Add(10*time.Second))) // within leeway, gen0 is second-newest
-	must(t, rotate("gen1", "gen2", t0.Add(11*time.Second)))
-	// gen0 is now the second-to-last generation: refused even within its leeway, and the family is revoked.
-	wantErr(t, rotate("gen0", "x", t0.Add(12*time.Second)), store.ErrRefreshReused)
-	got, err := s.GetRefreshToken(ctx, domain.HashSecret("gen2"))
-	must(t, err)
-	if got.RevokedAt == nil {
-		t.Fatal("reuse did not revoke the family's newest token")
+	revoked := func(token string) bool {
+		t.Helper()
+		got, err := s.GetRefreshToken(ctx, domain.HashSecret(token))
+		must(t, err)
+		return got.RevokedAt != nil
 	}
-	wantErr(t, rotate("gen2", "y", t0.Add(13*time.Second)), store.ErrRefreshInvalid)
+
+	// A retry within the leeway supersedes the token the first exchange gave: presenting that one
+	// afterwards is a reuse, since the client that retried never received it.
+	mustRefresh(t, s, c.ClientID, u.UserID, "a0")
+	must(t, rotate("a0", "a1", t0))
+	must(t, rotate("a0", "a1-retry", t0.Add(10*time.Second)))
+	wantErr(t, rotate("a1", "a2", t0.Add(11*time.Second)), store.ErrRefreshReused)
+	if !revoked("a1-retry") {
+		t.Fatal("presenting a superseded token did not revoke the family")
+	}
+
+	// The retry's token carries the family on; its parent may be retried again, once it is the
+	// parent of the newest; a token older than that is a reuse even within its leeway.
+	mustRefresh(t, s, c.ClientID, u.UserID, "b0")
+	must(t, rotate("b0", "b1", t0))
+	must(t, rotate("b0", "b1-retry", t0.Add(5*time.Second)))
+	must(t, rotate("b1-retry", "b2", t0.Add(6*time.Second)))
+	must(t, rotate("b1-retry", "b2-retry", t0.Add(7*time.Second)))
+	wantErr(t, rotate("b0", "x", t0.Add(8*time.Second)), store.ErrRefreshReused)
+	if !revoked("b2-retry") {
+		t.Fatal("reuse of a token two generations old did not revoke the family")
+	}
+	wantErr(t, rotate("b2-retry", "y", t0.Add(9*time.Second)), store.ErrRefreshInvalid)
 
 	// Outside the leeway even the immediately previous token is a reuse.
-	rt := mustRefresh(t, s, c.ClientID, u.UserID, "b0")
-	must(t, rotate("b0", "b1", t0))
-	wantErr(t, rotate("b0", "b1x", t0.Add(leeway)), store.ErrRefreshReused)
-	got, err = s.GetRefreshToken(ctx, domain.HashSecret("b1"))
-	must(t, err)
-	if got.RevokedAt == nil {
+	mustRefresh(t, s, c.ClientID, u.UserID, "c0")
+	must(t, rotate("c0", "c1", t0))
+	wantErr(t, rotate("c0", "c1x", t0.Add(leeway)), store.ErrRefreshReused)
+	if !revoked("c1") {
 		t.Fatal("reuse outside the leeway did not revoke the family")
 	}
-	_ = rt
-	_ = rt0
+
+	// A token that was never rotated but is not the family's newest (a sibling a fork left behind)
+	// is a reuse too.
+	d0 := mustRefresh(t, s, c.ClientID, u.UserID, "d0")
+	must(t, rotate("d0", "d1", t0))
+	stale := mustRefreshValue(c.ClientID, u.UserID, "d1-stale")
+	stale.FamilyID, stale.Generation = d0.FamilyID, 1
+	must(t, s.CreateRefreshToken(ctx, stale))
+	must(t, rotate("d1", "d2", t0.Add(time.Second)))
+	wantErr(t, rotate("d1-stale", "d2x", t0.Add(2*time.Second)), store.ErrRefreshReused)
+	if !revoked("d2") {
+		t.Fatal("presenting a stale sibling did not revoke the family")
+	}
 }
 
 func testDeleteExpired(t *testing.T, s store.Store) {

@@ -64,16 +64,16 @@ func testRaceRedeemCode(t *testing.T, s store.Store) {
 	}
 }
 
-// testRaceRotateRefresh: of 20 concurrent rotations of one token (no leeway) exactly one succeeds;
-// the others are reuses, and the family ends revoked.
+// testRaceRotateRefresh: of 20 concurrent rotations of one token (no leeway) on one store exactly
+// one succeeds; the others are reuses, and the family ends revoked. RunRaces races separate
+// connections.
 func testRaceRotateRefresh(t *testing.T, s store.Store) {
 	c := MustClient(t, s, "web")
 	u := MustUser(t, s, "race@example.com")
 	rt := mustRefresh(t, s, c.ClientID, u.UserID, "raced")
-	t0 := now()
 	errs := race(func(i int) error {
 		next := &domain.RefreshToken{TokenHash: domain.HashSecret(fmt.Sprintf("raced-next-%d", i)), Rotating: true}
-		_, err := s.RotateRefreshToken(ctx, rt.TokenHash, next, t0, 0)
+		_, err := s.RotateRefreshToken(ctx, rt.TokenHash, next, clock, 0) // each racer reads the clock itself
 		return err
 	})
 	if wins := tally(t, errs, store.ErrRefreshReused); wins != 1 {

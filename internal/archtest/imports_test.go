@@ -1,0 +1,170 @@
+// Package archtest holds the test that keeps the import graph pointing one way: leaves import no
+// flow, stores import no handler, handlers do not reach into each other, SDKs stand alone. The map
+// it enforces is docs/architecture.md.
+package archtest
+
+import (
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/gatehouse/gatehouse/"
+
+// rule: a package (and, with a trailing "/...", everything below it) may import, of this module,
+// only what allow lists, or must not import what deny lists.
+type rule struct {
+	pkg   string
+	allow []string // nil: no allow-list
+	deny  []string
+	why   string
+}
+
+var rules = []rule{
+	{pkg: "internal/domain", allow: []string{}, why: "the domain is the leaf everything shares"},
+	{pkg: "internal/oauth/protocol", allow: []string{"internal/domain"}, why: "the protocol core is imported by every flow and imports none"},
+	{pkg: "internal/store/...", allow: []string{"internal/domain", "internal/store/...", "internal/privatefs", "internal/testclock"},
+		why: "a store backend knows records, never a handler"},
+	{pkg: "internal/actions", allow: []string{}, why: "the JavaScript sandbox knows nothing of the flows that call it"},
+	{pkg: "sdk/...", allow: []string{"sdk/..."}, why: "the SDKs are used by other modules and cannot see internal packages"},
+	{pkg: "internal/mgmt", deny: []string{"internal/oauth", "internal/oauth/grant", "internal/authflow", "internal/session", "internal/actionexec", "internal/token", "internal/keys", "internal/app"},
+		why: "the Management API is reached through the interfaces it declares (token verifier, key manager, compiler)"},
+	{pkg: "internal/session", deny: []string{"internal/authflow", "internal/oauth", "internal/oauth/grant", "internal/mgmt", "internal/actionexec", "internal/app"},
+		why: "sessions are used by sign-in, not the other way round"},
+	{pkg: "internal/oauth/...", deny: []string{"internal/authflow", "internal/session", "internal/mgmt", "internal/actionexec", "internal/app"},
+		why: "the token endpoint declares what it needs of Actions and sign-in as interfaces"},
+	{pkg: "internal/authflow", deny: []string{"internal/mgmt", "internal/oauth", "internal/oauth/grant", "internal/actionexec", "internal/app"},
+		why: "sign-in shares the protocol core with the token endpoint and declares what it needs of Actions as an interface"},
+	{pkg: "internal/actionexec", deny: []string{"internal/authflow", "internal/oauth", "internal/oauth/grant", "internal/session", "internal/mgmt", "internal/app"},
+		why: "the Actions runner returns one outcome (internal/trigger) that each flow applies"},
+	{pkg: "internal/trigger", allow: []string{"internal/domain", "internal/store"}, why: "the post-login outcome is shared by every flow and the runner"},
+	{pkg: "internal/...", deny: []string{"internal/app", "cmd/..."}, why: "only the binary composes the node"},
+}
+
+// exempt may import what the rule for its area forbids: the composition root.
+var exempt = map[string]bool{"internal/app": true}
+
+func TestImportsPointOneWay(t *testing.T) {
+	root := repoRoot(t)
+	graph := imports(t, root)
+	if len(graph) < 10 {
+		t.Fatalf("read only %d packages from %s", len(graph), root)
+	}
+	var problems []string
+	for pkg, deps := range graph {
+		if exempt[pkg] {
+			continue
+		}
+		for _, r := range rules {
+			if !matches(r.pkg, pkg) {
+				continue
+			}
+			for _, d := range deps {
+				if matches(r.pkg, d) && strings.HasSuffix(r.pkg, "/...") && r.allow == nil {
+					continue // inside its own area
+				}
+				bad := false
+				if r.allow != nil {
+					bad = !anyMatch(r.allow, d)
+				}
+				if anyMatch(r.deny, d) && !(d == pkg) {
+					bad = true
+				}
+				if bad {
+					problems = append(problems, pkg+" imports "+d+": "+r.why)
+				}
+			}
+		}
+	}
+	sort.Strings(problems)
+	for _, p := range problems {
+		t.Error(p)
+	}
+}
+
+// imports returns, for every non-test package of the module under internal/ and sdk/, the module
+// packages its non-test files import (paths relative to the module).
+func imports(t *testing.T, root string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	fset := token.NewFileSet()
+	for _, top := range []string{"internal", "sdk", "cmd"} {
+		err := filepath.WalkDir(filepath.Join(root, top), func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+				return nil
+			}
+			f, err := parser.ParseFile(fset, path, nil, parser.ImportsOnly)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, filepath.Dir(path))
+			pkg := filepath.ToSlash(rel)
+			if _, ok := out[pkg]; !ok {
+				out[pkg] = nil
+			}
+			for _, imp := range f.Imports {
+				p, _ := strconv.Unquote(imp.Path.Value)
+				if dep, ok := strings.CutPrefix(p, module); ok && !contains(out[pkg], dep) {
+					out[pkg] = append(out[pkg], dep)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func matches(pattern, pkg string) bool {
+	if base, ok := strings.CutSuffix(pattern, "/..."); ok {
+		return pkg == base || strings.HasPrefix(pkg, base+"/")
+	}
+	return pkg == pattern
+}
+
+func anyMatch(patterns []string, pkg string) bool {
+	for _, p := range patterns {
+		if matches(p, pkg) {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatal("no go.mod above the test")
+		}
+		dir = parent
+	}
+}

@@ -1,0 +1,134 @@
+package trigger
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Outcome is what the Actions of one trigger run decided. The zero Outcome changes nothing.
+// Credentials exchange sets only AccessTokenClaims and Denial.
+type Outcome struct {
+	// Denial, when set, fails the flow; metadata is saved all the same (spec §5.3).
+	Denial *Denial
+	// Custom claims per token (api.idToken / api.accessToken.setCustomClaim), already filtered of
+	// the names Auth0 restricts.
+	IDTokenClaims     map[string]any
+	AccessTokenClaims map[string]any
+	// Scope changes (api.accessToken.addScope / removeScope); see Apply for when they hold.
+	AddScopes    []string
+	RemoveScopes []string
+	// AppMetadata and UserMetadata are merged into the user's (a nil value deletes the key).
+	AppMetadata  map[string]any
+	UserMetadata map[string]any
+	// Decisions still to come land here, each applied by the sign-in step that owns it: MFA
+	// requirements (api.multifactor.enable) and a redirect (api.redirect.sendUserTo).
+}
+
+// Denial is api.access.deny.
+type Denial struct {
+	// Code is the OAuth error: access_denied for post-login; credentials exchange may use
+	// invalid_request, invalid_scope or server_error.
+	Code string
+	// Reason is the error_description.
+	Reason string
+}
+
+// Tokens is what a flow is about to issue; Apply changes it as an Outcome says.
+type Tokens struct {
+	// Scopes are the granted scopes, RBAC applied.
+	Scopes []string
+	// ActionScopes are the scopes in Scopes that Actions added: later exchanges of the grant keep
+	// them even where RBAC would not, since Actions override RBAC (spec §2.3).
+	ActionScopes      []string
+	IDTokenClaims     map[string]any
+	AccessTokenClaims map[string]any
+	// MayAdd reports whether an Action may add scope (for a user token, grant.ActionMayAdd on the
+	// token's API). Nil refuses every addition.
+	MayAdd func(scope string) bool
+	// ScopesFixed ignores the Outcome's scope changes: a refresh cannot widen what its grant holds
+	// (RFC 6749 §6), and a machine token has no post-login.
+	ScopesFixed bool
+}
+
+// MetadataStore is the part of the store Apply writes to.
+type MetadataStore interface {
+	WithTx(ctx context.Context, fn func(tx store.Store) error) error
+}
+
+// Apply makes an Outcome hold, the same way for every flow:
+//
+//  1. the metadata it queued is merged into the stored user in one store transaction (a
+//     concurrent profile change is not overwritten), even when the outcome denies (spec §5.3);
+//  2. a denial is returned, and t is left alone;
+//  3. otherwise the Actions' claims replace t's, and, unless t.ScopesFixed, the scopes they added
+//     (well-formed, not yet granted, allowed by t.MayAdd) are granted and recorded in
+//     t.ActionScopes, then the scopes they removed are taken out of both.
+//
+// saveErr reports metadata that could not be saved: the caller logs it and carries on, since the
+// tokens do not depend on it. userID may be empty only for an outcome without metadata.
+func Apply(ctx context.Context, st MetadataStore, userID string, o Outcome, t *Tokens) (deny *Denial, saveErr error) {
+	saveErr = saveMetadata(ctx, st, userID, o.AppMetadata, o.UserMetadata)
+	if o.Denial != nil {
+		return o.Denial, saveErr
+	}
+	t.IDTokenClaims, t.AccessTokenClaims = o.IDTokenClaims, o.AccessTokenClaims
+	if t.ScopesFixed {
+		return nil, saveErr
+	}
+	for _, s := range o.AddScopes {
+		if s != "" && !strings.ContainsAny(s, " \t\r\n") && !slices.Contains(t.Scopes, s) && t.MayAdd != nil && t.MayAdd(s) {
+			t.Scopes = append(t.Scopes, s)
+			t.ActionScopes = append(t.ActionScopes, s)
+		}
+	}
+	removed := func(s string) bool { return slices.Contains(o.RemoveScopes, s) }
+	t.ActionScopes = slices.DeleteFunc(t.ActionScopes, removed)
+	t.Scopes = slices.DeleteFunc(t.Scopes, removed)
+	return nil, saveErr
+}
+
+// saveMetadata merges app and user metadata into the stored user inside one transaction.
+func saveMetadata(ctx context.Context, st MetadataStore, userID string, app, user map[string]any) error {
+	if len(app) == 0 && len(user) == 0 {
+		return nil
+	}
+	if userID == "" {
+		return errors.New("trigger: metadata without a user")
+	}
+	err := st.WithTx(ctx, func(tx store.Store) error {
+		u, err := tx.GetUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		u.AppMetadata = mergeMetadata(u.AppMetadata, app)
+		u.UserMetadata = mergeMetadata(u.UserMetadata, user)
+		return tx.UpdateUser(ctx, u)
+	})
+	if err != nil {
+		return fmt.Errorf("trigger: metadata of user %s: %w", userID, err)
+	}
+	return nil
+}
+
+// mergeMetadata applies Auth0's shallow merge of src into dst: a key set to nil is deleted.
+func mergeMetadata(dst, src map[string]any) map[string]any {
+	if len(src) == 0 {
+		return dst
+	}
+	if dst == nil {
+		dst = map[string]any{}
+	}
+	for k, v := range src {
+		if v == nil {
+			delete(dst, k)
+		} else {
+			dst[k] = v
+		}
+	}
+	return dst
+}
