@@ -3,7 +3,8 @@
 //
 // It owns the connection setup (a bounded connect timeout, so a wrong address fails at startup
 // instead of hanging), PostgreSQL's migrations (embedded, versioned, recorded in schema_migrations)
-// and PostgreSQL's complete SQL text; the Go logic shared with SQLite lives in sqlstore. Open a
+// and the statements PostgreSQL must say otherwise than sqlstore's generic table (overrides.go:
+// its locks); the Go logic and the rest of the SQL, shared with SQLite, live in sqlstore. Open a
 // database with
 //
 //	st, err := postgres.Open(ctx, "postgres://gatehouse:…@db:5432/gatehouse?sslmode=verify-full", postgres.Options{})
@@ -12,11 +13,12 @@
 // Concurrency between nodes is decided by the database: Migrate holds a transaction-scoped advisory
 // lock (keyed by schema) so two nodes starting at once do not both migrate; an authorization code is
 // redeemed by one conditional UPDATE; a refresh token's and the current signing key's rows are read
-// with SELECT … FOR UPDATE before they change; a transaction that dies on a deadlock or
-// serialization failure is retried from the start. Transactions run at READ COMMITTED.
+// with SELECT … FOR UPDATE before they change, and a refresh-token exchange first takes an
+// advisory lock on the token's family; a transaction that dies on a deadlock or serialization
+// failure is retried from the start. Transactions run at READ COMMITTED.
 //
 // pgx prepares and caches every statement per connection by itself (its default query mode), so the
 // Dialect leaves sqlstore's statement cache off.
 //
-// It must not hold Go logic that SQLite also needs, nor rewrite SQL at run time.
+// It must not hold Go logic or SQL that SQLite also needs, nor rewrite SQL at run time.
 package postgres

@@ -39,11 +39,12 @@ type Store struct {
 const migrationLockKey = 0x6761 // "ga"
 
 // refreshFamilyLockKey is the first half of the advisory lock key a refresh-token exchange takes
-// on its family (queries.go); the second is a hash of the family id. Two families whose hashes
+// on its family (overrides.go); the second is a hash of the family id. Two families whose hashes
 // collide only wait for each other.
 const refreshFamilyLockKey = "26214" // 0x6666, "ff"
 
-// Dialect returns PostgreSQL's dialect: its migrations, SQL and error classification.
+// Dialect returns PostgreSQL's dialect: its migrations, its overrides of the statements that
+// differ (overrides.go) and its error classification.
 func Dialect() *sqlstore.Dialect {
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
@@ -55,7 +56,7 @@ func Dialect() *sqlstore.Dialect {
 		MigrateLock: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext(current_schema()))`, migrationLockKey),
 		Classify:    classify,
 		Retryable:   retryable,
-		Q:           queries,
+		Overrides:   overrides(),
 	}
 }
 

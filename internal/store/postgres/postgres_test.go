@@ -35,3 +35,10 @@ func TestRaces(t *testing.T) {
 		return func(t *testing.T) store.Store { return pgtest.Open(t, u, postgres.Options{MaxConns: 1}) }
 	}})
 }
+
+// TestStatements: every statement, PostgreSQL's overrides in place, prepares on a migrated
+// database, and each override differs from the generic text.
+func TestStatements(t *testing.T) {
+	baseURL(t)
+	storetest.Statements(t, MustOpen(t).DB(), postgres.Dialect())
+}

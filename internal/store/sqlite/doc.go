@@ -1,8 +1,9 @@
 // Package sqlite is Gatehouse's embedded storage backend, on modernc.org/sqlite (pure Go, no cgo).
 //
-// It owns the driver setup (WAL, foreign keys, synchronous=FULL, busy timeout), SQLite's migrations
-// (embedded, versioned, recorded in schema_migrations) and SQLite's complete SQL text; the Go logic
-// shared with PostgreSQL lives in sqlstore. Open a database with
+// It owns the driver setup (WAL, foreign keys, synchronous=FULL, busy timeout) and SQLite's
+// migrations (embedded, versioned, recorded in schema_migrations); the Go logic and every
+// statement, shared with PostgreSQL, live in sqlstore, and SQLite overrides none. Open a database
+// with
 //
 //	st, err := sqlite.Open(ctx, "/var/lib/gatehouse/gatehouse.db", sqlite.Options{})
 //	if err == nil { _, err = st.Migrate(ctx) }
@@ -16,5 +17,5 @@
 // The driver prepares a statement afresh whenever it is given query text, so the Dialect asks
 // sqlstore to keep the token endpoint's statements prepared on each connection (CacheStatements).
 //
-// It must not hold Go logic that PostgreSQL also needs, nor rewrite SQL at run time.
+// It must not hold Go logic or SQL that PostgreSQL also needs, nor rewrite SQL at run time.
 package sqlite

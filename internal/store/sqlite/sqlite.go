@@ -39,7 +39,10 @@ type Store struct {
 	*sqlstore.Store
 }
 
-// Dialect returns SQLite's dialect: its migrations, SQL and error classification.
+// Dialect returns SQLite's dialect: its migrations and error classification. It overrides no
+// statement: a write transaction here is BEGIN IMMEDIATE on the single writer connection, so
+// nobody else can write until it commits, and the generic table's locking statements (plain
+// SELECTs, no family lock) are all it needs.
 func Dialect() *sqlstore.Dialect {
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
@@ -51,7 +54,6 @@ func Dialect() *sqlstore.Dialect {
 		Classify:   classify,
 		// modernc's driver prepares a statement afresh for every call given query text.
 		CacheStatements: true,
-		Q:               queries,
 	}
 }
 

@@ -111,3 +111,9 @@ func TestHotStatementsFirstUseRace(t *testing.T) {
 		t.Fatalf("prepared: %d write, %d read", w, r)
 	}
 }
+
+// TestStatements: every statement prepares on a migrated database.
+func TestStatements(t *testing.T) {
+	st := MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
+	storetest.Statements(t, st.DB(), sqlite.Dialect())
+}

@@ -33,13 +33,13 @@ func (s *Store) CreateAction(ctx context.Context, a *domain.Action) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.ActionInsert, a.ID, a.Name, actionTriggers(a), a.DeployedVersionID, ts(a.CreatedAt), ts(a.UpdatedAt), doc)
+		_, err := q.ExecContext(ctx, s.q[ActionInsert], a.ID, a.Name, actionTriggers(a), a.DeployedVersionID, ts(a.CreatedAt), ts(a.UpdatedAt), doc)
 		return s.mapErr("create action", err)
 	})
 }
 
 func (s *Store) GetAction(ctx context.Context, id string) (*domain.Action, error) {
-	return s.getAction(ctx, s.reader(ctx), s.q.ActionGet, id)
+	return s.getAction(ctx, s.reader(ctx), s.q[ActionGet], id)
 }
 
 func (s *Store) getAction(ctx context.Context, q querier, stmt, id string) (*domain.Action, error) {
@@ -58,7 +58,7 @@ func (s *Store) UpdateAction(ctx context.Context, a *domain.Action) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.ActionUpdate, a.ID, a.Name, actionTriggers(a), ts(a.UpdatedAt), doc)
+		n, err := execN(ctx, q, s.q[ActionUpdate], a.ID, a.Name, actionTriggers(a), ts(a.UpdatedAt), doc)
 		if err != nil {
 			return s.mapErr("update action", err)
 		}
@@ -72,7 +72,7 @@ func (s *Store) UpdateAction(ctx context.Context, a *domain.Action) error {
 // DeleteAction deletes the action; versions and bindings go by ON DELETE CASCADE.
 func (s *Store) DeleteAction(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.ActionDelete, id)
+		n, err := execN(ctx, q, s.q[ActionDelete], id)
 		if err != nil {
 			return s.mapErr("delete action", err)
 		}
@@ -99,11 +99,11 @@ func (s *Store) ListActions(ctx context.Context, f store.ActionFilter, p store.P
 		}
 	}
 	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q.ActionCount+w.String(), w.args...)
+	total, err := count(ctx, q, s.q[ActionCount]+w.String(), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("count actions", err)
 	}
-	rows, err := q.QueryContext(ctx, s.q.ActionSelect+w.String()+" ORDER BY created_at, id"+w.page(p), w.args...)
+	rows, err := q.QueryContext(ctx, s.q[ActionSelect]+w.String()+" ORDER BY created_at, id"+w.page(p), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("list actions", err)
 	}
@@ -140,11 +140,11 @@ func (s *Store) CreateActionVersion(ctx context.Context, v *domain.ActionVersion
 	}
 	v.Deployed = true
 	return s.write(ctx, func(q querier) error {
-		if _, err := s.getAction(ctx, q, s.q.ActionLock, v.ActionID); err != nil {
+		if _, err := s.getAction(ctx, q, s.q[ActionLock], v.ActionID); err != nil {
 			return err
 		}
 		var last int
-		if err := q.QueryRowContext(ctx, s.q.ActionVersionMaxNumber, v.ActionID).Scan(&last); err != nil {
+		if err := q.QueryRowContext(ctx, s.q[ActionVersionMaxNumber], v.ActionID).Scan(&last); err != nil {
 			return s.mapErr("create action version", err)
 		}
 		v.Number = last + 1
@@ -156,19 +156,19 @@ func (s *Store) CreateActionVersion(ctx context.Context, v *domain.ActionVersion
 		if err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx, s.q.ActionVersionUndeploy, v.ActionID); err != nil {
+		if _, err := q.ExecContext(ctx, s.q[ActionVersionUndeploy], v.ActionID); err != nil {
 			return s.mapErr("create action version", err)
 		}
-		if _, err := q.ExecContext(ctx, s.q.ActionVersionInsert, v.ID, v.ActionID, v.Number, true, ts(v.CreatedAt), secrets, doc); err != nil {
+		if _, err := q.ExecContext(ctx, s.q[ActionVersionInsert], v.ID, v.ActionID, v.Number, true, ts(v.CreatedAt), secrets, doc); err != nil {
 			return s.mapErr("create action version", err)
 		}
-		_, err = q.ExecContext(ctx, s.q.ActionSetDeployed, v.ActionID, v.ID, ts(s.now()))
+		_, err = q.ExecContext(ctx, s.q[ActionSetDeployed], v.ActionID, v.ID, ts(s.now()))
 		return s.mapErr("create action version", err)
 	})
 }
 
 func (s *Store) GetActionVersion(ctx context.Context, actionID, versionID string) (*domain.ActionVersion, error) {
-	v, err := scanActionVersion(s.reader(ctx).QueryRowContext(ctx, s.q.ActionVersionGet, actionID, versionID))
+	v, err := scanActionVersion(s.reader(ctx).QueryRowContext(ctx, s.q[ActionVersionGet], actionID, versionID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("action version", versionID)
 	}
@@ -178,14 +178,14 @@ func (s *Store) GetActionVersion(ctx context.Context, actionID, versionID string
 // ListActionVersions lists newest first.
 func (s *Store) ListActionVersions(ctx context.Context, actionID string, p store.Page) ([]*domain.ActionVersion, int, error) {
 	q := s.reader(ctx)
-	if _, err := s.getAction(ctx, q, s.q.ActionGet, actionID); err != nil {
+	if _, err := s.getAction(ctx, q, s.q[ActionGet], actionID); err != nil {
 		return nil, 0, err
 	}
-	total, err := count(ctx, q, s.q.ActionVersionCount, actionID)
+	total, err := count(ctx, q, s.q[ActionVersionCount], actionID)
 	if err != nil {
 		return nil, 0, s.mapErr("count action versions", err)
 	}
-	rows, err := q.QueryContext(ctx, s.q.ActionVersionList, actionID, p.Limit(), p.Offset())
+	rows, err := q.QueryContext(ctx, s.q[ActionVersionList], actionID, p.Limit(), p.Offset())
 	if err != nil {
 		return nil, 0, s.mapErr("list action versions", err)
 	}
@@ -219,7 +219,7 @@ func scanActionVersion(r scanner) (*domain.ActionVersion, error) {
 func (s *Store) SetTriggerBindings(ctx context.Context, triggerID string, bindings []*domain.TriggerBinding) error {
 	now := s.now().UTC()
 	return s.write(ctx, func(q querier) error {
-		if _, err := q.ExecContext(ctx, s.q.TriggerBindingDeleteAll, triggerID); err != nil {
+		if _, err := q.ExecContext(ctx, s.q[TriggerBindingDeleteAll], triggerID); err != nil {
 			return s.mapErr("set trigger bindings", err)
 		}
 		for i, b := range bindings {
@@ -234,10 +234,10 @@ func (s *Store) SetTriggerBindings(ctx context.Context, triggerID string, bindin
 			if err != nil {
 				return err
 			}
-			if _, err := s.getAction(ctx, q, s.q.ActionGet, b.ActionID); err != nil {
+			if _, err := s.getAction(ctx, q, s.q[ActionGet], b.ActionID); err != nil {
 				return err
 			}
-			if _, err := q.ExecContext(ctx, s.q.TriggerBindingInsert, b.ID, triggerID, i, b.ActionID, ts(b.CreatedAt), ts(b.UpdatedAt), doc); err != nil {
+			if _, err := q.ExecContext(ctx, s.q[TriggerBindingInsert], b.ID, triggerID, i, b.ActionID, ts(b.CreatedAt), ts(b.UpdatedAt), doc); err != nil {
 				return s.mapErr("set trigger bindings", err)
 			}
 		}
@@ -246,7 +246,7 @@ func (s *Store) SetTriggerBindings(ctx context.Context, triggerID string, bindin
 }
 
 func (s *Store) ListTriggerBindings(ctx context.Context, triggerID string) ([]*domain.TriggerBinding, error) {
-	rows, err := s.reader(ctx).QueryContext(ctx, s.q.TriggerBindingList, triggerID)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q[TriggerBindingList], triggerID)
 	if err != nil {
 		return nil, s.mapErr("list trigger bindings", err)
 	}

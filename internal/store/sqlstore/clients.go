@@ -22,7 +22,7 @@ func (s *Store) CreateClient(ctx context.Context, c *domain.Client) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.ClientInsert, c.ClientID, c.AppType, c.IsFirstParty, c.IsSystem,
+		_, err := q.ExecContext(ctx, s.q[ClientInsert], c.ClientID, c.AppType, c.IsFirstParty, c.IsSystem,
 			c.SecretHash, ts(c.CreatedAt), ts(c.UpdatedAt), doc)
 		return s.mapErr("create client", err)
 	})
@@ -33,7 +33,7 @@ func (s *Store) GetClient(ctx context.Context, clientID string) (*domain.Client,
 }
 
 func (s *Store) getClient(ctx context.Context, q querier, clientID string) (*domain.Client, error) {
-	c, err := scanClient(q.QueryRowContext(ctx, s.q.ClientGet, clientID))
+	c, err := scanClient(q.QueryRowContext(ctx, s.q[ClientGet], clientID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("client", clientID)
 	}
@@ -47,7 +47,7 @@ func (s *Store) UpdateClient(ctx context.Context, c *domain.Client) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.ClientUpdate, c.ClientID, c.AppType, c.IsFirstParty, c.IsSystem,
+		n, err := execN(ctx, q, s.q[ClientUpdate], c.ClientID, c.AppType, c.IsFirstParty, c.IsSystem,
 			c.SecretHash, ts(c.UpdatedAt), doc)
 		if err != nil {
 			return s.mapErr("update client", err)
@@ -62,7 +62,7 @@ func (s *Store) UpdateClient(ctx context.Context, c *domain.Client) error {
 // DeleteClient deletes the client; its client grants and refresh tokens go by ON DELETE CASCADE.
 func (s *Store) DeleteClient(ctx context.Context, clientID string) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.ClientDelete, clientID)
+		n, err := execN(ctx, q, s.q[ClientDelete], clientID)
 		if err != nil {
 			return s.mapErr("delete client", err)
 		}
@@ -89,11 +89,11 @@ func (s *Store) ListClients(ctx context.Context, f store.ClientFilter, p store.P
 		w.add("is_first_party = " + w.arg(*f.IsFirstParty))
 	}
 	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q.ClientCount+w.String(), w.args...)
+	total, err := count(ctx, q, s.q[ClientCount]+w.String(), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("count clients", err)
 	}
-	rows, err := q.QueryContext(ctx, s.q.ClientSelect+w.String()+" ORDER BY created_at, client_id"+w.page(p), w.args...)
+	rows, err := q.QueryContext(ctx, s.q[ClientSelect]+w.String()+" ORDER BY created_at, client_id"+w.page(p), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("list clients", err)
 	}
@@ -150,17 +150,17 @@ func (s *Store) CreateResourceServer(ctx context.Context, rs *domain.ResourceSer
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.ResourceServerInsert, rs.ID, rs.Identifier, ts(rs.CreatedAt), ts(rs.UpdatedAt), doc)
+		_, err := q.ExecContext(ctx, s.q[ResourceServerInsert], rs.ID, rs.Identifier, ts(rs.CreatedAt), ts(rs.UpdatedAt), doc)
 		return s.mapErr("create resource server", err)
 	})
 }
 
 func (s *Store) GetResourceServer(ctx context.Context, id string) (*domain.ResourceServer, error) {
-	return s.getResourceServer(ctx, s.reader(ctx), s.q.ResourceServerGet, "resource server", id)
+	return s.getResourceServer(ctx, s.reader(ctx), s.q[ResourceServerGet], "resource server", id)
 }
 
 func (s *Store) GetResourceServerByIdentifier(ctx context.Context, identifier string) (*domain.ResourceServer, error) {
-	return s.getResourceServer(ctx, s.reader(ctx), s.q.ResourceServerGetByIdentifier, "resource server with identifier", identifier)
+	return s.getResourceServer(ctx, s.reader(ctx), s.q[ResourceServerGetByIdentifier], "resource server with identifier", identifier)
 }
 
 func (s *Store) getResourceServer(ctx context.Context, q querier, stmt, what, key string) (*domain.ResourceServer, error) {
@@ -178,7 +178,7 @@ func (s *Store) UpdateResourceServer(ctx context.Context, rs *domain.ResourceSer
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.ResourceServerUpdate, rs.ID, rs.Identifier, ts(rs.UpdatedAt), doc)
+		n, err := execN(ctx, q, s.q[ResourceServerUpdate], rs.ID, rs.Identifier, ts(rs.UpdatedAt), doc)
 		if err != nil {
 			return s.mapErr("update resource server", err)
 		}
@@ -194,16 +194,16 @@ func (s *Store) UpdateResourceServer(ctx context.Context, rs *domain.ResourceSer
 // deleted here rather than by a foreign key.
 func (s *Store) DeleteResourceServer(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		rs, err := s.getResourceServer(ctx, q, s.q.ResourceServerGet, "resource server", id)
+		rs, err := s.getResourceServer(ctx, q, s.q[ResourceServerGet], "resource server", id)
 		if err != nil {
 			return err
 		}
-		for _, stmt := range []string{s.q.ClientGrantDeleteByAudience, s.q.RolePermissionDeleteByAPI, s.q.UserPermissionDeleteByAPI} {
+		for _, stmt := range []string{s.q[ClientGrantDeleteByAudience], s.q[RolePermissionDeleteByAPI], s.q[UserPermissionDeleteByAPI]} {
 			if _, err := q.ExecContext(ctx, stmt, rs.Identifier); err != nil {
 				return s.mapErr("delete resource server", err)
 			}
 		}
-		_, err = q.ExecContext(ctx, s.q.ResourceServerDelete, id)
+		_, err = q.ExecContext(ctx, s.q[ResourceServerDelete], id)
 		return s.mapErr("delete resource server", err)
 	})
 }
@@ -211,11 +211,11 @@ func (s *Store) DeleteResourceServer(ctx context.Context, id string) error {
 func (s *Store) ListResourceServers(ctx context.Context, p store.Page) ([]*domain.ResourceServer, int, error) {
 	var w where
 	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q.ResourceServerCount)
+	total, err := count(ctx, q, s.q[ResourceServerCount])
 	if err != nil {
 		return nil, 0, s.mapErr("count resource servers", err)
 	}
-	rows, err := q.QueryContext(ctx, s.q.ResourceServerSelect+" ORDER BY created_at, id"+w.page(p), w.args...)
+	rows, err := q.QueryContext(ctx, s.q[ResourceServerSelect]+" ORDER BY created_at, id"+w.page(p), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("list resource servers", err)
 	}
@@ -254,13 +254,13 @@ func (s *Store) CreateClientGrant(ctx context.Context, g *domain.ClientGrant) er
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.ClientGrantInsert, g.ID, g.ClientID, g.Audience, ts(g.CreatedAt), doc)
+		_, err := q.ExecContext(ctx, s.q[ClientGrantInsert], g.ID, g.ClientID, g.Audience, ts(g.CreatedAt), doc)
 		return s.mapErr("create client grant", err)
 	})
 }
 
 func (s *Store) GetClientGrant(ctx context.Context, id string) (*domain.ClientGrant, error) {
-	g, err := scanClientGrant(s.reader(ctx).QueryRowContext(ctx, s.q.ClientGrantGet, id))
+	g, err := scanClientGrant(s.reader(ctx).QueryRowContext(ctx, s.q[ClientGrantGet], id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("client grant", id)
 	}
@@ -268,7 +268,7 @@ func (s *Store) GetClientGrant(ctx context.Context, id string) (*domain.ClientGr
 }
 
 func (s *Store) FindClientGrant(ctx context.Context, clientID, audience string) (*domain.ClientGrant, error) {
-	g, err := scanClientGrant(s.reader(ctx).QueryRowContext(ctx, s.q.ClientGrantFind, clientID, audience))
+	g, err := scanClientGrant(s.reader(ctx).QueryRowContext(ctx, s.q[ClientGrantFind], clientID, audience))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("client grant for client and audience", clientID+" "+audience)
 	}
@@ -285,7 +285,7 @@ func (s *Store) UpdateClientGrant(ctx context.Context, g *domain.ClientGrant) er
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.ClientGrantUpdate, g.ID, doc)
+		n, err := execN(ctx, q, s.q[ClientGrantUpdate], g.ID, doc)
 		if err != nil {
 			return s.mapErr("update client grant", err)
 		}
@@ -298,7 +298,7 @@ func (s *Store) UpdateClientGrant(ctx context.Context, g *domain.ClientGrant) er
 
 func (s *Store) DeleteClientGrant(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.ClientGrantDelete, id)
+		n, err := execN(ctx, q, s.q[ClientGrantDelete], id)
 		if err != nil {
 			return s.mapErr("delete client grant", err)
 		}
@@ -318,11 +318,11 @@ func (s *Store) ListClientGrants(ctx context.Context, f store.ClientGrantFilter,
 		w.add("audience = " + w.arg(f.Audience))
 	}
 	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q.ClientGrantCount+w.String(), w.args...)
+	total, err := count(ctx, q, s.q[ClientGrantCount]+w.String(), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("count client grants", err)
 	}
-	rows, err := q.QueryContext(ctx, s.q.ClientGrantSelect+w.String()+" ORDER BY created_at, id"+w.page(p), w.args...)
+	rows, err := q.QueryContext(ctx, s.q[ClientGrantSelect]+w.String()+" ORDER BY created_at, id"+w.page(p), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("list client grants", err)
 	}

@@ -12,8 +12,7 @@ const (
 )
 
 // Dialect is everything that differs between the engines: the driver's error classification, the
-// migrations and the complete text of every statement. Statements use $1, $2, … placeholders, which
-// both PostgreSQL and SQLite (as ?NNN's synonym) accept; nothing here is rewritten at run time.
+// migrations, and the few statements whose SQL cannot be written once for both (see statements.go).
 type Dialect struct {
 	Name string
 	// Migrations holds the schema as files named NNNN_description.sql, applied in order.
@@ -31,5 +30,8 @@ type Dialect struct {
 	// CacheStatements keeps the hot statements prepared on each connection (see stmtCache), for a
 	// driver that prepares a statement afresh on every call given query text.
 	CacheStatements bool
-	Q               Queries
+	// Overrides replaces statements of the generic table with this engine's text. It lists only
+	// what the engine must say otherwise, each with why; every override differs from the generic
+	// text (the backends' tests check it).
+	Overrides map[Stmt]string
 }

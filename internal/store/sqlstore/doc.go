@@ -1,8 +1,13 @@
 // Package sqlstore implements store.Store once, on database/sql, for both SQL engines Gatehouse
 // supports. Each engine's package (sqlite, postgres) supplies a Dialect: its driver error
-// classification, its migrations and the complete text of every statement, written out for that
-// engine. Nothing here rewrites SQL; filtered lists only append fixed column conditions with bound
-// parameters ($1, $2, …, a syntax both engines accept).
+// classification, its migrations, and overrides for the few statements its engine must say
+// otherwise.
+//
+// Statements are written once, in statements.go: a table indexed by Stmt, in SQL both engines
+// accept ($1, $2, … placeholders, integer times, truth-valued booleans). A Dialect's Overrides
+// replace single entries, each with a comment saying why; today only PostgreSQL has any, its row
+// and advisory locks. Nothing rewrites SQL at run time; filtered lists only append fixed column
+// conditions with bound parameters (where).
 //
 // Layout of the data: most entities are a few columns — keys, unique and foreign-key fields,
 // expiry, the mutable state of single-use records, and the fields the JSON form does not carry
@@ -21,9 +26,9 @@
 // writer lock in SQLite) before it is rotated, so racing requests are serialised and exactly one
 // wins.
 //
-// Statements are text in the Dialect. For a driver that re-prepares text on every call, a Dialect
-// sets CacheStatements and the hot statements (the token endpoint's) are prepared once per
-// connection and reused, in transactions through Tx.StmtContext; see stmts.go.
+// For a driver that re-prepares text on every call, a Dialect sets CacheStatements and the hot
+// statements (the token endpoint's) are prepared once per connection and reused, in transactions
+// through Tx.StmtContext; see stmts.go.
 //
 // This package must not import a driver, nor know which engine it runs on.
 package sqlstore

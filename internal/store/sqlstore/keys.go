@@ -19,14 +19,14 @@ func (s *Store) CreateSigningKey(ctx context.Context, k *domain.SigningKey) erro
 		k.CreatedAt = s.now().UTC()
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.KeyInsert, k.KID, k.Alg, k.State, k.PrivateKeyEncrypted, k.CertDER,
+		_, err := q.ExecContext(ctx, s.q[KeyInsert], k.KID, k.Alg, k.State, k.PrivateKeyEncrypted, k.CertDER,
 			ts(k.CreatedAt), tsPtr(k.CurrentSince), tsPtr(k.PreviousSince), tsPtr(k.RevokedAt))
 		return s.mapErr("create signing key", err)
 	})
 }
 
 func (s *Store) ListSigningKeys(ctx context.Context) ([]*domain.SigningKey, error) {
-	rows, err := s.reader(ctx).QueryContext(ctx, s.q.KeyList)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q[KeyList])
 	if err != nil {
 		return nil, s.mapErr("list signing keys", err)
 	}
@@ -61,17 +61,17 @@ func (s *Store) RotateSigningKeys(ctx context.Context, expectCurrentKID string, 
 	alg := newNext.Alg
 	return s.write(ctx, func(q querier) error {
 		var current string
-		err := q.QueryRowContext(ctx, s.q.KeyCurrentLock, alg).Scan(&current)
+		err := q.QueryRowContext(ctx, s.q[KeyCurrentLock], alg).Scan(&current)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return s.mapErr("rotate signing keys", err)
 		}
 		if current != expectCurrentKID {
 			return conflict("kid", "The signing keys were rotated by someone else; reload and retry.")
 		}
-		if _, err := q.ExecContext(ctx, s.q.KeyCurrentToPrevious, alg, ts(now)); err != nil {
+		if _, err := q.ExecContext(ctx, s.q[KeyCurrentToPrevious], alg, ts(now)); err != nil {
 			return s.mapErr("rotate signing keys", err)
 		}
-		n, err := execN(ctx, q, s.q.KeyNextToCurrent, alg, ts(now))
+		n, err := execN(ctx, q, s.q[KeyNextToCurrent], alg, ts(now))
 		if err != nil {
 			return s.mapErr("rotate signing keys", err)
 		}
@@ -81,7 +81,7 @@ func (s *Store) RotateSigningKeys(ctx context.Context, expectCurrentKID string, 
 			newNext.State, newNext.CurrentSince = domain.KeyCurrent, &t
 		}
 		newNext.PreviousSince, newNext.RevokedAt = nil, nil
-		_, err = q.ExecContext(ctx, s.q.KeyInsert, newNext.KID, newNext.Alg, newNext.State, newNext.PrivateKeyEncrypted,
+		_, err = q.ExecContext(ctx, s.q[KeyInsert], newNext.KID, newNext.Alg, newNext.State, newNext.PrivateKeyEncrypted,
 			newNext.CertDER, ts(newNext.CreatedAt), tsPtr(newNext.CurrentSince), nil, nil)
 		return s.mapErr("rotate signing keys", err)
 	})
@@ -90,7 +90,7 @@ func (s *Store) RotateSigningKeys(ctx context.Context, expectCurrentKID string, 
 // RevokeSigningKey revokes a previous key; a current or next key cannot be revoked.
 func (s *Store) RevokeSigningKey(ctx context.Context, kid string, now time.Time) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.KeyRevoke, kid, ts(now))
+		n, err := execN(ctx, q, s.q[KeyRevoke], kid, ts(now))
 		if err != nil {
 			return s.mapErr("revoke signing key", err)
 		}
@@ -98,7 +98,7 @@ func (s *Store) RevokeSigningKey(ctx context.Context, kid string, now time.Time)
 			return nil
 		}
 		var state string
-		err = q.QueryRowContext(ctx, s.q.KeyState, kid).Scan(&state)
+		err = q.QueryRowContext(ctx, s.q[KeyState], kid).Scan(&state)
 		if errors.Is(err, sql.ErrNoRows) {
 			return notFound("signing key", kid)
 		}
@@ -112,7 +112,7 @@ func (s *Store) RevokeSigningKey(ctx context.Context, kid string, now time.Time)
 // KeysVersion changes whenever a key is added or changes state.
 func (s *Store) KeysVersion(ctx context.Context) (string, error) {
 	var n, created, current, prev, revoked int64
-	if err := s.reader(ctx).QueryRowContext(ctx, s.q.KeysVersion).Scan(&n, &created, &current, &prev, &revoked); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, s.q[KeysVersion]).Scan(&n, &created, &current, &prev, &revoked); err != nil {
 		return "", s.mapErr("keys version", err)
 	}
 	return fmt.Sprintf("%d.%d.%d.%d.%d", n, created, current, prev, revoked), nil
@@ -132,13 +132,13 @@ func (s *Store) AppendLog(ctx context.Context, e *domain.LogEvent) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.LogInsert, e.LogID, ts(e.Date), e.Type, e.UserID, e.ClientID, doc)
+		_, err := q.ExecContext(ctx, s.q[LogInsert], e.LogID, ts(e.Date), e.Type, e.UserID, e.ClientID, doc)
 		return s.mapErr("append log", err)
 	})
 }
 
 func (s *Store) GetLog(ctx context.Context, id string) (*domain.LogEvent, error) {
-	e, err := scanLog(s.reader(ctx).QueryRowContext(ctx, s.q.LogGet, id))
+	e, err := scanLog(s.reader(ctx).QueryRowContext(ctx, s.q[LogGet], id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("log event", id)
 	}
@@ -158,11 +158,11 @@ func (s *Store) ListLogs(ctx context.Context, f store.LogFilter, p store.Page) (
 		w.add("client_id = " + w.arg(f.ClientID))
 	}
 	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q.LogCount+w.String(), w.args...)
+	total, err := count(ctx, q, s.q[LogCount]+w.String(), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("count logs", err)
 	}
-	rows, err := q.QueryContext(ctx, s.q.LogSelect+w.String()+" ORDER BY date DESC, seq DESC"+w.page(p), w.args...)
+	rows, err := q.QueryContext(ctx, s.q[LogSelect]+w.String()+" ORDER BY date DESC, seq DESC"+w.page(p), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("list logs", err)
 	}
@@ -189,7 +189,7 @@ func scanLog(r scanner) (*domain.LogEvent, error) {
 
 func (s *Store) GetTenantSettings(ctx context.Context) (domain.TenantSettings, error) {
 	var doc []byte
-	err := s.reader(ctx).QueryRowContext(ctx, s.q.TenantGet).Scan(&doc)
+	err := s.reader(ctx).QueryRowContext(ctx, s.q[TenantGet]).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.DefaultTenantSettings(), nil
 	}
@@ -206,7 +206,7 @@ func (s *Store) PutTenantSettings(ctx context.Context, t domain.TenantSettings) 
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.TenantPut, doc)
+		_, err := q.ExecContext(ctx, s.q[TenantPut], doc)
 		return s.mapErr("put tenant settings", err)
 	})
 }

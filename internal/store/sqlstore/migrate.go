@@ -66,10 +66,10 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 				return fmt.Errorf("migration lock: %w", err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, s.q.CreateMigrationsTable); err != nil {
+		if _, err := tx.ExecContext(ctx, s.q[CreateMigrationsTable]); err != nil {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
-		if err := tx.QueryRowContext(ctx, s.q.SchemaVersion).Scan(&version); err != nil {
+		if err := tx.QueryRowContext(ctx, s.q[SchemaVersion]).Scan(&version); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
 		if version > known {
@@ -79,7 +79,7 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return fmt.Errorf("migration %s: %w", m.Name, err)
 			}
-			if _, err := tx.ExecContext(ctx, s.q.RecordMigration, m.Version, ts(time.Now())); err != nil {
+			if _, err := tx.ExecContext(ctx, s.q[RecordMigration], m.Version, ts(time.Now())); err != nil {
 				return fmt.Errorf("record migration %s: %w", m.Name, err)
 			}
 			version = m.Version

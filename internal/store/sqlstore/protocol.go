@@ -31,7 +31,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *domain.Session) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.SessionInsert, ss.ID, ss.TokenHash, ss.UserID, ts(ss.LastSeenAt),
+		_, err := q.ExecContext(ctx, s.q[SessionInsert], ss.ID, ss.TokenHash, ss.UserID, ts(ss.LastSeenAt),
 			ts(ss.IdleExpiresAt), ts(ss.ExpiresAt), clients, doc)
 		return s.mapErr("create session", err)
 	})
@@ -40,7 +40,7 @@ func (s *Store) CreateSession(ctx context.Context, ss *domain.Session) error {
 // GetSession and GetSessionByTokenHash return the record whatever its expiry: the session layer
 // decides with its own clock.
 func (s *Store) GetSession(ctx context.Context, id string) (*domain.Session, error) {
-	ss, err := scanSession(s.reader(ctx).QueryRowContext(ctx, s.q.SessionGet, id))
+	ss, err := scanSession(s.reader(ctx).QueryRowContext(ctx, s.q[SessionGet], id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("session", id)
 	}
@@ -48,7 +48,7 @@ func (s *Store) GetSession(ctx context.Context, id string) (*domain.Session, err
 }
 
 func (s *Store) GetSessionByTokenHash(ctx context.Context, tokenHash []byte) (*domain.Session, error) {
-	ss, err := scanSession(s.reader(ctx).QueryRowContext(ctx, s.q.SessionGetByTokenHash, tokenHash))
+	ss, err := scanSession(s.reader(ctx).QueryRowContext(ctx, s.q[SessionGetByTokenHash], tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("session", "by token")
 	}
@@ -84,7 +84,7 @@ func (s *Store) TouchSession(ctx context.Context, id string, lastSeen, idleExpir
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.SessionTouch, id, ts(lastSeen), ts(idleExpires), clients)
+		n, err := execN(ctx, q, s.q[SessionTouch], id, ts(lastSeen), ts(idleExpires), clients)
 		if err != nil {
 			return s.mapErr("touch session", err)
 		}
@@ -98,14 +98,14 @@ func (s *Store) TouchSession(ctx context.Context, id string, lastSeen, idleExpir
 // DeleteSession is idempotent: logging out of a session that is already gone is not an error.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.SessionDelete, id)
+		_, err := q.ExecContext(ctx, s.q[SessionDelete], id)
 		return s.mapErr("delete session", err)
 	})
 }
 
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.SessionDeleteByUser, userID)
+		_, err := q.ExecContext(ctx, s.q[SessionDeleteByUser], userID)
 		return s.mapErr("delete user sessions", err)
 	})
 }
@@ -124,7 +124,7 @@ func (s *Store) CreateTransaction(ctx context.Context, t *domain.LoginTransactio
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.TransactionInsert, t.ID, ts(t.ExpiresAt), doc)
+		_, err := q.ExecContext(ctx, s.q[TransactionInsert], t.ID, ts(t.ExpiresAt), doc)
 		return s.mapErr("create transaction", err)
 	})
 }
@@ -132,7 +132,7 @@ func (s *Store) CreateTransaction(ctx context.Context, t *domain.LoginTransactio
 // GetTransaction treats an expired transaction as gone, by the store's clock.
 func (s *Store) GetTransaction(ctx context.Context, id string) (*domain.LoginTransaction, error) {
 	var doc []byte
-	err := s.reader(ctx).QueryRowContext(ctx, s.q.TransactionGet, id, ts(s.now())).Scan(&doc)
+	err := s.reader(ctx).QueryRowContext(ctx, s.q[TransactionGet], id, ts(s.now())).Scan(&doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("transaction", id)
 	}
@@ -149,7 +149,7 @@ func (s *Store) UpdateTransaction(ctx context.Context, t *domain.LoginTransactio
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.TransactionUpdate, t.ID, ts(t.ExpiresAt), doc)
+		n, err := execN(ctx, q, s.q[TransactionUpdate], t.ID, ts(t.ExpiresAt), doc)
 		if err != nil {
 			return s.mapErr("update transaction", err)
 		}
@@ -163,7 +163,7 @@ func (s *Store) UpdateTransaction(ctx context.Context, t *domain.LoginTransactio
 // DeleteTransaction is idempotent.
 func (s *Store) DeleteTransaction(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.TransactionDelete, id)
+		_, err := q.ExecContext(ctx, s.q[TransactionDelete], id)
 		return s.mapErr("delete transaction", err)
 	})
 }
@@ -171,7 +171,7 @@ func (s *Store) DeleteTransaction(ctx context.Context, id string) error {
 // ConsumeTransaction deletes the transaction; ErrNotFound when it was already gone.
 func (s *Store) ConsumeTransaction(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		res, err := q.ExecContext(ctx, s.q.TransactionDelete, id)
+		res, err := q.ExecContext(ctx, s.q[TransactionDelete], id)
 		if err != nil {
 			return s.mapErr("consume transaction", err)
 		}
@@ -198,7 +198,7 @@ func (s *Store) CreateAuthorizationCode(ctx context.Context, c *domain.Authoriza
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.CodeInsert, c.CodeHash, c.ClientID, c.UserID, ts(c.ExpiresAt),
+		_, err := q.ExecContext(ctx, s.q[CodeInsert], c.CodeHash, c.ClientID, c.UserID, ts(c.ExpiresAt),
 			tsPtr(c.UsedAt), c.IssuedFamilyID, doc)
 		return s.mapErr("create authorization code", err)
 	})
@@ -215,11 +215,11 @@ func (s *Store) RedeemAuthorizationCode(ctx context.Context, codeHash []byte, no
 		outcome error
 	)
 	err := s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.CodeRedeem, codeHash, ts(now))
+		n, err := execN(ctx, q, s.q[CodeRedeem], codeHash, ts(now))
 		if err != nil {
 			return s.mapErr("redeem authorization code", err)
 		}
-		code, err = scanCode(q.QueryRowContext(ctx, s.q.CodeGet, codeHash))
+		code, err = scanCode(q.QueryRowContext(ctx, s.q[CodeGet], codeHash))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			outcome = notFound("authorization code", "by hash")
@@ -241,7 +241,7 @@ func (s *Store) RedeemAuthorizationCode(ctx context.Context, codeHash []byte, no
 
 func (s *Store) SetCodeIssuedFamily(ctx context.Context, codeHash []byte, familyID string) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.CodeSetFamily, codeHash, familyID)
+		n, err := execN(ctx, q, s.q[CodeSetFamily], codeHash, familyID)
 		if err != nil {
 			return s.mapErr("set code issued family", err)
 		}

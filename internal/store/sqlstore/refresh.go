@@ -29,13 +29,13 @@ func (s *Store) insertRefreshToken(ctx context.Context, q querier, t *domain.Ref
 	if err != nil {
 		return err
 	}
-	_, err = q.ExecContext(ctx, s.q.RefreshInsert, t.TokenHash, t.FamilyID, t.Generation, t.ClientID, t.UserID,
+	_, err = q.ExecContext(ctx, s.q[RefreshInsert], t.TokenHash, t.FamilyID, t.Generation, t.ClientID, t.UserID,
 		tsPtr(t.ExpiresAt), tsPtr(t.IdleExpiresAt), tsPtr(t.RotatedAt), tsPtr(t.RevokedAt), doc)
 	return s.mapErr("create refresh token", err)
 }
 
 func (s *Store) GetRefreshToken(ctx context.Context, tokenHash []byte) (*domain.RefreshToken, error) {
-	t, err := scanRefresh(s.reader(ctx).QueryRowContext(ctx, s.q.RefreshGet, tokenHash))
+	t, err := scanRefresh(s.reader(ctx).QueryRowContext(ctx, s.q[RefreshGet], tokenHash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("refresh token", "by hash")
 	}
@@ -60,9 +60,9 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 		outcome error
 	)
 	err := s.write(ctx, func(q querier) error {
-		if s.q.RefreshLockFamily != "" {
+		if s.q[RefreshLockFamily] != "" {
 			// The family of a token never changes, so reading it before the lock is safe.
-			t, err := scanRefresh(q.QueryRowContext(ctx, s.q.RefreshGet, oldHash))
+			t, err := scanRefresh(q.QueryRowContext(ctx, s.q[RefreshGet], oldHash))
 			if errors.Is(err, sql.ErrNoRows) {
 				old, outcome = nil, notFound("refresh token", "by hash")
 				return nil
@@ -70,12 +70,12 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 			if err != nil {
 				return s.mapErr("rotate refresh token", err)
 			}
-			if _, err := q.ExecContext(ctx, s.q.RefreshLockFamily, t.FamilyID); err != nil {
+			if _, err := q.ExecContext(ctx, s.q[RefreshLockFamily], t.FamilyID); err != nil {
 				return s.mapErr("lock refresh family", err)
 			}
 		}
 		var err error
-		old, err = scanRefresh(q.QueryRowContext(ctx, s.q.RefreshLock, oldHash))
+		old, err = scanRefresh(q.QueryRowContext(ctx, s.q[RefreshLock], oldHash))
 		if errors.Is(err, sql.ErrNoRows) {
 			old, outcome = nil, notFound("refresh token", "by hash")
 			return nil
@@ -89,7 +89,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 			return nil
 		}
 		var newest int
-		if err := q.QueryRowContext(ctx, s.q.RefreshMaxGeneration, old.FamilyID).Scan(&newest); err != nil {
+		if err := q.QueryRowContext(ctx, s.q[RefreshMaxGeneration], old.FamilyID).Scan(&newest); err != nil {
 			return s.mapErr("rotate refresh token", err)
 		}
 		// A rotated token presented again is a reuse, even once its family is revoked (so every
@@ -104,7 +104,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 			reuse = old.RevokedAt != nil || !withinLeeway || old.Generation != newest-1
 		}
 		if reuse {
-			if _, err := q.ExecContext(ctx, s.q.RefreshRevokeFamily, old.FamilyID, ts(now)); err != nil {
+			if _, err := q.ExecContext(ctx, s.q[RefreshRevokeFamily], old.FamilyID, ts(now)); err != nil {
 				return s.mapErr("revoke refresh family", err)
 			}
 			old, outcome = nil, store.ErrRefreshReused
@@ -112,7 +112,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 		}
 		if retry {
 			// The newest token stops here: a rotated and revoked token presented later is a reuse.
-			if _, err := q.ExecContext(ctx, s.q.RefreshSupersede, old.FamilyID, ts(now)); err != nil {
+			if _, err := q.ExecContext(ctx, s.q[RefreshSupersede], old.FamilyID, ts(now)); err != nil {
 				return s.mapErr("supersede refresh token", err)
 			}
 		}
@@ -131,7 +131,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 			return err
 		}
 		if old.RotatedAt == nil {
-			if _, err := q.ExecContext(ctx, s.q.RefreshMarkRotated, oldHash, ts(now)); err != nil {
+			if _, err := q.ExecContext(ctx, s.q[RefreshMarkRotated], oldHash, ts(now)); err != nil {
 				return s.mapErr("rotate refresh token", err)
 			}
 			t := now.UTC().Truncate(time.Microsecond)
@@ -147,7 +147,7 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 
 func (s *Store) TouchRefreshToken(ctx context.Context, tokenHash []byte, idleExpires *time.Time) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.RefreshTouch, tokenHash, tsPtr(idleExpires))
+		n, err := execN(ctx, q, s.q[RefreshTouch], tokenHash, tsPtr(idleExpires))
 		if err != nil {
 			return s.mapErr("touch refresh token", err)
 		}
@@ -160,14 +160,14 @@ func (s *Store) TouchRefreshToken(ctx context.Context, tokenHash []byte, idleExp
 
 func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error {
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.RefreshRevokeFamily, familyID, ts(now))
+		_, err := q.ExecContext(ctx, s.q[RefreshRevokeFamily], familyID, ts(now))
 		return s.mapErr("revoke refresh family", err)
 	})
 }
 
 func (s *Store) RevokeUserRefreshTokens(ctx context.Context, userID string, now time.Time) error {
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.RefreshRevokeUser, userID, ts(now))
+		_, err := q.ExecContext(ctx, s.q[RefreshRevokeUser], userID, ts(now))
 		return s.mapErr("revoke user refresh tokens", err)
 	})
 }

@@ -18,7 +18,7 @@ func (s *Store) CreateRole(ctx context.Context, r *domain.Role) error {
 		r.CreatedAt = s.now().UTC()
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.RoleInsert, r.ID, r.Name, r.Description, ts(r.CreatedAt))
+		_, err := q.ExecContext(ctx, s.q[RoleInsert], r.ID, r.Name, r.Description, ts(r.CreatedAt))
 		return s.mapErr("create role", err)
 	})
 }
@@ -28,7 +28,7 @@ func (s *Store) GetRole(ctx context.Context, id string) (*domain.Role, error) {
 }
 
 func (s *Store) getRole(ctx context.Context, q querier, id string) (*domain.Role, error) {
-	r, err := scanRole(q.QueryRowContext(ctx, s.q.RoleGet, id))
+	r, err := scanRole(q.QueryRowContext(ctx, s.q[RoleGet], id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("role", id)
 	}
@@ -37,7 +37,7 @@ func (s *Store) getRole(ctx context.Context, q querier, id string) (*domain.Role
 
 func (s *Store) UpdateRole(ctx context.Context, r *domain.Role) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.RoleUpdate, r.ID, r.Name, r.Description)
+		n, err := execN(ctx, q, s.q[RoleUpdate], r.ID, r.Name, r.Description)
 		if err != nil {
 			return s.mapErr("update role", err)
 		}
@@ -51,7 +51,7 @@ func (s *Store) UpdateRole(ctx context.Context, r *domain.Role) error {
 // DeleteRole deletes the role; its permissions and user links go by ON DELETE CASCADE.
 func (s *Store) DeleteRole(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.RoleDelete, id)
+		n, err := execN(ctx, q, s.q[RoleDelete], id)
 		if err != nil {
 			return s.mapErr("delete role", err)
 		}
@@ -69,11 +69,11 @@ func (s *Store) ListRoles(ctx context.Context, nameFilter string, p store.Page) 
 		w.add(`lower(name) LIKE ` + w.arg("%"+escapeLike(strings.ToLower(nameFilter))+"%") + ` ESCAPE '\'`)
 	}
 	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q.RoleCount+w.String(), w.args...)
+	total, err := count(ctx, q, s.q[RoleCount]+w.String(), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("count roles", err)
 	}
-	rows, err := q.QueryContext(ctx, s.q.RoleSelect+w.String()+" ORDER BY name, id"+w.page(p), w.args...)
+	rows, err := q.QueryContext(ctx, s.q[RoleSelect]+w.String()+" ORDER BY name, id"+w.page(p), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("list roles", err)
 	}
@@ -100,7 +100,7 @@ func (s *Store) AddRolePermissions(ctx context.Context, roleID string, perms []d
 			return err
 		}
 		for _, p := range perms {
-			if _, err := q.ExecContext(ctx, s.q.RolePermissionInsert, roleID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
+			if _, err := q.ExecContext(ctx, s.q[RolePermissionInsert], roleID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
 				return s.mapErr("add role permissions", err)
 			}
 		}
@@ -114,7 +114,7 @@ func (s *Store) RemoveRolePermissions(ctx context.Context, roleID string, perms 
 			return err
 		}
 		for _, p := range perms {
-			if _, err := q.ExecContext(ctx, s.q.RolePermissionDelete, roleID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
+			if _, err := q.ExecContext(ctx, s.q[RolePermissionDelete], roleID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
 				return s.mapErr("remove role permissions", err)
 			}
 		}
@@ -127,11 +127,11 @@ func (s *Store) ListRolePermissions(ctx context.Context, roleID string, p store.
 	if _, err := s.getRole(ctx, q, roleID); err != nil {
 		return nil, 0, err
 	}
-	total, err := count(ctx, q, s.q.RolePermissionCount, roleID)
+	total, err := count(ctx, q, s.q[RolePermissionCount], roleID)
 	if err != nil {
 		return nil, 0, s.mapErr("count role permissions", err)
 	}
-	rows, err := q.QueryContext(ctx, s.q.RolePermissionList, roleID, p.Limit(), p.Offset())
+	rows, err := q.QueryContext(ctx, s.q[RolePermissionList], roleID, p.Limit(), p.Offset())
 	if err != nil {
 		return nil, 0, s.mapErr("list role permissions", err)
 	}
@@ -154,7 +154,7 @@ func (s *Store) AssignUsersToRole(ctx context.Context, roleID string, userIDs []
 			if _, err := s.getUser(ctx, q, id); err != nil {
 				return err
 			}
-			if _, err := q.ExecContext(ctx, s.q.UserRoleInsert, id, roleID, ts(s.now())); err != nil {
+			if _, err := q.ExecContext(ctx, s.q[UserRoleInsert], id, roleID, ts(s.now())); err != nil {
 				return s.mapErr("assign users to role", err)
 			}
 		}
@@ -167,11 +167,11 @@ func (s *Store) ListRoleUsers(ctx context.Context, roleID string, p store.Page) 
 	if _, err := s.getRole(ctx, q, roleID); err != nil {
 		return nil, 0, err
 	}
-	total, err := count(ctx, q, s.q.RoleUserCount, roleID)
+	total, err := count(ctx, q, s.q[RoleUserCount], roleID)
 	if err != nil {
 		return nil, 0, s.mapErr("count role users", err)
 	}
-	rows, err := q.QueryContext(ctx, s.q.RoleUserList, roleID, p.Limit(), p.Offset())
+	rows, err := q.QueryContext(ctx, s.q[RoleUserList], roleID, p.Limit(), p.Offset())
 	if err != nil {
 		return nil, 0, s.mapErr("list role users", err)
 	}
@@ -188,7 +188,7 @@ func (s *Store) AssignRolesToUser(ctx context.Context, userID string, roleIDs []
 			if _, err := s.getRole(ctx, q, id); err != nil {
 				return err
 			}
-			if _, err := q.ExecContext(ctx, s.q.UserRoleInsert, userID, id, ts(s.now())); err != nil {
+			if _, err := q.ExecContext(ctx, s.q[UserRoleInsert], userID, id, ts(s.now())); err != nil {
 				return s.mapErr("assign roles to user", err)
 			}
 		}
@@ -202,7 +202,7 @@ func (s *Store) RemoveRolesFromUser(ctx context.Context, userID string, roleIDs 
 			return err
 		}
 		for _, id := range roleIDs {
-			if _, err := q.ExecContext(ctx, s.q.UserRoleDelete, userID, id); err != nil {
+			if _, err := q.ExecContext(ctx, s.q[UserRoleDelete], userID, id); err != nil {
 				return s.mapErr("remove roles from user", err)
 			}
 		}
@@ -215,11 +215,11 @@ func (s *Store) ListUserRoles(ctx context.Context, userID string, p store.Page) 
 	if _, err := s.getUser(ctx, q, userID); err != nil {
 		return nil, 0, err
 	}
-	total, err := count(ctx, q, s.q.UserRoleCount, userID)
+	total, err := count(ctx, q, s.q[UserRoleCount], userID)
 	if err != nil {
 		return nil, 0, s.mapErr("count user roles", err)
 	}
-	rows, err := q.QueryContext(ctx, s.q.UserRoleList, userID, p.Limit(), p.Offset())
+	rows, err := q.QueryContext(ctx, s.q[UserRoleList], userID, p.Limit(), p.Offset())
 	if err != nil {
 		return nil, 0, s.mapErr("list user roles", err)
 	}
@@ -233,7 +233,7 @@ func (s *Store) AddUserPermissions(ctx context.Context, userID string, perms []d
 			return err
 		}
 		for _, p := range perms {
-			if _, err := q.ExecContext(ctx, s.q.UserPermissionInsert, userID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
+			if _, err := q.ExecContext(ctx, s.q[UserPermissionInsert], userID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
 				return s.mapErr("add user permissions", err)
 			}
 		}
@@ -247,7 +247,7 @@ func (s *Store) RemoveUserPermissions(ctx context.Context, userID string, perms 
 			return err
 		}
 		for _, p := range perms {
-			if _, err := q.ExecContext(ctx, s.q.UserPermissionDelete, userID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
+			if _, err := q.ExecContext(ctx, s.q[UserPermissionDelete], userID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
 				return s.mapErr("remove user permissions", err)
 			}
 		}
@@ -262,7 +262,7 @@ func (s *Store) ListUserPermissions(ctx context.Context, userID string, p store.
 	if _, err := s.getUser(ctx, q, userID); err != nil {
 		return nil, 0, err
 	}
-	rows, err := q.QueryContext(ctx, s.q.UserPermissionSources, userID)
+	rows, err := q.QueryContext(ctx, s.q[UserPermissionSources], userID)
 	if err != nil {
 		return nil, 0, s.mapErr("list user permissions", err)
 	}
@@ -292,7 +292,7 @@ func (s *Store) ListUserPermissions(ctx context.Context, userID string, p store.
 }
 
 func (s *Store) UserPermissionNames(ctx context.Context, userID, audience string) ([]string, error) {
-	rows, err := s.reader(ctx).QueryContext(ctx, s.q.UserPermissionNames, userID, audience)
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q[UserPermissionNames], userID, audience)
 	if err != nil {
 		return nil, s.mapErr("user permission names", err)
 	}

@@ -23,18 +23,18 @@ import (
 
 // hotStatements returns the statements worth keeping prepared: on the read pool (reads outside a
 // transaction) and on the write pool (everything run inside a transaction).
-func hotStatements(q *Queries) (reads, writes []string) {
+func hotStatements(q *statements) (reads, writes []string) {
 	reads = []string{
-		q.ClientGet, q.ResourceServerGetByIdentifier, q.ClientGrantFind, q.UserGet, q.UserPermissionNames,
-		q.RefreshGet, q.KeyList, q.KeysVersion, q.TenantGet,
+		q[ClientGet], q[ResourceServerGetByIdentifier], q[ClientGrantFind], q[UserGet], q[UserPermissionNames],
+		q[RefreshGet], q[KeyList], q[KeysVersion], q[TenantGet],
 		// A sign-in with post-login Actions reads the user's roles (event.authorization.roles).
-		q.UserRoleCount, q.UserRoleList,
+		q[UserRoleCount], q[UserRoleList],
 	}
 	writes = append([]string{
-		q.CodeRedeem, q.CodeGet, q.CodeSetFamily,
-		q.RefreshInsert, q.RefreshLock, q.RefreshMaxGeneration, q.RefreshMarkRotated, q.RefreshSupersede, q.RefreshTouch,
-		q.RefreshRevokeFamily,
-		q.LogInsert,
+		q[CodeRedeem], q[CodeGet], q[CodeSetFamily],
+		q[RefreshInsert], q[RefreshLock], q[RefreshMaxGeneration], q[RefreshMarkRotated], q[RefreshSupersede], q[RefreshTouch],
+		q[RefreshRevokeFamily],
+		q[LogInsert],
 	}, reads...)
 	return reads, writes
 }
@@ -70,7 +70,7 @@ func (c *stmtCache) prepare(ctx context.Context) {
 	stmts := make(map[string]*sql.Stmt, len(c.hot))
 	for _, query := range c.hot {
 		if stmts[query] != nil {
-			continue // two names for one text (a lock that is a plain SELECT in SQLite)
+			continue // two names for one text (a *Lock that is a plain read)
 		}
 		st, err := c.db.PrepareContext(ctx, query)
 		if err != nil {

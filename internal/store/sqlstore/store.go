@@ -20,10 +20,10 @@ type querier interface {
 // Store implements store.Store on database/sql with one Dialect's SQL.
 type Store struct {
 	d    *Dialect
-	q    *Queries
-	db   *sql.DB // writes and transactions
-	read *sql.DB // reads outside a transaction; may be db
-	tx   *sql.Tx // set on the Store WithTx hands to fn
+	q    *statements // the Dialect's statement table
+	db   *sql.DB     // writes and transactions
+	read *sql.DB     // reads outside a transaction; may be db
+	tx   *sql.Tx     // set on the Store WithTx hands to fn
 	now  func() time.Time
 
 	// Hot statements kept prepared (see stmtCache); nil when the Dialect does not ask for it.
@@ -48,7 +48,7 @@ type Config struct {
 
 // New returns a Store over open databases. It does not migrate: call Migrate.
 func New(c Config) *Store {
-	s := &Store{d: c.Dialect, q: &c.Dialect.Q, db: c.DB, read: c.ReadDB, now: c.Now}
+	s := &Store{d: c.Dialect, q: c.Dialect.statements(), db: c.DB, read: c.ReadDB, now: c.Now}
 	if s.read == nil {
 		s.read = s.db
 	}
@@ -177,7 +177,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	var total int64
 	err := s.write(ctx, func(q querier) error {
 		total = 0
-		for _, stmt := range []string{s.q.DeleteExpiredTransactions, s.q.DeleteExpiredSessions, s.q.DeleteExpiredCodes, s.q.DeleteExpiredRefreshTokens} {
+		for _, stmt := range []string{s.q[DeleteExpiredTransactions], s.q[DeleteExpiredSessions], s.q[DeleteExpiredCodes], s.q[DeleteExpiredRefreshTokens]} {
 			n, err := execN(ctx, q, stmt, ts(now))
 			if err != nil {
 				return fmt.Errorf("delete expired: %w", err)

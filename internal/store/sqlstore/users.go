@@ -34,7 +34,7 @@ func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {
 	}
 	email, username, name, nickname := userArgs(u)
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q.UserInsert, u.UserID, u.Connection, email, nullString(username), name, nickname,
+		_, err := q.ExecContext(ctx, s.q[UserInsert], u.UserID, u.Connection, email, nullString(username), name, nickname,
 			u.EmailVerified, u.Blocked, u.PasswordHash, ts(u.CreatedAt), ts(u.UpdatedAt), tsPtr(u.LastLogin), u.LastIP,
 			u.LoginsCount, tsPtr(u.LastPasswordReset), doc)
 		return s.mapErr("create user", err)
@@ -46,7 +46,7 @@ func (s *Store) GetUser(ctx context.Context, userID string) (*domain.User, error
 }
 
 func (s *Store) getUser(ctx context.Context, q querier, userID string) (*domain.User, error) {
-	u, err := scanUser(q.QueryRowContext(ctx, s.q.UserGet, userID))
+	u, err := scanUser(q.QueryRowContext(ctx, s.q[UserGet], userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user", userID)
 	}
@@ -54,7 +54,7 @@ func (s *Store) getUser(ctx context.Context, q querier, userID string) (*domain.
 }
 
 func (s *Store) GetUserByEmail(ctx context.Context, connection, email string) (*domain.User, error) {
-	u, err := scanUser(s.reader(ctx).QueryRowContext(ctx, s.q.UserGetByEmail, connection, domain.NormalizeEmail(email)))
+	u, err := scanUser(s.reader(ctx).QueryRowContext(ctx, s.q[UserGetByEmail], connection, domain.NormalizeEmail(email)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound("user with email in connection", connection)
 	}
@@ -62,7 +62,7 @@ func (s *Store) GetUserByEmail(ctx context.Context, connection, email string) (*
 }
 
 func (s *Store) ListUsersByEmail(ctx context.Context, email string) ([]*domain.User, error) {
-	rows, err := s.reader(ctx).QueryContext(ctx, s.q.UserListByEmail, domain.NormalizeEmail(email))
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q[UserListByEmail], domain.NormalizeEmail(email))
 	if err != nil {
 		return nil, s.mapErr("list users by email", err)
 	}
@@ -83,7 +83,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
 	}
 	email, username, name, nickname := userArgs(u)
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.UserUpdate, u.UserID, u.Connection, email, nullString(username), name, nickname,
+		n, err := execN(ctx, q, s.q[UserUpdate], u.UserID, u.Connection, email, nullString(username), name, nickname,
 			u.EmailVerified, u.Blocked, u.PasswordHash, ts(u.UpdatedAt), tsPtr(u.LastPasswordReset), doc)
 		if err != nil {
 			return s.mapErr("update user", err)
@@ -99,7 +99,7 @@ func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
 // go by ON DELETE CASCADE.
 func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.UserDelete, userID)
+		n, err := execN(ctx, q, s.q[UserDelete], userID)
 		if err != nil {
 			return s.mapErr("delete user", err)
 		}
@@ -112,7 +112,7 @@ func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 
 func (s *Store) RecordLogin(ctx context.Context, userID, ip string, at time.Time) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q.UserRecordLogin, userID, ts(at), ip)
+		n, err := execN(ctx, q, s.q[UserRecordLogin], userID, ts(at), ip)
 		if err != nil {
 			return s.mapErr("record login", err)
 		}
@@ -135,11 +135,11 @@ func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Pag
 		w.add(cond)
 	}
 	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q.UserCount+w.String(), w.args...)
+	total, err := count(ctx, q, s.q[UserCount]+w.String(), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("count users", err)
 	}
-	rows, err := q.QueryContext(ctx, s.q.UserSelect+w.String()+" ORDER BY created_at, user_id"+w.page(p), w.args...)
+	rows, err := q.QueryContext(ctx, s.q[UserSelect]+w.String()+" ORDER BY created_at, user_id"+w.page(p), w.args...)
 	if err != nil {
 		return nil, 0, s.mapErr("search users", err)
 	}

@@ -5,6 +5,7 @@
 //
 // A backend's test calls Run with a factory returning a fresh, empty, migrated store per test, and
 // UpgradeKeepsSigningKeys with a store on a database built by the first migration only
-// (MigrationsUpTo), to check an upgrade keeps what an older Gatehouse stored. The suite tests only
-// through the store.Store interface; it must not know which engine it runs on.
+// (MigrationsUpTo), to check an upgrade keeps what an older Gatehouse stored. A backend built on
+// sqlstore also calls Statements, which prepares every statement of its Dialect. The suite tests
+// only through the store.Store interface and the Dialect; it must not know which engine it runs on.
 package storetest

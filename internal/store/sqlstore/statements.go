@@ -1,8 +1,208 @@
-package sqlite
+package sqlstore
 
-import "github.com/gatehouse/gatehouse/internal/store/sqlstore"
+// The statement table. Every statement is written once, in SQL both engines accept: placeholders
+// are $1, $2, … (PostgreSQL's syntax, which SQLite's driver binds by number too), times are
+// integers, booleans are written as truth values (false, a bare column). An engine replaces only
+// the statements its SQL must say otherwise, in its Dialect's Overrides; nothing is rewritten at
+// run time.
 
-// Column lists in the order the sqlstore scan functions read them.
+// Stmt names one statement of the table. Placeholders are bound in the order the Go code passes
+// them, given per group below. *Select statements end before WHERE, so that filtered lists append a
+// WHERE of fixed column conditions, ORDER BY, LIMIT and OFFSET; *Count statements likewise. Columns
+// are read in the order the scan functions document (scanClient, scanUser, …).
+type Stmt int
+
+const (
+	// Migrations.
+	CreateMigrationsTable Stmt = iota // no args
+	SchemaVersion                     // → max version, 0 when empty
+	RecordMigration                   // version, applied_at
+
+	// Clients: Insert(client_id, app_type, is_first_party, is_system, secret_hash, created_at,
+	// updated_at, doc); Update(client_id, app_type, is_first_party, is_system, secret_hash,
+	// updated_at, doc); Get/Delete(client_id).
+	ClientInsert
+	ClientUpdate
+	ClientGet
+	ClientDelete
+	ClientSelect
+	ClientCount
+
+	// Resource servers: Insert(id, identifier, created_at, updated_at, doc); Update(id, identifier,
+	// updated_at, doc); Get/Delete(id); GetByIdentifier(identifier).
+	ResourceServerInsert
+	ResourceServerUpdate
+	ResourceServerGet
+	ResourceServerGetByIdentifier
+	ResourceServerDelete
+	ResourceServerSelect
+	ResourceServerCount
+
+	// Client grants: Insert(id, client_id, audience, created_at, doc); Update(id, doc);
+	// Get/Delete(id); Find(client_id, audience); DeleteByAudience(audience).
+	ClientGrantInsert
+	ClientGrantUpdate
+	ClientGrantGet
+	ClientGrantFind
+	ClientGrantDelete
+	ClientGrantDeleteByAudience
+	ClientGrantSelect
+	ClientGrantCount
+
+	// Roles: Insert(id, name, description, created_at); Update(id, name, description);
+	// Get/Delete(id). RolePermission Insert/Delete(role_id, api, name), List(role_id, limit,
+	// offset), Count(role_id), DeleteByAPI(api). RoleUser List(role_id, limit, offset),
+	// Count(role_id).
+	RoleInsert
+	RoleUpdate
+	RoleGet
+	RoleDelete
+	RoleSelect
+	RoleCount
+	RolePermissionInsert
+	RolePermissionDelete
+	RolePermissionList
+	RolePermissionCount
+	RolePermissionDeleteByAPI
+	RoleUserList
+	RoleUserCount
+
+	// Users: Insert(user_id, connection, email, username, name_lower, nickname_lower,
+	// email_verified, blocked, password_hash, created_at, updated_at, last_login, last_ip,
+	// logins_count, last_password_reset, doc); Update(user_id, connection, email, username,
+	// name_lower, nickname_lower, email_verified, blocked, password_hash, updated_at,
+	// last_password_reset, doc); Get/Delete(user_id); GetByEmail(connection, email);
+	// ListByEmail(email); RecordLogin(user_id, at, ip).
+	UserInsert
+	UserUpdate
+	UserGet
+	UserGetByEmail
+	UserListByEmail
+	UserDelete
+	UserRecordLogin
+	UserSelect
+	UserCount
+	// UserRole Insert(user_id, role_id, created_at), Delete(user_id, role_id), List(user_id, limit,
+	// offset), Count(user_id). UserPermission Insert/Delete(user_id, api, name), DeleteByAPI(api),
+	// Sources(user_id) → api, name, source_id, source_name, source_type ordered by api, name;
+	// Names(user_id, api) → distinct sorted names.
+	UserRoleInsert
+	UserRoleDelete
+	UserRoleList
+	UserRoleCount
+	UserPermissionInsert
+	UserPermissionDelete
+	UserPermissionDeleteByAPI
+	UserPermissionSources
+	UserPermissionNames
+
+	// Actions: Insert(id, name, triggers, deployed_version_id, created_at, updated_at, doc);
+	// Update(id, name, triggers, updated_at, doc); Get/Delete(id); Lock(id) is Get that also locks
+	// the row; SetDeployed(id, version_id, updated_at). Versions: Insert(id, action_id, number,
+	// deployed, created_at, secrets, doc); MaxNumber(action_id); Undeploy(action_id);
+	// Get(action_id, id); List(action_id, limit, offset) newest first; Count(action_id). Bindings:
+	// DeleteAll(trigger_id); Insert(id, trigger_id, position, action_id, created_at, updated_at,
+	// doc); List(trigger_id) in order.
+	ActionInsert
+	ActionUpdate
+	ActionGet
+	ActionLock
+	ActionDelete
+	ActionSelect
+	ActionCount
+	ActionSetDeployed
+	ActionVersionInsert
+	ActionVersionMaxNumber
+	ActionVersionUndeploy
+	ActionVersionGet
+	ActionVersionList
+	ActionVersionCount
+	TriggerBindingDeleteAll
+	TriggerBindingInsert
+	TriggerBindingList
+
+	// Signing keys: Insert(kid, alg, state, private_key_encrypted, cert_der, created_at,
+	// current_since, previous_since, revoked_at); List newest first; CurrentLock(alg) → kid of the
+	// algorithm's current key, locking its row; CurrentToPrevious(alg, now); NextToCurrent(alg,
+	// now); Revoke(kid, now) only from previous; State(kid); KeysVersion → count and the max of
+	// each timestamp.
+	KeyInsert
+	KeyList
+	KeyCurrentLock
+	KeyCurrentToPrevious
+	KeyNextToCurrent
+	KeyRevoke
+	KeyState
+	KeysVersion
+
+	// Logs: Insert(log_id, date, type, user_id, client_id, doc); Get(log_id).
+	LogInsert
+	LogGet
+	LogSelect
+	LogCount
+
+	// Tenant: Get → doc; Put(doc) inserts or replaces the one row.
+	TenantGet
+	TenantPut
+
+	// Sessions: Insert(id, token_hash, user_id, last_seen_at, idle_expires_at, expires_at,
+	// client_ids, doc); Get(id); GetByTokenHash(hash); Touch(id, last_seen_at, idle_expires_at,
+	// client_ids); Delete(id); DeleteByUser(user_id).
+	SessionInsert
+	SessionGet
+	SessionGetByTokenHash
+	SessionTouch
+	SessionDelete
+	SessionDeleteByUser
+
+	// Transactions: Insert(id, expires_at, doc); Get(id, now) only when unexpired;
+	// Update(id, expires_at, doc); Delete(id).
+	TransactionInsert
+	TransactionGet
+	TransactionUpdate
+	TransactionDelete
+
+	// Codes: Insert(code_hash, client_id, user_id, expires_at, used_at, issued_family_id, doc);
+	// Redeem(code_hash, now) sets used_at only when unused and unexpired; Get(code_hash);
+	// SetFamily(code_hash, family).
+	CodeInsert
+	CodeRedeem
+	CodeGet
+	CodeSetFamily
+
+	// Refresh tokens: Insert(token_hash, family_id, generation, client_id, user_id, expires_at,
+	// idle_expires_at, rotated_at, revoked_at, doc); Get(hash); Lock(hash) is Get that locks the
+	// row; LockFamily(family_id) holds every other exchange in the family until the transaction
+	// ends (empty where a write transaction already excludes other writers);
+	// MaxGeneration(family_id); MarkRotated(hash, now); Supersede(family_id, now) marks the
+	// family's live tokens rotated and revoked; Touch(hash, idle_expires_at); RevokeFamily(family_id,
+	// now); RevokeUser(user_id, now).
+	RefreshInsert
+	RefreshGet
+	RefreshLock
+	RefreshLockFamily
+	RefreshMaxGeneration
+	RefreshMarkRotated
+	RefreshSupersede
+	RefreshTouch
+	RefreshRevokeFamily
+	RefreshRevokeUser
+
+	// Garbage collection, each (now).
+	DeleteExpiredTransactions
+	DeleteExpiredSessions
+	DeleteExpiredCodes
+	DeleteExpiredRefreshTokens
+
+	numStmts
+)
+
+// The *Lock statements read what a transaction is about to decide on. Generically they are plain
+// reads: where a write transaction excludes every other writer from its start (SQLite's BEGIN
+// IMMEDIATE) that is all they need to be. An engine whose transactions run side by side overrides
+// them with locking reads.
+
+// Column lists in the order the scan functions read them.
 const (
 	clientCols  = `client_id, is_system, secret_hash, created_at, updated_at, doc`
 	rsCols      = `created_at, updated_at, doc`
@@ -18,10 +218,8 @@ const (
 	refreshCols = `token_hash, family_id, generation, expires_at, idle_expires_at, rotated_at, revoked_at, doc`
 )
 
-// queries is SQLite's SQL. A write transaction here is BEGIN IMMEDIATE on the single writer
-// connection, so the *Lock statements are plain SELECTs: nobody else can write until commit.
-var queries = sqlstore.Queries{
-	CreateMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`,
+var generic = statements{
+	CreateMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`,
 	SchemaVersion:         `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`,
 	RecordMigration:       `INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)`,
 
@@ -114,7 +312,7 @@ var queries = sqlstore.Queries{
 	ActionSetDeployed:      `UPDATE actions SET deployed_version_id = $2, updated_at = $3 WHERE id = $1`,
 	ActionVersionInsert:    `INSERT INTO action_versions (id, action_id, number, deployed, created_at, secrets, doc) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 	ActionVersionMaxNumber: `SELECT COALESCE(MAX(number), 0) FROM action_versions WHERE action_id = $1`,
-	ActionVersionUndeploy:  `UPDATE action_versions SET deployed = 0 WHERE action_id = $1 AND deployed <> 0`,
+	ActionVersionUndeploy:  `UPDATE action_versions SET deployed = false WHERE action_id = $1 AND deployed`,
 	ActionVersionGet:       `SELECT ` + versionCols + ` FROM action_versions WHERE action_id = $1 AND id = $2`,
 	ActionVersionList: `SELECT ` + versionCols + ` FROM action_versions WHERE action_id = $1
 		ORDER BY number DESC LIMIT $2 OFFSET $3`,
@@ -163,8 +361,11 @@ var queries = sqlstore.Queries{
 
 	RefreshInsert: `INSERT INTO refresh_tokens (token_hash, family_id, generation, client_id, user_id, expires_at, idle_expires_at,
 		rotated_at, revoked_at, doc) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-	RefreshGet:           `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE token_hash = $1`,
-	RefreshLock:          `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE token_hash = $1`,
+	RefreshGet:  `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE token_hash = $1`,
+	RefreshLock: `SELECT ` + refreshCols + ` FROM refresh_tokens WHERE token_hash = $1`,
+	// Nothing to take by default: a write transaction that excludes other writers already holds
+	// every family. An engine whose transactions run side by side overrides it.
+	RefreshLockFamily:    ``,
 	RefreshMaxGeneration: `SELECT COALESCE(MAX(generation), 0) FROM refresh_tokens WHERE family_id = $1`,
 	RefreshMarkRotated:   `UPDATE refresh_tokens SET rotated_at = $2 WHERE token_hash = $1 AND rotated_at IS NULL`,
 	RefreshSupersede:     `UPDATE refresh_tokens SET rotated_at = $2, revoked_at = $2 WHERE family_id = $1 AND rotated_at IS NULL AND revoked_at IS NULL`,
@@ -177,4 +378,29 @@ var queries = sqlstore.Queries{
 	DeleteExpiredCodes:        `DELETE FROM authorization_codes WHERE expires_at <= $1`,
 	DeleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at <= $1)
 		OR (idle_expires_at IS NOT NULL AND idle_expires_at <= $1)`,
+}
+
+// statements is a statement table: the text of each Stmt.
+type statements [numStmts]string
+
+// Generic returns the text of id that both engines run unless their Dialect overrides it. Empty is
+// a statement with nothing to do by default (RefreshLockFamily).
+func Generic(id Stmt) string { return generic[id] }
+
+// Statements returns the table the Dialect runs, indexed by Stmt: the generic text with the
+// Dialect's overrides in place.
+func (d *Dialect) Statements() []string {
+	t := d.statements()
+	return t[:]
+}
+
+func (d *Dialect) statements() *statements {
+	t := generic
+	for id, text := range d.Overrides {
+		if id < 0 || id >= numStmts {
+			panic("sqlstore: the " + d.Name + " dialect overrides an unknown statement")
+		}
+		t[id] = text
+	}
+	return &t
 }
