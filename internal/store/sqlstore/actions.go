@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -33,21 +31,18 @@ func (s *Store) CreateAction(ctx context.Context, a *domain.Action) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[ActionInsert], a.ID, a.Name, actionTriggers(a), a.DeployedVersionID, ts(a.CreatedAt), ts(a.UpdatedAt), doc)
-		return s.mapErr("create action", err)
+		return s.exec(ctx, q, "create action", ActionInsert, a.ID, a.Name, actionTriggers(a), a.DeployedVersionID,
+			ts(a.CreatedAt), ts(a.UpdatedAt), doc)
 	})
 }
 
 func (s *Store) GetAction(ctx context.Context, id string) (*domain.Action, error) {
-	return s.getAction(ctx, s.reader(ctx), s.q[ActionGet], id)
+	return s.getAction(ctx, s.reader(ctx), ActionGet, id)
 }
 
-func (s *Store) getAction(ctx context.Context, q querier, stmt, id string) (*domain.Action, error) {
-	a, err := scanAction(q.QueryRowContext(ctx, stmt, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("action", id)
-	}
-	return a, s.mapErr("get action", err)
+// getAction reads the action with id (ActionGet) or reads and locks it (ActionLock).
+func (s *Store) getAction(ctx context.Context, q querier, stmt Stmt, id string) (*domain.Action, error) {
+	return getOne(ctx, s, q, scanAction, "action", id, stmt, id)
 }
 
 // UpdateAction writes the draft; the deployed version changes only through CreateActionVersion.
@@ -58,28 +53,14 @@ func (s *Store) UpdateAction(ctx context.Context, a *domain.Action) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[ActionUpdate], a.ID, a.Name, actionTriggers(a), ts(a.UpdatedAt), doc)
-		if err != nil {
-			return s.mapErr("update action", err)
-		}
-		if n == 0 {
-			return notFound("action", a.ID)
-		}
-		return nil
+		return s.execFound(ctx, q, "update action", "action", a.ID, ActionUpdate, a.ID, a.Name, actionTriggers(a), ts(a.UpdatedAt), doc)
 	})
 }
 
 // DeleteAction deletes the action; versions and bindings go by ON DELETE CASCADE.
 func (s *Store) DeleteAction(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[ActionDelete], id)
-		if err != nil {
-			return s.mapErr("delete action", err)
-		}
-		if n == 0 {
-			return notFound("action", id)
-		}
-		return nil
+		return s.execFound(ctx, q, "delete action", "action", id, ActionDelete, id)
 	})
 }
 
@@ -140,7 +121,7 @@ func (s *Store) CreateActionVersion(ctx context.Context, v *domain.ActionVersion
 	}
 	v.Deployed = true
 	return s.write(ctx, func(q querier) error {
-		if _, err := s.getAction(ctx, q, s.q[ActionLock], v.ActionID); err != nil {
+		if _, err := s.getAction(ctx, q, ActionLock, v.ActionID); err != nil {
 			return err
 		}
 		var last int
@@ -156,29 +137,25 @@ func (s *Store) CreateActionVersion(ctx context.Context, v *domain.ActionVersion
 		if err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx, s.q[ActionVersionUndeploy], v.ActionID); err != nil {
-			return s.mapErr("create action version", err)
+		if err := s.exec(ctx, q, "create action version", ActionVersionUndeploy, v.ActionID); err != nil {
+			return err
 		}
-		if _, err := q.ExecContext(ctx, s.q[ActionVersionInsert], v.ID, v.ActionID, v.Number, true, ts(v.CreatedAt), secrets, doc); err != nil {
-			return s.mapErr("create action version", err)
+		if err := s.exec(ctx, q, "create action version", ActionVersionInsert, v.ID, v.ActionID, v.Number, true,
+			ts(v.CreatedAt), secrets, doc); err != nil {
+			return err
 		}
-		_, err = q.ExecContext(ctx, s.q[ActionSetDeployed], v.ActionID, v.ID, ts(s.now()))
-		return s.mapErr("create action version", err)
+		return s.exec(ctx, q, "create action version", ActionSetDeployed, v.ActionID, v.ID, ts(s.now()))
 	})
 }
 
 func (s *Store) GetActionVersion(ctx context.Context, actionID, versionID string) (*domain.ActionVersion, error) {
-	v, err := scanActionVersion(s.reader(ctx).QueryRowContext(ctx, s.q[ActionVersionGet], actionID, versionID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("action version", versionID)
-	}
-	return v, s.mapErr("get action version", err)
+	return getOne(ctx, s, s.reader(ctx), scanActionVersion, "action version", versionID, ActionVersionGet, actionID, versionID)
 }
 
 // ListActionVersions lists newest first.
 func (s *Store) ListActionVersions(ctx context.Context, actionID string, p store.Page) ([]*domain.ActionVersion, int, error) {
 	q := s.reader(ctx)
-	if _, err := s.getAction(ctx, q, s.q[ActionGet], actionID); err != nil {
+	if _, err := s.getAction(ctx, q, ActionGet, actionID); err != nil {
 		return nil, 0, err
 	}
 	total, err := count(ctx, q, s.q[ActionVersionCount], actionID)
@@ -219,8 +196,8 @@ func scanActionVersion(r scanner) (*domain.ActionVersion, error) {
 func (s *Store) SetTriggerBindings(ctx context.Context, triggerID string, bindings []*domain.TriggerBinding) error {
 	now := s.now().UTC()
 	return s.write(ctx, func(q querier) error {
-		if _, err := q.ExecContext(ctx, s.q[TriggerBindingDeleteAll], triggerID); err != nil {
-			return s.mapErr("set trigger bindings", err)
+		if err := s.exec(ctx, q, "set trigger bindings", TriggerBindingDeleteAll, triggerID); err != nil {
+			return err
 		}
 		for i, b := range bindings {
 			if b.ID == "" {
@@ -234,11 +211,12 @@ func (s *Store) SetTriggerBindings(ctx context.Context, triggerID string, bindin
 			if err != nil {
 				return err
 			}
-			if _, err := s.getAction(ctx, q, s.q[ActionGet], b.ActionID); err != nil {
+			if _, err := s.getAction(ctx, q, ActionGet, b.ActionID); err != nil {
 				return err
 			}
-			if _, err := q.ExecContext(ctx, s.q[TriggerBindingInsert], b.ID, triggerID, i, b.ActionID, ts(b.CreatedAt), ts(b.UpdatedAt), doc); err != nil {
-				return s.mapErr("set trigger bindings", err)
+			if err := s.exec(ctx, q, "set trigger bindings", TriggerBindingInsert, b.ID, triggerID, i, b.ActionID,
+				ts(b.CreatedAt), ts(b.UpdatedAt), doc); err != nil {
+				return err
 			}
 		}
 		return nil

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -22,9 +21,8 @@ func (s *Store) CreateClient(ctx context.Context, c *domain.Client) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[ClientInsert], c.ClientID, c.AppType, c.IsFirstParty, c.IsSystem,
+		return s.exec(ctx, q, "create client", ClientInsert, c.ClientID, c.AppType, c.IsFirstParty, c.IsSystem,
 			c.SecretHash, ts(c.CreatedAt), ts(c.UpdatedAt), doc)
-		return s.mapErr("create client", err)
 	})
 }
 
@@ -33,11 +31,7 @@ func (s *Store) GetClient(ctx context.Context, clientID string) (*domain.Client,
 }
 
 func (s *Store) getClient(ctx context.Context, q querier, clientID string) (*domain.Client, error) {
-	c, err := scanClient(q.QueryRowContext(ctx, s.q[ClientGet], clientID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("client", clientID)
-	}
-	return c, s.mapErr("get client", err)
+	return getOne(ctx, s, q, scanClient, "client", clientID, ClientGet, clientID)
 }
 
 func (s *Store) UpdateClient(ctx context.Context, c *domain.Client) error {
@@ -47,29 +41,15 @@ func (s *Store) UpdateClient(ctx context.Context, c *domain.Client) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[ClientUpdate], c.ClientID, c.AppType, c.IsFirstParty, c.IsSystem,
+		return s.execFound(ctx, q, "update client", "client", c.ClientID, ClientUpdate, c.ClientID, c.AppType, c.IsFirstParty, c.IsSystem,
 			c.SecretHash, ts(c.UpdatedAt), doc)
-		if err != nil {
-			return s.mapErr("update client", err)
-		}
-		if n == 0 {
-			return notFound("client", c.ClientID)
-		}
-		return nil
 	})
 }
 
 // DeleteClient deletes the client; its client grants and refresh tokens go by ON DELETE CASCADE.
 func (s *Store) DeleteClient(ctx context.Context, clientID string) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[ClientDelete], clientID)
-		if err != nil {
-			return s.mapErr("delete client", err)
-		}
-		if n == 0 {
-			return notFound("client", clientID)
-		}
-		return nil
+		return s.execFound(ctx, q, "delete client", "client", clientID, ClientDelete, clientID)
 	})
 }
 
@@ -150,25 +130,21 @@ func (s *Store) CreateResourceServer(ctx context.Context, rs *domain.ResourceSer
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[ResourceServerInsert], rs.ID, rs.Identifier, ts(rs.CreatedAt), ts(rs.UpdatedAt), doc)
-		return s.mapErr("create resource server", err)
+		return s.exec(ctx, q, "create resource server", ResourceServerInsert, rs.ID, rs.Identifier,
+			ts(rs.CreatedAt), ts(rs.UpdatedAt), doc)
 	})
 }
 
 func (s *Store) GetResourceServer(ctx context.Context, id string) (*domain.ResourceServer, error) {
-	return s.getResourceServer(ctx, s.reader(ctx), s.q[ResourceServerGet], "resource server", id)
+	return s.getResourceServer(ctx, s.reader(ctx), ResourceServerGet, "resource server", id)
 }
 
 func (s *Store) GetResourceServerByIdentifier(ctx context.Context, identifier string) (*domain.ResourceServer, error) {
-	return s.getResourceServer(ctx, s.reader(ctx), s.q[ResourceServerGetByIdentifier], "resource server with identifier", identifier)
+	return s.getResourceServer(ctx, s.reader(ctx), ResourceServerGetByIdentifier, "resource server with identifier", identifier)
 }
 
-func (s *Store) getResourceServer(ctx context.Context, q querier, stmt, what, key string) (*domain.ResourceServer, error) {
-	rs, err := scanResourceServer(q.QueryRowContext(ctx, stmt, key))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound(what, key)
-	}
-	return rs, s.mapErr("get resource server", err)
+func (s *Store) getResourceServer(ctx context.Context, q querier, stmt Stmt, what, key string) (*domain.ResourceServer, error) {
+	return getOne(ctx, s, q, scanResourceServer, what, key, stmt, key)
 }
 
 func (s *Store) UpdateResourceServer(ctx context.Context, rs *domain.ResourceServer) error {
@@ -178,14 +154,8 @@ func (s *Store) UpdateResourceServer(ctx context.Context, rs *domain.ResourceSer
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[ResourceServerUpdate], rs.ID, rs.Identifier, ts(rs.UpdatedAt), doc)
-		if err != nil {
-			return s.mapErr("update resource server", err)
-		}
-		if n == 0 {
-			return notFound("resource server", rs.ID)
-		}
-		return nil
+		return s.execFound(ctx, q, "update resource server", "resource server", rs.ID, ResourceServerUpdate, rs.ID,
+			rs.Identifier, ts(rs.UpdatedAt), doc)
 	})
 }
 
@@ -194,17 +164,16 @@ func (s *Store) UpdateResourceServer(ctx context.Context, rs *domain.ResourceSer
 // deleted here rather than by a foreign key.
 func (s *Store) DeleteResourceServer(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		rs, err := s.getResourceServer(ctx, q, s.q[ResourceServerGet], "resource server", id)
+		rs, err := s.getResourceServer(ctx, q, ResourceServerGet, "resource server", id)
 		if err != nil {
 			return err
 		}
-		for _, stmt := range []string{s.q[ClientGrantDeleteByAudience], s.q[RolePermissionDeleteByAPI], s.q[UserPermissionDeleteByAPI]} {
-			if _, err := q.ExecContext(ctx, stmt, rs.Identifier); err != nil {
-				return s.mapErr("delete resource server", err)
+		for _, stmt := range []Stmt{ClientGrantDeleteByAudience, RolePermissionDeleteByAPI, UserPermissionDeleteByAPI} {
+			if err := s.exec(ctx, q, "delete resource server", stmt, rs.Identifier); err != nil {
+				return err
 			}
 		}
-		_, err = q.ExecContext(ctx, s.q[ResourceServerDelete], id)
-		return s.mapErr("delete resource server", err)
+		return s.exec(ctx, q, "delete resource server", ResourceServerDelete, id)
 	})
 }
 
@@ -254,25 +223,17 @@ func (s *Store) CreateClientGrant(ctx context.Context, g *domain.ClientGrant) er
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[ClientGrantInsert], g.ID, g.ClientID, g.Audience, ts(g.CreatedAt), doc)
-		return s.mapErr("create client grant", err)
+		return s.exec(ctx, q, "create client grant", ClientGrantInsert, g.ID, g.ClientID, g.Audience, ts(g.CreatedAt), doc)
 	})
 }
 
 func (s *Store) GetClientGrant(ctx context.Context, id string) (*domain.ClientGrant, error) {
-	g, err := scanClientGrant(s.reader(ctx).QueryRowContext(ctx, s.q[ClientGrantGet], id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("client grant", id)
-	}
-	return g, s.mapErr("get client grant", err)
+	return getOne(ctx, s, s.reader(ctx), scanClientGrant, "client grant", id, ClientGrantGet, id)
 }
 
 func (s *Store) FindClientGrant(ctx context.Context, clientID, audience string) (*domain.ClientGrant, error) {
-	g, err := scanClientGrant(s.reader(ctx).QueryRowContext(ctx, s.q[ClientGrantFind], clientID, audience))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("client grant for client and audience", clientID+" "+audience)
-	}
-	return g, s.mapErr("find client grant", err)
+	return getOne(ctx, s, s.reader(ctx), scanClientGrant, "client grant for client and audience",
+		clientID+" "+audience, ClientGrantFind, clientID, audience)
 }
 
 // UpdateClientGrant changes the grant's scopes; its client and audience are fixed at creation.
@@ -285,27 +246,13 @@ func (s *Store) UpdateClientGrant(ctx context.Context, g *domain.ClientGrant) er
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[ClientGrantUpdate], g.ID, doc)
-		if err != nil {
-			return s.mapErr("update client grant", err)
-		}
-		if n == 0 {
-			return notFound("client grant", g.ID)
-		}
-		return nil
+		return s.execFound(ctx, q, "update client grant", "client grant", g.ID, ClientGrantUpdate, g.ID, doc)
 	})
 }
 
 func (s *Store) DeleteClientGrant(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[ClientGrantDelete], id)
-		if err != nil {
-			return s.mapErr("delete client grant", err)
-		}
-		if n == 0 {
-			return notFound("client grant", id)
-		}
-		return nil
+		return s.execFound(ctx, q, "delete client grant", "client grant", id, ClientGrantDelete, id)
 	})
 }
 

@@ -21,6 +21,11 @@
 // Store is bound to) and calls unexported helpers that take a querier, so helpers compose; WithTx
 // hands its function a Store bound to the transaction, and a nested WithTx reuses it.
 //
+// Errors are mapped in one place: statements run through exec (a write), execFound (a write to
+// one existing row, none changed is store.ErrNotFound) or getOne (a one-row read, no row is
+// store.ErrNotFound), which turn constraint violations into domain errors (mapErr) and name what
+// was not found ("client abc").
+//
 // Single-use records are decided by the database: a code is redeemed by one conditional UPDATE
 // (used_at IS NULL), and a refresh token's row is locked (SELECT … FOR UPDATE in PostgreSQL; the
 // writer lock in SQLite) before it is rotated, so racing requests are serialised and exactly one

@@ -19,9 +19,8 @@ func (s *Store) CreateSigningKey(ctx context.Context, k *domain.SigningKey) erro
 		k.CreatedAt = s.now().UTC()
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[KeyInsert], k.KID, k.Alg, k.State, k.PrivateKeyEncrypted, k.CertDER,
+		return s.exec(ctx, q, "create signing key", KeyInsert, k.KID, k.Alg, k.State, k.PrivateKeyEncrypted, k.CertDER,
 			ts(k.CreatedAt), tsPtr(k.CurrentSince), tsPtr(k.PreviousSince), tsPtr(k.RevokedAt))
-		return s.mapErr("create signing key", err)
 	})
 }
 
@@ -68,8 +67,8 @@ func (s *Store) RotateSigningKeys(ctx context.Context, expectCurrentKID string, 
 		if current != expectCurrentKID {
 			return conflict("kid", "The signing keys were rotated by someone else; reload and retry.")
 		}
-		if _, err := q.ExecContext(ctx, s.q[KeyCurrentToPrevious], alg, ts(now)); err != nil {
-			return s.mapErr("rotate signing keys", err)
+		if err := s.exec(ctx, q, "rotate signing keys", KeyCurrentToPrevious, alg, ts(now)); err != nil {
+			return err
 		}
 		n, err := execN(ctx, q, s.q[KeyNextToCurrent], alg, ts(now))
 		if err != nil {
@@ -81,9 +80,8 @@ func (s *Store) RotateSigningKeys(ctx context.Context, expectCurrentKID string, 
 			newNext.State, newNext.CurrentSince = domain.KeyCurrent, &t
 		}
 		newNext.PreviousSince, newNext.RevokedAt = nil, nil
-		_, err = q.ExecContext(ctx, s.q[KeyInsert], newNext.KID, newNext.Alg, newNext.State, newNext.PrivateKeyEncrypted,
-			newNext.CertDER, ts(newNext.CreatedAt), tsPtr(newNext.CurrentSince), nil, nil)
-		return s.mapErr("rotate signing keys", err)
+		return s.exec(ctx, q, "rotate signing keys", KeyInsert, newNext.KID, newNext.Alg, newNext.State,
+			newNext.PrivateKeyEncrypted, newNext.CertDER, ts(newNext.CreatedAt), tsPtr(newNext.CurrentSince), nil, nil)
 	})
 }
 
@@ -97,13 +95,9 @@ func (s *Store) RevokeSigningKey(ctx context.Context, kid string, now time.Time)
 		if n == 1 {
 			return nil
 		}
-		var state string
-		err = q.QueryRowContext(ctx, s.q[KeyState], kid).Scan(&state)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound("signing key", kid)
-		}
+		state, err := getOne(ctx, s, q, scanString, "signing key", kid, KeyState, kid)
 		if err != nil {
-			return s.mapErr("revoke signing key", err)
+			return err
 		}
 		return conflict("kid", "Only a previous signing key can be revoked; this one is "+state+".")
 	})
@@ -132,17 +126,12 @@ func (s *Store) AppendLog(ctx context.Context, e *domain.LogEvent) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[LogInsert], e.LogID, ts(e.Date), e.Type, e.UserID, e.ClientID, doc)
-		return s.mapErr("append log", err)
+		return s.exec(ctx, q, "append log", LogInsert, e.LogID, ts(e.Date), e.Type, e.UserID, e.ClientID, doc)
 	})
 }
 
 func (s *Store) GetLog(ctx context.Context, id string) (*domain.LogEvent, error) {
-	e, err := scanLog(s.reader(ctx).QueryRowContext(ctx, s.q[LogGet], id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("log event", id)
-	}
-	return e, s.mapErr("get log", err)
+	return getOne(ctx, s, s.reader(ctx), scanDoc[domain.LogEvent], "log event", id, LogGet, id)
 }
 
 // ListLogs lists newest first; events of the same instant keep their insertion order reversed.
@@ -166,38 +155,21 @@ func (s *Store) ListLogs(ctx context.Context, f store.LogFilter, p store.Page) (
 	if err != nil {
 		return nil, 0, s.mapErr("list logs", err)
 	}
-	list, err := scanAll(rows, scanLog)
+	list, err := scanAll(rows, scanDoc[domain.LogEvent])
 	return list, total, s.mapErr("list logs", err)
-}
-
-// scanLog reads doc.
-func scanLog(r scanner) (*domain.LogEvent, error) {
-	var (
-		e   domain.LogEvent
-		doc []byte
-	)
-	if err := r.Scan(&doc); err != nil {
-		return nil, err
-	}
-	if err := unmarshal(doc, &e); err != nil {
-		return nil, err
-	}
-	return &e, nil
 }
 
 // Tenant settings: one row, defaults until the first Put.
 
 func (s *Store) GetTenantSettings(ctx context.Context) (domain.TenantSettings, error) {
-	var doc []byte
-	err := s.reader(ctx).QueryRowContext(ctx, s.q[TenantGet]).Scan(&doc)
+	t, err := scanDoc[domain.TenantSettings](s.reader(ctx).QueryRowContext(ctx, s.q[TenantGet]))
 	if errors.Is(err, sql.ErrNoRows) {
 		return domain.DefaultTenantSettings(), nil
 	}
 	if err != nil {
 		return domain.TenantSettings{}, s.mapErr("get tenant settings", err)
 	}
-	var t domain.TenantSettings
-	return t, unmarshal(doc, &t)
+	return *t, nil
 }
 
 func (s *Store) PutTenantSettings(ctx context.Context, t domain.TenantSettings) error {
@@ -206,7 +178,6 @@ func (s *Store) PutTenantSettings(ctx context.Context, t domain.TenantSettings) 
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[TenantPut], doc)
-		return s.mapErr("put tenant settings", err)
+		return s.exec(ctx, q, "put tenant settings", TenantPut, doc)
 	})
 }

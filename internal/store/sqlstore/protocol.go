@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -31,28 +30,19 @@ func (s *Store) CreateSession(ctx context.Context, ss *domain.Session) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[SessionInsert], ss.ID, ss.TokenHash, ss.UserID, ts(ss.LastSeenAt),
+		return s.exec(ctx, q, "create session", SessionInsert, ss.ID, ss.TokenHash, ss.UserID, ts(ss.LastSeenAt),
 			ts(ss.IdleExpiresAt), ts(ss.ExpiresAt), clients, doc)
-		return s.mapErr("create session", err)
 	})
 }
 
 // GetSession and GetSessionByTokenHash return the record whatever its expiry: the session layer
 // decides with its own clock.
 func (s *Store) GetSession(ctx context.Context, id string) (*domain.Session, error) {
-	ss, err := scanSession(s.reader(ctx).QueryRowContext(ctx, s.q[SessionGet], id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("session", id)
-	}
-	return ss, s.mapErr("get session", err)
+	return getOne(ctx, s, s.reader(ctx), scanSession, "session", id, SessionGet, id)
 }
 
 func (s *Store) GetSessionByTokenHash(ctx context.Context, tokenHash []byte) (*domain.Session, error) {
-	ss, err := scanSession(s.reader(ctx).QueryRowContext(ctx, s.q[SessionGetByTokenHash], tokenHash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("session", "by token")
-	}
-	return ss, s.mapErr("get session", err)
+	return getOne(ctx, s, s.reader(ctx), scanSession, "session", "by token", SessionGetByTokenHash, tokenHash)
 }
 
 // scanSession reads token_hash, last_seen_at, idle_expires_at, client_ids, doc.
@@ -84,29 +74,20 @@ func (s *Store) TouchSession(ctx context.Context, id string, lastSeen, idleExpir
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[SessionTouch], id, ts(lastSeen), ts(idleExpires), clients)
-		if err != nil {
-			return s.mapErr("touch session", err)
-		}
-		if n == 0 {
-			return notFound("session", id)
-		}
-		return nil
+		return s.execFound(ctx, q, "touch session", "session", id, SessionTouch, id, ts(lastSeen), ts(idleExpires), clients)
 	})
 }
 
 // DeleteSession is idempotent: logging out of a session that is already gone is not an error.
 func (s *Store) DeleteSession(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[SessionDelete], id)
-		return s.mapErr("delete session", err)
+		return s.exec(ctx, q, "delete session", SessionDelete, id)
 	})
 }
 
 func (s *Store) DeleteUserSessions(ctx context.Context, userID string) error {
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[SessionDeleteByUser], userID)
-		return s.mapErr("delete user sessions", err)
+		return s.exec(ctx, q, "delete user sessions", SessionDeleteByUser, userID)
 	})
 }
 
@@ -124,23 +105,13 @@ func (s *Store) CreateTransaction(ctx context.Context, t *domain.LoginTransactio
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[TransactionInsert], t.ID, ts(t.ExpiresAt), doc)
-		return s.mapErr("create transaction", err)
+		return s.exec(ctx, q, "create transaction", TransactionInsert, t.ID, ts(t.ExpiresAt), doc)
 	})
 }
 
 // GetTransaction treats an expired transaction as gone, by the store's clock.
 func (s *Store) GetTransaction(ctx context.Context, id string) (*domain.LoginTransaction, error) {
-	var doc []byte
-	err := s.reader(ctx).QueryRowContext(ctx, s.q[TransactionGet], id, ts(s.now())).Scan(&doc)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("transaction", id)
-	}
-	if err != nil {
-		return nil, s.mapErr("get transaction", err)
-	}
-	var t domain.LoginTransaction
-	return &t, unmarshal(doc, &t)
+	return getOne(ctx, s, s.reader(ctx), scanDoc[domain.LoginTransaction], "transaction", id, TransactionGet, id, ts(s.now()))
 }
 
 func (s *Store) UpdateTransaction(ctx context.Context, t *domain.LoginTransaction) error {
@@ -149,38 +120,21 @@ func (s *Store) UpdateTransaction(ctx context.Context, t *domain.LoginTransactio
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[TransactionUpdate], t.ID, ts(t.ExpiresAt), doc)
-		if err != nil {
-			return s.mapErr("update transaction", err)
-		}
-		if n == 0 {
-			return notFound("transaction", t.ID)
-		}
-		return nil
+		return s.execFound(ctx, q, "update transaction", "transaction", t.ID, TransactionUpdate, t.ID, ts(t.ExpiresAt), doc)
 	})
 }
 
 // DeleteTransaction is idempotent.
 func (s *Store) DeleteTransaction(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[TransactionDelete], id)
-		return s.mapErr("delete transaction", err)
+		return s.exec(ctx, q, "delete transaction", TransactionDelete, id)
 	})
 }
 
 // ConsumeTransaction deletes the transaction; ErrNotFound when it was already gone.
 func (s *Store) ConsumeTransaction(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		res, err := q.ExecContext(ctx, s.q[TransactionDelete], id)
-		if err != nil {
-			return s.mapErr("consume transaction", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return s.mapErr("consume transaction", err)
-		} else if n == 0 {
-			return fmt.Errorf("consume transaction: %w", store.ErrNotFound)
-		}
-		return nil
+		return s.execFound(ctx, q, "consume transaction", "transaction", id, TransactionDelete, id)
 	})
 }
 
@@ -198,9 +152,8 @@ func (s *Store) CreateAuthorizationCode(ctx context.Context, c *domain.Authoriza
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[CodeInsert], c.CodeHash, c.ClientID, c.UserID, ts(c.ExpiresAt),
+		return s.exec(ctx, q, "create authorization code", CodeInsert, c.CodeHash, c.ClientID, c.UserID, ts(c.ExpiresAt),
 			tsPtr(c.UsedAt), c.IssuedFamilyID, doc)
-		return s.mapErr("create authorization code", err)
 	})
 }
 
@@ -241,14 +194,7 @@ func (s *Store) RedeemAuthorizationCode(ctx context.Context, codeHash []byte, no
 
 func (s *Store) SetCodeIssuedFamily(ctx context.Context, codeHash []byte, familyID string) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[CodeSetFamily], codeHash, familyID)
-		if err != nil {
-			return s.mapErr("set code issued family", err)
-		}
-		if n == 0 {
-			return notFound("authorization code", "by hash")
-		}
-		return nil
+		return s.execFound(ctx, q, "set code issued family", "authorization code", "by hash", CodeSetFamily, codeHash, familyID)
 	})
 }
 

@@ -29,17 +29,12 @@ func (s *Store) insertRefreshToken(ctx context.Context, q querier, t *domain.Ref
 	if err != nil {
 		return err
 	}
-	_, err = q.ExecContext(ctx, s.q[RefreshInsert], t.TokenHash, t.FamilyID, t.Generation, t.ClientID, t.UserID,
-		tsPtr(t.ExpiresAt), tsPtr(t.IdleExpiresAt), tsPtr(t.RotatedAt), tsPtr(t.RevokedAt), doc)
-	return s.mapErr("create refresh token", err)
+	return s.exec(ctx, q, "create refresh token", RefreshInsert, t.TokenHash, t.FamilyID, t.Generation, t.ClientID,
+		t.UserID, tsPtr(t.ExpiresAt), tsPtr(t.IdleExpiresAt), tsPtr(t.RotatedAt), tsPtr(t.RevokedAt), doc)
 }
 
 func (s *Store) GetRefreshToken(ctx context.Context, tokenHash []byte) (*domain.RefreshToken, error) {
-	t, err := scanRefresh(s.reader(ctx).QueryRowContext(ctx, s.q[RefreshGet], tokenHash))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("refresh token", "by hash")
-	}
-	return t, s.mapErr("get refresh token", err)
+	return getOne(ctx, s, s.reader(ctx), scanRefresh, "refresh token", "by hash", RefreshGet, tokenHash)
 }
 
 // RotateRefreshToken follows the rules in store.RefreshTokenStore. Exchanges within one family are
@@ -70,8 +65,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 			if err != nil {
 				return s.mapErr("rotate refresh token", err)
 			}
-			if _, err := q.ExecContext(ctx, s.q[RefreshLockFamily], t.FamilyID); err != nil {
-				return s.mapErr("lock refresh family", err)
+			if err := s.exec(ctx, q, "lock refresh family", RefreshLockFamily, t.FamilyID); err != nil {
+				return err
 			}
 		}
 		var err error
@@ -104,16 +99,16 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 			reuse = old.RevokedAt != nil || !withinLeeway || old.Generation != newest-1
 		}
 		if reuse {
-			if _, err := q.ExecContext(ctx, s.q[RefreshRevokeFamily], old.FamilyID, ts(now)); err != nil {
-				return s.mapErr("revoke refresh family", err)
+			if err := s.exec(ctx, q, "revoke refresh family", RefreshRevokeFamily, old.FamilyID, ts(now)); err != nil {
+				return err
 			}
 			old, outcome = nil, store.ErrRefreshReused
 			return nil
 		}
 		if retry {
 			// The newest token stops here: a rotated and revoked token presented later is a reuse.
-			if _, err := q.ExecContext(ctx, s.q[RefreshSupersede], old.FamilyID, ts(now)); err != nil {
-				return s.mapErr("supersede refresh token", err)
+			if err := s.exec(ctx, q, "supersede refresh token", RefreshSupersede, old.FamilyID, ts(now)); err != nil {
+				return err
 			}
 		}
 		next.FamilyID, next.Generation, next.ExpiresAt = old.FamilyID, old.Generation+1, old.ExpiresAt
@@ -131,8 +126,8 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 			return err
 		}
 		if old.RotatedAt == nil {
-			if _, err := q.ExecContext(ctx, s.q[RefreshMarkRotated], oldHash, ts(now)); err != nil {
-				return s.mapErr("rotate refresh token", err)
+			if err := s.exec(ctx, q, "rotate refresh token", RefreshMarkRotated, oldHash, ts(now)); err != nil {
+				return err
 			}
 			t := now.UTC().Truncate(time.Microsecond)
 			old.RotatedAt = &t
@@ -147,28 +142,19 @@ func (s *Store) RotateRefreshToken(ctx context.Context, oldHash []byte, next *do
 
 func (s *Store) TouchRefreshToken(ctx context.Context, tokenHash []byte, idleExpires *time.Time) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[RefreshTouch], tokenHash, tsPtr(idleExpires))
-		if err != nil {
-			return s.mapErr("touch refresh token", err)
-		}
-		if n == 0 {
-			return notFound("refresh token", "by hash")
-		}
-		return nil
+		return s.execFound(ctx, q, "touch refresh token", "refresh token", "by hash", RefreshTouch, tokenHash, tsPtr(idleExpires))
 	})
 }
 
 func (s *Store) RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error {
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[RefreshRevokeFamily], familyID, ts(now))
-		return s.mapErr("revoke refresh family", err)
+		return s.exec(ctx, q, "revoke refresh family", RefreshRevokeFamily, familyID, ts(now))
 	})
 }
 
 func (s *Store) RevokeUserRefreshTokens(ctx context.Context, userID string, now time.Time) error {
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[RefreshRevokeUser], userID, ts(now))
-		return s.mapErr("revoke user refresh tokens", err)
+		return s.exec(ctx, q, "revoke user refresh tokens", RefreshRevokeUser, userID, ts(now))
 	})
 }
 

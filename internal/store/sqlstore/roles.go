@@ -2,8 +2,6 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -18,8 +16,7 @@ func (s *Store) CreateRole(ctx context.Context, r *domain.Role) error {
 		r.CreatedAt = s.now().UTC()
 	}
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[RoleInsert], r.ID, r.Name, r.Description, ts(r.CreatedAt))
-		return s.mapErr("create role", err)
+		return s.exec(ctx, q, "create role", RoleInsert, r.ID, r.Name, r.Description, ts(r.CreatedAt))
 	})
 }
 
@@ -28,37 +25,19 @@ func (s *Store) GetRole(ctx context.Context, id string) (*domain.Role, error) {
 }
 
 func (s *Store) getRole(ctx context.Context, q querier, id string) (*domain.Role, error) {
-	r, err := scanRole(q.QueryRowContext(ctx, s.q[RoleGet], id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("role", id)
-	}
-	return r, s.mapErr("get role", err)
+	return getOne(ctx, s, q, scanRole, "role", id, RoleGet, id)
 }
 
 func (s *Store) UpdateRole(ctx context.Context, r *domain.Role) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[RoleUpdate], r.ID, r.Name, r.Description)
-		if err != nil {
-			return s.mapErr("update role", err)
-		}
-		if n == 0 {
-			return notFound("role", r.ID)
-		}
-		return nil
+		return s.execFound(ctx, q, "update role", "role", r.ID, RoleUpdate, r.ID, r.Name, r.Description)
 	})
 }
 
 // DeleteRole deletes the role; its permissions and user links go by ON DELETE CASCADE.
 func (s *Store) DeleteRole(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[RoleDelete], id)
-		if err != nil {
-			return s.mapErr("delete role", err)
-		}
-		if n == 0 {
-			return notFound("role", id)
-		}
-		return nil
+		return s.execFound(ctx, q, "delete role", "role", id, RoleDelete, id)
 	})
 }
 
@@ -100,8 +79,9 @@ func (s *Store) AddRolePermissions(ctx context.Context, roleID string, perms []d
 			return err
 		}
 		for _, p := range perms {
-			if _, err := q.ExecContext(ctx, s.q[RolePermissionInsert], roleID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
-				return s.mapErr("add role permissions", err)
+			if err := s.exec(ctx, q, "add role permissions", RolePermissionInsert, roleID, p.ResourceServerIdentifier,
+				p.PermissionName); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -114,8 +94,9 @@ func (s *Store) RemoveRolePermissions(ctx context.Context, roleID string, perms 
 			return err
 		}
 		for _, p := range perms {
-			if _, err := q.ExecContext(ctx, s.q[RolePermissionDelete], roleID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
-				return s.mapErr("remove role permissions", err)
+			if err := s.exec(ctx, q, "remove role permissions", RolePermissionDelete, roleID,
+				p.ResourceServerIdentifier, p.PermissionName); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -154,8 +135,8 @@ func (s *Store) AssignUsersToRole(ctx context.Context, roleID string, userIDs []
 			if _, err := s.getUser(ctx, q, id); err != nil {
 				return err
 			}
-			if _, err := q.ExecContext(ctx, s.q[UserRoleInsert], id, roleID, ts(s.now())); err != nil {
-				return s.mapErr("assign users to role", err)
+			if err := s.exec(ctx, q, "assign users to role", UserRoleInsert, id, roleID, ts(s.now())); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -188,8 +169,8 @@ func (s *Store) AssignRolesToUser(ctx context.Context, userID string, roleIDs []
 			if _, err := s.getRole(ctx, q, id); err != nil {
 				return err
 			}
-			if _, err := q.ExecContext(ctx, s.q[UserRoleInsert], userID, id, ts(s.now())); err != nil {
-				return s.mapErr("assign roles to user", err)
+			if err := s.exec(ctx, q, "assign roles to user", UserRoleInsert, userID, id, ts(s.now())); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -202,8 +183,8 @@ func (s *Store) RemoveRolesFromUser(ctx context.Context, userID string, roleIDs 
 			return err
 		}
 		for _, id := range roleIDs {
-			if _, err := q.ExecContext(ctx, s.q[UserRoleDelete], userID, id); err != nil {
-				return s.mapErr("remove roles from user", err)
+			if err := s.exec(ctx, q, "remove roles from user", UserRoleDelete, userID, id); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -233,8 +214,9 @@ func (s *Store) AddUserPermissions(ctx context.Context, userID string, perms []d
 			return err
 		}
 		for _, p := range perms {
-			if _, err := q.ExecContext(ctx, s.q[UserPermissionInsert], userID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
-				return s.mapErr("add user permissions", err)
+			if err := s.exec(ctx, q, "add user permissions", UserPermissionInsert, userID, p.ResourceServerIdentifier,
+				p.PermissionName); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -247,8 +229,9 @@ func (s *Store) RemoveUserPermissions(ctx context.Context, userID string, perms 
 			return err
 		}
 		for _, p := range perms {
-			if _, err := q.ExecContext(ctx, s.q[UserPermissionDelete], userID, p.ResourceServerIdentifier, p.PermissionName); err != nil {
-				return s.mapErr("remove user permissions", err)
+			if err := s.exec(ctx, q, "remove user permissions", UserPermissionDelete, userID,
+				p.ResourceServerIdentifier, p.PermissionName); err != nil {
+				return err
 			}
 		}
 		return nil
@@ -273,7 +256,8 @@ func (s *Store) ListUserPermissions(ctx context.Context, userID string, p store.
 			perm domain.Permission
 			src  domain.PermissionSource
 		)
-		if err := rows.Scan(&perm.ResourceServerIdentifier, &perm.PermissionName, &src.SourceID, &src.SourceName, &src.SourceType); err != nil {
+		if err := rows.Scan(&perm.ResourceServerIdentifier, &perm.PermissionName, &src.SourceID, &src.SourceName,
+			&src.SourceType); err != nil {
 			return nil, 0, s.mapErr("list user permissions", err)
 		}
 		if n := len(merged); n > 0 && merged[n-1].Permission == perm {
@@ -296,10 +280,6 @@ func (s *Store) UserPermissionNames(ctx context.Context, userID, audience string
 	if err != nil {
 		return nil, s.mapErr("user permission names", err)
 	}
-	names, err := scanAll(rows, func(r scanner) (string, error) {
-		var n string
-		err := r.Scan(&n)
-		return n, err
-	})
+	names, err := scanAll(rows, scanString)
 	return names, s.mapErr("user permission names", err)
 }

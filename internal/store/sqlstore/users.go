@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,10 +33,9 @@ func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {
 	}
 	email, username, name, nickname := userArgs(u)
 	return s.write(ctx, func(q querier) error {
-		_, err := q.ExecContext(ctx, s.q[UserInsert], u.UserID, u.Connection, email, nullString(username), name, nickname,
+		return s.exec(ctx, q, "create user", UserInsert, u.UserID, u.Connection, email, nullString(username), name, nickname,
 			u.EmailVerified, u.Blocked, u.PasswordHash, ts(u.CreatedAt), ts(u.UpdatedAt), tsPtr(u.LastLogin), u.LastIP,
 			u.LoginsCount, tsPtr(u.LastPasswordReset), doc)
-		return s.mapErr("create user", err)
 	})
 }
 
@@ -46,19 +44,12 @@ func (s *Store) GetUser(ctx context.Context, userID string) (*domain.User, error
 }
 
 func (s *Store) getUser(ctx context.Context, q querier, userID string) (*domain.User, error) {
-	u, err := scanUser(q.QueryRowContext(ctx, s.q[UserGet], userID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("user", userID)
-	}
-	return u, s.mapErr("get user", err)
+	return getOne(ctx, s, q, scanUser, "user", userID, UserGet, userID)
 }
 
 func (s *Store) GetUserByEmail(ctx context.Context, connection, email string) (*domain.User, error) {
-	u, err := scanUser(s.reader(ctx).QueryRowContext(ctx, s.q[UserGetByEmail], connection, domain.NormalizeEmail(email)))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, notFound("user with email in connection", connection)
-	}
-	return u, s.mapErr("get user by email", err)
+	return getOne(ctx, s, s.reader(ctx), scanUser, "user with email in connection", connection, UserGetByEmail,
+		connection, domain.NormalizeEmail(email))
 }
 
 func (s *Store) ListUsersByEmail(ctx context.Context, email string) ([]*domain.User, error) {
@@ -83,15 +74,9 @@ func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
 	}
 	email, username, name, nickname := userArgs(u)
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[UserUpdate], u.UserID, u.Connection, email, nullString(username), name, nickname,
+		return s.execFound(ctx, q, "update user", "user", u.UserID, UserUpdate, u.UserID, u.Connection, email,
+			nullString(username), name, nickname,
 			u.EmailVerified, u.Blocked, u.PasswordHash, ts(u.UpdatedAt), tsPtr(u.LastPasswordReset), doc)
-		if err != nil {
-			return s.mapErr("update user", err)
-		}
-		if n == 0 {
-			return notFound("user", u.UserID)
-		}
-		return nil
 	})
 }
 
@@ -99,27 +84,13 @@ func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
 // go by ON DELETE CASCADE.
 func (s *Store) DeleteUser(ctx context.Context, userID string) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[UserDelete], userID)
-		if err != nil {
-			return s.mapErr("delete user", err)
-		}
-		if n == 0 {
-			return notFound("user", userID)
-		}
-		return nil
+		return s.execFound(ctx, q, "delete user", "user", userID, UserDelete, userID)
 	})
 }
 
 func (s *Store) RecordLogin(ctx context.Context, userID, ip string, at time.Time) error {
 	return s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[UserRecordLogin], userID, ts(at), ip)
-		if err != nil {
-			return s.mapErr("record login", err)
-		}
-		if n == 0 {
-			return notFound("user", userID)
-		}
-		return nil
+		return s.execFound(ctx, q, "record login", "user", userID, UserRecordLogin, userID, ts(at), ip)
 	})
 }
 

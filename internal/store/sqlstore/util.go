@@ -59,7 +59,7 @@ func unmarshal(doc []byte, v any) error {
 }
 
 // notFound wraps store.ErrNotFound with what was looked for.
-func notFound(what string, key any) error {
+func notFound(what, key string) error {
 	return fmt.Errorf("%s %v: %w", what, key, store.ErrNotFound)
 }
 
@@ -154,4 +154,59 @@ func count(ctx context.Context, q querier, stmt string, args ...any) (int, error
 		return 0, err
 	}
 	return n, nil
+}
+
+// exec runs a write; an error is mapped with op (a constraint violation becomes a domain error).
+func (s *Store) exec(ctx context.Context, q querier, op string, id Stmt, args ...any) error {
+	_, err := q.ExecContext(ctx, s.q[id], args...)
+	return s.mapErr(op, err)
+}
+
+// execFound runs a write to one existing row: an error is mapped with op, and when no row changed
+// the row is not there, store.ErrNotFound naming what and key ("client abc").
+func (s *Store) execFound(ctx context.Context, q querier, op, what, key string, id Stmt, args ...any) error {
+	n, err := execN(ctx, q, s.q[id], args...)
+	if err != nil {
+		return s.mapErr(op, err)
+	}
+	if n == 0 {
+		return notFound(what, key)
+	}
+	return nil
+}
+
+// getOne reads one row with scan: no row is store.ErrNotFound naming what and key, any other error
+// is mapped.
+func getOne[T any](ctx context.Context, s *Store, q querier, scan func(scanner) (T, error), what, key string,
+	id Stmt, args ...any) (T, error) {
+	v, err := scan(q.QueryRowContext(ctx, s.q[id], args...))
+	if err == nil {
+		return v, nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		var zero T
+		return zero, notFound(what, key)
+	}
+	return v, s.mapErr("get "+what, err)
+}
+
+// scanDoc reads a row of one column, the JSON document.
+func scanDoc[T any](r scanner) (*T, error) {
+	var (
+		v   T
+		doc []byte
+	)
+	if err := r.Scan(&doc); err != nil {
+		return nil, err
+	}
+	if err := unmarshal(doc, &v); err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+func scanString(r scanner) (string, error) {
+	var v string
+	err := r.Scan(&v)
+	return v, err
 }
