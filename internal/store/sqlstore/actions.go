@@ -79,17 +79,7 @@ func (s *Store) ListActions(ctx context.Context, f store.ActionFilter, p store.P
 			w.add("deployed_version_id = ''")
 		}
 	}
-	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q[ActionCount]+w.String(), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("count actions", err)
-	}
-	rows, err := q.QueryContext(ctx, s.q[ActionSelect]+w.String()+" ORDER BY created_at, id"+w.page(p), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("list actions", err)
-	}
-	list, err := scanAll(rows, scanAction)
-	return list, total, s.mapErr("list actions", err)
+	return listWhere(ctx, s, "actions", scanAction, ActionCount, ActionSelect, &w, "created_at, id", p)
 }
 
 // scanAction reads deployed_version_id, created_at, updated_at, doc.
@@ -158,16 +148,7 @@ func (s *Store) ListActionVersions(ctx context.Context, actionID string, p store
 	if _, err := s.getAction(ctx, q, ActionGet, actionID); err != nil {
 		return nil, 0, err
 	}
-	total, err := count(ctx, q, s.q[ActionVersionCount], actionID)
-	if err != nil {
-		return nil, 0, s.mapErr("count action versions", err)
-	}
-	rows, err := q.QueryContext(ctx, s.q[ActionVersionList], actionID, p.Limit(), p.Offset())
-	if err != nil {
-		return nil, 0, s.mapErr("list action versions", err)
-	}
-	list, err := scanAll(rows, scanActionVersion)
-	return list, total, s.mapErr("list action versions", err)
+	return listOf(ctx, s, q, "action versions", scanActionVersion, ActionVersionCount, ActionVersionList, actionID, p)
 }
 
 // scanActionVersion reads number, deployed, created_at, secrets, doc.

@@ -68,17 +68,7 @@ func (s *Store) ListClients(ctx context.Context, f store.ClientFilter, p store.P
 	if f.IsFirstParty != nil {
 		w.add("is_first_party = " + w.arg(*f.IsFirstParty))
 	}
-	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q[ClientCount]+w.String(), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("count clients", err)
-	}
-	rows, err := q.QueryContext(ctx, s.q[ClientSelect]+w.String()+" ORDER BY created_at, client_id"+w.page(p), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("list clients", err)
-	}
-	list, err := scanAll(rows, scanClient)
-	return list, total, s.mapErr("list clients", err)
+	return listWhere(ctx, s, "clients", scanClient, ClientCount, ClientSelect, &w, "created_at, client_id", p)
 }
 
 // scanClient reads client_id, is_system, secret_hash, created_at, updated_at, doc.
@@ -179,17 +169,7 @@ func (s *Store) DeleteResourceServer(ctx context.Context, id string) error {
 
 func (s *Store) ListResourceServers(ctx context.Context, p store.Page) ([]*domain.ResourceServer, int, error) {
 	var w where
-	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q[ResourceServerCount])
-	if err != nil {
-		return nil, 0, s.mapErr("count resource servers", err)
-	}
-	rows, err := q.QueryContext(ctx, s.q[ResourceServerSelect]+" ORDER BY created_at, id"+w.page(p), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("list resource servers", err)
-	}
-	list, err := scanAll(rows, scanResourceServer)
-	return list, total, s.mapErr("list resource servers", err)
+	return listWhere(ctx, s, "resource servers", scanResourceServer, ResourceServerCount, ResourceServerSelect, &w, "created_at, id", p)
 }
 
 // scanResourceServer reads created_at, updated_at, doc.
@@ -264,17 +244,7 @@ func (s *Store) ListClientGrants(ctx context.Context, f store.ClientGrantFilter,
 	if f.Audience != "" {
 		w.add("audience = " + w.arg(f.Audience))
 	}
-	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q[ClientGrantCount]+w.String(), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("count client grants", err)
-	}
-	rows, err := q.QueryContext(ctx, s.q[ClientGrantSelect]+w.String()+" ORDER BY created_at, id"+w.page(p), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("list client grants", err)
-	}
-	list, err := scanAll(rows, scanClientGrant)
-	return list, total, s.mapErr("list client grants", err)
+	return listWhere(ctx, s, "client grants", scanClientGrant, ClientGrantCount, ClientGrantSelect, &w, "created_at, id", p)
 }
 
 // scanClientGrant reads id, client_id, audience, created_at, doc. The columns win over the

@@ -24,7 +24,8 @@
 // Errors are mapped in one place: statements run through exec (a write), execFound (a write to
 // one existing row, none changed is store.ErrNotFound) or getOne (a one-row read, no row is
 // store.ErrNotFound), which turn constraint violations into domain errors (mapErr) and name what
-// was not found ("client abc").
+// was not found ("client abc"); lists run through listWhere (filtered) or listOf (what belongs to
+// one parent), which count and read one page.
 //
 // Single-use records are decided by the database: a code is redeemed by one conditional UPDATE
 // (used_at IS NULL), and a refresh token's row is locked (SELECT … FOR UPDATE in PostgreSQL; the

@@ -146,17 +146,7 @@ func (s *Store) ListLogs(ctx context.Context, f store.LogFilter, p store.Page) (
 	if f.ClientID != "" {
 		w.add("client_id = " + w.arg(f.ClientID))
 	}
-	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q[LogCount]+w.String(), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("count logs", err)
-	}
-	rows, err := q.QueryContext(ctx, s.q[LogSelect]+w.String()+" ORDER BY date DESC, seq DESC"+w.page(p), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("list logs", err)
-	}
-	list, err := scanAll(rows, scanDoc[domain.LogEvent])
-	return list, total, s.mapErr("list logs", err)
+	return listWhere(ctx, s, "logs", scanDoc[domain.LogEvent], LogCount, LogSelect, &w, "date DESC, seq DESC", p)
 }
 
 // Tenant settings: one row, defaults until the first Put.

@@ -47,17 +47,7 @@ func (s *Store) ListRoles(ctx context.Context, nameFilter string, p store.Page) 
 	if nameFilter != "" {
 		w.add(`lower(name) LIKE ` + w.arg("%"+escapeLike(strings.ToLower(nameFilter))+"%") + ` ESCAPE '\'`)
 	}
-	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q[RoleCount]+w.String(), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("count roles", err)
-	}
-	rows, err := q.QueryContext(ctx, s.q[RoleSelect]+w.String()+" ORDER BY name, id"+w.page(p), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("list roles", err)
-	}
-	list, err := scanAll(rows, scanRole)
-	return list, total, s.mapErr("list roles", err)
+	return listWhere(ctx, s, "roles", scanRole, RoleCount, RoleSelect, &w, "name, id", p)
 }
 
 // scanRole reads id, name, description, created_at.
@@ -108,16 +98,7 @@ func (s *Store) ListRolePermissions(ctx context.Context, roleID string, p store.
 	if _, err := s.getRole(ctx, q, roleID); err != nil {
 		return nil, 0, err
 	}
-	total, err := count(ctx, q, s.q[RolePermissionCount], roleID)
-	if err != nil {
-		return nil, 0, s.mapErr("count role permissions", err)
-	}
-	rows, err := q.QueryContext(ctx, s.q[RolePermissionList], roleID, p.Limit(), p.Offset())
-	if err != nil {
-		return nil, 0, s.mapErr("list role permissions", err)
-	}
-	list, err := scanAll(rows, scanPermission)
-	return list, total, s.mapErr("list role permissions", err)
+	return listOf(ctx, s, q, "role permissions", scanPermission, RolePermissionCount, RolePermissionList, roleID, p)
 }
 
 func scanPermission(r scanner) (domain.Permission, error) {
@@ -148,16 +129,7 @@ func (s *Store) ListRoleUsers(ctx context.Context, roleID string, p store.Page) 
 	if _, err := s.getRole(ctx, q, roleID); err != nil {
 		return nil, 0, err
 	}
-	total, err := count(ctx, q, s.q[RoleUserCount], roleID)
-	if err != nil {
-		return nil, 0, s.mapErr("count role users", err)
-	}
-	rows, err := q.QueryContext(ctx, s.q[RoleUserList], roleID, p.Limit(), p.Offset())
-	if err != nil {
-		return nil, 0, s.mapErr("list role users", err)
-	}
-	list, err := scanAll(rows, scanUser)
-	return list, total, s.mapErr("list role users", err)
+	return listOf(ctx, s, q, "role users", scanUser, RoleUserCount, RoleUserList, roleID, p)
 }
 
 func (s *Store) AssignRolesToUser(ctx context.Context, userID string, roleIDs []string) error {
@@ -196,16 +168,7 @@ func (s *Store) ListUserRoles(ctx context.Context, userID string, p store.Page) 
 	if _, err := s.getUser(ctx, q, userID); err != nil {
 		return nil, 0, err
 	}
-	total, err := count(ctx, q, s.q[UserRoleCount], userID)
-	if err != nil {
-		return nil, 0, s.mapErr("count user roles", err)
-	}
-	rows, err := q.QueryContext(ctx, s.q[UserRoleList], userID, p.Limit(), p.Offset())
-	if err != nil {
-		return nil, 0, s.mapErr("list user roles", err)
-	}
-	list, err := scanAll(rows, scanRole)
-	return list, total, s.mapErr("list user roles", err)
+	return listOf(ctx, s, q, "user roles", scanRole, UserRoleCount, UserRoleList, userID, p)
 }
 
 func (s *Store) AddUserPermissions(ctx context.Context, userID string, perms []domain.Permission) error {

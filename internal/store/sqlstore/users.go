@@ -105,17 +105,7 @@ func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Pag
 		}
 		w.add(cond)
 	}
-	q := s.reader(ctx)
-	total, err := count(ctx, q, s.q[UserCount]+w.String(), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("count users", err)
-	}
-	rows, err := q.QueryContext(ctx, s.q[UserSelect]+w.String()+" ORDER BY created_at, user_id"+w.page(p), w.args...)
-	if err != nil {
-		return nil, 0, s.mapErr("search users", err)
-	}
-	list, err := scanAll(rows, scanUser)
-	return list, total, s.mapErr("search users", err)
+	return listWhere(ctx, s, "users", scanUser, UserCount, UserSelect, &w, "created_at, user_id", p)
 }
 
 // userTextColumns are the columns a term without a field searches, with whether they are stored

@@ -210,3 +210,36 @@ func scanString(r scanner) (string, error) {
 	err := r.Scan(&v)
 	return v, err
 }
+
+// listWhere lists one page of the rows of sel that match w, in order, with the count of them all
+// (count with the same conditions).
+func listWhere[T any](ctx context.Context, s *Store, what string, scan func(scanner) (T, error),
+	count, sel Stmt, w *where, order string, p store.Page) ([]T, int, error) {
+	countSQL, countArgs := s.q[count]+w.String(), w.args
+	listSQL := s.q[sel] + w.String() + " ORDER BY " + order + w.page(p)
+	return listPage(ctx, s, s.reader(ctx), what, scan, countSQL, countArgs, listSQL, w.args)
+}
+
+// listOf lists one page of what belongs to parent: count(parent), then list(parent, limit, offset).
+func listOf[T any](ctx context.Context, s *Store, q querier, what string, scan func(scanner) (T, error),
+	count, list Stmt, parent string, p store.Page) ([]T, int, error) {
+	return listPage(ctx, s, q, what, scan, s.q[count], []any{parent}, s.q[list], []any{parent, p.Limit(), p.Offset()})
+}
+
+// listPage counts the rows a list covers, then reads one page of them with scan.
+func listPage[T any](ctx context.Context, s *Store, q querier, what string, scan func(scanner) (T, error),
+	countSQL string, countArgs []any, listSQL string, listArgs []any) ([]T, int, error) {
+	total, err := count(ctx, q, countSQL, countArgs...)
+	if err != nil {
+		return nil, 0, s.mapErr("count "+what, err)
+	}
+	rows, err := q.QueryContext(ctx, listSQL, listArgs...)
+	if err != nil {
+		return nil, 0, s.mapErr("list "+what, err)
+	}
+	items, err := scanAll(rows, scan)
+	if err != nil {
+		return nil, 0, s.mapErr("list "+what, err)
+	}
+	return items, total, nil
+}
