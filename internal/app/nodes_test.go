@@ -20,12 +20,17 @@ import (
 )
 
 // startPostgresNodes starts n nodes on one fresh PostgreSQL schema, as a cluster behind a load
-// balancer runs: one issuer (the first node's address), one master key, each node with its own
-// store, connections and clock reads. The tenant is seeded once, through the first node. Skips
-// when GATEHOUSE_TEST_POSTGRES_URL is unset.
+// balancer runs. Skips when GATEHOUSE_TEST_POSTGRES_URL is unset.
 func startPostgresNodes(t *testing.T, n int) []*node {
 	t.Helper()
-	database := pgtest.SchemaURL(t)
+	return startNodes(t, pgtest.SchemaURL(t), n)
+}
+
+// startNodes starts n nodes on one database, as a cluster behind a load balancer runs: one issuer
+// (the first node's address), one master key, each node with its own store, connections and clock
+// reads. The tenant is seeded once, through the first node, as `gatehouse dev` seeds it.
+func startNodes(t *testing.T, database string, n int) []*node {
+	t.Helper()
 	dir := t.TempDir()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
