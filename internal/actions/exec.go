@@ -28,6 +28,9 @@ type execution struct {
 	cause *interruptCause
 
 	wd watchdog
+
+	// joining holds the arrays whose join is in progress, to end cycles as goja does.
+	joining []*goja.Object
 }
 
 // interrupt stops the running action (and any later one) with cause; the first cause wins.

@@ -85,7 +85,6 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 		{str, "padStart", func(c goja.FunctionCall) int64 { return 2 * c.Argument(0).ToInteger() }},
 		{str, "padEnd", func(c goja.FunctionCall) int64 { return 2 * c.Argument(0).ToInteger() }},
 		{arr, "fill", func(c goja.FunctionCall) int64 { return 16 * fillCount(lengthOf(c.This), c) }},
-		{arr, "join", func(c goja.FunctionCall) int64 { return 16 * lengthOf(c.This) }},
 		{arrCtor, "from", func(c goja.FunctionCall) int64 { return 16 * lengthOf(c.Argument(0)) }},
 	}
 	for _, gd := range guards {
@@ -109,7 +108,7 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 			return err
 		}
 	}
-	return nil
+	return ex.installBuilders(vm)
 }
 
 // fillCount is how many slots Array.prototype.fill(value, start, end) would write.
