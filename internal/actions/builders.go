@@ -14,6 +14,9 @@ import (
 const (
 	unitBytes = 2
 	slotBytes = 16
+	// splitElemBytes is what one element of a split result costs: its slot, the boxed
+	// string header and goja's intermediate slice (measured: about 47 bytes).
+	splitElemBytes = 64
 )
 
 // satMul and satAdd are for size estimates from script-controlled numbers: they stick
@@ -174,6 +177,46 @@ func (ex *execution) stringRaw(vm *goja.Runtime, c goja.FunctionCall) goja.Value
 	return b.buf.String()
 }
 
+// toUint32 is ECMAScript's ToUint32 (split's limit argument).
+func toUint32(v goja.Value) int64 {
+	f := v.ToFloat()
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0
+	}
+	m := math.Mod(math.Trunc(f), 1<<32)
+	if m < 0 {
+		m += 1 << 32
+	}
+	return int64(m)
+}
+
+// cappedSplit wraps String.prototype.split or RegExp.prototype[Symbol.split]. Each
+// element of the result costs far more than the characters it holds ('x'.repeat(8e6)
+// .split(”) is about 370 MB), so the builtin is given a limit of one element more than
+// the memory limit allows and the execution stops if it uses it. The script's own limit
+// is converted once here, so its valueOf runs once, as without the wrapper.
+func (ex *execution) cappedSplit(vm *goja.Runtime, orig goja.Callable, what string) func(goja.FunctionCall) goja.Value {
+	return func(c goja.FunctionCall) goja.Value {
+		most := ex.r.memLimit / splitElemBytes
+		args := []goja.Value{c.Argument(0), c.Argument(1)}
+		capped := false
+		if !goja.IsUndefined(args[1]) {
+			args[1] = vm.ToValue(toUint32(args[1]))
+		}
+		if goja.IsUndefined(args[1]) || args[1].ToInteger() > most {
+			args[1], capped = vm.ToValue(most+1), true
+		}
+		v, err := orig(c.This, args...)
+		if err != nil {
+			panic(err)
+		}
+		if o, ok := v.(*goja.Object); ok && capped && toLength(o.Get("length")) > most {
+			ex.refuse(vm, what, satMul(splitElemBytes, toLength(o.Get("length"))))
+		}
+		return v
+	}
+}
+
 // installBuilders replaces the builtins that assemble a string from parts the script
 // chooses with versions that count as they go.
 func (ex *execution) installBuilders(vm *goja.Runtime) error {
@@ -197,7 +240,26 @@ func (ex *execution) installBuilders(vm *goja.Runtime) error {
 			return err
 		}
 	}
-	return nil
+	return ex.installSplit(vm)
+}
+
+// installSplit caps both ways into a split: the string method, and the regexp method it
+// delegates to (which a script can also call directly).
+func (ex *execution) installSplit(vm *goja.Runtime) error {
+	str := vm.Get("String").ToObject(vm).Get("prototype").ToObject(vm)
+	orig, ok := goja.AssertFunction(str.Get("split"))
+	if !ok {
+		return fmt.Errorf("builtin split missing")
+	}
+	if err := defineBuiltin(vm, str, "split", ex.cappedSplit(vm, orig, "split")); err != nil {
+		return err
+	}
+	rx := vm.Get("RegExp").ToObject(vm).Get("prototype").ToObject(vm)
+	origRx, ok := goja.AssertFunction(rx.GetSymbol(goja.SymSplit))
+	if !ok {
+		return fmt.Errorf("builtin RegExp.prototype[Symbol.split] missing")
+	}
+	return rx.DefineDataPropertySymbol(goja.SymSplit, vm.ToValue(ex.cappedSplit(vm, origRx, "split")), goja.FLAG_TRUE, goja.FLAG_TRUE, goja.FLAG_FALSE)
 }
 
 // defineBuiltin installs fn as obj[name] with the attributes builtins have (writable,

@@ -65,6 +65,14 @@ func TestJoinIsBoundedBeforeItAllocates(t *testing.T) {
 	})
 }
 
+func TestSplitIsBoundedBeforeItAllocates(t *testing.T) {
+	runBuilderCases(t, []builderCase{
+		{"every character", `'x'.repeat(1e6).split('');`, 47e6},
+		{"separator", `'x,'.repeat(5e5).split(',');`, 23e6},
+		{"huge limit", `'x'.repeat(1e6).split('', 2 ** 32 - 1);`, 47e6},
+	})
+}
+
 // The replacements behave as the builtins they replace.
 func TestBuildersKeepTheirResults(t *testing.T) {
 	res, err := runLogin(t, fastRuntime(), loginEvent(), `
@@ -74,12 +82,14 @@ exports.onExecutePostLogin = async (event, api) => {
     [1, [2, 3], null, undefined, 'a'].join('-'), [1, 2].join(), [].join(), cyclic.join(),
     String([1, [2, [3]]]), [1, 'x', null].toLocaleString(), Array.prototype.join.call({ length: 2, 0: 'a', 1: 'b' }, '+'),
     String.raw`+"`a${1}b${2}c`"+`, String.raw({ raw: ['x', 'y'] }, 7, 8),
+    'a,b,c'.split(',').length, 'a,b,c'.split(',', 2).join('+'), 'abc'.split('', { valueOf: () => 2 }).join('+'),
+    'a1b2c'.split(/(\d)/).join('+'), 'a1b2c'.split(/\d/, 2).join('+'), 'abc'.split().length, 'abc'.split('', 0).length,
   ].join('|'));
 };`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "1-2,3---a|1,2||1,,2|1,2,3|1,x,|a+b|a1b2c|x7y"
+	want := "1-2,3---a|1,2||1,,2|1,2,3|1,x,|a+b|a1b2c|x7y|3|a+b|a+b|a+1+b+2+c|a+b|1|0"
 	if got := res.IDTokenClaims["r"]; got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
