@@ -108,6 +108,9 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 			return err
 		}
 	}
+	if err := ex.installRegexpTimeout(vm); err != nil {
+		return err
+	}
 	return ex.installBuilders(vm)
 }
 
