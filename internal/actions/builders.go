@@ -177,6 +177,20 @@ func (ex *execution) stringRaw(vm *goja.Runtime, c goja.FunctionCall) goja.Value
 	return b.buf.String()
 }
 
+// concatStrings is String.prototype.concat with the size checked as it grows: the same
+// large string may be passed any number of times.
+func (ex *execution) concatStrings(vm *goja.Runtime, c goja.FunctionCall) goja.Value {
+	if c.This == nil || goja.IsUndefined(c.This) || goja.IsNull(c.This) {
+		panic(vm.NewTypeError("String.prototype.concat called on null or undefined"))
+	}
+	b := &sizedBuilder{ex: ex, vm: vm, what: "concat"}
+	b.write(jsString(vm, c.This))
+	for _, a := range c.Arguments {
+		b.write(jsString(vm, a))
+	}
+	return b.buf.String()
+}
+
 // toUint32 is ECMAScript's ToUint32 (split's limit argument).
 func toUint32(v goja.Value) int64 {
 	f := v.ToFloat()
@@ -222,6 +236,7 @@ func (ex *execution) cappedSplit(vm *goja.Runtime, orig goja.Callable, what stri
 func (ex *execution) installBuilders(vm *goja.Runtime) error {
 	arr := vm.Get("Array").ToObject(vm).Get("prototype").ToObject(vm)
 	strCtor := vm.Get("String").ToObject(vm)
+	str := strCtor.Get("prototype").ToObject(vm)
 	repl := []struct {
 		obj  *goja.Object
 		name string
@@ -234,6 +249,7 @@ func (ex *execution) installBuilders(vm *goja.Runtime) error {
 			return ex.joinElements(vm, c.This, "toLocaleString", nil, func(v goja.Value) goja.String { return localeString(vm, v) })
 		}},
 		{strCtor, "raw", func(c goja.FunctionCall) goja.Value { return ex.stringRaw(vm, c) }},
+		{str, "concat", func(c goja.FunctionCall) goja.Value { return ex.concatStrings(vm, c) }},
 	}
 	for _, r := range repl {
 		if err := defineBuiltin(vm, r.obj, r.name, r.fn); err != nil {

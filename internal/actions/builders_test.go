@@ -73,6 +73,17 @@ func TestSplitIsBoundedBeforeItAllocates(t *testing.T) {
 	})
 }
 
+func TestConcatAndSizeChecksAreBounded(t *testing.T) {
+	runBuilderCases(t, []builderCase{
+		{"string concat", `const s = 'x'.repeat(1e6); const a = []; for (let i = 0; i < 100; i++) a.push(s); ''.concat(...a);`, 100e6},
+		{"array concat", `const a = new Array(1e5).fill(0); const args = []; for (let i = 0; i < 100; i++) args.push(a); [].concat(...args);`, 160e6},
+		{"spreadable concat", `const o = { length: 1e7, [Symbol.isConcatSpreadable]: true, 0: 1 }; [].concat(o, o, o, o, o, o, o, o, o, o);`, 1600e6},
+		{"repeat overflow", `'xy'.repeat(2 ** 62);`, 1 << 40},
+		{"padStart overflow", `'x'.padStart(2 ** 62);`, 1 << 40},
+		{"padEnd overflow", `'x'.padEnd(2 ** 63);`, 1 << 40},
+	})
+}
+
 // The replacements behave as the builtins they replace.
 func TestBuildersKeepTheirResults(t *testing.T) {
 	res, err := runLogin(t, fastRuntime(), loginEvent(), `
@@ -82,6 +93,7 @@ exports.onExecutePostLogin = async (event, api) => {
     [1, [2, 3], null, undefined, 'a'].join('-'), [1, 2].join(), [].join(), cyclic.join(),
     String([1, [2, [3]]]), [1, 'x', null].toLocaleString(), Array.prototype.join.call({ length: 2, 0: 'a', 1: 'b' }, '+'),
     String.raw`+"`a${1}b${2}c`"+`, String.raw({ raw: ['x', 'y'] }, 7, 8),
+    'a'.concat(1, null, [2, 3]), [1].concat(2, [3, [4]], { length: 1, 0: 5 }).length,
     'a,b,c'.split(',').length, 'a,b,c'.split(',', 2).join('+'), 'abc'.split('', { valueOf: () => 2 }).join('+'),
     'a1b2c'.split(/(\d)/).join('+'), 'a1b2c'.split(/\d/, 2).join('+'), 'abc'.split().length, 'abc'.split('', 0).length,
   ].join('|'));
@@ -89,7 +101,7 @@ exports.onExecutePostLogin = async (event, api) => {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := "1-2,3---a|1,2||1,,2|1,2,3|1,x,|a+b|a1b2c|x7y|3|a+b|a+b|a+1+b+2+c|a+b|1|0"
+	want := "1-2,3---a|1,2||1,,2|1,2,3|1,x,|a+b|a1b2c|x7y|a1null2,3|5|3|a+b|a+b|a+1+b+2+c|a+b|1|0"
 	if got := res.IDTokenClaims["r"]; got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}

@@ -55,7 +55,6 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 	}
 
 	limit := ex.r.memLimit
-	maxElems := limit / 16 // a goja array slot is an interface value
 	str := vm.Get("String").ToObject(vm).Get("prototype").ToObject(vm)
 	arrCtor := vm.Get("Array").ToObject(vm)
 	arr := arrCtor.Get("prototype").ToObject(vm)
@@ -80,12 +79,13 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 		check func(call goja.FunctionCall) int64
 	}{
 		{str, "repeat", func(c goja.FunctionCall) int64 {
-			return 2 * strLen(c.This) * max(c.Argument(0).ToInteger(), 0)
+			return satMul(satMul(unitBytes, strLen(c.This)), max(c.Argument(0).ToInteger(), 0))
 		}},
-		{str, "padStart", func(c goja.FunctionCall) int64 { return 2 * c.Argument(0).ToInteger() }},
-		{str, "padEnd", func(c goja.FunctionCall) int64 { return 2 * c.Argument(0).ToInteger() }},
-		{arr, "fill", func(c goja.FunctionCall) int64 { return 16 * fillCount(lengthOf(c.This), c) }},
-		{arrCtor, "from", func(c goja.FunctionCall) int64 { return 16 * lengthOf(c.Argument(0)) }},
+		{str, "padStart", func(c goja.FunctionCall) int64 { return satMul(unitBytes, c.Argument(0).ToInteger()) }},
+		{str, "padEnd", func(c goja.FunctionCall) int64 { return satMul(unitBytes, c.Argument(0).ToInteger()) }},
+		{arr, "fill", func(c goja.FunctionCall) int64 { return satMul(slotBytes, fillCount(lengthOf(c.This), c)) }},
+		{arrCtor, "from", func(c goja.FunctionCall) int64 { return satMul(slotBytes, lengthOf(c.Argument(0))) }},
+		{arr, "concat", func(c goja.FunctionCall) int64 { return satMul(slotBytes, concatCount(vm, c)) }},
 	}
 	for _, gd := range guards {
 		orig, ok := goja.AssertFunction(gd.obj.Get(gd.name))
@@ -94,9 +94,8 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 		}
 		name, check := gd.name, gd.check
 		wrapped := vm.ToValue(func(c goja.FunctionCall) goja.Value {
-			if n := check(c); n > limit || n/16 > maxElems {
-				ex.memoryExceeded(fmt.Sprintf("%s would allocate about %d bytes", name, n))
-				return goja.Undefined()
+			if n := check(c); n > limit {
+				ex.refuse(vm, name, n)
 			}
 			v, err := orig(c.This, c.Arguments...)
 			if err != nil {
@@ -112,6 +111,31 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 		return err
 	}
 	return ex.installBuilders(vm)
+}
+
+// concatCount is how many slots Array.prototype.concat would fill: the length of each
+// spreadable argument (arrays, or objects that ask to be spread), one for anything else.
+// The same array may be passed any number of times, so the result is not bounded by
+// what the action has allocated.
+func concatCount(vm *goja.Runtime, c goja.FunctionCall) int64 {
+	var n int64
+	for _, v := range append([]goja.Value{c.This}, c.Arguments...) {
+		o, ok := v.(*goja.Object)
+		if !ok {
+			n = satAdd(n, 1)
+			continue
+		}
+		spread := o.ClassName() == "Array"
+		if s := o.GetSymbol(goja.SymIsConcatSpreadable); s != nil && !goja.IsUndefined(s) {
+			spread = s.ToBoolean()
+		}
+		if spread {
+			n = satAdd(n, toLength(o.Get("length")))
+		} else {
+			n = satAdd(n, 1)
+		}
+	}
+	return n
 }
 
 // fillCount is how many slots Array.prototype.fill(value, start, end) would write.
