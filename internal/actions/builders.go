@@ -256,6 +256,9 @@ func (ex *execution) installBuilders(vm *goja.Runtime) error {
 			return err
 		}
 	}
+	if err := ex.installReplace(vm); err != nil {
+		return err
+	}
 	return ex.installSplit(vm)
 }
 

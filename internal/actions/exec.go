@@ -31,6 +31,8 @@ type execution struct {
 
 	// joining holds the arrays whose join is in progress, to end cycles as goja does.
 	joining []*goja.Object
+	// matches caps the match results the builtin running now may gather; nil when none does.
+	matches *matchBudget
 }
 
 // interrupt stops the running action (and any later one) with cause; the first cause wins.

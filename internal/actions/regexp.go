@@ -35,14 +35,16 @@ func (ex *execution) installRegexpTimeout(vm *goja.Runtime) error {
 		if !ok {
 			return fmt.Errorf("builtin RegExp.prototype.%s missing", name)
 		}
-		if err := defineBuiltin(vm, proto, name, ex.timedMatch(vm, orig)); err != nil {
+		if err := defineBuiltin(vm, proto, name, ex.timedMatch(vm, orig, name == "exec")); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (ex *execution) timedMatch(vm *goja.Runtime, orig goja.Callable) func(goja.FunctionCall) goja.Value {
+// For exec, each match is also counted against the builtin gathering matches, if any
+// (see gatheringMatches).
+func (ex *execution) timedMatch(vm *goja.Runtime, orig goja.Callable, exec bool) func(goja.FunctionCall) goja.Value {
 	return func(c goja.FunctionCall) goja.Value {
 		start := time.Now()
 		v, err := orig(c.This, c.Arguments...)
@@ -54,6 +56,9 @@ func (ex *execution) timedMatch(vm *goja.Runtime, orig goja.Callable) func(goja.
 			msg := fmt.Sprintf("a regular expression match ran past its time limit (%s)", regexpMatchTimeout)
 			ex.interrupt(&interruptCause{kind: KindTimeout, msg: msg})
 			panic(newError(vm, "RangeError", msg))
+		}
+		if exec && !goja.IsNull(v) {
+			ex.countMatch(vm)
 		}
 		return v
 	}
