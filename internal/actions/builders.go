@@ -259,6 +259,9 @@ func (ex *execution) installBuilders(vm *goja.Runtime) error {
 	if err := ex.installReplace(vm); err != nil {
 		return err
 	}
+	if err := ex.installStringify(vm); err != nil {
+		return err
+	}
 	return ex.installSplit(vm)
 }
 
