@@ -87,6 +87,18 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 		{arrCtor, "from", func(c goja.FunctionCall) int64 { return satMul(slotBytes, lengthOf(c.Argument(0))) }},
 		{arr, "concat", func(c goja.FunctionCall) int64 { return satMul(slotBytes, concatCount(vm, c)) }},
 	}
+	// Array methods that walk 0..length in one native call: on a sparse array (or an
+	// array-like) whose length is far beyond anything allocated, the walk alone keeps a
+	// core busy past the deadline (the interrupt cannot land while no JavaScript runs),
+	// and map and slice first allocate a slot for every index. A length no dense array
+	// under the memory limit could have is refused before the walk starts.
+	for _, name := range walkingArrayMethods {
+		guards = append(guards, struct {
+			obj   *goja.Object
+			name  string
+			check func(call goja.FunctionCall) int64
+		}{arr, name, func(c goja.FunctionCall) int64 { return satMul(slotBytes, lengthOf(c.This)) }})
+	}
 	for _, gd := range guards {
 		orig, ok := goja.AssertFunction(gd.obj.Get(gd.name))
 		if !ok {
@@ -112,6 +124,11 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 	}
 	return ex.installBuilders(vm)
 }
+
+// walkingArrayMethods visit every index up to length natively (see harden).
+var walkingArrayMethods = []string{"map", "filter", "slice", "splice", "forEach", "every", "some", "reduce",
+	"reduceRight", "indexOf", "lastIndexOf", "includes", "find", "findIndex", "findLast", "findLastIndex",
+	"reverse", "sort", "flat", "flatMap", "copyWithin", "toReversed", "toSorted", "toSpliced", "with"}
 
 // concatCount is how many slots Array.prototype.concat would fill: the length of each
 // spreadable argument (arrays, or objects that ask to be spread), one for anything else.
