@@ -62,6 +62,7 @@ type Store interface {
 	TransactionStore
 	CodeStore
 	RefreshTokenStore
+	MailStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
@@ -295,4 +296,35 @@ type RefreshTokenStore interface {
 	TouchRefreshToken(ctx context.Context, tokenHash []byte, idleExpires *time.Time) error
 	RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error
 	RevokeUserRefreshTokens(ctx context.Context, userID string, now time.Time) error
+}
+
+// MailStore keeps the email provider, the outbox, and the development mailbox.
+//
+// The outbox is at-least-once with leases: a worker claims due messages for a while (the lease),
+// and only the lease holder may mark one sent, rescheduled or failed. A worker that dies mid-send
+// leaves its lease to run out, and another claims the message again; under normal operation each
+// message is delivered once.
+type MailStore interface {
+	GetEmailProvider(ctx context.Context) (*domain.EmailProvider, error) // ErrNotFound when none
+	PutEmailProvider(ctx context.Context, p *domain.EmailProvider) error
+
+	// EnqueueEmail queues m (ID, CreatedAt and NextAttemptAt filled when empty). Called through a
+	// Store bound to a transaction, it commits with the change that caused the message.
+	EnqueueEmail(ctx context.Context, m *domain.OutboundEmail) error
+	// ClaimEmails leases up to limit due messages (unsent, not failed, next attempt and any earlier
+	// lease past at now) to owner until leaseUntil, counting an attempt on each, oldest due first.
+	// Concurrent claimers never get the same message.
+	ClaimEmails(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*domain.OutboundEmail, error)
+	// MarkEmailSent records delivery and drops the body. ErrNotFound: owner no longer holds the lease.
+	MarkEmailSent(ctx context.Context, id, owner string, now time.Time) error
+	// RetryEmail releases the lease and schedules the next attempt at next.
+	RetryEmail(ctx context.Context, id, owner string, next time.Time, lastErr string) error
+	// FailEmail gives up on the message (no more attempts) and drops the body.
+	FailEmail(ctx context.Context, id, owner string, now time.Time, lastErr string) error
+	GetEmail(ctx context.Context, id string) (*domain.OutboundEmail, error)
+
+	// AppendDevMail stores a delivered message in the development mailbox, keeping the newest keep.
+	AppendDevMail(ctx context.Context, m *domain.DevMail, keep int) error
+	ListDevMail(ctx context.Context, limit int) ([]*domain.DevMail, error) // newest first
+	GetDevMail(ctx context.Context, id string) (*domain.DevMail, error)
 }

@@ -50,6 +50,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RaceRotateRefresh", testRaceRotateRefresh},
 		{"RaceRotateKeys", testRaceRotateKeys},
 		{"RaceRotateKeysPerAlg", testRaceRotateKeysPerAlg},
+		{"EmailProvider", testEmailProvider},
+		{"EmailOutbox", testEmailOutbox},
+		{"RaceClaimEmails", testRaceClaimEmails},
+		{"DevMailbox", testDevMailbox},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
