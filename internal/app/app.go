@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/oauth"
 	"github.com/gatehouse/gatehouse/internal/password"
@@ -35,6 +36,9 @@ type Options struct {
 	Now    func() time.Time
 	// Store, when set, is used instead of opening cfg.Database (tests share one store across nodes).
 	Store store.Store
+	// DevMailbox: deliver mail to the development mailbox when no email provider is configured
+	// (`gatehouse dev` only).
+	DevMailbox bool
 }
 
 // App is one Gatehouse node.
@@ -44,6 +48,9 @@ type App struct {
 	Keys   *keys.Manager
 	Tokens *token.Issuer
 	Logger *slog.Logger
+
+	// Mail delivers the email outbox; every node runs it (see Serve).
+	Mail *mail.Worker
 
 	server   *httpserver.Server
 	oauth    *oauth.Handler
@@ -109,9 +116,18 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	sealer, err := mail.NewSealer(masterKey)
+	if err != nil {
+		return err
+	}
+	a.Mail = &mail.Worker{Store: a.Store, Sealer: sealer, Audit: recorder, Logger: a.Logger, Now: a.now}
+	if o.DevMailbox {
+		a.Mail.Fallback = &mail.Mailbox{Store: a.Store}
+	}
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
 		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
-		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate() }})
+		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider,
+		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate(); a.Mail.Kick() }})
 
 	pages, err := web.Load(cfg.ThemeDir)
 	if err != nil {
@@ -154,6 +170,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	go a.Keys.Run(ctx)
 	go a.collectExpired(ctx, time.Minute)
+	go a.Mail.Run(ctx)
 	return a.server.Serve(ctx, ln)
 }
 

@@ -44,6 +44,8 @@ var rules = []rule{
 	{pkg: "internal/actionexec", deny: []string{"internal/authflow", "internal/oauth", "internal/oauth/grant", "internal/session", "internal/mgmt", "internal/app"},
 		why: "the Actions runner returns one outcome (internal/trigger) that each flow applies"},
 	{pkg: "internal/trigger", allow: []string{"internal/domain", "internal/store"}, why: "the post-login outcome is shared by every flow and the runner"},
+	{pkg: "internal/mail", allow: []string{"internal/domain", "internal/store", "internal/audit", "internal/keys"},
+		why: "mail delivers what flows queue; it knows the store and the tenant log, never a flow"},
 	{pkg: "internal/...", deny: []string{"internal/app", "cmd/..."}, why: "only the binary composes the node"},
 }
 

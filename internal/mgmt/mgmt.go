@@ -78,6 +78,10 @@ type Options struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 	RateLimit RateLimit
+	// EmailSecrets seals the email provider's SMTP password; nil: a password is refused (501).
+	EmailSecrets EmailSecrets
+	// CheckEmailProvider validates a provider before it is saved; nil means its domain rules only.
+	CheckEmailProvider ProviderCheck
 }
 
 // Handler serves /api/v2/.
@@ -142,6 +146,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	all = append(all, h.tenantRoutes()...)
 	all = append(all, h.logRoutes()...)
 	all = append(all, h.actionRoutes()...)
+	all = append(all, h.emailRoutes()...)
 	for _, rt := range all {
 		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
 	}
