@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/app"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/devca"
+	"github.com/gatehouse/gatehouse/internal/devmail"
 	"github.com/gatehouse/gatehouse/internal/devtenant"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
@@ -114,7 +115,8 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		file, err := devtenant.Seed(ctx, a.Store, devtenant.Options{
 			Issuer: cfg.Issuer, CACert: ca.CACert, Path: filepath.Join(data, devTenantFile),
 			ManagementAudience: cfg.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
-			Hasher: password.Hasher{P: password.Default()}, Now: time.Now,
+			Mailbox: strings.TrimSuffix(cfg.Issuer, "/") + devmail.Path,
+			Hasher:  password.Hasher{P: password.Default()}, Now: time.Now,
 		})
 		if err != nil {
 			return err
@@ -122,7 +124,7 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		printDevBanner(m.Stdout, file, ca, appSecret, filepath.Join(data, devTenantFile))
 		return nil
 	}
-	return m.runNode(ctx, cfg, ln, app.Options{Logger: logger}, seed)
+	return m.runNode(ctx, cfg, ln, app.Options{Logger: logger, DevMailbox: true}, seed)
 }
 
 func printDevBanner(w io.Writer, f *devtenant.File, ca devca.Paths, appSecret, tenantPath string) {
@@ -151,6 +153,7 @@ AUTH0_AUDIENCE='%s'
 	for _, u := range f.Users {
 		fmt.Fprintf(w, "  %-20s %-18s roles: %s\n", u.Email, u.Password, strings.Join(u.Roles, ", "))
 	}
+	fmt.Fprintf(w, "\nMail (while no email provider is configured): %s\n", f.Mailbox)
 	fmt.Fprintf(w, "\nManagement API: %s (client %s)\nEverything above, for tools: %s\n\n", f.ManagementAPI.Audience, f.ManagementAPI.ClientID, tenantPath)
 }
 

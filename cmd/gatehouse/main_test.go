@@ -111,7 +111,7 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 	}
 	for _, path := range []string{"issuer", "ca_cert", "web_app.client_id", "web_app.client_secret", "web_app.callback",
 		"web_app.logout_url", "api.identifier", "management_api.audience", "management_api.client_id",
-		"management_api.client_secret", "m2m_app.client_id", "m2m_app.client_secret"} {
+		"management_api.client_secret", "m2m_app.client_id", "m2m_app.client_secret", "mailbox"} {
 		v := any(shape)
 		for _, k := range strings.Split(path, ".") {
 			v = v.(map[string]any)[k]
@@ -147,7 +147,8 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 	}
 	for _, want := range []string{"AUTH0_SECRET='", "AUTH0_BASE_URL='http://localhost:3000'",
 		"AUTH0_ISSUER_BASE_URL='https://localhost:" + port + "'", "AUTH0_CLIENT_ID='", "AUTH0_CLIENT_SECRET='",
-		"AUTH0_AUDIENCE='https://api.yourapp.com'", "NODE_EXTRA_CA_CERTS=" + tenant.CACert} {
+		"AUTH0_AUDIENCE='https://api.yourapp.com'", "NODE_EXTRA_CA_CERTS=" + tenant.CACert,
+		"Mail (while no email provider is configured): https://localhost:" + port + "/dev/mailbox"} {
 		if !strings.Contains(dev.stdout.String(), want) {
 			t.Errorf("banner lacks %q", want)
 		}
@@ -155,6 +156,14 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 
 	// TLS verified with the printed CA, on both names the certificate covers.
 	client := caClient(t, tenant.CACert)
+	if shape["mailbox"] != "https://localhost:"+port+"/dev/mailbox" {
+		t.Errorf("mailbox %v", shape["mailbox"])
+	}
+	if resp, err := client.Get(shape["mailbox"].(string)); err != nil || resp.StatusCode != 200 {
+		t.Errorf("mailbox page: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	for _, host := range []string{"127.0.0.1", "localhost"} {
 		resp, err := client.Get("https://" + host + ":" + port + "/healthz")
 		if err != nil {

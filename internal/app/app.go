@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/devmail"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/keys"
@@ -36,8 +37,8 @@ type Options struct {
 	Now    func() time.Time
 	// Store, when set, is used instead of opening cfg.Database (tests share one store across nodes).
 	Store store.Store
-	// DevMailbox: deliver mail to the development mailbox when no email provider is configured
-	// (`gatehouse dev` only).
+	// DevMailbox: deliver mail to the development mailbox when no email provider is configured, and
+	// serve it at devmail.Path (`gatehouse dev` only: the page shows every message to anyone).
 	DevMailbox bool
 }
 
@@ -150,13 +151,17 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	mounters := []httpserver.Mounter{a.oauth, signIn, logout, management}
+	if o.DevMailbox {
+		mounters = append(mounters, &devmail.Handler{Store: a.Store, Tenant: tenantID(cfg.Issuer), Logger: a.Logger})
+	}
 	a.server = httpserver.New(httpserver.Options{
 		Addr: cfg.Addr, Logger: a.Logger, TrustedProxies: prefixes, MaxBodyBytes: cfg.MaxBodyBytes,
 		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
 		// Behind a TLS-terminating proxy the node speaks plain HTTP but users see https.
 		HSTS:  !cfg.TLS.Enabled() && strings.HasPrefix(cfg.Issuer, "https://"),
 		Ready: a.Store.Ping,
-	}, a.oauth, signIn, logout, management)
+	}, mounters...)
 	return nil
 }
 

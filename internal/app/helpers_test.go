@@ -24,9 +24,10 @@ type node struct {
 	tenant *devtenant.File
 }
 
-func startNode(t *testing.T) *node {
+// startNode starts a node; opts adjust its app.Options (the development mailbox, say).
+func startNode(t *testing.T, opts ...func(*app.Options)) *node {
 	t.Helper()
-	return startNodes(t, filepath.Join(t.TempDir(), "gatehouse.db"), 1)[0]
+	return startNodes(t, filepath.Join(t.TempDir(), "gatehouse.db"), 1, opts...)[0]
 }
 
 // browser is an HTTP client with a cookie jar that stops at every redirect, so a test sees each hop.

@@ -29,7 +29,7 @@ func startPostgresNodes(t *testing.T, n int) []*node {
 // startNodes starts n nodes on one database, as a cluster behind a load balancer runs: one issuer
 // (the first node's address), one master key, each node with its own store, connections and clock
 // reads. The tenant is seeded once, through the first node, as `gatehouse dev` seeds it.
-func startNodes(t *testing.T, database string, n int) []*node {
+func startNodes(t *testing.T, database string, n int, opts ...func(*app.Options)) []*node {
 	t.Helper()
 	dir := t.TempDir()
 	key := make([]byte, 32)
@@ -54,7 +54,11 @@ func startNodes(t *testing.T, database string, n int) []*node {
 		cfg.MasterKey = base64.StdEncoding.EncodeToString(key)
 		ctx, cancel := context.WithCancel(context.Background())
 		fast := password.Hasher{P: password.Fast()}
-		a, err := app.New(ctx, cfg, app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Hasher: fast})
+		o := app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Hasher: fast}
+		for _, f := range opts {
+			f(&o)
+		}
+		a, err := app.New(ctx, cfg, o)
 		if err != nil {
 			cancel()
 			ln.Close()

@@ -71,6 +71,8 @@ type File struct {
 	ManagementAPI ManagementAPI `json:"management_api"`
 	M2MApp        Credentials   `json:"m2m_app"`
 	Users         []User        `json:"users"`
+	// Mailbox is the development mailbox's page, where mail sent without a provider arrives.
+	Mailbox string `json:"mailbox,omitempty"`
 }
 
 // WebApp is the guide's Regular Web App.
@@ -113,6 +115,7 @@ type Options struct {
 	Path               string // where dev-tenant.json lives
 	ManagementAudience string
 	ManagementScopes   []string
+	Mailbox            string // the development mailbox's URL, written to the file as is
 	Hasher             password.Hasher
 	Now                func() time.Time
 }

@@ -18,7 +18,7 @@ type seeder struct {
 }
 
 func (s *seeder) run(ctx context.Context) (*File, error) {
-	f := &File{Issuer: s.o.Issuer, CACert: s.o.CACert}
+	f := &File{Issuer: s.o.Issuer, CACert: s.o.CACert, Mailbox: s.o.Mailbox}
 	var prev File
 	if s.prev != nil {
 		prev = *s.prev
