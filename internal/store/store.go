@@ -14,7 +14,7 @@ var (
 	// ErrConflict: a unique value (client id, API identifier, email, role name, …) is taken. Backends
 	// return a *domain.Error with CodeConflict naming the field, which also matches ErrConflict.
 	ErrConflict = errors.New("conflict")
-	// ErrAlreadyUsed: an authorization code was redeemed before. The code record is returned with it
+	// ErrAlreadyUsed: an authorization code or a ticket was redeemed before. A code's record is returned with it
 	// so that the caller can revoke what the first redemption issued.
 	ErrAlreadyUsed = errors.New("already used")
 	// ErrRefreshReused: a rotated refresh token was presented again outside the leeway; its whole
@@ -63,11 +63,12 @@ type Store interface {
 	CodeStore
 	RefreshTokenStore
 	MailStore
+	TicketStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
-	// DeleteExpired removes expired transactions, sessions, codes and refresh tokens, and returns
+	// DeleteExpired removes expired transactions, sessions, codes, refresh tokens and tickets, and returns
 	// how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	Close() error
@@ -327,4 +328,20 @@ type MailStore interface {
 	AppendDevMail(ctx context.Context, m *domain.DevMail, keep int) error
 	ListDevMail(ctx context.Context, limit int) ([]*domain.DevMail, error) // newest first
 	GetDevMail(ctx context.Context, id string) (*domain.DevMail, error)
+}
+
+// TicketStore keeps single-use tickets (password reset, email verification) by the SHA-256 of
+// their secret.
+type TicketStore interface {
+	// CreateTicket stores t (CreatedAt filled when empty). Called through a Store bound to a
+	// transaction, it commits with the mail that carries it.
+	CreateTicket(ctx context.Context, t *domain.Ticket) error
+	// GetTicket returns the ticket with that hash, used or not; ErrNotFound when there is none.
+	GetTicket(ctx context.Context, hash []byte) (*domain.Ticket, error)
+	// RedeemTicket marks the ticket used at now, atomically: of concurrent redemptions exactly one
+	// succeeds. Unknown, of another kind, or expired → ErrNotFound; used before → ErrAlreadyUsed.
+	RedeemTicket(ctx context.Context, hash []byte, kind string, now time.Time) (*domain.Ticket, error)
+	// SpendUserTickets marks every unused ticket of kind held by the user used, so that a reset
+	// ends every other reset link in flight.
+	SpendUserTickets(ctx context.Context, userID, kind string, now time.Time) error
 }

@@ -206,11 +206,20 @@ const (
 	DevMailList
 	DevMailGet
 
+	// Tickets: Insert(ticket_hash, kind, user_id, expires_at, doc); Get(ticket_hash) → ticketCols;
+	// Redeem(ticket_hash, kind, now) sets used_at only when unused, unexpired and of that kind;
+	// SpendUser(user_id, kind, now) marks every unused ticket of that kind used.
+	TicketInsert
+	TicketGet
+	TicketRedeem
+	TicketSpendUser
+
 	// Garbage collection, each (now).
 	DeleteExpiredTransactions
 	DeleteExpiredSessions
 	DeleteExpiredCodes
 	DeleteExpiredRefreshTokens
+	DeleteExpiredTickets
 
 	numStmts
 )
@@ -233,6 +242,7 @@ const (
 	keyCols     = `kid, alg, state, private_key_encrypted, cert_der, created_at, current_since, previous_since, revoked_at`
 	sessionCols = `token_hash, last_seen_at, idle_expires_at, client_ids, doc`
 	codeCols    = `code_hash, used_at, issued_family_id, doc`
+	ticketCols  = `ticket_hash, kind, user_id, expires_at, used_at, doc`
 	emailCols   = `id, created_at, next_attempt_at, attempts, sent_at, failed_at, last_error, doc`
 	refreshCols = `token_hash, family_id, generation, expires_at, idle_expires_at, rotated_at, revoked_at, doc`
 )
@@ -415,11 +425,17 @@ var generic = statements{
 	DevMailList:   `SELECT doc FROM dev_mailbox ORDER BY seq DESC LIMIT $1`,
 	DevMailGet:    `SELECT doc FROM dev_mailbox WHERE id = $1`,
 
+	TicketInsert:    `INSERT INTO tickets (ticket_hash, kind, user_id, expires_at, used_at, doc) VALUES ($1, $2, $3, $4, NULL, $5)`,
+	TicketGet:       `SELECT ` + ticketCols + ` FROM tickets WHERE ticket_hash = $1`,
+	TicketRedeem:    `UPDATE tickets SET used_at = $3 WHERE ticket_hash = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3`,
+	TicketSpendUser: `UPDATE tickets SET used_at = $3 WHERE user_id = $1 AND kind = $2 AND used_at IS NULL`,
+
 	DeleteExpiredTransactions: `DELETE FROM login_transactions WHERE expires_at <= $1`,
 	DeleteExpiredSessions:     `DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`,
 	DeleteExpiredCodes:        `DELETE FROM authorization_codes WHERE expires_at <= $1`,
 	DeleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at <= $1)
 		OR (idle_expires_at IS NOT NULL AND idle_expires_at <= $1)`,
+	DeleteExpiredTickets: `DELETE FROM tickets WHERE expires_at <= $1`,
 }
 
 // statements is a statement table: the text of each Stmt.

@@ -54,6 +54,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"EmailOutbox", testEmailOutbox},
 		{"RaceClaimEmails", testRaceClaimEmails},
 		{"DevMailbox", testDevMailbox},
+		{"Tickets", testTickets},
+		{"RaceRedeemTicket", testRaceRedeemTicket},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
