@@ -18,6 +18,43 @@ type LoginData struct {
 	Username   string // prefilled from login_hint or the previous attempt
 	Error      string // shown in the aria-live error region
 	SignupURL  string // empty hides the link
+	ForgotURL  string // the password reset request page, carrying the transaction; empty hides the link
+}
+
+// ResetRequestData fills templates/reset_request.html: the input `email` plus hidden `state` (the
+// login transaction to return to, may be empty) and `csrf`.
+type ResetRequestData struct {
+	Base
+	Action   string
+	State    string
+	CSRF     string
+	Email    string
+	Error    string
+	LoginURL string // back to the login form; empty hides the link
+}
+
+// ResetPasswordData fills templates/reset_password.html: inputs `password` and `password_confirm`
+// plus hidden `ticket` and `csrf`.
+type ResetPasswordData struct {
+	Base
+	Action         string
+	Ticket         string
+	CSRF           string
+	Email          string
+	Error          string
+	PasswordPolicy string
+}
+
+// ResetNoticeData fills templates/reset_notice.html.
+type ResetNoticeData struct {
+	Base
+	Heading    string
+	Paragraphs []string
+	Problem    bool   // a warning rather than a success mark
+	LinkURL    string // the main button; empty hides it
+	LinkText   string
+	AltURL     string // a secondary link under it
+	AltText    string
 }
 
 // SignupData fills templates/signup.html (inputs `email` and `password`).

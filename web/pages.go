@@ -30,10 +30,17 @@ const (
 	PageFormPost  = "form_post"
 	// PageLogoutConfirm asks the user to confirm a logout no application vouched for.
 	PageLogoutConfirm = "logout_confirm"
+	// PageResetRequest asks for the address to send a password reset link to.
+	PageResetRequest = "reset_request"
+	// PageResetPassword is the new-password form a reset link opens.
+	PageResetPassword = "reset_password"
+	// PageResetNotice is a message with an optional button: link sent, password changed, link invalid.
+	PageResetNotice = "reset_notice"
 )
 
 // requiredPages are the pages handlers render; Load fails when one is missing.
-var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm}
+var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm,
+	PageResetRequest, PageResetPassword, PageResetNotice}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

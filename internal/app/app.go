@@ -23,6 +23,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/oauth"
 	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/passwordreset"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
@@ -40,6 +41,9 @@ type Options struct {
 	// DevMailbox: deliver mail to the development mailbox when no email provider is configured, and
 	// serve it at devmail.Path (`gatehouse dev` only: the page shows every message to anyone).
 	DevMailbox bool
+	// ResetRequestFloor is the least time a password reset request takes to answer (hiding whether
+	// the address has an account); 0 means passwordreset.DefaultRequestFloor, negative none.
+	ResetRequestFloor time.Duration
 }
 
 // App is one Gatehouse node.
@@ -144,6 +148,11 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	reset, err := passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
+		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, RequestFloor: o.ResetRequestFloor})
+	if err != nil {
+		return err
+	}
 	logout := session.NewLogoutHandler(session.LogoutOptions{Store: a.Store, Sessions: sessions, Verifier: a.Tokens,
 		Audit: recorder, Pages: pages, Logger: a.Logger})
 
@@ -151,7 +160,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	mounters := []httpserver.Mounter{a.oauth, signIn, logout, management}
+	mounters := []httpserver.Mounter{a.oauth, signIn, reset, logout, management}
 	if o.DevMailbox {
 		mounters = append(mounters, &devmail.Handler{Store: a.Store, Tenant: tenantID(cfg.Issuer), Logger: a.Logger})
 	}

@@ -113,6 +113,7 @@ func (h *Handler) loginData(r *http.Request, fs *flowState, username, msg string
 	return web.LoginData{
 		Base: h.base(r.Context()), ClientName: fs.client.Name, Action: LoginPath + q, State: fs.tx.ID,
 		CSRF: csrfToken(fs.secret, fs.tx.ID), Username: username, Error: msg, SignupURL: SignupPath + q,
+		ForgotURL: domain.ResetPasswordPath + q,
 	}
 }
 

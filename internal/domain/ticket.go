@@ -1,6 +1,10 @@
 package domain
 
-import "time"
+import (
+	"net/url"
+	"strings"
+	"time"
+)
 
 // Ticket kinds: what a ticket may be redeemed for. A ticket of one kind is never accepted for another.
 const (
@@ -50,4 +54,13 @@ func NewTicket() (secret string, hash []byte) {
 // Usable reports whether the ticket may still be redeemed at now.
 func (t *Ticket) Usable(now time.Time) bool {
 	return t.UsedAt == nil && now.Before(t.ExpiresAt)
+}
+
+// ResetPasswordPath is the hosted password reset page: without a ticket it asks for an address,
+// with ?ticket= it is the new-password form a reset link opens (New Universal Login's path).
+const ResetPasswordPath = "/u/reset-password"
+
+// ResetPasswordURL is the link that carries a reset ticket's secret, on the tenant's issuer.
+func ResetPasswordURL(issuer, secret string) string {
+	return strings.TrimSuffix(issuer, "/") + ResetPasswordPath + "?ticket=" + url.QueryEscape(secret)
 }

@@ -1,0 +1,202 @@
+package passwordreset
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/web"
+)
+
+const msgMismatch = "The passwords do not match."
+
+// errTicketInvalid: the ticket is unknown, used, expired or of another kind.
+var errTicketInvalid = errors.New("reset ticket is not valid")
+
+// invalidLink is the one page for a tampered, replayed or expired link: nothing says which.
+func invalidLink() web.ResetNoticeData {
+	return web.ResetNoticeData{Heading: "This link is no longer valid", Problem: true,
+		Paragraphs: []string{
+			"The password reset link has expired, has already been used, or is incomplete.",
+			"Your password has not been changed. You can ask for a new link.",
+		},
+		LinkURL: domain.ResetPasswordPath, LinkText: "Request a new link"}
+}
+
+// liveTicket returns the usable reset ticket for secret and its user, or errTicketInvalid.
+func (h *Handler) liveTicket(r *http.Request, secret string) (*domain.Ticket, *domain.User, error) {
+	if len(secret) != secretLen {
+		return nil, nil, errTicketInvalid
+	}
+	ctx := r.Context()
+	t, err := h.o.Store.GetTicket(ctx, domain.HashSecret(secret))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, errTicketInvalid
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if t.Kind != domain.TicketPasswordReset || !t.Usable(h.o.Now()) {
+		return t, nil, errTicketInvalid
+	}
+	u, err := h.o.Store.GetUser(ctx, t.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return t, nil, errTicketInvalid
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, u, nil
+}
+
+func (h *Handler) passwordData(w http.ResponseWriter, r *http.Request, secret string, u *domain.User, msg string) web.ResetPasswordData {
+	return web.ResetPasswordData{Base: h.base(r.Context()), Action: domain.ResetPasswordPath, Ticket: secret,
+		CSRF: csrfToken(h.ensureFormSecret(w, r), "change\x00"+secret), Email: u.Email, Error: msg,
+		PasswordPolicy: domain.PasswordPolicyDescription}
+}
+
+// refuse shows the invalid-link page and logs `fcp`.
+func (h *Handler) refuse(w http.ResponseWriter, r *http.Request, t *domain.Ticket, reason string) {
+	var u *domain.User
+	client := ""
+	if t != nil {
+		u, client = &domain.User{UserID: t.UserID}, t.ClientID
+	}
+	h.record(r, audit.TypeChangePasswordFailed, reason, client, u)
+	h.notice(w, r, http.StatusBadRequest, invalidLink())
+}
+
+// newPasswordPage is GET /u/reset-password?ticket=…: the form, without spending the ticket.
+func (h *Handler) newPasswordPage(w http.ResponseWriter, r *http.Request, secret string) {
+	t, u, err := h.liveTicket(r, secret)
+	if errors.Is(err, errTicketInvalid) {
+		h.refuse(w, r, t, "Invalid or expired password reset link")
+		return
+	}
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, web.PageResetPassword, h.passwordData(w, r, secret, u, ""))
+}
+
+// newPasswordSubmit is the new-password form's POST. The ticket is checked before anything else,
+// the password against the policy before the ticket is spent (a weak password costs the user
+// nothing), and then, in one transaction: the ticket redeemed, the new hash saved, the user's
+// refresh tokens revoked, sessions ended and other reset links spent.
+func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
+	secret := r.PostForm.Get("ticket")
+	t, u, err := h.liveTicket(r, secret)
+	if errors.Is(err, errTicketInvalid) {
+		h.refuse(w, r, t, "Invalid or expired password reset link")
+		return
+	}
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	if !h.csrfValid(r, "change\x00"+secret) {
+		h.render(w, r, http.StatusForbidden, web.PageResetPassword, h.passwordData(w, r, secret, u, msgFormExpired))
+		return
+	}
+	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
+	if perr := domain.ValidatePassword("password", pw); perr != nil {
+		h.record(r, audit.TypeChangePasswordFailed, "Password does not meet the policy", t.ClientID, u)
+		h.render(w, r, http.StatusBadRequest, web.PageResetPassword, h.passwordData(w, r, secret, u, sentence(perr.Message)))
+		return
+	}
+	if pw != confirm {
+		h.render(w, r, http.StatusBadRequest, web.PageResetPassword, h.passwordData(w, r, secret, u, msgMismatch))
+		return
+	}
+	hash, err := h.o.Hasher.Hash(pw)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	now := h.o.Now().UTC()
+	err = h.o.Store.WithTx(ctx, func(tx store.Store) error {
+		red, err := tx.RedeemTicket(ctx, t.Hash, domain.TicketPasswordReset, now)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyUsed) {
+			return errTicketInvalid
+		}
+		if err != nil {
+			return err
+		}
+		user, err := tx.GetUser(ctx, red.UserID)
+		if err != nil {
+			return err
+		}
+		user.PasswordHash, user.LastPasswordReset = hash, &now
+		if red.MarkEmailVerified {
+			user.EmailVerified = true
+		}
+		if err := tx.UpdateUser(ctx, user); err != nil {
+			return err
+		}
+		if err := tx.RevokeUserRefreshTokens(ctx, user.UserID, now); err != nil {
+			return err
+		}
+		if err := tx.DeleteUserSessions(ctx, user.UserID); err != nil {
+			return err
+		}
+		u = user
+		return tx.SpendUserTickets(ctx, user.UserID, domain.TicketPasswordReset, now)
+	})
+	if errors.Is(err, errTicketInvalid) {
+		h.refuse(w, r, t, "Password reset link already used")
+		return
+	}
+	if err != nil {
+		h.record(r, audit.TypeChangePasswordFailed, "Password not changed", t.ClientID, u)
+		h.internalError(w, r, fmt.Errorf("reset: change password: %w", err))
+		return
+	}
+	h.record(r, audit.TypeChangePassword, "Password changed through a reset link", t.ClientID, u)
+	h.notice(w, r, http.StatusOK, h.doneData(t, u))
+}
+
+// doneData says the password changed and offers the way on: the ticket's result_url, else the
+// login the user left.
+func (h *Handler) doneData(t *domain.Ticket, u *domain.User) web.ResetNoticeData {
+	d := web.ResetNoticeData{Heading: "Password changed",
+		Paragraphs: []string{"Your password has been changed, and you have been signed out everywhere.",
+			"Log in again with your new password."}}
+	switch {
+	case t.ResultURL != "":
+		target := t.ResultURL
+		if t.IncludeEmail {
+			target = appendQuery(target, "email", u.Email)
+		}
+		d.LinkURL, d.LinkText = target, "Continue"
+	case t.LoginState != "":
+		d.LinkURL, d.LinkText = loginPath+"?state="+url.QueryEscape(t.LoginState), "Back to log in"
+	default:
+		d.Paragraphs[1] = "You can close this window and log in again with your new password."
+	}
+	return d
+}
+
+func appendQuery(target, k, v string) string {
+	u, err := url.Parse(target)
+	if err != nil {
+		return target
+	}
+	q := u.Query()
+	q.Set(k, v)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func sentence(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}

@@ -1,0 +1,167 @@
+package passwordreset
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/web"
+)
+
+const (
+	msgInvalidEmail = "Please enter a valid email address."
+	msgFormExpired  = "Your form has expired or was not sent from this page. Please try again."
+)
+
+// loginState accepts a login transaction id to link back to; anything else is dropped.
+var loginState = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+
+func cleanState(s string) string {
+	if loginState.MatchString(s) {
+		return s
+	}
+	return ""
+}
+
+func (h *Handler) requestData(w http.ResponseWriter, r *http.Request, state, email, msg string) web.ResetRequestData {
+	d := web.ResetRequestData{Base: h.base(r.Context()), Action: domain.ResetPasswordPath, State: state,
+		CSRF: csrfToken(h.ensureFormSecret(w, r), "request\x00"+state), Email: email, Error: msg}
+	if state != "" {
+		d.Action += "?state=" + url.QueryEscape(state)
+		d.LoginURL = loginPath + "?state=" + url.QueryEscape(state)
+	}
+	return d
+}
+
+// requestPage is GET /u/reset-password[?state=<login transaction>].
+func (h *Handler) requestPage(w http.ResponseWriter, r *http.Request) {
+	state := cleanState(r.URL.Query().Get("state"))
+	h.render(w, r, http.StatusOK, web.PageResetRequest, h.requestData(w, r, state, "", ""))
+}
+
+// requestSubmit is the request form's POST: the same "check your email" page for every valid address.
+func (h *Handler) requestSubmit(w http.ResponseWriter, r *http.Request) {
+	state := cleanState(r.PostForm.Get("state"))
+	raw := strings.TrimSpace(r.PostForm.Get("email"))
+	if !h.csrfValid(r, "request\x00"+state) {
+		h.render(w, r, http.StatusForbidden, web.PageResetRequest, h.requestData(w, r, state, raw, msgFormExpired))
+		return
+	}
+	if domain.CheckEmailAddress(raw) != nil || !strings.Contains(raw, "@") || strings.ContainsAny(raw, "<>") {
+		h.render(w, r, http.StatusBadRequest, web.PageResetRequest, h.requestData(w, r, state, raw, msgInvalidEmail))
+		return
+	}
+	if err := h.requestReset(r, domain.NormalizeEmail(raw), "", state); err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	d := web.ResetNoticeData{Heading: "Check your email",
+		Paragraphs: []string{
+			"If " + raw + " belongs to an account, we've sent it a link to reset your password.",
+			"The link expires in " + humanDuration(domain.ResetMailLifetime) + ". If nothing arrives in a few minutes, check your spam folder or try again.",
+		}}
+	if state != "" {
+		d.LinkURL, d.LinkText = loginPath+"?state="+url.QueryEscape(state), "Back to log in"
+	}
+	h.notice(w, r, http.StatusOK, d)
+}
+
+// changePassword is POST /dbconnections/change_password ({client_id, email, connection}, JSON or
+// form), auth0-js's changePassword. Auth0 answers 200 with a plain-text sentence, the same for an
+// unknown address.
+func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
+	p, perr := protocol.ParseBody(r)
+	if perr != nil {
+		protocol.WriteJSON(w, perr)
+		return
+	}
+	ctx := r.Context()
+	email, connection, clientID := strings.TrimSpace(p["email"]), p["connection"], p["client_id"]
+	switch {
+	case email == "":
+		protocol.WriteJSON(w, protocol.InvalidRequest("email is required"))
+		return
+	case connection == "":
+		protocol.WriteJSON(w, protocol.InvalidRequest("connection is required"))
+		return
+	case connection != domain.DefaultConnection:
+		protocol.WriteJSON(w, protocol.InvalidRequest("connection not found"))
+		return
+	case domain.CheckEmailAddress(email) != nil || !strings.Contains(email, "@") || strings.ContainsAny(email, "<>"):
+		protocol.WriteJSON(w, protocol.InvalidRequest("email is not valid"))
+		return
+	}
+	if clientID != "" {
+		if _, err := h.o.Store.GetClient(ctx, clientID); errors.Is(err, store.ErrNotFound) {
+			protocol.WriteJSON(w, &protocol.Error{Status: http.StatusUnauthorized, Code: "unauthorized_client", Description: "Unknown client."})
+			return
+		} else if err != nil {
+			protocol.WriteJSON(w, &protocol.Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "The request could not be completed.", Cause: err})
+			return
+		}
+	}
+	if err := h.requestReset(r, domain.NormalizeEmail(email), clientID, ""); err != nil {
+		h.o.Logger.ErrorContext(ctx, "password reset request failed", "err", err)
+		protocol.WriteJSON(w, &protocol.Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "The request could not be completed."})
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(MsgSent))
+}
+
+// requestReset issues a reset ticket and queues its mail in one transaction when email names a
+// database user with a password. For any other address it does the same work short of the write
+// (a ticket secret, the rendered mail) and queues nothing; both then wait out the request floor.
+func (h *Handler) requestReset(r *http.Request, email, clientID, state string) error {
+	start := time.Now()
+	ctx := r.Context()
+	defer h.waitFloor(ctx, start)
+	user, err := h.o.Store.GetUserByEmail(ctx, domain.DefaultConnection, email)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("reset request: user: %w", err)
+	}
+	secret, hash := domain.NewTicket()
+	now := h.o.Now().UTC()
+	m, err := h.mail.render(h.base(ctx).Tenant, email, domain.ResetPasswordURL(h.o.Issuer, secret), domain.ResetMailLifetime)
+	if err != nil {
+		return err
+	}
+	if user == nil || user.PasswordHash == "" {
+		h.record(r, audit.TypeChangePasswordRequestFailed, "User does not exist.", clientID, &domain.User{Email: email})
+		return nil
+	}
+	m.UserID, m.ClientID = user.UserID, clientID
+	t := &domain.Ticket{Hash: hash, Kind: domain.TicketPasswordReset, UserID: user.UserID, CreatedAt: now,
+		ExpiresAt: now.Add(domain.ResetMailLifetime), ClientID: clientID, LoginState: state}
+	err = h.o.Store.WithTx(ctx, func(tx store.Store) error {
+		if err := tx.CreateTicket(ctx, t); err != nil {
+			return err
+		}
+		return tx.EnqueueEmail(ctx, m)
+	})
+	if err != nil {
+		return fmt.Errorf("reset request: queue: %w", err)
+	}
+	h.o.Kick()
+	h.record(r, audit.TypeChangePasswordRequest, "Password reset email queued", clientID, user)
+	return nil
+}
+
+func (h *Handler) waitFloor(ctx context.Context, start time.Time) {
+	if h.o.RequestFloor <= 0 {
+		return
+	}
+	if rest := h.o.RequestFloor - time.Since(start); rest > 0 {
+		h.o.Sleep(ctx, rest)
+	}
+}
