@@ -329,3 +329,39 @@ func TestResetTicketRefused(t *testing.T) {
 		t.Fatalf("live ticket: %+v %v", tk, err)
 	}
 }
+
+// TestPasswordChangeTicketFromManagementAPI: an administrator's ticket opens the same form; the
+// done page goes on to result_url (with the email when asked) and mark_email_as_verified is honoured.
+func TestPasswordChangeTicketFromManagementAPI(t *testing.T) {
+	n := startNode(t, noResetFloor)
+	ctx := context.Background()
+	m := newMgmtClient(t, n)
+	u, err := n.Store.GetUserByEmail(ctx, domain.DefaultConnection, n.tenant.Users[0].Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.EmailVerified = false
+	if err := n.Store.UpdateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	status, body := m.do("POST", "tickets/password-change", map[string]any{"user_id": u.UserID,
+		"result_url": "https://app.example.com/welcome-back", "mark_email_as_verified": true, "includeEmailInRedirect": true})
+	link, _ := body["ticket"].(string)
+	if status != 201 || !strings.HasPrefix(link, n.issuer+"u/reset-password?ticket=") {
+		t.Fatalf("ticket: %d %v", status, body)
+	}
+	c := browser(t)
+	_, page := get(t, c, link)
+	form := formFields(page)
+	form.Set("password", "Ticket-Passw0rd!")
+	form.Set("password_confirm", "Ticket-Passw0rd!")
+	resp, done := post(t, c, n.issuer+"u/reset-password", form)
+	want := `href="https://app.example.com/welcome-back?email=` + url.QueryEscape(u.Email) + `"`
+	if resp.StatusCode != 200 || !strings.Contains(htmlUnescape(done), want) {
+		t.Fatalf("done page: %d, want %s in %s", resp.StatusCode, want, done)
+	}
+	after, err := n.Store.GetUser(ctx, u.UserID)
+	if err != nil || !after.EmailVerified || after.LastPasswordReset == nil || after.PasswordHash == u.PasswordHash {
+		t.Fatalf("user after the ticket: %+v, %v", after, err)
+	}
+}

@@ -147,6 +147,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	all = append(all, h.logRoutes()...)
 	all = append(all, h.actionRoutes()...)
 	all = append(all, h.emailRoutes()...)
+	all = append(all, h.ticketRoutes()...)
 	for _, rt := range all {
 		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
 	}
