@@ -2,8 +2,6 @@ package oauth
 
 import (
 	"net/http"
-	"net/url"
-	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 )
@@ -42,32 +40,7 @@ func (h *Handler) allowOrigin(w http.ResponseWriter, r *http.Request, c *domain.
 		return
 	}
 	w.Header().Add("Vary", "Origin")
-	if originAllowed(c, origin) {
+	if c.AllowsOrigin(origin) {
 		w.Header().Set("Access-Control-Allow-Origin", origin)
 	}
-}
-
-// originAllowed compares scheme, host and port exactly (no wildcards: Gatehouse decisions).
-func originAllowed(c *domain.Client, origin string) bool {
-	o := normalizeOrigin(origin)
-	if o == "" {
-		return false
-	}
-	for _, list := range [][]string{c.WebOrigins, c.AllowedOrigins, c.Callbacks} {
-		for _, v := range list {
-			if normalizeOrigin(v) == o {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// normalizeOrigin reduces a URL to scheme://host[:port], lower-cased, or "".
-func normalizeOrigin(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return ""
-	}
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
 }

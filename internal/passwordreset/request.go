@@ -101,13 +101,15 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if clientID != "" {
-		if _, err := h.o.Store.GetClient(ctx, clientID); errors.Is(err, store.ErrNotFound) {
+		client, err := h.o.Store.GetClient(ctx, clientID)
+		if errors.Is(err, store.ErrNotFound) {
 			protocol.WriteJSON(w, &protocol.Error{Status: http.StatusUnauthorized, Code: "unauthorized_client", Description: "Unknown client."})
 			return
 		} else if err != nil {
 			protocol.WriteJSON(w, &protocol.Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "The request could not be completed.", Cause: err})
 			return
 		}
+		allowOrigin(w, r, client)
 	}
 	if err := h.requestReset(r, domain.NormalizeEmail(email), clientID, ""); err != nil {
 		h.o.Logger.ErrorContext(ctx, "password reset request failed", "err", err)
@@ -117,6 +119,32 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write([]byte(MsgSent))
+}
+
+// auth0-js calls /dbconnections/change_password from the application's page with fetch. The
+// preflight is answered for any origin (it grants nothing: no credentials are allowed); the answer
+// itself is readable only from an origin registered for the client it names, as at /oauth/token.
+func (h *Handler) changePasswordPreflight(w http.ResponseWriter, r *http.Request) {
+	hd := w.Header()
+	hd.Add("Vary", "Origin")
+	if origin := r.Header.Get("Origin"); origin != "" && r.Header.Get("Access-Control-Request-Method") != "" {
+		hd.Set("Access-Control-Allow-Origin", origin)
+		hd.Set("Access-Control-Allow-Methods", "POST")
+		hd.Set("Access-Control-Allow-Headers", "Content-Type, Auth0-Client")
+		hd.Set("Access-Control-Max-Age", "86400")
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func allowOrigin(w http.ResponseWriter, r *http.Request, c *domain.Client) {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return
+	}
+	w.Header().Add("Vary", "Origin")
+	if c.AllowsOrigin(origin) {
+		w.Header().Set("Access-Control-Allow-Origin", origin)
+	}
 }
 
 // requestReset issues a reset ticket and queues its mail in one transaction when email names a

@@ -102,6 +102,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+domain.ResetPasswordPath, h.page)
 	mux.HandleFunc("POST "+domain.ResetPasswordPath, h.submit)
 	mux.HandleFunc("POST "+ChangePasswordPath, h.changePassword)
+	mux.HandleFunc("OPTIONS "+ChangePasswordPath, h.changePasswordPreflight)
 }
 
 // page is GET /u/reset-password: the new-password form with ?ticket=, else the request form.
