@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/mail/mailtest"
+	"github.com/gatehouse/gatehouse/internal/passwordreset"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -441,5 +442,33 @@ func TestResetRequestFloor(t *testing.T) {
 		if took := time.Since(start); resp.StatusCode != 200 || took < floor || took > floor+2*time.Second {
 			t.Errorf("%s: %d after %v; want 200 after about %v", email, resp.StatusCode, took, floor)
 		}
+	}
+}
+
+// TestResetRequestsCapped: a stranger who knows an address cannot fill its inbox; the answer stays
+// the same.
+func TestResetRequestsCapped(t *testing.T) {
+	n := startNode(t, noResetFloor)
+	srv := withSMTP(t, n)
+	email := n.tenant.Users[0].Email
+	for i := range passwordreset.MaxLiveResetLinks + 3 {
+		resp, err := http.Post(n.issuer+"dbconnections/change_password", "application/json", strings.NewReader(
+			`{"client_id":"`+n.tenant.WebApp.ClientID+`","email":"`+email+`","connection":"Username-Password-Authentication"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("request %d: %d", i, resp.StatusCode)
+		}
+	}
+	waitForMail(t, n, srv, passwordreset.MaxLiveResetLinks)
+	for range 5 {
+		if _, err := n.Mail.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(srv.Messages()); got != passwordreset.MaxLiveResetLinks {
+		t.Fatalf("%d mails sent; want %d", got, passwordreset.MaxLiveResetLinks)
 	}
 }

@@ -147,9 +147,14 @@ func allowOrigin(w http.ResponseWriter, r *http.Request, c *domain.Client) {
 	}
 }
 
+// MaxLiveResetLinks caps the reset links a user holds at once (unused, unexpired): a stranger
+// who knows an address cannot fill its inbox. A reset spends them all.
+const MaxLiveResetLinks = 5
+
 // requestReset issues a reset ticket and queues its mail in one transaction when email names a
-// database user with a password. For any other address it does the same work short of the write
-// (a ticket secret, the rendered mail) and queues nothing; both then wait out the request floor.
+// database user with a password and fewer than MaxLiveResetLinks live links. For any other
+// address it does the same work short of the write (a ticket secret, the rendered mail) and
+// queues nothing; both then wait out the request floor.
 func (h *Handler) requestReset(r *http.Request, email, clientID, state string) error {
 	start := time.Now()
 	ctx := r.Context()
@@ -166,6 +171,14 @@ func (h *Handler) requestReset(r *http.Request, email, clientID, state string) e
 	}
 	if user == nil || user.PasswordHash == "" {
 		h.record(r, audit.TypeChangePasswordRequestFailed, "User does not exist.", clientID, &domain.User{Email: email})
+		return nil
+	}
+	live, err := h.o.Store.CountLiveTickets(ctx, user.UserID, domain.TicketPasswordReset, now)
+	if err != nil {
+		return fmt.Errorf("reset request: count links: %w", err)
+	}
+	if live >= MaxLiveResetLinks {
+		h.record(r, audit.TypeChangePasswordRequestFailed, "Too many password reset links in flight", clientID, user)
 		return nil
 	}
 	m.UserID, m.ClientID = user.UserID, clientID

@@ -344,4 +344,6 @@ type TicketStore interface {
 	// SpendUserTickets marks every unused ticket of kind held by the user used, so that a reset
 	// ends every other reset link in flight.
 	SpendUserTickets(ctx context.Context, userID, kind string, now time.Time) error
+	// CountLiveTickets counts the user's unused, unexpired tickets of kind at now.
+	CountLiveTickets(ctx context.Context, userID, kind string, now time.Time) (int, error)
 }

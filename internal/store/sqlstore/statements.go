@@ -208,11 +208,13 @@ const (
 
 	// Tickets: Insert(ticket_hash, kind, user_id, expires_at, doc); Get(ticket_hash) → ticketCols;
 	// Redeem(ticket_hash, kind, now) sets used_at only when unused, unexpired and of that kind;
-	// SpendUser(user_id, kind, now) marks every unused ticket of that kind used.
+	// SpendUser(user_id, kind, now) marks every unused ticket of that kind used; CountLive(user_id,
+	// kind, now) counts the user's unused, unexpired tickets of that kind.
 	TicketInsert
 	TicketGet
 	TicketRedeem
 	TicketSpendUser
+	TicketCountLive
 
 	// Garbage collection, each (now).
 	DeleteExpiredTransactions
@@ -429,6 +431,7 @@ var generic = statements{
 	TicketGet:       `SELECT ` + ticketCols + ` FROM tickets WHERE ticket_hash = $1`,
 	TicketRedeem:    `UPDATE tickets SET used_at = $3 WHERE ticket_hash = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3`,
 	TicketSpendUser: `UPDATE tickets SET used_at = $3 WHERE user_id = $1 AND kind = $2 AND used_at IS NULL`,
+	TicketCountLive: `SELECT COUNT(*) FROM tickets WHERE user_id = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3`,
 
 	DeleteExpiredTransactions: `DELETE FROM login_transactions WHERE expires_at <= $1`,
 	DeleteExpiredSessions:     `DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`,

@@ -67,6 +67,12 @@ func (s *Store) SpendUserTickets(ctx context.Context, userID, kind string, now t
 	})
 }
 
+func (s *Store) CountLiveTickets(ctx context.Context, userID, kind string, now time.Time) (int, error) {
+	var n int
+	err := s.reader(ctx).QueryRowContext(ctx, s.q[TicketCountLive], userID, kind, ts(now)).Scan(&n)
+	return n, s.mapErr("count live tickets", err)
+}
+
 func scanTicket(r scanner) (*domain.Ticket, error) {
 	var (
 		t       domain.Ticket

@@ -56,11 +56,18 @@ func testTickets(t *testing.T, s store.Store) {
 	// SpendUserTickets ends the user's other tickets of that kind, not other kinds.
 	_, a := newTicket(t, s, u.UserID, domain.TicketPasswordReset, now.Add(time.Hour))
 	_, b := newTicket(t, s, u.UserID, domain.TicketEmailVerification, now.Add(time.Hour))
+	newTicket(t, s, u.UserID, domain.TicketPasswordReset, now.Add(-time.Second)) // expired
+	if n, err := s.CountLiveTickets(ctx, u.UserID, domain.TicketPasswordReset, now); err != nil || n != 1 {
+		t.Fatalf("live reset tickets = %d, %v; want 1 (one used, one expired, one of another kind)", n, err)
+	}
 	must(t, s.SpendUserTickets(ctx, u.UserID, domain.TicketPasswordReset, now))
 	_, err = s.RedeemTicket(ctx, a.Hash, domain.TicketPasswordReset, now)
 	wantErr(t, err, store.ErrAlreadyUsed)
 	_, err = s.RedeemTicket(ctx, b.Hash, domain.TicketEmailVerification, now)
 	must(t, err)
+	if n, err := s.CountLiveTickets(ctx, u.UserID, domain.TicketPasswordReset, now); err != nil || n != 0 {
+		t.Fatalf("live reset tickets after spending = %d, %v", n, err)
+	}
 
 	// A ticket created in a transaction that rolls back does not exist.
 	_, hash := domain.NewTicket()
