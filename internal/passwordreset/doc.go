@@ -3,9 +3,10 @@
 // `POST /dbconnections/change_password`, the reset mail's default template, and redeeming a reset
 // ticket (new hash, refresh tokens revoked, SSO sessions ended, other reset links spent, `scp`).
 //
-// A request answers the same whether or not the address has an account, and does the same work up
-// to the one write a real request needs (a ticket and its mail, in one transaction), then waits out
-// a common floor, so neither the page nor its timing tells which addresses are registered.
+// A request answers the same whether or not the address has an account, and does the same work
+// short of what only a real request can do (count the user's live links, write a ticket and its
+// mail in one transaction), then waits out a common floor, so neither the page nor its timing
+// tells which addresses are registered.
 //
 // It must not: reveal whether an address exists, keep a ticket's secret anywhere but the mail
 // (the store has its hash), change anything for a ticket that is unknown, used, expired or of
