@@ -142,14 +142,14 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	bruteForce := &guard.BruteForce{Now: a.now}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
-		BruteForce: &guard.BruteForce{Now: a.now}})
+		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner, BruteForce: bruteForce})
 	if err != nil {
 		return err
 	}
 	reset, err := passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, RequestFloor: o.ResetRequestFloor})
+		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor})
 	if err != nil {
 		return err
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/app"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/mail/mailtest"
 	"github.com/gatehouse/gatehouse/internal/passwordreset"
@@ -129,7 +130,8 @@ func logged(t *testing.T, n *node, typ string) bool {
 }
 
 // TestPasswordReset: forgot password → mail over SMTP → link → new password; the old password is
-// refused at once, the refresh token is refused and the SSO session is over.
+// refused at once, the refresh token is refused, the SSO session is over and a brute-force block
+// on the account is lifted.
 func TestPasswordReset(t *testing.T) {
 	n := startNode(t, noResetFloor)
 	srv := withSMTP(t, n)
@@ -148,6 +150,14 @@ func TestPasswordReset(t *testing.T) {
 	tok, err := cfg.Exchange(ctx, cb.Query().Get("code"))
 	if err != nil || tok.RefreshToken == "" {
 		t.Fatalf("exchange: %v (refresh token %q)", err, tok.RefreshToken)
+	}
+
+	// Someone guessing blocks the account from this address; the reset will lift it.
+	for range guard.DefaultThreshold {
+		loginStatus(t, n, authURL, user.Email, "wrong-guess")
+	}
+	if got := loginStatus(t, n, authURL, user.Email, user.Password); got != http.StatusTooManyRequests {
+		t.Fatalf("after %d wrong guesses: status %d, want 429", guard.DefaultThreshold, got)
 	}
 
 	c := browser(t)

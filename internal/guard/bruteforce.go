@@ -111,6 +111,21 @@ func (b *BruteForce) Succeeded(ip, user string) {
 	delete(b.pairs, pair{ip, user})
 }
 
+// Forget lifts every block and clears every count for user, from any address: Auth0 unblocks a
+// user who changes their password. It is this node's memory only, like the counts themselves.
+func (b *BruteForce) Forget(user string) {
+	if b == nil {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for p := range b.pairs {
+		if p.user == user {
+			delete(b.pairs, p)
+		}
+	}
+}
+
 // evict drops records that no longer matter; when all still matter, it drops unblocked ones, and as a
 // last resort arbitrary ones, so the map never grows past its bound.
 func (b *BruteForce) evict(now time.Time, blockFor time.Duration) {

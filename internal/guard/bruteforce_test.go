@@ -70,3 +70,23 @@ func TestBruteForceMemoryIsBounded(t *testing.T) {
 		t.Error("a nil guard blocks")
 	}
 }
+
+// A user who resets their password is unblocked from every address; others stay blocked.
+func TestBruteForceForget(t *testing.T) {
+	b := &guard.BruteForce{Threshold: 2}
+	for _, ip := range []string{"10.0.0.1", "10.0.0.2"} {
+		for _, u := range []string{"ada@example.com", "uma@example.com"} {
+			b.Failed(ip, u)
+			b.Failed(ip, u)
+		}
+	}
+	b.Forget("ada@example.com")
+	if b.Blocked("10.0.0.1", "ada@example.com") || b.Blocked("10.0.0.2", "ada@example.com") {
+		t.Error("ada is still blocked after Forget")
+	}
+	if !b.Blocked("10.0.0.1", "uma@example.com") || !b.Blocked("10.0.0.2", "uma@example.com") {
+		t.Error("Forget reached another user")
+	}
+	var none *guard.BruteForce
+	none.Forget("ada@example.com") // brute-force protection off
+}

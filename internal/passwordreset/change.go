@@ -158,6 +158,7 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, fmt.Errorf("reset: change password: %w", err))
 		return
 	}
+	h.o.Unblock(domain.NormalizeEmail(u.Email))
 	h.record(r, audit.TypeChangePassword, "Password changed through a reset link", t.ClientID, u)
 	h.notice(w, r, http.StatusOK, h.doneData(t, u))
 }

@@ -45,6 +45,9 @@ type Options struct {
 	Pages  *web.Pages
 	// Kick wakes the mail worker after a mail is queued; nil leaves it to its next poll.
 	Kick func()
+	// Unblock lifts brute-force blocks on a user's email once their password is reset (as Auth0
+	// does); nil means none are kept.
+	Unblock func(email string)
 	// RequestFloor is the least time a reset request takes; 0 means DefaultRequestFloor, a
 	// negative value none (tests that do not measure timing).
 	RequestFloor time.Duration
@@ -80,6 +83,9 @@ func New(o Options) (*Handler, error) {
 	}
 	if o.Kick == nil {
 		o.Kick = func() {}
+	}
+	if o.Unblock == nil {
+		o.Unblock = func(string) {}
 	}
 	if o.RequestFloor == 0 {
 		o.RequestFloor = DefaultRequestFloor
