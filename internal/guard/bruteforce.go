@@ -6,8 +6,8 @@ import (
 )
 
 // Defaults follow Auth0's brute-force protection: 10 consecutive failures block the (IP, user) pair.
-// Auth0 blocks until the user unblocks through an email; Gatehouse, which sends no email yet, lifts the
-// block after BlockFor.
+// Auth0 blocks until the user unblocks through an email or changes their password; Gatehouse lifts the
+// block after BlockFor, or when the user resets their password (Forget).
 const (
 	DefaultThreshold = 10
 	DefaultBlockFor  = 15 * time.Minute
