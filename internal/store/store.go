@@ -62,12 +62,13 @@ type Store interface {
 	TransactionStore
 	CodeStore
 	RefreshTokenStore
+	CounterStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
-	// DeleteExpired removes expired transactions, sessions, codes and refresh tokens, and returns
-	// how many rows went.
+	// DeleteExpired removes expired transactions, sessions, codes, refresh tokens and counters,
+	// and returns how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	Close() error
 }
@@ -228,6 +229,21 @@ type KeyStore interface {
 	// KeysVersion is a cheap change marker (e.g. the newest state change time) that nodes poll to
 	// notice a rotation made elsewhere.
 	KeysVersion(ctx context.Context) (string, error)
+}
+
+// CounterStore keeps windowed counters that every node shares: brute-force protection and rate
+// limits count here, so a limit is the same whichever node a request reaches. A counter lives until
+// its expiry; a hit on an expired counter starts it afresh.
+type CounterStore interface {
+	// HitCounter atomically adds n to key's counter and returns the new count and when it expires.
+	// A new (or expired) counter starts at n and expires at expiresAt. A live counter keeps its
+	// expiry (a fixed window) unless slide is set, which moves it to expiresAt (a counter that
+	// lives until a quiet period has passed since its last hit).
+	HitCounter(ctx context.Context, key string, n int64, now, expiresAt time.Time, slide bool) (count int64, expires time.Time, err error)
+	// GetCounter returns key's live count and expiry; zero values when there is none.
+	GetCounter(ctx context.Context, key string, now time.Time) (count int64, expires time.Time, err error)
+	// DeleteCounter forgets key's counter; nothing happens when there is none.
+	DeleteCounter(ctx context.Context, key string) error
 }
 
 // LogStore keeps tenant log events.

@@ -188,11 +188,18 @@ const (
 	RefreshRevokeFamily
 	RefreshRevokeUser
 
+	// Counters: Hit(key, n, now, expires_at, slide) → (hits, expires_at) in one atomic upsert;
+	// Get(key, now) only when live; Delete(key).
+	CounterHit
+	CounterGet
+	CounterDelete
+
 	// Garbage collection, each (now).
 	DeleteExpiredTransactions
 	DeleteExpiredSessions
 	DeleteExpiredCodes
 	DeleteExpiredRefreshTokens
+	DeleteExpiredCounters
 
 	numStmts
 )
@@ -373,11 +380,22 @@ var generic = statements{
 	RefreshRevokeFamily:  `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`,
 	RefreshRevokeUser:    `UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
 
+	// One statement, so the engine's row lock on the conflict makes concurrent hits from any number
+	// of nodes add up exactly (PostgreSQL re-evaluates the update on the newest row version).
+	CounterHit: `INSERT INTO counters (counter_key, hits, expires_at) VALUES ($1, $2, $4)
+		ON CONFLICT (counter_key) DO UPDATE SET
+			hits = CASE WHEN counters.expires_at <= $3 THEN excluded.hits ELSE counters.hits + excluded.hits END,
+			expires_at = CASE WHEN counters.expires_at <= $3 OR $5 THEN excluded.expires_at ELSE counters.expires_at END
+		RETURNING hits, expires_at`,
+	CounterGet:    `SELECT hits, expires_at FROM counters WHERE counter_key = $1 AND expires_at > $2`,
+	CounterDelete: `DELETE FROM counters WHERE counter_key = $1`,
+
 	DeleteExpiredTransactions: `DELETE FROM login_transactions WHERE expires_at <= $1`,
 	DeleteExpiredSessions:     `DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`,
 	DeleteExpiredCodes:        `DELETE FROM authorization_codes WHERE expires_at <= $1`,
 	DeleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at <= $1)
 		OR (idle_expires_at IS NOT NULL AND idle_expires_at <= $1)`,
+	DeleteExpiredCounters: `DELETE FROM counters WHERE expires_at <= $1`,
 }
 
 // statements is a statement table: the text of each Stmt.

@@ -50,6 +50,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RaceRotateRefresh", testRaceRotateRefresh},
 		{"RaceRotateKeys", testRaceRotateKeys},
 		{"RaceRotateKeysPerAlg", testRaceRotateKeysPerAlg},
+		{"Counters", testCounters},
+		{"RaceHitCounter", testRaceHitCounter},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
