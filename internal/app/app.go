@@ -104,13 +104,17 @@ func (a *App) build(ctx context.Context, o Options) error {
 	actionRunner := actionexec.New(actionexec.Options{Store: a.Store, Audit: recorder, Logger: a.Logger, Now: a.now,
 		TenantID: tenantID(cfg.Issuer)})
 
+	// One limiter for the node: its leases (see guard) are per limit and key, whoever asks.
+	limiter := &guard.RateLimiter{Counters: a.Store, Now: a.now}
 	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner})
+		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner,
+		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute)})
 	if err != nil {
 		return err
 	}
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
 		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
+		Limiter: limiter,
 		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate() }})
 
 	pages, err := web.Load(cfg.ThemeDir)
@@ -123,7 +127,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
-		BruteForce: &guard.BruteForce{Now: a.now}})
+		BruteForce: &guard.BruteForce{Counters: a.Store, Now: a.now}})
 	if err != nil {
 		return err
 	}
@@ -212,6 +216,16 @@ func (k managementKeys) Rotate(ctx context.Context) error {
 }
 
 func (k managementKeys) Revoke(ctx context.Context, kid string) error { return k.m.Revoke(ctx, kid) }
+
+// tokenPerIP is the token endpoint's per-address limit: perMinute a minute, counted in the
+// database in leases of 1% (one write per lease instead of one per request), so that the limit
+// adds little to the hot path; 0 is no limit.
+func tokenPerIP(perMinute int) guard.Limit {
+	if perMinute <= 0 {
+		return guard.Limit{}
+	}
+	return guard.Limit{Max: perMinute, Window: time.Minute, Lease: max(1, perMinute/100)}
+}
 
 // tenantID is event.tenant.id for Actions: the issuer's host, as Auth0 names a tenant by its domain.
 func tenantID(issuer string) string {

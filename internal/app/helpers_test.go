@@ -31,7 +31,9 @@ type node struct {
 	tenant *devtenant.File
 }
 
-func startNode(t *testing.T) *node {
+// startNode starts one node on a fresh SQLite file; configure, when given, adjusts its
+// configuration before it starts.
+func startNode(t *testing.T, configure ...func(*config.Config)) *node {
 	t.Helper()
 	dir := t.TempDir()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -45,6 +47,9 @@ func startNode(t *testing.T) *node {
 	cfg.Addr = ln.Addr().String()
 	cfg.Database = filepath.Join(dir, "gatehouse.db")
 	cfg.MasterKey = base64.StdEncoding.EncodeToString(key)
+	for _, f := range configure {
+		f(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	fast := password.Hasher{P: password.Fast()}

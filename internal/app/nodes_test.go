@@ -22,8 +22,8 @@ import (
 // startPostgresNodes starts n nodes on one fresh PostgreSQL schema, as a cluster behind a load
 // balancer runs: one issuer (the first node's address), one master key, each node with its own
 // store, connections and clock reads. The tenant is seeded once, through the first node. Skips
-// when GATEHOUSE_TEST_POSTGRES_URL is unset.
-func startPostgresNodes(t *testing.T, n int) []*node {
+// when GATEHOUSE_TEST_POSTGRES_URL is unset. configure, when given, adjusts every node's configuration.
+func startPostgresNodes(t *testing.T, n int, configure ...func(*config.Config)) []*node {
 	t.Helper()
 	database := pgtest.SchemaURL(t)
 	dir := t.TempDir()
@@ -47,6 +47,9 @@ func startPostgresNodes(t *testing.T, n int) []*node {
 		cfg.Addr = ln.Addr().String()
 		cfg.Database = database
 		cfg.MasterKey = base64.StdEncoding.EncodeToString(key)
+		for _, f := range configure {
+			f(&cfg)
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		fast := password.Hasher{P: password.Fast()}
 		a, err := app.New(ctx, cfg, app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Hasher: fast})

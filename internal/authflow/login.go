@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
@@ -154,10 +157,17 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	email := domain.NormalizeEmail(username)
 	ip := httpserver.ClientIP(r.Context()).String()
-	// Blocked pairs are refused before any password check, known user or not, so the answer reveals
-	// nothing about the account.
-	if h.bruteForce.Blocked(ip, email) {
+	// The attempt is counted before any password check, known user or not: a blocked pair is refused
+	// without revealing anything about the account, and concurrent attempts on any node cannot
+	// slip past the threshold while their passwords are being checked.
+	attempt, err := h.bruteForce.Attempt(ctx, ip, email)
+	if err != nil {
+		h.internalError(w, r, fmt.Errorf("login: %w", err))
+		return
+	}
+	if !attempt.Allowed {
 		h.record(r, audit.TypeBlockedAccount, MsgBlocked, fs.client, &domain.User{Email: email})
+		w.Header().Set("Retry-After", strconv.Itoa(int(attempt.RetryAfter/time.Second)))
 		h.render(ctx, w, http.StatusTooManyRequests, web.PageLogin, h.loginData(r, fs, username, MsgBlocked))
 		return
 	}
@@ -170,7 +180,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		// Same cost as a real verification, so response time does not reveal unknown emails.
 		h.hasher.Dummy(pw)
 		h.record(r, audit.TypeUnknownUser, MsgWrongCredentials, fs.client, &domain.User{Email: email})
-		h.failedAttempt(r, fs, ip, email)
+		h.failedAttempt(r, fs, attempt, email)
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
 	}
@@ -180,11 +190,14 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			h.logger.ErrorContext(ctx, "stored password hash unusable", "user_id", user.UserID, "err", err)
 		}
 		h.record(r, audit.TypeWrongPassword, MsgWrongCredentials, fs.client, user)
-		h.failedAttempt(r, fs, ip, email)
+		h.failedAttempt(r, fs, attempt, email)
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
 	}
-	h.bruteForce.Succeeded(ip, email)
+	if err := h.bruteForce.Succeeded(ctx, ip, email); err != nil {
+		// The sign-in stands; the count it should have cleared expires on its own.
+		h.logger.WarnContext(ctx, "brute-force count not cleared", "err", err)
+	}
 	if needsRehash {
 		// Imported bcrypt hashes and argon2id hashes below the current cost are upgraded now, the
 		// only moment the clear password is at hand.
@@ -200,9 +213,9 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	h.authenticated(w, r, fs, user)
 }
 
-// failedAttempt counts a failed password for brute-force protection and logs the block it may start.
-func (h *Handler) failedAttempt(r *http.Request, fs *flowState, ip, email string) {
-	if h.bruteForce.Failed(ip, email) {
+// failedAttempt logs the block a failed password starts, if it is the last one allowed.
+func (h *Handler) failedAttempt(r *http.Request, fs *flowState, attempt guard.Attempt, email string) {
+	if h.bruteForce.Blocks(attempt) {
 		h.record(r, audit.TypeBlockedAccount, "Too many consecutive failed logins: blocked for this IP address", fs.client, &domain.User{Email: email})
 	}
 }

@@ -21,6 +21,9 @@ const (
 	DefaultMaxBodyBytes = 1 << 20 // 1 MiB: far above any OAuth or Management API request
 	DefaultLogFormat    = "json"
 	DefaultLogLevel     = "info"
+	// DefaultTokenPerIPPerMinute: 100 requests a second from one address on average, Auth0's
+	// sustained limit for the Authentication API on its larger plans.
+	DefaultTokenPerIPPerMinute = 6000
 )
 
 // Environment variable names, one per setting.
@@ -38,6 +41,8 @@ const (
 	EnvLogLevel       = "GATEHOUSE_LOG_LEVEL"
 	EnvThemeDir       = "GATEHOUSE_THEME_DIR"
 	EnvMaxBodyBytes   = "GATEHOUSE_MAX_BODY_BYTES"
+
+	EnvRateLimitsTokenPerIPPerMinute = "GATEHOUSE_RATE_LIMITS_TOKEN_PER_IP_PER_MINUTE"
 )
 
 // Config is the whole runtime configuration of one Gatehouse node.
@@ -71,6 +76,16 @@ type Config struct {
 	ThemeDir string `yaml:"theme_dir"`
 	// MaxBodyBytes caps every request body.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// RateLimits caps request rates, counted in the database every node shares.
+	RateLimits RateLimitsConfig `yaml:"rate_limits"`
+}
+
+// RateLimitsConfig sets the limits that protect capacity (brute-force protection is separate and
+// always on).
+type RateLimitsConfig struct {
+	// TokenPerIPPerMinute caps POST /oauth/token per client IP address per minute; 0 turns the
+	// limit off (for a benchmark from one address, say).
+	TokenPerIPPerMinute int `yaml:"token_per_ip_per_minute"`
 }
 
 // TLSConfig names the PEM files of the server certificate (with its chain)
@@ -99,6 +114,7 @@ func Default() Config {
 		Addr:         DefaultAddr,
 		MaxBodyBytes: DefaultMaxBodyBytes,
 		Log:          LogConfig{Format: DefaultLogFormat, Level: DefaultLogLevel},
+		RateLimits:   RateLimitsConfig{TokenPerIPPerMinute: DefaultTokenPerIPPerMinute},
 	}
 }
 
@@ -207,6 +223,13 @@ func (c *Config) applyEnv(env func(string) string) error {
 			return fmt.Errorf("%s: %q is not a whole number of bytes", EnvMaxBodyBytes, v)
 		}
 		c.MaxBodyBytes = n
+	}
+	if v := env(EnvRateLimitsTokenPerIPPerMinute); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a whole number", EnvRateLimitsTokenPerIPPerMinute, v)
+		}
+		c.RateLimits.TokenPerIPPerMinute = n
 	}
 	return nil
 }

@@ -39,11 +39,14 @@ log:
   level: debug
 theme_dir: /srv/theme
 max_body_bytes: 2048
+rate_limits:
+  token_per_ip_per_minute: 300
 `
 
 func TestDefault(t *testing.T) {
 	c := config.Default()
-	if c.Addr != ":8080" || c.MaxBodyBytes != 1<<20 || c.Log.Format != "json" || c.Log.Level != "info" {
+	if c.Addr != ":8080" || c.MaxBodyBytes != 1<<20 || c.Log.Format != "json" || c.Log.Level != "info" ||
+		c.RateLimits.TokenPerIPPerMinute != config.DefaultTokenPerIPPerMinute {
 		t.Errorf("Default() = %+v", c)
 	}
 	if c.Issuer != "" || c.Database != "" || c.MasterKey != "" || c.TLS.Enabled() {
@@ -64,6 +67,7 @@ func TestLoad(t *testing.T) {
 		Log:            config.LogConfig{Format: "text", Level: "debug"},
 		ThemeDir:       "/srv/theme",
 		MaxBodyBytes:   2048,
+		RateLimits:     config.RateLimitsConfig{TokenPerIPPerMinute: 300},
 	}
 	allEnv := map[string]string{
 		"GATEHOUSE_ISSUER":          "https://env.example.com/",
@@ -79,6 +83,8 @@ func TestLoad(t *testing.T) {
 		"GATEHOUSE_LOG_LEVEL":       "warn",
 		"GATEHOUSE_THEME_DIR":       "/env/theme",
 		"GATEHOUSE_MAX_BODY_BYTES":  "4096",
+
+		"GATEHOUSE_RATE_LIMITS_TOKEN_PER_IP_PER_MINUTE": "0",
 	}
 	envCfg := config.Config{
 		Issuer:         "https://env.example.com/",
@@ -92,6 +98,7 @@ func TestLoad(t *testing.T) {
 		Log:            config.LogConfig{Format: "json", Level: "warn"},
 		ThemeDir:       "/env/theme",
 		MaxBodyBytes:   4096,
+		RateLimits:     config.RateLimitsConfig{TokenPerIPPerMinute: 0},
 	}
 	withDefaults := func(mod func(*config.Config)) config.Config {
 		c := config.Default()

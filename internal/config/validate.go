@@ -70,6 +70,9 @@ func (c Config) Validate() error {
 			add("theme_dir: %q is not a readable directory", c.ThemeDir)
 		}
 	}
+	if c.RateLimits.TokenPerIPPerMinute < 0 {
+		add("rate_limits.token_per_ip_per_minute: must be 0 (off) or a positive number, got %d", c.RateLimits.TokenPerIPPerMinute)
+	}
 	if c.MaxBodyBytes <= 0 {
 		add("max_body_bytes: must be a positive number of bytes, got %d", c.MaxBodyBytes)
 	}

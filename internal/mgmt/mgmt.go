@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -55,11 +56,12 @@ type ActionCompiler interface {
 	Compile(name, code, trigger string) error
 }
 
-// RateLimit configures the per-client token bucket.
+// RateLimit configures the per-caller limit: Max requests per fixed Window, counted in the
+// database every node shares.
 type RateLimit struct {
-	PerSecond float64 // tokens added per second; 0 means 50
-	Burst     int     // bucket size; 0 means 100
-	Disabled  bool
+	Max      int           // 0 means 100
+	Window   time.Duration // 0 means 2s: 50 requests a second on average, in bursts of up to 100
+	Disabled bool
 }
 
 // Options are the Management API's dependencies.
@@ -78,6 +80,8 @@ type Options struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 	RateLimit RateLimit
+	// Limiter counts requests for RateLimit; nil means one over Store.
+	Limiter *guard.RateLimiter
 }
 
 // Handler serves /api/v2/.
@@ -87,7 +91,8 @@ type Handler struct {
 	log      *slog.Logger
 	now      func() time.Time
 	audience string
-	limiter  *limiter
+	limiter  *guard.RateLimiter
+	limit    guard.Limit
 }
 
 // New builds the Management API handler.
@@ -101,14 +106,17 @@ func New(opts Options) *Handler {
 	}
 	h.audience = opts.Issuer + "api/v2/"
 	if !opts.RateLimit.Disabled {
-		rate, burst := opts.RateLimit.PerSecond, opts.RateLimit.Burst
-		if rate <= 0 {
-			rate = 50
+		h.limit = guard.Limit{Max: opts.RateLimit.Max, Window: opts.RateLimit.Window}
+		if h.limit.Max <= 0 {
+			h.limit.Max = 100
 		}
-		if burst <= 0 {
-			burst = 100
+		if h.limit.Window <= 0 {
+			h.limit.Window = 2 * time.Second
 		}
-		h.limiter = newLimiter(rate, burst, h.now)
+		h.limiter = opts.Limiter
+		if h.limiter == nil {
+			h.limiter = &guard.RateLimiter{Counters: opts.Store, Now: h.now}
+		}
 	}
 	return h
 }
@@ -168,8 +176,14 @@ func (h *Handler) wrap(rt route) http.Handler {
 			key = "ip:" + httpserver.ClientIP(r.Context()).String()
 		}
 		if h.limiter != nil {
-			if ok, retryAfter := h.limiter.take(key, w.Header()); !ok {
-				w.Header().Set("Retry-After", retryAfter)
+			d, err := h.limiter.Take(r.Context(), "mgmt", key, h.limit)
+			if err != nil {
+				// Fail open: the limit protects capacity, and a database that cannot count
+				// will fail the request itself if it is really down.
+				h.log.WarnContext(r.Context(), "management rate limit not counted", "err", err)
+			}
+			d.SetHeaders(w.Header())
+			if !d.Allowed {
 				h.respond(c, 0, nil, errRateLimited)
 				return
 			}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/oauth/grant"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -34,6 +35,10 @@ type Options struct {
 	// memory (default 2 s; negative: always read the store). It bounds how long a configuration change
 	// made on another node takes to reach this one.
 	ConfigCacheTTL time.Duration
+	// Limiter and TokenPerIP limit POST /oauth/token per client IP address; a nil Limiter or a
+	// zero TokenPerIP turns the limit off.
+	Limiter    *guard.RateLimiter
+	TokenPerIP guard.Limit
 }
 
 // Handler serves /.well-known/openid-configuration, /.well-known/jwks.json, /oauth/token,
@@ -52,6 +57,8 @@ type Handler struct {
 	logs          *logQueue
 	discovery     []byte
 	discoveryETag string
+	limiter       *guard.RateLimiter
+	tokenPerIP    guard.Limit
 }
 
 // NewHandler builds the protocol endpoints.
@@ -78,6 +85,7 @@ func NewHandler(opts Options) (*Handler, error) {
 	h := &Handler{
 		issuer: opts.Issuer, store: opts.Store, keys: opts.Keys, tokens: opts.Tokens,
 		log: opts.Logger, now: opts.Now, config: newConfigCache(opts.Store, ttl, opts.Now),
+		limiter: opts.Limiter, tokenPerIP: opts.TokenPerIP,
 	}
 	h.deps = &grant.Deps{Store: opts.Store, Config: h.config, Tokens: opts.Tokens, Actions: opts.Actions, Now: opts.Now, Logger: opts.Logger}
 	h.grants = map[string]grant.Grant{}
