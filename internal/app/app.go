@@ -66,6 +66,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	if o.Hasher.P.Memory == 0 {
 		o.Hasher = password.Hasher{P: password.Default()}
 	}
+	if o.Hasher.Gate == nil {
+		// Every sign-in, sign-up and Management API password write shares one memory budget.
+		budget := cfg.PasswordHashMemoryMiB
+		if budget <= 0 {
+			budget = config.DefaultPasswordHashMemoryMiB
+		}
+		o.Hasher.Gate = password.NewGate(uint32(budget)*1024, o.Hasher.P.Memory)
+	}
 	a := &App{Config: cfg, Logger: o.Logger, now: o.Now, Store: o.Store}
 	if a.Store == nil {
 		st, _, err := OpenStore(ctx, cfg)

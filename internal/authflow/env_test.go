@@ -54,6 +54,7 @@ type envOptions struct {
 	tls       bool
 	noServer  bool
 	callbacks []string // extra callbacks for the web app
+	gate      *password.Gate
 }
 
 // fakePostLogin records its input and answers with out.
@@ -102,6 +103,7 @@ func newEnv(tb testing.TB, o envOptions) *env {
 
 	hash, err := e.hasher.Hash(userPassword)
 	must(tb, err)
+	e.hasher.Gate = o.gate
 	u := &domain.User{UserID: domain.NewUserID(), Email: userEmail, PasswordHash: hash}
 	domain.ApplyUserDefaults(u)
 	must(tb, st.CreateUser(ctx, u))

@@ -31,7 +31,9 @@ const (
 	// that an address has an account.
 	MsgSignupFailed = "Something went wrong, please try again later."
 	// MsgFormExpired is shown when the CSRF token is missing or wrong; nothing else is checked.
-	MsgFormExpired   = "Your form has expired or was not sent from this page. Please try again."
+	MsgFormExpired = "Your form has expired or was not sent from this page. Please try again."
+	// MsgBusy is shown when password hashing is at its memory budget (503 with Retry-After).
+	MsgBusy          = "We are receiving too many sign-in requests. Please try again in a moment."
 	msgMissingFields = "Please enter your email address and password."
 	msgInvalidEmail  = "Please enter a valid email address."
 )
@@ -177,14 +179,22 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if user == nil || user.PasswordHash == "" {
-		// Same cost as a real verification, so response time does not reveal unknown emails.
-		h.hasher.Dummy(pw)
+		// Same cost as a real verification, so response time does not reveal unknown emails; and
+		// the same refusal when hashing is at capacity.
+		if err := h.hasher.Dummy(pw); err != nil {
+			h.busy(w, r, fs, username)
+			return
+		}
 		h.record(r, audit.TypeUnknownUser, MsgWrongCredentials, fs.client, &domain.User{Email: email})
 		h.failedAttempt(r, fs, attempt, email)
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
 	}
 	needsRehash, err := h.hasher.Verify(user.PasswordHash, pw)
+	if errors.Is(err, password.ErrBusy) {
+		h.busy(w, r, fs, username)
+		return
+	}
 	if err != nil {
 		if !errors.Is(err, password.ErrMismatch) {
 			h.logger.ErrorContext(ctx, "stored password hash unusable", "user_id", user.UserID, "err", err)
@@ -211,6 +221,13 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.authenticated(w, r, fs, user)
+}
+
+// busy answers a sign-in that password hashing had no memory left for: 503 with Retry-After, the
+// form kept. The attempt stays counted against brute-force protection: a flood gains nothing.
+func (h *Handler) busy(w http.ResponseWriter, r *http.Request, fs *flowState, username string) {
+	w.Header().Set("Retry-After", "1")
+	h.render(r.Context(), w, http.StatusServiceUnavailable, web.PageLogin, h.loginData(r, fs, username, MsgBusy))
 }
 
 // failedAttempt logs the block a failed password starts, if it is the last one allowed.
@@ -288,6 +305,11 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hash, err := h.hasher.Hash(pw)
+	if errors.Is(err, password.ErrBusy) {
+		w.Header().Set("Retry-After", "1")
+		h.render(ctx, w, http.StatusServiceUnavailable, web.PageSignup, h.signupData(r, fs, rawEmail, MsgBusy))
+		return
+	}
 	if err != nil {
 		h.internalError(w, r, err)
 		return

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/trigger"
 )
@@ -124,6 +125,33 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 	q := callbackQuery(t, e.post(t, c, lp, form(userEmail, userPassword)), webAppCallback)
 	if q.Get("code") == "" {
 		t.Error("no code after a correct password")
+	}
+}
+
+// TestLoginBusyWhenHashingIsFull: with password hashing at its memory budget, a sign-in (known user
+// or not) is refused with 503, Retry-After and a message, after a bounded wait; once a slot frees,
+// the same form signs in.
+func TestLoginBusyWhenHashingIsFull(t *testing.T) {
+	gate := password.NewGate(1, 1)
+	e := newEnv(t, envOptions{gate: gate})
+	c := e.browser(t)
+	lp, csrf := e.startLogin(t, c, e.webAppParams())
+	form := func(user, pw string) url.Values {
+		return url.Values{"state": {stateOf(lp)}, "csrf": {csrf}, "username": {user}, "password": {pw}}
+	}
+	release, ok := gate.TryAcquire()
+	if !ok {
+		t.Fatal("gate not free")
+	}
+	for _, user := range []string{userEmail, "nobody@example.com"} {
+		p := e.post(t, c, lp, form(user, userPassword))
+		if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") != "1" || !strings.Contains(p.body, authflow.MsgBusy) {
+			t.Errorf("%s while hashing is full: %d Retry-After %q", user, p.status, p.header.Get("Retry-After"))
+		}
+	}
+	release()
+	if q := callbackQuery(t, e.post(t, c, lp, form(userEmail, userPassword)), webAppCallback); q.Get("code") == "" {
+		t.Error("no code once the gate is free")
 	}
 }
 

@@ -41,6 +41,7 @@ theme_dir: /srv/theme
 max_body_bytes: 2048
 rate_limits:
   token_per_ip_per_minute: 300
+password_hash_memory_mib: 256
 `
 
 func TestDefault(t *testing.T) {
@@ -68,6 +69,8 @@ func TestLoad(t *testing.T) {
 		ThemeDir:       "/srv/theme",
 		MaxBodyBytes:   2048,
 		RateLimits:     config.RateLimitsConfig{TokenPerIPPerMinute: 300},
+
+		PasswordHashMemoryMiB: 256,
 	}
 	allEnv := map[string]string{
 		"GATEHOUSE_ISSUER":          "https://env.example.com/",
@@ -85,6 +88,7 @@ func TestLoad(t *testing.T) {
 		"GATEHOUSE_MAX_BODY_BYTES":  "4096",
 
 		"GATEHOUSE_RATE_LIMITS_TOKEN_PER_IP_PER_MINUTE": "0",
+		"GATEHOUSE_PASSWORD_HASH_MEMORY_MIB":            "64",
 	}
 	envCfg := config.Config{
 		Issuer:         "https://env.example.com/",
@@ -99,6 +103,8 @@ func TestLoad(t *testing.T) {
 		ThemeDir:       "/env/theme",
 		MaxBodyBytes:   4096,
 		RateLimits:     config.RateLimitsConfig{TokenPerIPPerMinute: 0},
+
+		PasswordHashMemoryMiB: 64,
 	}
 	withDefaults := func(mod func(*config.Config)) config.Config {
 		c := config.Default()

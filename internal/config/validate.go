@@ -73,6 +73,9 @@ func (c Config) Validate() error {
 	if c.RateLimits.TokenPerIPPerMinute < 0 {
 		add("rate_limits.token_per_ip_per_minute: must be 0 (off) or a positive number, got %d", c.RateLimits.TokenPerIPPerMinute)
 	}
+	if c.PasswordHashMemoryMiB < 0 {
+		add("password_hash_memory_mib: must be a positive number of MiB (0 for the default), got %d", c.PasswordHashMemoryMiB)
+	}
 	if c.MaxBodyBytes <= 0 {
 		add("max_body_bytes: must be a positive number of bytes, got %d", c.MaxBodyBytes)
 	}

@@ -104,6 +104,10 @@ type User struct {
 	Email    string   `json:"email"`
 	Password string   `json:"password"`
 	Roles    []string `json:"roles"`
+	// PasswordHashSHA256 is the SHA-256 (hex) of the stored password hash when the file was written:
+	// while the stored hash is unchanged, Password still signs in, and a restart need not prove it
+	// with an argon2id verification (64 MiB held for the life of the process).
+	PasswordHashSHA256 string `json:"password_hash_sha256,omitempty"`
 }
 
 // Options configure Seed.

@@ -227,6 +227,9 @@ func (h *Handler) respond(c *call, status int, body any, err error) {
 			// RFC 6750 §3: a bearer-protected resource names its scheme on 401.
 			c.w.Header().Set("WWW-Authenticate", `Bearer realm="`+h.audience+`"`)
 		}
+		if e.status == http.StatusServiceUnavailable {
+			c.w.Header().Set("Retry-After", "1")
+		}
 		status, buf = e.status, e.body()
 	}
 	if buf != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/oauth"
@@ -65,6 +66,7 @@ type envOptions struct {
 	noAudit bool
 	realNow bool
 	noCache bool // read the configuration from the store on every request
+	perIP   guard.Limit
 }
 
 func MustEnv(tb testing.TB, o envOptions) *env {
@@ -95,7 +97,8 @@ func MustEnv(tb testing.TB, o envOptions) *env {
 	if o.noCache {
 		ttl = -1
 	}
-	h, err := oauth.NewHandler(oauth.Options{Issuer: issuer, Store: st, Keys: km, Tokens: tokens, Audit: rec, Now: now, Actions: o.actions, ConfigCacheTTL: ttl})
+	h, err := oauth.NewHandler(oauth.Options{Issuer: issuer, Store: st, Keys: km, Tokens: tokens, Audit: rec, Now: now, Actions: o.actions, ConfigCacheTTL: ttl,
+		Limiter: &guard.RateLimiter{Counters: st, Now: now}, TokenPerIP: o.perIP})
 	if err != nil {
 		tb.Fatal(err)
 	}
