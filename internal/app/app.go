@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/oauth"
 	"github.com/gatehouse/gatehouse/internal/password"
@@ -46,6 +47,7 @@ type App struct {
 	Logger *slog.Logger
 
 	server   *httpserver.Server
+	metrics  *metrics.Recorder
 	oauth    *oauth.Handler
 	ownStore bool
 	now      func() time.Time
@@ -112,11 +114,13 @@ func (a *App) build(ctx context.Context, o Options) error {
 	actionRunner := actionexec.New(actionexec.Options{Store: a.Store, Audit: recorder, Logger: a.Logger, Now: a.now,
 		TenantID: tenantID(cfg.Issuer)})
 
+	registry := httpserver.NewMetrics()
+	a.metrics = metrics.New(registry.Registry)
 	// One limiter for the node: its leases (see guard) are per limit and key, whoever asks.
-	limiter := &guard.RateLimiter{Counters: a.Store, Now: a.now}
+	limiter := &guard.RateLimiter{Counters: a.Store, Now: a.now, Hit: a.metrics.RateLimited}
 	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner,
-		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute)})
+		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute), Metrics: a.metrics})
 	if err != nil {
 		return err
 	}
@@ -135,7 +139,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
-		BruteForce: &guard.BruteForce{Counters: a.Store, Now: a.now}})
+		BruteForce: &guard.BruteForce{Counters: a.Store, Now: a.now}, Metrics: a.metrics})
 	if err != nil {
 		return err
 	}
@@ -150,10 +154,27 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Addr: cfg.Addr, Logger: a.Logger, TrustedProxies: prefixes, MaxBodyBytes: cfg.MaxBodyBytes,
 		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
 		// Behind a TLS-terminating proxy the node speaks plain HTTP but users see https.
-		HSTS:  !cfg.TLS.Enabled() && strings.HasPrefix(cfg.Issuer, "https://"),
-		Ready: a.Store.Ping,
+		HSTS:    !cfg.TLS.Enabled() && strings.HasPrefix(cfg.Issuer, "https://"),
+		Ready:   a.ready,
+		Metrics: registry, MetricsToken: cfg.Metrics.Token,
 	}, a.oauth, signIn, logout, management)
 	return nil
+}
+
+// ready is /readyz: the database answers, its schema is the one this binary was built for, and a
+// signing key is loaded. A load balancer stops sending requests to a node that is not.
+func (a *App) ready(ctx context.Context) error {
+	if err := a.Store.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	current, known, err := a.Store.SchemaVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if current != known {
+		return fmt.Errorf("migrations: the database schema is at version %d, this binary needs %d", current, known)
+	}
+	return a.Keys.Ready()
 }
 
 // Handler is the node's whole HTTP handler, middleware included.
@@ -166,7 +187,36 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	go a.Keys.Run(ctx)
 	go a.collectExpired(ctx, time.Minute)
+	if a.Config.Metrics.Addr != "" {
+		// Listen before serving anything, so a taken address stops the node at once.
+		var lc net.ListenConfig
+		mln, err := lc.Listen(ctx, "tcp", a.Config.Metrics.Addr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics: listen on %s: %w", a.Config.Metrics.Addr, err)
+		}
+		errs := make(chan error, 1)
+		go func() { errs <- a.serveMetrics(ctx, mln) }()
+		err = a.server.Serve(ctx, ln)
+		cancel()
+		return errors.Join(err, <-errs)
+	}
 	return a.server.Serve(ctx, ln)
+}
+
+// serveMetrics serves /metrics without a token on ln, an address only the monitoring network
+// should reach, until ctx ends.
+func (a *App) serveMetrics(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: a.server.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	a.Logger.Info("metrics listening", "addr", ln.Addr().String())
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return nil
 }
 
 // collectExpired deletes expired transactions, sessions, codes and refresh tokens periodically.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/guard"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
@@ -41,6 +42,8 @@ type Options struct {
 	Pages     *web.Pages
 	// BruteForce blocks an (IP, user) pair after consecutive failed passwords; nil turns it off.
 	BruteForce *guard.BruteForce
+	// Metrics counts sign-ins by outcome; nil counts nothing.
+	Metrics *metrics.Recorder
 }
 
 // Handler serves /authorize, /u/login and /u/signup.
@@ -54,6 +57,7 @@ type Handler struct {
 	postLogin  trigger.PostLoginRunner
 	pages      *web.Pages
 	bruteForce *guard.BruteForce
+	metrics    *metrics.Recorder
 	secure     bool
 }
 
@@ -73,7 +77,7 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{
 		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
-		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, secure: u.Scheme == "https",
+		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, metrics: o.Metrics, secure: u.Scheme == "https",
 	}
 	if h.now == nil {
 		h.now = time.Now

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -168,6 +169,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !attempt.Allowed {
+		h.metrics.SignIn(metrics.SignInBlocked)
 		h.record(r, audit.TypeBlockedAccount, MsgBlocked, fs.client, &domain.User{Email: email})
 		w.Header().Set("Retry-After", strconv.Itoa(int(attempt.RetryAfter/time.Second)))
 		h.render(ctx, w, http.StatusTooManyRequests, web.PageLogin, h.loginData(r, fs, username, MsgBlocked))
@@ -185,6 +187,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			h.busy(w, r, fs, username)
 			return
 		}
+		h.metrics.SignIn(metrics.SignInUnknownUser)
 		h.record(r, audit.TypeUnknownUser, MsgWrongCredentials, fs.client, &domain.User{Email: email})
 		h.failedAttempt(r, fs, attempt, email)
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
@@ -199,10 +202,16 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		if !errors.Is(err, password.ErrMismatch) {
 			h.logger.ErrorContext(ctx, "stored password hash unusable", "user_id", user.UserID, "err", err)
 		}
+		h.metrics.SignIn(metrics.SignInWrongPassword)
 		h.record(r, audit.TypeWrongPassword, MsgWrongCredentials, fs.client, user)
 		h.failedAttempt(r, fs, attempt, email)
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
+	}
+	if user.Blocked {
+		h.metrics.SignIn(metrics.SignInUserBlocked)
+	} else {
+		h.metrics.SignIn(metrics.SignInSuccess)
 	}
 	if err := h.bruteForce.Succeeded(ctx, ip, email); err != nil {
 		// The sign-in stands; the count it should have cleared expires on its own.
@@ -226,6 +235,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 // busy answers a sign-in that password hashing had no memory left for: 503 with Retry-After, the
 // form kept. The attempt stays counted against brute-force protection: a flood gains nothing.
 func (h *Handler) busy(w http.ResponseWriter, r *http.Request, fs *flowState, username string) {
+	h.metrics.SignIn(metrics.SignInBusy)
 	w.Header().Set("Retry-After", "1")
 	h.render(r.Context(), w, http.StatusServiceUnavailable, web.PageLogin, h.loginData(r, fs, username, MsgBusy))
 }

@@ -47,6 +47,8 @@ const (
 
 	EnvRateLimitsTokenPerIPPerMinute = "GATEHOUSE_RATE_LIMITS_TOKEN_PER_IP_PER_MINUTE"
 	EnvPasswordHashMemoryMiB         = "GATEHOUSE_PASSWORD_HASH_MEMORY_MIB"
+	EnvMetricsAddr                   = "GATEHOUSE_METRICS_ADDR"
+	EnvMetricsToken                  = "GATEHOUSE_METRICS_TOKEN"
 )
 
 // Config is the whole runtime configuration of one Gatehouse node.
@@ -85,6 +87,16 @@ type Config struct {
 	PasswordHashMemoryMiB int `yaml:"password_hash_memory_mib"`
 	// RateLimits caps request rates, counted in the database every node shares.
 	RateLimits RateLimitsConfig `yaml:"rate_limits"`
+	// Metrics says where Prometheus reads /metrics; by default nowhere.
+	Metrics MetricsConfig `yaml:"metrics"`
+}
+
+// MetricsConfig exposes /metrics, which is never public by default: on a listen address of its
+// own (one only the monitoring network reaches), or on the main address to requests bearing Token,
+// or both.
+type MetricsConfig struct {
+	Addr  string `yaml:"addr"`
+	Token string `yaml:"token"`
 }
 
 // RateLimitsConfig sets the limits that protect capacity (brute-force protection is separate and
@@ -217,6 +229,8 @@ func (c *Config) applyEnv(env func(string) string) error {
 		{EnvLogFormat, &c.Log.Format},
 		{EnvLogLevel, &c.Log.Level},
 		{EnvThemeDir, &c.ThemeDir},
+		{EnvMetricsAddr, &c.Metrics.Addr},
+		{EnvMetricsToken, &c.Metrics.Token},
 	}
 	for _, s := range strs {
 		if v := env(s.name); v != "" {

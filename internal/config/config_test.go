@@ -42,6 +42,8 @@ max_body_bytes: 2048
 rate_limits:
   token_per_ip_per_minute: 300
 password_hash_memory_mib: 256
+metrics:
+  addr: 127.0.0.1:9090
 `
 
 func TestDefault(t *testing.T) {
@@ -71,6 +73,7 @@ func TestLoad(t *testing.T) {
 		RateLimits:     config.RateLimitsConfig{TokenPerIPPerMinute: 300},
 
 		PasswordHashMemoryMiB: 256,
+		Metrics:               config.MetricsConfig{Addr: "127.0.0.1:9090"},
 	}
 	allEnv := map[string]string{
 		"GATEHOUSE_ISSUER":          "https://env.example.com/",
@@ -89,6 +92,8 @@ func TestLoad(t *testing.T) {
 
 		"GATEHOUSE_RATE_LIMITS_TOKEN_PER_IP_PER_MINUTE": "0",
 		"GATEHOUSE_PASSWORD_HASH_MEMORY_MIB":            "64",
+		"GATEHOUSE_METRICS_ADDR":                        "10.0.0.5:9100",
+		"GATEHOUSE_METRICS_TOKEN":                       "a-long-metrics-token",
 	}
 	envCfg := config.Config{
 		Issuer:         "https://env.example.com/",
@@ -105,6 +110,7 @@ func TestLoad(t *testing.T) {
 		RateLimits:     config.RateLimitsConfig{TokenPerIPPerMinute: 0},
 
 		PasswordHashMemoryMiB: 64,
+		Metrics:               config.MetricsConfig{Addr: "10.0.0.5:9100", Token: "a-long-metrics-token"},
 	}
 	withDefaults := func(mod func(*config.Config)) config.Config {
 		c := config.Default()

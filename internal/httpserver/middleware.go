@@ -117,7 +117,13 @@ func newRequestID() string {
 // every log line relies on.
 func identify(trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
+		// A request id is taken from the request only when a trusted proxy
+		// sent it, so logs can follow a request through the proxy; anyone
+		// else could use it to forge or collide with other requests' lines.
+		id := ""
+		if peer := parseHostPort(r.RemoteAddr); peer.IsValid() && isTrusted(peer, trusted) {
+			id = r.Header.Get("X-Request-Id")
+		}
 		if !validRequestID(id) {
 			id = newRequestID()
 		}

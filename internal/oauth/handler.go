@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/oauth/grant"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
@@ -39,6 +40,8 @@ type Options struct {
 	// zero TokenPerIP turns the limit off.
 	Limiter    *guard.RateLimiter
 	TokenPerIP guard.Limit
+	// Metrics counts issued tokens; nil counts nothing.
+	Metrics *metrics.Recorder
 }
 
 // Handler serves /.well-known/openid-configuration, /.well-known/jwks.json, /oauth/token,
@@ -59,6 +62,7 @@ type Handler struct {
 	discoveryETag string
 	limiter       *guard.RateLimiter
 	tokenPerIP    guard.Limit
+	metrics       *metrics.Recorder
 }
 
 // NewHandler builds the protocol endpoints.
@@ -85,7 +89,7 @@ func NewHandler(opts Options) (*Handler, error) {
 	h := &Handler{
 		issuer: opts.Issuer, store: opts.Store, keys: opts.Keys, tokens: opts.Tokens,
 		log: opts.Logger, now: opts.Now, config: newConfigCache(opts.Store, ttl, opts.Now),
-		limiter: opts.Limiter, tokenPerIP: opts.TokenPerIP,
+		limiter: opts.Limiter, tokenPerIP: opts.TokenPerIP, metrics: opts.Metrics,
 	}
 	h.deps = &grant.Deps{Store: opts.Store, Config: h.config, Tokens: opts.Tokens, Actions: opts.Actions, Now: opts.Now, Logger: opts.Logger}
 	h.grants = map[string]grant.Grant{}

@@ -67,6 +67,7 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.recordSuccess(ctx, r, success, client, res)
+	h.metrics.TokenIssued(req.GrantType, client.ClientID)
 	protocol.NoStore(w.Header())
 	protocol.WriteJSONValue(w, http.StatusOK, tokenResponse{
 		AccessToken: res.AccessToken, IDToken: res.IDToken, RefreshToken: res.RefreshToken,

@@ -67,6 +67,9 @@ type Store interface {
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
+	// SchemaVersions reports the version the database's schema is at and the version this binary's
+	// migrations reach (readiness: a node must not serve a schema it was not built for).
+	SchemaVersions(ctx context.Context) (current, known int, err error)
 	// DeleteExpired removes expired transactions, sessions, codes, refresh tokens and counters,
 	// and returns how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)

@@ -97,3 +97,14 @@ func (s *Store) KnownSchemaVersion() (int, error) {
 	m, err := LoadMigrations(s.d.Migrations)
 	return len(m), err
 }
+
+// SchemaVersions reads the recorded schema version beside the one the embedded migrations reach.
+func (s *Store) SchemaVersions(ctx context.Context) (current, known int, err error) {
+	if known, err = s.KnownSchemaVersion(); err != nil {
+		return 0, 0, err
+	}
+	if err := s.db.QueryRowContext(ctx, s.q[SchemaVersion]).Scan(&current); err != nil {
+		return 0, known, fmt.Errorf("%s: read schema version: %w", s.d.Name, err)
+	}
+	return current, known, nil
+}
