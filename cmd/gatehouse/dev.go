@@ -79,7 +79,15 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 	if err != nil {
 		return err
 	}
+	// The operational limits and metrics follow the environment as under serve (a benchmark turns
+	// the per-address token limit off with GATEHOUSE_RATE_LIMITS_TOKEN_PER_IP_PER_MINUTE=0); the
+	// rest is dev's own.
+	env, err := config.Load("", m.Getenv)
+	if err != nil {
+		return err
+	}
 	cfg := config.Default()
+	cfg.RateLimits, cfg.PasswordHashMemoryMiB, cfg.Metrics = env.RateLimits, env.PasswordHashMemoryMiB, env.Metrics
 	cfg.Database, cfg.DataDir, cfg.MasterKey = filepath.Join(data, devDatabaseFile), data, masterKey
 	cfg.Log.Format = "text"
 	if f.database != "" {
