@@ -59,3 +59,52 @@ func tokenFlood(t *testing.T, nodes []*node) {
 		}
 	}
 }
+
+func managementLimit(perMinute int) func(*config.Config) {
+	return func(c *config.Config) {
+		c.RateLimits.ManagementPerClient, c.RateLimits.ManagementWindow = perMinute, time.Minute
+	}
+}
+
+// TestManagementRateLimit: past the per-client limit the Management API answers 429 with
+// Retry-After and Auth0's x-ratelimit headers.
+func TestManagementRateLimit(t *testing.T) {
+	managementFlood(t, []*node{startNode(t, managementLimit(5))})
+}
+
+// TestManagementRateLimitAcrossNodes: one client's calls spread over two nodes on one PostgreSQL
+// meet the same limit.
+func TestManagementRateLimitAcrossNodes(t *testing.T) {
+	managementFlood(t, startPostgresNodes(t, 2, managementLimit(5)))
+}
+
+func managementFlood(t *testing.T, nodes []*node) {
+	t.Helper()
+	bearer := newMgmtClient(t, nodes[0]).bearer
+	c := &http.Client{Timeout: 10 * time.Second}
+	for i := range 7 {
+		req, _ := http.NewRequest(http.MethodGet, nodes[i%len(nodes)].issuer+"api/v2/roles", nil)
+		req.Header.Set("Authorization", "Bearer "+bearer)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		_ = json.NewDecoder(resp.Body).Decode(&body)
+		resp.Body.Close()
+		remaining, _ := strconv.Atoi(resp.Header.Get("X-Ratelimit-Remaining"))
+		if resp.Header.Get("X-Ratelimit-Limit") != "5" || resp.Header.Get("X-Ratelimit-Reset") == "" {
+			t.Fatalf("request %d: rate-limit headers %v", i+1, resp.Header)
+		}
+		if i < 5 {
+			if resp.StatusCode != http.StatusOK || remaining != 4-i {
+				t.Fatalf("request %d: %d remaining %d", i+1, resp.StatusCode, remaining)
+			}
+			continue
+		}
+		retry, _ := strconv.Atoi(resp.Header.Get("Retry-After"))
+		if resp.StatusCode != http.StatusTooManyRequests || body["errorCode"] != "too_many_requests" || retry < 1 || retry > 60 {
+			t.Fatalf("request %d: %d %v Retry-After %q; want 429", i+1, resp.StatusCode, body, resp.Header.Get("Retry-After"))
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -47,6 +48,8 @@ const (
 
 	EnvRateLimitsTokenPerIPPerMinute = "GATEHOUSE_RATE_LIMITS_TOKEN_PER_IP_PER_MINUTE"
 	EnvPasswordHashMemoryMiB         = "GATEHOUSE_PASSWORD_HASH_MEMORY_MIB"
+	EnvRateLimitsManagementPerClient = "GATEHOUSE_RATE_LIMITS_MANAGEMENT_PER_CLIENT"
+	EnvRateLimitsManagementWindow    = "GATEHOUSE_RATE_LIMITS_MANAGEMENT_WINDOW"
 	EnvMetricsAddr                   = "GATEHOUSE_METRICS_ADDR"
 	EnvMetricsToken                  = "GATEHOUSE_METRICS_TOKEN"
 )
@@ -105,6 +108,10 @@ type RateLimitsConfig struct {
 	// TokenPerIPPerMinute caps POST /oauth/token per client IP address per minute; 0 turns the
 	// limit off (for a benchmark from one address, say).
 	TokenPerIPPerMinute int `yaml:"token_per_ip_per_minute"`
+	// ManagementPerClient caps Management API requests per client (per address before
+	// authentication) per ManagementWindow; 0 means 100 per 2 s (50 a second on average).
+	ManagementPerClient int           `yaml:"management_per_client"`
+	ManagementWindow    time.Duration `yaml:"management_window"`
 }
 
 // TLSConfig names the PEM files of the server certificate (with its chain)
@@ -253,6 +260,20 @@ func (c *Config) applyEnv(env func(string) string) error {
 			return fmt.Errorf("%s: %q is not a whole number", EnvRateLimitsTokenPerIPPerMinute, v)
 		}
 		c.RateLimits.TokenPerIPPerMinute = n
+	}
+	if v := env(EnvRateLimitsManagementPerClient); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a whole number", EnvRateLimitsManagementPerClient, v)
+		}
+		c.RateLimits.ManagementPerClient = n
+	}
+	if v := env(EnvRateLimitsManagementWindow); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a duration such as 2s or 1m", EnvRateLimitsManagementWindow, v)
+		}
+		c.RateLimits.ManagementWindow = d
 	}
 	if v := env(EnvPasswordHashMemoryMiB); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))

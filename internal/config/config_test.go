@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
 )
@@ -41,6 +42,8 @@ theme_dir: /srv/theme
 max_body_bytes: 2048
 rate_limits:
   token_per_ip_per_minute: 300
+  management_per_client: 20
+  management_window: 1m
 password_hash_memory_mib: 256
 metrics:
   addr: 127.0.0.1:9090
@@ -70,7 +73,7 @@ func TestLoad(t *testing.T) {
 		Log:            config.LogConfig{Format: "text", Level: "debug"},
 		ThemeDir:       "/srv/theme",
 		MaxBodyBytes:   2048,
-		RateLimits:     config.RateLimitsConfig{TokenPerIPPerMinute: 300},
+		RateLimits:     config.RateLimitsConfig{TokenPerIPPerMinute: 300, ManagementPerClient: 20, ManagementWindow: time.Minute},
 
 		PasswordHashMemoryMiB: 256,
 		Metrics:               config.MetricsConfig{Addr: "127.0.0.1:9090"},
@@ -93,6 +96,8 @@ func TestLoad(t *testing.T) {
 		"GATEHOUSE_RATE_LIMITS_TOKEN_PER_IP_PER_MINUTE": "0",
 		"GATEHOUSE_PASSWORD_HASH_MEMORY_MIB":            "64",
 		"GATEHOUSE_METRICS_ADDR":                        "10.0.0.5:9100",
+		"GATEHOUSE_RATE_LIMITS_MANAGEMENT_PER_CLIENT":   "7",
+		"GATEHOUSE_RATE_LIMITS_MANAGEMENT_WINDOW":       "3s",
 		"GATEHOUSE_METRICS_TOKEN":                       "a-long-metrics-token",
 	}
 	envCfg := config.Config{
@@ -107,7 +112,7 @@ func TestLoad(t *testing.T) {
 		Log:            config.LogConfig{Format: "json", Level: "warn"},
 		ThemeDir:       "/env/theme",
 		MaxBodyBytes:   4096,
-		RateLimits:     config.RateLimitsConfig{TokenPerIPPerMinute: 0},
+		RateLimits:     config.RateLimitsConfig{TokenPerIPPerMinute: 0, ManagementPerClient: 7, ManagementWindow: 3 * time.Second},
 
 		PasswordHashMemoryMiB: 64,
 		Metrics:               config.MetricsConfig{Addr: "10.0.0.5:9100", Token: "a-long-metrics-token"},

@@ -73,6 +73,9 @@ func (c Config) Validate() error {
 	if c.RateLimits.TokenPerIPPerMinute < 0 {
 		add("rate_limits.token_per_ip_per_minute: must be 0 (off) or a positive number, got %d", c.RateLimits.TokenPerIPPerMinute)
 	}
+	if c.RateLimits.ManagementPerClient < 0 || c.RateLimits.ManagementWindow < 0 {
+		add("rate_limits.management_per_client and management_window: must not be negative (0 for the default)")
+	}
 	if c.Metrics.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.Metrics.Addr); err != nil {
 			add("metrics.addr: %q is not host:port", c.Metrics.Addr)
