@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/oauth2"
 
@@ -76,5 +78,68 @@ func bruteForce(t *testing.T, nodes []*node) {
 	m := newMgmtClient(t, n)
 	if status, logs := m.do("GET", "logs?q=type:limit_wc", nil); status != 200 || len(logs["list"].([]any)) == 0 {
 		t.Errorf("no limit_wc log event: %d %v", status, logs)
+	}
+}
+
+// TestBruteForceRace: 30 wrong passwords for one account from one address, posted at once on
+// separate connections: exactly ten reach a password check, the other twenty are refused with 429.
+func TestBruteForceRace(t *testing.T) {
+	raceWrongPasswords(t, []*node{startNode(t)})
+}
+
+// TestBruteForceRaceAcrossNodes: the same race, half the posts to each of two nodes on one
+// PostgreSQL, whichever node they reach.
+func TestBruteForceRaceAcrossNodes(t *testing.T) {
+	raceWrongPasswords(t, startPostgresNodes(t, 2))
+}
+
+func raceWrongPasswords(t *testing.T, nodes []*node) {
+	t.Helper()
+	n := nodes[0]
+	c := browser(t)
+	cfg := oauth2.Config{ClientID: n.tenant.WebApp.ClientID, RedirectURL: n.tenant.WebApp.Callback,
+		Endpoint: oauth2.Endpoint{AuthURL: n.issuer + "authorize"}, Scopes: []string{"openid"}}
+	resp, _ := get(t, c, cfg.AuthCodeURL("x", oauth2.S256ChallengeOption(oauth2.GenerateVerifier())))
+	loginURL, _ := resp.Location()
+	_, page := get(t, c, loginURL.String())
+	form := formFields(page)
+	form.Set("username", n.tenant.Users[0].Email)
+	form.Set("password", "wrong-Password-1")
+	body := form.Encode()
+
+	const racers = 30
+	var (
+		wg       sync.WaitGroup
+		start    = make(chan struct{})
+		statuses = make([]int, racers)
+	)
+	for i := range racers {
+		target := *loginURL
+		u, _ := url.Parse(nodes[i%len(nodes)].issuer)
+		target.Host = u.Host
+		// Each racer its own connection: a transport of its own, sharing the browser's cookies.
+		rc := &http.Client{Jar: c.Jar, Timeout: 30 * time.Second, Transport: &http.Transport{},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			resp, err := rc.Post(target.String(), "application/x-www-form-urlencoded", strings.NewReader(body))
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		}()
+	}
+	close(start)
+	wg.Wait()
+	count := map[int]int{}
+	for _, s := range statuses {
+		count[s]++
+	}
+	if count[http.StatusBadRequest] != 10 || count[http.StatusTooManyRequests] != 20 {
+		t.Fatalf("statuses %v; want 10×400 (checked) and 20×429 (blocked)", count)
 	}
 }
