@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -47,23 +46,16 @@ func load(ctx context.Context, c *http.Client, o options, sc scenario) result {
 				if o.count > 0 && i >= o.count {
 					break
 				}
-				req, err := sc(o.urls[i%len(o.urls)], i)
-				if err != nil {
-					failed++
-					continue
-				}
 				t0 := time.Now()
-				resp, err := c.Do(req.WithContext(ctx))
+				code, err := sc(ctx, c, o.urls[i%len(o.urls)], i)
 				if err != nil {
 					if ctx.Err() == nil {
 						failed++
 					}
 					continue
 				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
 				lat = append(lat, time.Since(t0))
-				status[resp.StatusCode]++
+				status[code]++
 			}
 			mu.Lock()
 			res.latencies = append(res.latencies, lat...)

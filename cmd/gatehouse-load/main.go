@@ -5,6 +5,7 @@
 //
 //	gatehouse-load -scenario client_credentials -tenant .gatehouse/dev-tenant.json -c 16 -d 10s
 //	gatehouse-load -scenario jwks -url http://10.0.0.1:8080/,http://10.0.0.2:8080/ -c 16 -n 100000
+//	gatehouse-load -scenario signin_flood -tenant .gatehouse/dev-tenant.json -c 200 -d 15s
 //
 // The target's per-address limit on /oauth/token (rate_limits.token_per_ip_per_minute) counts this
 // tool as one client: turn it off on the target for a benchmark, or 429s are what it measures.

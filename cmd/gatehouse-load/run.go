@@ -25,6 +25,8 @@ type options struct {
 	count        int
 	clientID     string
 	clientSecret string
+	webClientID  string
+	callback     string
 	audience     string
 	caFile       string
 	rawFor       time.Duration
@@ -34,7 +36,7 @@ func parse(args []string, out io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("gatehouse-load", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&o.scenario, "scenario", "client_credentials", "client_credentials or jwks")
+	fs.StringVar(&o.scenario, "scenario", "client_credentials", "client_credentials, jwks or signin_flood")
 	urls := fs.String("url", "", "base URL(s) of the node(s), comma-separated, requests spread round-robin (default: the tenant file's issuer)")
 	fs.IntVar(&o.concurrency, "c", 16, "concurrent requests")
 	fs.DurationVar(&o.duration, "d", 10*time.Second, "how long to run (ignored with -n)")
@@ -43,6 +45,8 @@ func parse(args []string, out io.Writer) (options, error) {
 	fs.StringVar(&o.clientID, "client-id", "", "client_credentials: the client id")
 	fs.StringVar(&o.clientSecret, "client-secret", "", "client_credentials: the client secret")
 	fs.StringVar(&o.audience, "audience", "", "client_credentials: the API identifier")
+	fs.StringVar(&o.webClientID, "web-client-id", "", "signin_flood: the web application's client id")
+	fs.StringVar(&o.callback, "callback", "", "signin_flood: the web application's callback URL")
 	fs.StringVar(&o.caFile, "ca", "", "PEM file of a CA to trust for HTTPS (default: the tenant file's dev CA)")
 	fs.DurationVar(&o.rawFor, "raw", 2*time.Second, "how long to measure the raw RS256 signing rate, before and after the load")
 	if err := fs.Parse(args); err != nil {
@@ -67,7 +71,10 @@ func parse(args []string, out io.Writer) (options, error) {
 		return o, errors.New("give a positive -n or -d")
 	}
 	if _, ok := scenarios[o.scenario]; !ok {
-		return o, fmt.Errorf("unknown scenario %q (client_credentials, jwks)", o.scenario)
+		return o, fmt.Errorf("unknown scenario %q (client_credentials, jwks, signin_flood)", o.scenario)
+	}
+	if o.scenario == "signin_flood" && (o.webClientID == "" || o.callback == "") {
+		return o, errors.New("signin_flood needs -web-client-id and -callback (or -tenant)")
 	}
 	if o.scenario == "client_credentials" && (o.clientID == "" || o.clientSecret == "" || o.audience == "") {
 		return o, errors.New("client_credentials needs -client-id, -client-secret and -audience (or -tenant)")
@@ -91,6 +98,10 @@ func (o *options) fromTenant(path string, useIssuer bool) error {
 			ClientID     string `json:"client_id"`
 			ClientSecret string `json:"client_secret"`
 		} `json:"m2m_app"`
+		Web struct {
+			ClientID string `json:"client_id"`
+			Callback string `json:"callback"`
+		} `json:"web_app"`
 	}
 	if err := json.Unmarshal(b, &f); err != nil {
 		return fmt.Errorf("%s: %w", path, err)
@@ -102,6 +113,8 @@ func (o *options) fromTenant(path string, useIssuer bool) error {
 	o.clientSecret = cmp(o.clientSecret, f.M2M.ClientSecret)
 	o.audience = cmp(o.audience, f.API.Identifier)
 	o.caFile = cmp(o.caFile, f.CACert)
+	o.webClientID = cmp(o.webClientID, f.Web.ClientID)
+	o.callback = cmp(o.callback, f.Web.Callback)
 	return nil
 }
 

@@ -91,6 +91,14 @@ func TestClientCredentialsAndJWKS(t *testing.T) {
 	}
 }
 
+// TestSignInFlood: each iteration signs in with a wrong password for a new unknown email, so each
+// reaches a password check (400) rather than brute-force protection.
+func TestSignInFlood(t *testing.T) {
+	tenant := startNode(t, 0)
+	out := mustRun(t, "-tenant", tenant, "-scenario", "signin_flood", "-n", "12", "-c", "3", "-raw", "50ms")
+	wantLines(t, out, "12 answered", "status       400×12", "errors       0 without an answer, 12 non-2xx")
+}
+
 // TestRefusalsAreReported: past the target's per-address limit the 429s are counted by status, not
 // hidden in the throughput.
 func TestRefusalsAreReported(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,7 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, SetMemoryLimit: debug.SetMemoryLimit}
 	if err := m.Run(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "gatehouse:", err)
 		os.Exit(1)
@@ -32,6 +33,10 @@ type Main struct {
 	Getenv         func(string) string
 	// Ready, when set, is called once the server listens, with the address it listens on.
 	Ready func(addr string)
+	// SetMemoryLimit, when set, is the runtime's soft memory limit setter (debug.SetMemoryLimit):
+	// a node sets one from its password hashing budget unless GOMEMLIMIT does. Tests leave it nil,
+	// since it is the whole process's.
+	SetMemoryLimit func(int64) int64
 }
 
 // Run parses args and runs the chosen subcommand until it ends or ctx is cancelled.

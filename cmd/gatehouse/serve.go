@@ -86,6 +86,7 @@ func (m *Main) runNode(ctx context.Context, cfg config.Config, ln net.Listener, 
 			return err
 		}
 	}
+	m.limitMemory(cfg)
 	a, err := app.New(ctx, cfg, o)
 	if err != nil {
 		ln.Close()
@@ -168,4 +169,24 @@ generated. Running nodes notice within their poll interval.`,
 	flags.register(rotate)
 	keysCmd.AddCommand(rotate)
 	return keysCmd
+}
+
+// nodeBaselineMiB is what a node needs besides password hashing: its heap at idle and under a
+// token peak, with room for the collector.
+const nodeBaselineMiB = 64
+
+// limitMemory sets the Go runtime's soft memory limit to the password hashing budget plus the
+// node's baseline, unless the operator set GOMEMLIMIT. Each argon2id computation allocates its
+// 64 MiB afresh and leaves it as garbage; without a limit the collector lets the heap grow to twice
+// what is live before collecting, and the memory reaches the system late. Near the limit the
+// collector runs sooner and returns freed memory, so a sign-in flood stays near budget + baseline.
+func (m *Main) limitMemory(cfg config.Config) {
+	if m.SetMemoryLimit == nil || m.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	budget := cfg.PasswordHashMemoryMiB
+	if budget <= 0 {
+		budget = config.DefaultPasswordHashMemoryMiB
+	}
+	m.SetMemoryLimit(int64(budget+nodeBaselineMiB) << 20)
 }
