@@ -359,3 +359,20 @@ func TestPostLoginRefreshFailure(t *testing.T) {
 		t.Fatalf("%d log entries", len(logs))
 	}
 }
+
+// On a password exchange post-login runs with protocol oauth2-password, the password method just
+// used, and no refresh token or session in the event.
+func TestPostLoginPassword(t *testing.T) {
+	e := MustEnv(t, envOptions{})
+	MustBind(t, e.st, domain.TriggerPostLogin, MustDeploy(t, e.st, "password", domain.TriggerPostLogin, `exports.onExecutePostLogin = async (event, api) => {
+  api.accessToken.setCustomClaim('https://e.test/protocol', event.transaction.protocol);
+  api.accessToken.setCustomClaim('https://e.test/methods', event.authentication.methods.map(m => m.name));
+  api.accessToken.setCustomClaim('https://e.test/rt', event.refresh_token === undefined || event.refresh_token === null);
+};`))
+	ar, err := e.refresh(trigger.PostLogin{Source: trigger.Password, Client: e.client, User: e.admin,
+		Methods: []trigger.AuthMethod{{Name: "pwd", Timestamp: time.Now()}}, Request: trigger.Request{IP: "203.0.113.9"}})
+	must(t, err)
+	if ar.Denial != nil || jsonOf(t, ar.AccessTokenClaims) != `{"https://e.test/methods":["pwd"],"https://e.test/protocol":"oauth2-password","https://e.test/rt":true}` {
+		t.Fatalf("result %+v %s", ar, jsonOf(t, ar.AccessTokenClaims))
+	}
+}

@@ -104,8 +104,11 @@ func (a *App) build(ctx context.Context, o Options) error {
 	actionRunner := actionexec.New(actionexec.Options{Store: a.Store, Audit: recorder, Logger: a.Logger, Now: a.now,
 		TenantID: tenantID(cfg.Issuer)})
 
+	// One brute-force counter for every password sign-in: failures on /u/login and at the token
+	// endpoint's password grants count toward the same block.
+	bruteForce := &guard.BruteForce{Now: a.now}
 	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner})
+		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner, Hasher: o.Hasher, BruteForce: bruteForce})
 	if err != nil {
 		return err
 	}
@@ -123,7 +126,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
-		BruteForce: &guard.BruteForce{Now: a.now}})
+		BruteForce: bruteForce})
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,8 @@ const (
 	TypeRefresh               = "sertft"
 	TypeRefreshFailed         = "fertft"
 	TypeRefreshReuse          = "ferrt"
+	TypePasswordExchange      = "sepft"
+	TypePasswordExchangeFail  = "fepft"
 	TypeLogout                = "slo"
 	TypeLogoutFailed          = "flo"
 	TypeSignup                = "ss"

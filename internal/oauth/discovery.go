@@ -64,7 +64,8 @@ func renderDiscovery(issuer string) ([]byte, string, error) {
 		ClaimsSupported:                   []string{"aud", "auth_time", "created_at", "email", "email_verified", "exp", "family_name", "given_name", "iat", "identities", "iss", "name", "nickname", "phone_number", "picture", "sub"},
 		// Auth0 does not publish grant_types_supported; RFC 8414 §2 defaults it to code and implicit,
 		// which would be wrong here, so Gatehouse states what it supports.
-		GrantTypesSupported:                    []string{"authorization_code", "refresh_token", "client_credentials"},
+		GrantTypesSupported: []string{"authorization_code", "refresh_token", "client_credentials", "password",
+			"http://auth0.com/oauth/grant-type/password-realm"},
 		RevocationEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
 	}
 	body, err := json.Marshal(doc)

@@ -16,9 +16,11 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/oauth"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 	"github.com/gatehouse/gatehouse/internal/token"
@@ -65,6 +67,8 @@ type envOptions struct {
 	noAudit bool
 	realNow bool
 	noCache bool // read the configuration from the store on every request
+	// bruteForce, when set, is the brute-force protection of the password grants.
+	bruteForce *guard.BruteForce
 }
 
 func MustEnv(tb testing.TB, o envOptions) *env {
@@ -95,7 +99,8 @@ func MustEnv(tb testing.TB, o envOptions) *env {
 	if o.noCache {
 		ttl = -1
 	}
-	h, err := oauth.NewHandler(oauth.Options{Issuer: issuer, Store: st, Keys: km, Tokens: tokens, Audit: rec, Now: now, Actions: o.actions, ConfigCacheTTL: ttl})
+	h, err := oauth.NewHandler(oauth.Options{Issuer: issuer, Store: st, Keys: km, Tokens: tokens, Audit: rec, Now: now, Actions: o.actions, ConfigCacheTTL: ttl,
+		Hasher: password.Hasher{P: password.Fast()}, BruteForce: o.bruteForce})
 	if err != nil {
 		tb.Fatal(err)
 	}

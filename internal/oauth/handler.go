@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -34,6 +36,11 @@ type Options struct {
 	// memory (default 2 s; negative: always read the store). It bounds how long a configuration change
 	// made on another node takes to reach this one.
 	ConfigCacheTTL time.Duration
+	// Hasher verifies user passwords for the password grants (zero: password.Default()).
+	// BruteForce must be the instance /u/login uses, so that both count toward one block; nil
+	// turns brute-force protection off.
+	Hasher     password.Hasher
+	BruteForce *guard.BruteForce
 }
 
 // Handler serves /.well-known/openid-configuration, /.well-known/jwks.json, /oauth/token,
@@ -79,12 +86,18 @@ func NewHandler(opts Options) (*Handler, error) {
 		issuer: opts.Issuer, store: opts.Store, keys: opts.Keys, tokens: opts.Tokens,
 		log: opts.Logger, now: opts.Now, config: newConfigCache(opts.Store, ttl, opts.Now),
 	}
-	h.deps = &grant.Deps{Store: opts.Store, Config: h.config, Tokens: opts.Tokens, Actions: opts.Actions, Now: opts.Now, Logger: opts.Logger}
+	if opts.Hasher.P.Memory == 0 {
+		opts.Hasher = password.Hasher{P: password.Default()}
+	}
+	h.deps = &grant.Deps{Store: opts.Store, Config: h.config, Tokens: opts.Tokens, Actions: opts.Actions, Now: opts.Now, Logger: opts.Logger,
+		Hasher: opts.Hasher, BruteForce: opts.BruteForce}
 	h.grants = map[string]grant.Grant{}
 	for _, g := range []grant.Grant{
 		grant.ClientCredentials{Deps: h.deps},
 		grant.AuthorizationCode{Deps: h.deps},
 		grant.RefreshToken{Deps: h.deps},
+		grant.Password{Deps: h.deps},
+		grant.Password{Deps: h.deps, Realm: true},
 	} {
 		h.grants[g.Type()] = g
 	}

@@ -23,6 +23,11 @@ type TokenRequest struct {
 	Scope        string
 	ScopeSent    bool
 	Organization string
+	// Username, Password and Realm are the resource owner's credentials (RFC 6749 §4.3.2) and, for
+	// Auth0's password-realm grant, the connection that checks them.
+	Username string
+	Password string
+	Realm    string
 	// Token is the token to revoke (RFC 7009 §2.1).
 	Token string
 
@@ -47,6 +52,9 @@ func (p Params) TokenRequest() *TokenRequest {
 		Scope:            p["scope"],
 		ScopeSent:        p.Has("scope"),
 		Organization:     p["organization"],
+		Username:         p["username"],
+		Password:         p["password"],
+		Realm:            p["realm"],
 		Token:            p["token"],
 	}
 }
