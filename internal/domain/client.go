@@ -169,7 +169,7 @@ func ApplyClientDefaults(c *Client) {
 
 var knownGrants = map[string]bool{
 	GrantAuthorizationCode: true, GrantRefreshToken: true, GrantClientCredentials: true,
-	GrantImplicit: true, GrantPassword: true, GrantPasswordRealm: true,
+	GrantImplicit: true, GrantPassword: true, GrantPasswordRealm: true, GrantDeviceCode: true,
 }
 
 // Validate checks every rule of a client and reports all violations together.

@@ -22,6 +22,11 @@ var (
 	ErrRefreshReused = errors.New("refresh token reused")
 	// ErrRefreshInvalid: the refresh token is revoked or expired.
 	ErrRefreshInvalid = errors.New("refresh token revoked or expired")
+	// ErrSlowDown: a device code was polled before its interval had passed; the interval has grown
+	// (RFC 8628 §3.5).
+	ErrSlowDown = errors.New("polled too fast")
+	// ErrExpired: the device code is past its lifetime.
+	ErrExpired = errors.New("expired")
 	// ErrSchemaTooNew: the database was migrated by a newer Gatehouse; refuse to touch it.
 	ErrSchemaTooNew = errors.New("database schema is newer than this version of Gatehouse")
 )
@@ -62,11 +67,12 @@ type Store interface {
 	TransactionStore
 	CodeStore
 	RefreshTokenStore
+	DeviceCodeStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
-	// DeleteExpired removes expired transactions, sessions, codes and refresh tokens, and returns
+	// DeleteExpired removes expired transactions, sessions, codes, device codes and refresh tokens, and returns
 	// how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	Close() error
@@ -265,6 +271,29 @@ type TransactionStore interface {
 	// ConsumeTransaction deletes the transaction as the one step that finishes it: of requests racing
 	// to finish the same transaction exactly one succeeds, the others get ErrNotFound.
 	ConsumeTransaction(ctx context.Context, id string) error
+}
+
+// DeviceCodeStore keeps device authorization requests (RFC 8628), by the hashes of their codes.
+type DeviceCodeStore interface {
+	// CreateDeviceCode stores a pending device code; a user code already in use is ErrConflict.
+	CreateDeviceCode(ctx context.Context, d *domain.DeviceCode) error
+	// GetDeviceCodeByUserCode returns the device code a user code names, whatever its state or
+	// expiry: the caller judges both.
+	GetDeviceCodeByUserCode(ctx context.Context, userCodeHash []byte) (*domain.DeviceCode, error)
+	// ApproveDeviceCode records the user's approval (a's UserID, SessionID, AuthTime, GrantedScope,
+	// RefreshClaims) on a device code still pending and unexpired at now; DenyDeviceCode records a
+	// refusal on the same condition. Otherwise ErrNotFound, and nothing changes.
+	ApproveDeviceCode(ctx context.Context, codeHash []byte, a *domain.DeviceCode, now time.Time) error
+	DenyDeviceCode(ctx context.Context, codeHash []byte, now time.Time) error
+	// PollDeviceCode records a poll by clientID, reading the clock once it holds the device code, so
+	// that concurrent polls are decided one after the other:
+	//  - unknown, or another client's → ErrNotFound, and nothing changes;
+	//  - expired → ErrExpired;
+	//  - polled again before its interval has passed → ErrSlowDown, and the interval grows by
+	//    domain.DeviceSlowDownStep;
+	//  - approved → consumed (deleted) and returned: of concurrent polls exactly one gets it;
+	//  - pending or denied → returned with the poll recorded.
+	PollDeviceCode(ctx context.Context, codeHash []byte, clientID string, clock func() time.Time) (*domain.DeviceCode, error)
 }
 
 // CodeStore keeps authorization codes.

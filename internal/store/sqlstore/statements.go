@@ -193,6 +193,19 @@ const (
 	DeleteExpiredSessions
 	DeleteExpiredCodes
 	DeleteExpiredRefreshTokens
+	DeleteExpiredDeviceCodes
+
+	// Device codes: Insert(code_hash, user_code_hash, client_id, status, interval_seconds,
+	// expires_at, doc); GetByUserCode(user_code_hash); GetByHash(code_hash); Lock(code_hash, client_id);
+	// Decide(code_hash, status, now, doc) only while pending and unexpired; Polled(code_hash,
+	// last_polled_at, interval_seconds); Consume(code_hash).
+	DeviceInsert
+	DeviceGetByUserCode
+	DeviceGetByHash
+	DeviceLock
+	DeviceDecide
+	DevicePolled
+	DeviceConsume
 
 	numStmts
 )
@@ -216,6 +229,7 @@ const (
 	sessionCols = `token_hash, last_seen_at, idle_expires_at, client_ids, doc`
 	codeCols    = `code_hash, used_at, issued_family_id, doc`
 	refreshCols = `token_hash, family_id, generation, expires_at, idle_expires_at, rotated_at, revoked_at, doc`
+	deviceCols  = `code_hash, user_code_hash, client_id, status, interval_seconds, last_polled_at, expires_at, doc`
 )
 
 var generic = statements{
@@ -376,6 +390,17 @@ var generic = statements{
 	DeleteExpiredTransactions: `DELETE FROM login_transactions WHERE expires_at <= $1`,
 	DeleteExpiredSessions:     `DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`,
 	DeleteExpiredCodes:        `DELETE FROM authorization_codes WHERE expires_at <= $1`,
+	DeleteExpiredDeviceCodes:  `DELETE FROM device_codes WHERE expires_at <= $1`,
+
+	DeviceInsert: `INSERT INTO device_codes (code_hash, user_code_hash, client_id, status, interval_seconds, expires_at, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	DeviceGetByUserCode: `SELECT ` + deviceCols + ` FROM device_codes WHERE user_code_hash = $1`,
+	DeviceGetByHash:     `SELECT ` + deviceCols + ` FROM device_codes WHERE code_hash = $1`,
+	DeviceLock:          `SELECT ` + deviceCols + ` FROM device_codes WHERE code_hash = $1 AND client_id = $2`,
+	DeviceDecide: `UPDATE device_codes SET status = $2, doc = $4
+		WHERE code_hash = $1 AND status = 'pending' AND expires_at > $3`,
+	DevicePolled:  `UPDATE device_codes SET last_polled_at = $2, interval_seconds = $3 WHERE code_hash = $1`,
+	DeviceConsume: `DELETE FROM device_codes WHERE code_hash = $1`,
 	DeleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at <= $1)
 		OR (idle_expires_at IS NOT NULL AND idle_expires_at <= $1)`,
 }
