@@ -70,3 +70,32 @@ type FormPostData struct {
 	Action string
 	Fields []FormField
 }
+
+// ActivateData fills templates/activate.html: the user code entry of the device flow, POSTed to
+// Action with the input `user_code`.
+type ActivateData struct {
+	Base
+	Action   string
+	UserCode string // prefilled from verification_uri_complete or the previous attempt
+	Error    string
+}
+
+// DeviceConfirmData fills templates/device_confirm.html: the signed-in user confirms (decision=confirm)
+// or refuses (decision=deny) the device named by ClientName and UserCode.
+type DeviceConfirmData struct {
+	Base
+	ClientName string
+	UserCode   string
+	Scopes     []string
+	Action     string
+	State      string
+	CSRF       string
+}
+
+// DeviceDoneData fills templates/device_done.html.
+type DeviceDoneData struct {
+	Base
+	Approved bool
+	Heading  string
+	Message  string
+}

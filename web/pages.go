@@ -30,10 +30,16 @@ const (
 	PageFormPost  = "form_post"
 	// PageLogoutConfirm asks the user to confirm a logout no application vouched for.
 	PageLogoutConfirm = "logout_confirm"
+	// PageActivate asks for a device's user code; PageDeviceConfirm asks the signed-in user to
+	// confirm the device; PageDeviceDone tells the outcome (RFC 8628 §3.3).
+	PageActivate      = "activate"
+	PageDeviceConfirm = "device_confirm"
+	PageDeviceDone    = "device_done"
 )
 
 // requiredPages are the pages handlers render; Load fails when one is missing.
-var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm}
+var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm,
+	PageActivate, PageDeviceConfirm, PageDeviceDone}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

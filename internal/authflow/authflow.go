@@ -41,9 +41,12 @@ type Options struct {
 	Pages     *web.Pages
 	// BruteForce blocks an (IP, user) pair after consecutive failed passwords; nil turns it off.
 	BruteForce *guard.BruteForce
+	// ActivateGuard limits wrong user codes entered at /activate per address; nil takes the default
+	// (10 wrong codes block the address for 15 minutes). It cannot be turned off.
+	ActivateGuard *guard.BruteForce
 }
 
-// Handler serves /authorize, /u/login and /u/signup.
+// Handler serves /authorize, /u/login, /u/signup and the device activation pages (/activate).
 type Handler struct {
 	store      store.Store
 	sessions   *session.Manager
@@ -54,7 +57,9 @@ type Handler struct {
 	postLogin  trigger.PostLoginRunner
 	pages      *web.Pages
 	bruteForce *guard.BruteForce
-	secure     bool
+	// activateGuard: wrong user codes per address at /activate.
+	activateGuard *guard.BruteForce
+	secure        bool
 }
 
 // New checks the options and returns the handler.
@@ -74,12 +79,16 @@ func New(o Options) (*Handler, error) {
 	h := &Handler{
 		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
 		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, secure: u.Scheme == "https",
+		activateGuard: o.ActivateGuard,
 	}
 	if h.now == nil {
 		h.now = time.Now
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
+	}
+	if h.activateGuard == nil {
+		h.activateGuard = &guard.BruteForce{Now: h.now, BlockFor: activateBlockFor}
 	}
 	return h, nil
 }
@@ -91,6 +100,10 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+LoginPath, h.loginSubmit)
 	mux.HandleFunc("GET "+SignupPath, h.signupPage)
 	mux.HandleFunc("POST "+SignupPath, h.signupSubmit)
+	mux.HandleFunc("GET "+ActivatePath, h.activatePage)
+	mux.HandleFunc("POST "+ActivatePath, h.activateSubmit)
+	mux.HandleFunc("GET "+ActivateConfirmPath, h.deviceConfirmPage)
+	mux.HandleFunc("POST "+ActivateConfirmPath, h.deviceConfirmSubmit)
 	h.pages.Mount(mux)
 }
 

@@ -95,8 +95,11 @@ func (h *Handler) postLoginActions(w http.ResponseWriter, r *http.Request, f *fl
 }
 
 // issue stores the authorization code, marks the session as used by the client and sends the
-// authorization response.
+// authorization response; a device sign-in approves its device code instead (approveDevice).
 func (h *Handler) issue(w http.ResponseWriter, r *http.Request, f *flow) stepResult {
+	if f.tx.DeviceCodeHash != nil {
+		return h.approveDevice(w, r, f)
+	}
 	ctx := r.Context()
 	_, okType := f.logTypes()
 	tx, sess := f.tx, f.sess

@@ -1,13 +1,19 @@
 // Package authflow owns the browser sign-in: `GET /authorize` (OAuth 2.0 RFC 6749 §4.1, OpenID Connect
 // Core §3.1.2, with Auth0's parameters), the hosted login and signup forms (`/u/login`, `/u/signup`),
-// post-login Actions, and the authorization code it hands to the token endpoint.
+// post-login Actions, and the authorization code it hands to the token endpoint; and the device
+// activation pages (`/activate`, RFC 8628 §3.3), whose sign-in ends by approving a device code.
 //
 // # A sign-in is an ordered list of steps
 //
 // /authorize validates the request into a domain.LoginTransaction, then hands it to one dispatcher
 // (Handler.dispatch), which runs the steps of signInSteps in order until one answers the request:
 //
-//	authenticate → claim → user → scopes → actions → issue
+//	authenticate → device → claim → user → scopes → actions → issue
+//
+// A device sign-in starts at POST /activate (a valid user code, entry rate-limited per address)
+// instead of /authorize; its transaction carries the device code's hash and no redirect_uri. The
+// device step shows the confirmation naming the app and the code (CSRF-protected, bound to the
+// browser) until the user confirms; issue then approves the device code, and an error refuses it.
 //
 // A step either passes the flow to the next or answers: a hosted page, an error to the client, or the
 // authorization response. A hosted page, once its form succeeds, returns to the dispatcher, which

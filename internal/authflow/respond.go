@@ -10,8 +10,13 @@ import (
 	"github.com/gatehouse/gatehouse/web"
 )
 
-// respondError sends an OAuth error to the transaction's (already validated) redirect_uri.
+// respondError sends an OAuth error to the transaction's (already validated) redirect_uri; a device
+// sign-in has none, and refuses its device code instead (deviceError).
 func (h *Handler) respondError(w http.ResponseWriter, r *http.Request, tx *domain.LoginTransaction, e *protocol.Error) {
+	if tx.DeviceCodeHash != nil {
+		h.deviceError(w, r, tx, e)
+		return
+	}
 	if e.Cause != nil {
 		h.logger.ErrorContext(r.Context(), "sign-in failed", "error", e.Code, "err", e.Cause)
 	}

@@ -15,6 +15,10 @@ const (
 	DeviceCodeLifetime = 900 * time.Second
 	DeviceInterval     = 5
 	DeviceSlowDownStep = 5
+	// DevicePollJitter is how much earlier than its interval a poll may arrive and still count as on
+	// time: the client waits the interval between sending its requests (RFC 8628 §3.5), but the
+	// server sees arrivals, which network and scheduling delays shift.
+	DevicePollJitter = time.Second
 )
 
 // Device code states.

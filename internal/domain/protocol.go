@@ -38,6 +38,7 @@ type LoginTransaction struct {
 	// it ends by approving that device code instead of redirecting with a code, once the user has
 	// confirmed the device (DeviceConfirmed).
 	DeviceCodeHash  []byte `json:"device_code_hash,omitempty"`
+	DeviceUserCode  string `json:"device_user_code,omitempty"` // shown on the confirmation, for the user to compare
 	DeviceConfirmed bool   `json:"device_confirmed,omitempty"`
 }
 

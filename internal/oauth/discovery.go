@@ -25,6 +25,7 @@ type discoveryDocument struct {
 	Issuer                                 string   `json:"issuer"`
 	AuthorizationEndpoint                  string   `json:"authorization_endpoint"`
 	TokenEndpoint                          string   `json:"token_endpoint"`
+	DeviceAuthorizationEndpoint            string   `json:"device_authorization_endpoint"`
 	UserinfoEndpoint                       string   `json:"userinfo_endpoint"`
 	JWKSURI                                string   `json:"jwks_uri"`
 	RevocationEndpoint                     string   `json:"revocation_endpoint"`
@@ -50,6 +51,7 @@ func renderDiscovery(issuer string) ([]byte, string, error) {
 		Issuer:                            issuer,
 		AuthorizationEndpoint:             issuer + "authorize",
 		TokenEndpoint:                     issuer + "oauth/token",
+		DeviceAuthorizationEndpoint:       issuer + "oauth/device/code",
 		UserinfoEndpoint:                  issuer + "userinfo",
 		JWKSURI:                           issuer + ".well-known/jwks.json",
 		RevocationEndpoint:                issuer + "oauth/revoke",
@@ -65,7 +67,7 @@ func renderDiscovery(issuer string) ([]byte, string, error) {
 		// Auth0 does not publish grant_types_supported; RFC 8414 §2 defaults it to code and implicit,
 		// which would be wrong here, so Gatehouse states what it supports.
 		GrantTypesSupported: []string{"authorization_code", "refresh_token", "client_credentials", "password",
-			"http://auth0.com/oauth/grant-type/password-realm"},
+			"http://auth0.com/oauth/grant-type/password-realm", "urn:ietf:params:oauth:grant-type:device_code"},
 		RevocationEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
 	}
 	body, err := json.Marshal(doc)

@@ -22,6 +22,8 @@ import (
 	"github.com/gatehouse/gatehouse/internal/oauth"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/postgres"
+	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -69,6 +71,8 @@ type envOptions struct {
 	noCache bool // read the configuration from the store on every request
 	// bruteForce, when set, is the brute-force protection of the password grants.
 	bruteForce *guard.BruteForce
+	// postgres runs the service on PostgreSQL (pgtest: skipped without a server) instead of SQLite.
+	postgres bool
 }
 
 func MustEnv(tb testing.TB, o envOptions) *env {
@@ -79,7 +83,12 @@ func MustEnv(tb testing.TB, o envOptions) *env {
 	if o.realNow {
 		now = time.Now
 	}
-	st := sqlitetest.New(tb, sqlite.Options{Now: now})
+	var st store.Store
+	if o.postgres {
+		st = pgtest.Open(tb, pgtest.SchemaURL(tb), postgres.Options{Now: now})
+	} else {
+		st = sqlitetest.New(tb, sqlite.Options{Now: now})
+	}
 	km, err := keys.NewManager(ctx, st, master, keys.Options{Now: now, UnknownKIDReloadInterval: -1})
 	if err != nil {
 		tb.Fatal(err)

@@ -44,7 +44,7 @@ type Options struct {
 }
 
 // Handler serves /.well-known/openid-configuration, /.well-known/jwks.json, /oauth/token,
-// /oauth/revoke and /userinfo.
+// /oauth/device/code, /oauth/revoke and /userinfo.
 type Handler struct {
 	issuer string
 	store  store.Store
@@ -98,6 +98,7 @@ func NewHandler(opts Options) (*Handler, error) {
 		grant.RefreshToken{Deps: h.deps},
 		grant.Password{Deps: h.deps},
 		grant.Password{Deps: h.deps, Realm: true},
+		grant.DeviceCode{Deps: h.deps},
 	} {
 		h.grants[g.Type()] = g
 	}
@@ -137,6 +138,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /.well-known/jwks.json", h.serveJWKS)
 	mux.HandleFunc("POST /oauth/token", h.serveToken)
 	mux.HandleFunc("OPTIONS /oauth/token", h.servePreflight)
+	mux.HandleFunc("POST /oauth/device/code", h.serveDeviceCode)
+	mux.HandleFunc("OPTIONS /oauth/device/code", h.servePreflight)
 	mux.HandleFunc("POST /oauth/revoke", h.serveRevoke)
 	mux.HandleFunc("OPTIONS /oauth/revoke", h.servePreflight)
 	mux.HandleFunc("GET /userinfo", h.serveUserinfo)

@@ -59,7 +59,9 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 		if ge.LogType != "" {
 			lt = ge.LogType
 		}
-		h.logEvent(ctx, r, lt, client, client.ClientID, req.Audience, ge)
+		if !ge.Quiet {
+			h.logEvent(ctx, r, lt, client, client.ClientID, req.Audience, ge)
+		}
 		h.writeError(ctx, w, ge, false)
 		return
 	}

@@ -28,6 +28,8 @@ type TokenRequest struct {
 	Username string
 	Password string
 	Realm    string
+	// DeviceCode is the device code a device polls with (RFC 8628 §3.4).
+	DeviceCode string
 	// Token is the token to revoke (RFC 7009 §2.1).
 	Token string
 
@@ -55,6 +57,7 @@ func (p Params) TokenRequest() *TokenRequest {
 		Username:         p["username"],
 		Password:         p["password"],
 		Realm:            p["realm"],
+		DeviceCode:       p["device_code"],
 		Token:            p["token"],
 	}
 }

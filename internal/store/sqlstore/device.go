@@ -90,7 +90,7 @@ func (s *Store) PollDeviceCode(ctx context.Context, codeHash []byte, clientID st
 		last := d.LastPolledAt
 		t := now.UTC().Truncate(time.Microsecond)
 		d.LastPolledAt = &t
-		if last != nil && now.Sub(*last) < time.Duration(d.Interval)*time.Second {
+		if last != nil && now.Sub(*last) < time.Duration(d.Interval)*time.Second-domain.DevicePollJitter {
 			d.Interval += domain.DeviceSlowDownStep
 			outcome = store.ErrSlowDown
 			return s.exec(ctx, q, "poll device code", DevicePolled, codeHash, ts(now), d.Interval)

@@ -52,16 +52,19 @@ func testDeviceCodes(t *testing.T, s store.Store) {
 	p, err = s.PollDeviceCode(ctx, d.CodeHash, c.ClientID, at(t0.Add(3*time.Second)))
 	wantErr(t, err, store.ErrSlowDown)
 	eq(t, "interval", p.Interval, domain.DeviceInterval+domain.DeviceSlowDownStep)
-	_, err = s.PollDeviceCode(ctx, d.CodeHash, c.ClientID, at(t0.Add(12*time.Second)))
-	wantErr(t, err, store.ErrSlowDown) // 9 s after the last poll, under the new 10 s
-	p, err = s.PollDeviceCode(ctx, d.CodeHash, c.ClientID, at(t0.Add(40*time.Second)))
-	must(t, err)
+	_, err = s.PollDeviceCode(ctx, d.CodeHash, c.ClientID, at(t0.Add(11*time.Second)))
+	wantErr(t, err, store.ErrSlowDown) // 8 s after the last poll, under the new 10 s less the jitter allowed
+	p, err = s.PollDeviceCode(ctx, d.CodeHash, c.ClientID, at(t0.Add(25*time.Second)))
+	must(t, err) // 14 s after the last poll: within the 15 s interval's jitter, on time
 	eq(t, "interval", p.Interval, domain.DeviceInterval+2*domain.DeviceSlowDownStep)
 
 	// Decisions: approval once, while pending; a later deny changes nothing.
 	a := &domain.DeviceCode{UserID: "auth0|u1", SessionID: "sid", AuthTime: t0, GrantedScope: "openid",
 		RefreshClaims: domain.RefreshContext{IDTokenClaims: map[string]any{"k": "v"}, ActionScopes: []string{"x"}}}
 	must(t, s.ApproveDeviceCode(ctx, d.CodeHash, a, t0.Add(50*time.Second)))
+	p, err = s.PollDeviceCode(ctx, d.CodeHash, c.ClientID, at(t0.Add(30*time.Second)))
+	wantErr(t, err, store.ErrSlowDown) // an approved code polled too early is not handed out
+	eq(t, "still approved", p.Status, domain.DeviceApproved)
 	wantErr(t, s.DenyDeviceCode(ctx, d.CodeHash, t0.Add(51*time.Second)), store.ErrNotFound)
 	wantErr(t, s.ApproveDeviceCode(ctx, domain.HashSecret("nope"), a, t0), store.ErrNotFound)
 	p, err = s.PollDeviceCode(ctx, d.CodeHash, c.ClientID, at(t0.Add(60*time.Second)))
