@@ -126,7 +126,7 @@ func (h *Handler) deviceConfirmPage(w http.ResponseWriter, r *http.Request) {
 	}
 	h.render(r.Context(), w, http.StatusOK, web.PageDeviceConfirm, web.DeviceConfirmData{
 		Base: h.base(r.Context()), ClientName: fs.client.Name, UserCode: fs.tx.DeviceUserCode,
-		Scopes: strings.Fields(fs.tx.Scope), Action: ActivateConfirmPath + "?state=" + url.QueryEscape(fs.tx.ID),
+		Scopes: scopeLabels(fs.tx.Scope), Action: ActivateConfirmPath + "?state=" + url.QueryEscape(fs.tx.ID),
 		State: fs.tx.ID, CSRF: csrfToken(fs.secret, fs.tx.ID),
 	})
 }
@@ -219,6 +219,24 @@ func (h *Handler) deviceError(w http.ResponseWriter, r *http.Request, tx *domain
 		e = &c
 	}
 	h.errorPage(w, r, e)
+}
+
+// scopeLabels words the OpenID Connect scopes (Core §5.4) for the person confirming a device; API
+// permissions are shown as their names.
+func scopeLabels(scope string) []string {
+	labels := map[string]string{
+		"openid": "Know who you are", "profile": "See your name and profile picture", "email": "See your email address",
+		"offline_access": "Stay signed in", "address": "See your address", "phone": "See your phone number",
+	}
+	var out []string
+	for _, s := range strings.Fields(scope) {
+		if l, ok := labels[s]; ok {
+			out = append(out, l)
+		} else {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // activateBlockFor is how long an address that entered too many wrong user codes waits.

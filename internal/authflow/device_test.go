@@ -76,7 +76,7 @@ func TestActivateSignInAndConfirm(t *testing.T) {
 	csrf := csrfField.FindStringSubmatch(lp.body)[1]
 	p = e.post(t, c, p.location, url.Values{"state": {stateOf(p.location)}, "csrf": {csrf}, "username": {userEmail}, "password": {userPassword}})
 	cp, csrf := e.confirmPage(t, c, p)
-	for _, want := range []string{"Living Room TV", code, "read:own_data"} {
+	for _, want := range []string{"Living Room TV", code, "read:own_data", "See your name and profile picture"} {
 		if !strings.Contains(cp.body, want) {
 			t.Fatalf("confirmation lacks %q: %s", want, cp.body)
 		}
