@@ -172,6 +172,13 @@ var knownGrants = map[string]bool{
 	GrantImplicit: true, GrantPassword: true, GrantPasswordRealm: true, GrantDeviceCode: true,
 }
 
+// FirstPartyOnly reports whether grant may be enabled only for a first-party client: the password
+// grants hand the user's password to the application, and the device flow has the user approve an
+// application they cannot inspect, so Auth0 offers neither to third-party applications.
+func FirstPartyOnly(grant string) bool {
+	return grant == GrantPassword || grant == GrantPasswordRealm || grant == GrantDeviceCode
+}
+
 // Validate checks every rule of a client and reports all violations together.
 func (c *Client) Validate() error {
 	var errs Errors
@@ -203,6 +210,9 @@ func (c *Client) Validate() error {
 		}
 		if g == GrantClientCredentials && c.TokenEndpointAuthMethod == AuthMethodNone {
 			errs.add(Invalidf("grant_types["+itoa(i)+"]", "client_credentials needs a confidential client"))
+		}
+		if FirstPartyOnly(g) && !c.IsFirstParty {
+			errs.add(Invalidf("grant_types["+itoa(i)+"]", "%s is for first-party applications only", g))
 		}
 	}
 	validateURLList(&errs, "callbacks", c.Callbacks, c.AppType, ValidateAppURL)

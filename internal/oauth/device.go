@@ -44,7 +44,7 @@ func (h *Handler) serveDeviceCode(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx = httpserver.WithClientID(ctx, client.ClientID)
 	h.allowOrigin(w, r, client)
-	if !client.HasGrant(domain.GrantDeviceCode) {
+	if !client.HasGrant(domain.GrantDeviceCode) || !client.IsFirstParty { // domain.FirstPartyOnly
 		h.writeError(ctx, w, protocol.UnauthorizedClient(domain.GrantDeviceCode), false)
 		return
 	}

@@ -18,7 +18,7 @@ const (
 // mustDeviceClient adds a public native client with the device code and refresh token grants.
 func (e *env) mustDeviceClient(tb testing.TB) {
 	tb.Helper()
-	c := &domain.Client{ClientID: tvID, Name: "Living Room TV", AppType: domain.AppTypeNative}
+	c := &domain.Client{ClientID: tvID, Name: "Living Room TV", AppType: domain.AppTypeNative, IsFirstParty: true}
 	domain.ApplyClientDefaults(c)
 	c.GrantTypes = []string{domain.GrantDeviceCode, domain.GrantRefreshToken}
 	must(tb, e.Store.CreateClient(context.Background(), c))
@@ -132,6 +132,10 @@ func TestDeviceBadInput(t *testing.T) {
 		long[i] = 'a'
 	}
 	good := e.deviceCode(t)
+	third := &domain.Client{ClientID: "thirdPartyTV00000000000000000001", Name: "Third-party TV", AppType: domain.AppTypeNative}
+	domain.ApplyClientDefaults(third)
+	third.GrantTypes = []string{domain.GrantDeviceCode} // stored before the first-party rule existed
+	must(t, e.Store.CreateClient(context.Background(), third))
 	for _, tc := range []struct {
 		name   string
 		path   string
@@ -141,6 +145,7 @@ func TestDeviceBadInput(t *testing.T) {
 		desc   string
 	}{
 		{"device code for a client without the grant", "oauth/device/code", form("client_id", webID, "client_secret", webSecret), 403, "unauthorized_client", "Grant type '" + deviceGT + "' not allowed for the client."},
+		{"device code for a third-party client", "oauth/device/code", form("client_id", "thirdPartyTV00000000000000000001"), 403, "unauthorized_client", "Grant type '" + deviceGT + "' not allowed for the client."},
 		{"device code for an unknown client", "oauth/device/code", form("client_id", "nobody"), 401, "invalid_client", ""},
 		{"device code with a wrong secret", "oauth/device/code", form("client_id", webID, "client_secret", "nope"), 401, "invalid_client", ""},
 		{"device code for an unknown audience", "oauth/device/code", form("client_id", tvID, "audience", "https://nowhere.test"), 403, "access_denied", "Service not enabled within domain: https://nowhere.test"},
@@ -167,7 +172,7 @@ func TestDeviceBadInput(t *testing.T) {
 }
 
 func mustOtherDeviceClient(tb testing.TB, e *env) {
-	c := &domain.Client{ClientID: "tv2Client00000000000000000000001", Name: "Other TV", AppType: domain.AppTypeNative}
+	c := &domain.Client{ClientID: "tv2Client00000000000000000000001", Name: "Other TV", AppType: domain.AppTypeNative, IsFirstParty: true}
 	domain.ApplyClientDefaults(c)
 	c.GrantTypes = []string{domain.GrantDeviceCode}
 	must(tb, e.Store.CreateClient(context.Background(), c))

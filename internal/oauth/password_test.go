@@ -18,11 +18,12 @@ import (
 )
 
 const (
-	ropcID     = "ropcClient0000000000000000000001"
-	ropcSecret = "ropc-secret-0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"
-	realmID    = "realmClient000000000000000000001"
-	janePW     = "correct horse battery staple"
-	realm      = "http://auth0.com/oauth/grant-type/password-realm"
+	ropcID       = "ropcClient0000000000000000000001"
+	ropcSecret   = "ropc-secret-0123456789abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"
+	realmID      = "realmClient000000000000000000001"
+	thirdPartyID = "thirdPartyClient0000000000000001"
+	janePW       = "correct horse battery staple"
+	realm        = "http://auth0.com/oauth/grant-type/password-realm"
 )
 
 // mustPasswordClients adds a first-party client with the password grant (and refresh), one with the
@@ -31,10 +32,12 @@ func (e *env) mustPasswordClients(tb testing.TB) {
 	tb.Helper()
 	ctx := context.Background()
 	for id, grants := range map[string][]string{
-		ropcID:  {domain.GrantPassword, domain.GrantRefreshToken},
-		realmID: {domain.GrantPasswordRealm},
+		ropcID:       {domain.GrantPassword, domain.GrantRefreshToken},
+		realmID:      {domain.GrantPasswordRealm},
+		thirdPartyID: {domain.GrantPassword},
 	} {
-		c := &domain.Client{ClientID: id, Name: "First-party " + id[:5], AppType: domain.AppTypeRegularWeb, IsFirstParty: true}
+		// The third-party client was stored before the first-party rule (domain.FirstPartyOnly).
+		c := &domain.Client{ClientID: id, Name: "Client " + id[:5], AppType: domain.AppTypeRegularWeb, IsFirstParty: id != thirdPartyID}
 		domain.ApplyClientDefaults(c)
 		c.SecretHash = domain.HashSecret(ropcSecret)
 		c.GrantTypes = grants
@@ -177,6 +180,7 @@ func TestPasswordGrantBadInput(t *testing.T) {
 		{"client without the grant", with(ok, "grant_type", "password", "client_id", webID, "client_secret", webSecret), 403, "unauthorized_client", "Grant type 'password' not allowed for the client."},
 		{"realm grant not enabled", with(ok, "grant_type", realm, "realm", domain.DefaultConnection), 403, "unauthorized_client", "Grant type '" + realm + "' not allowed for the client."},
 		{"password grant not enabled", with(ok, "grant_type", "password", "client_id", realmID), 403, "unauthorized_client", "Grant type 'password' not allowed for the client."},
+		{"third-party client", with(ok, "grant_type", "password", "client_id", thirdPartyID), 403, "unauthorized_client", "Grant type 'password' not allowed for the client."},
 		{"wrong client secret", with(ok, "grant_type", "password", "client_secret", "nope"), 401, "invalid_client", ""},
 		{"no username", with(ok, "grant_type", "password", "username", "<drop>"), 400, "invalid_request", "Missing required parameter: username"},
 		{"no password", with(ok, "grant_type", "password", "password", ""), 400, "invalid_request", "Missing required parameter: password"},

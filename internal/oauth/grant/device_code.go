@@ -38,7 +38,7 @@ const (
 // Exchange implements Grant.
 func (g DeviceCode) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Response, error) {
 	d, c := g.Deps, req.Client
-	if !c.HasGrant(domain.GrantDeviceCode) {
+	if !c.HasGrant(domain.GrantDeviceCode) || !c.IsFirstParty {
 		return nil, protocol.UnauthorizedClient(domain.GrantDeviceCode)
 	}
 	if req.DeviceCode == "" {

@@ -60,7 +60,9 @@ func wrongCredentials(logType, userID string) *protocol.Error {
 // Exchange implements Grant.
 func (g Password) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Response, error) {
 	d, c := g.Deps, req.Client
-	if !c.HasGrant(g.Type()) {
+	// A third-party client cannot list the grant (domain.FirstPartyOnly); one stored before the rule
+	// is refused here all the same.
+	if !c.HasGrant(g.Type()) || !c.IsFirstParty {
 		return nil, protocol.UnauthorizedClient(g.Type())
 	}
 	// Everything that does not depend on the credentials is checked first: a malformed request
