@@ -42,6 +42,10 @@ type discoveryDocument struct {
 	RequestURIParameterSupported           bool     `json:"request_uri_parameter_supported"`
 	RequestParameterSupported              bool     `json:"request_parameter_supported"`
 	RevocationEndpointAuthMethodsSupported []string `json:"revocation_endpoint_auth_methods_supported"`
+	// RFC 8414 §2 / RFC 7662: Auth0 has no introspection endpoint; Gatehouse's is for resource
+	// servers that prefer asking.
+	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
 }
 
 // renderDiscovery renders the discovery document once; the issuer is fixed for the process. Endpoints
@@ -68,7 +72,9 @@ func renderDiscovery(issuer string) ([]byte, string, error) {
 		// which would be wrong here, so Gatehouse states what it supports.
 		GrantTypesSupported: []string{"authorization_code", "refresh_token", "client_credentials", "password",
 			"http://auth0.com/oauth/grant-type/password-realm", "urn:ietf:params:oauth:grant-type:device_code"},
-		RevocationEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
+		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "none"},
+		IntrospectionEndpoint:                     issuer + "oauth/introspect",
+		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 	}
 	body, err := json.Marshal(doc)
 	if err != nil {

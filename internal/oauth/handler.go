@@ -44,7 +44,7 @@ type Options struct {
 }
 
 // Handler serves /.well-known/openid-configuration, /.well-known/jwks.json, /oauth/token,
-// /oauth/device/code, /oauth/revoke and /userinfo.
+// /oauth/device/code, /oauth/introspect, /oauth/revoke and /userinfo.
 type Handler struct {
 	issuer string
 	store  store.Store
@@ -140,6 +140,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("OPTIONS /oauth/token", h.servePreflight)
 	mux.HandleFunc("POST /oauth/device/code", h.serveDeviceCode)
 	mux.HandleFunc("OPTIONS /oauth/device/code", h.servePreflight)
+	mux.HandleFunc("POST /oauth/introspect", h.serveIntrospect)
 	mux.HandleFunc("POST /oauth/revoke", h.serveRevoke)
 	mux.HandleFunc("OPTIONS /oauth/revoke", h.servePreflight)
 	mux.HandleFunc("GET /userinfo", h.serveUserinfo)
