@@ -59,26 +59,30 @@ type RefreshTokenConfig struct {
 // Client is an application (spec §3.1). The secret is never held in clear: SecretHash is SHA-256 of the
 // high-entropy secret, compared in constant time at the token endpoint.
 type Client struct {
-	ClientID                  string             `json:"client_id"`
-	Name                      string             `json:"name"`
-	Description               string             `json:"description,omitempty"`
-	AppType                   string             `json:"app_type,omitempty"`
-	IsFirstParty              bool               `json:"is_first_party"`
-	OIDCConformant            bool               `json:"oidc_conformant"`
-	Callbacks                 []string           `json:"callbacks,omitempty"`
-	AllowedLogoutURLs         []string           `json:"allowed_logout_urls,omitempty"`
-	WebOrigins                []string           `json:"web_origins,omitempty"`
-	AllowedOrigins            []string           `json:"allowed_origins,omitempty"`
-	GrantTypes                []string           `json:"grant_types"`
-	TokenEndpointAuthMethod   string             `json:"token_endpoint_auth_method"`
-	JWTConfiguration          JWTConfiguration   `json:"jwt_configuration"`
-	RefreshToken              RefreshTokenConfig `json:"refresh_token"`
-	SSODisabled               bool               `json:"sso_disabled"`
-	CrossOriginAuthentication bool               `json:"cross_origin_authentication"`
-	CustomLoginPageOn         bool               `json:"custom_login_page_on"`
-	ClientMetadata            map[string]string  `json:"client_metadata,omitempty"`
-	InitiateLoginURI          string             `json:"initiate_login_uri,omitempty"`
-	LogoURI                   string             `json:"logo_uri,omitempty"`
+	ClientID     string `json:"client_id"`
+	Name         string `json:"name"`
+	Description  string `json:"description,omitempty"`
+	AppType      string `json:"app_type,omitempty"`
+	IsFirstParty bool   `json:"is_first_party"`
+	// IsTokenEndpointIPHeaderTrusted lets a confidential client name the end user's address in the
+	// auth0-forwarded-for header of a password grant, so that brute-force protection counts per user
+	// address rather than per server (spec §1.3). Ignored for public clients, which could forge it.
+	IsTokenEndpointIPHeaderTrusted bool               `json:"is_token_endpoint_ip_header_trusted"`
+	OIDCConformant                 bool               `json:"oidc_conformant"`
+	Callbacks                      []string           `json:"callbacks,omitempty"`
+	AllowedLogoutURLs              []string           `json:"allowed_logout_urls,omitempty"`
+	WebOrigins                     []string           `json:"web_origins,omitempty"`
+	AllowedOrigins                 []string           `json:"allowed_origins,omitempty"`
+	GrantTypes                     []string           `json:"grant_types"`
+	TokenEndpointAuthMethod        string             `json:"token_endpoint_auth_method"`
+	JWTConfiguration               JWTConfiguration   `json:"jwt_configuration"`
+	RefreshToken                   RefreshTokenConfig `json:"refresh_token"`
+	SSODisabled                    bool               `json:"sso_disabled"`
+	CrossOriginAuthentication      bool               `json:"cross_origin_authentication"`
+	CustomLoginPageOn              bool               `json:"custom_login_page_on"`
+	ClientMetadata                 map[string]string  `json:"client_metadata,omitempty"`
+	InitiateLoginURI               string             `json:"initiate_login_uri,omitempty"`
+	LogoURI                        string             `json:"logo_uri,omitempty"`
 	// IsSystem marks clients Gatehouse itself relies on (the dev tenant's Management client); the
 	// Management API will not change or delete them, rotate their secret or touch their Management
 	// API grant.

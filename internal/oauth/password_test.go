@@ -3,6 +3,8 @@ package oauth_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -41,6 +43,7 @@ func (e *env) mustPasswordClients(tb testing.TB) {
 		domain.ApplyClientDefaults(c)
 		c.SecretHash = domain.HashSecret(ropcSecret)
 		c.GrantTypes = grants
+		c.IsTokenEndpointIPHeaderTrusted = id == ropcID
 		must(tb, e.Store.CreateClient(ctx, c))
 	}
 	hash, err := password.Hasher{P: password.Fast()}.Hash(janePW)
@@ -287,4 +290,52 @@ func countLogs(tb testing.TB, e *env, typ string) int {
 		tb.Fatal(err)
 	}
 	return len(logs)
+}
+
+// TestPasswordGrantForwardedFor: a confidential client trusted to name the end user's address
+// (is_token_endpoint_ip_header_trusted) gets brute-force protection per end user address through
+// auth0-forwarded-for; any other client's header is ignored.
+func TestPasswordGrantForwardedFor(t *testing.T) {
+	e := MustEnv(t, envOptions{bruteForce: &guard.BruteForce{}})
+	e.mustPasswordClients(t)
+	try := func(client, user, pw, from string) tokenAnswer {
+		body := form("grant_type", "password", "client_id", client, "client_secret", ropcSecret, "username", user, "password", pw)
+		req, _ := http.NewRequest(http.MethodPost, e.url("oauth/token"), strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("auth0-forwarded-for", from)
+		res, err := e.Server.Client().Do(req)
+		must(t, err)
+		defer res.Body.Close()
+		a := tokenAnswer{status: res.StatusCode, header: res.Header}
+		must(t, json.NewDecoder(res.Body).Decode(&a.body))
+		return a
+	}
+	for range guard.DefaultThreshold {
+		wantError(t, try(ropcID, "jane@example.test", "guess", "203.0.113.7"), 403, "invalid_grant", guard.MsgWrongCredentials)
+	}
+	wantError(t, try(ropcID, "jane@example.test", janePW, "203.0.113.7"), 429, "too_many_attempts", guard.MsgBlocked)
+	if a := try(ropcID, "jane@example.test", janePW, "203.0.113.8"); a.status != 200 {
+		t.Fatalf("another end-user address is blocked too: %d %v", a.status, a.body)
+	}
+	// A malformed header is ignored: the request's own address, never blocked, counts.
+	if a := try(ropcID, "jane@example.test", janePW, "203.0.113.7, 10.0.0.1"); a.status != 200 {
+		t.Fatalf("a malformed header: %d %v", a.status, a.body)
+	}
+
+	// A client not trusted with the header: it changes nothing.
+	for i := range guard.DefaultThreshold {
+		try(thirdPartyID, "x", "y", "") // refused before any password check: does not count
+		wantError(t, e.call(t, "oauth/token", tokenCall{body: form("grant_type", realm, "client_id", realmID, "client_secret", ropcSecret,
+			"realm", domain.DefaultConnection, "username", "nobody@example.test", "password", fmt.Sprint("guess", i))}), 403, "invalid_grant", "")
+	}
+	req, _ := http.NewRequest(http.MethodPost, e.url("oauth/token"), strings.NewReader(form("grant_type", realm, "client_id", realmID,
+		"client_secret", ropcSecret, "realm", domain.DefaultConnection, "username", "nobody@example.test", "password", "again")))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("auth0-forwarded-for", "198.51.100.1")
+	res, err := e.Server.Client().Do(req)
+	must(t, err)
+	res.Body.Close()
+	if res.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("an untrusted client's auth0-forwarded-for escaped the block: %d", res.StatusCode)
+	}
 }

@@ -52,6 +52,7 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 	req.Client = client
 	req.IP = httpserver.ClientIP(ctx).String()
 	req.UserAgent = r.UserAgent()
+	req.ForwardedFor = r.Header.Get("auth0-forwarded-for")
 	res, err := g.Exchange(ctx, req)
 	if err != nil {
 		ge := protocol.As(err)

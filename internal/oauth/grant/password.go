@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -81,12 +83,13 @@ func (g Password) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Re
 	if err != nil {
 		return nil, err
 	}
-	user, err := g.authenticate(ctx, connection, req.Username, req.Password, req.IP)
+	ip := endUserIP(req)
+	user, err := g.authenticate(ctx, connection, req.Username, req.Password, ip)
 	if err != nil {
 		return nil, err
 	}
 	now := d.now().UTC()
-	if err := d.Store.RecordLogin(ctx, user.UserID, req.IP, now); err != nil {
+	if err := d.Store.RecordLogin(ctx, user.UserID, ip, now); err != nil {
 		d.logger().WarnContext(ctx, "login not recorded on the user", "err", err)
 	}
 
@@ -101,7 +104,7 @@ func (g Password) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Re
 			Source: trigger.Password, Client: c, User: user, Connection: connection,
 			RequestedScopes: requested, GrantedScopes: scopes.Scopes,
 			Methods: []trigger.AuthMethod{{Name: "pwd", Timestamp: now}},
-			Request: trigger.Request{IP: req.IP, Method: http.MethodPost, UserAgent: req.UserAgent},
+			Request: trigger.Request{IP: ip, Method: http.MethodPost, UserAgent: req.UserAgent},
 		}
 		if api != nil {
 			ev.Audience = api.Identifier
@@ -155,6 +158,21 @@ func (g Password) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Re
 	}
 	res.RefreshToken = refresh
 	return res, nil
+}
+
+// endUserIP is the address brute-force protection counts against: the request's, or, for a
+// confidential client trusted to send it (is_token_endpoint_ip_header_trusted), the end user's
+// address in auth0-forwarded-for, as Auth0 reads it (spec §1.3). A malformed header is ignored.
+func endUserIP(req *protocol.TokenRequest) string {
+	c := req.Client
+	if req.ForwardedFor == "" || !c.IsTokenEndpointIPHeaderTrusted || !c.IsConfidential() {
+		return req.IP
+	}
+	addr, err := netip.ParseAddr(strings.TrimSpace(req.ForwardedFor))
+	if err != nil {
+		return req.IP
+	}
+	return addr.Unmap().String()
 }
 
 // connection is the database connection that checks the password: `realm` for the realm grant, the

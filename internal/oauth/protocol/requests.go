@@ -36,6 +36,9 @@ type TokenRequest struct {
 	Client    *domain.Client
 	IP        string
 	UserAgent string
+	// ForwardedFor is the auth0-forwarded-for header as sent: the end user's address according to a
+	// server-side client, believed only for a client trusted to send it (password grants).
+	ForwardedFor string
 }
 
 // TokenRequest maps body parameters onto a TokenRequest; unknown parameters are ignored.
