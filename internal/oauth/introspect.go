@@ -112,6 +112,11 @@ func (h *Handler) introspectAccess(ctx context.Context, asker *domain.Client, ra
 	if !isAccess || !concerned {
 		return inactive, nil
 	}
+	if claims.Opaque {
+		if revoked, err := h.store.AccessTokenRevoked(ctx, domain.HashSecret(raw)); err != nil || revoked {
+			return inactive, err
+		}
+	}
 	if !strings.HasSuffix(claims.Subject, "@clients") {
 		if ok, err := h.userActive(ctx, claims.Subject); err != nil || !ok {
 			return inactive, err

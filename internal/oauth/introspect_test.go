@@ -2,6 +2,7 @@ package oauth_test
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 )
@@ -92,4 +93,46 @@ func TestIntrospection(t *testing.T) {
 	wantError(t, e.call(t, "oauth/introspect", tokenCall{basicID: webID, basicSecret: "wrong", body: form("token", webAT)}), 401, "invalid_client", "")
 	wantError(t, e.call(t, "oauth/introspect", tokenCall{basicID: webID, basicSecret: webSecret, body: form("token_type_hint", "access_token")}), 400, "invalid_request", "Missing required parameter: token")
 	wantError(t, e.call(t, "oauth/introspect", tokenCall{basicID: webID, basicSecret: webSecret, body: form("token", "a") + "&token=b"}), 400, "invalid_request", "")
+}
+
+// TestRevokeOpaqueAccessToken: an opaque userinfo token revoked by its own client stops working at
+// /userinfo and introspection; another client's revocation, and one of a JWT, change nothing.
+func TestRevokeOpaqueAccessToken(t *testing.T) {
+	e := MustEnv(t, envOptions{})
+	opaque := e.exchange(t, webID, e.mintCode(t, codeSpec{client: webID, scope: "openid profile"}), webCB, "").body["access_token"].(string)
+	jwtAT := e.firstTokens(t, webID).body["access_token"].(string)
+	userinfo := func(tok string) int {
+		req, _ := http.NewRequest(http.MethodGet, e.url("userinfo"), nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := e.Server.Client().Do(req)
+		must(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	revoke := func(id, secret, tok string) {
+		if a := e.call(t, "oauth/revoke", tokenCall{basicID: id, basicSecret: secret, body: form("token", tok)}); a.status != 200 {
+			t.Fatalf("revoke: %d %s", a.status, a.raw)
+		}
+	}
+	active := func(tok string) any {
+		return e.call(t, "oauth/introspect", tokenCall{basicID: webID, basicSecret: webSecret, body: form("token", tok)}).body["active"]
+	}
+	if userinfo(opaque) != 200 || active(opaque) != true {
+		t.Fatal("opaque token not usable before revocation")
+	}
+	revoke(otherWebID, webSecret, opaque) // not its token: nothing happens, and nothing says so
+	if userinfo(opaque) != 200 {
+		t.Fatal("another client revoked the token")
+	}
+	revoke(webID, webSecret, opaque)
+	if got := userinfo(opaque); got != http.StatusUnauthorized {
+		t.Fatalf("userinfo after revocation: %d", got)
+	}
+	if active(opaque) != false {
+		t.Fatal("introspection says a revoked token is active")
+	}
+	revoke(webID, webSecret, jwtAT) // a JWT cannot be revoked; the answer is 200 all the same
+	if active(jwtAT) != true {
+		t.Fatal("a JWT access token changed state on revocation")
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
@@ -28,6 +29,18 @@ func (h *Handler) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 		}
 		protocol.WriteBearerError(w, h.issuer, protocol.InvalidToken(desc), true)
 		return
+	}
+	if claims.Opaque {
+		revoked, err := h.store.AccessTokenRevoked(ctx, domain.HashSecret(raw))
+		if err != nil {
+			h.log.ErrorContext(ctx, "userinfo: read revocation", "err", err)
+			protocol.WriteJSON(w, protocol.ServerError(err))
+			return
+		}
+		if revoked {
+			protocol.WriteBearerError(w, h.issuer, protocol.InvalidToken("token revoked"), true)
+			return
+		}
 	}
 	if c, err := h.config.Client(ctx, claims.Client()); err == nil {
 		h.allowOrigin(w, r, c)

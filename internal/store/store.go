@@ -68,11 +68,13 @@ type Store interface {
 	CodeStore
 	RefreshTokenStore
 	DeviceCodeStore
+	RevokedAccessTokenStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
-	// DeleteExpired removes expired transactions, sessions, codes, device codes and refresh tokens, and returns
+	// DeleteExpired removes expired transactions, sessions, codes, device codes, refresh tokens and
+	// revocations of expired access tokens, and returns
 	// how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	Close() error
@@ -294,6 +296,14 @@ type DeviceCodeStore interface {
 	//  - approved → consumed (deleted) and returned: of concurrent polls exactly one gets it;
 	//  - pending or denied → returned with the poll recorded.
 	PollDeviceCode(ctx context.Context, codeHash []byte, clientID string, clock func() time.Time) (*domain.DeviceCode, error)
+}
+
+// RevokedAccessTokenStore remembers revoked opaque access tokens (RFC 7009), by hash, until they
+// would have expired.
+type RevokedAccessTokenStore interface {
+	// RevokeAccessToken records the token; revoking it again changes nothing.
+	RevokeAccessToken(ctx context.Context, tokenHash []byte, expiresAt time.Time) error
+	AccessTokenRevoked(ctx context.Context, tokenHash []byte) (bool, error)
 }
 
 // CodeStore keeps authorization codes.

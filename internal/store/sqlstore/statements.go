@@ -207,6 +207,11 @@ const (
 	DevicePolled
 	DeviceConsume
 
+	// Revoked opaque access tokens: Insert(token_hash, expires_at), ignoring a repeat; Get(token_hash).
+	RevokedAccessInsert
+	RevokedAccessGet
+	DeleteExpiredRevokedAccess
+
 	numStmts
 )
 
@@ -401,6 +406,11 @@ var generic = statements{
 		WHERE code_hash = $1 AND status = 'pending' AND expires_at > $3`,
 	DevicePolled:  `UPDATE device_codes SET last_polled_at = $2, interval_seconds = $3 WHERE code_hash = $1`,
 	DeviceConsume: `DELETE FROM device_codes WHERE code_hash = $1`,
+
+	RevokedAccessInsert: `INSERT INTO revoked_access_tokens (token_hash, expires_at) VALUES ($1, $2)
+		ON CONFLICT (token_hash) DO NOTHING`,
+	RevokedAccessGet:           `SELECT COUNT(*) FROM revoked_access_tokens WHERE token_hash = $1`,
+	DeleteExpiredRevokedAccess: `DELETE FROM revoked_access_tokens WHERE expires_at <= $1`,
 	DeleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at <= $1)
 		OR (idle_expires_at IS NOT NULL AND idle_expires_at <= $1)`,
 }

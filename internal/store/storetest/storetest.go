@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RefreshTokens", testRefreshTokens},
 		{"RefreshRotationLeeway", testRefreshRotationLeeway},
 		{"DeviceCodes", testDeviceCodes},
+		{"RevokedAccessTokens", testRevokedAccessTokens},
 		{"DeleteExpired", testDeleteExpired},
 		{"WithTx", testWithTx},
 		{"Paging", testPaging},
