@@ -20,6 +20,7 @@ const (
 	protocolHybrid   = "oidc-hybrid-profile"
 	protocolRefresh  = "oauth2-refresh-token"
 	protocolPassword = "oauth2-password"
+	protocolDevice   = "oauth2-device-code"
 )
 
 // eventUser is event.user from a stored user.
@@ -118,6 +119,10 @@ func (e *Executor) loginEvent(in trigger.PostLogin, roles []string) actions.Post
 		t.ID, t.RedirectURI, t.ResponseMode, t.State, t.LoginHint = tx.ID, tx.RedirectURI, tx.ResponseMode, tx.State, tx.LoginHint
 		t.ResponseType = strings.Fields(tx.ResponseType)
 		t.Protocol = protocol(t.ResponseType)
+		if tx.DeviceCodeHash != nil {
+			// A device sign-in at /activate: no response type, no redirect.
+			t.ResponseType, t.Protocol = nil, protocolDevice
+		}
 		t.Prompt = strings.Fields(tx.Prompt)
 		t.ACRValues = strings.Fields(tx.Params["acr_values"])
 		t.UILocales = strings.Fields(tx.Params["ui_locales"])

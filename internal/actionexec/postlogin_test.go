@@ -376,3 +376,21 @@ func TestPostLoginPassword(t *testing.T) {
 		t.Fatalf("result %+v %s", ar, jsonOf(t, ar.AccessTokenClaims))
 	}
 }
+
+// A device sign-in at /activate runs post-login with protocol oauth2-device-code and no response
+// type (there is no redirect).
+func TestPostLoginDevice(t *testing.T) {
+	e := MustEnv(t, envOptions{})
+	MustBind(t, e.st, domain.TriggerPostLogin, MustDeploy(t, e.st, "device", domain.TriggerPostLogin, `exports.onExecutePostLogin = async (event, api) => {
+  api.accessToken.setCustomClaim('https://e.test/protocol', event.transaction.protocol);
+  api.accessToken.setCustomClaim('https://e.test/rt', (event.transaction.response_type || []).length);
+};`))
+	in := e.loginInput(e.admin)
+	in.Transaction.ResponseType, in.Transaction.RedirectURI = "device_code", ""
+	in.Transaction.DeviceCodeHash = domain.HashSecret("device")
+	ar, err := e.refresh(in)
+	must(t, err)
+	if ar.Denial != nil || jsonOf(t, ar.AccessTokenClaims) != `{"https://e.test/protocol":"oauth2-device-code","https://e.test/rt":0}` {
+		t.Fatalf("result %+v %s", ar, jsonOf(t, ar.AccessTokenClaims))
+	}
+}
