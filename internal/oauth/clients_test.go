@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,11 +75,16 @@ func TestDiscoveryWithGoOIDC(t *testing.T) {
 	}
 	// An ID token signed by Gatehouse verifies through go-oidc's remote key set.
 	var claims struct {
-		EndSession string   `json:"end_session_endpoint"`
-		Methods    []string `json:"code_challenge_methods_supported"`
+		EndSession    string   `json:"end_session_endpoint"`
+		Methods       []string `json:"code_challenge_methods_supported"`
+		Device        string   `json:"device_authorization_endpoint"`
+		Introspection string   `json:"introspection_endpoint"`
+		Grants        []string `json:"grant_types_supported"`
 	}
 	must(t, p.Claims(&claims))
-	if claims.EndSession != e.Issuer+"oidc/logout" || len(claims.Methods) != 1 || claims.Methods[0] != "S256" {
+	if claims.EndSession != e.Issuer+"oidc/logout" || len(claims.Methods) != 1 || claims.Methods[0] != "S256" ||
+		claims.Device != e.Issuer+"oauth/device/code" || claims.Introspection != e.Issuer+"oauth/introspect" ||
+		!slices.Contains(claims.Grants, "urn:ietf:params:oauth:grant-type:device_code") {
 		t.Fatalf("discovery %+v", claims)
 	}
 }
