@@ -262,6 +262,9 @@ func (ex *execution) installBuilders(vm *goja.Runtime) error {
 	if err := ex.installStringify(vm); err != nil {
 		return err
 	}
+	if err := ex.installFlat(vm); err != nil {
+		return err
+	}
 	return ex.installSplit(vm)
 }
 

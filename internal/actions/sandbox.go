@@ -125,10 +125,11 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 	return ex.installBuilders(vm)
 }
 
-// walkingArrayMethods visit every index up to length natively (see harden).
+// walkingArrayMethods visit every index up to length natively (see harden). flat and
+// flatMap walk nested arrays too and are replaced by counted walks (see flattener).
 var walkingArrayMethods = []string{"map", "filter", "slice", "splice", "forEach", "every", "some", "reduce",
 	"reduceRight", "indexOf", "lastIndexOf", "includes", "find", "findIndex", "findLast", "findLastIndex",
-	"reverse", "sort", "flat", "flatMap", "copyWithin", "toReversed", "toSorted", "toSpliced", "with"}
+	"reverse", "sort", "copyWithin", "toReversed", "toSorted", "toSpliced", "with"}
 
 // concatCount is how many slots Array.prototype.concat would fill: the length of each
 // spreadable argument (arrays, or objects that ask to be spread), one for anything else.
