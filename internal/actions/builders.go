@@ -265,6 +265,9 @@ func (ex *execution) installBuilders(vm *goja.Runtime) error {
 	if err := ex.installFlat(vm); err != nil {
 		return err
 	}
+	if err := ex.installGrowth(vm); err != nil {
+		return err
+	}
 	return ex.installSplit(vm)
 }
 
