@@ -268,6 +268,9 @@ func (ex *execution) installBuilders(vm *goja.Runtime) error {
 	if err := ex.installGrowth(vm); err != nil {
 		return err
 	}
+	if err := ex.installKeys(vm); err != nil {
+		return err
+	}
 	return ex.installSplit(vm)
 }
 
