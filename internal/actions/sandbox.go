@@ -2,6 +2,7 @@ package actions
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -101,7 +102,14 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 			c.Arguments = numbersAt(c.Arguments, 1, 2)
 			return satMul(slotBytes, fillCount(lengthOf(c.This), *c))
 		}},
-		{arrCtor, "from", func(c *goja.FunctionCall) int64 { return satMul(slotBytes, lengthOf(c.Argument(0))) }},
+		{arrCtor, "from", func(c *goja.FunctionCall) int64 {
+			// A string source becomes one string value and one slot per character: measured at
+			// about 750 bytes each, not the 16 of a plain slot.
+			if src := c.Argument(0); src.ExportType() == reflect.TypeOf("") {
+				return satMul(charFromBytes, strLen(src))
+			}
+			return satMul(slotBytes, lengthOf(c.Argument(0)))
+		}},
 		{arr, "concat", func(c *goja.FunctionCall) int64 { return satMul(slotBytes, concatCount(st, *c)) }},
 	}
 	// Array methods that walk 0..length in one native call: on a sparse array (or an
