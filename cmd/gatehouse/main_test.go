@@ -36,6 +36,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 type runningDev struct {
 	addr   string
 	stdout *syncBuffer
+	stderr *syncBuffer
 	stop   func()
 }
 
@@ -52,15 +53,15 @@ func startDev(t *testing.T, dir string, flags ...string) *runningDev {
 func startMain(t *testing.T, getenv func(string) string, args ...string) *runningDev {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out, errOut := &syncBuffer{}, &syncBuffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	m := &Main{Stdout: out, Stderr: &syncBuffer{}, Getenv: getenv,
+	m := &Main{Stdout: out, Stderr: errOut, Getenv: getenv,
 		Ready: func(addr string) { ready <- addr }}
 	go func() { done <- m.Run(ctx, args) }()
 	select {
 	case addr := <-ready:
-		r := &runningDev{addr: addr, stdout: out}
+		r := &runningDev{addr: addr, stdout: out, stderr: errOut}
 		r.stop = func() {
 			cancel()
 			select {

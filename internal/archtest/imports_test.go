@@ -43,6 +43,8 @@ var rules = []rule{
 		why: "sign-in shares the protocol core with the token endpoint and declares what it needs of Actions as an interface"},
 	{pkg: "internal/actionexec", deny: []string{"internal/authflow", "internal/oauth", "internal/oauth/grant", "internal/session", "internal/mgmt", "internal/app"},
 		why: "the Actions runner returns one outcome (internal/trigger) that each flow applies"},
+	{pkg: "internal/bootstrap", allow: []string{"internal/domain", "internal/store"},
+		why: "first-run records are written through the store interfaces; the commands that call it own config and I/O"},
 	{pkg: "internal/trigger", allow: []string{"internal/domain", "internal/store"}, why: "the post-login outcome is shared by every flow and the runner"},
 	{pkg: "internal/mail", allow: []string{"internal/domain", "internal/store", "internal/audit", "internal/keys"},
 		why: "mail delivers what flows queue; it knows the store and the tenant log, never a flow"},

@@ -78,6 +78,9 @@ type Migrator interface {
 	// Migrate applies pending migrations and returns the schema version. A schema newer than the
 	// binary knows returns ErrSchemaTooNew and changes nothing.
 	Migrate(ctx context.Context) (version int, err error)
+	// SchemaVersion returns the database's version and the one this binary's migrations reach,
+	// changing nothing.
+	SchemaVersion(ctx context.Context) (current, known int, err error)
 }
 
 // TenantStore keeps the tenant settings (one record).
