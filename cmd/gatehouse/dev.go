@@ -154,6 +154,7 @@ AUTH0_AUDIENCE='%s'
 		fmt.Fprintf(w, "  %-20s %-18s roles: %s\n", u.Email, u.Password, strings.Join(u.Roles, ", "))
 	}
 	fmt.Fprintf(w, "\nMail (while no email provider is configured): %s\n", f.Mailbox)
+	fmt.Fprintf(w, "\nDashboard: %s\n  sign in as %s  password %s\n", f.Dashboard.URL, f.Dashboard.Email, f.Dashboard.Password)
 	fmt.Fprintf(w, "\nManagement API: %s (client %s)\nEverything above, for tools: %s\n\n", f.ManagementAPI.Audience, f.ManagementAPI.ClientID, tenantPath)
 }
 

@@ -112,7 +112,8 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 	}
 	for _, path := range []string{"issuer", "ca_cert", "web_app.client_id", "web_app.client_secret", "web_app.callback",
 		"web_app.logout_url", "api.identifier", "management_api.audience", "management_api.client_id",
-		"management_api.client_secret", "m2m_app.client_id", "m2m_app.client_secret", "mailbox"} {
+		"management_api.client_secret", "m2m_app.client_id", "m2m_app.client_secret", "mailbox",
+		"dashboard.url", "dashboard.email", "dashboard.password"} {
 		v := any(shape)
 		for _, k := range strings.Split(path, ".") {
 			v = v.(map[string]any)[k]
@@ -145,6 +146,11 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 	_, port, _ := strings.Cut(dev.addr, ":")
 	if tenant.Issuer != "https://localhost:"+port+"/" {
 		t.Errorf("issuer %q", tenant.Issuer)
+	}
+	if dash := shape["dashboard"].(map[string]any); dash["url"] != tenant.Issuer+"admin/" ||
+		!strings.Contains(dev.stdout.String(), "Dashboard: "+tenant.Issuer+"admin/") ||
+		!strings.Contains(dev.stdout.String(), dash["password"].(string)) {
+		t.Errorf("dashboard: %v, banner:\n%s", dash, dev.stdout.String())
 	}
 	for _, want := range []string{"AUTH0_SECRET='", "AUTH0_BASE_URL='http://localhost:3000'",
 		"AUTH0_ISSUER_BASE_URL='https://localhost:" + port + "'", "AUTH0_CLIENT_ID='", "AUTH0_CLIENT_SECRET='",
@@ -204,7 +210,9 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 	// The management audience follows the issuer, whose port was chosen anew; the credentials stay.
 	delete(shape["management_api"].(map[string]any), "audience")
 	delete(second["management_api"].(map[string]any), "audience")
-	for _, k := range []string{"web_app", "management_api", "m2m_app", "users"} {
+	delete(shape["dashboard"].(map[string]any), "url") // follows the issuer too
+	delete(second["dashboard"].(map[string]any), "url")
+	for _, k := range []string{"web_app", "management_api", "m2m_app", "users", "dashboard"} {
 		a, _ := json.Marshal(shape[k])
 		b, _ := json.Marshal(second[k])
 		if !bytes.Equal(a, b) {

@@ -147,11 +147,16 @@ func (a *App) build(ctx context.Context, o Options) error {
 	logout := session.NewLogoutHandler(session.LogoutOptions{Store: a.Store, Sessions: sessions, Verifier: a.Tokens,
 		Audit: recorder, Pages: pages, Logger: a.Logger})
 
+	dashboard, err := a.dashboard(ctx, masterKey)
+	if err != nil {
+		return err
+	}
+
 	prefixes, err := cfg.TrustedProxyPrefixes()
 	if err != nil {
 		return err
 	}
-	mounters := []httpserver.Mounter{a.oauth, signIn, logout, management}
+	mounters := []httpserver.Mounter{a.oauth, signIn, logout, management, dashboard}
 	if o.DevMailbox {
 		mounters = append(mounters, &devmail.Handler{Store: a.Store, Tenant: tenantID(cfg.Issuer), Logger: a.Logger})
 	}
@@ -222,7 +227,11 @@ func (v managementVerifier) VerifyAccessToken(ctx context.Context, raw, audience
 	// Only a client-credentials token (gty, and a subject naming its own client) speaks for a
 	// machine; every other token was obtained by a user and is bounded to that user's record.
 	machine := c.GTY == token.GTYClientCredentials && c.Subject == c.Client()+"@clients"
-	return mgmt.Caller{Subject: c.Subject, ClientID: c.Client(), Scopes: strings.Fields(c.Scope), User: !machine}, nil
+	caller := mgmt.Caller{Subject: c.Subject, ClientID: c.Client(), Scopes: strings.Fields(c.Scope), User: !machine}
+	if machine && c.Act != nil {
+		caller.Actor = c.Act.Sub
+	}
+	return caller, nil
 }
 
 // managementKeys adapts the key manager to the Management API's signing-key endpoints.

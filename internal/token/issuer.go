@@ -92,6 +92,10 @@ type AccessTokenParams struct {
 	SessionID   string
 	// Custom claims from Actions. Reserved names are dropped.
 	Custom map[string]any
+	// Actor, when set, is written as the actor claim act: {"sub": Actor} (RFC 8693 §4.1): the user a
+	// machine token acts for. Only tokens minted in-process set it (the dashboard's); the token
+	// endpoint never does, and Actions cannot (act is reserved).
+	Actor string
 }
 
 // Issued is a signed (or sealed) token.
@@ -151,6 +155,9 @@ func (i *Issuer) AccessToken(ctx context.Context, p AccessTokenParams) (Issued, 
 			perms = []string{}
 		}
 		c.strs("permissions", perms)
+	}
+	if p.Actor != "" {
+		c.value("act", map[string]string{"sub": p.Actor})
 	}
 	writeCustom(c, p.Custom, nil)
 	body, err := c.bytes()
