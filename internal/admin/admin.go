@@ -124,6 +124,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 // pageRoutes registers every page, each behind sign-in, the access check and, for POST, CSRF.
 func (h *Handler) pageRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+Path+"{$}", h.page(h.home))
+	h.applicationRoutes(mux)
 }
 
 func noStore(next http.Handler) http.Handler {

@@ -18,6 +18,11 @@
 // hold no Management API permission is refused (403) after signing in. The dashboard therefore
 // can do exactly what the API allows that person, and shows the API's own error messages.
 //
+// Pages: home (the tenant's counts), Applications (list with search and paging; create by type
+// with the guide's advice, showing the new secret once with a .env.local block; Settings with the
+// URL lists one per line, security settings and grant types). A refused change re-renders the form
+// as typed with the API's own message (and the guide's warning beside a wildcard refusal).
+//
 // Pages set no script and no inline style; the node's CSP (default-src 'self', frame-ancestors
 // 'none', form-action 'self') applies unchanged. Every POST carries a CSRF token bound to the
 // session's ID token and is refused when Fetch Metadata or Origin says it came from elsewhere.
