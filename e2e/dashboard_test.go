@@ -44,3 +44,34 @@ func TestDashboardSignIn(t *testing.T) {
 	}
 	b.screenshot(shots, "dashboard-denied")
 }
+
+// `gatehouse dev`'s root page: the banner's content without its secrets, the dashboard one click away.
+func TestDevLandingPage(t *testing.T) {
+	ctx := context.Background()
+	g := MustStartDevGatehouse(t, ctx)
+	b := MustStartBrowser(t, ctx)
+	b.navigate(g.Issuer)
+	if h := b.text("h1"); h != "Your dev tenant is running" {
+		t.Fatalf("root page heading %q", h)
+	}
+	page := b.text("main")
+	env := run(b, "env block", chromedp.Evaluate[string](`document.getElementById("env").value`))
+	if !strings.Contains(env, "AUTH0_CLIENT_ID='"+g.Tenant.WebApp.ClientID+"'") || !strings.Contains(env, "AUTH0_AUDIENCE='https://api.yourapp.com'") {
+		t.Errorf(".env.local block: %q", env)
+	}
+	for _, secret := range []string{g.Tenant.WebApp.ClientSecret, g.Tenant.Dashboard.Password, g.Tenant.Users[0].Password, g.Tenant.ManagementAPI.ClientSecret} {
+		if strings.Contains(page+env, secret) {
+			t.Errorf("the landing page shows a secret")
+		}
+	}
+	if !strings.Contains(page, g.CA.CACert) || !strings.Contains(page, g.Tenant.Dashboard.Email) {
+		t.Errorf("landing page lacks the CA path or the dashboard login:\n%s", page)
+	}
+	b.screenshot(artifactsDir(t), "dev-landing")
+	b.step("open the dashboard", chromedp.Click(`header a.button`))
+	mustBeOnLoginPage(t, b, g)
+	signIn(t, b, g.Tenant.Dashboard.Email, g.Tenant.Dashboard.Password)
+	if h := b.text("h1"); h != "Welcome, Dana Dashboard" {
+		t.Errorf("after the landing page's dashboard link: %q", h)
+	}
+}

@@ -278,3 +278,17 @@ func field(t *testing.T, out, name string) string {
 	}
 	return m[1]
 }
+
+// --data points the commands at a `gatehouse dev` data folder: its database, master key and issuer.
+func TestAdminCreateOnDevData(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), ".gatehouse")
+	startDev(t, dir).stop()
+	out, _, err := run(map[string]string{}, testPassword+"\n", "admin", "create", "--data", dir, "--email", "second@example.com", "--password-stdin")
+	if err != nil || !strings.Contains(out, "Created second@example.com") || !strings.Contains(out, "https://localhost:") {
+		t.Fatalf("admin create --data: %v %q", err, out)
+	}
+	out, _, err = run(map[string]string{}, "", "clients", "create", "--management", "--data", dir)
+	if err != nil || field(t, out, "client_id") == "" {
+		t.Fatalf("clients create --data: %v %q", err, out)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -126,7 +127,9 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 		Issuer string `json:"issuer"`
 		CACert string `json:"ca_cert"`
 		WebApp struct {
-			ClientID, ClientSecret, Callback string
+			ClientID     string `json:"client_id"`
+			ClientSecret string `json:"client_secret"`
+			Callback     string `json:"callback"`
 		} `json:"web_app"`
 		M2M struct {
 			ClientID     string `json:"client_id"`
@@ -180,6 +183,22 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 		if resp.StatusCode != 200 {
 			t.Errorf("healthz via %s: %d", host, resp.StatusCode)
 		}
+	}
+
+	// The root is the dev landing page, without secrets; the banner names a sign-in URL that works.
+	resp, err := client.Get(tenant.Issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	landing, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	webApp := shape["web_app"].(map[string]any)
+	if resp.StatusCode != 200 || !strings.Contains(string(landing), webApp["client_id"].(string)) ||
+		strings.Contains(string(landing), webApp["client_secret"].(string)) || strings.Contains(string(landing), tenant.Users[0].Password) {
+		t.Errorf("dev landing page: %d\n%s", resp.StatusCode, landing)
+	}
+	if !strings.Contains(dev.stdout.String(), "http://localhost:3000/api/auth/login") {
+		t.Error("the banner names no sign-in URL")
 	}
 
 	// The machine-to-machine app gets a token for the guide's API that go-jwt-middleware accepts.

@@ -49,9 +49,8 @@ type Options struct {
 	Upstream func() http.Handler
 	Logger   *slog.Logger
 	Now      func() time.Time
-	// RootRedirect: the issuer's root redirects to the dashboard (serve). Off when something else
-	// answers there (dev's landing page).
-	RootRedirect bool
+	// Root answers the issuer's root (dev's landing page); nil redirects it to the dashboard.
+	Root http.Handler
 }
 
 // Handler serves the dashboard.
@@ -106,7 +105,9 @@ func New(o Options) (*Handler, error) {
 
 // Mount registers the dashboard's routes.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	if h.opts.RootRedirect {
+	if h.opts.Root != nil {
+		mux.Handle("GET /{$}", h.opts.Root)
+	} else {
 		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, Path, http.StatusFound)
 		})

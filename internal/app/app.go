@@ -40,6 +40,8 @@ type Options struct {
 	// DevMailbox: deliver mail to the development mailbox when no email provider is configured, and
 	// serve it at devmail.Path (`gatehouse dev` only: the page shows every message to anyone).
 	DevMailbox bool
+	// RootPage answers GET / (dev's landing page); nil redirects to the dashboard.
+	RootPage http.Handler
 }
 
 // App is one Gatehouse node.
@@ -147,7 +149,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	logout := session.NewLogoutHandler(session.LogoutOptions{Store: a.Store, Sessions: sessions, Verifier: a.Tokens,
 		Audit: recorder, Pages: pages, Logger: a.Logger})
 
-	dashboard, err := a.dashboard(ctx, masterKey)
+	dashboard, err := a.dashboard(ctx, masterKey, o.RootPage)
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,7 @@ func dashboardSecrets(masterKey []byte) (clientSecret, cookieSecret string, err 
 }
 
 // dashboard makes sure the dashboard's roles and client exist for this issuer and builds it.
-func (a *App) dashboard(ctx context.Context, masterKey []byte) (*admin.Handler, error) {
+func (a *App) dashboard(ctx context.Context, masterKey []byte, root http.Handler) (*admin.Handler, error) {
 	o := bootstrap.Options{ManagementAudience: a.Config.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(), Now: a.now}
 	if err := a.Store.WithTx(ctx, func(tx store.Store) error {
 		_, err := bootstrap.EnsureDashboardRoles(ctx, tx, o)
@@ -53,7 +53,7 @@ func (a *App) dashboard(ctx context.Context, masterKey []byte) (*admin.Handler, 
 	return admin.New(admin.Options{Issuer: a.Config.Issuer, ClientID: client.ClientID, ClientSecret: clientSecret,
 		CookieSecret: cookieSecret, Logger: a.Logger, Now: a.now,
 		Tokens:   dashboardTokens{store: a.Store, tokens: a.Tokens, clientID: client.ClientID, audience: o.ManagementAudience},
-		Upstream: func() http.Handler { return a.server.Handler() }, RootRedirect: true})
+		Upstream: func() http.Handler { return a.server.Handler() }, Root: root})
 }
 
 // dashboardTokens mints the dashboard's Management API tokens: for the dashboard client, as a
