@@ -17,36 +17,51 @@ import (
 	"github.com/gatehouse/gatehouse/internal/token"
 )
 
-// dashboardSecrets derives, from the master key, the dashboard client's secret and its cookie
-// secret. Every node derives the same values, so neither is stored in clear nor configured; a new
-// master key changes both (the client's stored hash is updated at start, and dashboard sessions
-// end).
-func dashboardSecrets(masterKey []byte) (clientSecret, cookieSecret string, err error) {
-	derive := func(info string) (string, error) {
-		b, err := hkdf.Key(sha256.New, masterKey, nil, info, 32)
-		return base64.RawURLEncoding.EncodeToString(b), err
+// dashboardSecrets derives, from the master key, the dashboard client's id, its secret and its
+// cookie secret. Every node derives the same values, so none is stored in clear or configured, and
+// nodes starting together create one client; a new master key changes the secrets (the client's
+// stored hash is updated at start, and dashboard sessions end).
+func dashboardSecrets(masterKey []byte) (clientID, clientSecret, cookieSecret string, err error) {
+	derive := func(info string) []byte {
+		if err != nil {
+			return nil
+		}
+		var b []byte
+		b, err = hkdf.Key(sha256.New, masterKey, nil, info, 32)
+		return b
 	}
-	if clientSecret, err = derive("gatehouse dashboard client secret v1"); err != nil {
-		return "", "", err
+	// A client id is 32 letters and digits, like domain.NewClientID's.
+	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	var id strings.Builder
+	for _, c := range derive("gatehouse dashboard client id v1") {
+		id.WriteByte(alnum[int(c)%len(alnum)])
 	}
-	cookieSecret, err = derive("gatehouse dashboard cookie secret v1")
-	return clientSecret, cookieSecret, err
+	clientSecret = base64.RawURLEncoding.EncodeToString(derive("gatehouse dashboard client secret v1"))
+	cookieSecret = base64.RawURLEncoding.EncodeToString(derive("gatehouse dashboard cookie secret v1"))
+	return id.String(), clientSecret, cookieSecret, err
 }
 
 // dashboard makes sure the dashboard's roles and client exist for this issuer and builds it.
 func (a *App) dashboard(ctx context.Context, masterKey []byte, root http.Handler) (*admin.Handler, error) {
 	o := bootstrap.Options{ManagementAudience: a.Config.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(), Now: a.now}
-	if err := a.Store.WithTx(ctx, func(tx store.Store) error {
-		_, err := bootstrap.EnsureDashboardRoles(ctx, tx, o)
-		return err
-	}); err != nil {
+	ensureRoles := func() error {
+		return a.Store.WithTx(ctx, func(tx store.Store) error {
+			_, err := bootstrap.EnsureDashboardRoles(ctx, tx, o)
+			return err
+		})
+	}
+	err := ensureRoles()
+	if errors.Is(err, store.ErrConflict) { // another node created them first
+		err = ensureRoles()
+	}
+	if err != nil {
 		return nil, fmt.Errorf("dashboard roles: %w", err)
 	}
-	clientSecret, cookieSecret, err := dashboardSecrets(masterKey)
+	clientID, clientSecret, cookieSecret, err := dashboardSecrets(masterKey)
 	if err != nil {
 		return nil, err
 	}
-	client, err := bootstrap.EnsureDashboardClient(ctx, a.Store, o, a.Config.Issuer, clientSecret)
+	client, err := bootstrap.EnsureDashboardClient(ctx, a.Store, o, a.Config.Issuer, clientID, clientSecret)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard client: %w", err)
 	}

@@ -29,10 +29,22 @@ type DashboardClient struct {
 // each signed-in person gets the part their dashboard roles allow. The client has no
 // client_credentials grant type: its Management API tokens are minted in-process, per person,
 // so its secret alone obtains none at the token endpoint.
-func EnsureDashboardClient(ctx context.Context, st store.Store, o Options, issuer, secret string) (DashboardClient, error) {
+//
+// clientID is the id to create it with. The caller derives it from the master key, like the
+// secret, so that nodes starting together on an empty database all create the same client and
+// the losers of that race, refused with store.ErrConflict, find the winner's on a second try.
+func EnsureDashboardClient(ctx context.Context, st store.Store, o Options, issuer, clientID, secret string) (DashboardClient, error) {
+	out, err := ensureDashboardClient(ctx, st, o, issuer, clientID, secret)
+	if errors.Is(err, store.ErrConflict) {
+		out, err = ensureDashboardClient(ctx, st, o, issuer, clientID, secret)
+	}
+	return out, err
+}
+
+func ensureDashboardClient(ctx context.Context, st store.Store, o Options, issuer, clientID, secret string) (DashboardClient, error) {
 	var out DashboardClient
 	err := st.WithTx(ctx, func(tx store.Store) error {
-		c, err := findDashboardClient(ctx, tx)
+		c, err := findDashboardClient(ctx, tx, clientID)
 		if err != nil {
 			return err
 		}
@@ -51,7 +63,7 @@ func EnsureDashboardClient(ctx context.Context, st store.Store, o Options, issue
 			c = &domain.Client{}
 			domain.ApplyClientDefaults(c)
 			want(c)
-			c.ClientID, c.CreatedAt = domain.NewClientID(), now
+			c.ClientID, c.CreatedAt = clientID, now
 			if err := c.Validate(); err != nil {
 				return err
 			}
@@ -82,7 +94,16 @@ func EnsureDashboardClient(ctx context.Context, st store.Store, o Options, issue
 	return out, err
 }
 
-func findDashboardClient(ctx context.Context, st store.ClientStore) (*domain.Client, error) {
+// findDashboardClient finds the dashboard's client by id, or else by name among Gatehouse's own
+// clients (one made under an earlier master key).
+func findDashboardClient(ctx context.Context, st store.ClientStore, id string) (*domain.Client, error) {
+	c, err := st.GetClient(ctx, id)
+	if err == nil && c.IsSystem {
+		return c, nil
+	}
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
 	for page := 0; ; page++ {
 		list, _, err := st.ListClients(ctx, store.ClientFilter{}, store.Page{Page: page, PerPage: 100})
 		if err != nil {

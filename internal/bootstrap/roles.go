@@ -55,7 +55,9 @@ func ReadOnlyScopes(all []string) []string {
 type DashboardRoles struct{ Admin, ReadOnly string }
 
 // EnsureDashboardRoles creates the dashboard roles when missing and gives them their Management API
-// permissions for o.ManagementAudience (which follows the issuer), adding and never removing.
+// permissions for o.ManagementAudience (which follows the issuer), adding and never removing. Run
+// it in a transaction; when nodes start together, the one whose role insert is refused with
+// store.ErrConflict runs it again (see app).
 func EnsureDashboardRoles(ctx context.Context, tx store.Store, o Options) (DashboardRoles, error) {
 	admin, err := ensureRole(ctx, tx, o, AdminRole, "Administers this tenant in the dashboard", o.ManagementScopes)
 	if err != nil {
