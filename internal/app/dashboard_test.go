@@ -12,6 +12,8 @@ import (
 	"github.com/gatehouse/gatehouse/internal/bootstrap"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/testclock"
 )
 
 // dashboardSignIn signs email in to the dashboard as a browser would (webauth's login route, the
@@ -148,5 +150,30 @@ func TestDashboardRoleGivesNoUserToken(t *testing.T) {
 	}
 	if status, body := callMgmt(t, n, raw, "GET", "clients", nil); status != http.StatusForbidden && status != http.StatusUnauthorized {
 		t.Errorf("GET /api/v2/clients with the administrator's own token: %d %s", status, body)
+	}
+}
+
+// A dashboard session idle past its 30 minutes is over: pages send the browser to sign in again,
+// and a form posted with it changes nothing.
+func TestDashboardSessionExpires(t *testing.T) {
+	clock := testclock.New(time.Now())
+	n := startNodeAt(t, clock.Now)
+	c := browser(t)
+	_, home := dashboardSignIn(t, n, c, n.tenant.Dashboard.Email, n.tenant.Dashboard.Password)
+	csrf := formFields(home).Get("csrf")
+	clock.Advance(31 * time.Minute)
+	if resp, _ := get(t, c, n.issuer+"admin/applications"); resp.StatusCode != http.StatusFound {
+		t.Errorf("an idle session still opens pages: %d", resp.StatusCode)
+	}
+	resp, err := c.PostForm(n.issuer+"admin/applications/new", url.Values{"csrf": {csrf}, "name": {"Late"}, "app_type": {"spa"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc, _ := resp.Location(); resp.StatusCode != http.StatusFound || loc == nil || !strings.HasPrefix(loc.Path, "/admin/auth/login") {
+		t.Errorf("a form posted with an expired session: %d %v", resp.StatusCode, loc)
+	}
+	if _, total, _ := n.Store.ListClients(context.Background(), store.ClientFilter{}, store.Page{}); total != 4 {
+		t.Errorf("%d clients after a post with an expired session", total)
 	}
 }

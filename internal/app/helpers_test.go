@@ -30,6 +30,12 @@ func startNode(t *testing.T, opts ...func(*app.Options)) *node {
 	return startNodes(t, filepath.Join(t.TempDir(), "gatehouse.db"), 1, opts...)[0]
 }
 
+// startNodeAt is startNode with the node's clock (tokens, sessions, the dashboard's cookies).
+func startNodeAt(t *testing.T, now func() time.Time) *node {
+	t.Helper()
+	return startNode(t, func(o *app.Options) { o.Now = now })
+}
+
 // browser is an HTTP client with a cookie jar that stops at every redirect, so a test sees each hop.
 func browser(t *testing.T) *http.Client {
 	t.Helper()

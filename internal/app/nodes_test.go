@@ -58,6 +58,10 @@ func startNodes(t *testing.T, database string, n int, opts ...func(*app.Options)
 		for _, f := range opts {
 			f(&o)
 		}
+		seedNow := time.Now
+		if o.Now != nil {
+			seedNow = o.Now
+		}
 		a, err := app.New(ctx, cfg, o)
 		if err != nil {
 			cancel()
@@ -67,7 +71,7 @@ func startNodes(t *testing.T, database string, n int, opts ...func(*app.Options)
 		if i == 0 {
 			tenant, err = devtenant.Seed(ctx, a.Store, devtenant.Options{Issuer: issuer, Path: filepath.Join(dir, "dev-tenant.json"),
 				ManagementAudience: issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
-				Hasher: fast, Now: time.Now})
+				Hasher: fast, Now: seedNow})
 			if err != nil {
 				cancel()
 				a.Close()
