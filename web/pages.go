@@ -30,10 +30,12 @@ const (
 	PageFormPost  = "form_post"
 	// PageLogoutConfirm asks the user to confirm a logout no application vouched for.
 	PageLogoutConfirm = "logout_confirm"
+	// PageWebMessage posts an authorization response to the window that opened or framed it.
+	PageWebMessage = "web_message"
 )
 
 // requiredPages are the pages handlers render; Load fails when one is missing.
-var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm}
+var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm, PageWebMessage}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

@@ -95,7 +95,6 @@ func TestAuthorizeRedirectErrors(t *testing.T) {
 		{"repeated scope", e.webAppParams().Encode() + "&scope=openid", webAppCallback, "invalid_request", "Duplicate parameter: scope", "st-123"},
 		{"repeated state is not echoed", e.webAppParams().Encode() + "&state=other", webAppCallback, "invalid_request", "Duplicate parameter: state", ""},
 		{"repeated extra parameter", e.webAppParams().Encode() + "&auth0Client=a&auth0Client=b", webAppCallback, "invalid_request", "auth0Client", "st-123"},
-		{"web_message", e.webAppParams("response_mode", "web_message").Encode(), webAppCallback, "invalid_request", "web_message", "st-123"},
 		{"prompt none with login", e.webAppParams("prompt", "none login").Encode(), webAppCallback, "invalid_request", "prompt", "st-123"},
 		{"negative max_age", e.webAppParams("max_age", "-1").Encode(), webAppCallback, "invalid_request", "max_age", "st-123"},
 		{"other connection", e.webAppParams("connection", "google-oauth2").Encode(), webAppCallback, "invalid_request", "connection", "st-123"},

@@ -94,8 +94,15 @@ func (h *Handler) parseAuthorize(ctx context.Context, rawQuery string) (*protoco
 	req := &protocol.AuthorizeRequest{Client: client}
 	tx := &req.Transaction
 	tx.ClientID, tx.RedirectURI, tx.ResponseMode = client.ClientID, redirectURI, protocol.ModeQuery
-	if v := vals["response_mode"]; len(v) == 1 && (v[0] == protocol.ModeQuery || v[0] == protocol.ModeFragment || v[0] == protocol.ModeFormPost) {
+	if v := vals["response_mode"]; len(v) == 1 && (v[0] == protocol.ModeQuery || v[0] == protocol.ModeFragment || v[0] == protocol.ModeFormPost || v[0] == protocol.ModeWebMessage) {
 		tx.ResponseMode = v[0]
+	}
+	if tx.ResponseMode == protocol.ModeWebMessage {
+		// A web_message response is posted to the redirect URI's origin: unless the client lists that
+		// origin, not even an error may be posted, so the refusal stays on Gatehouse's own page.
+		if _, pe := protocol.WebMessageTarget(client, redirectURI); pe != nil {
+			return nil, pe
+		}
 	}
 	if v := vals["state"]; len(v) == 1 && validValue(v[0]) {
 		tx.State = v[0]
@@ -115,10 +122,7 @@ func (h *Handler) parseAuthorize(ctx context.Context, rawQuery string) (*protoco
 	get := func(name string) string { return params[name] }
 
 	switch m := get("response_mode"); m {
-	case "", protocol.ModeQuery, protocol.ModeFragment, protocol.ModeFormPost:
-	case protocol.ModeWebMessage:
-		// auth0-spa-js silent authentication in an iframe; not offered yet (no framed pages).
-		return req, protocol.InvalidRequest("Unsupported response_mode: web_message")
+	case "", protocol.ModeQuery, protocol.ModeFragment, protocol.ModeFormPost, protocol.ModeWebMessage:
 	default:
 		return req, protocol.InvalidRequest("Unsupported response_mode: %s", m)
 	}

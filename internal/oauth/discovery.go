@@ -57,7 +57,7 @@ func renderDiscovery(issuer string) ([]byte, string, error) {
 		ScopesSupported:                   []string{"openid", "profile", "offline_access", "name", "given_name", "family_name", "nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"},
 		ResponseTypesSupported:            []string{"code"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
-		ResponseModesSupported:            []string{"query", "fragment", "form_post"},
+		ResponseModesSupported:            []string{"query", "fragment", "form_post", "web_message"},
 		SubjectTypesSupported:             []string{"public"},
 		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},

@@ -2,7 +2,7 @@
 //   - the one OAuth error value (Error: HTTP status, `error`, `error_description`, a cause that is
 //     logged and never sent) and its writers, one per transport: a JSON body (WriteJSON), an
 //     authorization response to a validated redirect_uri (WriteRedirect: query, fragment, form_post,
-//     and the place web_message goes), an RFC 6750 Bearer challenge (WriteBearerError) and the
+//     web_message, whose target origin, message and CSP are in webmessage.go), an RFC 6750 Bearer challenge (WriteBearerError) and the
 //     hosted error page's data (Error.Page);
 //   - the scope vocabulary and the one rule turning requested scopes, permissions, the API and the
 //     client grant into granted scopes (ResolveScopes, ActionMayAdd);
