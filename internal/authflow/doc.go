@@ -49,5 +49,6 @@
 // transaction and claim will move after the steps that act on it.
 //
 // It must not issue tokens (the token endpoint redeems the code), must never redirect to a URI that is
-// not registered for the client byte for byte, and must not reveal whether an email is registered.
+// not registered for the client byte for byte (the one exception, a native app's loopback port, is
+// protocol.RedirectURIAllowed's), and must not reveal whether an email is registered.
 package authflow

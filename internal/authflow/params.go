@@ -36,11 +36,11 @@ const (
 	callbackMismatchHelp    = "Please go to the Application Settings page and make sure you are sending a valid callback url from your application."
 )
 
-// RedirectURIAllowed reports whether raw may receive an authorization response for c: it must equal
-// one registered callback byte for byte — no case folding, no trailing-slash, dot-segment or
-// percent-encoding normalisation, no prefix or wildcard matching (RFC 9700 §4.1.3, RFC 6749 §3.1.2.3).
+// RedirectURIAllowed reports whether raw may receive an authorization response for c: the one rule
+// of the protocol core (protocol.RedirectURIAllowed), exact matching but for native apps' loopback
+// ports.
 func RedirectURIAllowed(c *domain.Client, raw string) bool {
-	return raw != "" && c != nil && c.HasCallback(raw)
+	return protocol.RedirectURIAllowed(c, raw)
 }
 
 // keptParams are accepted parameters carried in the transaction for Actions (event.transaction);

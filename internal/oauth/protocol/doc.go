@@ -8,6 +8,8 @@
 //     client grant into granted scopes (ResolveScopes, ActionMayAdd);
 //   - both halves of PKCE (RFC 7636): the challenge's syntax at /authorize and the verifier's check
 //     at the token endpoint;
+//   - redirect URI matching (RedirectURIAllowed: byte for byte, and for native apps a loopback
+//     callback registered without a port takes any port, RFC 8252 §7.3);
 //   - single-valued parameter parsing (RFC 6749 §3.1), and appending parameters to a URL;
 //   - the typed requests of the endpoints (AuthorizeRequest, TokenRequest).
 //
