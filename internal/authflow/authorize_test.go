@@ -100,6 +100,10 @@ func TestAuthorizeRedirectErrors(t *testing.T) {
 		{"other connection", e.webAppParams("connection", "google-oauth2").Encode(), webAppCallback, "invalid_request", "connection", "st-123"},
 		{"organization", e.webAppParams("organization", "org_123").Encode(), webAppCallback, "invalid_request", "organization", "st-123"},
 		{"prompt none without session", e.webAppParams("prompt", "none").Encode(), webAppCallback, "login_required", "", "st-123"},
+		{"request object", e.webAppParams("request", "eyJhbGciOiJub25lIn0.e30.").Encode(), webAppCallback, "request_not_supported", "request", "st-123"},
+		{"request_uri", e.webAppParams("request_uri", "https://app.example/req.jwt").Encode(), webAppCallback, "request_uri_not_supported", "request_uri", "st-123"},
+		{"request_uri with prompt none", e.webAppParams("request_uri", "urn:x", "prompt", "none").Encode(), webAppCallback, "request_uri_not_supported", "", "st-123"},
+		{"empty request", e.webAppParams().Encode() + "&request=", webAppCallback, "request_not_supported", "", "st-123"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -121,6 +121,16 @@ func (h *Handler) parseAuthorize(ctx context.Context, rawQuery string) (*protoco
 	}
 	get := func(name string) string { return params[name] }
 
+	// OIDC Core §6: request objects are not supported (discovery says so). Running the request without
+	// the parameters an object carries would sign the user in to something else than the client asked,
+	// so either parameter is refused with the error §6.1 and §6.2 name for it.
+	if _, ok := params["request"]; ok {
+		return req, protocol.NewError(http.StatusBadRequest, "request_not_supported", "The request parameter (request objects) is not supported")
+	}
+	if _, ok := params["request_uri"]; ok {
+		return req, protocol.NewError(http.StatusBadRequest, "request_uri_not_supported", "The request_uri parameter is not supported")
+	}
+
 	switch m := get("response_mode"); m {
 	case "", protocol.ModeQuery, protocol.ModeFragment, protocol.ModeFormPost, protocol.ModeWebMessage:
 	default:
