@@ -29,6 +29,19 @@ func (h *Handler) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 		protocol.WriteBearerError(w, h.issuer, protocol.InvalidToken(desc), true)
 		return
 	}
+	if claims.ID != "" {
+		// An authorization code presented twice revokes the access token its first use issued.
+		revoked, err := h.store.AccessTokenRevoked(ctx, claims.ID, h.now())
+		if err != nil {
+			h.log.ErrorContext(ctx, "userinfo: revocation list", "err", err)
+			protocol.WriteJSON(w, protocol.ServerError(err))
+			return
+		}
+		if revoked {
+			protocol.WriteBearerError(w, h.issuer, protocol.InvalidToken("The access token has been revoked"), true)
+			return
+		}
+	}
 	if c, err := h.config.Client(ctx, claims.Client()); err == nil {
 		h.allowOrigin(w, r, c)
 	}

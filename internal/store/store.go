@@ -63,12 +63,13 @@ type Store interface {
 	CodeStore
 	RefreshTokenStore
 	MailStore
+	AccessTokenRevocationStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
-	// DeleteExpired removes expired transactions, sessions, codes and refresh tokens, and returns
-	// how many rows went.
+	// DeleteExpired removes expired transactions, sessions, codes, refresh tokens and revoked
+	// access token listings, and returns how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	Close() error
 }
@@ -279,6 +280,15 @@ type CodeStore interface {
 	RedeemAuthorizationCode(ctx context.Context, codeHash []byte, now time.Time) (*domain.AuthorizationCode, error)
 	// SetCodeIssuedFamily records the refresh family the redemption issued, for replay revocation.
 	SetCodeIssuedFamily(ctx context.Context, codeHash []byte, familyID string) error
+}
+
+// AccessTokenRevocationStore lists access tokens (by jti) revoked before they expire: what an
+// authorization code's first redemption issued, once the code is presented again.
+type AccessTokenRevocationStore interface {
+	// RevokeAccessToken lists tokenID until expires (when the token would have expired anyway).
+	RevokeAccessToken(ctx context.Context, tokenID string, expires time.Time) error
+	// AccessTokenRevoked reports whether tokenID is listed and now is before its listing's expiry.
+	AccessTokenRevoked(ctx context.Context, tokenID string, now time.Time) (bool, error)
 }
 
 // RefreshTokenStore keeps refresh tokens and their families.

@@ -90,6 +90,10 @@ type AccessTokenParams struct {
 	// dialect), even when empty.
 	Permissions []string
 	SessionID   string
+	// ID, when set, is the token's jti: the name a revocation may list it by (the token of an
+	// authorization code's first redemption, revoked if the code is presented again). Without it
+	// only the RFC 9068 dialect carries a jti, a random one.
+	ID string
 	// Custom claims from Actions. Reserved names are dropped.
 	Custom map[string]any
 	// Actor, when set, is written as the actor claim act: {"sub": Actor} (RFC 8693 §4.1): the user a
@@ -134,10 +138,17 @@ func (i *Issuer) AccessToken(ctx context.Context, p AccessTokenParams) (Issued, 
 	}
 	c.num("iat", now.Unix())
 	c.num("exp", exp.Unix())
-	if rfc9068 {
+	switch {
+	case rfc9068:
 		// RFC 9068 §2.2: client_id and jti; no gty (spec §2.3).
-		c.str("jti", domain.RandomToken(16))
+		jti := p.ID
+		if jti == "" {
+			jti = domain.RandomToken(16)
+		}
+		c.str("jti", jti)
 		c.str("client_id", p.ClientID)
+	case p.ID != "":
+		c.str("jti", p.ID) // RFC 7519 §4.1.7
 	}
 	c.str("scope", p.Scope)
 	if !rfc9068 {

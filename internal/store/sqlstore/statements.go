@@ -206,11 +206,17 @@ const (
 	DevMailList
 	DevMailGet
 
+	// Revoked access tokens: Revoke(token_id, expires_at) keeps the first row for an id;
+	// Revoked(token_id, now) returns a row only while it has not expired.
+	AccessTokenRevoke
+	AccessTokenRevoked
+
 	// Garbage collection, each (now).
 	DeleteExpiredTransactions
 	DeleteExpiredSessions
 	DeleteExpiredCodes
 	DeleteExpiredRefreshTokens
+	DeleteExpiredRevokedAccessTokens
 
 	numStmts
 )
@@ -415,11 +421,15 @@ var generic = statements{
 	DevMailList:   `SELECT doc FROM dev_mailbox ORDER BY seq DESC LIMIT $1`,
 	DevMailGet:    `SELECT doc FROM dev_mailbox WHERE id = $1`,
 
+	AccessTokenRevoke:  `INSERT INTO revoked_access_tokens (token_id, expires_at) VALUES ($1, $2) ON CONFLICT (token_id) DO NOTHING`,
+	AccessTokenRevoked: `SELECT 1 FROM revoked_access_tokens WHERE token_id = $1 AND expires_at > $2`,
+
 	DeleteExpiredTransactions: `DELETE FROM login_transactions WHERE expires_at <= $1`,
 	DeleteExpiredSessions:     `DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`,
 	DeleteExpiredCodes:        `DELETE FROM authorization_codes WHERE expires_at <= $1`,
 	DeleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at <= $1)
 		OR (idle_expires_at IS NOT NULL AND idle_expires_at <= $1)`,
+	DeleteExpiredRevokedAccessTokens: `DELETE FROM revoked_access_tokens WHERE expires_at <= $1`,
 }
 
 // statements is a statement table: the text of each Stmt.

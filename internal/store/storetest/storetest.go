@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Codes", testCodes},
 		{"RefreshTokens", testRefreshTokens},
 		{"RefreshRotationLeeway", testRefreshRotationLeeway},
+		{"RevokedAccessTokens", testRevokedAccessTokens},
 		{"DeleteExpired", testDeleteExpired},
 		{"WithTx", testWithTx},
 		{"Paging", testPaging},
