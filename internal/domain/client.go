@@ -172,6 +172,13 @@ var knownGrants = map[string]bool{
 	GrantImplicit: true, GrantPassword: true, GrantPasswordRealm: true,
 }
 
+// unsupportedGrants are Auth0 grant types no endpoint here answers. A client may not save them:
+// a grant type that is stored but does nothing tells its owner a flow works that does not.
+var unsupportedGrants = map[string]string{
+	GrantPassword:      "the password grant (Resource Owner Password) is not supported; use authorization_code",
+	GrantPasswordRealm: "the password-realm grant is not supported; use authorization_code",
+}
+
 // Validate checks every rule of a client and reports all violations together.
 func (c *Client) Validate() error {
 	var errs Errors
@@ -200,6 +207,8 @@ func (c *Client) Validate() error {
 	for i, g := range c.GrantTypes {
 		if !knownGrants[g] {
 			errs.add(Invalidf("grant_types["+itoa(i)+"]", "%q is not a supported grant type", g))
+		} else if why, ok := unsupportedGrants[g]; ok {
+			errs.add(Invalidf("grant_types["+itoa(i)+"]", "%s", why))
 		}
 		if g == GrantClientCredentials && c.TokenEndpointAuthMethod == AuthMethodNone {
 			errs.add(Invalidf("grant_types["+itoa(i)+"]", "client_credentials needs a confidential client"))

@@ -82,6 +82,9 @@ func TestClientValidateRules(t *testing.T) {
 		{"bad rotation", func(c *domain.Client) { c.RefreshToken.RotationType = "sometimes" }, "refresh_token.rotation_type"},
 		{"name with markup", func(c *domain.Client) { c.Name = "<b>x</b>" }, "name"},
 		{"HS256 id tokens", func(c *domain.Client) { c.JWTConfiguration.Alg = "HS256" }, "jwt_configuration.alg"},
+		// A grant type that would be stored and do nothing is refused when saved.
+		{"password grant", func(c *domain.Client) { c.GrantTypes = append(c.GrantTypes, domain.GrantPassword) }, "grant_types[3]"},
+		{"password-realm grant", func(c *domain.Client) { c.GrantTypes = []string{domain.GrantPasswordRealm} }, "grant_types[0]"},
 	}
 	for _, tt := range tests {
 		c := guideClient()
