@@ -142,7 +142,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
-		BruteForce: &guard.BruteForce{Now: a.now}})
+		BruteForce: &guard.BruteForce{Now: a.now}, IDTokens: a.Tokens})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/token"
 	"github.com/gatehouse/gatehouse/internal/trigger"
 	"github.com/gatehouse/gatehouse/web"
 )
@@ -41,6 +42,14 @@ type Options struct {
 	Pages     *web.Pages
 	// BruteForce blocks an (IP, user) pair after consecutive failed passwords; nil turns it off.
 	BruteForce *guard.BruteForce
+	// IDTokens signs the ID token of an implicit or hybrid response (token.Issuer); nil answers
+	// those response types as unsupported.
+	IDTokens IDTokenSigner
+}
+
+// IDTokenSigner signs an ID token.
+type IDTokenSigner interface {
+	IDToken(ctx context.Context, p token.IDTokenParams) (string, error)
 }
 
 // Handler serves /authorize, /u/login and /u/signup.
@@ -54,6 +63,7 @@ type Handler struct {
 	postLogin  trigger.PostLoginRunner
 	pages      *web.Pages
 	bruteForce *guard.BruteForce
+	idTokens   IDTokenSigner
 	secure     bool
 }
 
@@ -73,7 +83,7 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{
 		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
-		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, secure: u.Scheme == "https",
+		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
 	}
 	if h.now == nil {
 		h.now = time.Now

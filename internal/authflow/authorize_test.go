@@ -89,7 +89,6 @@ func TestAuthorizeRedirectErrors(t *testing.T) {
 		{"S256 challenge of 128 characters", spa("code_challenge", strings.Repeat("a", 128), "code_challenge_method", "S256").Encode(), spaCallback, "invalid_request", "exactly 43 for S256", "s1"},
 		{"unknown method", spa("code_challenge", challenge, "code_challenge_method", "S512").Encode(), spaCallback, "invalid_request", "S512", "s1"},
 		{"implicit token", e.webAppParams("response_type", "token").Encode(), webAppCallback, "unsupported_response_type", "token", "st-123"},
-		{"hybrid", e.webAppParams("response_type", "code id_token").Encode(), webAppCallback, "unsupported_response_type", "", "st-123"},
 		{"missing response_type", e.webAppParams("response_type", "").Encode(), webAppCallback, "invalid_request", "response_type", "st-123"},
 		{"unknown audience", e.webAppParams("audience", "https://nope.example").Encode(), webAppCallback, "access_denied", "Service not found: https://nope.example", "st-123"},
 		{"repeated scope", e.webAppParams().Encode() + "&scope=openid", webAppCallback, "invalid_request", "Duplicate parameter: scope", "st-123"},

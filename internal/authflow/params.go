@@ -94,6 +94,9 @@ func (h *Handler) parseAuthorize(ctx context.Context, rawQuery string) (*protoco
 	req := &protocol.AuthorizeRequest{Client: client}
 	tx := &req.Transaction
 	tx.ClientID, tx.RedirectURI, tx.ResponseMode = client.ClientID, redirectURI, protocol.ModeQuery
+	if v := vals["response_type"]; len(v) == 1 && slices.Contains(strings.Fields(v[0]), "id_token") {
+		tx.ResponseMode = protocol.DefaultResponseMode(true)
+	}
 	if v := vals["response_mode"]; len(v) == 1 && (v[0] == protocol.ModeQuery || v[0] == protocol.ModeFragment || v[0] == protocol.ModeFormPost || v[0] == protocol.ModeWebMessage) {
 		tx.ResponseMode = v[0]
 	}
@@ -137,26 +140,43 @@ func (h *Handler) parseAuthorize(ctx context.Context, rawQuery string) (*protoco
 		return req, protocol.InvalidRequest("Unsupported response_mode: %s", m)
 	}
 
-	rt := get("response_type")
-	if rt == "" {
-		return req, protocol.InvalidRequest("Missing required parameter: response_type")
-	}
-	if rt != "code" {
-		// Implicit and hybrid types (token, id_token and their combinations) are refused for every
-		// client: the decisions block allows them only for a client that enables the implicit grant,
-		// and no client can enable it yet, so one refusal covers both cases.
-		return req, protocol.NewError(http.StatusBadRequest, "unsupported_response_type", "Unsupported response type: "+protocol.Truncate(rt, 64))
-	}
-	tx.ResponseType = rt
-	if !client.HasGrant(domain.GrantAuthorizationCode) {
-		return req, protocol.UnauthorizedClient(domain.GrantAuthorizationCode)
-	}
-
-	if pe := protocol.CheckChallenge(client, get("code_challenge"), get("code_challenge_method")); pe != nil {
+	rt, withCode, withIDToken, pe := protocol.ResponseType(get("response_type"))
+	if pe != nil {
 		return req, pe
 	}
-	if c := get("code_challenge"); c != "" {
-		tx.CodeChallenge, tx.CodeChallengeMethod = c, get("code_challenge_method")
+	tx.ResponseType = rt
+	if withCode && !client.HasGrant(domain.GrantAuthorizationCode) {
+		return req, protocol.UnauthorizedClient(domain.GrantAuthorizationCode)
+	}
+	if pe := protocol.ImplicitAllowed(client, withIDToken); pe != nil {
+		return req, pe
+	}
+	if withIDToken && h.idTokens == nil {
+		return req, protocol.NewError(http.StatusBadRequest, "unsupported_response_type", "Unsupported response type: "+rt)
+	}
+	if withIDToken {
+		// OAuth 2.0 Multiple Response Type Encoding Practices §5: an ID token never goes in a query
+		// (it would reach logs and Referer headers); web_message is for codes only.
+		if m := tx.ResponseMode; m != protocol.ModeFragment && m != protocol.ModeFormPost {
+			return req, protocol.InvalidRequest("response_mode=%s cannot carry an id_token; use form_post or fragment", m)
+		}
+		// OpenID Connect Core §3.2.2.1, §3.3.2.11: the nonce is what binds the ID token to the
+		// client's session, so it is required; and there is no ID token without openid.
+		if get("nonce") == "" {
+			return req, protocol.MissingParameter("nonce")
+		}
+		if !slices.Contains(strings.Fields(get("scope")), "openid") {
+			return req, protocol.InvalidRequest("response_type %s needs the openid scope", rt)
+		}
+	}
+
+	if withCode {
+		if pe := protocol.CheckChallenge(client, get("code_challenge"), get("code_challenge_method")); pe != nil {
+			return req, pe
+		}
+		if c := get("code_challenge"); c != "" {
+			tx.CodeChallenge, tx.CodeChallengeMethod = c, get("code_challenge_method")
+		}
 	}
 
 	prompt := strings.Fields(get("prompt"))

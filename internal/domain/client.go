@@ -210,6 +210,10 @@ func (c *Client) Validate() error {
 		} else if why, ok := unsupportedGrants[g]; ok {
 			errs.add(Invalidf("grant_types["+itoa(i)+"]", "%s", why))
 		}
+		if g == GrantRefreshToken && !c.HasGrant(GrantAuthorizationCode) {
+			// Only a code exchange issues refresh tokens: alone the grant would do nothing.
+			errs.add(Invalidf("grant_types["+itoa(i)+"]", "refresh_token needs authorization_code, the only grant that issues refresh tokens"))
+		}
 		if g == GrantClientCredentials && c.TokenEndpointAuthMethod == AuthMethodNone {
 			errs.add(Invalidf("grant_types["+itoa(i)+"]", "client_credentials needs a confidential client"))
 		}

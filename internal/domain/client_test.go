@@ -85,6 +85,9 @@ func TestClientValidateRules(t *testing.T) {
 		// A grant type that would be stored and do nothing is refused when saved.
 		{"password grant", func(c *domain.Client) { c.GrantTypes = append(c.GrantTypes, domain.GrantPassword) }, "grant_types[3]"},
 		{"password-realm grant", func(c *domain.Client) { c.GrantTypes = []string{domain.GrantPasswordRealm} }, "grant_types[0]"},
+		{"refresh_token alone", func(c *domain.Client) {
+			c.GrantTypes = []string{domain.GrantClientCredentials, domain.GrantRefreshToken}
+		}, "grant_types[1]"},
 	}
 	for _, tt := range tests {
 		c := guideClient()

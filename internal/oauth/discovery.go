@@ -55,7 +55,7 @@ func renderDiscovery(issuer string) ([]byte, string, error) {
 		RevocationEndpoint:                issuer + "oauth/revoke",
 		EndSessionEndpoint:                issuer + "oidc/logout",
 		ScopesSupported:                   []string{"openid", "profile", "offline_access", "name", "given_name", "family_name", "nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"},
-		ResponseTypesSupported:            []string{"code"},
+		ResponseTypesSupported:            []string{"code", "id_token", "code id_token"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
 		ResponseModesSupported:            []string{"query", "fragment", "form_post", "web_message"},
 		SubjectTypesSupported:             []string{"public"},

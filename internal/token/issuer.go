@@ -190,7 +190,7 @@ func (i *Issuer) AccessToken(ctx context.Context, p AccessTokenParams) (Issued, 
 var reserved = map[string]bool{}
 
 func init() {
-	for _, n := range strings.Fields(`iss sub aud iat exp nbf nonce azp sid auth_time jti gty scope permissions
+	for _, n := range strings.Fields(`iss sub aud iat exp nbf nonce azp sid auth_time jti gty scope permissions c_hash at_hash
 		acr act active amr at_hash ath attest authorization_details c_hash client_id cnf cty dest entitlements
 		events groups htm htu internalService jcard jku jwe jwk kid may_act mky object_id org_id org_name orig
 		origid roles rph s_hash sip_callid sip_cseq_num sip_date sip_from_tag sip_via_branch sub_jwk toe txn

@@ -377,3 +377,10 @@ func TestVerifyReadsActor(t *testing.T) {
 		t.Fatalf("verified claims: %+v %v", c, err)
 	}
 }
+
+// CodeHash against OpenID Connect Core Appendix A.4 (the code and c_hash of its example).
+func TestCodeHash(t *testing.T) {
+	if got := token.CodeHash("Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"); got != "LDktKdoQak3Pk0cnXxCltA" {
+		t.Errorf("CodeHash = %q, want LDktKdoQak3Pk0cnXxCltA", got)
+	}
+}
