@@ -62,9 +62,9 @@ func renderDiscovery(issuer string) ([]byte, string, error) {
 		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 		ClaimsSupported:                   []string{"aud", "auth_time", "created_at", "email", "email_verified", "exp", "family_name", "given_name", "iat", "identities", "iss", "name", "nickname", "phone_number", "picture", "sub"},
-		// Auth0 does not publish grant_types_supported; RFC 8414 §2 defaults it to code and implicit,
-		// which would be wrong here, so Gatehouse states what it supports.
-		GrantTypesSupported:                    []string{"authorization_code", "refresh_token", "client_credentials"},
+		// Auth0 does not publish grant_types_supported; Gatehouse states what it supports (RFC 8414
+		// §2), implicit included: the id_token and code id_token responses of clients that enable it.
+		GrantTypesSupported:                    []string{"authorization_code", "implicit", "refresh_token", "client_credentials"},
 		RevocationEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
 	}
 	body, err := json.Marshal(doc)
