@@ -1,7 +1,7 @@
 package web
 
 // Base is what every page shows: the tenant's friendly name, and the CSP nonce of the response when the
-// page runs a script (form_post only).
+// page runs a script (form_post and web_message only).
 type Base struct {
 	Tenant string
 	Nonce  string
@@ -98,4 +98,14 @@ type DeviceDoneData struct {
 	Approved bool
 	Heading  string
 	Message  string
+}
+
+// WebMessageData fills templates/web_message.html: a nonce'd script posts {type: Type, response:
+// Response} to window.opener or window.parent with TargetOrigin, which must be an origin the client
+// registered (never "*"). html/template writes both as JavaScript literals.
+type WebMessageData struct {
+	Base
+	Type         string
+	TargetOrigin string
+	Response     map[string]string
 }

@@ -15,9 +15,11 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/devmail"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/oauth"
 	"github.com/gatehouse/gatehouse/internal/password"
@@ -35,6 +37,11 @@ type Options struct {
 	Now    func() time.Time
 	// Store, when set, is used instead of opening cfg.Database (tests share one store across nodes).
 	Store store.Store
+	// DevMailbox: deliver mail to the development mailbox when no email provider is configured, and
+	// serve it at devmail.Path (`gatehouse dev` only: the page shows every message to anyone).
+	DevMailbox bool
+	// RootPage answers GET / (dev's landing page); nil redirects to the dashboard.
+	RootPage http.Handler
 }
 
 // App is one Gatehouse node.
@@ -44,6 +51,9 @@ type App struct {
 	Keys   *keys.Manager
 	Tokens *token.Issuer
 	Logger *slog.Logger
+
+	// Mail delivers the email outbox; every node runs it (see Serve).
+	Mail *mail.Worker
 
 	server   *httpserver.Server
 	oauth    *oauth.Handler
@@ -112,9 +122,18 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	sealer, err := mail.NewSealer(masterKey)
+	if err != nil {
+		return err
+	}
+	a.Mail = &mail.Worker{Store: a.Store, Sealer: sealer, Audit: recorder, Logger: a.Logger, Now: a.now}
+	if o.DevMailbox {
+		a.Mail.Fallback = &mail.Mailbox{Store: a.Store}
+	}
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
 		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
-		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate() }})
+		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider,
+		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate(); a.Mail.Kick() }})
 
 	pages, err := web.Load(cfg.ThemeDir)
 	if err != nil {
@@ -126,16 +145,25 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
-		BruteForce: bruteForce})
+		BruteForce: bruteForce, IDTokens: a.Tokens})
 	if err != nil {
 		return err
 	}
 	logout := session.NewLogoutHandler(session.LogoutOptions{Store: a.Store, Sessions: sessions, Verifier: a.Tokens,
 		Audit: recorder, Pages: pages, Logger: a.Logger})
 
+	dashboard, err := a.dashboard(ctx, masterKey, o.RootPage)
+	if err != nil {
+		return err
+	}
+
 	prefixes, err := cfg.TrustedProxyPrefixes()
 	if err != nil {
 		return err
+	}
+	mounters := []httpserver.Mounter{a.oauth, signIn, logout, management, dashboard}
+	if o.DevMailbox {
+		mounters = append(mounters, &devmail.Handler{Store: a.Store, Tenant: tenantID(cfg.Issuer), Logger: a.Logger})
 	}
 	a.server = httpserver.New(httpserver.Options{
 		Addr: cfg.Addr, Logger: a.Logger, TrustedProxies: prefixes, MaxBodyBytes: cfg.MaxBodyBytes,
@@ -143,7 +171,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		// Behind a TLS-terminating proxy the node speaks plain HTTP but users see https.
 		HSTS:  !cfg.TLS.Enabled() && strings.HasPrefix(cfg.Issuer, "https://"),
 		Ready: a.Store.Ping,
-	}, a.oauth, signIn, logout, management)
+	}, mounters...)
 	return nil
 }
 
@@ -157,6 +185,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	go a.Keys.Run(ctx)
 	go a.collectExpired(ctx, time.Minute)
+	go a.Mail.Run(ctx)
 	return a.server.Serve(ctx, ln)
 }
 
@@ -203,7 +232,11 @@ func (v managementVerifier) VerifyAccessToken(ctx context.Context, raw, audience
 	// Only a client-credentials token (gty, and a subject naming its own client) speaks for a
 	// machine; every other token was obtained by a user and is bounded to that user's record.
 	machine := c.GTY == token.GTYClientCredentials && c.Subject == c.Client()+"@clients"
-	return mgmt.Caller{Subject: c.Subject, ClientID: c.Client(), Scopes: strings.Fields(c.Scope), User: !machine}, nil
+	caller := mgmt.Caller{Subject: c.Subject, ClientID: c.Client(), Scopes: strings.Fields(c.Scope), User: !machine}
+	if machine && c.Act != nil {
+		caller.Actor = c.Act.Sub
+	}
+	return caller, nil
 }
 
 // managementKeys adapts the key manager to the Management API's signing-key endpoints.

@@ -20,12 +20,17 @@ import (
 )
 
 // startPostgresNodes starts n nodes on one fresh PostgreSQL schema, as a cluster behind a load
-// balancer runs: one issuer (the first node's address), one master key, each node with its own
-// store, connections and clock reads. The tenant is seeded once, through the first node. Skips
-// when GATEHOUSE_TEST_POSTGRES_URL is unset.
+// balancer runs. Skips when GATEHOUSE_TEST_POSTGRES_URL is unset.
 func startPostgresNodes(t *testing.T, n int) []*node {
 	t.Helper()
-	database := pgtest.SchemaURL(t)
+	return startNodes(t, pgtest.SchemaURL(t), n)
+}
+
+// startNodes starts n nodes on one database, as a cluster behind a load balancer runs: one issuer
+// (the first node's address), one master key, each node with its own store, connections and clock
+// reads. The tenant is seeded once, through the first node, as `gatehouse dev` seeds it.
+func startNodes(t *testing.T, database string, n int, opts ...func(*app.Options)) []*node {
+	t.Helper()
 	dir := t.TempDir()
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
@@ -49,7 +54,15 @@ func startPostgresNodes(t *testing.T, n int) []*node {
 		cfg.MasterKey = base64.StdEncoding.EncodeToString(key)
 		ctx, cancel := context.WithCancel(context.Background())
 		fast := password.Hasher{P: password.Fast()}
-		a, err := app.New(ctx, cfg, app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Hasher: fast})
+		o := app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Hasher: fast}
+		for _, f := range opts {
+			f(&o)
+		}
+		seedNow := time.Now
+		if o.Now != nil {
+			seedNow = o.Now
+		}
+		a, err := app.New(ctx, cfg, o)
 		if err != nil {
 			cancel()
 			ln.Close()
@@ -58,7 +71,7 @@ func startPostgresNodes(t *testing.T, n int) []*node {
 		if i == 0 {
 			tenant, err = devtenant.Seed(ctx, a.Store, devtenant.Options{Issuer: issuer, Path: filepath.Join(dir, "dev-tenant.json"),
 				ManagementAudience: issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
-				Hasher: fast, Now: time.Now})
+				Hasher: fast, Now: seedNow})
 			if err != nil {
 				cancel()
 				a.Close()

@@ -37,6 +37,17 @@ const (
 	TypeUserDeleted            = "sdu"
 	TypeBlockedAccount         = "limit_wc"          // brute-force protection blocked an IP address for a user
 	TypeActionLog              = "actions_execution" // console output and failures of Actions
+
+	// Email and the account lifecycle.
+	TypeNotificationFailed             = "fn"   // an email could not be delivered
+	TypeChangePasswordRequest          = "scpr" // a password reset email was requested
+	TypeChangePasswordRequestFailed    = "fcpr" // … and could not be sent
+	TypeChangePassword                 = "scp"  // a password was changed through a reset ticket
+	TypeChangePasswordFailed           = "fcp"
+	TypeVerificationEmailRequest       = "svr"
+	TypeVerificationEmailRequestFailed = "fvr"
+	TypeVerificationEmail              = "sv" // an email address was verified
+	TypeVerificationEmailFailed        = "fv"
 )
 
 // Recorder appends events to the tenant log.

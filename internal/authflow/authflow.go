@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/token"
 	"github.com/gatehouse/gatehouse/internal/trigger"
 	"github.com/gatehouse/gatehouse/web"
 )
@@ -44,21 +45,29 @@ type Options struct {
 	// ActivateGuard limits wrong user codes entered at /activate per address; nil takes the default
 	// (10 wrong codes block the address for 15 minutes). It cannot be turned off.
 	ActivateGuard *guard.BruteForce
+	// IDTokens signs the ID token of an implicit or hybrid response (token.Issuer); nil answers
+	// those response types as unsupported.
+	IDTokens IDTokenSigner
+}
+
+// IDTokenSigner signs an ID token.
+type IDTokenSigner interface {
+	IDToken(ctx context.Context, p token.IDTokenParams) (string, error)
 }
 
 // Handler serves /authorize, /u/login, /u/signup and the device activation pages (/activate).
 type Handler struct {
-	store      store.Store
-	sessions   *session.Manager
-	hasher     password.Hasher
-	audit      *audit.Recorder
-	logger     *slog.Logger
-	now        func() time.Time
-	postLogin  trigger.PostLoginRunner
-	pages      *web.Pages
-	bruteForce *guard.BruteForce
-	// activateGuard: wrong user codes per address at /activate.
+	store         store.Store
+	sessions      *session.Manager
+	hasher        password.Hasher
+	audit         *audit.Recorder
+	logger        *slog.Logger
+	now           func() time.Time
+	postLogin     trigger.PostLoginRunner
+	pages         *web.Pages
+	bruteForce    *guard.BruteForce
 	activateGuard *guard.BruteForce
+	idTokens      IDTokenSigner
 	secure        bool
 }
 
@@ -78,8 +87,8 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{
 		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
-		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, secure: u.Scheme == "https",
 		activateGuard: o.ActivateGuard,
+		now:           o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
 	}
 	if h.now == nil {
 		h.now = time.Now

@@ -46,7 +46,9 @@
 //	     ▼ issue
 //	issued      stored: the authorization code (by hash) with client, user, session, redirect_uri,
 //	            granted scope, audience, nonce, PKCE challenge, auth_time and the Actions' claims and
-//	            added scopes; the response goes to redirect_uri (query, fragment, form_post)
+//	            added scopes; for a client that enabled the implicit grant, response_type id_token
+//	            (no code) or code id_token adds a signed ID token (nonce required, c_hash beside a
+//	            code); the response goes to redirect_uri (query, fragment, form_post, web_message)
 //
 // Whether a user has authenticated is never read from the browser: the flow passes authenticate only
 // with a server-side session whose user and authentication time satisfy the stored transaction. A
@@ -55,5 +57,6 @@
 // transaction and claim will move after the steps that act on it.
 //
 // It must not issue tokens (the token endpoint redeems the code), must never redirect to a URI that is
-// not registered for the client byte for byte, and must not reveal whether an email is registered.
+// not registered for the client byte for byte (the one exception, a native app's loopback port, is
+// protocol.RedirectURIAllowed's), and must not reveal whether an email is registered.
 package authflow

@@ -71,7 +71,22 @@ type File struct {
 	ManagementAPI ManagementAPI `json:"management_api"`
 	M2MApp        Credentials   `json:"m2m_app"`
 	Users         []User        `json:"users"`
+	// Mailbox is the development mailbox's page, where mail sent without a provider arrives.
+	Mailbox string `json:"mailbox,omitempty"`
+	// Dashboard is where to sign in to the dashboard, and as whom (a Dashboard Admin).
+	Dashboard Dashboard `json:"dashboard"`
 }
+
+// Dashboard is the dashboard's address and its seeded administrator.
+type Dashboard struct {
+	URL      string `json:"url"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// DashboardEmail is the dev tenant's dashboard administrator: not one of the guide's users, so
+// that signing in to the guide's app never carries dashboard power.
+const DashboardEmail = "dashboard@example.com"
 
 // WebApp is the guide's Regular Web App.
 type WebApp struct {
@@ -113,6 +128,7 @@ type Options struct {
 	Path               string // where dev-tenant.json lives
 	ManagementAudience string
 	ManagementScopes   []string
+	Mailbox            string // the development mailbox's URL, written to the file as is
 	Hasher             password.Hasher
 	Now                func() time.Time
 }

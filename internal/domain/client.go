@@ -183,6 +183,12 @@ func FirstPartyOnly(grant string) bool {
 	return grant == GrantPassword || grant == GrantPasswordRealm || grant == GrantDeviceCode
 }
 
+// issuesRefreshTokens reports whether c has a grant that can issue a refresh token: refresh_token
+// alone would be stored and do nothing.
+func (c *Client) issuesRefreshTokens() bool {
+	return c.HasGrant(GrantAuthorizationCode) || c.HasGrant(GrantPassword) || c.HasGrant(GrantPasswordRealm) || c.HasGrant(GrantDeviceCode)
+}
+
 // Validate checks every rule of a client and reports all violations together.
 func (c *Client) Validate() error {
 	var errs Errors
@@ -211,6 +217,10 @@ func (c *Client) Validate() error {
 	for i, g := range c.GrantTypes {
 		if !knownGrants[g] {
 			errs.add(Invalidf("grant_types["+itoa(i)+"]", "%q is not a supported grant type", g))
+		}
+		if g == GrantRefreshToken && !c.issuesRefreshTokens() {
+			// Alone the grant would be stored and do nothing.
+			errs.add(Invalidf("grant_types["+itoa(i)+"]", "refresh_token needs a grant that issues refresh tokens: authorization_code, password, password-realm or the device code grant"))
 		}
 		if g == GrantClientCredentials && c.TokenEndpointAuthMethod == AuthMethodNone {
 			errs.add(Invalidf("grant_types["+itoa(i)+"]", "client_credentials needs a confidential client"))

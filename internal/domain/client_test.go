@@ -94,6 +94,9 @@ func TestClientValidateRules(t *testing.T) {
 			c.IsFirstParty = false
 			c.GrantTypes = []string{domain.GrantDeviceCode}
 		}, "grant_types[0]"},
+		{"refresh_token alone", func(c *domain.Client) {
+			c.GrantTypes = []string{domain.GrantClientCredentials, domain.GrantRefreshToken}
+		}, "grant_types[1]"},
 	}
 	for _, tt := range tests {
 		c := guideClient()

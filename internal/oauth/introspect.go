@@ -113,7 +113,7 @@ func (h *Handler) introspectAccess(ctx context.Context, asker *domain.Client, ra
 		return inactive, nil
 	}
 	if claims.Opaque {
-		if revoked, err := h.store.AccessTokenRevoked(ctx, domain.HashSecret(raw)); err != nil || revoked {
+		if revoked, err := h.store.OpaqueTokenRevoked(ctx, domain.HashSecret(raw)); err != nil || revoked {
 			return inactive, err
 		}
 	}

@@ -41,7 +41,7 @@ func (h *Handler) serveRevoke(w http.ResponseWriter, r *http.Request) {
 		// Not a refresh token: an opaque userinfo token of this client is revoked by hash (a JWT
 		// access token cannot be: resource servers check it offline until it expires).
 		if claims, verr := h.tokens.VerifyAccessToken(ctx, tok); verr == nil && claims.Opaque && claims.Client() == client.ClientID {
-			if err := h.store.RevokeAccessToken(ctx, domain.HashSecret(tok), claims.ExpiresAt.Time); err != nil {
+			if err := h.store.RevokeOpaqueToken(ctx, domain.HashSecret(tok), claims.ExpiresAt.Time); err != nil {
 				h.writeError(ctx, w, protocol.ServerError(err), false)
 				return
 			}

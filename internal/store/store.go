@@ -67,15 +67,16 @@ type Store interface {
 	TransactionStore
 	CodeStore
 	RefreshTokenStore
+	MailStore
+	AccessTokenRevocationStore
 	DeviceCodeStore
-	RevokedAccessTokenStore
+	RevokedOpaqueTokenStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
-	// DeleteExpired removes expired transactions, sessions, codes, device codes, refresh tokens and
-	// revocations of expired access tokens, and returns
-	// how many rows went.
+	// DeleteExpired removes expired transactions, sessions, codes, device codes, refresh tokens,
+	// revoked access token listings and revoked opaque tokens, and returns how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	Close() error
 }
@@ -85,6 +86,9 @@ type Migrator interface {
 	// Migrate applies pending migrations and returns the schema version. A schema newer than the
 	// binary knows returns ErrSchemaTooNew and changes nothing.
 	Migrate(ctx context.Context) (version int, err error)
+	// SchemaVersion returns the database's version and the one this binary's migrations reach,
+	// changing nothing.
+	SchemaVersion(ctx context.Context) (current, known int, err error)
 }
 
 // TenantStore keeps the tenant settings (one record).
@@ -298,12 +302,12 @@ type DeviceCodeStore interface {
 	PollDeviceCode(ctx context.Context, codeHash []byte, clientID string, clock func() time.Time) (*domain.DeviceCode, error)
 }
 
-// RevokedAccessTokenStore remembers revoked opaque access tokens (RFC 7009), by hash, until they
+// RevokedOpaqueTokenStore remembers revoked opaque access tokens (RFC 7009), by hash, until they
 // would have expired.
-type RevokedAccessTokenStore interface {
-	// RevokeAccessToken records the token; revoking it again changes nothing.
-	RevokeAccessToken(ctx context.Context, tokenHash []byte, expiresAt time.Time) error
-	AccessTokenRevoked(ctx context.Context, tokenHash []byte) (bool, error)
+type RevokedOpaqueTokenStore interface {
+	// RevokeOpaqueToken records the token; revoking it again changes nothing.
+	RevokeOpaqueToken(ctx context.Context, tokenHash []byte, expiresAt time.Time) error
+	OpaqueTokenRevoked(ctx context.Context, tokenHash []byte) (bool, error)
 }
 
 // CodeStore keeps authorization codes.
@@ -314,6 +318,15 @@ type CodeStore interface {
 	RedeemAuthorizationCode(ctx context.Context, codeHash []byte, now time.Time) (*domain.AuthorizationCode, error)
 	// SetCodeIssuedFamily records the refresh family the redemption issued, for replay revocation.
 	SetCodeIssuedFamily(ctx context.Context, codeHash []byte, familyID string) error
+}
+
+// AccessTokenRevocationStore lists access tokens (by jti) revoked before they expire: what an
+// authorization code's first redemption issued, once the code is presented again.
+type AccessTokenRevocationStore interface {
+	// RevokeAccessToken lists tokenID until expires (when the token would have expired anyway).
+	RevokeAccessToken(ctx context.Context, tokenID string, expires time.Time) error
+	// AccessTokenRevoked reports whether tokenID is listed and now is before its listing's expiry.
+	AccessTokenRevoked(ctx context.Context, tokenID string, now time.Time) (bool, error)
 }
 
 // RefreshTokenStore keeps refresh tokens and their families.
@@ -334,4 +347,35 @@ type RefreshTokenStore interface {
 	TouchRefreshToken(ctx context.Context, tokenHash []byte, idleExpires *time.Time) error
 	RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error
 	RevokeUserRefreshTokens(ctx context.Context, userID string, now time.Time) error
+}
+
+// MailStore keeps the email provider, the outbox, and the development mailbox.
+//
+// The outbox is at-least-once with leases: a worker claims due messages for a while (the lease),
+// and only the lease holder may mark one sent, rescheduled or failed. A worker that dies mid-send
+// leaves its lease to run out, and another claims the message again; under normal operation each
+// message is delivered once.
+type MailStore interface {
+	GetEmailProvider(ctx context.Context) (*domain.EmailProvider, error) // ErrNotFound when none
+	PutEmailProvider(ctx context.Context, p *domain.EmailProvider) error
+
+	// EnqueueEmail queues m (ID, CreatedAt and NextAttemptAt filled when empty). Called through a
+	// Store bound to a transaction, it commits with the change that caused the message.
+	EnqueueEmail(ctx context.Context, m *domain.OutboundEmail) error
+	// ClaimEmails leases up to limit due messages (unsent, not failed, next attempt and any earlier
+	// lease past at now) to owner until leaseUntil, counting an attempt on each, oldest due first.
+	// Concurrent claimers never get the same message.
+	ClaimEmails(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*domain.OutboundEmail, error)
+	// MarkEmailSent records delivery and drops the body. ErrNotFound: owner no longer holds the lease.
+	MarkEmailSent(ctx context.Context, id, owner string, now time.Time) error
+	// RetryEmail releases the lease and schedules the next attempt at next.
+	RetryEmail(ctx context.Context, id, owner string, next time.Time, lastErr string) error
+	// FailEmail gives up on the message (no more attempts) and drops the body.
+	FailEmail(ctx context.Context, id, owner string, now time.Time, lastErr string) error
+	GetEmail(ctx context.Context, id string) (*domain.OutboundEmail, error)
+
+	// AppendDevMail stores a delivered message in the development mailbox, keeping the newest keep.
+	AppendDevMail(ctx context.Context, m *domain.DevMail, keep int) error
+	ListDevMail(ctx context.Context, limit int) ([]*domain.DevMail, error) // newest first
+	GetDevMail(ctx context.Context, id string) (*domain.DevMail, error)
 }

@@ -21,6 +21,7 @@ type opaqueClaims struct {
 	Scope string `json:"scope"`
 	AZP   string `json:"azp"`
 	SID   string `json:"sid,omitempty"`
+	JTI   string `json:"jti,omitempty"`
 	IAT   int64  `json:"iat"`
 	EXP   int64  `json:"exp"`
 }
@@ -30,7 +31,7 @@ type opaqueClaims struct {
 // open. It has no dots, so no client mistakes it for a JWT.
 func (i *Issuer) sealOpaque(p AccessTokenParams, now time.Time) (Issued, error) {
 	exp := now.Add(OpaqueLifetime)
-	pt, err := json.Marshal(opaqueClaims{Sub: p.Subject, Scope: p.Scope, AZP: p.ClientID, SID: p.SessionID, IAT: now.Unix(), EXP: exp.Unix()})
+	pt, err := json.Marshal(opaqueClaims{Sub: p.Subject, Scope: p.Scope, AZP: p.ClientID, SID: p.SessionID, JTI: p.ID, IAT: now.Unix(), EXP: exp.Unix()})
 	if err != nil {
 		return Issued{}, err
 	}
@@ -62,7 +63,7 @@ func (i *Issuer) openOpaque(raw string) (*Claims, error) {
 	}
 	return &Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: i.issuer, Subject: oc.Sub, Audience: jwt.ClaimStrings{i.userinfo},
+			Issuer: i.issuer, Subject: oc.Sub, Audience: jwt.ClaimStrings{i.userinfo}, ID: oc.JTI,
 			IssuedAt: jwt.NewNumericDate(time.Unix(oc.IAT, 0)), ExpiresAt: jwt.NewNumericDate(time.Unix(oc.EXP, 0)),
 		},
 		Scope: oc.Scope, AZP: oc.AZP, SessionID: oc.SID, Opaque: true,

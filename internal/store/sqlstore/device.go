@@ -130,15 +130,15 @@ func scanDevice(r scanner) (*domain.DeviceCode, error) {
 
 // Revoked opaque access tokens.
 
-func (s *Store) RevokeAccessToken(ctx context.Context, tokenHash []byte, expiresAt time.Time) error {
+func (s *Store) RevokeOpaqueToken(ctx context.Context, tokenHash []byte, expiresAt time.Time) error {
 	return s.write(ctx, func(q querier) error {
-		return s.exec(ctx, q, "revoke access token", RevokedAccessInsert, tokenHash, ts(expiresAt))
+		return s.exec(ctx, q, "revoke access token", RevokedOpaqueInsert, tokenHash, ts(expiresAt))
 	})
 }
 
-func (s *Store) AccessTokenRevoked(ctx context.Context, tokenHash []byte) (bool, error) {
+func (s *Store) OpaqueTokenRevoked(ctx context.Context, tokenHash []byte) (bool, error) {
 	var n int
-	if err := s.reader(ctx).QueryRowContext(ctx, s.q[RevokedAccessGet], tokenHash).Scan(&n); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, s.q[RevokedOpaqueGet], tokenHash).Scan(&n); err != nil {
 		return false, s.mapErr("read revoked access token", err)
 	}
 	return n > 0, nil

@@ -136,30 +136,30 @@ func racePollApprovedDevice(t *testing.T, open func(t *testing.T) store.Store, n
 	}
 }
 
-// testRevokedAccessTokens: a revocation is remembered, a repeat is harmless, and DeleteExpired
+// testRevokedOpaqueTokens: a revocation is remembered, a repeat is harmless, and DeleteExpired
 // forgets it once the token has expired.
-func testRevokedAccessTokens(t *testing.T, s store.Store) {
+func testRevokedOpaqueTokens(t *testing.T, s store.Store) {
 	t0 := now()
 	h := domain.HashSecret("opaque-token")
-	got, err := s.AccessTokenRevoked(ctx, h)
+	got, err := s.OpaqueTokenRevoked(ctx, h)
 	must(t, err)
 	eq(t, "revoked before", got, false)
-	must(t, s.RevokeAccessToken(ctx, h, t0.Add(time.Hour)))
-	must(t, s.RevokeAccessToken(ctx, h, t0.Add(time.Hour)))
-	got, err = s.AccessTokenRevoked(ctx, h)
+	must(t, s.RevokeOpaqueToken(ctx, h, t0.Add(time.Hour)))
+	must(t, s.RevokeOpaqueToken(ctx, h, t0.Add(time.Hour)))
+	got, err = s.OpaqueTokenRevoked(ctx, h)
 	must(t, err)
 	eq(t, "revoked", got, true)
-	got, err = s.AccessTokenRevoked(ctx, domain.HashSecret("other"))
+	got, err = s.OpaqueTokenRevoked(ctx, domain.HashSecret("other"))
 	must(t, err)
 	eq(t, "another token revoked", got, false)
 	_, err = s.DeleteExpired(ctx, t0.Add(30*time.Minute))
 	must(t, err)
-	got, err = s.AccessTokenRevoked(ctx, h)
+	got, err = s.OpaqueTokenRevoked(ctx, h)
 	must(t, err)
 	eq(t, "revoked before expiry", got, true)
 	_, err = s.DeleteExpired(ctx, t0.Add(2*time.Hour))
 	must(t, err)
-	got, err = s.AccessTokenRevoked(ctx, h)
+	got, err = s.OpaqueTokenRevoked(ctx, h)
 	must(t, err)
 	eq(t, "forgotten after expiry", got, false)
 }

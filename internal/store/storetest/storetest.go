@@ -45,6 +45,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RefreshRotationLeeway", testRefreshRotationLeeway},
 		{"DeviceCodes", testDeviceCodes},
 		{"RevokedAccessTokens", testRevokedAccessTokens},
+		{"RevokedOpaqueTokens", testRevokedOpaqueTokens},
 		{"DeleteExpired", testDeleteExpired},
 		{"WithTx", testWithTx},
 		{"Paging", testPaging},
@@ -52,6 +53,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RaceRotateRefresh", testRaceRotateRefresh},
 		{"RaceRotateKeys", testRaceRotateKeys},
 		{"RaceRotateKeysPerAlg", testRaceRotateKeysPerAlg},
+		{"EmailProvider", testEmailProvider},
+		{"EmailOutbox", testEmailOutbox},
+		{"RaceClaimEmails", testRaceClaimEmails},
+		{"DevMailbox", testDevMailbox},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
