@@ -37,7 +37,19 @@ type gatehouse struct {
 // MustStartGatehouse runs a Gatehouse node as `gatehouse dev` does — SQLite, the dev CA's
 // certificate, the seed guide's tenant — on 127.0.0.1 with a free port, its issuer
 // https://localhost:PORT/. The node stops when the test ends; its log is shown if the test failed.
-func MustStartGatehouse(t *testing.T, ctx context.Context) *gatehouse {
+// opts adjust the node's app.Options (the development mailbox, say).
+func MustStartGatehouse(t *testing.T, ctx context.Context, opts ...func(*app.Options)) *gatehouse {
+	t.Helper()
+	return mustStartGatehouse(t, ctx, nil, opts...)
+}
+
+// MustStartDevGatehouse is MustStartGatehouse with `gatehouse dev`'s landing page at the root.
+func MustStartDevGatehouse(t *testing.T, ctx context.Context) *gatehouse {
+	t.Helper()
+	return mustStartGatehouse(t, ctx, &devtenant.Landing{})
+}
+
+func mustStartGatehouse(t *testing.T, ctx context.Context, landing *devtenant.Landing, opts ...func(*app.Options)) *gatehouse {
 	t.Helper()
 	dir := t.TempDir()
 	ca, err := devca.Ensure(filepath.Join(dir, "ca"), nil, time.Now())
@@ -67,7 +79,14 @@ func MustStartGatehouse(t *testing.T, ctx context.Context) *gatehouse {
 		}
 	})
 	hasher := password.Hasher{P: password.Fast()}
-	a, err := app.New(ctx, cfg, app.Options{Hasher: hasher, Logger: httpserver.NewLogger("text", "info", logs)})
+	o := app.Options{Hasher: hasher, Logger: httpserver.NewLogger("text", "info", logs)}
+	if landing != nil {
+		o.RootPage = landing
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	a, err := app.New(ctx, cfg, o)
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
@@ -77,6 +96,9 @@ func MustStartGatehouse(t *testing.T, ctx context.Context) *gatehouse {
 		ManagementAudience: cfg.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
 		Hasher: hasher, Now: time.Now,
 	})
+	if err == nil && landing != nil {
+		err = landing.Set(tenant, filepath.Join(dir, "dev-tenant.json"))
+	}
 	if err != nil {
 		ln.Close()
 		a.Close()

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/app"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/devca"
+	"github.com/gatehouse/gatehouse/internal/devmail"
 	"github.com/gatehouse/gatehouse/internal/devtenant"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
@@ -119,11 +120,13 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		return err
 	}
 	logger := httpserver.NewLogger(cfg.Log.Format, envOr(m.Getenv, config.EnvLogLevel, "info"), m.Stderr)
+	landing := &devtenant.Landing{}
 	seed := func(a *app.App) error {
 		file, err := devtenant.Seed(ctx, a.Store, devtenant.Options{
 			Issuer: cfg.Issuer, CACert: ca.CACert, Path: filepath.Join(data, devTenantFile),
 			ManagementAudience: cfg.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
-			Hasher: password.Hasher{P: password.Default()}, Now: time.Now,
+			Mailbox: strings.TrimSuffix(cfg.Issuer, "/") + devmail.Path,
+			Hasher:  password.Hasher{P: password.Default()}, Now: time.Now,
 		})
 		if err != nil {
 			return err
@@ -132,10 +135,13 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		// memory back to the system now rather than when the scavenger gets to it, so an idle dev
 		// server stays small from the start.
 		debug.FreeOSMemory()
+		if err := landing.Set(file, filepath.Join(data, devTenantFile)); err != nil {
+			return err
+		}
 		printDevBanner(m.Stdout, file, ca, appSecret, filepath.Join(data, devTenantFile))
 		return nil
 	}
-	return m.runNode(ctx, cfg, ln, app.Options{Logger: logger}, seed)
+	return m.runNode(ctx, cfg, ln, app.Options{Logger: logger, DevMailbox: true, RootPage: landing}, seed)
 }
 
 func printDevBanner(w io.Writer, f *devtenant.File, ca devca.Paths, appSecret, tenantPath string) {
@@ -160,10 +166,13 @@ AUTH0_AUDIENCE='%s'
 			"for other hosts). Trust the new one, %s, wherever you trusted the old one, and remove\n"+
 			"the old %q from your trust stores.\n", ca.CACert, devca.CACommonName)
 	}
-	fmt.Fprintln(w, "\nUsers (sign in at the app, or test at "+f.Issuer+"authorize):")
+	fmt.Fprintf(w, "\nUsers (sign in at your app, %s/api/auth/login, once it runs):\n", devtenant.AppOrigin)
 	for _, u := range f.Users {
 		fmt.Fprintf(w, "  %-20s %-18s roles: %s\n", u.Email, u.Password, strings.Join(u.Roles, ", "))
 	}
+	fmt.Fprintf(w, "\nMail (while no email provider is configured): %s\n", f.Mailbox)
+	fmt.Fprintf(w, "\nDashboard: %s\n  sign in as %s  password %s\nThis tenant's home page (what is printed here, secrets aside): %s\n",
+		f.Dashboard.URL, f.Dashboard.Email, f.Dashboard.Password, f.Issuer)
 	fmt.Fprintf(w, "\nManagement API: %s (client %s)\nEverything above, for tools: %s\n\n", f.ManagementAPI.Audience, f.ManagementAPI.ClientID, tenantPath)
 }
 

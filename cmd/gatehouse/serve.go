@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/internal/app"
+	"github.com/gatehouse/gatehouse/internal/bootstrap"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/privatefs"
@@ -69,11 +71,28 @@ required. Without a TLS certificate the node serves plain HTTP, for use behind a
 			if err != nil {
 				return err
 			}
-			return m.runNode(cmd.Context(), cfg, ln, app.Options{Logger: logger}, nil)
+			return m.runNode(cmd.Context(), cfg, ln, app.Options{Logger: logger}, func(a *app.App) error {
+				warnWithoutAdministrator(cmd.Context(), a, logger, flags)
+				return nil
+			})
 		},
 	}
 	flags.register(cmd)
 	return cmd
+}
+
+// warnWithoutAdministrator logs, once at start, the command that creates the first administrator
+// when nobody holds the Dashboard Admin role: a new production tenant can otherwise not be
+// administered at all.
+func warnWithoutAdministrator(ctx context.Context, a *app.App, logger *slog.Logger, flags configFlags) {
+	ok, err := bootstrap.HasAdministrator(ctx, a.Store)
+	switch {
+	case err != nil:
+		logger.WarnContext(ctx, "could not check for a dashboard administrator", "err", err)
+	case !ok:
+		logger.WarnContext(ctx, "this tenant has no dashboard administrator; create the first one with this command, then sign in at "+
+			a.Config.Issuer+"admin/", "run", adminHint(flags))
+	}
 }
 
 // runNode builds the node and serves on ln until ctx ends. afterStart runs once the node is ready.

@@ -75,7 +75,7 @@ func (e *Executor) loadChain(ctx context.Context, t actions.Trigger) (*chain, er
 		if a.DeployedVersionID == "" {
 			continue
 		}
-		p, err := e.programs.get(a.DeployedVersionID, t, func() (*compiled, error) {
+		p, err := e.programs.get(ctx, a.DeployedVersionID, t, func(ctx context.Context) (*compiled, error) {
 			v, err := e.store.GetActionVersion(ctx, a.ID, a.DeployedVersionID)
 			if err != nil {
 				return nil, fmt.Errorf("actionexec: action %s version %s: %w", a.ID, a.DeployedVersionID, err)
@@ -109,6 +109,10 @@ type compiled struct {
 	secrets map[string]string
 	err     error
 }
+
+// programLoadTimeout bounds one shared load of a version. The load runs detached from
+// the sign-in that started it (see programCache.get), so it needs a limit of its own.
+const programLoadTimeout = 30 * time.Second
 
 // programCache is a small LRU of compiled versions keyed by (version id, trigger). Only
 // one caller compiles a missing version; concurrent callers wait for its result.
@@ -145,7 +149,13 @@ func (pc *programCache) len() int {
 
 // get returns the cached entry for (versionID, t), or runs load once to build it. Load
 // errors (the store failing) are not cached.
-func (pc *programCache) get(versionID string, t actions.Trigger, load func() (*compiled, error)) (*compiled, error) {
+//
+// The load is shared by every caller that asks while it runs, so it must not depend on
+// any one of them: it runs on its own goroutine with ctx's values but not its
+// cancellation (and programLoadTimeout instead), and each caller, the first included,
+// stops waiting when its own ctx ends. A sign-in cancelled by its client thus fails
+// alone, and the others waiting for the same version still get it.
+func (pc *programCache) get(ctx context.Context, versionID string, t actions.Trigger, load func(context.Context) (*compiled, error)) (*compiled, error) {
 	key := string(t) + "\x00" + versionID
 	pc.mu.Lock()
 	if el, ok := pc.items[key]; ok {
@@ -154,16 +164,35 @@ func (pc *programCache) get(versionID string, t actions.Trigger, load func() (*c
 		pc.mu.Unlock()
 		return v, nil
 	}
-	if f, ok := pc.inflight[key]; ok {
-		pc.mu.Unlock()
-		<-f.done
-		return f.val, f.err
+	f, ok := pc.inflight[key]
+	if !ok {
+		f = &flight{done: make(chan struct{})}
+		pc.inflight[key] = f
+		go pc.fill(context.WithoutCancel(ctx), key, f, load)
 	}
-	f := &flight{done: make(chan struct{})}
-	pc.inflight[key] = f
 	pc.mu.Unlock()
 
-	f.val, f.err = load()
+	select {
+	case <-f.done:
+		return f.val, f.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// fill runs load for f and publishes the result to its waiters and the cache.
+func (pc *programCache) fill(ctx context.Context, key string, f *flight, load func(context.Context) (*compiled, error)) {
+	ctx, cancel := context.WithTimeout(ctx, programLoadTimeout)
+	defer cancel()
+	func() {
+		// On its own goroutine a panic would end the process instead of the one sign-in.
+		defer func() {
+			if p := recover(); p != nil {
+				f.val, f.err = nil, fmt.Errorf("actionexec: loading a program panicked: %v", p)
+			}
+		}()
+		f.val, f.err = load(ctx)
+	}()
 	if f.err == nil {
 		pc.compiles.Add(1)
 	}
@@ -180,5 +209,4 @@ func (pc *programCache) get(versionID string, t actions.Trigger, load func() (*c
 	}
 	pc.mu.Unlock()
 	close(f.done)
-	return f.val, f.err
 }

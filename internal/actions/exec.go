@@ -28,6 +28,11 @@ type execution struct {
 	cause *interruptCause
 
 	wd watchdog
+
+	// joining holds the arrays whose join is in progress, to end cycles as goja does.
+	joining []*goja.Object
+	// matches caps the match results the builtin running now may gather; nil when none does.
+	matches *matchBudget
 }
 
 // interrupt stops the running action (and any later one) with cause; the first cause wins.
@@ -56,7 +61,17 @@ func (ex *execution) memoryExceeded(what string) {
 }
 
 // run executes body under the trigger's deadline and memory watchdog.
+//
+// An execution that does not stop within abandonGrace of its deadline (a native call
+// that ignores the interrupt) is abandoned: the caller gets errAbandoned and the
+// goroutine finishes on its own. Abandoned executions are counted until they do, and
+// while MaxAbandoned of them are running no new execution starts, so a script that
+// finds a way to outlive its deadline cannot take every core.
 func (r *Runtime) run(ctx context.Context, trigger Trigger, body func(ex *execution) error) error {
+	if r.abandoned.Load() >= r.maxAbandoned {
+		r.logger.Warn("actions: execution refused while abandoned executions run", "trigger", trigger)
+		return errTooManyAbandoned
+	}
 	ctx, cancel := context.WithTimeout(ctx, r.defaultTimeout)
 	defer cancel()
 	ex := &execution{r: r, trigger: trigger}
@@ -91,9 +106,18 @@ func (r *Runtime) run(ctx context.Context, trigger Trigger, body func(ex *execut
 		return err
 	case <-time.After(abandonGrace):
 		r.logger.Warn("actions: execution abandoned after its deadline", "trigger", trigger)
+		r.abandoned.Add(1)
+		go func() {
+			<-done
+			r.abandoned.Add(-1)
+		}()
 		return errAbandoned
 	}
 }
+
+// errTooManyAbandoned refuses an execution while earlier ones still run past their deadline.
+var errTooManyAbandoned = &ExecutionError{Kind: KindTimeout,
+	Message: "too many earlier executions are still running past their deadline; no new execution starts until they stop"}
 
 // errAbandoned tells the Run* functions not to read state the abandoned goroutine may
 // still write.

@@ -47,6 +47,9 @@ type Options struct {
 	Modules map[string]ModuleFunc
 	// Now is the clock for the cache; time.Now.
 	Now func() time.Time
+	// MaxAbandoned is how many executions may still be running after their caller gave
+	// up on them (see run) before new executions are refused; 2.
+	MaxAbandoned int
 	// Logger receives runtime faults (never action output or secrets); discarded when nil.
 	Logger *slog.Logger
 }
@@ -63,6 +66,8 @@ type Runtime struct {
 	logger         *slog.Logger
 	cache          *cacheStore
 	gcInFlight     atomic.Bool
+	maxAbandoned   int64
+	abandoned      atomic.Int64
 }
 
 const (
@@ -70,6 +75,9 @@ const (
 	maxTimeout       = 20 * time.Second
 	defaultMemLimit  = 128 << 20
 	defaultStackSize = 1024
+	// defaultMaxAbandoned: each abandoned execution may hold a core, and Gatehouse is
+	// expected to run on small machines.
+	defaultMaxAbandoned = 2
 	// maxSourceBytes is Auth0's limit on an action's code (spec §5.1).
 	maxSourceBytes = 100 * 1024
 )
@@ -91,6 +99,9 @@ func NewRuntime(opts Options) *Runtime {
 	if opts.MaxCallStackSize <= 0 {
 		opts.MaxCallStackSize = defaultStackSize
 	}
+	if opts.MaxAbandoned <= 0 {
+		opts.MaxAbandoned = defaultMaxAbandoned
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -109,8 +120,13 @@ func NewRuntime(opts Options) *Runtime {
 		now:            opts.Now,
 		logger:         opts.Logger,
 		cache:          newCacheStore(),
+		maxAbandoned:   int64(opts.MaxAbandoned),
 	}
 }
+
+// Abandoned is how many executions are still running after their caller gave up on
+// them at the deadline.
+func (r *Runtime) Abandoned() int { return int(r.abandoned.Load()) }
 
 // Program is an action compiled for one trigger. It is immutable and may be run by
 // any number of executions at once.

@@ -15,9 +15,11 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/devmail"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/oauth"
@@ -36,6 +38,11 @@ type Options struct {
 	Now    func() time.Time
 	// Store, when set, is used instead of opening cfg.Database (tests share one store across nodes).
 	Store store.Store
+	// DevMailbox: deliver mail to the development mailbox when no email provider is configured, and
+	// serve it at devmail.Path (`gatehouse dev` only: the page shows every message to anyone).
+	DevMailbox bool
+	// RootPage answers GET / (dev's landing page); nil redirects to the dashboard.
+	RootPage http.Handler
 }
 
 // App is one Gatehouse node.
@@ -45,6 +52,9 @@ type App struct {
 	Keys   *keys.Manager
 	Tokens *token.Issuer
 	Logger *slog.Logger
+
+	// Mail delivers the email outbox; every node runs it (see Serve).
+	Mail *mail.Worker
 
 	server   *httpserver.Server
 	metrics  *metrics.Recorder
@@ -118,16 +128,28 @@ func (a *App) build(ctx context.Context, o Options) error {
 	a.metrics = metrics.New(registry.Registry)
 	// One limiter for the node: its leases (see guard) are per limit and key, whoever asks.
 	limiter := &guard.RateLimiter{Counters: a.Store, Now: a.now, Hit: a.metrics.RateLimited}
+	// One brute-force counter for every password sign-in, kept in the shared database: failures on
+	// /u/login and at the token endpoint's password grants count toward the same block on every node.
+	bruteForce := &guard.BruteForce{Counters: a.Store, Now: a.now}
 	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner,
+		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner, Hasher: o.Hasher, BruteForce: bruteForce,
 		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute), Metrics: a.metrics})
 	if err != nil {
 		return err
 	}
+	sealer, err := mail.NewSealer(masterKey)
+	if err != nil {
+		return err
+	}
+	a.Mail = &mail.Worker{Store: a.Store, Sealer: sealer, Audit: recorder, Logger: a.Logger, Now: a.now}
+	if o.DevMailbox {
+		a.Mail.Fallback = &mail.Mailbox{Store: a.Store}
+	}
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
 		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
-		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate() }})
+		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider,
+		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate(); a.Mail.Kick() }})
 
 	pages, err := web.Load(cfg.ThemeDir)
 	if err != nil {
@@ -139,16 +161,25 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
-		BruteForce: &guard.BruteForce{Counters: a.Store, Now: a.now}, Metrics: a.metrics})
+		BruteForce: bruteForce, IDTokens: a.Tokens, Metrics: a.metrics})
 	if err != nil {
 		return err
 	}
 	logout := session.NewLogoutHandler(session.LogoutOptions{Store: a.Store, Sessions: sessions, Verifier: a.Tokens,
 		Audit: recorder, Pages: pages, Logger: a.Logger})
 
+	dashboard, err := a.dashboard(ctx, masterKey, o.RootPage)
+	if err != nil {
+		return err
+	}
+
 	prefixes, err := cfg.TrustedProxyPrefixes()
 	if err != nil {
 		return err
+	}
+	mounters := []httpserver.Mounter{a.oauth, signIn, logout, management, dashboard}
+	if o.DevMailbox {
+		mounters = append(mounters, &devmail.Handler{Store: a.Store, Tenant: tenantID(cfg.Issuer), Logger: a.Logger})
 	}
 	a.server = httpserver.New(httpserver.Options{
 		Addr: cfg.Addr, Logger: a.Logger, TrustedProxies: prefixes, MaxBodyBytes: cfg.MaxBodyBytes,
@@ -157,7 +188,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		HSTS:    !cfg.TLS.Enabled() && strings.HasPrefix(cfg.Issuer, "https://"),
 		Ready:   a.ready,
 		Metrics: registry, MetricsToken: cfg.Metrics.Token,
-	}, a.oauth, signIn, logout, management)
+	}, mounters...)
 	return nil
 }
 
@@ -167,7 +198,7 @@ func (a *App) ready(ctx context.Context) error {
 	if err := a.Store.Ping(ctx); err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
-	current, known, err := a.Store.SchemaVersions(ctx)
+	current, known, err := a.Store.SchemaVersion(ctx)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
@@ -187,6 +218,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	go a.Keys.Run(ctx)
 	go a.collectExpired(ctx, time.Minute)
+	go a.Mail.Run(ctx)
 	if a.Config.Metrics.Addr != "" {
 		// Listen before serving anything, so a taken address stops the node at once.
 		var lc net.ListenConfig
@@ -262,7 +294,11 @@ func (v managementVerifier) VerifyAccessToken(ctx context.Context, raw, audience
 	// Only a client-credentials token (gty, and a subject naming its own client) speaks for a
 	// machine; every other token was obtained by a user and is bounded to that user's record.
 	machine := c.GTY == token.GTYClientCredentials && c.Subject == c.Client()+"@clients"
-	return mgmt.Caller{Subject: c.Subject, ClientID: c.Client(), Scopes: strings.Fields(c.Scope), User: !machine}, nil
+	caller := mgmt.Caller{Subject: c.Subject, ClientID: c.Client(), Scopes: strings.Fields(c.Scope), User: !machine}
+	if machine && c.Act != nil {
+		caller.Actor = c.Act.Sub
+	}
+	return caller, nil
 }
 
 // managementKeys adapts the key manager to the Management API's signing-key endpoints.

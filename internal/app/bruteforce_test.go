@@ -1,6 +1,8 @@
 package app_test
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -40,6 +42,11 @@ func bruteForce(t *testing.T, nodes []*node) {
 	_, page := get(t, c, loginURL.String())
 	form := formFields(page)
 	admin, user := n.tenant.Users[0], n.tenant.Users[1]
+	m := newMgmtClient(t, n)
+	if status, body := m.do("PATCH", "clients/"+n.tenant.WebApp.ClientID, map[string]any{
+		"grant_types": []string{"authorization_code", "refresh_token", "client_credentials", "password"}}); status != 200 {
+		t.Fatalf("enable the password grant: %d %v", status, body)
+	}
 
 	attempt := 0
 	post := func(email, pw string) (*http.Response, string) {
@@ -75,7 +82,19 @@ func bruteForce(t *testing.T, nodes []*node) {
 	if resp, _ := post(user.Email, user.Password); resp.StatusCode != http.StatusFound {
 		t.Errorf("another user from the same address: %d; want a sign-in", resp.StatusCode)
 	}
-	m := newMgmtClient(t, n)
+	// The token endpoint's password grant counts toward the same block: the right password is refused
+	// there too, while another user signs in.
+	ropc := oauth2.Config{ClientID: n.tenant.WebApp.ClientID, ClientSecret: n.tenant.WebApp.ClientSecret,
+		Endpoint: oauth2.Endpoint{TokenURL: n.issuer + "oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
+	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, c)
+	_, err := ropc.PasswordCredentialsToken(ctx, admin.Email, admin.Password)
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.Response.StatusCode != http.StatusTooManyRequests || re.ErrorCode != "too_many_attempts" {
+		t.Fatalf("password grant for a blocked pair: %v; want 429 too_many_attempts", err)
+	}
+	if _, err := ropc.PasswordCredentialsToken(ctx, user.Email, user.Password); err != nil {
+		t.Errorf("password grant for another user: %v", err)
+	}
 	if status, logs := m.do("GET", "logs?q=type:limit_wc", nil); status != 200 || len(logs["list"].([]any)) == 0 {
 		t.Errorf("no limit_wc log event: %d %v", status, logs)
 	}

@@ -1,13 +1,9 @@
 package app_test
 
 import (
-	"context"
-	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -18,10 +14,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/app"
-	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/devtenant"
-	"github.com/gatehouse/gatehouse/internal/mgmt"
-	"github.com/gatehouse/gatehouse/internal/password"
 )
 
 // node is a whole Gatehouse node running in-process on a loopback port, seeded as `gatehouse dev` seeds.
@@ -31,52 +24,17 @@ type node struct {
 	tenant *devtenant.File
 }
 
-// startNode starts one node on a fresh SQLite file; configure, when given, adjusts its
-// configuration before it starts.
-func startNode(t *testing.T, configure ...func(*config.Config)) *node {
+// startNode starts one node on a fresh SQLite file. Each option is a func(*config.Config), adjusting
+// its configuration, or a func(*app.Options), adjusting how it is built (the development mailbox, say).
+func startNode(t *testing.T, opts ...any) *node {
 	t.Helper()
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	cfg := config.Default()
-	cfg.Issuer = "http://" + ln.Addr().String() + "/"
-	cfg.Addr = ln.Addr().String()
-	cfg.Database = filepath.Join(dir, "gatehouse.db")
-	cfg.MasterKey = base64.StdEncoding.EncodeToString(key)
-	for _, f := range configure {
-		f(&cfg)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	fast := password.Hasher{P: password.Fast()}
-	a, err := app.New(ctx, cfg, app.Options{Logger: logger, Hasher: fast})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	f, err := devtenant.Seed(ctx, a.Store, devtenant.Options{Issuer: cfg.Issuer, Path: filepath.Join(dir, "dev-tenant.json"),
-		ManagementAudience: cfg.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
-		Hasher: fast, Now: time.Now})
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			t.Error("node did not stop")
-		}
-		a.Close()
-	})
-	return &node{App: a, issuer: cfg.Issuer, tenant: f}
+	return startNodes(t, filepath.Join(t.TempDir(), "gatehouse.db"), 1, opts...)[0]
+}
+
+// startNodeAt is startNode with the node's clock (tokens, sessions, the dashboard's cookies).
+func startNodeAt(t *testing.T, now func() time.Time) *node {
+	t.Helper()
+	return startNode(t, func(o *app.Options) { o.Now = now })
 }
 
 // browser is an HTTP client with a cookie jar that stops at every redirect, so a test sees each hop.

@@ -39,7 +39,7 @@ func TestReadiness(t *testing.T) {
 		t.Fatalf("readyz: %d %s", status, body)
 	}
 	db := n.Store.(interface{ DB() *sql.DB }).DB()
-	_, known, err := n.Store.SchemaVersions(context.Background())
+	_, known, err := n.Store.SchemaVersion(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,7 +45,16 @@ var rules = []rule{
 		why: "sign-in shares the protocol core with the token endpoint and declares what it needs of Actions as an interface"},
 	{pkg: "internal/actionexec", deny: []string{"internal/authflow", "internal/oauth", "internal/oauth/grant", "internal/session", "internal/mgmt", "internal/app"},
 		why: "the Actions runner returns one outcome (internal/trigger) that each flow applies"},
+	{pkg: "internal/bootstrap", allow: []string{"internal/domain", "internal/store"},
+		why: "first-run records are written through the store interfaces; the commands that call it own config and I/O"},
+	{pkg: "internal/admin", deny: []string{"internal/store", "internal/store/...", "internal/mgmt", "internal/oauth", "internal/oauth/...",
+		"internal/authflow", "internal/session", "internal/token", "internal/keys", "internal/bootstrap", "internal/actionexec"},
+		why: "the dashboard reads and writes only through the Management API (no back door)"},
 	{pkg: "internal/trigger", allow: []string{"internal/domain", "internal/store"}, why: "the post-login outcome is shared by every flow and the runner"},
+	{pkg: "internal/mail", allow: []string{"internal/domain", "internal/store", "internal/audit", "internal/keys"},
+		why: "mail delivers what flows queue; it knows the store and the tenant log, never a flow"},
+	{pkg: "internal/devmail", allow: []string{"internal/domain", "internal/store"},
+		why: "the development mailbox only reads what the mail worker stored"},
 	{pkg: "internal/...", deny: []string{"internal/app", "cmd/..."}, why: "only the binary composes the node"},
 }
 

@@ -23,10 +23,11 @@ import (
 // Messages shown on the hosted forms.
 const (
 	// MsgWrongCredentials is the one answer for an unknown email and a wrong password alike, as Auth0
-	// gives it, so the form does not tell which emails are registered.
-	MsgWrongCredentials = "Wrong email or password."
+	// gives it, so the form does not tell which emails are registered. The password grant gives the
+	// same answer.
+	MsgWrongCredentials = guard.MsgWrongCredentials
 	// MsgBlocked is shown while brute-force protection blocks this user from this address.
-	MsgBlocked = "Your account has been blocked after multiple consecutive login attempts. Please try again later."
+	MsgBlocked = guard.MsgBlocked
 	// MsgSignupFailed is shown when the email is already registered. It is New Universal Login's
 	// generic text rather than Auth0's older "The user already exists.", which would confirm to anyone
 	// that an address has an account.

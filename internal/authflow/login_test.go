@@ -216,8 +216,27 @@ func TestSessionCookieFlags(t *testing.T) {
 		if found == nil {
 			t.Fatalf("tls=%v: no %s cookie in %v", tlsOn, wantName, resp.Header.Values("Set-Cookie"))
 		}
-		if !found.HttpOnly || found.SameSite != http.SameSiteLaxMode || found.Path != "/" || found.Domain != "" || found.Secure != tlsOn {
+		// The SSO session is sent cross-site on https (silent authentication in an SPA's iframe).
+		wantSameSite := http.SameSiteLaxMode
+		if tlsOn {
+			wantSameSite = http.SameSiteNoneMode
+		}
+		if !found.HttpOnly || found.SameSite != wantSameSite || found.Path != "/" || found.Domain != "" || found.Secure != tlsOn {
 			t.Errorf("tls=%v: cookie %+v", tlsOn, found)
+		}
+
+		// The login transaction's binding is never needed cross-site: it stays Lax.
+		ar, err := c.Get(e.srv.URL + "/authorize?" + e.webAppParams("prompt", "login").Encode())
+		must(t, err)
+		ar.Body.Close()
+		var tx *http.Cookie
+		for _, ck := range ar.Cookies() {
+			if ck.Name == authflow.TxCookieInsecure || ck.Name == authflow.TxCookieSecure {
+				tx = ck
+			}
+		}
+		if tx == nil || tx.SameSite != http.SameSiteLaxMode || !tx.HttpOnly || tx.Secure != tlsOn {
+			t.Errorf("tls=%v: binding cookie %+v", tlsOn, tx)
 		}
 	}
 }

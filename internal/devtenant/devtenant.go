@@ -71,7 +71,24 @@ type File struct {
 	ManagementAPI ManagementAPI `json:"management_api"`
 	M2MApp        Credentials   `json:"m2m_app"`
 	Users         []User        `json:"users"`
+	// Mailbox is the development mailbox's page, where mail sent without a provider arrives.
+	Mailbox string `json:"mailbox,omitempty"`
+	// Dashboard is where to sign in to the dashboard, and as whom (a Dashboard Admin).
+	Dashboard Dashboard `json:"dashboard"`
 }
+
+// Dashboard is the dashboard's address and its seeded administrator.
+type Dashboard struct {
+	URL      string `json:"url"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	// PasswordHashSHA256 is the seeded users' digest for the dashboard administrator (see User).
+	PasswordHashSHA256 string `json:"password_hash_sha256,omitempty"`
+}
+
+// DashboardEmail is the dev tenant's dashboard administrator: not one of the guide's users, so
+// that signing in to the guide's app never carries dashboard power.
+const DashboardEmail = "dashboard@example.com"
 
 // WebApp is the guide's Regular Web App.
 type WebApp struct {
@@ -117,6 +134,7 @@ type Options struct {
 	Path               string // where dev-tenant.json lives
 	ManagementAudience string
 	ManagementScopes   []string
+	Mailbox            string // the development mailbox's URL, written to the file as is
 	Hasher             password.Hasher
 	Now                func() time.Time
 }

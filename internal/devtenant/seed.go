@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/bootstrap"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -21,7 +22,7 @@ type seeder struct {
 }
 
 func (s *seeder) run(ctx context.Context) (*File, error) {
-	f := &File{Issuer: s.o.Issuer, CACert: s.o.CACert}
+	f := &File{Issuer: s.o.Issuer, CACert: s.o.CACert, Mailbox: s.o.Mailbox}
 	var prev File
 	if s.prev != nil {
 		prev = *s.prev
@@ -101,7 +102,32 @@ func (s *seeder) run(ctx context.Context) (*File, error) {
 	if err := s.ensureAction(ctx); err != nil {
 		return nil, err
 	}
+	if f.Dashboard, err = s.ensureDashboardAdmin(ctx, prev.Dashboard); err != nil {
+		return nil, err
+	}
 	return f, s.ensureTenant(ctx)
+}
+
+// ensureDashboardAdmin seeds a Dashboard Admin with a password kept across restarts.
+func (s *seeder) ensureDashboardAdmin(ctx context.Context, prev Dashboard) (Dashboard, error) {
+	roles, err := bootstrap.EnsureDashboardRoles(ctx, s.tx, bootstrap.Options{ManagementAudience: s.o.ManagementAudience,
+		ManagementScopes: s.o.ManagementScopes, Now: s.o.Now})
+	if err != nil {
+		return Dashboard{}, err
+	}
+	pw, err := s.ensureUser(ctx, DashboardEmail, "Dana Dashboard", User{Password: prev.Password, PasswordHashSHA256: prev.PasswordHashSHA256})
+	if err != nil {
+		return Dashboard{}, err
+	}
+	u, err := s.tx.GetUserByEmail(ctx, domain.DefaultConnection, DashboardEmail)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	if err := s.tx.AssignRolesToUser(ctx, u.UserID, []string{roles.Admin}); err != nil {
+		return Dashboard{}, fmt.Errorf("make %s a dashboard administrator: %w", DashboardEmail, err)
+	}
+	return Dashboard{URL: s.o.Issuer + bootstrap.DashboardPath, Email: DashboardEmail, Password: pw,
+		PasswordHashSHA256: hashDigest(u.PasswordHash)}, nil
 }
 
 func (s *seeder) ensureAPI(ctx context.Context) error {

@@ -38,7 +38,8 @@ read:client_grants create:client_grants update:client_grants delete:client_grant
 read:resource_servers create:resource_servers update:resource_servers delete:resource_servers
 read:roles create:roles update:roles delete:roles read:users create:users update:users delete:users
 read:signing_keys create:signing_keys update:signing_keys read:tenant_settings update:tenant_settings
-read:logs read:actions create:actions update:actions delete:actions`)
+read:logs read:actions create:actions update:actions delete:actions
+read:email_provider create:email_provider update:email_provider`)
 
 // fakeVerifier maps fixed bearer strings to callers.
 type fakeVerifier struct{}

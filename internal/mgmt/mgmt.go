@@ -34,6 +34,9 @@ type Caller struct {
 	// User: the token was obtained by a user (any grant but client credentials). It acts only on
 	// that user's own record, and only through the *:current_user* scopes (Auth0's rule).
 	User bool
+	// Actor is the user a machine token acts for (its RFC 8693 act.sub): set only on the tokens the
+	// node mints in-process for its dashboard. Changes are logged under that user's id.
+	Actor string
 }
 
 // ErrTokenExpired is what a TokenVerifier wraps when the token is well-formed and signed but
@@ -82,6 +85,10 @@ type Options struct {
 	RateLimit RateLimit
 	// Limiter counts requests for RateLimit; nil means one over Store.
 	Limiter *guard.RateLimiter
+	// EmailSecrets seals the email provider's SMTP password; nil: a password is refused (501).
+	EmailSecrets EmailSecrets
+	// CheckEmailProvider validates a provider before it is saved; nil means its domain rules only.
+	CheckEmailProvider ProviderCheck
 }
 
 // Handler serves /api/v2/.
@@ -150,6 +157,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	all = append(all, h.tenantRoutes()...)
 	all = append(all, h.logRoutes()...)
 	all = append(all, h.actionRoutes()...)
+	all = append(all, h.emailRoutes()...)
 	for _, rt := range all {
 		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
 	}
@@ -162,6 +170,8 @@ type principal struct {
 	// user: a user-obtained token; its scopes are only *:current_user* ones, each good for the
 	// user's own record alone (route.selfScopes).
 	user bool
+	// actor: the user a machine token acts for (Caller.Actor), recorded as the sapi event's user.
+	actor string
 }
 
 // wrap authenticates, rate-limits, checks the scope, runs the endpoint, writes what it returned
@@ -261,6 +271,9 @@ func (h *Handler) authenticate(r *http.Request) (principal, error) {
 		return principal{}, errInvalidToken
 	}
 	p := principal{subject: who.Subject, clientID: who.ClientID, scopes: who.Scopes, user: who.User}
+	if !who.User {
+		p.actor = who.Actor
+	}
 	if p.clientID == "" {
 		p.clientID, _ = strings.CutSuffix(who.Subject, "@clients")
 	}
@@ -314,6 +327,7 @@ func (h *Handler) recordChange(c *call, desc string) {
 		Type:        audit.TypeManagementAPI,
 		Description: desc,
 		ClientID:    c.who.clientID,
+		UserID:      c.who.actor,
 		IP:          httpserver.ClientIP(c.r.Context()).String(),
 		UserAgent:   c.r.UserAgent(),
 		Hostname:    c.r.Host,

@@ -55,6 +55,7 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 	req.Client = client
 	req.IP = httpserver.ClientIP(ctx).String()
 	req.UserAgent = r.UserAgent()
+	req.ForwardedFor = r.Header.Get("auth0-forwarded-for")
 	res, err := g.Exchange(ctx, req)
 	if err != nil {
 		ge := protocol.As(err)
@@ -62,7 +63,9 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 		if ge.LogType != "" {
 			lt = ge.LogType
 		}
-		h.logEvent(ctx, r, lt, client, client.ClientID, req.Audience, ge)
+		if !ge.Quiet {
+			h.logEvent(ctx, r, lt, client, client.ClientID, req.Audience, ge)
+		}
 		h.writeError(ctx, w, ge, false)
 		return
 	}

@@ -22,6 +22,11 @@ var (
 	ErrRefreshReused = errors.New("refresh token reused")
 	// ErrRefreshInvalid: the refresh token is revoked or expired.
 	ErrRefreshInvalid = errors.New("refresh token revoked or expired")
+	// ErrSlowDown: a device code was polled before its interval had passed; the interval has grown
+	// (RFC 8628 §3.5).
+	ErrSlowDown = errors.New("polled too fast")
+	// ErrExpired: the device code is past its lifetime.
+	ErrExpired = errors.New("expired")
 	// ErrSchemaTooNew: the database was migrated by a newer Gatehouse; refuse to touch it.
 	ErrSchemaTooNew = errors.New("database schema is newer than this version of Gatehouse")
 )
@@ -63,15 +68,20 @@ type Store interface {
 	CodeStore
 	RefreshTokenStore
 	CounterStore
+	MailStore
+	AccessTokenRevocationStore
+	DeviceCodeStore
+	RevokedOpaqueTokenStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
-	// SchemaVersions reports the version the database's schema is at and the version this binary's
-	// migrations reach (readiness: a node must not serve a schema it was not built for).
-	SchemaVersions(ctx context.Context) (current, known int, err error)
-	// DeleteExpired removes expired transactions, sessions, codes, refresh tokens and counters,
-	// and returns how many rows went.
+	// SchemaVersion reports the version the database's schema is at and the version this binary's
+	// migrations reach, changing nothing (readiness: a node must not serve a schema it was not
+	// built for; commands that must not migrate refuse a database that is not current).
+	SchemaVersion(ctx context.Context) (current, known int, err error)
+	// DeleteExpired removes expired transactions, sessions, codes, device codes, refresh tokens,
+	// revoked access token listings, revoked opaque tokens and counters, and returns how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	Close() error
 }
@@ -81,6 +91,9 @@ type Migrator interface {
 	// Migrate applies pending migrations and returns the schema version. A schema newer than the
 	// binary knows returns ErrSchemaTooNew and changes nothing.
 	Migrate(ctx context.Context) (version int, err error)
+	// SchemaVersion returns the database's version and the one this binary's migrations reach,
+	// changing nothing.
+	SchemaVersion(ctx context.Context) (current, known int, err error)
 }
 
 // TenantStore keeps the tenant settings (one record).
@@ -286,6 +299,37 @@ type TransactionStore interface {
 	ConsumeTransaction(ctx context.Context, id string) error
 }
 
+// DeviceCodeStore keeps device authorization requests (RFC 8628), by the hashes of their codes.
+type DeviceCodeStore interface {
+	// CreateDeviceCode stores a pending device code; a user code already in use is ErrConflict.
+	CreateDeviceCode(ctx context.Context, d *domain.DeviceCode) error
+	// GetDeviceCodeByUserCode returns the device code a user code names, whatever its state or
+	// expiry: the caller judges both.
+	GetDeviceCodeByUserCode(ctx context.Context, userCodeHash []byte) (*domain.DeviceCode, error)
+	// ApproveDeviceCode records the user's approval (a's UserID, SessionID, AuthTime, GrantedScope,
+	// RefreshClaims) on a device code still pending and unexpired at now; DenyDeviceCode records a
+	// refusal on the same condition. Otherwise ErrNotFound, and nothing changes.
+	ApproveDeviceCode(ctx context.Context, codeHash []byte, a *domain.DeviceCode, now time.Time) error
+	DenyDeviceCode(ctx context.Context, codeHash []byte, now time.Time) error
+	// PollDeviceCode records a poll by clientID, reading the clock once it holds the device code, so
+	// that concurrent polls are decided one after the other:
+	//  - unknown, or another client's → ErrNotFound, and nothing changes;
+	//  - expired → ErrExpired;
+	//  - polled again before its interval has passed → ErrSlowDown, and the interval grows by
+	//    domain.DeviceSlowDownStep;
+	//  - approved → consumed (deleted) and returned: of concurrent polls exactly one gets it;
+	//  - pending or denied → returned with the poll recorded.
+	PollDeviceCode(ctx context.Context, codeHash []byte, clientID string, clock func() time.Time) (*domain.DeviceCode, error)
+}
+
+// RevokedOpaqueTokenStore remembers revoked opaque access tokens (RFC 7009), by hash, until they
+// would have expired.
+type RevokedOpaqueTokenStore interface {
+	// RevokeOpaqueToken records the token; revoking it again changes nothing.
+	RevokeOpaqueToken(ctx context.Context, tokenHash []byte, expiresAt time.Time) error
+	OpaqueTokenRevoked(ctx context.Context, tokenHash []byte) (bool, error)
+}
+
 // CodeStore keeps authorization codes.
 type CodeStore interface {
 	CreateAuthorizationCode(ctx context.Context, c *domain.AuthorizationCode) error
@@ -294,6 +338,15 @@ type CodeStore interface {
 	RedeemAuthorizationCode(ctx context.Context, codeHash []byte, now time.Time) (*domain.AuthorizationCode, error)
 	// SetCodeIssuedFamily records the refresh family the redemption issued, for replay revocation.
 	SetCodeIssuedFamily(ctx context.Context, codeHash []byte, familyID string) error
+}
+
+// AccessTokenRevocationStore lists access tokens (by jti) revoked before they expire: what an
+// authorization code's first redemption issued, once the code is presented again.
+type AccessTokenRevocationStore interface {
+	// RevokeAccessToken lists tokenID until expires (when the token would have expired anyway).
+	RevokeAccessToken(ctx context.Context, tokenID string, expires time.Time) error
+	// AccessTokenRevoked reports whether tokenID is listed and now is before its listing's expiry.
+	AccessTokenRevoked(ctx context.Context, tokenID string, now time.Time) (bool, error)
 }
 
 // RefreshTokenStore keeps refresh tokens and their families.
@@ -314,4 +367,35 @@ type RefreshTokenStore interface {
 	TouchRefreshToken(ctx context.Context, tokenHash []byte, idleExpires *time.Time) error
 	RevokeRefreshFamily(ctx context.Context, familyID string, now time.Time) error
 	RevokeUserRefreshTokens(ctx context.Context, userID string, now time.Time) error
+}
+
+// MailStore keeps the email provider, the outbox, and the development mailbox.
+//
+// The outbox is at-least-once with leases: a worker claims due messages for a while (the lease),
+// and only the lease holder may mark one sent, rescheduled or failed. A worker that dies mid-send
+// leaves its lease to run out, and another claims the message again; under normal operation each
+// message is delivered once.
+type MailStore interface {
+	GetEmailProvider(ctx context.Context) (*domain.EmailProvider, error) // ErrNotFound when none
+	PutEmailProvider(ctx context.Context, p *domain.EmailProvider) error
+
+	// EnqueueEmail queues m (ID, CreatedAt and NextAttemptAt filled when empty). Called through a
+	// Store bound to a transaction, it commits with the change that caused the message.
+	EnqueueEmail(ctx context.Context, m *domain.OutboundEmail) error
+	// ClaimEmails leases up to limit due messages (unsent, not failed, next attempt and any earlier
+	// lease past at now) to owner until leaseUntil, counting an attempt on each, oldest due first.
+	// Concurrent claimers never get the same message.
+	ClaimEmails(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*domain.OutboundEmail, error)
+	// MarkEmailSent records delivery and drops the body. ErrNotFound: owner no longer holds the lease.
+	MarkEmailSent(ctx context.Context, id, owner string, now time.Time) error
+	// RetryEmail releases the lease and schedules the next attempt at next.
+	RetryEmail(ctx context.Context, id, owner string, next time.Time, lastErr string) error
+	// FailEmail gives up on the message (no more attempts) and drops the body.
+	FailEmail(ctx context.Context, id, owner string, now time.Time, lastErr string) error
+	GetEmail(ctx context.Context, id string) (*domain.OutboundEmail, error)
+
+	// AppendDevMail stores a delivered message in the development mailbox, keeping the newest keep.
+	AppendDevMail(ctx context.Context, m *domain.DevMail, keep int) error
+	ListDevMail(ctx context.Context, limit int) ([]*domain.DevMail, error) // newest first
+	GetDevMail(ctx context.Context, id string) (*domain.DevMail, error)
 }

@@ -1,6 +1,10 @@
 package postgres
 
-import "github.com/gatehouse/gatehouse/internal/store/sqlstore"
+import (
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/store/sqlstore"
+)
 
 // overrides returns the statements PostgreSQL must say otherwise than sqlstore's generic table.
 // All are locks. Transactions here run side by side at READ COMMITTED, where SQLite's write
@@ -15,7 +19,12 @@ func overrides() map[sqlstore.Stmt]string {
 		// finds a different current key and reports a conflict.
 		sqlstore.KeyCurrentLock: sqlstore.Generic(sqlstore.KeyCurrentLock) + ` FOR UPDATE`,
 		// Two exchanges of one refresh token at once: the second waits, then reads it rotated.
+		// Two nodes claiming outbox messages at once: each skips the rows the other is claiming
+		// rather than waiting for them, so they share the queue instead of taking turns.
+		sqlstore.EmailClaim:  strings.Replace(sqlstore.Generic(sqlstore.EmailClaim), "LIMIT $4)", "LIMIT $4 FOR UPDATE SKIP LOCKED)", 1),
 		sqlstore.RefreshLock: sqlstore.Generic(sqlstore.RefreshLock) + ` FOR UPDATE`,
+		// Polls of one device code at once: the second waits, then finds it consumed or polled.
+		sqlstore.DeviceLock: sqlstore.Generic(sqlstore.DeviceLock) + ` FOR UPDATE`,
 		// Exchanges of different tokens of one family (a retry of the previous token, a rotation
 		// of the newest) lock different rows, yet each must see what the other did: an advisory
 		// lock on the family serialises them. The generic table has none to take.

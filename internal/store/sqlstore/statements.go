@@ -194,12 +194,54 @@ const (
 	CounterGet
 	CounterDelete
 
+	// Email provider: Get → secret_encrypted, updated_at, doc; Put(secret_encrypted, updated_at, doc).
+	// Outbox: Insert(id, created_at, next_attempt_at, doc); Claim(owner, lease_until, now, limit) →
+	// emailCols of the claimed rows; Sent(id, owner, now, doc); Retry(id, owner, next, last_error);
+	// Fail(id, owner, now, last_error, doc); Get(id). Dev mailbox: Insert(id, received_at, doc);
+	// Trim(keep); List(limit) newest first; Get(id).
+	EmailProviderGet
+	EmailProviderPut
+	EmailInsert
+	EmailClaim
+	EmailSent
+	EmailRetry
+	EmailFail
+	EmailGet
+	DevMailInsert
+	DevMailTrim
+	DevMailList
+	DevMailGet
+
+	// Revoked access tokens: Revoke(token_id, expires_at) keeps the first row for an id;
+	// Revoked(token_id, now) returns a row only while it has not expired.
+	AccessTokenRevoke
+	AccessTokenRevoked
+
 	// Garbage collection, each (now).
 	DeleteExpiredTransactions
 	DeleteExpiredSessions
 	DeleteExpiredCodes
 	DeleteExpiredRefreshTokens
 	DeleteExpiredCounters
+	DeleteExpiredDeviceCodes
+	DeleteExpiredRevokedAccessTokens
+
+	// Device codes: Insert(code_hash, user_code_hash, client_id, status, interval_seconds,
+	// expires_at, doc); GetByUserCode(user_code_hash); GetByHash(code_hash); Lock(code_hash, client_id);
+	// Decide(code_hash, status, now, doc) only while pending and unexpired; Polled(code_hash,
+	// last_polled_at, interval_seconds); Consume(code_hash).
+	DeviceInsert
+	DeviceGetByUserCode
+	DeviceGetByHash
+	DeviceLock
+	DeviceDecide
+	DevicePolled
+	DeviceConsume
+
+	// Revoked opaque access tokens (by hash): Insert(token_hash, expires_at), ignoring a repeat; Get(token_hash).
+	RevokedOpaqueInsert
+	RevokedOpaqueGet
+	DeleteExpiredRevokedOpaque
 
 	numStmts
 )
@@ -222,7 +264,9 @@ const (
 	keyCols     = `kid, alg, state, private_key_encrypted, cert_der, created_at, current_since, previous_since, revoked_at`
 	sessionCols = `token_hash, last_seen_at, idle_expires_at, client_ids, doc`
 	codeCols    = `code_hash, used_at, issued_family_id, doc`
+	emailCols   = `id, created_at, next_attempt_at, attempts, sent_at, failed_at, last_error, doc`
 	refreshCols = `token_hash, family_id, generation, expires_at, idle_expires_at, rotated_at, revoked_at, doc`
+	deviceCols  = `code_hash, user_code_hash, client_id, status, interval_seconds, last_polled_at, expires_at, doc`
 )
 
 var generic = statements{
@@ -387,15 +431,57 @@ var generic = statements{
 			hits = CASE WHEN counters.expires_at <= $3 THEN excluded.hits ELSE counters.hits + excluded.hits END,
 			expires_at = CASE WHEN counters.expires_at <= $3 OR $5 THEN excluded.expires_at ELSE counters.expires_at END
 		RETURNING hits, expires_at`,
-	CounterGet:    `SELECT hits, expires_at FROM counters WHERE counter_key = $1 AND expires_at > $2`,
-	CounterDelete: `DELETE FROM counters WHERE counter_key = $1`,
+	CounterGet:       `SELECT hits, expires_at FROM counters WHERE counter_key = $1 AND expires_at > $2`,
+	CounterDelete:    `DELETE FROM counters WHERE counter_key = $1`,
+	EmailProviderGet: `SELECT secret_encrypted, updated_at, doc FROM email_provider WHERE id = 1`,
+	EmailProviderPut: `INSERT INTO email_provider (id, secret_encrypted, updated_at, doc) VALUES (1, $1, $2, $3)
+		ON CONFLICT (id) DO UPDATE SET secret_encrypted = excluded.secret_encrypted, updated_at = excluded.updated_at, doc = excluded.doc`,
+	EmailInsert: `INSERT INTO email_outbox (id, created_at, next_attempt_at, attempts, last_error, doc) VALUES ($1, $2, $3, 0, '', $4)`,
+	// The due test is repeated outside the subquery: an engine that re-reads a row it waited for
+	// (PostgreSQL at READ COMMITTED) drops one another claimer took meanwhile.
+	EmailClaim: `UPDATE email_outbox SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM email_outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3
+			AND (lease_until IS NULL OR lease_until <= $3) ORDER BY next_attempt_at, id LIMIT $4)
+		AND sent_at IS NULL AND failed_at IS NULL AND (lease_until IS NULL OR lease_until <= $3)
+		RETURNING ` + emailCols,
+	EmailSent: `UPDATE email_outbox SET sent_at = $3, lease_owner = NULL, lease_until = NULL, doc = $4
+		WHERE id = $1 AND lease_owner = $2 AND sent_at IS NULL AND failed_at IS NULL`,
+	EmailRetry: `UPDATE email_outbox SET next_attempt_at = $3, last_error = $4, lease_owner = NULL, lease_until = NULL
+		WHERE id = $1 AND lease_owner = $2 AND sent_at IS NULL AND failed_at IS NULL`,
+	EmailFail: `UPDATE email_outbox SET failed_at = $3, last_error = $4, doc = $5, lease_owner = NULL, lease_until = NULL
+		WHERE id = $1 AND lease_owner = $2 AND sent_at IS NULL AND failed_at IS NULL`,
+	EmailGet:      `SELECT ` + emailCols + ` FROM email_outbox WHERE id = $1`,
+	DevMailInsert: `INSERT INTO dev_mailbox (id, received_at, doc) VALUES ($1, $2, $3)`,
+	DevMailTrim:   `DELETE FROM dev_mailbox WHERE seq <= (SELECT MAX(seq) FROM dev_mailbox) - $1`,
+	DevMailList:   `SELECT doc FROM dev_mailbox ORDER BY seq DESC LIMIT $1`,
+	DevMailGet:    `SELECT doc FROM dev_mailbox WHERE id = $1`,
+
+	AccessTokenRevoke:  `INSERT INTO revoked_access_tokens (token_id, expires_at) VALUES ($1, $2) ON CONFLICT (token_id) DO NOTHING`,
+	AccessTokenRevoked: `SELECT 1 FROM revoked_access_tokens WHERE token_id = $1 AND expires_at > $2`,
 
 	DeleteExpiredTransactions: `DELETE FROM login_transactions WHERE expires_at <= $1`,
 	DeleteExpiredSessions:     `DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`,
 	DeleteExpiredCodes:        `DELETE FROM authorization_codes WHERE expires_at <= $1`,
+	DeleteExpiredDeviceCodes:  `DELETE FROM device_codes WHERE expires_at <= $1`,
+
+	DeviceInsert: `INSERT INTO device_codes (code_hash, user_code_hash, client_id, status, interval_seconds, expires_at, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	DeviceGetByUserCode: `SELECT ` + deviceCols + ` FROM device_codes WHERE user_code_hash = $1`,
+	DeviceGetByHash:     `SELECT ` + deviceCols + ` FROM device_codes WHERE code_hash = $1`,
+	DeviceLock:          `SELECT ` + deviceCols + ` FROM device_codes WHERE code_hash = $1 AND client_id = $2`,
+	DeviceDecide: `UPDATE device_codes SET status = $2, doc = $4
+		WHERE code_hash = $1 AND status = 'pending' AND expires_at > $3`,
+	DevicePolled:  `UPDATE device_codes SET last_polled_at = $2, interval_seconds = $3 WHERE code_hash = $1`,
+	DeviceConsume: `DELETE FROM device_codes WHERE code_hash = $1`,
+
+	RevokedOpaqueInsert: `INSERT INTO revoked_opaque_tokens (token_hash, expires_at) VALUES ($1, $2)
+		ON CONFLICT (token_hash) DO NOTHING`,
+	RevokedOpaqueGet:           `SELECT COUNT(*) FROM revoked_opaque_tokens WHERE token_hash = $1`,
+	DeleteExpiredRevokedOpaque: `DELETE FROM revoked_opaque_tokens WHERE expires_at <= $1`,
 	DeleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at <= $1)
 		OR (idle_expires_at IS NOT NULL AND idle_expires_at <= $1)`,
-	DeleteExpiredCounters: `DELETE FROM counters WHERE expires_at <= $1`,
+	DeleteExpiredCounters:            `DELETE FROM counters WHERE expires_at <= $1`,
+	DeleteExpiredRevokedAccessTokens: `DELETE FROM revoked_access_tokens WHERE expires_at <= $1`,
 }
 
 // statements is a statement table: the text of each Stmt.

@@ -43,6 +43,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Codes", testCodes},
 		{"RefreshTokens", testRefreshTokens},
 		{"RefreshRotationLeeway", testRefreshRotationLeeway},
+		{"DeviceCodes", testDeviceCodes},
+		{"RevokedAccessTokens", testRevokedAccessTokens},
+		{"RevokedOpaqueTokens", testRevokedOpaqueTokens},
 		{"DeleteExpired", testDeleteExpired},
 		{"WithTx", testWithTx},
 		{"Paging", testPaging},
@@ -52,6 +55,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RaceRotateKeysPerAlg", testRaceRotateKeysPerAlg},
 		{"Counters", testCounters},
 		{"RaceHitCounter", testRaceHitCounter},
+		{"EmailProvider", testEmailProvider},
+		{"EmailOutbox", testEmailOutbox},
+		{"RaceClaimEmails", testRaceClaimEmails},
+		{"DevMailbox", testDevMailbox},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
