@@ -48,6 +48,28 @@ type browser struct {
 // nothing on the pages (the Gravatar picture) leaves the machine.
 func MustStartBrowser(t *testing.T, ctx context.Context) *browser {
 	t.Helper()
+	return mustStartBrowser(t, ctx, t.TempDir())
+}
+
+// MustStartBrowserAllowingThirdPartyCookies is MustStartBrowser with a profile that does not
+// restrict third-party cookies (a fresh Chromium profile does; Chrome and Edge as most people run
+// them do not, Safari, Brave and Firefox's strict mode do). Only then does a cross-site iframe
+// carry a SameSite=None cookie.
+func MustStartBrowserAllowingThirdPartyCookies(t *testing.T, ctx context.Context) *browser {
+	t.Helper()
+	dir := t.TempDir()
+	prefs := `{"profile":{"cookie_controls_mode":0,"block_third_party_cookies":false}}`
+	if err := os.MkdirAll(filepath.Join(dir, "Default"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "Default", "Preferences"), []byte(prefs), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return mustStartBrowser(t, ctx, dir)
+}
+
+func mustStartBrowser(t *testing.T, ctx context.Context, profile string) *browser {
+	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath(t)),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
@@ -58,7 +80,7 @@ func MustStartBrowser(t *testing.T, ctx context.Context) *browser {
 		chromedp.Flag("ignore-certificate-errors", true),
 		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE localhost, EXCLUDE 127.0.0.1"),
 		chromedp.WindowSize(1200, 900),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	// Failed loads and the browser's log (CSP violations among them) go to the test log, shown

@@ -40,6 +40,17 @@ type gatehouse struct {
 // opts adjust the node's app.Options (the development mailbox, say).
 func MustStartGatehouse(t *testing.T, ctx context.Context, opts ...func(*app.Options)) *gatehouse {
 	t.Helper()
+	return mustStartGatehouse(t, ctx, nil, opts...)
+}
+
+// MustStartDevGatehouse is MustStartGatehouse with `gatehouse dev`'s landing page at the root.
+func MustStartDevGatehouse(t *testing.T, ctx context.Context) *gatehouse {
+	t.Helper()
+	return mustStartGatehouse(t, ctx, &devtenant.Landing{})
+}
+
+func mustStartGatehouse(t *testing.T, ctx context.Context, landing *devtenant.Landing, opts ...func(*app.Options)) *gatehouse {
+	t.Helper()
 	dir := t.TempDir()
 	ca, err := devca.Ensure(filepath.Join(dir, "ca"), nil, time.Now())
 	if err != nil {
@@ -69,6 +80,9 @@ func MustStartGatehouse(t *testing.T, ctx context.Context, opts ...func(*app.Opt
 	})
 	hasher := password.Hasher{P: password.Fast()}
 	o := app.Options{Hasher: hasher, Logger: httpserver.NewLogger("text", "info", logs)}
+	if landing != nil {
+		o.RootPage = landing
+	}
 	for _, f := range opts {
 		f(&o)
 	}
@@ -82,6 +96,9 @@ func MustStartGatehouse(t *testing.T, ctx context.Context, opts ...func(*app.Opt
 		ManagementAudience: cfg.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
 		Hasher: hasher, Now: time.Now,
 	})
+	if err == nil && landing != nil {
+		err = landing.Set(tenant, filepath.Join(dir, "dev-tenant.json"))
+	}
 	if err != nil {
 		ln.Close()
 		a.Close()

@@ -1,7 +1,7 @@
 package web
 
 // Base is what every page shows: the tenant's friendly name, and the CSP nonce of the response when the
-// page runs a script (form_post only).
+// page runs a script (form_post and web_message only).
 type Base struct {
 	Tenant string
 	Nonce  string
@@ -106,4 +106,43 @@ type FormPostData struct {
 	Base
 	Action string
 	Fields []FormField
+}
+
+// ActivateData fills templates/activate.html: the user code entry of the device flow, POSTed to
+// Action with the input `user_code`.
+type ActivateData struct {
+	Base
+	Action   string
+	UserCode string // prefilled from verification_uri_complete or the previous attempt
+	Error    string
+}
+
+// DeviceConfirmData fills templates/device_confirm.html: the signed-in user confirms (decision=confirm)
+// or refuses (decision=deny) the device named by ClientName and UserCode.
+type DeviceConfirmData struct {
+	Base
+	ClientName string
+	UserCode   string
+	Scopes     []string
+	Action     string
+	State      string
+	CSRF       string
+}
+
+// DeviceDoneData fills templates/device_done.html.
+type DeviceDoneData struct {
+	Base
+	Approved bool
+	Heading  string
+	Message  string
+}
+
+// WebMessageData fills templates/web_message.html: a nonce'd script posts {type: Type, response:
+// Response} to window.opener or window.parent with TargetOrigin, which must be an origin the client
+// registered (never "*"). html/template writes both as JavaScript literals.
+type WebMessageData struct {
+	Base
+	Type         string
+	TargetOrigin string
+	Response     map[string]string
 }

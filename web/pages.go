@@ -30,6 +30,13 @@ const (
 	PageFormPost  = "form_post"
 	// PageLogoutConfirm asks the user to confirm a logout no application vouched for.
 	PageLogoutConfirm = "logout_confirm"
+	// PageWebMessage posts an authorization response to the window that opened or framed it.
+	PageWebMessage = "web_message"
+	// PageActivate asks for a device's user code; PageDeviceConfirm asks the signed-in user to
+	// confirm the device; PageDeviceDone tells the outcome (RFC 8628 §3.3).
+	PageActivate      = "activate"
+	PageDeviceConfirm = "device_confirm"
+	PageDeviceDone    = "device_done"
 	// PageResetRequest asks for the address to send a password reset link to.
 	PageResetRequest = "reset_request"
 	// PageResetPassword is the new-password form a reset link opens.
@@ -40,7 +47,7 @@ const (
 
 // requiredPages are the pages handlers render; Load fails when one is missing.
 var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm,
-	PageResetRequest, PageResetPassword, PageResetNotice}
+	PageWebMessage, PageActivate, PageDeviceConfirm, PageDeviceDone, PageResetRequest, PageResetPassword, PageResetNotice}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -79,7 +80,15 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 	if err != nil {
 		return err
 	}
+	// The operational limits and metrics follow the environment as under serve (a benchmark turns
+	// the per-address token limit off with GATEHOUSE_RATE_LIMITS_TOKEN_PER_IP_PER_MINUTE=0); the
+	// rest is dev's own.
+	env, err := config.Load("", m.Getenv)
+	if err != nil {
+		return err
+	}
 	cfg := config.Default()
+	cfg.RateLimits, cfg.PasswordHashMemoryMiB, cfg.Metrics = env.RateLimits, env.PasswordHashMemoryMiB, env.Metrics
 	cfg.Database, cfg.DataDir, cfg.MasterKey = filepath.Join(data, devDatabaseFile), data, masterKey
 	cfg.Log.Format = "text"
 	if f.database != "" {
@@ -111,6 +120,7 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		return err
 	}
 	logger := httpserver.NewLogger(cfg.Log.Format, envOr(m.Getenv, config.EnvLogLevel, "info"), m.Stderr)
+	landing := &devtenant.Landing{}
 	seed := func(a *app.App) error {
 		file, err := devtenant.Seed(ctx, a.Store, devtenant.Options{
 			Issuer: cfg.Issuer, CACert: ca.CACert, Path: filepath.Join(data, devTenantFile),
@@ -121,10 +131,17 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		if err != nil {
 			return err
 		}
+		// A first start hashes the seeded users' passwords with argon2id (64 MiB each). Hand that
+		// memory back to the system now rather than when the scavenger gets to it, so an idle dev
+		// server stays small from the start.
+		debug.FreeOSMemory()
+		if err := landing.Set(file, filepath.Join(data, devTenantFile)); err != nil {
+			return err
+		}
 		printDevBanner(m.Stdout, file, ca, appSecret, filepath.Join(data, devTenantFile))
 		return nil
 	}
-	return m.runNode(ctx, cfg, ln, app.Options{Logger: logger, DevMailbox: true}, seed)
+	return m.runNode(ctx, cfg, ln, app.Options{Logger: logger, DevMailbox: true, RootPage: landing}, seed)
 }
 
 func printDevBanner(w io.Writer, f *devtenant.File, ca devca.Paths, appSecret, tenantPath string) {
@@ -149,11 +166,13 @@ AUTH0_AUDIENCE='%s'
 			"for other hosts). Trust the new one, %s, wherever you trusted the old one, and remove\n"+
 			"the old %q from your trust stores.\n", ca.CACert, devca.CACommonName)
 	}
-	fmt.Fprintln(w, "\nUsers (sign in at the app, or test at "+f.Issuer+"authorize):")
+	fmt.Fprintf(w, "\nUsers (sign in at your app, %s/api/auth/login, once it runs):\n", devtenant.AppOrigin)
 	for _, u := range f.Users {
 		fmt.Fprintf(w, "  %-20s %-18s roles: %s\n", u.Email, u.Password, strings.Join(u.Roles, ", "))
 	}
 	fmt.Fprintf(w, "\nMail (while no email provider is configured): %s\n", f.Mailbox)
+	fmt.Fprintf(w, "\nDashboard: %s\n  sign in as %s  password %s\nThis tenant's home page (what is printed here, secrets aside): %s\n",
+		f.Dashboard.URL, f.Dashboard.Email, f.Dashboard.Password, f.Issuer)
 	fmt.Fprintf(w, "\nManagement API: %s (client %s)\nEverything above, for tools: %s\n\n", f.ManagementAPI.Audience, f.ManagementAPI.ClientID, tenantPath)
 }
 

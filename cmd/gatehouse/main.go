@@ -1,5 +1,5 @@
 // Command gatehouse runs a Gatehouse node: `dev` for a ready local tenant, `serve` for production,
-// `migrate`, `keys rotate` and `version` for operations. Each subcommand's --help says what it does.
+// `migrate`, `keys rotate`, `admin create`, `clients create --management` and `version` for operations. Each subcommand's --help says what it does.
 package main
 
 import (
@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -19,7 +20,7 @@ var version = "dev"
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	m := &Main{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, SetMemoryLimit: debug.SetMemoryLimit}
 	if err := m.Run(ctx, os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "gatehouse:", err)
 		os.Exit(1)
@@ -28,10 +29,17 @@ func main() {
 
 // Main is the program with its outside world injected, so tests run it in-process as a user would.
 type Main struct {
+	// Stdin is where `admin create --password-stdin` reads a password; a terminal there is
+	// prompted instead when the flag is absent.
+	Stdin          io.Reader
 	Stdout, Stderr io.Writer
 	Getenv         func(string) string
 	// Ready, when set, is called once the server listens, with the address it listens on.
 	Ready func(addr string)
+	// SetMemoryLimit, when set, is the runtime's soft memory limit setter (debug.SetMemoryLimit):
+	// a node sets one from its password hashing budget unless GOMEMLIMIT does. Tests leave it nil,
+	// since it is the whole process's.
+	SetMemoryLimit func(int64) int64
 }
 
 // Run parses args and runs the chosen subcommand until it ends or ctx is cancelled.
@@ -52,7 +60,8 @@ SQLite database or on PostgreSQL. Start with "gatehouse dev".`,
 	}
 	root.SetOut(m.Stdout)
 	root.SetErr(m.Stderr)
-	root.AddCommand(m.devCommand(), m.serveCommand(), m.migrateCommand(), m.keysCommand(), m.versionCommand())
+	root.AddCommand(m.devCommand(), m.serveCommand(), m.migrateCommand(), m.keysCommand(),
+		m.adminCommand(), m.clientsCommand(), m.versionCommand())
 	return root
 }
 

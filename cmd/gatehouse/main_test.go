@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -36,6 +37,7 @@ func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return 
 type runningDev struct {
 	addr   string
 	stdout *syncBuffer
+	stderr *syncBuffer
 	stop   func()
 }
 
@@ -52,15 +54,15 @@ func startDev(t *testing.T, dir string, flags ...string) *runningDev {
 func startMain(t *testing.T, getenv func(string) string, args ...string) *runningDev {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &syncBuffer{}
+	out, errOut := &syncBuffer{}, &syncBuffer{}
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
-	m := &Main{Stdout: out, Stderr: &syncBuffer{}, Getenv: getenv,
+	m := &Main{Stdout: out, Stderr: errOut, Getenv: getenv,
 		Ready: func(addr string) { ready <- addr }}
 	go func() { done <- m.Run(ctx, args) }()
 	select {
 	case addr := <-ready:
-		r := &runningDev{addr: addr, stdout: out}
+		r := &runningDev{addr: addr, stdout: out, stderr: errOut}
 		r.stop = func() {
 			cancel()
 			select {
@@ -111,7 +113,8 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 	}
 	for _, path := range []string{"issuer", "ca_cert", "web_app.client_id", "web_app.client_secret", "web_app.callback",
 		"web_app.logout_url", "api.identifier", "management_api.audience", "management_api.client_id",
-		"management_api.client_secret", "m2m_app.client_id", "m2m_app.client_secret", "mailbox"} {
+		"management_api.client_secret", "m2m_app.client_id", "m2m_app.client_secret", "mailbox",
+		"dashboard.url", "dashboard.email", "dashboard.password"} {
 		v := any(shape)
 		for _, k := range strings.Split(path, ".") {
 			v = v.(map[string]any)[k]
@@ -124,7 +127,9 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 		Issuer string `json:"issuer"`
 		CACert string `json:"ca_cert"`
 		WebApp struct {
-			ClientID, ClientSecret, Callback string
+			ClientID     string `json:"client_id"`
+			ClientSecret string `json:"client_secret"`
+			Callback     string `json:"callback"`
 		} `json:"web_app"`
 		M2M struct {
 			ClientID     string `json:"client_id"`
@@ -144,6 +149,11 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 	_, port, _ := strings.Cut(dev.addr, ":")
 	if tenant.Issuer != "https://localhost:"+port+"/" {
 		t.Errorf("issuer %q", tenant.Issuer)
+	}
+	if dash := shape["dashboard"].(map[string]any); dash["url"] != tenant.Issuer+"admin/" ||
+		!strings.Contains(dev.stdout.String(), "Dashboard: "+tenant.Issuer+"admin/") ||
+		!strings.Contains(dev.stdout.String(), dash["password"].(string)) {
+		t.Errorf("dashboard: %v, banner:\n%s", dash, dev.stdout.String())
 	}
 	for _, want := range []string{"AUTH0_SECRET='", "AUTH0_BASE_URL='http://localhost:3000'",
 		"AUTH0_ISSUER_BASE_URL='https://localhost:" + port + "'", "AUTH0_CLIENT_ID='", "AUTH0_CLIENT_SECRET='",
@@ -175,6 +185,22 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 		}
 	}
 
+	// The root is the dev landing page, without secrets; the banner names a sign-in URL that works.
+	resp, err := client.Get(tenant.Issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	landing, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	webApp := shape["web_app"].(map[string]any)
+	if resp.StatusCode != 200 || !strings.Contains(string(landing), webApp["client_id"].(string)) ||
+		strings.Contains(string(landing), webApp["client_secret"].(string)) || strings.Contains(string(landing), tenant.Users[0].Password) {
+		t.Errorf("dev landing page: %d\n%s", resp.StatusCode, landing)
+	}
+	if !strings.Contains(dev.stdout.String(), "http://localhost:3000/api/auth/login") {
+		t.Error("the banner names no sign-in URL")
+	}
+
 	// The machine-to-machine app gets a token for the guide's API that go-jwt-middleware accepts.
 	ctx := context.WithValue(context.Background(), oauth2HTTPClient, client)
 	cc := clientcredentials.Config{ClientID: tenant.M2M.ClientID, ClientSecret: tenant.M2M.ClientSecret,
@@ -203,7 +229,9 @@ func TestDevServesTLSAndKeepsCredentials(t *testing.T) {
 	// The management audience follows the issuer, whose port was chosen anew; the credentials stay.
 	delete(shape["management_api"].(map[string]any), "audience")
 	delete(second["management_api"].(map[string]any), "audience")
-	for _, k := range []string{"web_app", "management_api", "m2m_app", "users"} {
+	delete(shape["dashboard"].(map[string]any), "url") // follows the issuer too
+	delete(second["dashboard"].(map[string]any), "url")
+	for _, k := range []string{"web_app", "management_api", "m2m_app", "users", "dashboard"} {
 		a, _ := json.Marshal(shape[k])
 		b, _ := json.Marshal(second[k])
 		if !bytes.Equal(a, b) {

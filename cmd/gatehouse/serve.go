@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
 
 	"github.com/spf13/cobra"
 
 	"github.com/gatehouse/gatehouse/internal/app"
+	"github.com/gatehouse/gatehouse/internal/bootstrap"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/privatefs"
@@ -69,11 +71,28 @@ required. Without a TLS certificate the node serves plain HTTP, for use behind a
 			if err != nil {
 				return err
 			}
-			return m.runNode(cmd.Context(), cfg, ln, app.Options{Logger: logger}, nil)
+			return m.runNode(cmd.Context(), cfg, ln, app.Options{Logger: logger}, func(a *app.App) error {
+				warnWithoutAdministrator(cmd.Context(), a, logger, flags)
+				return nil
+			})
 		},
 	}
 	flags.register(cmd)
 	return cmd
+}
+
+// warnWithoutAdministrator logs, once at start, the command that creates the first administrator
+// when nobody holds the Dashboard Admin role: a new production tenant can otherwise not be
+// administered at all.
+func warnWithoutAdministrator(ctx context.Context, a *app.App, logger *slog.Logger, flags configFlags) {
+	ok, err := bootstrap.HasAdministrator(ctx, a.Store)
+	switch {
+	case err != nil:
+		logger.WarnContext(ctx, "could not check for a dashboard administrator", "err", err)
+	case !ok:
+		logger.WarnContext(ctx, "this tenant has no dashboard administrator; create the first one with this command, then sign in at "+
+			a.Config.Issuer+"admin/", "run", adminHint(flags))
+	}
 }
 
 // runNode builds the node and serves on ln until ctx ends. afterStart runs once the node is ready.
@@ -86,6 +105,7 @@ func (m *Main) runNode(ctx context.Context, cfg config.Config, ln net.Listener, 
 			return err
 		}
 	}
+	m.limitMemory(cfg)
 	a, err := app.New(ctx, cfg, o)
 	if err != nil {
 		ln.Close()
@@ -168,4 +188,24 @@ generated. Running nodes notice within their poll interval.`,
 	flags.register(rotate)
 	keysCmd.AddCommand(rotate)
 	return keysCmd
+}
+
+// nodeBaselineMiB is what a node needs besides password hashing: its heap at idle and under a
+// token peak, with room for the collector.
+const nodeBaselineMiB = 64
+
+// limitMemory sets the Go runtime's soft memory limit to the password hashing budget plus the
+// node's baseline, unless the operator set GOMEMLIMIT. Each argon2id computation allocates its
+// 64 MiB afresh and leaves it as garbage; without a limit the collector lets the heap grow to twice
+// what is live before collecting, and the memory reaches the system late. Near the limit the
+// collector runs sooner and returns freed memory, so a sign-in flood stays near budget + baseline.
+func (m *Main) limitMemory(cfg config.Config) {
+	if m.SetMemoryLimit == nil || m.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	budget := cfg.PasswordHashMemoryMiB
+	if budget <= 0 {
+		budget = config.DefaultPasswordHashMemoryMiB
+	}
+	m.SetMemoryLimit(int64(budget+nodeBaselineMiB) << 20)
 }

@@ -19,6 +19,8 @@ const (
 	protocolImplicit = "oidc-implicit-profile"
 	protocolHybrid   = "oidc-hybrid-profile"
 	protocolRefresh  = "oauth2-refresh-token"
+	protocolPassword = "oauth2-password"
+	protocolDevice   = "oauth2-device-code"
 )
 
 // eventUser is event.user from a stored user.
@@ -117,6 +119,10 @@ func (e *Executor) loginEvent(in trigger.PostLogin, roles []string) actions.Post
 		t.ID, t.RedirectURI, t.ResponseMode, t.State, t.LoginHint = tx.ID, tx.RedirectURI, tx.ResponseMode, tx.State, tx.LoginHint
 		t.ResponseType = strings.Fields(tx.ResponseType)
 		t.Protocol = protocol(t.ResponseType)
+		if tx.DeviceCodeHash != nil {
+			// A device sign-in at /activate: no response type, no redirect.
+			t.ResponseType, t.Protocol = nil, protocolDevice
+		}
 		t.Prompt = strings.Fields(tx.Prompt)
 		t.ACRValues = strings.Fields(tx.Params["acr_values"])
 		t.UILocales = strings.Fields(tx.Params["ui_locales"])
@@ -159,8 +165,9 @@ func (e *Executor) userRoles(ctx context.Context, userID string) ([]string, erro
 // its total must still end.
 const maxRolePages = 100
 
-// refreshEvent builds the post-login event of a refresh-token exchange (spec §5.2: protocol
-// oauth2-refresh-token, no redirect, no MFA).
+// refreshEvent builds the post-login event of an exchange at the token endpoint (spec §5.2, no
+// redirect, no MFA): a refresh token (protocol oauth2-refresh-token) or a password (oauth2-password,
+// authenticated by ev.Methods just now).
 func (e *Executor) refreshEvent(ctx context.Context, in trigger.PostLogin, roles []string) actions.PostLoginEvent {
 	u := in.User
 	conn := in.Connection
@@ -177,6 +184,12 @@ func (e *Executor) refreshEvent(ctx context.Context, in trigger.PostLogin, roles
 		Transaction:    actions.Transaction{Protocol: protocolRefresh, RequestedScopes: in.RequestedScopes},
 		Stats:          actions.Stats{LoginsCount: u.LoginsCount},
 		Tenant:         actions.Tenant{ID: e.tenantID},
+	}
+	if in.Source == trigger.Password {
+		ev.Transaction.Protocol = protocolPassword
+		for _, m := range in.Methods {
+			ev.Authentication.Methods = append(ev.Authentication.Methods, actions.AuthenticationMethod{Name: m.Name, Timestamp: m.Timestamp.UnixMilli()})
+		}
 	}
 	if rt := in.RefreshToken; rt != nil {
 		// The family id names the token's lineage; the token's hash is never shown.

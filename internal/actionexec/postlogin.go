@@ -10,8 +10,8 @@ import (
 	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
-// PostLogin runs the post-login trigger (trigger.PostLoginRunner) for a browser sign-in or
-// a refresh-token exchange (ev.Source). With no bound action it returns a zero Outcome at
+// PostLogin runs the post-login trigger (trigger.PostLoginRunner) for a browser sign-in, a
+// refresh-token exchange or a password exchange (ev.Source). With no bound action it returns a zero Outcome at
 // the cost of a cache lookup.
 //
 // A deny returns a Denial with access_denied and the reason, or DefaultDenyReason when the
@@ -42,7 +42,7 @@ func (e *Executor) PostLogin(ctx context.Context, ev trigger.PostLogin) (trigger
 		hostname: ev.Request.Hostname, audience: ev.Audience,
 	}
 	var event actions.PostLoginEvent
-	if ev.Source == trigger.Refresh {
+	if ev.Source == trigger.Refresh || ev.Source == trigger.Password {
 		event = e.refreshEvent(ctx, ev, roles)
 	} else {
 		event = e.loginEvent(ev, roles)

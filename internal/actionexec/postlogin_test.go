@@ -359,3 +359,38 @@ func TestPostLoginRefreshFailure(t *testing.T) {
 		t.Fatalf("%d log entries", len(logs))
 	}
 }
+
+// On a password exchange post-login runs with protocol oauth2-password, the password method just
+// used, and no refresh token or session in the event.
+func TestPostLoginPassword(t *testing.T) {
+	e := MustEnv(t, envOptions{})
+	MustBind(t, e.st, domain.TriggerPostLogin, MustDeploy(t, e.st, "password", domain.TriggerPostLogin, `exports.onExecutePostLogin = async (event, api) => {
+  api.accessToken.setCustomClaim('https://e.test/protocol', event.transaction.protocol);
+  api.accessToken.setCustomClaim('https://e.test/methods', event.authentication.methods.map(m => m.name));
+  api.accessToken.setCustomClaim('https://e.test/rt', event.refresh_token === undefined || event.refresh_token === null);
+};`))
+	ar, err := e.refresh(trigger.PostLogin{Source: trigger.Password, Client: e.client, User: e.admin,
+		Methods: []trigger.AuthMethod{{Name: "pwd", Timestamp: time.Now()}}, Request: trigger.Request{IP: "203.0.113.9"}})
+	must(t, err)
+	if ar.Denial != nil || jsonOf(t, ar.AccessTokenClaims) != `{"https://e.test/methods":["pwd"],"https://e.test/protocol":"oauth2-password","https://e.test/rt":true}` {
+		t.Fatalf("result %+v %s", ar, jsonOf(t, ar.AccessTokenClaims))
+	}
+}
+
+// A device sign-in at /activate runs post-login with protocol oauth2-device-code and no response
+// type (there is no redirect).
+func TestPostLoginDevice(t *testing.T) {
+	e := MustEnv(t, envOptions{})
+	MustBind(t, e.st, domain.TriggerPostLogin, MustDeploy(t, e.st, "device", domain.TriggerPostLogin, `exports.onExecutePostLogin = async (event, api) => {
+  api.accessToken.setCustomClaim('https://e.test/protocol', event.transaction.protocol);
+  api.accessToken.setCustomClaim('https://e.test/rt', (event.transaction.response_type || []).length);
+};`))
+	in := e.loginInput(e.admin)
+	in.Transaction.ResponseType, in.Transaction.RedirectURI = "device_code", ""
+	in.Transaction.DeviceCodeHash = domain.HashSecret("device")
+	ar, err := e.refresh(in)
+	must(t, err)
+	if ar.Denial != nil || jsonOf(t, ar.AccessTokenClaims) != `{"https://e.test/protocol":"oauth2-device-code","https://e.test/rt":0}` {
+		t.Fatalf("result %+v %s", ar, jsonOf(t, ar.AccessTokenClaims))
+	}
+}

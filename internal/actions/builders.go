@@ -14,6 +14,8 @@ import (
 const (
 	unitBytes = 2
 	slotBytes = 16
+	// charFromBytes is what Array.from costs for each character of a string source.
+	charFromBytes = 768
 	// splitElemBytes is what one element of a split result costs: its slot, the boxed
 	// string header and goja's intermediate slice (measured: about 47 bytes).
 	splitElemBytes = 64
@@ -260,6 +262,15 @@ func (ex *execution) installBuilders(vm *goja.Runtime) error {
 		return err
 	}
 	if err := ex.installStringify(vm); err != nil {
+		return err
+	}
+	if err := ex.installFlat(vm); err != nil {
+		return err
+	}
+	if err := ex.installGrowth(vm); err != nil {
+		return err
+	}
+	if err := ex.installKeys(vm); err != nil {
 		return err
 	}
 	return ex.installSplit(vm)

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -64,28 +65,52 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 		}
 		return int64(len(v.String()))
 	}
-	lengthOf := func(v goja.Value) int64 {
-		o, ok := v.(*goja.Object)
-		if !ok {
-			return 0
-		}
-		return o.Get("length").ToInteger()
+	gopd, ok := goja.AssertFunction(vm.Get("Object").ToObject(vm).Get("getOwnPropertyDescriptor"))
+	if !ok {
+		return fmt.Errorf("builtin Object.getOwnPropertyDescriptor missing")
 	}
+	st := &stableReader{vm: vm, gopd: gopd}
+	lengthOf := st.length
 	// Each check returns the size (bytes) the call would produce; over the limit the
 	// execution is interrupted before the builtin runs.
 	guards := []struct {
 		obj   *goja.Object
 		name  string
-		check func(call goja.FunctionCall) int64
+		check func(call *goja.FunctionCall) int64
 	}{
-		{str, "repeat", func(c goja.FunctionCall) int64 {
+		// Every number or string a check reads is converted once and handed to the builtin
+		// converted: a valueOf or toString answering differently on each call could show
+		// the check a small size and the builtin a huge one.
+		{str, "repeat", func(c *goja.FunctionCall) int64 {
+			if c.This != nil && !goja.IsUndefined(c.This) && !goja.IsNull(c.This) {
+				c.This = jsString(vm, c.This)
+			}
+			c.Arguments = numbersAt(c.Arguments, 0)
 			return satMul(satMul(unitBytes, strLen(c.This)), max(c.Argument(0).ToInteger(), 0))
 		}},
-		{str, "padStart", func(c goja.FunctionCall) int64 { return satMul(unitBytes, c.Argument(0).ToInteger()) }},
-		{str, "padEnd", func(c goja.FunctionCall) int64 { return satMul(unitBytes, c.Argument(0).ToInteger()) }},
-		{arr, "fill", func(c goja.FunctionCall) int64 { return satMul(slotBytes, fillCount(lengthOf(c.This), c)) }},
-		{arrCtor, "from", func(c goja.FunctionCall) int64 { return satMul(slotBytes, lengthOf(c.Argument(0))) }},
-		{arr, "concat", func(c goja.FunctionCall) int64 { return satMul(slotBytes, concatCount(vm, c)) }},
+		{str, "padStart", func(c *goja.FunctionCall) int64 {
+			c.Arguments = numbersAt(c.Arguments, 0)
+			return satMul(unitBytes, c.Argument(0).ToInteger())
+		}},
+		{str, "padEnd", func(c *goja.FunctionCall) int64 {
+			c.Arguments = numbersAt(c.Arguments, 0)
+			return satMul(unitBytes, c.Argument(0).ToInteger())
+		}},
+		{arr, "fill", func(c *goja.FunctionCall) int64 {
+			// start and end are converted before the length is read, so that their valueOf
+			// cannot grow the array between the check and the builtin either.
+			c.Arguments = numbersAt(c.Arguments, 1, 2)
+			return satMul(slotBytes, fillCount(lengthOf(c.This), *c))
+		}},
+		{arrCtor, "from", func(c *goja.FunctionCall) int64 {
+			// A string source becomes one string value and one slot per character: measured at
+			// about 750 bytes each, not the 16 of a plain slot.
+			if src := c.Argument(0); src.ExportType() == reflect.TypeOf("") {
+				return satMul(charFromBytes, strLen(src))
+			}
+			return satMul(slotBytes, lengthOf(c.Argument(0)))
+		}},
+		{arr, "concat", func(c *goja.FunctionCall) int64 { return satMul(slotBytes, concatCount(st, *c)) }},
 	}
 	// Array methods that walk 0..length in one native call: on a sparse array (or an
 	// array-like) whose length is far beyond anything allocated, the walk alone keeps a
@@ -96,8 +121,8 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 		guards = append(guards, struct {
 			obj   *goja.Object
 			name  string
-			check func(call goja.FunctionCall) int64
-		}{arr, name, func(c goja.FunctionCall) int64 { return satMul(slotBytes, lengthOf(c.This)) }})
+			check func(call *goja.FunctionCall) int64
+		}{arr, name, func(c *goja.FunctionCall) int64 { return satMul(slotBytes, lengthOf(c.This)) }})
 	}
 	for _, gd := range guards {
 		orig, ok := goja.AssertFunction(gd.obj.Get(gd.name))
@@ -106,7 +131,7 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 		}
 		name, check := gd.name, gd.check
 		wrapped := vm.ToValue(func(c goja.FunctionCall) goja.Value {
-			if n := check(c); n > limit {
+			if n := check(&c); n > limit {
 				ex.refuse(vm, name, n)
 			}
 			v, err := orig(c.This, c.Arguments...)
@@ -125,34 +150,51 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 	return ex.installBuilders(vm)
 }
 
-// walkingArrayMethods visit every index up to length natively (see harden).
+// walkingArrayMethods visit every index up to length natively (see harden). flat and
+// flatMap walk nested arrays too and are replaced by counted walks (see flattener).
 var walkingArrayMethods = []string{"map", "filter", "slice", "splice", "forEach", "every", "some", "reduce",
 	"reduceRight", "indexOf", "lastIndexOf", "includes", "find", "findIndex", "findLast", "findLastIndex",
-	"reverse", "sort", "flat", "flatMap", "copyWithin", "toReversed", "toSorted", "toSpliced", "with"}
+	"reverse", "sort", "copyWithin", "toReversed", "toSorted", "toSpliced", "with"}
 
 // concatCount is how many slots Array.prototype.concat would fill: the length of each
 // spreadable argument (arrays, or objects that ask to be spread), one for anything else.
 // The same array may be passed any number of times, so the result is not bounded by
-// what the action has allocated.
-func concatCount(vm *goja.Runtime, c goja.FunctionCall) int64 {
+// what the action has allocated. Both properties are read so that the builtin sees the
+// same values (see stableReader).
+func concatCount(st *stableReader, c goja.FunctionCall) int64 {
 	var n int64
-	for _, v := range append([]goja.Value{c.This}, c.Arguments...) {
+	for i, v := range append([]goja.Value{c.This}, c.Arguments...) {
 		o, ok := v.(*goja.Object)
+		if i == 0 && !ok && v != nil && !goja.IsUndefined(v) && !goja.IsNull(v) {
+			o, ok = v.ToObject(st.vm), true // the builtin spreads this as an object
+		}
 		if !ok {
 			n = satAdd(n, 1)
 			continue
 		}
 		spread := o.ClassName() == "Array"
-		if s := o.GetSymbol(goja.SymIsConcatSpreadable); s != nil && !goja.IsUndefined(s) {
+		if s := st.get(o, goja.SymIsConcatSpreadable); s != nil && !goja.IsUndefined(s) {
 			spread = s.ToBoolean()
 		}
 		if spread {
-			n = satAdd(n, toLength(o.Get("length")))
+			n = satAdd(n, st.length(o))
 		} else {
 			n = satAdd(n, 1)
 		}
 	}
 	return n
+}
+
+// numbersAt is args with the arguments at the given positions converted to numbers (as
+// the builtin converts them first thing), so that their valueOf runs once.
+func numbersAt(args []goja.Value, at ...int) []goja.Value {
+	out := append([]goja.Value(nil), args...)
+	for _, i := range at {
+		if i < len(out) && !goja.IsUndefined(out[i]) {
+			out[i] = out[i].ToNumber()
+		}
+	}
+	return out
 }
 
 // fillCount is how many slots Array.prototype.fill(value, start, end) would write.

@@ -20,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/mail"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/oauth"
 	"github.com/gatehouse/gatehouse/internal/password"
@@ -44,6 +45,8 @@ type Options struct {
 	// ResetRequestFloor is the least time a password reset request takes to answer (hiding whether
 	// the address has an account); 0 means passwordreset.DefaultRequestFloor, negative none.
 	ResetRequestFloor time.Duration
+	// RootPage answers GET / (dev's landing page); nil redirects to the dashboard.
+	RootPage http.Handler
 }
 
 // App is one Gatehouse node.
@@ -58,6 +61,7 @@ type App struct {
 	Mail *mail.Worker
 
 	server   *httpserver.Server
+	metrics  *metrics.Recorder
 	oauth    *oauth.Handler
 	ownStore bool
 	now      func() time.Time
@@ -77,6 +81,14 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 	}
 	if o.Hasher.P.Memory == 0 {
 		o.Hasher = password.Hasher{P: password.Default()}
+	}
+	if o.Hasher.Gate == nil {
+		// Every sign-in, sign-up and Management API password write shares one memory budget.
+		budget := cfg.PasswordHashMemoryMiB
+		if budget <= 0 {
+			budget = config.DefaultPasswordHashMemoryMiB
+		}
+		o.Hasher.Gate = password.NewGate(uint32(budget)*1024, o.Hasher.P.Memory)
 	}
 	a := &App{Config: cfg, Logger: o.Logger, now: o.Now, Store: o.Store}
 	if a.Store == nil {
@@ -116,8 +128,16 @@ func (a *App) build(ctx context.Context, o Options) error {
 	actionRunner := actionexec.New(actionexec.Options{Store: a.Store, Audit: recorder, Logger: a.Logger, Now: a.now,
 		TenantID: tenantID(cfg.Issuer)})
 
+	registry := httpserver.NewMetrics()
+	a.metrics = metrics.New(registry.Registry)
+	// One limiter for the node: its leases (see guard) are per limit and key, whoever asks.
+	limiter := &guard.RateLimiter{Counters: a.Store, Now: a.now, Hit: a.metrics.RateLimited}
+	// One brute-force counter for every password sign-in, kept in the shared database: failures on
+	// /u/login and at the token endpoint's password grants count toward the same block on every node.
+	bruteForce := &guard.BruteForce{Counters: a.Store, Now: a.now}
 	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner})
+		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner, Hasher: o.Hasher, BruteForce: bruteForce,
+		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute), Metrics: a.metrics})
 	if err != nil {
 		return err
 	}
@@ -131,6 +151,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
 		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
+		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider,
 		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate(); a.Mail.Kick() }})
 
@@ -142,9 +163,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	bruteForce := &guard.BruteForce{Now: a.now}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner, BruteForce: bruteForce})
+		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
+		BruteForce: bruteForce, IDTokens: a.Tokens, Metrics: a.metrics})
 	if err != nil {
 		return err
 	}
@@ -156,11 +177,16 @@ func (a *App) build(ctx context.Context, o Options) error {
 	logout := session.NewLogoutHandler(session.LogoutOptions{Store: a.Store, Sessions: sessions, Verifier: a.Tokens,
 		Audit: recorder, Pages: pages, Logger: a.Logger})
 
+	dashboard, err := a.dashboard(ctx, masterKey, o.RootPage)
+	if err != nil {
+		return err
+	}
+
 	prefixes, err := cfg.TrustedProxyPrefixes()
 	if err != nil {
 		return err
 	}
-	mounters := []httpserver.Mounter{a.oauth, signIn, reset, logout, management}
+	mounters := []httpserver.Mounter{a.oauth, signIn, reset, logout, management, dashboard}
 	if o.DevMailbox {
 		mounters = append(mounters, &devmail.Handler{Store: a.Store, Tenant: tenantID(cfg.Issuer), Logger: a.Logger})
 	}
@@ -168,10 +194,27 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Addr: cfg.Addr, Logger: a.Logger, TrustedProxies: prefixes, MaxBodyBytes: cfg.MaxBodyBytes,
 		TLSCertFile: cfg.TLS.CertFile, TLSKeyFile: cfg.TLS.KeyFile,
 		// Behind a TLS-terminating proxy the node speaks plain HTTP but users see https.
-		HSTS:  !cfg.TLS.Enabled() && strings.HasPrefix(cfg.Issuer, "https://"),
-		Ready: a.Store.Ping,
+		HSTS:    !cfg.TLS.Enabled() && strings.HasPrefix(cfg.Issuer, "https://"),
+		Ready:   a.ready,
+		Metrics: registry, MetricsToken: cfg.Metrics.Token,
 	}, mounters...)
 	return nil
+}
+
+// ready is /readyz: the database answers, its schema is the one this binary was built for, and a
+// signing key is loaded. A load balancer stops sending requests to a node that is not.
+func (a *App) ready(ctx context.Context) error {
+	if err := a.Store.Ping(ctx); err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	current, known, err := a.Store.SchemaVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if current != known {
+		return fmt.Errorf("migrations: the database schema is at version %d, this binary needs %d", current, known)
+	}
+	return a.Keys.Ready()
 }
 
 // Handler is the node's whole HTTP handler, middleware included.
@@ -185,7 +228,36 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.Keys.Run(ctx)
 	go a.collectExpired(ctx, time.Minute)
 	go a.Mail.Run(ctx)
+	if a.Config.Metrics.Addr != "" {
+		// Listen before serving anything, so a taken address stops the node at once.
+		var lc net.ListenConfig
+		mln, err := lc.Listen(ctx, "tcp", a.Config.Metrics.Addr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics: listen on %s: %w", a.Config.Metrics.Addr, err)
+		}
+		errs := make(chan error, 1)
+		go func() { errs <- a.serveMetrics(ctx, mln) }()
+		err = a.server.Serve(ctx, ln)
+		cancel()
+		return errors.Join(err, <-errs)
+	}
 	return a.server.Serve(ctx, ln)
+}
+
+// serveMetrics serves /metrics without a token on ln, an address only the monitoring network
+// should reach, until ctx ends.
+func (a *App) serveMetrics(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: a.server.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		_ = srv.Close()
+	}()
+	a.Logger.Info("metrics listening", "addr", ln.Addr().String())
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	return nil
 }
 
 // collectExpired deletes expired transactions, sessions, codes and refresh tokens periodically.
@@ -231,7 +303,11 @@ func (v managementVerifier) VerifyAccessToken(ctx context.Context, raw, audience
 	// Only a client-credentials token (gty, and a subject naming its own client) speaks for a
 	// machine; every other token was obtained by a user and is bounded to that user's record.
 	machine := c.GTY == token.GTYClientCredentials && c.Subject == c.Client()+"@clients"
-	return mgmt.Caller{Subject: c.Subject, ClientID: c.Client(), Scopes: strings.Fields(c.Scope), User: !machine}, nil
+	caller := mgmt.Caller{Subject: c.Subject, ClientID: c.Client(), Scopes: strings.Fields(c.Scope), User: !machine}
+	if machine && c.Act != nil {
+		caller.Actor = c.Act.Sub
+	}
+	return caller, nil
 }
 
 // managementKeys adapts the key manager to the Management API's signing-key endpoints.
@@ -243,6 +319,16 @@ func (k managementKeys) Rotate(ctx context.Context) error {
 }
 
 func (k managementKeys) Revoke(ctx context.Context, kid string) error { return k.m.Revoke(ctx, kid) }
+
+// tokenPerIP is the token endpoint's per-address limit: perMinute a minute, counted in the
+// database in leases of 1% (one write per lease instead of one per request), so that the limit
+// adds little to the hot path; 0 is no limit.
+func tokenPerIP(perMinute int) guard.Limit {
+	if perMinute <= 0 {
+		return guard.Limit{}
+	}
+	return guard.Limit{Max: perMinute, Window: time.Minute, Lease: max(1, perMinute/100)}
+}
 
 // tenantID is event.tenant.id for Actions: the issuer's host, as Auth0 names a tenant by its domain.
 func tenantID(issuer string) string {

@@ -24,10 +24,17 @@ type node struct {
 	tenant *devtenant.File
 }
 
-// startNode starts a node; opts adjust its app.Options (the development mailbox, say).
-func startNode(t *testing.T, opts ...func(*app.Options)) *node {
+// startNode starts one node on a fresh SQLite file. Each option is a func(*config.Config), adjusting
+// its configuration, or a func(*app.Options), adjusting how it is built (the development mailbox, say).
+func startNode(t *testing.T, opts ...any) *node {
 	t.Helper()
 	return startNodes(t, filepath.Join(t.TempDir(), "gatehouse.db"), 1, opts...)[0]
+}
+
+// startNodeAt is startNode with the node's clock (tokens, sessions, the dashboard's cookies).
+func startNodeAt(t *testing.T, now func() time.Time) *node {
+	t.Helper()
+	return startNode(t, func(o *app.Options) { o.Now = now })
 }
 
 // browser is an HTTP client with a cookie jar that stops at every redirect, so a test sees each hop.

@@ -20,16 +20,16 @@ import (
 )
 
 // startPostgresNodes starts n nodes on one fresh PostgreSQL schema, as a cluster behind a load
-// balancer runs. Skips when GATEHOUSE_TEST_POSTGRES_URL is unset.
-func startPostgresNodes(t *testing.T, n int) []*node {
+// balancer runs. Skips when GATEHOUSE_TEST_POSTGRES_URL is unset. opts are startNode's.
+func startPostgresNodes(t *testing.T, n int, opts ...any) []*node {
 	t.Helper()
-	return startNodes(t, pgtest.SchemaURL(t), n)
+	return startNodes(t, pgtest.SchemaURL(t), n, opts...)
 }
 
 // startNodes starts n nodes on one database, as a cluster behind a load balancer runs: one issuer
 // (the first node's address), one master key, each node with its own store, connections and clock
 // reads. The tenant is seeded once, through the first node, as `gatehouse dev` seeds it.
-func startNodes(t *testing.T, database string, n int, opts ...func(*app.Options)) []*node {
+func startNodes(t *testing.T, database string, n int, opts ...any) []*node {
 	t.Helper()
 	dir := t.TempDir()
 	key := make([]byte, 32)
@@ -52,11 +52,26 @@ func startNodes(t *testing.T, database string, n int, opts ...func(*app.Options)
 		cfg.Addr = ln.Addr().String()
 		cfg.Database = database
 		cfg.MasterKey = base64.StdEncoding.EncodeToString(key)
+		for _, opt := range opts {
+			if f, ok := opt.(func(*config.Config)); ok {
+				f(&cfg)
+			}
+		}
 		ctx, cancel := context.WithCancel(context.Background())
 		fast := password.Hasher{P: password.Fast()}
 		o := app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Hasher: fast}
-		for _, f := range opts {
-			f(&o)
+		for _, opt := range opts {
+			switch f := opt.(type) {
+			case func(*app.Options):
+				f(&o)
+			case func(*config.Config):
+			default:
+				t.Fatalf("startNodes: option %T is neither func(*config.Config) nor func(*app.Options)", opt)
+			}
+		}
+		seedNow := time.Now
+		if o.Now != nil {
+			seedNow = o.Now
 		}
 		a, err := app.New(ctx, cfg, o)
 		if err != nil {
@@ -67,7 +82,7 @@ func startNodes(t *testing.T, database string, n int, opts ...func(*app.Options)
 		if i == 0 {
 			tenant, err = devtenant.Seed(ctx, a.Store, devtenant.Options{Issuer: issuer, Path: filepath.Join(dir, "dev-tenant.json"),
 				ManagementAudience: issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
-				Hasher: fast, Now: time.Now})
+				Hasher: fast, Now: seedNow})
 			if err != nil {
 				cancel()
 				a.Close()

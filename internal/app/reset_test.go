@@ -62,17 +62,6 @@ var (
 	forgotHref = regexp.MustCompile(`href="(/u/reset-password\?state=[^"]+)"`)
 )
 
-func post(t *testing.T, c *http.Client, u string, form url.Values) (*http.Response, string) {
-	t.Helper()
-	resp, err := c.PostForm(u, form)
-	if err != nil {
-		t.Fatalf("POST %s: %v", u, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
-}
-
 // loginStatus submits the hosted login form in a fresh browser and returns the submission's status
 // (302 on success, 400 on a wrong password).
 func loginStatus(t *testing.T, n *node, authURL, email, pw string) int {

@@ -11,28 +11,32 @@ import (
 
 // Auth0 log event type codes used by Gatehouse.
 const (
-	TypeLoginSuccess          = "s"
-	TypeLoginFailure          = "f"
-	TypeWrongPassword         = "fp"
-	TypeUnknownUser           = "fu"
-	TypeBlockedUser           = "fu" // Auth0 reports blocked users as a failed login
-	TypeCodeExchange          = "seacft"
-	TypeCodeExchangeFailed    = "feacft"
-	TypeClientCredentials     = "seccft"
-	TypeClientCredentialsFail = "feccft"
-	TypeRefresh               = "sertft"
-	TypeRefreshFailed         = "fertft"
-	TypeRefreshReuse          = "ferrt"
-	TypeLogout                = "slo"
-	TypeLogoutFailed          = "flo"
-	TypeSignup                = "ss"
-	TypeSignupFailed          = "fs"
-	TypeSilentAuth            = "ssa"
-	TypeSilentAuthFailed      = "fsa"
-	TypeManagementAPI         = "sapi"
-	TypeUserDeleted           = "sdu"
-	TypeBlockedAccount        = "limit_wc"          // brute-force protection blocked an IP address for a user
-	TypeActionLog             = "actions_execution" // console output and failures of Actions
+	TypeLoginSuccess           = "s"
+	TypeLoginFailure           = "f"
+	TypeWrongPassword          = "fp"
+	TypeUnknownUser            = "fu"
+	TypeBlockedUser            = "fu" // Auth0 reports blocked users as a failed login
+	TypeCodeExchange           = "seacft"
+	TypeCodeExchangeFailed     = "feacft"
+	TypeClientCredentials      = "seccft"
+	TypeClientCredentialsFail  = "feccft"
+	TypeRefresh                = "sertft"
+	TypeRefreshFailed          = "fertft"
+	TypeRefreshReuse           = "ferrt"
+	TypePasswordExchange       = "sepft"
+	TypePasswordExchangeFail   = "fepft"
+	TypeDeviceCodeExchange     = "sede"
+	TypeDeviceCodeExchangeFail = "fede"
+	TypeLogout                 = "slo"
+	TypeLogoutFailed           = "flo"
+	TypeSignup                 = "ss"
+	TypeSignupFailed           = "fs"
+	TypeSilentAuth             = "ssa"
+	TypeSilentAuthFailed       = "fsa"
+	TypeManagementAPI          = "sapi"
+	TypeUserDeleted            = "sdu"
+	TypeBlockedAccount         = "limit_wc"          // brute-force protection blocked an IP address for a user
+	TypeActionLog              = "actions_execution" // console output and failures of Actions
 
 	// Email and the account lifecycle.
 	TypeNotificationFailed             = "fn"   // an email could not be delivered

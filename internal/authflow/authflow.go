@@ -11,10 +11,12 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/guard"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/token"
 	"github.com/gatehouse/gatehouse/internal/trigger"
 	"github.com/gatehouse/gatehouse/web"
 )
@@ -41,20 +43,36 @@ type Options struct {
 	Pages     *web.Pages
 	// BruteForce blocks an (IP, user) pair after consecutive failed passwords; nil turns it off.
 	BruteForce *guard.BruteForce
+	// Metrics counts sign-ins by outcome; nil counts nothing.
+	Metrics *metrics.Recorder
+	// ActivateGuard limits wrong user codes entered at /activate per address; nil takes the default
+	// (10 wrong codes block the address for 15 minutes). It cannot be turned off.
+	ActivateGuard *guard.BruteForce
+	// IDTokens signs the ID token of an implicit or hybrid response (token.Issuer); nil answers
+	// those response types as unsupported.
+	IDTokens IDTokenSigner
 }
 
-// Handler serves /authorize, /u/login and /u/signup.
+// IDTokenSigner signs an ID token.
+type IDTokenSigner interface {
+	IDToken(ctx context.Context, p token.IDTokenParams) (string, error)
+}
+
+// Handler serves /authorize, /u/login, /u/signup and the device activation pages (/activate).
 type Handler struct {
-	store      store.Store
-	sessions   *session.Manager
-	hasher     password.Hasher
-	audit      *audit.Recorder
-	logger     *slog.Logger
-	now        func() time.Time
-	postLogin  trigger.PostLoginRunner
-	pages      *web.Pages
-	bruteForce *guard.BruteForce
-	secure     bool
+	store         store.Store
+	sessions      *session.Manager
+	hasher        password.Hasher
+	audit         *audit.Recorder
+	logger        *slog.Logger
+	now           func() time.Time
+	postLogin     trigger.PostLoginRunner
+	pages         *web.Pages
+	bruteForce    *guard.BruteForce
+	activateGuard *guard.BruteForce
+	idTokens      IDTokenSigner
+	metrics       *metrics.Recorder
+	secure        bool
 }
 
 // New checks the options and returns the handler.
@@ -73,13 +91,17 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{
 		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
-		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, secure: u.Scheme == "https",
+		activateGuard: o.ActivateGuard, metrics: o.Metrics,
+		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
 	}
 	if h.now == nil {
 		h.now = time.Now
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
+	}
+	if h.activateGuard == nil {
+		h.activateGuard = &guard.BruteForce{Counters: o.Store, Now: h.now, BlockFor: activateBlockFor}
 	}
 	return h, nil
 }
@@ -91,6 +113,10 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+LoginPath, h.loginSubmit)
 	mux.HandleFunc("GET "+SignupPath, h.signupPage)
 	mux.HandleFunc("POST "+SignupPath, h.signupSubmit)
+	mux.HandleFunc("GET "+ActivatePath, h.activatePage)
+	mux.HandleFunc("POST "+ActivatePath, h.activateSubmit)
+	mux.HandleFunc("GET "+ActivateConfirmPath, h.deviceConfirmPage)
+	mux.HandleFunc("POST "+ActivateConfirmPath, h.deviceConfirmSubmit)
 	h.pages.Mount(mux)
 }
 

@@ -89,18 +89,20 @@ func TestAuthorizeRedirectErrors(t *testing.T) {
 		{"S256 challenge of 128 characters", spa("code_challenge", strings.Repeat("a", 128), "code_challenge_method", "S256").Encode(), spaCallback, "invalid_request", "exactly 43 for S256", "s1"},
 		{"unknown method", spa("code_challenge", challenge, "code_challenge_method", "S512").Encode(), spaCallback, "invalid_request", "S512", "s1"},
 		{"implicit token", e.webAppParams("response_type", "token").Encode(), webAppCallback, "unsupported_response_type", "token", "st-123"},
-		{"hybrid", e.webAppParams("response_type", "code id_token").Encode(), webAppCallback, "unsupported_response_type", "", "st-123"},
 		{"missing response_type", e.webAppParams("response_type", "").Encode(), webAppCallback, "invalid_request", "response_type", "st-123"},
 		{"unknown audience", e.webAppParams("audience", "https://nope.example").Encode(), webAppCallback, "access_denied", "Service not found: https://nope.example", "st-123"},
 		{"repeated scope", e.webAppParams().Encode() + "&scope=openid", webAppCallback, "invalid_request", "Duplicate parameter: scope", "st-123"},
 		{"repeated state is not echoed", e.webAppParams().Encode() + "&state=other", webAppCallback, "invalid_request", "Duplicate parameter: state", ""},
 		{"repeated extra parameter", e.webAppParams().Encode() + "&auth0Client=a&auth0Client=b", webAppCallback, "invalid_request", "auth0Client", "st-123"},
-		{"web_message", e.webAppParams("response_mode", "web_message").Encode(), webAppCallback, "invalid_request", "web_message", "st-123"},
 		{"prompt none with login", e.webAppParams("prompt", "none login").Encode(), webAppCallback, "invalid_request", "prompt", "st-123"},
 		{"negative max_age", e.webAppParams("max_age", "-1").Encode(), webAppCallback, "invalid_request", "max_age", "st-123"},
 		{"other connection", e.webAppParams("connection", "google-oauth2").Encode(), webAppCallback, "invalid_request", "connection", "st-123"},
 		{"organization", e.webAppParams("organization", "org_123").Encode(), webAppCallback, "invalid_request", "organization", "st-123"},
 		{"prompt none without session", e.webAppParams("prompt", "none").Encode(), webAppCallback, "login_required", "", "st-123"},
+		{"request object", e.webAppParams("request", "eyJhbGciOiJub25lIn0.e30.").Encode(), webAppCallback, "request_not_supported", "request", "st-123"},
+		{"request_uri", e.webAppParams("request_uri", "https://app.example/req.jwt").Encode(), webAppCallback, "request_uri_not_supported", "request_uri", "st-123"},
+		{"request_uri with prompt none", e.webAppParams("request_uri", "urn:x", "prompt", "none").Encode(), webAppCallback, "request_uri_not_supported", "", "st-123"},
+		{"empty request", e.webAppParams().Encode() + "&request=", webAppCallback, "request_not_supported", "", "st-123"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

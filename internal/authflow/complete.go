@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/token"
 	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
@@ -95,8 +96,11 @@ func (h *Handler) postLoginActions(w http.ResponseWriter, r *http.Request, f *fl
 }
 
 // issue stores the authorization code, marks the session as used by the client and sends the
-// authorization response.
+// authorization response; a device sign-in approves its device code instead (approveDevice).
 func (h *Handler) issue(w http.ResponseWriter, r *http.Request, f *flow) stepResult {
+	if f.tx.DeviceCodeHash != nil {
+		return h.approveDevice(w, r, f)
+	}
 	ctx := r.Context()
 	_, okType := f.logTypes()
 	tx, sess := f.tx, f.sess
@@ -104,7 +108,13 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, f *flow) stepRes
 	if tx.AuthTime != nil {
 		authTime = *tx.AuthTime
 	}
-	code := domain.RandomToken(32)
+	params := url.Values{}
+	withCode := tx.ResponseType != protocol.ResponseIDToken
+	code := ""
+	if withCode {
+		code = domain.RandomToken(32)
+		params.Set("code", code)
+	}
 	now := h.now().UTC()
 	rec := &domain.AuthorizationCode{
 		CodeHash:            domain.HashSecret(code),
@@ -125,15 +135,29 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, f *flow) stepRes
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(domain.AuthorizationCodeLifetime),
 	}
-	if err := h.store.CreateAuthorizationCode(ctx, rec); err != nil {
-		h.internalError(w, r, fmt.Errorf("complete: store code: %w", err))
-		return answered
+	if withCode {
+		if err := h.store.CreateAuthorizationCode(ctx, rec); err != nil {
+			h.internalError(w, r, fmt.Errorf("complete: store code: %w", err))
+			return answered
+		}
+	}
+	if tx.ResponseType == protocol.ResponseIDToken || tx.ResponseType == protocol.ResponseCodeIDToken {
+		// Implicit or hybrid (the client enabled the implicit grant): the ID token goes with the
+		// response, its nonce and, beside a code, the code's c_hash binding them (OIDC Core §3.3.2.11).
+		idt, err := h.idTokens.IDToken(ctx, token.IDTokenParams{
+			Client: f.client, User: f.user, Scope: rec.Scope, Nonce: tx.Nonce, SessionID: sess.ID,
+			AuthTime: rec.AuthTime, IncludeAuthTime: rec.IncludeAuthTime, Code: code, Custom: f.tokens.IDTokenClaims,
+		})
+		if err != nil {
+			h.internalError(w, r, fmt.Errorf("complete: sign id_token: %w", err))
+			return answered
+		}
+		params.Set("id_token", idt)
 	}
 	if err := h.sessions.Touch(ctx, sess, f.client.ClientID); err != nil {
 		h.logger.WarnContext(ctx, "session not touched", "err", err)
 	}
 	h.record(r, okType, "Successful login", f.client, f.user)
-	params := url.Values{"code": {code}}
 	if tx.State != "" {
 		params.Set("state", tx.State)
 	}

@@ -1,13 +1,19 @@
 // Package authflow owns the browser sign-in: `GET /authorize` (OAuth 2.0 RFC 6749 §4.1, OpenID Connect
 // Core §3.1.2, with Auth0's parameters), the hosted login and signup forms (`/u/login`, `/u/signup`),
-// post-login Actions, and the authorization code it hands to the token endpoint.
+// post-login Actions, and the authorization code it hands to the token endpoint; and the device
+// activation pages (`/activate`, RFC 8628 §3.3), whose sign-in ends by approving a device code.
 //
 // # A sign-in is an ordered list of steps
 //
 // /authorize validates the request into a domain.LoginTransaction, then hands it to one dispatcher
 // (Handler.dispatch), which runs the steps of signInSteps in order until one answers the request:
 //
-//	authenticate → claim → user → scopes → actions → issue
+//	authenticate → device → claim → user → scopes → actions → issue
+//
+// A device sign-in starts at POST /activate (a valid user code, entry rate-limited per address)
+// instead of /authorize; its transaction carries the device code's hash and no redirect_uri. The
+// device step shows the confirmation naming the app and the code (CSRF-protected, bound to the
+// browser) until the user confirms; issue then approves the device code, and an error refuses it.
 //
 // A step either passes the flow to the next or answers: a hosted page, an error to the client, or the
 // authorization response. A hosted page, once its form succeeds, returns to the dispatcher, which
@@ -40,7 +46,9 @@
 //	     ▼ issue
 //	issued      stored: the authorization code (by hash) with client, user, session, redirect_uri,
 //	            granted scope, audience, nonce, PKCE challenge, auth_time and the Actions' claims and
-//	            added scopes; the response goes to redirect_uri (query, fragment, form_post)
+//	            added scopes; for a client that enabled the implicit grant, response_type id_token
+//	            (no code) or code id_token adds a signed ID token (nonce required, c_hash beside a
+//	            code); the response goes to redirect_uri (query, fragment, form_post, web_message)
 //
 // Whether a user has authenticated is never read from the browser: the flow passes authenticate only
 // with a server-side session whose user and authentication time satisfy the stored transaction. A
@@ -49,5 +57,6 @@
 // transaction and claim will move after the steps that act on it.
 //
 // It must not issue tokens (the token endpoint redeems the code), must never redirect to a URI that is
-// not registered for the client byte for byte, and must not reveal whether an email is registered.
+// not registered for the client byte for byte (the one exception, a native app's loopback port, is
+// protocol.RedirectURIAllowed's), and must not reveal whether an email is registered.
 package authflow

@@ -19,10 +19,12 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse/gatehouse/internal/token"
 	"github.com/gatehouse/gatehouse/internal/trigger"
 	"github.com/gatehouse/gatehouse/web"
 	"golang.org/x/crypto/bcrypt"
@@ -48,12 +50,15 @@ type env struct {
 	hasher    password.Hasher
 	handler   http.Handler
 	postLogin *fakePostLogin
+	tokens    *token.Issuer
 }
 
 type envOptions struct {
 	tls       bool
 	noServer  bool
 	callbacks []string // extra callbacks for the web app
+	gate      *password.Gate
+	idTokens  bool // sign ID tokens at /authorize (implicit and hybrid responses)
 }
 
 // fakePostLogin records its input and answers with out.
@@ -102,6 +107,7 @@ func newEnv(tb testing.TB, o envOptions) *env {
 
 	hash, err := e.hasher.Hash(userPassword)
 	must(tb, err)
+	e.hasher.Gate = o.gate
 	u := &domain.User{UserID: domain.NewUserID(), Email: userEmail, PasswordHash: hash}
 	domain.ApplyUserDefaults(u)
 	must(tb, st.CreateUser(ctx, u))
@@ -123,8 +129,19 @@ func newEnv(tb testing.TB, o envOptions) *env {
 	sessions, err := session.NewManager(session.Options{Issuer: issuer, Store: st, Now: e.clock.Now})
 	must(tb, err)
 	rec := &audit.Recorder{Store: st, Now: e.clock.Now}
+	var idTokens authflow.IDTokenSigner
+	if o.idTokens {
+		// Signing keys are generated only where a test needs ID tokens from /authorize: RSA key
+		// generation is the slowest thing an env could do.
+		master := make([]byte, 32)
+		km, err := keys.NewManager(ctx, st, master, keys.Options{Now: e.clock.Now, UnknownKIDReloadInterval: -1})
+		must(tb, err)
+		e.tokens, err = token.NewIssuer(token.Options{Issuer: issuer, Keys: km, MasterKey: master, Now: e.clock.Now})
+		must(tb, err)
+		idTokens = e.tokens
+	}
 	h, err := authflow.New(authflow.Options{Issuer: issuer, Store: st, Sessions: sessions, Hasher: e.hasher,
-		Audit: rec, Now: e.clock.Now, PostLogin: e.postLogin, Pages: pages})
+		Audit: rec, Now: e.clock.Now, PostLogin: e.postLogin, Pages: pages, IDTokens: idTokens})
 	must(tb, err)
 	mux := http.NewServeMux()
 	h.Mount(mux)

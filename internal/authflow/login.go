@@ -5,11 +5,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -19,16 +23,19 @@ import (
 // Messages shown on the hosted forms.
 const (
 	// MsgWrongCredentials is the one answer for an unknown email and a wrong password alike, as Auth0
-	// gives it, so the form does not tell which emails are registered.
-	MsgWrongCredentials = "Wrong email or password."
+	// gives it, so the form does not tell which emails are registered. The password grant gives the
+	// same answer.
+	MsgWrongCredentials = guard.MsgWrongCredentials
 	// MsgBlocked is shown while brute-force protection blocks this user from this address.
-	MsgBlocked = "Your account has been blocked after multiple consecutive login attempts. Please try again later."
+	MsgBlocked = guard.MsgBlocked
 	// MsgSignupFailed is shown when the email is already registered. It is New Universal Login's
 	// generic text rather than Auth0's older "The user already exists.", which would confirm to anyone
 	// that an address has an account.
 	MsgSignupFailed = "Something went wrong, please try again later."
 	// MsgFormExpired is shown when the CSRF token is missing or wrong; nothing else is checked.
-	MsgFormExpired   = "Your form has expired or was not sent from this page. Please try again."
+	MsgFormExpired = "Your form has expired or was not sent from this page. Please try again."
+	// MsgBusy is shown when password hashing is at its memory budget (503 with Retry-After).
+	MsgBusy          = "We are receiving too many sign-in requests. Please try again in a moment."
 	msgMissingFields = "Please enter your email address and password."
 	msgInvalidEmail  = "Please enter a valid email address."
 )
@@ -155,10 +162,18 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	email := domain.NormalizeEmail(username)
 	ip := httpserver.ClientIP(r.Context()).String()
-	// Blocked pairs are refused before any password check, known user or not, so the answer reveals
-	// nothing about the account.
-	if h.bruteForce.Blocked(ip, email) {
+	// The attempt is counted before any password check, known user or not: a blocked pair is refused
+	// without revealing anything about the account, and concurrent attempts on any node cannot
+	// slip past the threshold while their passwords are being checked.
+	attempt, err := h.bruteForce.Attempt(ctx, ip, email)
+	if err != nil {
+		h.internalError(w, r, fmt.Errorf("login: %w", err))
+		return
+	}
+	if !attempt.Allowed {
+		h.metrics.SignIn(metrics.SignInBlocked)
 		h.record(r, audit.TypeBlockedAccount, MsgBlocked, fs.client, &domain.User{Email: email})
+		w.Header().Set("Retry-After", strconv.Itoa(int(attempt.RetryAfter/time.Second)))
 		h.render(ctx, w, http.StatusTooManyRequests, web.PageLogin, h.loginData(r, fs, username, MsgBlocked))
 		return
 	}
@@ -168,24 +183,42 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if user == nil || user.PasswordHash == "" {
-		// Same cost as a real verification, so response time does not reveal unknown emails.
-		h.hasher.Dummy(pw)
+		// Same cost as a real verification, so response time does not reveal unknown emails; and
+		// the same refusal when hashing is at capacity.
+		if err := h.hasher.Dummy(pw); err != nil {
+			h.busy(w, r, fs, username)
+			return
+		}
+		h.metrics.SignIn(metrics.SignInUnknownUser)
 		h.record(r, audit.TypeUnknownUser, MsgWrongCredentials, fs.client, &domain.User{Email: email})
-		h.failedAttempt(r, fs, ip, email)
+		h.failedAttempt(r, fs, attempt, email)
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
 	}
 	needsRehash, err := h.hasher.Verify(user.PasswordHash, pw)
+	if errors.Is(err, password.ErrBusy) {
+		h.busy(w, r, fs, username)
+		return
+	}
 	if err != nil {
 		if !errors.Is(err, password.ErrMismatch) {
 			h.logger.ErrorContext(ctx, "stored password hash unusable", "user_id", user.UserID, "err", err)
 		}
+		h.metrics.SignIn(metrics.SignInWrongPassword)
 		h.record(r, audit.TypeWrongPassword, MsgWrongCredentials, fs.client, user)
-		h.failedAttempt(r, fs, ip, email)
+		h.failedAttempt(r, fs, attempt, email)
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
 	}
-	h.bruteForce.Succeeded(ip, email)
+	if user.Blocked {
+		h.metrics.SignIn(metrics.SignInUserBlocked)
+	} else {
+		h.metrics.SignIn(metrics.SignInSuccess)
+	}
+	if err := h.bruteForce.Succeeded(ctx, ip, email); err != nil {
+		// The sign-in stands; the count it should have cleared expires on its own.
+		h.logger.WarnContext(ctx, "brute-force count not cleared", "err", err)
+	}
 	if needsRehash {
 		// Imported bcrypt hashes and argon2id hashes below the current cost are upgraded now, the
 		// only moment the clear password is at hand.
@@ -201,9 +234,17 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	h.authenticated(w, r, fs, user)
 }
 
-// failedAttempt counts a failed password for brute-force protection and logs the block it may start.
-func (h *Handler) failedAttempt(r *http.Request, fs *flowState, ip, email string) {
-	if h.bruteForce.Failed(ip, email) {
+// busy answers a sign-in that password hashing had no memory left for: 503 with Retry-After, the
+// form kept. The attempt stays counted against brute-force protection: a flood gains nothing.
+func (h *Handler) busy(w http.ResponseWriter, r *http.Request, fs *flowState, username string) {
+	h.metrics.SignIn(metrics.SignInBusy)
+	w.Header().Set("Retry-After", "1")
+	h.render(r.Context(), w, http.StatusServiceUnavailable, web.PageLogin, h.loginData(r, fs, username, MsgBusy))
+}
+
+// failedAttempt logs the block a failed password starts, if it is the last one allowed.
+func (h *Handler) failedAttempt(r *http.Request, fs *flowState, attempt guard.Attempt, email string) {
+	if h.bruteForce.Blocks(attempt) {
 		h.record(r, audit.TypeBlockedAccount, "Too many consecutive failed logins: blocked for this IP address", fs.client, &domain.User{Email: email})
 	}
 }
@@ -276,6 +317,11 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hash, err := h.hasher.Hash(pw)
+	if errors.Is(err, password.ErrBusy) {
+		w.Header().Set("Retry-After", "1")
+		h.render(ctx, w, http.StatusServiceUnavailable, web.PageSignup, h.signupData(r, fs, rawEmail, MsgBusy))
+		return
+	}
 	if err != nil {
 		h.internalError(w, r, err)
 		return

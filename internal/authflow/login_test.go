@@ -11,6 +11,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/trigger"
 )
@@ -127,6 +128,33 @@ func TestLoginFailuresLookAlike(t *testing.T) {
 	}
 }
 
+// TestLoginBusyWhenHashingIsFull: with password hashing at its memory budget, a sign-in (known user
+// or not) is refused with 503, Retry-After and a message, after a bounded wait; once a slot frees,
+// the same form signs in.
+func TestLoginBusyWhenHashingIsFull(t *testing.T) {
+	gate := password.NewGate(1, 1)
+	e := newEnv(t, envOptions{gate: gate})
+	c := e.browser(t)
+	lp, csrf := e.startLogin(t, c, e.webAppParams())
+	form := func(user, pw string) url.Values {
+		return url.Values{"state": {stateOf(lp)}, "csrf": {csrf}, "username": {user}, "password": {pw}}
+	}
+	release, ok := gate.TryAcquire()
+	if !ok {
+		t.Fatal("gate not free")
+	}
+	for _, user := range []string{userEmail, "nobody@example.com"} {
+		p := e.post(t, c, lp, form(user, userPassword))
+		if p.status != http.StatusServiceUnavailable || p.header.Get("Retry-After") != "1" || !strings.Contains(p.body, authflow.MsgBusy) {
+			t.Errorf("%s while hashing is full: %d Retry-After %q", user, p.status, p.header.Get("Retry-After"))
+		}
+	}
+	release()
+	if q := callbackQuery(t, e.post(t, c, lp, form(userEmail, userPassword)), webAppCallback); q.Get("code") == "" {
+		t.Error("no code once the gate is free")
+	}
+}
+
 func TestLoginCSRFAndBrowserBinding(t *testing.T) {
 	e := newEnv(t, envOptions{})
 	c := e.browser(t)
@@ -188,8 +216,27 @@ func TestSessionCookieFlags(t *testing.T) {
 		if found == nil {
 			t.Fatalf("tls=%v: no %s cookie in %v", tlsOn, wantName, resp.Header.Values("Set-Cookie"))
 		}
-		if !found.HttpOnly || found.SameSite != http.SameSiteLaxMode || found.Path != "/" || found.Domain != "" || found.Secure != tlsOn {
+		// The SSO session is sent cross-site on https (silent authentication in an SPA's iframe).
+		wantSameSite := http.SameSiteLaxMode
+		if tlsOn {
+			wantSameSite = http.SameSiteNoneMode
+		}
+		if !found.HttpOnly || found.SameSite != wantSameSite || found.Path != "/" || found.Domain != "" || found.Secure != tlsOn {
 			t.Errorf("tls=%v: cookie %+v", tlsOn, found)
+		}
+
+		// The login transaction's binding is never needed cross-site: it stays Lax.
+		ar, err := c.Get(e.srv.URL + "/authorize?" + e.webAppParams("prompt", "login").Encode())
+		must(t, err)
+		ar.Body.Close()
+		var tx *http.Cookie
+		for _, ck := range ar.Cookies() {
+			if ck.Name == authflow.TxCookieInsecure || ck.Name == authflow.TxCookieSecure {
+				tx = ck
+			}
+		}
+		if tx == nil || tx.SameSite != http.SameSiteLaxMode || !tx.HttpOnly || tx.Secure != tlsOn {
+			t.Errorf("tls=%v: binding cookie %+v", tlsOn, tx)
 		}
 	}
 }

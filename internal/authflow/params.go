@@ -36,11 +36,11 @@ const (
 	callbackMismatchHelp    = "Please go to the Application Settings page and make sure you are sending a valid callback url from your application."
 )
 
-// RedirectURIAllowed reports whether raw may receive an authorization response for c: it must equal
-// one registered callback byte for byte — no case folding, no trailing-slash, dot-segment or
-// percent-encoding normalisation, no prefix or wildcard matching (RFC 9700 §4.1.3, RFC 6749 §3.1.2.3).
+// RedirectURIAllowed reports whether raw may receive an authorization response for c: the one rule
+// of the protocol core (protocol.RedirectURIAllowed), exact matching but for native apps' loopback
+// ports.
 func RedirectURIAllowed(c *domain.Client, raw string) bool {
-	return raw != "" && c != nil && c.HasCallback(raw)
+	return protocol.RedirectURIAllowed(c, raw)
 }
 
 // keptParams are accepted parameters carried in the transaction for Actions (event.transaction);
@@ -94,8 +94,18 @@ func (h *Handler) parseAuthorize(ctx context.Context, rawQuery string) (*protoco
 	req := &protocol.AuthorizeRequest{Client: client}
 	tx := &req.Transaction
 	tx.ClientID, tx.RedirectURI, tx.ResponseMode = client.ClientID, redirectURI, protocol.ModeQuery
-	if v := vals["response_mode"]; len(v) == 1 && (v[0] == protocol.ModeQuery || v[0] == protocol.ModeFragment || v[0] == protocol.ModeFormPost) {
+	if v := vals["response_type"]; len(v) == 1 && slices.Contains(strings.Fields(v[0]), "id_token") {
+		tx.ResponseMode = protocol.DefaultResponseMode(true)
+	}
+	if v := vals["response_mode"]; len(v) == 1 && (v[0] == protocol.ModeQuery || v[0] == protocol.ModeFragment || v[0] == protocol.ModeFormPost || v[0] == protocol.ModeWebMessage) {
 		tx.ResponseMode = v[0]
+	}
+	if tx.ResponseMode == protocol.ModeWebMessage {
+		// A web_message response is posted to the redirect URI's origin: unless the client lists that
+		// origin, not even an error may be posted, so the refusal stays on Gatehouse's own page.
+		if _, pe := protocol.WebMessageTarget(client, redirectURI); pe != nil {
+			return nil, pe
+		}
 	}
 	if v := vals["state"]; len(v) == 1 && validValue(v[0]) {
 		tx.State = v[0]
@@ -114,35 +124,59 @@ func (h *Handler) parseAuthorize(ctx context.Context, rawQuery string) (*protoco
 	}
 	get := func(name string) string { return params[name] }
 
+	// OIDC Core §6: request objects are not supported (discovery says so). Running the request without
+	// the parameters an object carries would sign the user in to something else than the client asked,
+	// so either parameter is refused with the error §6.1 and §6.2 name for it.
+	if _, ok := params["request"]; ok {
+		return req, protocol.NewError(http.StatusBadRequest, "request_not_supported", "The request parameter (request objects) is not supported")
+	}
+	if _, ok := params["request_uri"]; ok {
+		return req, protocol.NewError(http.StatusBadRequest, "request_uri_not_supported", "The request_uri parameter is not supported")
+	}
+
 	switch m := get("response_mode"); m {
-	case "", protocol.ModeQuery, protocol.ModeFragment, protocol.ModeFormPost:
-	case protocol.ModeWebMessage:
-		// auth0-spa-js silent authentication in an iframe; not offered yet (no framed pages).
-		return req, protocol.InvalidRequest("Unsupported response_mode: web_message")
+	case "", protocol.ModeQuery, protocol.ModeFragment, protocol.ModeFormPost, protocol.ModeWebMessage:
 	default:
 		return req, protocol.InvalidRequest("Unsupported response_mode: %s", m)
 	}
 
-	rt := get("response_type")
-	if rt == "" {
-		return req, protocol.InvalidRequest("Missing required parameter: response_type")
-	}
-	if rt != "code" {
-		// Implicit and hybrid types (token, id_token and their combinations) are refused for every
-		// client: the decisions block allows them only for a client that enables the implicit grant,
-		// and no client can enable it yet, so one refusal covers both cases.
-		return req, protocol.NewError(http.StatusBadRequest, "unsupported_response_type", "Unsupported response type: "+protocol.Truncate(rt, 64))
-	}
-	tx.ResponseType = rt
-	if !client.HasGrant(domain.GrantAuthorizationCode) {
-		return req, protocol.UnauthorizedClient(domain.GrantAuthorizationCode)
-	}
-
-	if pe := protocol.CheckChallenge(client, get("code_challenge"), get("code_challenge_method")); pe != nil {
+	rt, withCode, withIDToken, pe := protocol.ResponseType(get("response_type"))
+	if pe != nil {
 		return req, pe
 	}
-	if c := get("code_challenge"); c != "" {
-		tx.CodeChallenge, tx.CodeChallengeMethod = c, get("code_challenge_method")
+	tx.ResponseType = rt
+	if withCode && !client.HasGrant(domain.GrantAuthorizationCode) {
+		return req, protocol.UnauthorizedClient(domain.GrantAuthorizationCode)
+	}
+	if pe := protocol.ImplicitAllowed(client, withIDToken); pe != nil {
+		return req, pe
+	}
+	if withIDToken && h.idTokens == nil {
+		return req, protocol.NewError(http.StatusBadRequest, "unsupported_response_type", "Unsupported response type: "+rt)
+	}
+	if withIDToken {
+		// OAuth 2.0 Multiple Response Type Encoding Practices §5: an ID token never goes in a query
+		// (it would reach logs and Referer headers); web_message is for codes only.
+		if m := tx.ResponseMode; m != protocol.ModeFragment && m != protocol.ModeFormPost {
+			return req, protocol.InvalidRequest("response_mode=%s cannot carry an id_token; use form_post or fragment", m)
+		}
+		// OpenID Connect Core §3.2.2.1, §3.3.2.11: the nonce is what binds the ID token to the
+		// client's session, so it is required; and there is no ID token without openid.
+		if get("nonce") == "" {
+			return req, protocol.MissingParameter("nonce")
+		}
+		if !slices.Contains(strings.Fields(get("scope")), "openid") {
+			return req, protocol.InvalidRequest("response_type %s needs the openid scope", rt)
+		}
+	}
+
+	if withCode {
+		if pe := protocol.CheckChallenge(client, get("code_challenge"), get("code_challenge_method")); pe != nil {
+			return req, pe
+		}
+		if c := get("code_challenge"); c != "" {
+			tx.CodeChallenge, tx.CodeChallengeMethod = c, get("code_challenge_method")
+		}
 	}
 
 	prompt := strings.Fields(get("prompt"))

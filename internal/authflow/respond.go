@@ -1,6 +1,7 @@
 package authflow
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 
@@ -10,8 +11,13 @@ import (
 	"github.com/gatehouse/gatehouse/web"
 )
 
-// respondError sends an OAuth error to the transaction's (already validated) redirect_uri.
+// respondError sends an OAuth error to the transaction's (already validated) redirect_uri; a device
+// sign-in has none, and refuses its device code instead (deviceError).
 func (h *Handler) respondError(w http.ResponseWriter, r *http.Request, tx *domain.LoginTransaction, e *protocol.Error) {
+	if tx.DeviceCodeHash != nil {
+		h.deviceError(w, r, tx, e)
+		return
+	}
 	if e.Cause != nil {
 		h.logger.ErrorContext(r.Context(), "sign-in failed", "error", e.Code, "err", e.Cause)
 	}
@@ -21,8 +27,36 @@ func (h *Handler) respondError(w http.ResponseWriter, r *http.Request, tx *domai
 // respond delivers an authorization response in the transaction's response mode.
 func (h *Handler) respond(w http.ResponseWriter, r *http.Request, tx *domain.LoginTransaction, params url.Values) {
 	protocol.WriteRedirect(w, tx.ResponseMode, tx.RedirectURI, params, func(p protocol.ResponsePage) {
-		// web_message, once offered, is a page too: it will be rendered here.
+		if p.Mode == protocol.ModeWebMessage {
+			h.webMessage(w, r, tx.ClientID, p)
+			return
+		}
 		h.formPost(w, r, p)
+	})
+}
+
+// webMessage renders the web_message response page (see protocol.WebMessageTarget). The origin is
+// checked again against the client as it is now: its web origins may have changed while the user
+// was on the login page. Its CSP lets only that origin frame the page and only the page's one
+// script run; X-Frame-Options, which cannot name an origin, is left out.
+func (h *Handler) webMessage(w http.ResponseWriter, r *http.Request, clientID string, p protocol.ResponsePage) {
+	client, err := h.store.GetClient(r.Context(), clientID)
+	if err != nil {
+		h.internalError(w, r, fmt.Errorf("authorize: web_message client: %w", err))
+		return
+	}
+	target, pe := protocol.WebMessageTarget(client, p.Target)
+	if pe != nil {
+		h.errorPage(w, r, pe)
+		return
+	}
+	nonce := web.NewNonce()
+	w.Header().Set("Content-Security-Policy", protocol.WebMessageCSP(target, nonce))
+	httpserver.OmitDefaultHeader(w.Header(), "X-Frame-Options")
+	base := h.base(r.Context())
+	base.Nonce = nonce
+	h.render(r.Context(), w, http.StatusOK, web.PageWebMessage, web.WebMessageData{
+		Base: base, Type: protocol.WebMessageType, TargetOrigin: target, Response: protocol.WebMessageResponse(p.Fields),
 	})
 }
 

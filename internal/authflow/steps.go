@@ -20,6 +20,7 @@ import (
 // and the flow lives only in the request that claimed it.
 var signInSteps = []step{
 	{"authenticate", (*Handler).authenticate}, // a session that satisfies the request, else the login form
+	{"device", (*Handler).confirmDevice},      // a device sign-in: the user confirms the device by name
 	{"claim", (*Handler).claim},               // the transaction leaves the store: one request goes on
 	{"user", (*Handler).checkUser},            // the user exists and is not blocked
 	{"scopes", (*Handler).resolveScopes},      // the RBAC rule: what the code may grant

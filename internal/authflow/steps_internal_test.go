@@ -6,13 +6,14 @@ import (
 )
 
 // The sign-in's order is a contract the package doc describes: authentication first, the
-// transaction claimed before anything that must run once, Actions before the code is issued.
+// transaction claimed before anything that must run once, a device confirmed (a page) before the
+// claim, Actions before the code is issued or the device approved.
 func TestSignInStepOrder(t *testing.T) {
 	var names []string
 	for _, s := range signInSteps {
 		names = append(names, s.name)
 	}
-	want := []string{"authenticate", "claim", "user", "scopes", "actions", "issue"}
+	want := []string{"authenticate", "device", "claim", "user", "scopes", "actions", "issue"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("steps %v, want %v", names, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -21,6 +22,12 @@ const (
 	DefaultMaxBodyBytes = 1 << 20 // 1 MiB: far above any OAuth or Management API request
 	DefaultLogFormat    = "json"
 	DefaultLogLevel     = "info"
+	// DefaultTokenPerIPPerMinute: 100 requests a second from one address on average, Auth0's
+	// sustained limit for the Authentication API on its larger plans.
+	DefaultTokenPerIPPerMinute = 6000
+	// DefaultPasswordHashMemoryMiB: two argon2id computations at the default 64 MiB at once, what
+	// two cores can run; a flood of 200 sign-ins then peaks near 260 MiB instead of 12 GiB.
+	DefaultPasswordHashMemoryMiB = 128
 )
 
 // Environment variable names, one per setting.
@@ -38,6 +45,13 @@ const (
 	EnvLogLevel       = "GATEHOUSE_LOG_LEVEL"
 	EnvThemeDir       = "GATEHOUSE_THEME_DIR"
 	EnvMaxBodyBytes   = "GATEHOUSE_MAX_BODY_BYTES"
+
+	EnvRateLimitsTokenPerIPPerMinute = "GATEHOUSE_RATE_LIMITS_TOKEN_PER_IP_PER_MINUTE"
+	EnvPasswordHashMemoryMiB         = "GATEHOUSE_PASSWORD_HASH_MEMORY_MIB"
+	EnvRateLimitsManagementPerClient = "GATEHOUSE_RATE_LIMITS_MANAGEMENT_PER_CLIENT"
+	EnvRateLimitsManagementWindow    = "GATEHOUSE_RATE_LIMITS_MANAGEMENT_WINDOW"
+	EnvMetricsAddr                   = "GATEHOUSE_METRICS_ADDR"
+	EnvMetricsToken                  = "GATEHOUSE_METRICS_TOKEN"
 )
 
 // Config is the whole runtime configuration of one Gatehouse node.
@@ -71,6 +85,33 @@ type Config struct {
 	ThemeDir string `yaml:"theme_dir"`
 	// MaxBodyBytes caps every request body.
 	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+	// PasswordHashMemoryMiB is the memory password hashing may take at once: argon2id computations
+	// beyond it queue briefly, then are refused with 503 and Retry-After. 0 means the default.
+	PasswordHashMemoryMiB int `yaml:"password_hash_memory_mib"`
+	// RateLimits caps request rates, counted in the database every node shares.
+	RateLimits RateLimitsConfig `yaml:"rate_limits"`
+	// Metrics says where Prometheus reads /metrics; by default nowhere.
+	Metrics MetricsConfig `yaml:"metrics"`
+}
+
+// MetricsConfig exposes /metrics, which is never public by default: on a listen address of its
+// own (one only the monitoring network reaches), or on the main address to requests bearing Token,
+// or both.
+type MetricsConfig struct {
+	Addr  string `yaml:"addr"`
+	Token string `yaml:"token"`
+}
+
+// RateLimitsConfig sets the limits that protect capacity (brute-force protection is separate and
+// always on).
+type RateLimitsConfig struct {
+	// TokenPerIPPerMinute caps POST /oauth/token per client IP address per minute; 0 turns the
+	// limit off (for a benchmark from one address, say).
+	TokenPerIPPerMinute int `yaml:"token_per_ip_per_minute"`
+	// ManagementPerClient caps Management API requests per client (per address before
+	// authentication) per ManagementWindow; 0 means 100 per 2 s (50 a second on average).
+	ManagementPerClient int           `yaml:"management_per_client"`
+	ManagementWindow    time.Duration `yaml:"management_window"`
 }
 
 // TLSConfig names the PEM files of the server certificate (with its chain)
@@ -99,6 +140,9 @@ func Default() Config {
 		Addr:         DefaultAddr,
 		MaxBodyBytes: DefaultMaxBodyBytes,
 		Log:          LogConfig{Format: DefaultLogFormat, Level: DefaultLogLevel},
+		RateLimits:   RateLimitsConfig{TokenPerIPPerMinute: DefaultTokenPerIPPerMinute},
+
+		PasswordHashMemoryMiB: DefaultPasswordHashMemoryMiB,
 	}
 }
 
@@ -192,6 +236,8 @@ func (c *Config) applyEnv(env func(string) string) error {
 		{EnvLogFormat, &c.Log.Format},
 		{EnvLogLevel, &c.Log.Level},
 		{EnvThemeDir, &c.ThemeDir},
+		{EnvMetricsAddr, &c.Metrics.Addr},
+		{EnvMetricsToken, &c.Metrics.Token},
 	}
 	for _, s := range strs {
 		if v := env(s.name); v != "" {
@@ -207,6 +253,34 @@ func (c *Config) applyEnv(env func(string) string) error {
 			return fmt.Errorf("%s: %q is not a whole number of bytes", EnvMaxBodyBytes, v)
 		}
 		c.MaxBodyBytes = n
+	}
+	if v := env(EnvRateLimitsTokenPerIPPerMinute); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a whole number", EnvRateLimitsTokenPerIPPerMinute, v)
+		}
+		c.RateLimits.TokenPerIPPerMinute = n
+	}
+	if v := env(EnvRateLimitsManagementPerClient); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a whole number", EnvRateLimitsManagementPerClient, v)
+		}
+		c.RateLimits.ManagementPerClient = n
+	}
+	if v := env(EnvRateLimitsManagementWindow); v != "" {
+		d, err := time.ParseDuration(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a duration such as 2s or 1m", EnvRateLimitsManagementWindow, v)
+		}
+		c.RateLimits.ManagementWindow = d
+	}
+	if v := env(EnvPasswordHashMemoryMiB); v != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s: %q is not a whole number of MiB", EnvPasswordHashMemoryMiB, v)
+		}
+		c.PasswordHashMemoryMiB = n
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
 )
@@ -39,11 +40,19 @@ log:
   level: debug
 theme_dir: /srv/theme
 max_body_bytes: 2048
+rate_limits:
+  token_per_ip_per_minute: 300
+  management_per_client: 20
+  management_window: 1m
+password_hash_memory_mib: 256
+metrics:
+  addr: 127.0.0.1:9090
 `
 
 func TestDefault(t *testing.T) {
 	c := config.Default()
-	if c.Addr != ":8080" || c.MaxBodyBytes != 1<<20 || c.Log.Format != "json" || c.Log.Level != "info" {
+	if c.Addr != ":8080" || c.MaxBodyBytes != 1<<20 || c.Log.Format != "json" || c.Log.Level != "info" ||
+		c.RateLimits.TokenPerIPPerMinute != config.DefaultTokenPerIPPerMinute {
 		t.Errorf("Default() = %+v", c)
 	}
 	if c.Issuer != "" || c.Database != "" || c.MasterKey != "" || c.TLS.Enabled() {
@@ -64,6 +73,10 @@ func TestLoad(t *testing.T) {
 		Log:            config.LogConfig{Format: "text", Level: "debug"},
 		ThemeDir:       "/srv/theme",
 		MaxBodyBytes:   2048,
+		RateLimits:     config.RateLimitsConfig{TokenPerIPPerMinute: 300, ManagementPerClient: 20, ManagementWindow: time.Minute},
+
+		PasswordHashMemoryMiB: 256,
+		Metrics:               config.MetricsConfig{Addr: "127.0.0.1:9090"},
 	}
 	allEnv := map[string]string{
 		"GATEHOUSE_ISSUER":          "https://env.example.com/",
@@ -79,6 +92,13 @@ func TestLoad(t *testing.T) {
 		"GATEHOUSE_LOG_LEVEL":       "warn",
 		"GATEHOUSE_THEME_DIR":       "/env/theme",
 		"GATEHOUSE_MAX_BODY_BYTES":  "4096",
+
+		"GATEHOUSE_RATE_LIMITS_TOKEN_PER_IP_PER_MINUTE": "0",
+		"GATEHOUSE_PASSWORD_HASH_MEMORY_MIB":            "64",
+		"GATEHOUSE_METRICS_ADDR":                        "10.0.0.5:9100",
+		"GATEHOUSE_RATE_LIMITS_MANAGEMENT_PER_CLIENT":   "7",
+		"GATEHOUSE_RATE_LIMITS_MANAGEMENT_WINDOW":       "3s",
+		"GATEHOUSE_METRICS_TOKEN":                       "a-long-metrics-token",
 	}
 	envCfg := config.Config{
 		Issuer:         "https://env.example.com/",
@@ -92,6 +112,10 @@ func TestLoad(t *testing.T) {
 		Log:            config.LogConfig{Format: "json", Level: "warn"},
 		ThemeDir:       "/env/theme",
 		MaxBodyBytes:   4096,
+		RateLimits:     config.RateLimitsConfig{TokenPerIPPerMinute: 0, ManagementPerClient: 7, ManagementWindow: 3 * time.Second},
+
+		PasswordHashMemoryMiB: 64,
+		Metrics:               config.MetricsConfig{Addr: "10.0.0.5:9100", Token: "a-long-metrics-token"},
 	}
 	withDefaults := func(mod func(*config.Config)) config.Config {
 		c := config.Default()

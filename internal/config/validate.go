@@ -70,6 +70,23 @@ func (c Config) Validate() error {
 			add("theme_dir: %q is not a readable directory", c.ThemeDir)
 		}
 	}
+	if c.RateLimits.TokenPerIPPerMinute < 0 {
+		add("rate_limits.token_per_ip_per_minute: must be 0 (off) or a positive number, got %d", c.RateLimits.TokenPerIPPerMinute)
+	}
+	if c.RateLimits.ManagementPerClient < 0 || c.RateLimits.ManagementWindow < 0 {
+		add("rate_limits.management_per_client and management_window: must not be negative (0 for the default)")
+	}
+	if c.Metrics.Addr != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Addr); err != nil {
+			add("metrics.addr: %q is not host:port", c.Metrics.Addr)
+		}
+	}
+	if t := c.Metrics.Token; t != "" && len(t) < 16 {
+		add("metrics.token: too short to be a secret (at least 16 characters; e.g. the output of `openssl rand -base64 24`)")
+	}
+	if c.PasswordHashMemoryMiB < 0 {
+		add("password_hash_memory_mib: must be a positive number of MiB (0 for the default), got %d", c.PasswordHashMemoryMiB)
+	}
 	if c.MaxBodyBytes <= 0 {
 		add("max_body_bytes: must be a positive number of bytes, got %d", c.MaxBodyBytes)
 	}

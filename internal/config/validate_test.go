@@ -333,3 +333,24 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 		t.Errorf("error should list problems one per line: %q", err.Error())
 	}
 }
+
+func TestValidateMetrics(t *testing.T) {
+	tests := []struct {
+		name    string
+		m       config.MetricsConfig
+		wantErr string
+	}{
+		{"off", config.MetricsConfig{}, ""},
+		{"address", config.MetricsConfig{Addr: "127.0.0.1:9090"}, ""},
+		{"token", config.MetricsConfig{Token: "0123456789abcdef"}, ""},
+		{"bad address", config.MetricsConfig{Addr: "9090"}, "metrics.addr"},
+		{"short token", config.MetricsConfig{Token: "short"}, "metrics.token: too short"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := MustValid(t)
+			c.Metrics = tt.m
+			checkOne(t, c.Validate(), tt.wantErr)
+		})
+	}
+}

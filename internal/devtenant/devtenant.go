@@ -73,7 +73,22 @@ type File struct {
 	Users         []User        `json:"users"`
 	// Mailbox is the development mailbox's page, where mail sent without a provider arrives.
 	Mailbox string `json:"mailbox,omitempty"`
+	// Dashboard is where to sign in to the dashboard, and as whom (a Dashboard Admin).
+	Dashboard Dashboard `json:"dashboard"`
 }
+
+// Dashboard is the dashboard's address and its seeded administrator.
+type Dashboard struct {
+	URL      string `json:"url"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	// PasswordHashSHA256 is the seeded users' digest for the dashboard administrator (see User).
+	PasswordHashSHA256 string `json:"password_hash_sha256,omitempty"`
+}
+
+// DashboardEmail is the dev tenant's dashboard administrator: not one of the guide's users, so
+// that signing in to the guide's app never carries dashboard power.
+const DashboardEmail = "dashboard@example.com"
 
 // WebApp is the guide's Regular Web App.
 type WebApp struct {
@@ -106,6 +121,10 @@ type User struct {
 	Email    string   `json:"email"`
 	Password string   `json:"password"`
 	Roles    []string `json:"roles"`
+	// PasswordHashSHA256 is the SHA-256 (hex) of the stored password hash when the file was written:
+	// while the stored hash is unchanged, Password still signs in, and a restart need not prove it
+	// with an argon2id verification (64 MiB held for the life of the process).
+	PasswordHashSHA256 string `json:"password_hash_sha256,omitempty"`
 }
 
 // Options configure Seed.

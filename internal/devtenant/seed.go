@@ -2,10 +2,14 @@ package devtenant
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/bootstrap"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -73,12 +77,12 @@ func (s *seeder) run(ctx context.Context) (*File, error) {
 		}
 		roleIDs[name] = id
 	}
-	prevPasswords := map[string]string{}
+	prevUsers := map[string]User{}
 	for _, u := range prev.Users {
-		prevPasswords[u.Email] = u.Password
+		prevUsers[u.Email] = u
 	}
 	for _, su := range seedUsers {
-		pw, err := s.ensureUser(ctx, su.email, su.name, prevPasswords[su.email])
+		pw, err := s.ensureUser(ctx, su.email, su.name, prevUsers[su.email])
 		if err != nil {
 			return nil, err
 		}
@@ -93,12 +97,37 @@ func (s *seeder) run(ctx context.Context) (*File, error) {
 		if err := s.tx.AssignRolesToUser(ctx, u.UserID, ids); err != nil {
 			return nil, fmt.Errorf("assign roles to %s: %w", su.email, err)
 		}
-		f.Users = append(f.Users, User{Email: su.email, Password: pw, Roles: su.roles})
+		f.Users = append(f.Users, User{Email: su.email, Password: pw, Roles: su.roles, PasswordHashSHA256: hashDigest(u.PasswordHash)})
 	}
 	if err := s.ensureAction(ctx); err != nil {
 		return nil, err
 	}
+	if f.Dashboard, err = s.ensureDashboardAdmin(ctx, prev.Dashboard); err != nil {
+		return nil, err
+	}
 	return f, s.ensureTenant(ctx)
+}
+
+// ensureDashboardAdmin seeds a Dashboard Admin with a password kept across restarts.
+func (s *seeder) ensureDashboardAdmin(ctx context.Context, prev Dashboard) (Dashboard, error) {
+	roles, err := bootstrap.EnsureDashboardRoles(ctx, s.tx, bootstrap.Options{ManagementAudience: s.o.ManagementAudience,
+		ManagementScopes: s.o.ManagementScopes, Now: s.o.Now})
+	if err != nil {
+		return Dashboard{}, err
+	}
+	pw, err := s.ensureUser(ctx, DashboardEmail, "Dana Dashboard", User{Password: prev.Password, PasswordHashSHA256: prev.PasswordHashSHA256})
+	if err != nil {
+		return Dashboard{}, err
+	}
+	u, err := s.tx.GetUserByEmail(ctx, domain.DefaultConnection, DashboardEmail)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	if err := s.tx.AssignRolesToUser(ctx, u.UserID, []string{roles.Admin}); err != nil {
+		return Dashboard{}, fmt.Errorf("make %s a dashboard administrator: %w", DashboardEmail, err)
+	}
+	return Dashboard{URL: s.o.Issuer + bootstrap.DashboardPath, Email: DashboardEmail, Password: pw,
+		PasswordHashSHA256: hashDigest(u.PasswordHash)}, nil
 }
 
 func (s *seeder) ensureAPI(ctx context.Context) error {
@@ -209,15 +238,21 @@ func (s *seeder) ensureRole(ctx context.Context, name string) (string, error) {
 	return r.ID, s.tx.AddRolePermissions(ctx, r.ID, perms)
 }
 
-// ensureUser returns the user's clear password: the previous one when it still verifies.
-func (s *seeder) ensureUser(ctx context.Context, email, name, prevPassword string) (string, error) {
+// ensureUser returns the user's clear password: the previous one when it still signs in. The
+// stored hash being the one the file recorded proves that without an argon2id verification; a
+// file from before the digest was recorded falls back to verifying once.
+func (s *seeder) ensureUser(ctx context.Context, email, name string, prev User) (string, error) {
 	u, err := s.tx.GetUserByEmail(ctx, domain.DefaultConnection, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return "", err
 	}
-	if u != nil && prevPassword != "" {
-		if _, err := s.o.Hasher.Verify(u.PasswordHash, prevPassword); err == nil {
-			return prevPassword, nil
+	if u != nil && prev.Password != "" {
+		if prev.PasswordHashSHA256 != "" {
+			if subtle.ConstantTimeCompare([]byte(prev.PasswordHashSHA256), []byte(hashDigest(u.PasswordHash))) == 1 {
+				return prev.Password, nil
+			}
+		} else if _, err := s.o.Hasher.Verify(u.PasswordHash, prev.Password); err == nil {
+			return prev.Password, nil
 		}
 	}
 	pw := domain.RandomToken(9) + "-Aa1"
@@ -236,6 +271,12 @@ func (s *seeder) ensureUser(ctx context.Context, email, name, prevPassword strin
 		return "", err
 	}
 	return pw, s.tx.CreateUser(ctx, u)
+}
+
+// hashDigest is the SHA-256 (hex) of a stored password hash.
+func hashDigest(stored string) string {
+	sum := sha256.Sum256([]byte(stored))
+	return hex.EncodeToString(sum[:])
 }
 
 // ensureAction deploys the guide's post-login Action and binds it, once.

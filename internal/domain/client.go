@@ -60,26 +60,30 @@ type RefreshTokenConfig struct {
 // Client is an application (spec §3.1). The secret is never held in clear: SecretHash is SHA-256 of the
 // high-entropy secret, compared in constant time at the token endpoint.
 type Client struct {
-	ClientID                  string             `json:"client_id"`
-	Name                      string             `json:"name"`
-	Description               string             `json:"description,omitempty"`
-	AppType                   string             `json:"app_type,omitempty"`
-	IsFirstParty              bool               `json:"is_first_party"`
-	OIDCConformant            bool               `json:"oidc_conformant"`
-	Callbacks                 []string           `json:"callbacks,omitempty"`
-	AllowedLogoutURLs         []string           `json:"allowed_logout_urls,omitempty"`
-	WebOrigins                []string           `json:"web_origins,omitempty"`
-	AllowedOrigins            []string           `json:"allowed_origins,omitempty"`
-	GrantTypes                []string           `json:"grant_types"`
-	TokenEndpointAuthMethod   string             `json:"token_endpoint_auth_method"`
-	JWTConfiguration          JWTConfiguration   `json:"jwt_configuration"`
-	RefreshToken              RefreshTokenConfig `json:"refresh_token"`
-	SSODisabled               bool               `json:"sso_disabled"`
-	CrossOriginAuthentication bool               `json:"cross_origin_authentication"`
-	CustomLoginPageOn         bool               `json:"custom_login_page_on"`
-	ClientMetadata            map[string]string  `json:"client_metadata,omitempty"`
-	InitiateLoginURI          string             `json:"initiate_login_uri,omitempty"`
-	LogoURI                   string             `json:"logo_uri,omitempty"`
+	ClientID     string `json:"client_id"`
+	Name         string `json:"name"`
+	Description  string `json:"description,omitempty"`
+	AppType      string `json:"app_type,omitempty"`
+	IsFirstParty bool   `json:"is_first_party"`
+	// IsTokenEndpointIPHeaderTrusted lets a confidential client name the end user's address in the
+	// auth0-forwarded-for header of a password grant, so that brute-force protection counts per user
+	// address rather than per server (spec §1.3). Ignored for public clients, which could forge it.
+	IsTokenEndpointIPHeaderTrusted bool               `json:"is_token_endpoint_ip_header_trusted"`
+	OIDCConformant                 bool               `json:"oidc_conformant"`
+	Callbacks                      []string           `json:"callbacks,omitempty"`
+	AllowedLogoutURLs              []string           `json:"allowed_logout_urls,omitempty"`
+	WebOrigins                     []string           `json:"web_origins,omitempty"`
+	AllowedOrigins                 []string           `json:"allowed_origins,omitempty"`
+	GrantTypes                     []string           `json:"grant_types"`
+	TokenEndpointAuthMethod        string             `json:"token_endpoint_auth_method"`
+	JWTConfiguration               JWTConfiguration   `json:"jwt_configuration"`
+	RefreshToken                   RefreshTokenConfig `json:"refresh_token"`
+	SSODisabled                    bool               `json:"sso_disabled"`
+	CrossOriginAuthentication      bool               `json:"cross_origin_authentication"`
+	CustomLoginPageOn              bool               `json:"custom_login_page_on"`
+	ClientMetadata                 map[string]string  `json:"client_metadata,omitempty"`
+	InitiateLoginURI               string             `json:"initiate_login_uri,omitempty"`
+	LogoURI                        string             `json:"logo_uri,omitempty"`
 	// IsSystem marks clients Gatehouse itself relies on (the dev tenant's Management client); the
 	// Management API will not change or delete them, rotate their secret or touch their Management
 	// API grant.
@@ -197,7 +201,20 @@ func ApplyClientDefaults(c *Client) {
 
 var knownGrants = map[string]bool{
 	GrantAuthorizationCode: true, GrantRefreshToken: true, GrantClientCredentials: true,
-	GrantImplicit: true, GrantPassword: true, GrantPasswordRealm: true,
+	GrantImplicit: true, GrantPassword: true, GrantPasswordRealm: true, GrantDeviceCode: true,
+}
+
+// FirstPartyOnly reports whether grant may be enabled only for a first-party client: the password
+// grants hand the user's password to the application, and the device flow has the user approve an
+// application they cannot inspect, so Auth0 offers neither to third-party applications.
+func FirstPartyOnly(grant string) bool {
+	return grant == GrantPassword || grant == GrantPasswordRealm || grant == GrantDeviceCode
+}
+
+// issuesRefreshTokens reports whether c has a grant that can issue a refresh token: refresh_token
+// alone would be stored and do nothing.
+func (c *Client) issuesRefreshTokens() bool {
+	return c.HasGrant(GrantAuthorizationCode) || c.HasGrant(GrantPassword) || c.HasGrant(GrantPasswordRealm) || c.HasGrant(GrantDeviceCode)
 }
 
 // Validate checks every rule of a client and reports all violations together.
@@ -229,8 +246,15 @@ func (c *Client) Validate() error {
 		if !knownGrants[g] {
 			errs.add(Invalidf("grant_types["+itoa(i)+"]", "%q is not a supported grant type", g))
 		}
+		if g == GrantRefreshToken && !c.issuesRefreshTokens() {
+			// Alone the grant would be stored and do nothing.
+			errs.add(Invalidf("grant_types["+itoa(i)+"]", "refresh_token needs a grant that issues refresh tokens: authorization_code, password, password-realm or the device code grant"))
+		}
 		if g == GrantClientCredentials && c.TokenEndpointAuthMethod == AuthMethodNone {
 			errs.add(Invalidf("grant_types["+itoa(i)+"]", "client_credentials needs a confidential client"))
+		}
+		if FirstPartyOnly(g) && !c.IsFirstParty {
+			errs.add(Invalidf("grant_types["+itoa(i)+"]", "%s is for first-party applications only", g))
 		}
 	}
 	validateURLList(&errs, "callbacks", c.Callbacks, c.AppType, ValidateAppURL)

@@ -82,6 +82,21 @@ func TestClientValidateRules(t *testing.T) {
 		{"bad rotation", func(c *domain.Client) { c.RefreshToken.RotationType = "sometimes" }, "refresh_token.rotation_type"},
 		{"name with markup", func(c *domain.Client) { c.Name = "<b>x</b>" }, "name"},
 		{"HS256 id tokens", func(c *domain.Client) { c.JWTConfiguration.Alg = "HS256" }, "jwt_configuration.alg"},
+		{"third-party password grant", func(c *domain.Client) {
+			c.IsFirstParty = false
+			c.GrantTypes = []string{domain.GrantAuthorizationCode, domain.GrantPassword}
+		}, "grant_types[1]"},
+		{"third-party realm grant", func(c *domain.Client) {
+			c.IsFirstParty = false
+			c.GrantTypes = []string{domain.GrantPasswordRealm}
+		}, "grant_types[0]"},
+		{"third-party device flow", func(c *domain.Client) {
+			c.IsFirstParty = false
+			c.GrantTypes = []string{domain.GrantDeviceCode}
+		}, "grant_types[0]"},
+		{"refresh_token alone", func(c *domain.Client) {
+			c.GrantTypes = []string{domain.GrantClientCredentials, domain.GrantRefreshToken}
+		}, "grant_types[1]"},
 	}
 	for _, tt := range tests {
 		c := guideClient()

@@ -34,6 +34,12 @@ type LoginTransaction struct {
 	AuthTime            *time.Time        `json:"auth_time,omitempty"`
 	CreatedAt           time.Time         `json:"created_at"`
 	ExpiresAt           time.Time         `json:"expires_at"`
+	// DeviceCodeHash makes this the sign-in of a device authorization (/activate, RFC 8628 §3.3):
+	// it ends by approving that device code instead of redirecting with a code, once the user has
+	// confirmed the device (DeviceConfirmed).
+	DeviceCodeHash  []byte `json:"device_code_hash,omitempty"`
+	DeviceUserCode  string `json:"device_user_code,omitempty"` // shown on the confirmation, for the user to compare
+	DeviceConfirmed bool   `json:"device_confirmed,omitempty"`
 }
 
 // Session is a browser SSO session. The cookie holds a random secret; the store keys the record by

@@ -50,6 +50,10 @@ func (rs *ResourceServer) HasScope(value string) bool {
 }
 
 // AccessTokenLifetime is the API's access token lifetime, 86400 s unless configured.
+// MaxAccessTokenLifetime bounds token_lifetime (Auth0's 30 days): no access token lives longer,
+// so a revocation listing need not either.
+const MaxAccessTokenLifetime = 2592000 * time.Second
+
 func (rs *ResourceServer) AccessTokenLifetime() time.Duration {
 	if rs.TokenLifetime > 0 {
 		return time.Duration(rs.TokenLifetime) * time.Second

@@ -1,7 +1,8 @@
 package guard
 
 import (
-	"sync"
+	"context"
+	"fmt"
 	"time"
 )
 
@@ -11,27 +12,44 @@ import (
 const (
 	DefaultThreshold = 10
 	DefaultBlockFor  = 15 * time.Minute
-	defaultMaxKeys   = 100_000
 )
 
-// BruteForce counts consecutive failed sign-ins per (IP address, user) and blocks a pair that reaches
-// the threshold. It is safe for concurrent use.
+// BruteForce counts password attempts per (IP address, user) in the shared Counters and refuses
+// the pair once Threshold attempts in a row have not succeeded. A nil *BruteForce allows everything.
+//
+// An attempt is counted before its password is checked (Attempt), not after it failed: checks run
+// concurrently, possibly on several nodes, and counting first is what makes the attempt after the
+// threshold refused however many arrive at once. A success forgets the count (Succeeded), so only
+// consecutive failures block. The count lives until BlockFor has passed since the last attempt, so
+// older failures stop counting and a block lasts BlockFor after the attacker's last try.
 type BruteForce struct {
+	Counters  Counters
 	Threshold int
 	BlockFor  time.Duration
 	Now       func() time.Time
-	MaxKeys   int // bound on tracked pairs, so that a flood of random names cannot exhaust memory
-
-	mu    sync.Mutex
-	pairs map[pair]*record
 }
 
-type pair struct{ ip, user string }
+// Attempt is the verdict on one password attempt.
+type Attempt struct {
+	// Allowed: the password may be checked. When false the pair is blocked.
+	Allowed bool
+	// Count is the attempt's number in the current run of failures, counting this one.
+	Count int
+	// RetryAfter is when a blocked pair may try again.
+	RetryAfter time.Duration
+}
 
-type record struct {
-	failures     int
-	lastFailure  time.Time
-	blockedUntil time.Time
+// Blocks reports whether this attempt, should its password be wrong, is the one that starts a
+// block: it is worth a log event.
+func (b *BruteForce) Blocks(a Attempt) bool {
+	return b != nil && a.Allowed && a.Count == b.threshold()
+}
+
+func (b *BruteForce) threshold() int {
+	if b.Threshold > 0 {
+		return b.Threshold
+	}
+	return DefaultThreshold
 }
 
 func (b *BruteForce) now() time.Time {
@@ -41,117 +59,46 @@ func (b *BruteForce) now() time.Time {
 	return time.Now()
 }
 
-func (b *BruteForce) settings() (threshold int, blockFor time.Duration, maxKeys int) {
-	threshold, blockFor, maxKeys = b.Threshold, b.BlockFor, b.MaxKeys
-	if threshold <= 0 {
-		threshold = DefaultThreshold
+// Attempt counts one attempt for user from ip and says whether its password may be checked.
+func (b *BruteForce) Attempt(ctx context.Context, ip, user string) (Attempt, error) {
+	if b == nil {
+		return Attempt{Allowed: true}, nil
 	}
+	blockFor := b.BlockFor
 	if blockFor <= 0 {
 		blockFor = DefaultBlockFor
 	}
-	if maxKeys <= 0 {
-		maxKeys = defaultMaxKeys
-	}
-	return
-}
-
-// Blocked reports whether sign-in for user from ip is blocked now.
-func (b *BruteForce) Blocked(ip, user string) bool {
-	if b == nil {
-		return false
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	r := b.pairs[pair{ip, user}]
-	return r != nil && b.now().Before(r.blockedUntil)
-}
-
-// Failed records a failed attempt and reports whether the pair is now blocked.
-func (b *BruteForce) Failed(ip, user string) bool {
-	if b == nil {
-		return false
-	}
-	threshold, blockFor, maxKeys := b.settings()
 	now := b.now()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.pairs == nil {
-		b.pairs = make(map[pair]*record)
+	n, exp, err := b.Counters.HitCounter(ctx, ownedKey("bf", user, ip), 1, now, now.Add(blockFor), true)
+	if err != nil {
+		return Attempt{}, fmt.Errorf("brute-force protection: %w", err)
 	}
-	k := pair{ip, user}
-	r := b.pairs[k]
-	if r == nil {
-		if len(b.pairs) >= maxKeys {
-			b.evict(now, blockFor)
-		}
-		r = &record{}
-		b.pairs[k] = r
+	a := Attempt{Allowed: n <= int64(b.threshold()), Count: int(n)}
+	if !a.Allowed {
+		a.RetryAfter = time.Duration(retryAfter(now, exp)) * time.Second
 	}
-	// Failures older than a block period no longer count as consecutive.
-	if !r.lastFailure.IsZero() && now.Sub(r.lastFailure) > blockFor && !now.Before(r.blockedUntil) {
-		r.failures = 0
-	}
-	r.failures++
-	r.lastFailure = now
-	if r.failures >= threshold {
-		r.blockedUntil = now.Add(blockFor)
-		r.failures = 0
-		return true
-	}
-	return false
+	return a, nil
 }
 
-// Succeeded clears the pair's failures: only consecutive failures count.
-func (b *BruteForce) Succeeded(ip, user string) {
+// Succeeded forgets the pair's attempts: only consecutive failures count.
+func (b *BruteForce) Succeeded(ctx context.Context, ip, user string) error {
 	if b == nil {
-		return
+		return nil
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	delete(b.pairs, pair{ip, user})
+	if err := b.Counters.DeleteCounter(ctx, ownedKey("bf", user, ip)); err != nil {
+		return fmt.Errorf("brute-force protection: %w", err)
+	}
+	return nil
 }
 
 // Forget lifts every block and clears every count for user, from any address: Auth0 unblocks a
-// user who changes their password. It is this node's memory only, like the counts themselves.
-func (b *BruteForce) Forget(user string) {
+// user who changes their password. The counts live in the shared database, so every node forgets.
+func (b *BruteForce) Forget(ctx context.Context, user string) error {
 	if b == nil {
-		return
+		return nil
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for p := range b.pairs {
-		if p.user == user {
-			delete(b.pairs, p)
-		}
+	if err := b.Counters.DeleteCountersWithPrefix(ctx, ownerPrefix("bf", user)); err != nil {
+		return fmt.Errorf("brute-force protection: %w", err)
 	}
-}
-
-// evict drops records that no longer matter; when all still matter, it drops unblocked ones, and as a
-// last resort arbitrary ones, so the map never grows past its bound.
-func (b *BruteForce) evict(now time.Time, blockFor time.Duration) {
-	for k, r := range b.pairs {
-		if !now.Before(r.blockedUntil) && now.Sub(r.lastFailure) > blockFor {
-			delete(b.pairs, k)
-		}
-	}
-	for k, r := range b.pairs {
-		if len(b.pairs) < b.maxKeys() {
-			return
-		}
-		if !now.Before(r.blockedUntil) {
-			delete(b.pairs, k)
-		}
-	}
-	for k := range b.pairs {
-		if len(b.pairs) < b.maxKeys() {
-			return
-		}
-		delete(b.pairs, k)
-	}
-}
-
-// maxKeys is the effective bound on tracked pairs.
-func (b *BruteForce) maxKeys() int {
-	_, _, m := b.settings()
-	return m
+	return nil
 }

@@ -1,9 +1,12 @@
-// Package guard holds attack protection: brute-force protection for password sign-in, as Auth0 turns
-// it on by default (after 10 consecutive failed attempts for one user from one IP address, that pair is
-// blocked).
+// Package guard holds attack protection and rate limits: brute-force protection for password
+// sign-in, as Auth0 turns it on by default (after 10 consecutive failed attempts for one user from
+// one IP address, that pair is blocked), and fixed-window rate limits with Auth0's x-ratelimit-*
+// headers, used by the Management API and the token endpoint.
 //
-// Counters live in each node's memory, bounded in size. With N nodes behind a load balancer an attacker
-// gets at most N times the threshold per block period; a counter shared through the database is the
-// step that closes that gap. Nothing here is needed for correctness: losing the counters on a restart
-// only forgets failures.
+// Every count lives in the shared Counters (store.CounterStore: a table in the database every node
+// already has, updated by one atomic upsert per request), so a limit is the same with one node or
+// five and survives a restart. guard keeps nothing in process memory and needs nothing but the
+// database; the embedded SQLite default works alone. It does no HTTP routing and no logging: callers
+// decide what a refusal looks like and whether a database error fails open (rate limits) or closed
+// (brute-force protection).
 package guard

@@ -5,6 +5,12 @@
 // security headers, access log and Prometheus metrics — plus /healthz,
 // /readyz and /metrics, and graceful start and shutdown of the server.
 //
+// The request id (X-Request-Id, echoed on every response and in every log
+// line of the request) is taken from the request only when a trusted proxy
+// sent it; otherwise it is generated. /metrics is not public: it is served on
+// the main address only to a configured bearer token, and MetricsHandler
+// serves it alone for a listen address of its own.
+//
 // It must not know any OAuth, Auth0 or storage concept: handlers bring their
 // own routes. It keeps no process-global state (no slog.Default, no global
 // Prometheus registry); the logger, the readiness check and the metrics

@@ -117,7 +117,13 @@ func newRequestID() string {
 // every log line relies on.
 func identify(trusted []netip.Prefix, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
+		// A request id is taken from the request only when a trusted proxy
+		// sent it, so logs can follow a request through the proxy; anyone
+		// else could use it to forge or collide with other requests' lines.
+		id := ""
+		if peer := parseHostPort(r.RemoteAddr); peer.IsValid() && isTrusted(peer, trusted) {
+			id = r.Header.Get("X-Request-Id")
+		}
 		if !validRequestID(id) {
 			id = newRequestID()
 		}
@@ -143,10 +149,27 @@ type routeRecorder struct {
 type routeKey struct{}
 
 func (rr routeRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = wellKnownPath(r)
 	if p, ok := r.Context().Value(routeKey{}).(*string); ok {
 		defer func() { *p = r.Pattern }() // also when the handler panics
 	}
 	rr.mux.ServeHTTP(w, r)
+}
+
+// wellKnownPath answers "//.well-known/…" as "/.well-known/…". Clients that build discovery URLs as
+// issuer + "/.well-known/openid-configuration" send the double slash, because the issuer ends with
+// "/" (Auth0's, and ours); ServeMux would answer it with a redirect to the clean path, which some of
+// them do not follow. Only the well-known paths are rewritten: any other path keeps ServeMux's
+// cleaning, so no other route is reachable under a second spelling.
+func wellKnownPath(r *http.Request) *http.Request {
+	rest, ok := strings.CutPrefix(r.URL.Path, "//.well-known/")
+	if !ok {
+		return r
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.Path = "/.well-known/" + rest
+	r2.URL.RawPath = ""
+	return r2
 }
 
 // observe writes one access-log line and the metrics of each request. The

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"regexp"
 	"strings"
 	"sync"
@@ -57,7 +58,9 @@ var hexID = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 func TestRequestID(t *testing.T) {
 	var seen string
-	srv, logs := MustServer(t, httpserver.Options{}, func(mux *http.ServeMux) {
+	// httptest requests come from 192.0.2.1: the proxy here.
+	proxy := []netip.Prefix{netip.MustParsePrefix("192.0.2.1/32")}
+	srv, logs := MustServer(t, httpserver.Options{TrustedProxies: proxy}, func(mux *http.ServeMux) {
 		mux.HandleFunc("GET /x", func(w http.ResponseWriter, r *http.Request) { seen = httpserver.RequestID(r.Context()) })
 	})
 	tests := []struct {
@@ -106,6 +109,22 @@ func TestRequestID(t *testing.T) {
 	}
 }
 
+// TestRequestIDFromUntrustedPeerIgnored: a client that is not a trusted proxy cannot choose the id
+// its request is logged under.
+func TestRequestIDFromUntrustedPeerIgnored(t *testing.T) {
+	srv, logs := MustServer(t, httpserver.Options{}, nil)
+	r := httptest.NewRequest(http.MethodGet, "/x", nil)
+	r.Header.Set("X-Request-Id", "forged-id-1")
+	w := serve(srv, r)
+	got := w.Header().Get("X-Request-Id")
+	if got == "forged-id-1" || !hexID.MatchString(got) {
+		t.Errorf("id %q, want a generated one", got)
+	}
+	if strings.Contains(logs.String(), "forged-id-1") || !strings.Contains(logs.String(), `"request_id":"`+got+`"`) {
+		t.Errorf("access log:\n%s", logs)
+	}
+}
+
 func TestPanicRecovery(t *testing.T) {
 	srv, logs := MustServer(t, httpserver.Options{}, func(mux *http.ServeMux) {
 		mux.HandleFunc("GET /boom", func(w http.ResponseWriter, r *http.Request) {
@@ -140,7 +159,9 @@ func TestPanicRecovery(t *testing.T) {
 	if !strings.Contains(l, `"status":500`) || !strings.Contains(l, `"route":"GET /boom"`) {
 		t.Errorf("access log does not record the 500 on its route:\n%s", l)
 	}
-	m := serve(srv, httptest.NewRequest(http.MethodGet, "/metrics", nil)).Body.String()
+	mw := httptest.NewRecorder()
+	srv.MetricsHandler().ServeHTTP(mw, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	m := mw.Body.String()
 	if !strings.Contains(m, `gatehouse_http_requests_total{code="5xx",route="GET /boom"} 1`) {
 		t.Errorf("metrics do not count the 500 on its route:\n%s", m)
 	}
@@ -305,6 +326,24 @@ func TestContextLogHandler(t *testing.T) {
 		})
 	})
 	r := httptest.NewRequest(http.MethodPost, "/oauth/token", nil)
+	r.RemoteAddr = "[2001:db8::1]:443"
+	serve(srv, r)
+	reqID := ""
+	if err := json.Unmarshal(buf.Bytes(), &ctxLine); err == nil {
+		reqID, _ = ctxLine["request_id"].(string)
+	}
+	if !hexID.MatchString(reqID) {
+		t.Fatalf("request_id %q is not a generated id", reqID)
+	}
+	buf.Reset()
+	// From a trusted proxy, the proxy's id is the request's.
+	srv, _ = MustServer(t, httpserver.Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("2001:db8::1/128")}}, func(mux *http.ServeMux) {
+		mux.HandleFunc("POST /oauth/token", func(w http.ResponseWriter, r *http.Request) {
+			ctx := httpserver.WithClientID(r.Context(), "c1")
+			logger.With("component", "token").InfoContext(ctx, "issued")
+		})
+	})
+	r = httptest.NewRequest(http.MethodPost, "/oauth/token", nil)
 	r.RemoteAddr = "[2001:db8::1]:443"
 	r.Header.Set("X-Request-Id", "req-1")
 	serve(srv, r)

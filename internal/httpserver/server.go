@@ -65,6 +65,11 @@ type Options struct {
 	// Metrics is the registry /metrics serves; nil creates one. Pass one in
 	// to register other packages' collectors on it.
 	Metrics *Metrics
+	// MetricsToken, when set, serves /metrics on this server to requests
+	// bearing it (Authorization: Bearer …). Empty: this server has no
+	// /metrics (404), and MetricsHandler serves it on a listener of its own.
+	// Metrics name clients and show traffic: they are not for the public.
+	MetricsToken string
 	// ShutdownTimeout bounds the graceful shutdown; 0 means
 	// DefaultShutdownTimeout. Connections still open after it are closed.
 	ShutdownTimeout time.Duration
@@ -107,7 +112,9 @@ func New(opts Options, mounters ...Mounter) *Server {
 	mux := http.NewServeMux()
 	mux.HandleFunc(healthzPattern, s.healthz)
 	mux.HandleFunc(readyzPattern, s.readyz)
-	mux.Handle(metricsPattern, m.Handler())
+	if opts.MetricsToken != "" {
+		mux.Handle(metricsPattern, requireBearer(opts.MetricsToken, m.Handler()))
+	}
 	for _, mt := range mounters {
 		mt.Mount(mux)
 	}
@@ -128,6 +135,15 @@ func New(opts Options, mounters ...Mounter) *Server {
 // Handler returns the complete handler (mux and middleware), for tests and
 // for embedding in another server.
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// MetricsHandler serves /metrics (and /healthz) alone, without a token: for
+// a listen address only the monitoring network reaches.
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle(metricsPattern, s.metrics.Handler())
+	mux.HandleFunc(healthzPattern, s.healthz)
+	return mux
+}
 
 // Metrics returns the registry /metrics serves.
 func (s *Server) Metrics() *Metrics { return s.metrics }

@@ -61,19 +61,44 @@ func TestHealthAndReady(t *testing.T) {
 	}
 }
 
+// TestMetricsNotPublicByDefault: without a token the main server has no /metrics; the separate
+// handler (for a monitoring-only address) serves it.
+func TestMetricsNotPublicByDefault(t *testing.T) {
+	srv, _ := MustServer(t, httpserver.Options{}, nil)
+	if w := serve(srv, httptest.NewRequest(http.MethodGet, "/metrics", nil)); w.Code != http.StatusNotFound {
+		t.Fatalf("/metrics on the main server = %d, want 404", w.Code)
+	}
+	w := httptest.NewRecorder()
+	srv.MetricsHandler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	if w.Code != 200 || !strings.Contains(w.Body.String(), "go_goroutines") {
+		t.Fatalf("metrics handler = %d", w.Code)
+	}
+}
+
 func TestMetrics(t *testing.T) {
 	m := httpserver.NewMetrics()
 	issued := prometheus.NewCounter(prometheus.CounterOpts{Name: "gatehouse_tokens_issued_total", Help: "Tokens issued."})
 	m.Registry.MustRegister(issued)
 	issued.Inc()
 
-	srv, _ := MustServer(t, httpserver.Options{Metrics: m}, func(mux *http.ServeMux) {
+	srv, _ := MustServer(t, httpserver.Options{Metrics: m, MetricsToken: "s3cret-metrics-token"}, func(mux *http.ServeMux) {
 		mux.HandleFunc("GET /api/v2/users/{id}", func(w http.ResponseWriter, r *http.Request) {})
 	})
 	for _, p := range []string{"/api/v2/users/1", "/api/v2/users/2", "/no/such/path/1", "/no/such/path/2"} {
 		serve(srv, httptest.NewRequest(http.MethodGet, p, nil))
 	}
-	w := serve(srv, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, auth := range []string{"", "Bearer wrong", "Basic czNjcmV0", "Bearer s3cret-metrics-token-and-more"} {
+		r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		if auth != "" {
+			r.Header.Set("Authorization", auth)
+		}
+		if w := serve(srv, r); w.Code != http.StatusUnauthorized || strings.Contains(w.Body.String(), "gatehouse_") {
+			t.Fatalf("/metrics with %q = %d, want 401 and nothing shown", auth, w.Code)
+		}
+	}
+	r := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	r.Header.Set("Authorization", "Bearer s3cret-metrics-token")
+	w := serve(srv, r)
 	if w.Code != 200 {
 		t.Fatalf("/metrics = %d", w.Code)
 	}

@@ -174,6 +174,14 @@ func (m *Manager) Current(ctx context.Context, alg string) (*Signer, error) {
 	return nil, fmt.Errorf("keys: no current %s key", alg)
 }
 
+// Ready reports whether the node can sign: a current RS256 key (the default algorithm) is loaded.
+func (m *Manager) Ready() error {
+	if m.set.Load().current[RS256] == nil {
+		return errors.New("keys: no current RS256 signing key loaded")
+	}
+	return nil
+}
+
 // VerificationKey returns the public key and algorithm of kid. An unknown kid triggers one reload
 // (rate-limited by UnknownKIDReloadInterval): another node may have rotated.
 func (m *Manager) VerificationKey(ctx context.Context, kid string) (crypto.PublicKey, string, error) {

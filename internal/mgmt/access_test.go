@@ -56,7 +56,7 @@ func TestRateLimit(t *testing.T) {
 	clock := func() time.Time { return now }
 	e := newEnv(t, func(o *mgmt.Options) {
 		o.Now = clock
-		o.RateLimit = mgmt.RateLimit{PerSecond: 1, Burst: 2}
+		o.RateLimit = mgmt.RateLimit{Max: 2, Window: time.Second}
 	})
 	r1 := e.must(t, 200, "GET", "/roles", nil)
 	if r1.header.Get("X-Ratelimit-Limit") != "2" || r1.header.Get("X-Ratelimit-Remaining") != "1" {
@@ -71,7 +71,7 @@ func TestRateLimit(t *testing.T) {
 	if r3.header.Get("Retry-After") != "1" || r3.header.Get("X-Ratelimit-Remaining") != "0" {
 		t.Fatalf("429 headers: %v", r3.header)
 	}
-	// Another client has its own bucket.
+	// Another client has its own count.
 	if r := e.call(t, "reader", "GET", "/users", nil); r.status != 200 {
 		t.Fatalf("other client limited: %d", r.status)
 	}

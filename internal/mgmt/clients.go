@@ -67,30 +67,30 @@ type refreshTokenBody struct {
 // clientBody is the writable part of a client (spec §3.1). Every field is a pointer so that a PATCH
 // replaces exactly the top-level fields it names.
 type clientBody struct {
-	Name                      *string            `json:"name"`
-	Description               *string            `json:"description"`
-	AppType                   *string            `json:"app_type"`
-	IsFirstParty              *bool              `json:"is_first_party"`
-	OIDCConformant            *bool              `json:"oidc_conformant"`
-	Callbacks                 *[]string          `json:"callbacks"`
-	AllowedLogoutURLs         *[]string          `json:"allowed_logout_urls"`
-	WebOrigins                *[]string          `json:"web_origins"`
-	AllowedOrigins            *[]string          `json:"allowed_origins"`
-	GrantTypes                *[]string          `json:"grant_types"`
-	TokenEndpointAuthMethod   *string            `json:"token_endpoint_auth_method"`
-	JWTConfiguration          *jwtConfigBody     `json:"jwt_configuration"`
-	RefreshToken              *refreshTokenBody  `json:"refresh_token"`
-	SSODisabled               *bool              `json:"sso_disabled"`
-	CrossOriginAuthentication *bool              `json:"cross_origin_authentication"`
-	CustomLoginPageOn         *bool              `json:"custom_login_page_on"`
-	ClientMetadata            *map[string]string `json:"client_metadata"`
-	InitiateLoginURI          *string            `json:"initiate_login_uri"`
-	LogoURI                   *string            `json:"logo_uri"`
+	Name                           *string            `json:"name"`
+	Description                    *string            `json:"description"`
+	AppType                        *string            `json:"app_type"`
+	IsFirstParty                   *bool              `json:"is_first_party"`
+	OIDCConformant                 *bool              `json:"oidc_conformant"`
+	Callbacks                      *[]string          `json:"callbacks"`
+	AllowedLogoutURLs              *[]string          `json:"allowed_logout_urls"`
+	WebOrigins                     *[]string          `json:"web_origins"`
+	AllowedOrigins                 *[]string          `json:"allowed_origins"`
+	GrantTypes                     *[]string          `json:"grant_types"`
+	TokenEndpointAuthMethod        *string            `json:"token_endpoint_auth_method"`
+	JWTConfiguration               *jwtConfigBody     `json:"jwt_configuration"`
+	RefreshToken                   *refreshTokenBody  `json:"refresh_token"`
+	SSODisabled                    *bool              `json:"sso_disabled"`
+	CrossOriginAuthentication      *bool              `json:"cross_origin_authentication"`
+	CustomLoginPageOn              *bool              `json:"custom_login_page_on"`
+	ClientMetadata                 *map[string]string `json:"client_metadata"`
+	InitiateLoginURI               *string            `json:"initiate_login_uri"`
+	LogoURI                        *string            `json:"logo_uri"`
+	IsTokenEndpointIPHeaderTrusted *bool              `json:"is_token_endpoint_ip_header_trusted"`
 	// Accepted for compatibility with clients that always send them; Gatehouse has one behaviour.
-	IsTokenEndpointIPHeaderTrusted *bool   `json:"is_token_endpoint_ip_header_trusted"`
-	OrganizationUsage              *string `json:"organization_usage"`
-	OrganizationRequireBehavior    *string `json:"organization_require_behavior"`
-	SSO                            *bool   `json:"sso"`
+	OrganizationUsage           *string `json:"organization_usage"`
+	OrganizationRequireBehavior *string `json:"organization_require_behavior"`
+	SSO                         *bool   `json:"sso"`
 }
 
 // apply copies the given fields onto c.
@@ -114,6 +114,7 @@ func (b *clientBody) apply(c *domain.Client) {
 	set(&c.Description, b.Description)
 	set(&c.AppType, b.AppType)
 	setB(&c.IsFirstParty, b.IsFirstParty)
+	setB(&c.IsTokenEndpointIPHeaderTrusted, b.IsTokenEndpointIPHeaderTrusted)
 	setL(&c.Callbacks, b.Callbacks)
 	setL(&c.AllowedLogoutURLs, b.AllowedLogoutURLs)
 	setL(&c.WebOrigins, b.WebOrigins)

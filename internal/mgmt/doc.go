@@ -36,7 +36,8 @@
 // Options.Changed. This shape is the package's rule: a handler never touches the ResponseWriter.
 // The routes that add to or take from a role's or user's lists share edit and ownedList.
 //
-// Rate limiting is a per-client token bucket held in memory by each node: with N nodes behind a load
-// balancer a client may get up to N times the configured rate. That is acceptable for the
-// Management API, whose limit protects a node from one noisy caller rather than enforcing a quota.
+// Rate limiting counts requests per client (per IP address before authentication) in fixed windows
+// through guard.RateLimiter, in the database every node shares: the limit is the same with one
+// node or several. Every answer carries Auth0's x-ratelimit-limit, -remaining and -reset headers; a
+// 429 adds Retry-After.
 package mgmt

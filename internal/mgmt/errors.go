@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -101,6 +102,9 @@ func errorFor(err error) (e *apiError, internal bool) {
 		return &apiError{http.StatusConflict, "conflict", msg}, false
 	case errors.Is(err, store.ErrNotFound) || domain.ErrorCode(err) == domain.CodeNotFound:
 		return &apiError{http.StatusNotFound, "", "Not Found"}, false
+	case errors.Is(err, password.ErrBusy):
+		// Password hashing is at its memory budget (respond adds Retry-After).
+		return &apiError{http.StatusServiceUnavailable, "", "Service Unavailable"}, false
 	}
 	return &apiError{http.StatusInternalServerError, "", "Internal Server Error"}, true
 }

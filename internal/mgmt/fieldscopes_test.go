@@ -206,9 +206,9 @@ func TestClientPatchFieldScopes(t *testing.T) {
 		{field: "client_metadata", value: map[string]string{"team": "blue"}, changes: []string{"client_metadata"}},
 		{field: "initiate_login_uri", value: "https://app.example.org/login", changes: []string{"initiate_login_uri"}},
 		{field: "logo_uri", value: "https://app.example.org/logo.png", changes: []string{"logo_uri"}},
+		{field: "is_token_endpoint_ip_header_trusted", value: true, changes: []string{"is_token_endpoint_ip_header_trusted"}},
 		// Accepted for compatibility and stored nowhere: they still need update:clients.
 		{field: "oidc_conformant", value: true},
-		{field: "is_token_endpoint_ip_header_trusted", value: true},
 		{field: "organization_usage", value: "deny"},
 		{field: "organization_require_behavior", value: "no_prompt"},
 		{field: "sso", value: true},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -33,6 +34,9 @@ type Caller struct {
 	// User: the token was obtained by a user (any grant but client credentials). It acts only on
 	// that user's own record, and only through the *:current_user* scopes (Auth0's rule).
 	User bool
+	// Actor is the user a machine token acts for (its RFC 8693 act.sub): set only on the tokens the
+	// node mints in-process for its dashboard. Changes are logged under that user's id.
+	Actor string
 }
 
 // ErrTokenExpired is what a TokenVerifier wraps when the token is well-formed and signed but
@@ -55,11 +59,12 @@ type ActionCompiler interface {
 	Compile(name, code, trigger string) error
 }
 
-// RateLimit configures the per-client token bucket.
+// RateLimit configures the per-caller limit: Max requests per fixed Window, counted in the
+// database every node shares.
 type RateLimit struct {
-	PerSecond float64 // tokens added per second; 0 means 50
-	Burst     int     // bucket size; 0 means 100
-	Disabled  bool
+	Max      int           // 0 means 100
+	Window   time.Duration // 0 means 2s: 50 requests a second on average, in bursts of up to 100
+	Disabled bool
 }
 
 // Options are the Management API's dependencies.
@@ -78,6 +83,8 @@ type Options struct {
 	Logger    *slog.Logger
 	Now       func() time.Time
 	RateLimit RateLimit
+	// Limiter counts requests for RateLimit; nil means one over Store.
+	Limiter *guard.RateLimiter
 	// EmailSecrets seals the email provider's SMTP password; nil: a password is refused (501).
 	EmailSecrets EmailSecrets
 	// CheckEmailProvider validates a provider before it is saved; nil means its domain rules only.
@@ -91,7 +98,8 @@ type Handler struct {
 	log      *slog.Logger
 	now      func() time.Time
 	audience string
-	limiter  *limiter
+	limiter  *guard.RateLimiter
+	limit    guard.Limit
 }
 
 // New builds the Management API handler.
@@ -105,14 +113,17 @@ func New(opts Options) *Handler {
 	}
 	h.audience = opts.Issuer + "api/v2/"
 	if !opts.RateLimit.Disabled {
-		rate, burst := opts.RateLimit.PerSecond, opts.RateLimit.Burst
-		if rate <= 0 {
-			rate = 50
+		h.limit = guard.Limit{Max: opts.RateLimit.Max, Window: opts.RateLimit.Window}
+		if h.limit.Max <= 0 {
+			h.limit.Max = 100
 		}
-		if burst <= 0 {
-			burst = 100
+		if h.limit.Window <= 0 {
+			h.limit.Window = 2 * time.Second
 		}
-		h.limiter = newLimiter(rate, burst, h.now)
+		h.limiter = opts.Limiter
+		if h.limiter == nil {
+			h.limiter = &guard.RateLimiter{Counters: opts.Store, Now: h.now}
+		}
 	}
 	return h
 }
@@ -160,6 +171,8 @@ type principal struct {
 	// user: a user-obtained token; its scopes are only *:current_user* ones, each good for the
 	// user's own record alone (route.selfScopes).
 	user bool
+	// actor: the user a machine token acts for (Caller.Actor), recorded as the sapi event's user.
+	actor string
 }
 
 // wrap authenticates, rate-limits, checks the scope, runs the endpoint, writes what it returned
@@ -174,8 +187,14 @@ func (h *Handler) wrap(rt route) http.Handler {
 			key = "ip:" + httpserver.ClientIP(r.Context()).String()
 		}
 		if h.limiter != nil {
-			if ok, retryAfter := h.limiter.take(key, w.Header()); !ok {
-				w.Header().Set("Retry-After", retryAfter)
+			d, err := h.limiter.Take(r.Context(), "mgmt", key, h.limit)
+			if err != nil {
+				// Fail open: the limit protects capacity, and a database that cannot count
+				// will fail the request itself if it is really down.
+				h.log.WarnContext(r.Context(), "management rate limit not counted", "err", err)
+			}
+			d.SetHeaders(w.Header())
+			if !d.Allowed {
 				h.respond(c, 0, nil, errRateLimited)
 				return
 			}
@@ -219,6 +238,9 @@ func (h *Handler) respond(c *call, status int, body any, err error) {
 			// RFC 6750 §3: a bearer-protected resource names its scheme on 401.
 			c.w.Header().Set("WWW-Authenticate", `Bearer realm="`+h.audience+`"`)
 		}
+		if e.status == http.StatusServiceUnavailable {
+			c.w.Header().Set("Retry-After", "1")
+		}
 		status, buf = e.status, e.body()
 	}
 	if buf != nil {
@@ -250,6 +272,9 @@ func (h *Handler) authenticate(r *http.Request) (principal, error) {
 		return principal{}, errInvalidToken
 	}
 	p := principal{subject: who.Subject, clientID: who.ClientID, scopes: who.Scopes, user: who.User}
+	if !who.User {
+		p.actor = who.Actor
+	}
 	if p.clientID == "" {
 		p.clientID, _ = strings.CutSuffix(who.Subject, "@clients")
 	}
@@ -303,6 +328,7 @@ func (h *Handler) recordChange(c *call, desc string) {
 		Type:        audit.TypeManagementAPI,
 		Description: desc,
 		ClientID:    c.who.clientID,
+		UserID:      c.who.actor,
 		IP:          httpserver.ClientIP(c.r.Context()).String(),
 		UserAgent:   c.r.UserAgent(),
 		Hostname:    c.r.Host,

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -74,11 +75,16 @@ func TestDiscoveryWithGoOIDC(t *testing.T) {
 	}
 	// An ID token signed by Gatehouse verifies through go-oidc's remote key set.
 	var claims struct {
-		EndSession string   `json:"end_session_endpoint"`
-		Methods    []string `json:"code_challenge_methods_supported"`
+		EndSession    string   `json:"end_session_endpoint"`
+		Methods       []string `json:"code_challenge_methods_supported"`
+		Device        string   `json:"device_authorization_endpoint"`
+		Introspection string   `json:"introspection_endpoint"`
+		Grants        []string `json:"grant_types_supported"`
 	}
 	must(t, p.Claims(&claims))
-	if claims.EndSession != e.Issuer+"oidc/logout" || len(claims.Methods) != 1 || claims.Methods[0] != "S256" {
+	if claims.EndSession != e.Issuer+"oidc/logout" || len(claims.Methods) != 1 || claims.Methods[0] != "S256" ||
+		claims.Device != e.Issuer+"oauth/device/code" || claims.Introspection != e.Issuer+"oauth/introspect" ||
+		!slices.Contains(claims.Grants, "urn:ietf:params:oauth:grant-type:device_code") {
 		t.Fatalf("discovery %+v", claims)
 	}
 }
@@ -111,7 +117,11 @@ func TestDiscoveryAndJWKSDocuments(t *testing.T) {
 		}
 	}
 	for k, want := range map[string]string{
-		"response_types_supported":              `["code"]`,
+		"response_types_supported":              `["code","id_token","code id_token"]`,
+		"response_modes_supported":              `["query","fragment","form_post","web_message"]`,
+		"grant_types_supported":                 `["authorization_code","implicit","refresh_token","client_credentials","password","http://auth0.com/oauth/grant-type/password-realm","urn:ietf:params:oauth:grant-type:device_code"]`,
+		"request_parameter_supported":           `false`,
+		"request_uri_parameter_supported":       `false`,
 		"code_challenge_methods_supported":      `["S256"]`,
 		"id_token_signing_alg_values_supported": `["RS256"]`,
 		"token_endpoint_auth_methods_supported": `["client_secret_basic","client_secret_post"]`,

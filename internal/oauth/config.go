@@ -23,6 +23,7 @@ type configCache struct {
 	apis     map[string]entry[*domain.ResourceServer]
 	grants   map[[2]string]entry[*domain.ClientGrant]
 	settings entry[domain.TenantSettings]
+	origins  entry[map[string]bool]
 }
 
 type entry[T any] struct {
@@ -73,6 +74,7 @@ func (c *configCache) invalidate() {
 	clear(c.apis)
 	clear(c.grants)
 	c.settings = entry[domain.TenantSettings]{}
+	c.origins = entry[map[string]bool]{}
 	c.mu.Unlock()
 }
 
@@ -113,4 +115,42 @@ func (c *configCache) TenantSettings(ctx context.Context) (domain.TenantSettings
 	c.settings = entry[domain.TenantSettings]{v: ts, expires: now.Add(c.ttl)}
 	c.mu.Unlock()
 	return ts, nil
+}
+
+// KnownOrigin reports whether some client registers origin (see clientOrigins). A CORS preflight
+// names no client, so this is all it can be answered by; the actual response then checks the
+// client it authenticates. The set is cached for ttl like the rest, hits and misses alike: a client
+// added on another node is seen after at most ttl, and an unknown origin does not reload it (else any
+// page could make every preflight list every client).
+func (c *configCache) KnownOrigin(ctx context.Context, origin string) (bool, error) {
+	if c.ttl > 0 {
+		now := c.now()
+		c.mu.RLock()
+		e := c.origins
+		c.mu.RUnlock()
+		if now.Before(e.expires) {
+			return e.v[origin], nil
+		}
+	}
+	set := map[string]bool{}
+	for p := (store.Page{PerPage: 100}); ; p.Page++ {
+		clients, total, err := c.store.ListClients(ctx, store.ClientFilter{}, p)
+		if err != nil {
+			return false, err
+		}
+		for _, cl := range clients {
+			for _, o := range clientOrigins(cl) {
+				set[o] = true
+			}
+		}
+		if len(clients) == 0 || (p.Page+1)*p.Limit() >= total {
+			break
+		}
+	}
+	if c.ttl > 0 {
+		c.mu.Lock()
+		c.origins = entry[map[string]bool]{v: set, expires: c.now().Add(c.ttl)}
+		c.mu.Unlock()
+	}
+	return set[origin], nil
 }

@@ -25,6 +25,7 @@ type discoveryDocument struct {
 	Issuer                                 string   `json:"issuer"`
 	AuthorizationEndpoint                  string   `json:"authorization_endpoint"`
 	TokenEndpoint                          string   `json:"token_endpoint"`
+	DeviceAuthorizationEndpoint            string   `json:"device_authorization_endpoint"`
 	UserinfoEndpoint                       string   `json:"userinfo_endpoint"`
 	JWKSURI                                string   `json:"jwks_uri"`
 	RevocationEndpoint                     string   `json:"revocation_endpoint"`
@@ -41,6 +42,10 @@ type discoveryDocument struct {
 	RequestURIParameterSupported           bool     `json:"request_uri_parameter_supported"`
 	RequestParameterSupported              bool     `json:"request_parameter_supported"`
 	RevocationEndpointAuthMethodsSupported []string `json:"revocation_endpoint_auth_methods_supported"`
+	// RFC 8414 §2 / RFC 7662: Auth0 has no introspection endpoint; Gatehouse's is for resource
+	// servers that prefer asking.
+	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
+	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
 }
 
 // renderDiscovery renders the discovery document once; the issuer is fixed for the process. Endpoints
@@ -50,22 +55,26 @@ func renderDiscovery(issuer string) ([]byte, string, error) {
 		Issuer:                            issuer,
 		AuthorizationEndpoint:             issuer + "authorize",
 		TokenEndpoint:                     issuer + "oauth/token",
+		DeviceAuthorizationEndpoint:       issuer + "oauth/device/code",
 		UserinfoEndpoint:                  issuer + "userinfo",
 		JWKSURI:                           issuer + ".well-known/jwks.json",
 		RevocationEndpoint:                issuer + "oauth/revoke",
 		EndSessionEndpoint:                issuer + "oidc/logout",
 		ScopesSupported:                   []string{"openid", "profile", "offline_access", "name", "given_name", "family_name", "nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"},
-		ResponseTypesSupported:            []string{"code"},
+		ResponseTypesSupported:            []string{"code", "id_token", "code id_token"},
 		CodeChallengeMethodsSupported:     []string{"S256"},
-		ResponseModesSupported:            []string{"query", "fragment", "form_post"},
+		ResponseModesSupported:            []string{"query", "fragment", "form_post", "web_message"},
 		SubjectTypesSupported:             []string{"public"},
 		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
 		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 		ClaimsSupported:                   []string{"aud", "auth_time", "created_at", "email", "email_verified", "exp", "family_name", "given_name", "iat", "identities", "iss", "name", "nickname", "phone_number", "picture", "sub"},
-		// Auth0 does not publish grant_types_supported; RFC 8414 §2 defaults it to code and implicit,
-		// which would be wrong here, so Gatehouse states what it supports.
-		GrantTypesSupported:                    []string{"authorization_code", "refresh_token", "client_credentials"},
-		RevocationEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "none"},
+		// Auth0 does not publish grant_types_supported; Gatehouse states what it supports (RFC 8414
+		// §2), implicit included: the id_token and code id_token responses of clients that enable it.
+		GrantTypesSupported: []string{"authorization_code", "implicit", "refresh_token", "client_credentials", "password",
+			"http://auth0.com/oauth/grant-type/password-realm", "urn:ietf:params:oauth:grant-type:device_code"},
+		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "none"},
+		IntrospectionEndpoint:                     issuer + "oauth/introspect",
+		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
 	}
 	body, err := json.Marshal(doc)
 	if err != nil {

@@ -16,10 +16,14 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/oauth"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/store/postgres"
+	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -65,6 +69,11 @@ type envOptions struct {
 	noAudit bool
 	realNow bool
 	noCache bool // read the configuration from the store on every request
+	perIP   guard.Limit
+	// bruteForce, when set, is the brute-force protection of the password grants.
+	bruteForce *guard.BruteForce
+	// postgres runs the service on PostgreSQL (pgtest: skipped without a server) instead of SQLite.
+	postgres bool
 }
 
 func MustEnv(tb testing.TB, o envOptions) *env {
@@ -75,7 +84,12 @@ func MustEnv(tb testing.TB, o envOptions) *env {
 	if o.realNow {
 		now = time.Now
 	}
-	st := sqlitetest.New(tb, sqlite.Options{Now: now})
+	var st store.Store
+	if o.postgres {
+		st = pgtest.Open(tb, pgtest.SchemaURL(tb), postgres.Options{Now: now})
+	} else {
+		st = sqlitetest.New(tb, sqlite.Options{Now: now})
+	}
 	km, err := keys.NewManager(ctx, st, master, keys.Options{Now: now, UnknownKIDReloadInterval: -1})
 	if err != nil {
 		tb.Fatal(err)
@@ -95,7 +109,12 @@ func MustEnv(tb testing.TB, o envOptions) *env {
 	if o.noCache {
 		ttl = -1
 	}
-	h, err := oauth.NewHandler(oauth.Options{Issuer: issuer, Store: st, Keys: km, Tokens: tokens, Audit: rec, Now: now, Actions: o.actions, ConfigCacheTTL: ttl})
+	if o.bruteForce != nil && o.bruteForce.Counters == nil {
+		o.bruteForce.Counters = st // counted in the test's own database, as a node does
+	}
+	h, err := oauth.NewHandler(oauth.Options{Issuer: issuer, Store: st, Keys: km, Tokens: tokens, Audit: rec, Now: now, Actions: o.actions, ConfigCacheTTL: ttl,
+		Hasher: password.Hasher{P: password.Fast()}, BruteForce: o.bruteForce,
+		Limiter: &guard.RateLimiter{Counters: st, Now: now}, TokenPerIP: o.perIP})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package oauth_test
 
 import (
 	"context"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -103,5 +104,60 @@ func TestClientCredentialsPermissionsMatchTheToken(t *testing.T) {
 	}
 	if slices.Contains(perms, any("admin:read")) {
 		t.Errorf("permissions carry admin:read, which this token did not ask for")
+	}
+}
+
+// TestCodeReplayRevokesAccessToken: the owner presenting a spent code again also revokes the access
+// token the first redemption issued: /userinfo refuses it from then on, whatever its form. Anyone
+// else replaying the code changes nothing.
+func TestCodeReplayRevokesAccessToken(t *testing.T) {
+	e := MustEnv(t, envOptions{})
+	userinfo := func(tb testing.TB, at string) (int, string) {
+		tb.Helper()
+		req, _ := http.NewRequest(http.MethodGet, e.url("userinfo"), nil)
+		req.Header.Set("Authorization", "Bearer "+at)
+		res, err := e.Server.Client().Do(req)
+		must(tb, err)
+		res.Body.Close()
+		return res.StatusCode, res.Header.Get("WWW-Authenticate")
+	}
+	for _, tc := range []struct {
+		name, scope, audience string
+	}{
+		{"JWT for an API, with a refresh token", "openid offline_access read:a", apiID},
+		{"JWT for an API, no refresh token", "openid read:a", apiID},
+		{"opaque userinfo token", "openid profile", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code := e.mintCode(t, codeSpec{scope: tc.scope, audience: tc.audience})
+			first := e.exchange(t, webID, code, webCB, "")
+			at, _ := first.body["access_token"].(string)
+			if first.status != 200 || at == "" {
+				t.Fatalf("%d %s", first.status, first.raw)
+			}
+			if status, _ := userinfo(t, at); status != 200 {
+				t.Fatalf("userinfo before the replay: %d", status)
+			}
+			// Another client replaying the code: nothing happens to the owner's token.
+			wantError(t, e.exchange(t, otherWebID, code, webCB, ""), 400, "invalid_grant", "Invalid authorization code")
+			if status, _ := userinfo(t, at); status != 200 {
+				t.Fatalf("userinfo after another client's replay: %d", status)
+			}
+			// The owner replaying it: the token is refused, and stays refused.
+			wantError(t, e.exchange(t, webID, code, webCB, ""), 400, "invalid_grant", "Invalid authorization code")
+			for i := 0; i < 2; i++ {
+				status, challenge := userinfo(t, at)
+				if status != 401 || !strings.Contains(challenge, `error="invalid_token"`) || !strings.Contains(challenge, "revoked") {
+					t.Fatalf("userinfo after the replay: %d %q", status, challenge)
+				}
+			}
+			// A third use changes nothing more and fails the same way.
+			wantError(t, e.exchange(t, webID, code, webCB, ""), 400, "invalid_grant", "Invalid authorization code")
+		})
+	}
+	// A token of another, unreplayed exchange still works.
+	fresh := e.exchange(t, webID, e.mintCode(t, codeSpec{scope: "openid", audience: apiID}), webCB, "")
+	if status, _ := userinfo(t, fresh.body["access_token"].(string)); status != 200 {
+		t.Fatalf("an unrelated token is refused: %d", status)
 	}
 }

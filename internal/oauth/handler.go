@@ -9,8 +9,11 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/oauth/grant"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -34,10 +37,21 @@ type Options struct {
 	// memory (default 2 s; negative: always read the store). It bounds how long a configuration change
 	// made on another node takes to reach this one.
 	ConfigCacheTTL time.Duration
+	// Limiter and TokenPerIP limit POST /oauth/token per client IP address; a nil Limiter or a
+	// zero TokenPerIP turns the limit off.
+	Limiter    *guard.RateLimiter
+	TokenPerIP guard.Limit
+	// Metrics counts issued tokens; nil counts nothing.
+	Metrics *metrics.Recorder
+	// Hasher verifies user passwords for the password grants (zero: password.Default()).
+	// BruteForce must be the instance /u/login uses, so that both count toward one block; nil
+	// turns brute-force protection off.
+	Hasher     password.Hasher
+	BruteForce *guard.BruteForce
 }
 
 // Handler serves /.well-known/openid-configuration, /.well-known/jwks.json, /oauth/token,
-// /oauth/revoke and /userinfo.
+// /oauth/device/code, /oauth/introspect, /oauth/revoke and /userinfo.
 type Handler struct {
 	issuer string
 	store  store.Store
@@ -52,6 +66,9 @@ type Handler struct {
 	logs          *logQueue
 	discovery     []byte
 	discoveryETag string
+	limiter       *guard.RateLimiter
+	tokenPerIP    guard.Limit
+	metrics       *metrics.Recorder
 }
 
 // NewHandler builds the protocol endpoints.
@@ -78,13 +95,21 @@ func NewHandler(opts Options) (*Handler, error) {
 	h := &Handler{
 		issuer: opts.Issuer, store: opts.Store, keys: opts.Keys, tokens: opts.Tokens,
 		log: opts.Logger, now: opts.Now, config: newConfigCache(opts.Store, ttl, opts.Now),
+		limiter: opts.Limiter, tokenPerIP: opts.TokenPerIP, metrics: opts.Metrics,
 	}
-	h.deps = &grant.Deps{Store: opts.Store, Config: h.config, Tokens: opts.Tokens, Actions: opts.Actions, Now: opts.Now, Logger: opts.Logger}
+	if opts.Hasher.P.Memory == 0 {
+		opts.Hasher = password.Hasher{P: password.Default()}
+	}
+	h.deps = &grant.Deps{Store: opts.Store, Config: h.config, Tokens: opts.Tokens, Actions: opts.Actions, Now: opts.Now, Logger: opts.Logger,
+		Hasher: opts.Hasher, BruteForce: opts.BruteForce}
 	h.grants = map[string]grant.Grant{}
 	for _, g := range []grant.Grant{
 		grant.ClientCredentials{Deps: h.deps},
 		grant.AuthorizationCode{Deps: h.deps},
 		grant.RefreshToken{Deps: h.deps},
+		grant.Password{Deps: h.deps},
+		grant.Password{Deps: h.deps, Realm: true},
+		grant.DeviceCode{Deps: h.deps},
 	} {
 		h.grants[g.Type()] = g
 	}
@@ -124,6 +149,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /.well-known/jwks.json", h.serveJWKS)
 	mux.HandleFunc("POST /oauth/token", h.serveToken)
 	mux.HandleFunc("OPTIONS /oauth/token", h.servePreflight)
+	mux.HandleFunc("POST /oauth/device/code", h.serveDeviceCode)
+	mux.HandleFunc("OPTIONS /oauth/device/code", h.servePreflight)
+	mux.HandleFunc("POST /oauth/introspect", h.serveIntrospect)
 	mux.HandleFunc("POST /oauth/revoke", h.serveRevoke)
 	mux.HandleFunc("OPTIONS /oauth/revoke", h.servePreflight)
 	mux.HandleFunc("GET /userinfo", h.serveUserinfo)

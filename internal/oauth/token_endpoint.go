@@ -24,6 +24,9 @@ type tokenResponse struct {
 // the answer or the error once.
 func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
+	if !h.allowIP(w, r) {
+		return
+	}
 	p, perr := protocol.ParseBody(r)
 	if perr != nil {
 		h.writeError(ctx, w, perr, false)
@@ -52,6 +55,7 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 	req.Client = client
 	req.IP = httpserver.ClientIP(ctx).String()
 	req.UserAgent = r.UserAgent()
+	req.ForwardedFor = r.Header.Get("auth0-forwarded-for")
 	res, err := g.Exchange(ctx, req)
 	if err != nil {
 		ge := protocol.As(err)
@@ -59,16 +63,39 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 		if ge.LogType != "" {
 			lt = ge.LogType
 		}
-		h.logEvent(ctx, r, lt, client, client.ClientID, req.Audience, ge)
+		if !ge.Quiet {
+			h.logEvent(ctx, r, lt, client, client.ClientID, req.Audience, ge)
+		}
 		h.writeError(ctx, w, ge, false)
 		return
 	}
 	h.recordSuccess(ctx, r, success, client, res)
+	h.metrics.TokenIssued(req.GrantType, client.ClientID)
 	protocol.NoStore(w.Header())
 	protocol.WriteJSONValue(w, http.StatusOK, tokenResponse{
 		AccessToken: res.AccessToken, IDToken: res.IDToken, RefreshToken: res.RefreshToken,
 		Scope: res.Scope, ExpiresIn: res.ExpiresIn, TokenType: "Bearer",
 	})
+}
+
+// errTooManyRequests is the token endpoint's 429, in the OAuth error shape every client parses.
+var errTooManyRequests = protocol.NewError(http.StatusTooManyRequests, "too_many_requests", "Too many requests from this address. Try again later.")
+
+// allowIP counts the request against the per-address limit before any work (parsing, client
+// authentication, signing), writes the x-ratelimit headers, and answers 429 with Retry-After when
+// the address is over it.
+func (h *Handler) allowIP(w http.ResponseWriter, r *http.Request) bool {
+	ctx := r.Context()
+	d, err := h.limiter.Take(ctx, "token_ip", httpserver.ClientIP(ctx).String(), h.tokenPerIP)
+	if err != nil {
+		// Fail open: the limit protects capacity; a database that cannot count fails the grant.
+		h.log.WarnContext(ctx, "token rate limit not counted", "err", err)
+	}
+	d.SetHeaders(w.Header())
+	if !d.Allowed {
+		h.writeError(ctx, w, errTooManyRequests, false)
+	}
+	return d.Allowed
 }
 
 // writeError writes an OAuth error (RFC 6749 §5.2) once: JSON {error, error_description}, no-store,

@@ -21,6 +21,7 @@ type tokenCall struct {
 	basicSecret string
 	rawAuth     string
 	origin      string
+	userAgent   string
 }
 
 type tokenAnswer struct {
@@ -47,6 +48,9 @@ func (e *env) call(tb testing.TB, path string, c tokenCall) tokenAnswer {
 	}
 	if c.rawAuth != "" {
 		req.Header.Set("Authorization", c.rawAuth)
+	}
+	if c.userAgent != "" {
+		req.Header.Set("User-Agent", c.userAgent)
 	}
 	if c.origin != "" {
 		req.Header.Set("Origin", c.origin)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
@@ -27,6 +28,24 @@ func (h *Handler) serveUserinfo(w http.ResponseWriter, r *http.Request) {
 			desc = strings.TrimPrefix(err.Error(), token.ErrInvalidToken.Error()+": ")
 		}
 		protocol.WriteBearerError(w, h.issuer, protocol.InvalidToken(desc), true)
+		return
+	}
+	revoked, err := false, error(nil)
+	if claims.ID != "" {
+		// An authorization code presented twice revokes the access token its first use issued.
+		revoked, err = h.store.AccessTokenRevoked(ctx, claims.ID, h.now())
+	}
+	if err == nil && !revoked && claims.Opaque {
+		// An opaque token revoked at /oauth/revoke is remembered by its hash.
+		revoked, err = h.store.OpaqueTokenRevoked(ctx, domain.HashSecret(raw))
+	}
+	if err != nil {
+		h.log.ErrorContext(ctx, "userinfo: revocation list", "err", err)
+		protocol.WriteJSON(w, protocol.ServerError(err))
+		return
+	}
+	if revoked {
+		protocol.WriteBearerError(w, h.issuer, protocol.InvalidToken("The access token has been revoked"), true)
 		return
 	}
 	if c, err := h.config.Client(ctx, claims.Client()); err == nil {

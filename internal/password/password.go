@@ -1,6 +1,7 @@
 package password
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -31,8 +32,12 @@ func Fast() Params { return Params{Memory: 1024, Time: 1, Threads: 1, KeyLen: 32
 // ErrMismatch is returned when the password does not match the hash.
 var ErrMismatch = errors.New("password does not match")
 
-// Hasher hashes with fixed parameters.
-type Hasher struct{ P Params }
+// Hasher hashes with fixed parameters. With a Gate, every computation (Hash, Verify, Dummy) runs
+// within its memory budget or fails with ErrBusy.
+type Hasher struct {
+	P    Params
+	Gate *Gate
+}
 
 // Hash returns a PHC-formatted argon2id hash of pw.
 func (h Hasher) Hash(pw string) (string, error) {
@@ -44,6 +49,11 @@ func (h Hasher) Hash(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password salt: %w", err)
 	}
+	release, err := h.Gate.acquire(context.Background())
+	if err != nil {
+		return "", err
+	}
+	defer release()
 	key := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, p.KeyLen)
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
@@ -52,6 +62,11 @@ func (h Hasher) Hash(pw string) (string, error) {
 // Verify checks pw against a stored hash (argon2id or bcrypt). needsRehash is true when the password
 // matched but the hash should be replaced with a fresh one at h's parameters.
 func (h Hasher) Verify(stored, pw string) (needsRehash bool, err error) {
+	release, err := h.Gate.acquire(context.Background())
+	if err != nil {
+		return false, err
+	}
+	defer release()
 	switch {
 	case strings.HasPrefix(stored, "$argon2id$"):
 		p, salt, key, err := decodeArgon2(stored)
@@ -77,9 +92,13 @@ func (h Hasher) Verify(stored, pw string) (needsRehash bool, err error) {
 }
 
 // Dummy runs one verification against a fixed hash, so that a sign-in for an unknown user costs the
-// same time as one for a known user (no user enumeration by timing).
-func (h Hasher) Dummy(pw string) {
-	_, _ = h.Verify(h.dummyHash(), pw)
+// same time as one for a known user (no user enumeration by timing). Its only error is ErrBusy, as
+// Verify would have returned for a known user.
+func (h Hasher) Dummy(pw string) error {
+	if _, err := h.Verify(h.dummyHash(), pw); errors.Is(err, ErrBusy) {
+		return err
+	}
+	return nil
 }
 
 func (h Hasher) dummyHash() string {

@@ -47,7 +47,7 @@ type Options struct {
 	Kick func()
 	// Unblock lifts brute-force blocks on a user's email once their password is reset (as Auth0
 	// does); nil means none are kept.
-	Unblock func(email string)
+	Unblock func(ctx context.Context, email string) error
 	// RequestFloor is the least time a reset request takes; 0 means DefaultRequestFloor, a
 	// negative value none (tests that do not measure timing).
 	RequestFloor time.Duration
@@ -85,7 +85,7 @@ func New(o Options) (*Handler, error) {
 		o.Kick = func() {}
 	}
 	if o.Unblock == nil {
-		o.Unblock = func(string) {}
+		o.Unblock = func(context.Context, string) error { return nil }
 	}
 	if o.RequestFloor == 0 {
 		o.RequestFloor = DefaultRequestFloor

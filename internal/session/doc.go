@@ -4,8 +4,12 @@
 // (OpenID Connect RP-Initiated Logout 1.0).
 //
 // A sign-in always starts a new session with a new secret and a new id (no session fixation: an id
-// or cookie value known before sign-in is never promoted). The cookie is HttpOnly, SameSite=Lax,
-// Path=/, and Secure with the `__Host-` prefix whenever the issuer is https.
+// or cookie value known before sign-in is never promoted). The cookie is HttpOnly, Path=/, and
+// whenever the issuer is https Secure with the `__Host-` prefix and SameSite=None, as Auth0's is, so
+// that silent authentication (a hidden cross-site iframe) carries it; on plain http it is
+// SameSite=Lax (browsers refuse a None cookie that is not Secure). Logout still acts only on a
+// request a Lax cookie would have come with (LaxSameSite): no other site can end a session with an
+// image, a frame or a cross-site POST.
 //
 // /oidc/logout validates the whole request before it ends anything, and when no client is named
 // (neither id_token_hint nor client_id) it ends the session only after the user confirms on a hosted

@@ -173,9 +173,17 @@ func (m *Manager) Touch(ctx context.Context, s *domain.Session, clientID string)
 	return nil
 }
 
-// End deletes the request's session (if any) and clears the cookie in every case. It returns the
-// session that was ended, or nil.
+// End deletes the request's session (if any) and clears the cookie. It returns the session that
+// was ended, or nil.
+//
+// The cookie is SameSite=None on https so that silent authentication works in a cross-site iframe;
+// logout keeps the defence SameSite=Lax gave it: a request another site caused without a top-level
+// navigation (an image, a frame, a fetch, a cross-site POST), told by its Fetch Metadata, neither
+// ends the session nor clears the cookie.
 func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Request) (*domain.Session, error) {
+	if !LaxSameSite(r) {
+		return nil, nil
+	}
 	m.ClearCookie(w)
 	c, err := r.Cookie(m.CookieName())
 	if err != nil || c.Value == "" || len(c.Value) > 128 {
@@ -211,7 +219,19 @@ func (m *Manager) ClearCookie(w http.ResponseWriter) {
 	http.SetCookie(w, c)
 }
 
+// cookie is the session cookie. On https it is SameSite=None, as Auth0's is: an SPA and its
+// identity server are different sites, and the hidden iframe of silent authentication
+// (response_mode=web_message) carries the session only if the cookie is sent cross-site. What that
+// would expose is guarded elsewhere: /authorize answers only registered redirect URIs and web
+// origins, the hosted forms carry CSRF tokens keyed by cookies of their own, and End applies the
+// Lax rule itself. On plain http a None cookie would be refused by browsers (it must be Secure), so
+// it stays Lax: silent authentication then works only from the same site (http://localhost:3000
+// with an issuer on http://localhost:PORT).
 func (m *Manager) cookie(value string, expires time.Time) *http.Cookie {
+	sameSite := http.SameSiteLaxMode
+	if m.secure {
+		sameSite = http.SameSiteNoneMode
+	}
 	return &http.Cookie{
 		Name:     m.CookieName(),
 		Value:    value,
@@ -219,8 +239,21 @@ func (m *Manager) cookie(value string, expires time.Time) *http.Cookie {
 		Expires:  expires,
 		HttpOnly: true,
 		Secure:   m.secure,
-		SameSite: http.SameSiteLaxMode,
+		SameSite: sameSite,
 	}
+}
+
+// LaxSameSite reports whether a browser would have sent a SameSite=Lax cookie with r (RFC 6265bis
+// §5.2.7.1): any same-site request, and a cross-site one only when it is a top-level navigation
+// with a safe method. It reads Fetch Metadata (Sec-Fetch-Site, -Mode, -Dest); a request without
+// them (a browser that predates them, or no browser at all) is taken as sent.
+func LaxSameSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "", "same-origin", "same-site", "none":
+		return true
+	}
+	safe := r.Method == http.MethodGet || r.Method == http.MethodHead
+	return safe && r.Header.Get("Sec-Fetch-Mode") == "navigate" && r.Header.Get("Sec-Fetch-Dest") == "document"
 }
 
 // lifetimes converts the tenant's hours, falling back to the defaults for unset values.

@@ -160,7 +160,13 @@ func TestStartCookieAndNewIDs(t *testing.T) {
 		if secure {
 			wantName = session.CookieNameSecure
 		}
-		if c.Name != wantName || !c.HttpOnly || c.Secure != secure || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Domain != "" {
+		// https: SameSite=None, so the cross-site iframe of silent authentication carries it; http:
+		// Lax, since browsers refuse a None cookie that is not Secure.
+		wantSameSite := http.SameSiteLaxMode
+		if secure {
+			wantSameSite = http.SameSiteNoneMode
+		}
+		if c.Name != wantName || !c.HttpOnly || c.Secure != secure || c.SameSite != wantSameSite || c.Path != "/" || c.Domain != "" {
 			t.Errorf("%s: cookie %+v", issuer, c)
 		}
 		if strings.Contains(c.Value, s.ID) || len(c.Value) < 43 {

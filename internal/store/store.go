@@ -22,6 +22,11 @@ var (
 	ErrRefreshReused = errors.New("refresh token reused")
 	// ErrRefreshInvalid: the refresh token is revoked or expired.
 	ErrRefreshInvalid = errors.New("refresh token revoked or expired")
+	// ErrSlowDown: a device code was polled before its interval had passed; the interval has grown
+	// (RFC 8628 §3.5).
+	ErrSlowDown = errors.New("polled too fast")
+	// ErrExpired: the device code is past its lifetime.
+	ErrExpired = errors.New("expired")
 	// ErrSchemaTooNew: the database was migrated by a newer Gatehouse; refuse to touch it.
 	ErrSchemaTooNew = errors.New("database schema is newer than this version of Gatehouse")
 )
@@ -62,14 +67,22 @@ type Store interface {
 	TransactionStore
 	CodeStore
 	RefreshTokenStore
+	CounterStore
 	MailStore
 	TicketStore
+	AccessTokenRevocationStore
+	DeviceCodeStore
+	RevokedOpaqueTokenStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
-	// DeleteExpired removes expired transactions, sessions, codes, refresh tokens and tickets, and returns
-	// how many rows went.
+	// SchemaVersion reports the version the database's schema is at and the version this binary's
+	// migrations reach, changing nothing (readiness: a node must not serve a schema it was not
+	// built for; commands that must not migrate refuse a database that is not current).
+	SchemaVersion(ctx context.Context) (current, known int, err error)
+	// DeleteExpired removes expired transactions, sessions, codes, device codes, refresh tokens,
+	// revoked access token listings, revoked opaque tokens, counters and tickets, and returns how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	Close() error
 }
@@ -79,6 +92,9 @@ type Migrator interface {
 	// Migrate applies pending migrations and returns the schema version. A schema newer than the
 	// binary knows returns ErrSchemaTooNew and changes nothing.
 	Migrate(ctx context.Context) (version int, err error)
+	// SchemaVersion returns the database's version and the one this binary's migrations reach,
+	// changing nothing.
+	SchemaVersion(ctx context.Context) (current, known int, err error)
 }
 
 // TenantStore keeps the tenant settings (one record).
@@ -232,6 +248,24 @@ type KeyStore interface {
 	KeysVersion(ctx context.Context) (string, error)
 }
 
+// CounterStore keeps windowed counters that every node shares: brute-force protection and rate
+// limits count here, so a limit is the same whichever node a request reaches. A counter lives until
+// its expiry; a hit on an expired counter starts it afresh.
+type CounterStore interface {
+	// HitCounter atomically adds n to key's counter and returns the new count and when it expires.
+	// A new (or expired) counter starts at n and expires at expiresAt. A live counter keeps its
+	// expiry (a fixed window) unless slide is set, which moves it to expiresAt (a counter that
+	// lives until a quiet period has passed since its last hit).
+	HitCounter(ctx context.Context, key string, n int64, now, expiresAt time.Time, slide bool) (count int64, expires time.Time, err error)
+	// GetCounter returns key's live count and expiry; zero values when there is none.
+	GetCounter(ctx context.Context, key string, now time.Time) (count int64, expires time.Time, err error)
+	// DeleteCounter forgets key's counter; nothing happens when there is none.
+	DeleteCounter(ctx context.Context, key string) error
+	// DeleteCountersWithPrefix forgets every counter whose key starts with prefix (a kind and an
+	// owner, such as every address's brute-force count for one user).
+	DeleteCountersWithPrefix(ctx context.Context, prefix string) error
+}
+
 // LogStore keeps tenant log events.
 type LogStore interface {
 	AppendLog(ctx context.Context, e *domain.LogEvent) error
@@ -269,6 +303,37 @@ type TransactionStore interface {
 	ConsumeTransaction(ctx context.Context, id string) error
 }
 
+// DeviceCodeStore keeps device authorization requests (RFC 8628), by the hashes of their codes.
+type DeviceCodeStore interface {
+	// CreateDeviceCode stores a pending device code; a user code already in use is ErrConflict.
+	CreateDeviceCode(ctx context.Context, d *domain.DeviceCode) error
+	// GetDeviceCodeByUserCode returns the device code a user code names, whatever its state or
+	// expiry: the caller judges both.
+	GetDeviceCodeByUserCode(ctx context.Context, userCodeHash []byte) (*domain.DeviceCode, error)
+	// ApproveDeviceCode records the user's approval (a's UserID, SessionID, AuthTime, GrantedScope,
+	// RefreshClaims) on a device code still pending and unexpired at now; DenyDeviceCode records a
+	// refusal on the same condition. Otherwise ErrNotFound, and nothing changes.
+	ApproveDeviceCode(ctx context.Context, codeHash []byte, a *domain.DeviceCode, now time.Time) error
+	DenyDeviceCode(ctx context.Context, codeHash []byte, now time.Time) error
+	// PollDeviceCode records a poll by clientID, reading the clock once it holds the device code, so
+	// that concurrent polls are decided one after the other:
+	//  - unknown, or another client's → ErrNotFound, and nothing changes;
+	//  - expired → ErrExpired;
+	//  - polled again before its interval has passed → ErrSlowDown, and the interval grows by
+	//    domain.DeviceSlowDownStep;
+	//  - approved → consumed (deleted) and returned: of concurrent polls exactly one gets it;
+	//  - pending or denied → returned with the poll recorded.
+	PollDeviceCode(ctx context.Context, codeHash []byte, clientID string, clock func() time.Time) (*domain.DeviceCode, error)
+}
+
+// RevokedOpaqueTokenStore remembers revoked opaque access tokens (RFC 7009), by hash, until they
+// would have expired.
+type RevokedOpaqueTokenStore interface {
+	// RevokeOpaqueToken records the token; revoking it again changes nothing.
+	RevokeOpaqueToken(ctx context.Context, tokenHash []byte, expiresAt time.Time) error
+	OpaqueTokenRevoked(ctx context.Context, tokenHash []byte) (bool, error)
+}
+
 // CodeStore keeps authorization codes.
 type CodeStore interface {
 	CreateAuthorizationCode(ctx context.Context, c *domain.AuthorizationCode) error
@@ -277,6 +342,15 @@ type CodeStore interface {
 	RedeemAuthorizationCode(ctx context.Context, codeHash []byte, now time.Time) (*domain.AuthorizationCode, error)
 	// SetCodeIssuedFamily records the refresh family the redemption issued, for replay revocation.
 	SetCodeIssuedFamily(ctx context.Context, codeHash []byte, familyID string) error
+}
+
+// AccessTokenRevocationStore lists access tokens (by jti) revoked before they expire: what an
+// authorization code's first redemption issued, once the code is presented again.
+type AccessTokenRevocationStore interface {
+	// RevokeAccessToken lists tokenID until expires (when the token would have expired anyway).
+	RevokeAccessToken(ctx context.Context, tokenID string, expires time.Time) error
+	// AccessTokenRevoked reports whether tokenID is listed and now is before its listing's expiry.
+	AccessTokenRevoked(ctx context.Context, tokenID string, now time.Time) (bool, error)
 }
 
 // RefreshTokenStore keeps refresh tokens and their families.

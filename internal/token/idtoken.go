@@ -2,6 +2,7 @@ package token
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"strings"
@@ -22,6 +23,9 @@ type IDTokenParams struct {
 	AuthTime  time.Time
 	// IncludeAuthTime when max_age or prompt=login was used (OpenID Connect Core §2).
 	IncludeAuthTime bool
+	// Code is the authorization code issued beside the ID token in a hybrid response (code
+	// id_token): its c_hash is written (OpenID Connect Core §3.3.2.11). Empty otherwise.
+	Code string
 	// Custom claims from post-login Actions. Reserved names are dropped; profile and email claims are
 	// kept only when their scope was granted (spec §2.5) and then replace the stored value.
 	Custom map[string]any
@@ -79,6 +83,9 @@ func (i *Issuer) IDToken(ctx context.Context, p IDTokenParams) (string, error) {
 	}
 	if p.Nonce != "" {
 		c.str("nonce", p.Nonce)
+	}
+	if p.Code != "" {
+		c.str("c_hash", CodeHash(p.Code))
 	}
 	writeCustom(c, p.Custom, skip)
 	body, err := c.bytes()
@@ -158,4 +165,11 @@ func UserClaims(u *domain.User, scope string, custom map[string]any) map[string]
 		out[k] = v
 	}
 	return out
+}
+
+// CodeHash is an authorization code's c_hash for an RS256 ID token (OpenID Connect Core
+// §3.3.2.11): the base64url encoding of the left half of the SHA-256 of its ASCII octets.
+func CodeHash(code string) string {
+	sum := sha256.Sum256([]byte(code))
+	return base64.RawURLEncoding.EncodeToString(sum[:len(sum)/2])
 }

@@ -90,8 +90,16 @@ type AccessTokenParams struct {
 	// dialect), even when empty.
 	Permissions []string
 	SessionID   string
+	// ID, when set, is the token's jti: the name a revocation may list it by (the token of an
+	// authorization code's first redemption, revoked if the code is presented again). Without it
+	// only the RFC 9068 dialect carries a jti, a random one.
+	ID string
 	// Custom claims from Actions. Reserved names are dropped.
 	Custom map[string]any
+	// Actor, when set, is written as the actor claim act: {"sub": Actor} (RFC 8693 §4.1): the user a
+	// machine token acts for. Only tokens minted in-process set it (the dashboard's); the token
+	// endpoint never does, and Actions cannot (act is reserved).
+	Actor string
 }
 
 // Issued is a signed (or sealed) token.
@@ -130,10 +138,17 @@ func (i *Issuer) AccessToken(ctx context.Context, p AccessTokenParams) (Issued, 
 	}
 	c.num("iat", now.Unix())
 	c.num("exp", exp.Unix())
-	if rfc9068 {
+	switch {
+	case rfc9068:
 		// RFC 9068 §2.2: client_id and jti; no gty (spec §2.3).
-		c.str("jti", domain.RandomToken(16))
+		jti := p.ID
+		if jti == "" {
+			jti = domain.RandomToken(16)
+		}
+		c.str("jti", jti)
 		c.str("client_id", p.ClientID)
+	case p.ID != "":
+		c.str("jti", p.ID) // RFC 7519 §4.1.7
 	}
 	c.str("scope", p.Scope)
 	if !rfc9068 {
@@ -151,6 +166,9 @@ func (i *Issuer) AccessToken(ctx context.Context, p AccessTokenParams) (Issued, 
 			perms = []string{}
 		}
 		c.strs("permissions", perms)
+	}
+	if p.Actor != "" {
+		c.value("act", map[string]string{"sub": p.Actor})
 	}
 	writeCustom(c, p.Custom, nil)
 	body, err := c.bytes()
@@ -172,7 +190,7 @@ func (i *Issuer) AccessToken(ctx context.Context, p AccessTokenParams) (Issued, 
 var reserved = map[string]bool{}
 
 func init() {
-	for _, n := range strings.Fields(`iss sub aud iat exp nbf nonce azp sid auth_time jti gty scope permissions
+	for _, n := range strings.Fields(`iss sub aud iat exp nbf nonce azp sid auth_time jti gty scope permissions c_hash at_hash
 		acr act active amr at_hash ath attest authorization_details c_hash client_id cnf cty dest entitlements
 		events groups htm htu internalService jcard jku jwe jwk kid may_act mky object_id org_id org_name orig
 		origid roles rph s_hash sip_callid sip_cseq_num sip_date sip_from_tag sip_via_branch sub_jwk toe txn

@@ -104,6 +104,20 @@ func TestAccessTokenClaims(t *testing.T) {
 			absent: []string{"azp", "gty", "permissions"},
 		},
 		{
+			name: "an actor is written as act (RFC 8693)",
+			p: token.AccessTokenParams{Subject: "abc@clients", ClientID: "abc", API: api(domain.DialectAccessToken, false), Scope: "read:a",
+				GrantType: token.GTYClientCredentials, Actor: "auth0|admin"},
+			typ:  "JWT",
+			want: map[string]any{"act": map[string]any{"sub": "auth0|admin"}},
+		},
+		{
+			name: "custom act claims are reserved",
+			p: token.AccessTokenParams{Subject: "abc@clients", ClientID: "abc", API: api(domain.DialectAccessToken, false), Scope: "read:a",
+				GrantType: token.GTYClientCredentials, Custom: map[string]any{"act": map[string]any{"sub": "auth0|admin"}}},
+			typ:    "JWT",
+			absent: []string{"act"},
+		},
+		{
 			name: "custom claims, reserved names dropped",
 			p: token.AccessTokenParams{Subject: "auth0|1", ClientID: "abc", API: api(domain.DialectAccessToken, false), Scope: "x",
 				Custom: map[string]any{"https://app/roles": []string{"admin"}, "iss": "evil", "scope": "admin", "permissions": []string{"all"}, "sub": "root"}},
@@ -346,4 +360,27 @@ func mustKeys(tb testing.TB) *keys.Manager {
 		tb.Fatal(err)
 	}
 	return m
+}
+
+// The actor claim survives verification, for the Management API to log the person it names.
+func TestVerifyReadsActor(t *testing.T) {
+	iss, _, _ := MustIssuer(t)
+	ctx := context.Background()
+	rs := api(domain.DialectAccessToken, false)
+	at, err := iss.AccessToken(ctx, token.AccessTokenParams{Subject: "abc@clients", ClientID: "abc", API: rs, Scope: "read:a",
+		GrantType: token.GTYClientCredentials, Actor: "auth0|admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := iss.Verify(ctx, at.Token, rs.Identifier)
+	if err != nil || c.Act == nil || c.Act.Sub != "auth0|admin" {
+		t.Fatalf("verified claims: %+v %v", c, err)
+	}
+}
+
+// CodeHash against OpenID Connect Core Appendix A.4 (the code and c_hash of its example).
+func TestCodeHash(t *testing.T) {
+	if got := token.CodeHash("Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"); got != "LDktKdoQak3Pk0cnXxCltA" {
+		t.Errorf("CodeHash = %q, want LDktKdoQak3Pk0cnXxCltA", got)
+	}
 }

@@ -18,8 +18,15 @@ type Claims struct {
 	GTY         string   `json:"gty,omitempty"`
 	Permissions []string `json:"permissions,omitempty"`
 	SessionID   string   `json:"sid,omitempty"`
+	// Act is the actor claim (RFC 8693 §4.1) of a token minted for the dashboard.
+	Act *Actor `json:"act,omitempty"`
 	// Opaque is set for a userinfo-only token (no JWT).
 	Opaque bool `json:"-"`
+}
+
+// Actor is the party an actor claim names.
+type Actor struct {
+	Sub string `json:"sub"`
 }
 
 // Client is the client the token was issued to (azp, or client_id in the RFC 9068 dialect).

@@ -28,6 +28,10 @@ const (
 	// Refresh is a refresh-token exchange at /oauth/token (transaction protocol
 	// oauth2-refresh-token): no redirects, no MFA, and the grant cannot widen (RFC 6749 §6).
 	Refresh
+	// Password is a resource owner password exchange at /oauth/token (transaction protocol
+	// oauth2-password): the user authenticated with a password just now, and there is no browser to
+	// redirect and no session.
+	Password
 )
 
 // PostLogin is what the post-login event is built from, for both sources. Fields a source does not

@@ -9,7 +9,7 @@ import (
 
 // ActionRunner runs the Actions bound to the triggers that fire at the token endpoint (spec §5):
 // credentials exchange before a client-credentials token (§5.4), and post-login on a refresh-token
-// exchange (trigger.Refresh: no redirects, no MFA). Post-login Actions of a browser login run in the
+// exchange (trigger.Refresh) and a password exchange (trigger.Password): no redirects, no MFA. Post-login Actions of a browser login run in the
 // /authorize flow, which stores their outcome on the authorization code. A nil ActionRunner means no
 // Actions are configured.
 type ActionRunner interface {

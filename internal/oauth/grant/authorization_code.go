@@ -78,9 +78,12 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 	switch {
 	case errors.Is(err, store.ErrAlreadyUsed):
 		// RFC 6749 §4.1.2, RFC 9700 §4.5: a code used twice may have been stolen; revoke what its
-		// first redemption issued — but only when the code's own client presents it (a confidential
-		// one authenticated, a public one with the right PKCE verifier), so that whoever merely
-		// learned a spent code cannot sign its owner out by replaying it under another client.
+		// first redemption issued — its refresh token family and its access token, both named by
+		// the grant id recorded on the code — but only when the code's own client presents it (a
+		// confidential one authenticated, a public one with the right PKCE verifier), so that
+		// whoever merely learned a spent code cannot sign its owner out by replaying it under
+		// another client. The access token is listed until it would have expired anyway; /userinfo
+		// refuses it (an API verifying JWTs itself cannot be told, as with any JWT).
 		if code == nil || code.ClientID != c.ClientID {
 			return nil, protocol.InvalidGrant(protocol.DescInvalidCode), nil
 		}
@@ -88,6 +91,9 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 		e.UserID = code.UserID
 		if code.IssuedFamilyID != "" && (c.IsConfidential() || protocol.CheckVerifier(c, code.CodeChallenge, code.CodeChallengeMethod, req.CodeVerifier) == nil) {
 			if err := tx.RevokeRefreshFamily(ctx, code.IssuedFamilyID, now); err != nil {
+				return nil, nil, err
+			}
+			if err := tx.RevokeAccessToken(ctx, code.IssuedFamilyID, now.Add(domain.MaxAccessTokenLifetime)); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -136,11 +142,17 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 	// RBAC is applied again (permissions may have changed since /authorize), but what post-login
 	// Actions added stays: Actions override RBAC (spec §2.3).
 	keepActionScopes(&scopes, api, code.ActionScopes, Fields(code.Scope))
+	// The grant id names what this redemption issues, for a replay to revoke: the access token's
+	// jti and, when one is issued, the refresh token family.
+	grantID := domain.RandomToken(16)
+	if err := tx.SetCodeIssuedFamily(ctx, codeHash, grantID); err != nil {
+		return nil, nil, err
+	}
 	x := &codeExchange{tokens: userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),
 		idToken: contains(scopes.Scopes, "openid"), nonce: code.Nonce, sessionID: code.SessionID,
 		authTime: code.AuthTime, includeAuthTime: code.IncludeAuthTime,
-		idClaims: code.IDTokenClaims, atClaims: code.AccessTokenClaims,
+		idClaims: code.IDTokenClaims, atClaims: code.AccessTokenClaims, tokenID: grantID,
 	}}
 	// A refresh token needs offline_access, the client's refresh_token grant and, for an API, its
 	// allow_offline_access (spec §1.3).
@@ -150,10 +162,7 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 		x.tokens.idScope = x.tokens.scopes.Scope()
 		return x, nil, nil
 	}
-	family := domain.RandomToken(16)
-	if err := tx.SetCodeIssuedFamily(ctx, codeHash, family); err != nil {
-		return nil, nil, err
-	}
+	family := grantID
 	secret, hash := newRefreshSecret()
 	abs, idle := refreshExpiry(c, now)
 	rt := &domain.RefreshToken{

@@ -1,5 +1,6 @@
 // Package grant implements the token endpoint's grants behind one small interface (RFC 6749 §4):
-// authorization_code, refresh_token and client_credentials, one file each.
+// authorization_code, refresh_token, client_credentials and the resource owner password grants
+// (`password` and Auth0's password-realm, §4.3) and the device code grant (RFC 8628), one file each.
 //
 // A Grant receives a parsed protocol.TokenRequest whose client is already authenticated and returns
 // the tokens or a *protocol.Error carrying the OAuth error code, the HTTP status and Auth0's

@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
+	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
 )
@@ -57,6 +59,10 @@ type Deps struct {
 	Actions ActionRunner // nil: no Actions
 	Now     func() time.Time
 	Logger  *slog.Logger // faults that do not fail the exchange; nil discards
+	// Hasher verifies user passwords (the password grants); BruteForce is the same brute-force
+	// protection /u/login uses, so that failures on either count toward one block (nil: off).
+	Hasher     password.Hasher
+	BruteForce *guard.BruteForce
 }
 
 func (d *Deps) logger() *slog.Logger {

@@ -37,6 +37,7 @@ type userTokens struct {
 	authTime        time.Time
 	includeAuthTime bool
 	gty             string
+	tokenID         string // the access token's jti, when a revocation may need to name it
 	idClaims        map[string]any
 	atClaims        map[string]any
 }
@@ -53,6 +54,7 @@ func (d *Deps) issue(ctx context.Context, u userTokens) (*Response, error) {
 		GrantType:   u.gty,
 		Permissions: u.scopes.Permissions,
 		SessionID:   u.sessionID,
+		ID:          u.tokenID,
 		Custom:      u.atClaims,
 	})
 	if err != nil {

@@ -21,6 +21,8 @@ type Error struct {
 	// and UserID is the user the failure concerns: both go to the tenant log only.
 	LogType string
 	UserID  string
+	// Quiet keeps an expected, frequent answer (a device's pending poll) out of the tenant log.
+	Quiet bool
 
 	// Heading and Details are shown by the hosted error page (Page) alone.
 	Heading string

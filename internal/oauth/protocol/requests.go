@@ -23,12 +23,22 @@ type TokenRequest struct {
 	Scope        string
 	ScopeSent    bool
 	Organization string
+	// Username, Password and Realm are the resource owner's credentials (RFC 6749 §4.3.2) and, for
+	// Auth0's password-realm grant, the connection that checks them.
+	Username string
+	Password string
+	Realm    string
+	// DeviceCode is the device code a device polls with (RFC 8628 §3.4).
+	DeviceCode string
 	// Token is the token to revoke (RFC 7009 §2.1).
 	Token string
 
 	Client    *domain.Client
 	IP        string
 	UserAgent string
+	// ForwardedFor is the auth0-forwarded-for header as sent: the end user's address according to a
+	// server-side client, believed only for a client trusted to send it (password grants).
+	ForwardedFor string
 }
 
 // TokenRequest maps body parameters onto a TokenRequest; unknown parameters are ignored.
@@ -47,6 +57,10 @@ func (p Params) TokenRequest() *TokenRequest {
 		Scope:            p["scope"],
 		ScopeSent:        p.Has("scope"),
 		Organization:     p["organization"],
+		Username:         p["username"],
+		Password:         p["password"],
+		Realm:            p["realm"],
+		DeviceCode:       p["device_code"],
 		Token:            p["token"],
 	}
 }

@@ -65,7 +65,7 @@ const (
 type FormField struct{ Name, Value string }
 
 // ResponsePage is an authorization response that a hosted page delivers (form_post, and
-// web_message once it is offered): the target and the fields, sorted by name.
+// web_message: see webmessage.go): the target and the fields, sorted by name.
 type ResponsePage struct {
 	Mode   string
 	Target string
@@ -74,7 +74,7 @@ type ResponsePage struct {
 
 // WriteRedirect delivers an authorization response or error (params) to an already validated
 // redirectURI in mode (RFC 6749 §4.1.2): query and fragment as a 302, not cacheable. A mode that
-// needs a page (form_post; web_message goes here too) is handed to page, which renders it. The state
+// needs a page (form_post, web_message) is handed to page, which renders it. The state
 // is carried as it was received: url.Values encoding is reversed exactly by the client's decoding.
 func WriteRedirect(w http.ResponseWriter, mode, redirectURI string, params url.Values, page func(ResponsePage)) {
 	hdr := w.Header()

@@ -23,6 +23,8 @@ func overrides() map[sqlstore.Stmt]string {
 		// rather than waiting for them, so they share the queue instead of taking turns.
 		sqlstore.EmailClaim:  strings.Replace(sqlstore.Generic(sqlstore.EmailClaim), "LIMIT $4)", "LIMIT $4 FOR UPDATE SKIP LOCKED)", 1),
 		sqlstore.RefreshLock: sqlstore.Generic(sqlstore.RefreshLock) + ` FOR UPDATE`,
+		// Polls of one device code at once: the second waits, then finds it consumed or polled.
+		sqlstore.DeviceLock: sqlstore.Generic(sqlstore.DeviceLock) + ` FOR UPDATE`,
 		// Exchanges of different tokens of one family (a retry of the previous token, a rotation
 		// of the newest) lock different rows, yet each must see what the other did: an advisory
 		// lock on the family serialises them. The generic table has none to take.

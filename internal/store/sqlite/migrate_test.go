@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -46,8 +47,13 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 	if !errors.Is(err, store.ErrSchemaTooNew) {
 		t.Fatalf("Migrate error = %v, want ErrSchemaTooNew", err)
 	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
 	var tables int
-	if err := st.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name <> 'schema_migrations'`).Scan(&tables); err != nil {
+	if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name <> 'schema_migrations'`).Scan(&tables); err != nil {
 		t.Fatal(err)
 	}
 	if tables != 0 {
@@ -150,4 +156,35 @@ func TestUpgradeKeepsSigningKeys(t *testing.T) {
 		}
 		return st
 	})
+}
+
+// SchemaVersion reads without changing: on an empty database it reports 0 and leaves no
+// schema_migrations table behind; after Migrate it reports the known version.
+func TestSchemaVersionChangesNothing(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	st, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	current, known, err := st.SchemaVersion(ctx)
+	if err != nil || current != 0 || known < 1 {
+		t.Fatalf("empty database: %d %d %v", current, known, err)
+	}
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var tables int
+	if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'`).Scan(&tables); err != nil || tables != 0 {
+		t.Fatalf("SchemaVersion left schema_migrations behind: %d %v", tables, err)
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if current, known2, err := st.SchemaVersion(ctx); err != nil || current != known || known2 != known {
+		t.Fatalf("migrated database: %d %d %v", current, known2, err)
+	}
 }

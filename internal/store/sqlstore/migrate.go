@@ -97,3 +97,25 @@ func (s *Store) KnownSchemaVersion() (int, error) {
 	m, err := LoadMigrations(s.d.Migrations)
 	return len(m), err
 }
+
+// SchemaVersion returns the version the database is at and the version the embedded migrations
+// reach, changing nothing: the read runs in a transaction that is rolled back, so that even the
+// schema_migrations table an empty database lacks is not left behind. Commands that must not
+// migrate (creating an administrator, a client) use it to refuse a database that is not current.
+func (s *Store) SchemaVersion(ctx context.Context) (current, known int, err error) {
+	if known, err = s.KnownSchemaVersion(); err != nil {
+		return 0, 0, fmt.Errorf("%s: load migrations: %w", s.d.Name, err)
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("%s: begin transaction: %w", s.d.Name, err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	if _, err := tx.ExecContext(ctx, s.q[CreateMigrationsTable]); err != nil {
+		return 0, 0, fmt.Errorf("%s: read schema version: %w", s.d.Name, err)
+	}
+	if err := tx.QueryRowContext(ctx, s.q[SchemaVersion]).Scan(&current); err != nil {
+		return 0, 0, fmt.Errorf("%s: read schema version: %w", s.d.Name, err)
+	}
+	return current, known, nil
+}

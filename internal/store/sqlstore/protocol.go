@@ -198,6 +198,26 @@ func (s *Store) SetCodeIssuedFamily(ctx context.Context, codeHash []byte, family
 	})
 }
 
+// RevokeAccessToken lists the access token id until expires; listing it again changes nothing.
+func (s *Store) RevokeAccessToken(ctx context.Context, tokenID string, expires time.Time) error {
+	return s.write(ctx, func(q querier) error {
+		return s.exec(ctx, q, "revoke access token", AccessTokenRevoke, tokenID, ts(expires))
+	})
+}
+
+// AccessTokenRevoked reports whether the access token id is listed and its listing has not expired.
+func (s *Store) AccessTokenRevoked(ctx context.Context, tokenID string, now time.Time) (bool, error) {
+	var one int
+	err := s.reader(ctx).QueryRowContext(ctx, s.q[AccessTokenRevoked], tokenID, ts(now)).Scan(&one)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, nil
+	case err != nil:
+		return false, s.mapErr("read revoked access token", err)
+	}
+	return true, nil
+}
+
 // scanCode reads used_at, issued_family_id, doc.
 func scanCode(r scanner) (*domain.AuthorizationCode, error) {
 	var (

@@ -188,6 +188,13 @@ const (
 	RefreshRevokeFamily
 	RefreshRevokeUser
 
+	// Counters: Hit(key, n, now, expires_at, slide) → (hits, expires_at) in one atomic upsert;
+	// Get(key, now) only when live; Delete(key).
+	CounterHit
+	CounterGet
+	CounterDelete
+	CounterDeletePrefix
+
 	// Email provider: Get → secret_encrypted, updated_at, doc; Put(secret_encrypted, updated_at, doc).
 	// Outbox: Insert(id, created_at, next_attempt_at, doc); Claim(owner, lease_until, now, limit) →
 	// emailCols of the claimed rows; Sent(id, owner, now, doc); Retry(id, owner, next, last_error);
@@ -216,12 +223,37 @@ const (
 	TicketSpendUser
 	TicketCountLive
 
+	// Revoked access tokens: Revoke(token_id, expires_at) keeps the first row for an id;
+	// Revoked(token_id, now) returns a row only while it has not expired.
+	AccessTokenRevoke
+	AccessTokenRevoked
+
 	// Garbage collection, each (now).
 	DeleteExpiredTransactions
 	DeleteExpiredSessions
 	DeleteExpiredCodes
 	DeleteExpiredRefreshTokens
 	DeleteExpiredTickets
+	DeleteExpiredCounters
+	DeleteExpiredDeviceCodes
+	DeleteExpiredRevokedAccessTokens
+
+	// Device codes: Insert(code_hash, user_code_hash, client_id, status, interval_seconds,
+	// expires_at, doc); GetByUserCode(user_code_hash); GetByHash(code_hash); Lock(code_hash, client_id);
+	// Decide(code_hash, status, now, doc) only while pending and unexpired; Polled(code_hash,
+	// last_polled_at, interval_seconds); Consume(code_hash).
+	DeviceInsert
+	DeviceGetByUserCode
+	DeviceGetByHash
+	DeviceLock
+	DeviceDecide
+	DevicePolled
+	DeviceConsume
+
+	// Revoked opaque access tokens (by hash): Insert(token_hash, expires_at), ignoring a repeat; Get(token_hash).
+	RevokedOpaqueInsert
+	RevokedOpaqueGet
+	DeleteExpiredRevokedOpaque
 
 	numStmts
 )
@@ -247,6 +279,7 @@ const (
 	ticketCols  = `ticket_hash, kind, user_id, expires_at, used_at, doc`
 	emailCols   = `id, created_at, next_attempt_at, attempts, sent_at, failed_at, last_error, doc`
 	refreshCols = `token_hash, family_id, generation, expires_at, idle_expires_at, rotated_at, revoked_at, doc`
+	deviceCols  = `code_hash, user_code_hash, client_id, status, interval_seconds, last_polled_at, expires_at, doc`
 )
 
 var generic = statements{
@@ -404,7 +437,18 @@ var generic = statements{
 	RefreshRevokeFamily:  `UPDATE refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL`,
 	RefreshRevokeUser:    `UPDATE refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL`,
 
-	EmailProviderGet: `SELECT secret_encrypted, updated_at, doc FROM email_provider WHERE id = 1`,
+	// One statement, so the engine's row lock on the conflict makes concurrent hits from any number
+	// of nodes add up exactly (PostgreSQL re-evaluates the update on the newest row version).
+	CounterHit: `INSERT INTO counters (counter_key, hits, expires_at) VALUES ($1, $2, $4)
+		ON CONFLICT (counter_key) DO UPDATE SET
+			hits = CASE WHEN counters.expires_at <= $3 THEN excluded.hits ELSE counters.hits + excluded.hits END,
+			expires_at = CASE WHEN counters.expires_at <= $3 OR $5 THEN excluded.expires_at ELSE counters.expires_at END
+		RETURNING hits, expires_at`,
+	CounterGet:    `SELECT hits, expires_at FROM counters WHERE counter_key = $1 AND expires_at > $2`,
+	CounterDelete: `DELETE FROM counters WHERE counter_key = $1`,
+	// The prefix is a kind and hex digits (guard's keys), so it holds no LIKE wildcard.
+	CounterDeletePrefix: `DELETE FROM counters WHERE counter_key LIKE $1 || '%'`,
+	EmailProviderGet:    `SELECT secret_encrypted, updated_at, doc FROM email_provider WHERE id = 1`,
 	EmailProviderPut: `INSERT INTO email_provider (id, secret_encrypted, updated_at, doc) VALUES (1, $1, $2, $3)
 		ON CONFLICT (id) DO UPDATE SET secret_encrypted = excluded.secret_encrypted, updated_at = excluded.updated_at, doc = excluded.doc`,
 	EmailInsert: `INSERT INTO email_outbox (id, created_at, next_attempt_at, attempts, last_error, doc) VALUES ($1, $2, $3, 0, '', $4)`,
@@ -427,18 +471,38 @@ var generic = statements{
 	DevMailList:   `SELECT doc FROM dev_mailbox ORDER BY seq DESC LIMIT $1`,
 	DevMailGet:    `SELECT doc FROM dev_mailbox WHERE id = $1`,
 
-	TicketInsert:    `INSERT INTO tickets (ticket_hash, kind, user_id, expires_at, used_at, doc) VALUES ($1, $2, $3, $4, NULL, $5)`,
-	TicketGet:       `SELECT ` + ticketCols + ` FROM tickets WHERE ticket_hash = $1`,
-	TicketRedeem:    `UPDATE tickets SET used_at = $3 WHERE ticket_hash = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3`,
-	TicketSpendUser: `UPDATE tickets SET used_at = $3 WHERE user_id = $1 AND kind = $2 AND used_at IS NULL`,
-	TicketCountLive: `SELECT COUNT(*) FROM tickets WHERE user_id = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3`,
+	TicketInsert:       `INSERT INTO tickets (ticket_hash, kind, user_id, expires_at, used_at, doc) VALUES ($1, $2, $3, $4, NULL, $5)`,
+	TicketGet:          `SELECT ` + ticketCols + ` FROM tickets WHERE ticket_hash = $1`,
+	TicketRedeem:       `UPDATE tickets SET used_at = $3 WHERE ticket_hash = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3`,
+	TicketSpendUser:    `UPDATE tickets SET used_at = $3 WHERE user_id = $1 AND kind = $2 AND used_at IS NULL`,
+	TicketCountLive:    `SELECT COUNT(*) FROM tickets WHERE user_id = $1 AND kind = $2 AND used_at IS NULL AND expires_at > $3`,
+	AccessTokenRevoke:  `INSERT INTO revoked_access_tokens (token_id, expires_at) VALUES ($1, $2) ON CONFLICT (token_id) DO NOTHING`,
+	AccessTokenRevoked: `SELECT 1 FROM revoked_access_tokens WHERE token_id = $1 AND expires_at > $2`,
 
 	DeleteExpiredTransactions: `DELETE FROM login_transactions WHERE expires_at <= $1`,
 	DeleteExpiredSessions:     `DELETE FROM sessions WHERE expires_at <= $1 OR idle_expires_at <= $1`,
 	DeleteExpiredCodes:        `DELETE FROM authorization_codes WHERE expires_at <= $1`,
+	DeleteExpiredDeviceCodes:  `DELETE FROM device_codes WHERE expires_at <= $1`,
+
+	DeviceInsert: `INSERT INTO device_codes (code_hash, user_code_hash, client_id, status, interval_seconds, expires_at, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	DeviceGetByUserCode: `SELECT ` + deviceCols + ` FROM device_codes WHERE user_code_hash = $1`,
+	DeviceGetByHash:     `SELECT ` + deviceCols + ` FROM device_codes WHERE code_hash = $1`,
+	DeviceLock:          `SELECT ` + deviceCols + ` FROM device_codes WHERE code_hash = $1 AND client_id = $2`,
+	DeviceDecide: `UPDATE device_codes SET status = $2, doc = $4
+		WHERE code_hash = $1 AND status = 'pending' AND expires_at > $3`,
+	DevicePolled:  `UPDATE device_codes SET last_polled_at = $2, interval_seconds = $3 WHERE code_hash = $1`,
+	DeviceConsume: `DELETE FROM device_codes WHERE code_hash = $1`,
+
+	RevokedOpaqueInsert: `INSERT INTO revoked_opaque_tokens (token_hash, expires_at) VALUES ($1, $2)
+		ON CONFLICT (token_hash) DO NOTHING`,
+	RevokedOpaqueGet:           `SELECT COUNT(*) FROM revoked_opaque_tokens WHERE token_hash = $1`,
+	DeleteExpiredRevokedOpaque: `DELETE FROM revoked_opaque_tokens WHERE expires_at <= $1`,
 	DeleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at <= $1)
 		OR (idle_expires_at IS NOT NULL AND idle_expires_at <= $1)`,
-	DeleteExpiredTickets: `DELETE FROM tickets WHERE expires_at <= $1`,
+	DeleteExpiredTickets:             `DELETE FROM tickets WHERE expires_at <= $1`,
+	DeleteExpiredCounters:            `DELETE FROM counters WHERE expires_at <= $1`,
+	DeleteExpiredRevokedAccessTokens: `DELETE FROM revoked_access_tokens WHERE expires_at <= $1`,
 }
 
 // statements is a statement table: the text of each Stmt.

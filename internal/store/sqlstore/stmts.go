@@ -35,6 +35,8 @@ func hotStatements(q *statements) (reads, writes []string) {
 		q[RefreshInsert], q[RefreshLock], q[RefreshMaxGeneration], q[RefreshMarkRotated], q[RefreshSupersede], q[RefreshTouch],
 		q[RefreshRevokeFamily],
 		q[LogInsert],
+		// Rate limits count on every token request.
+		q[CounterHit], q[CounterGet],
 	}, reads...)
 	return reads, writes
 }

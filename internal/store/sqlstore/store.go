@@ -172,12 +172,13 @@ func (s *Store) Close() error {
 	return err
 }
 
-// DeleteExpired removes protocol records past their expiry.
+// DeleteExpired removes protocol records and counters past their expiry.
 func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error) {
 	var total int64
 	err := s.write(ctx, func(q querier) error {
 		total = 0
-		for _, stmt := range []Stmt{DeleteExpiredTransactions, DeleteExpiredSessions, DeleteExpiredCodes, DeleteExpiredRefreshTokens, DeleteExpiredTickets} {
+		for _, stmt := range []Stmt{DeleteExpiredTransactions, DeleteExpiredSessions, DeleteExpiredCodes, DeleteExpiredRefreshTokens, DeleteExpiredDeviceCodes,
+			DeleteExpiredRevokedOpaque, DeleteExpiredRevokedAccessTokens, DeleteExpiredCounters, DeleteExpiredTickets} {
 			n, err := execN(ctx, q, s.q[stmt], ts(now))
 			if err != nil {
 				return fmt.Errorf("delete expired: %w", err)

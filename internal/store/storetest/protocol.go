@@ -153,6 +153,42 @@ func testCodes(t *testing.T, s store.Store) {
 	wantConflict(t, s.CreateAuthorizationCode(ctx, newCode("code-1", t0)), "code")
 }
 
+func testRevokedAccessTokens(t *testing.T, s store.Store) {
+	t0 := now()
+	revoked := func(id string, at time.Time) bool {
+		t.Helper()
+		ok, err := s.AccessTokenRevoked(ctx, id, at)
+		must(t, err)
+		return ok
+	}
+	if revoked("jti-1", t0) {
+		t.Fatal("an id never revoked is listed")
+	}
+	must(t, s.RevokeAccessToken(ctx, "jti-1", t0.Add(time.Hour)))
+	// Listing it again (a third use of the code) changes nothing, not even the expiry.
+	must(t, s.RevokeAccessToken(ctx, "jti-1", t0.Add(time.Minute)))
+	if !revoked("jti-1", t0) || !revoked("jti-1", t0.Add(30*time.Minute)) {
+		t.Error("a revoked id is not listed")
+	}
+	if revoked("jti-1", t0.Add(time.Hour)) {
+		t.Error("a listing outlives the token it names")
+	}
+	if revoked("jti-2", t0) || revoked("JTI-1", t0) {
+		t.Error("another id is listed")
+	}
+	// DeleteExpired drops listings whose tokens have expired, and only those.
+	must(t, s.RevokeAccessToken(ctx, "jti-3", t0.Add(3*time.Hour)))
+	_, err := s.DeleteExpired(ctx, t0.Add(2*time.Hour))
+	must(t, err)
+	if !revoked("jti-3", t0) {
+		t.Error("DeleteExpired dropped a live listing")
+	}
+	must(t, s.RevokeAccessToken(ctx, "jti-1", t0.Add(4*time.Hour)))
+	if !revoked("jti-1", t0.Add(3*time.Hour)) {
+		t.Error("an expired, deleted listing cannot be made again")
+	}
+}
+
 func testRefreshTokens(t *testing.T, s store.Store) {
 	c := MustClient(t, s, "web")
 	u := MustUser(t, s, "rt@example.com")

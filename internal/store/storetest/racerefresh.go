@@ -43,6 +43,7 @@ func RunRaces(t *testing.T, o RaceOptions) {
 		// Every retry succeeds and waits for the one before: few rounds, each a certain fork before.
 		{"RetryWithinLeeway20", func(t *testing.T, open func(t *testing.T) store.Store) { raceRetryWithinLeeway(t, open, 20, 5) }},
 		{"RetryAgainstRotation2", func(t *testing.T, open func(t *testing.T) store.Store) { raceRetryAgainstRotation(t, open, narrow) }},
+		{"PollApprovedDevice20", func(t *testing.T, open func(t *testing.T) store.Store) { racePollApprovedDevice(t, open, 20, wide) }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) { tc.fn(t, o.NewDB(t)) })

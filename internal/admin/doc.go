@@ -1,0 +1,33 @@
+// Package admin is Gatehouse's dashboard at /admin/: server-rendered html/template pages, embedded
+// in the binary, through which a person administers the tenant.
+//
+// Who signs in, and how. The dashboard is a first-party Regular Web App (bootstrap's Gatehouse
+// Dashboard client) and signs people in exactly as any app does: sdk/webauth, the authorization
+// code flow with PKCE at this issuer's /authorize, the same login page, cookies and checks. Its
+// HTTP client reaches discovery, the JWKS and the token endpoint in-process (inProcess), so it
+// needs no loopback socket and no trust in its own certificate.
+//
+// What they may do: no back door. Every read and write a page makes is a Management API request,
+// sent in-process through the node's whole handler (middleware, rate limit, scope checks, sapi
+// events). Its bearer token comes from the injected TokenSource: a token for the dashboard client
+// carrying the Management API permissions the person's dashboard roles hold (Dashboard Admin,
+// Dashboard Read-only, or any role holding Management API permissions), within the dashboard's
+// client grant, with the person named in its act claim (RFC 8693), so that every change is logged
+// as `sapi` with their user id. It is not the person's own token: a token a user obtains at
+// /authorize for the Management API still carries only *:current_user* scopes. A person whose roles
+// hold no Management API permission is refused (403) after signing in. The dashboard therefore
+// can do exactly what the API allows that person, and shows the API's own error messages.
+//
+// Pages: home (the tenant's counts), Applications (list with search and paging; create by type
+// with the guide's advice, showing the new secret once with a .env.local block; Settings with the
+// URL lists one per line, security settings and grant types). A refused change re-renders the form
+// as typed with the API's own message (and the guide's warning beside a wildcard refusal).
+//
+// Pages set no script and no inline style; the node's CSP (default-src 'self', frame-ancestors
+// 'none', form-action 'self') applies unchanged. Every POST carries a CSRF token bound to the
+// session's ID token and is refused when Fetch Metadata or Origin says it came from elsewhere.
+//
+// It must not: import a store or the Management API package (it would be a back door), keep
+// tokens anywhere but the request that minted them, or render a value except through
+// html/template's escaping.
+package admin

@@ -1,0 +1,14 @@
+package guard
+
+// The answers of every password sign-in, hosted form and token endpoint alike, so that both say the
+// same thing in Auth0's words (spec §1.3).
+const (
+	// MsgWrongCredentials is the one answer for an unknown email and a wrong password alike, so that
+	// no answer tells which emails are registered.
+	MsgWrongCredentials = "Wrong email or password."
+	// MsgBlocked is the answer while brute-force protection blocks a user from an address.
+	MsgBlocked = "Your account has been blocked after multiple consecutive login attempts. Please try again later."
+	// MsgUserBlocked is the answer to the right password of a user an administrator blocked; it is
+	// given only after the password was verified, so it reveals nothing to a guesser.
+	MsgUserBlocked = "user is blocked"
+)
