@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -103,4 +104,23 @@ func basicCredentials(r *http.Request) (id, secret string, ok bool, gerr *protoc
 		return "", "", true, clientAuthFailed()
 	}
 	return id, secret, true, nil
+}
+
+// clientRequest is how every endpoint that authenticates a client begins (revocation, device
+// authorization, introspection): the body parsed once, the client authenticated, its id on the
+// context for the log. When ok is false the error has been written.
+func (h *Handler) clientRequest(w http.ResponseWriter, r *http.Request) (context.Context, *protocol.TokenRequest, *domain.Client, bool) {
+	ctx := r.Context()
+	p, perr := protocol.ParseBody(r)
+	if perr != nil {
+		h.writeError(ctx, w, perr, false)
+		return ctx, nil, nil, false
+	}
+	req := p.TokenRequest()
+	client, basic, cerr := h.authenticateClient(ctx, r, req)
+	if cerr != nil {
+		h.writeError(ctx, w, cerr, basic)
+		return ctx, nil, nil, false
+	}
+	return httpserver.WithClientID(ctx, client.ClientID), req, client, true
 }

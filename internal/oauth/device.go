@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
-	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -30,19 +29,10 @@ const maxDeviceScope = 2048
 // grant gets a device code (256 bits, stored hashed), a user code and where the user enters it. Only
 // the hashes of both codes are stored.
 func (h *Handler) serveDeviceCode(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p, perr := protocol.ParseBody(r)
-	if perr != nil {
-		h.writeError(ctx, w, perr, false)
+	ctx, req, client, ok := h.clientRequest(w, r)
+	if !ok {
 		return
 	}
-	req := p.TokenRequest()
-	client, basic, cerr := h.authenticateClient(ctx, r, req)
-	if cerr != nil {
-		h.writeError(ctx, w, cerr, basic)
-		return
-	}
-	ctx = httpserver.WithClientID(ctx, client.ClientID)
 	h.allowOrigin(w, r, client)
 	if !client.HasGrant(domain.GrantDeviceCode) || !client.IsFirstParty { // domain.FirstPartyOnly
 		h.writeError(ctx, w, protocol.UnauthorizedClient(domain.GrantDeviceCode), false)

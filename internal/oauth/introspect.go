@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
-	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -35,19 +34,10 @@ var inactive = introspection{}
 // token issued to it, or an access token for an API it holds a client grant on (a resource server
 // asks with its own machine client). Refresh tokens are shown to their own client alone.
 func (h *Handler) serveIntrospect(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p, perr := protocol.ParseBody(r)
-	if perr != nil {
-		h.writeError(ctx, w, perr, false)
+	ctx, req, client, ok := h.clientRequest(w, r)
+	if !ok {
 		return
 	}
-	req := p.TokenRequest()
-	client, basic, cerr := h.authenticateClient(ctx, r, req)
-	if cerr != nil {
-		h.writeError(ctx, w, cerr, basic)
-		return
-	}
-	ctx = httpserver.WithClientID(ctx, client.ClientID)
 	if !client.IsConfidential() {
 		// §2.1: the endpoint must not become a token-scanning oracle for anyone holding a client id.
 		h.writeError(ctx, w, protocol.NewError(http.StatusUnauthorized, "invalid_client", "Token introspection requires client authentication."), false)
@@ -62,7 +52,7 @@ func (h *Handler) serveIntrospect(w http.ResponseWriter, r *http.Request) {
 		err error
 	)
 	// token_type_hint (§2.1) only orders the lookups; both kinds are tried.
-	if p["token_type_hint"] == "refresh_token" {
+	if req.TokenTypeHint == "refresh_token" {
 		if ans, err = h.introspectRefresh(ctx, client, req.Token); err == nil && !ans.Active {
 			ans, err = h.introspectAccess(ctx, client, req.Token)
 		}

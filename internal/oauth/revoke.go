@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
-	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -16,19 +15,10 @@ import (
 // whether or not the token was known, valid, or the client's own (RFC 7009 §2.2): nothing tells a
 // caller what exists.
 func (h *Handler) serveRevoke(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p, perr := protocol.ParseBody(r)
-	if perr != nil {
-		h.writeError(ctx, w, perr, false)
+	ctx, req, client, ok := h.clientRequest(w, r)
+	if !ok {
 		return
 	}
-	req := p.TokenRequest()
-	client, basic, cerr := h.authenticateClient(ctx, r, req)
-	if cerr != nil {
-		h.writeError(ctx, w, cerr, basic)
-		return
-	}
-	ctx = httpserver.WithClientID(ctx, client.ClientID)
 	h.allowOrigin(w, r, client)
 	tok := req.Token
 	if tok == "" {

@@ -30,8 +30,10 @@ type TokenRequest struct {
 	Realm    string
 	// DeviceCode is the device code a device polls with (RFC 8628 §3.4).
 	DeviceCode string
-	// Token is the token to revoke (RFC 7009 §2.1).
+	// Token is the token to revoke (RFC 7009 §2.1) or introspect (RFC 7662 §2.1).
 	Token string
+	// TokenTypeHint is token_type_hint (RFC 7009 §2.1, RFC 7662 §2.1): a lookup order, never a rule.
+	TokenTypeHint string
 
 	Client    *domain.Client
 	IP        string
@@ -62,6 +64,7 @@ func (p Params) TokenRequest() *TokenRequest {
 		Realm:            p["realm"],
 		DeviceCode:       p["device_code"],
 		Token:            p["token"],
+		TokenTypeHint:    p["token_type_hint"],
 	}
 }
 
