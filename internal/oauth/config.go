@@ -2,6 +2,8 @@ package oauth
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -91,9 +93,20 @@ func (c *configCache) ResourceServer(ctx context.Context, identifier string) (*d
 }
 
 func (c *configCache) ClientGrant(ctx context.Context, clientID, audience string) (*domain.ClientGrant, error) {
-	return lookup(c, c.grants, [2]string{clientID, audience}, func() (*domain.ClientGrant, error) {
-		return c.store.FindClientGrant(ctx, clientID, audience)
+	// Most user sign-ins ask about a client that holds no grant on the API (a grant bounds what a
+	// user's token may carry), so the absence is cached too, as a nil grant: otherwise every code
+	// exchange and refresh would pay a query to learn it again.
+	g, err := lookup(c, c.grants, [2]string{clientID, audience}, func() (*domain.ClientGrant, error) {
+		g, err := c.store.FindClientGrant(ctx, clientID, audience)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, nil
+		}
+		return g, err
 	})
+	if err == nil && g == nil {
+		return nil, fmt.Errorf("client grant %s for %s: %w", clientID, audience, store.ErrNotFound)
+	}
+	return g, err
 }
 
 func (c *configCache) TenantSettings(ctx context.Context) (domain.TenantSettings, error) {
