@@ -86,7 +86,7 @@ func TestConcatAndSizeChecksAreBounded(t *testing.T) {
 
 // The replacements behave as the builtins they replace.
 func TestBuildersKeepTheirResults(t *testing.T) {
-	res, err := runLogin(t, fastRuntime(), loginEvent(), `
+	res, err := runLogin(t, compatRuntime(), loginEvent(), `
 exports.onExecutePostLogin = async (event, api) => {
   const cyclic = [1]; cyclic.push(cyclic, 2);
   api.idToken.setCustomClaim('r', [

@@ -52,7 +52,7 @@ func TestGrowingStringsKeepTheirResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := runLogin(t, fastRuntime(), loginEvent(), "exports.onExecutePostLogin = async (event, api) => {\n"+
+	res, err := runLogin(t, compatRuntime(), loginEvent(), "exports.onExecutePostLogin = async (event, api) => {\n"+
 		"api.idToken.setCustomClaim('r', "+growthCompat+");\n};")
 	if err != nil {
 		t.Fatal(err)

@@ -70,3 +70,10 @@ func mustExecErr(tb testing.TB, err error, kind actions.Kind) *actions.Execution
 func fastRuntime() *actions.Runtime {
 	return actions.NewRuntime(actions.Options{DefaultTimeout: 300 * time.Millisecond, MemoryLimitBytes: 32 << 20})
 }
+
+// compatRuntime runs the tests that compare the sandbox's results with goja's own: they must
+// succeed, so their deadline is far beyond what a loaded machine needs (the limits under test are
+// memory, not time).
+func compatRuntime() *actions.Runtime {
+	return actions.NewRuntime(actions.Options{DefaultTimeout: 30 * time.Second, MemoryLimitBytes: 32 << 20})
+}

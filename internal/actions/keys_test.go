@@ -41,7 +41,7 @@ func TestKeyListsKeepTheirResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := runLogin(t, fastRuntime(), loginEvent(), "exports.onExecutePostLogin = async (event, api) => {\n"+
+	res, err := runLogin(t, compatRuntime(), loginEvent(), "exports.onExecutePostLogin = async (event, api) => {\n"+
 		"api.idToken.setCustomClaim('r', "+keysCompat+");\n};")
 	if err != nil {
 		t.Fatal(err)

@@ -88,7 +88,7 @@ func TestReplaceKeepsItsResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := runLogin(t, fastRuntime(), loginEvent(), "exports.onExecutePostLogin = async (event, api) => {\n"+
+	res, err := runLogin(t, compatRuntime(), loginEvent(), "exports.onExecutePostLogin = async (event, api) => {\n"+
 		"api.idToken.setCustomClaim('r', "+replaceCompat+");\n};")
 	if err != nil {
 		t.Fatal(err)

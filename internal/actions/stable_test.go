@@ -53,7 +53,7 @@ Array.prototype.map.call(p, (x) => x);`, "TypeError", 32e6},
 
 // Array-likes whose length is a plain data property, own or inherited, work as before.
 func TestGuardedBuiltinsKeepTheirResults(t *testing.T) {
-	res, err := runLogin(t, fastRuntime(), loginEvent(), `
+	res, err := runLogin(t, compatRuntime(), loginEvent(), `
 exports.onExecutePostLogin = async (event, api) => {
   const like = { length: 3, 0: 'a', 1: 'b', 2: 'c' };
   const inherited = Object.create(like);

@@ -68,7 +68,7 @@ func TestStringifyKeepsItsResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := runLogin(t, fastRuntime(), loginEvent(), "exports.onExecutePostLogin = async (event, api) => {\n"+
+	res, err := runLogin(t, compatRuntime(), loginEvent(), "exports.onExecutePostLogin = async (event, api) => {\n"+
 		"api.idToken.setCustomClaim('r', "+stringifyCompat+");\n};")
 	if err != nil {
 		t.Fatal(err)
