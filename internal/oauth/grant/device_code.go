@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -98,25 +97,9 @@ func (g DeviceCode) issue(ctx context.Context, req *protocol.TokenRequest, dc *d
 		return nil, err
 	}
 	keepActionScopes(&scopes, api, dc.RefreshClaims.ActionScopes, granted)
-	now := d.now().UTC()
-	var refresh string
-	if contains(scopes.Scopes, "offline_access") && c.HasGrant(domain.GrantRefreshToken) && (api == nil || api.AllowOfflineAccess) {
-		secret, hash := newRefreshSecret()
-		abs, idle := refreshExpiry(c, now)
-		rt := &domain.RefreshToken{
-			TokenHash: hash, FamilyID: domain.RandomToken(16), Generation: 1, ClientID: c.ClientID, UserID: user.UserID,
-			SessionID: dc.SessionID, Scope: scopes.Scope(), Rotating: c.RefreshToken.RotationType == domain.RotationRotating,
-			AuthTime: dc.AuthTime, Claims: dc.RefreshClaims, CreatedAt: now, ExpiresAt: abs, IdleExpiresAt: idle,
-		}
-		if api != nil {
-			rt.Audience = api.Identifier
-		}
-		if err := d.Store.CreateRefreshToken(ctx, rt); err != nil {
-			return nil, protocol.ServerError(err)
-		}
-		refresh = secret
-	} else {
-		scopes.Scopes = slices.DeleteFunc(scopes.Scopes, func(s string) bool { return s == "offline_access" })
+	refresh, err := d.newFamily(ctx, c, user.UserID, dc.SessionID, api, &scopes, dc.AuthTime, dc.RefreshClaims)
+	if err != nil {
+		return nil, err
 	}
 	res, err := d.issue(ctx, userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),

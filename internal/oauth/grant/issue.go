@@ -3,12 +3,14 @@ package grant
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // keepActionScopes re-adds, to a RBAC-filtered result, the Action-added scopes that are still
@@ -126,4 +128,58 @@ func idleExpiry(c *domain.Client, now time.Time) *time.Time {
 func newRefreshSecret() (string, []byte) {
 	s := domain.RandomToken(32)
 	return s, domain.HashSecret(s)
+}
+
+// postLogin runs the post-login Actions of a token-endpoint sign-in (password, refresh) and applies
+// their outcome to tk (trigger.Apply): metadata saved, claims and scope changes kept. A denial is
+// the token endpoint's error for the user; a metadata save that fails is logged and does not fail
+// the exchange. Without Actions it does nothing.
+func (d *Deps) postLogin(ctx context.Context, ev trigger.PostLogin, api *domain.ResourceServer, tk *trigger.Tokens) *protocol.Error {
+	if d.Actions == nil {
+		return nil
+	}
+	if api != nil {
+		ev.Audience = api.Identifier
+	}
+	out, err := d.Actions.PostLogin(ctx, ev)
+	if err != nil {
+		return protocol.ServerError(err)
+	}
+	deny, saveErr := trigger.Apply(ctx, d.Store, ev.User.UserID, out, tk)
+	if saveErr != nil {
+		d.logger().ErrorContext(ctx, "metadata from post-login actions not saved", "err", saveErr)
+	}
+	if deny != nil {
+		e := denial(deny)
+		e.UserID = ev.User.UserID
+		return e
+	}
+	return nil
+}
+
+// newFamily starts a refresh token family for a sign-in at the token endpoint (password, device
+// code) when one may be issued: offline_access granted, the client's refresh_token grant, and for an
+// API its allow_offline_access (spec §1.3). Otherwise it drops offline_access from scopes, since the
+// granted scope must not claim a refresh token (RFC 6749 §3.3, §5.1), and returns "".
+func (d *Deps) newFamily(ctx context.Context, c *domain.Client, userID, sessionID string, api *domain.ResourceServer,
+	scopes *protocol.ScopeResult, authTime time.Time, rc domain.RefreshContext) (string, error) {
+	if !contains(scopes.Scopes, "offline_access") || !c.HasGrant(domain.GrantRefreshToken) || (api != nil && !api.AllowOfflineAccess) {
+		scopes.Scopes = slices.DeleteFunc(scopes.Scopes, func(s string) bool { return s == "offline_access" })
+		return "", nil
+	}
+	now := d.now().UTC()
+	secret, hash := newRefreshSecret()
+	abs, idle := refreshExpiry(c, now)
+	rt := &domain.RefreshToken{
+		TokenHash: hash, FamilyID: domain.RandomToken(16), Generation: 1, ClientID: c.ClientID, UserID: userID,
+		SessionID: sessionID, Scope: scopes.Scope(), Rotating: c.RefreshToken.RotationType == domain.RotationRotating,
+		AuthTime: authTime, Claims: rc, CreatedAt: now, ExpiresAt: abs, IdleExpiresAt: idle,
+	}
+	if api != nil {
+		rt.Audience = api.Identifier
+	}
+	if err := d.Store.CreateRefreshToken(ctx, rt); err != nil {
+		return "", protocol.ServerError(err)
+	}
+	return secret, nil
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
@@ -99,54 +98,21 @@ func (g Password) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Re
 		return nil, err
 	}
 	tk := trigger.Tokens{Scopes: scopes.Scopes, MayAdd: func(s string) bool { return protocol.ActionMayAdd(api, s) }}
-	if d.Actions != nil {
-		ev := trigger.PostLogin{
-			Source: trigger.Password, Client: c, User: user, Connection: connection,
-			RequestedScopes: requested, GrantedScopes: scopes.Scopes,
-			Methods: []trigger.AuthMethod{{Name: "pwd", Timestamp: now}},
-			Request: trigger.Request{IP: ip, Method: http.MethodPost, UserAgent: req.UserAgent},
-		}
-		if api != nil {
-			ev.Audience = api.Identifier
-		}
-		out, err := d.Actions.PostLogin(ctx, ev)
-		if err != nil {
-			return nil, protocol.ServerError(err)
-		}
-		deny, saveErr := trigger.Apply(ctx, d.Store, user.UserID, out, &tk)
-		if saveErr != nil {
-			d.logger().ErrorContext(ctx, "metadata from post-login actions not saved", "err", saveErr)
-		}
-		if deny != nil {
-			e := denial(deny)
-			e.UserID = user.UserID
-			return nil, e
-		}
+	ev := trigger.PostLogin{
+		Source: trigger.Password, Client: c, User: user, Connection: connection,
+		RequestedScopes: requested, GrantedScopes: scopes.Scopes,
+		Methods: []trigger.AuthMethod{{Name: "pwd", Timestamp: now}},
+		Request: trigger.Request{IP: ip, Method: http.MethodPost, UserAgent: req.UserAgent},
+	}
+	if e := d.postLogin(ctx, ev, api, &tk); e != nil {
+		return nil, e
 	}
 	scopes.Scopes = tk.Scopes
 
-	// A refresh token needs offline_access, the client's refresh_token grant and, for an API, its
-	// allow_offline_access (spec §1.3), as for the code flow.
-	var refresh string
-	if contains(scopes.Scopes, "offline_access") && c.HasGrant(domain.GrantRefreshToken) && (api == nil || api.AllowOfflineAccess) {
-		secret, hash := newRefreshSecret()
-		abs, idle := refreshExpiry(c, now)
-		rt := &domain.RefreshToken{
-			TokenHash: hash, FamilyID: domain.RandomToken(16), Generation: 1, ClientID: c.ClientID, UserID: user.UserID,
-			Scope: scopes.Scope(), Rotating: c.RefreshToken.RotationType == domain.RotationRotating, AuthTime: now,
-			Claims:    domain.RefreshContext{IDTokenClaims: tk.IDTokenClaims, AccessTokenClaims: tk.AccessTokenClaims, ActionScopes: tk.ActionScopes},
-			CreatedAt: now, ExpiresAt: abs, IdleExpiresAt: idle,
-		}
-		if api != nil {
-			rt.Audience = api.Identifier
-		}
-		if err := d.Store.CreateRefreshToken(ctx, rt); err != nil {
-			return nil, protocol.ServerError(err)
-		}
-		refresh = secret
-	} else {
-		// No refresh token: the granted scope must not claim one (RFC 6749 §3.3, §5.1).
-		scopes.Scopes = slices.DeleteFunc(scopes.Scopes, func(s string) bool { return s == "offline_access" })
+	refresh, err := d.newFamily(ctx, c, user.UserID, "", api, &scopes, now,
+		domain.RefreshContext{IDTokenClaims: tk.IDTokenClaims, AccessTokenClaims: tk.AccessTokenClaims, ActionScopes: tk.ActionScopes})
+	if err != nil {
+		return nil, err
 	}
 	res, err := d.issue(ctx, userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),

@@ -101,27 +101,12 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 	// The claims of the sign-in are carried on, unless post-login Actions run again and decide anew.
 	tk := trigger.Tokens{Scopes: scopes.Scopes, IDTokenClaims: old.Claims.IDTokenClaims,
 		AccessTokenClaims: old.Claims.AccessTokenClaims, ScopesFixed: true}
-	if d.Actions != nil {
-		ev := trigger.PostLogin{
-			Source: trigger.Refresh, Client: c, User: user, RequestedScopes: scopes.Scopes, RefreshToken: old,
-			Request: trigger.Request{IP: req.IP, UserAgent: req.UserAgent},
-		}
-		if api != nil {
-			ev.Audience = api.Identifier
-		}
-		out, err := d.Actions.PostLogin(ctx, ev)
-		if err != nil {
-			return nil, protocol.ServerError(err)
-		}
-		deny, saveErr := trigger.Apply(ctx, d.Store, user.UserID, out, &tk)
-		if saveErr != nil {
-			d.logger().ErrorContext(ctx, "metadata from post-login actions not saved", "err", saveErr)
-		}
-		if deny != nil {
-			e := denial(deny)
-			e.UserID = user.UserID
-			return nil, e
-		}
+	ev := trigger.PostLogin{
+		Source: trigger.Refresh, Client: c, User: user, RequestedScopes: scopes.Scopes, RefreshToken: old,
+		Request: trigger.Request{IP: req.IP, UserAgent: req.UserAgent},
+	}
+	if e := d.postLogin(ctx, ev, api, &tk); e != nil {
+		return nil, e
 	}
 
 	// Rotate before signing anything: the store picks exactly one winner among concurrent exchanges.
