@@ -61,9 +61,9 @@ func (fakeVerifier) VerifyAccessToken(_ context.Context, raw, audience string) (
 		return mgmt.Caller{}, fmt.Errorf("verify: %w", mgmt.ErrTokenExpired)
 	}
 	if sub, ok := strings.CutPrefix(raw, "user:"); ok {
-		// A token a user obtained, claiming every scope there is.
+		// A token a user obtained, claiming every Management API scope there is.
 		return mgmt.Caller{Subject: sub, ClientID: "webapp", User: true,
-			Scopes: append(append([]string{}, allScopes...), domain.CurrentUserScopes()...)}, nil
+			Scopes: mgmt.Scopes()}, nil
 	}
 	return mgmt.Caller{}, errors.New("bad signature")
 }

@@ -31,6 +31,12 @@ func TestUserTokensActOnlyOnTheirOwnRecord(t *testing.T) {
 		{"POST", "/roles", map[string]any{"name": "x"}, http.StatusForbidden},
 		{"PATCH", "/users/" + self, map[string]any{"user_metadata": map[string]any{"theme": "dark"}, "app_metadata": map[string]any{"plan": "pro"}}, http.StatusForbidden},
 		{"PATCH", "/users/" + other, map[string]any{"user_metadata": map[string]any{"theme": "dark"}}, http.StatusForbidden},
+		{"GET", "/emails/provider", nil, http.StatusForbidden},
+		{"POST", "/emails/provider", map[string]any{"name": "smtp", "credentials": map[string]any{"smtp_host": "127.0.0.1", "smtp_port": 25}}, http.StatusForbidden},
+		{"POST", "/tickets/password-change", map[string]any{"user_id": other}, http.StatusForbidden},
+		{"POST", "/tickets/password-change", map[string]any{"user_id": self}, http.StatusForbidden},
+		{"POST", "/clients", map[string]any{"name": "mine"}, http.StatusForbidden},
+		{"GET", "/logs", nil, http.StatusForbidden},
 		{"GET", "/users/" + self, nil, http.StatusOK},
 		{"PATCH", "/users/" + self, map[string]any{"user_metadata": map[string]any{"theme": "dark"}}, http.StatusOK},
 	} {
