@@ -126,6 +126,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 func (h *Handler) pageRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+Path+"{$}", h.page(h.home))
 	h.applicationRoutes(mux)
+	h.tenantPageRoutes(mux)
 }
 
 func noStore(next http.Handler) http.Handler {

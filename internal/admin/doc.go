@@ -20,10 +20,17 @@
 //
 // Pages: home (the tenant's counts), Applications (list with search and paging; create by type
 // with the guide's advice, showing the new secret once with a .env.local block; Settings with the
-// URL lists one per line, security settings and grant types). A refused change re-renders the form
-// as typed with the API's own message (and the guide's warning beside a wildcard refusal).
+// URL lists one per line, security settings and grant types). Actions (list, create by trigger, a
+// code editor, secrets whose values are write-only, Deploy with the compiler's error shown at its
+// line, versions and roll back, delete after a confirmation) and Flows (each trigger's bound actions
+// in order: add, remove, move). A refused change re-renders the form as typed with the API's own
+// message (and the guide's warning beside a wildcard refusal).
 //
-// Pages set no script and no inline style; the node's CSP (default-src 'self', frame-ancestors
+// Scripts: only static/*.js files of this package, written for it (the Action editor colours code
+// and numbers lines under the form's own textarea). They add nothing a page needs: every page works
+// with scripts off, and a script inserts text only as text nodes.
+//
+// Pages set no inline script and no inline style; the node's CSP (default-src 'self', frame-ancestors
 // 'none', form-action 'self') applies unchanged. Every POST carries a CSRF token bound to the
 // session's ID token and is refused when Fetch Metadata or Origin says it came from elsewhere.
 //
