@@ -7,12 +7,15 @@
 #      client-credentials tokens (tests/compat/checks/api.test.js); then the guide's Next.js app
 #      (nextjs-auth0 v3) built, started and driven in Chromium with the Express API behind it
 #      (tests/compat/checks/browser.test.js).
+#   3. auth0-spa-js in Chromium: redirect sign-in, silent authentication in an iframe (web_message),
+#      reloads, refresh token rotation, logout, an unlisted origin (tests/compat/sdk/spa.test.js).
 #
 # Everything listens on and talks to 127.0.0.1/localhost only: Gatehouse on GATEHOUSE_COMPAT_PORT (default
 # 4433), the Next.js app on 3000 and the Express API on 3001 (the ports the guide's URLs name).
 # Environment: GATEHOUSE_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test?sslmode=disable),
 # GATEHOUSE_COMPAT_BROWSER=0 (skip the Next.js/Chromium part), GATEHOUSE_COMPAT_SKIP_POSTGRES=1 (SQLite only),
-# GATEHOUSE_TEST_CHROMIUM (browser binary; default /usr/bin/chromium, installed with apt-get when missing).
+# GATEHOUSE_TEST_CHROMIUM (browser binary; default /usr/bin/chromium, installed with apt-get when missing),
+# GATEHOUSE_COMPAT_KEEP=1 (keep the work directory, with the browser suites' screenshots, after a pass).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -77,7 +80,11 @@ on_exit() {
     printf -- '--- compat: %s took %ss\n' "$CURRENT_STEP" "$((SECONDS - STEP_STARTED))"
     printf '\n=== compat: all suites passed in %ss\n' "$SECONDS"
     totals
-    rm -rf "$WORK"
+    if [ "${GATEHOUSE_COMPAT_KEEP:-}" = "1" ]; then
+      printf -- '--- logs and screenshots kept in %s\n' "$WORK"
+    else
+      rm -rf "$WORK"
+    fi
   fi
   exit "$rc"
 }
@@ -221,6 +228,17 @@ if [ "${GATEHOUSE_COMPAT_BROWSER:-1}" != "0" ]; then
 
   step "suite 2: the guide's Next.js app in Chromium (browser.test.js)"
   node_test "$HERE/checks" browser.test.js
+
+  # Auth0's other SDKs, unchanged, against the same Gatehouse; each registers its own application
+  # through the Management API and serves its pages on 3100-3199.
+  export GATEHOUSE_COMPAT_SHOTS="$WORK/screenshots"
+  mkdir -p "$GATEHOUSE_COMPAT_SHOTS"
+  step "npm ci (sdk: auth0-spa-js, auth0-react, esbuild, express-openid-connect)"
+  (cd "$HERE/sdk" && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
+
+  step "suite 3: auth0-spa-js in Chromium (sdk/spa.test.js, :3100 and :3101)"
+  for p in 3100 3101; do if port_busy $p; then echo "port $p is already in use"; exit 1; fi; done
+  node_test "$HERE/sdk" spa.test.js
 else
   step "suite 2: Next.js app and browser checks skipped (GATEHOUSE_COMPAT_BROWSER=0)"
 fi
