@@ -9,6 +9,8 @@
 #      (tests/compat/checks/browser.test.js).
 #   3. auth0-spa-js in Chromium: redirect sign-in, silent authentication in an iframe (web_message),
 #      reloads, refresh token rotation, logout, an unlisted origin (tests/compat/sdk/spa.test.js).
+#      auth0-react in a small app bundled once with esbuild: withAuthenticationRequired, useAuth0,
+#      getAccessTokenSilently on the guide's Express API (tests/compat/sdk/react.test.js).
 #   4. express-openid-connect with its defaults (id_token + form_post) and with response_type code:
 #      sign-in, req.oidc.user, requiresAuth, refresh, logout (tests/compat/sdk/express-oidc.test.js).
 #
@@ -241,6 +243,10 @@ if [ "${GATEHOUSE_COMPAT_BROWSER:-1}" != "0" ]; then
   step "suite 3: auth0-spa-js in Chromium (sdk/spa.test.js, :3100 and :3101)"
   for p in 3100 3101; do if port_busy $p; then echo "port $p is already in use"; exit 1; fi; done
   node_test "$HERE/sdk" spa.test.js
+
+  step "suite 3: auth0-react, bundled with esbuild, calling the guide's Express API (sdk/react.test.js, :3102)"
+  if port_busy 3102; then echo "port 3102 is already in use"; exit 1; fi
+  node_test "$HERE/sdk" react.test.js
 
   step "suite 4: express-openid-connect, defaults and response_type code (sdk/express-oidc.test.js, :3103, :3104)"
   for p in 3103 3104; do if port_busy $p; then echo "port $p is already in use"; exit 1; fi; done
