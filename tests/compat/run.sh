@@ -13,9 +13,12 @@
 #      getAccessTokenSilently on the guide's Express API (tests/compat/sdk/react.test.js).
 #   4. express-openid-connect with its defaults (id_token + form_post) and with response_type code:
 #      sign-in, req.oidc.user, requiresAuth, refresh, logout (tests/compat/sdk/express-oidc.test.js).
+#   5. nextjs-auth0 v4 (tests/compat/nextapp4, built once) in Chromium: its middleware and /auth/* routes,
+#      getSession(), getAccessToken() with refresh, logout (tests/compat/sdk/nextjs4.test.js).
 #
 # Everything listens on and talks to 127.0.0.1/localhost only: Gatehouse on GATEHOUSE_COMPAT_PORT (default
-# 4433), the Next.js app on 3000 and the Express API on 3001 (the ports the guide's URLs name).
+# 4433), the Next.js app on 3000 and the Express API on 3001 (the ports the guide's URLs name), the other
+# SDKs' apps on 3100-3199. Suites 2-5 share one Gatehouse.
 # Environment: GATEHOUSE_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test?sslmode=disable),
 # GATEHOUSE_COMPAT_BROWSER=0 (skip the Next.js/Chromium part), GATEHOUSE_COMPAT_SKIP_POSTGRES=1 (SQLite only),
 # GATEHOUSE_TEST_CHROMIUM (browser binary; default /usr/bin/chromium, installed with apt-get when missing),
@@ -75,7 +78,7 @@ on_exit() {
       printf -- '--- last 40 lines of the Gatehouse log (%s):\n' "$GH_LOG"
       tail -n 40 "$GH_LOG"
     fi
-    for log in "$WORK"/next-start.log "$WORK"/express.log; do
+    for log in "$WORK"/next-start.log "$WORK"/express.log "$WORK"/screenshots/next4-start.log; do
       if [ -s "$log" ]; then printf -- '--- last 20 lines of %s:\n' "$log"; tail -n 20 "$log"; fi
     done
     printf -- '--- logs kept in %s\n' "$WORK"
@@ -251,6 +254,18 @@ if [ "${GATEHOUSE_COMPAT_BROWSER:-1}" != "0" ]; then
   step "suite 4: express-openid-connect, defaults and response_type code (sdk/express-oidc.test.js, :3103, :3104)"
   for p in 3103 3104; do if port_busy $p; then echo "port $p is already in use"; exit 1; fi; done
   node_test "$HERE/sdk" express-oidc.test.js
+
+  step "npm ci (nextapp4: next 14, @auth0/nextjs-auth0 v4)"
+  (cd "$HERE/nextapp4" && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
+
+  step "next build (nextapp4)"
+  (cd "$HERE/nextapp4" && timeout 300 node node_modules/next/dist/bin/next build) >"$WORK/next4-build.log" 2>&1 \
+    || { tail -n 60 "$WORK/next4-build.log"; exit 1; }
+  tail -n 16 "$WORK/next4-build.log"
+
+  step "suite 5: nextjs-auth0 v4 in Chromium (sdk/nextjs4.test.js starts nextapp4 on :3110)"
+  if port_busy 3110; then echo "port 3110 is already in use"; exit 1; fi
+  node_test "$HERE/sdk" nextjs4.test.js
 else
   step "suite 2: Next.js app and browser checks skipped (GATEHOUSE_COMPAT_BROWSER=0)"
 fi
