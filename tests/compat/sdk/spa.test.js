@@ -194,9 +194,10 @@ test('getTokenSilently with the cache off goes through the iframe (web_message) 
   assert.ok(answer.data.response.code && answer.data.response.state);
 });
 
-test('a reload with the default settings is signed in within a few seconds', async () => {
+test('a reload with the default settings is signed in within a few seconds', async (t) => {
   const { page } = need();
   const state = await load(page, `${SPA}/`);
+  t.diagnostic(`createAuth0Client after the reload: ${Math.round(state.initMs)} ms`);
   assert.equal(state.authenticated, true, 'signed in after the reload');
   assert.equal(state.user.email, userAccount.email);
   assert.ok(state.initMs < 5000, `createAuth0Client took ${Math.round(state.initMs)} ms`);
@@ -265,7 +266,7 @@ test('a page on an origin the application does not list gets no token', async ()
   assert.equal(pre.headers.get('access-control-allow-origin'), null);
 });
 
-test('logout, then getTokenSilently rejects with login_required at once', async () => {
+test('logout, then getTokenSilently rejects with login_required at once', async (t) => {
   const b = need();
   await load(b.page, `${SPA}/`);
   await Promise.all([
@@ -282,6 +283,7 @@ test('logout, then getTokenSilently rejects with login_required at once', async 
   assert.equal(state.authenticated, false);
   const res = await getToken(b.page, { cacheMode: 'off' });
   assert.equal(res.error, 'login_required', `${res.error} ${res.message}`);
+  t.diagnostic(`login_required after ${Math.round(res.ms)} ms`);
   assert.ok(res.ms < 5000, `rejected after ${Math.round(res.ms)} ms`);
   await shot(b.page, 'spa-5-logged-out');
 });
