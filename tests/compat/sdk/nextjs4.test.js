@@ -153,7 +153,9 @@ test('/auth/logout ends both sessions through the end_session_endpoint', () => s
   const res = await b.context.request.get(`${APP}/api/token`);
   assert.equal(res.status(), 401, 'no session, no token');
   await shot(b.page, 'nextjs4-2-logged-out');
-  // Gatehouse's session ended too: signing in again shows the hosted login page.
-  await b.page.click('#login');
-  await b.page.waitForURL((u) => u.href.startsWith(`${issuer}u/login`));
+  // The page behind getSession() sends the visitor to /auth/login, and Gatehouse's session ended
+  // too: the hosted login page shows again; signing in comes back to the page (returnTo).
+  await b.page.goto(`${APP}/profile`);
+  await signInOnHostedPage(b.page, userAccount, `${APP}/profile`);
+  assert.equal(JSON.parse(await b.page.textContent('#user')).email, userAccount.email);
 }));
