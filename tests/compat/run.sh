@@ -251,8 +251,8 @@ if [ "${GATEHOUSE_COMPAT_BROWSER:-1}" != "0" ]; then
   if port_busy 3102; then echo "port 3102 is already in use"; exit 1; fi
   node_test "$HERE/sdk" react.test.js
 
-  step "suite 4: express-openid-connect, defaults and response_type code (sdk/express-oidc.test.js, :3103, :3104)"
-  for p in 3103 3104; do if port_busy $p; then echo "port $p is already in use"; exit 1; fi; done
+  step "suite 4: express-openid-connect, defaults and response_type code (sdk/express-oidc.test.js, :3103-:3105)"
+  for p in 3103 3104 3105; do if port_busy $p; then echo "port $p is already in use"; exit 1; fi; done
   node_test "$HERE/sdk" express-oidc.test.js
 
   step "npm ci (nextapp4: next 14, @auth0/nextjs-auth0 v4)"

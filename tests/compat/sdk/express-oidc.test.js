@@ -18,19 +18,21 @@ import {
 const { auth, requiresAuth } = eoc;
 const DEFAULTS = 'http://localhost:3103';
 const CODE = 'http://localhost:3104';
+const NO_IMPLICIT = 'http://localhost:3105';
 
 let browser;
 let client;
+let codeOnlyClient;
 const servers = [];
 
 // The app of the SDK's README: auth() in front, a public home page, a profile behind requiresAuth.
 // /token and /refresh show the code flow's tokens (the test reads them).
-function app(baseURL, extra) {
+function app(baseURL, extra, registered = client) {
   const a = express();
   a.use(auth({
     issuerBaseURL: issuer,
     baseURL,
-    clientID: client.client_id,
+    clientID: registered.client_id,
     secret: randomBytes(32).toString('base64url'),
     authRequired: false,
     idpLogout: true,
@@ -57,6 +59,12 @@ function app(baseURL, extra) {
       next(err);
     }
   });
+  // An error handler as the SDK's docs suggest: the authorization server's error and description.
+  a.use((err, req, res, next) => { // eslint-disable-line no-unused-vars
+    res.status(err.status || 500).send(page('Sign-in failed',
+      `<p id="error">${String(err.error)}</p><p id="error-description">${String(err.error_description)
+        .replace(/</g, '&lt;')}</p>`));
+  });
   return new Promise((resolve, reject) => {
     const s = a.listen(Number(new URL(baseURL).port), '127.0.0.1', () => resolve(s));
     s.once('error', reject);
@@ -73,7 +81,16 @@ before(async () => {
     allowed_logout_urls: [`${DEFAULTS}`, `${DEFAULTS}/`, `${CODE}`, `${CODE}/`],
     grant_types: ['authorization_code', 'implicit', 'refresh_token'],
   });
+  // The same defaults against an application that does not enable implicit.
+  codeOnlyClient = await createClient({
+    name: 'express-openid-connect compat (no implicit)',
+    app_type: 'regular_web',
+    callbacks: [`${NO_IMPLICIT}/callback`],
+    allowed_logout_urls: [NO_IMPLICIT],
+    grant_types: ['authorization_code', 'refresh_token'],
+  });
   servers.push(await app(DEFAULTS, {}));
+  servers.push(await app(NO_IMPLICIT, {}, codeOnlyClient));
   servers.push(await app(CODE, {
     clientSecret: client.client_secret,
     authorizationParams: { response_type: 'code', audience, scope: 'openid profile email offline_access' },
@@ -163,5 +180,21 @@ test("response_type 'code': sign-in, req.oidc.user, access token for the API, re
 
     await logout(b, CODE);
     await shot(b.page, 'express-oidc-3-logged-out');
+  });
+});
+
+test('default settings against an application without implicit: the SDK receives a clear error', async () => {
+  await withBrowser('express-oidc-no-implicit', async (b) => {
+    // Gatehouse refuses before any sign-in and form-posts the error to the callback, where the SDK
+    // raises it (400, with the error and its description) to the app's error handler.
+    const [callback] = await Promise.all([
+      b.page.waitForResponse((r) => r.url() === `${NO_IMPLICIT}/callback` && r.request().method() === 'POST'),
+      b.page.goto(`${NO_IMPLICIT}/profile`),
+    ]);
+    assert.equal(callback.status(), 400);
+    assert.equal(b.seen.filter((u) => u.startsWith(`${issuer}u/login`)).length, 0, 'no login page');
+    assert.equal((await b.page.textContent('#error')).trim(), 'unauthorized_client');
+    assert.match(await b.page.textContent('#error-description'), /enable the implicit grant type/);
+    await shot(b.page, 'express-oidc-4-no-implicit');
   });
 });
