@@ -5,7 +5,7 @@
 //   (hidden iframe, response_mode=web_message, prompt=none) returns a fresh token; a reload with the
 //   default settings is signed in within seconds; the same with useRefreshTokens (rotation seen);
 //   logout, then getTokenSilently rejects with login_required at once; a page on an origin the
-//   application does not list gets no token.
+//   application does not list gets no token; loginWithPopup (web_message to the opener).
 //
 // Needs Gatehouse (GATEHOUSE_DEV_TENANT, NODE_EXTRA_CA_CERTS); serves its pages on :3100 (listed)
 // and :3101 (not listed). The tests run in order and share the signed-in browser.
@@ -286,4 +286,33 @@ test('logout, then getTokenSilently rejects with login_required at once', async 
   t.diagnostic(`login_required after ${Math.round(res.ms)} ms`);
   assert.ok(res.ms < 5000, `rejected after ${Math.round(res.ms)} ms`);
   await shot(b.page, 'spa-5-logged-out');
+});
+
+test('loginWithPopup: the hosted login in a popup, the answer by web_message to the opener', async () => {
+  const b = need(); // signed out by the test before
+  await load(b.page, `${SPA}/`);
+  const requests = [];
+  const onRequest = (r) => requests.push(r.url());
+  b.context.on('request', onRequest);
+  try {
+    const [popup] = await Promise.all([
+      b.context.waitForEvent('page'),
+      b.page.evaluate(() => {
+        window.spa.popup = window.client.loginWithPopup().then(() => 'ok', (e) => `${e.error}: ${e.message}`);
+      }),
+    ]);
+    await popup.waitForURL((u) => u.href.startsWith(`${issuer}u/login`));
+    await popup.fill('input[name="username"]', userAccount.email);
+    await popup.fill('input[name="password"]', userAccount.password);
+    await Promise.all([popup.waitForEvent('close'), popup.press('input[name="password"]', 'Enter')]);
+  } finally {
+    b.context.off('request', onRequest);
+  }
+  const authorize = new URL(requests.find((u) => u.startsWith(`${issuer}authorize`)));
+  assert.equal(authorize.searchParams.get('response_mode'), 'web_message');
+  assert.equal(await b.page.evaluate(() => window.spa.popup), 'ok', 'the SDK got the answer and closed the popup');
+  assert.equal(await b.page.evaluate(() => window.client.isAuthenticated()), true);
+  assert.equal((await b.page.evaluate(() => window.client.getUser())).email, userAccount.email);
+  const { token } = await getToken(b.page);
+  assert.ok(token, 'a token after the popup sign-in');
 });
