@@ -130,10 +130,12 @@ start_gatehouse() {
 stop_gatehouse() { [ -n "$GH_PID" ] && stop_pid "$GH_PID"; GH_PID=""; }
 
 TEST_RUNS=0
+# node --test applies --test-timeout to each file as a whole as well as to each test, so the limit is what a
+# whole browser file may take on a loaded 2-core machine; each browser step has its own 20 s limit.
 node_test() { # dir files...
   local dir="$1"; shift
   TEST_RUNS=$((TEST_RUNS + 1))
-  (cd "$dir" && timeout 300 node --test --test-reporter=spec --test-concurrency=1 --test-timeout=60000 "$@") \
+  (cd "$dir" && timeout 300 node --test --test-reporter=spec --test-concurrency=1 --test-timeout=180000 "$@") \
     2>&1 | tee "$WORK/tests-$TEST_RUNS.log"
 }
 
