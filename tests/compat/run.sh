@@ -7,12 +7,22 @@
 #      client-credentials tokens (tests/compat/checks/api.test.js); then the guide's Next.js app
 #      (nextjs-auth0 v3) built, started and driven in Chromium with the Express API behind it
 #      (tests/compat/checks/browser.test.js).
+#   3. auth0-spa-js in Chromium: redirect sign-in, silent authentication in an iframe (web_message),
+#      reloads, refresh token rotation, logout, an unlisted origin (tests/compat/sdk/spa.test.js).
+#      auth0-react in a small app bundled once with esbuild: withAuthenticationRequired, useAuth0,
+#      getAccessTokenSilently on the guide's Express API (tests/compat/sdk/react.test.js).
+#   4. express-openid-connect with its defaults (id_token + form_post) and with response_type code:
+#      sign-in, req.oidc.user, requiresAuth, refresh, logout (tests/compat/sdk/express-oidc.test.js).
+#   5. nextjs-auth0 v4 (tests/compat/nextapp4, built once) in Chromium: its middleware and /auth/* routes,
+#      getSession(), getAccessToken() with refresh, logout (tests/compat/sdk/nextjs4.test.js).
 #
 # Everything listens on and talks to 127.0.0.1/localhost only: Gatehouse on GATEHOUSE_COMPAT_PORT (default
-# 4433), the Next.js app on 3000 and the Express API on 3001 (the ports the guide's URLs name).
+# 4433), the Next.js app on 3000 and the Express API on 3001 (the ports the guide's URLs name), the other
+# SDKs' apps on 3100-3199. Suites 2-5 share one Gatehouse.
 # Environment: GATEHOUSE_TEST_POSTGRES_URL (default postgres://postgres@127.0.0.1:5432/test?sslmode=disable),
 # GATEHOUSE_COMPAT_BROWSER=0 (skip the Next.js/Chromium part), GATEHOUSE_COMPAT_SKIP_POSTGRES=1 (SQLite only),
-# GATEHOUSE_TEST_CHROMIUM (browser binary; default /usr/bin/chromium, installed with apt-get when missing).
+# GATEHOUSE_TEST_CHROMIUM (browser binary; default /usr/bin/chromium, installed with apt-get when missing),
+# GATEHOUSE_COMPAT_KEEP=1 (keep the work directory, with the browser suites' screenshots, after a pass).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -68,7 +78,7 @@ on_exit() {
       printf -- '--- last 40 lines of the Gatehouse log (%s):\n' "$GH_LOG"
       tail -n 40 "$GH_LOG"
     fi
-    for log in "$WORK"/next-start.log "$WORK"/express.log; do
+    for log in "$WORK"/next-start.log "$WORK"/express.log "$WORK"/screenshots/next4-start.log; do
       if [ -s "$log" ]; then printf -- '--- last 20 lines of %s:\n' "$log"; tail -n 20 "$log"; fi
     done
     printf -- '--- logs kept in %s\n' "$WORK"
@@ -77,7 +87,11 @@ on_exit() {
     printf -- '--- compat: %s took %ss\n' "$CURRENT_STEP" "$((SECONDS - STEP_STARTED))"
     printf '\n=== compat: all suites passed in %ss\n' "$SECONDS"
     totals
-    rm -rf "$WORK"
+    if [ "${GATEHOUSE_COMPAT_KEEP:-}" = "1" ]; then
+      printf -- '--- logs and screenshots kept in %s\n' "$WORK"
+    else
+      rm -rf "$WORK"
+    fi
   fi
   exit "$rc"
 }
@@ -116,10 +130,12 @@ start_gatehouse() {
 stop_gatehouse() { [ -n "$GH_PID" ] && stop_pid "$GH_PID"; GH_PID=""; }
 
 TEST_RUNS=0
+# node --test applies --test-timeout to each file as a whole as well as to each test, so the limit is what a
+# whole browser file may take on a loaded 2-core machine; each browser step has its own 20 s limit.
 node_test() { # dir files...
   local dir="$1"; shift
   TEST_RUNS=$((TEST_RUNS + 1))
-  (cd "$dir" && timeout 300 node --test --test-reporter=spec --test-concurrency=1 --test-timeout=60000 "$@") \
+  (cd "$dir" && timeout 300 node --test --test-reporter=spec --test-concurrency=1 --test-timeout=180000 "$@") \
     2>&1 | tee "$WORK/tests-$TEST_RUNS.log"
 }
 
@@ -221,6 +237,37 @@ if [ "${GATEHOUSE_COMPAT_BROWSER:-1}" != "0" ]; then
 
   step "suite 2: the guide's Next.js app in Chromium (browser.test.js)"
   node_test "$HERE/checks" browser.test.js
+
+  # Auth0's other SDKs, unchanged, against the same Gatehouse; each registers its own application
+  # through the Management API and serves its pages on 3100-3199.
+  export GATEHOUSE_COMPAT_SHOTS="$WORK/screenshots"
+  mkdir -p "$GATEHOUSE_COMPAT_SHOTS"
+  step "npm ci (sdk: auth0-spa-js, auth0-react, esbuild, express-openid-connect)"
+  (cd "$HERE/sdk" && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
+
+  step "suite 3: auth0-spa-js in Chromium (sdk/spa.test.js, :3100 and :3101)"
+  for p in 3100 3101; do if port_busy $p; then echo "port $p is already in use"; exit 1; fi; done
+  node_test "$HERE/sdk" spa.test.js
+
+  step "suite 3: auth0-react, bundled with esbuild, calling the guide's Express API (sdk/react.test.js, :3102)"
+  if port_busy 3102; then echo "port 3102 is already in use"; exit 1; fi
+  node_test "$HERE/sdk" react.test.js
+
+  step "suite 4: express-openid-connect, defaults and response_type code (sdk/express-oidc.test.js, :3103-:3105)"
+  for p in 3103 3104 3105; do if port_busy $p; then echo "port $p is already in use"; exit 1; fi; done
+  node_test "$HERE/sdk" express-oidc.test.js
+
+  step "npm ci (nextapp4: next 14, @auth0/nextjs-auth0 v4)"
+  (cd "$HERE/nextapp4" && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
+
+  step "next build (nextapp4)"
+  (cd "$HERE/nextapp4" && timeout 300 node node_modules/next/dist/bin/next build) >"$WORK/next4-build.log" 2>&1 \
+    || { tail -n 60 "$WORK/next4-build.log"; exit 1; }
+  tail -n 16 "$WORK/next4-build.log"
+
+  step "suite 5: nextjs-auth0 v4 in Chromium (sdk/nextjs4.test.js starts nextapp4 on :3110)"
+  if port_busy 3110; then echo "port 3110 is already in use"; exit 1; fi
+  node_test "$HERE/sdk" nextjs4.test.js
 else
   step "suite 2: Next.js app and browser checks skipped (GATEHOUSE_COMPAT_BROWSER=0)"
 fi

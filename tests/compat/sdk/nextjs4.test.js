@@ -1,0 +1,161 @@
+// @auth0/nextjs-auth0 v4, unchanged, in a small App Router app (tests/compat/nextapp4, built once
+// by run.sh with `next build`), in Chromium against Gatehouse: the SDK's middleware and its routes
+// (/auth/login, /auth/callback, /auth/logout, /auth/access-token), auth0.getSession() in a Server
+// Component, getAccessToken() in a Route Handler with a forced refresh (rotation), and logout
+// through Gatehouse's end_session_endpoint. The guide's v3 app (tests/compat/nextapp) stays beside it.
+//
+// Registers its own Regular Web Application through the Management API, then starts `next start`
+// on :3110 with the SDK's v4 environment (APP_BASE_URL, AUTH0_DOMAIN, ...) and stops it at the end.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  SHOTS, audience, createClient, decodeJwt, issuer, launchChromium, newContext, shot, signInOnHostedPage,
+  userAccount,
+} from './tenant.js';
+
+const APP = 'http://localhost:3110';
+const APP_DIR = fileURLToPath(new URL('../nextapp4/', import.meta.url));
+
+let client;
+let next;
+let browser;
+let b;
+
+async function waitUp(url, ms) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (next.exitCode !== null) throw new Error(`next start exited (${next.exitCode}); see ${SHOTS}/next4-start.log`);
+    try {
+      await fetch(url, { redirect: 'manual' });
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  throw new Error(`${url} did not answer within ${ms} ms`);
+}
+
+before(async () => {
+  // What the SDK's README asks for: a Regular Web Application with /auth/callback and the base URL
+  // as a logout URL; refresh tokens rotate.
+  client = await createClient({
+    name: 'nextjs-auth0 v4 compat',
+    app_type: 'regular_web',
+    callbacks: [`${APP}/auth/callback`],
+    allowed_logout_urls: [APP],
+    web_origins: [APP],
+    grant_types: ['authorization_code', 'refresh_token'],
+    refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring' },
+  });
+  const log = openSync(`${SHOTS}/next4-start.log`, 'a');
+  next = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', '3110', '-H', 'localhost'], {
+    cwd: APP_DIR,
+    detached: true, // its own process group, stopped as a whole in after()
+    stdio: ['ignore', log, log],
+    env: {
+      ...process.env,
+      AUTH0_DOMAIN: new URL(issuer).origin, // see nextapp4/lib/auth0.ts
+      AUTH0_CLIENT_ID: client.client_id,
+      AUTH0_CLIENT_SECRET: client.client_secret,
+      AUTH0_SECRET: randomBytes(32).toString('hex'),
+      APP_BASE_URL: APP,
+      AUTH0_AUDIENCE: audience,
+    },
+  });
+  await waitUp(`${APP}/`, 60_000);
+  browser = await launchChromium();
+  b = await newContext(browser);
+});
+
+after(async () => {
+  await browser?.close();
+  if (next && next.exitCode === null) {
+    try { process.kill(-next.pid, 'SIGTERM'); } catch { /* already gone */ }
+  }
+});
+
+async function step(name, fn) {
+  try {
+    await fn();
+  } catch (err) {
+    err.message += b.where();
+    await shot(b.page, `nextjs4-${name}-failed`).catch(() => {});
+    throw err;
+  }
+}
+
+async function token(refresh) {
+  const res = await b.context.request.get(`${APP}/api/token${refresh ? '?refresh=1' : ''}`, { maxRedirects: 0 });
+  const body = await res.json();
+  assert.equal(res.status(), 200, JSON.stringify(body));
+  return body;
+}
+
+test('/auth/login → hosted login → /auth/callback; getSession() shows the user', () => step('login', async () => {
+  const res = await fetch(`${APP}/auth/login`, { redirect: 'manual' });
+  assert.ok([302, 307].includes(res.status), `/auth/login answered ${res.status}`);
+  const authorize = new URL(res.headers.get('location'));
+  assert.equal(`${authorize.origin}${authorize.pathname}`, `${issuer}authorize`);
+  assert.equal(authorize.searchParams.get('client_id'), client.client_id);
+  assert.equal(authorize.searchParams.get('redirect_uri'), `${APP}/auth/callback`);
+  assert.equal(authorize.searchParams.get('audience'), audience);
+  assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+
+  await b.page.goto(`${APP}/`);
+  assert.equal((await b.page.textContent('#status')).trim(), 'Signed out');
+  await b.page.click('#login');
+  await signInOnHostedPage(b.page, userAccount, `${APP}/`);
+  assert.ok(b.seen.some((u) => u.startsWith(`${APP}/auth/callback?`)), 'came back through /auth/callback');
+  assert.match((await b.page.textContent('#status')).trim(), /^Welcome, .+!$/);
+  assert.equal((await b.page.textContent('#email')).trim(), userAccount.email);
+  await shot(b.page, 'nextjs4-1-signed-in');
+
+  const profile = await b.context.request.get(`${APP}/auth/profile`);
+  assert.equal(profile.status(), 200);
+  assert.equal((await profile.json()).email, userAccount.email);
+}));
+
+test('getAccessToken() returns the API token, and a forced refresh rotates it', () => step('refresh', async () => {
+  const first = await token(false);
+  const at = decodeJwt(first.token).payload;
+  assert.ok([at.aud].flat().includes(audience), `aud ${JSON.stringify(at.aud)}`);
+  assert.equal(at.azp, client.client_id);
+  assert.equal((await token(false)).token, first.token, 'a valid token is reused');
+
+  const refreshed = await token(true);
+  assert.notEqual(refreshed.token, first.token, 'refresh: a new access token');
+  assert.ok(refreshed.expiresAt >= first.expiresAt);
+  assert.equal((await token(false)).token, refreshed.token, 'the SDK kept the refreshed token set in its session');
+  // A second forced refresh works only if the first stored the rotated refresh token (a reused one
+  // would be refused and end the family).
+  const again = await token(true);
+  assert.notEqual(again.token, refreshed.token);
+
+  // The SDK's own route answers the same session.
+  const route = await b.context.request.get(`${APP}/auth/access-token`);
+  assert.equal(route.status(), 200);
+  assert.equal((await route.json()).token, again.token);
+}));
+
+test('/auth/logout ends both sessions through the end_session_endpoint', () => step('logout', async () => {
+  await b.page.goto(`${APP}/`);
+  await Promise.all([
+    b.page.waitForRequest((r) => r.url().startsWith(`${issuer}oidc/logout`)),
+    b.page.click('#logout'),
+  ]);
+  await b.page.waitForSelector('#login'); // the signed-out home page
+  assert.equal(b.page.url(), `${APP}/`);
+  assert.equal((await b.page.textContent('#status')).trim(), 'Signed out');
+  const res = await b.context.request.get(`${APP}/api/token`);
+  assert.equal(res.status(), 401, 'no session, no token');
+  await shot(b.page, 'nextjs4-2-logged-out');
+  // The page behind getSession() sends the visitor to /auth/login, and Gatehouse's session ended
+  // too: the hosted login page shows again; signing in comes back to the page (returnTo).
+  await b.page.goto(`${APP}/profile`);
+  await signInOnHostedPage(b.page, userAccount, `${APP}/profile`);
+  assert.equal(JSON.parse(await b.page.textContent('#user')).email, userAccount.email);
+}));
