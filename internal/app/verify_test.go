@@ -279,3 +279,40 @@ func TestVerificationTicketsAndJobs(t *testing.T) {
 type rawJSON string
 
 func (r rawJSON) MarshalJSON() ([]byte, error) { return []byte(r), nil }
+
+// TestCreatedUserVerification: POST /api/v2/users mails a verification link as Auth0 does —
+// unless the address is verified or verify_email is false — in the transaction that creates
+// the user.
+func TestCreatedUserVerification(t *testing.T) {
+	n := startNode(t, noResetFloor)
+	srv := withSMTP(t, n)
+	m := newMgmtClient(t, n)
+	for email, extra := range map[string]map[string]any{
+		"mailed@example.com":       {},
+		"asked-not@example.com":    {"verify_email": false},
+		"verified@example.com":     {"email_verified": true},
+		"verified-but@example.com": {"email_verified": true, "verify_email": true},
+	} {
+		body := map[string]any{"connection": "Username-Password-Authentication", "email": email, "password": "Created-Passw0rd!"}
+		for k, v := range extra {
+			body[k] = v
+		}
+		if status, out := m.do("POST", "users", body); status != 201 {
+			t.Fatalf("create %s: %d %v", email, status, out)
+		}
+	}
+	waitForMail(t, n, srv, 2)
+	for range 5 {
+		_, _ = n.Mail.RunOnce(context.Background())
+	}
+	got := map[string]bool{}
+	for _, msg := range srv.Messages() {
+		if msg.Subject != "Verify your email address" || !verifyLink.MatchString(msg.Text) {
+			t.Fatalf("unexpected mail %q", msg.Subject)
+		}
+		got[strings.Trim(msg.Header.Get("To"), "<>")] = true
+	}
+	if len(got) != 2 || !got["mailed@example.com"] || !got["verified-but@example.com"] {
+		t.Fatalf("mailed %v; want mailed@ and verified-but@", got)
+	}
+}

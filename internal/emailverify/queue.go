@@ -81,6 +81,16 @@ func (h *Handler) queueWelcome(ctx context.Context, tx store.Store, u *domain.Us
 	return true, tx.EnqueueEmail(ctx, m)
 }
 
+// VerifyEmailEnabled reports whether the verify_email template (the tenant's, else the built-in
+// one) is enabled.
+func (h *Handler) VerifyEmailEnabled(ctx context.Context) (bool, error) {
+	t, err := h.mail.Template(ctx, domain.TemplateVerifyEmail)
+	if err != nil {
+		return false, err
+	}
+	return t.Enabled, nil
+}
+
 // SignupMail is what a new database user is sent, through tx (the signup's transaction), as
 // Auth0 does: the verification mail while the verify_email template is enabled and the address
 // is not verified yet, and then the welcome mail once it is; with verification off, the welcome

@@ -15,6 +15,9 @@ import (
 // QueueVerification), and wakes the mail worker once that transaction has committed.
 type VerificationMailer interface {
 	QueueVerification(ctx context.Context, tx store.Store, u *domain.User, client *domain.Client) (string, error)
+	// VerifyEmailEnabled reports whether the verify_email template is enabled: whether a new user
+	// is sent a verification mail without being asked to.
+	VerifyEmailEnabled(ctx context.Context) (bool, error)
 	Kick()
 }
 
@@ -22,13 +25,16 @@ type VerificationMailer interface {
 // its ticket and the job are written in one transaction, and the job's status is read from the
 // outbox (pending, completed once delivered, failed once given up).
 type jobs struct {
-	st     store.Store
-	mailer VerificationMailer
-	now    func() time.Time
+	users   store.UserStore
+	clients store.ClientStore
+	mail    store.MailStore
+	tx      transactor // the mail, its ticket and the job are written together
+	mailer  VerificationMailer
+	now     func() time.Time
 }
 
 func (h *Handler) jobRoutes() []route {
-	g := &jobs{st: h.st, mailer: h.opts.Verification, now: h.now}
+	g := &jobs{users: h.st, clients: h.st, mail: h.st, tx: h.st, mailer: h.opts.Verification, now: h.now}
 	return []route{
 		{method: "POST", path: "/jobs/verification-email", scopes: []string{"update:users"}, desc: "Send a verification email", fn: g.verificationEmail},
 		{method: "GET", path: "/jobs/{id}", scopes: []string{"create:users", "read:users"}, fn: g.get},
@@ -61,13 +67,13 @@ func (g *jobs) verificationEmail(c *call) (int, any, error) {
 	ctx := c.ctx()
 	var client *domain.Client
 	if b.ClientID != "" {
-		cl, err := load(ctx, g.st.GetClient, b.ClientID, nfClient)
+		cl, err := load(ctx, g.clients.GetClient, b.ClientID, nfClient)
 		if err != nil {
 			return 0, nil, err
 		}
 		client = cl
 	}
-	user, err := load(ctx, g.st.GetUser, b.UserID, nfUser)
+	user, err := load(ctx, g.users.GetUser, b.UserID, nfUser)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -76,7 +82,7 @@ func (g *jobs) verificationEmail(c *call) (int, any, error) {
 	}
 	job := &domain.Job{ID: domain.NewJobID(), Type: domain.JobVerificationEmail, Status: domain.JobPending,
 		CreatedAt: g.now().UTC().Truncate(time.Millisecond), UserID: user.UserID, ClientID: b.ClientID}
-	err = g.st.WithTx(ctx, func(tx store.Store) error {
+	err = g.tx.WithTx(ctx, func(tx store.Store) error {
 		id, err := g.mailer.QueueVerification(ctx, tx, user, client)
 		if err != nil {
 			return err
@@ -93,11 +99,11 @@ func (g *jobs) verificationEmail(c *call) (int, any, error) {
 
 func (g *jobs) get(c *call) (int, any, error) {
 	ctx := c.ctx()
-	job, err := load(ctx, g.st.GetJob, c.r.PathValue("id"), nfJob)
+	job, err := load(ctx, g.mail.GetJob, c.r.PathValue("id"), nfJob)
 	if err != nil {
 		return 0, nil, err
 	}
-	m, err := g.st.GetEmail(ctx, job.EmailID)
+	m, err := g.mail.GetEmail(ctx, job.EmailID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return 0, nil, err
 	}
