@@ -24,6 +24,9 @@ type Job struct {
 	ClientID string `json:"-"`
 }
 
+// JobRetention is how long a job can be read back after it was created.
+const JobRetention = 7 * 24 * time.Hour
+
 // NewJobID returns a job id in Auth0's form.
 func NewJobID() string { return "job_" + randomAlnum(16) }
 

@@ -261,9 +261,10 @@ const (
 	EmailTemplateCreate
 	EmailTemplatePut
 
-	// Jobs: Insert(id, created_at, email_id, doc); Get(id) → email_id, doc.
+	// Jobs: Insert(id, created_at, email_id, doc); Get(id) → email_id, doc; DeleteOld(cutoff).
 	JobInsert
 	JobGet
+	DeleteOldJobs
 
 	numStmts
 )
@@ -518,8 +519,9 @@ var generic = statements{
 	EmailTemplateCreate: `INSERT INTO email_templates (name, updated_at, doc) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`,
 	EmailTemplatePut: `INSERT INTO email_templates (name, updated_at, doc) VALUES ($1, $2, $3)
 		ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, doc = excluded.doc`,
-	JobInsert: `INSERT INTO jobs (id, created_at, email_id, doc) VALUES ($1, $2, $3, $4)`,
-	JobGet:    `SELECT email_id, doc FROM jobs WHERE id = $1`,
+	JobInsert:     `INSERT INTO jobs (id, created_at, email_id, doc) VALUES ($1, $2, $3, $4)`,
+	JobGet:        `SELECT email_id, doc FROM jobs WHERE id = $1`,
+	DeleteOldJobs: `DELETE FROM jobs WHERE created_at <= $1`,
 }
 
 // statements is a statement table: the text of each Stmt.

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -57,4 +58,16 @@ func testJobs(t *testing.T, s store.Store) {
 		got.ClientID != "c1" || !got.CreatedAt.Equal(j.CreatedAt) {
 		t.Fatalf("job = %+v, want %+v", got, j)
 	}
+	// A job is kept for domain.JobRetention, then swept with what has expired.
+	if _, err := s.DeleteExpired(ctx, j.CreatedAt.Add(domain.JobRetention-time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.GetJob(ctx, j.ID); err != nil {
+		t.Fatalf("swept too early: %v", err)
+	}
+	if _, err := s.DeleteExpired(ctx, j.CreatedAt.Add(domain.JobRetention+time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.GetJob(ctx, j.ID)
+	wantErr(t, err, store.ErrNotFound)
 }
