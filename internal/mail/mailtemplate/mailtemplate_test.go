@@ -183,3 +183,31 @@ func TestCheckFields(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkRenderVerifyEmail renders the built-in verification mail (subject, HTML and text),
+// each part compiled afresh in its own sandbox as every mail is.
+func BenchmarkRenderVerifyEmail(b *testing.B) {
+	r := mailtemplate.New(source{}, "https://id.acme.test/")
+	tp, err := r.Template(context.Background(), domain.TemplateVerifyEmail)
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := mailtemplate.Data{User: &domain.User{UserID: "auth0|1", Email: "jane@example.com", Name: "Jane"},
+		URL: "https://id.acme.test/u/email-verification?ticket=abc", Lifetime: 5 * 24 * time.Hour}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.Render(context.Background(), tp, d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRefuseEndlessLoop is what a template that loops forever costs before it is refused.
+func BenchmarkRefuseEndlessLoop(b *testing.B) {
+	t := tpl(`{% for i in (1..1000000000) %}{% assign x = i | plus: 1 %}{% endfor %}`)
+	for b.Loop() {
+		if err := mailtemplate.Check(t); err == nil {
+			b.Fatal("accepted")
+		}
+	}
+}
