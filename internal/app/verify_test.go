@@ -233,6 +233,16 @@ func TestVerificationTicketsAndJobs(t *testing.T) {
 		t.Fatalf("reuse went to %v", l)
 	}
 
+	// A ticket naming an application offers its login route on the hosted page.
+	if status, out := m.do("PATCH", "clients/"+n.tenant.WebApp.ClientID, map[string]any{"initiate_login_uri": "https://app.example/login"}); status != 200 {
+		t.Fatalf("client: %d %v", status, out)
+	}
+	withClient := ticket(map[string]any{"client_id": n.tenant.WebApp.ClientID})
+	if resp, page := get(t, c, withClient); resp.StatusCode != 200 || !strings.Contains(page, `href="https://app.example/login"`) ||
+		!strings.Contains(page, "Continue to "+devtenant.WebAppName) {
+		t.Fatalf("ticket with client: %d %s", resp.StatusCode, page)
+	}
+
 	// A job: 201 pending, then completed once its mail is delivered; the mail uses the
 	// tenant's template, with the user's values escaped in HTML.
 	if status, out := m.do("PUT", "email-templates/verify_email", map[string]any{"template": "verify_email", "syntax": "liquid",

@@ -115,6 +115,7 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 	}
 	var (
 		user    *domain.User
+		client  *domain.Client
 		welcome bool
 	)
 	err := h.o.Store.WithTx(ctx, func(tx store.Store) error {
@@ -141,15 +142,14 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		user = u
-		if !wasVerified {
-			var client *domain.Client
-			if red.ClientID != "" {
-				if client, err = tx.GetClient(ctx, red.ClientID); errors.Is(err, store.ErrNotFound) {
-					client = nil
-				} else if err != nil {
-					return err
-				}
+		if red.ClientID != "" {
+			if client, err = tx.GetClient(ctx, red.ClientID); errors.Is(err, store.ErrNotFound) {
+				client = nil
+			} else if err != nil {
+				return err
 			}
+		}
+		if !wasVerified {
 			welcome, err = h.queueWelcome(ctx, tx, u, client)
 			return err
 		}
@@ -181,8 +181,14 @@ func (h *Handler) verify(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, appendQuery(t.ResultURL, q), http.StatusFound)
 		return
 	}
-	h.page(w, r, http.StatusOK, web.EmailVerificationData{Heading: "Email verified", Email: user.Email,
-		Paragraphs: []string{"Thank you: your email address is verified.", "You can close this window and continue using the application."}})
+	d := web.EmailVerificationData{Heading: "Email verified", Email: user.Email,
+		Paragraphs: []string{"Thank you: your email address is verified.", "You can close this window and continue using the application."}}
+	// Auth0 offers the application's login route when the ticket names an application.
+	if client != nil && client.InitiateLoginURI != "" {
+		d.Paragraphs[1] = "You can continue to " + client.Name + "."
+		d.LinkURL, d.LinkText = client.InitiateLoginURI, "Continue to "+client.Name
+	}
+	h.page(w, r, http.StatusOK, d)
 }
 
 // refuse answers a ticket that was good once: to its result_url with Auth0's failure parameters,
