@@ -123,6 +123,8 @@ func TestBoundedLiquid(t *testing.T) {
 		"range outside for":  `{{ (1..1000000000) | join: "," }}`,
 		"range in assign":    `{% assign r = (1..1000000000) %}{% for i in r %}{% endfor %}`,
 		"range with filter":  `{% for i in (1..1000000000) | reverse %}{% endfor %}`,
+		"range nested":       `{% if true %}{% for x in a %}{% else %}{{ (1..1000000000) | size }}{% endfor %}{% endif %}`,
+		"range in condition": `{% if (1..1000000000) contains 5 %}yes{% endif %}`,
 		"unclosed tag":       `{% if user.email %}`,
 		"many small assigns": strings.Repeat(`{% assign x = y | append: "`+strings.Repeat("q", 200)+`" %}{% assign y = x | append: x %}`, 400),
 	}
