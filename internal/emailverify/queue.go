@@ -14,21 +14,14 @@ import (
 // ErrNoEmail refuses a verification mail for a user without an address.
 var ErrNoEmail = errors.New("the user has no email address")
 
-// render renders the template named name for d. A tenant's template that fails to render for
-// this user (its limits depend on the user's values) gives way to the built-in one, so a
-// signup never fails because of a template.
+// render renders t for d, or the built-in template when the tenant's does not render for this
+// user: a signup never fails because of a template.
 func (h *Handler) render(ctx context.Context, t *domain.EmailTemplate, d mailtemplate.Data) (*domain.OutboundEmail, error) {
-	m, err := h.mail.Render(ctx, t, d)
-	if err == nil {
-		return m, nil
+	m, fellBack, err := h.mail.RenderOrDefault(ctx, t, d)
+	if fellBack != nil {
+		h.o.Logger.WarnContext(ctx, "the tenant's email template did not render; the built-in one was sent", "template", t.Template, "err", fellBack)
 	}
-	def, derr := mailtemplate.Default(t.Template)
-	if derr != nil || def.Body == t.Body && def.Subject == t.Subject {
-		return nil, err
-	}
-	h.o.Logger.WarnContext(ctx, "the tenant's email template did not render; the built-in one was sent", "template", t.Template, "err", err)
-	def.From = t.From
-	return h.mail.Render(ctx, def, d)
+	return m, err
 }
 
 // QueueVerification issues a verification ticket for u and queues its mail, through tx (a Store

@@ -37,8 +37,11 @@ func (h *Handler) renderReset(ctx context.Context, t *domain.EmailTemplate, life
 		}
 		client = c
 	}
-	m, err := h.mail.Render(ctx, t, mailtemplate.Data{User: user, Client: client,
+	m, fellBack, err := h.mail.RenderOrDefault(ctx, t, mailtemplate.Data{User: user, Client: client,
 		URL: domain.ResetPasswordURL(h.o.Issuer, secret), Lifetime: life})
+	if fellBack != nil {
+		h.o.Logger.WarnContext(ctx, "the tenant's reset_email template did not render; the built-in one was used", "err", fellBack)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("passwordreset: render mail: %w", err)
 	}

@@ -87,6 +87,27 @@ func (r *Renderer) Render(ctx context.Context, t *domain.EmailTemplate, d Data) 
 	return m, m.Validate()
 }
 
+// RenderOrDefault renders t for d; when a tenant's template does not render for this user (its
+// limits can depend on the user's values, which Check could not see), it renders the built-in
+// template of that name instead, keeping t's sender, and returns the tenant template's error as
+// fellBack for the caller to log. A mail a user is owed is never lost to a template.
+func (r *Renderer) RenderOrDefault(ctx context.Context, t *domain.EmailTemplate, d Data) (m *domain.OutboundEmail, fellBack, err error) {
+	m, err = r.Render(ctx, t, d)
+	if err == nil {
+		return m, nil, nil
+	}
+	def, derr := Default(t.Template)
+	if derr != nil || (def.Body == t.Body && def.Subject == t.Subject) {
+		return nil, nil, err
+	}
+	def.From = t.From
+	m, derr = r.Render(ctx, def, d)
+	if derr != nil {
+		return nil, nil, derr
+	}
+	return m, err, nil
+}
+
 func renderPart(src string, vars map[string]any) (string, error) {
 	r := newRun(RenderDeadline)
 	root, err := r.compile(src)

@@ -213,3 +213,31 @@ func BenchmarkRefuseEndlessLoop(b *testing.B) {
 		}
 	}
 }
+
+// A template can pass Check with the sample user and still exceed the limits with a real user's
+// values: the mail then goes out with the built-in template, and the caller hears why.
+func TestRenderOrDefault(t *testing.T) {
+	loop := `{% for a in user.user_metadata.items %}{% for b in user.user_metadata.items %}{% for c in user.user_metadata.items %}{% endfor %}{% endfor %}{% endfor %}<p>{{ url }}</p>`
+	tp := tpl(loop)
+	tp.From = "Acme <hello@acme.test>"
+	if err := mailtemplate.Check(tp); err != nil {
+		t.Fatalf("Check: %v", err)
+	}
+	items := make([]any, 30)
+	for i := range items {
+		items[i] = i
+	}
+	u := &domain.User{UserID: "auth0|1", Email: "jane@example.com", UserMetadata: map[string]any{"items": items}}
+	r := mailtemplate.New(source{}, "https://id.acme.test/")
+	d := mailtemplate.Data{User: u, URL: "https://id.acme.test/u/email-verification?ticket=abc", Lifetime: time.Hour}
+	if _, err := r.Render(context.Background(), tp, d); !errors.Is(err, mailtemplate.ErrLimit) {
+		t.Fatalf("Render: %v, want ErrLimit", err)
+	}
+	m, fellBack, err := r.RenderOrDefault(context.Background(), tp, d)
+	if err != nil || !errors.Is(fellBack, mailtemplate.ErrLimit) {
+		t.Fatalf("RenderOrDefault: %v, fell back because %v", err, fellBack)
+	}
+	if m.Subject != "Verify your email address" || m.From != "Acme <hello@acme.test>" || !strings.Contains(m.HTML, "ticket=abc") {
+		t.Fatalf("fallback message: %+v", m)
+	}
+}
