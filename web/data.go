@@ -57,6 +57,18 @@ type ResetNoticeData struct {
 	AltText    string
 }
 
+// EmailVerificationData fills templates/email_verification.html: the outcome of a verification
+// link, the address it concerned (when the link was good), and a way on.
+type EmailVerificationData struct {
+	Base
+	Heading    string
+	Email      string
+	Paragraphs []string
+	Problem    bool
+	LinkURL    string // empty hides the button
+	LinkText   string
+}
+
 // SignupData fills templates/signup.html (inputs `email` and `password`).
 type SignupData struct {
 	Base

@@ -43,11 +43,14 @@ const (
 	PageResetPassword = "reset_password"
 	// PageResetNotice is a message with an optional button: link sent, password changed, link invalid.
 	PageResetNotice = "reset_notice"
+	// PageEmailVerification tells the outcome of an email-verification link.
+	PageEmailVerification = "email_verification"
 )
 
 // requiredPages are the pages handlers render; Load fails when one is missing.
 var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm,
-	PageWebMessage, PageActivate, PageDeviceConfirm, PageDeviceDone, PageResetRequest, PageResetPassword, PageResetNotice}
+	PageWebMessage, PageActivate, PageDeviceConfirm, PageDeviceDone, PageResetRequest, PageResetPassword, PageResetNotice,
+	PageEmailVerification}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/devmail"
+	"github.com/gatehouse/gatehouse/internal/emailverify"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/keys"
@@ -149,12 +150,6 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if o.DevMailbox {
 		a.Mail.Fallback = &mail.Mailbox{Store: a.Store}
 	}
-	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
-		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
-		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
-		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider,
-		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate(); a.Mail.Kick() }})
-
 	pages, err := web.Load(cfg.ThemeDir)
 	if err != nil {
 		return fmt.Errorf("hosted pages: %w", err)
@@ -163,9 +158,19 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	verify, err := emailverify.New(emailverify.Options{Issuer: cfg.Issuer, Store: a.Store, Audit: recorder, Logger: a.Logger,
+		Now: a.now, Pages: pages, Kick: a.Mail.Kick})
+	if err != nil {
+		return err
+	}
+	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
+		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
+		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
+		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, Verification: verify,
+		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate(); a.Mail.Kick() }})
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
-		BruteForce: bruteForce, IDTokens: a.Tokens, Metrics: a.metrics})
+		BruteForce: bruteForce, IDTokens: a.Tokens, Metrics: a.metrics, SignupMail: verify.SignupMail, KickMail: a.Mail.Kick})
 	if err != nil {
 		return err
 	}
@@ -186,7 +191,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	mounters := []httpserver.Mounter{a.oauth, signIn, reset, logout, management, dashboard}
+	mounters := []httpserver.Mounter{a.oauth, signIn, reset, verify, logout, management, dashboard}
 	if o.DevMailbox {
 		mounters = append(mounters, &devmail.Handler{Store: a.Store, Tenant: tenantID(cfg.Issuer), Logger: a.Logger})
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
@@ -51,6 +52,11 @@ type Options struct {
 	// IDTokens signs the ID token of an implicit or hybrid response (token.Issuer); nil answers
 	// those response types as unsupported.
 	IDTokens IDTokenSigner
+	// SignupMail queues what a new database user is sent (verification, welcome), through the
+	// Store bound to the signup's transaction, and reports whether it queued anything; nil sends
+	// nothing. KickMail wakes the mail worker after such a signup commits.
+	SignupMail func(ctx context.Context, tx store.Store, u *domain.User, c *domain.Client) (bool, error)
+	KickMail   func()
 }
 
 // IDTokenSigner signs an ID token.
@@ -72,6 +78,8 @@ type Handler struct {
 	activateGuard *guard.BruteForce
 	idTokens      IDTokenSigner
 	metrics       *metrics.Recorder
+	signupMail    func(ctx context.Context, tx store.Store, u *domain.User, c *domain.Client) (bool, error)
+	kickMail      func()
 	secure        bool
 }
 
@@ -93,6 +101,10 @@ func New(o Options) (*Handler, error) {
 		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
 		activateGuard: o.ActivateGuard, metrics: o.Metrics,
 		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
+		signupMail: o.SignupMail, kickMail: o.KickMail,
+	}
+	if h.kickMail == nil {
+		h.kickMail = func() {}
 	}
 	if h.now == nil {
 		h.now = time.Now

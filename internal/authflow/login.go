@@ -327,8 +327,21 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user.PasswordHash = hash
-	// The hash is computed before the uniqueness check, so a taken email costs the same time.
-	if err := h.store.CreateUser(ctx, user); err != nil {
+	// The hash is computed before the uniqueness check, so a taken email costs the same time. The
+	// user and the mail a signup causes (verification, welcome) are written together.
+	queued := false
+	err = h.store.WithTx(ctx, func(tx store.Store) error {
+		if err := tx.CreateUser(ctx, user); err != nil {
+			return err
+		}
+		if h.signupMail == nil {
+			return nil
+		}
+		var err error
+		queued, err = h.signupMail(ctx, tx, user, fs.client)
+		return err
+	})
+	if err != nil {
 		if errors.Is(err, store.ErrConflict) || domain.ErrorCode(err) == domain.CodeConflict {
 			h.record(r, audit.TypeSignupFailed, "user already exists", fs.client, user)
 			h.render(ctx, w, http.StatusBadRequest, web.PageSignup, h.signupData(r, fs, rawEmail, MsgSignupFailed))
@@ -336,6 +349,9 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		h.internalError(w, r, fmt.Errorf("signup: create user: %w", err))
 		return
+	}
+	if queued {
+		h.kickMail()
 	}
 	h.record(r, audit.TypeSignup, "Successful signup", fs.client, user)
 	h.authenticated(w, r, fs, user)

@@ -43,6 +43,9 @@ type Ticket struct {
 	MarkEmailVerified bool `json:"mark_email_as_verified,omitempty"`
 	// LoginState is the login transaction the user left to ask for a reset, to return to it.
 	LoginState string `json:"login_state,omitempty"`
+	// Email is the address an email-verification ticket verifies: a ticket issued before the
+	// user's address changed does not verify the new one.
+	Email string `json:"email,omitempty"`
 }
 
 // NewTicket returns a fresh ticket secret and its hash as stored.
@@ -64,3 +67,16 @@ const ResetPasswordPath = "/u/reset-password"
 func ResetPasswordURL(issuer, secret string) string {
 	return strings.TrimSuffix(issuer, "/") + ResetPasswordPath + "?ticket=" + url.QueryEscape(secret)
 }
+
+// EmailVerificationPath is the hosted page an email-verification link opens (New Universal
+// Login's path).
+const EmailVerificationPath = "/u/email-verification"
+
+// EmailVerificationURL is the link that carries an email-verification ticket's secret.
+func EmailVerificationURL(issuer, secret string) string {
+	return strings.TrimSuffix(issuer, "/") + EmailVerificationPath + "?ticket=" + url.QueryEscape(secret)
+}
+
+// VerifyMailLifetime is how long a verification link mailed at signup or through the jobs API
+// lives unless the verify_email template says otherwise (Auth0's default, five days).
+const VerifyMailLifetime = DefaultTicketLifetime

@@ -1,4 +1,5 @@
-// Package mail sends Gatehouse's email: it renders nothing itself yet, it delivers what callers
+// Package mail sends Gatehouse's email: it renders nothing itself (what a mail says is
+// internal/mail/mailtemplate's, rendered by the flow that queues it), it delivers what callers
 // queue in the store's outbox.
 //
 // It owns: the durable outbox worker (claims due messages with a lease, delivers them, retries

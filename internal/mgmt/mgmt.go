@@ -89,6 +89,8 @@ type Options struct {
 	EmailSecrets EmailSecrets
 	// CheckEmailProvider validates a provider before it is saved; nil means its domain rules only.
 	CheckEmailProvider ProviderCheck
+	// Verification queues verification mail for /jobs/verification-email; nil answers 501.
+	Verification VerificationMailer
 }
 
 // Handler serves /api/v2/.
@@ -159,6 +161,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	all = append(all, h.actionRoutes()...)
 	all = append(all, h.emailRoutes()...)
 	all = append(all, h.ticketRoutes()...)
+	all = append(all, h.emailTemplateRoutes()...)
+	all = append(all, h.jobRoutes()...)
 	for _, rt := range all {
 		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
 	}

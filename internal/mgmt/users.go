@@ -17,10 +17,12 @@ type users struct {
 	apis   store.ResourceServerStore // permissions are described by their APIs
 	hasher password.Hasher
 	now    func() time.Time
+	tx     transactor         // a new user and its verification mail are written together
+	verify VerificationMailer // nil: no verification mail
 }
 
 func (h *Handler) userRoutes() []route {
-	g := &users{users: h.st, roles: h.st, apis: h.st, hasher: h.opts.Hasher, now: h.now}
+	g := &users{users: h.st, roles: h.st, apis: h.st, hasher: h.opts.Hasher, now: h.now, tx: h.st, verify: h.opts.Verification}
 	read := []string{"read:users"}
 	return []route{
 		{method: "GET", path: "/users", scopes: read, fn: g.list},
@@ -157,7 +159,7 @@ type userBody struct {
 	UserID        *string         `json:"user_id"`
 	Email         *string         `json:"email"`
 	EmailVerified *bool           `json:"email_verified"`
-	VerifyEmail   *bool           `json:"verify_email"` // accepted; Gatehouse sends no email
+	VerifyEmail   *bool           `json:"verify_email"` // on create: whether to mail a verification link
 	Password      *string         `json:"password"`
 	Username      *string         `json:"username"`
 	PhoneNumber   *string         `json:"phone_number"`
@@ -254,10 +256,42 @@ func (g *users) create(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	u.PasswordHash = hash
-	if err := g.users.CreateUser(c.ctx(), u); err != nil {
+	mail, err := g.mailsVerification(c, b.VerifyEmail, u)
+	if err != nil {
+		return 0, nil, err
+	}
+	err = g.tx.WithTx(c.ctx(), func(tx store.Store) error {
+		if err := tx.CreateUser(c.ctx(), u); err != nil {
+			return err
+		}
+		if !mail {
+			return nil
+		}
+		_, err := g.verify.QueueVerification(c.ctx(), tx, u, nil)
+		return err
+	})
+	if err != nil {
 		return 0, nil, onConflict(err, refuse(http.StatusConflict, "auth0_idp_error", "The user already exists."))
 	}
+	if mail {
+		g.verify.Kick()
+	}
 	return http.StatusCreated, viewUser(u), nil
+}
+
+// mailsVerification decides, as Auth0 does, whether a new user is mailed a verification link:
+// verify_email when the request says, else when the address is not verified and the
+// verify_email template is enabled.
+func (g *users) mailsVerification(c *call, verifyEmail *bool, u *domain.User) (bool, error) {
+	switch {
+	case g.verify == nil || u.Email == "":
+		return false, nil
+	case verifyEmail != nil:
+		return *verifyEmail, nil
+	case u.EmailVerified:
+		return false, nil
+	}
+	return g.verify.VerifyEmailEnabled(c.ctx())
 }
 
 // mergeMetadata merges patch into base at the top level; a key set to null is removed (spec §3.5).

@@ -1,86 +1,50 @@
 package passwordreset
 
 import (
-	"bytes"
-	"embed"
+	"context"
+	"errors"
 	"fmt"
-	htmltemplate "html/template"
-	"strings"
-	texttemplate "text/template"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/mail/mailtemplate"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
-// The reset mail's default template. It is rendered when the mail is queued, so the outbox holds a
-// finished message and delivery needs nothing but the provider.
-//
-//go:embed mailtemplates
-var mailFiles embed.FS
+// KindResetEmail is the outbox kind of a reset mail (the mail worker logs `fcpr` when one is given
+// up). It is the template's name: the tenant's reset_email, or the built-in one.
+const KindResetEmail = domain.TemplateResetEmail
 
-// KindResetEmail is the outbox kind of a reset mail (the mail worker logs `fcpr` when one is given up).
-const KindResetEmail = "reset_email"
-
-const resetSubject = "Reset your password"
-
-type mailTemplates struct {
-	html *htmltemplate.Template
-	text *texttemplate.Template
-}
-
-func loadMailTemplates() (*mailTemplates, error) {
-	h, err := htmltemplate.ParseFS(mailFiles, "mailtemplates/reset_email.html")
+// resetTemplate is the reset mail's template and the lifetime of its link (the template's
+// urlLifetimeInSeconds, else domain.ResetMailLifetime).
+func (h *Handler) resetTemplate(ctx context.Context) (*domain.EmailTemplate, time.Duration, error) {
+	t, err := h.mail.Template(ctx, domain.TemplateResetEmail)
 	if err != nil {
-		return nil, fmt.Errorf("passwordreset: mail template: %w", err)
+		return nil, 0, err
 	}
-	t, err := texttemplate.ParseFS(mailFiles, "mailtemplates/reset_email.txt")
-	if err != nil {
-		return nil, fmt.Errorf("passwordreset: mail template: %w", err)
-	}
-	return &mailTemplates{html: h, text: t}, nil
+	return t, t.LinkLifetime(domain.ResetMailLifetime), nil
 }
 
-type mailData struct {
-	Tenant, Initial, Email, URL, Lifetime string
-}
-
-// render builds the reset mail to email with link.
-func (m *mailTemplates) render(tenant, email, link string, lifetime time.Duration) (*domain.OutboundEmail, error) {
-	d := mailData{Tenant: tenant, Initial: initial(tenant), Email: email, URL: link, Lifetime: humanDuration(lifetime)}
-	var h, t bytes.Buffer
-	if err := m.html.Execute(&h, d); err != nil {
-		return nil, fmt.Errorf("passwordreset: render mail: %w", err)
-	}
-	if err := m.text.Execute(&t, d); err != nil {
-		return nil, fmt.Errorf("passwordreset: render mail: %w", err)
-	}
-	return &domain.OutboundEmail{To: email, Subject: resetSubject, HTML: h.String(), Text: t.String(), Kind: KindResetEmail}, nil
-}
-
-func initial(s string) string {
-	r, _ := utf8.DecodeRuneInString(strings.TrimSpace(s))
-	if r == utf8.RuneError {
-		return "G"
-	}
-	return string(unicode.ToUpper(r))
-}
-
-// humanDuration says a ticket lifetime in words: "24 hours", "5 days", "30 minutes".
-func humanDuration(d time.Duration) string {
-	plural := func(n int, unit string) string {
-		if n == 1 {
-			return "1 " + unit
+// renderReset renders the reset mail to user with the link for secret. It is rendered when the
+// mail is queued, so the outbox holds a finished message and delivery needs nothing but the
+// provider.
+func (h *Handler) renderReset(ctx context.Context, t *domain.EmailTemplate, life time.Duration, user *domain.User, clientID, secret string) (*domain.OutboundEmail, error) {
+	var client *domain.Client
+	if clientID != "" {
+		c, err := h.o.Store.GetClient(ctx, clientID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, fmt.Errorf("passwordreset: client: %w", err)
 		}
-		return fmt.Sprintf("%d %ss", n, unit)
+		client = c
 	}
-	switch {
-	case d >= 48*time.Hour && d%(24*time.Hour) == 0:
-		return plural(int(d/(24*time.Hour)), "day")
-	case d >= time.Hour && d%time.Hour == 0:
-		return plural(int(d/time.Hour), "hour")
-	default:
-		return plural(max(1, int(d/time.Minute)), "minute")
+	m, fellBack, err := h.mail.RenderOrDefault(ctx, t, mailtemplate.Data{User: user, Client: client,
+		URL: domain.ResetPasswordURL(h.o.Issuer, secret), Lifetime: life})
+	if fellBack != nil {
+		h.o.Logger.WarnContext(ctx, "the tenant's reset_email template did not render; the built-in one was used", "err", fellBack)
 	}
+	if err != nil {
+		return nil, fmt.Errorf("passwordreset: render mail: %w", err)
+	}
+	m.Kind = KindResetEmail
+	return m, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/mail/mailtemplate"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/web"
@@ -64,10 +65,14 @@ func (h *Handler) requestSubmit(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, err)
 		return
 	}
+	life := domain.ResetMailLifetime
+	if _, l, err := h.resetTemplate(r.Context()); err == nil {
+		life = l
+	}
 	d := web.ResetNoticeData{Heading: "Check your email",
 		Paragraphs: []string{
 			"If " + raw + " belongs to an account, we've sent it a link to reset your password.",
-			"The link expires in " + humanDuration(domain.ResetMailLifetime) + ". If nothing arrives in a few minutes, check your spam folder or try again.",
+			"The link expires in " + mailtemplate.HumanDuration(life) + ". If nothing arrives in a few minutes, check your spam folder or try again.",
 		}}
 	if state != "" {
 		d.LinkURL, d.LinkText = loginPath+"?state="+url.QueryEscape(state), "Back to log in"
@@ -165,7 +170,15 @@ func (h *Handler) requestReset(r *http.Request, email, clientID, state string) e
 	}
 	secret, hash := domain.NewTicket()
 	now := h.o.Now().UTC()
-	m, err := h.mail.render(h.base(ctx).Tenant, email, domain.ResetPasswordURL(h.o.Issuer, secret), domain.ResetMailLifetime)
+	tpl, life, err := h.resetTemplate(ctx)
+	if err != nil {
+		return err
+	}
+	recipient := user
+	if recipient == nil {
+		recipient = &domain.User{Email: email}
+	}
+	m, err := h.renderReset(ctx, tpl, life, recipient, clientID, secret)
 	if err != nil {
 		return err
 	}
@@ -181,9 +194,14 @@ func (h *Handler) requestReset(r *http.Request, email, clientID, state string) e
 		h.record(r, audit.TypeChangePasswordRequestFailed, "Too many password reset links in flight", clientID, user)
 		return nil
 	}
+	if !tpl.Enabled {
+		h.record(r, audit.TypeChangePasswordRequestFailed, "The reset_email template is disabled", clientID, user)
+		return nil
+	}
 	m.UserID, m.ClientID = user.UserID, clientID
 	t := &domain.Ticket{Hash: hash, Kind: domain.TicketPasswordReset, UserID: user.UserID, CreatedAt: now,
-		ExpiresAt: now.Add(domain.ResetMailLifetime), ClientID: clientID, LoginState: state}
+		ExpiresAt: now.Add(life), ClientID: clientID, LoginState: state, ResultURL: tpl.ResultURL,
+		IncludeEmail: tpl.ResultURL != "" && tpl.IncludeEmailInRedirect}
 	err = h.o.Store.WithTx(ctx, func(tx store.Store) error {
 		if err := tx.CreateTicket(ctx, t); err != nil {
 			return err

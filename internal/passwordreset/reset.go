@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
+	"github.com/gatehouse/gatehouse/internal/mail/mailtemplate"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/web"
@@ -58,7 +59,7 @@ type Options struct {
 // Handler serves the reset pages and /dbconnections/change_password.
 type Handler struct {
 	o      Options
-	mail   *mailTemplates
+	mail   *mailtemplate.Renderer
 	secure bool
 }
 
@@ -70,10 +71,6 @@ func New(o Options) (*Handler, error) {
 	}
 	if o.Store == nil || o.Pages == nil {
 		return nil, errors.New("passwordreset: a store and pages are required")
-	}
-	m, err := loadMailTemplates()
-	if err != nil {
-		return nil, err
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -100,7 +97,7 @@ func New(o Options) (*Handler, error) {
 			}
 		}
 	}
-	return &Handler{o: o, mail: m, secure: u.Scheme == "https"}, nil
+	return &Handler{o: o, mail: mailtemplate.New(o.Store, o.Issuer), secure: u.Scheme == "https"}, nil
 }
 
 // Mount registers the reset routes.

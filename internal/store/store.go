@@ -402,6 +402,19 @@ type MailStore interface {
 	AppendDevMail(ctx context.Context, m *domain.DevMail, keep int) error
 	ListDevMail(ctx context.Context, limit int) ([]*domain.DevMail, error) // newest first
 	GetDevMail(ctx context.Context, id string) (*domain.DevMail, error)
+
+	// GetEmailTemplate returns the tenant's template of that name; ErrNotFound when it has none
+	// (the built-in default applies).
+	GetEmailTemplate(ctx context.Context, name string) (*domain.EmailTemplate, error)
+	// CreateEmailTemplate stores a template whose name has none yet; ErrConflict when it has.
+	CreateEmailTemplate(ctx context.Context, t *domain.EmailTemplate) error
+	// PutEmailTemplate stores t, replacing any template of that name.
+	PutEmailTemplate(ctx context.Context, t *domain.EmailTemplate) error
+
+	// CreateJob stores j (ID and CreatedAt filled when empty). Called through a Store bound to a
+	// transaction with the mail it queued.
+	CreateJob(ctx context.Context, j *domain.Job) error
+	GetJob(ctx context.Context, id string) (*domain.Job, error) // ErrNotFound when unknown
 }
 
 // TicketStore keeps single-use tickets (password reset, email verification) by the SHA-256 of

@@ -255,6 +255,17 @@ const (
 	RevokedOpaqueGet
 	DeleteExpiredRevokedOpaque
 
+	// Email templates: Get(name) → updated_at, doc; Create(name, updated_at, doc) inserts only a
+	// new name; Put(name, updated_at, doc) inserts or replaces.
+	EmailTemplateGet
+	EmailTemplateCreate
+	EmailTemplatePut
+
+	// Jobs: Insert(id, created_at, email_id, doc); Get(id) → email_id, doc; DeleteOld(cutoff).
+	JobInsert
+	JobGet
+	DeleteOldJobs
+
 	numStmts
 )
 
@@ -503,6 +514,14 @@ var generic = statements{
 	DeleteExpiredTickets:             `DELETE FROM tickets WHERE expires_at <= $1`,
 	DeleteExpiredCounters:            `DELETE FROM counters WHERE expires_at <= $1`,
 	DeleteExpiredRevokedAccessTokens: `DELETE FROM revoked_access_tokens WHERE expires_at <= $1`,
+
+	EmailTemplateGet:    `SELECT updated_at, doc FROM email_templates WHERE name = $1`,
+	EmailTemplateCreate: `INSERT INTO email_templates (name, updated_at, doc) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`,
+	EmailTemplatePut: `INSERT INTO email_templates (name, updated_at, doc) VALUES ($1, $2, $3)
+		ON CONFLICT (name) DO UPDATE SET updated_at = excluded.updated_at, doc = excluded.doc`,
+	JobInsert:     `INSERT INTO jobs (id, created_at, email_id, doc) VALUES ($1, $2, $3, $4)`,
+	JobGet:        `SELECT email_id, doc FROM jobs WHERE id = $1`,
+	DeleteOldJobs: `DELETE FROM jobs WHERE created_at <= $1`,
 }
 
 // statements is a statement table: the text of each Stmt.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -185,6 +186,11 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 			}
 			total += n
 		}
+		n, err := execN(ctx, q, s.q[DeleteOldJobs], ts(now.Add(-domain.JobRetention)))
+		if err != nil {
+			return fmt.Errorf("delete old jobs: %w", err)
+		}
+		total += n
 		return nil
 	})
 	return total, err

@@ -59,6 +59,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"EmailOutbox", testEmailOutbox},
 		{"RaceClaimEmails", testRaceClaimEmails},
 		{"DevMailbox", testDevMailbox},
+		{"EmailTemplates", testEmailTemplates},
+		{"Jobs", testJobs},
 		{"Tickets", testTickets},
 		{"RaceRedeemTicket", testRaceRedeemTicket},
 	}

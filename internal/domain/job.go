@@ -1,0 +1,45 @@
+package domain
+
+import "time"
+
+// Job types and states, as Auth0's /api/v2/jobs shows them.
+const (
+	JobVerificationEmail = "verification_email"
+	JobPending           = "pending"
+	JobCompleted         = "completed"
+	JobFailed            = "failed"
+)
+
+// Job is a piece of work the Management API accepted to do in the background. A
+// verification_email job is the verification mail it queued: the job's status is the mail's
+// (pending while queued, completed once delivered, failed when delivery was given up).
+type Job struct {
+	ID        string    `json:"id"`
+	Type      string    `json:"type"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at"`
+	// EmailID is the outbox message the job queued.
+	EmailID  string `json:"-"`
+	UserID   string `json:"-"`
+	ClientID string `json:"-"`
+}
+
+// JobRetention is how long a job can be read back after it was created.
+const JobRetention = 7 * 24 * time.Hour
+
+// NewJobID returns a job id in Auth0's form.
+func NewJobID() string { return "job_" + randomAlnum(16) }
+
+// JobStatusOf derives a verification_email job's status from its message.
+func JobStatusOf(m *OutboundEmail) string {
+	switch {
+	case m == nil:
+		return JobPending
+	case m.SentAt != nil:
+		return JobCompleted
+	case m.FailedAt != nil:
+		return JobFailed
+	default:
+		return JobPending
+	}
+}
