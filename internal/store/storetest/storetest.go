@@ -61,6 +61,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DevMailbox", testDevMailbox},
 		{"Tickets", testTickets},
 		{"RaceRedeemTicket", testRaceRedeemTicket},
+		{"Connections", testConnections},
+		{"PasswordHistory", testPasswordHistory},
+		{"EachCounter", testEachCounter},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
