@@ -152,7 +152,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
 		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
-		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider,
+		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, BruteForce: bruteForce,
 		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate(); a.Mail.Kick() }})
 
 	pages, err := web.Load(cfg.ThemeDir)
