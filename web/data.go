@@ -43,6 +43,7 @@ type ResetPasswordData struct {
 	Email          string
 	Error          string
 	PasswordPolicy string
+	PolicyRules    []PolicyRule
 }
 
 // ResetNoticeData fills templates/reset_notice.html.
@@ -65,9 +66,21 @@ type SignupData struct {
 	State          string
 	CSRF           string
 	Email          string
+	Username       string
+	AskUsername    bool // the connection requires a username
 	Error          string
 	PasswordPolicy string
+	PolicyRules    []PolicyRule // the connection's password rules, checked after a refusal
 	LoginURL       string
+}
+
+// PolicyRule is one password rule listed under a new-password field: its text, whether it is nested
+// under the rule before (a character class), and, once a password was checked, whether it was met.
+type PolicyRule struct {
+	Text    string
+	Nested  bool
+	Checked bool
+	Met     bool
 }
 
 // ErrorData fills templates/error.html.
