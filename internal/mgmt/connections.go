@@ -78,6 +78,10 @@ func (g *connections) list(c *call) (int, any, error) {
 		}
 	}
 	f.Name = q.Get("name")
+	if q.Get("domain_alias") != "" {
+		// Only enterprise connections have domain aliases; no database connection matches one.
+		f.Strategy = []string{"-"}
+	}
 	pg, skip := p.Page, 0
 	if checkpoint {
 		pg, skip = pageAt(offset, p.PerPage)
