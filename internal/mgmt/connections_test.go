@@ -245,3 +245,21 @@ func TestBlockingAUserEndsWhatTheyHold(t *testing.T) {
 		t.Errorf("unblocked user: %v", g)
 	}
 }
+
+// TestUsersListedByConnection: GET /users?connection= and q=identities.connection: find the users
+// of one connection.
+func TestUsersListedByConnection(t *testing.T) {
+	e := newEnv(t)
+	e.must(t, 201, "POST", "/connections", map[string]any{"name": "Partners-DB", "strategy": "auth0", "options": map[string]any{"passwordPolicy": "low"}})
+	e.must(t, 201, "POST", "/users", map[string]any{"connection": "Partners-DB", "email": "p@example.com", "password": "abcdef"})
+	e.must(t, 201, "POST", "/users", map[string]any{"connection": conn, "email": "d@example.com", "password": "Str0ng!pass"})
+	for _, q := range []string{"/users?connection=Partners-DB", "/users?q=" + url.QueryEscape(`identities.connection:"Partners-DB"`)} {
+		list := e.must(t, 200, "GET", q, nil).arr(t)
+		if len(list) != 1 || list[0].(map[string]any)["email"] != "p@example.com" {
+			t.Errorf("%s: %v", q, list)
+		}
+	}
+	if list := e.must(t, 200, "GET", "/users?connection=google-oauth2", nil).arr(t); len(list) != 0 {
+		t.Errorf("unknown connection: %v", list)
+	}
+}

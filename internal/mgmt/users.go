@@ -94,14 +94,14 @@ func (g *users) list(c *call) (int, any, error) {
 		// The store lists users in creation order; other orders are not offered rather than faked.
 		return 0, nil, queryInvalid("sort", "only created_at:1 is supported")
 	}
-	if conn := q.Get("connection"); conn != "" && conn != domain.DefaultConnection {
-		return http.StatusOK, p.list("users", nil, 0), nil
-	}
 	var uq store.UserQuery
 	if s := strings.TrimSpace(q.Get("q")); s != "" {
 		if uq, err = parseUserQuery(s); err != nil {
 			return 0, nil, queryInvalid("q", "%s", err.Error())
 		}
+	}
+	if conn := q.Get("connection"); conn != "" {
+		uq.Terms = append(uq.Terms, store.UserQueryTerm{Field: "connection", Value: conn})
 	}
 	list, total, err := g.users.SearchUsers(c.ctx(), uq, p.Page)
 	if err != nil {

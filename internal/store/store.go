@@ -200,7 +200,8 @@ type UserQuery struct {
 }
 
 // UserQueryTerm matches Field against Value. Fields: "email", "name", "nickname", "user_id",
-// "username", "email_verified", "blocked", or "" for any of the text fields. A Value ending in `*` is a
+// "username", "email_verified", "blocked", "connection" (exact, by name), or "" for any of the text
+// fields. A Value ending in `*` is a
 // prefix match. Email, name and nickname compare case-insensitively.
 type UserQueryTerm struct {
 	Field string

@@ -145,6 +145,9 @@ func userTerm(w *where, t store.UserQueryTerm) (string, error) {
 			return match(w, c.column, t.Value, c.folded), nil
 		}
 	}
+	if t.Field == "connection" {
+		return match(w, "connection", t.Value, false), nil
+	}
 	return "", domain.Invalidf("q", "cannot search on the field %q", t.Field)
 }
 

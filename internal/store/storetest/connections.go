@@ -1,7 +1,12 @@
 package storetest
 
 import (
+	"fmt"
+	"io/fs"
+	"path"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,6 +112,11 @@ func testConnections(t *testing.T, s store.Store) {
 	domain.ApplyUserDefaults(inOther)
 	must(t, s.CreateUser(ctx, inOther))
 	inDefault := MustUser(t, s, "d@example.com")
+	found, n, err := s.SearchUsers(ctx, store.UserQuery{Terms: []store.UserQueryTerm{{Field: "connection", Value: "Other-DB"}}}, store.Page{})
+	must(t, err)
+	if n != 1 || found[0].UserID != inOther.UserID {
+		t.Errorf("users by connection: %d", n)
+	}
 	must(t, s.DeleteConnection(ctx, c.ID))
 	_, err = s.GetUser(ctx, inOther.UserID)
 	wantErr(t, err, store.ErrNotFound)
@@ -171,4 +181,39 @@ func testEachCounter(t *testing.T, s store.Store) {
 	n, _, err := s.GetCounter(ctx, "bf:user2:a", t0)
 	must(t, err)
 	eq(t, "deleted while walking", n, int64(0))
+}
+
+// UpgradeAddsDefaultConnection: a database from before connections were objects — an application
+// and a user in it — gets Username-Password-Authentication when migrated, enabled for that
+// application, and the user keeps its connection. old is a store on a database migrated to the
+// version before connections; insertClient adds an application row the way that schema holds it
+// (the current CreateClient also writes connection_clients, which the old schema lacks); upgrade
+// migrates the same database and returns a store on it.
+func UpgradeAddsDefaultConnection(t *testing.T, old store.Store, insertClient func(clientID string), upgrade func(t *testing.T) store.Store) {
+	insertClient("old-app")
+	u := MustUser(t, old, "old@example.com")
+
+	s := upgrade(t)
+	c, err := s.GetConnectionByName(ctx, domain.DefaultConnection)
+	must(t, err)
+	eq(t, "policy", c.Options.PasswordPolicy, domain.PasswordPolicyGood)
+	eq(t, "brute force", c.Options.BruteForceProtection, true)
+	if !c.EnabledFor("old-app") {
+		t.Errorf("the existing application is not enabled: %v", c.EnabledClients)
+	}
+	got, err := s.GetUserByEmail(ctx, c.Name, "old@example.com")
+	must(t, err)
+	eq(t, "user", got.UserID, u.UserID)
+}
+
+// MigrationVersion is the version of the migration of fsys named NNNN_<description>.sql, so that a
+// test building a database "from before" a change does not hard-code a number that is renumbered
+// when changes land.
+func MigrationVersion(fsys fs.FS, description string) (int, error) {
+	names, err := fs.Glob(fsys, "*_"+description+".sql")
+	if err != nil || len(names) != 1 {
+		return 0, fmt.Errorf("migration %q: found %v (%v)", description, names, err)
+	}
+	num, _, _ := strings.Cut(path.Base(names[0]), "_")
+	return strconv.Atoi(num)
 }
