@@ -192,3 +192,40 @@ func TestResetPageEnforcesTheConnectionsPolicy(t *testing.T) {
 		t.Fatalf("good password: %d", status)
 	}
 }
+
+// TestUsernameSignIn: with requires_username, the password grant accepts the username, its failed
+// attempts count under it, and /user-blocks lists and lifts that block too.
+func TestUsernameSignIn(t *testing.T) {
+	n := startNode(t)
+	m := newMgmtClient(t, n)
+	ctx := context.Background()
+	user := n.tenant.Users[1]
+	id := m.userID(user.Email)
+	m.setConnectionOptions(map[string]any{"passwordPolicy": "good", "requires_username": true})
+	if status, out := m.do("PATCH", "users/"+url.PathEscape(id), map[string]any{"username": "second_user"}); status != 200 {
+		t.Fatalf("set username: %d %v", status, out)
+	}
+	if status, body := m.do("PATCH", "clients/"+n.tenant.WebApp.ClientID, map[string]any{
+		"grant_types": []string{"authorization_code", "refresh_token", "password"}}); status != 200 {
+		t.Fatalf("enable the password grant: %d %v", status, body)
+	}
+	ropc := oauth2.Config{ClientID: n.tenant.WebApp.ClientID, ClientSecret: n.tenant.WebApp.ClientSecret,
+		Endpoint: oauth2.Endpoint{TokenURL: n.issuer + "oauth/token", AuthStyle: oauth2.AuthStyleInParams}}
+	if _, err := ropc.PasswordCredentialsToken(ctx, "Second_User", user.Password); err != nil {
+		t.Fatalf("password grant by username: %v", err)
+	}
+	for range guard.DefaultThreshold {
+		_, _ = ropc.PasswordCredentialsToken(ctx, "second_user", "wrong-Password-1")
+	}
+	if _, err := ropc.PasswordCredentialsToken(ctx, "second_user", user.Password); err == nil {
+		t.Fatal("no block after ten wrong passwords")
+	}
+	_, out := m.do("GET", "user-blocks/"+url.PathEscape(id), nil)
+	if list := out["blocked_for"].([]any); len(list) != 1 || list[0].(map[string]any)["identifier"] != "second_user" {
+		t.Fatalf("user-blocks: %v", out)
+	}
+	m.do("DELETE", "user-blocks/"+url.PathEscape(id), nil)
+	if _, err := ropc.PasswordCredentialsToken(ctx, "second_user", user.Password); err != nil {
+		t.Errorf("after lifting: %v", err)
+	}
+}

@@ -214,3 +214,28 @@ func TestDBSignup(t *testing.T) {
 		}
 	}
 }
+
+// TestLoginByUsername: a connection that requires usernames signs its users in by username or
+// email; elsewhere a username is just an unknown email.
+func TestLoginByUsername(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	u, err := e.st.GetUser(ctx, e.userID)
+	must(t, err)
+	u.Username = "jane_d"
+	must(t, e.st.UpdateUser(ctx, u))
+	login := func(identifier string) page {
+		c := e.browser(t)
+		lp, csrf := e.startLogin(t, c, e.webAppParams())
+		return e.post(t, c, lp, url.Values{"state": {stateOf(lp)}, "csrf": {csrf}, "username": {identifier}, "password": {userPassword}})
+	}
+	if p := login("JANE_D"); p.status != http.StatusBadRequest {
+		t.Errorf("username without requires_username: %d", p.status)
+	}
+	e.setOptions(t, domain.ConnectionOptions{PasswordPolicy: "good", BruteForceProtection: true, RequiresUsername: true}, nil)
+	for _, id := range []string{"JANE_D", userEmail} {
+		if p := login(id); p.status != http.StatusFound || !strings.Contains(p.location, "code=") {
+			t.Errorf("sign-in as %s: %d %q", id, p.status, p.location)
+		}
+	}
+}

@@ -195,7 +195,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.render(ctx, w, http.StatusTooManyRequests, web.PageLogin, h.loginData(r, fs, username, MsgBlocked))
 		return
 	}
-	user, err := h.store.GetUserByEmail(ctx, conn.Name, email)
+	user, err := h.findUser(ctx, conn, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.internalError(w, r, fmt.Errorf("login: user: %w", err))
 		return

@@ -53,16 +53,30 @@ func (g *userBlocks) identifier(c *call) (string, error) {
 	return domain.NormalizeEmail(id), nil
 }
 
-func (g *userBlocks) blocks(c *call, identifier, connection string) (int, any, error) {
-	list, err := g.guard.ActiveBlocks(c.ctx(), g.st, identifier)
-	if err != nil {
-		return 0, nil, err
-	}
-	out := make([]blockedFor, len(list))
-	for i := range list {
-		out[i] = blockedFor{Identifier: identifier, Connection: connection}
+// blocks lists the blocks on each identifier (a user's email and, where they sign in by it, their
+// username).
+func (g *userBlocks) blocks(c *call, connection string, identifiers ...string) (int, any, error) {
+	out := []blockedFor{}
+	for _, id := range identifiers {
+		list, err := g.guard.ActiveBlocks(c.ctx(), g.st, id)
+		if err != nil {
+			return 0, nil, err
+		}
+		for range list {
+			out = append(out, blockedFor{Identifier: id, Connection: connection})
+		}
 	}
 	return http.StatusOK, map[string]any{"blocked_for": out}, nil
+}
+
+// identifiers are what brute-force protection counts a user's attempts under: their email and
+// username, as typed into a sign-in form (lower-cased).
+func identifiers(u *domain.User) []string {
+	ids := []string{domain.NormalizeEmail(u.Email)}
+	if u.Username != "" {
+		ids = append(ids, domain.NormalizeEmail(u.Username))
+	}
+	return ids
 }
 
 func (g *userBlocks) listByIdentifier(c *call) (int, any, error) {
@@ -70,7 +84,7 @@ func (g *userBlocks) listByIdentifier(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return g.blocks(c, id, "")
+	return g.blocks(c, "", id)
 }
 
 func (g *userBlocks) liftByIdentifier(c *call) (int, any, error) {
@@ -97,7 +111,7 @@ func (g *userBlocks) listByUser(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return g.blocks(c, domain.NormalizeEmail(u.Email), u.Connection)
+	return g.blocks(c, u.Connection, identifiers(u)...)
 }
 
 func (g *userBlocks) liftByUser(c *call) (int, any, error) {
@@ -105,5 +119,10 @@ func (g *userBlocks) liftByUser(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusNoContent, nil, g.guard.Forget(c.ctx(), domain.NormalizeEmail(u.Email))
+	for _, id := range identifiers(u) {
+		if err := g.guard.Forget(c.ctx(), id); err != nil {
+			return 0, nil, err
+		}
+	}
+	return http.StatusNoContent, nil, nil
 }

@@ -192,9 +192,14 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, fmt.Errorf("reset: change password: %w", err))
 		return
 	}
-	if err := h.o.Unblock(r.Context(), domain.NormalizeEmail(u.Email)); err != nil {
-		// The password changed; the block ends on its own when BlockFor has passed.
-		h.o.Logger.WarnContext(r.Context(), "brute-force block not lifted after a reset", "err", err)
+	for _, id := range []string{u.Email, u.Username} {
+		if id == "" {
+			continue
+		}
+		if err := h.o.Unblock(r.Context(), domain.NormalizeEmail(id)); err != nil {
+			// The password changed; the block ends on its own when BlockFor has passed.
+			h.o.Logger.WarnContext(r.Context(), "brute-force block not lifted after a reset", "err", err)
+		}
 	}
 	h.record(r, audit.TypeChangePassword, "Password changed through a reset link", t.ClientID, u)
 	h.notice(w, r, http.StatusOK, h.doneData(t, u))

@@ -174,6 +174,8 @@ type UserStore interface {
 	CreateUser(ctx context.Context, u *domain.User) error // conflict on email (per connection) and user_id
 	GetUser(ctx context.Context, userID string) (*domain.User, error)
 	GetUserByEmail(ctx context.Context, connection, email string) (*domain.User, error)
+	// GetUserByUsername finds a user by username in a connection, case-insensitively.
+	GetUserByUsername(ctx context.Context, connection, username string) (*domain.User, error)
 	ListUsersByEmail(ctx context.Context, email string) ([]*domain.User, error)
 	UpdateUser(ctx context.Context, u *domain.User) error
 	DeleteUser(ctx context.Context, userID string) error // also its sessions, tokens, roles

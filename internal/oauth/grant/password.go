@@ -197,7 +197,13 @@ func (g Password) authenticate(ctx context.Context, conn *domain.Connection, use
 		e.LogType = audit.TypeBlockedAccount
 		return nil, e
 	}
-	user, err := d.Store.GetUserByEmail(ctx, conn.Name, email)
+	var user *domain.User
+	if conn.Options.RequiresUsername && !strings.Contains(email, "@") {
+		// A connection that requires usernames signs in by username too (Auth0 accepts either).
+		user, err = d.Store.GetUserByUsername(ctx, conn.Name, email)
+	} else {
+		user, err = d.Store.GetUserByEmail(ctx, conn.Name, email)
+	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, protocol.ServerError(err)
 	}

@@ -77,6 +77,7 @@ const (
 	UserUpdate
 	UserGet
 	UserGetByEmail
+	UserGetByUsername
 	UserListByEmail
 	UserDelete
 	UserRecordLogin
@@ -365,12 +366,13 @@ var generic = statements{
 	UserUpdate: `UPDATE users SET connection = $2, email = $3, username = $4, name_lower = $5, nickname_lower = $6,
 		email_verified = $7, blocked = $8, password_hash = $9, updated_at = $10, last_password_reset = $11, doc = $12
 		WHERE user_id = $1`,
-	UserGet:         `SELECT ` + userCols + ` FROM users WHERE user_id = $1`,
-	UserGetByEmail:  `SELECT ` + userCols + ` FROM users WHERE connection = $1 AND email = $2`,
-	UserListByEmail: `SELECT ` + userCols + ` FROM users WHERE email = $1 ORDER BY created_at, user_id`,
-	UserDelete:      `DELETE FROM users WHERE user_id = $1`,
-	UserRecordLogin: `UPDATE users SET logins_count = logins_count + 1, last_login = $2, last_ip = $3 WHERE user_id = $1`,
-	UserSelect:      `SELECT ` + userCols + ` FROM users`,
+	UserGet:           `SELECT ` + userCols + ` FROM users WHERE user_id = $1`,
+	UserGetByEmail:    `SELECT ` + userCols + ` FROM users WHERE connection = $1 AND email = $2`,
+	UserGetByUsername: `SELECT ` + userCols + ` FROM users WHERE connection = $1 AND username = $2`,
+	UserListByEmail:   `SELECT ` + userCols + ` FROM users WHERE email = $1 ORDER BY created_at, user_id`,
+	UserDelete:        `DELETE FROM users WHERE user_id = $1`,
+	UserRecordLogin:   `UPDATE users SET logins_count = logins_count + 1, last_login = $2, last_ip = $3 WHERE user_id = $1`,
+	UserSelect:        `SELECT ` + userCols + ` FROM users`,
 
 	ConnectionInsert:       `INSERT INTO connections (id, name, strategy, created_at, updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6)`,
 	ConnectionUpdate:       `UPDATE connections SET updated_at = $2, doc = $3 WHERE id = $1`,

@@ -112,6 +112,13 @@ func testConnections(t *testing.T, s store.Store) {
 	domain.ApplyUserDefaults(inOther)
 	must(t, s.CreateUser(ctx, inOther))
 	inDefault := MustUser(t, s, "d@example.com")
+	inDefault.Username = "Dora"
+	must(t, s.UpdateUser(ctx, inDefault))
+	byName, err := s.GetUserByUsername(ctx, domain.DefaultConnection, "DORA")
+	must(t, err)
+	eq(t, "by username, any case", byName.UserID, inDefault.UserID)
+	_, err = s.GetUserByUsername(ctx, "Other-DB", "dora")
+	wantErr(t, err, store.ErrNotFound)
 	found, n, err := s.SearchUsers(ctx, store.UserQuery{Terms: []store.UserQueryTerm{{Field: "connection", Value: "Other-DB"}}}, store.Page{})
 	must(t, err)
 	if n != 1 || found[0].UserID != inOther.UserID {
