@@ -16,6 +16,8 @@ type LoginData struct {
 	State      string
 	CSRF       string
 	Username   string // prefilled from login_hint or the previous attempt
+	// ByUsername: the connection requires usernames, so the field takes a username or an email.
+	ByUsername bool
 	Error      string // shown in the aria-live error region
 	SignupURL  string // empty hides the link
 	ForgotURL  string // the password reset request page, carrying the transaction; empty hides the link

@@ -233,6 +233,11 @@ func TestLoginByUsername(t *testing.T) {
 		t.Errorf("username without requires_username: %d", p.status)
 	}
 	e.setOptions(t, domain.ConnectionOptions{PasswordPolicy: "good", BruteForceProtection: true, RequiresUsername: true}, nil)
+	c := e.browser(t)
+	lp, _ := e.startLogin(t, c, e.webAppParams())
+	if p := e.get(t, c, lp); !strings.Contains(p.body, "Username or email address") || !strings.Contains(p.body, `name="username" type="text"`) {
+		t.Error("the login page does not ask for a username or email")
+	}
 	for _, id := range []string{"JANE_D", userEmail} {
 		if p := login(id); p.status != http.StatusFound || !strings.Contains(p.location, "code=") {
 			t.Errorf("sign-in as %s: %d %q", id, p.status, p.location)

@@ -123,8 +123,11 @@ func (h *Handler) loginData(r *http.Request, fs *flowState, username, msg string
 		CSRF: csrfToken(fs.secret, fs.tx.ID), Username: username, Error: msg, SignupURL: SignupPath + q,
 		ForgotURL: domain.ResetPasswordPath + q,
 	}
-	if conn, err := h.databaseConnection(r.Context()); err == nil && (conn.Options.DisableSignup || !conn.EnabledFor(fs.client.ClientID)) {
-		d.SignupURL = "" // no link to a form that would refuse
+	if conn, err := h.databaseConnection(r.Context()); err == nil {
+		if conn.Options.DisableSignup || !conn.EnabledFor(fs.client.ClientID) {
+			d.SignupURL = "" // no link to a form that would refuse
+		}
+		d.ByUsername = conn.Options.RequiresUsername
 	}
 	return d
 }
