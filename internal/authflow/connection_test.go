@@ -12,6 +12,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // setOptions replaces the default connection's options; enabled lists its clients (nil keeps them).
@@ -242,5 +243,31 @@ func TestLoginByUsername(t *testing.T) {
 		if p := login(id); p.status != http.StatusFound || !strings.Contains(p.location, "code=") {
 			t.Errorf("sign-in as %s: %d %q", id, p.status, p.location)
 		}
+	}
+}
+
+// TestDBSignupIntoAnotherConnection: a second database connection takes signups under its own
+// policy, and the tenant log names it.
+func TestDBSignupIntoAnotherConnection(t *testing.T) {
+	e := newEnv(t, envOptions{})
+	ctx := context.Background()
+	c := &domain.Connection{ID: domain.NewConnectionID(), Name: "Partners-DB", EnabledClients: []string{e.spa.ClientID},
+		Options: domain.ConnectionOptions{PasswordPolicy: "low", BruteForceProtection: true}}
+	domain.ApplyConnectionDefaults(c)
+	must(t, e.st.CreateConnection(ctx, c))
+	body := map[string]any{"client_id": e.spa.ClientID, "connection": "Partners-DB", "email": "p@example.com", "password": "abcdef"}
+	if status, _, out := e.signup(t, body); status != 200 {
+		t.Fatalf("signup: %d %v", status, out)
+	}
+	if _, err := e.st.GetUserByEmail(ctx, "Partners-DB", "p@example.com"); err != nil {
+		t.Fatalf("user not in Partners-DB: %v", err)
+	}
+	if _, err := e.st.GetUserByEmail(ctx, domain.DefaultConnection, "p@example.com"); err == nil {
+		t.Error("the user landed in the default connection too")
+	}
+	events, _, err := e.st.ListLogs(ctx, store.LogFilter{Type: "ss"}, store.Page{PerPage: 10})
+	must(t, err)
+	if len(events) != 1 || events[0].Connection != "Partners-DB" {
+		t.Errorf("ss events: %+v", events)
 	}
 }

@@ -163,7 +163,7 @@ func (h *Handler) dbSignup(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	fail := func(e *dbError, reason string) {
-		h.record(r, audit.TypeSignupFailed, reason, client, &domain.User{Email: domain.NormalizeEmail(b.Email)})
+		h.record(r, audit.TypeSignupFailed, reason, client, &domain.User{Email: domain.NormalizeEmail(b.Email), Connection: conn.Name})
 		writeDB(w, e.StatusCode, e)
 	}
 	switch {
