@@ -207,6 +207,10 @@ func TestUsersAPIEnforcesThePolicy(t *testing.T) {
 	wantError(t, e.call(t, "admin", "POST", "/users", map[string]any{"connection": conn, "email": "n@example.com", "password": "abcdef"}),
 		400, "invalid_body", "username", false)
 	e.must(t, 201, "POST", "/users", map[string]any{"connection": conn, "email": "n@example.com", "password": "abcdef", "username": "nico"})
+
+	// disable_signup closes public signup only: an administrator still creates users (Auth0's rule).
+	setPolicy(t, e, map[string]any{"passwordPolicy": "low", "disable_signup": true})
+	e.must(t, 201, "POST", "/users", map[string]any{"connection": conn, "email": "admin-made@example.com", "password": "abcdef"})
 }
 
 // TestBlockingAUserEndsWhatTheyHold: blocked:true revokes the user's refresh tokens and ends their
