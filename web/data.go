@@ -16,6 +16,8 @@ type LoginData struct {
 	State      string
 	CSRF       string
 	Username   string // prefilled from login_hint or the previous attempt
+	// ByUsername: the connection requires usernames, so the field takes a username or an email.
+	ByUsername bool
 	Error      string // shown in the aria-live error region
 	SignupURL  string // empty hides the link
 	ForgotURL  string // the password reset request page, carrying the transaction; empty hides the link
@@ -43,6 +45,7 @@ type ResetPasswordData struct {
 	Email          string
 	Error          string
 	PasswordPolicy string
+	PolicyRules    []PolicyRule
 }
 
 // ResetNoticeData fills templates/reset_notice.html.
@@ -77,9 +80,21 @@ type SignupData struct {
 	State          string
 	CSRF           string
 	Email          string
+	Username       string
+	AskUsername    bool // the connection requires a username
 	Error          string
 	PasswordPolicy string
+	PolicyRules    []PolicyRule // the connection's password rules, checked after a refusal
 	LoginURL       string
+}
+
+// PolicyRule is one password rule listed under a new-password field: its text, whether it is nested
+// under the rule before (a character class), and, once a password was checked, whether it was met.
+type PolicyRule struct {
+	Text    string
+	Nested  bool
+	Checked bool
+	Met     bool
 }
 
 // ErrorData fills templates/error.html.

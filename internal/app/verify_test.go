@@ -326,3 +326,28 @@ func TestCreatedUserVerification(t *testing.T) {
 		t.Fatalf("mailed %v; want mailed@ and verified-but@", got)
 	}
 }
+
+// TestDBConnectionsSignupVerification: auth0-js's POST /dbconnections/signup causes the same
+// verification mail as the hosted signup page, and its link verifies the address.
+func TestDBConnectionsSignupVerification(t *testing.T) {
+	n := startNode(t, noResetFloor)
+	srv := withSMTP(t, n)
+	email := "db.signup@example.com"
+	resp, body := post(t, browser(t), n.issuer+"dbconnections/signup", url.Values{
+		"client_id": {n.tenant.WebApp.ClientID}, "connection": {"Username-Password-Authentication"},
+		"email": {email}, "password": {"Db-Sign-up-Passw0rd!"}})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("signup: %d %s", resp.StatusCode, body)
+	}
+	msg := waitForMail(t, n, srv, 1)[0]
+	link := verifyLink.FindString(msg.Text)
+	if msg.Subject != "Verify your email address" || !strings.Contains(msg.Header.Get("To"), email) || link == "" {
+		t.Fatalf("mail %q to %q, link %q", msg.Subject, msg.Header.Get("To"), link)
+	}
+	if resp, page := get(t, browser(t), link); resp.StatusCode != 200 || !strings.Contains(page, "Email verified") {
+		t.Fatalf("verify: %d %s", resp.StatusCode, page)
+	}
+	if u, err := n.Store.GetUserByEmail(context.Background(), domain.DefaultConnection, email); err != nil || !u.EmailVerified {
+		t.Fatalf("after the link: %+v %v", u, err)
+	}
+}

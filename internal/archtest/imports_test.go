@@ -32,6 +32,7 @@ var rules = []rule{
 	{pkg: "internal/store/...", allow: []string{"internal/domain", "internal/store/...", "internal/privatefs", "internal/testclock"},
 		why: "a store backend knows records, never a handler"},
 	{pkg: "internal/metrics", allow: []string{}, why: "counters are a leaf every flow imports"},
+	{pkg: "internal/passwordpolicy", allow: []string{"internal/domain", "internal/password"}, why: "the password rules are shared by every flow that takes a new password and know none of them"},
 	{pkg: "internal/guard", allow: []string{}, why: "limits count through a small interface any store satisfies and know no flow"},
 	{pkg: "internal/actions", allow: []string{}, why: "the JavaScript sandbox knows nothing of the flows that call it"},
 	{pkg: "sdk/...", allow: []string{"sdk/..."}, why: "the SDKs are used by other modules and cannot see internal packages"},

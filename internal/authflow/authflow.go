@@ -125,6 +125,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+LoginPath, h.loginSubmit)
 	mux.HandleFunc("GET "+SignupPath, h.signupPage)
 	mux.HandleFunc("POST "+SignupPath, h.signupSubmit)
+	mux.HandleFunc("POST "+DBSignupPath, h.dbSignup)
+	mux.HandleFunc("OPTIONS "+DBSignupPath, h.dbSignupPreflight)
 	mux.HandleFunc("GET "+ActivatePath, h.activatePage)
 	mux.HandleFunc("POST "+ActivatePath, h.activateSubmit)
 	mux.HandleFunc("GET "+ActivateConfirmPath, h.deviceConfirmPage)

@@ -163,6 +163,9 @@ func (h *Handler) record(r *http.Request, typ, description string, client *domai
 	}
 	if user != nil {
 		e.UserID, e.UserName = user.UserID, user.Email
+		if user.Connection != "" {
+			e.Connection = user.Connection
+		}
 	}
 	h.audit.Record(r.Context(), e)
 }

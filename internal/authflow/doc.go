@@ -1,7 +1,10 @@
 // Package authflow owns the browser sign-in: `GET /authorize` (OAuth 2.0 RFC 6749 §4.1, OpenID Connect
 // Core §3.1.2, with Auth0's parameters), the hosted login and signup forms (`/u/login`, `/u/signup`),
-// post-login Actions, and the authorization code it hands to the token endpoint; and the device
-// activation pages (`/activate`, RFC 8628 §3.3), whose sign-in ends by approving a device code.
+// post-login Actions, and the authorization code it hands to the token endpoint; the device
+// activation pages (`/activate`, RFC 8628 §3.3), whose sign-in ends by approving a device code; and
+// auth0-js's `POST /dbconnections/signup`. Login and signup follow the database connection
+// (connection.go): whether it is enabled for the application, disable_signup, requires_username,
+// brute_force_protection, and its password policy (internal/passwordpolicy).
 //
 // # A sign-in is an ordered list of steps
 //

@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/passwordpolicy"
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/web"
@@ -117,19 +118,29 @@ func parseForm(w http.ResponseWriter, r *http.Request) (string, bool) {
 
 func (h *Handler) loginData(r *http.Request, fs *flowState, username, msg string) web.LoginData {
 	q := "?state=" + url.QueryEscape(fs.tx.ID)
-	return web.LoginData{
+	d := web.LoginData{
 		Base: h.base(r.Context()), ClientName: fs.client.Name, Action: LoginPath + q, State: fs.tx.ID,
 		CSRF: csrfToken(fs.secret, fs.tx.ID), Username: username, Error: msg, SignupURL: SignupPath + q,
 		ForgotURL: domain.ResetPasswordPath + q,
 	}
+	if conn, err := h.databaseConnection(r.Context()); err == nil {
+		if conn.Options.DisableSignup || !conn.EnabledFor(fs.client.ClientID) {
+			d.SignupURL = "" // no link to a form that would refuse
+		}
+		d.ByUsername = conn.Options.RequiresUsername
+	}
+	return d
 }
 
-func (h *Handler) signupData(r *http.Request, fs *flowState, email, msg string) web.SignupData {
+// signupData fills the signup page; policy and rep (the refused password's report, or nil) list
+// the connection's password rules.
+func (h *Handler) signupData(r *http.Request, fs *flowState, conn *domain.Connection, email, username, msg string, rep *passwordpolicy.Report) web.SignupData {
 	q := "?state=" + url.QueryEscape(fs.tx.ID)
+	policy := passwordpolicy.New(conn.Options)
 	return web.SignupData{
 		Base: h.base(r.Context()), ClientName: fs.client.Name, Action: SignupPath + q, State: fs.tx.ID,
-		CSRF: csrfToken(fs.secret, fs.tx.ID), Email: email, Error: msg,
-		PasswordPolicy: domain.PasswordPolicyDescription, LoginURL: LoginPath + q,
+		CSRF: csrfToken(fs.secret, fs.tx.ID), Email: email, Username: username, AskUsername: conn.Options.RequiresUsername, Error: msg,
+		PasswordPolicy: "Your password must meet these rules:", PolicyRules: policyRules(policy, rep), LoginURL: LoginPath + q,
 	}
 }
 
@@ -162,10 +173,20 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	email := domain.NormalizeEmail(username)
 	ip := httpserver.ClientIP(r.Context()).String()
+	conn, err := h.databaseConnection(ctx)
+	if err != nil {
+		h.internalError(w, r, fmt.Errorf("login: %w", err))
+		return
+	}
+	if !conn.EnabledFor(fs.client.ClientID) {
+		h.render(ctx, w, http.StatusForbidden, web.PageLogin, h.loginData(r, fs, username, MsgConnectionDisabled))
+		return
+	}
+	bruteForce := h.guardFor(conn)
 	// The attempt is counted before any password check, known user or not: a blocked pair is refused
 	// without revealing anything about the account, and concurrent attempts on any node cannot
 	// slip past the threshold while their passwords are being checked.
-	attempt, err := h.bruteForce.Attempt(ctx, ip, email)
+	attempt, err := bruteForce.Attempt(ctx, ip, email)
 	if err != nil {
 		h.internalError(w, r, fmt.Errorf("login: %w", err))
 		return
@@ -177,7 +198,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.render(ctx, w, http.StatusTooManyRequests, web.PageLogin, h.loginData(r, fs, username, MsgBlocked))
 		return
 	}
-	user, err := h.store.GetUserByEmail(ctx, domain.DefaultConnection, email)
+	user, err := h.findUser(ctx, conn, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.internalError(w, r, fmt.Errorf("login: user: %w", err))
 		return
@@ -191,7 +212,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		h.metrics.SignIn(metrics.SignInUnknownUser)
 		h.record(r, audit.TypeUnknownUser, MsgWrongCredentials, fs.client, &domain.User{Email: email})
-		h.failedAttempt(r, fs, attempt, email)
+		h.failedAttempt(r, fs, bruteForce, attempt, email)
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
 	}
@@ -206,7 +227,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 		h.metrics.SignIn(metrics.SignInWrongPassword)
 		h.record(r, audit.TypeWrongPassword, MsgWrongCredentials, fs.client, user)
-		h.failedAttempt(r, fs, attempt, email)
+		h.failedAttempt(r, fs, bruteForce, attempt, email)
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
 	}
@@ -215,7 +236,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.metrics.SignIn(metrics.SignInSuccess)
 	}
-	if err := h.bruteForce.Succeeded(ctx, ip, email); err != nil {
+	if err := bruteForce.Succeeded(ctx, ip, email); err != nil {
 		// The sign-in stands; the count it should have cleared expires on its own.
 		h.logger.WarnContext(ctx, "brute-force count not cleared", "err", err)
 	}
@@ -243,8 +264,8 @@ func (h *Handler) busy(w http.ResponseWriter, r *http.Request, fs *flowState, us
 }
 
 // failedAttempt logs the block a failed password starts, if it is the last one allowed.
-func (h *Handler) failedAttempt(r *http.Request, fs *flowState, attempt guard.Attempt, email string) {
-	if h.bruteForce.Blocks(attempt) {
+func (h *Handler) failedAttempt(r *http.Request, fs *flowState, bruteForce *guard.BruteForce, attempt guard.Attempt, email string) {
+	if bruteForce.Blocks(attempt) {
 		h.record(r, audit.TypeBlockedAccount, "Too many consecutive failed logins: blocked for this IP address", fs.client, &domain.User{Email: email})
 	}
 }
@@ -280,14 +301,25 @@ func (h *Handler) signupPage(w http.ResponseWriter, r *http.Request) {
 	if fs == nil {
 		return
 	}
+	ctx := r.Context()
+	conn, err := h.databaseConnection(ctx)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	if conn.Options.DisableSignup || !conn.EnabledFor(fs.client.ClientID) {
+		h.render(ctx, w, http.StatusForbidden, web.PageLogin, h.loginData(r, fs, "", MsgSignupDisabled))
+		return
+	}
 	email := ""
 	if strings.Contains(fs.tx.LoginHint, "@") {
 		email = fs.tx.LoginHint
 	}
-	h.render(r.Context(), w, http.StatusOK, web.PageSignup, h.signupData(r, fs, email, ""))
+	h.render(ctx, w, http.StatusOK, web.PageSignup, h.signupData(r, fs, conn, email, "", "", nil))
 }
 
-// signupSubmit is POST /u/signup: create a database user, then sign them in.
+// signupSubmit is POST /u/signup: create a database user under the connection's rules (signup
+// allowed, username when required, the password policy), then sign them in.
 func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 	fs := h.loadPostedTx(w, r)
 	if fs == nil {
@@ -295,31 +327,57 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	rawEmail := strings.TrimSpace(r.PostForm.Get("email"))
+	username := strings.TrimSpace(r.PostForm.Get("username"))
 	pw := r.PostForm.Get("password")
+	conn, err := h.databaseConnection(ctx)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	page := func(status int, msg string, rep *passwordpolicy.Report) {
+		h.render(ctx, w, status, web.PageSignup, h.signupData(r, fs, conn, rawEmail, username, msg, rep))
+	}
 	if !csrfValid(fs.secret, fs.tx.ID, r.PostForm.Get("csrf")) {
-		h.render(ctx, w, http.StatusForbidden, web.PageSignup, h.signupData(r, fs, rawEmail, MsgFormExpired))
+		page(http.StatusForbidden, MsgFormExpired, nil)
+		return
+	}
+	if conn.Options.DisableSignup || !conn.EnabledFor(fs.client.ClientID) {
+		h.record(r, audit.TypeSignupFailed, "signup disabled", fs.client, &domain.User{Email: domain.NormalizeEmail(rawEmail)})
+		h.render(ctx, w, http.StatusForbidden, web.PageLogin, h.loginData(r, fs, "", MsgSignupDisabled))
 		return
 	}
 	if rawEmail == "" || pw == "" {
-		h.render(ctx, w, http.StatusBadRequest, web.PageSignup, h.signupData(r, fs, rawEmail, msgMissingFields))
+		page(http.StatusBadRequest, msgMissingFields, nil)
 		return
 	}
-	user := &domain.User{UserID: domain.NewUserID(), Email: rawEmail, Connection: domain.DefaultConnection}
+	if conn.Options.RequiresUsername && username == "" {
+		page(http.StatusBadRequest, msgUsernameRequired, nil)
+		return
+	}
+	if !conn.Options.RequiresUsername {
+		username = "" // the form offers no username field; a posted one is ignored
+	}
+	user := &domain.User{UserID: domain.NewUserID(), Email: rawEmail, Username: username, Connection: conn.Name}
 	domain.ApplyUserDefaults(user)
 	if err := user.Validate(); err != nil {
 		h.record(r, audit.TypeSignupFailed, "invalid email", fs.client, &domain.User{Email: user.Email})
-		h.render(ctx, w, http.StatusBadRequest, web.PageSignup, h.signupData(r, fs, rawEmail, msgInvalidEmail))
+		msg := msgInvalidEmail
+		if username != "" && strings.Contains(err.Error(), "username") {
+			msg = "Usernames have at most 128 characters, without spaces or @."
+		}
+		page(http.StatusBadRequest, msg, nil)
 		return
 	}
-	if perr := domain.ValidatePassword("password", pw); perr != nil {
-		h.record(r, audit.TypeSignupFailed, "password too weak", fs.client, user)
-		h.render(ctx, w, http.StatusBadRequest, web.PageSignup, h.signupData(r, fs, rawEmail, sentence(perr.Message)))
+	policy := passwordpolicy.New(conn.Options)
+	if v := policy.Check(pw, user); v != nil {
+		h.record(r, audit.TypeSignupFailed, v.Error(), fs.client, user)
+		page(http.StatusBadRequest, v.PageMessage(), v.Report)
 		return
 	}
 	hash, err := h.hasher.Hash(pw)
 	if errors.Is(err, password.ErrBusy) {
 		w.Header().Set("Retry-After", "1")
-		h.render(ctx, w, http.StatusServiceUnavailable, web.PageSignup, h.signupData(r, fs, rawEmail, MsgBusy))
+		page(http.StatusServiceUnavailable, MsgBusy, nil)
 		return
 	}
 	if err != nil {
@@ -328,10 +386,14 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	user.PasswordHash = hash
 	// The hash is computed before the uniqueness check, so a taken email costs the same time. The
-	// user and the mail a signup causes (verification, welcome) are written together.
+	// user, its first password-history entry and the mail a signup causes (verification, welcome) are
+	// written together.
 	queued := false
 	err = h.store.WithTx(ctx, func(tx store.Store) error {
 		if err := tx.CreateUser(ctx, user); err != nil {
+			return err
+		}
+		if err := policy.Remember(ctx, tx, user.UserID, hash, user.CreatedAt); err != nil {
 			return err
 		}
 		if h.signupMail == nil {
@@ -344,7 +406,7 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) || domain.ErrorCode(err) == domain.CodeConflict {
 			h.record(r, audit.TypeSignupFailed, "user already exists", fs.client, user)
-			h.render(ctx, w, http.StatusBadRequest, web.PageSignup, h.signupData(r, fs, rawEmail, MsgSignupFailed))
+			page(http.StatusBadRequest, MsgSignupFailed, nil)
 			return
 		}
 		h.internalError(w, r, fmt.Errorf("signup: create user: %w", err))

@@ -340,7 +340,8 @@ func TestSignup(t *testing.T) {
 		return url.Values{"state": {stateOf(p.location)}, "csrf": {m[1]}, "email": {email}, "password": {pw}}
 	}
 	weak := e.post(t, c, p.location, form("new@example.com", "short"))
-	if weak.status != http.StatusBadRequest || !strings.Contains(weak.body, "Password is too weak: "+domain.PasswordPolicyDescription) {
+	if weak.status != http.StatusBadRequest || !strings.Contains(weak.body, "Your password is too weak") ||
+		!strings.Contains(weak.body, `<li class="unmet">`) || !strings.Contains(weak.body, "At least 8 characters in length") {
 		t.Errorf("weak password: %d", weak.status)
 	}
 	dup := e.post(t, c, p.location, form("JANE@example.com", "Another-Pass-7"))

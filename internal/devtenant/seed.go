@@ -28,6 +28,10 @@ func (s *seeder) run(ctx context.Context) (*File, error) {
 		prev = *s.prev
 	}
 
+	// The database connection first, so that every client created below is enabled on it.
+	if err := s.ensureConnection(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.ensureAPI(ctx); err != nil {
 		return nil, err
 	}
@@ -314,4 +318,27 @@ func (s *seeder) ensureTenant(ctx context.Context) error {
 		t.AllowedLogoutURLs = []string{LogoutURL}
 	}
 	return s.tx.PutTenantSettings(ctx, t)
+}
+
+// ensureConnection makes sure the dev tenant has Username-Password-Authentication as a connection
+// object. The schema migration creates it in every database; this covers a database where an
+// administrator removed it by hand. Its policy is the one the dev tenant always had: at least 8
+// characters with 3 of the 4 character classes (Auth0's "good"), brute-force protection on.
+func (s *seeder) ensureConnection(ctx context.Context) error {
+	_, err := s.tx.GetConnectionByName(ctx, domain.DefaultConnection)
+	if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	c := &domain.Connection{ID: domain.NewConnectionID(), Name: domain.DefaultConnection, Strategy: domain.StrategyAuth0,
+		Options:   domain.ConnectionOptions{PasswordPolicy: domain.PasswordPolicyGood, BruteForceProtection: true, StrategyVersion: 2},
+		CreatedAt: s.now}
+	domain.ApplyConnectionDefaults(c)
+	clients, _, err := s.tx.ListClients(ctx, store.ClientFilter{}, store.Page{PerPage: 100})
+	if err != nil {
+		return err
+	}
+	for _, cl := range clients {
+		c.EnabledClients = append(c.EnabledClients, cl.ClientID)
+	}
+	return s.tx.CreateConnection(ctx, c)
 }

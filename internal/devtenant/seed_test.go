@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/devtenant"
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/passwordpolicy"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite/sqlitetest"
 )
@@ -75,5 +77,48 @@ func samePasswords(t *testing.T, a, b *devtenant.File) {
 		if a.Users[i].Password != b.Users[i].Password {
 			t.Errorf("%s: password changed across restarts", a.Users[i].Email)
 		}
+	}
+}
+
+// TestSeedConnection: the dev tenant's users sign in through Username-Password-Authentication, a
+// connection object with the policy the dev tenant always had, enabled for every seeded application;
+// a database without it (removed by hand) gets it back at the next start.
+func TestSeedConnection(t *testing.T) {
+	ctx := context.Background()
+	st := sqlitetest.New(t, sqlite.Options{})
+	opts := devtenant.Options{Issuer: "http://127.0.0.1:1/", Path: filepath.Join(t.TempDir(), "dev-tenant.json"),
+		ManagementAudience: "http://127.0.0.1:1/api/v2/", Hasher: password.Hasher{P: password.Fast()}, Now: time.Now}
+	f, err := devtenant.Seed(ctx, st, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.GetConnectionByName(ctx, domain.DefaultConnection)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Options.PasswordPolicy != "good" || !c.Options.BruteForceProtection || c.Options.DisableSignup {
+		t.Errorf("options %+v", c.Options)
+	}
+	for _, id := range []string{f.WebApp.ClientID, f.M2MApp.ClientID, f.ManagementAPI.ClientID} {
+		if !c.EnabledFor(id) {
+			t.Errorf("client %s not enabled", id)
+		}
+	}
+	for _, u := range f.Users {
+		if v := passwordpolicy.New(c.Options).Check(u.Password, nil); v != nil {
+			t.Errorf("seeded password of %s breaks the seeded policy: %v", u.Email, v)
+		}
+	}
+
+	// Gone (the store refuses to delete it through the API; a hand-edited database may lack it).
+	if _, err := st.DB().ExecContext(ctx, "DELETE FROM connections"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := devtenant.Seed(ctx, st, opts); err != nil {
+		t.Fatal(err)
+	}
+	c, err = st.GetConnectionByName(ctx, domain.DefaultConnection)
+	if err != nil || !c.EnabledFor(f.WebApp.ClientID) || c.Options.PasswordPolicy != "good" {
+		t.Fatalf("after a restart without it: %+v %v", c, err)
 	}
 }

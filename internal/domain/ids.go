@@ -49,6 +49,7 @@ func NewRoleID() string           { return "rol_" + randomAlnum(16) }
 func NewUserID() string           { return "auth0|" + randomHex(12) }
 func NewLogID() string            { return randomHex(28) }
 func NewActionID() string         { return newUUID() }
+func NewConnectionID() string     { return "con_" + randomAlnum(16) }
 func NewBindingID() string        { return newUUID() }
 
 func newUUID() string {

@@ -1,7 +1,8 @@
 // Package guard holds attack protection and rate limits: brute-force protection for password
 // sign-in, as Auth0 turns it on by default (after 10 consecutive failed attempts for one user from
 // one IP address, that pair is blocked), and fixed-window rate limits with Auth0's x-ratelimit-*
-// headers, used by the Management API and the token endpoint.
+// headers, used by the Management API and the token endpoint. ActiveBlocks lists one user's live
+// blocks for an administrator (/api/v2/user-blocks); Forget lifts them.
 //
 // Every count lives in the shared Counters (store.CounterStore: a table in the database every node
 // already has, updated by one atomic upsert per request), so a limit is the same with one node or

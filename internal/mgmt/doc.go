@@ -1,7 +1,8 @@
 // Package mgmt is Gatehouse's Management API v2 (spec §4): the HTTP surface under /api/v2/ through
 // which Auth0's own management clients (node-auth0's ManagementClient, go-auth0, the Terraform
 // provider, the Auth0 CLI) configure a tenant — applications, client grants, APIs and their
-// permissions, roles, users, signing keys, tenant settings, logs and Actions — with Auth0's paths,
+// permissions, roles, users and their brute-force blocks, database connections and their password
+// policy, signing keys, tenant settings, logs and Actions — with Auth0's paths,
 // bodies, field names, defaults, success status codes, paging and error JSON.
 //
 // It owns: bearer-token access control per endpoint scope (any one of an endpoint's scopes suffices,

@@ -40,7 +40,8 @@ read:roles create:roles update:roles delete:roles read:users create:users update
 read:signing_keys create:signing_keys update:signing_keys read:tenant_settings update:tenant_settings
 read:logs read:actions create:actions update:actions delete:actions
 read:email_provider create:email_provider update:email_provider create:user_tickets
-read:email_templates create:email_templates update:email_templates`)
+read:email_templates create:email_templates update:email_templates
+read:connections create:connections update:connections delete:connections`)
 
 // fakeVerifier maps fixed bearer strings to callers.
 type fakeVerifier struct{}

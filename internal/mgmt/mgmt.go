@@ -85,6 +85,9 @@ type Options struct {
 	RateLimit RateLimit
 	// Limiter counts requests for RateLimit; nil means one over Store.
 	Limiter *guard.RateLimiter
+	// BruteForce is the sign-in flows' brute-force protection, whose blocks /user-blocks lists and
+	// lifts; nil means one over Store with the default threshold.
+	BruteForce *guard.BruteForce
 	// EmailSecrets seals the email provider's SMTP password; nil: a password is refused (501).
 	EmailSecrets EmailSecrets
 	// CheckEmailProvider validates a provider before it is saved; nil means its domain rules only.
@@ -163,6 +166,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	all = append(all, h.ticketRoutes()...)
 	all = append(all, h.emailTemplateRoutes()...)
 	all = append(all, h.jobRoutes()...)
+	all = append(all, h.connectionRoutes()...)
+	all = append(all, h.userBlockRoutes()...)
 	for _, rt := range all {
 		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
 	}

@@ -83,11 +83,18 @@ func (g *tickets) passwordChange(c *call) (int, any, error) {
 	if b.UserID != "" {
 		user, err = load(ctx, g.st.GetUser, b.UserID, nfUser)
 	} else {
-		// Until the database connection is an object of its own, its id is its name.
-		if b.ConnectionID != domain.DefaultConnection {
+		conn, cerr := g.st.GetConnection(ctx, b.ConnectionID)
+		if errors.Is(cerr, store.ErrNotFound) {
+			// Before connections were objects of their own, their id was their name: still accepted.
+			conn, cerr = g.st.GetConnectionByName(ctx, b.ConnectionID)
+		}
+		if errors.Is(cerr, store.ErrNotFound) {
 			return 0, nil, nfConnection
 		}
-		user, err = g.st.GetUserByEmail(ctx, domain.DefaultConnection, domain.NormalizeEmail(b.Email))
+		if cerr != nil {
+			return 0, nil, cerr
+		}
+		user, err = g.st.GetUserByEmail(ctx, conn.Name, domain.NormalizeEmail(b.Email))
 		if errors.Is(err, store.ErrNotFound) {
 			return 0, nil, nfUser
 		}
@@ -95,8 +102,11 @@ func (g *tickets) passwordChange(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if user.Connection != domain.DefaultConnection {
-		return invalid("The user does not have a database connection password to change.")
+	if _, err := g.st.GetConnectionByName(ctx, user.Connection); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return invalid("The user does not have a database connection password to change.")
+		}
+		return 0, nil, err
 	}
 	ttl := domain.DefaultTicketLifetime
 	if b.TTLSec != nil && *b.TTLSec > 0 {

@@ -10,7 +10,7 @@ import (
 // searchFields are the user fields `q` may name (store.UserQueryTerm).
 var searchFields = map[string]bool{
 	"email": true, "name": true, "nickname": true, "user_id": true, "username": true,
-	"email_verified": true, "blocked": true,
+	"email_verified": true, "blocked": true, "identities.connection": true,
 }
 
 // parseUserQuery parses the subset of Auth0's Lucene user search syntax (spec §4.4 Users) that
@@ -101,7 +101,10 @@ func parseTerm(t queryToken) (store.UserQueryTerm, error) {
 			return store.UserQueryTerm{}, fmt.Errorf("_exists_ is not supported")
 		}
 		if !searchFields[field] {
-			return store.UserQueryTerm{}, fmt.Errorf("searching by %q is not supported; use one of email, name, nickname, user_id, username, email_verified, blocked", field)
+			return store.UserQueryTerm{}, fmt.Errorf("searching by %q is not supported; use one of email, name, nickname, user_id, username, email_verified, blocked, identities.connection", field)
+		}
+		if field == "identities.connection" {
+			field = "connection" // a database user has one identity, in the connection the user row names
 		}
 	}
 	if value == "" {

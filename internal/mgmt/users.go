@@ -1,28 +1,30 @@
 package mgmt
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/passwordpolicy"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // users serves /users and /users-by-email: users, their roles and their permissions.
 type users struct {
+	st     store.Store // the user and what it ends (refresh tokens, sessions) change in one transaction
 	users  store.UserStore
 	roles  store.RoleStore           // roles assigned must exist
 	apis   store.ResourceServerStore // permissions are described by their APIs
 	hasher password.Hasher
 	now    func() time.Time
-	tx     transactor         // a new user and its verification mail are written together
 	verify VerificationMailer // nil: no verification mail
 }
 
 func (h *Handler) userRoutes() []route {
-	g := &users{users: h.st, roles: h.st, apis: h.st, hasher: h.opts.Hasher, now: h.now, tx: h.st, verify: h.opts.Verification}
+	g := &users{st: h.st, users: h.st, roles: h.st, apis: h.st, hasher: h.opts.Hasher, now: h.now, verify: h.opts.Verification}
 	read := []string{"read:users"}
 	return []route{
 		{method: "GET", path: "/users", scopes: read, fn: g.list},
@@ -93,14 +95,14 @@ func (g *users) list(c *call) (int, any, error) {
 		// The store lists users in creation order; other orders are not offered rather than faked.
 		return 0, nil, queryInvalid("sort", "only created_at:1 is supported")
 	}
-	if conn := q.Get("connection"); conn != "" && conn != domain.DefaultConnection {
-		return http.StatusOK, p.list("users", nil, 0), nil
-	}
 	var uq store.UserQuery
 	if s := strings.TrimSpace(q.Get("q")); s != "" {
 		if uq, err = parseUserQuery(s); err != nil {
 			return 0, nil, queryInvalid("q", "%s", err.Error())
 		}
+	}
+	if conn := q.Get("connection"); conn != "" {
+		uq.Terms = append(uq.Terms, store.UserQueryTerm{Field: "connection", Value: conn})
 	}
 	list, total, err := g.users.SearchUsers(c.ctx(), uq, p.Page)
 	if err != nil {
@@ -193,32 +195,34 @@ func (b *userBody) applyProfile(u *domain.User) {
 	}
 }
 
-// decodeUser reads a user body, whose connection (required on create) can only be the database
-// connection Gatehouse has.
-func decodeUser(c *call, create bool) (userBody, error) {
+// decodeUser reads a user body; connection is required on create and must name a database
+// connection.
+func (g *users) decodeUser(c *call, create bool) (userBody, *domain.Connection, error) {
 	var b userBody
 	if err := c.decode(&b); err != nil {
-		return b, err
+		return b, nil, err
 	}
-	switch {
-	case b.Connection == nil && create:
-		return b, domain.Invalidf("connection", "Missing required property: connection")
-	case b.Connection != nil && *b.Connection != domain.DefaultConnection:
-		return b, refuse(http.StatusBadRequest, "inexistent_connection", "The connection does not exist.")
+	if b.Connection == nil {
+		if create {
+			return b, nil, domain.Invalidf("connection", "Missing required property: connection")
+		}
+		return b, nil, nil
 	}
-	return b, nil
+	conn, err := g.st.GetConnectionByName(c.ctx(), *b.Connection)
+	if errors.Is(err, store.ErrNotFound) {
+		return b, nil, refuse(http.StatusBadRequest, "inexistent_connection", "The connection does not exist.")
+	}
+	return b, conn, err
 }
 
-// weakPassword refuses a new password that breaks the strength rule.
-func weakPassword(pw string) error {
-	if e := domain.ValidatePassword("password", pw); e != nil {
-		return refuse(http.StatusBadRequest, "invalid_password", "PasswordStrengthError: Password is too weak")
-	}
-	return nil
+// policyRefusal is the Management API's answer to a password the connection's policy refuses:
+// 400 invalid_password, "PasswordStrengthError: Password is too weak" and its siblings.
+func policyRefusal(v *passwordpolicy.Violation) error {
+	return refuse(http.StatusBadRequest, "invalid_password", "%s", v.Error())
 }
 
 func (g *users) create(c *call) (int, any, error) {
-	b, err := decodeUser(c, true)
+	b, conn, err := g.decodeUser(c, true)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -228,11 +232,11 @@ func (g *users) create(c *call) (int, any, error) {
 	if b.Password == nil {
 		return 0, nil, domain.Invalidf("password", "Missing required property: password")
 	}
-	if err := weakPassword(*b.Password); err != nil {
-		return 0, nil, err
+	if conn.Options.RequiresUsername && (b.Username == nil || *b.Username == "") {
+		return 0, nil, domain.Invalidf("username", "Missing required property: username (the connection requires one)")
 	}
 	now := g.now().UTC()
-	u := &domain.User{UserID: domain.NewUserID(), Email: *b.Email, Connection: domain.DefaultConnection, CreatedAt: now, UpdatedAt: now}
+	u := &domain.User{UserID: domain.NewUserID(), Email: *b.Email, Connection: conn.Name, CreatedAt: now, UpdatedAt: now}
 	if b.UserID != nil {
 		// Auth0 takes the identity's id and prefixes the provider (spec §3.5).
 		u.UserID = *b.UserID
@@ -251,6 +255,10 @@ func (g *users) create(c *call) (int, any, error) {
 	if err := u.Validate(); err != nil {
 		return 0, nil, err
 	}
+	policy := passwordpolicy.New(conn.Options)
+	if v := policy.Check(*b.Password, u); v != nil {
+		return 0, nil, policyRefusal(v)
+	}
 	hash, err := g.hasher.Hash(*b.Password)
 	if err != nil {
 		return 0, nil, err
@@ -260,14 +268,19 @@ func (g *users) create(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	err = g.tx.WithTx(c.ctx(), func(tx store.Store) error {
-		if err := tx.CreateUser(c.ctx(), u); err != nil {
+	// The user, its first password-history entry and its verification mail are written together.
+	ctx := c.ctx()
+	err = g.st.WithTx(ctx, func(tx store.Store) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		if err := policy.Remember(ctx, tx, u.UserID, hash, now); err != nil {
 			return err
 		}
 		if !mail {
 			return nil
 		}
-		_, err := g.verify.QueueVerification(c.ctx(), tx, u, nil)
+		_, err := g.verify.QueueVerification(ctx, tx, u, nil)
 		return err
 	})
 	if err != nil {
@@ -314,32 +327,26 @@ func mergeMetadata(base, patch map[string]any) map[string]any {
 }
 
 func (g *users) update(c *call) (int, any, error) {
-	b, err := decodeUser(c, false)
+	b, _, err := g.decodeUser(c, false)
 	if err != nil {
 		return 0, nil, err
 	}
 	if b.UserID != nil {
 		return 0, nil, domain.Invalidf("user_id", "user_id cannot be changed")
 	}
-	var hash string
-	if b.Password != nil {
-		err := weakPassword(*b.Password)
-		if err == nil {
-			hash, err = g.hasher.Hash(*b.Password)
-		}
-		if err != nil {
-			return 0, nil, err
-		}
-	}
 	u, err := g.load(c)
 	if err != nil {
 		return 0, nil, err
+	}
+	if b.Connection != nil && *b.Connection != u.Connection {
+		return 0, nil, domain.Invalidf("connection", "a user cannot move to another connection")
 	}
 	now := g.now().UTC()
 	if b.Email != nil && domain.NormalizeEmail(*b.Email) != u.Email {
 		u.Email = domain.NormalizeEmail(*b.Email)
 		u.EmailVerified = false // a new address is unverified unless the caller says otherwise
 	}
+	wasBlocked := u.Blocked
 	b.applyProfile(u)
 	if b.AppMetadata != nil {
 		u.AppMetadata = mergeMetadata(u.AppMetadata, *b.AppMetadata)
@@ -347,15 +354,52 @@ func (g *users) update(c *call) (int, any, error) {
 	if b.UserMetadata != nil {
 		u.UserMetadata = mergeMetadata(u.UserMetadata, *b.UserMetadata)
 	}
-	if hash != "" {
-		u.PasswordHash = hash
-		u.LastPasswordReset = &now
-	}
 	if err := u.Validate(); err != nil {
 		return 0, nil, err
 	}
+	ctx := c.ctx()
+	var policy *passwordpolicy.Policy
+	if b.Password != nil {
+		conn, err := g.st.GetConnectionByName(ctx, u.Connection)
+		if err != nil {
+			return 0, nil, err
+		}
+		policy = passwordpolicy.New(conn.Options)
+		// Checked against the profile as it will be saved, so a new name counts too.
+		v, err := policy.CheckChange(ctx, *b.Password, u, g.st, g.hasher)
+		if err != nil {
+			return 0, nil, err
+		}
+		if v != nil {
+			return 0, nil, policyRefusal(v)
+		}
+		hash, err := g.hasher.Hash(*b.Password)
+		if err != nil {
+			return 0, nil, err
+		}
+		u.PasswordHash, u.LastPasswordReset = hash, &now
+	}
 	u.UpdatedAt = now
-	if err := g.users.UpdateUser(c.ctx(), u); err != nil {
+	err = g.st.WithTx(ctx, func(tx store.Store) error {
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		if policy != nil {
+			if err := policy.Remember(ctx, tx, u.UserID, u.PasswordHash, now); err != nil {
+				return err
+			}
+		}
+		if u.Blocked && !wasBlocked {
+			// Blocking ends what the user holds now, in the same transaction: their refresh tokens stop
+			// working and their SSO sessions end, so no silent sign-in outlives the block.
+			if err := tx.RevokeUserRefreshTokens(ctx, u.UserID, now); err != nil {
+				return err
+			}
+			return tx.DeleteUserSessions(ctx, u.UserID)
+		}
+		return nil
+	})
+	if err != nil {
 		return 0, nil, onConflict(err, refuse(http.StatusConflict, "email_conflict", "The specified new email already exists"))
 	}
 	return http.StatusOK, viewUser(u), nil

@@ -1,6 +1,7 @@
 package passwordreset
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/passwordpolicy"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/web"
 )
@@ -54,10 +56,24 @@ func (h *Handler) liveTicket(r *http.Request, secret string) (*domain.Ticket, *d
 	return t, u, nil
 }
 
-func (h *Handler) passwordData(w http.ResponseWriter, r *http.Request, secret string, u *domain.User, msg string) web.ResetPasswordData {
-	return web.ResetPasswordData{Base: h.base(r.Context()), Action: domain.ResetPasswordPath, Ticket: secret,
+func (h *Handler) passwordData(w http.ResponseWriter, r *http.Request, secret string, u *domain.User, policy *passwordpolicy.Policy,
+	msg string, rep *passwordpolicy.Report) web.ResetPasswordData {
+	d := web.ResetPasswordData{Base: h.base(r.Context()), Action: domain.ResetPasswordPath, Ticket: secret,
 		CSRF: csrfToken(h.ensureFormSecret(w, r), "change\x00"+secret), Email: u.Email, Error: msg,
-		PasswordPolicy: domain.PasswordPolicyDescription}
+		PasswordPolicy: "Your password must meet these rules:"}
+	for _, l := range policy.Lines(rep) {
+		d.PolicyRules = append(d.PolicyRules, web.PolicyRule{Text: l.Text, Nested: l.Depth > 0, Checked: l.Checked, Met: l.Met})
+	}
+	return d
+}
+
+// policyFor is the password policy of the user's database connection.
+func (h *Handler) policyFor(ctx context.Context, u *domain.User) (*passwordpolicy.Policy, error) {
+	conn, err := h.o.Store.GetConnectionByName(ctx, u.Connection)
+	if err != nil {
+		return nil, fmt.Errorf("reset: connection: %w", err)
+	}
+	return passwordpolicy.New(conn.Options), nil
 }
 
 // refuse shows the invalid-link page and logs `fcp`.
@@ -82,7 +98,12 @@ func (h *Handler) newPasswordPage(w http.ResponseWriter, r *http.Request, secret
 		h.internalError(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, web.PageResetPassword, h.passwordData(w, r, secret, u, ""))
+	policy, err := h.policyFor(r.Context(), u)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	h.render(w, r, http.StatusOK, web.PageResetPassword, h.passwordData(w, r, secret, u, policy, "", nil))
 }
 
 // newPasswordSubmit is the new-password form's POST. The ticket is checked before anything else,
@@ -100,18 +121,28 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, err)
 		return
 	}
+	policy, err := h.policyFor(r.Context(), u)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
 	if !h.csrfValid(r, "change\x00"+secret) {
-		h.render(w, r, http.StatusForbidden, web.PageResetPassword, h.passwordData(w, r, secret, u, msgFormExpired))
+		h.render(w, r, http.StatusForbidden, web.PageResetPassword, h.passwordData(w, r, secret, u, policy, msgFormExpired, nil))
 		return
 	}
 	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
-	if perr := domain.ValidatePassword("password", pw); perr != nil {
-		h.record(r, audit.TypeChangePasswordFailed, "Password does not meet the policy", t.ClientID, u)
-		h.render(w, r, http.StatusBadRequest, web.PageResetPassword, h.passwordData(w, r, secret, u, sentence(perr.Message)))
+	v, err := policy.CheckChange(r.Context(), pw, u, h.o.Store, h.o.Hasher)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	if v != nil {
+		h.record(r, audit.TypeChangePasswordFailed, v.Error(), t.ClientID, u)
+		h.render(w, r, http.StatusBadRequest, web.PageResetPassword, h.passwordData(w, r, secret, u, policy, v.PageMessage(), v.Report))
 		return
 	}
 	if pw != confirm {
-		h.render(w, r, http.StatusBadRequest, web.PageResetPassword, h.passwordData(w, r, secret, u, msgMismatch))
+		h.render(w, r, http.StatusBadRequest, web.PageResetPassword, h.passwordData(w, r, secret, u, policy, msgMismatch, nil))
 		return
 	}
 	hash, err := h.o.Hasher.Hash(pw)
@@ -140,6 +171,9 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		if err := tx.UpdateUser(ctx, user); err != nil {
 			return err
 		}
+		if err := policy.Remember(ctx, tx, user.UserID, hash, now); err != nil {
+			return err
+		}
 		if err := tx.RevokeUserRefreshTokens(ctx, user.UserID, now); err != nil {
 			return err
 		}
@@ -158,9 +192,14 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, fmt.Errorf("reset: change password: %w", err))
 		return
 	}
-	if err := h.o.Unblock(r.Context(), domain.NormalizeEmail(u.Email)); err != nil {
-		// The password changed; the block ends on its own when BlockFor has passed.
-		h.o.Logger.WarnContext(r.Context(), "brute-force block not lifted after a reset", "err", err)
+	for _, id := range []string{u.Email, u.Username} {
+		if id == "" {
+			continue
+		}
+		if err := h.o.Unblock(r.Context(), domain.NormalizeEmail(id)); err != nil {
+			// The password changed; the block ends on its own when BlockFor has passed.
+			h.o.Logger.WarnContext(r.Context(), "brute-force block not lifted after a reset", "err", err)
+		}
 	}
 	h.record(r, audit.TypeChangePassword, "Password changed through a reset link", t.ClientID, u)
 	h.notice(w, r, http.StatusOK, h.doneData(t, u))

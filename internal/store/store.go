@@ -73,6 +73,8 @@ type Store interface {
 	AccessTokenRevocationStore
 	DeviceCodeStore
 	RevokedOpaqueTokenStore
+	ConnectionStore
+	PasswordHistoryStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
@@ -172,6 +174,8 @@ type UserStore interface {
 	CreateUser(ctx context.Context, u *domain.User) error // conflict on email (per connection) and user_id
 	GetUser(ctx context.Context, userID string) (*domain.User, error)
 	GetUserByEmail(ctx context.Context, connection, email string) (*domain.User, error)
+	// GetUserByUsername finds a user by username in a connection, case-insensitively.
+	GetUserByUsername(ctx context.Context, connection, username string) (*domain.User, error)
 	ListUsersByEmail(ctx context.Context, email string) ([]*domain.User, error)
 	UpdateUser(ctx context.Context, u *domain.User) error
 	DeleteUser(ctx context.Context, userID string) error // also its sessions, tokens, roles
@@ -198,7 +202,8 @@ type UserQuery struct {
 }
 
 // UserQueryTerm matches Field against Value. Fields: "email", "name", "nickname", "user_id",
-// "username", "email_verified", "blocked", or "" for any of the text fields. A Value ending in `*` is a
+// "username", "email_verified", "blocked", "connection" (exact, by name), or "" for any of the text
+// fields. A Value ending in `*` is a
 // prefix match. Email, name and nickname compare case-insensitively.
 type UserQueryTerm struct {
 	Field string
@@ -264,6 +269,43 @@ type CounterStore interface {
 	// DeleteCountersWithPrefix forgets every counter whose key starts with prefix (a kind and an
 	// owner, such as every address's brute-force count for one user).
 	DeleteCountersWithPrefix(ctx context.Context, prefix string) error
+	// EachCounter calls fn with every live counter whose key starts with prefix, in key order (the
+	// brute-force blocks of one user, for an administrator to list). fn's error stops the walk.
+	EachCounter(ctx context.Context, prefix string, now time.Time, fn func(key string, count int64, expires time.Time) error) error
+}
+
+// ConnectionStore keeps database connections and the applications each is enabled for. A
+// connection's EnabledClients are read and written with it.
+type ConnectionStore interface {
+	// CreateConnection stores c and enables it for c.EnabledClients; conflict on name.
+	CreateConnection(ctx context.Context, c *domain.Connection) error
+	GetConnection(ctx context.Context, id string) (*domain.Connection, error)
+	GetConnectionByName(ctx context.Context, name string) (*domain.Connection, error)
+	// UpdateConnection writes display_name, options and metadata (the name and strategy never
+	// change) and replaces the enabled clients with c.EnabledClients.
+	UpdateConnection(ctx context.Context, c *domain.Connection) error
+	// DeleteConnection deletes the connection and every user in it (their sessions, tokens and roles
+	// go with them), as Auth0 does.
+	DeleteConnection(ctx context.Context, id string) error
+	ListConnections(ctx context.Context, f ConnectionFilter, p Page) ([]*domain.Connection, int, error)
+	// SetConnectionClients enables (true) or disables (false) the connection for each client named;
+	// the others keep their state. An unknown client is ErrNotFound, and nothing changes.
+	SetConnectionClients(ctx context.Context, id string, status map[string]bool) error
+}
+
+// ConnectionFilter narrows ListConnections.
+type ConnectionFilter struct {
+	Strategy []string
+	Name     string
+}
+
+// PasswordHistoryStore keeps the hashes of a user's previous passwords for password_history.
+type PasswordHistoryStore interface {
+	// AddPasswordHistory records hash as the user's newest password and forgets all but the newest
+	// keep (0 forgets them all).
+	AddPasswordHistory(ctx context.Context, userID, hash string, at time.Time, keep int) error
+	// ListPasswordHistory returns up to limit of the user's password hashes, newest first.
+	ListPasswordHistory(ctx context.Context, userID string, limit int) ([]string, error)
 }
 
 // LogStore keeps tenant log events.

@@ -49,6 +49,8 @@ func (Password) LogTypes() (string, string) {
 const (
 	descNoDefaultDirectory = "Authorization server not configured with default connection."
 	descUnknownRealm       = "Unknown realm."
+	// descConnectionNotEnabled: the connection does not list the client in its enabled clients.
+	descConnectionNotEnabled = "The connection is not enabled for this client."
 )
 
 // wrongCredentials is the one answer for an unknown user and a wrong password: 403 invalid_grant.
@@ -74,16 +76,20 @@ func (g Password) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Re
 	if req.Password == "" {
 		return nil, protocol.MissingParameter("password")
 	}
-	connection, err := g.connection(ctx, req)
+	conn, err := g.connection(ctx, req)
 	if err != nil {
 		return nil, err
 	}
+	if !conn.EnabledFor(c.ClientID) {
+		return nil, protocol.NewError(http.StatusForbidden, "unauthorized_client", descConnectionNotEnabled)
+	}
+	connection := conn.Name
 	api, err := d.audienceAPI(ctx, req.Audience)
 	if err != nil {
 		return nil, err
 	}
 	ip := endUserIP(req)
-	user, err := g.authenticate(ctx, connection, req.Username, req.Password, ip)
+	user, err := g.authenticate(ctx, conn, req.Username, req.Password, ip)
 	if err != nil {
 		return nil, err
 	}
@@ -142,38 +148,47 @@ func endUserIP(req *protocol.TokenRequest) string {
 }
 
 // connection is the database connection that checks the password: `realm` for the realm grant, the
-// tenant's default directory for `password`. Gatehouse has one database connection so far.
-func (g Password) connection(ctx context.Context, req *protocol.TokenRequest) (string, error) {
+// tenant's default directory for `password`.
+func (g Password) connection(ctx context.Context, req *protocol.TokenRequest) (*domain.Connection, error) {
+	name := req.Realm
 	if g.Realm {
 		if req.Realm == "" {
-			return "", protocol.MissingParameter("realm")
+			return nil, protocol.MissingParameter("realm")
 		}
-		if req.Realm != domain.DefaultConnection {
-			return "", protocol.InvalidRequest(descUnknownRealm)
+	} else {
+		ts, err := g.Deps.Config.TenantSettings(ctx)
+		if err != nil {
+			return nil, protocol.ServerError(err)
 		}
-		return req.Realm, nil
+		name = ts.DefaultDirectory
 	}
-	ts, err := g.Deps.Config.TenantSettings(ctx)
-	if err != nil {
-		return "", protocol.ServerError(err)
-	}
-	if ts.DefaultDirectory != domain.DefaultConnection {
+	conn, err := g.Deps.Store.GetConnectionByName(ctx, name)
+	switch {
+	case errors.Is(err, store.ErrNotFound) && g.Realm:
+		return nil, protocol.InvalidRequest(descUnknownRealm)
+	case errors.Is(err, store.ErrNotFound):
 		// A tenant setting, not the caller's fault: Auth0's words for it, and no internal cause to hide.
-		return "", protocol.NewError(http.StatusInternalServerError, "server_error", descNoDefaultDirectory)
+		return nil, protocol.NewError(http.StatusInternalServerError, "server_error", descNoDefaultDirectory)
+	case err != nil:
+		return nil, protocol.ServerError(err)
 	}
-	return ts.DefaultDirectory, nil
+	return conn, nil
 }
 
 // authenticate checks username and password against connection as /u/login does and returns the user,
 // or the error to answer. Failures count toward brute-force protection for (ip, email).
-func (g Password) authenticate(ctx context.Context, connection, username, pw, ip string) (*domain.User, error) {
+func (g Password) authenticate(ctx context.Context, conn *domain.Connection, username, pw, ip string) (*domain.User, error) {
 	d := g.Deps
 	email := domain.NormalizeEmail(username)
+	bruteForce := d.BruteForce
+	if !conn.Options.BruteForceProtection {
+		bruteForce = nil // the connection turned it off (brute_force_protection: false)
+	}
 	// A blocked pair is refused before any password check, known user or not, so the answer reveals
 	// nothing about the account.
 	// The attempt is counted before the password is checked, so concurrent attempts on any node
 	// cannot slip past the threshold while their passwords are being checked.
-	attempt, err := d.BruteForce.Attempt(ctx, ip, email)
+	attempt, err := bruteForce.Attempt(ctx, ip, email)
 	if err != nil {
 		return nil, protocol.ServerError(err)
 	}
@@ -182,7 +197,13 @@ func (g Password) authenticate(ctx context.Context, connection, username, pw, ip
 		e.LogType = audit.TypeBlockedAccount
 		return nil, e
 	}
-	user, err := d.Store.GetUserByEmail(ctx, connection, email)
+	var user *domain.User
+	if conn.Options.RequiresUsername && !strings.Contains(email, "@") {
+		// A connection that requires usernames signs in by username too (Auth0 accepts either).
+		user, err = d.Store.GetUserByUsername(ctx, conn.Name, email)
+	} else {
+		user, err = d.Store.GetUserByEmail(ctx, conn.Name, email)
+	}
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, protocol.ServerError(err)
 	}
@@ -198,7 +219,7 @@ func (g Password) authenticate(ctx context.Context, connection, username, pw, ip
 		}
 		return nil, g.failed(attempt, wrongCredentials(audit.TypeWrongPassword, user.UserID))
 	}
-	if err := d.BruteForce.Succeeded(ctx, ip, email); err != nil {
+	if err := bruteForce.Succeeded(ctx, ip, email); err != nil {
 		// The sign-in stands; the count it should have cleared expires on its own.
 		d.logger().WarnContext(ctx, "brute-force count not cleared", "err", err)
 	}

@@ -128,6 +128,8 @@ var uniqueKeys = map[string]string{
 	"login_transactions_pkey":              "login_transactions.id",
 	"authorization_codes_pkey":             "authorization_codes.code_hash",
 	"refresh_tokens_pkey":                  "refresh_tokens.token_hash",
+	"connections_pkey":                     "connections.id",
+	"connections_name_key":                 "connections.name",
 }
 
 // classify recognises PostgreSQL's constraint errors by SQLSTATE (23505 unique_violation, 23503

@@ -188,3 +188,38 @@ func TestSchemaVersionChangesNothing(t *testing.T) {
 		t.Fatalf("migrated database: %d %d %v", current, known2, err)
 	}
 }
+
+// TestUpgradeAddsDefaultConnection: a database from before connections were objects gets the
+// default database connection, enabled for its existing applications.
+func TestUpgradeAddsDefaultConnection(t *testing.T) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	d := sqlite.Dialect()
+	before, err := storetest.MigrationVersion(d.Migrations, "connections")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before--
+	if d.Migrations, err = storetest.MigrationsUpTo(d.Migrations, before); err != nil {
+		t.Fatal(err)
+	}
+	old := sqlstore.New(sqlstore.Config{Dialect: d, DB: st.DB()}) // shares st's pool: not closed
+	if v, err := old.Migrate(ctx); err != nil || v != before {
+		t.Fatalf("Migrate to version %d = %d, %v", before, v, err)
+	}
+	insert := func(id string) {
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO clients (client_id, app_type, is_first_party, is_system, secret_hash, created_at, updated_at, doc) VALUES ($1, 'regular_web', 1, 0, NULL, 0, 0, '{"name":"Old"}')`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.UpgradeAddsDefaultConnection(t, old, insert, func(t *testing.T) store.Store {
+		if _, err := st.Migrate(ctx); err != nil {
+			t.Fatalf("upgrade: %v", err)
+		}
+		return st
+	})
+}

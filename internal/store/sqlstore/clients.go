@@ -21,8 +21,13 @@ func (s *Store) CreateClient(ctx context.Context, c *domain.Client) error {
 		return err
 	}
 	return s.write(ctx, func(q querier) error {
-		return s.exec(ctx, q, "create client", ClientInsert, c.ClientID, c.AppType, c.IsFirstParty, c.IsSystem,
-			c.SecretHash, ts(c.CreatedAt), ts(c.UpdatedAt), doc)
+		if err := s.exec(ctx, q, "create client", ClientInsert, c.ClientID, c.AppType, c.IsFirstParty, c.IsSystem,
+			c.SecretHash, ts(c.CreatedAt), ts(c.UpdatedAt), doc); err != nil {
+			return err
+		}
+		// A new application may use every connection, as Auth0 enables them all by default
+		// (tenant flag enable_client_connections); an administrator narrows that per connection.
+		return s.exec(ctx, q, "enable connections for client", ConnectionClientEnableAll, c.ClientID)
 	})
 }
 

@@ -77,6 +77,7 @@ const (
 	UserUpdate
 	UserGet
 	UserGetByEmail
+	UserGetByUsername
 	UserListByEmail
 	UserDelete
 	UserRecordLogin
@@ -266,6 +267,34 @@ const (
 	JobGet
 	DeleteOldJobs
 
+	// Connections: Insert(id, name, strategy, created_at, updated_at, doc); Update(id, updated_at,
+	// doc); Get/Delete(id); GetByName(name); DeleteUsers(name) deletes the connection's users.
+	// ConnectionClient Insert/Delete(connection_id, client_id), List(connection_id) → client ids in
+	// order, Clear(connection_id); EnableAll(client_id) enables a new client on every connection.
+	ConnectionInsert
+	ConnectionUpdate
+	ConnectionGet
+	ConnectionGetByName
+	ConnectionDelete
+	ConnectionDeleteUsers
+	ConnectionSelect
+	ConnectionCount
+	ConnectionClientInsert
+	ConnectionClientDelete
+	ConnectionClientList
+	ConnectionClientClear
+	ConnectionClientEnableAll
+
+	// Password history: Insert(user_id, password_hash, created_at); Trim(user_id, keep) keeps the
+	// newest keep; List(user_id, limit) → hashes newest first.
+	PasswordHistoryInsert
+	PasswordHistoryTrim
+	PasswordHistoryList
+
+	// Counters: Each(prefix, now) → counter_key, hits, expires_at of the live counters with the
+	// prefix, in key order.
+	CounterEach
+
 	numStmts
 )
 
@@ -276,21 +305,22 @@ const (
 
 // Column lists in the order the scan functions read them.
 const (
-	clientCols  = `client_id, is_system, secret_hash, created_at, updated_at, doc`
-	rsCols      = `created_at, updated_at, doc`
-	grantCols   = `id, client_id, audience, created_at, doc`
-	roleCols    = `id, name, description, created_at`
-	userCols    = `user_id, connection, password_hash, created_at, updated_at, last_login, last_ip, logins_count, last_password_reset, doc`
-	userColsU   = `u.user_id, u.connection, u.password_hash, u.created_at, u.updated_at, u.last_login, u.last_ip, u.logins_count, u.last_password_reset, u.doc`
-	actionCols  = `deployed_version_id, created_at, updated_at, doc`
-	versionCols = `number, deployed, created_at, secrets, doc`
-	keyCols     = `kid, alg, state, private_key_encrypted, cert_der, created_at, current_since, previous_since, revoked_at`
-	sessionCols = `token_hash, last_seen_at, idle_expires_at, client_ids, doc`
-	codeCols    = `code_hash, used_at, issued_family_id, doc`
-	ticketCols  = `ticket_hash, kind, user_id, expires_at, used_at, doc`
-	emailCols   = `id, created_at, next_attempt_at, attempts, sent_at, failed_at, last_error, doc`
-	refreshCols = `token_hash, family_id, generation, expires_at, idle_expires_at, rotated_at, revoked_at, doc`
-	deviceCols  = `code_hash, user_code_hash, client_id, status, interval_seconds, last_polled_at, expires_at, doc`
+	clientCols     = `client_id, is_system, secret_hash, created_at, updated_at, doc`
+	rsCols         = `created_at, updated_at, doc`
+	grantCols      = `id, client_id, audience, created_at, doc`
+	roleCols       = `id, name, description, created_at`
+	userCols       = `user_id, connection, password_hash, created_at, updated_at, last_login, last_ip, logins_count, last_password_reset, doc`
+	userColsU      = `u.user_id, u.connection, u.password_hash, u.created_at, u.updated_at, u.last_login, u.last_ip, u.logins_count, u.last_password_reset, u.doc`
+	actionCols     = `deployed_version_id, created_at, updated_at, doc`
+	versionCols    = `number, deployed, created_at, secrets, doc`
+	keyCols        = `kid, alg, state, private_key_encrypted, cert_der, created_at, current_since, previous_since, revoked_at`
+	sessionCols    = `token_hash, last_seen_at, idle_expires_at, client_ids, doc`
+	codeCols       = `code_hash, used_at, issued_family_id, doc`
+	ticketCols     = `ticket_hash, kind, user_id, expires_at, used_at, doc`
+	emailCols      = `id, created_at, next_attempt_at, attempts, sent_at, failed_at, last_error, doc`
+	refreshCols    = `token_hash, family_id, generation, expires_at, idle_expires_at, rotated_at, revoked_at, doc`
+	connectionCols = `id, name, strategy, created_at, updated_at, doc`
+	deviceCols     = `code_hash, user_code_hash, client_id, status, interval_seconds, last_polled_at, expires_at, doc`
 )
 
 var generic = statements{
@@ -347,13 +377,34 @@ var generic = statements{
 	UserUpdate: `UPDATE users SET connection = $2, email = $3, username = $4, name_lower = $5, nickname_lower = $6,
 		email_verified = $7, blocked = $8, password_hash = $9, updated_at = $10, last_password_reset = $11, doc = $12
 		WHERE user_id = $1`,
-	UserGet:         `SELECT ` + userCols + ` FROM users WHERE user_id = $1`,
-	UserGetByEmail:  `SELECT ` + userCols + ` FROM users WHERE connection = $1 AND email = $2`,
-	UserListByEmail: `SELECT ` + userCols + ` FROM users WHERE email = $1 ORDER BY created_at, user_id`,
-	UserDelete:      `DELETE FROM users WHERE user_id = $1`,
-	UserRecordLogin: `UPDATE users SET logins_count = logins_count + 1, last_login = $2, last_ip = $3 WHERE user_id = $1`,
-	UserSelect:      `SELECT ` + userCols + ` FROM users`,
-	UserCount:       `SELECT COUNT(*) FROM users`,
+	UserGet:           `SELECT ` + userCols + ` FROM users WHERE user_id = $1`,
+	UserGetByEmail:    `SELECT ` + userCols + ` FROM users WHERE connection = $1 AND email = $2`,
+	UserGetByUsername: `SELECT ` + userCols + ` FROM users WHERE connection = $1 AND username = $2`,
+	UserListByEmail:   `SELECT ` + userCols + ` FROM users WHERE email = $1 ORDER BY created_at, user_id`,
+	UserDelete:        `DELETE FROM users WHERE user_id = $1`,
+	UserRecordLogin:   `UPDATE users SET logins_count = logins_count + 1, last_login = $2, last_ip = $3 WHERE user_id = $1`,
+	UserSelect:        `SELECT ` + userCols + ` FROM users`,
+
+	ConnectionInsert:       `INSERT INTO connections (id, name, strategy, created_at, updated_at, doc) VALUES ($1, $2, $3, $4, $5, $6)`,
+	ConnectionUpdate:       `UPDATE connections SET updated_at = $2, doc = $3 WHERE id = $1`,
+	ConnectionGet:          `SELECT ` + connectionCols + ` FROM connections WHERE id = $1`,
+	ConnectionGetByName:    `SELECT ` + connectionCols + ` FROM connections WHERE name = $1`,
+	ConnectionDelete:       `DELETE FROM connections WHERE id = $1`,
+	ConnectionDeleteUsers:  `DELETE FROM users WHERE connection = $1`,
+	ConnectionSelect:       `SELECT ` + connectionCols + ` FROM connections`,
+	ConnectionCount:        `SELECT COUNT(*) FROM connections`,
+	ConnectionClientInsert: `INSERT INTO connection_clients (connection_id, client_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
+	ConnectionClientDelete: `DELETE FROM connection_clients WHERE connection_id = $1 AND client_id = $2`,
+	ConnectionClientList:   `SELECT client_id FROM connection_clients WHERE connection_id = $1 ORDER BY client_id`,
+	ConnectionClientClear:  `DELETE FROM connection_clients WHERE connection_id = $1`,
+	ConnectionClientEnableAll: `INSERT INTO connection_clients (connection_id, client_id) SELECT id, $1 FROM connections WHERE true
+		ON CONFLICT DO NOTHING`,
+
+	PasswordHistoryInsert: `INSERT INTO password_history (user_id, password_hash, created_at) VALUES ($1, $2, $3)`,
+	PasswordHistoryTrim: `DELETE FROM password_history WHERE user_id = $1 AND password_hash NOT IN (
+		SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY created_at DESC, password_hash LIMIT $2)`,
+	PasswordHistoryList: `SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY created_at DESC, password_hash LIMIT $2`,
+	UserCount:           `SELECT COUNT(*) FROM users`,
 
 	UserRoleInsert: `INSERT INTO user_roles (user_id, role_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
 	UserRoleDelete: `DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2`,
@@ -457,6 +508,8 @@ var generic = statements{
 		RETURNING hits, expires_at`,
 	CounterGet:    `SELECT hits, expires_at FROM counters WHERE counter_key = $1 AND expires_at > $2`,
 	CounterDelete: `DELETE FROM counters WHERE counter_key = $1`,
+	CounterEach: `SELECT counter_key, hits, expires_at FROM counters WHERE substr(counter_key, 1, length($1)) = $1 AND expires_at > $2
+		ORDER BY counter_key`,
 	// The prefix is a kind and hex digits (guard's keys), so it holds no LIKE wildcard.
 	CounterDeletePrefix: `DELETE FROM counters WHERE counter_key LIKE $1 || '%'`,
 	EmailProviderGet:    `SELECT secret_encrypted, updated_at, doc FROM email_provider WHERE id = 1`,

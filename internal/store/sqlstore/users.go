@@ -52,6 +52,11 @@ func (s *Store) GetUserByEmail(ctx context.Context, connection, email string) (*
 		connection, domain.NormalizeEmail(email))
 }
 
+func (s *Store) GetUserByUsername(ctx context.Context, connection, username string) (*domain.User, error) {
+	return getOne(ctx, s, s.reader(ctx), scanUser, "user with username in connection", connection, UserGetByUsername,
+		connection, strings.ToLower(strings.TrimSpace(username)))
+}
+
 func (s *Store) ListUsersByEmail(ctx context.Context, email string) ([]*domain.User, error) {
 	rows, err := s.reader(ctx).QueryContext(ctx, s.q[UserListByEmail], domain.NormalizeEmail(email))
 	if err != nil {
@@ -144,6 +149,9 @@ func userTerm(w *where, t store.UserQueryTerm) (string, error) {
 		if c.field == t.Field {
 			return match(w, c.column, t.Value, c.folded), nil
 		}
+	}
+	if t.Field == "connection" {
+		return match(w, "connection", t.Value, false), nil
 	}
 	return "", domain.Invalidf("q", "cannot search on the field %q", t.Field)
 }

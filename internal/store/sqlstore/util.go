@@ -88,6 +88,8 @@ var conflictErrors = map[string][2]string{
 	"login_transactions.id":         {"id", "The transaction already exists."},
 	"authorization_codes.code_hash": {"code", "The authorization code already exists."},
 	"refresh_tokens.token_hash":     {"refresh_token", "The refresh token already exists."},
+	"connections.id":                {"id", "The connection already exists."},
+	"connections.name":              {"name", "A connection with the same name already exists."},
 }
 
 // mapErr turns constraint violations into domain errors; other errors are wrapped with op.

@@ -1,0 +1,174 @@
+// Database connections, their password policy, signup through the Authentication API, and
+// brute-force blocks lifted by an administrator — driven by the auth0 SDK's ConnectionsManager,
+// UsersManager, UserBlocksManager and AuthenticationClient, unchanged. Works on its own connection
+// and application, so the seeded tenant keeps its configuration.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { management, tenant, authenticationClient } from './tenant.js';
+
+const suffix = Date.now().toString(36);
+const connName = `Compat-DB-${suffix}`;
+
+function expectApiError(status, errorCode, messagePattern) {
+  return (err) => {
+    assert.equal(err.name, 'ManagementApiError', `got ${err.name}: ${err.message}`);
+    assert.equal(err.statusCode, status, `body: ${err.body}`);
+    if (errorCode) assert.equal(err.errorCode, errorCode, `body: ${err.body}`);
+    if (messagePattern) assert.match(err.message, messagePattern);
+    return true;
+  };
+}
+
+test('connections: the default database connection, a new one, its policy, its clients, its users', async (t) => {
+  const { data: defaults } = await management.connections.getAll({ name: 'Username-Password-Authentication' });
+  assert.equal(defaults.length, 1);
+  assert.equal(defaults[0].strategy, 'auth0');
+  assert.equal(defaults[0].options.passwordPolicy, 'good');
+  assert.ok(defaults[0].enabled_clients.includes(tenant.web_app.client_id));
+
+  const { data: app } = await management.clients.create({
+    name: `Compat signup app ${suffix}`, app_type: 'regular_web', callbacks: ['http://localhost:3000/cb'],
+    grant_types: ['authorization_code', 'http://auth0.com/oauth/grant-type/password-realm'],
+  });
+  t.after(() => management.clients.delete({ client_id: app.client_id }));
+
+  const { data: conn } = await management.connections.create({
+    name: connName, strategy: 'auth0', enabled_clients: [app.client_id],
+    options: {
+      passwordPolicy: 'excellent',
+      password_complexity_options: { min_length: 12 },
+      password_history: { enable: true, size: 3 },
+      password_no_personal_info: { enable: true },
+      password_dictionary: { enable: true, dictionary: ['gatehouse-compat-word'] },
+      brute_force_protection: true,
+    },
+  });
+  t.after(() => management.connections.delete({ id: conn.id }).catch(() => {}));
+  assert.match(conn.id, /^con_[A-Za-z0-9]{16}$/);
+  assert.deepEqual(conn.realms, [connName]);
+  assert.equal(conn.options.password_complexity_options.min_length, 12);
+
+  const { data: got } = await management.connections.get({ id: conn.id });
+  assert.equal(got.name, connName);
+  const { data: byStrategy } = await management.connections.getAll({ strategy: ['auth0'], include_totals: true, per_page: 1 });
+  assert.ok(byStrategy.total >= 2);
+  assert.equal(byStrategy.connections.length, 1);
+
+  const { data: clients } = await management.connections.getEnabledClients({ id: conn.id });
+  assert.deepEqual(clients.clients, [{ client_id: app.client_id }]);
+  await management.connections.updateEnabledClients({ id: conn.id }, [{ client_id: tenant.web_app.client_id, status: true }]);
+  const { data: two } = await management.connections.getEnabledClients({ id: conn.id, take: 1 });
+  assert.equal(two.clients.length, 1);
+  assert.ok(two.next, 'a second page is announced');
+
+  // The Management API's users endpoint enforces the policy with Auth0's messages.
+  const user = (password, extra = {}) =>
+    management.users.create({ connection: connName, email: `ada-${suffix}@example.com`, password, name: 'Adaline', ...extra });
+  await assert.rejects(user('Short-1!'), expectApiError(400, 'invalid_password', /^PasswordStrengthError: Password is too weak$/));
+  await assert.rejects(user('Gatehouse-Compat-Word'), expectApiError(400, 'invalid_password', /^PasswordDictionaryError: Password is too common$/));
+  await assert.rejects(user('GATEHOUSE-COMPAT-WORD'), expectApiError(400, 'invalid_password', /^PasswordStrengthError/)); // 2 classes
+  await assert.rejects(user('Adaline-Lovelace-1'), expectApiError(400, 'invalid_password', /^PasswordNoUserInfoError: Password contains user information$/));
+  const { data: created } = await user('Blue-Lamp-Forty-2');
+  await assert.rejects(
+    management.users.update({ id: created.user_id }, { password: 'Blue-Lamp-Forty-2' }),
+    expectApiError(400, 'invalid_password', /^PasswordHistoryError: Password has previously been used$/),
+  );
+  await management.users.update({ id: created.user_id }, { password: 'Green-Door-Seven-7' });
+
+  // PATCH replaces options; name cannot change.
+  const { data: patched } = await management.connections.update({ id: conn.id }, {
+    options: { passwordPolicy: 'low', password_dictionary: { enable: true, dictionary: ['gatehouse-compat-word'] } },
+  });
+  assert.equal(patched.options.passwordPolicy, 'low');
+  assert.equal(patched.options.password_history, undefined);
+  await assert.rejects(
+    management.connections.update({ id: conn.id }, { name: 'Renamed' }),
+    expectApiError(400, 'invalid_body', /name/),
+  );
+
+  // auth0's AuthenticationClient signs up through /dbconnections/signup under the same policy.
+  const auth = authenticationClient(app.client_id, app.client_secret);
+  const { data: signedUp } = await auth.database.signUp({ connection: connName, email: `sig-${suffix}@example.com`, password: 'Tree-House-Nine' });
+  assert.match(signedUp._id, /^[0-9a-f]{24}$/);
+  assert.equal(signedUp.email, `sig-${suffix}@example.com`);
+  assert.equal(signedUp.email_verified, false);
+  await assert.rejects(
+    auth.database.signUp({ connection: connName, email: `dict-${suffix}@example.com`, password: 'Gatehouse-Compat-Word' }),
+    (err) => {
+      assert.equal(err.name, 'AuthApiError');
+      assert.equal(err.statusCode, 400);
+      assert.equal(err.error, 'invalid_password');
+      assert.equal(JSON.parse(err.body).name, 'PasswordDictionaryError');
+      return true;
+    },
+  );
+  await assert.rejects(auth.database.signUp({ connection: connName, email: `weak-${suffix}@example.com`, password: 'abc' }), (err) => {
+    const body = JSON.parse(err.body);
+    assert.equal(body.name, 'PasswordStrengthError');
+    assert.equal(body.description.rules[0].code, 'lengthAtLeast');
+    assert.match(body.policy, /^\* At least 6 characters in length$/);
+    return true;
+  });
+  await management.connections.update({ id: conn.id }, { options: { passwordPolicy: 'low', disable_signup: true } });
+  await assert.rejects(auth.database.signUp({ connection: connName, email: `off-${suffix}@example.com`, password: 'Tree-House-Nine' }), (err) => {
+    assert.equal(err.error, 'operation_not_allowed');
+    assert.equal(err.error_description, 'public signup is disabled');
+    return true;
+  });
+
+  // DELETE /connections/{id}/users?email= and the connection itself (202, its users with it).
+  await management.connections.deleteUserByEmail({ id: conn.id, email: `sig-${suffix}@example.com` });
+  await management.connections.delete({ id: conn.id });
+  await assert.rejects(management.users.get({ id: created.user_id }), expectApiError(404, 'inexistent_user'));
+  await assert.rejects(management.connections.get({ id: conn.id }), expectApiError(404, 'inexistent_connection'));
+});
+
+test('user-blocks: an administrator lifts a brute-force block before it runs out', async (t) => {
+  const { data: app } = await management.clients.create({
+    name: `Compat blocks app ${suffix}`, app_type: 'regular_web', callbacks: ['http://localhost:3000/cb'],
+    grant_types: ['http://auth0.com/oauth/grant-type/password-realm'],
+  });
+  t.after(() => management.clients.delete({ client_id: app.client_id }));
+  const email = `locked-${suffix}@example.com`;
+  const { data: user } = await management.users.create({ connection: 'Username-Password-Authentication', email, password: 'Right-Pass-123!' });
+  t.after(() => management.users.delete({ id: user.user_id }));
+
+  const auth = authenticationClient(app.client_id, app.client_secret);
+  const login = (password) => auth.oauth.passwordGrant({ username: email, password, realm: 'Username-Password-Authentication' });
+  for (let i = 0; i < 10; i++) {
+    await assert.rejects(login('Wrong-Pass-123!'), (err) => err.statusCode === 403 && err.error === 'invalid_grant');
+  }
+  await assert.rejects(login('Right-Pass-123!'), (err) => err.statusCode === 429 && err.error === 'too_many_attempts');
+
+  const { data: byId } = await management.userBlocks.get({ id: user.user_id });
+  assert.equal(byId.blocked_for.length, 1);
+  assert.equal(byId.blocked_for[0].identifier, email);
+  const { data: byIdentifier } = await management.userBlocks.getAll({ identifier: email });
+  assert.equal(byIdentifier.blocked_for.length, 1);
+
+  await management.userBlocks.delete({ id: user.user_id });
+  const { data: tokens } = await login('Right-Pass-123!');
+  assert.ok(tokens.access_token, 'the right password works once the block is lifted');
+
+  for (let i = 0; i < 10; i++) await login('Wrong-Pass-123!').catch(() => {});
+  await management.userBlocks.deleteAll({ identifier: email });
+  const { data: again } = await management.userBlocks.getAll({ identifier: email });
+  assert.deepEqual(again.blocked_for, []);
+});
+
+test('blocked: true stops the password grant with Auth0\'s "user is blocked"', async (t) => {
+  const { data: app } = await management.clients.create({
+    name: `Compat blocked-user app ${suffix}`, app_type: 'regular_web', callbacks: ['http://localhost:3000/cb'],
+    grant_types: ['http://auth0.com/oauth/grant-type/password-realm'],
+  });
+  t.after(() => management.clients.delete({ client_id: app.client_id }));
+  const email = `blocked-${suffix}@example.com`;
+  const { data: user } = await management.users.create({ connection: 'Username-Password-Authentication', email, password: 'Right-Pass-123!' });
+  t.after(() => management.users.delete({ id: user.user_id }));
+  await management.users.update({ id: user.user_id }, { blocked: true });
+  const auth = authenticationClient(app.client_id, app.client_secret);
+  await assert.rejects(
+    auth.oauth.passwordGrant({ username: email, password: 'Right-Pass-123!', realm: 'Username-Password-Authentication' }),
+    (err) => err.statusCode === 401 && err.error === 'unauthorized' && err.error_description === 'user is blocked',
+  );
+});
