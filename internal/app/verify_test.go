@@ -325,4 +325,23 @@ func TestCreatedUserVerification(t *testing.T) {
 	if len(got) != 2 || !got["mailed@example.com"] || !got["verified-but@example.com"] {
 		t.Fatalf("mailed %v; want mailed@ and verified-but@", got)
 	}
+
+	// An email change with verify_email mails the new address; without it, nothing is sent.
+	u, err := n.Store.GetUserByEmail(context.Background(), domain.DefaultConnection, "verified@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, out := m.do("PATCH", "users/"+url.PathEscape(u.UserID), map[string]any{"email": "quietly-moved@example.com", "connection": "Username-Password-Authentication"}); status != 200 || out["email_verified"] != false {
+		t.Fatalf("patch: %d %v", status, out)
+	}
+	if status, out := m.do("PATCH", "users/"+url.PathEscape(u.UserID), map[string]any{"email": "moved@example.com", "verify_email": true, "connection": "Username-Password-Authentication"}); status != 200 {
+		t.Fatalf("patch: %d %v", status, out)
+	}
+	msgs := waitForMail(t, n, srv, 3)
+	for range 5 {
+		_, _ = n.Mail.RunOnce(context.Background())
+	}
+	if len(srv.Messages()) != 3 || !strings.Contains(msgs[2].Header.Get("To"), "moved@example.com") || !verifyLink.MatchString(msgs[2].Text) {
+		t.Fatalf("%d messages; the third to %q", len(srv.Messages()), msgs[2].Header.Get("To"))
+	}
 }

@@ -159,7 +159,7 @@ type userBody struct {
 	UserID        *string         `json:"user_id"`
 	Email         *string         `json:"email"`
 	EmailVerified *bool           `json:"email_verified"`
-	VerifyEmail   *bool           `json:"verify_email"` // on create: whether to mail a verification link
+	VerifyEmail   *bool           `json:"verify_email"` // whether to mail a verification link (create; an email change)
 	Password      *string         `json:"password"`
 	Username      *string         `json:"username"`
 	PhoneNumber   *string         `json:"phone_number"`
@@ -336,7 +336,8 @@ func (g *users) update(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	now := g.now().UTC()
-	if b.Email != nil && domain.NormalizeEmail(*b.Email) != u.Email {
+	emailChanged := b.Email != nil && domain.NormalizeEmail(*b.Email) != u.Email
+	if emailChanged {
 		u.Email = domain.NormalizeEmail(*b.Email)
 		u.EmailVerified = false // a new address is unverified unless the caller says otherwise
 	}
@@ -355,8 +356,23 @@ func (g *users) update(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	u.UpdatedAt = now
-	if err := g.users.UpdateUser(c.ctx(), u); err != nil {
+	// As Auth0: a new, unverified address is mailed a verification link when verify_email says so.
+	mail := emailChanged && !u.EmailVerified && b.VerifyEmail != nil && *b.VerifyEmail && g.verify != nil
+	err = g.tx.WithTx(c.ctx(), func(tx store.Store) error {
+		if err := tx.UpdateUser(c.ctx(), u); err != nil {
+			return err
+		}
+		if !mail {
+			return nil
+		}
+		_, err := g.verify.QueueVerification(c.ctx(), tx, u, nil)
+		return err
+	})
+	if err != nil {
 		return 0, nil, onConflict(err, refuse(http.StatusConflict, "email_conflict", "The specified new email already exists"))
+	}
+	if mail {
+		g.verify.Kick()
 	}
 	return http.StatusOK, viewUser(u), nil
 }
