@@ -161,7 +161,7 @@ type userBody struct {
 	UserID        *string         `json:"user_id"`
 	Email         *string         `json:"email"`
 	EmailVerified *bool           `json:"email_verified"`
-	VerifyEmail   *bool           `json:"verify_email"` // on create: whether to mail a verification link
+	VerifyEmail   *bool           `json:"verify_email"` // whether to mail a verification link (create; an email change)
 	Password      *string         `json:"password"`
 	Username      *string         `json:"username"`
 	PhoneNumber   *string         `json:"phone_number"`
@@ -342,7 +342,8 @@ func (g *users) update(c *call) (int, any, error) {
 		return 0, nil, domain.Invalidf("connection", "a user cannot move to another connection")
 	}
 	now := g.now().UTC()
-	if b.Email != nil && domain.NormalizeEmail(*b.Email) != u.Email {
+	emailChanged := b.Email != nil && domain.NormalizeEmail(*b.Email) != u.Email
+	if emailChanged {
 		u.Email = domain.NormalizeEmail(*b.Email)
 		u.EmailVerified = false // a new address is unverified unless the caller says otherwise
 	}
@@ -380,6 +381,8 @@ func (g *users) update(c *call) (int, any, error) {
 		u.PasswordHash, u.LastPasswordReset = hash, &now
 	}
 	u.UpdatedAt = now
+	// As Auth0: a new, unverified address is mailed a verification link when verify_email says so.
+	mail := emailChanged && !u.EmailVerified && b.VerifyEmail != nil && *b.VerifyEmail && g.verify != nil
 	err = g.st.WithTx(ctx, func(tx store.Store) error {
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
@@ -395,12 +398,21 @@ func (g *users) update(c *call) (int, any, error) {
 			if err := tx.RevokeUserRefreshTokens(ctx, u.UserID, now); err != nil {
 				return err
 			}
-			return tx.DeleteUserSessions(ctx, u.UserID)
+			if err := tx.DeleteUserSessions(ctx, u.UserID); err != nil {
+				return err
+			}
 		}
-		return nil
+		if !mail {
+			return nil
+		}
+		_, err := g.verify.QueueVerification(ctx, tx, u, nil)
+		return err
 	})
 	if err != nil {
 		return 0, nil, onConflict(err, refuse(http.StatusConflict, "email_conflict", "The specified new email already exists"))
+	}
+	if mail {
+		g.verify.Kick()
 	}
 	return http.StatusOK, viewUser(u), nil
 }
