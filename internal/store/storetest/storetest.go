@@ -61,6 +61,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DevMailbox", testDevMailbox},
 		{"Tickets", testTickets},
 		{"RaceRedeemTicket", testRaceRedeemTicket},
+		{"Buckets", testBuckets},
+		{"RaceHitBucket", testRaceHitBucket},
+		{"LogSequence", testLogSequence},
+		{"AttackProtection", testAttackProtection},
+		{"LogStreams", testLogStreams},
+		{"RaceClaimLogStream", testRaceClaimLogStream},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
