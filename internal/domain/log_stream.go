@@ -217,3 +217,6 @@ type LogRecord struct {
 	Seq   int64
 	Event *LogEvent
 }
+
+// NewLogStreamID returns an id in Auth0's form, lst_ and 16 random characters.
+func NewLogStreamID() string { return "lst_" + randomHex(8) }

@@ -45,6 +45,7 @@ func onConflict(err, refusal error) error {
 const (
 	codeInvalidBody       = "invalid_body"
 	codeInvalidQuery      = "invalid_query_string"
+	codeInvalidURI        = "invalid_uri"
 	codeInsufficientScope = "insufficient_scope"
 	codeTooManyRequests   = "too_many_requests"
 	codeNotSupported      = "operation_not_supported"

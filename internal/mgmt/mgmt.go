@@ -89,6 +89,11 @@ type Options struct {
 	EmailSecrets EmailSecrets
 	// CheckEmailProvider validates a provider before it is saved; nil means its domain rules only.
 	CheckEmailProvider ProviderCheck
+	// IPBlocks answers /anomaly/blocks/ips (suspicious IP throttling); nil: no address is blocked.
+	IPBlocks IPBlocks
+	// LogStreams seals a log stream's Authorization header and checks its endpoint; nil: log
+	// streams are refused (501).
+	LogStreams LogStreamSecrets
 }
 
 // Handler serves /api/v2/.
@@ -159,6 +164,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	all = append(all, h.actionRoutes()...)
 	all = append(all, h.emailRoutes()...)
 	all = append(all, h.ticketRoutes()...)
+	all = append(all, h.attackProtectionRoutes()...)
+	all = append(all, h.anomalyRoutes()...)
+	all = append(all, h.logStreamRoutes()...)
 	for _, rt := range all {
 		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
 	}
