@@ -43,6 +43,11 @@ type Options struct {
 	Pages     *web.Pages
 	// BruteForce blocks an (IP, user) pair after consecutive failed passwords; nil turns it off.
 	BruteForce *guard.BruteForce
+	// Throttle is suspicious IP throttling (sign-ins and sign-ups per address across accounts),
+	// shared with the token endpoint; Policy the attack protection settings (breached password
+	// detection). nil: off.
+	Throttle *guard.Throttle
+	Policy   *guard.Policy
 	// Metrics counts sign-ins by outcome; nil counts nothing.
 	Metrics *metrics.Recorder
 	// ActivateGuard limits wrong user codes entered at /activate per address; nil takes the default
@@ -69,6 +74,8 @@ type Handler struct {
 	postLogin     trigger.PostLoginRunner
 	pages         *web.Pages
 	bruteForce    *guard.BruteForce
+	throttle      *guard.Throttle
+	policy        *guard.Policy
 	activateGuard *guard.BruteForce
 	idTokens      IDTokenSigner
 	metrics       *metrics.Recorder
@@ -91,7 +98,7 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{
 		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
-		activateGuard: o.ActivateGuard, metrics: o.Metrics,
+		activateGuard: o.ActivateGuard, metrics: o.Metrics, throttle: o.Throttle, policy: o.Policy,
 		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
 	}
 	if h.now == nil {

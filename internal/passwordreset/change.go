@@ -9,6 +9,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/web"
 )
@@ -113,6 +114,15 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 	if pw != confirm {
 		h.render(w, r, http.StatusBadRequest, web.PageResetPassword, h.passwordData(w, r, secret, u, msgMismatch))
 		return
+	}
+	if leak, err := h.o.Policy.BreachedAt(r.Context(), guard.StagePreChangePassword, pw); err != nil {
+		h.o.Logger.WarnContext(r.Context(), "breached password detection not checked", "err", err)
+	} else if leak.Detected {
+		h.record(r, audit.TypeResetPasswordLeaked, "Breached password chosen as the new password", t.ClientID, u)
+		if leak.Block {
+			h.render(w, r, http.StatusBadRequest, web.PageResetPassword, h.passwordData(w, r, secret, u, guard.MsgChoosePasswordLeaked))
+			return
+		}
 	}
 	hash, err := h.o.Hasher.Hash(pw)
 	if err != nil {
