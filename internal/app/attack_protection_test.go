@@ -225,3 +225,28 @@ func TestLogStreamThroughManagementAPI(t *testing.T) {
 		t.Fatalf("delete: %d", status)
 	}
 }
+
+// TestTooManySignInsForOneAccount: the 21st successful sign-in in a minute for one account from one
+// address is refused with 429 and Retry-After, and logged once as limit_sul; another account is not.
+func TestTooManySignInsForOneAccount(t *testing.T) {
+	n := startNode(t)
+	m := enablePasswordGrant(t, n)
+	u, other := n.tenant.Users[0], n.tenant.Users[1]
+	for i := 1; i <= guard.DefaultLoginsPerMinute; i++ {
+		if status, e, _ := passwordGrant(t, n, u.Email, u.Password); status != 200 {
+			t.Fatalf("sign-in %d: %d %s", i, status, e)
+		}
+	}
+	for range 2 {
+		status, e, retry := passwordGrant(t, n, u.Email, u.Password)
+		if status != http.StatusTooManyRequests || e != "too_many_attempts: "+guard.MsgTooManyLogins || retry == "" {
+			t.Fatalf("sign-in past the limit: %d %s Retry-After %q", status, e, retry)
+		}
+	}
+	if status, e, _ := passwordGrant(t, n, other.Email, other.Password); status != 200 {
+		t.Fatalf("another account: %d %s", status, e)
+	}
+	if status, logs := m.do("GET", "logs?q=type:limit_sul", nil); status != 200 || len(logs["list"].([]any)) != 1 {
+		t.Errorf("limit_sul events: %d %v, want one", status, logs)
+	}
+}

@@ -37,6 +37,7 @@ const (
 	TypeUserDeleted            = "sdu"
 	TypeBlockedAccount         = "limit_wc"          // brute-force protection blocked an IP address for a user
 	TypeBlockedIP              = "limit_mu"          // suspicious IP throttling blocked an address
+	TypeTooManyLogins          = "limit_sul"         // more than 20 sign-ins a minute for one account from one address
 	TypePasswordLeaked         = "pwd_leak"          // a breached password at sign-in
 	TypeSignupPasswordLeaked   = "signup_pwd_leak"   // a breached password at sign-up
 	TypeResetPasswordLeaked    = "reset_pwd_leak"    // a breached password as a new password

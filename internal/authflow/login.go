@@ -242,6 +242,16 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	// Breached password detection, once the password is known to be the user's (a blocked user
 	// is told so by the steps that follow, as before).
 	if !user.Blocked {
+		if rate, err := h.bruteForce.SignedIn(ctx, ip, email); err != nil {
+			h.logger.WarnContext(ctx, "sign-in rate not counted", "err", err)
+		} else if !rate.Allowed {
+			if rate.Logs {
+				h.record(r, audit.TypeTooManyLogins, "Too many sign-ins for this account from this address", fs.client, user)
+			}
+			w.Header().Set("Retry-After", strconv.Itoa(rate.RetryAfter))
+			h.render(ctx, w, http.StatusTooManyRequests, web.PageLogin, h.loginData(r, fs, username, guard.MsgTooManyLogins))
+			return
+		}
 		if leak, err := h.policy.BreachedAt(ctx, "", pw); err != nil {
 			h.logger.WarnContext(ctx, "breached password detection not checked", "err", err)
 		} else if leak.Detected {

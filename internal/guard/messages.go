@@ -19,3 +19,7 @@ const (
 	// MsgSuspiciousIP is the answer while suspicious IP throttling refuses an address.
 	MsgSuspiciousIP = "We have detected suspicious login behavior and further attempts will be blocked. Please contact the administrator."
 )
+
+// MsgTooManyLogins is the answer to a sign-in past DefaultLoginsPerMinute for one account from
+// one address (limit_sul).
+const MsgTooManyLogins = "Too many sign-ins for this account from this address. Please try again in a minute."

@@ -234,3 +234,29 @@ func TestBreachedStages(t *testing.T) {
 		t.Error("detection off by default, yet detected")
 	}
 }
+
+// TestSignedInRate: the 21st successful sign-in in a minute for one account from one address is
+// refused (and is the one logged); another address, or the next minute, is not.
+func TestSignedInRate(t *testing.T) {
+	c := newClock()
+	b := &guard.BruteForce{Counters: engines(t)["sqlite"], Now: c.now}
+	for i := 1; i <= guard.DefaultLoginsPerMinute; i++ {
+		if r, err := b.SignedIn(ctx, "10.0.0.1", "ada@example.com"); err != nil || !r.Allowed {
+			t.Fatalf("sign-in %d: %+v %v", i, r, err)
+		}
+	}
+	r, _ := b.SignedIn(ctx, "10.0.0.1", "ada@example.com")
+	if r.Allowed || !r.Logs || r.RetryAfter != 60 {
+		t.Fatalf("sign-in 21: %+v", r)
+	}
+	if r, _ := b.SignedIn(ctx, "10.0.0.1", "ada@example.com"); r.Allowed || r.Logs {
+		t.Fatalf("sign-in 22: %+v", r)
+	}
+	if r, _ := b.SignedIn(ctx, "10.0.0.2", "ada@example.com"); !r.Allowed {
+		t.Fatal("another address refused")
+	}
+	c.add(time.Minute)
+	if r, _ := b.SignedIn(ctx, "10.0.0.1", "ada@example.com"); !r.Allowed {
+		t.Fatal("refused in the next minute")
+	}
+}

@@ -233,6 +233,16 @@ func (g Password) authenticate(ctx context.Context, connection, username, pw, ip
 		e.LogType, e.UserID = audit.TypeBlockedUser, user.UserID
 		return nil, e
 	}
+	if rate, err := d.BruteForce.SignedIn(ctx, ip, email); err != nil {
+		d.logger().WarnContext(ctx, "sign-in rate not counted", "err", err)
+	} else if !rate.Allowed {
+		e := protocol.NewError(http.StatusTooManyRequests, "too_many_attempts", guard.MsgTooManyLogins)
+		e.RetryAfter, e.UserID = rate.RetryAfter, user.UserID
+		if rate.Logs {
+			e.LogType = audit.TypeTooManyLogins
+		}
+		return nil, e
+	}
 	// Breached password detection, once the password is known to be the user's.
 	if leak, err := d.Policy.BreachedAt(ctx, "", pw); err != nil {
 		d.logger().WarnContext(ctx, "breached password detection not checked", "err", err)
