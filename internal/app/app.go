@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/devmail"
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/keys"
@@ -154,9 +155,13 @@ func (a *App) build(ctx context.Context, o Options) error {
 	// Suspicious IP throttling: one bucket per address across accounts, also in the shared database.
 	throttle := &guard.Throttle{Buckets: a.Store, Policy: a.Attack, Now: a.now,
 		Hit: func(stage string) { a.metrics.RateLimited("suspicious_ip_" + stage) }}
+	// The user_notification shields mail the user through the password reset package, built
+	// below: its mail leads to a new password, which also lifts brute-force blocks.
+	var reset *passwordreset.Handler
+	notify := func(ctx context.Context, user *domain.User, kind, ip string) { reset.Notify(ctx, user, kind, ip) }
 	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner, Hasher: o.Hasher, BruteForce: bruteForce,
-		Throttle: throttle, Policy: a.Attack,
+		Throttle: throttle, Policy: a.Attack, Notify: notify,
 		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute), Metrics: a.metrics})
 	if err != nil {
 		return err
@@ -197,11 +202,11 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
-		BruteForce: bruteForce, Throttle: throttle, Policy: a.Attack, IDTokens: a.Tokens, Metrics: a.metrics})
+		BruteForce: bruteForce, Throttle: throttle, Policy: a.Attack, Notify: notify, IDTokens: a.Tokens, Metrics: a.metrics})
 	if err != nil {
 		return err
 	}
-	reset, err := passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
+	reset, err = passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor,
 		Throttle: throttle, Policy: a.Attack})
 	if err != nil {

@@ -250,3 +250,53 @@ func TestTooManySignInsForOneAccount(t *testing.T) {
 		t.Errorf("limit_sul events: %d %v, want one", status, logs)
 	}
 }
+
+// TestUserNotifications: with the user_notification shields, the user is mailed (through a real
+// SMTP server on loopback) when brute-force protection blocks their account and when they sign in
+// with a breached password, once a day per kind however often it happens, with the way to a new
+// password.
+func TestUserNotifications(t *testing.T) {
+	n := startNode(t)
+	srv := withSMTP(t, n)
+	m := enablePasswordGrant(t, n)
+	if status, body := m.do("PATCH", "attack-protection/brute-force-protection", map[string]any{
+		"max_attempts": 3, "shields": []string{"block", "user_notification"}}); status != 200 {
+		t.Fatalf("brute force: %d %v", status, body)
+	}
+	if status, body := m.do("PATCH", "attack-protection/breached-password-detection", map[string]any{
+		"enabled": true, "shields": []string{"user_notification"}}); status != 200 {
+		t.Fatalf("breached: %d %v", status, body)
+	}
+	if status, body := m.do("POST", "users", map[string]any{"connection": "Username-Password-Authentication",
+		"email": "leaky@example.com", "password": breachedPassword}); status != 201 {
+		t.Fatalf("create user: %d %v", status, body)
+	}
+	u := n.tenant.Users[1]
+	for range 5 { // the block starts at the third; the later ones mail nobody again
+		passwordGrant(t, n, u.Email, "Wrong-passw0rd")
+	}
+	// Detected but not blocked (no block shield): the sign-in goes on, the user is told, once.
+	for range 2 {
+		if status, e, _ := passwordGrant(t, n, "leaky@example.com", breachedPassword); status != 200 {
+			t.Fatalf("breached password without the block shield: %d %s", status, e)
+		}
+	}
+	msgs := waitForMail(t, n, srv, 2)
+	time.Sleep(200 * time.Millisecond)
+	if _, err := n.Mail.RunOnce(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if msgs = srv.Messages(); len(msgs) != 2 {
+		t.Fatalf("%d messages, want 2 (one per user and kind)", len(msgs))
+	}
+	got := map[string]string{}
+	for _, msg := range msgs {
+		got[msg.To] = msg.Subject + "\n" + msg.Text
+	}
+	if b := got[u.Email]; !strings.Contains(b, "blocked after too many failed") || !strings.Contains(b, "/u/reset-password") {
+		t.Errorf("block notice: %q", b)
+	}
+	if b := got["leaky@example.com"]; !strings.Contains(b, "data breach") || !strings.Contains(b, "/u/reset-password") {
+		t.Errorf("breach notice: %q", b)
+	}
+}

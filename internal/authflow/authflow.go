@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
@@ -48,6 +49,9 @@ type Options struct {
 	// detection). nil: off.
 	Throttle *guard.Throttle
 	Policy   *guard.Policy
+	// Notify tells a user that attack protection acted on their account ("blocked", "breached":
+	// the user_notification shields); nil tells no one.
+	Notify func(ctx context.Context, user *domain.User, kind, ip string)
 	// Metrics counts sign-ins by outcome; nil counts nothing.
 	Metrics *metrics.Recorder
 	// ActivateGuard limits wrong user codes entered at /activate per address; nil takes the default
@@ -76,6 +80,7 @@ type Handler struct {
 	bruteForce    *guard.BruteForce
 	throttle      *guard.Throttle
 	policy        *guard.Policy
+	notify        func(ctx context.Context, user *domain.User, kind, ip string)
 	activateGuard *guard.BruteForce
 	idTokens      IDTokenSigner
 	metrics       *metrics.Recorder
@@ -98,7 +103,7 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{
 		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
-		activateGuard: o.ActivateGuard, metrics: o.Metrics, throttle: o.Throttle, policy: o.Policy,
+		activateGuard: o.ActivateGuard, metrics: o.Metrics, throttle: o.Throttle, policy: o.Policy, notify: o.Notify,
 		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
 	}
 	if h.now == nil {
@@ -106,6 +111,9 @@ func New(o Options) (*Handler, error) {
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
+	}
+	if h.notify == nil {
+		h.notify = func(context.Context, *domain.User, string, string) {}
 	}
 	if h.activateGuard == nil {
 		h.activateGuard = &guard.BruteForce{Counters: o.Store, Now: h.now, BlockFor: activateBlockFor}

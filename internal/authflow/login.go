@@ -224,6 +224,9 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.metrics.SignIn(metrics.SignInWrongPassword)
 		h.record(r, audit.TypeWrongPassword, MsgWrongCredentials, fs.client, user)
 		h.failedAttempt(r, fs, attempt, email)
+		if h.bruteForce.Blocks(attempt) && attempt.Notify {
+			h.notify(ctx, user, "blocked", ip)
+		}
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
 	}
@@ -256,6 +259,9 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 			h.logger.WarnContext(ctx, "breached password detection not checked", "err", err)
 		} else if leak.Detected {
 			h.record(r, audit.TypePasswordLeaked, "Breached password used at sign-in", fs.client, user)
+			if leak.Notify {
+				h.notify(ctx, user, "breached", ip)
+			}
 			if leak.Block {
 				h.render(ctx, w, http.StatusForbidden, web.PageLogin, h.loginData(r, fs, username, guard.MsgPasswordLeaked))
 				return

@@ -51,6 +51,8 @@ type Attempt struct {
 	// Over: the attempt is past the threshold. Allowed with Over means the block shield is off:
 	// the block is logged, not enforced.
 	Over bool
+	// Notify: the tenant asks for the user to be told of a block (shield user_notification).
+	Notify bool
 }
 
 // Blocks reports whether this attempt, should its password be wrong, is the one that starts a
@@ -65,6 +67,7 @@ type rule struct {
 	threshold int
 	perIP     bool
 	block     bool
+	notify    bool
 }
 
 func (b *BruteForce) rule(ctx context.Context, ip string) (rule, error) {
@@ -85,6 +88,7 @@ func (b *BruteForce) rule(ctx context.Context, ip string) (rule, error) {
 	}
 	r.perIP = bf.Mode != domain.ModePerIdentifier
 	r.block = domain.HasShield(bf.Shields, domain.ShieldBlock)
+	r.notify = domain.HasShield(bf.Shields, domain.ShieldUserNotification)
 	return r, nil
 }
 
@@ -131,7 +135,7 @@ func (b *BruteForce) Attempt(ctx context.Context, ip, user string) (Attempt, err
 	if err != nil {
 		return Attempt{}, fmt.Errorf("brute-force protection: %w", err)
 	}
-	a := Attempt{Count: int(n), Threshold: r.threshold, Over: n > int64(r.threshold)}
+	a := Attempt{Count: int(n), Threshold: r.threshold, Over: n > int64(r.threshold), Notify: r.notify}
 	a.Allowed = !a.Over || !r.block
 	if a.Over {
 		a.RetryAfter = time.Duration(retryAfter(now, exp)) * time.Second

@@ -173,6 +173,8 @@ type BreachedVerdict struct {
 	Detected bool
 	// Block: refuse the password.
 	Block bool
+	// Notify: tell the user (shield user_notification, at sign-in).
+	Notify bool
 }
 
 // BreachedAt checks password at a stage of breached password detection: "" for sign-in (the
@@ -193,7 +195,8 @@ func (p *Policy) BreachedAt(ctx context.Context, stage, password string) (Breach
 	case StagePreChangePassword:
 		shields = bpd.Stage.PreChangePassword.Shields
 	}
-	return BreachedVerdict{Detected: true, Block: domain.HasShield(shields, domain.ShieldBlock)}, nil
+	return BreachedVerdict{Detected: true, Block: domain.HasShield(shields, domain.ShieldBlock),
+		Notify: domain.HasShield(shields, domain.ShieldUserNotification)}, nil
 }
 
 // StagePreChangePassword is breached password detection's stage for a password change or reset.

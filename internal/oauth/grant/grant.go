@@ -71,6 +71,15 @@ type Deps struct {
 	// Audit records the attack protection events that do not replace the answer's own (a throttled
 	// address that is only logged, a breached password that is not blocked); nil: not recorded.
 	Audit *audit.Recorder
+	// Notify tells a user that attack protection acted on their account ("blocked", "breached");
+	// nil tells no one.
+	Notify func(ctx context.Context, user *domain.User, kind, ip string)
+}
+
+func (d *Deps) notify(ctx context.Context, user *domain.User, kind, ip string) {
+	if d.Notify != nil {
+		d.Notify(ctx, user, kind, ip)
+	}
 }
 
 func (d *Deps) logger() *slog.Logger {

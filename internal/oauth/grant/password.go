@@ -218,6 +218,9 @@ func (g Password) authenticate(ctx context.Context, connection, username, pw, ip
 		if !errors.Is(err, password.ErrMismatch) {
 			d.logger().ErrorContext(ctx, "stored password hash unusable", "user_id", user.UserID, "err", err)
 		}
+		if d.BruteForce.Blocks(attempt) && attempt.Notify {
+			d.notify(ctx, user, "blocked", ip)
+		}
 		return nil, g.failed(attempt, wrongCredentials(audit.TypeWrongPassword, user.UserID))
 	}
 	if err := d.BruteForce.Succeeded(ctx, ip, email); err != nil {
@@ -247,10 +250,16 @@ func (g Password) authenticate(ctx context.Context, connection, username, pw, ip
 	if leak, err := d.Policy.BreachedAt(ctx, "", pw); err != nil {
 		d.logger().WarnContext(ctx, "breached password detection not checked", "err", err)
 	} else if leak.Block {
+		if leak.Notify {
+			d.notify(ctx, user, "breached", ip)
+		}
 		e := protocol.NewError(http.StatusForbidden, "password_leaked", guard.MsgPasswordLeaked)
 		e.LogType, e.UserID = audit.TypePasswordLeaked, user.UserID
 		return nil, e
 	} else if leak.Detected {
+		if leak.Notify {
+			d.notify(ctx, user, "breached", ip)
+		}
 		d.record(ctx, audit.TypePasswordLeaked, "Breached password used at sign-in (not blocked)", ip, email, user.UserID)
 	}
 	if needsRehash {
