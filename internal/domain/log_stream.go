@@ -184,7 +184,9 @@ var LogCategories = []string{
 }
 
 // logCategoryOf maps the event types Gatehouse records to Auth0's filter categories (Auth0's "Log
-// Stream Filters" page); a type it does not list is "other".
+// Stream Filters" page); a type it does not list is "other". The attack protection codes (limit_*,
+// *pwd_leak) are put in auth.ancillary.fail, a choice of Gatehouse's: they are failures around a
+// sign-in rather than the sign-in's own answer.
 var logCategoryOf = map[string]string{
 	"f": "auth.login.fail", "fp": "auth.login.fail", "fu": "auth.login.fail", "fc": "auth.login.fail", "fco": "auth.login.fail",
 	"w":   "auth.login.notification",
