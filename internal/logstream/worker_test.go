@@ -267,3 +267,30 @@ func TestFiltersAndGaps(t *testing.T) {
 		t.Fatalf("after the gap settled: %v", g)
 	}
 }
+
+// TestLeaseOfADeadNode: a node that claimed a stream and died (never releasing it) holds delivery
+// back only until its lease runs out; then another node delivers everything, in order.
+func TestLeaseOfADeadNode(t *testing.T) {
+	for name, st := range engines(t) {
+		t.Run(name, func(t *testing.T) {
+			sec := secrets(t)
+			rc := newReceiver(t, domain.FormatJSONLines)
+			ls := newStream(t, st, sec, rc.srv.URL, domain.FormatJSONLines)
+			want := appendEvents(t, st, 30, func(int) string { return "s" })
+			if _, err := st.ClaimLogStream(ctx, ls.ID, "dead-node", time.Now(), time.Now().Add(300*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+			w := &logstream.Worker{Store: st, Secrets: sec, Owner: "survivor"}
+			w.Tick(ctx)
+			if n := rc.requests.Load(); n != 0 {
+				t.Fatalf("%d requests while another node held the lease", n)
+			}
+			time.Sleep(400 * time.Millisecond)
+			w.Tick(ctx)
+			got := rc.got()
+			if len(got) != len(want) || got[0] != want[0] || got[len(got)-1] != want[len(want)-1] {
+				t.Fatalf("after the lease ran out: %d events, want %d in order", len(got), len(want))
+			}
+		})
+	}
+}
