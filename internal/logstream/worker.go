@@ -55,6 +55,9 @@ type Worker struct {
 	Settle       time.Duration
 	// Backoff is the wait after the n-th failure in a row; nil is 1s·2^(n-1), at most 5 minutes.
 	Backoff func(n int) time.Duration
+	// Observe, when set, is told after each delivery round of a stream how far behind it is: the
+	// age of the oldest event it has not delivered (0 when caught up), for metrics.
+	Observe func(streamID string, lag time.Duration)
 
 	once   sync.Once
 	kick   chan struct{}
@@ -172,17 +175,32 @@ func (w *Worker) deliver(ctx context.Context, id string) {
 			return
 		}
 	}
+	// behind is the date of the oldest event read and not delivered when the round ends.
+	var behind time.Time
+	defer func() {
+		if w.Observe != nil {
+			lag := time.Duration(0)
+			if !behind.IsZero() {
+				lag = max(w.Now().Sub(behind), 0)
+			}
+			w.Observe(id, lag)
+		}
+	}()
 	for range maxBatchesPerClaim {
 		// Start a batch only with room for a whole request inside the lease.
 		if leaseEnd.Sub(w.Now()) < 2*w.Timeout || ctx.Err() != nil {
 			break
 		}
-		recs, err := w.Store.ListLogsAfter(ctx, ls.Cursor, w.Batch)
+		all, err := w.Store.ListLogsAfter(ctx, ls.Cursor, w.Batch)
 		if err != nil {
 			w.Logger.WarnContext(ctx, "log stream: events not read", "stream", id, "err", err)
 			break
 		}
-		recs = w.contiguous(ls, recs)
+		behind = time.Time{}
+		if len(all) > 0 {
+			behind = all[0].Event.Date
+		}
+		recs := w.contiguous(ls, all)
 		if len(recs) == 0 {
 			break
 		}
@@ -207,7 +225,11 @@ func (w *Worker) deliver(ctx context.Context, id string) {
 			return
 		}
 		ls.Cursor, leaseEnd = cursor, now.Add(w.Lease)
-		if len(recs) < w.Batch {
+		behind = time.Time{}
+		if len(recs) < len(all) {
+			behind = all[len(recs)].Event.Date // held back at a gap
+		}
+		if len(all) < w.Batch {
 			break
 		}
 	}

@@ -214,9 +214,14 @@ func TestSuspendedAfterRepeatedFailures(t *testing.T) {
 	rc.fail.Store(true)
 	ls := newStream(t, st, sec, rc.srv.URL, domain.FormatJSONArray)
 	want := appendEvents(t, st, 5, func(int) string { return "sapi" })
-	w := &logstream.Worker{Store: st, Secrets: sec, SuspendAfter: 3, Backoff: func(int) time.Duration { return 0 }}
+	var lag time.Duration
+	w := &logstream.Worker{Store: st, Secrets: sec, SuspendAfter: 3, Backoff: func(int) time.Duration { return 0 },
+		Observe: func(_ string, l time.Duration) { lag = l }}
 	for i := 0; i < 10; i++ {
 		w.Tick(ctx)
+	}
+	if lag <= 0 {
+		t.Errorf("lag while failing: %v, want the age of the oldest event not delivered", lag)
 	}
 	got, err := st.GetLogStream(ctx, ls.ID)
 	if err != nil {
@@ -236,6 +241,9 @@ func TestSuspendedAfterRepeatedFailures(t *testing.T) {
 	w.Tick(ctx)
 	if g := rc.got(); len(g) != len(want) || g[0] != want[0] || g[4] != want[4] {
 		t.Fatalf("after resuming: %v, want %v", g, want)
+	}
+	if lag != 0 {
+		t.Errorf("lag once caught up: %v", lag)
 	}
 }
 
