@@ -16,13 +16,16 @@ import (
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/devmail"
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/emailverify"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/logstream"
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
+	"github.com/gatehouse/gatehouse/internal/netguard"
 	"github.com/gatehouse/gatehouse/internal/oauth"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/passwordreset"
@@ -48,6 +51,10 @@ type Options struct {
 	ResetRequestFloor time.Duration
 	// RootPage answers GET / (dev's landing page); nil redirects to the dashboard.
 	RootPage http.Handler
+	// AllowPrivateDestinations lets a log stream (and anything else a tenant points the node at)
+	// reach loopback and private addresses: `gatehouse dev` only, where the receiver is often a
+	// program on the same machine.
+	AllowPrivateDestinations bool
 }
 
 // App is one Gatehouse node.
@@ -60,6 +67,13 @@ type App struct {
 
 	// Mail delivers the email outbox; every node runs it (see Serve).
 	Mail *mail.Worker
+	// LogStreams delivers the tenant log to the log streams; every node runs it, one node at a
+	// time delivering each stream.
+	LogStreams *logstream.Worker
+	// Attack is the tenant's attack protection settings, read through a short cache.
+	Attack *guard.Policy
+
+	retention *audit.Sweeper
 
 	server   *httpserver.Server
 	metrics  *metrics.Recorder
@@ -133,11 +147,22 @@ func (a *App) build(ctx context.Context, o Options) error {
 	a.metrics = metrics.New(registry.Registry)
 	// One limiter for the node: its leases (see guard) are per limit and key, whoever asks.
 	limiter := &guard.RateLimiter{Counters: a.Store, Now: a.now, Hit: a.metrics.RateLimited}
+	// The tenant's attack protection settings, read through a 2-second cache that this node's
+	// Management API writes invalidate at once.
+	a.Attack = &guard.Policy{Settings: a.Store, Now: a.now}
 	// One brute-force counter for every password sign-in, kept in the shared database: failures on
 	// /u/login and at the token endpoint's password grants count toward the same block on every node.
-	bruteForce := &guard.BruteForce{Counters: a.Store, Now: a.now}
+	bruteForce := &guard.BruteForce{Counters: a.Store, Now: a.now, Policy: a.Attack}
+	// Suspicious IP throttling: one bucket per address across accounts, also in the shared database.
+	throttle := &guard.Throttle{Buckets: a.Store, Policy: a.Attack, Now: a.now,
+		Hit: func(stage string) { a.metrics.RateLimited("suspicious_ip_" + stage) }}
+	// The user_notification shields mail the user through the password reset package, built
+	// below: its mail leads to a new password, which also lifts brute-force blocks.
+	var reset *passwordreset.Handler
+	notify := func(ctx context.Context, user *domain.User, kind, ip string) { reset.Notify(ctx, user, kind, ip) }
 	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner, Hasher: o.Hasher, BruteForce: bruteForce,
+		Throttle: throttle, Policy: a.Attack, Notify: notify,
 		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute), Metrics: a.metrics})
 	if err != nil {
 		return err
@@ -150,6 +175,12 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if o.DevMailbox {
 		a.Mail.Fallback = &mail.Mailbox{Store: a.Store}
 	}
+	streamSecrets, err := logstream.NewSecrets(masterKey, netguard.Policy{AllowPrivate: o.AllowPrivateDestinations})
+	if err != nil {
+		return err
+	}
+	a.LogStreams = &logstream.Worker{Store: a.Store, Secrets: streamSecrets, Logger: a.Logger, Now: a.now}
+	a.retention = &audit.Sweeper{Store: a.Store, Logger: a.Logger, Now: a.now}
 	pages, err := web.Load(cfg.ThemeDir)
 	if err != nil {
 		return fmt.Errorf("hosted pages: %w", err)
@@ -167,15 +198,24 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, Verification: verify, BruteForce: bruteForce,
-		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate(); a.Mail.Kick() }})
+		IPBlocks: throttle, LogStreams: streamSecrets,
+		Changed: func() {
+			a.oauth.ConfigChanged()
+			actionRunner.Invalidate()
+			a.Attack.Invalidate()
+			a.Mail.Kick()
+			a.LogStreams.Kick()
+		}})
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
-		BruteForce: bruteForce, IDTokens: a.Tokens, Metrics: a.metrics, SignupMail: verify.SignupMail, KickMail: a.Mail.Kick})
+		BruteForce: bruteForce, Throttle: throttle, Policy: a.Attack, Notify: notify, IDTokens: a.Tokens, Metrics: a.metrics,
+		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick})
 	if err != nil {
 		return err
 	}
-	reset, err := passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor})
+	reset, err = passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
+		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor,
+		Throttle: throttle, Policy: a.Attack})
 	if err != nil {
 		return err
 	}
@@ -233,6 +273,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.Keys.Run(ctx)
 	go a.collectExpired(ctx, time.Minute)
 	go a.Mail.Run(ctx)
+	go a.LogStreams.Run(ctx)
+	go a.retention.Run(ctx)
 	if a.Config.Metrics.Addr != "" {
 		// Listen before serving anything, so a taken address stops the node at once.
 		var lc net.ListenConfig

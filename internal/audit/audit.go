@@ -36,6 +36,11 @@ const (
 	TypeManagementAPI          = "sapi"
 	TypeUserDeleted            = "sdu"
 	TypeBlockedAccount         = "limit_wc"          // brute-force protection blocked an IP address for a user
+	TypeBlockedIP              = "limit_mu"          // suspicious IP throttling blocked an address
+	TypeTooManyLogins          = "limit_sul"         // more than 20 sign-ins a minute for one account from one address
+	TypePasswordLeaked         = "pwd_leak"          // a breached password at sign-in
+	TypeSignupPasswordLeaked   = "signup_pwd_leak"   // a breached password at sign-up
+	TypeResetPasswordLeaked    = "reset_pwd_leak"    // a breached password as a new password
 	TypeActionLog              = "actions_execution" // console output and failures of Actions
 
 	// Email and the account lifecycle.

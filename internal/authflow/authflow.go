@@ -44,6 +44,14 @@ type Options struct {
 	Pages     *web.Pages
 	// BruteForce blocks an (IP, user) pair after consecutive failed passwords; nil turns it off.
 	BruteForce *guard.BruteForce
+	// Throttle is suspicious IP throttling (sign-ins and sign-ups per address across accounts),
+	// shared with the token endpoint; Policy the attack protection settings (breached password
+	// detection). nil: off.
+	Throttle *guard.Throttle
+	Policy   *guard.Policy
+	// Notify tells a user that attack protection acted on their account ("blocked", "breached":
+	// the user_notification shields); nil tells no one.
+	Notify func(ctx context.Context, user *domain.User, kind, ip string)
 	// Metrics counts sign-ins by outcome; nil counts nothing.
 	Metrics *metrics.Recorder
 	// ActivateGuard limits wrong user codes entered at /activate per address; nil takes the default
@@ -75,6 +83,9 @@ type Handler struct {
 	postLogin     trigger.PostLoginRunner
 	pages         *web.Pages
 	bruteForce    *guard.BruteForce
+	throttle      *guard.Throttle
+	policy        *guard.Policy
+	notify        func(ctx context.Context, user *domain.User, kind, ip string)
 	activateGuard *guard.BruteForce
 	idTokens      IDTokenSigner
 	metrics       *metrics.Recorder
@@ -99,7 +110,7 @@ func New(o Options) (*Handler, error) {
 	}
 	h := &Handler{
 		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
-		activateGuard: o.ActivateGuard, metrics: o.Metrics,
+		activateGuard: o.ActivateGuard, metrics: o.Metrics, throttle: o.Throttle, policy: o.Policy, notify: o.Notify,
 		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
 		signupMail: o.SignupMail, kickMail: o.KickMail,
 	}
@@ -111,6 +122,9 @@ func New(o Options) (*Handler, error) {
 	}
 	if h.logger == nil {
 		h.logger = slog.New(slog.DiscardHandler)
+	}
+	if h.notify == nil {
+		h.notify = func(context.Context, *domain.User, string, string) {}
 	}
 	if h.activateGuard == nil {
 		h.activateGuard = &guard.BruteForce{Counters: o.Store, Now: h.now, BlockFor: activateBlockFor}

@@ -183,6 +183,24 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	bruteForce := h.guardFor(conn)
+
+	// Suspicious IP throttling first: an address over its bucket is refused before anything about
+	// the account is looked at. It fails open; brute-force protection, below, fails closed.
+	throttle, err := h.throttle.Attempt(ctx, guard.PreLogin, ip)
+	if err != nil {
+		h.logger.WarnContext(ctx, "suspicious IP throttling not counted", "err", err)
+	}
+	if throttle.Throttled {
+		if throttle.Logs {
+			h.record(r, audit.TypeBlockedIP, "Suspicious IP throttling: too many failed logins from this address", fs.client, &domain.User{Email: email})
+		}
+		if !throttle.Allowed {
+			h.metrics.SignIn(metrics.SignInBlocked)
+			w.Header().Set("Retry-After", strconv.Itoa(throttle.RetryAfter))
+			h.render(ctx, w, http.StatusTooManyRequests, web.PageLogin, h.loginData(r, fs, username, guard.MsgSuspiciousIP))
+			return
+		}
+	}
 	// The attempt is counted before any password check, known user or not: a blocked pair is refused
 	// without revealing anything about the account, and concurrent attempts on any node cannot
 	// slip past the threshold while their passwords are being checked.
@@ -228,6 +246,9 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.metrics.SignIn(metrics.SignInWrongPassword)
 		h.record(r, audit.TypeWrongPassword, MsgWrongCredentials, fs.client, user)
 		h.failedAttempt(r, fs, bruteForce, attempt, email)
+		if bruteForce.Blocks(attempt) && attempt.Notify {
+			h.notify(ctx, user, "blocked", ip)
+		}
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
 	}
@@ -239,6 +260,35 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := bruteForce.Succeeded(ctx, ip, email); err != nil {
 		// The sign-in stands; the count it should have cleared expires on its own.
 		h.logger.WarnContext(ctx, "brute-force count not cleared", "err", err)
+	}
+	if err := h.throttle.Succeeded(ctx, guard.PreLogin, ip, throttle); err != nil {
+		h.logger.WarnContext(ctx, "suspicious IP throttling attempt not given back", "err", err)
+	}
+	// Breached password detection, once the password is known to be the user's (a blocked user
+	// is told so by the steps that follow, as before).
+	if !user.Blocked {
+		if rate, err := bruteForce.SignedIn(ctx, ip, email); err != nil {
+			h.logger.WarnContext(ctx, "sign-in rate not counted", "err", err)
+		} else if !rate.Allowed {
+			if rate.Logs {
+				h.record(r, audit.TypeTooManyLogins, "Too many sign-ins for this account from this address", fs.client, user)
+			}
+			w.Header().Set("Retry-After", strconv.Itoa(rate.RetryAfter))
+			h.render(ctx, w, http.StatusTooManyRequests, web.PageLogin, h.loginData(r, fs, username, guard.MsgTooManyLogins))
+			return
+		}
+		if leak, err := h.policy.BreachedAt(ctx, "", pw); err != nil {
+			h.logger.WarnContext(ctx, "breached password detection not checked", "err", err)
+		} else if leak.Detected {
+			h.record(r, audit.TypePasswordLeaked, "Breached password used at sign-in", fs.client, user)
+			if leak.Notify {
+				h.notify(ctx, user, "breached", ip)
+			}
+			if leak.Block {
+				h.render(ctx, w, http.StatusForbidden, web.PageLogin, h.loginData(r, fs, username, guard.MsgPasswordLeaked))
+				return
+			}
+		}
 	}
 	if needsRehash {
 		// Imported bcrypt hashes and argon2id hashes below the current cost are upgraded now, the
@@ -373,6 +423,30 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 		h.record(r, audit.TypeSignupFailed, v.Error(), fs.client, user)
 		page(http.StatusBadRequest, v.PageMessage(), v.Report)
 		return
+	}
+	// Suspicious IP throttling counts every sign-up attempt per address (stage
+	// pre-user-registration), before the password is hashed.
+	ip := httpserver.ClientIP(ctx).String()
+	if v, err := h.throttle.Attempt(ctx, guard.PreUserRegistration, ip); err != nil {
+		h.logger.WarnContext(ctx, "suspicious IP throttling not counted", "err", err)
+	} else if v.Throttled {
+		if v.Logs {
+			h.record(r, audit.TypeBlockedIP, "Suspicious IP throttling: too many sign-ups from this address", fs.client, user)
+		}
+		if !v.Allowed {
+			w.Header().Set("Retry-After", strconv.Itoa(v.RetryAfter))
+			page(http.StatusTooManyRequests, guard.MsgSuspiciousIP, nil)
+			return
+		}
+	}
+	if leak, err := h.policy.BreachedAt(ctx, string(guard.PreUserRegistration), pw); err != nil {
+		h.logger.WarnContext(ctx, "breached password detection not checked", "err", err)
+	} else if leak.Detected {
+		h.record(r, audit.TypeSignupPasswordLeaked, "Breached password at sign-up", fs.client, user)
+		if leak.Block {
+			page(http.StatusBadRequest, guard.MsgChoosePasswordLeaked, nil)
+			return
+		}
 	}
 	hash, err := h.hasher.Hash(pw)
 	if errors.Is(err, password.ErrBusy) {

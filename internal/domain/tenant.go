@@ -58,6 +58,21 @@ type TenantSettings struct {
 	IdleSessionLifetime float64         `json:"idle_session_lifetime"`
 	EnabledLocales      []string        `json:"enabled_locales,omitempty"`
 	Flags               map[string]bool `json:"flags,omitempty"`
+	// LogRetentionDays is how long the tenant log keeps an event (a Gatehouse setting; Auth0
+	// keeps 2 to 30 days by plan). 0, in settings saved before it existed, means the default.
+	LogRetentionDays int `json:"log_retention_days"`
+}
+
+// DefaultLogRetentionDays is Auth0's longest retention, and Gatehouse's default.
+const DefaultLogRetentionDays = 30
+
+// LogRetention is how long an event is kept.
+func (t *TenantSettings) LogRetention() time.Duration {
+	d := t.LogRetentionDays
+	if d <= 0 {
+		d = DefaultLogRetentionDays
+	}
+	return time.Duration(d) * 24 * time.Hour
 }
 
 // DefaultTenantSettings: 7-day absolute and 3-day idle SSO sessions (Auth0's idle default; the absolute
@@ -70,6 +85,7 @@ func DefaultTenantSettings() TenantSettings {
 		IdleSessionLifetime: 72,
 		EnabledLocales:      []string{"en"},
 		Flags:               map[string]bool{"enable_sso": true, "revoke_refresh_token_grant": false},
+		LogRetentionDays:    DefaultLogRetentionDays,
 	}
 }
 
@@ -82,6 +98,9 @@ func (t *TenantSettings) Validate() error {
 	validateURLList(&errs, "allowed_logout_urls", t.AllowedLogoutURLs, AppTypeRegularWeb, ValidateAppURL)
 	if t.SessionLifetime < 1 || t.SessionLifetime > 8760 {
 		errs.add(Invalidf("session_lifetime", "must be between 1 and 8760 hours"))
+	}
+	if t.LogRetentionDays < 0 || t.LogRetentionDays > 3650 {
+		errs.add(Invalidf("log_retention_days", "must be between 1 and 3650 days"))
 	}
 	if t.IdleSessionLifetime < 1 || t.IdleSessionLifetime > t.SessionLifetime {
 		errs.add(Invalidf("idle_session_lifetime", "must be between 1 hour and session_lifetime"))

@@ -2,7 +2,8 @@
 // which Auth0's own management clients (node-auth0's ManagementClient, go-auth0, the Terraform
 // provider, the Auth0 CLI) configure a tenant — applications, client grants, APIs and their
 // permissions, roles, users and their brute-force blocks, database connections and their password
-// policy, signing keys, tenant settings, logs and Actions — with Auth0's paths,
+// policy, signing keys, tenant settings, logs, Actions, attack protection (and the anomaly IP blocks
+// it keeps) and log streams — with Auth0's paths,
 // bodies, field names, defaults, success status codes, paging and error JSON.
 //
 // It owns: bearer-token access control per endpoint scope (any one of an endpoint's scopes suffices,
@@ -18,7 +19,7 @@
 // once, on create and on rotate-secret; Action secret values are write-only.
 //
 // Shape of a route. Each area is a handler group (clients, grants, resourceServers, roles, users,
-// signingKeys, tenant, logs, actions) holding the narrow store interfaces it uses — users holds a
+// signingKeys, tenant, logs, actions, attackProtection, anomaly, logStreams) holding the narrow store interfaces it uses — users holds a
 // store.UserStore, a store.RoleStore and a store.ResourceServerStore, never the whole store.Store —
 // plus a one-method transactor where a change spans several records. Its xxxRoutes method lists the
 // routes: method, path, scopes (any one suffices), selfScopes for a user's own record, the sapi

@@ -1,6 +1,7 @@
 package mgmt
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -61,9 +62,6 @@ func parseLogQuery(q string) (store.LogFilter, error) {
 	return f, nil
 }
 
-// logScanLimit bounds how far a `from` checkpoint is looked for (pages of 100, newest first).
-const logScanLimit = 50
-
 func (g *logs) list(c *call) (int, any, error) {
 	q := c.r.URL.Query()
 	if s := q.Get("sort"); s != "" && s != "date:-1" {
@@ -91,8 +89,9 @@ func (g *logs) list(c *call) (int, any, error) {
 }
 
 // from serves Auth0's log checkpoint: `from` is a log_id, and the answer is up to `take` events
-// newer than it, oldest first, so that a caller can follow the log by passing the last log_id it
-// saw. Without `from`, the newest `take` events are returned. The answer is a bare array.
+// stored after it, oldest first, so that a caller follows the log by passing the last log_id it
+// saw. Without `from`, the newest `take` events are returned. The answer is a bare array. Events
+// are found by their place in the log (one indexed read), however far back `from` is.
 func (g *logs) from(c *call, f store.LogFilter) (int, any, error) {
 	q := c.r.URL.Query()
 	take := 50
@@ -109,32 +108,14 @@ func (g *logs) from(c *call, f store.LogFilter) (int, any, error) {
 		}
 		return http.StatusOK, views(list, viewLog), nil
 	}
-	var newer []*domain.LogEvent
-	found := false
-	for page := 0; page < logScanLimit && !found; page++ {
-		list, _, err := g.logs.ListLogs(c.ctx(), f, store.Page{Page: page, PerPage: 100})
-		if err != nil {
-			return 0, nil, err
-		}
-		for _, e := range list {
-			if e.LogID == from {
-				found = true
-				break
-			}
-			newer = append(newer, e)
-		}
-		if len(list) < 100 {
-			break
-		}
+	list, err := g.logs.ListLogsFrom(c.ctx(), f, from, take)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil, queryInvalid("from", "no log event %q (it may be past the log's retention)", from)
 	}
-	if !found {
-		return 0, nil, queryInvalid("from", "no log event %q among the recent events", from)
+	if err != nil {
+		return 0, nil, err
 	}
-	items := make([]any, 0, take)
-	for i := len(newer) - 1; i >= 0 && len(items) < take; i-- {
-		items = append(items, viewLog(newer[i]))
-	}
-	return http.StatusOK, items, nil
+	return http.StatusOK, views(list, viewLog), nil
 }
 
 func (g *logs) get(c *call) (int, any, error) {

@@ -94,6 +94,11 @@ type Options struct {
 	CheckEmailProvider ProviderCheck
 	// Verification queues verification mail for /jobs/verification-email; nil answers 501.
 	Verification VerificationMailer
+	// IPBlocks answers /anomaly/blocks/ips (suspicious IP throttling); nil: no address is blocked.
+	IPBlocks IPBlocks
+	// LogStreams seals a log stream's Authorization header and checks its endpoint; nil: log
+	// streams are refused (501).
+	LogStreams LogStreamSecrets
 }
 
 // Handler serves /api/v2/.
@@ -168,6 +173,9 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	all = append(all, h.jobRoutes()...)
 	all = append(all, h.connectionRoutes()...)
 	all = append(all, h.userBlockRoutes()...)
+	all = append(all, h.attackProtectionRoutes()...)
+	all = append(all, h.anomalyRoutes()...)
+	all = append(all, h.logStreamRoutes()...)
 	for _, rt := range all {
 		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
 	}

@@ -35,10 +35,15 @@ type tenantBody struct {
 	IdleSessionLifetime *float64         `json:"idle_session_lifetime"`
 	EnabledLocales      *[]string        `json:"enabled_locales"`
 	Flags               *map[string]bool `json:"flags"`
+	// LogRetentionDays is Gatehouse's: how long the tenant log keeps an event.
+	LogRetentionDays *int `json:"log_retention_days"`
 }
 
 func (g *tenant) get(c *call) (int, any, error) {
 	s, err := g.tenant.GetTenantSettings(c.ctx())
+	if s.LogRetentionDays == 0 {
+		s.LogRetentionDays = domain.DefaultLogRetentionDays // saved before the setting existed
+	}
 	return http.StatusOK, s, err
 }
 
@@ -68,6 +73,12 @@ func (g *tenant) update(c *call) (int, any, error) {
 	}
 	if b.IdleSessionLifetime != nil {
 		s.IdleSessionLifetime = *b.IdleSessionLifetime
+	}
+	if b.LogRetentionDays != nil {
+		if *b.LogRetentionDays < 1 {
+			return 0, nil, domain.Invalidf("log_retention_days", "must be between 1 and 3650 days")
+		}
+		s.LogRetentionDays = *b.LogRetentionDays
 	}
 	if b.EnabledLocales != nil {
 		s.EnabledLocales = *b.EnabledLocales

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/keys"
 	"github.com/gatehouse/gatehouse/internal/metrics"
@@ -48,6 +49,12 @@ type Options struct {
 	// turns brute-force protection off.
 	Hasher     password.Hasher
 	BruteForce *guard.BruteForce
+	// Throttle and Policy are suspicious IP throttling and the attack protection settings, shared
+	// with /u/login; nil: off.
+	Throttle *guard.Throttle
+	Policy   *guard.Policy
+	// Notify tells a user that attack protection acted on their account; nil tells no one.
+	Notify func(ctx context.Context, user *domain.User, kind, ip string)
 }
 
 // Handler serves /.well-known/openid-configuration, /.well-known/jwks.json, /oauth/token,
@@ -101,7 +108,7 @@ func NewHandler(opts Options) (*Handler, error) {
 		opts.Hasher = password.Hasher{P: password.Default()}
 	}
 	h.deps = &grant.Deps{Store: opts.Store, Config: h.config, Tokens: opts.Tokens, Actions: opts.Actions, Now: opts.Now, Logger: opts.Logger,
-		Hasher: opts.Hasher, BruteForce: opts.BruteForce}
+		Hasher: opts.Hasher, BruteForce: opts.BruteForce, Throttle: opts.Throttle, Policy: opts.Policy, Audit: opts.Audit, Notify: opts.Notify}
 	h.grants = map[string]grant.Grant{}
 	for _, g := range []grant.Grant{
 		grant.ClientCredentials{Deps: h.deps},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/passwordpolicy"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/web"
@@ -144,6 +145,15 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 	if pw != confirm {
 		h.render(w, r, http.StatusBadRequest, web.PageResetPassword, h.passwordData(w, r, secret, u, policy, msgMismatch, nil))
 		return
+	}
+	if leak, err := h.o.Policy.BreachedAt(r.Context(), guard.StagePreChangePassword, pw); err != nil {
+		h.o.Logger.WarnContext(r.Context(), "breached password detection not checked", "err", err)
+	} else if leak.Detected {
+		h.record(r, audit.TypeResetPasswordLeaked, "Breached password chosen as the new password", t.ClientID, u)
+		if leak.Block {
+			h.render(w, r, http.StatusBadRequest, web.PageResetPassword, h.passwordData(w, r, secret, u, policy, guard.MsgChoosePasswordLeaked, nil))
+			return
+		}
 	}
 	hash, err := h.o.Hasher.Hash(pw)
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/mail/mailtemplate"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -104,6 +106,22 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 	case domain.CheckEmailAddress(email) != nil || !strings.Contains(email, "@") || strings.ContainsAny(email, "<>"):
 		protocol.WriteJSON(w, protocol.InvalidRequest("email is not valid"))
 		return
+	}
+	// Each request targets an account, as a sign-in does: it counts in the address's pre-login
+	// bucket, so one address cannot send reset mail to every account of the tenant.
+	if v, err := h.o.Throttle.Attempt(ctx, guard.PreLogin, httpserver.ClientIP(ctx).String()); err != nil {
+		h.o.Logger.WarnContext(ctx, "suspicious IP throttling not counted", "err", err)
+	} else if v.Throttled {
+		if v.Logs {
+			h.o.Audit.Record(ctx, domain.LogEvent{Type: audit.TypeBlockedIP, IP: httpserver.ClientIP(ctx).String(), ClientID: clientID,
+				Description: "Suspicious IP throttling: too many password change requests from this address"})
+		}
+		if !v.Allowed {
+			e := protocol.NewError(http.StatusTooManyRequests, "too_many_attempts", guard.MsgSuspiciousIP)
+			e.RetryAfter = v.RetryAfter
+			protocol.WriteJSON(w, e)
+			return
+		}
 	}
 	if clientID != "" {
 		client, err := h.o.Store.GetClient(ctx, clientID)

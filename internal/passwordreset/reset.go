@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/gatehouse/gatehouse/internal/guard"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -49,6 +50,11 @@ type Options struct {
 	// Unblock lifts brute-force blocks on a user's email once their password is reset (as Auth0
 	// does); nil means none are kept.
 	Unblock func(ctx context.Context, email string) error
+	// Throttle counts /dbconnections/change_password requests per address (suspicious IP
+	// throttling's pre-login bucket); Policy checks a new password against breached password
+	// detection (stage pre-change-password). nil: off.
+	Throttle *guard.Throttle
+	Policy   *guard.Policy
 	// RequestFloor is the least time a reset request takes; 0 means DefaultRequestFloor, a
 	// negative value none (tests that do not measure timing).
 	RequestFloor time.Duration

@@ -75,6 +75,8 @@ type Store interface {
 	RevokedOpaqueTokenStore
 	ConnectionStore
 	PasswordHistoryStore
+	AttackProtectionStore
+	LogStreamStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
@@ -272,6 +274,15 @@ type CounterStore interface {
 	// EachCounter calls fn with every live counter whose key starts with prefix, in key order (the
 	// brute-force blocks of one user, for an administrator to list). fn's error stops the walk.
 	EachCounter(ctx context.Context, prefix string, now time.Time, fn func(key string, count int64, expires time.Time) error) error
+	// HitBucket takes one attempt from key's bucket in one atomic upsert and returns the bucket's
+	// "theoretical arrival time" (GCRA): the bucket is full again at tat, and an attempt is within
+	// a bucket of n attempts when tat - now <= n*interval. Each hit moves tat interval later, from
+	// now at the earliest and to now + limit at the latest, so that an address hammering a full
+	// bucket stays refused for at most limit after its last attempt. The counter expires at tat.
+	HitBucket(ctx context.Context, key string, now time.Time, interval, limit time.Duration) (tat time.Time, err error)
+	// RefundBucket gives one attempt back (moves tat interval earlier); nothing happens when key
+	// has no bucket.
+	RefundBucket(ctx context.Context, key string, interval time.Duration) error
 }
 
 // ConnectionStore keeps database connections and the applications each is enabled for. A
@@ -314,6 +325,15 @@ type LogStore interface {
 	GetLog(ctx context.Context, id string) (*domain.LogEvent, error)
 	// ListLogs returns events newest first.
 	ListLogs(ctx context.Context, f LogFilter, p Page) ([]*domain.LogEvent, int, error)
+	// ListLogsFrom returns up to take events that match f and were stored after the event
+	// fromLogID, oldest first (Auth0's checkpoint paging); ErrNotFound when there is no such event.
+	ListLogsFrom(ctx context.Context, f LogFilter, fromLogID string, take int) ([]*domain.LogEvent, error)
+	// ListLogsAfter returns up to limit events whose sequence number is above seq, in sequence
+	// order, for a log stream's delivery.
+	ListLogsAfter(ctx context.Context, seq int64, limit int) ([]domain.LogRecord, error)
+	// DeleteLogsBefore deletes up to limit of the oldest events dated before t (retention) and
+	// returns how many it deleted.
+	DeleteLogsBefore(ctx context.Context, t time.Time, limit int) (int, error)
 }
 
 // LogFilter narrows ListLogs.
@@ -321,6 +341,42 @@ type LogFilter struct {
 	Type     string
 	UserID   string
 	ClientID string
+}
+
+// AttackProtectionStore keeps the attack protection settings, one section at a time
+// (domain.SectionBruteForce, …), so that changes to two sections never overwrite each other.
+type AttackProtectionStore interface {
+	// GetAttackProtection returns every section, Auth0's defaults for a section never saved.
+	GetAttackProtection(ctx context.Context) (domain.AttackProtection, error)
+	PutBruteForceProtection(ctx context.Context, b domain.BruteForceProtection) error
+	PutSuspiciousIPThrottling(ctx context.Context, s domain.SuspiciousIPThrottling) error
+	PutBreachedPasswordDetection(ctx context.Context, b domain.BreachedPasswordDetection) error
+}
+
+// LogStreamStore keeps log streams and their delivery state. Delivery is at least once with a
+// lease: a node claims a stream for a while, and only the lease holder may move its cursor or
+// record a failure, so one node at a time delivers a stream, in order.
+type LogStreamStore interface {
+	// CreateLogStream stores s (CreatedAt, UpdatedAt filled when zero) with its cursor at the
+	// newest event: a new stream delivers what happens from now on.
+	CreateLogStream(ctx context.Context, s *domain.LogStream) error
+	GetLogStream(ctx context.Context, id string) (*domain.LogStream, error)
+	ListLogStreams(ctx context.Context) ([]*domain.LogStream, error)
+	// UpdateLogStream saves the configuration and status; a stream made active again starts its
+	// failure count afresh and is due at once.
+	UpdateLogStream(ctx context.Context, s *domain.LogStream) error
+	DeleteLogStream(ctx context.Context, id string) error
+	// ClaimLogStream leases an active, due stream to owner until leaseUntil (an owner may renew
+	// its own lease). ErrNotFound: the stream is gone, not active, not due, or leased to another.
+	ClaimLogStream(ctx context.Context, id, owner string, now, leaseUntil time.Time) (*domain.LogStream, error)
+	// AdvanceLogStream records delivery up to cursor, clears the failures and extends the lease.
+	// ErrNotFound: owner no longer holds the lease.
+	AdvanceLogStream(ctx context.Context, id, owner string, cursor int64, leaseUntil time.Time) error
+	// FailLogStream counts a failed delivery, releases the lease and schedules the next attempt;
+	// an active stream whose failures reach suspendAfter is suspended. It returns the status.
+	FailLogStream(ctx context.Context, id, owner string, next time.Time, lastErr string, suspendAfter int) (string, error)
+	// ReleaseLogStream gives the lease up.
+	ReleaseLogStream(ctx context.Context, id, owner string) error
 }
 
 // SessionStore keeps browser SSO sessions.

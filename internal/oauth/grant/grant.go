@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
@@ -63,6 +64,22 @@ type Deps struct {
 	// protection /u/login uses, so that failures on either count toward one block (nil: off).
 	Hasher     password.Hasher
 	BruteForce *guard.BruteForce
+	// Throttle is suspicious IP throttling (per address across accounts), shared with /u/login;
+	// Policy the tenant's attack protection settings (breached password detection). nil: off.
+	Throttle *guard.Throttle
+	Policy   *guard.Policy
+	// Audit records the attack protection events that do not replace the answer's own (a throttled
+	// address that is only logged, a breached password that is not blocked); nil: not recorded.
+	Audit *audit.Recorder
+	// Notify tells a user that attack protection acted on their account ("blocked", "breached");
+	// nil tells no one.
+	Notify func(ctx context.Context, user *domain.User, kind, ip string)
+}
+
+func (d *Deps) notify(ctx context.Context, user *domain.User, kind, ip string) {
+	if d.Notify != nil {
+		d.Notify(ctx, user, kind, ip)
+	}
 }
 
 func (d *Deps) logger() *slog.Logger {

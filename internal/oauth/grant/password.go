@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -184,10 +185,30 @@ func (g Password) authenticate(ctx context.Context, conn *domain.Connection, use
 	if !conn.Options.BruteForceProtection {
 		bruteForce = nil // the connection turned it off (brute_force_protection: false)
 	}
+	// Suspicious IP throttling first: an address over its bucket is refused before anything about
+	// the account is looked at. It fails open (it protects capacity; brute-force protection,
+	// below, fails closed).
+	throttle, err := d.Throttle.Attempt(ctx, guard.PreLogin, ip)
+	if err != nil {
+		d.logger().WarnContext(ctx, "suspicious IP throttling not counted", "err", err)
+	}
+	if throttle.Throttled {
+		if !throttle.Allowed {
+			e := protocol.NewError(http.StatusTooManyRequests, "too_many_attempts", guard.MsgSuspiciousIP)
+			e.RetryAfter = throttle.RetryAfter
+			if throttle.Logs {
+				e.LogType = audit.TypeBlockedIP
+			}
+			return nil, e
+		}
+		if throttle.Logs {
+			d.record(ctx, audit.TypeBlockedIP, "Suspicious IP throttling: too many failed logins from this address (not blocked)", ip, email, "")
+		}
+	}
 	// A blocked pair is refused before any password check, known user or not, so the answer reveals
-	// nothing about the account.
-	// The attempt is counted before the password is checked, so concurrent attempts on any node
-	// cannot slip past the threshold while their passwords are being checked.
+	// nothing about the account. The attempt is counted before the password is checked, so
+	// concurrent attempts on any node cannot slip past the threshold while their passwords are
+	// being checked.
 	attempt, err := bruteForce.Attempt(ctx, ip, email)
 	if err != nil {
 		return nil, protocol.ServerError(err)
@@ -195,6 +216,7 @@ func (g Password) authenticate(ctx context.Context, conn *domain.Connection, use
 	if !attempt.Allowed {
 		e := protocol.NewError(http.StatusTooManyRequests, "too_many_attempts", guard.MsgBlocked)
 		e.LogType = audit.TypeBlockedAccount
+		e.RetryAfter = int(attempt.RetryAfter / time.Second)
 		return nil, e
 	}
 	var user *domain.User
@@ -217,17 +239,49 @@ func (g Password) authenticate(ctx context.Context, conn *domain.Connection, use
 		if !errors.Is(err, password.ErrMismatch) {
 			d.logger().ErrorContext(ctx, "stored password hash unusable", "user_id", user.UserID, "err", err)
 		}
+		if bruteForce.Blocks(attempt) && attempt.Notify {
+			d.notify(ctx, user, "blocked", ip)
+		}
 		return nil, g.failed(attempt, wrongCredentials(audit.TypeWrongPassword, user.UserID))
 	}
 	if err := bruteForce.Succeeded(ctx, ip, email); err != nil {
 		// The sign-in stands; the count it should have cleared expires on its own.
 		d.logger().WarnContext(ctx, "brute-force count not cleared", "err", err)
 	}
+	if err := d.Throttle.Succeeded(ctx, guard.PreLogin, ip, throttle); err != nil {
+		d.logger().WarnContext(ctx, "suspicious IP throttling attempt not given back", "err", err)
+	}
 	if user.Blocked {
 		// Auth0's answer for a blocked user (401 unauthorized), given only to the right password.
 		e := protocol.NewError(http.StatusUnauthorized, "unauthorized", guard.MsgUserBlocked)
 		e.LogType, e.UserID = audit.TypeBlockedUser, user.UserID
 		return nil, e
+	}
+	if rate, err := bruteForce.SignedIn(ctx, ip, email); err != nil {
+		d.logger().WarnContext(ctx, "sign-in rate not counted", "err", err)
+	} else if !rate.Allowed {
+		e := protocol.NewError(http.StatusTooManyRequests, "too_many_attempts", guard.MsgTooManyLogins)
+		e.RetryAfter, e.UserID = rate.RetryAfter, user.UserID
+		if rate.Logs {
+			e.LogType = audit.TypeTooManyLogins
+		}
+		return nil, e
+	}
+	// Breached password detection, once the password is known to be the user's.
+	if leak, err := d.Policy.BreachedAt(ctx, "", pw); err != nil {
+		d.logger().WarnContext(ctx, "breached password detection not checked", "err", err)
+	} else if leak.Block {
+		if leak.Notify {
+			d.notify(ctx, user, "breached", ip)
+		}
+		e := protocol.NewError(http.StatusForbidden, "password_leaked", guard.MsgPasswordLeaked)
+		e.LogType, e.UserID = audit.TypePasswordLeaked, user.UserID
+		return nil, e
+	} else if leak.Detected {
+		if leak.Notify {
+			d.notify(ctx, user, "breached", ip)
+		}
+		d.record(ctx, audit.TypePasswordLeaked, "Breached password used at sign-in (not blocked)", ip, email, user.UserID)
 	}
 	if needsRehash {
 		// Imported bcrypt hashes and argon2id hashes below the current cost are upgraded now, the
@@ -242,6 +296,11 @@ func (g Password) authenticate(ctx context.Context, conn *domain.Connection, use
 		}
 	}
 	return user, nil
+}
+
+// record writes an attack protection event beside the exchange's own.
+func (d *Deps) record(ctx context.Context, typ, desc, ip, email, userID string) {
+	d.Audit.Record(ctx, domain.LogEvent{Type: typ, Description: desc, IP: ip, UserName: email, UserID: userID})
 }
 
 // failed marks the attempt that starts a block (already counted, see Attempt) as the block in the log.

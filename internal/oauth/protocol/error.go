@@ -23,6 +23,9 @@ type Error struct {
 	UserID  string
 	// Quiet keeps an expected, frequent answer (a device's pending poll) out of the tenant log.
 	Quiet bool
+	// RetryAfter, when positive, is sent as Retry-After (seconds) with the answer: a throttled or
+	// blocked attempt says when to try again.
+	RetryAfter int
 
 	// Heading and Details are shown by the hosted error page (Page) alone.
 	Heading string

@@ -20,6 +20,9 @@ func NoStore(h http.Header) {
 // caller's to log.
 func WriteJSON(w http.ResponseWriter, e *Error) {
 	NoStore(w.Header())
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	}
 	WriteJSONValue(w, e.Status, struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`

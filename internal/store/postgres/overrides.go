@@ -7,7 +7,7 @@ import (
 )
 
 // overrides returns the statements PostgreSQL must say otherwise than sqlstore's generic table.
-// All are locks. Transactions here run side by side at READ COMMITTED, where SQLite's write
+// All but BucketHit's are locks. Transactions here run side by side at READ COMMITTED, where SQLite's write
 // transactions exclude each other from BEGIN: what SQLite has from its single writer, PostgreSQL
 // has by locking what a transaction is about to decide on before it changes anything.
 func overrides() map[sqlstore.Stmt]string {
@@ -29,5 +29,7 @@ func overrides() map[sqlstore.Stmt]string {
 		// of the newest) lock different rows, yet each must see what the other did: an advisory
 		// lock on the family serialises them. The generic table has none to take.
 		sqlstore.RefreshLockFamily: `SELECT pg_advisory_xact_lock(` + refreshFamilyLockKey + `, hashtext($1))`,
+		// Not a lock: PostgreSQL names the two-argument minimum and maximum LEAST and GREATEST.
+		sqlstore.BucketHit: strings.NewReplacer("MIN(MAX(", "LEAST(GREATEST(").Replace(sqlstore.Generic(sqlstore.BucketHit)),
 	}
 }

@@ -295,6 +295,38 @@ const (
 	// prefix, in key order.
 	CounterEach
 
+	// Buckets (on the counters table): Hit(key, now, interval, limit) → expires_at (the bucket's
+	// tat) in one atomic upsert; Refund(key, interval).
+	BucketHit
+	BucketRefund
+
+	// Logs by sequence: After(seq, limit) → seq, doc in order; Seq(log_id) → seq; From(seq, …
+	// filters) appended WHERE conditions, then ORDER BY seq LIMIT; DeleteBefore(date, limit) the
+	// oldest first.
+	LogAfter
+	LogSeq
+	LogFromSelect
+	LogDeleteBefore
+
+	// Attack protection: List → section, doc; Put(section, updated_at, doc).
+	AttackProtectionList
+	AttackProtectionPut
+
+	// Log streams: Insert(id, status, created_at, updated_at, secret_encrypted, doc) with the
+	// cursor at the newest event; Get(id) and List → logStreamCols; Update(id, status, updated_at,
+	// secret_encrypted, doc); Delete(id); Claim(id, owner, lease_until, now) → logStreamCols;
+	// Advance(id, owner, cursor, lease_until); Fail(id, owner, next, last_error, suspend_after) →
+	// status; Release(id, owner).
+	LogStreamInsert
+	LogStreamGet
+	LogStreamList
+	LogStreamUpdate
+	LogStreamDelete
+	LogStreamClaim
+	LogStreamAdvance
+	LogStreamFail
+	LogStreamRelease
+
 	numStmts
 )
 
@@ -321,6 +353,7 @@ const (
 	refreshCols    = `token_hash, family_id, generation, expires_at, idle_expires_at, rotated_at, revoked_at, doc`
 	connectionCols = `id, name, strategy, created_at, updated_at, doc`
 	deviceCols     = `code_hash, user_code_hash, client_id, status, interval_seconds, last_polled_at, expires_at, doc`
+	streamCols     = `id, status, created_at, updated_at, secret_encrypted, doc, cursor_seq, failures, next_attempt_at, last_error`
 )
 
 var generic = statements{
@@ -575,6 +608,48 @@ var generic = statements{
 	JobInsert:     `INSERT INTO jobs (id, created_at, email_id, doc) VALUES ($1, $2, $3, $4)`,
 	JobGet:        `SELECT email_id, doc FROM jobs WHERE id = $1`,
 	DeleteOldJobs: `DELETE FROM jobs WHERE created_at <= $1`,
+
+	// One statement, so concurrent attempts from any number of nodes each move tat (see
+	// store.CounterStore.HitBucket). SQLite's two-argument MIN and MAX; PostgreSQL says LEAST and
+	// GREATEST.
+	BucketHit: `INSERT INTO counters (counter_key, hits, expires_at) VALUES ($1, 1, CAST($2 AS BIGINT) + CAST($3 AS BIGINT))
+		ON CONFLICT (counter_key) DO UPDATE SET hits = counters.hits + 1,
+			expires_at = MIN(MAX(counters.expires_at, CAST($2 AS BIGINT)) + CAST($3 AS BIGINT), CAST($2 AS BIGINT) + CAST($4 AS BIGINT))
+		RETURNING expires_at`,
+	BucketRefund: `UPDATE counters SET expires_at = expires_at - CAST($2 AS BIGINT) WHERE counter_key = $1`,
+
+	LogAfter:        `SELECT seq, doc FROM log_events WHERE seq > $1 ORDER BY seq LIMIT $2`,
+	LogSeq:          `SELECT seq FROM log_events WHERE log_id = $1`,
+	LogFromSelect:   `SELECT doc FROM log_events`,
+	LogDeleteBefore: `DELETE FROM log_events WHERE seq IN (SELECT seq FROM log_events WHERE date < $1 ORDER BY date, seq LIMIT $2)`,
+
+	AttackProtectionList: `SELECT section, doc FROM attack_protection`,
+	AttackProtectionPut: `INSERT INTO attack_protection (section, updated_at, doc) VALUES ($1, $2, $3)
+		ON CONFLICT (section) DO UPDATE SET updated_at = excluded.updated_at, doc = excluded.doc`,
+
+	LogStreamInsert: `INSERT INTO log_streams (id, status, created_at, updated_at, secret_encrypted, doc, cursor_seq)
+		VALUES ($1, $2, $3, $4, $5, $6, (SELECT COALESCE(MAX(seq), 0) FROM log_events))`,
+	LogStreamGet:  `SELECT ` + streamCols + ` FROM log_streams WHERE id = $1`,
+	LogStreamList: `SELECT ` + streamCols + ` FROM log_streams ORDER BY created_at, id`,
+	// A stream made active again (from paused or suspended) starts afresh: no failures, due now.
+	LogStreamUpdate: `UPDATE log_streams SET status = $2, updated_at = $3, secret_encrypted = $4, doc = $5,
+			failures = CASE WHEN $2 = 'active' AND status <> 'active' THEN 0 ELSE failures END,
+			next_attempt_at = CASE WHEN $2 = 'active' AND status <> 'active' THEN 0 ELSE next_attempt_at END,
+			last_error = CASE WHEN $2 = 'active' AND status <> 'active' THEN '' ELSE last_error END
+		WHERE id = $1`,
+	LogStreamDelete: `DELETE FROM log_streams WHERE id = $1`,
+	LogStreamClaim: `UPDATE log_streams SET lease_owner = $2, lease_until = $3
+		WHERE id = $1 AND status = 'active' AND next_attempt_at <= $4
+			AND (lease_until IS NULL OR lease_until <= $4 OR lease_owner = $2)
+		RETURNING ` + streamCols,
+	LogStreamAdvance: `UPDATE log_streams SET cursor_seq = $3, failures = 0, last_error = '', lease_until = $4
+		WHERE id = $1 AND lease_owner = $2 AND cursor_seq <= $3`,
+	LogStreamFail: `UPDATE log_streams SET failures = failures + 1, next_attempt_at = $3, last_error = $4,
+			lease_owner = NULL, lease_until = NULL,
+			status = CASE WHEN status = 'active' AND failures + 1 >= $5 THEN 'suspended' ELSE status END
+		WHERE id = $1 AND lease_owner = $2
+		RETURNING status`,
+	LogStreamRelease: `UPDATE log_streams SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`,
 }
 
 // statements is a statement table: the text of each Stmt.

@@ -66,6 +66,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Connections", testConnections},
 		{"PasswordHistory", testPasswordHistory},
 		{"EachCounter", testEachCounter},
+		{"Buckets", testBuckets},
+		{"RaceHitBucket", testRaceHitBucket},
+		{"LogSequence", testLogSequence},
+		{"AttackProtection", testAttackProtection},
+		{"LogStreams", testLogStreams},
+		{"RaceClaimLogStream", testRaceClaimLogStream},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
