@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"html"
 	"io"
@@ -16,6 +17,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/gatehouse/gatehouse/internal/app"
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
 )
 
@@ -92,6 +94,16 @@ func TestBreachedPasswordDetection(t *testing.T) {
 	resp, page = postPage(t, c, signupURL.String(), sf)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, guard.MsgChoosePasswordLeaked) {
 		t.Fatalf("/u/signup with a breached password: %d", resp.StatusCode)
+	}
+	// auth0-js's /dbconnections/signup refuses it the same way, and creates no user.
+	dbResp, dbBody := post(t, browser(t), n.issuer+"dbconnections/signup", url.Values{
+		"client_id": {n.tenant.WebApp.ClientID}, "connection": {"Username-Password-Authentication"},
+		"email": {"db.newcomer@example.com"}, "password": {breachedPassword}})
+	if dbResp.StatusCode != http.StatusBadRequest || !strings.Contains(dbBody, `"code":"password_leaked"`) {
+		t.Fatalf("/dbconnections/signup with a breached password: %d %s", dbResp.StatusCode, dbBody)
+	}
+	if _, err := n.Store.GetUserByEmail(context.Background(), domain.DefaultConnection, "db.newcomer@example.com"); err == nil {
+		t.Fatal("/dbconnections/signup created the user it refused")
 	}
 	for _, typ := range []string{"pwd_leak", "signup_pwd_leak"} {
 		if status, logs := m.do("GET", "logs?q=type:"+typ, nil); status != 200 || len(logs["list"].([]any)) == 0 {

@@ -9,10 +9,13 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/passwordpolicy"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -187,6 +190,32 @@ func (h *Handler) dbSignup(w http.ResponseWriter, r *http.Request) {
 	if v := policy.Check(b.Password, user); v != nil {
 		fail(passwordRefusal(v), v.Error())
 		return
+	}
+	// As on the hosted signup page: suspicious IP throttling counts every sign-up attempt per address
+	// (stage pre-user-registration) before the password is hashed, and a breached password is refused
+	// when breached password detection blocks at sign-up.
+	ip := httpserver.ClientIP(ctx).String()
+	if v, err := h.throttle.Attempt(ctx, guard.PreUserRegistration, ip); err != nil {
+		h.logger.WarnContext(ctx, "suspicious IP throttling not counted", "err", err)
+	} else if v.Throttled {
+		if v.Logs {
+			h.record(r, audit.TypeBlockedIP, "Suspicious IP throttling: too many sign-ups from this address", client, user)
+		}
+		if !v.Allowed {
+			w.Header().Set("Retry-After", strconv.Itoa(v.RetryAfter))
+			writeDB(w, http.StatusTooManyRequests, &dbError{Name: "TooManyRequestsError", Code: "too_many_attempts",
+				Description: guard.MsgSuspiciousIP, StatusCode: http.StatusTooManyRequests})
+			return
+		}
+	}
+	if leak, err := h.policy.BreachedAt(ctx, string(guard.PreUserRegistration), b.Password); err != nil {
+		h.logger.WarnContext(ctx, "breached password detection not checked", "err", err)
+	} else if leak.Detected {
+		h.record(r, audit.TypeSignupPasswordLeaked, "Breached password at sign-up", client, user)
+		if leak.Block {
+			writeDB(w, http.StatusBadRequest, badSignup("password_leaked", guard.MsgChoosePasswordLeaked))
+			return
+		}
 	}
 	hash, err := h.hasher.Hash(b.Password)
 	if errors.Is(err, password.ErrBusy) {
