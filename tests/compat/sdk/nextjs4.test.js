@@ -71,11 +71,20 @@ before(async () => {
   b = await newContext(browser);
 });
 
-after(async () => {
-  await browser?.close();
+// stopNext ends `next start` and its children (its own process group): after the tests, and when
+// this file is stopped from outside (a timeout), so that no server outlives the run.
+function stopNext() {
   if (next && next.exitCode === null) {
     try { process.kill(-next.pid, 'SIGTERM'); } catch { /* already gone */ }
   }
+}
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.once(signal, () => { stopNext(); process.exit(1); });
+}
+
+after(async () => {
+  await browser?.close();
+  stopNext();
 });
 
 async function step(name, fn) {
