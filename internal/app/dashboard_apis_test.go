@@ -13,7 +13,7 @@ import (
 // The guide's step 8, first half, through the APIs pages: create the API, its four permissions,
 // its RBAC settings, and a machine-to-machine grant; bad input changes nothing.
 func TestDashboardAPIs(t *testing.T) {
-	n := startNode(t)
+	n := startNode(t, roomyManagementLimit)
 	ctx := context.Background()
 	admin := browser(t)
 	_, home := dashboardSignIn(t, n, admin, n.tenant.Dashboard.Email, n.tenant.Dashboard.Password)

@@ -9,9 +9,14 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/bootstrap"
+	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/password"
 )
+
+// roomyManagementLimit lifts the Management API's per-client limit: every dashboard user acts
+// through the dashboard's client, and these tests send hundreds of pages in a few seconds.
+func roomyManagementLimit(c *config.Config) { c.RateLimits.ManagementPerClient = 100000 }
 
 // roPost is a form a read-only administrator tries to submit; it is sent with their CSRF token.
 type roPost struct {
