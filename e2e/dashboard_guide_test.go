@@ -11,7 +11,9 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/gatehouse/gatehouse/examples/seedapp/seedapp"
+	"github.com/gatehouse/gatehouse/internal/app"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/testclock"
 	"github.com/gatehouse/gatehouse/sdk/webauth"
 )
 
@@ -23,7 +25,8 @@ import (
 // sees the roles claim. Every page is photographed at 1280 px and at a phone's width.
 func TestDashboardGuideWalk(t *testing.T) {
 	ctx := context.Background()
-	g := MustStartGatehouse(t, ctx)
+	clock := testclock.New(time.Now())
+	g := MustStartGatehouse(t, ctx, func(o *app.Options) { o.Now = clock.Now })
 	forgetGuideAuthorization(t, ctx, g)
 	b := MustStartBrowser(t, ctx)
 	shots := artifactsDir(t)
@@ -181,8 +184,6 @@ func TestDashboardGuideWalk(t *testing.T) {
 	load(b, "users again", chromedp.Click(`nav.side a[href="/admin/users"]`))
 	load(b, "new user page", chromedp.Click(`a.button.primary[href="/admin/users/new"]`))
 	shoot("dashboard-user-new")
-	b.navigate(g.Issuer + "admin/applications/" + clientID + "/delete")
-	shoot("dashboard-delete-confirm")
 
 	// The guide's app, on the credentials from the Credentials tab, signs the guide's admin in and
 	// sees the roles the dashboard gave them.
@@ -201,18 +202,43 @@ func TestDashboardGuideWalk(t *testing.T) {
 	}
 	serve(t, webApp, webLn)
 	serve(t, apiApp, apiLn)
-	app := MustStartBrowser(t, ctx)
-	app.navigate(web + "/api/auth/login")
-	mustBeOnLoginPage(t, app, g)
+	appBrowser := MustStartBrowser(t, ctx)
+	appBrowser.navigate(web + "/api/auth/login")
+	mustBeOnLoginPage(t, appBrowser, g)
 	admin := g.User(t, "admin")
-	signIn(t, app, admin.Email, admin.Password)
-	me := app.fetchJSON("/api/auth/me")
+	signIn(t, appBrowser, admin.Email, admin.Password)
+	me := appBrowser.fetchJSON("/api/auth/me")
 	var claims map[string]any
 	if me.Status != 200 || json.Unmarshal(me.Body, &claims) != nil {
 		t.Fatalf("/api/auth/me: %d %s", me.Status, me.Body)
 	}
 	if roles, _ := claims["https://yourapp.com/roles"].([]any); len(roles) != 1 || roles[0] != "admin" {
 		t.Errorf("roles claim of the app made in the dashboard: %v", claims)
+	}
+
+	// Six minutes on, deleting the app asks the administrator to sign in again (the login form
+	// even though their session is alive), then comes back to confirm. The clock moves only now:
+	// the guide's app above checks tokens against the real time.
+	clock.Advance(6 * time.Minute)
+	b.navigate(g.Issuer + "admin/applications/" + clientID + "/delete")
+	shoot("dashboard-delete-confirm")
+	load(b, "delete", chromedp.Click(`#delete-confirm`))
+	if h := b.text("h1"); h != "Confirm it's you" {
+		t.Fatalf("a stale session's delete: %q", h)
+	}
+	shoot("dashboard-reauth")
+	load(b, "sign in again", chromedp.Click(`#reauth`))
+	mustBeOnLoginPage(t, b, g)
+	signIn(t, b, g.Tenant.Dashboard.Email, g.Tenant.Dashboard.Password)
+	if loc := b.location(); loc != g.Issuer+"admin/applications/"+clientID+"/delete" {
+		t.Fatalf("after signing in again: %s", loc)
+	}
+	load(b, "delete, again", chromedp.Click(`#delete-confirm`))
+	if flash := b.text(".flash"); flash != "Deleted." {
+		t.Errorf("after deleting: %q", flash)
+	}
+	if _, err := g.App.Store.GetClient(ctx, clientID); err == nil {
+		t.Errorf("the application outlived its deletion")
 	}
 }
 

@@ -72,7 +72,7 @@ func (h *Handler) applications(w http.ResponseWriter, r *http.Request, v *viewer
 	if (page+1)*appsPerPage < total {
 		d.NextURL = pageURL(page + 1)
 	}
-	h.render(w, r, http.StatusOK, "applications", &layoutData{Title: "Applications", Nav: "applications", Data: d}, v)
+	h.render(w, r, http.StatusOK, "applications", &layoutData{Title: "Applications", Nav: "applications", Flash: flashFor(r), Data: d}, v)
 }
 
 type newAppData struct {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // user is a user as the Management API shows it.
@@ -64,6 +65,19 @@ func parsePermissionKey(k string) (map[string]string, bool) {
 	}
 	return map[string]string{"resource_server_identifier": id, "permission_name": name}, true
 }
+
+// When shows an API timestamp (ISO 8601) as people read it, in UTC.
+func when(iso string) string {
+	t, err := time.Parse(time.RFC3339Nano, iso)
+	if err != nil {
+		return iso
+	}
+	return t.UTC().Format("2 Jan 2006, 15:04 UTC")
+}
+
+// Created and LastSeen are the user's timestamps for the pages.
+func (u user) Created() string  { return when(u.CreatedAt) }
+func (u user) LastSeen() string { return when(u.LastLogin) }
 
 func (h *Handler) userRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+Path+"users", h.page(h.users))
