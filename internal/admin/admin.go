@@ -129,6 +129,7 @@ func (h *Handler) pageRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+Path+"{$}", h.page(h.home))
 	h.applicationRoutes(mux)
 	h.manageRoutes(mux)
+	h.tenantPageRoutes(mux)
 }
 
 func noStore(next http.Handler) http.Handler {

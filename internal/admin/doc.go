@@ -23,18 +23,25 @@
 // URL lists one per line, security settings and grant types; Credentials, rotating the secret after
 // a confirmation and showing the new one once; Quickstart, the app's .env.local); APIs (Settings
 // with RBAC, Permissions, Machine to Machine client grants); Users (search by email, block, verify,
-// reset email or link, roles, permissions); Roles (permissions from any API, members). Lists the
-// Management API cannot filter by name are filtered over a bounded walk of every page. A refused
-// change re-renders the form as typed with the API's own message (and the guide's warning beside a
-// wildcard refusal). After a change a page redirects with a message code; only the codes in
-// flashes can be shown, so a crafted link cannot make the dashboard say anything else.
+// reset email or link, roles, permissions); Roles (permissions from any API, members). Actions (list, create by trigger, a
+// code editor, secrets whose values are write-only, Deploy with the compiler's error shown at its
+// line, versions and roll back, delete after a confirmation) and Flows (each trigger's bound actions
+// in order: add, remove, move). A refused change re-renders the form as typed with the API's own
+// message (and the guide's warning beside a wildcard refusal). Lists the Management API cannot
+// filter by name are filtered over a bounded walk of every page. After a change a page redirects
+// with a message code; only the codes in flashes can be shown, so a crafted link cannot make the
+// dashboard say anything else.
 //
 // Destructive actions (deleting an application, API, user or role; rotating a secret) need a
 // sign-in younger than five minutes, read from the session's ID token auth_time (every sign-in asks
 // max_age, which makes the token carry it). An older session is sent through /authorize with
 // prompt=login and max_age=0 and comes back to the confirmation page (reauth.go).
 //
-// Pages set no script and no inline style; the node's CSP (default-src 'self', frame-ancestors
+// Scripts: only static/*.js files of this package, written for it (the Action editor colours code
+// and numbers lines under the form's own textarea). They add nothing a page needs: every page works
+// with scripts off, and a script inserts text only as text nodes.
+//
+// Pages set no inline script and no inline style; the node's CSP (default-src 'self', frame-ancestors
 // 'none', form-action 'self') applies unchanged. Every POST carries a CSRF token bound to the
 // session's ID token and is refused when Fetch Metadata or Origin says it came from elsewhere.
 //

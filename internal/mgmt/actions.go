@@ -108,9 +108,24 @@ func viewAction(a *domain.Action, deployed *domain.ActionVersion) actionView {
 	}
 	if deployed != nil {
 		v.DeployedVersion = viewVersion(deployed)
-		v.AllChangesDeployed = !a.UpdatedAt.After(deployed.CreatedAt)
+		v.AllChangesDeployed = deployedAsIs(a, deployed)
 	}
 	return v
+}
+
+// deployedAsIs reports whether the deployed version runs the action as it stands: the same code,
+// runtime and secrets. It compares content rather than times, since deploying itself stamps the
+// action (and a roll back deploys older code than the draft's).
+func deployedAsIs(a *domain.Action, v *domain.ActionVersion) bool {
+	if a.Code != v.Code || a.Runtime != v.Runtime || len(a.Secrets) != len(v.Secrets) {
+		return false
+	}
+	for i, s := range a.Secrets {
+		if s.Name != v.Secrets[i].Name || !s.UpdatedAt.Equal(v.Secrets[i].UpdatedAt) {
+			return false
+		}
+	}
+	return true
 }
 
 // view renders a with its deployed version, when it has one.

@@ -50,6 +50,10 @@ func TestActions(t *testing.T) {
 	if v["number"] != float64(1) || v["status"] != "built" || v["deployed"] != true || v["action"].(map[string]any)["id"] != id {
 		t.Fatalf("deployed version: %v", v)
 	}
+	// Deployed as it stands: every change is deployed, whatever time the deploy stamped.
+	if got := e.must(t, 200, "GET", "/actions/actions/"+id, nil).obj(t); got["all_changes_deployed"] != true {
+		t.Errorf("all_changes_deployed after deploy: %v", got["all_changes_deployed"])
+	}
 	if strings.Contains(e.must(t, 200, "POST", "/actions/actions/"+id+"/deploy", nil).obj(t)["code"].(string), "SYNTAX") {
 		t.Fatal("unexpected code")
 	}
