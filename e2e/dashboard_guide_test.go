@@ -12,16 +12,17 @@ import (
 
 	"github.com/gatehouse/gatehouse/examples/seedapp/seedapp"
 	"github.com/gatehouse/gatehouse/internal/app"
+	"github.com/gatehouse/gatehouse/internal/devtenant"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/testclock"
 	"github.com/gatehouse/gatehouse/sdk/webauth"
 )
 
 // The seed guide's steps 1 and 8 through the dashboard, by clicking and typing, on a tenant
-// without the guide's API and roles: the Regular Web App with the guide's URLs and security
+// without the guide's API, roles and Action: the Regular Web App with the guide's URLs and security
 // settings (a wildcard refused with the guide's warning), its secret rotated on the Credentials
 // tab, the API with its four permissions and RBAC, the two roles with their permissions and
-// members. Then the guide's Go app, on the app's new credentials, signs the guide's admin in and
+// members, the guide's Action pasted, deployed and added to the Login flow. Then the guide's Go app, on the app's new credentials, signs the guide's admin in and
 // sees the roles claim. Every page is photographed at 1280 px and at a phone's width.
 func TestDashboardGuideWalk(t *testing.T) {
 	ctx := context.Background()
@@ -165,6 +166,29 @@ func TestDashboardGuideWalk(t *testing.T) {
 	load(b, "new role page", chromedp.Click(`a.button.primary[href="/admin/roles/new"]`))
 	shoot("dashboard-role-new")
 
+	// Step 8.4: Actions > Create, the guide's code pasted, Deploy; Flows > Login > add it.
+	load(b, "actions", chromedp.Click(`nav.side a[href="/admin/actions"]`))
+	load(b, "create action", chromedp.Click(`a.button.primary[href="/admin/actions/new"]`))
+	b.step("name and trigger", chromedp.SendKeys(`#name`, "Add roles to tokens"), chromedp.Click(`input[name=trigger][value="post-login"]`))
+	load(b, "create", chromedp.Submit(`#name`))
+	b.step("wait for the editor", chromedp.WaitVisible(`.editor .gutter`))
+	setEditorCode(b, devtenant.GuideAction)
+	load(b, "deploy", chromedp.Click(`button[value=deploy]`))
+	if f := b.text(".flash"); f != "Deployed as version 1." {
+		t.Fatalf("after deploying the guide's Action: %q", f)
+	}
+	shoot("dashboard-walk-action")
+	load(b, "actions again", chromedp.Click(`nav.side a[href="/admin/actions"]`))
+	load(b, "flows > login", chromedp.Click(`a[href="/admin/flows/login"]`))
+	option := run(b, "the new action's option", chromedp.Evaluate[string](
+		`[...document.querySelectorAll("#action option")].find(o => o.textContent === "Add roles to tokens").value`))
+	b.step("choose it", chromedp.SetValue(`#action`, option))
+	load(b, "add to the flow", chromedp.Click(`form.row button.primary`))
+	if names := b.text("ol.flow"); !strings.Contains(names, "Add roles to tokens") {
+		t.Fatalf("the Login flow: %q", names)
+	}
+	shoot("dashboard-walk-flow-login")
+
 	// The guide's admin, as User Management shows them.
 	load(b, "users", chromedp.Click(`nav.side a[href="/admin/users"]`))
 	shoot("dashboard-users")
@@ -242,8 +266,8 @@ func TestDashboardGuideWalk(t *testing.T) {
 	}
 }
 
-// forgetGuideAuthorization removes what `gatehouse dev` seeds for the guide's step 8 (its API and
-// the roles user and admin), so that the walk creates them as a new tenant would.
+// forgetGuideAuthorization removes what `gatehouse dev` seeds for the guide's step 8 (its API, the
+// roles user and admin, and the Action that puts roles in tokens), so that the walk creates them as a new tenant would.
 func forgetGuideAuthorization(t *testing.T, ctx context.Context, g *gatehouse) {
 	t.Helper()
 	st := g.App.Store
@@ -252,6 +276,13 @@ func forgetGuideAuthorization(t *testing.T, ctx context.Context, g *gatehouse) {
 		t.Fatal(err)
 	}
 	if err := st.DeleteResourceServer(ctx, rs.ID); err != nil {
+		t.Fatal(err)
+	}
+	actions, _, err := st.ListActions(ctx, store.ActionFilter{ActionName: devtenant.ActionName}, store.Page{PerPage: 10})
+	if err != nil || len(actions) != 1 {
+		t.Fatalf("the seeded Action: %v %v", actions, err)
+	}
+	if err := st.DeleteAction(ctx, actions[0].ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"user", "admin"} {
