@@ -33,6 +33,9 @@ func TestDashboardAPIs(t *testing.T) {
 	if resp, _ := post(t, admin, base+"/new", url.Values{"name": {"Forged"}, "identifier": {"https://forged.example"}, "signing_alg": {"RS256"}}); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("create without CSRF: %d", resp.StatusCode)
 	}
+	if resp, page := post(t, admin, base+"/new", url.Values{"csrf": {"AAAA" + csrf[4:]}, "name": {"Forged"}, "identifier": {"https://forged.example"}, "signing_alg": {"RS256"}}); resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "did not come from this dashboard") {
+		t.Errorf("create with a forged CSRF token: %d", resp.StatusCode)
+	}
 	req, _ := http.NewRequest("POST", base+"/new", strings.NewReader(url.Values{"csrf": {csrf}, "name": {"Elsewhere"}, "identifier": {"https://elsewhere.example"}, "signing_alg": {"RS256"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Origin", "https://evil.example")
@@ -143,7 +146,8 @@ func TestDashboardAPIs(t *testing.T) {
 		t.Errorf("changing the Management API: %d\n%s", resp.StatusCode, page)
 	}
 
-	readOnlyAndUserRefused(t, n, []string{base, api, api + "/permissions", api + "/m2m", base + "/new"}, []roPost{
+	readOnlyAndUserRefused(t, n, []string{base, api, api + "/permissions", api + "/m2m", base + "/new", api + "/delete"}, []roPost{
+		{api + "/delete", url.Values{}},
 		{api + "/permissions", url.Values{"value": {"ro:perm"}}},
 		{api + "/permissions/remove", url.Values{"value": {"read:own_data"}}},
 		{api, settings},

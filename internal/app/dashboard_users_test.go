@@ -173,7 +173,22 @@ func TestDashboardUsersAndRoles(t *testing.T) {
 		t.Errorf("user permissions after removal (the user role's two): %+v", perms)
 	}
 
-	readOnlyAndUserRefused(t, n, []string{users, user, user + "/roles", user + "/permissions", users + "/new", roles, role, role + "/permissions", role + "/users", roles + "/new"}, []roPost{
+	// Markup in a role's description is text wherever it is shown.
+	if resp, _ = post(t, admin, role, url.Values{"csrf": {csrf}, "name": {"auditor"}, "description": {`<img src=x onerror=alert(1)>`}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("save role: %d", resp.StatusCode)
+	}
+	if resp, _ = post(t, admin, user+"/roles", url.Values{"csrf": {csrf}, "role_id": {rl.ID}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("assign role again: %d", resp.StatusCode)
+	}
+	for _, u := range []string{roles, role, user + "/roles"} {
+		if _, page = get(t, admin, u); strings.Contains(page, "<img src=x") || !strings.Contains(page, "&lt;img src=x onerror=alert(1)&gt;") {
+			t.Errorf("%s shows the description's markup live or not at all", u)
+		}
+	}
+
+	readOnlyAndUserRefused(t, n, []string{users, user, user + "/roles", user + "/permissions", users + "/new", roles, role, role + "/permissions", role + "/users", roles + "/new", user + "/delete", role + "/delete"}, []roPost{
+		{user + "/delete", url.Values{}},
+		{role + "/delete", url.Values{}},
 		{users + "/new", url.Values{"email": {"ro@example.com"}, "password": {"Correct-Horse-9-Battery"}}},
 		{user + "/blocked", url.Values{"blocked": {"true"}}},
 		{user + "/verify", url.Values{}},
