@@ -307,6 +307,9 @@ func (h *Handler) saveAPIGrant(w http.ResponseWriter, r *http.Request, v *viewer
 		scopes = []string{}
 	}
 	authorized := r.PostFormValue("authorized") == "on"
+	if !authorized && apps[i].Grant != nil && !h.recentSignIn(w, r, v, "remove the access of "+apps[i].Name+" to "+d.API.Name, d.Base+"/m2m") {
+		return
+	}
 	var err error
 	switch g := apps[i].Grant; {
 	case authorized && g == nil:

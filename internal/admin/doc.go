@@ -32,7 +32,7 @@
 // with a message code; only the codes in flashes can be shown, so a crafted link cannot make the
 // dashboard say anything else.
 //
-// Destructive actions (deleting an application, API, user or role; rotating a secret) need a
+// Destructive actions (deleting an application, API, user or role; removing an application's access to an API; rotating a secret) need a
 // sign-in younger than five minutes, read from the session's ID token auth_time (every sign-in asks
 // max_age, which makes the token carry it). An older session is sent through /authorize with
 // prompt=login and max_age=0 and comes back to the confirmation page (reauth.go).

@@ -88,6 +88,14 @@ func TestDashboardCredentialsAndReauthentication(t *testing.T) {
 	if _, err := n.Store.GetClient(ctx, id); err != nil {
 		t.Fatalf("a stale session deleted the app: %v", err)
 	}
+	// Taking an application's access to an API away is a deletion too.
+	rs, _ := n.Store.GetResourceServerByIdentifier(ctx, "https://api.yourapp.com")
+	if resp, _ = post(t, admin, n.issuer+"admin/apis/"+rs.ID+"/m2m", url.Values{"csrf": {csrf}, "client_id": {n.tenant.M2MApp.ClientID}}); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a stale session's grant removal: %d", resp.StatusCode)
+	}
+	if _, err := n.Store.FindClientGrant(ctx, n.tenant.M2MApp.ClientID, "https://api.yourapp.com"); err != nil {
+		t.Errorf("a stale session removed a grant: %v", err)
+	}
 	csrf = reauthenticate(t, n, admin, htmlUnescape(link[1]), "/admin/applications/"+id+"/delete")
 	resp, _ = post(t, admin, appPage+"/delete", url.Values{"csrf": {csrf}})
 	if loc, _ := resp.Location(); resp.StatusCode != http.StatusSeeOther || loc.Path != "/admin/applications" {
