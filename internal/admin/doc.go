@@ -32,10 +32,11 @@
 // with a message code; only the codes in flashes can be shown, so a crafted link cannot make the
 // dashboard say anything else.
 //
-// Destructive actions (deleting an application, API, user or role; removing an application's access to an API; rotating a secret) need a
-// sign-in younger than five minutes, read from the session's ID token auth_time (every sign-in asks
-// max_age, which makes the token carry it). An older session is sent through /authorize with
-// prompt=login and max_age=0 and comes back to the confirmation page (reauth.go).
+// Destructive actions (deleting an application, API, user or role; removing an application's
+// access to an API; rotating a secret) need a sign-in younger than five minutes, read from the
+// session's ID token auth_time (every sign-in asks max_age, which makes the token carry it). An
+// older session is sent through /authorize with prompt=login and max_age=0 and comes back to the
+// confirmation page (reauth.go).
 //
 // Scripts: only static/*.js files of this package, written for it (the Action editor colours code
 // and numbers lines under the form's own textarea). They add nothing a page needs: every page works
