@@ -22,9 +22,9 @@
 // with the guide's advice, showing the new secret once with a .env.local block; Settings with the
 // URL lists one per line, security settings and grant types; Credentials, rotating the secret after
 // a confirmation and showing the new one once; Quickstart, the app's .env.local); APIs (Settings
-// with RBAC, Permissions, Machine to Machine client grants); Users (search by email, block, verify,
-// reset email or link, roles, permissions); Roles (permissions from any API, members). Actions (list, create by trigger, a
-// code editor, secrets whose values are write-only, Deploy with the compiler's error shown at its
+// with RBAC, Permissions, Machine to Machine client grants); Users (search by email, profile,
+// block, verify, reset email or link, roles, permissions); Roles (permissions from any API,
+// members). Actions (list, create by trigger, a code editor, secrets whose values are write-only, Deploy with the compiler's error shown at its
 // line, versions and roll back, delete after a confirmation) and Flows (each trigger's bound actions
 // in order: add, remove, move). A refused change re-renders the form as typed with the API's own
 // message (and the guide's warning beside a wildcard refusal). Lists the Management API cannot

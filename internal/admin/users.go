@@ -84,6 +84,7 @@ func (h *Handler) userRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+Path+"users/new", h.page(h.newUser))
 	mux.Handle("POST "+Path+"users/new", h.page(h.createUser))
 	mux.Handle("GET "+Path+"users/{id}", h.page(h.userDetails))
+	mux.Handle("POST "+Path+"users/{id}/profile", h.page(h.saveProfile))
 	mux.Handle("POST "+Path+"users/{id}/blocked", h.page(h.setBlocked))
 	mux.Handle("POST "+Path+"users/{id}/verify", h.page(h.markVerified))
 	mux.Handle("POST "+Path+"users/{id}/reset-link", h.page(h.resetLink))
@@ -176,6 +177,7 @@ type userTab struct {
 	Tab       string
 	CanWrite  bool
 	ResetLink string // a password-change ticket, shown once
+	Profile   profileForm
 	// Roles tab
 	Roles, OtherRoles []role
 	// Permissions tab
@@ -189,7 +191,8 @@ func (h *Handler) loadUser(w http.ResponseWriter, r *http.Request, v *viewer, ta
 		h.apiFailed(w, r, v, err)
 		return userTab{}, false
 	}
-	return userTab{User: u, Base: Path + "users/" + url.PathEscape(u.UserID), Tab: tab, CanWrite: v.Can("update:users")}, true
+	return userTab{User: u, Base: Path + "users/" + url.PathEscape(u.UserID), Tab: tab, CanWrite: v.Can("update:users"),
+		Profile: profileForm{Email: u.Email, Name: u.Name, Nickname: u.Nickname}}, true
 }
 
 func (h *Handler) renderUser(w http.ResponseWriter, r *http.Request, v *viewer, status int, d userTab, msg string) {
@@ -219,6 +222,25 @@ func (h *Handler) patchUser(w http.ResponseWriter, r *http.Request, v *viewer, d
 		return
 	}
 	redirect(w, r, d.Base, flash)
+}
+
+// profileForm is the Details tab's profile as typed.
+type profileForm struct{ Email, Name, Nickname string }
+
+// saveProfile changes a user's email, name and nickname. The email is sent only when it changed:
+// the API marks a new address unverified, and an unchanged one must not lose its verification.
+func (h *Handler) saveProfile(w http.ResponseWriter, r *http.Request, v *viewer) {
+	d, ok := h.loadUser(w, r, v, "details")
+	if !ok {
+		return
+	}
+	d.Profile = profileForm{Email: strings.TrimSpace(r.PostFormValue("email")), Name: strings.TrimSpace(r.PostFormValue("name")),
+		Nickname: strings.TrimSpace(r.PostFormValue("nickname"))}
+	body := map[string]any{"name": d.Profile.Name, "nickname": d.Profile.Nickname}
+	if !strings.EqualFold(d.Profile.Email, d.User.Email) {
+		body["email"] = d.Profile.Email
+	}
+	h.patchUser(w, r, v, d, body, "saved")
 }
 
 func (h *Handler) setBlocked(w http.ResponseWriter, r *http.Request, v *viewer) {

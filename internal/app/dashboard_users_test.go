@@ -79,6 +79,19 @@ func TestDashboardUsersAndRoles(t *testing.T) {
 			t.Errorf("after %s %v: %+v", step.path, step.form, u)
 		}
 	}
+	// The profile: name and nickname change; the email is left alone (and verified) unless changed.
+	if resp, _ = post(t, admin, user+"/profile", url.Values{"csrf": {csrf}, "email": {"New@Example.com"}, "name": {"Renamed Person"}, "nickname": {"renamed"}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("save profile: %d", resp.StatusCode)
+	}
+	if u, _ = n.Store.GetUser(ctx, u.UserID); u.Name != "Renamed Person" || u.Nickname != "renamed" || !u.EmailVerified || u.Email != "new@example.com" {
+		t.Errorf("after saving the profile: %+v", u)
+	}
+	if resp, page = post(t, admin, user+"/profile", url.Values{"csrf": {csrf}, "email": {"not an address"}, "name": {"Typed"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, `value="not an address"`) || !strings.Contains(page, `value="Typed"`) {
+		t.Errorf("an invalid email: %d\n%s", resp.StatusCode, page)
+	}
+	if u, _ = n.Store.GetUser(ctx, u.UserID); u.Email != "new@example.com" || u.Name != "Renamed Person" {
+		t.Errorf("a refused profile changed the user: %+v", u)
+	}
 	if _, page = get(t, admin, user+"?done=blocked"); !strings.Contains(page, "User blocked") {
 		t.Errorf("flash after block")
 	}
@@ -191,6 +204,7 @@ func TestDashboardUsersAndRoles(t *testing.T) {
 		{role + "/delete", url.Values{}},
 		{users + "/new", url.Values{"email": {"ro@example.com"}, "password": {"Correct-Horse-9-Battery"}}},
 		{user + "/blocked", url.Values{"blocked": {"true"}}},
+		{user + "/profile", url.Values{"email": {"new@example.com"}, "name": {"By a viewer"}}},
 		{user + "/verify", url.Values{}},
 		{user + "/reset-link", url.Values{}},
 		{user + "/reset-email", url.Values{}},
