@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"slices"
@@ -299,7 +300,7 @@ func (h *Handler) resetEmail(w http.ResponseWriter, r *http.Request, v *viewer) 
 		h.renderUser(w, r, v, http.StatusBadRequest, d, "This user has no email address.")
 		return
 	}
-	if err := h.sendResetMail(r.Context(), d.User.Email); err != nil {
+	if err := h.sendResetMail(r.Context(), v, d.User.Email); err != nil {
 		h.opts.Logger.ErrorContext(r.Context(), "dashboard: reset mail", "err", err)
 		h.renderUser(w, r, v, http.StatusBadGateway, d, "The reset email could not be sent. Try again in a moment, or create a reset link instead.")
 		return
@@ -307,13 +308,17 @@ func (h *Handler) resetEmail(w http.ResponseWriter, r *http.Request, v *viewer) 
 	redirect(w, r, d.Base, "reset-sent")
 }
 
-func (h *Handler) sendResetMail(ctx context.Context, email string) error {
+func (h *Handler) sendResetMail(ctx context.Context, v *viewer, email string) error {
 	b, _ := json.Marshal(map[string]string{"client_id": h.opts.ClientID, "email": email, "connection": "Username-Password-Authentication"})
 	req, err := http.NewRequestWithContext(ctx, "POST", h.opts.Issuer+"dbconnections/change_password", strings.NewReader(string(b)))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if v.api.clientIP.IsValid() {
+		// The reset flow's limits count the administrator's address, not the node's own.
+		req.RemoteAddr = netip.AddrPortFrom(v.api.clientIP, 0).String()
+	}
 	resp, err := h.http.Do(req)
 	if err != nil {
 		return err
