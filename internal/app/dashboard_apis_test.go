@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -64,6 +65,10 @@ func TestDashboardAPIs(t *testing.T) {
 		t.Fatalf("created API: %+v %v", rs, err)
 	}
 	api := base + "/" + rs.ID
+	dana, _ := n.Store.GetUserByEmail(ctx, domain.DefaultConnection, n.tenant.Dashboard.Email)
+	if ev := waitForLog(t, n, dana.UserID, "POST"); !strings.Contains(ev.Description, "resource server") {
+		t.Errorf("the API's creation is not logged as the administrator's: %+v", ev)
+	}
 	if resp, _ := post(t, admin, base+"/new", url.Values{"csrf": {csrf}, "name": {"Again"}, "identifier": {"https://api.guide.example"}, "signing_alg": {"RS256"}}); resp.StatusCode != http.StatusConflict {
 		t.Errorf("duplicate identifier: %d", resp.StatusCode)
 	}
