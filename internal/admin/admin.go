@@ -91,7 +91,9 @@ func New(o Options) (*Handler, error) {
 		ClientID: o.ClientID, ClientSecret: o.ClientSecret, Scope: "openid profile email",
 		Routes: webauth.Routes{Login: Path + "auth/login", Callback: Path + "auth/callback",
 			Logout: Path + "auth/logout", Me: Path + "auth/me"},
-		LoginReturnTo: Path, LogoutReturnTo: Path,
+		// max_age makes every ID token carry auth_time, which re-authentication is measured from.
+		AuthorizationParams: url.Values{"max_age": {signInMaxAge}},
+		LoginReturnTo:       Path, LogoutReturnTo: Path,
 		Session: webauth.SessionConfig{Name: "gatehouse_dashboard", Path: Path,
 			RollingDuration: 30 * time.Minute, AbsoluteDuration: 12 * time.Hour},
 		HTTPClient: h.http, Now: o.Now, Logger: o.Logger,
@@ -126,6 +128,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 func (h *Handler) pageRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+Path+"{$}", h.page(h.home))
 	h.applicationRoutes(mux)
+	h.manageRoutes(mux)
 	h.tenantPageRoutes(mux)
 }
 

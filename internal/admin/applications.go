@@ -72,7 +72,7 @@ func (h *Handler) applications(w http.ResponseWriter, r *http.Request, v *viewer
 	if (page+1)*appsPerPage < total {
 		d.NextURL = pageURL(page + 1)
 	}
-	h.render(w, r, http.StatusOK, "applications", &layoutData{Title: "Applications", Nav: "applications", Data: d}, v)
+	h.render(w, r, http.StatusOK, "applications", &layoutData{Title: "Applications", Nav: "applications", Flash: flashFor(r), Data: d}, v)
 }
 
 type newAppData struct {
@@ -116,13 +116,18 @@ func (h *Handler) createApplication(w http.ResponseWriter, r *http.Request, v *v
 func (h *Handler) envBlock(c client) string {
 	secret := c.ClientSecret
 	if secret == "" {
-		secret = "shown once, when the application was created"
+		secret = "your-client-secret"
 	}
-	return "AUTH0_SECRET='use-openssl-rand-base64-32-to-generate'\n" +
+	return "# Auth0 Configuration\n" +
+		"AUTH0_SECRET='use-openssl-rand-base64-32-to-generate'\n" +
 		"AUTH0_BASE_URL='http://localhost:3000'\n" +
 		"AUTH0_ISSUER_BASE_URL='" + strings.TrimSuffix(h.opts.Issuer, "/") + "'\n" +
 		"AUTH0_CLIENT_ID='" + c.ClientID + "'\n" +
-		"AUTH0_CLIENT_SECRET='" + secret + "'\n"
+		"AUTH0_CLIENT_SECRET='" + secret + "'\n\n" +
+		"# For API authorization: the Identifier of your API (APIs)\n" +
+		"AUTH0_AUDIENCE='https://api.yourapp.com'\n\n" +
+		"# Production overrides\n" +
+		"# AUTH0_BASE_URL='https://yourapp.com'\n"
 }
 
 type appSettingsData struct {

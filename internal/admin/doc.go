@@ -20,11 +20,23 @@
 //
 // Pages: home (the tenant's counts), Applications (list with search and paging; create by type
 // with the guide's advice, showing the new secret once with a .env.local block; Settings with the
-// URL lists one per line, security settings and grant types). Actions (list, create by trigger, a
-// code editor, secrets whose values are write-only, Deploy with the compiler's error shown at its
+// URL lists one per line, security settings and grant types; Credentials, rotating the secret after
+// a confirmation and showing the new one once; Quickstart, the app's .env.local); APIs (Settings
+// with RBAC, Permissions, Machine to Machine client grants); Users (search by email, profile,
+// block, verify, reset email or link, roles, permissions); Roles (permissions from any API,
+// members). Actions (list, create by trigger, a code editor, secrets whose values are write-only, Deploy with the compiler's error shown at its
 // line, versions and roll back, delete after a confirmation) and Flows (each trigger's bound actions
 // in order: add, remove, move). A refused change re-renders the form as typed with the API's own
-// message (and the guide's warning beside a wildcard refusal).
+// message (and the guide's warning beside a wildcard refusal). Lists the Management API cannot
+// filter by name are filtered over a bounded walk of every page. After a change a page redirects
+// with a message code; only the codes in flashes can be shown, so a crafted link cannot make the
+// dashboard say anything else.
+//
+// Destructive actions (deleting an application, API, user or role; removing an application's
+// access to an API; rotating a secret) need a sign-in younger than five minutes, read from the
+// session's ID token auth_time (every sign-in asks max_age, which makes the token carry it). An
+// older session is sent through /authorize with prompt=login and max_age=0 and comes back to the
+// confirmation page (reauth.go).
 //
 // Scripts: only static/*.js files of this package, written for it (the Action editor colours code
 // and numbers lines under the form's own textarea). They add nothing a page needs: every page works
