@@ -23,11 +23,15 @@
 // URL lists one per line, security settings and grant types). Actions (list, create by trigger, a
 // code editor, secrets whose values are write-only, Deploy with the compiler's error shown at its
 // line, versions and roll back, delete after a confirmation) and Flows (each trigger's bound actions
-// in order: add, remove, move). A refused change re-renders the form as typed with the API's own
+// in order: add, remove, move). Monitoring: the tenant log (filtered by Auth0's event codes under
+// their names, and by user; paged; a detail view with the raw event) whose first page follows the
+// log live, and the home page's chart of the last day's sign-ins and failures, an SVG drawn on the
+// server from the log read through the API. A refused change re-renders the form as typed with the API's own
 // message (and the guide's warning beside a wildcard refusal).
 //
 // Scripts: only static/*.js files of this package, written for it (the Action editor colours code
-// and numbers lines under the form's own textarea). They add nothing a page needs: every page works
+// and numbers lines under the form's own textarea; the log page polls for its own rows, parsed
+// with DOMParser, which runs nothing). They add nothing a page needs: every page works
 // with scripts off, and a script inserts text only as text nodes.
 //
 // Pages set no inline script and no inline style; the node's CSP (default-src 'self', frame-ancestors
