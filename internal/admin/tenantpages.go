@@ -7,4 +7,5 @@ import "net/http"
 func (h *Handler) tenantPageRoutes(mux *http.ServeMux) {
 	h.actionRoutes(mux)
 	h.monitoringRoutes(mux)
+	h.settingsRoutes(mux)
 }

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"net/url"
 	"time"
 )
 
@@ -78,6 +79,14 @@ func (t *TenantSettings) Validate() error {
 	var errs Errors
 	if len(t.FriendlyName) > 255 {
 		errs.add(Invalidf("friendly_name", "must be at most 255 characters"))
+	}
+	if t.SupportEmail != "" && CheckEmailAddress(t.SupportEmail) != nil {
+		errs.add(Invalidf("support_email", "must be an email address"))
+	}
+	if t.PictureURL != "" {
+		if u, err := url.Parse(t.PictureURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs.add(Invalidf("picture_url", "must be an absolute http or https URL"))
+		}
 	}
 	validateURLList(&errs, "allowed_logout_urls", t.AllowedLogoutURLs, AppTypeRegularWeb, ValidateAppURL)
 	if t.SessionLifetime < 1 || t.SessionLifetime > 8760 {

@@ -94,4 +94,6 @@ func TestTenantSettings(t *testing.T) {
 	wantError(t, e.call(t, "admin", "PATCH", "/tenants/settings", map[string]any{"idle_session_lifetime": 1000}), 400, "invalid_body", "idle_session_lifetime", false)
 	wantError(t, e.call(t, "admin", "PATCH", "/tenants/settings", map[string]any{"allowed_logout_urls": []string{"https://*.yourapp.com"}}), 400, "invalid_body", "allowed_logout_urls[0]", false)
 	wantError(t, e.call(t, "admin", "PATCH", "/tenants/settings", map[string]any{"default_audience": "https://nope"}), 400, "invalid_body", "default_audience", false)
+	wantError(t, e.call(t, "admin", "PATCH", "/tenants/settings", map[string]any{"support_email": "not an address"}), 400, "invalid_body", "support_email", false)
+	wantError(t, e.call(t, "admin", "PATCH", "/tenants/settings", map[string]any{"picture_url": "javascript:alert(1)"}), 400, "invalid_body", "picture_url", false)
 }
