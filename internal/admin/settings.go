@@ -48,9 +48,9 @@ func (h *Handler) renderSettings(w http.ResponseWriter, r *http.Request, v *view
 		Data: settingsPage{Tab: tab, Tabs: settingsTabs, CanWrite: canWrite, Form: form}}, v)
 }
 
-// refusal is the API's own message for a refused change, or "" with the error page written for
+// changeRefused is the API's own message for a refused change, or "" with the error page written for
 // anything else (the API unreachable).
-func (h *Handler) refusal(w http.ResponseWriter, r *http.Request, v *viewer, err error) (int, string, bool) {
+func (h *Handler) changeRefused(w http.ResponseWriter, r *http.Request, v *viewer, err error) (int, string, bool) {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		return ae.StatusCode, ae.Message, true
@@ -90,7 +90,7 @@ func (h *Handler) saveGeneralSettings(w http.ResponseWriter, r *http.Request, v 
 		http.Redirect(w, r, Path+"settings?saved=1", http.StatusSeeOther)
 		return
 	}
-	if status, msg, ok := h.refusal(w, r, v, err); ok {
+	if status, msg, ok := h.changeRefused(w, r, v, err); ok {
 		h.renderSettings(w, r, v, status, "settings", "general", "", msg, v.Can("update:tenant_settings"), f)
 	}
 }
@@ -159,7 +159,7 @@ func (h *Handler) saveEmailProvider(w http.ResponseWriter, r *http.Request, v *v
 		method = "POST"
 	}
 	if err := v.api.do(r.Context(), method, "emails/provider", body, nil); err != nil {
-		if status, msg, ok := h.refusal(w, r, v, err); ok {
+		if status, msg, ok := h.changeRefused(w, r, v, err); ok {
 			render(status, msg)
 		}
 		return

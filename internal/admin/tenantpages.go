@@ -8,4 +8,5 @@ func (h *Handler) tenantPageRoutes(mux *http.ServeMux) {
 	h.actionRoutes(mux)
 	h.monitoringRoutes(mux)
 	h.settingsRoutes(mux)
+	h.securityRoutes(mux)
 }
