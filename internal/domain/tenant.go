@@ -59,6 +59,8 @@ type TenantSettings struct {
 	IdleSessionLifetime float64         `json:"idle_session_lifetime"`
 	EnabledLocales      []string        `json:"enabled_locales,omitempty"`
 	Flags               map[string]bool `json:"flags,omitempty"`
+	// Branding is kept with the settings; the Management API shows it at /branding only.
+	Branding *Branding `json:"branding,omitempty"`
 }
 
 // DefaultTenantSettings: 7-day absolute and 3-day idle SSO sessions (Auth0's idle default; the absolute
