@@ -68,3 +68,15 @@ func strictHTTPS(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil
 }
+
+// BrandingParts returns the logo URL and the two colours of the tenant's branding ("" for unset):
+// what the hosted pages apply.
+func (t TenantSettings) BrandingParts() (logoURL, primary, pageBackground string) {
+	if t.Branding == nil {
+		return "", "", ""
+	}
+	if c := t.Branding.Colors; c != nil {
+		primary, pageBackground = c.Primary, c.PageBackground
+	}
+	return t.Branding.LogoURL, primary, pageBackground
+}
