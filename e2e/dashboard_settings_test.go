@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -46,6 +47,25 @@ func TestDashboardSettingsAndSecurityPages(t *testing.T) {
 		t.Errorf("the password came back: %q", v)
 	}
 	b.screenshot(shots, "dashboard-settings-email")
+
+	// Branding: the preview follows the colours as they are typed; saved, the login page shows them.
+	b.step("branding tab", chromedp.Click(`.tabs a[href="/admin/settings/branding"]`), chromedp.WaitVisible(`#primary`))
+	b.step("type colours", chromedp.SendKeys(`#primary`, "#0b7a4b"), chromedp.SendKeys(`#page_background`, "#1d2b36"))
+	b.step("the preview follows", chromedp.Poll[chromedp.Void](`getComputedStyle(document.querySelector(".preview-button")).backgroundColor === "rgb(11, 122, 75)"`,
+		chromedp.WithPollingTimeout(10*time.Second)))
+	b.step("save branding", chromedp.Submit(`#primary`), chromedp.WaitVisible(`.flash`))
+	b.screenshot(shots, "dashboard-settings-branding")
+	b.step("phone width", chromedp.EmulateViewport(390, 844))
+	b.screenshot(shots, "dashboard-settings-branding-phone")
+	b.step("desktop width", chromedp.EmulateViewport(1280, 900))
+	login := MustStartBrowser(t, ctx)
+	login.step("desktop width", chromedp.EmulateViewport(1280, 900))
+	login.navigate(g.Issuer + "admin/")
+	mustBeOnLoginPage(t, login, g)
+	if bg := run(login, "login button colour", chromedp.Evaluate[string](`getComputedStyle(document.querySelector("button[type=submit]")).backgroundColor`)); bg != "rgb(11, 122, 75)" {
+		t.Errorf("login page button: %s", bg)
+	}
+	login.screenshot(shots, "login-branded")
 
 	b.step("keys tab", chromedp.Click(`.tabs a[href="/admin/settings/keys"]`), chromedp.WaitVisible(`tbody`))
 	b.step("rotate", chromedp.Click(`a[href="/admin/settings/keys/rotate"]`), chromedp.WaitVisible(`button.danger`))

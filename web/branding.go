@@ -76,16 +76,28 @@ func (b Base) logoOrigin() string {
 	return "https://" + u.Host
 }
 
-// allowLogo lets the page load its tenant's logo: the node's default policy with the logo's
-// origin added to img-src (the default policy ends with img-src), unless the handler set a policy
-// of its own.
+// allowLogo lets the page load its tenant's logo: the logo's origin is added to the img-src of the
+// page's policy (the handler's own, or the node's default); a policy without img-src is left alone.
 func allowLogo(h http.Header, data any) {
 	b, ok := data.(interface{ logoOrigin() string })
-	if !ok || h.Get("Content-Security-Policy") != "" {
+	if !ok {
 		return
 	}
-	if o := b.logoOrigin(); o != "" {
-		h.Set("Content-Security-Policy", httpserver.DefaultContentSecurityPolicy+" "+o)
+	o := b.logoOrigin()
+	if o == "" {
+		return
+	}
+	csp := h.Get("Content-Security-Policy")
+	if csp == "" {
+		csp = httpserver.DefaultContentSecurityPolicy
+	}
+	parts := strings.Split(csp, ";")
+	for i, p := range parts {
+		if f := strings.Fields(p); len(f) > 0 && f[0] == "img-src" {
+			parts[i] = strings.TrimRight(p, " ") + " " + o
+			h.Set("Content-Security-Policy", strings.Join(parts, ";"))
+			return
+		}
 	}
 }
 

@@ -27,7 +27,8 @@
 // their names, and by user; paged; a detail view with the raw event) whose first page follows the
 // log live, and the home page's chart of the last day's sign-ins and failures, an SVG drawn on the
 // server from the log read through the API. Settings: the tenant's name and support email, the
-// email provider (SMTP password write-only), signing keys (rotate, revoke a previous key, each after
+// login page's branding (logo, primary colour, page background; /api/v2/branding) with a preview
+// drawn by the hosted pages' own branding stylesheet, the email provider (SMTP password write-only), signing keys (rotate, revoke a previous key, each after
 // a confirmation step). Security: the seed guide's security checklist run against the tenant as the
 // API shows it, each failing item naming what fails with a link to fix it. A refused change re-renders the form as typed with the API's own
 // message (and the guide's warning beside a wildcard refusal).

@@ -13,6 +13,7 @@ type settingsTab struct{ Slug, Label, Href string }
 
 var settingsTabs = []settingsTab{
 	{"general", "General", Path + "settings"},
+	{"branding", "Branding", Path + "settings/branding"},
 	{"email", "Email provider", Path + "settings/email"},
 	{"keys", "Signing keys", Path + "settings/keys"},
 }
@@ -27,6 +28,7 @@ func (h *Handler) settingsRoutes(mux *http.ServeMux) {
 	mux.Handle("POST "+Path+"settings/keys/rotate", h.page(h.rotateKeys))
 	mux.Handle("GET "+Path+"settings/keys/{kid}/revoke", h.page(h.confirmRevokeKey))
 	mux.Handle("POST "+Path+"settings/keys/{kid}/revoke", h.page(h.revokeKey))
+	h.brandingRoutes(mux)
 }
 
 // settingsPage is what every Settings tab's template reads besides its own form.

@@ -168,3 +168,63 @@ func mustKeys(t *testing.T, n *node) []*domain.SigningKey {
 	}
 	return keys
 }
+
+// Branding through the dashboard: saved with the API's own checks, previewed with the hosted
+// pages' stylesheet, and shown on the login page; a read-only administrator cannot change it.
+func TestDashboardBranding(t *testing.T) {
+	n := startNode(t)
+	ctx := context.Background()
+	admin, csrf := dashboardAdmin(t, n)
+	u := n.issuer + "admin/settings/branding"
+
+	resp, page := post(t, admin, u, url.Values{"csrf": {csrf}, "logo_url": {"http://cdn.acme.example/logo.png"}, "primary": {"#0059d6"}, "page_background": {""}})
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "logo_url") || !strings.Contains(page, `value="http://cdn.acme.example/logo.png"`) {
+		t.Errorf("an http logo: %d\n%s", resp.StatusCode, page)
+	}
+	if resp, page = post(t, admin, u, url.Values{"csrf": {csrf}, "logo_url": {""}, "primary": {`red"><script>`}, "page_background": {""}}); resp.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(page, "colors.primary") || strings.Contains(page, `red"><script>`) {
+		t.Errorf("a colour with markup: %d", resp.StatusCode)
+	}
+	if s, _ := n.Store.GetTenantSettings(ctx); s.Branding != nil {
+		t.Errorf("refused forms saved branding: %+v", s.Branding)
+	}
+	form := url.Values{"csrf": {csrf}, "logo_url": {"https://cdn.acme.example/logo.png"}, "primary": {"#0059d6"}, "page_background": {"#101820"}}
+	if resp, _ = post(t, admin, u, form); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save branding: %d", resp.StatusCode)
+	}
+	resp, page = get(t, admin, u+"?saved=1")
+	if !strings.Contains(page, `href="/u/branding.css?page_background=101820&amp;primary=0059d6&amp;scope=brand-preview"`) ||
+		!strings.Contains(page, `<img class="preview-logo" src="https://cdn.acme.example/logo.png"`) ||
+		!strings.HasSuffix(resp.Header.Get("Content-Security-Policy"), "img-src 'self' data: https://cdn.acme.example") {
+		t.Errorf("branding page after save: %q\n%s", resp.Header.Get("Content-Security-Policy"), page)
+	}
+
+	// The login page shows it.
+	c := browser(t)
+	resp, _ = get(t, c, n.issuer+"admin/")
+	loc, _ := resp.Location()
+	resp, _ = get(t, c, loc.String())
+	authorize, _ := resp.Location()
+	resp, _ = get(t, c, authorize.String())
+	login, _ := resp.Location()
+	resp, page = get(t, c, login.String())
+	if !strings.Contains(page, `href="/u/branding.css?page_background=101820&amp;primary=0059d6"`) || !strings.Contains(page, `src="https://cdn.acme.example/logo.png"`) ||
+		!strings.Contains(resp.Header.Get("Content-Security-Policy"), "https://cdn.acme.example") {
+		t.Errorf("login page: %d %q\n%s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), page)
+	}
+
+	// Read-only: sees it, cannot change it.
+	ro, roCSRF := dashboardViewer(t, n, "viewer@example.com")
+	if resp, page = get(t, ro, u); resp.StatusCode != http.StatusOK || !strings.Contains(page, "disabled>Save") {
+		t.Errorf("read-only branding page: %d", resp.StatusCode)
+	}
+	f := cloneValues(form)
+	f.Set("csrf", roCSRF)
+	f.Set("primary", "#ff0000")
+	if resp, page = post(t, ro, u, f); resp.StatusCode != http.StatusForbidden || !strings.Contains(page, "Insufficient scope") {
+		t.Errorf("read-only save: %d", resp.StatusCode)
+	}
+	if s, _ := n.Store.GetTenantSettings(ctx); s.Branding == nil || s.Branding.Colors.Primary != "#0059d6" {
+		t.Errorf("branding after a read-only save: %+v", s.Branding)
+	}
+}
