@@ -58,6 +58,9 @@ func TestDashboardMonitoringPages(t *testing.T) {
 	if s := b.text("#live-status"); !strings.Contains(s, "1 new event") {
 		t.Errorf("live status: %q", s)
 	}
+	if r := b.text(".pager .muted"); r != "1–5 of 5" {
+		t.Errorf("the pager after the live update: %q", r)
+	}
 	b.screenshot(shots, "dashboard-logs")
 	b.step("phone width", chromedp.EmulateViewport(390, 844))
 	b.screenshot(shots, "dashboard-logs-phone")

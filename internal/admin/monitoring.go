@@ -188,6 +188,11 @@ func (h *Handler) logRows(w http.ResponseWriter, r *http.Request, d logListData,
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if d.Nav.Total > 0 {
+		// The pager's "1–50 of N", kept current by the script (first, last and total: ASCII, as a
+		// header must be).
+		w.Header().Set("X-Log-Range", fmt.Sprintf("%d %d %d", d.Nav.FirstShown, d.Nav.LastShown, d.Nav.Total))
+	}
 	_, _ = w.Write(buf.Bytes())
 }
 

@@ -31,6 +31,10 @@
     fetch(url, { credentials: "same-origin", redirect: "error", headers: { Accept: "text/html" } })
       .then(function (r) {
         if (!r.ok) throw new Error(String(r.status));
+        var range = r.headers.get("X-Log-Range");
+        var pager = document.querySelector(".pager .muted");
+        var n = (range || "").split(" ");
+        if (n.length === 3 && pager) pager.textContent = n[0] + "\u2013" + n[1] + " of " + n[2];
         return r.text();
       })
       .then(function (html) {
