@@ -20,13 +20,14 @@ const BrandingPath = "/u/branding.css"
 // Brand is the tenant's branding as the pages apply it; the zero Brand is the theme as shipped.
 type Brand struct {
 	LogoURL    string // absolute https, checked when saved; shown in place of the built-in mark
+	FaviconURL string // absolute https, checked when saved
 	Stylesheet string // BrandingPath with the colours, "" for none
 }
 
-// NewBrand builds the pages' Brand from the saved branding (Auth0's logo_url, colors.primary and
-// colors.page_background). Colours that are not #rgb or #rrggbb are ignored.
-func NewBrand(logoURL, primary, pageBackground string) Brand {
-	b := Brand{LogoURL: logoURL}
+// NewBrand builds the pages' Brand from the saved branding (Auth0's logo_url, favicon_url,
+// colors.primary and colors.page_background). Colours that are not #rgb or #rrggbb are ignored.
+func NewBrand(logoURL, faviconURL, primary, pageBackground string) Brand {
+	b := Brand{LogoURL: logoURL, FaviconURL: faviconURL}
 	b.Stylesheet = BrandingStylesheet(primary, pageBackground, "")
 	return b
 }
@@ -67,26 +68,34 @@ func hexDigits(c string) (string, bool) {
 	return c, true
 }
 
-// logoOrigin is the origin the page's logo loads from, for its Content-Security-Policy.
-func (b Base) logoOrigin() string {
-	u, err := url.Parse(b.Brand.LogoURL)
-	if b.Brand.LogoURL == "" || err != nil || u.Scheme != "https" || u.Host == "" {
-		return ""
+// imageOrigins are the origins the page's logo and favicon load from, for its
+// Content-Security-Policy.
+func (b Base) imageOrigins() []string {
+	var out []string
+	for _, raw := range []string{b.Brand.LogoURL, b.Brand.FaviconURL} {
+		u, err := url.Parse(raw)
+		if raw == "" || err != nil || u.Scheme != "https" || u.Host == "" {
+			continue
+		}
+		if o := "https://" + u.Host; len(out) == 0 || out[0] != o {
+			out = append(out, o)
+		}
 	}
-	return "https://" + u.Host
+	return out
 }
 
-// allowLogo lets the page load its tenant's logo: the logo's origin is added to the img-src of the
+// allowLogo lets the page load its tenant's logo and favicon: their origins are added to the img-src of the
 // page's policy (the handler's own, or the node's default); a policy without img-src is left alone.
 func allowLogo(h http.Header, data any) {
-	b, ok := data.(interface{ logoOrigin() string })
+	b, ok := data.(interface{ imageOrigins() []string })
 	if !ok {
 		return
 	}
-	o := b.logoOrigin()
-	if o == "" {
+	origins := b.imageOrigins()
+	if len(origins) == 0 {
 		return
 	}
+	o := strings.Join(origins, " ")
 	csp := h.Get("Content-Security-Policy")
 	if csp == "" {
 		csp = httpserver.DefaultContentSecurityPolicy

@@ -43,17 +43,18 @@ func TestBranding(t *testing.T) {
 		t.Errorf("a stylesheet for no valid colour")
 	}
 
-	brand := web.NewBrand("https://cdn.yourapp.com/logo.png", "#0059d6", "#000000")
+	brand := web.NewBrand("https://cdn.yourapp.com/logo.png", "https://icons.yourapp.com/favicon.ico", "#0059d6", "#000000")
 	w := httptest.NewRecorder()
 	if err := p.Render(w, 200, "login", web.LoginData{Base: web.Base{Tenant: "Acme", Brand: brand}, Action: "/u/login"}); err != nil {
 		t.Fatal(err)
 	}
 	page := w.Body.String()
 	if !strings.Contains(page, `<img class="logo-img" src="https://cdn.yourapp.com/logo.png" alt="Acme logo"`) ||
-		!strings.Contains(page, `href="/u/branding.css?page_background=000000&amp;primary=0059d6"`) {
+		!strings.Contains(page, `href="/u/branding.css?page_background=000000&amp;primary=0059d6"`) ||
+		!strings.Contains(page, `<link rel="icon" href="https://icons.yourapp.com/favicon.ico">`) {
 		t.Errorf("branded login page:\n%s", page)
 	}
-	if csp := w.Header().Get("Content-Security-Policy"); !strings.HasSuffix(csp, "img-src 'self' data: https://cdn.yourapp.com") {
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.HasSuffix(csp, "img-src 'self' data: https://cdn.yourapp.com https://icons.yourapp.com") {
 		t.Errorf("CSP of a branded page: %q", csp)
 	}
 	w = httptest.NewRecorder()

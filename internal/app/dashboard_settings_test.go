@@ -125,7 +125,15 @@ func TestDashboardSettings(t *testing.T) {
 			t.Errorf("read-only POST %s: %d", c.path, resp.StatusCode)
 		}
 	}
-	// A forged revoke from the administrator's browser.
+	// A revoke posted from another origin with a valid token, and a forged one from the browser.
+	req, _ := http.NewRequest("POST", keys+"/"+kid+"/revoke", strings.NewReader(url.Values{"csrf": {csrf}, "confirm": {"yes"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "https://evil.example")
+	if resp, err := admin.Do(req); err != nil || resp.StatusCode != http.StatusForbidden {
+		t.Errorf("revoke from another origin: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	if resp, _ = post(t, admin, keys+"/"+kid+"/revoke", url.Values{"csrf": {"forged"}, "confirm": {"yes"}}); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("forged revoke: %d", resp.StatusCode)
 	}

@@ -69,14 +69,14 @@ func strictHTTPS(s string) bool {
 	return err == nil && u.Scheme == "https" && u.Host != "" && u.User == nil
 }
 
-// BrandingParts returns the logo URL and the two colours of the tenant's branding ("" for unset):
-// what the hosted pages apply.
-func (t TenantSettings) BrandingParts() (logoURL, primary, pageBackground string) {
+// BrandingParts returns the logo and favicon URLs and the two colours of the tenant's branding (""
+// for unset): what the hosted pages apply.
+func (t TenantSettings) BrandingParts() (logoURL, faviconURL, primary, pageBackground string) {
 	if t.Branding == nil {
-		return "", "", ""
+		return "", "", "", ""
 	}
 	if c := t.Branding.Colors; c != nil {
 		primary, pageBackground = c.Primary, c.PageBackground
 	}
-	return t.Branding.LogoURL, primary, pageBackground
+	return t.Branding.LogoURL, t.Branding.FaviconURL, primary, pageBackground
 }
