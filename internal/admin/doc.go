@@ -29,8 +29,10 @@
 // server from the log read through the API. Settings: the tenant's name and support email, the
 // login page's branding (logo, primary colour, page background; /api/v2/branding) with a preview
 // drawn by the hosted pages' own branding stylesheet, the email provider (SMTP password write-only), signing keys (rotate, revoke a previous key, each after
-// a confirmation step). Security: the seed guide's security checklist run against the tenant as the
-// API shows it, each failing item naming what fails with a link to fix it. A refused change re-renders the form as typed with the API's own
+// a confirmation step). Security: brute-force protection (/api/v2/attack-protection/brute-force-
+// protection; the panel is left out when the API has no such endpoint) and the seed guide's security
+// checklist run against the tenant as the API shows it, each failing item naming what fails with a
+// link to fix it. A refused change re-renders the form as typed with the API's own
 // message (and the guide's warning beside a wildcard refusal).
 //
 // Scripts: only static/*.js files of this package, written for it (the Action editor colours code

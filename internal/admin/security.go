@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -13,6 +14,93 @@ import (
 
 func (h *Handler) securityRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+Path+"security", h.page(h.securityChecklist))
+	mux.Handle("POST "+Path+"security/brute-force", h.page(h.saveBruteForce))
+}
+
+// bruteForce is /api/v2/attack-protection/brute-force-protection in Auth0's shape.
+type bruteForce struct {
+	Enabled     bool     `json:"enabled"`
+	Shields     []string `json:"shields"`
+	Allowlist   []string `json:"allowlist"`
+	Mode        string   `json:"mode"`
+	MaxAttempts int      `json:"max_attempts"`
+}
+
+// bruteForcePanel is the Security page's brute-force form, as saved or as typed.
+type bruteForcePanel struct {
+	Enabled       bool
+	Block, Notify bool
+	MaxAttempts   string
+	Allowlist     string
+	Mode          string
+	CanWrite      bool
+	Error         string
+}
+
+// loadBruteForce reads the brute-force settings; nil when this node's Management API has no
+// attack-protection endpoints (404), so the page leaves the panel out.
+func loadBruteForce(ctx context.Context, a *api) (*bruteForce, error) {
+	var b bruteForce
+	err := a.do(ctx, "GET", "attack-protection/brute-force-protection", nil, &b)
+	var ae *APIError
+	if errors.As(err, &ae) && ae.StatusCode == http.StatusNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
+func panelFrom(b *bruteForce, canWrite bool) *bruteForcePanel {
+	p := &bruteForcePanel{Enabled: b.Enabled, MaxAttempts: strconv.Itoa(b.MaxAttempts), Mode: b.Mode,
+		Allowlist: strings.Join(b.Allowlist, "\n"), CanWrite: canWrite}
+	for _, s := range b.Shields {
+		p.Block = p.Block || s == "block"
+		p.Notify = p.Notify || s == "user_notification"
+	}
+	return p
+}
+
+// bruteForceBody is the PATCH a submitted panel asks for; a count that is not a number is the one
+// check made here (JSON cannot carry it), every other rule is the API's.
+func bruteForceBody(form url.Values) (map[string]any, *bruteForcePanel, string) {
+	p := &bruteForcePanel{Enabled: form.Get("enabled") == "on", Block: form.Get("shield_block") == "on",
+		Notify: form.Get("shield_notify") == "on", MaxAttempts: strings.TrimSpace(form.Get("max_attempts")),
+		Allowlist: form.Get("allowlist"), CanWrite: true}
+	n, err := strconv.Atoi(p.MaxAttempts)
+	if err != nil {
+		return nil, p, "The number of attempts must be a whole number."
+	}
+	shields := []string{}
+	if p.Block {
+		shields = append(shields, "block")
+	}
+	if p.Notify {
+		shields = append(shields, "user_notification")
+	}
+	return map[string]any{"enabled": p.Enabled, "max_attempts": n, "shields": shields, "allowlist": lines(p.Allowlist)}, p, ""
+}
+
+func (h *Handler) saveBruteForce(w http.ResponseWriter, r *http.Request, v *viewer) {
+	body, panel, problem := bruteForceBody(r.PostForm)
+	status := http.StatusBadRequest
+	if problem == "" {
+		err := v.api.do(r.Context(), "PATCH", "attack-protection/brute-force-protection", body, nil)
+		if err == nil {
+			http.Redirect(w, r, Path+"security?saved=1#brute-force", http.StatusSeeOther)
+			return
+		}
+		var ae *APIError
+		if !errors.As(err, &ae) {
+			h.apiFailed(w, r, v, err)
+			return
+		}
+		status, problem = ae.StatusCode, ae.Message
+	}
+	panel.Error = problem
+	panel.CanWrite = v.Can("update:attack_protection")
+	h.securityPage(w, r, v, status, panel)
 }
 
 // checkStatus is how a checklist item stands.
@@ -43,6 +131,7 @@ type checkItem struct {
 type securityData struct {
 	Items                []checkItem
 	Passed, Failed, Info int
+	BruteForce           *bruteForcePanel // nil when the API has no attack protection
 }
 
 // Tenant objects as the checklist reads them.
@@ -99,6 +188,11 @@ func walkList[T any](ctx context.Context, a *api, path, key string) ([]T, error)
 // securityChecklist runs the seed guide's security checklist against the tenant as the API shows
 // it; each failing item names what fails and links to where to fix it.
 func (h *Handler) securityChecklist(w http.ResponseWriter, r *http.Request, v *viewer) {
+	h.securityPage(w, r, v, http.StatusOK, nil)
+}
+
+// securityPage renders the checklist and the brute-force panel (typed, when a change was refused).
+func (h *Handler) securityPage(w http.ResponseWriter, r *http.Request, v *viewer, status int, typed *bruteForcePanel) {
 	ctx := r.Context()
 	clients, err := walkList[checkedClient](ctx, v.api, "clients", "clients")
 	if err != nil {
@@ -145,7 +239,22 @@ func (h *Handler) securityChecklist(w http.ResponseWriter, r *http.Request, v *v
 			d.Info++
 		}
 	}
-	h.render(w, r, http.StatusOK, "security", &layoutData{Title: "Security", Nav: "security", Data: d}, v)
+	d.BruteForce = typed
+	if typed == nil {
+		bf, err := loadBruteForce(ctx, v.api)
+		if err != nil {
+			h.apiFailed(w, r, v, err)
+			return
+		}
+		if bf != nil {
+			d.BruteForce = panelFrom(bf, v.Can("update:attack_protection"))
+		}
+	}
+	lay := &layoutData{Title: "Security", Nav: "security", Data: d}
+	if r.URL.Query().Get("saved") == "1" {
+		lay.Flash = "Brute-force protection saved."
+	}
+	h.render(w, r, status, "security", lay, v)
 }
 
 func appHref(c checkedClient) string { return Path + "applications/" + url.PathEscape(c.ClientID) }
