@@ -5,6 +5,7 @@ package web
 type Base struct {
 	Tenant string
 	Nonce  string
+	Brand  Brand // the tenant's logo and colours (Management API /branding)
 }
 
 // LoginData fills templates/login.html. The form posts back to Action with the inputs `username` and

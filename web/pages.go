@@ -202,6 +202,7 @@ func (p *Pages) Render(w http.ResponseWriter, status int, page string, data any)
 		return fmt.Errorf("web: render %s: %w", page, err)
 	}
 	h := w.Header()
+	allowLogo(h, data)
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
@@ -220,8 +221,9 @@ func (p *Pages) StaticFiles() []string {
 	return out
 }
 
-// Mount serves the static files at GET /u/static/{name}.
+// Mount serves the static files at GET /u/static/{name}, and the branding stylesheet.
 func (p *Pages) Mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET "+BrandingPath, serveBranding)
 	mux.HandleFunc("GET "+StaticPrefix+"{name}", func(w http.ResponseWriter, r *http.Request) {
 		f, ok := p.static[r.PathValue("name")]
 		if !ok {

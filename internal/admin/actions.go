@@ -321,7 +321,9 @@ func (h *Handler) saveAction(w http.ResponseWriter, r *http.Request, v *viewer) 
 		}
 		h.render(w, r, ae.StatusCode, "action", &layoutData{Title: a.Name, Nav: "actions", Error: msg, Data: d}, v)
 	}
-	if code != a.Code {
+	// Saving always asks the API (so a role that may not change the action hears so); deploying
+	// saves first only when the code changed.
+	if code != a.Code || !deploy {
 		if err := v.api.do(r.Context(), "PATCH", "actions/actions/"+url.PathEscape(a.ID), map[string]any{"code": code}, &a); err != nil {
 			refused(err, false)
 			return

@@ -26,7 +26,16 @@
 // block, verify, reset email or link, roles, permissions); Roles (permissions from any API,
 // members). Actions (list, create by trigger, a code editor, secrets whose values are write-only, Deploy with the compiler's error shown at its
 // line, versions and roll back, delete after a confirmation) and Flows (each trigger's bound actions
-// in order: add, remove, move). A refused change re-renders the form as typed with the API's own
+// in order: add, remove, move). Monitoring: the tenant log (filtered by Auth0's event codes under
+// their names, and by user; paged; a detail view with the raw event) whose first page follows the
+// log live, and the home page's chart of the last day's sign-ins and failures, an SVG drawn on the
+// server from the log read through the API. Settings: the tenant's name and support email, the
+// login page's branding (logo, primary colour, page background; /api/v2/branding) with a preview
+// drawn by the hosted pages' own branding stylesheet, the email provider (SMTP password write-only), signing keys (rotate, revoke a previous key, each after
+// a confirmation step). Security: brute-force protection (/api/v2/attack-protection/brute-force-
+// protection; the panel is left out when the API has no such endpoint) and the seed guide's security
+// checklist run against the tenant as the API shows it, each failing item naming what fails with a
+// link to fix it. A refused change re-renders the form as typed with the API's own
 // message (and the guide's warning beside a wildcard refusal). Lists the Management API cannot
 // filter by name are filtered over a bounded walk of every page. After a change a page redirects
 // with a message code; only the codes in flashes can be shown, so a crafted link cannot make the
@@ -39,7 +48,8 @@
 // confirmation page (reauth.go).
 //
 // Scripts: only static/*.js files of this package, written for it (the Action editor colours code
-// and numbers lines under the form's own textarea). They add nothing a page needs: every page works
+// and numbers lines under the form's own textarea; the log page polls for its own rows, parsed
+// with DOMParser, which runs nothing). They add nothing a page needs: every page works
 // with scripts off, and a script inserts text only as text nodes.
 //
 // Pages set no inline script and no inline style; the node's CSP (default-src 'self', frame-ancestors

@@ -11,8 +11,9 @@ type stat struct {
 }
 
 type homeData struct {
-	Tenant string
-	Stats  []stat
+	Tenant   string
+	Stats    []stat
+	Activity *activity // nil when the log cannot be read
 }
 
 // home shows the tenant's name and how many of each thing it has, each read through the API.
@@ -34,6 +35,13 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, v *viewer) {
 			if err := v.api.do(r.Context(), "GET", p+"?include_totals=true&per_page=1&page=0", nil, &page); err == nil {
 				d.Stats[i].N = page.Total
 			}
+		}()
+	}
+	if v.Can("read:logs") {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d.Activity, _ = loadActivity(r.Context(), v.api, h.opts.Now())
 		}()
 	}
 	var settings struct {

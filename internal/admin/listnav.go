@@ -65,13 +65,13 @@ func window[T any](all []T, page, perPage int) []T {
 }
 
 func init() {
-	// when shows an API timestamp (RFC 3339) as "2026-12-06 07:19 UTC"; anything else as given.
+	// when shows an API timestamp (RFC 3339) as "6 Dec 2026, 07:19 UTC"; anything else as given.
 	funcs["when"] = func(s string) string {
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
 			return s
 		}
-		return t.UTC().Format("2006-01-02 15:04 UTC")
+		return t.UTC().Format("2 Jan 2006, 15:04 UTC")
 	}
 	funcs["inc"] = func(i int) int { return i + 1 }
 }

@@ -6,4 +6,7 @@ import "net/http"
 // people: Actions and Flows, Monitoring, Settings and Security.
 func (h *Handler) tenantPageRoutes(mux *http.ServeMux) {
 	h.actionRoutes(mux)
+	h.monitoringRoutes(mux)
+	h.settingsRoutes(mux)
+	h.securityRoutes(mux)
 }

@@ -232,6 +232,7 @@ func TestDashboardActions(t *testing.T) {
 		form url.Values
 	}{
 		{editor, url.Values{"code": {"// viewer"}, "op": {"save"}}},
+		{editor, url.Values{"code": {good + "// v2\n"}, "op": {"save"}}}, // unchanged code: still the API's answer
 		{editor, url.Values{"code": {good}, "op": {"deploy"}}},
 		{editor + "/secrets", url.Values{"op": {"set"}, "name": {"LEVEL"}, "value": {"viewer"}}},
 		{editor + "/versions/" + v1.ID + "/deploy", url.Values{}},

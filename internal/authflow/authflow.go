@@ -156,11 +156,14 @@ func (h *Handler) render(ctx context.Context, w http.ResponseWriter, status int,
 }
 
 func (h *Handler) base(ctx context.Context) web.Base {
-	name := "Gatehouse"
-	if s, err := h.store.GetTenantSettings(ctx); err == nil && s.FriendlyName != "" {
-		name = s.FriendlyName
+	b := web.Base{Tenant: "Gatehouse"}
+	if s, err := h.store.GetTenantSettings(ctx); err == nil {
+		if s.FriendlyName != "" {
+			b.Tenant = s.FriendlyName
+		}
+		b.Brand = web.NewBrand(s.BrandingParts())
 	}
-	return web.Base{Tenant: name}
+	return b
 }
 
 // errorPage shows e on Gatehouse's own origin with e.Status; e.Cause is logged, never shown.

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"net/url"
 	"time"
 )
 
@@ -58,6 +59,8 @@ type TenantSettings struct {
 	IdleSessionLifetime float64         `json:"idle_session_lifetime"`
 	EnabledLocales      []string        `json:"enabled_locales,omitempty"`
 	Flags               map[string]bool `json:"flags,omitempty"`
+	// Branding is kept with the settings; the Management API shows it at /branding only.
+	Branding *Branding `json:"branding,omitempty"`
 	// LogRetentionDays is how long the tenant log keeps an event (a Gatehouse setting; Auth0
 	// keeps 2 to 30 days by plan). 0, in settings saved before it existed, means the default.
 	LogRetentionDays int `json:"log_retention_days"`
@@ -94,6 +97,14 @@ func (t *TenantSettings) Validate() error {
 	var errs Errors
 	if len(t.FriendlyName) > 255 {
 		errs.add(Invalidf("friendly_name", "must be at most 255 characters"))
+	}
+	if t.SupportEmail != "" && CheckEmailAddress(t.SupportEmail) != nil {
+		errs.add(Invalidf("support_email", "must be an email address"))
+	}
+	if t.PictureURL != "" {
+		if u, err := url.Parse(t.PictureURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			errs.add(Invalidf("picture_url", "must be an absolute http or https URL"))
+		}
 	}
 	validateURLList(&errs, "allowed_logout_urls", t.AllowedLogoutURLs, AppTypeRegularWeb, ValidateAppURL)
 	if t.SessionLifetime < 1 || t.SessionLifetime > 8760 {

@@ -41,7 +41,8 @@ read:signing_keys create:signing_keys update:signing_keys read:tenant_settings u
 read:logs read:actions create:actions update:actions delete:actions
 read:email_provider create:email_provider update:email_provider create:user_tickets
 read:email_templates create:email_templates update:email_templates
-read:connections create:connections update:connections delete:connections`)
+read:connections create:connections update:connections delete:connections
+read:branding update:branding`)
 
 // fakeVerifier maps fixed bearer strings to callers.
 type fakeVerifier struct{}

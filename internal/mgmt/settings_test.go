@@ -94,4 +94,55 @@ func TestTenantSettings(t *testing.T) {
 	wantError(t, e.call(t, "admin", "PATCH", "/tenants/settings", map[string]any{"idle_session_lifetime": 1000}), 400, "invalid_body", "idle_session_lifetime", false)
 	wantError(t, e.call(t, "admin", "PATCH", "/tenants/settings", map[string]any{"allowed_logout_urls": []string{"https://*.yourapp.com"}}), 400, "invalid_body", "allowed_logout_urls[0]", false)
 	wantError(t, e.call(t, "admin", "PATCH", "/tenants/settings", map[string]any{"default_audience": "https://nope"}), 400, "invalid_body", "default_audience", false)
+	wantError(t, e.call(t, "admin", "PATCH", "/tenants/settings", map[string]any{"support_email": "not an address"}), 400, "invalid_body", "support_email", false)
+	wantError(t, e.call(t, "admin", "PATCH", "/tenants/settings", map[string]any{"picture_url": "javascript:alert(1)"}), 400, "invalid_body", "picture_url", false)
+}
+
+// Branding in Auth0's shape: merged field by field, null clears, colours and URLs checked; kept
+// with the tenant settings but shown only at /branding.
+func TestBranding(t *testing.T) {
+	e := newEnv(t)
+	if b := e.must(t, 200, "GET", "/branding", nil).obj(t); len(b) != 0 {
+		t.Errorf("branding before any change: %v", b)
+	}
+	b := e.must(t, 200, "PATCH", "/branding", map[string]any{
+		"colors": map[string]any{"primary": "#0059d6", "page_background": "#000000"}, "logo_url": "https://yourapp.com/logo.png",
+	}).obj(t)
+	colors, _ := b["colors"].(map[string]any)
+	if colors["primary"] != "#0059d6" || colors["page_background"] != "#000000" || b["logo_url"] != "https://yourapp.com/logo.png" {
+		t.Errorf("patched branding: %v", b)
+	}
+	// One colour changed, the other kept; the tenant settings neither show nor drop it.
+	e.must(t, 200, "PATCH", "/branding", map[string]any{"colors": map[string]any{"primary": "#abc"}})
+	if s := e.must(t, 200, "GET", "/tenants/settings", nil).obj(t); s["branding"] != nil {
+		t.Errorf("tenant settings show the branding: %v", s)
+	}
+	e.must(t, 200, "PATCH", "/tenants/settings", map[string]any{"friendly_name": "Your App"})
+	b = e.must(t, 200, "GET", "/branding", nil).obj(t)
+	if colors, _ = b["colors"].(map[string]any); colors["primary"] != "#abc" || colors["page_background"] != "#000000" || b["logo_url"] != "https://yourapp.com/logo.png" {
+		t.Errorf("branding after other changes: %v", b)
+	}
+	// Bad values change nothing.
+	for _, c := range []struct {
+		body  map[string]any
+		field string
+	}{
+		{map[string]any{"colors": map[string]any{"primary": "red; background: url(x)"}}, "colors.primary"},
+		{map[string]any{"logo_url": "http://yourapp.com/logo.png"}, "logo_url"},
+		{map[string]any{"favicon_url": "javascript:alert(1)"}, "favicon_url"},
+		{map[string]any{"font": map[string]any{"url": "https://fonts.example/a b.woff"}}, "font.url"},
+		{map[string]any{"logo_url": 42}, "logo_url"},
+	} {
+		wantError(t, e.call(t, "admin", "PATCH", "/branding", c.body), 400, "invalid_body", c.field, false)
+	}
+	// null clears.
+	b = e.must(t, 200, "PATCH", "/branding", map[string]any{"logo_url": nil, "colors": nil}).obj(t)
+	if _, ok := b["logo_url"]; ok || b["colors"] != nil {
+		t.Errorf("after clearing: %v", b)
+	}
+	// Reading is read:branding, changing update:branding.
+	if r := e.call(t, "scopes:read:branding", "GET", "/branding", nil); r.status != 200 {
+		t.Errorf("reader GET /branding: %d", r.status)
+	}
+	wantError(t, e.call(t, "scopes:read:branding", "PATCH", "/branding", map[string]any{"logo_url": "https://x.example/l.png"}), 403, "insufficient_scope", "", false)
 }

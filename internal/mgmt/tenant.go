@@ -15,10 +15,17 @@ type tenant struct {
 
 func (h *Handler) tenantRoutes() []route {
 	g := &tenant{tenant: h.st, apis: h.st}
-	return []route{
+	return append([]route{
 		{method: "GET", path: "/tenants/settings", scopes: []string{"read:tenant_settings"}, fn: g.get},
 		{method: "PATCH", path: "/tenants/settings", scopes: []string{"update:tenant_settings"}, desc: "Update tenant settings", fn: g.update},
-	}
+	}, g.brandingRoutes()...)
+}
+
+// settingsView is the settings as /tenants/settings shows them: without the branding, which has
+// its own endpoint (and scopes) as in Auth0.
+func settingsView(s domain.TenantSettings) domain.TenantSettings {
+	s.Branding = nil
+	return s
 }
 
 // tenantBody is the writable part of the tenant settings; `flags` is merged key by key, as Auth0
@@ -44,7 +51,7 @@ func (g *tenant) get(c *call) (int, any, error) {
 	if s.LogRetentionDays == 0 {
 		s.LogRetentionDays = domain.DefaultLogRetentionDays // saved before the setting existed
 	}
-	return http.StatusOK, s, err
+	return http.StatusOK, settingsView(s), err
 }
 
 func (g *tenant) update(c *call) (int, any, error) {
@@ -105,5 +112,5 @@ func (g *tenant) update(c *call) (int, any, error) {
 	if err := g.tenant.PutTenantSettings(c.ctx(), s); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, s, nil
+	return http.StatusOK, settingsView(s), nil
 }

@@ -190,11 +190,14 @@ func (h *Handler) csrfValid(r *http.Request, purpose string) bool {
 }
 
 func (h *Handler) base(ctx context.Context) web.Base {
-	name := "Gatehouse"
-	if s, err := h.o.Store.GetTenantSettings(ctx); err == nil && s.FriendlyName != "" {
-		name = s.FriendlyName
+	b := web.Base{Tenant: "Gatehouse"}
+	if s, err := h.o.Store.GetTenantSettings(ctx); err == nil {
+		if s.FriendlyName != "" {
+			b.Tenant = s.FriendlyName
+		}
+		b.Brand = web.NewBrand(s.BrandingParts())
 	}
-	return web.Base{Tenant: name}
+	return b
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, page string, data any) {

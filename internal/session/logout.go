@@ -182,9 +182,12 @@ func (h *LogoutHandler) render(w http.ResponseWriter, status int, page string, d
 }
 
 func (h *LogoutHandler) base(ctx context.Context) web.Base {
-	name := "Gatehouse"
-	if s, err := h.o.Store.GetTenantSettings(ctx); err == nil && s.FriendlyName != "" {
-		name = s.FriendlyName
+	b := web.Base{Tenant: "Gatehouse"}
+	if s, err := h.o.Store.GetTenantSettings(ctx); err == nil {
+		if s.FriendlyName != "" {
+			b.Tenant = s.FriendlyName
+		}
+		b.Brand = web.NewBrand(s.BrandingParts())
 	}
-	return web.Base{Tenant: name}
+	return b
 }

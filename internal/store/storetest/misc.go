@@ -225,6 +225,7 @@ func testTenantSettings(t *testing.T, s store.Store) {
 	eq(t, "default session lifetime", got.SessionLifetime, def.SessionLifetime)
 
 	got.FriendlyName, got.SupportEmail, got.Flags = "Acme", "help@acme.test", map[string]bool{"enable_sso": false}
+	got.Branding = &domain.Branding{Colors: &domain.BrandingColors{Primary: "#0059d6"}, LogoURL: "https://acme.test/logo.png"}
 	must(t, s.PutTenantSettings(ctx, got))
 	got.FriendlyName = "Acme 2"
 	must(t, s.PutTenantSettings(ctx, got))
@@ -233,6 +234,9 @@ func testTenantSettings(t *testing.T, s store.Store) {
 	eq(t, "friendly name", again.FriendlyName, "Acme 2")
 	eq(t, "support email", again.SupportEmail, "help@acme.test")
 	eq(t, "flag", again.Flags["enable_sso"], false)
+	if again.Branding == nil || again.Branding.Colors == nil || again.Branding.Colors.Primary != "#0059d6" || again.Branding.LogoURL != "https://acme.test/logo.png" {
+		t.Errorf("branding kept with the settings: %+v", again.Branding)
+	}
 }
 
 func testWithTx(t *testing.T, s store.Store) {
