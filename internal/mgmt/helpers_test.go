@@ -39,7 +39,8 @@ read:resource_servers create:resource_servers update:resource_servers delete:res
 read:roles create:roles update:roles delete:roles read:users create:users update:users delete:users
 read:signing_keys create:signing_keys update:signing_keys read:tenant_settings update:tenant_settings
 read:logs read:actions create:actions update:actions delete:actions
-read:email_provider create:email_provider update:email_provider create:user_tickets`)
+read:email_provider create:email_provider update:email_provider create:user_tickets
+read:client_credentials create:client_credentials update:client_credentials delete:client_credentials`)
 
 // fakeVerifier maps fixed bearer strings to callers.
 type fakeVerifier struct{}

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
 // Cache lifetimes of the public documents.
@@ -22,26 +24,28 @@ const (
 // discoveryDocument is OpenID Connect Discovery 1.0 §3 metadata with Auth0's field names (spec §1.7)
 // and what Gatehouse really supports (Gatehouse policy).
 type discoveryDocument struct {
-	Issuer                                 string   `json:"issuer"`
-	AuthorizationEndpoint                  string   `json:"authorization_endpoint"`
-	TokenEndpoint                          string   `json:"token_endpoint"`
-	DeviceAuthorizationEndpoint            string   `json:"device_authorization_endpoint"`
-	UserinfoEndpoint                       string   `json:"userinfo_endpoint"`
-	JWKSURI                                string   `json:"jwks_uri"`
-	RevocationEndpoint                     string   `json:"revocation_endpoint"`
-	EndSessionEndpoint                     string   `json:"end_session_endpoint"`
-	ScopesSupported                        []string `json:"scopes_supported"`
-	ResponseTypesSupported                 []string `json:"response_types_supported"`
-	CodeChallengeMethodsSupported          []string `json:"code_challenge_methods_supported"`
-	ResponseModesSupported                 []string `json:"response_modes_supported"`
-	SubjectTypesSupported                  []string `json:"subject_types_supported"`
-	IDTokenSigningAlgValuesSupported       []string `json:"id_token_signing_alg_values_supported"`
-	TokenEndpointAuthMethodsSupported      []string `json:"token_endpoint_auth_methods_supported"`
-	ClaimsSupported                        []string `json:"claims_supported"`
-	GrantTypesSupported                    []string `json:"grant_types_supported"`
-	RequestURIParameterSupported           bool     `json:"request_uri_parameter_supported"`
-	RequestParameterSupported              bool     `json:"request_parameter_supported"`
-	RevocationEndpointAuthMethodsSupported []string `json:"revocation_endpoint_auth_methods_supported"`
+	Issuer                            string   `json:"issuer"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint"`
+	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
+	JWKSURI                           string   `json:"jwks_uri"`
+	RevocationEndpoint                string   `json:"revocation_endpoint"`
+	EndSessionEndpoint                string   `json:"end_session_endpoint"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	ResponseModesSupported            []string `json:"response_modes_supported"`
+	SubjectTypesSupported             []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	// RFC 8414 §2: the algorithms a private_key_jwt assertion may be signed with (a credential's alg).
+	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	ClaimsSupported                            []string `json:"claims_supported"`
+	GrantTypesSupported                        []string `json:"grant_types_supported"`
+	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
+	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
+	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
 	// RFC 8414 §2 / RFC 7662: Auth0 has no introspection endpoint; Gatehouse's is for resource
 	// servers that prefer asking.
 	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
@@ -52,29 +56,30 @@ type discoveryDocument struct {
 // are the issuer (with its slash) plus a relative path: never a double slash (spec §1.1).
 func renderDiscovery(issuer string) ([]byte, string, error) {
 	doc := discoveryDocument{
-		Issuer:                            issuer,
-		AuthorizationEndpoint:             issuer + "authorize",
-		TokenEndpoint:                     issuer + "oauth/token",
-		DeviceAuthorizationEndpoint:       issuer + "oauth/device/code",
-		UserinfoEndpoint:                  issuer + "userinfo",
-		JWKSURI:                           issuer + ".well-known/jwks.json",
-		RevocationEndpoint:                issuer + "oauth/revoke",
-		EndSessionEndpoint:                issuer + "oidc/logout",
-		ScopesSupported:                   []string{"openid", "profile", "offline_access", "name", "given_name", "family_name", "nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"},
-		ResponseTypesSupported:            []string{"code", "id_token", "code id_token"},
-		CodeChallengeMethodsSupported:     []string{"S256"},
-		ResponseModesSupported:            []string{"query", "fragment", "form_post", "web_message"},
-		SubjectTypesSupported:             []string{"public"},
-		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
-		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
-		ClaimsSupported:                   []string{"aud", "auth_time", "created_at", "email", "email_verified", "exp", "family_name", "given_name", "iat", "identities", "iss", "name", "nickname", "phone_number", "picture", "sub"},
+		Issuer:                                     issuer,
+		AuthorizationEndpoint:                      issuer + "authorize",
+		TokenEndpoint:                              issuer + "oauth/token",
+		DeviceAuthorizationEndpoint:                issuer + "oauth/device/code",
+		UserinfoEndpoint:                           issuer + "userinfo",
+		JWKSURI:                                    issuer + ".well-known/jwks.json",
+		RevocationEndpoint:                         issuer + "oauth/revoke",
+		EndSessionEndpoint:                         issuer + "oidc/logout",
+		ScopesSupported:                            []string{"openid", "profile", "offline_access", "name", "given_name", "family_name", "nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"},
+		ResponseTypesSupported:                     []string{"code", "id_token", "code id_token"},
+		CodeChallengeMethodsSupported:              []string{"S256"},
+		ResponseModesSupported:                     []string{"query", "fragment", "form_post", "web_message"},
+		SubjectTypesSupported:                      []string{"public"},
+		IDTokenSigningAlgValuesSupported:           []string{"RS256"},
+		TokenEndpointAuthMethodsSupported:          []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
+		TokenEndpointAuthSigningAlgValuesSupported: domain.CredentialAlgs,
+		ClaimsSupported:                            []string{"aud", "auth_time", "created_at", "email", "email_verified", "exp", "family_name", "given_name", "iat", "identities", "iss", "name", "nickname", "phone_number", "picture", "sub"},
 		// Auth0 does not publish grant_types_supported; Gatehouse states what it supports (RFC 8414
 		// §2), implicit included: the id_token and code id_token responses of clients that enable it.
 		GrantTypesSupported: []string{"authorization_code", "implicit", "refresh_token", "client_credentials", "password",
 			"http://auth0.com/oauth/grant-type/password-realm", "urn:ietf:params:oauth:grant-type:device_code"},
-		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "none"},
+		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
 		IntrospectionEndpoint:                     issuer + "oauth/introspect",
-		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
+		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
 	}
 	body, err := json.Marshal(doc)
 	if err != nil {

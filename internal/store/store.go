@@ -73,6 +73,9 @@ type Store interface {
 	AccessTokenRevocationStore
 	DeviceCodeStore
 	RevokedOpaqueTokenStore
+	ClientCredentialStore
+	ReplayStore
+	PushedRequestStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
@@ -82,7 +85,8 @@ type Store interface {
 	// built for; commands that must not migrate refuse a database that is not current).
 	SchemaVersion(ctx context.Context) (current, known int, err error)
 	// DeleteExpired removes expired transactions, sessions, codes, device codes, refresh tokens,
-	// revoked access token listings, revoked opaque tokens, counters and tickets, and returns how many rows went.
+	// revoked access token listings, revoked opaque tokens, counters, tickets, used jtis and pushed
+	// authorization requests, and returns how many rows went.
 	DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	Close() error
 }
@@ -332,6 +336,33 @@ type RevokedOpaqueTokenStore interface {
 	// RevokeOpaqueToken records the token; revoking it again changes nothing.
 	RevokeOpaqueToken(ctx context.Context, tokenHash []byte, expiresAt time.Time) error
 	OpaqueTokenRevoked(ctx context.Context, tokenHash []byte) (bool, error)
+}
+
+// ClientCredentialStore keeps the public keys registered on clients (private_key_jwt).
+type ClientCredentialStore interface {
+	CreateClientCredential(ctx context.Context, c *domain.ClientCredential) error
+	// ListClientCredentials returns the client's credentials, oldest first.
+	ListClientCredentials(ctx context.Context, clientID string) ([]*domain.ClientCredential, error)
+	// GetClientCredential and DeleteClientCredential find the credential only under its own client:
+	// another client's id is ErrNotFound.
+	GetClientCredential(ctx context.Context, clientID, id string) (*domain.ClientCredential, error)
+	DeleteClientCredential(ctx context.Context, clientID, id string) error
+}
+
+// ReplayStore remembers identifiers that may be used once (a client assertion's or a DPoP proof's
+// jti), by hash, shared by every node.
+type ReplayStore interface {
+	// UseOnce records key until expires. A key recorded before and not yet expired at now is
+	// ErrAlreadyUsed and changes nothing; of concurrent uses of one key exactly one succeeds.
+	UseOnce(ctx context.Context, key []byte, expires, now time.Time) error
+}
+
+// PushedRequestStore keeps pushed authorization requests (RFC 9126) by the hash of their request_uri.
+type PushedRequestStore interface {
+	CreatePushedRequest(ctx context.Context, p *domain.PushedRequest) error
+	// ConsumePushedRequest deletes and returns the request when it was pushed by clientID and has
+	// not expired at now; otherwise ErrNotFound. Of concurrent redemptions exactly one gets it.
+	ConsumePushedRequest(ctx context.Context, uriHash []byte, clientID string, now time.Time) (*domain.PushedRequest, error)
 }
 
 // CodeStore keeps authorization codes.

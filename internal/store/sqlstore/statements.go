@@ -255,6 +255,24 @@ const (
 	RevokedOpaqueGet
 	DeleteExpiredRevokedOpaque
 
+	// Client credentials: Insert(id, client_id, created_at, doc); List(client_id);
+	// Get/Delete(client_id, id).
+	CredentialInsert
+	CredentialList
+	CredentialGet
+	CredentialDelete
+
+	// Used jtis: Use(jti_hash, expires_at, now) affects one row on a first use (or the reuse of an
+	// expired key), none on a replay.
+	JTIUse
+	DeleteExpiredJTIs
+
+	// Pushed authorization requests: Insert(uri_hash, client_id, expires_at, doc);
+	// Consume(uri_hash, client_id, now) → expires_at, doc.
+	PushedInsert
+	PushedConsume
+	DeleteExpiredPushed
+
 	numStmts
 )
 
@@ -498,6 +516,20 @@ var generic = statements{
 		ON CONFLICT (token_hash) DO NOTHING`,
 	RevokedOpaqueGet:           `SELECT COUNT(*) FROM revoked_opaque_tokens WHERE token_hash = $1`,
 	DeleteExpiredRevokedOpaque: `DELETE FROM revoked_opaque_tokens WHERE expires_at <= $1`,
+
+	CredentialInsert: `INSERT INTO client_credentials (id, client_id, created_at, doc) VALUES ($1, $2, $3, $4)`,
+	CredentialList:   `SELECT id, client_id, doc FROM client_credentials WHERE client_id = $1 ORDER BY created_at, id`,
+	CredentialGet:    `SELECT id, client_id, doc FROM client_credentials WHERE client_id = $1 AND id = $2`,
+	CredentialDelete: `DELETE FROM client_credentials WHERE client_id = $1 AND id = $2`,
+
+	JTIUse: `INSERT INTO used_jtis (jti_hash, expires_at) VALUES ($1, $2)
+		ON CONFLICT (jti_hash) DO UPDATE SET expires_at = excluded.expires_at WHERE used_jtis.expires_at <= $3`,
+	DeleteExpiredJTIs: `DELETE FROM used_jtis WHERE expires_at <= $1`,
+
+	PushedInsert: `INSERT INTO pushed_requests (uri_hash, client_id, expires_at, doc) VALUES ($1, $2, $3, $4)`,
+	PushedConsume: `DELETE FROM pushed_requests WHERE uri_hash = $1 AND client_id = $2 AND expires_at > $3
+		RETURNING expires_at, doc`,
+	DeleteExpiredPushed: `DELETE FROM pushed_requests WHERE expires_at <= $1`,
 	DeleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at <= $1)
 		OR (idle_expires_at IS NOT NULL AND idle_expires_at <= $1)`,
 	DeleteExpiredTickets:             `DELETE FROM tickets WHERE expires_at <= $1`,

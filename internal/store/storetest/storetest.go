@@ -61,6 +61,10 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DevMailbox", testDevMailbox},
 		{"Tickets", testTickets},
 		{"RaceRedeemTicket", testRaceRedeemTicket},
+		{"ClientCredentials", testClientCredentials},
+		{"UseOnce", testUseOnce},
+		{"RaceUseOnce", testRaceUseOnce},
+		{"PushedRequests", testPushedRequests},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
