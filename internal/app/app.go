@@ -135,12 +135,6 @@ func (a *App) build(ctx context.Context, o Options) error {
 	// One brute-force counter for every password sign-in, kept in the shared database: failures on
 	// /u/login and at the token endpoint's password grants count toward the same block on every node.
 	bruteForce := &guard.BruteForce{Counters: a.Store, Now: a.now}
-	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner, Hasher: o.Hasher, BruteForce: bruteForce,
-		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute), Metrics: a.metrics})
-	if err != nil {
-		return err
-	}
 	sealer, err := mail.NewSealer(masterKey)
 	if err != nil {
 		return err
@@ -166,6 +160,13 @@ func (a *App) build(ctx context.Context, o Options) error {
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
 		BruteForce: bruteForce, IDTokens: a.Tokens, Metrics: a.metrics})
+	if err != nil {
+		return err
+	}
+	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
+		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner, Hasher: o.Hasher, BruteForce: bruteForce,
+		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute), Metrics: a.metrics,
+		PushedRequests: signIn})
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,10 @@ type discoveryDocument struct {
 	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
 	// RFC 8414 §2 / RFC 7662: Auth0 has no introspection endpoint; Gatehouse's is for resource
 	// servers that prefer asking.
+	// RFC 9126 §5: where to push, and that the tenant does not require it of every client (a
+	// client may: require_pushed_authorization_requests on the client).
+	PushedAuthorizationRequestEndpoint        string   `json:"pushed_authorization_request_endpoint"`
+	RequirePushedAuthorizationRequests        bool     `json:"require_pushed_authorization_requests"`
 	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
 }
@@ -78,6 +82,7 @@ func renderDiscovery(issuer string) ([]byte, string, error) {
 		GrantTypesSupported: []string{"authorization_code", "implicit", "refresh_token", "client_credentials", "password",
 			"http://auth0.com/oauth/grant-type/password-realm", "urn:ietf:params:oauth:grant-type:device_code"},
 		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
+		PushedAuthorizationRequestEndpoint:        issuer + "oauth/par",
 		IntrospectionEndpoint:                     issuer + "oauth/introspect",
 		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
 	}

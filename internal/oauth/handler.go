@@ -48,10 +48,13 @@ type Options struct {
 	// turns brute-force protection off.
 	Hasher     password.Hasher
 	BruteForce *guard.BruteForce
+	// PushedRequests validates pushed authorization requests (package authflow); nil turns
+	// /oauth/par off.
+	PushedRequests PushedRequestValidator
 }
 
 // Handler serves /.well-known/openid-configuration, /.well-known/jwks.json, /oauth/token,
-// /oauth/device/code, /oauth/introspect, /oauth/revoke and /userinfo.
+// /oauth/device/code, /oauth/par, /oauth/introspect, /oauth/revoke and /userinfo.
 type Handler struct {
 	issuer string
 	store  store.Store
@@ -69,6 +72,7 @@ type Handler struct {
 	limiter       *guard.RateLimiter
 	tokenPerIP    guard.Limit
 	metrics       *metrics.Recorder
+	pushed        PushedRequestValidator
 }
 
 // NewHandler builds the protocol endpoints.
@@ -95,7 +99,7 @@ func NewHandler(opts Options) (*Handler, error) {
 	h := &Handler{
 		issuer: opts.Issuer, store: opts.Store, keys: opts.Keys, tokens: opts.Tokens,
 		log: opts.Logger, now: opts.Now, config: newConfigCache(opts.Store, ttl, opts.Now),
-		limiter: opts.Limiter, tokenPerIP: opts.TokenPerIP, metrics: opts.Metrics,
+		limiter: opts.Limiter, tokenPerIP: opts.TokenPerIP, metrics: opts.Metrics, pushed: opts.PushedRequests,
 	}
 	if opts.Hasher.P.Memory == 0 {
 		opts.Hasher = password.Hasher{P: password.Default()}
@@ -152,6 +156,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /oauth/device/code", h.serveDeviceCode)
 	mux.HandleFunc("OPTIONS /oauth/device/code", h.servePreflight)
 	mux.HandleFunc("POST /oauth/introspect", h.serveIntrospect)
+	mux.HandleFunc("POST /oauth/par", h.servePAR)
 	mux.HandleFunc("POST /oauth/revoke", h.serveRevoke)
 	mux.HandleFunc("OPTIONS /oauth/revoke", h.servePreflight)
 	mux.HandleFunc("GET /userinfo", h.serveUserinfo)
