@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -166,7 +168,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner, Hasher: o.Hasher, BruteForce: bruteForce,
 		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute), Metrics: a.metrics,
-		PushedRequests: signIn})
+		PushedRequests: signIn, DPoPNonceKey: dpopNonceKey(cfg.UseDPoPNonce, masterKey)})
 	if err != nil {
 		return err
 	}
@@ -335,4 +337,15 @@ func tokenPerIP(perMinute int) guard.Limit {
 func tenantID(issuer string) string {
 	host := strings.TrimPrefix(strings.TrimPrefix(issuer, "https://"), "http://")
 	return strings.TrimSuffix(host, "/")
+}
+
+// dpopNonceKey derives the DPoP nonce key from the master key, so that every node computes the same
+// nonces (nil: nonces off). A purpose-bound hash keeps it unrelated to the master key's other uses.
+func dpopNonceKey(on bool, masterKey []byte) []byte {
+	if !on {
+		return nil
+	}
+	m := hmac.New(sha256.New, masterKey)
+	m.Write([]byte("gatehouse: DPoP nonce key"))
+	return m.Sum(nil)
 }

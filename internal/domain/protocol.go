@@ -108,6 +108,18 @@ type RefreshToken struct {
 	IdleExpiresAt *time.Time     `json:"idle_expires_at,omitempty"`
 	RotatedAt     *time.Time     `json:"rotated_at,omitempty"`
 	RevokedAt     *time.Time     `json:"revoked_at,omitempty"`
+	// DPoPJKT binds a public client's refresh tokens to the DPoP key they were issued to (RFC 9449
+	// §5): every exchange of the family must prove possession of that key.
+	DPoPJKT string `json:"dpop_jkt,omitempty"`
+}
+
+// RefreshBinding is the DPoP key a new refresh token family of client is bound to: a public client's
+// proof key (RFC 9449 §5; a confidential client's refresh tokens are bound by its authentication).
+func RefreshBinding(c *Client, jkt string) string {
+	if c.IsConfidential() || c.RequiresPrivateKeyJWT() {
+		return ""
+	}
+	return jkt
 }
 
 // RefreshContext is what a refresh exchange must reproduce from the sign-in that started the family,

@@ -126,6 +126,9 @@ func TestDiscoveryAndJWKSDocuments(t *testing.T) {
 		"id_token_signing_alg_values_supported":            `["RS256"]`,
 		"token_endpoint_auth_methods_supported":            `["client_secret_basic","client_secret_post","private_key_jwt"]`,
 		"token_endpoint_auth_signing_alg_values_supported": `["RS256","RS384","PS256"]`,
+		"dpop_signing_alg_values_supported":                `["ES256","ES384","ES512","RS256","RS384","RS512","PS256","PS384","PS512","EdDSA"]`,
+		"pushed_authorization_request_endpoint":            `"` + e.Issuer + `oauth/par"`,
+		"require_pushed_authorization_requests":            `false`,
 	} {
 		if got, _ := json.Marshal(doc[k]); string(got) != want {
 			t.Errorf("%s = %s, want %s", k, got, want)

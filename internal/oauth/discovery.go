@@ -50,8 +50,10 @@ type discoveryDocument struct {
 	// servers that prefer asking.
 	// RFC 9126 §5: where to push, and that the tenant does not require it of every client (a
 	// client may: require_pushed_authorization_requests on the client).
-	PushedAuthorizationRequestEndpoint        string   `json:"pushed_authorization_request_endpoint"`
-	RequirePushedAuthorizationRequests        bool     `json:"require_pushed_authorization_requests"`
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
+	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
+	// RFC 9449 §5.1: the algorithms a DPoP proof may be signed with.
+	DPoPSigningAlgValuesSupported             []string `json:"dpop_signing_alg_values_supported"`
 	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
 }
@@ -83,6 +85,7 @@ func renderDiscovery(issuer string) ([]byte, string, error) {
 			"http://auth0.com/oauth/grant-type/password-realm", "urn:ietf:params:oauth:grant-type:device_code"},
 		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
 		PushedAuthorizationRequestEndpoint:        issuer + "oauth/par",
+		DPoPSigningAlgValuesSupported:             DPoPAlgs,
 		IntrospectionEndpoint:                     issuer + "oauth/introspect",
 		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
 	}

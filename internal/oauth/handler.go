@@ -51,6 +51,9 @@ type Options struct {
 	// PushedRequests validates pushed authorization requests (package authflow); nil turns
 	// /oauth/par off.
 	PushedRequests PushedRequestValidator
+	// DPoPNonceKey, when set, makes DPoP proofs carry a server nonce (RFC 9449 §8), derived from it
+	// alike on every node; nil accepts proofs without one.
+	DPoPNonceKey []byte
 }
 
 // Handler serves /.well-known/openid-configuration, /.well-known/jwks.json, /oauth/token,
@@ -73,6 +76,7 @@ type Handler struct {
 	tokenPerIP    guard.Limit
 	metrics       *metrics.Recorder
 	pushed        PushedRequestValidator
+	dpopNonce     *dpopNonces
 }
 
 // NewHandler builds the protocol endpoints.
@@ -100,6 +104,9 @@ func NewHandler(opts Options) (*Handler, error) {
 		issuer: opts.Issuer, store: opts.Store, keys: opts.Keys, tokens: opts.Tokens,
 		log: opts.Logger, now: opts.Now, config: newConfigCache(opts.Store, ttl, opts.Now),
 		limiter: opts.Limiter, tokenPerIP: opts.TokenPerIP, metrics: opts.Metrics, pushed: opts.PushedRequests,
+	}
+	if len(opts.DPoPNonceKey) > 0 {
+		h.dpopNonce = &dpopNonces{key: opts.DPoPNonceKey}
 	}
 	if opts.Hasher.P.Memory == 0 {
 		opts.Hasher = password.Hasher{P: password.Default()}

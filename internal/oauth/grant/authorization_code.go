@@ -152,7 +152,7 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),
 		idToken: contains(scopes.Scopes, "openid"), nonce: code.Nonce, sessionID: code.SessionID,
 		authTime: code.AuthTime, includeAuthTime: code.IncludeAuthTime,
-		idClaims: code.IDTokenClaims, atClaims: code.AccessTokenClaims, tokenID: grantID,
+		idClaims: code.IDTokenClaims, atClaims: code.AccessTokenClaims, tokenID: grantID, jkt: req.DPoPJKT,
 	}}
 	// A refresh token needs offline_access, the client's refresh_token grant and, for an API, its
 	// allow_offline_access (spec §1.3).
@@ -169,6 +169,7 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 		TokenHash: hash, FamilyID: family, Generation: 1, ClientID: c.ClientID, UserID: user.UserID,
 		SessionID: code.SessionID, Scope: scopes.Scope(), Rotating: c.RefreshToken.RotationType == domain.RotationRotating,
 		AuthTime: code.AuthTime, Claims: code.RefreshContext(), CreatedAt: now, ExpiresAt: abs, IdleExpiresAt: idle,
+		DPoPJKT: domain.RefreshBinding(c, req.DPoPJKT),
 	}
 	if api != nil {
 		rt.Audience = api.Identifier

@@ -39,7 +39,10 @@ type TokenRequest struct {
 	// TokenTypeHint is token_type_hint (RFC 7009 §2.1, RFC 7662 §2.1): a lookup order, never a rule.
 	TokenTypeHint string
 
-	Client    *domain.Client
+	Client *domain.Client
+	// DPoPJKT is the thumbprint of the key a verified DPoP proof (RFC 9449) showed possession of:
+	// the access token is bound to it, and a public client's refresh token too.
+	DPoPJKT   string
 	IP        string
 	UserAgent string
 	// ForwardedFor is the auth0-forwarded-for header as sent: the end user's address according to a
