@@ -140,7 +140,7 @@ func (m *Middleware) Handler(next http.Handler, checks ...Check) http.Handler {
 	checks = slices.Clone(checks)
 	onError := m.cfg.ErrorHandler
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, e := bearerToken(r)
+		token, scheme, e := m.credentials(r)
 		if e != nil {
 			// Anonymous requests pass only where no check is asked for: a
 			// check cannot hold without claims (the Node SDK's claim checks
@@ -153,6 +153,9 @@ func (m *Middleware) Handler(next http.Handler, checks ...Check) http.Handler {
 			return
 		}
 		c, e := m.validate(r.Context(), token)
+		if e == nil {
+			e = m.checkDPoP(r, scheme, c)
+		}
 		if e == nil {
 			e = runChecks(c, checks)
 		}
