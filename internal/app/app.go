@@ -16,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/actionexec"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authflow"
+	"github.com/gatehouse/gatehouse/internal/backchannel"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/devmail"
 	"github.com/gatehouse/gatehouse/internal/guard"
@@ -49,6 +50,9 @@ type Options struct {
 	ResetRequestFloor time.Duration
 	// RootPage answers GET / (dev's landing page); nil redirects to the dashboard.
 	RootPage http.Handler
+	// DevBackchannel lets back-channel logout tokens go to http:// and loopback URLs: `gatehouse
+	// dev` only, whose apps run on localhost.
+	DevBackchannel bool
 }
 
 // App is one Gatehouse node.
@@ -61,6 +65,8 @@ type App struct {
 
 	// Mail delivers the email outbox; every node runs it (see Serve).
 	Mail *mail.Worker
+	// Backchannel delivers back-channel logout tokens; every node runs it.
+	Backchannel *backchannel.Worker
 
 	server   *httpserver.Server
 	metrics  *metrics.Recorder
@@ -155,7 +161,10 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("hosted pages: %w", err)
 	}
-	sessions, err := session.NewManager(session.Options{Issuer: cfg.Issuer, Store: a.Store, Logger: a.Logger, Now: a.now})
+	a.Backchannel = &backchannel.Worker{Store: a.Store, Signer: a.Tokens, Logger: a.Logger, Now: a.now, AllowInternal: o.DevBackchannel}
+	a.Backchannel.Start()
+	sessions, err := session.NewManager(session.Options{Issuer: cfg.Issuer, Store: a.Store, Logger: a.Logger, Now: a.now,
+		Backchannel: &session.Backchannel{Store: a.Store, Kick: a.Backchannel.Kick}})
 	if err != nil {
 		return err
 	}
@@ -231,6 +240,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.Keys.Run(ctx)
 	go a.collectExpired(ctx, time.Minute)
 	go a.Mail.Run(ctx)
+	go a.Backchannel.Run(ctx)
 	if a.Config.Metrics.Addr != "" {
 		// Listen before serving anything, so a taken address stops the node at once.
 		var lc net.ListenConfig

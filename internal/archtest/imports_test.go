@@ -55,6 +55,8 @@ var rules = []rule{
 	{pkg: "internal/trigger", allow: []string{"internal/domain", "internal/store"}, why: "the post-login outcome is shared by every flow and the runner"},
 	{pkg: "internal/mail", allow: []string{"internal/domain", "internal/store", "internal/audit", "internal/keys"},
 		why: "mail delivers what flows queue; it knows the store and the tenant log, never a flow"},
+	{pkg: "internal/backchannel", allow: []string{"internal/domain", "internal/store"},
+		why: "back-channel logout delivers what session queues and signs through an interface; it knows no flow"},
 	{pkg: "internal/devmail", allow: []string{"internal/domain", "internal/store"},
 		why: "the development mailbox only reads what the mail worker stored"},
 	{pkg: "internal/...", deny: []string{"internal/app", "cmd/..."}, why: "only the binary composes the node"},

@@ -1,5 +1,7 @@
 package domain
 
+import "time"
+
 // OIDCLogout is Auth0's oidc_logout on a client: where OpenID Connect Back-Channel Logout 1.0
 // logout tokens are POSTed, and which events send one.
 type OIDCLogout struct {
@@ -73,4 +75,42 @@ func validateOIDCLogout(errs *Errors, l *OIDCLogout) {
 			}
 		}
 	}
+}
+
+// BackchannelLogout is a logout token to deliver: which client, where, and whose session ended.
+// The outbox holds it until the client's endpoint accepts it, or it is given up.
+type BackchannelLogout struct {
+	ID            string     `json:"id"`
+	ClientID      string     `json:"client_id"`
+	URL           string     `json:"url"`
+	UserID        string     `json:"user_id"`
+	SessionID     string     `json:"session_id,omitempty"`
+	Initiator     string     `json:"initiator"`
+	CreatedAt     time.Time  `json:"-"`
+	NextAttemptAt time.Time  `json:"-"`
+	Attempts      int        `json:"-"`
+	LastError     string     `json:"-"`
+	SentAt        *time.Time `json:"-"`
+	FailedAt      *time.Time `json:"-"`
+}
+
+// NewBackchannelLogoutID returns an outbox id.
+func NewBackchannelLogoutID() string { return "bcl_" + randomAlnum(20) }
+
+// BackchannelLogouts are the logout tokens the end of session s owes, for an event raised by
+// initiator: one per URL of each client the session signed in to that asks for it. client looks a
+// client up (nil for one that no longer exists).
+func BackchannelLogouts(s *Session, initiator string, client func(id string) *Client) []*BackchannelLogout {
+	var out []*BackchannelLogout
+	for _, id := range s.ClientIDs {
+		c := client(id)
+		if c == nil || !c.SendsBackchannelLogout(initiator) {
+			continue
+		}
+		for _, u := range c.OIDCLogout.BackchannelLogoutURLs {
+			out = append(out, &BackchannelLogout{ID: NewBackchannelLogoutID(), ClientID: c.ClientID, URL: u,
+				UserID: s.UserID, SessionID: s.ID, Initiator: initiator})
+		}
+	}
+	return out
 }

@@ -52,6 +52,9 @@ type discoveryDocument struct {
 	// client may: require_pushed_authorization_requests on the client).
 	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
 	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
+	// OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens are sent, with sid.
+	BackchannelLogoutSupported        bool `json:"backchannel_logout_supported"`
+	BackchannelLogoutSessionSupported bool `json:"backchannel_logout_session_supported"`
 	// RFC 9449 §5.1: the algorithms a DPoP proof may be signed with.
 	DPoPSigningAlgValuesSupported             []string `json:"dpop_signing_alg_values_supported"`
 	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
@@ -86,6 +89,8 @@ func renderDiscovery(issuer string) ([]byte, string, error) {
 		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
 		PushedAuthorizationRequestEndpoint:        issuer + "oauth/par",
 		DPoPSigningAlgValuesSupported:             DPoPAlgs,
+		BackchannelLogoutSupported:                true,
+		BackchannelLogoutSessionSupported:         true,
 		IntrospectionEndpoint:                     issuer + "oauth/introspect",
 		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
 	}

@@ -76,6 +76,7 @@ type Store interface {
 	ClientCredentialStore
 	ReplayStore
 	PushedRequestStore
+	BackchannelStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
@@ -363,6 +364,23 @@ type PushedRequestStore interface {
 	// ConsumePushedRequest deletes and returns the request when it was pushed by clientID and has
 	// not expired at now; otherwise ErrNotFound. Of concurrent redemptions exactly one gets it.
 	ConsumePushedRequest(ctx context.Context, uriHash []byte, clientID string, now time.Time) (*domain.PushedRequest, error)
+}
+
+// BackchannelStore is the outbox of back-channel logout tokens, at least once with leases, as
+// MailStore's outbox is.
+type BackchannelStore interface {
+	// EnqueueBackchannelLogout queues l (CreatedAt and NextAttemptAt filled when empty). Called
+	// through a Store bound to a transaction, it commits with the logout that causes it.
+	EnqueueBackchannelLogout(ctx context.Context, l *domain.BackchannelLogout) error
+	// ClaimBackchannelLogouts leases up to limit due entries to owner until leaseUntil, counting an
+	// attempt on each; concurrent claimers never get the same entry.
+	ClaimBackchannelLogouts(ctx context.Context, owner string, now, leaseUntil time.Time, limit int) ([]*domain.BackchannelLogout, error)
+	// MarkBackchannelSent, RetryBackchannel and FailBackchannel settle a leased entry; ErrNotFound:
+	// owner no longer holds the lease.
+	MarkBackchannelSent(ctx context.Context, id, owner string, now time.Time) error
+	RetryBackchannel(ctx context.Context, id, owner string, next time.Time, lastErr string) error
+	FailBackchannel(ctx context.Context, id, owner string, now time.Time, lastErr string) error
+	GetBackchannelLogout(ctx context.Context, id string) (*domain.BackchannelLogout, error)
 }
 
 // CodeStore keeps authorization codes.

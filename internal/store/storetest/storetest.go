@@ -65,6 +65,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UseOnce", testUseOnce},
 		{"RaceUseOnce", testRaceUseOnce},
 		{"PushedRequests", testPushedRequests},
+		{"BackchannelOutbox", testBackchannelOutbox},
+		{"RaceClaimBackchannel", testRaceClaimBackchannel},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
