@@ -129,6 +129,8 @@ func TestDiscoveryAndJWKSDocuments(t *testing.T) {
 		"dpop_signing_alg_values_supported":                `["ES256","ES384","ES512","RS256","RS384","RS512","PS256","PS384","PS512","EdDSA"]`,
 		"pushed_authorization_request_endpoint":            `"` + e.Issuer + `oauth/par"`,
 		"require_pushed_authorization_requests":            `false`,
+		"backchannel_logout_supported":                     `true`,
+		"backchannel_logout_session_supported":             `true`,
 	} {
 		if got, _ := json.Marshal(doc[k]); string(got) != want {
 			t.Errorf("%s = %s, want %s", k, got, want)

@@ -228,7 +228,7 @@ func (c Config) Validate() error {
 		add("Logout mode %d is unknown", c.Logout)
 	}
 	for name, p := range map[string]string{"Login": c.Routes.Login, "Callback": c.Routes.Callback,
-		"Logout": c.Routes.Logout, "Me": c.Routes.Me} {
+		"Logout": c.Routes.Logout, "Me": c.Routes.Me, "BackchannelLogout": c.Routes.BackchannelLogout} {
 		if p != "" && !strings.HasPrefix(p, "/") {
 			add("Routes.%s must be an absolute path", name)
 		}
