@@ -119,6 +119,7 @@ func TestPushedAuthorizationRequests(t *testing.T) {
 				{"request_uri pushed", with("request_uri", uri), web.ClientID, web.ClientSecret, 400, "invalid_request", "request_uri"},
 				{"bad response_type", with("response_type", "token"), web.ClientID, web.ClientSecret, 400, "unsupported_response_type", ""},
 				{"unknown audience", with("audience", "https://nope.example"), web.ClientID, web.ClientSecret, 403, "access_denied", "Service not found"},
+				{"malformed dpop_jkt", with("dpop_jkt", "not-a-thumbprint"), web.ClientID, web.ClientSecret, 400, "invalid_request", "dpop_jkt"},
 			} {
 				status, body := push(t, n, tc.form, tc.id, tc.secret)
 				desc, _ := body["error_description"].(string)

@@ -254,6 +254,14 @@ func (h *Handler) parseAuthorizeValues(ctx context.Context, vals url.Values, pus
 		}
 	}
 
+	if j := get("dpop_jkt"); j != "" {
+		// RFC 9449 §10: the SHA-256 thumbprint of the key the code will be redeemed with.
+		if len(j) != 43 || strings.Trim(j, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+			return req, protocol.InvalidRequest("dpop_jkt must be a base64url SHA-256 JWK thumbprint")
+		}
+		tx.DPoPJKT = j
+	}
+
 	prompt := strings.Fields(get("prompt"))
 	for _, p := range prompt {
 		switch p {

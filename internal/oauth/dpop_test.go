@@ -247,3 +247,23 @@ func TestDPoPNonce(t *testing.T) {
 		t.Errorf("stale nonce: %d %s", r.status, r.raw)
 	}
 }
+
+// TestDPoPBoundCode (RFC 9449 §10): a code bound to a key at /authorize (dpop_jkt) or /oauth/par is
+// redeemed only with a proof by that key; without one, or with another key, invalid_grant.
+func TestDPoPBoundCode(t *testing.T) {
+	e := MustEnv(t, envOptions{})
+	k, other := newDPoPKey(t), newDPoPKey(t)
+	redeem := func(proof string) tokenAnswer {
+		code := e.mintCode(t, codeSpec{client: spaID, redirect: spaCB, scope: "openid", verifier: verifier, jkt: k.jkt})
+		return e.call(t, "oauth/token", tokenCall{body: form("grant_type", "authorization_code", "client_id", spaID, "code", code,
+			"redirect_uri", spaCB, "code_verifier", verifier), dpop: proof})
+	}
+	for name, proof := range map[string]string{"no proof": "", "another key": other.proof(t, e, proofSpec{})} {
+		if r := redeem(proof); r.status != 400 || r.body["error"] != "invalid_grant" || r.body["access_token"] != nil {
+			t.Errorf("%s: %d %s", name, r.status, r.raw)
+		}
+	}
+	if r := redeem(k.proof(t, e, proofSpec{})); r.status != 200 || r.body["token_type"] != "DPoP" {
+		t.Fatalf("the bound key: %d %s", r.status, r.raw)
+	}
+}

@@ -58,6 +58,21 @@ func (h *Handler) servePAR(w http.ResponseWriter, r *http.Request) {
 		delete(params, k)
 	}
 	params["client_id"] = client.ClientID
+	// RFC 9449 §10.1: a proof sent with the pushed request binds the code to its key, as dpop_jkt
+	// would; both at once must name the same key.
+	proof, derr := h.checkDPoP(r, "")
+	if derr != nil {
+		h.setDPoPNonce(w)
+		h.writeError(ctx, w, derr, false)
+		return
+	}
+	if proof != nil {
+		if j, ok := params["dpop_jkt"]; ok && j != proof.JKT {
+			h.writeError(ctx, w, invalidProof("dpop_jkt does not match the key of the DPoP proof"), false)
+			return
+		}
+		params["dpop_jkt"] = proof.JKT
+	}
 	if verr := h.pushed.ValidatePushedRequest(ctx, client, params); verr != nil {
 		h.writeError(ctx, w, verr, false)
 		return

@@ -115,6 +115,10 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 		// RFC 6749 §4.1.3: identical to the /authorize value. Auth0's wording (spec §1.3).
 		return fail(protocol.InvalidGrant(fmt.Sprintf("The redirect URI is wrong. You send %s, and we expected %s", clip(req.RedirectURI), code.RedirectURI)))
 	}
+	if code.DPoPJKT != "" && req.DPoPJKT != code.DPoPJKT {
+		// RFC 9449 §10: the code was bound to a key at /authorize or /oauth/par.
+		return fail(protocol.InvalidGrant("The authorization code is bound to a DPoP key; send a DPoP proof by that key"))
+	}
 	if e := protocol.CheckVerifier(c, code.CodeChallenge, code.CodeChallengeMethod, req.CodeVerifier); e != nil {
 		return fail(e)
 	}

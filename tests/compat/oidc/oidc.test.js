@@ -57,10 +57,12 @@ test('PAR and DPoP: pushed request, code exchange, userinfo and refresh with a D
 
   const verifier = client.randomPKCECodeVerifier();
   const state = client.randomState();
+  // The proof sent with the pushed request binds the code to the key (RFC 9449 §10.1).
+  const DPoP = client.getDPoPHandle(web, await client.randomDPoPKeyPair('ES256'));
   const url = await client.buildAuthorizationUrlWithPAR(web, {
     redirect_uri: tenant.web_app.callback, scope: 'openid profile email offline_access', audience, state,
     code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
-  });
+  }, { DPoP });
   assert.deepEqual([...url.searchParams.keys()].sort(), ['client_id', 'request_uri']);
   assert.match(url.searchParams.get('request_uri'), /^urn:ietf:params:oauth:request_uri:/);
 
@@ -74,7 +76,6 @@ test('PAR and DPoP: pushed request, code exchange, userinfo and refresh with a D
   const again = await new Browser().get(url.href);
   assert.equal(again.status, 400);
 
-  const DPoP = client.getDPoPHandle(web, await client.randomDPoPKeyPair('ES256'));
   const tokens = await client.authorizationCodeGrant(web, new URL(callback),
     { pkceCodeVerifier: verifier, expectedState: state }, undefined, { DPoP });
   assert.equal(tokens.token_type.toLowerCase(), 'dpop');
