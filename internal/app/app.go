@@ -155,7 +155,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider,
-		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate(); a.Mail.Kick() }})
+		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate(); a.Mail.Kick(); a.Backchannel.Kick() }})
 
 	pages, err := web.Load(cfg.ThemeDir)
 	if err != nil {

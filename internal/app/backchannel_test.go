@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -93,5 +94,35 @@ func TestBackchannelLogout(t *testing.T) {
 	}
 	if logouts.Len() != 1 {
 		t.Fatalf("the app recorded %d logouts, want the one session's", logouts.Len())
+	}
+
+	// Sign in again; this time the Management API revokes the user's sessions (DELETE
+	// /api/v2/users/{id}/sessions), and the app hears of it the same way.
+	resp, _ = get(t, c, base+"/api/auth/login")
+	loc, _ = resp.Location()
+	cb = signIn(t, c, loc.String(), user.Email, user.Password)
+	if resp, _ := get(t, c, cb.String()); resp.StatusCode != http.StatusFound || me() != 200 {
+		t.Fatalf("second sign-in: callback %d", resp.StatusCode)
+	}
+	_, meBody := get(t, c, base+"/api/auth/me")
+	var profile struct{ Sub string }
+	if err := json.Unmarshal([]byte(meBody), &profile); err != nil || profile.Sub == "" {
+		t.Fatalf("/me: %q", meBody)
+	}
+	if status, body := m.do("DELETE", "users/"+url.PathEscape(profile.Sub)+"/sessions", nil); status != http.StatusAccepted {
+		t.Fatalf("revoke the user's sessions: %d %v", status, body)
+	}
+	deadline = time.Now().Add(15 * time.Second)
+	for me() == 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("the app's session outlived the revocation: no back-channel logout arrived")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if logouts.Len() != 2 {
+		t.Fatalf("the app recorded %d logouts, want 2", logouts.Len())
+	}
+	if status, _ := m.do("DELETE", "sessions/no-such-session", nil); status != http.StatusNotFound {
+		t.Errorf("unknown session: %d", status)
 	}
 }

@@ -295,6 +295,8 @@ type SessionStore interface {
 	TouchSession(ctx context.Context, id string, lastSeen, idleExpires time.Time, clientIDs []string) error
 	DeleteSession(ctx context.Context, id string) error
 	DeleteUserSessions(ctx context.Context, userID string) error
+	// ListUserSessions returns the user's sessions, whatever their expiry, oldest first.
+	ListUserSessions(ctx context.Context, userID string) ([]*domain.Session, error)
 }
 
 // TransactionStore keeps /authorize transactions.

@@ -154,6 +154,7 @@ const (
 	SessionTouch
 	SessionDelete
 	SessionDeleteByUser
+	SessionListByUser // (user_id)
 
 	// Transactions: Insert(id, expires_at, doc); Get(id, now) only when unexpired;
 	// Update(id, expires_at, doc); Delete(id).
@@ -438,6 +439,7 @@ var generic = statements{
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 	SessionGet:            `SELECT ` + sessionCols + ` FROM sessions WHERE id = $1`,
 	SessionGetByTokenHash: `SELECT ` + sessionCols + ` FROM sessions WHERE token_hash = $1`,
+	SessionListByUser:     `SELECT ` + sessionCols + ` FROM sessions WHERE user_id = $1 ORDER BY expires_at, id`,
 	SessionTouch:          `UPDATE sessions SET last_seen_at = $2, idle_expires_at = $3, client_ids = $4 WHERE id = $1`,
 	SessionDelete:         `DELETE FROM sessions WHERE id = $1`,
 	SessionDeleteByUser:   `DELETE FROM sessions WHERE user_id = $1`,
