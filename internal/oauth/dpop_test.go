@@ -267,3 +267,20 @@ func TestDPoPBoundCode(t *testing.T) {
 		t.Fatalf("the bound key: %d %s", r.status, r.raw)
 	}
 }
+
+// TestDPoPIntrospection (RFC 9449 §6.2): introspection names a bound token's key and type.
+func TestDPoPIntrospection(t *testing.T) {
+	e := MustEnv(t, envOptions{})
+	k := newDPoPKey(t)
+	a := e.call(t, "oauth/token", tokenCall{body: ccForm(), dpop: k.proof(t, e, proofSpec{})})
+	r := e.call(t, "oauth/introspect", tokenCall{basicID: m2mID, basicSecret: m2mSecret, body: form("token", a.body["access_token"].(string))})
+	cnf, _ := r.body["cnf"].(map[string]any)
+	if r.status != 200 || r.body["active"] != true || r.body["token_type"] != "DPoP" || cnf == nil || cnf["jkt"] != k.jkt {
+		t.Fatalf("introspection of a bound token: %d %s", r.status, r.raw)
+	}
+	plain := e.call(t, "oauth/token", tokenCall{body: ccForm()})
+	r = e.call(t, "oauth/introspect", tokenCall{basicID: m2mID, basicSecret: m2mSecret, body: form("token", plain.body["access_token"].(string))})
+	if r.body["token_type"] != "Bearer" || r.body["cnf"] != nil {
+		t.Fatalf("introspection of a bearer token: %s", r.raw)
+	}
+}
