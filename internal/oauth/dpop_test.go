@@ -241,6 +241,21 @@ func TestDPoPNonce(t *testing.T) {
 	if r := e.call(t, "oauth/token", tokenCall{body: ccForm(), dpop: k.proof(t, e, proofSpec{nonce: nonce})}); r.status != 200 || r.body["token_type"] != "DPoP" {
 		t.Fatalf("with the nonce: %d %s", r.status, r.raw)
 	}
+	// /userinfo asks for the nonce the resource-server way: 401 with a DPoP challenge.
+	code := e.mintCode(t, codeSpec{client: spaID, redirect: spaCB, scope: "openid", verifier: verifier})
+	u := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "authorization_code", "client_id", spaID, "code", code,
+		"redirect_uri", spaCB, "code_verifier", verifier), dpop: k.proof(t, e, proofSpec{nonce: nonce})})
+	if u.status != 200 {
+		t.Fatalf("code exchange with the nonce: %d %s", u.status, u.raw)
+	}
+	at := u.body["access_token"].(string)
+	s, h, b := e.userinfo(t, "DPoP", at, k.proof(t, e, proofSpec{method: "GET", url: e.url("userinfo"), accessToken: at}))
+	if s != 401 || b["error"] != "use_dpop_nonce" || h.Get("DPoP-Nonce") == "" || !strings.Contains(h.Get("WWW-Authenticate"), `error="use_dpop_nonce"`) {
+		t.Fatalf("userinfo without the nonce: %d %v %v", s, b, h)
+	}
+	if s, _, b := e.userinfo(t, "DPoP", at, k.proof(t, e, proofSpec{method: "GET", url: e.url("userinfo"), accessToken: at, nonce: h.Get("DPoP-Nonce")})); s != 200 {
+		t.Fatalf("userinfo with the nonce: %d %v", s, b)
+	}
 	// The nonce outlives its window by one more, then is refused.
 	e.Clock.Advance(11 * time.Minute)
 	if r := e.call(t, "oauth/token", tokenCall{body: ccForm(), dpop: k.proof(t, e, proofSpec{nonce: nonce})}); r.body["error"] != "use_dpop_nonce" {
