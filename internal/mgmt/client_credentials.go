@@ -26,6 +26,7 @@ func (h *Handler) clientCredentialRoutes() []route {
 		{method: "GET", path: "/clients/{id}/credentials", scopes: []string{"read:client_credentials"}, fn: g.list},
 		{method: "POST", path: "/clients/{id}/credentials", scopes: []string{"create:client_credentials"}, desc: "Create a client credential", fn: g.create},
 		{method: "GET", path: "/clients/{id}/credentials/{credential_id}", scopes: []string{"read:client_credentials"}, fn: g.get},
+		{method: "PATCH", path: "/clients/{id}/credentials/{credential_id}", scopes: []string{"update:client_credentials"}, desc: "Update a client credential", fn: g.update},
 		{method: "DELETE", path: "/clients/{id}/credentials/{credential_id}", scopes: []string{"delete:client_credentials"}, desc: "Delete a client credential", fn: g.delete},
 	}
 }
@@ -140,6 +141,47 @@ func (g *clientCredentials) get(c *call) (int, any, error) {
 		return 0, nil, nfCredential
 	}
 	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, viewCredential(cr), nil
+}
+
+// credentialPatch is Auth0's PATCH body: only the expiry changes (null: never expires).
+type credentialPatch struct {
+	ExpiresAt nullable[time.Time] `json:"expires_at"`
+}
+
+// update changes a credential's expiry; a past expiry is refused (delete the credential instead).
+func (g *clientCredentials) update(c *call) (int, any, error) {
+	var b credentialPatch
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	cl, err := g.client(c)
+	if err != nil {
+		return 0, nil, err
+	}
+	cr, err := g.st.GetClientCredential(c.ctx(), cl.ClientID, c.r.PathValue("credential_id"))
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil, nfCredential
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	now := g.now().UTC()
+	if b.ExpiresAt.Set {
+		if b.ExpiresAt.V == nil {
+			cr.ExpiresAt = nil
+		} else {
+			t := b.ExpiresAt.V.UTC()
+			if !t.After(now) {
+				return 0, nil, domain.Invalidf("expires_at", "must be in the future")
+			}
+			cr.ExpiresAt = &t
+		}
+	}
+	cr.UpdatedAt = now
+	if err := g.st.UpdateClientCredential(c.ctx(), cr); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, viewCredential(cr), nil

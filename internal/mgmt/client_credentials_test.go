@@ -53,6 +53,16 @@ func TestClientCredentials(t *testing.T) {
 		t.Errorf("get: %v", one)
 	}
 	wantError(t, e.call(t, "admin", "GET", "/clients/"+id+"/credentials/cred_nope", nil), 404, "inexistent_client_credential", "", false)
+	// PATCH changes the expiry only: a future one, or null for none.
+	up := e.must(t, 200, "PATCH", "/clients/"+id+"/credentials/"+credID, map[string]any{"expires_at": "2099-01-02T03:04:05Z"}).obj(t)
+	if up["expires_at"] != "2099-01-02T03:04:05Z" {
+		t.Errorf("patched expiry: %v", up)
+	}
+	wantError(t, e.call(t, "admin", "PATCH", "/clients/"+id+"/credentials/"+credID, map[string]any{"expires_at": "2001-01-01T00:00:00Z"}), 400, "invalid_body", "future", false)
+	wantError(t, e.call(t, "admin", "PATCH", "/clients/"+id+"/credentials/"+credID, map[string]any{"alg": "PS256"}), 400, "invalid_body", "", false)
+	if cleared := e.must(t, 200, "PATCH", "/clients/"+id+"/credentials/"+credID, map[string]any{"expires_at": nil}).obj(t); cleared["expires_at"] != nil {
+		t.Errorf("expiry not cleared: %v", cleared)
+	}
 	wantError(t, e.call(t, "admin", "GET", "/clients/nope/credentials", nil), 404, "inexistent_client", "", false)
 
 	// Bad input changes nothing.
@@ -89,7 +99,7 @@ func TestClientCredentials(t *testing.T) {
 		return map[string]any{"client_authentication_methods": map[string]any{"private_key_jwt": map[string]any{"credentials": refs}}}
 	}
 	wantError(t, e.call(t, "admin", "PATCH", "/clients/"+id, methods("cred_other")), 400, "invalid_body", "not a credential of this client", false)
-	up := e.must(t, 200, "PATCH", "/clients/"+id, methods(credID)).obj(t)
+	up = e.must(t, 200, "PATCH", "/clients/"+id, methods(credID)).obj(t)
 	if m, _ := up["client_authentication_methods"].(map[string]any); m == nil {
 		t.Fatalf("client_authentication_methods not returned: %v", up)
 	}

@@ -350,6 +350,9 @@ type ClientCredentialStore interface {
 	// another client's id is ErrNotFound.
 	GetClientCredential(ctx context.Context, clientID, id string) (*domain.ClientCredential, error)
 	DeleteClientCredential(ctx context.Context, clientID, id string) error
+	// UpdateClientCredential saves c's document (its client and id unchanged); ErrNotFound when the
+	// client holds no such credential.
+	UpdateClientCredential(ctx context.Context, c *domain.ClientCredential) error
 }
 
 // ReplayStore remembers identifiers that may be used once (a client assertion's or a DPoP proof's

@@ -48,6 +48,16 @@ func (s *Store) DeleteClientCredential(ctx context.Context, clientID, id string)
 	})
 }
 
+func (s *Store) UpdateClientCredential(ctx context.Context, c *domain.ClientCredential) error {
+	doc, err := marshal(c)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(q querier) error {
+		return s.execFound(ctx, q, "update client credential", "client credential", c.ID, CredentialUpdate, c.ClientID, c.ID, doc)
+	})
+}
+
 // scanCredential reads id, client_id, doc.
 func scanCredential(r scanner) (*domain.ClientCredential, error) {
 	var (

@@ -262,6 +262,7 @@ const (
 	CredentialList
 	CredentialGet
 	CredentialDelete
+	CredentialUpdate // (client_id, id, doc)
 
 	// Used jtis: Use(jti_hash, expires_at, now) affects one row on a first use (or the reuse of an
 	// expired key), none on a replay.
@@ -535,6 +536,7 @@ var generic = statements{
 	CredentialList:   `SELECT id, client_id, doc FROM client_credentials WHERE client_id = $1 ORDER BY created_at, id`,
 	CredentialGet:    `SELECT id, client_id, doc FROM client_credentials WHERE client_id = $1 AND id = $2`,
 	CredentialDelete: `DELETE FROM client_credentials WHERE client_id = $1 AND id = $2`,
+	CredentialUpdate: `UPDATE client_credentials SET doc = $3 WHERE client_id = $1 AND id = $2`,
 
 	JTIUse: `INSERT INTO used_jtis (jti_hash, expires_at) VALUES ($1, $2)
 		ON CONFLICT (jti_hash) DO UPDATE SET expires_at = excluded.expires_at WHERE used_jtis.expires_at <= $3`,

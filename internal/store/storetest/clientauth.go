@@ -43,6 +43,15 @@ func testClientCredentials(t *testing.T, s store.Store) {
 	must(t, err)
 	eq(t, "other's credentials", len(none), 0)
 
+	later := exp.Add(time.Hour)
+	got.ExpiresAt = &later
+	must(t, s.UpdateClientCredential(ctx, got))
+	got, err = s.GetClientCredential(ctx, c.ClientID, "cred_a")
+	must(t, err)
+	if got.ExpiresAt == nil || !got.ExpiresAt.Equal(later) || got.KID != "kid-aaaaaaaaaa" {
+		t.Errorf("after update: %+v", got)
+	}
+	wantErr(t, s.UpdateClientCredential(ctx, &domain.ClientCredential{ID: "cred_a", ClientID: other.ClientID}), store.ErrNotFound)
 	must(t, s.DeleteClientCredential(ctx, c.ClientID, "cred_a"))
 	wantErr(t, s.DeleteClientCredential(ctx, c.ClientID, "cred_a"), store.ErrNotFound)
 	must(t, s.DeleteClient(ctx, c.ClientID))
