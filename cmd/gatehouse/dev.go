@@ -141,7 +141,7 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		printDevBanner(m.Stdout, file, ca, appSecret, filepath.Join(data, devTenantFile))
 		return nil
 	}
-	return m.runNode(ctx, cfg, ln, app.Options{Logger: logger, DevMailbox: true, RootPage: landing, AllowPrivateDestinations: true}, seed)
+	return m.runNode(ctx, cfg, ln, app.Options{Logger: logger, DevMailbox: true, RootPage: landing, AllowPrivateDestinations: true, DevBackchannel: true}, seed)
 }
 
 func printDevBanner(w io.Writer, f *devtenant.File, ca devca.Paths, appSecret, tenantPath string) {

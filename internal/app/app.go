@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +16,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/actionexec"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authflow"
+	"github.com/gatehouse/gatehouse/internal/backchannel"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/devmail"
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -55,6 +58,9 @@ type Options struct {
 	// reach loopback and private addresses: `gatehouse dev` only, where the receiver is often a
 	// program on the same machine.
 	AllowPrivateDestinations bool
+	// DevBackchannel lets back-channel logout tokens go to http:// and loopback URLs: `gatehouse
+	// dev` only, whose apps run on localhost.
+	DevBackchannel bool
 }
 
 // App is one Gatehouse node.
@@ -74,6 +80,8 @@ type App struct {
 	Attack *guard.Policy
 
 	retention *audit.Sweeper
+	// Backchannel delivers back-channel logout tokens; every node runs it.
+	Backchannel *backchannel.Worker
 
 	server   *httpserver.Server
 	metrics  *metrics.Recorder
@@ -160,13 +168,6 @@ func (a *App) build(ctx context.Context, o Options) error {
 	// below: its mail leads to a new password, which also lifts brute-force blocks.
 	var reset *passwordreset.Handler
 	notify := func(ctx context.Context, user *domain.User, kind, ip string) { reset.Notify(ctx, user, kind, ip) }
-	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner, Hasher: o.Hasher, BruteForce: bruteForce,
-		Throttle: throttle, Policy: a.Attack, Notify: notify,
-		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute), Metrics: a.metrics})
-	if err != nil {
-		return err
-	}
 	sealer, err := mail.NewSealer(masterKey)
 	if err != nil {
 		return err
@@ -185,7 +186,10 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return fmt.Errorf("hosted pages: %w", err)
 	}
-	sessions, err := session.NewManager(session.Options{Issuer: cfg.Issuer, Store: a.Store, Logger: a.Logger, Now: a.now})
+	a.Backchannel = &backchannel.Worker{Store: a.Store, Signer: a.Tokens, Logger: a.Logger, Now: a.now, AllowInternal: o.DevBackchannel}
+	a.Backchannel.Start()
+	sessions, err := session.NewManager(session.Options{Issuer: cfg.Issuer, Store: a.Store, Logger: a.Logger, Now: a.now,
+		Backchannel: &session.Backchannel{Store: a.Store, Kick: a.Backchannel.Kick}})
 	if err != nil {
 		return err
 	}
@@ -205,11 +209,20 @@ func (a *App) build(ctx context.Context, o Options) error {
 			a.Attack.Invalidate()
 			a.Mail.Kick()
 			a.LogStreams.Kick()
+			a.Backchannel.Kick()
 		}})
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
 		BruteForce: bruteForce, Throttle: throttle, Policy: a.Attack, Notify: notify, IDTokens: a.Tokens, Metrics: a.metrics,
 		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick})
+	if err != nil {
+		return err
+	}
+	a.oauth, err = oauth.NewHandler(oauth.Options{Issuer: cfg.Issuer, Store: a.Store, Keys: a.Keys, Tokens: a.Tokens,
+		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner, Hasher: o.Hasher, BruteForce: bruteForce,
+		Throttle: throttle, Policy: a.Attack, Notify: notify,
+		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute), Metrics: a.metrics,
+		PushedRequests: signIn, DPoPNonceKey: dpopNonceKey(cfg.UseDPoPNonce, masterKey)})
 	if err != nil {
 		return err
 	}
@@ -275,6 +288,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.Mail.Run(ctx)
 	go a.LogStreams.Run(ctx)
 	go a.retention.Run(ctx)
+	go a.Backchannel.Run(ctx)
 	if a.Config.Metrics.Addr != "" {
 		// Listen before serving anything, so a taken address stops the node at once.
 		var lc net.ListenConfig
@@ -381,4 +395,15 @@ func tokenPerIP(perMinute int) guard.Limit {
 func tenantID(issuer string) string {
 	host := strings.TrimPrefix(strings.TrimPrefix(issuer, "https://"), "http://")
 	return strings.TrimSuffix(host, "/")
+}
+
+// dpopNonceKey derives the DPoP nonce key from the master key, so that every node computes the same
+// nonces (nil: nonces off). A purpose-bound hash keeps it unrelated to the master key's other uses.
+func dpopNonceKey(on bool, masterKey []byte) []byte {
+	if !on {
+		return nil
+	}
+	m := hmac.New(sha256.New, masterKey)
+	m.Write([]byte("gatehouse: DPoP nonce key"))
+	return m.Sum(nil)
 }

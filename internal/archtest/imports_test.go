@@ -63,6 +63,8 @@ var rules = []rule{
 		why: "mail delivers what flows queue; it knows the store and the tenant log, never a flow"},
 	{pkg: "internal/mail/mailtemplate", allow: []string{"internal/domain", "internal/store"},
 		why: "templates render what a flow asks for and read only the tenant's templates and settings"},
+	{pkg: "internal/backchannel", allow: []string{"internal/domain", "internal/store"},
+		why: "back-channel logout delivers what session queues and signs through an interface; it knows no flow"},
 	{pkg: "internal/devmail", allow: []string{"internal/domain", "internal/store"},
 		why: "the development mailbox only reads what the mail worker stored"},
 	{pkg: "internal/...", deny: []string{"internal/app", "cmd/..."}, why: "only the binary composes the node"},

@@ -127,6 +127,7 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, f *flow) stepRes
 		Nonce:               tx.Nonce,
 		CodeChallenge:       tx.CodeChallenge,
 		CodeChallengeMethod: tx.CodeChallengeMethod,
+		DPoPJKT:             tx.DPoPJKT,
 		AuthTime:            authTime.UTC(),
 		IncludeAuthTime:     hasPrompt(tx.Prompt, "login") || tx.MaxAge != nil,
 		IDTokenClaims:       f.tokens.IDTokenClaims,

@@ -59,6 +59,11 @@
 // stores it). When Actions can require MFA or redirect, their outcome will be kept on the
 // transaction and claim will move after the steps that act on it.
 //
+// A pushed authorization request (RFC 9126) is checked here too: /oauth/par (package oauth) hands
+// its parameters to ValidatePushedRequest, and /authorize redeems the request_uri it answered once,
+// for the client that pushed it, before the parameters go through the same parser. A client with
+// require_pushed_authorization_requests gets an error for anything else.
+//
 // It must not issue tokens (the token endpoint redeems the code), must never redirect to a URI that is
 // not registered for the client byte for byte (the one exception, a native app's loopback port, is
 // protocol.RedirectURIAllowed's), and must not reveal whether an email is registered.

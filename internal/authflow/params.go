@@ -56,6 +56,41 @@ func (h *Handler) parseAuthorize(ctx context.Context, rawQuery string) (*protoco
 	if qerr != nil {
 		return nil, badRequest("The query string is malformed.")
 	}
+	return h.parseAuthorizeValues(ctx, vals, nil)
+}
+
+// ValidatePushedRequest checks a pushed authorization request (RFC 9126 §2.1) by the rules of
+// /authorize, for the client that pushed and authenticated it (oauth.PushedRequestValidator). Every
+// refusal is an error for the client's back channel: a refusal /authorize would show on its own
+// page becomes invalid_request with the same words.
+func (h *Handler) ValidatePushedRequest(ctx context.Context, client *domain.Client, params map[string]string) *protocol.Error {
+	vals := url.Values{}
+	for k, v := range params {
+		vals.Set(k, v)
+	}
+	_, err := h.parseAuthorizeValues(ctx, vals, client)
+	if err == nil {
+		return nil
+	}
+	var pe *protocol.Error
+	if !errors.As(err, &pe) {
+		return protocol.ServerError(err)
+	}
+	out := protocol.NewError(http.StatusBadRequest, pe.Code, pe.Description)
+	if out.Code == "" {
+		out.Code = "invalid_request"
+	}
+	if pe.Status >= 400 && pe.Status < 500 {
+		out.Status = pe.Status
+	}
+	return out
+}
+
+// parseAuthorizeValues is parseAuthorize on parsed values. pushedBy is set when the values are a
+// pushed authorization request being validated at /oauth/par (RFC 9126 §2.1) by that client;
+// otherwise a request_uri that Gatehouse issued is redeemed here, once, and its parameters are the
+// request (RFC 9126 §4).
+func (h *Handler) parseAuthorizeValues(ctx context.Context, vals url.Values, pushedBy *domain.Client) (*protocol.AuthorizeRequest, error) {
 	one := func(name string) (string, *protocol.Error) {
 		v := vals[name]
 		switch {
@@ -73,12 +108,44 @@ func (h *Handler) parseAuthorize(ctx context.Context, rawQuery string) (*protoco
 	if len(clientID) > 128 || !utf8.ValidString(clientID) || strings.ContainsRune(clientID, 0) {
 		return nil, badRequest("Unknown client: " + strings.ToValidUTF8(protocol.Truncate(clientID, 128), "\uFFFD"))
 	}
-	client, gerr := h.store.GetClient(ctx, clientID)
-	if errors.Is(gerr, store.ErrNotFound) {
-		return nil, badRequest("Unknown client: " + clientID)
+	pushed := false
+	if ru := vals["request_uri"]; len(ru) > 0 && pushedBy == nil && domain.IsPushedRequestURI(ru[0]) {
+		if len(ru) > 1 {
+			return nil, badRequest("Duplicate parameter: request_uri")
+		}
+		p, err := h.store.ConsumePushedRequest(ctx, domain.HashSecret(ru[0]), clientID, h.now())
+		if errors.Is(err, store.ErrNotFound) {
+			// Unknown, used, expired or another client's: nothing says where an error could go.
+			e := protocol.NewError(http.StatusBadRequest, "invalid_request_uri", "The request_uri is unknown, expired, already used or not this client's")
+			e.Heading = "Invalid request."
+			return nil, e
+		}
+		if err != nil {
+			return nil, fmt.Errorf("authorize: pushed request: %w", err)
+		}
+		// RFC 9126 §4: the pushed parameters are the request; others in the query are ignored.
+		vals = url.Values{}
+		for k, v := range p.Params {
+			vals.Set(k, v)
+		}
+		vals.Set("client_id", clientID)
+		pushed = true
 	}
-	if gerr != nil {
-		return nil, fmt.Errorf("authorize: client: %w", gerr)
+	var client *domain.Client
+	if pushedBy != nil {
+		if clientID != pushedBy.ClientID {
+			return nil, badRequest("client_id does not match the authenticated client")
+		}
+		client = pushedBy
+	} else {
+		var gerr error
+		client, gerr = h.store.GetClient(ctx, clientID)
+		if errors.Is(gerr, store.ErrNotFound) {
+			return nil, badRequest("Unknown client: " + clientID)
+		}
+		if gerr != nil {
+			return nil, fmt.Errorf("authorize: client: %w", gerr)
+		}
 	}
 	// RFC 6749 §3.1.2.3 and OIDC Core §3.1.2.1: Gatehouse requires redirect_uri even when a client has
 	// one callback, so the code is always bound to an exact URI the token request must repeat.
@@ -131,7 +198,15 @@ func (h *Handler) parseAuthorize(ctx context.Context, rawQuery string) (*protoco
 		return req, protocol.NewError(http.StatusBadRequest, "request_not_supported", "The request parameter (request objects) is not supported")
 	}
 	if _, ok := params["request_uri"]; ok {
-		return req, protocol.NewError(http.StatusBadRequest, "request_uri_not_supported", "The request_uri parameter is not supported")
+		if pushedBy != nil {
+			return req, protocol.InvalidRequest("request_uri must not be pushed")
+		}
+		// Only the request_uri of a pushed request (redeemed above) is understood.
+		return req, protocol.NewError(http.StatusBadRequest, "request_uri_not_supported", "The request_uri parameter is supported only for pushed authorization requests (urn:ietf:params:oauth:request_uri:)")
+	}
+	if client.RequirePushedAuthorizationRequests && !pushed && pushedBy == nil {
+		// RFC 9126 §6: such a client's requests come only through /oauth/par.
+		return req, protocol.InvalidRequest("Pushed Authorization Requests are required for this client; use /oauth/par")
 	}
 
 	switch m := get("response_mode"); m {
@@ -177,6 +252,14 @@ func (h *Handler) parseAuthorize(ctx context.Context, rawQuery string) (*protoco
 		if c := get("code_challenge"); c != "" {
 			tx.CodeChallenge, tx.CodeChallengeMethod = c, get("code_challenge_method")
 		}
+	}
+
+	if j := get("dpop_jkt"); j != "" {
+		// RFC 9449 §10: the SHA-256 thumbprint of the key the code will be redeemed with.
+		if len(j) != 43 || strings.Trim(j, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+			return req, protocol.InvalidRequest("dpop_jkt must be a base64url SHA-256 JWK thumbprint")
+		}
+		tx.DPoPJKT = j
 	}
 
 	prompt := strings.Fields(get("prompt"))

@@ -52,6 +52,7 @@ const (
 	EnvRateLimitsManagementWindow    = "GATEHOUSE_RATE_LIMITS_MANAGEMENT_WINDOW"
 	EnvMetricsAddr                   = "GATEHOUSE_METRICS_ADDR"
 	EnvMetricsToken                  = "GATEHOUSE_METRICS_TOKEN"
+	EnvUseDPoPNonce                  = "GATEHOUSE_USE_DPOP_NONCE"
 )
 
 // Config is the whole runtime configuration of one Gatehouse node.
@@ -92,6 +93,9 @@ type Config struct {
 	RateLimits RateLimitsConfig `yaml:"rate_limits"`
 	// Metrics says where Prometheus reads /metrics; by default nowhere.
 	Metrics MetricsConfig `yaml:"metrics"`
+	// UseDPoPNonce makes DPoP proofs at the token endpoint and /userinfo carry a server nonce
+	// (RFC 9449 §8), which bounds a pre-computed proof's use to minutes whatever the client's clock.
+	UseDPoPNonce bool `yaml:"use_dpop_nonce"`
 }
 
 // MetricsConfig exposes /metrics, which is never public by default: on a listen address of its
@@ -274,6 +278,13 @@ func (c *Config) applyEnv(env func(string) string) error {
 			return fmt.Errorf("%s: %q is not a duration such as 2s or 1m", EnvRateLimitsManagementWindow, v)
 		}
 		c.RateLimits.ManagementWindow = d
+	}
+	if v := env(EnvUseDPoPNonce); v != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s: %q is not true or false", EnvUseDPoPNonce, v)
+		}
+		c.UseDPoPNonce = b
 	}
 	if v := env(EnvPasswordHashMemoryMiB); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))

@@ -84,6 +84,12 @@ type Client struct {
 	ClientMetadata                 map[string]string  `json:"client_metadata,omitempty"`
 	InitiateLoginURI               string             `json:"initiate_login_uri,omitempty"`
 	LogoURI                        string             `json:"logo_uri,omitempty"`
+	// ClientAuthenticationMethods enables private_key_jwt with the listed credentials (RFC 7523).
+	ClientAuthenticationMethods *ClientAuthenticationMethods `json:"client_authentication_methods,omitempty"`
+	// RequirePushedAuthorizationRequests refuses /authorize requests not pushed first (RFC 9126 §6).
+	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests"`
+	// OIDCLogout holds the back-channel logout URLs (OpenID Connect Back-Channel Logout 1.0).
+	OIDCLogout *OIDCLogout `json:"oidc_logout,omitempty"`
 	// IsSystem marks clients Gatehouse itself relies on (the dev tenant's Management client); the
 	// Management API will not change or delete them, rotate their secret or touch their Management
 	// API grant.
@@ -289,6 +295,15 @@ func (c *Client) Validate() error {
 	}
 	if rt.IdleTokenLifetime < 0 || rt.IdleTokenLifetime > 31557600 {
 		errs.add(Invalidf("refresh_token.idle_token_lifetime", "must be between 1 and 31557600 seconds"))
+	}
+	validateOIDCLogout(&errs, c.OIDCLogout)
+	if m := c.ClientAuthenticationMethods; m != nil && m.PrivateKeyJWT != nil {
+		if public || c.TokenEndpointAuthMethod == AuthMethodNone {
+			errs.add(Invalidf("client_authentication_methods.private_key_jwt", "a public client (token_endpoint_auth_method none) cannot keep a private key"))
+		}
+		if n := len(m.PrivateKeyJWT.Credentials); n > 2 {
+			errs.add(Invalidf("client_authentication_methods.private_key_jwt.credentials", "at most 2 credentials (one for rotation)"))
+		}
 	}
 	if public && rt.RotationType != RotationRotating && c.HasGrant(GrantRefreshToken) {
 		errs.add(Invalidf("refresh_token.rotation_type", "public apps must use rotating refresh tokens"))

@@ -40,6 +40,9 @@ type LoginTransaction struct {
 	DeviceCodeHash  []byte `json:"device_code_hash,omitempty"`
 	DeviceUserCode  string `json:"device_user_code,omitempty"` // shown on the confirmation, for the user to compare
 	DeviceConfirmed bool   `json:"device_confirmed,omitempty"`
+	// DPoPJKT binds the authorization code to a DPoP key (RFC 9449 §10: dpop_jkt, or the key of the
+	// proof sent with a pushed request).
+	DPoPJKT string `json:"dpop_jkt,omitempty"`
 }
 
 // Session is a browser SSO session. The cookie holds a random secret; the store keys the record by
@@ -84,6 +87,8 @@ type AuthorizationCode struct {
 	ExpiresAt      time.Time  `json:"expires_at"`
 	UsedAt         *time.Time `json:"used_at,omitempty"`
 	IssuedFamilyID string     `json:"issued_family_id,omitempty"`
+	// DPoPJKT, when set, is the only DPoP key the code may be redeemed with (RFC 9449 §10).
+	DPoPJKT string `json:"dpop_jkt,omitempty"`
 }
 
 // RefreshToken is one token of a refresh family: every token descending from one grant shares the
@@ -108,6 +113,18 @@ type RefreshToken struct {
 	IdleExpiresAt *time.Time     `json:"idle_expires_at,omitempty"`
 	RotatedAt     *time.Time     `json:"rotated_at,omitempty"`
 	RevokedAt     *time.Time     `json:"revoked_at,omitempty"`
+	// DPoPJKT binds a public client's refresh tokens to the DPoP key they were issued to (RFC 9449
+	// §5): every exchange of the family must prove possession of that key.
+	DPoPJKT string `json:"dpop_jkt,omitempty"`
+}
+
+// RefreshBinding is the DPoP key a new refresh token family of client is bound to: a public client's
+// proof key (RFC 9449 §5; a confidential client's refresh tokens are bound by its authentication).
+func RefreshBinding(c *Client, jkt string) string {
+	if c.IsConfidential() || c.RequiresPrivateKeyJWT() {
+		return ""
+	}
+	return jkt
 }
 
 // RefreshContext is what a refresh exchange must reproduce from the sign-in that started the family,

@@ -40,8 +40,8 @@ type brandingBody struct {
 	Font       json.RawMessage `json:"font"`
 }
 
-// nullable reads a string-or-null field into dst; absent leaves dst as it is.
-func nullable(field string, raw json.RawMessage, dst *string) error {
+// nullableString reads a string-or-null field into dst; absent leaves dst as it is.
+func nullableString(field string, raw json.RawMessage, dst *string) error {
 	if raw == nil {
 		return nil
 	}
@@ -69,10 +69,10 @@ func (g *tenant) updateBranding(c *call) (int, any, error) {
 	if s.Branding != nil {
 		b = *s.Branding
 	}
-	if err := nullable("logo_url", body.LogoURL, &b.LogoURL); err != nil {
+	if err := nullableString("logo_url", body.LogoURL, &b.LogoURL); err != nil {
 		return 0, nil, err
 	}
-	if err := nullable("favicon_url", body.FaviconURL, &b.FaviconURL); err != nil {
+	if err := nullableString("favicon_url", body.FaviconURL, &b.FaviconURL); err != nil {
 		return 0, nil, err
 	}
 	if body.Colors != nil {
@@ -90,10 +90,10 @@ func (g *tenant) updateBranding(c *call) (int, any, error) {
 			if b.Colors != nil {
 				next = *b.Colors
 			}
-			if err := nullable("colors.primary", colors.Primary, &next.Primary); err != nil {
+			if err := nullableString("colors.primary", colors.Primary, &next.Primary); err != nil {
 				return 0, nil, err
 			}
-			if err := nullable("colors.page_background", colors.PageBackground, &next.PageBackground); err != nil {
+			if err := nullableString("colors.page_background", colors.PageBackground, &next.PageBackground); err != nil {
 				return 0, nil, err
 			}
 			b.Colors = &next
@@ -109,7 +109,7 @@ func (g *tenant) updateBranding(c *call) (int, any, error) {
 		b.Font = nil
 		if font != nil {
 			f := domain.BrandingFont{}
-			if err := nullable("font.url", font.URL, &f.URL); err != nil {
+			if err := nullableString("font.url", font.URL, &f.URL); err != nil {
 				return 0, nil, err
 			}
 			if f.URL != "" {

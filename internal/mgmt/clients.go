@@ -1,6 +1,8 @@
 package mgmt
 
 import (
+	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -12,20 +14,43 @@ import (
 // clients serves /clients: applications.
 type clients struct {
 	clients store.ClientStore
+	st      store.ClientCredentialStore
 	now     func() time.Time
 }
 
 func (h *Handler) clientRoutes() []route {
-	g := &clients{clients: h.st, now: h.now}
+	g := &clients{clients: h.st, st: h.st, now: h.now}
 	read := []string{"read:clients", "read:client_keys", "read:client_summary"}
 	return []route{
 		{method: "GET", path: "/clients", scopes: read, fields: clientReadScopes, fn: g.list},
 		{method: "POST", path: "/clients", scopes: []string{"create:clients"}, desc: "Create a client", fn: g.create},
 		{method: "GET", path: "/clients/{id}", scopes: read, fields: clientReadScopes, fn: g.get},
-		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients", "update:client_keys"}, desc: "Update a client", fields: clientFieldScopes, fn: g.update},
+		{method: "PATCH", path: "/clients/{id}", scopes: []string{"update:clients", "update:client_keys", "update:client_credentials"}, desc: "Update a client", fields: clientFieldScopes, fn: g.update},
 		{method: "DELETE", path: "/clients/{id}", scopes: []string{"delete:clients"}, desc: "Delete a client", fn: g.delete},
 		{method: "POST", path: "/clients/{id}/rotate-secret", scopes: []string{"update:client_keys"}, desc: "Rotate a client secret", fn: g.rotateSecret},
 	}
+}
+
+// nullable is a PATCH field whose JSON null unsets it: Set tells it was sent, V is nil for null.
+type nullable[T any] struct {
+	Set bool
+	V   *T
+}
+
+func (n *nullable[T]) UnmarshalJSON(b []byte) error {
+	n.Set = true
+	if string(bytes.TrimSpace(b)) == "null" {
+		n.V = nil
+		return nil
+	}
+	var v T
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return err
+	}
+	n.V = &v
+	return nil
 }
 
 // clientReadScopes: Auth0's GET /api/v2/clients and /clients/{id} show client_id, app_type, name
@@ -47,7 +72,10 @@ var clientReadScopes = &fieldScopes{
 // Gatehouse's PATCH accepts none of those key fields (a secret changes through rotate-secret, which
 // update:client_keys may call), so update:client_keys alone changes nothing here: every field it
 // sends is refused. The route still accepts the scope so that the refusal names the field.
-var clientFieldScopes = &fieldScopes{others: []string{"update:clients"}}
+var clientFieldScopes = &fieldScopes{
+	fields: map[string][]string{"client_authentication_methods": {"update:clients", "update:client_credentials"}},
+	others: []string{"update:clients"},
+}
 
 // jwtConfigBody is jwt_configuration as clients send it; `scopes` is accepted and ignored (it only
 // matters for HS256 legacy tokens, which Gatehouse does not issue).
@@ -87,6 +115,10 @@ type clientBody struct {
 	InitiateLoginURI               *string            `json:"initiate_login_uri"`
 	LogoURI                        *string            `json:"logo_uri"`
 	IsTokenEndpointIPHeaderTrusted *bool              `json:"is_token_endpoint_ip_header_trusted"`
+	// client_authentication_methods and oidc_logout: null removes them.
+	ClientAuthenticationMethods        nullable[domain.ClientAuthenticationMethods] `json:"client_authentication_methods"`
+	RequirePushedAuthorizationRequests *bool                                        `json:"require_pushed_authorization_requests"`
+	OIDCLogout                         nullable[domain.OIDCLogout]                  `json:"oidc_logout"`
 	// Accepted for compatibility with clients that always send them; Gatehouse has one behaviour.
 	OrganizationUsage           *string `json:"organization_usage"`
 	OrganizationRequireBehavior *string `json:"organization_require_behavior"`
@@ -139,6 +171,13 @@ func (b *clientBody) apply(c *domain.Client) {
 	}
 	set(&c.InitiateLoginURI, b.InitiateLoginURI)
 	set(&c.LogoURI, b.LogoURI)
+	if b.ClientAuthenticationMethods.Set {
+		c.ClientAuthenticationMethods = b.ClientAuthenticationMethods.V
+	}
+	setB(&c.RequirePushedAuthorizationRequests, b.RequirePushedAuthorizationRequests)
+	if b.OIDCLogout.Set {
+		c.OIDCLogout = b.OIDCLogout.V
+	}
 }
 
 // clientView is a client as the Management API returns it; ClientSecret is set only on create and
@@ -204,6 +243,10 @@ func (g *clients) create(c *call) (int, any, error) {
 	}
 	now := g.now().UTC()
 	cl := &domain.Client{IsFirstParty: true, CustomLoginPageOn: true}
+	if b.ClientAuthenticationMethods.V != nil {
+		// A new client holds no credential yet: keys are added to it, then enabled by a PATCH.
+		return 0, nil, domain.Invalidf("client_authentication_methods", "a new client has no credentials yet; add them with POST /clients/{id}/credentials, then enable them here with PATCH")
+	}
 	b.apply(cl)
 	domain.ApplyClientDefaults(cl)
 	if err := cl.Validate(); err != nil {
@@ -237,6 +280,9 @@ func (g *clients) update(c *call) (int, any, error) {
 	b.apply(cl)
 	domain.ApplyClientDefaults(cl)
 	if err := cl.Validate(); err != nil {
+		return 0, nil, err
+	}
+	if err := checkAuthMethods(c, g.st, cl, g.now()); err != nil {
 		return 0, nil, err
 	}
 	cl.UpdatedAt = g.now().UTC()

@@ -42,7 +42,8 @@ read:logs read:actions create:actions update:actions delete:actions
 read:email_provider create:email_provider update:email_provider create:user_tickets
 read:email_templates create:email_templates update:email_templates
 read:connections create:connections update:connections delete:connections
-read:branding update:branding`)
+read:branding update:branding
+read:client_credentials create:client_credentials update:client_credentials delete:client_credentials`)
 
 // fakeVerifier maps fixed bearer strings to callers.
 type fakeVerifier struct{}

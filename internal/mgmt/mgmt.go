@@ -159,6 +159,8 @@ type route struct {
 func (h *Handler) Mount(mux *http.ServeMux) {
 	var all []route
 	all = append(all, h.clientRoutes()...)
+	all = append(all, h.clientCredentialRoutes()...)
+	all = append(all, h.sessionRoutes()...)
 	all = append(all, h.grantRoutes()...)
 	all = append(all, h.resourceServerRoutes()...)
 	all = append(all, h.roleRoutes()...)

@@ -24,7 +24,7 @@ var wholeRoutes = map[string]string{
 func TestMultiScopeRoutesDecideFieldByField(t *testing.T) {
 	h := New(Options{Issuer: "https://gatehouse.test/"})
 	var all []route
-	for _, f := range []func() []route{h.clientRoutes, h.grantRoutes, h.resourceServerRoutes, h.roleRoutes,
+	for _, f := range []func() []route{h.clientRoutes, h.clientCredentialRoutes, h.sessionRoutes, h.grantRoutes, h.resourceServerRoutes, h.roleRoutes,
 		h.userRoutes, h.keyRoutes, h.tenantRoutes, h.logRoutes, h.actionRoutes, h.emailTemplateRoutes, h.jobRoutes} {
 		all = append(all, f()...)
 	}

@@ -29,7 +29,9 @@ var dummyHash = domain.HashSecret("gatehouse: no such client")
 //   - client_secret_basic: Authorization: Basic base64(urlencode(id) ":" urlencode(secret)), both
 //     parts URL-decoded (RFC 6749 §2.3.1);
 //   - client_secret_post: client_id and client_secret in the body;
-//   - none: client_id only, for public clients.
+//   - none: client_id only, for public clients;
+//   - private_key_jwt: client_assertion_type and client_assertion (RFC 7523 §2.2, assertion.go);
+//     the only method a client that registered it may use.
 //
 // Either secret method is accepted for every confidential client whatever its stored
 // token_endpoint_auth_method (spec §1.1: nextjs-auth0 sends Basic for "Post" apps). Using both at
@@ -38,6 +40,13 @@ func (h *Handler) authenticateClient(ctx context.Context, r *http.Request, req *
 	id, secret, basic, gerr := basicCredentials(r)
 	if gerr != nil {
 		return nil, true, gerr
+	}
+	if req.AssertionSent {
+		if basic {
+			return nil, true, protocol.InvalidRequest("Multiple client authentication methods were used; use only one")
+		}
+		client, aerr := h.authenticateAssertion(ctx, r, req)
+		return client, false, aerr
 	}
 	bodySecret, secretSent := req.ClientSecret, req.ClientSecretSent
 	bodyID, idSent := req.ClientID, req.ClientIDSent
@@ -62,7 +71,7 @@ func (h *Handler) authenticateClient(ctx context.Context, r *http.Request, req *
 	if err != nil {
 		return nil, basic, protocol.ServerError(err)
 	}
-	if !client.IsConfidential() {
+	if !client.IsConfidential() && !client.RequiresPrivateKeyJWT() {
 		// A public client proves nothing but its id; a secret sent for it is an error, not ignored
 		// (RFC 6749 §2.3: the client must not use more than one method).
 		if secret != "" || (!basic && secretSent) {
@@ -70,7 +79,9 @@ func (h *Handler) authenticateClient(ctx context.Context, r *http.Request, req *
 		}
 		return client, basic, nil
 	}
-	if secret == "" || !domain.SecretMatches(client.SecretHash, secret) {
+	if secret == "" || !domain.SecretMatches(client.SecretHash, secret) || client.RequiresPrivateKeyJWT() {
+		// A client that registered private_key_jwt authenticates with an assertion only: its
+		// secret, still stored, must not open a second way in.
 		return nil, basic, clientAuthFailed()
 	}
 	return client, basic, nil

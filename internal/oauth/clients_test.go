@@ -117,14 +117,20 @@ func TestDiscoveryAndJWKSDocuments(t *testing.T) {
 		}
 	}
 	for k, want := range map[string]string{
-		"response_types_supported":              `["code","id_token","code id_token"]`,
-		"response_modes_supported":              `["query","fragment","form_post","web_message"]`,
-		"grant_types_supported":                 `["authorization_code","implicit","refresh_token","client_credentials","password","http://auth0.com/oauth/grant-type/password-realm","urn:ietf:params:oauth:grant-type:device_code"]`,
-		"request_parameter_supported":           `false`,
-		"request_uri_parameter_supported":       `false`,
-		"code_challenge_methods_supported":      `["S256"]`,
-		"id_token_signing_alg_values_supported": `["RS256"]`,
-		"token_endpoint_auth_methods_supported": `["client_secret_basic","client_secret_post"]`,
+		"response_types_supported":                         `["code","id_token","code id_token"]`,
+		"response_modes_supported":                         `["query","fragment","form_post","web_message"]`,
+		"grant_types_supported":                            `["authorization_code","implicit","refresh_token","client_credentials","password","http://auth0.com/oauth/grant-type/password-realm","urn:ietf:params:oauth:grant-type:device_code"]`,
+		"request_parameter_supported":                      `false`,
+		"request_uri_parameter_supported":                  `false`,
+		"code_challenge_methods_supported":                 `["S256"]`,
+		"id_token_signing_alg_values_supported":            `["RS256"]`,
+		"token_endpoint_auth_methods_supported":            `["client_secret_basic","client_secret_post","private_key_jwt"]`,
+		"token_endpoint_auth_signing_alg_values_supported": `["RS256","RS384","PS256"]`,
+		"dpop_signing_alg_values_supported":                `["ES256","ES384","ES512","RS256","RS384","RS512","PS256","PS384","PS512","EdDSA"]`,
+		"pushed_authorization_request_endpoint":            `"` + e.Issuer + `oauth/par"`,
+		"require_pushed_authorization_requests":            `false`,
+		"backchannel_logout_supported":                     `true`,
+		"backchannel_logout_session_supported":             `true`,
 	} {
 		if got, _ := json.Marshal(doc[k]); string(got) != want {
 			t.Errorf("%s = %s, want %s", k, got, want)

@@ -16,6 +16,7 @@ type codeSpec struct {
 	verifier                                                string // S256 challenge stored when set
 	method                                                  string // overrides the challenge method
 	includeAuthTime                                         bool
+	jkt                                                     string // the DPoP key the code is bound to
 	idClaims, atClaims                                      map[string]any
 }
 
@@ -51,7 +52,7 @@ func (e *env) mintCode(tb testing.TB, s codeSpec) string {
 		RedirectURI: s.redirect, Scope: s.scope, Audience: s.audience, Nonce: s.nonce,
 		AuthTime: now.Add(-time.Minute), IncludeAuthTime: s.includeAuthTime,
 		IDTokenClaims: s.idClaims, AccessTokenClaims: s.atClaims,
-		CreatedAt: now, ExpiresAt: now.Add(domain.AuthorizationCodeLifetime),
+		CreatedAt: now, ExpiresAt: now.Add(domain.AuthorizationCodeLifetime), DPoPJKT: s.jkt,
 	}
 	if s.verifier != "" {
 		c.CodeChallenge, c.CodeChallengeMethod = pkceChallenge(s.verifier), "S256"

@@ -5,8 +5,11 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/guard"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -25,6 +28,43 @@ type deviceAuthorizationResponse struct {
 // has authenticated, so its size must not be the caller's choice.
 const maxDeviceScope = 2048
 
+// Device code creation limits, counted on the shared counters (guard.RateLimiter): a device asks
+// once per sign-in, so a few a minute from one address is plenty, while a client's whole fleet may
+// ask more; both bound how many pending codes (each a row, and a user code to guess) anyone can
+// pile up.
+var (
+	deviceCodesPerClientIP = guard.Limit{Max: 10, Window: time.Minute}
+	deviceCodesPerClient   = guard.Limit{Max: 600, Window: time.Minute}
+)
+
+// errTooManyDeviceCodes is the device authorization endpoint's 429.
+var errTooManyDeviceCodes = protocol.NewError(http.StatusTooManyRequests, "too_many_requests",
+	"Too many device codes requested. Try again later.")
+
+// allowDeviceCode counts a device code request against both limits and writes the 429 when over
+// one. The client is authenticated by then, so a stranger cannot spend another client's budget by
+// naming it.
+func (h *Handler) allowDeviceCode(w http.ResponseWriter, r *http.Request, clientID string) bool {
+	ctx := r.Context()
+	ip := httpserver.ClientIP(ctx).String()
+	for _, c := range []struct {
+		name, key string
+		lim       guard.Limit
+	}{{"device_code_ip", clientID + "|" + ip, deviceCodesPerClientIP}, {"device_code_client", clientID, deviceCodesPerClient}} {
+		d, err := h.limiter.Take(ctx, c.name, c.key, c.lim)
+		if err != nil {
+			h.log.WarnContext(ctx, "device code rate limit not counted", "err", err)
+			continue
+		}
+		if !d.Allowed {
+			d.SetHeaders(w.Header())
+			h.writeError(ctx, w, errTooManyDeviceCodes, false)
+			return false
+		}
+	}
+	return true
+}
+
 // serveDeviceCode is POST /oauth/device/code (RFC 8628 §3.1): a client that lists the device code
 // grant gets a device code (256 bits, stored hashed), a user code and where the user enters it. Only
 // the hashes of both codes are stored.
@@ -36,6 +76,9 @@ func (h *Handler) serveDeviceCode(w http.ResponseWriter, r *http.Request) {
 	h.allowOrigin(w, r, client)
 	if !client.HasGrant(domain.GrantDeviceCode) || !client.IsFirstParty { // domain.FirstPartyOnly
 		h.writeError(ctx, w, protocol.UnauthorizedClient(domain.GrantDeviceCode), false)
+		return
+	}
+	if !h.allowDeviceCode(w, r, client.ClientID) {
 		return
 	}
 	if len(req.Scope) > maxDeviceScope {

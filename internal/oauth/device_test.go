@@ -223,3 +223,30 @@ func raceDevicePoll(t *testing.T, o envOptions) {
 		}
 	}
 }
+
+// TestDeviceCodeRateLimit: one client at one address gets ten device codes a minute, then 429 with
+// Retry-After and nothing stored; the next window starts afresh.
+func TestDeviceCodeRateLimit(t *testing.T) {
+	for _, engine := range []struct {
+		name     string
+		postgres bool
+	}{{"sqlite", false}, {"postgres", true}} {
+		t.Run(engine.name, func(t *testing.T) {
+			e := MustEnv(t, envOptions{postgres: engine.postgres})
+			e.mustDeviceClient(t)
+			for i := range 10 {
+				if a := e.deviceCode(t); a.status != 200 {
+					t.Fatalf("request %d: %d %s", i+1, a.status, a.raw)
+				}
+			}
+			a := e.deviceCode(t)
+			if a.status != 429 || a.body["error"] != "too_many_requests" || a.header.Get("Retry-After") == "" || a.body["device_code"] != nil {
+				t.Fatalf("11th request: %d %s %v", a.status, a.raw, a.header)
+			}
+			e.Clock.Advance(61 * time.Second)
+			if a := e.deviceCode(t); a.status != 200 {
+				t.Fatalf("after the window: %d %s", a.status, a.raw)
+			}
+		})
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
 // Cache lifetimes of the public documents.
@@ -22,28 +24,39 @@ const (
 // discoveryDocument is OpenID Connect Discovery 1.0 §3 metadata with Auth0's field names (spec §1.7)
 // and what Gatehouse really supports (Gatehouse policy).
 type discoveryDocument struct {
-	Issuer                                 string   `json:"issuer"`
-	AuthorizationEndpoint                  string   `json:"authorization_endpoint"`
-	TokenEndpoint                          string   `json:"token_endpoint"`
-	DeviceAuthorizationEndpoint            string   `json:"device_authorization_endpoint"`
-	UserinfoEndpoint                       string   `json:"userinfo_endpoint"`
-	JWKSURI                                string   `json:"jwks_uri"`
-	RevocationEndpoint                     string   `json:"revocation_endpoint"`
-	EndSessionEndpoint                     string   `json:"end_session_endpoint"`
-	ScopesSupported                        []string `json:"scopes_supported"`
-	ResponseTypesSupported                 []string `json:"response_types_supported"`
-	CodeChallengeMethodsSupported          []string `json:"code_challenge_methods_supported"`
-	ResponseModesSupported                 []string `json:"response_modes_supported"`
-	SubjectTypesSupported                  []string `json:"subject_types_supported"`
-	IDTokenSigningAlgValuesSupported       []string `json:"id_token_signing_alg_values_supported"`
-	TokenEndpointAuthMethodsSupported      []string `json:"token_endpoint_auth_methods_supported"`
-	ClaimsSupported                        []string `json:"claims_supported"`
-	GrantTypesSupported                    []string `json:"grant_types_supported"`
-	RequestURIParameterSupported           bool     `json:"request_uri_parameter_supported"`
-	RequestParameterSupported              bool     `json:"request_parameter_supported"`
-	RevocationEndpointAuthMethodsSupported []string `json:"revocation_endpoint_auth_methods_supported"`
+	Issuer                            string   `json:"issuer"`
+	AuthorizationEndpoint             string   `json:"authorization_endpoint"`
+	TokenEndpoint                     string   `json:"token_endpoint"`
+	DeviceAuthorizationEndpoint       string   `json:"device_authorization_endpoint"`
+	UserinfoEndpoint                  string   `json:"userinfo_endpoint"`
+	JWKSURI                           string   `json:"jwks_uri"`
+	RevocationEndpoint                string   `json:"revocation_endpoint"`
+	EndSessionEndpoint                string   `json:"end_session_endpoint"`
+	ScopesSupported                   []string `json:"scopes_supported"`
+	ResponseTypesSupported            []string `json:"response_types_supported"`
+	CodeChallengeMethodsSupported     []string `json:"code_challenge_methods_supported"`
+	ResponseModesSupported            []string `json:"response_modes_supported"`
+	SubjectTypesSupported             []string `json:"subject_types_supported"`
+	IDTokenSigningAlgValuesSupported  []string `json:"id_token_signing_alg_values_supported"`
+	TokenEndpointAuthMethodsSupported []string `json:"token_endpoint_auth_methods_supported"`
+	// RFC 8414 §2: the algorithms a private_key_jwt assertion may be signed with (a credential's alg).
+	TokenEndpointAuthSigningAlgValuesSupported []string `json:"token_endpoint_auth_signing_alg_values_supported"`
+	ClaimsSupported                            []string `json:"claims_supported"`
+	GrantTypesSupported                        []string `json:"grant_types_supported"`
+	RequestURIParameterSupported               bool     `json:"request_uri_parameter_supported"`
+	RequestParameterSupported                  bool     `json:"request_parameter_supported"`
+	RevocationEndpointAuthMethodsSupported     []string `json:"revocation_endpoint_auth_methods_supported"`
 	// RFC 8414 §2 / RFC 7662: Auth0 has no introspection endpoint; Gatehouse's is for resource
 	// servers that prefer asking.
+	// RFC 9126 §5: where to push, and that the tenant does not require it of every client (a
+	// client may: require_pushed_authorization_requests on the client).
+	PushedAuthorizationRequestEndpoint string `json:"pushed_authorization_request_endpoint"`
+	RequirePushedAuthorizationRequests bool   `json:"require_pushed_authorization_requests"`
+	// OpenID Connect Back-Channel Logout 1.0 §2.1: logout tokens are sent, with sid.
+	BackchannelLogoutSupported        bool `json:"backchannel_logout_supported"`
+	BackchannelLogoutSessionSupported bool `json:"backchannel_logout_session_supported"`
+	// RFC 9449 §5.1: the algorithms a DPoP proof may be signed with.
+	DPoPSigningAlgValuesSupported             []string `json:"dpop_signing_alg_values_supported"`
 	IntrospectionEndpoint                     string   `json:"introspection_endpoint"`
 	IntrospectionEndpointAuthMethodsSupported []string `json:"introspection_endpoint_auth_methods_supported"`
 }
@@ -52,29 +65,34 @@ type discoveryDocument struct {
 // are the issuer (with its slash) plus a relative path: never a double slash (spec §1.1).
 func renderDiscovery(issuer string) ([]byte, string, error) {
 	doc := discoveryDocument{
-		Issuer:                            issuer,
-		AuthorizationEndpoint:             issuer + "authorize",
-		TokenEndpoint:                     issuer + "oauth/token",
-		DeviceAuthorizationEndpoint:       issuer + "oauth/device/code",
-		UserinfoEndpoint:                  issuer + "userinfo",
-		JWKSURI:                           issuer + ".well-known/jwks.json",
-		RevocationEndpoint:                issuer + "oauth/revoke",
-		EndSessionEndpoint:                issuer + "oidc/logout",
-		ScopesSupported:                   []string{"openid", "profile", "offline_access", "name", "given_name", "family_name", "nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"},
-		ResponseTypesSupported:            []string{"code", "id_token", "code id_token"},
-		CodeChallengeMethodsSupported:     []string{"S256"},
-		ResponseModesSupported:            []string{"query", "fragment", "form_post", "web_message"},
-		SubjectTypesSupported:             []string{"public"},
-		IDTokenSigningAlgValuesSupported:  []string{"RS256"},
-		TokenEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
-		ClaimsSupported:                   []string{"aud", "auth_time", "created_at", "email", "email_verified", "exp", "family_name", "given_name", "iat", "identities", "iss", "name", "nickname", "phone_number", "picture", "sub"},
+		Issuer:                                     issuer,
+		AuthorizationEndpoint:                      issuer + "authorize",
+		TokenEndpoint:                              issuer + "oauth/token",
+		DeviceAuthorizationEndpoint:                issuer + "oauth/device/code",
+		UserinfoEndpoint:                           issuer + "userinfo",
+		JWKSURI:                                    issuer + ".well-known/jwks.json",
+		RevocationEndpoint:                         issuer + "oauth/revoke",
+		EndSessionEndpoint:                         issuer + "oidc/logout",
+		ScopesSupported:                            []string{"openid", "profile", "offline_access", "name", "given_name", "family_name", "nickname", "email", "email_verified", "picture", "created_at", "identities", "phone", "address"},
+		ResponseTypesSupported:                     []string{"code", "id_token", "code id_token"},
+		CodeChallengeMethodsSupported:              []string{"S256"},
+		ResponseModesSupported:                     []string{"query", "fragment", "form_post", "web_message"},
+		SubjectTypesSupported:                      []string{"public"},
+		IDTokenSigningAlgValuesSupported:           []string{"RS256"},
+		TokenEndpointAuthMethodsSupported:          []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
+		TokenEndpointAuthSigningAlgValuesSupported: domain.CredentialAlgs,
+		ClaimsSupported:                            []string{"aud", "auth_time", "created_at", "email", "email_verified", "exp", "family_name", "given_name", "iat", "identities", "iss", "name", "nickname", "phone_number", "picture", "sub"},
 		// Auth0 does not publish grant_types_supported; Gatehouse states what it supports (RFC 8414
 		// §2), implicit included: the id_token and code id_token responses of clients that enable it.
 		GrantTypesSupported: []string{"authorization_code", "implicit", "refresh_token", "client_credentials", "password",
 			"http://auth0.com/oauth/grant-type/password-realm", "urn:ietf:params:oauth:grant-type:device_code"},
-		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "none"},
+		RevocationEndpointAuthMethodsSupported:    []string{"client_secret_basic", "client_secret_post", "private_key_jwt", "none"},
+		PushedAuthorizationRequestEndpoint:        issuer + "oauth/par",
+		DPoPSigningAlgValuesSupported:             DPoPAlgs,
+		BackchannelLogoutSupported:                true,
+		BackchannelLogoutSessionSupported:         true,
 		IntrospectionEndpoint:                     issuer + "oauth/introspect",
-		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post"},
+		IntrospectionEndpointAuthMethodsSupported: []string{"client_secret_basic", "client_secret_post", "private_key_jwt"},
 	}
 	body, err := json.Marshal(doc)
 	if err != nil {

@@ -74,6 +74,8 @@ type envOptions struct {
 	bruteForce *guard.BruteForce
 	// postgres runs the service on PostgreSQL (pgtest: skipped without a server) instead of SQLite.
 	postgres bool
+	// dpopNonceKey turns DPoP server nonces on.
+	dpopNonceKey []byte
 }
 
 func MustEnv(tb testing.TB, o envOptions) *env {
@@ -114,7 +116,7 @@ func MustEnv(tb testing.TB, o envOptions) *env {
 	}
 	h, err := oauth.NewHandler(oauth.Options{Issuer: issuer, Store: st, Keys: km, Tokens: tokens, Audit: rec, Now: now, Actions: o.actions, ConfigCacheTTL: ttl,
 		Hasher: password.Hasher{P: password.Fast()}, BruteForce: o.bruteForce,
-		Limiter: &guard.RateLimiter{Counters: st, Now: now}, TokenPerIP: o.perIP})
+		Limiter: &guard.RateLimiter{Counters: st, Now: now}, TokenPerIP: o.perIP, DPoPNonceKey: o.dpopNonceKey})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -55,10 +55,16 @@ type Options struct {
 	Policy   *guard.Policy
 	// Notify tells a user that attack protection acted on their account; nil tells no one.
 	Notify func(ctx context.Context, user *domain.User, kind, ip string)
+	// PushedRequests validates pushed authorization requests (package authflow); nil turns
+	// /oauth/par off.
+	PushedRequests PushedRequestValidator
+	// DPoPNonceKey, when set, makes DPoP proofs carry a server nonce (RFC 9449 §8), derived from it
+	// alike on every node; nil accepts proofs without one.
+	DPoPNonceKey []byte
 }
 
 // Handler serves /.well-known/openid-configuration, /.well-known/jwks.json, /oauth/token,
-// /oauth/device/code, /oauth/introspect, /oauth/revoke and /userinfo.
+// /oauth/device/code, /oauth/par, /oauth/introspect, /oauth/revoke and /userinfo.
 type Handler struct {
 	issuer string
 	store  store.Store
@@ -76,6 +82,8 @@ type Handler struct {
 	limiter       *guard.RateLimiter
 	tokenPerIP    guard.Limit
 	metrics       *metrics.Recorder
+	pushed        PushedRequestValidator
+	dpopNonce     *dpopNonces
 }
 
 // NewHandler builds the protocol endpoints.
@@ -102,7 +110,10 @@ func NewHandler(opts Options) (*Handler, error) {
 	h := &Handler{
 		issuer: opts.Issuer, store: opts.Store, keys: opts.Keys, tokens: opts.Tokens,
 		log: opts.Logger, now: opts.Now, config: newConfigCache(opts.Store, ttl, opts.Now),
-		limiter: opts.Limiter, tokenPerIP: opts.TokenPerIP, metrics: opts.Metrics,
+		limiter: opts.Limiter, tokenPerIP: opts.TokenPerIP, metrics: opts.Metrics, pushed: opts.PushedRequests,
+	}
+	if len(opts.DPoPNonceKey) > 0 {
+		h.dpopNonce = &dpopNonces{key: opts.DPoPNonceKey}
 	}
 	if opts.Hasher.P.Memory == 0 {
 		opts.Hasher = password.Hasher{P: password.Default()}
@@ -159,6 +170,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST /oauth/device/code", h.serveDeviceCode)
 	mux.HandleFunc("OPTIONS /oauth/device/code", h.servePreflight)
 	mux.HandleFunc("POST /oauth/introspect", h.serveIntrospect)
+	mux.HandleFunc("POST /oauth/par", h.servePAR)
 	mux.HandleFunc("POST /oauth/revoke", h.serveRevoke)
 	mux.HandleFunc("OPTIONS /oauth/revoke", h.servePreflight)
 	mux.HandleFunc("GET /userinfo", h.serveUserinfo)

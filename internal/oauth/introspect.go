@@ -9,6 +9,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/token"
 )
 
 // introspection is the RFC 7662 §2.2 answer. An inactive token is {"active":false} and nothing else,
@@ -24,6 +25,8 @@ type introspection struct {
 	Aud       []string `json:"aud,omitempty"`
 	Iss       string   `json:"iss,omitempty"`
 	Jti       string   `json:"jti,omitempty"`
+	// Cnf is a DPoP-bound token's key thumbprint (RFC 9449 §6.2); TokenType is then DPoP.
+	Cnf *token.Confirmation `json:"cnf,omitempty"`
 }
 
 var inactive = introspection{}
@@ -113,7 +116,10 @@ func (h *Handler) introspectAccess(ctx context.Context, asker *domain.Client, ra
 		}
 	}
 	ans := introspection{Active: true, Scope: claims.Scope, ClientID: claims.Client(), TokenType: "Bearer",
-		Sub: claims.Subject, Aud: claims.Audience, Iss: claims.Issuer, Jti: claims.ID}
+		Sub: claims.Subject, Aud: claims.Audience, Iss: claims.Issuer, Jti: claims.ID, Cnf: claims.Cnf}
+	if claims.Cnf != nil {
+		ans.TokenType = "DPoP"
+	}
 	if claims.ExpiresAt != nil {
 		ans.Exp = claims.ExpiresAt.Unix()
 	}

@@ -51,6 +51,16 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx = httpserver.WithClientID(ctx, client.ClientID)
 	h.allowOrigin(w, r, client)
+	h.setDPoPNonce(w)
+	proof, derr := h.checkDPoP(r, "")
+	if derr != nil {
+		h.logEvent(ctx, r, failure, client, client.ClientID, req.Audience, derr)
+		h.writeError(ctx, w, derr, false)
+		return
+	}
+	if proof != nil {
+		req.DPoPJKT = proof.JKT
+	}
 
 	req.Client = client
 	req.IP = httpserver.ClientIP(ctx).String()
@@ -71,10 +81,14 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	h.recordSuccess(ctx, r, success, client, res)
 	h.metrics.TokenIssued(req.GrantType, client.ClientID)
+	tokenType := "Bearer"
+	if req.DPoPJKT != "" {
+		tokenType = "DPoP" // RFC 9449 §5
+	}
 	protocol.NoStore(w.Header())
 	protocol.WriteJSONValue(w, http.StatusOK, tokenResponse{
 		AccessToken: res.AccessToken, IDToken: res.IDToken, RefreshToken: res.RefreshToken,
-		Scope: res.Scope, ExpiresIn: res.ExpiresIn, TokenType: "Bearer",
+		Scope: res.Scope, ExpiresIn: res.ExpiresIn, TokenType: tokenType,
 	})
 }
 

@@ -22,6 +22,7 @@ type tokenCall struct {
 	rawAuth     string
 	origin      string
 	userAgent   string
+	dpop        string // a DPoP proof header
 }
 
 type tokenAnswer struct {
@@ -54,6 +55,9 @@ func (e *env) call(tb testing.TB, path string, c tokenCall) tokenAnswer {
 	}
 	if c.origin != "" {
 		req.Header.Set("Origin", c.origin)
+	}
+	if c.dpop != "" {
+		req.Header.Set("DPoP", c.dpop)
 	}
 	res, err := e.Server.Client().Do(req)
 	must(tb, err)

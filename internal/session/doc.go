@@ -15,6 +15,11 @@
 // (neither id_token_hint nor client_id) it ends the session only after the user confirms on a hosted
 // form whose CSRF token is an HMAC keyed by the session cookie's secret.
 //
+// A session records the clients it signed the user in to. When it ends at logout, and a Backchannel
+// is configured, a logout token is queued for each of those clients that registered a back-channel
+// logout URL, in the transaction that deletes the session (OpenID Connect Back-Channel Logout 1.0;
+// package backchannel delivers them); if the queue cannot be written the session ends anyway.
+//
 // It must not authenticate users or issue codes or tokens (internal/authflow does), and it never
 // redirects to a URL that is not registered for the client or the tenant.
 package session

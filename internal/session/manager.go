@@ -38,14 +38,17 @@ type Options struct {
 	Store  Store
 	Logger *slog.Logger
 	Now    func() time.Time
+	// Backchannel, when set, queues back-channel logout tokens as sessions end at logout.
+	Backchannel *Backchannel
 }
 
 // Manager creates, finds, extends and ends SSO sessions.
 type Manager struct {
-	store  Store
-	logger *slog.Logger
-	now    func() time.Time
-	secure bool
+	store       Store
+	logger      *slog.Logger
+	now         func() time.Time
+	secure      bool
+	backchannel *Backchannel
 }
 
 // NewManager returns a Manager. The issuer must be an absolute http(s) URL.
@@ -57,7 +60,7 @@ func NewManager(o Options) (*Manager, error) {
 	if o.Store == nil {
 		return nil, errors.New("session: a store is required")
 	}
-	m := &Manager{store: o.Store, logger: o.Logger, now: o.Now, secure: u.Scheme == "https"}
+	m := &Manager{store: o.Store, logger: o.Logger, now: o.Now, secure: u.Scheme == "https", backchannel: o.Backchannel}
 	if m.now == nil {
 		m.now = time.Now
 	}
@@ -196,7 +199,7 @@ func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Reques
 	if err != nil {
 		return nil, fmt.Errorf("session: look up: %w", err)
 	}
-	if err := m.store.DeleteSession(ctx, s.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := m.deleteSession(ctx, s, domain.LogoutInitiatorRP); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, fmt.Errorf("session: delete: %w", err)
 	}
 	return s, nil
@@ -205,7 +208,14 @@ func (m *Manager) End(ctx context.Context, w http.ResponseWriter, r *http.Reques
 // EndByID deletes the session with public id sid (from a verified id_token_hint); unknown ids are
 // not an error.
 func (m *Manager) EndByID(ctx context.Context, sid string) error {
-	if err := m.store.DeleteSession(ctx, sid); err != nil && !errors.Is(err, store.ErrNotFound) {
+	s, err := m.store.GetSession(ctx, sid)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("session: look up: %w", err)
+	}
+	if err := m.deleteSession(ctx, s, domain.LogoutInitiatorRP); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("session: delete: %w", err)
 	}
 	return nil

@@ -100,6 +100,8 @@ type AccessTokenParams struct {
 	// machine token acts for. Only tokens minted in-process set it (the dashboard's); the token
 	// endpoint never does, and Actions cannot (act is reserved).
 	Actor string
+	// JKT, when set, binds the token to a DPoP key: the claim cnf {"jkt": JKT} (RFC 9449 §6.1).
+	JKT string
 }
 
 // Issued is a signed (or sealed) token.
@@ -169,6 +171,9 @@ func (i *Issuer) AccessToken(ctx context.Context, p AccessTokenParams) (Issued, 
 	}
 	if p.Actor != "" {
 		c.value("act", map[string]string{"sub": p.Actor})
+	}
+	if p.JKT != "" {
+		c.value("cnf", map[string]string{"jkt": p.JKT})
 	}
 	writeCustom(c, p.Custom, nil)
 	body, err := c.bytes()

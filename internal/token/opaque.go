@@ -22,6 +22,7 @@ type opaqueClaims struct {
 	AZP   string `json:"azp"`
 	SID   string `json:"sid,omitempty"`
 	JTI   string `json:"jti,omitempty"`
+	JKT   string `json:"jkt,omitempty"`
 	IAT   int64  `json:"iat"`
 	EXP   int64  `json:"exp"`
 }
@@ -31,7 +32,7 @@ type opaqueClaims struct {
 // open. It has no dots, so no client mistakes it for a JWT.
 func (i *Issuer) sealOpaque(p AccessTokenParams, now time.Time) (Issued, error) {
 	exp := now.Add(OpaqueLifetime)
-	pt, err := json.Marshal(opaqueClaims{Sub: p.Subject, Scope: p.Scope, AZP: p.ClientID, SID: p.SessionID, JTI: p.ID, IAT: now.Unix(), EXP: exp.Unix()})
+	pt, err := json.Marshal(opaqueClaims{Sub: p.Subject, Scope: p.Scope, AZP: p.ClientID, SID: p.SessionID, JTI: p.ID, JKT: p.JKT, IAT: now.Unix(), EXP: exp.Unix()})
 	if err != nil {
 		return Issued{}, err
 	}
@@ -61,7 +62,12 @@ func (i *Issuer) openOpaque(raw string) (*Claims, error) {
 	if i.now().After(time.Unix(oc.EXP, 0).Add(i.leeway)) {
 		return nil, fmt.Errorf("%w: token expired", ErrInvalidToken)
 	}
+	var cnf *Confirmation
+	if oc.JKT != "" {
+		cnf = &Confirmation{JKT: oc.JKT}
+	}
 	return &Claims{
+		Cnf: cnf,
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer: i.issuer, Subject: oc.Sub, Audience: jwt.ClaimStrings{i.userinfo}, ID: oc.JTI,
 			IssuedAt: jwt.NewNumericDate(time.Unix(oc.IAT, 0)), ExpiresAt: jwt.NewNumericDate(time.Unix(oc.EXP, 0)),

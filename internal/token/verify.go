@@ -20,8 +20,23 @@ type Claims struct {
 	SessionID   string   `json:"sid,omitempty"`
 	// Act is the actor claim (RFC 8693 §4.1) of a token minted for the dashboard.
 	Act *Actor `json:"act,omitempty"`
+	// Cnf binds a DPoP-bound token to its key (RFC 9449 §6).
+	Cnf *Confirmation `json:"cnf,omitempty"`
 	// Opaque is set for a userinfo-only token (no JWT).
 	Opaque bool `json:"-"`
+}
+
+// Confirmation is the cnf claim (RFC 7800): jkt, the SHA-256 thumbprint of a DPoP key.
+type Confirmation struct {
+	JKT string `json:"jkt"`
+}
+
+// BoundKey is the thumbprint of the DPoP key the token is bound to, or "".
+func (c *Claims) BoundKey() string {
+	if c.Cnf == nil {
+		return ""
+	}
+	return c.Cnf.JKT
 }
 
 // Actor is the party an actor claim names.

@@ -100,6 +100,10 @@ type Config struct {
 	// Logger receives metadata and JWKS fetch failures. Default: none.
 	Logger *slog.Logger
 
+	// DPoP sets how DPoP-bound tokens (RFC 9449) are accepted; the zero value accepts Bearer and
+	// DPoP alike, as express-oauth2-jwt-bearer's default dpop options do.
+	DPoP DPoPOptions
+
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
 }
@@ -153,6 +157,14 @@ func (c Config) resolve() (settings, error) {
 	default:
 		if err := checkHTTPURL(c.IssuerBaseURL); err != nil {
 			errs = append(errs, fmt.Errorf("IssuerBaseURL: %w", err))
+		}
+	}
+	if c.DPoP.Disabled && c.DPoP.Required {
+		errs = append(errs, errors.New(`DPoP: Required cannot be set when DPoP is Disabled`))
+	}
+	if c.DPoP.BaseURL != "" {
+		if err := checkHTTPURL(c.DPoP.BaseURL); err != nil {
+			errs = append(errs, fmt.Errorf("DPoP.BaseURL: %w", err))
 		}
 	}
 	if len(c.Algorithms) == 0 {

@@ -20,6 +20,8 @@
 //	scopeIncludesAny('a b')              ScopeIncludesAny("a", "b")
 //	claimEquals / claimIncludes          ClaimEquals / ClaimIncludes
 //	claimCheck(fn, msg)                  ClaimCheck(fn)
+//	dpop: {enabled, required,            Config.DPoP: DPoPOptions{Disabled, Required,
+//	       iatOffset, iatLeeway}            IATOffset, IATLeeway} (RFC 9449; see dpop.go)
 //	(no equivalent)                      RequiredPermissions (Auth0 RBAC "permissions" claim)
 //	UnauthorizedError & subclasses       *Error with Status and Code; Config.ErrorHandler
 //

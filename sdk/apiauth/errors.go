@@ -41,6 +41,8 @@ type Error struct {
 	Description string
 	Scopes      []string
 	cause       error
+	// dpop makes the challenge a DPoP one (RFC 9449 §7.1).
+	dpop bool
 }
 
 // Error returns "code: description: cause", for logs. The cause may hold
@@ -116,7 +118,11 @@ func (e *Error) WWWAuthenticate() string {
 		return ""
 	}
 	var b strings.Builder
-	b.WriteString(`Bearer realm="` + Realm + `"`)
+	if e.dpop {
+		b.WriteString(`DPoP algs="` + strings.Join(supportedAlgorithms, " ") + `"`)
+	} else {
+		b.WriteString(`Bearer realm="` + Realm + `"`)
+	}
 	if e.Code == "" {
 		return b.String()
 	}

@@ -140,7 +140,7 @@ func (m *Middleware) Handler(next http.Handler, checks ...Check) http.Handler {
 	checks = slices.Clone(checks)
 	onError := m.cfg.ErrorHandler
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		token, e := bearerToken(r)
+		token, scheme, e := m.credentials(r)
 		if e != nil {
 			// Anonymous requests pass only where no check is asked for: a
 			// check cannot hold without claims (the Node SDK's claim checks
@@ -153,6 +153,9 @@ func (m *Middleware) Handler(next http.Handler, checks ...Check) http.Handler {
 			return
 		}
 		c, e := m.validate(r.Context(), token)
+		if e == nil {
+			e = m.checkDPoP(r, scheme, c)
+		}
 		if e == nil {
 			e = runChecks(c, checks)
 		}
@@ -167,9 +170,15 @@ func (m *Middleware) Handler(next http.Handler, checks ...Check) http.Handler {
 
 // Validate checks a raw access token (without the "Bearer " prefix) and then
 // checks, for callers outside net/http (gRPC, WebSocket upgrades, queues).
-// A rejection is an *Error.
+// A rejection is an *Error. There is no request here to carry a DPoP proof, so
+// a DPoP-bound token (cnf.jkt) is refused unless Config.DPoP.Disabled.
 func (m *Middleware) Validate(ctx context.Context, token string, checks ...Check) (*Claims, error) {
 	c, e := m.validate(ctx, token)
+	if e == nil && !m.cfg.DPoP.Disabled {
+		if _, bound, _ := confirmation(c); bound {
+			e = dpopChallenge(invalidToken("the access token is DPoP-bound; its proof can only be checked on an HTTP request", nil))
+		}
+	}
 	if e == nil {
 		e = runChecks(c, checks)
 	}

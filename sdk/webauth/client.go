@@ -70,10 +70,11 @@ func New(cfg Config) (*Client, error) {
 		c.refreshes.keep = cfg.Session.AbsoluteDuration
 	}
 	c.sessions = &sessions{
-		cfg:    cfg.Session,
-		attrs:  cookieAttrs{path: cfg.Session.Path, domain: cfg.Session.Domain, secure: secure, sameSite: cfg.Session.SameSite},
-		sealer: sessSealer,
-		now:    cfg.Now,
+		cfg:     cfg.Session,
+		attrs:   cookieAttrs{path: cfg.Session.Path, domain: cfg.Session.Domain, secure: secure, sameSite: cfg.Session.SameSite},
+		sealer:  sessSealer,
+		now:     cfg.Now,
+		logouts: cfg.BackchannelLogout.Store,
 	}
 	return c, nil
 }
@@ -143,6 +144,13 @@ func (c *Client) Handler() http.Handler {
 			h = http.HandlerFunc(c.handleLogout)
 		case c.cfg.Routes.Me:
 			h = http.HandlerFunc(c.handleMe)
+		case c.cfg.Routes.BackchannelLogout:
+			if c.cfg.BackchannelLogout.Store == nil {
+				http.NotFound(w, r)
+				return
+			}
+			c.handleBackchannelLogout(w, r)
+			return
 		default:
 			http.NotFound(w, r)
 			return
@@ -161,7 +169,11 @@ func (c *Client) Handler() http.Handler {
 // Mount registers the four auth routes on mux individually.
 func (c *Client) Mount(mux *http.ServeMux) {
 	h := c.Handler()
-	for _, p := range []string{c.cfg.Routes.Login, c.cfg.Routes.Callback, c.cfg.Routes.Logout, c.cfg.Routes.Me} {
+	paths := []string{c.cfg.Routes.Login, c.cfg.Routes.Callback, c.cfg.Routes.Logout, c.cfg.Routes.Me}
+	if c.cfg.BackchannelLogout.Store != nil {
+		paths = append(paths, c.cfg.Routes.BackchannelLogout)
+	}
+	for _, p := range paths {
 		mux.Handle(p, h)
 	}
 }

@@ -57,6 +57,9 @@ type Routes struct {
 	Callback string // default /api/auth/callback
 	Logout   string // default /api/auth/logout
 	Me       string // default /api/auth/me
+	// BackchannelLogout receives logout tokens when BackchannelLogout.Store is set; default
+	// /api/auth/backchannel-logout.
+	BackchannelLogout string
 }
 
 // AfterCallbackFunc runs after the ID token is verified and before the session is saved. It may
@@ -101,6 +104,8 @@ type Config struct {
 	Logout         LogoutMode
 
 	Session SessionConfig
+	// BackchannelLogout turns on OpenID Connect Back-Channel Logout (see BackchannelLogoutConfig).
+	BackchannelLogout BackchannelLogoutConfig
 	// TransactionTTL bounds the time between /login and /callback; default 10 minutes.
 	TransactionTTL time.Duration
 
@@ -223,7 +228,7 @@ func (c Config) Validate() error {
 		add("Logout mode %d is unknown", c.Logout)
 	}
 	for name, p := range map[string]string{"Login": c.Routes.Login, "Callback": c.Routes.Callback,
-		"Logout": c.Routes.Logout, "Me": c.Routes.Me} {
+		"Logout": c.Routes.Logout, "Me": c.Routes.Me, "BackchannelLogout": c.Routes.BackchannelLogout} {
 		if p != "" && !strings.HasPrefix(p, "/") {
 			add("Routes.%s must be an absolute path", name)
 		}
@@ -314,6 +319,7 @@ func (c Config) withDefaults() Config {
 	def(&c.Routes.Login, "/api/auth/login")
 	def(&c.Routes.Callback, "/api/auth/callback")
 	def(&c.Routes.Logout, "/api/auth/logout")
+	def(&c.Routes.BackchannelLogout, "/api/auth/backchannel-logout")
 	def(&c.Routes.Me, "/api/auth/me")
 	def(&c.LoginReturnTo, "/")
 	def(&c.LogoutReturnTo, "/")

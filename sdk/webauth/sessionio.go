@@ -25,6 +25,8 @@ type sessions struct {
 	attrs  cookieAttrs
 	sealer *sealer
 	now    func() time.Time
+	// logouts records back-channel logouts (BackchannelLogoutConfig.Store); nil: none.
+	logouts SessionStore
 }
 
 // expiry is the earliest of the rolling and absolute limits.
@@ -93,6 +95,14 @@ func (s *sessions) load(ctx context.Context, r *http.Request) (*Session, session
 	}
 	var sess Session
 	if err := json.Unmarshal(payload, &sess); err != nil {
+		return nil, sessionMeta{}, nil
+	}
+	if out, err := s.loggedOut(ctx, &sess, m.iat); err != nil {
+		return nil, sessionMeta{}, err
+	} else if out {
+		if m.id != "" {
+			_ = s.cfg.Store.Delete(ctx, m.id) // it is over either way; the store evicts it in the end
+		}
 		return nil, sessionMeta{}, nil
 	}
 	return &sess, m, nil

@@ -3,6 +3,8 @@
 #
 #   1. Management API — the `auth0` package's ManagementClient builds the seed guide's configuration and reads
 #      it back (tests/compat/mgmt), once on SQLite and once on PostgreSQL (a fresh schema).
+#   1b. openid-client 6 (tests/compat/oidc): private_key_jwt, pushed authorization requests, DPoP and the
+#      device flow, and express-oauth2-jwt-bearer verifying DPoP-bound tokens, on a fresh dev tenant.
 #   2. The guide's own Node code — the step-7 Express API (express-oauth2-jwt-bearer) checked with
 #      client-credentials tokens (tests/compat/checks/api.test.js); then the guide's Next.js app
 #      (nextjs-auth0 v3) built, started and driven in Chromium with the Express API behind it
@@ -175,6 +177,14 @@ if [ "${GATEHOUSE_COMPAT_SKIP_POSTGRES:-}" != "1" ]; then
   node_test "$HERE/mgmt" guide-config.test.js errors.test.js email.test.js branding.test.js connections.test.js attack-protection.test.js
   stop_gatehouse
 fi
+
+step "npm ci (oidc: openid-client 6, express-oauth2-jwt-bearer)"
+(cd "$HERE/oidc" && timeout 300 npm ci --no-audit --no-fund --loglevel=error)
+
+step "suite 1b: openid-client 6 — private_key_jwt, PAR, DPoP, device flow (SQLite)"
+start_gatehouse oidc-sqlite
+node_test "$HERE/oidc" oidc.test.js dpop-api.test.js
+stop_gatehouse
 
 step "npm ci (api: express-oauth2-jwt-bearer; runner: playwright-core, openid-client)"
 (cd "$HERE/api" && timeout 300 npm ci --no-audit --no-fund --loglevel=error)

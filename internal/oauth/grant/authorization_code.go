@@ -115,6 +115,10 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 		// RFC 6749 §4.1.3: identical to the /authorize value. Auth0's wording (spec §1.3).
 		return fail(protocol.InvalidGrant(fmt.Sprintf("The redirect URI is wrong. You send %s, and we expected %s", clip(req.RedirectURI), code.RedirectURI)))
 	}
+	if code.DPoPJKT != "" && req.DPoPJKT != code.DPoPJKT {
+		// RFC 9449 §10: the code was bound to a key at /authorize or /oauth/par.
+		return fail(protocol.InvalidGrant("The authorization code is bound to a DPoP key; send a DPoP proof by that key"))
+	}
 	if e := protocol.CheckVerifier(c, code.CodeChallenge, code.CodeChallengeMethod, req.CodeVerifier); e != nil {
 		return fail(e)
 	}
@@ -152,7 +156,7 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),
 		idToken: contains(scopes.Scopes, "openid"), nonce: code.Nonce, sessionID: code.SessionID,
 		authTime: code.AuthTime, includeAuthTime: code.IncludeAuthTime,
-		idClaims: code.IDTokenClaims, atClaims: code.AccessTokenClaims, tokenID: grantID,
+		idClaims: code.IDTokenClaims, atClaims: code.AccessTokenClaims, tokenID: grantID, jkt: req.DPoPJKT,
 	}}
 	// A refresh token needs offline_access, the client's refresh_token grant and, for an API, its
 	// allow_offline_access (spec §1.3).
@@ -169,6 +173,7 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 		TokenHash: hash, FamilyID: family, Generation: 1, ClientID: c.ClientID, UserID: user.UserID,
 		SessionID: code.SessionID, Scope: scopes.Scope(), Rotating: c.RefreshToken.RotationType == domain.RotationRotating,
 		AuthTime: code.AuthTime, Claims: code.RefreshContext(), CreatedAt: now, ExpiresAt: abs, IdleExpiresAt: idle,
+		DPoPJKT: domain.RefreshBinding(c, req.DPoPJKT),
 	}
 	if api != nil {
 		rt.Audience = api.Identifier

@@ -91,6 +91,7 @@ func (g ClientCredentials) Exchange(ctx context.Context, req *protocol.TokenRequ
 		GrantType:   token.GTYClientCredentials,
 		Permissions: res.Permissions,
 		Custom:      tk.AccessTokenClaims,
+		JKT:         req.DPoPJKT,
 	})
 	if err != nil {
 		return nil, protocol.ServerError(err)

@@ -97,14 +97,14 @@ func (g DeviceCode) issue(ctx context.Context, req *protocol.TokenRequest, dc *d
 		return nil, err
 	}
 	keepActionScopes(&scopes, api, dc.RefreshClaims.ActionScopes, granted)
-	refresh, err := d.newFamily(ctx, c, user.UserID, dc.SessionID, api, &scopes, dc.AuthTime, dc.RefreshClaims)
+	refresh, err := d.newFamily(ctx, c, user.UserID, dc.SessionID, api, &scopes, dc.AuthTime, dc.RefreshClaims, req.DPoPJKT)
 	if err != nil {
 		return nil, err
 	}
 	res, err := d.issue(ctx, userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),
 		idToken: contains(scopes.Scopes, "openid"), sessionID: dc.SessionID, authTime: dc.AuthTime,
-		idClaims: dc.RefreshClaims.IDTokenClaims, atClaims: dc.RefreshClaims.AccessTokenClaims,
+		idClaims: dc.RefreshClaims.IDTokenClaims, atClaims: dc.RefreshClaims.AccessTokenClaims, jkt: req.DPoPJKT,
 	})
 	if err != nil {
 		return nil, err

@@ -40,6 +40,7 @@ type userTokens struct {
 	includeAuthTime bool
 	gty             string
 	tokenID         string // the access token's jti, when a revocation may need to name it
+	jkt             string // the DPoP key the access token is bound to
 	idClaims        map[string]any
 	atClaims        map[string]any
 }
@@ -58,6 +59,7 @@ func (d *Deps) issue(ctx context.Context, u userTokens) (*Response, error) {
 		SessionID:   u.sessionID,
 		ID:          u.tokenID,
 		Custom:      u.atClaims,
+		JKT:         u.jkt,
 	})
 	if err != nil {
 		return nil, protocol.ServerError(err)
@@ -162,7 +164,7 @@ func (d *Deps) postLogin(ctx context.Context, ev trigger.PostLogin, api *domain.
 // API its allow_offline_access (spec §1.3). Otherwise it drops offline_access from scopes, since the
 // granted scope must not claim a refresh token (RFC 6749 §3.3, §5.1), and returns "".
 func (d *Deps) newFamily(ctx context.Context, c *domain.Client, userID, sessionID string, api *domain.ResourceServer,
-	scopes *protocol.ScopeResult, authTime time.Time, rc domain.RefreshContext) (string, error) {
+	scopes *protocol.ScopeResult, authTime time.Time, rc domain.RefreshContext, jkt string) (string, error) {
 	if !contains(scopes.Scopes, "offline_access") || !c.HasGrant(domain.GrantRefreshToken) || (api != nil && !api.AllowOfflineAccess) {
 		scopes.Scopes = slices.DeleteFunc(scopes.Scopes, func(s string) bool { return s == "offline_access" })
 		return "", nil
@@ -174,6 +176,7 @@ func (d *Deps) newFamily(ctx context.Context, c *domain.Client, userID, sessionI
 		TokenHash: hash, FamilyID: domain.RandomToken(16), Generation: 1, ClientID: c.ClientID, UserID: userID,
 		SessionID: sessionID, Scope: scopes.Scope(), Rotating: c.RefreshToken.RotationType == domain.RotationRotating,
 		AuthTime: authTime, Claims: rc, CreatedAt: now, ExpiresAt: abs, IdleExpiresAt: idle,
+		DPoPJKT: domain.RefreshBinding(c, jkt),
 	}
 	if api != nil {
 		rt.Audience = api.Identifier

@@ -117,14 +117,14 @@ func (g Password) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Re
 	scopes.Scopes = tk.Scopes
 
 	refresh, err := d.newFamily(ctx, c, user.UserID, "", api, &scopes, now,
-		domain.RefreshContext{IDTokenClaims: tk.IDTokenClaims, AccessTokenClaims: tk.AccessTokenClaims, ActionScopes: tk.ActionScopes})
+		domain.RefreshContext{IDTokenClaims: tk.IDTokenClaims, AccessTokenClaims: tk.AccessTokenClaims, ActionScopes: tk.ActionScopes}, req.DPoPJKT)
 	if err != nil {
 		return nil, err
 	}
 	res, err := d.issue(ctx, userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),
 		idToken: contains(scopes.Scopes, "openid"), authTime: now, gty: token.GTYPassword,
-		idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims,
+		idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims, jkt: req.DPoPJKT,
 	})
 	if err != nil {
 		return nil, err

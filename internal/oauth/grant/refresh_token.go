@@ -69,6 +69,13 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 	if user.Blocked {
 		return nil, fail("user is blocked")
 	}
+	// RFC 9449 §5: a bound family is exchanged only with a proof by its own key.
+	if old.DPoPJKT != "" && req.DPoPJKT != old.DPoPJKT {
+		if req.DPoPJKT == "" {
+			return nil, fail("The refresh token is bound to a DPoP key; send a DPoP proof")
+		}
+		return nil, fail("The DPoP proof is not by the key the refresh token is bound to")
+	}
 
 	// The optional scope narrows, never widens (RFC 6749 §6).
 	requested := Fields(old.Scope)
@@ -116,7 +123,7 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 		next := &domain.RefreshToken{
 			TokenHash: newHash, FamilyID: old.FamilyID, Generation: old.Generation + 1, ClientID: old.ClientID,
 			UserID: old.UserID, SessionID: old.SessionID, Audience: old.Audience, Scope: old.Scope, Rotating: true,
-			AuthTime: old.AuthTime, Claims: old.Claims, CreatedAt: now,
+			AuthTime: old.AuthTime, Claims: old.Claims, CreatedAt: now, DPoPJKT: old.DPoPJKT,
 			// The absolute lifetime is fixed when the family starts; only the idle one restarts.
 			ExpiresAt: old.ExpiresAt, IdleExpiresAt: idleExpiry(c, now),
 		}
@@ -142,7 +149,7 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 	res, err := d.issue(ctx, userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: old.Scope,
 		idToken: HasOpenID(old.Scope), sessionID: old.SessionID, authTime: old.AuthTime, includeAuthTime: old.Claims.IncludeAuthTime,
-		gty: token.GTYRefreshToken, idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims,
+		gty: token.GTYRefreshToken, idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims, jkt: req.DPoPJKT,
 	})
 	if err != nil {
 		return nil, err

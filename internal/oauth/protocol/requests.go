@@ -13,6 +13,10 @@ type TokenRequest struct {
 	ClientIDSent     bool
 	ClientSecret     string
 	ClientSecretSent bool
+	// ClientAssertionType and ClientAssertion are private_key_jwt's credentials (RFC 7523 §2.2).
+	ClientAssertionType string
+	ClientAssertion     string
+	AssertionSent       bool
 
 	Code         string
 	RedirectURI  string
@@ -35,7 +39,10 @@ type TokenRequest struct {
 	// TokenTypeHint is token_type_hint (RFC 7009 §2.1, RFC 7662 §2.1): a lookup order, never a rule.
 	TokenTypeHint string
 
-	Client    *domain.Client
+	Client *domain.Client
+	// DPoPJKT is the thumbprint of the key a verified DPoP proof (RFC 9449) showed possession of:
+	// the access token is bound to it, and a public client's refresh token too.
+	DPoPJKT   string
 	IP        string
 	UserAgent string
 	// ForwardedFor is the auth0-forwarded-for header as sent: the end user's address according to a
@@ -46,25 +53,28 @@ type TokenRequest struct {
 // TokenRequest maps body parameters onto a TokenRequest; unknown parameters are ignored.
 func (p Params) TokenRequest() *TokenRequest {
 	return &TokenRequest{
-		GrantType:        p["grant_type"],
-		ClientID:         p["client_id"],
-		ClientIDSent:     p.Has("client_id"),
-		ClientSecret:     p["client_secret"],
-		ClientSecretSent: p.Has("client_secret"),
-		Code:             p["code"],
-		RedirectURI:      p["redirect_uri"],
-		CodeVerifier:     p["code_verifier"],
-		RefreshToken:     p["refresh_token"],
-		Audience:         p["audience"],
-		Scope:            p["scope"],
-		ScopeSent:        p.Has("scope"),
-		Organization:     p["organization"],
-		Username:         p["username"],
-		Password:         p["password"],
-		Realm:            p["realm"],
-		DeviceCode:       p["device_code"],
-		Token:            p["token"],
-		TokenTypeHint:    p["token_type_hint"],
+		GrantType:           p["grant_type"],
+		ClientID:            p["client_id"],
+		ClientIDSent:        p.Has("client_id"),
+		ClientSecret:        p["client_secret"],
+		ClientSecretSent:    p.Has("client_secret"),
+		ClientAssertionType: p["client_assertion_type"],
+		ClientAssertion:     p["client_assertion"],
+		AssertionSent:       p.Has("client_assertion") || p.Has("client_assertion_type"),
+		Code:                p["code"],
+		RedirectURI:         p["redirect_uri"],
+		CodeVerifier:        p["code_verifier"],
+		RefreshToken:        p["refresh_token"],
+		Audience:            p["audience"],
+		Scope:               p["scope"],
+		ScopeSent:           p.Has("scope"),
+		Organization:        p["organization"],
+		Username:            p["username"],
+		Password:            p["password"],
+		Realm:               p["realm"],
+		DeviceCode:          p["device_code"],
+		Token:               p["token"],
+		TokenTypeHint:       p["token_type_hint"],
 	}
 }
 

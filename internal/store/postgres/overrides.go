@@ -23,6 +23,8 @@ func overrides() map[sqlstore.Stmt]string {
 		// rather than waiting for them, so they share the queue instead of taking turns.
 		sqlstore.EmailClaim:  strings.Replace(sqlstore.Generic(sqlstore.EmailClaim), "LIMIT $4)", "LIMIT $4 FOR UPDATE SKIP LOCKED)", 1),
 		sqlstore.RefreshLock: sqlstore.Generic(sqlstore.RefreshLock) + ` FOR UPDATE`,
+		// The back-channel logout outbox is shared the same way.
+		sqlstore.BackchannelClaim: strings.Replace(sqlstore.Generic(sqlstore.BackchannelClaim), "LIMIT $4)", "LIMIT $4 FOR UPDATE SKIP LOCKED)", 1),
 		// Polls of one device code at once: the second waits, then finds it consumed or polled.
 		sqlstore.DeviceLock: sqlstore.Generic(sqlstore.DeviceLock) + ` FOR UPDATE`,
 		// Exchanges of different tokens of one family (a retry of the previous token, a rotation

@@ -45,6 +45,15 @@ func (s *Store) GetSessionByTokenHash(ctx context.Context, tokenHash []byte) (*d
 	return getOne(ctx, s, s.reader(ctx), scanSession, "session", "by token", SessionGetByTokenHash, tokenHash)
 }
 
+func (s *Store) ListUserSessions(ctx context.Context, userID string) ([]*domain.Session, error) {
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q[SessionListByUser], userID)
+	if err != nil {
+		return nil, s.mapErr("list user sessions", err)
+	}
+	list, err := scanAll(rows, scanSession)
+	return list, s.mapErr("list user sessions", err)
+}
+
 // scanSession reads token_hash, last_seen_at, idle_expires_at, client_ids, doc.
 func scanSession(r scanner) (*domain.Session, error) {
 	var (

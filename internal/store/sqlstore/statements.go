@@ -155,6 +155,7 @@ const (
 	SessionTouch
 	SessionDelete
 	SessionDeleteByUser
+	SessionListByUser // (user_id)
 
 	// Transactions: Insert(id, expires_at, doc); Get(id, now) only when unexpired;
 	// Update(id, expires_at, doc); Delete(id).
@@ -327,6 +328,36 @@ const (
 	LogStreamFail
 	LogStreamRelease
 
+	// Client credentials: Insert(id, client_id, created_at, doc); List(client_id);
+	// Get/Delete(client_id, id).
+	CredentialInsert
+	CredentialList
+	CredentialGet
+	CredentialDelete
+	CredentialUpdate // (client_id, id, doc)
+
+	// Used jtis: Use(jti_hash, expires_at, now) affects one row on a first use (or the reuse of an
+	// expired key), none on a replay.
+	JTIUse
+	DeleteExpiredJTIs
+
+	// Pushed authorization requests: Insert(uri_hash, client_id, expires_at, doc);
+	// Consume(uri_hash, client_id, now) → expires_at, doc.
+	PushedInsert
+	PushedConsume
+	DeleteExpiredPushed
+
+	// Back-channel logout outbox, as the email outbox: Insert(id, created_at, next_attempt_at, doc);
+	// Claim(owner, lease_until, now, limit); Sent(id, owner, now); Retry(id, owner, next, error);
+	// Fail(id, owner, now, error); Get(id). Settled entries go a week after their creation.
+	BackchannelInsert
+	BackchannelClaim
+	BackchannelSent
+	BackchannelRetry
+	BackchannelFail
+	BackchannelGet
+	DeleteSettledBackchannel
+
 	numStmts
 )
 
@@ -337,23 +368,24 @@ const (
 
 // Column lists in the order the scan functions read them.
 const (
-	clientCols     = `client_id, is_system, secret_hash, created_at, updated_at, doc`
-	rsCols         = `created_at, updated_at, doc`
-	grantCols      = `id, client_id, audience, created_at, doc`
-	roleCols       = `id, name, description, created_at`
-	userCols       = `user_id, connection, password_hash, created_at, updated_at, last_login, last_ip, logins_count, last_password_reset, doc`
-	userColsU      = `u.user_id, u.connection, u.password_hash, u.created_at, u.updated_at, u.last_login, u.last_ip, u.logins_count, u.last_password_reset, u.doc`
-	actionCols     = `deployed_version_id, created_at, updated_at, doc`
-	versionCols    = `number, deployed, created_at, secrets, doc`
-	keyCols        = `kid, alg, state, private_key_encrypted, cert_der, created_at, current_since, previous_since, revoked_at`
-	sessionCols    = `token_hash, last_seen_at, idle_expires_at, client_ids, doc`
-	codeCols       = `code_hash, used_at, issued_family_id, doc`
-	ticketCols     = `ticket_hash, kind, user_id, expires_at, used_at, doc`
-	emailCols      = `id, created_at, next_attempt_at, attempts, sent_at, failed_at, last_error, doc`
-	refreshCols    = `token_hash, family_id, generation, expires_at, idle_expires_at, rotated_at, revoked_at, doc`
-	connectionCols = `id, name, strategy, created_at, updated_at, doc`
-	deviceCols     = `code_hash, user_code_hash, client_id, status, interval_seconds, last_polled_at, expires_at, doc`
-	streamCols     = `id, status, created_at, updated_at, secret_encrypted, doc, cursor_seq, failures, next_attempt_at, last_error`
+	clientCols      = `client_id, is_system, secret_hash, created_at, updated_at, doc`
+	rsCols          = `created_at, updated_at, doc`
+	grantCols       = `id, client_id, audience, created_at, doc`
+	roleCols        = `id, name, description, created_at`
+	userCols        = `user_id, connection, password_hash, created_at, updated_at, last_login, last_ip, logins_count, last_password_reset, doc`
+	userColsU       = `u.user_id, u.connection, u.password_hash, u.created_at, u.updated_at, u.last_login, u.last_ip, u.logins_count, u.last_password_reset, u.doc`
+	actionCols      = `deployed_version_id, created_at, updated_at, doc`
+	versionCols     = `number, deployed, created_at, secrets, doc`
+	keyCols         = `kid, alg, state, private_key_encrypted, cert_der, created_at, current_since, previous_since, revoked_at`
+	sessionCols     = `token_hash, last_seen_at, idle_expires_at, client_ids, doc`
+	codeCols        = `code_hash, used_at, issued_family_id, doc`
+	ticketCols      = `ticket_hash, kind, user_id, expires_at, used_at, doc`
+	emailCols       = `id, created_at, next_attempt_at, attempts, sent_at, failed_at, last_error, doc`
+	refreshCols     = `token_hash, family_id, generation, expires_at, idle_expires_at, rotated_at, revoked_at, doc`
+	connectionCols  = `id, name, strategy, created_at, updated_at, doc`
+	deviceCols      = `code_hash, user_code_hash, client_id, status, interval_seconds, last_polled_at, expires_at, doc`
+	streamCols      = `id, status, created_at, updated_at, secret_encrypted, doc, cursor_seq, failures, next_attempt_at, last_error`
+	backchannelCols = `id, created_at, next_attempt_at, attempts, sent_at, failed_at, last_error, doc`
 )
 
 var generic = statements{
@@ -503,6 +535,7 @@ var generic = statements{
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 	SessionGet:            `SELECT ` + sessionCols + ` FROM sessions WHERE id = $1`,
 	SessionGetByTokenHash: `SELECT ` + sessionCols + ` FROM sessions WHERE token_hash = $1`,
+	SessionListByUser:     `SELECT ` + sessionCols + ` FROM sessions WHERE user_id = $1 ORDER BY expires_at, id`,
 	SessionTouch:          `UPDATE sessions SET last_seen_at = $2, idle_expires_at = $3, client_ids = $4 WHERE id = $1`,
 	SessionDelete:         `DELETE FROM sessions WHERE id = $1`,
 	SessionDeleteByUser:   `DELETE FROM sessions WHERE user_id = $1`,
@@ -595,6 +628,37 @@ var generic = statements{
 		ON CONFLICT (token_hash) DO NOTHING`,
 	RevokedOpaqueGet:           `SELECT COUNT(*) FROM revoked_opaque_tokens WHERE token_hash = $1`,
 	DeleteExpiredRevokedOpaque: `DELETE FROM revoked_opaque_tokens WHERE expires_at <= $1`,
+
+	CredentialInsert: `INSERT INTO client_credentials (id, client_id, created_at, doc) VALUES ($1, $2, $3, $4)`,
+	CredentialList:   `SELECT id, client_id, doc FROM client_credentials WHERE client_id = $1 ORDER BY created_at, id`,
+	CredentialGet:    `SELECT id, client_id, doc FROM client_credentials WHERE client_id = $1 AND id = $2`,
+	CredentialDelete: `DELETE FROM client_credentials WHERE client_id = $1 AND id = $2`,
+	CredentialUpdate: `UPDATE client_credentials SET doc = $3 WHERE client_id = $1 AND id = $2`,
+
+	JTIUse: `INSERT INTO used_jtis (jti_hash, expires_at) VALUES ($1, $2)
+		ON CONFLICT (jti_hash) DO UPDATE SET expires_at = excluded.expires_at WHERE used_jtis.expires_at <= $3`,
+	DeleteExpiredJTIs: `DELETE FROM used_jtis WHERE expires_at <= $1`,
+
+	PushedInsert: `INSERT INTO pushed_requests (uri_hash, client_id, expires_at, doc) VALUES ($1, $2, $3, $4)`,
+	PushedConsume: `DELETE FROM pushed_requests WHERE uri_hash = $1 AND client_id = $2 AND expires_at > $3
+		RETURNING expires_at, doc`,
+	DeleteExpiredPushed: `DELETE FROM pushed_requests WHERE expires_at <= $1`,
+
+	BackchannelInsert: `INSERT INTO backchannel_logouts (id, created_at, next_attempt_at, attempts, last_error, doc) VALUES ($1, $2, $3, 0, '', $4)`,
+	BackchannelClaim: `UPDATE backchannel_logouts SET lease_owner = $1, lease_until = $2, attempts = attempts + 1
+		WHERE id IN (SELECT id FROM backchannel_logouts WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $3
+			AND (lease_until IS NULL OR lease_until <= $3) ORDER BY next_attempt_at, id LIMIT $4)
+		AND sent_at IS NULL AND failed_at IS NULL AND (lease_until IS NULL OR lease_until <= $3)
+		RETURNING ` + backchannelCols,
+	BackchannelSent: `UPDATE backchannel_logouts SET sent_at = $3, lease_owner = NULL, lease_until = NULL
+		WHERE id = $1 AND lease_owner = $2 AND sent_at IS NULL AND failed_at IS NULL`,
+	BackchannelRetry: `UPDATE backchannel_logouts SET next_attempt_at = $3, last_error = $4, lease_owner = NULL, lease_until = NULL
+		WHERE id = $1 AND lease_owner = $2 AND sent_at IS NULL AND failed_at IS NULL`,
+	BackchannelFail: `UPDATE backchannel_logouts SET failed_at = $3, last_error = $4, lease_owner = NULL, lease_until = NULL
+		WHERE id = $1 AND lease_owner = $2 AND sent_at IS NULL AND failed_at IS NULL`,
+	BackchannelGet: `SELECT ` + backchannelCols + ` FROM backchannel_logouts WHERE id = $1`,
+	DeleteSettledBackchannel: `DELETE FROM backchannel_logouts WHERE (sent_at IS NOT NULL OR failed_at IS NOT NULL)
+		AND created_at <= $1 - 604800000000`,
 	DeleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at <= $1)
 		OR (idle_expires_at IS NOT NULL AND idle_expires_at <= $1)`,
 	DeleteExpiredTickets:             `DELETE FROM tickets WHERE expires_at <= $1`,

@@ -58,6 +58,18 @@ func testSessions(t *testing.T, s store.Store) {
 	wantErr(t, s.TouchSession(ctx, "missing", later, later, nil), store.ErrNotFound)
 
 	mustSession(t, s, u.UserID, "sid-3")
+	other := MustUser(t, s, "other-sess@example.com")
+	mustSession(t, s, other.UserID, "sid-other")
+	list, err := s.ListUserSessions(ctx, u.UserID)
+	must(t, err)
+	if len(list) != 2 || list[0].ID == list[1].ID || (list[0].ID != "sid-1" && list[1].ID != "sid-1") {
+		t.Fatalf("ListUserSessions = %+v, want sid-1 and sid-3", list)
+	}
+	for _, l := range list {
+		if l.ID == "sid-1" && !reflect.DeepEqual(l.ClientIDs, []string{"c1", "c2"}) {
+			t.Errorf("listed client ids = %v", l.ClientIDs)
+		}
+	}
 	must(t, s.DeleteSession(ctx, ss.ID))
 	must(t, s.DeleteSession(ctx, ss.ID)) // idempotent
 	_, err = s.GetSession(ctx, ss.ID)
@@ -65,6 +77,11 @@ func testSessions(t *testing.T, s store.Store) {
 	must(t, s.DeleteUserSessions(ctx, u.UserID))
 	_, err = s.GetSession(ctx, "sid-3")
 	wantErr(t, err, store.ErrNotFound)
+	list, err = s.ListUserSessions(ctx, u.UserID)
+	must(t, err)
+	eq(t, "sessions left", len(list), 0)
+	_, err = s.GetSession(ctx, "sid-other")
+	must(t, err)
 }
 
 func testTransactions(t *testing.T, s store.Store) {

@@ -72,6 +72,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AttackProtection", testAttackProtection},
 		{"LogStreams", testLogStreams},
 		{"RaceClaimLogStream", testRaceClaimLogStream},
+		{"ClientCredentials", testClientCredentials},
+		{"UseOnce", testUseOnce},
+		{"RaceUseOnce", testRaceUseOnce},
+		{"PushedRequests", testPushedRequests},
+		{"BackchannelOutbox", testBackchannelOutbox},
+		{"RaceClaimBackchannel", testRaceClaimBackchannel},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
