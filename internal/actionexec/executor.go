@@ -60,6 +60,8 @@ type Executor struct {
 	chains   map[actions.Trigger]*chainSlot
 
 	bindingLoads atomic.Int64
+	// gen counts invalidations (see chainFor).
+	gen atomic.Uint64
 }
 
 // The contracts of the flows that fire triggers.
@@ -129,9 +131,11 @@ func (e *Executor) Stats() Stats {
 }
 
 // Invalidate drops the cached chains, so the next run reads the bindings again. The
-// Management API may call it after changing bindings or deploying; other nodes see the
-// change within BindingsTTL. Compiled programs stay: versions never change.
+// Management API calls it after changing bindings or deploying, and a node on PostgreSQL when
+// another node notifies such a change; without a notification other nodes see the change
+// within BindingsTTL. Compiled programs stay: versions never change.
 func (e *Executor) Invalidate() {
+	e.gen.Add(1)
 	for _, s := range e.chains {
 		s.cur.Store(nil)
 	}

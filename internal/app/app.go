@@ -60,11 +60,13 @@ type App struct {
 	// Mail delivers the email outbox; every node runs it (see Serve).
 	Mail *mail.Worker
 
-	server   *httpserver.Server
-	metrics  *metrics.Recorder
-	oauth    *oauth.Handler
-	ownStore bool
-	now      func() time.Time
+	server  *httpserver.Server
+	metrics *metrics.Recorder
+	oauth   *oauth.Handler
+	// configChanged drops every cached piece of configuration on this node.
+	configChanged func()
+	ownStore      bool
+	now           func() time.Time
 }
 
 // New opens the store (unless given), loads the keys, makes sure the tenant's system objects exist
@@ -149,11 +151,12 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if o.DevMailbox {
 		a.Mail.Fallback = &mail.Mailbox{Store: a.Store}
 	}
+	a.configChanged = func() { a.oauth.ConfigChanged(); actionRunner.Invalidate() }
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
 		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider,
-		Changed: func() { a.oauth.ConfigChanged(); actionRunner.Invalidate(); a.Mail.Kick() }})
+		Changed: func() { a.configChanged(); a.Mail.Kick() }})
 
 	pages, err := web.Load(cfg.ThemeDir)
 	if err != nil {
@@ -226,6 +229,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go a.Keys.Run(ctx)
+	if a.Config.DatabaseKind() == "postgres" {
+		go a.listenForChanges(ctx)
+	}
 	go a.collectExpired(ctx, time.Minute)
 	go a.Mail.Run(ctx)
 	if a.Config.Metrics.Addr != "" {

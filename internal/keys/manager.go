@@ -25,6 +25,13 @@ type Options struct {
 	// signing with a key this node rotated away. Tokens stay verifiable meanwhile, since the previous
 	// key stays published.
 	PollInterval time.Duration
+	// PublishLead is how long a key must have been published (stored, hence in every node's JWKS
+	// once the node has reloaded) before this node signs with it (default PollInterval: even a node
+	// that missed the change notification has polled by then). A rotation makes current a key that
+	// was published as next one rotation earlier, so this only delays anything when two rotations
+	// follow each other within the lead: meanwhile the node keeps signing with the key just made
+	// previous, which every JWKS still lists. Negative: no lead.
+	PublishLead time.Duration
 	// UnknownKIDReloadInterval is the least time between two reloads triggered by an unknown kid
 	// (default 1 s; negative means no limit), so that tokens with random kids cannot turn into a
 	// database query each.
@@ -37,10 +44,13 @@ type Options struct {
 type keySet struct {
 	version string
 	current map[string]*Signer // alg → current signer
-	byKID   map[string]*Signer // every non-revoked key
-	jwks    []byte
-	etag    string
-	list    []*Signer // publication order
+	// fallback[alg] is the key the current one replaced, signed with until current[alg] has been published
+	// for PublishLead (see Current); absent when the current key is old enough or has no previous.
+	fallback map[string]*Signer
+	byKID    map[string]*Signer // every non-revoked key
+	jwks     []byte
+	etag     string
+	list     []*Signer // publication order
 }
 
 // Manager holds the signing keys of one node.
@@ -63,6 +73,12 @@ func NewManager(ctx context.Context, ks store.KeyStore, masterKey []byte, opts O
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 15 * time.Second
+	}
+	switch {
+	case opts.PublishLead == 0:
+		opts.PublishLead = opts.PollInterval
+	case opts.PublishLead < 0:
+		opts.PublishLead = 0 // sign with a key as soon as it is current
 	}
 	if opts.UnknownKIDReloadInterval == 0 {
 		opts.UnknownKIDReloadInterval = time.Second
@@ -159,7 +175,11 @@ func (m *Manager) create(ctx context.Context, k *domain.SigningKey) error {
 // store that keeps one current and one next key per algorithm; a store that keeps one in all refuses
 // the EC pair and Current returns an error.
 func (m *Manager) Current(ctx context.Context, alg string) (*Signer, error) {
-	if s := m.set.Load().current[alg]; s != nil {
+	set := m.set.Load()
+	if s := set.current[alg]; s != nil {
+		if fb := set.fallback[alg]; fb != nil && m.opts.Now().Before(s.stored.CreatedAt.Add(m.opts.PublishLead)) {
+			return fb, nil
+		}
 		return s, nil
 	}
 	if alg != RS256 && alg != ES256 {
@@ -235,7 +255,7 @@ func (m *Manager) reloadLocked(ctx context.Context) error {
 		return fmt.Errorf("keys: list signing keys: %w", err)
 	}
 	old := m.set.Load()
-	next := &keySet{version: version, current: map[string]*Signer{}, byKID: map[string]*Signer{}}
+	next := &keySet{version: version, current: map[string]*Signer{}, fallback: map[string]*Signer{}, byKID: map[string]*Signer{}}
 	for _, k := range stored {
 		if k.State == domain.KeyRevoked || k.RevokedAt != nil {
 			continue
@@ -256,6 +276,13 @@ func (m *Manager) reloadLocked(ctx context.Context) error {
 			next.current[s.Alg] = s
 		}
 	}
+	now := m.opts.Now()
+	for _, s := range next.list {
+		if cur := next.current[s.Alg]; s.State == domain.KeyPrevious && cur != nil &&
+			replaced(s.stored, cur.stored) && now.Before(cur.stored.CreatedAt.Add(m.opts.PublishLead)) {
+			next.fallback[s.Alg] = s
+		}
+	}
 	if next.jwks, next.etag, err = renderJWKS(next.list); err != nil {
 		return err
 	}
@@ -266,6 +293,12 @@ func (m *Manager) reloadLocked(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// replaced reports whether prev is the key cur replaced as current: the one rotation moved both at
+// the same instant. An older previous key is never signed with again.
+func replaced(prev, cur *domain.SigningKey) bool {
+	return prev.PreviousSince != nil && cur.CurrentSince != nil && !prev.PreviousSince.Before(*cur.CurrentSince)
 }
 
 var stateRank = map[string]int{domain.KeyCurrent: 0, domain.KeyNext: 1, domain.KeyPrevious: 2}

@@ -17,6 +17,9 @@ type Recorder struct {
 	tokens  *prometheus.CounterVec
 	signIns *prometheus.CounterVec
 	limited *prometheus.CounterVec
+
+	notified  *prometheus.CounterVec
+	listening prometheus.Gauge
 }
 
 // New registers the counters on reg.
@@ -35,7 +38,15 @@ func New(reg prometheus.Registerer) *Recorder {
 			Help: "Requests refused by a rate limit, by limit.",
 		}, []string{"limit"}),
 	}
-	reg.MustRegister(r.tokens, r.signIns, r.limited)
+	r.notified = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "gatehouse_change_notifications_total",
+		Help: "Configuration and key changes committed by any node and notified through PostgreSQL, by table.",
+	}, []string{"table"})
+	r.listening = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "gatehouse_change_listener_up",
+		Help: "1 while the node listens for change notifications on PostgreSQL; 0 while it relies on polling.",
+	})
+	reg.MustRegister(r.tokens, r.signIns, r.limited, r.notified, r.listening)
 	return r
 }
 
@@ -57,5 +68,23 @@ func (r *Recorder) SignIn(outcome string) {
 func (r *Recorder) RateLimited(limit string) {
 	if r != nil {
 		r.limited.WithLabelValues(limit).Inc()
+	}
+}
+
+// ChangeNotified counts one change notification for table.
+func (r *Recorder) ChangeNotified(table string) {
+	if r != nil {
+		r.notified.WithLabelValues(table).Inc()
+	}
+}
+
+// ChangeListener records whether the change listener is connected.
+func (r *Recorder) ChangeListener(up bool) {
+	if r != nil {
+		v := 0.0
+		if up {
+			v = 1
+		}
+		r.listening.Set(v)
 	}
 }
