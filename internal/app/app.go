@@ -60,9 +60,10 @@ type App struct {
 	// Mail delivers the email outbox; every node runs it (see Serve).
 	Mail *mail.Worker
 
-	server  *httpserver.Server
-	metrics *metrics.Recorder
-	oauth   *oauth.Handler
+	server   *httpserver.Server
+	registry *httpserver.Metrics
+	metrics  *metrics.Recorder
+	oauth    *oauth.Handler
 	// configChanged drops every cached piece of configuration on this node.
 	configChanged func()
 	ownStore      bool
@@ -93,13 +94,17 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		o.Hasher.Gate = password.NewGate(uint32(budget)*1024, o.Hasher.P.Memory)
 	}
 	a := &App{Config: cfg, Logger: o.Logger, now: o.Now, Store: o.Store}
+	a.registry = httpserver.NewMetrics()
+	a.metrics = metrics.New(a.registry.Registry)
 	if a.Store == nil {
-		st, _, err := OpenStore(ctx, cfg)
+		st, _, err := openStore(ctx, cfg, a.metrics.StoreCall)
 		if err != nil {
 			return nil, err
 		}
 		a.Store, a.ownStore = st, true
+		a.metrics.WatchPools(st.Pools())
 	}
+	a.metrics.WatchMailQueue(a.Store.EmailQueue, a.now)
 	if err := a.build(ctx, o); err != nil {
 		a.Close()
 		return nil, err
@@ -128,10 +133,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 	// One executor runs every trigger's Actions: post-login at /authorize and on refresh,
 	// credentials-exchange on client credentials, and compiles code at deploy.
 	actionRunner := actionexec.New(actionexec.Options{Store: a.Store, Audit: recorder, Logger: a.Logger, Now: a.now,
-		TenantID: tenantID(cfg.Issuer)})
+		TenantID: tenantID(cfg.Issuer), Observe: a.metrics.ActionRun})
 
-	registry := httpserver.NewMetrics()
-	a.metrics = metrics.New(registry.Registry)
 	// One limiter for the node: its leases (see guard) are per limit and key, whoever asks.
 	limiter := &guard.RateLimiter{Counters: a.Store, Now: a.now, Hit: a.metrics.RateLimited}
 	// One brute-force counter for every password sign-in, kept in the shared database: failures on
@@ -199,7 +202,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		// Behind a TLS-terminating proxy the node speaks plain HTTP but users see https.
 		HSTS:    !cfg.TLS.Enabled() && strings.HasPrefix(cfg.Issuer, "https://"),
 		Ready:   a.ready,
-		Metrics: registry, MetricsToken: cfg.Metrics.Token,
+		Metrics: a.registry, MetricsToken: cfg.Metrics.Token,
 	}, mounters...)
 	return nil
 }

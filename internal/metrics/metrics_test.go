@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -39,6 +40,10 @@ func TestRecorder(t *testing.T) {
 	none.RateLimited("x")
 	none.ChangeNotified("x")
 	none.ChangeListener(false)
+	none.ActionRun("post-login", time.Millisecond, true)
+	none.StoreCall("read", time.Millisecond)
+	none.WatchPools(nil)
+	none.WatchMailQueue(nil, nil)
 }
 
 func sum(t *testing.T, reg *prometheus.Registry, name string) float64 {

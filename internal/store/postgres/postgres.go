@@ -27,6 +27,8 @@ type Options struct {
 	MaxConns int
 	// Now is the clock for timestamps the store fills in; nil means time.Now.
 	Now func() time.Time
+	// Observe receives the store's latencies (sqlstore.Config.Observe); nil: none.
+	Observe func(kind string, d time.Duration)
 }
 
 // Store is a PostgreSQL-backed store.Store and store.Migrator.
@@ -91,7 +93,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: cannot connect to %s: %w", where, redact(err))
 	}
-	return &Store{Store: sqlstore.New(sqlstore.Config{Dialect: Dialect(), DB: db, Now: opts.Now})}, nil
+	return &Store{Store: sqlstore.New(sqlstore.Config{Dialect: Dialect(), DB: db, Now: opts.Now, Observe: opts.Observe})}, nil
 }
 
 // redact keeps the connection error's cause but drops pgx's config dump.
