@@ -156,7 +156,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	a.configChanged = func() { a.oauth.ConfigChanged(); actionRunner.Invalidate() }
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
-		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
+		Keys: managementKeys{a.Keys}, PrepareSigningAlg: a.Keys.EnsureKeys, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider,
 		Changed: func() { a.configChanged(); a.Mail.Kick() }})
@@ -322,9 +322,15 @@ func (v managementVerifier) VerifyAccessToken(ctx context.Context, raw, audience
 // managementKeys adapts the key manager to the Management API's signing-key endpoints.
 type managementKeys struct{ m *keys.Manager }
 
+// Rotate rotates the keys of every algorithm in use, as Auth0 rotates "the" signing key: an API
+// signing with PS256 or ES256 gets a new key too.
 func (k managementKeys) Rotate(ctx context.Context) error {
-	_, err := k.m.Rotate(ctx)
-	return err
+	for _, alg := range k.m.Algorithms() {
+		if _, err := k.m.RotateAlg(ctx, alg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (k managementKeys) Revoke(ctx context.Context, kid string) error { return k.m.Revoke(ctx, kid) }

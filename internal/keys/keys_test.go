@@ -242,3 +242,30 @@ func TestNewKeySignsOnlyOncePublished(t *testing.T) {
 		t.Fatalf("signing with %s after its fallback was revoked; want %s", s.KID, fourth.KID)
 	}
 }
+
+// TestPS256KeysOfTheirOwn: PS256 signs with RSA keys of its own, published with alg PS256, never
+// with the RS256 keys.
+func TestPS256KeysOfTheirOwn(t *testing.T) {
+	ctx := context.Background()
+	m := MustManager(t, &keystest.MemKeyStore{}, master)
+	rs, _ := m.Current(ctx, keys.RS256)
+	ps, err := m.Current(ctx, keys.PS256)
+	if err != nil || ps.Alg != keys.PS256 || ps.KID == rs.KID || ps.Method.Alg() != "PS256" {
+		t.Fatalf("PS256 signer: %+v, %v", ps, err)
+	}
+	n := 0
+	for _, k := range jwks(t, m) {
+		if k.Alg == "PS256" {
+			n++
+			if k.Kty != "RSA" || k.N == "" || k.E != "AQAB" {
+				t.Errorf("PS256 key: %+v", k)
+			}
+		}
+	}
+	if n != 2 {
+		t.Fatalf("want current and next PS256 keys, got %d", n)
+	}
+	if got := m.Algorithms(); len(got) != 2 || got[0] != keys.RS256 || got[1] != keys.PS256 {
+		t.Fatalf("algorithms in use: %v", got)
+	}
+}

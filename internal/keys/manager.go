@@ -182,7 +182,7 @@ func (m *Manager) Current(ctx context.Context, alg string) (*Signer, error) {
 		}
 		return s, nil
 	}
-	if alg != RS256 && alg != ES256 {
+	if !Supported(alg) {
 		return nil, fmt.Errorf("keys: unsupported algorithm %q", alg)
 	}
 	if err := m.EnsureKeys(ctx, alg); err != nil {
@@ -226,7 +226,8 @@ func (m *Manager) JWKS() (body []byte, etag string) {
 	return s.jwks, s.etag
 }
 
-// Signers lists the published keys: current first, then next, then previous, RS256 before ES256.
+// Signers lists the published keys: RS256, then PS256, then ES256; for each, current first, then
+// next, then previous.
 func (m *Manager) Signers() []*Signer { return m.set.Load().list }
 
 // OnReload registers f to run after every reload that changed the key set (e.g. to rebuild a cached
@@ -301,12 +302,14 @@ func replaced(prev, cur *domain.SigningKey) bool {
 	return prev.PreviousSince != nil && cur.CurrentSince != nil && !prev.PreviousSince.Before(*cur.CurrentSince)
 }
 
+var algRank = map[string]int{RS256: 0, PS256: 1, ES256: 2}
+
 var stateRank = map[string]int{domain.KeyCurrent: 0, domain.KeyNext: 1, domain.KeyPrevious: 2}
 
 // less orders keys for publication and picks the current one deterministically on every node.
 func less(a, b *Signer) bool {
 	if a.Alg != b.Alg {
-		return a.Alg == RS256
+		return algRank[a.Alg] < algRank[b.Alg]
 	}
 	if stateRank[a.State] != stateRank[b.State] {
 		return stateRank[a.State] < stateRank[b.State]
@@ -330,6 +333,19 @@ func since(s *Signer) time.Time {
 		return *k.PreviousSince
 	}
 	return k.CreatedAt
+}
+
+// Algorithms lists the algorithms that have a current key: RS256 always, the others once an API
+// has signed with them.
+func (m *Manager) Algorithms() []string {
+	set := m.set.Load()
+	var out []string
+	for _, alg := range []string{RS256, PS256, ES256} {
+		if set.current[alg] != nil {
+			out = append(out, alg)
+		}
+	}
+	return out
 }
 
 // Rotate makes the next RS256 key current, the current one previous, and generates a new next key
