@@ -20,6 +20,9 @@ func NoStore(h http.Header) {
 // caller's to log.
 func WriteJSON(w http.ResponseWriter, e *Error) {
 	NoStore(w.Header())
+	if e.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", RetryAfterSeconds)
+	}
 	WriteJSONValue(w, e.Status, struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
