@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"syscall"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
 // Unavailable reports whether cause means that something this node depends on — the database —
@@ -19,7 +21,7 @@ func Unavailable(cause error) bool {
 		return false
 	}
 	var ne net.Error
-	return errors.As(cause, &ne) ||
+	return errors.Is(cause, domain.ErrUnavailable) || errors.As(cause, &ne) ||
 		errors.Is(cause, syscall.ECONNREFUSED) || errors.Is(cause, syscall.ECONNRESET) || errors.Is(cause, syscall.EPIPE) ||
 		errors.Is(cause, io.ErrUnexpectedEOF) || errors.Is(cause, io.EOF) ||
 		errors.Is(cause, driver.ErrBadConn) || errors.Is(cause, sql.ErrConnDone)

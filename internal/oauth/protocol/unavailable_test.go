@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 )
 
@@ -20,6 +21,7 @@ func TestUnavailableIsA503(t *testing.T) {
 		&net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED},
 		fmt.Errorf("get client: %w", syscall.ECONNRESET),
 		fmt.Errorf("commit: %w", driver.ErrBadConn),
+		fmt.Errorf("rotate refresh token: %w: conn closed", domain.ErrUnavailable), // as a store backend wraps it
 	}
 	for _, cause := range down {
 		e := protocol.ServerError(cause)

@@ -58,6 +58,7 @@ func Dialect() *sqlstore.Dialect {
 		MigrateLock: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext(current_schema()))`, migrationLockKey),
 		Classify:    classify,
 		Retryable:   retryable,
+		Unavailable: unavailable,
 		Overrides:   overrides(),
 	}
 }
@@ -153,4 +154,11 @@ func classify(err error) (sqlstore.Violation, string) {
 func retryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// unavailable recognises a connection pgx closed or could not open, and a timeout: the database was
+// not there for this transaction.
+func unavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	return errors.Is(err, pgconn.ErrConnClosed) || errors.As(err, &ce) || pgconn.Timeout(err)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -135,8 +136,11 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	for i := 0; i < attempts; i++ {
 		err = s.runTx(ctx, fn)
 		if err == nil || s.d.Retryable == nil || !s.d.Retryable(err) {
-			return err
+			break
 		}
+	}
+	if err != nil && s.d.Unavailable != nil && s.d.Unavailable(err) && !errors.Is(err, domain.ErrUnavailable) {
+		err = fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
 	return err
 }
