@@ -81,11 +81,11 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	return sorted[min(max(i, 0), len(sorted)-1)]
 }
 
-// ok counts 2xx answers.
+// ok counts 2xx answers, and 304: the answer a revalidating client asked for.
 func (r result) ok() int {
 	n := 0
 	for s, v := range r.byStatus {
-		if s >= 200 && s < 300 {
+		if s >= 200 && s < 300 || s == http.StatusNotModified {
 			n += v
 		}
 	}

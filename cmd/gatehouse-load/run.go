@@ -36,7 +36,7 @@ func parse(args []string, out io.Writer) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("gatehouse-load", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&o.scenario, "scenario", "client_credentials", "client_credentials, jwks or signin_flood")
+	fs.StringVar(&o.scenario, "scenario", "client_credentials", "client_credentials, jwks, jwks_revalidate, discovery or signin_flood")
 	urls := fs.String("url", "", "base URL(s) of the node(s), comma-separated, requests spread round-robin (default: the tenant file's issuer)")
 	fs.IntVar(&o.concurrency, "c", 16, "concurrent requests")
 	fs.DurationVar(&o.duration, "d", 10*time.Second, "how long to run (ignored with -n)")
@@ -71,7 +71,7 @@ func parse(args []string, out io.Writer) (options, error) {
 		return o, errors.New("give a positive -n or -d")
 	}
 	if _, ok := scenarios[o.scenario]; !ok {
-		return o, fmt.Errorf("unknown scenario %q (client_credentials, jwks, signin_flood)", o.scenario)
+		return o, fmt.Errorf("unknown scenario %q (client_credentials, jwks, jwks_revalidate, discovery, signin_flood)", o.scenario)
 	}
 	if o.scenario == "signin_flood" && (o.webClientID == "" || o.callback == "") {
 		return o, errors.New("signin_flood needs -web-client-id and -callback (or -tenant)")

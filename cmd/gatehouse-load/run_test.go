@@ -89,6 +89,11 @@ func TestClientCredentialsAndJWKS(t *testing.T) {
 	if strings.Contains(out, "ratio") {
 		t.Error("a ratio to signing printed for JWKS")
 	}
+	out = mustRun(t, "-tenant", tenant, "-scenario", "discovery", "-n", "30", "-c", "3", "-raw", "100ms")
+	wantLines(t, out, "30 answered", "status       200×30", "errors       0 without an answer, 0 non-2xx")
+	// One plain GET per worker at most learns the ETag; the rest are revalidations.
+	out = mustRun(t, "-tenant", tenant, "-scenario", "jwks_revalidate", "-n", "30", "-c", "1", "-raw", "100ms")
+	wantLines(t, out, "30 answered", "status       200×1 304×29", "errors       0 without an answer, 0 non-2xx")
 }
 
 // TestSignInFlood: each iteration signs in with a wrong password for a new unknown email, so each

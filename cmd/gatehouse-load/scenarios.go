@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // A scenario runs its i-th iteration against base (one of the target URLs) and returns the HTTP
@@ -35,6 +36,36 @@ var scenarios = map[string]func(options) scenario{
 		return single(func(base string) (*http.Request, error) {
 			return http.NewRequest(http.MethodGet, base+".well-known/jwks.json", nil)
 		})
+	},
+	// discovery: GET /.well-known/openid-configuration, what every OIDC client reads at start.
+	"discovery": func(options) scenario {
+		return single(func(base string) (*http.Request, error) {
+			return http.NewRequest(http.MethodGet, base+".well-known/openid-configuration", nil)
+		})
+	},
+	// jwks_revalidate: GET /.well-known/jwks.json with If-None-Match: the 304 a caching client gets
+	// once its copy is stale. The ETag is learnt from one plain GET per node.
+	"jwks_revalidate": func(options) scenario {
+		var etags sync.Map // base → ETag
+		return func(ctx context.Context, c *http.Client, base string, _ int) (int, error) {
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+".well-known/jwks.json", nil)
+			if err != nil {
+				return 0, err
+			}
+			if e, ok := etags.Load(base); ok {
+				req.Header.Set("If-None-Match", e.(string))
+			}
+			resp, err := c.Do(req)
+			if err != nil {
+				return 0, err
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if e := resp.Header.Get("ETag"); e != "" && resp.StatusCode == http.StatusOK {
+				etags.Store(base, e)
+			}
+			return resp.StatusCode, nil
+		}
 	},
 	// signin_flood: a browser sign-in at /authorize and /u/login with a wrong password for a
 	// different unknown email each time (so brute-force protection, which counts per user and

@@ -44,11 +44,13 @@ func (e *Executor) chainFor(ctx context.Context, t actions.Trigger) (*chain, err
 			return c, nil // another run reloaded it while this one waited
 		}
 	}
+	gen := e.gen.Load()
 	c, err := e.loadChain(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-	if e.ttl > 0 {
+	// A chain read before an invalidation may predate the change: use it for this run only.
+	if e.ttl > 0 && e.gen.Load() == gen {
 		c.expires = e.now().Add(e.ttl)
 		slot.cur.Store(c)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/actions"
 	"github.com/gatehouse/gatehouse/internal/trigger"
@@ -45,7 +46,9 @@ func (e *Executor) CredentialsExchange(ctx context.Context, ev trigger.Credentia
 		event.ResourceServer.Identifier = ev.API.Identifier
 		lc.audience = ev.API.Identifier
 	}
+	start := time.Now()
 	res, err := e.rt.RunCredentialsExchange(ctx, c.bound, event)
+	e.observed(actions.TriggerCredentialsExchange, start, err != nil)
 	if err != nil {
 		f, ok := asFailure(err)
 		if !ok {

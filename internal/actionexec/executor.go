@@ -43,6 +43,9 @@ type Options struct {
 	BindingsTTL time.Duration
 	// ProgramCacheSize bounds the compiled-program cache; 0 means DefaultProgramCacheSize.
 	ProgramCacheSize int
+	// Observe, when set, is told of every run of a trigger's chain: how long the Actions took and
+	// whether they failed (metrics).
+	Observe func(trigger string, d time.Duration, failed bool)
 }
 
 // Executor runs the Actions bound to a trigger. It is safe for concurrent use. It
@@ -55,11 +58,14 @@ type Executor struct {
 	now      func() time.Time
 	tenantID string
 	ttl      time.Duration
+	observe  func(trigger string, d time.Duration, failed bool)
 
 	programs *programCache
 	chains   map[actions.Trigger]*chainSlot
 
 	bindingLoads atomic.Int64
+	// gen counts invalidations (see chainFor).
+	gen atomic.Uint64
 }
 
 // The contracts of the flows that fire triggers.
@@ -83,7 +89,7 @@ func New(opts Options) *Executor {
 	}
 	e := &Executor{
 		store: opts.Store, rt: opts.Runtime, audit: opts.Audit, logger: opts.Logger, now: opts.Now,
-		tenantID: opts.TenantID, ttl: opts.BindingsTTL,
+		tenantID: opts.TenantID, ttl: opts.BindingsTTL, observe: opts.Observe,
 		chains: map[actions.Trigger]*chainSlot{
 			actions.TriggerPostLogin:           {},
 			actions.TriggerCredentialsExchange: {},
@@ -129,9 +135,11 @@ func (e *Executor) Stats() Stats {
 }
 
 // Invalidate drops the cached chains, so the next run reads the bindings again. The
-// Management API may call it after changing bindings or deploying; other nodes see the
-// change within BindingsTTL. Compiled programs stay: versions never change.
+// Management API calls it after changing bindings or deploying, and a node on PostgreSQL when
+// another node notifies such a change; without a notification other nodes see the change
+// within BindingsTTL. Compiled programs stay: versions never change.
 func (e *Executor) Invalidate() {
+	e.gen.Add(1)
 	for _, s := range e.chains {
 		s.cur.Store(nil)
 	}
@@ -162,4 +170,11 @@ func parseTrigger(s string) (actions.Trigger, error) {
 		return t, nil
 	}
 	return "", fmt.Errorf("trigger %q is not supported (post-login, credentials-exchange)", s)
+}
+
+// observed reports one run of t's chain that started at start.
+func (e *Executor) observed(t actions.Trigger, start time.Time, failed bool) {
+	if e.observe != nil {
+		e.observe(string(t), time.Since(start), failed)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/actions"
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -76,7 +77,9 @@ func (e *Executor) runPostLogin(ctx context.Context, c *chain, ev actions.PostLo
 		e.record(ctx, lc, c, nil, nil, f)
 		return nil, f, nil
 	}
+	start := time.Now()
 	res, err := e.rt.RunPostLogin(ctx, c.bound, ev)
+	e.observed(actions.TriggerPostLogin, start, err != nil)
 	if err != nil {
 		f, ok := asFailure(err)
 		if !ok {

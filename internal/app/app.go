@@ -84,10 +84,13 @@ type App struct {
 	Backchannel *backchannel.Worker
 
 	server   *httpserver.Server
+	registry *httpserver.Metrics
 	metrics  *metrics.Recorder
 	oauth    *oauth.Handler
-	ownStore bool
-	now      func() time.Time
+	// configChanged drops every cached piece of configuration on this node.
+	configChanged func()
+	ownStore      bool
+	now           func() time.Time
 }
 
 // New opens the store (unless given), loads the keys, makes sure the tenant's system objects exist
@@ -114,13 +117,17 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		o.Hasher.Gate = password.NewGate(uint32(budget)*1024, o.Hasher.P.Memory)
 	}
 	a := &App{Config: cfg, Logger: o.Logger, now: o.Now, Store: o.Store}
+	a.registry = httpserver.NewMetrics()
+	a.metrics = metrics.New(a.registry.Registry)
 	if a.Store == nil {
-		st, _, err := OpenStore(ctx, cfg)
+		st, _, err := openStore(ctx, cfg, a.metrics.StoreCall)
 		if err != nil {
 			return nil, err
 		}
 		a.Store, a.ownStore = st, true
+		a.metrics.WatchPools(st.Pools())
 	}
+	a.metrics.WatchMailQueue(a.Store.EmailQueue, a.now)
 	if err := a.build(ctx, o); err != nil {
 		a.Close()
 		return nil, err
@@ -149,10 +156,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 	// One executor runs every trigger's Actions: post-login at /authorize and on refresh,
 	// credentials-exchange on client credentials, and compiles code at deploy.
 	actionRunner := actionexec.New(actionexec.Options{Store: a.Store, Audit: recorder, Logger: a.Logger, Now: a.now,
-		TenantID: tenantID(cfg.Issuer)})
+		TenantID: tenantID(cfg.Issuer), Observe: a.metrics.ActionRun})
 
-	registry := httpserver.NewMetrics()
-	a.metrics = metrics.New(registry.Registry)
 	// One limiter for the node: its leases (see guard) are per limit and key, whoever asks.
 	limiter := &guard.RateLimiter{Counters: a.Store, Now: a.now, Hit: a.metrics.RateLimited}
 	// The tenant's attack protection settings, read through a 2-second cache that this node's
@@ -182,6 +187,12 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	a.LogStreams = &logstream.Worker{Store: a.Store, Secrets: streamSecrets, Logger: a.Logger, Now: a.now}
 	a.retention = &audit.Sweeper{Store: a.Store, Logger: a.Logger, Now: a.now}
+	a.configChanged = func() {
+		a.oauth.ConfigChanged()
+		actionRunner.Invalidate()
+		a.Attack.Invalidate()
+		a.LogStreams.Kick()
+	}
 	pages, err := web.Load(cfg.ThemeDir)
 	if err != nil {
 		return fmt.Errorf("hosted pages: %w", err)
@@ -199,16 +210,13 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
-		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
+		Keys: managementKeys{a.Keys}, PrepareSigningAlg: a.Keys.EnsureKeys, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, Verification: verify, BruteForce: bruteForce,
 		IPBlocks: throttle, LogStreams: streamSecrets,
 		Changed: func() {
-			a.oauth.ConfigChanged()
-			actionRunner.Invalidate()
-			a.Attack.Invalidate()
+			a.configChanged()
 			a.Mail.Kick()
-			a.LogStreams.Kick()
 			a.Backchannel.Kick()
 		}})
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
@@ -254,7 +262,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		// Behind a TLS-terminating proxy the node speaks plain HTTP but users see https.
 		HSTS:    !cfg.TLS.Enabled() && strings.HasPrefix(cfg.Issuer, "https://"),
 		Ready:   a.ready,
-		Metrics: registry, MetricsToken: cfg.Metrics.Token,
+		Metrics: a.registry, MetricsToken: cfg.Metrics.Token,
 	}, mounters...)
 	return nil
 }
@@ -284,6 +292,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go a.Keys.Run(ctx)
+	if a.Config.DatabaseKind() == "postgres" {
+		go a.listenForChanges(ctx)
+	}
 	go a.collectExpired(ctx, time.Minute)
 	go a.Mail.Run(ctx)
 	go a.LogStreams.Run(ctx)
@@ -374,9 +385,15 @@ func (v managementVerifier) VerifyAccessToken(ctx context.Context, raw, audience
 // managementKeys adapts the key manager to the Management API's signing-key endpoints.
 type managementKeys struct{ m *keys.Manager }
 
+// Rotate rotates the keys of every algorithm in use, as Auth0 rotates "the" signing key: an API
+// signing with PS256 or ES256 gets a new key too.
 func (k managementKeys) Rotate(ctx context.Context) error {
-	_, err := k.m.Rotate(ctx)
-	return err
+	for _, alg := range k.m.Algorithms() {
+		if _, err := k.m.RotateAlg(ctx, alg); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (k managementKeys) Revoke(ctx context.Context, kid string) error { return k.m.Revoke(ctx, kid) }

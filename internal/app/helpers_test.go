@@ -26,7 +26,7 @@ type node struct {
 
 // startNode starts one node on a fresh SQLite file. Each option is a func(*config.Config), adjusting
 // its configuration, or a func(*app.Options), adjusting how it is built (the development mailbox, say).
-func startNode(t *testing.T, opts ...any) *node {
+func startNode(t testing.TB, opts ...any) *node {
 	t.Helper()
 	return startNodes(t, filepath.Join(t.TempDir(), "gatehouse.db"), 1, opts...)[0]
 }

@@ -29,7 +29,7 @@ func startPostgresNodes(t *testing.T, n int, opts ...any) []*node {
 // startNodes starts n nodes on one database, as a cluster behind a load balancer runs: one issuer
 // (the first node's address), one master key, each node with its own store, connections and clock
 // reads. The tenant is seeded once, through the first node, as `gatehouse dev` seeds it.
-func startNodes(t *testing.T, database string, n int, opts ...any) []*node {
+func startNodes(t testing.TB, database string, n int, opts ...any) []*node {
 	t.Helper()
 	dir := t.TempDir()
 	key := make([]byte, 32)

@@ -160,3 +160,43 @@ func freePort() (string, error) {
 	_, port, err := net.SplitHostPort(ln.Addr().String())
 	return port, err
 }
+
+// TestOperationalMetrics: /metrics shows the Actions' durations and failures, the store's latency
+// and connection pools, and the mail queue.
+func TestOperationalMetrics(t *testing.T) {
+	const token = "metrics-token-0123456789"
+	n := startNode(t, func(c *config.Config) { c.Metrics.Token = token })
+	m := newMgmtClient(t, n)
+	id := m.deployAction("Throws", "credentials-exchange", `exports.onExecuteCredentialsExchange = async (event, api) => {
+  throw new Error("broken on purpose");
+};`)
+	m.bind("credentials-exchange", id)
+	m2m := n.tenant.M2MApp
+	resp, err := http.PostForm(n.issuer+"oauth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {m2m.ClientID},
+		"client_secret": {m2m.ClientSecret}, "audience": {n.tenant.API.Identifier}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		t.Fatal("a token despite a failing credentials-exchange Action")
+	}
+	u := n.tenant.Users[1]
+	signInWithAPI(t, n, u.Email, u.Password) // runs the seeded post-login Action
+	_, body := getStatus(t, n.issuer+"metrics", token)
+	for _, want := range []string{
+		`gatehouse_action_failures_total{trigger="credentials-exchange"} 1`,
+		`gatehouse_action_duration_seconds_count{trigger="credentials-exchange"} 1`,
+		`gatehouse_action_duration_seconds_count{trigger="post-login"} 1`,
+		`gatehouse_store_duration_seconds_count{kind="read"}`,
+		`gatehouse_store_duration_seconds_count{kind="transaction"}`,
+		`go_sql_open_connections{db_name="write"}`,
+		`go_sql_open_connections{db_name="read"}`,
+		`gatehouse_mail_queue_depth 0`,
+		`gatehouse_mail_queue_oldest_age_seconds 0`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}

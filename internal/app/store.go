@@ -2,8 +2,10 @@ package app
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -18,12 +20,19 @@ var ErrSchemaNotCurrent = errors.New("the database schema is not current")
 type migratingStore interface {
 	store.Store
 	store.Migrator
+	// Pools names the store's connection pools (metrics).
+	Pools() map[string]*sql.DB
 }
 
 // OpenStore opens the configured database and brings its schema up to date. A schema newer than this
 // binary is refused (store.ErrSchemaTooNew) and left untouched.
 func OpenStore(ctx context.Context, cfg config.Config) (store.Store, int, error) {
-	st, err := open(ctx, cfg)
+	return openStore(ctx, cfg, nil)
+}
+
+// openStore is OpenStore telling observe how long the store's statements take.
+func openStore(ctx context.Context, cfg config.Config, observe func(string, time.Duration)) (migratingStore, int, error) {
+	st, err := open(ctx, cfg, observe)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -40,7 +49,7 @@ func OpenStore(ctx context.Context, cfg config.Config) (store.Store, int, error)
 // administrator or a client) must not run on a schema they were not written for, nor migrate a
 // production database as a side effect.
 func OpenCurrentStore(ctx context.Context, cfg config.Config) (store.Store, error) {
-	st, err := open(ctx, cfg)
+	st, err := open(ctx, cfg, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -61,16 +70,16 @@ func OpenCurrentStore(ctx context.Context, cfg config.Config) (store.Store, erro
 	return st, nil
 }
 
-func open(ctx context.Context, cfg config.Config) (migratingStore, error) {
+func open(ctx context.Context, cfg config.Config, observe func(string, time.Duration)) (migratingStore, error) {
 	var (
 		st  migratingStore
 		err error
 	)
 	switch cfg.DatabaseKind() {
 	case "postgres":
-		st, err = postgres.Open(ctx, cfg.Database, postgres.Options{})
+		st, err = postgres.Open(ctx, cfg.Database, postgres.Options{Observe: observe})
 	default:
-		st, err = sqlite.Open(ctx, cfg.Database, sqlite.Options{})
+		st, err = sqlite.Open(ctx, cfg.Database, sqlite.Options{Observe: observe})
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open the database: %w", err)

@@ -179,6 +179,12 @@ func (h *Handler) errorPage(w http.ResponseWriter, r *http.Request, e *protocol.
 
 // internalError logs err and shows a page that reveals nothing of it.
 func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, err error) {
+	if protocol.Unavailable(err) {
+		w.Header().Set("Retry-After", protocol.RetryAfterSeconds)
+		h.errorPage(w, r, &protocol.Error{Status: http.StatusServiceUnavailable, Code: "temporarily_unavailable",
+			Heading: "Temporarily unavailable.", Description: "Please try again in a moment.", Cause: err})
+		return
+	}
 	h.errorPage(w, r, &protocol.Error{
 		Status: http.StatusInternalServerError, Code: "server_error", Heading: "Something went wrong.",
 		Description: "The request could not be completed. Please try again later.", Cause: err,

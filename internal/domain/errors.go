@@ -100,3 +100,8 @@ func (es *Errors) add(e *Error) {
 		*es = append(*es, e)
 	}
 }
+
+// ErrUnavailable marks a failure because something the node depends on — the database — cannot be
+// reached right now (a lost or refused connection), not because the request or the data is wrong.
+// Store backends wrap such failures with it; the HTTP edge answers 503 with Retry-After.
+var ErrUnavailable = errors.New("temporarily unavailable")

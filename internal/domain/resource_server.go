@@ -104,9 +104,9 @@ func (rs *ResourceServer) Validate() error {
 		errs.add(Invalidf("name", "must not contain < or >"))
 	}
 	switch rs.SigningAlg {
-	case "RS256", "ES256":
+	case "RS256", "PS256", "ES256":
 	default:
-		errs.add(Invalidf("signing_alg", "%q is not supported; use RS256 or ES256", rs.SigningAlg))
+		errs.add(Invalidf("signing_alg", "%q is not supported; use RS256, PS256 or ES256", rs.SigningAlg))
 	}
 	switch rs.TokenDialect {
 	case DialectAccessToken, DialectAccessTokenAuthz, DialectRFC9068Profile, DialectRFC9068ProfileAuthz:

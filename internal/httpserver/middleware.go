@@ -174,7 +174,7 @@ func wellKnownPath(r *http.Request) *http.Request {
 
 // observe writes one access-log line and the metrics of each request. The
 // path is logged without its query string, which may carry authorization
-// codes or tokens. Probe endpoints log at debug level to keep logs useful.
+// codes or tokens. Quiet routes (quietRoute) log at debug level to keep logs useful.
 func observe(logger *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -186,7 +186,7 @@ func observe(logger *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 			status := sw.statusOr200()
 			m.observe(route, status, d)
 			level := slog.LevelInfo
-			if route == healthzPattern || route == readyzPattern || route == metricsPattern {
+			if quietRoute(route) {
 				level = slog.LevelDebug
 			}
 			logger.LogAttrs(r.Context(), level, "http request",
@@ -200,6 +200,14 @@ func observe(logger *slog.Logger, m *Metrics, next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(sw, r)
 	})
+}
+
+// quietRoute: probes, scrapes and the public well-known documents (discovery, JWKS) are logged at
+// debug level. They change nothing, every API and SDK fetches them, and at thousands a second their
+// lines would drown the log and cost more than serving them; their metrics still count each one.
+func quietRoute(route string) bool {
+	return route == healthzPattern || route == readyzPattern || route == metricsPattern ||
+		strings.HasPrefix(route, "GET /.well-known/")
 }
 
 // recoverPanics turns a handler panic into a logged 500 with a generic body.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/go-jose/go-jose/v4"
 
@@ -139,7 +140,7 @@ func TestRotateAndRevoke(t *testing.T) {
 	if err := b.Poll(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if s, _ := b.Current(ctx, keys.RS256); s.KID != cur1.KID {
+	if s := b.Signers()[0]; s.KID != cur1.KID || s.State != domain.KeyCurrent {
 		t.Fatal("node b did not pick up the rotation")
 	}
 
@@ -186,5 +187,85 @@ func TestES256KeysAppearWhenFirstUsed(t *testing.T) {
 	}
 	if _, err := m.Current(ctx, "HS256"); err == nil {
 		t.Fatal("HS256 accepted")
+	}
+}
+
+// TestNewKeySignsOnlyOncePublished: two rotations in quick succession make current a key that was
+// published a moment ago; a node keeps signing with the key it replaced (still in every JWKS) until
+// the new one has been published for PublishLead, so no client holds a token whose key its JWKS
+// lacks. A revoked fallback is never used.
+func TestNewKeySignsOnlyOncePublished(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	clock := func() time.Time { return now }
+	ks := &keystest.MemKeyStore{}
+	m, err := keys.NewManager(ctx, ks, master, keys.Options{UnknownKIDReloadInterval: -1, Now: clock, PublishLead: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _ := m.Current(ctx, keys.RS256)
+	if first.KID != m.Signers()[0].KID {
+		t.Fatal("a new installation must sign with its first key at once")
+	}
+	now = now.Add(time.Hour)
+	second, err := m.Rotate(ctx) // the next key, published an hour ago
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := m.Current(ctx, keys.RS256); s.KID != second.KID {
+		t.Fatalf("signing with %s; want the long-published next key %s", s.KID, second.KID)
+	}
+	now = now.Add(time.Second)
+	third, err := m.Rotate(ctx) // published one second ago, as next of the first rotation
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := m.Current(ctx, keys.RS256); s.KID != second.KID {
+		t.Fatalf("signing with %s one second after it was published; want %s", s.KID, second.KID)
+	}
+	now = now.Add(4 * time.Second) // five seconds after the third key was published
+	if s, _ := m.Current(ctx, keys.RS256); s.KID != third.KID {
+		t.Fatalf("signing with %s after the lead; want %s", s.KID, third.KID)
+	}
+	// The fourth key was published four seconds ago, at the second rotation: within the lead again.
+	fourth, err := m.Rotate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := m.Current(ctx, keys.RS256); s.KID != third.KID {
+		t.Fatalf("signing with %s; want %s", s.KID, third.KID)
+	}
+	if err := m.Revoke(ctx, third.KID); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := m.Current(ctx, keys.RS256); s.KID != fourth.KID {
+		t.Fatalf("signing with %s after its fallback was revoked; want %s", s.KID, fourth.KID)
+	}
+}
+
+// TestPS256KeysOfTheirOwn: PS256 signs with RSA keys of its own, published with alg PS256, never
+// with the RS256 keys.
+func TestPS256KeysOfTheirOwn(t *testing.T) {
+	ctx := context.Background()
+	m := MustManager(t, &keystest.MemKeyStore{}, master)
+	rs, _ := m.Current(ctx, keys.RS256)
+	ps, err := m.Current(ctx, keys.PS256)
+	if err != nil || ps.Alg != keys.PS256 || ps.KID == rs.KID || ps.Method.Alg() != "PS256" {
+		t.Fatalf("PS256 signer: %+v, %v", ps, err)
+	}
+	n := 0
+	for _, k := range jwks(t, m) {
+		if k.Alg == "PS256" {
+			n++
+			if k.Kty != "RSA" || k.N == "" || k.E != "AQAB" {
+				t.Errorf("PS256 key: %+v", k)
+			}
+		}
+	}
+	if n != 2 {
+		t.Fatalf("want current and next PS256 keys, got %d", n)
+	}
+	if got := m.Algorithms(); len(got) != 2 || got[0] != keys.RS256 || got[1] != keys.PS256 {
+		t.Fatalf("algorithms in use: %v", got)
 	}
 }

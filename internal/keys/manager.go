@@ -25,6 +25,13 @@ type Options struct {
 	// signing with a key this node rotated away. Tokens stay verifiable meanwhile, since the previous
 	// key stays published.
 	PollInterval time.Duration
+	// PublishLead is how long a key must have been published (stored, hence in every node's JWKS
+	// once the node has reloaded) before this node signs with it (default PollInterval: even a node
+	// that missed the change notification has polled by then). A rotation makes current a key that
+	// was published as next one rotation earlier, so this only delays anything when two rotations
+	// follow each other within the lead: meanwhile the node keeps signing with the key just made
+	// previous, which every JWKS still lists. Negative: no lead.
+	PublishLead time.Duration
 	// UnknownKIDReloadInterval is the least time between two reloads triggered by an unknown kid
 	// (default 1 s; negative means no limit), so that tokens with random kids cannot turn into a
 	// database query each.
@@ -37,10 +44,13 @@ type Options struct {
 type keySet struct {
 	version string
 	current map[string]*Signer // alg → current signer
-	byKID   map[string]*Signer // every non-revoked key
-	jwks    []byte
-	etag    string
-	list    []*Signer // publication order
+	// fallback[alg] is the key the current one replaced, signed with until current[alg] has been published
+	// for PublishLead (see Current); absent when the current key is old enough or has no previous.
+	fallback map[string]*Signer
+	byKID    map[string]*Signer // every non-revoked key
+	jwks     []byte
+	etag     string
+	list     []*Signer // publication order
 }
 
 // Manager holds the signing keys of one node.
@@ -63,6 +73,12 @@ func NewManager(ctx context.Context, ks store.KeyStore, masterKey []byte, opts O
 	}
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 15 * time.Second
+	}
+	switch {
+	case opts.PublishLead == 0:
+		opts.PublishLead = opts.PollInterval
+	case opts.PublishLead < 0:
+		opts.PublishLead = 0 // sign with a key as soon as it is current
 	}
 	if opts.UnknownKIDReloadInterval == 0 {
 		opts.UnknownKIDReloadInterval = time.Second
@@ -159,10 +175,14 @@ func (m *Manager) create(ctx context.Context, k *domain.SigningKey) error {
 // store that keeps one current and one next key per algorithm; a store that keeps one in all refuses
 // the EC pair and Current returns an error.
 func (m *Manager) Current(ctx context.Context, alg string) (*Signer, error) {
-	if s := m.set.Load().current[alg]; s != nil {
+	set := m.set.Load()
+	if s := set.current[alg]; s != nil {
+		if fb := set.fallback[alg]; fb != nil && m.opts.Now().Before(s.stored.CreatedAt.Add(m.opts.PublishLead)) {
+			return fb, nil
+		}
 		return s, nil
 	}
-	if alg != RS256 && alg != ES256 {
+	if !Supported(alg) {
 		return nil, fmt.Errorf("keys: unsupported algorithm %q", alg)
 	}
 	if err := m.EnsureKeys(ctx, alg); err != nil {
@@ -206,7 +226,8 @@ func (m *Manager) JWKS() (body []byte, etag string) {
 	return s.jwks, s.etag
 }
 
-// Signers lists the published keys: current first, then next, then previous, RS256 before ES256.
+// Signers lists the published keys: RS256, then PS256, then ES256; for each, current first, then
+// next, then previous.
 func (m *Manager) Signers() []*Signer { return m.set.Load().list }
 
 // OnReload registers f to run after every reload that changed the key set (e.g. to rebuild a cached
@@ -235,7 +256,7 @@ func (m *Manager) reloadLocked(ctx context.Context) error {
 		return fmt.Errorf("keys: list signing keys: %w", err)
 	}
 	old := m.set.Load()
-	next := &keySet{version: version, current: map[string]*Signer{}, byKID: map[string]*Signer{}}
+	next := &keySet{version: version, current: map[string]*Signer{}, fallback: map[string]*Signer{}, byKID: map[string]*Signer{}}
 	for _, k := range stored {
 		if k.State == domain.KeyRevoked || k.RevokedAt != nil {
 			continue
@@ -256,6 +277,13 @@ func (m *Manager) reloadLocked(ctx context.Context) error {
 			next.current[s.Alg] = s
 		}
 	}
+	now := m.opts.Now()
+	for _, s := range next.list {
+		if cur := next.current[s.Alg]; s.State == domain.KeyPrevious && cur != nil &&
+			replaced(s.stored, cur.stored) && now.Before(cur.stored.CreatedAt.Add(m.opts.PublishLead)) {
+			next.fallback[s.Alg] = s
+		}
+	}
 	if next.jwks, next.etag, err = renderJWKS(next.list); err != nil {
 		return err
 	}
@@ -268,12 +296,20 @@ func (m *Manager) reloadLocked(ctx context.Context) error {
 	return nil
 }
 
+// replaced reports whether prev is the key cur replaced as current: the one rotation moved both at
+// the same instant. An older previous key is never signed with again.
+func replaced(prev, cur *domain.SigningKey) bool {
+	return prev.PreviousSince != nil && cur.CurrentSince != nil && !prev.PreviousSince.Before(*cur.CurrentSince)
+}
+
+var algRank = map[string]int{RS256: 0, PS256: 1, ES256: 2}
+
 var stateRank = map[string]int{domain.KeyCurrent: 0, domain.KeyNext: 1, domain.KeyPrevious: 2}
 
 // less orders keys for publication and picks the current one deterministically on every node.
 func less(a, b *Signer) bool {
 	if a.Alg != b.Alg {
-		return a.Alg == RS256
+		return algRank[a.Alg] < algRank[b.Alg]
 	}
 	if stateRank[a.State] != stateRank[b.State] {
 		return stateRank[a.State] < stateRank[b.State]
@@ -297,6 +333,19 @@ func since(s *Signer) time.Time {
 		return *k.PreviousSince
 	}
 	return k.CreatedAt
+}
+
+// Algorithms lists the algorithms that have a current key: RS256 always, the others once an API
+// has signed with them.
+func (m *Manager) Algorithms() []string {
+	set := m.set.Load()
+	var out []string
+	for _, alg := range []string{RS256, PS256, ES256} {
+		if set.current[alg] != nil {
+			out = append(out, alg)
+		}
+	}
+	return out
 }
 
 // Rotate makes the next RS256 key current, the current one previous, and generates a new next key

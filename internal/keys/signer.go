@@ -21,10 +21,17 @@ import (
 )
 
 // Algorithms Gatehouse signs with.
+//
+// PS256 (RSASSA-PSS, RFC 7518 §3.5) uses RSA keys of its own rather than the RS256 keys: a JWK
+// names one alg, and a key is best used with one algorithm only.
 const (
 	RS256 = "RS256"
+	PS256 = "PS256"
 	ES256 = "ES256"
 )
+
+// Supported reports whether Gatehouse signs with alg.
+func Supported(alg string) bool { return alg == RS256 || alg == PS256 || alg == ES256 }
 
 // rsaBits is the RSA modulus size: what Auth0 clients expect (spec §1.8) and fast enough to sign.
 const rsaBits = 2048
@@ -77,7 +84,7 @@ func generate(alg, state string, sealer func(kid string, pkcs8 []byte) []byte, n
 	var priv crypto.Signer
 	var err error
 	switch alg {
-	case RS256:
+	case RS256, PS256:
 		priv, err = rsa.GenerateKey(rand.Reader, rsaBits)
 	case ES256:
 		priv, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
@@ -141,11 +148,16 @@ func prepare(k *domain.SigningKey, opener func(kid string, sealed []byte) ([]byt
 	s := &Signer{KID: k.KID, Alg: k.Alg, State: k.State, cert: cert, stored: k}
 	switch p := parsed.(type) {
 	case *rsa.PrivateKey:
-		if k.Alg != RS256 {
+		p.Precompute()
+		s.key, s.public = p, &p.PublicKey
+		switch k.Alg {
+		case RS256:
+			s.Method = jwt.SigningMethodRS256
+		case PS256:
+			s.Method = jwt.SigningMethodPS256
+		default:
 			return nil, fmt.Errorf("keys: key %s: RSA key stored as %s", k.KID, k.Alg)
 		}
-		p.Precompute()
-		s.key, s.public, s.Method = p, &p.PublicKey, jwt.SigningMethodRS256
 	case *ecdsa.PrivateKey:
 		if k.Alg != ES256 || p.Curve != elliptic.P256() {
 			return nil, fmt.Errorf("keys: key %s: EC key stored as %s", k.KID, k.Alg)

@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -16,15 +17,18 @@ func TestRecorder(t *testing.T) {
 	r.TokenIssued("refresh_token", "c2")
 	r.SignIn(metrics.SignInWrongPassword)
 	r.RateLimited("token_ip")
+	r.ChangeNotified("clients")
+	r.ChangeListener(true)
 	mfs, err := reg.Gather()
 	series := 0
 	for _, mf := range mfs {
 		series += len(mf.GetMetric())
 	}
-	if err != nil || series != 4 {
-		t.Fatalf("%d series (%v), want 4", series, err)
+	if err != nil || series != 6 {
+		t.Fatalf("%d series (%v), want 6", series, err)
 	}
-	want := map[string]float64{"gatehouse_tokens_issued_total": 3, "gatehouse_signins_total": 1, "gatehouse_rate_limited_total": 1}
+	want := map[string]float64{"gatehouse_tokens_issued_total": 3, "gatehouse_signins_total": 1, "gatehouse_rate_limited_total": 1,
+		"gatehouse_change_notifications_total": 1}
 	for name, v := range want {
 		if got := sum(t, reg, name); got != v {
 			t.Errorf("%s = %v, want %v", name, got, v)
@@ -34,6 +38,12 @@ func TestRecorder(t *testing.T) {
 	none.TokenIssued("x", "y")
 	none.SignIn("x")
 	none.RateLimited("x")
+	none.ChangeNotified("x")
+	none.ChangeListener(false)
+	none.ActionRun("post-login", time.Millisecond, true)
+	none.StoreCall("read", time.Millisecond)
+	none.WatchPools(nil)
+	none.WatchMailQueue(nil, nil)
 }
 
 func sum(t *testing.T, reg *prometheus.Registry, name string) float64 {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -106,6 +107,10 @@ func errorFor(err error) (e *apiError, internal bool) {
 	case errors.Is(err, password.ErrBusy):
 		// Password hashing is at its memory budget (respond adds Retry-After).
 		return &apiError{http.StatusServiceUnavailable, "", "Service Unavailable"}, false
+	case protocol.Unavailable(err):
+		// The database cannot be reached: a clean 503 the caller retries (respond adds Retry-After);
+		// the cause is still logged.
+		return &apiError{http.StatusServiceUnavailable, "", "Service Unavailable"}, true
 	}
 	return &apiError{http.StatusInternalServerError, "", "Internal Server Error"}, true
 }

@@ -72,8 +72,11 @@ type Options struct {
 	Issuer   string // https://HOST/ with the trailing slash; the token audience is Issuer+"api/v2/"
 	Store    store.Store
 	Verifier TokenVerifier
-	Keys     KeyManager     // nil: rotate/revoke answer 501
-	Actions  ActionCompiler // nil: actions are stored with status "pending" and deploy without a check
+	Keys     KeyManager // nil: rotate/revoke answer 501
+	// PrepareSigningAlg makes sure alg has published signing keys before an API is saved with it,
+	// so that no token names a key a client's JWKS has not had the chance to list; nil: nothing.
+	PrepareSigningAlg func(ctx context.Context, alg string) error
+	Actions           ActionCompiler // nil: actions are stored with status "pending" and deploy without a check
 	// Changed, when set, is called after every successful write, so that this node's caches of
 	// configuration (the token endpoint's clients and grants, the Actions runner's bindings) drop what
 	// they hold at once; other nodes notice within their cache lifetimes.

@@ -3,6 +3,7 @@ package mgmt
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -12,12 +13,24 @@ import (
 
 // resourceServers serves /resource-servers: APIs and their permissions.
 type resourceServers struct {
-	apis store.ResourceServerStore
-	now  func() time.Time
+	apis    store.ResourceServerStore
+	now     func() time.Time
+	prepare func(ctx context.Context, alg string) error
+}
+
+// prepareAlg publishes keys for the API's signing algorithm before the API is saved.
+func (g *resourceServers) prepareAlg(c *call, rs *domain.ResourceServer) error {
+	if g.prepare == nil {
+		return nil
+	}
+	if err := g.prepare(c.ctx(), rs.SigningAlg); err != nil {
+		return fmt.Errorf("prepare %s signing keys: %w", rs.SigningAlg, err)
+	}
+	return nil
 }
 
 func (h *Handler) resourceServerRoutes() []route {
-	g := &resourceServers{apis: h.st, now: h.now}
+	g := &resourceServers{apis: h.st, now: h.now, prepare: h.opts.PrepareSigningAlg}
 	read := []string{"read:resource_servers"}
 	return []route{
 		{method: "GET", path: "/resource-servers", scopes: read, fn: g.list},
@@ -139,6 +152,9 @@ func (g *resourceServers) create(c *call) (int, any, error) {
 	if err := rs.Validate(); err != nil {
 		return 0, nil, err
 	}
+	if err := g.prepareAlg(c, rs); err != nil {
+		return 0, nil, err
+	}
 	if err := g.apis.CreateResourceServer(c.ctx(), rs); err != nil {
 		return 0, nil, onConflict(err, refuse(http.StatusConflict, "conflict", "A resource server with the same identifier already exists: %s", rs.Identifier))
 	}
@@ -162,6 +178,9 @@ func (g *resourceServers) update(c *call) (int, any, error) {
 		rs.TokenLifetimeForWeb = rs.TokenLifetime
 	}
 	if err := rs.Validate(); err != nil {
+		return 0, nil, err
+	}
+	if err := g.prepareAlg(c, rs); err != nil {
 		return 0, nil, err
 	}
 	rs.UpdatedAt = g.now().UTC()

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -105,6 +106,9 @@ func TestDiscoveryAndJWKSDocuments(t *testing.T) {
 	body, _ := io.ReadAll(res.Body)
 	if res.StatusCode != 200 || res.Header.Get("Cache-Control") != "public, max-age=300" || res.Header.Get("ETag") == "" {
 		t.Fatalf("discovery: %d %v", res.StatusCode, res.Header)
+	}
+	if res.Header.Get("Content-Length") != strconv.Itoa(len(body)) || res.TransferEncoding != nil {
+		t.Errorf("discovery sent in chunks (Content-Length %q): the body is prebuilt", res.Header.Get("Content-Length"))
 	}
 	var doc map[string]any
 	must(t, json.Unmarshal(body, &doc))

@@ -13,14 +13,19 @@ import (
 
 // configCache serves clients, APIs, client grants and tenant settings to the token endpoint from
 // memory for a short time (ttl), so that a token costs no configuration query. A change made through
-// the Management API on any node is seen after at most ttl. Misses (not found, errors) are not
-// cached: a new client works at once.
+// the Management API on this node applies at once (invalidate); one made on another node, within a
+// second when PostgreSQL notifies the change (the node calls invalidate), after at most ttl
+// otherwise. Errors are not cached: a new client works at once.
 type configCache struct {
 	store store.Store
 	ttl   time.Duration
 	now   func() time.Time
 
-	mu       sync.RWMutex
+	mu sync.RWMutex
+	// gen counts invalidations. A value loaded before an invalidation is not kept after it: the
+	// store may have answered before the change committed, and keeping that answer would make the
+	// change wait for ttl on this node.
+	gen      uint64
 	clients  map[string]entry[*domain.Client]
 	apis     map[string]entry[*domain.ResourceServer]
 	grants   map[[2]string]entry[*domain.ClientGrant]
@@ -52,6 +57,7 @@ func lookup[K comparable, V any](c *configCache, m map[K]entry[V], k K, load fun
 	now := c.now()
 	c.mu.RLock()
 	e, ok := m[k]
+	gen := c.gen
 	c.mu.RUnlock()
 	if ok && now.Before(e.expires) {
 		return e.v, nil
@@ -61,10 +67,12 @@ func lookup[K comparable, V any](c *configCache, m map[K]entry[V], k K, load fun
 		return v, err
 	}
 	c.mu.Lock()
-	if len(m) >= maxEntries {
-		clear(m)
+	if c.gen == gen {
+		if len(m) >= maxEntries {
+			clear(m)
+		}
+		m[k] = entry[V]{v: v, expires: now.Add(c.ttl)}
 	}
-	m[k] = entry[V]{v: v, expires: now.Add(c.ttl)}
 	c.mu.Unlock()
 	return v, nil
 }
@@ -72,6 +80,7 @@ func lookup[K comparable, V any](c *configCache, m map[K]entry[V], k K, load fun
 // invalidate drops everything cached, so that a change made on this node applies at once.
 func (c *configCache) invalidate() {
 	c.mu.Lock()
+	c.gen++
 	clear(c.clients)
 	clear(c.apis)
 	clear(c.grants)
@@ -115,7 +124,7 @@ func (c *configCache) TenantSettings(ctx context.Context) (domain.TenantSettings
 	}
 	now := c.now()
 	c.mu.RLock()
-	e := c.settings
+	e, gen := c.settings, c.gen
 	c.mu.RUnlock()
 	if now.Before(e.expires) {
 		return e.v, nil
@@ -125,7 +134,9 @@ func (c *configCache) TenantSettings(ctx context.Context) (domain.TenantSettings
 		return ts, err
 	}
 	c.mu.Lock()
-	c.settings = entry[domain.TenantSettings]{v: ts, expires: now.Add(c.ttl)}
+	if c.gen == gen {
+		c.settings = entry[domain.TenantSettings]{v: ts, expires: now.Add(c.ttl)}
+	}
 	c.mu.Unlock()
 	return ts, nil
 }
@@ -136,10 +147,12 @@ func (c *configCache) TenantSettings(ctx context.Context) (domain.TenantSettings
 // added on another node is seen after at most ttl, and an unknown origin does not reload it (else any
 // page could make every preflight list every client).
 func (c *configCache) KnownOrigin(ctx context.Context, origin string) (bool, error) {
+	var gen uint64
 	if c.ttl > 0 {
 		now := c.now()
 		c.mu.RLock()
 		e := c.origins
+		gen = c.gen
 		c.mu.RUnlock()
 		if now.Before(e.expires) {
 			return e.v[origin], nil
@@ -162,7 +175,9 @@ func (c *configCache) KnownOrigin(ctx context.Context, origin string) (bool, err
 	}
 	if c.ttl > 0 {
 		c.mu.Lock()
-		c.origins = entry[map[string]bool]{v: set, expires: c.now().Add(c.ttl)}
+		if c.gen == gen {
+			c.origins = entry[map[string]bool]{v: set, expires: c.now().Add(c.ttl)}
+		}
 		c.mu.Unlock()
 	}
 	return set[origin], nil

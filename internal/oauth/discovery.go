@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 )
@@ -123,6 +124,7 @@ func servePublicDocument(w http.ResponseWriter, r *http.Request, body []byte, et
 		return
 	}
 	h.Set("Content-Type", "application/json; charset=utf-8")
+	h["Content-Length"] = []string{strconv.Itoa(len(body))} // one write, no chunked framing
 	_, _ = w.Write(body)
 }
 

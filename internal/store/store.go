@@ -549,6 +549,9 @@ type MailStore interface {
 	// FailEmail gives up on the message (no more attempts) and drops the body.
 	FailEmail(ctx context.Context, id, owner string, now time.Time, lastErr string) error
 	GetEmail(ctx context.Context, id string) (*domain.OutboundEmail, error)
+	// EmailQueue reports the messages neither sent nor failed and when the oldest of them was
+	// queued (zero when none): the queue's depth and age, for metrics.
+	EmailQueue(ctx context.Context) (pending int, oldest time.Time, err error)
 
 	// AppendDevMail stores a delivered message in the development mailbox, keeping the newest keep.
 	AppendDevMail(ctx context.Context, m *domain.DevMail, keep int) error

@@ -277,12 +277,13 @@ func TestVerify(t *testing.T) {
 }
 
 func TestRotationKeepsOldTokensVerifiable(t *testing.T) {
-	iss, m, _ := MustIssuer(t)
+	iss, m, clk := MustIssuer(t)
 	ctx := context.Background()
 	rs := api(domain.DialectAccessToken, false)
 	p := token.AccessTokenParams{Subject: "c@clients", ClientID: "c", API: rs, Scope: "a"}
 	before, _ := iss.AccessToken(ctx, p)
 	oldKID := m.Signers()[0].KID
+	clk.t = clk.t.Add(time.Hour) // the next key has been published for an hour
 	newCur, err := m.Rotate(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -58,10 +58,10 @@ func (c *Claims) HasScope(s string) bool { return HasScope(c.Scope, s) }
 // ErrInvalidToken wraps every verification failure. Its text is safe to show to the caller.
 var ErrInvalidToken = errors.New("invalid token")
 
-var validMethods = []string{"RS256", "ES256"}
+var validMethods = []string{"RS256", "PS256", "ES256"}
 
 // Verify checks a JWT that Gatehouse issued for audience: signature by a published key found by kid
-// (RS256 or ES256 only: no "none", no HMAC with a public key — RFC 8725 §3.1), iss exactly this
+// (RS256, PS256 or ES256 only: no "none", no HMAC with a public key — RFC 8725 §3.1), iss exactly this
 // issuer, audience among aud, exp present and not past (with the configured leeway).
 func (i *Issuer) Verify(ctx context.Context, raw, audience string) (*Claims, error) {
 	claims := &Claims{}

@@ -88,6 +88,9 @@ func InvalidToken(description string) *Error {
 
 // ServerError hides an internal failure behind a generic 500; cause is logged.
 func ServerError(cause error) *Error {
+	if Unavailable(cause) {
+		return unavailable(cause)
+	}
 	return &Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "Internal error", Cause: cause}
 }
 

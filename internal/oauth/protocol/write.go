@@ -22,6 +22,8 @@ func WriteJSON(w http.ResponseWriter, e *Error) {
 	NoStore(w.Header())
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfter))
+	} else if e.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", RetryAfterSeconds)
 	}
 	WriteJSONValue(w, e.Status, struct {
 		Error       string `json:"error"`

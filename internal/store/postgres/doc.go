@@ -17,6 +17,10 @@
 // advisory lock on the token's family; a transaction that dies on a deadlock or serialization
 // failure is retried from the start. Transactions run at READ COMMITTED.
 //
+// Listen (listen.go) holds one connection of its own on which it LISTENs to the notifications the
+// configuration tables' triggers send at commit (migration 0012), and reconnects with backoff: that
+// is how every node drops cached configuration and reloads keys within a second of a change.
+//
 // pgx prepares and caches every statement per connection by itself (its default query mode), so the
 // Dialect leaves sqlstore's statement cache off.
 //

@@ -27,6 +27,8 @@ type Options struct {
 	MaxConns int
 	// Now is the clock for timestamps the store fills in; nil means time.Now.
 	Now func() time.Time
+	// Observe receives the store's latencies (sqlstore.Config.Observe); nil: none.
+	Observe func(kind string, d time.Duration)
 }
 
 // Store is a PostgreSQL-backed store.Store and store.Migrator.
@@ -56,6 +58,7 @@ func Dialect() *sqlstore.Dialect {
 		MigrateLock: fmt.Sprintf(`SELECT pg_advisory_xact_lock(%d, hashtext(current_schema()))`, migrationLockKey),
 		Classify:    classify,
 		Retryable:   retryable,
+		Unavailable: unavailable,
 		Overrides:   overrides(),
 	}
 }
@@ -91,7 +94,7 @@ func Open(ctx context.Context, url string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: cannot connect to %s: %w", where, redact(err))
 	}
-	return &Store{Store: sqlstore.New(sqlstore.Config{Dialect: Dialect(), DB: db, Now: opts.Now})}, nil
+	return &Store{Store: sqlstore.New(sqlstore.Config{Dialect: Dialect(), DB: db, Now: opts.Now, Observe: opts.Observe})}, nil
 }
 
 // redact keeps the connection error's cause but drops pgx's config dump.
@@ -153,4 +156,11 @@ func classify(err error) (sqlstore.Violation, string) {
 func retryable(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// unavailable recognises a connection pgx closed or could not open, and a timeout: the database was
+// not there for this transaction.
+func unavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	return errors.Is(err, pgconn.ErrConnClosed) || errors.As(err, &ce) || pgconn.Timeout(err)
 }

@@ -32,6 +32,8 @@ type Options struct {
 	MaxReaders int
 	// Now is the clock for timestamps the store fills in; nil means time.Now.
 	Now func() time.Time
+	// Observe receives the store's latencies (sqlstore.Config.Observe); nil: none.
+	Observe func(kind string, d time.Duration)
 }
 
 // Store is a SQLite-backed store.Store and store.Migrator.
@@ -111,7 +113,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 		}
 	}
-	return &Store{Store: sqlstore.New(sqlstore.Config{Dialect: Dialect(), DB: writer, ReadDB: reader, Now: opts.Now})}, nil
+	return &Store{Store: sqlstore.New(sqlstore.Config{Dialect: Dialect(), DB: writer, ReadDB: reader, Now: opts.Now, Observe: opts.Observe})}, nil
 }
 
 func dsn(path string, busy time.Duration, wal, readOnly bool) string {

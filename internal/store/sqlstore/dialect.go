@@ -27,6 +27,10 @@ type Dialect struct {
 	// Retryable reports whether a transaction failed on a serialization conflict or deadlock and may
 	// be run again from the start.
 	Retryable func(err error) bool
+	// Unavailable reports whether err means the database connection was lost or could not be made
+	// (the transaction's fate is then the database's; the caller may retry later): such errors are
+	// wrapped with domain.ErrUnavailable. Nil: none are recognised.
+	Unavailable func(err error) bool
 	// CacheStatements keeps the hot statements prepared on each connection (see stmtCache), for a
 	// driver that prepares a statement afresh on every call given query text.
 	CacheStatements bool

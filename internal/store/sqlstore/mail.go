@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -124,6 +125,21 @@ func emailEnvelope(m *domain.OutboundEmail) *domain.OutboundEmail {
 
 func (s *Store) GetEmail(ctx context.Context, id string) (*domain.OutboundEmail, error) {
 	return getOne(ctx, s, s.reader(ctx), scanEmail, "email", id, EmailGet, id)
+}
+
+// EmailQueue counts the unfinished messages and finds the oldest.
+func (s *Store) EmailQueue(ctx context.Context) (int, time.Time, error) {
+	var (
+		n      int
+		oldest int64
+	)
+	if err := s.reader(ctx).QueryRowContext(ctx, s.q[EmailQueue]).Scan(&n, &oldest); err != nil {
+		return 0, time.Time{}, fmt.Errorf("email queue: %w", err)
+	}
+	if n == 0 {
+		return 0, time.Time{}, nil
+	}
+	return n, fromTS(oldest), nil
 }
 
 func scanEmail(r scanner) (*domain.OutboundEmail, error) {

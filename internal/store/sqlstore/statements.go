@@ -200,7 +200,8 @@ const (
 	// Email provider: Get → secret_encrypted, updated_at, doc; Put(secret_encrypted, updated_at, doc).
 	// Outbox: Insert(id, created_at, next_attempt_at, doc); Claim(owner, lease_until, now, limit) →
 	// emailCols of the claimed rows; Sent(id, owner, now, doc); Retry(id, owner, next, last_error);
-	// Fail(id, owner, now, last_error, doc); Get(id). Dev mailbox: Insert(id, received_at, doc);
+	// Fail(id, owner, now, last_error, doc); Get(id); Queue → count and oldest created_at (0 when
+	// empty) of the unfinished. Dev mailbox: Insert(id, received_at, doc);
 	// Trim(keep); List(limit) newest first; Get(id).
 	EmailProviderGet
 	EmailProviderPut
@@ -210,6 +211,7 @@ const (
 	EmailRetry
 	EmailFail
 	EmailGet
+	EmailQueue
 	DevMailInsert
 	DevMailTrim
 	DevMailList
@@ -596,6 +598,7 @@ var generic = statements{
 	EmailFail: `UPDATE email_outbox SET failed_at = $3, last_error = $4, doc = $5, lease_owner = NULL, lease_until = NULL
 		WHERE id = $1 AND lease_owner = $2 AND sent_at IS NULL AND failed_at IS NULL`,
 	EmailGet:      `SELECT ` + emailCols + ` FROM email_outbox WHERE id = $1`,
+	EmailQueue:    `SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM email_outbox WHERE sent_at IS NULL AND failed_at IS NULL`,
 	DevMailInsert: `INSERT INTO dev_mailbox (id, received_at, doc) VALUES ($1, $2, $3)`,
 	DevMailTrim:   `DELETE FROM dev_mailbox WHERE seq <= (SELECT MAX(seq) FROM dev_mailbox) - $1`,
 	DevMailList:   `SELECT doc FROM dev_mailbox ORDER BY seq DESC LIMIT $1`,

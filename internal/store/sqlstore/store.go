@@ -27,6 +27,8 @@ type Store struct {
 	tx   *sql.Tx     // set on the Store WithTx hands to fn
 	now  func() time.Time
 
+	observe func(kind string, d time.Duration)
+
 	// Hot statements kept prepared (see stmtCache); nil when the Dialect does not ask for it.
 	wstmts, rstmts *stmtCache
 	readQ          querier // runs reads outside a transaction: read, through rstmts when set
@@ -45,11 +47,15 @@ type Config struct {
 	ReadDB *sql.DB
 	// Now is the clock for timestamps the store fills in (CreatedAt, UpdatedAt); nil means time.Now.
 	Now func() time.Time
+	// Observe, when set, is told how long each statement run outside a transaction ("read") and
+	// each transaction, from begin to commit or rollback, waiting for a connection included
+	// ("transaction"), took: the store's latency, for metrics.
+	Observe func(kind string, d time.Duration)
 }
 
 // New returns a Store over open databases. It does not migrate: call Migrate.
 func New(c Config) *Store {
-	s := &Store{d: c.Dialect, q: c.Dialect.statements(), db: c.DB, read: c.ReadDB, now: c.Now}
+	s := &Store{d: c.Dialect, q: c.Dialect.statements(), db: c.DB, read: c.ReadDB, now: c.Now, observe: c.Observe}
 	if s.read == nil {
 		s.read = s.db
 	}
@@ -66,7 +72,34 @@ func New(c Config) *Store {
 		}
 		s.readQ = &cachedQuerier{q: s.read, cache: s.rstmts}
 	}
+	if s.observe != nil {
+		s.readQ = timedQuerier{q: s.readQ, observe: s.observe}
+	}
 	return s
+}
+
+// timedQuerier reports how long each statement takes to run, up to its first row.
+type timedQuerier struct {
+	q       querier
+	observe func(kind string, d time.Duration)
+}
+
+func (t timedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	start := time.Now()
+	defer func() { t.observe("read", time.Since(start)) }()
+	return t.q.ExecContext(ctx, query, args...)
+}
+
+func (t timedQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	start := time.Now()
+	defer func() { t.observe("read", time.Since(start)) }()
+	return t.q.QueryContext(ctx, query, args...)
+}
+
+func (t timedQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	start := time.Now()
+	defer func() { t.observe("read", time.Since(start)) }()
+	return t.q.QueryRowContext(ctx, query, args...)
 }
 
 // reader is where a read runs: the bound transaction, or the read pool.
@@ -103,13 +136,20 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	for i := 0; i < attempts; i++ {
 		err = s.runTx(ctx, fn)
 		if err == nil || s.d.Retryable == nil || !s.d.Retryable(err) {
-			return err
+			break
 		}
+	}
+	if err != nil && s.d.Unavailable != nil && s.d.Unavailable(err) && !errors.Is(err, domain.ErrUnavailable) {
+		err = fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
 	return err
 }
 
 func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	if s.observe != nil {
+		start := time.Now()
+		defer func() { s.observe("transaction", time.Since(start)) }()
+	}
 	s.wstmts.prepare(ctx) // before BeginTx: SQLite's writer pool has one connection
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -198,6 +238,15 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 
 // DB returns the write pool, for the backend's migration and tests.
 func (s *Store) DB() *sql.DB { return s.db }
+
+// Pools names the connection pools: "write" (transactions) and "read", or only "main" when one
+// pool serves both.
+func (s *Store) Pools() map[string]*sql.DB {
+	if s.read == s.db {
+		return map[string]*sql.DB{"main": s.db}
+	}
+	return map[string]*sql.DB{"write": s.db, "read": s.read}
+}
 
 func execN(ctx context.Context, q querier, stmt string, args ...any) (int64, error) {
 	res, err := q.ExecContext(ctx, stmt, args...)

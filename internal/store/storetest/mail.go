@@ -52,12 +52,18 @@ func testEmailOutbox(t *testing.T, s store.Store) {
 			t.Fatalf("queued a bad message %+v", m)
 		}
 	}
+	if n, oldest, err := s.EmailQueue(ctx); err != nil || n != 0 || !oldest.IsZero() {
+		t.Fatalf("empty queue: %d, %v, %v", n, oldest, err)
+	}
 	m := newMail("a@example.com")
 	m.CreatedAt, m.NextAttemptAt = t0, t0
 	must(t, s.EnqueueEmail(ctx, m))
 	later := newMail("b@example.com")
-	later.CreatedAt, later.NextAttemptAt = t0, t0.Add(time.Hour)
+	later.CreatedAt, later.NextAttemptAt = t0.Add(time.Second), t0.Add(time.Hour)
 	must(t, s.EnqueueEmail(ctx, later))
+	if n, oldest, err := s.EmailQueue(ctx); err != nil || n != 2 || !oldest.Equal(t0) {
+		t.Fatalf("queue of two: %d, %v, %v; want 2, %v", n, oldest, err, t0)
+	}
 
 	got, err := s.ClaimEmails(ctx, "node-a", t0, t0.Add(time.Minute), 10)
 	must(t, err)
@@ -97,7 +103,13 @@ func testEmailOutbox(t *testing.T, s store.Store) {
 	if len(got) != 1 || got[0].ID != later.ID {
 		t.Fatalf("claimed %+v, want only the later message", got)
 	}
+	if n, oldest, err := s.EmailQueue(ctx); err != nil || n != 1 || !oldest.Equal(t0.Add(time.Second)) {
+		t.Fatalf("queue after one was sent: %d, %v, %v", n, oldest, err)
+	}
 	must(t, s.FailEmail(ctx, later.ID, "node-a", t0.Add(time.Hour), "550 no such user"))
+	if n, _, err := s.EmailQueue(ctx); err != nil || n != 0 {
+		t.Fatalf("queue after the other failed: %d, %v", n, err)
+	}
 	failed, err := s.GetEmail(ctx, later.ID)
 	must(t, err)
 	if failed.FailedAt == nil || failed.Text != "" || failed.LastError != "550 no such user" {

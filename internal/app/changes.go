@@ -1,0 +1,44 @@
+package app
+
+import (
+	"context"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/store/postgres"
+)
+
+// listenForChanges applies, within a second, the configuration and key changes other nodes commit
+// to the shared PostgreSQL database: each write to those tables notifies (migration 0012), and this
+// node drops its cached configuration or reloads its keys. The caches' own lifetimes (2 s for
+// configuration, a 15 s poll for keys) remain the fallback while the listening connection is down;
+// when it comes back, everything cached is dropped, since notifications sent meanwhile were lost.
+// A single node on SQLite needs none of this: its own writes drop its caches.
+func (a *App) listenForChanges(ctx context.Context) {
+	reloadKeys := func() {
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := a.Keys.Reload(rctx); err != nil && ctx.Err() == nil {
+			a.Logger.WarnContext(ctx, "signing keys not reloaded after a change notification", "err", err)
+		}
+	}
+	postgres.Listen(ctx, a.Config.Database, postgres.ListenOptions{
+		Logger: a.Logger,
+		OnChange: func(table string) {
+			a.metrics.ChangeNotified(table)
+			switch table {
+			case "signing_keys":
+				reloadKeys()
+			case "email_provider":
+				a.Mail.Kick()
+			default:
+				a.configChanged()
+			}
+		},
+		OnConnect: func() {
+			a.metrics.ChangeListener(true)
+			a.configChanged()
+			reloadKeys()
+		},
+		OnDisconnect: func(error) { a.metrics.ChangeListener(false) },
+	})
+}
