@@ -20,10 +20,11 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/password"
+	"github.com/gatehouse/gatehouse/internal/passwordpolicy"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
-// maxPasswordInput bounds what --password-stdin reads: domain.ValidatePassword allows 128
+// maxPasswordInput bounds what --password-stdin reads: a password policy allows at most 128
 // characters, and a runaway pipe must not be read into memory.
 const maxPasswordInput = 4096
 
@@ -102,8 +103,15 @@ func (m *Main) createAdmin(ctx context.Context, flags configFlags, a bootstrap.A
 		if err != nil {
 			return err
 		}
-		if verr := domain.ValidatePassword("password", pw); verr != nil {
-			return errors.New(verr.Message)
+		// The administrator signs in through the default database connection, so its policy
+		// (strength, length, dictionary, personal information) applies as it does at signup.
+		conn, err := st.GetConnectionByName(ctx, domain.DefaultConnection)
+		if err != nil {
+			return fmt.Errorf("read the %s connection: %w", domain.DefaultConnection, err)
+		}
+		policy := passwordpolicy.New(conn.Options)
+		if v := policy.Check(pw, &domain.User{Email: a.Email}); v != nil {
+			return errors.New(policyRefusal(policy, v))
 		}
 		if a.PasswordHash, err = (password.Hasher{P: password.Default()}).Hash(pw); err != nil {
 			return err
@@ -200,4 +208,22 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// policyRefusal says on a terminal why a password was refused: the message, and for a weak one each
+// rule of the connection's policy marked met (✓) or not (✗), as the signup page lists them.
+func policyRefusal(p *passwordpolicy.Policy, v *passwordpolicy.Violation) string {
+	if v.Name != passwordpolicy.NameStrength || v.Report == nil {
+		return "the password was refused: " + v.Message
+	}
+	var b strings.Builder
+	b.WriteString("the password is too weak; it must meet every rule:")
+	for _, l := range p.Lines(v.Report) {
+		mark := "✗"
+		if l.Met {
+			mark = "✓"
+		}
+		b.WriteString("\n" + strings.Repeat("  ", l.Depth+1) + mark + " " + l.Text)
+	}
+	return b.String()
 }
