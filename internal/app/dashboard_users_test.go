@@ -93,6 +93,9 @@ func TestDashboardUsersAndRoles(t *testing.T) {
 	if u, _ = n.Store.GetUser(ctx, u.UserID); u.Email != "new@example.com" || u.Name != "Renamed Person" {
 		t.Errorf("a refused profile changed the user: %+v", u)
 	}
+	if resp, _ = post(t, admin, user+"/sessions", url.Values{"csrf": {csrf}}); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("sign out everywhere: %d", resp.StatusCode)
+	}
 	if _, page = get(t, admin, user+"?done=blocked"); !strings.Contains(page, "User blocked") {
 		t.Errorf("flash after block")
 	}
@@ -209,6 +212,7 @@ func TestDashboardUsersAndRoles(t *testing.T) {
 		{user + "/blocked", url.Values{"blocked": {"true"}}},
 		{user + "/profile", url.Values{"email": {"new@example.com"}, "name": {"By a viewer"}}},
 		{user + "/verify", url.Values{}},
+		{user + "/sessions", url.Values{}},
 		{user + "/reset-link", url.Values{}},
 		{user + "/reset-email", url.Values{}},
 		{user + "/roles", url.Values{"role_id": {rl.ID}}},
