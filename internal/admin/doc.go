@@ -23,8 +23,8 @@
 // URL lists one per line, security settings and grant types; Credentials, rotating the secret after
 // a confirmation and showing the new one once; Quickstart, the app's .env.local); APIs (Settings
 // with RBAC, Permissions, Machine to Machine client grants); Users (search by email, profile,
-// block, verify, reset email or link, roles, permissions); Roles (permissions from any API,
-// members). Actions (list, create by trigger, a code editor, secrets whose values are write-only, Deploy with the compiler's error shown at its
+// block, verify, sign out everywhere, reset email or link, roles, permissions); Roles
+// (permissions from any API, members). Actions (list, create by trigger, a code editor, secrets whose values are write-only, Deploy with the compiler's error shown at its
 // line, versions and roll back, delete after a confirmation) and Flows (each trigger's bound actions
 // in order: add, remove, move). Monitoring: the tenant log (filtered by Auth0's event codes under
 // their names, and by user; paged; a detail view with the raw event) whose first page follows the

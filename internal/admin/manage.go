@@ -130,7 +130,7 @@ var flashes = map[string]string{
 	"role-assigned": "Role assigned.", "role-removed": "Role removed.",
 	"user-added": "User added to the role.", "user-removed": "User removed from the role.",
 	"blocked": "User blocked: they can no longer sign in.", "unblocked": "User unblocked.",
-	"verified": "Email marked as verified.", "reset-sent": "If the address can receive mail, a password reset email is on its way.",
+	"verified": "Email marked as verified.", "signed-out": "Signed out everywhere: their sessions have ended.", "reset-sent": "If the address can receive mail, a password reset email is on its way.",
 }
 
 func flashFor(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }

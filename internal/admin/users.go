@@ -88,6 +88,7 @@ func (h *Handler) userRoutes(mux *http.ServeMux) {
 	mux.Handle("POST "+Path+"users/{id}/profile", h.page(h.saveProfile))
 	mux.Handle("POST "+Path+"users/{id}/blocked", h.page(h.setBlocked))
 	mux.Handle("POST "+Path+"users/{id}/verify", h.page(h.markVerified))
+	mux.Handle("POST "+Path+"users/{id}/sessions", h.page(h.endSessions))
 	mux.Handle("POST "+Path+"users/{id}/reset-link", h.page(h.resetLink))
 	mux.Handle("POST "+Path+"users/{id}/reset-email", h.page(h.resetEmail))
 	mux.Handle("GET "+Path+"users/{id}/roles", h.page(h.userRolesTab))
@@ -261,6 +262,22 @@ func (h *Handler) markVerified(w http.ResponseWriter, r *http.Request, v *viewer
 	if d, ok := h.loadUser(w, r, v, "details"); ok {
 		h.patchUser(w, r, v, d, map[string]any{"email_verified": true}, "verified")
 	}
+}
+
+// endSessions signs the user out everywhere (DELETE /api/v2/users/{id}/sessions): their sessions
+// end, and the apps they signed in to are told over the back channel.
+func (h *Handler) endSessions(w http.ResponseWriter, r *http.Request, v *viewer) {
+	d, ok := h.loadUser(w, r, v, "details")
+	if !ok {
+		return
+	}
+	if err := v.api.do(r.Context(), "DELETE", "users/"+url.PathEscape(d.User.UserID)+"/sessions", nil, nil); err != nil {
+		if status, msg, ok := h.refusal(w, r, v, err); ok {
+			h.renderUser(w, r, v, status, d, msg)
+		}
+		return
+	}
+	redirect(w, r, d.Base, "signed-out")
 }
 
 // resetLink creates a password-change ticket (POST /api/v2/tickets/password-change) and shows its
