@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -156,6 +157,57 @@ func TestBlockedAccountMail(t *testing.T) {
 			if resp, body := get(t, c, action+"?ticket="+expired); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "no longer valid") {
 				t.Fatalf("expired link: %d %s", resp.StatusCode, body)
 			}
+			// Two confirmations of one link at the same instant (separate connections): exactly one
+			// is honoured, on every round.
+			for round := range 5 {
+				secret, hash := domain.NewTicket()
+				if err := n.Store.CreateTicket(ctx, &domain.Ticket{Hash: hash, Kind: domain.TicketUnblockAccount, UserID: stored.UserID,
+					CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+					t.Fatal(err)
+				}
+				rc := browser(t)
+				_, page := get(t, rc, action+"?ticket="+secret)
+				form := formFields(page)
+				start := make(chan struct{})
+				statuses := make(chan int, 2)
+				var wg sync.WaitGroup
+				for range 2 {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						<-start
+						req, _ := http.NewRequest(http.MethodPost, action, strings.NewReader(form.Encode()))
+						req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+						for _, ck := range rc.Jar.Cookies(req.URL) {
+							req.AddCookie(ck)
+						}
+						resp, err := (&http.Transport{}).RoundTrip(req)
+						if err != nil {
+							statuses <- 0
+							return
+						}
+						resp.Body.Close()
+						statuses <- resp.StatusCode
+					}()
+				}
+				close(start)
+				wg.Wait()
+				close(statuses)
+				ok := 0
+				for st := range statuses {
+					switch st {
+					case http.StatusOK:
+						ok++
+					case http.StatusBadRequest:
+					default:
+						t.Errorf("round %d: concurrent confirmation answered %d", round, st)
+					}
+				}
+				if ok != 1 {
+					t.Fatalf("round %d: %d of two concurrent confirmations honoured, want exactly one", round, ok)
+				}
+			}
+
 			// A reset ticket is not an unblock ticket.
 			reset, hash := domain.NewTicket()
 			if err := n.Store.CreateTicket(ctx, &domain.Ticket{Hash: hash, Kind: domain.TicketPasswordReset, UserID: stored.UserID,
