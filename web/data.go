@@ -61,6 +61,17 @@ type ResetNoticeData struct {
 	AltText    string
 }
 
+// UnblockData fills templates/unblock.html: the confirmation a blocked_account link opens, a form
+// of the hidden `ticket` and `csrf` and one button. The outcome is shown with ResetNoticeData.
+type UnblockData struct {
+	Base
+	Action string
+	Ticket string
+	CSRF   string
+	Email  string
+	Error  string
+}
+
 // EmailVerificationData fills templates/email_verification.html: the outcome of a verification
 // link, the address it concerned (when the link was good), and a way on.
 type EmailVerificationData struct {

@@ -45,12 +45,14 @@ const (
 	PageResetNotice = "reset_notice"
 	// PageEmailVerification tells the outcome of an email-verification link.
 	PageEmailVerification = "email_verification"
+	// PageUnblock asks the user to confirm lifting the brute-force blocks a blocked_account link is for.
+	PageUnblock = "unblock"
 )
 
 // requiredPages are the pages handlers render; Load fails when one is missing.
 var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm,
 	PageWebMessage, PageActivate, PageDeviceConfirm, PageDeviceDone, PageResetRequest, PageResetPassword, PageResetNotice,
-	PageEmailVerification}
+	PageEmailVerification, PageUnblock}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

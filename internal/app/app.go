@@ -170,7 +170,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	throttle := &guard.Throttle{Buckets: a.Store, Policy: a.Attack, Now: a.now,
 		Hit: func(stage string) { a.metrics.RateLimited("suspicious_ip_" + stage) }}
 	// The user_notification shields mail the user through the password reset package, built
-	// below: its mail leads to a new password, which also lifts brute-force blocks.
+	// below: a block is told with the blocked_account template, whose link lifts the blocks.
 	var reset *passwordreset.Handler
 	notify := func(ctx context.Context, user *domain.User, kind, ip string) { reset.Notify(ctx, user, kind, ip) }
 	sealer, err := mail.NewSealer(masterKey)

@@ -307,7 +307,7 @@ func TestUserNotifications(t *testing.T) {
 	for _, msg := range msgs {
 		got[msg.To] = msg.Subject + "\n" + msg.Text
 	}
-	if b := got[u.Email]; !strings.Contains(b, "blocked after too many failed") || !strings.Contains(b, "/u/reset-password") {
+	if b := got[u.Email]; !strings.Contains(b, "too many failed attempts from 127.0.0.1") || !strings.Contains(b, "/u/unblock?ticket=") {
 		t.Errorf("block notice: %q", b)
 	}
 	if b := got["leaky@example.com"]; !strings.Contains(b, "data breach") || !strings.Contains(b, "/u/reset-password") {

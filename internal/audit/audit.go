@@ -42,6 +42,7 @@ const (
 	TypeSignupPasswordLeaked   = "signup_pwd_leak"   // a breached password at sign-up
 	TypeResetPasswordLeaked    = "reset_pwd_leak"    // a breached password as a new password
 	TypeActionLog              = "actions_execution" // console output and failures of Actions
+	TypeUserBlockReleased      = "ublkdu"            // a user lifted brute-force blocks through a blocked_account link
 
 	// Email and the account lifecycle.
 	TypeNotificationFailed             = "fn"   // an email could not be delivered

@@ -10,6 +10,9 @@ import (
 const (
 	TicketPasswordReset     = "password_reset"
 	TicketEmailVerification = "email_verification"
+	// TicketUnblockAccount lifts the brute-force blocks on a user's account (the blocked_account
+	// mail's link).
+	TicketUnblockAccount = "unblock_account"
 )
 
 // Ticket lifetimes. Auth0 defaults a ticket made through the Management API to five days and
@@ -80,3 +83,16 @@ func EmailVerificationURL(issuer, secret string) string {
 // VerifyMailLifetime is how long a verification link mailed at signup or through the jobs API
 // lives unless the verify_email template says otherwise (Auth0's default, five days).
 const VerifyMailLifetime = DefaultTicketLifetime
+
+// UnblockAccountPath is the hosted page a blocked_account mail's link opens: it asks the user to
+// confirm, and only the confirmation's POST spends the ticket (a mail scanner's GET spends nothing).
+const UnblockAccountPath = "/u/unblock"
+
+// UnblockAccountURL is the link that carries an unblock ticket's secret.
+func UnblockAccountURL(issuer, secret string) string {
+	return strings.TrimSuffix(issuer, "/") + UnblockAccountPath + "?ticket=" + url.QueryEscape(secret)
+}
+
+// BlockedMailLifetime is how long the link in a blocked_account mail lives unless the template
+// says otherwise (Auth0's default for its links, five days).
+const BlockedMailLifetime = DefaultTicketLifetime

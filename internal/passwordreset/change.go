@@ -33,6 +33,11 @@ func invalidLink() web.ResetNoticeData {
 
 // liveTicket returns the usable reset ticket for secret and its user, or errTicketInvalid.
 func (h *Handler) liveTicket(r *http.Request, secret string) (*domain.Ticket, *domain.User, error) {
+	return h.liveTicketOf(r, secret, domain.TicketPasswordReset)
+}
+
+// liveTicketOf returns the usable ticket of kind for secret and its user, or errTicketInvalid.
+func (h *Handler) liveTicketOf(r *http.Request, secret, kind string) (*domain.Ticket, *domain.User, error) {
 	if len(secret) != secretLen {
 		return nil, nil, errTicketInvalid
 	}
@@ -44,7 +49,7 @@ func (h *Handler) liveTicket(r *http.Request, secret string) (*domain.Ticket, *d
 	if err != nil {
 		return nil, nil, err
 	}
-	if t.Kind != domain.TicketPasswordReset || !t.Usable(h.o.Now()) {
+	if t.Kind != kind || !t.Usable(h.o.Now()) {
 		return t, nil, errTicketInvalid
 	}
 	u, err := h.o.Store.GetUser(ctx, t.UserID)

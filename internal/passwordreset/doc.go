@@ -2,6 +2,9 @@
 // request page and new-password page at domain.ResetPasswordPath, auth0-js's
 // `POST /dbconnections/change_password`, the reset mail's default template, and redeeming a reset
 // ticket (new hash, refresh tokens revoked, SSO sessions ended, other reset links spent, `scp`).
+// It also sends attack protection's user notifications: a brute-force block is told with the
+// tenant's blocked_account template, whose single-use link opens domain.UnblockAccountPath, a
+// confirmation whose POST lifts the user's brute-force blocks (`ublkdu`); a GET spends nothing.
 //
 // A request answers the same whether or not the address has an account, and does the same work
 // short of what only a real request can do (count the user's live links, write a ticket and its

@@ -112,6 +112,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+domain.ResetPasswordPath, h.submit)
 	mux.HandleFunc("POST "+ChangePasswordPath, h.changePassword)
 	mux.HandleFunc("OPTIONS "+ChangePasswordPath, h.changePasswordPreflight)
+	mux.HandleFunc("GET "+domain.UnblockAccountPath, h.unblockPage)
+	mux.HandleFunc("POST "+domain.UnblockAccountPath, h.unblockSubmit)
 }
 
 // page is GET /u/reset-password: the new-password form with ?ticket=, else the request form.
