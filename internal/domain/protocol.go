@@ -40,6 +40,8 @@ type LoginTransaction struct {
 	DeviceCodeHash  []byte `json:"device_code_hash,omitempty"`
 	DeviceUserCode  string `json:"device_user_code,omitempty"` // shown on the confirmation, for the user to compare
 	DeviceConfirmed bool   `json:"device_confirmed,omitempty"`
+	// Upstream is the sign-in at another identity provider this transaction is waiting for.
+	Upstream *UpstreamRequest `json:"upstream,omitempty"`
 }
 
 // Session is a browser SSO session. The cookie holds a random secret; the store keys the record by
