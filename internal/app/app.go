@@ -32,6 +32,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/upstream"
 	"github.com/gatehouse/gatehouse/web"
 )
 
@@ -179,6 +180,13 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	// Connections to other identity providers: their client secrets sealed under the master key,
+	// every upstream call under the same address rule as log streams.
+	upstreamSecrets, err := upstream.NewSecrets(masterKey)
+	if err != nil {
+		return err
+	}
+	broker := &upstream.Broker{Secrets: upstreamSecrets, Policy: netguard.Policy{AllowPrivate: o.AllowPrivateDestinations}, Now: a.now}
 	a.LogStreams = &logstream.Worker{Store: a.Store, Secrets: streamSecrets, Logger: a.Logger, Now: a.now}
 	a.retention = &audit.Sweeper{Store: a.Store, Logger: a.Logger, Now: a.now}
 	pages, err := web.Load(cfg.ThemeDir)
@@ -198,7 +206,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Keys: managementKeys{a.Keys}, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, Verification: verify, BruteForce: bruteForce,
-		IPBlocks: throttle, LogStreams: streamSecrets,
+		IPBlocks: throttle, LogStreams: streamSecrets, ConnectionSecrets: connectionSecrets{upstreamSecrets, broker},
 		Changed: func() {
 			a.oauth.ConfigChanged()
 			actionRunner.Invalidate()
@@ -209,7 +217,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
 		BruteForce: bruteForce, Throttle: throttle, Policy: a.Attack, Notify: notify, IDTokens: a.Tokens, Metrics: a.metrics,
-		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick})
+		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick, Upstream: broker})
 	if err != nil {
 		return err
 	}
@@ -381,4 +389,11 @@ func tokenPerIP(perMinute int) guard.Limit {
 func tenantID(issuer string) string {
 	host := strings.TrimPrefix(strings.TrimPrefix(issuer, "https://"), "http://")
 	return strings.TrimSuffix(host, "/")
+}
+
+// connectionSecrets is what the Management API needs for upstream connections: sealing their
+// client secrets and the address rule on their URLs.
+type connectionSecrets struct {
+	*upstream.Secrets
+	*upstream.Broker
 }

@@ -121,7 +121,8 @@ func (h *Handler) loginData(r *http.Request, fs *flowState, username, msg string
 	d := web.LoginData{
 		Base: h.base(r.Context()), ClientName: fs.client.Name, Action: LoginPath + q, State: fs.tx.ID,
 		CSRF: csrfToken(fs.secret, fs.tx.ID), Username: username, Error: msg, SignupURL: SignupPath + q,
-		ForgotURL: domain.ResetPasswordPath + q,
+		ForgotURL: domain.ResetPasswordPath + q, UpstreamAction: UpstreamPath + q,
+		Providers: h.providerButtons(r.Context(), fs.client),
 	}
 	if conn, err := h.databaseConnection(r.Context()); err == nil {
 		if conn.Options.DisableSignup || !conn.EnabledFor(fs.client.ClientID) {
