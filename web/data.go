@@ -31,6 +31,7 @@ type LoginData struct {
 type ProviderButton struct {
 	Connection string
 	Label      string
+	Targets    []string // where the button may redirect, for the page's form-action policy
 }
 
 // ResetRequestData fills templates/reset_request.html: the input `email` plus hidden `state` (the

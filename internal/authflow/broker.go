@@ -280,6 +280,18 @@ func pictureURL(raw string) string {
 	return ""
 }
 
+// providerTargets are the authorization endpoints the login page's buttons redirect to, for its
+// form-action policy (browsers apply it to the redirect that follows a form). An oidc provider's
+// endpoint is known once its discovery document has been read; until then its issuer's origin
+// stands for it.
+func (h *Handler) providerTargets(ctx context.Context, client *domain.Client) []string {
+	var out []string
+	for _, b := range h.providerButtons(ctx, client) {
+		out = append(out, b.Targets...)
+	}
+	return out
+}
+
 // providerButtons lists the "Continue with …" buttons of the login page for this application.
 func (h *Handler) providerButtons(ctx context.Context, client *domain.Client) []web.ProviderButton {
 	if h.upstream == nil {
@@ -297,7 +309,9 @@ func (h *Handler) providerButtons(ctx context.Context, client *domain.Client) []
 		if !c.EnabledFor(client.ClientID) || (enterprise && (c.ShowAsButton == nil || !*c.ShowAsButton)) {
 			continue
 		}
-		out = append(out, web.ProviderButton{Connection: c.Name, Label: buttonLabel(c)})
+		e := c.Endpoints()
+		out = append(out, web.ProviderButton{Connection: c.Name, Label: buttonLabel(c),
+			Targets: []string{e.AuthorizationURL, e.Issuer, e.DiscoveryURL}})
 	}
 	return out
 }

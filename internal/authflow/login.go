@@ -88,7 +88,7 @@ func (h *Handler) loadTx(w http.ResponseWriter, r *http.Request, state string) *
 		return nil
 	}
 	*r = *r.WithContext(httpserver.WithClientID(ctx, client.ClientID))
-	httpserver.SetFormPageCSP(w, tx.RedirectURI)
+	httpserver.SetFormPageCSP(w, tx.RedirectURI, h.providerTargets(ctx, client)...)
 	return &flowState{tx: tx, client: client, secret: secret}
 }
 
