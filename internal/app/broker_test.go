@@ -256,8 +256,38 @@ func TestSignInThroughUpstreamGatehouse(t *testing.T) {
 		t.Errorf("provider down: %s", cb)
 	}
 
+	// Home realm discovery: with example.com among acme's domain_aliases, the login form sends
+	// admin@example.com to acme without checking a password. The PATCH replaces options without
+	// client_secret: the sealed secret is kept (the code exchange below needs it).
+	connID, _ := created["id"].(string)
+	opts := conn["options"].(map[string]any)
+	opts["discovery_url"], opts["domain_aliases"] = up.issuer+".well-known/openid-configuration", []string{"example.com"}
+	delete(opts, "client_secret")
+	if status, out := downM.do("PATCH", "connections/"+connID, map[string]any{"options": opts}); status != http.StatusOK {
+		t.Fatalf("patch domain aliases: %d %v", status, out)
+	}
+	downJar, upJar = browser(t), browser(t)
+	resp, _ := get(t, downJar, appl.cfg.AuthCodeURL("app-state", oauth2.S256ChallengeOption(appl.verifier), oidc.Nonce("app-nonce")))
+	loginURL, _ := resp.Location()
+	_, page := get(t, downJar, loginURL.String())
+	form := formFields(page)
+	form.Set("username", "Admin@Example.com")
+	resp, err := downJar.PostForm(loginURL.String(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	toUp, _ = resp.Location()
+	if resp.StatusCode != http.StatusFound || toUp == nil || !strings.HasPrefix(toUp.String(), up.issuer+"authorize?") {
+		t.Fatalf("home realm discovery: %d %v", resp.StatusCode, toUp)
+	}
+	back = signIn(t, upJar, toUp.String(), admin.Email, admin.Password)
+	if id := appl.idToken(appl.finish(downJar, back.String())); id["sub"] != sub {
+		t.Errorf("home realm discovery signed in %v", id["sub"])
+	}
+
 	// An unknown or disabled connection is refused at /authorize.
-	resp, _ := get(t, browser(t), appl.cfg.AuthCodeURL("s", oauth2.SetAuthURLParam("connection", "nope")))
+	resp, _ = get(t, browser(t), appl.cfg.AuthCodeURL("s", oauth2.SetAuthURLParam("connection", "nope")))
 	if loc, _ := resp.Location(); loc == nil || loc.Query().Get("error") != "invalid_request" {
 		t.Errorf("unknown connection: %v", loc)
 	}

@@ -280,6 +280,40 @@ func pictureURL(raw string) string {
 	return ""
 }
 
+// homeRealm is home realm discovery on the login form: an email whose domain is one of the
+// domain_aliases of an upstream connection enabled for the application goes to that provider
+// (the password, if typed, is ignored and never checked). It reports whether it answered.
+func (h *Handler) homeRealm(w http.ResponseWriter, r *http.Request, fs *flowState, username string) bool {
+	_, emailDomain, ok := strings.Cut(domain.NormalizeEmail(username), "@")
+	if h.upstream == nil || !ok || emailDomain == "" {
+		return false
+	}
+	for _, c := range h.upstreamConnections(r.Context()) {
+		if !c.EnabledFor(fs.client.ClientID) {
+			continue
+		}
+		for _, alias := range c.Options.DomainAliases {
+			if alias == emailDomain {
+				fs.tx.LoginHint = domain.NormalizeEmail(username)
+				h.toUpstream(w, r, &flow{client: fs.client, tx: fs.tx, stored: true}, c)
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// upstreamConnections lists the tenant's connections to other providers.
+func (h *Handler) upstreamConnections(ctx context.Context) []*domain.Connection {
+	list, _, err := h.store.ListConnections(ctx, store.ConnectionFilter{
+		Strategy: []string{domain.StrategyOIDC, domain.StrategyOAuth2, domain.StrategyGitHub, domain.StrategyGoogle}}, store.Page{PerPage: 100})
+	if err != nil {
+		h.logger.WarnContext(ctx, "upstream connections not listed", "err", err)
+		return nil
+	}
+	return list
+}
+
 // providerTargets are the authorization endpoints the login page's buttons redirect to, for its
 // form-action policy (browsers apply it to the redirect that follows a form). An oidc provider's
 // endpoint is known once its discovery document has been read; until then its issuer's origin
@@ -297,14 +331,8 @@ func (h *Handler) providerButtons(ctx context.Context, client *domain.Client) []
 	if h.upstream == nil {
 		return nil
 	}
-	list, _, err := h.store.ListConnections(ctx, store.ConnectionFilter{
-		Strategy: []string{domain.StrategyOIDC, domain.StrategyOAuth2, domain.StrategyGitHub, domain.StrategyGoogle}}, store.Page{PerPage: 50})
-	if err != nil {
-		h.logger.WarnContext(ctx, "upstream connections not listed", "err", err)
-		return nil
-	}
 	var out []web.ProviderButton
-	for _, c := range list {
+	for _, c := range h.upstreamConnections(ctx) {
 		enterprise := !domain.IsSocialProvider(c.Strategy)
 		if !c.EnabledFor(client.ClientID) || (enterprise && (c.ShowAsButton == nil || !*c.ShowAsButton)) {
 			continue

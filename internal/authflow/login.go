@@ -168,6 +168,9 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.render(ctx, w, http.StatusForbidden, web.PageLogin, h.loginData(r, fs, username, MsgFormExpired))
 		return
 	}
+	if h.homeRealm(w, r, fs, username) { // the email's domain belongs to an enterprise connection
+		return
+	}
 	if username == "" || pw == "" {
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, msgMissingFields))
 		return
