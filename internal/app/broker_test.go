@@ -304,8 +304,9 @@ type gitHub struct {
 }
 
 func newGitHub(t *testing.T) *gitHub {
+	// GitHub leaves a private address out of /user; /user/emails names the primary one.
 	g := &gitHub{challenges: map[string]string{}, profile: map[string]any{"id": 4242, "login": "octo", "name": "Octo Cat",
-		"email": "admin@example.com", "avatar_url": "https://avatars.example/octo.png"}}
+		"email": nil, "avatar_url": "https://avatars.example/octo.png"}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /login/oauth/authorize", func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
@@ -339,6 +340,14 @@ func newGitHub(t *testing.T) *gitHub {
 		defer g.mu.Unlock()
 		_ = json.NewEncoder(w).Encode(g.profile)
 	})
+	mux.HandleFunc("GET /user/emails", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer gho_test" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		_ = json.NewEncoder(w).Encode([]map[string]any{{"email": "octo@users.example", "primary": false, "verified": true},
+			{"email": "admin@example.com", "primary": true, "verified": true}})
+	})
 	g.srv = httptest.NewServer(mux)
 	t.Cleanup(g.srv.Close)
 	return g
@@ -357,8 +366,9 @@ func createGitHubConnection(t *testing.T, m *mgmtClient, n *node, g *gitHub) {
 }
 
 // TestSignInThroughGitHubShapedProvider: the github preset with its URLs pointed at loopback;
-// github|<id> with an isSocial identity and the mapped profile; the local user with the same
-// (unverified) email is not taken over.
+// github|<id> with an isSocial identity and the mapped profile, its primary address from
+// /user/emails; the local user with the same email is not taken over, even though GitHub says the
+// address is verified (Gatehouse never links accounts on its own).
 func TestSignInThroughGitHubShapedProvider(t *testing.T) {
 	n := startNode(t, func(o *app.Options) { o.AllowPrivateDestinations = true })
 	m := newMgmtClient(t, n)
@@ -384,7 +394,7 @@ func TestSignInThroughGitHubShapedProvider(t *testing.T) {
 	for _, u := range users {
 		if u["user_id"] == "github|4242" {
 			ident := u["identities"].([]any)[0].(map[string]any)
-			if ident["provider"] != "github" || ident["user_id"] != "4242" || ident["isSocial"] != true || ident["connection"] != "github" || u["email_verified"] != false {
+			if ident["provider"] != "github" || ident["user_id"] != "4242" || ident["isSocial"] != true || ident["connection"] != "github" || u["email_verified"] != true {
 				t.Errorf("github user %v", u)
 			}
 		} else if !strings.HasPrefix(u["user_id"].(string), "auth0|") {

@@ -100,6 +100,9 @@ type UpstreamEndpoints struct {
 	TokenURL         string
 	JWKSURI          string
 	ProfileURL       string // oauth2: the profile fetched with the access token
+	// EmailsURL (github): the user's addresses, for the primary one and whether it is verified,
+	// since GitHub's profile leaves a private address out and never says it is verified.
+	EmailsURL string
 	Scopes           []string
 	Attributes       map[string]string // oauth2: user attribute → provider attribute
 }
@@ -133,6 +136,7 @@ func (c *Connection) Endpoints() UpstreamEndpoints {
 			e.AuthorizationURL = orDefault(e.AuthorizationURL, GitHubAuthorizationURL)
 			e.TokenURL = orDefault(e.TokenURL, GitHubTokenURL)
 			e.ProfileURL = orDefault(e.ProfileURL, GitHubProfileURL)
+			e.EmailsURL = strings.TrimSuffix(e.ProfileURL, "/") + "/emails"
 			if len(e.Scopes) == 0 {
 				e.Scopes = []string{"read:user", "user:email"}
 			}

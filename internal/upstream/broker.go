@@ -302,7 +302,43 @@ func (b *Broker) fetchProfile(ctx context.Context, e domain.UpstreamEndpoints, t
 	if a := e.Attributes["email_verified"]; a != "" {
 		prof.EmailVerified = isTrue(doc[a])
 	}
+	if e.EmailsURL != "" {
+		b.primaryEmail(ctx, e.EmailsURL, tok, prof)
+	}
 	return prof, checkSubject(prof.Subject)
+}
+
+// primaryEmail sets the profile's email to the user's primary address at GitHub, verified or not
+// as GitHub says. Without an answer the profile's own email stays, unverified.
+func (b *Broker) primaryEmail(ctx context.Context, emailsURL string, tok *oauth2.Token, prof *Profile) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, emailsURL, nil)
+	if err != nil {
+		return
+	}
+	req.Header.Set("Accept", "application/json")
+	tok.SetAuthHeader(req)
+	resp, err := b.client.Do(req)
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return
+	}
+	var list []struct {
+		Email    string `json:"email"`
+		Primary  bool   `json:"primary"`
+		Verified bool   `json:"verified"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxProfileBytes)).Decode(&list); err != nil {
+		return
+	}
+	for _, a := range list {
+		if a.Primary && a.Email != "" {
+			prof.Email, prof.EmailVerified = a.Email, a.Verified
+			return
+		}
+	}
 }
 
 // provider returns conn's OpenID provider: its discovery document, or the explicit endpoints,
