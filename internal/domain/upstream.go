@@ -102,9 +102,9 @@ type UpstreamEndpoints struct {
 	ProfileURL       string // oauth2: the profile fetched with the access token
 	// EmailsURL (github): the user's addresses, for the primary one and whether it is verified,
 	// since GitHub's profile leaves a private address out and never says it is verified.
-	EmailsURL string
-	Scopes           []string
-	Attributes       map[string]string // oauth2: user attribute → provider attribute
+	EmailsURL  string
+	Scopes     []string
+	Attributes map[string]string // oauth2: user attribute → provider attribute
 }
 
 // Endpoints resolves the connection's upstream URLs.
