@@ -278,7 +278,8 @@ func TestSignInThroughUpstreamGatehouse(t *testing.T) {
 	}
 	resp.Body.Close()
 	toUp, _ = resp.Location()
-	if resp.StatusCode != http.StatusFound || toUp == nil || !strings.HasPrefix(toUp.String(), up.issuer+"authorize?") {
+	if resp.StatusCode != http.StatusFound || toUp == nil || !strings.HasPrefix(toUp.String(), up.issuer+"authorize?") ||
+		toUp.Query().Get("login_hint") != "admin@example.com" {
 		t.Fatalf("home realm discovery: %d %v", resp.StatusCode, toUp)
 	}
 	back = signIn(t, upJar, toUp.String(), admin.Email, admin.Password)

@@ -82,7 +82,7 @@ func (h *Handler) brokerDirect(w http.ResponseWriter, r *http.Request, f *flow) 
 // redirects to the provider.
 func (h *Handler) toUpstream(w http.ResponseWriter, r *http.Request, f *flow, c *domain.Connection) stepResult {
 	ctx := r.Context()
-	authURL, req, err := h.upstream.Begin(ctx, c, h.callbackURL, f.tx.ID)
+	authURL, req, err := h.upstream.Begin(ctx, c, h.callbackURL, f.tx.ID, f.tx.LoginHint)
 	if err != nil {
 		h.upstreamFailed(w, r, f, c, err)
 		return answered

@@ -128,8 +128,9 @@ func (b *Broker) checkURL(ctx context.Context, raw string) error {
 
 // Begin starts a sign-in at conn's provider for the login transaction txID: the URL to send the
 // browser to, and the request to keep on the transaction. The state sent upstream names the
-// transaction and carries a secret only its hash is kept of.
-func (b *Broker) Begin(ctx context.Context, c *domain.Connection, redirectURI, txID string) (string, *domain.UpstreamRequest, error) {
+// transaction and carries a secret only its hash is kept of. loginHint (the email typed for home
+// realm discovery, or the application's login_hint) is passed on to an OpenID provider.
+func (b *Broker) Begin(ctx context.Context, c *domain.Connection, redirectURI, txID, loginHint string) (string, *domain.UpstreamRequest, error) {
 	e := c.Endpoints()
 	authURL := e.AuthorizationURL
 	if e.OIDC {
@@ -147,6 +148,9 @@ func (b *Broker) Begin(ctx context.Context, c *domain.Connection, redirectURI, t
 	if e.OIDC {
 		req.Nonce = domain.RandomToken(32)
 		opts = append(opts, oidc.Nonce(req.Nonce))
+		if loginHint != "" {
+			opts = append(opts, oauth2.SetAuthURLParam("login_hint", loginHint))
+		}
 	}
 	return cfg.AuthCodeURL(txID+"."+secret, opts...), req, nil
 }

@@ -118,14 +118,14 @@ func setup(t *testing.T) (*upstream.Broker, *provider, *domain.Connection) {
 // begin starts a sign-in and records the PKCE challenge and nonce the provider will see.
 func begin(t *testing.T, b *upstream.Broker, p *provider, c *domain.Connection) *domain.UpstreamRequest {
 	t.Helper()
-	authURL, req, err := b.Begin(context.Background(), c, "http://127.0.0.1:1/login/callback", "tx1")
+	authURL, req, err := b.Begin(context.Background(), c, "http://127.0.0.1:1/login/callback", "tx1", "ann@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(authURL)
 	q := u.Query()
 	if !strings.HasPrefix(authURL, p.srv.URL+"/authorize?") || q.Get("code_challenge_method") != "S256" || q.Get("nonce") != req.Nonce ||
-		q.Get("client_id") != "cid" || !strings.Contains(q.Get("scope"), "openid") {
+		q.Get("client_id") != "cid" || !strings.Contains(q.Get("scope"), "openid") || q.Get("login_hint") != "ann@example.com" {
 		t.Fatalf("authorization URL %s", authURL)
 	}
 	txID, secret, ok := upstream.SplitState(q.Get("state"))
@@ -247,7 +247,7 @@ func TestProviderSlowOrDown(t *testing.T) {
 	ln.Close()
 	down := &domain.Connection{ID: "con_2", Name: "down", Strategy: domain.StrategyOIDC,
 		Options: domain.ConnectionOptions{UpstreamOptions: domain.UpstreamOptions{ClientID: "cid", Issuer: dead}}}
-	_, _, err = b.Begin(context.Background(), down, "http://127.0.0.1:1/cb", "tx")
+	_, _, err = b.Begin(context.Background(), down, "http://127.0.0.1:1/cb", "tx", "")
 	if !errors.As(err, &ue) || ue.Code != "temporarily_unavailable" {
 		t.Fatalf("provider down: %v", err)
 	}
@@ -255,7 +255,7 @@ func TestProviderSlowOrDown(t *testing.T) {
 	other := *c
 	other.ID = "con_3"
 	other.Options.Issuer = "https://idp.example"
-	if _, _, err = b.Begin(context.Background(), &other, "http://127.0.0.1:1/cb", "tx"); !errors.As(err, &ue) {
+	if _, _, err = b.Begin(context.Background(), &other, "http://127.0.0.1:1/cb", "tx", ""); !errors.As(err, &ue) {
 		t.Fatalf("issuer mismatch in discovery: %v", err)
 	}
 }
