@@ -266,6 +266,13 @@ func TestSignInThroughUpstreamGatehouse(t *testing.T) {
 	if status, out := downM.do("PATCH", "connections/"+connID, map[string]any{"options": opts}); status != http.StatusOK {
 		t.Fatalf("patch domain aliases: %d %v", status, out)
 	}
+	if status, out := downM.do("GET", "connections?domain_alias=example.com", nil); status != http.StatusOK ||
+		len(out["list"].([]any)) != 1 || out["list"].([]any)[0].(map[string]any)["name"] != "acme" {
+		t.Fatalf("connections by domain alias: %d %v", status, out)
+	}
+	if status, out := downM.do("GET", "connections?domain_alias=other.example", nil); status != http.StatusOK || len(out["list"].([]any)) != 0 {
+		t.Fatalf("connections by another domain alias: %d %v", status, out)
+	}
 	downJar, upJar = browser(t), browser(t)
 	resp, _ := get(t, downJar, appl.cfg.AuthCodeURL("app-state", oauth2.S256ChallengeOption(appl.verifier), oidc.Nonce("app-nonce")))
 	loginURL, _ := resp.Location()

@@ -79,15 +79,11 @@ func (g *connections) list(c *call) (int, any, error) {
 		}
 	}
 	f.Name = q.Get("name")
-	if q.Get("domain_alias") != "" {
-		// Only enterprise connections have domain aliases; no database connection matches one.
-		f.Strategy = []string{"-"}
-	}
 	pg, skip := p.Page, 0
 	if checkpoint {
 		pg, skip = pageAt(offset, p.PerPage)
 	}
-	list, total, err := g.st.ListConnections(c.ctx(), f, pg)
+	list, total, err := g.listConnections(c, f, pg, q.Get("domain_alias"))
 	if err != nil {
 		return 0, nil, err
 	}

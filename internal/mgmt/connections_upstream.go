@@ -3,8 +3,11 @@ package mgmt
 import (
 	"context"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // ConnectionSecrets seals an upstream connection's client secret (bound to the connection's id)
@@ -87,4 +90,41 @@ func (g *connections) saveUpstream(c *call, conn *domain.Connection) error {
 		conn.Options.ClientSecret = ""
 	}
 	return nil
+}
+
+// maxAliasScan bounds how many connections a domain_alias filter reads.
+const maxAliasScan = 1000
+
+// listConnections is the store's listing, or, with a domain_alias filter, the connections whose
+// domain_aliases hold it (only connections to other providers have any), paged here: the aliases
+// live in the connection's document, which the store does not query.
+func (g *connections) listConnections(c *call, f store.ConnectionFilter, pg store.Page, alias string) ([]*domain.Connection, int, error) {
+	if alias == "" {
+		return g.st.ListConnections(c.ctx(), f, pg)
+	}
+	alias = strings.ToLower(strings.TrimSpace(alias))
+	if len(f.Strategy) == 0 {
+		f.Strategy = []string{domain.StrategyOIDC, domain.StrategyOAuth2, domain.StrategyGitHub, domain.StrategyGoogle}
+	}
+	var matches []*domain.Connection
+	for page := 0; page*100 < maxAliasScan; page++ {
+		list, _, err := g.st.ListConnections(c.ctx(), f, store.Page{Page: page, PerPage: 100})
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, conn := range list {
+			if slices.Contains(conn.Options.DomainAliases, alias) {
+				matches = append(matches, conn)
+			}
+		}
+		if len(list) < 100 {
+			break
+		}
+	}
+	per := pg.PerPage
+	if per <= 0 {
+		per = 50
+	}
+	start := min(pg.Page*per, len(matches))
+	return matches[start:min(start+per, len(matches))], len(matches), nil
 }
