@@ -258,9 +258,9 @@ func (h *Handler) upstreamUser(ctx context.Context, c *domain.Connection, p *ups
 }
 
 // applyProfile copies the provider's attributes onto the user; an attribute the provider no
-// longer sends keeps its value.
+// longer sends keeps its value, and an email that is not an address is left out.
 func applyProfile(u *domain.User, p *upstream.Profile) {
-	if p.Email != "" {
+	if p.Email != "" && domain.CheckEmailAddress(domain.NormalizeEmail(p.Email)) == nil {
 		u.Email = domain.NormalizeEmail(p.Email)
 		u.EmailVerified = p.EmailVerified
 	}
