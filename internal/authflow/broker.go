@@ -209,7 +209,7 @@ func (h *Handler) upstreamFailed(w http.ResponseWriter, r *http.Request, f *flow
 		ue = &upstream.Error{Code: "server_error", Description: "The sign-in could not be completed.", Cause: err}
 	}
 	h.logger.WarnContext(r.Context(), "upstream sign-in failed", "connection", c.Name, "err", err)
-	h.metrics.SignIn(metrics.SignInUnknownUser)
+	h.metrics.SignIn(metrics.SignInUpstreamError)
 	h.record(r, audit.TypeLoginFailure, ue.Description, f.client, &domain.User{Connection: c.Name})
 	h.endTransaction(r.Context(), f.tx, f.stored)
 	h.respondError(w, r, f.tx, protocol.NewError(http.StatusBadRequest, ue.Code, ue.Description))
