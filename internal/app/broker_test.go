@@ -256,6 +256,24 @@ func TestSignInThroughUpstreamGatehouse(t *testing.T) {
 		t.Errorf("provider down: %s", cb)
 	}
 
+	// The refusals created nobody and are in the tenant log.
+	if users := usersByEmail(t, downM, admin.Email); len(users) != 2 {
+		t.Errorf("users after the refusals: %v", users)
+	}
+	status, logs := downM.do("GET", "logs?per_page=100", nil)
+	found := map[string]bool{}
+	for _, l := range logs["list"].([]any) {
+		e := l.(map[string]any)
+		if e["type"] == "f" {
+			found[e["description"].(string)] = true
+		}
+	}
+	for _, want := range []string{"Upstream state mismatch", "User said no", "The identity provider could not be reached. Please try again later."} {
+		if !found[want] {
+			t.Errorf("no tenant log entry %q (status %d, failures %v)", want, status, found)
+		}
+	}
+
 	// Home realm discovery: with example.com among acme's domain_aliases, the login form sends
 	// admin@example.com to acme without checking a password. The PATCH replaces options without
 	// client_secret: the sealed secret is kept (the code exchange below needs it).
