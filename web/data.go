@@ -22,6 +22,17 @@ type LoginData struct {
 	Error      string // shown in the aria-live error region
 	SignupURL  string // empty hides the link
 	ForgotURL  string // the password reset request page, carrying the transaction; empty hides the link
+	// Providers are the "Continue with …" buttons, posted with state and csrf to UpstreamAction.
+	Providers      []ProviderButton
+	UpstreamAction string
+}
+
+// ProviderButton is one "Continue with …" button: the connection's name (posted as `connection`)
+// and what the button says.
+type ProviderButton struct {
+	Connection string
+	Label      string
+	Targets    []string // where the button may redirect, for the page's form-action policy
 }
 
 // ResetRequestData fills templates/reset_request.html: the input `email` plus hidden `state` (the

@@ -44,13 +44,19 @@ func eventClient(c *domain.Client) actions.Client {
 	return actions.Client{ClientID: c.ClientID, Name: c.Name, Metadata: c.ClientMetadata}
 }
 
-// eventConnection is event.connection. Gatehouse has only database connections, so the
-// strategy is always auth0; connections have no ids of their own.
-func eventConnection(name string) actions.Connection {
+// eventConnection is event.connection: its strategy is the provider of the user's identity
+// (auth0 for a database user, oidc, github, … for one from another provider).
+func eventConnection(name string, u *domain.User) actions.Connection {
 	if name == "" {
 		name = domain.DefaultConnection
 	}
-	return actions.Connection{Name: name, Strategy: "auth0"}
+	strategy := domain.StrategyAuth0
+	if u != nil {
+		if ids := u.Identities(); len(ids) > 0 && ids[0].Provider != "" {
+			strategy = ids[0].Provider
+		}
+	}
+	return actions.Connection{Name: name, Strategy: strategy}
 }
 
 func eventResourceServer(identifier string) *actions.ResourceServer {
@@ -97,7 +103,7 @@ func (e *Executor) loginEvent(in trigger.PostLogin, roles []string) actions.Post
 		User:           eventUser(in.User),
 		Authorization:  actions.Authorization{Roles: roles},
 		Client:         eventClient(in.Client),
-		Connection:     eventConnection(in.Connection),
+		Connection:     eventConnection(in.Connection, in.User),
 		ResourceServer: eventResourceServer(in.Audience),
 		Request: actions.Request{
 			IP: in.Request.IP, Hostname: in.Request.Hostname, Method: in.Request.Method,
@@ -178,7 +184,7 @@ func (e *Executor) refreshEvent(ctx context.Context, in trigger.PostLogin, roles
 		User:           eventUser(u),
 		Authorization:  actions.Authorization{Roles: roles},
 		Client:         eventClient(in.Client),
-		Connection:     eventConnection(conn),
+		Connection:     eventConnection(conn, u),
 		ResourceServer: eventResourceServer(in.Audience),
 		Request:        actions.Request{IP: in.Request.IP, Method: "POST", UserAgent: in.Request.UserAgent},
 		Transaction:    actions.Transaction{Protocol: protocolRefresh, RequestedScopes: in.RequestedScopes},

@@ -35,6 +35,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/session"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
+	"github.com/gatehouse/gatehouse/internal/upstream"
 	"github.com/gatehouse/gatehouse/web"
 )
 
@@ -185,6 +186,13 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	// Connections to other identity providers: their client secrets sealed under the master key,
+	// every upstream call under the same address rule as log streams.
+	upstreamSecrets, err := upstream.NewSecrets(masterKey)
+	if err != nil {
+		return err
+	}
+	broker := &upstream.Broker{Secrets: upstreamSecrets, Policy: netguard.Policy{AllowPrivate: o.AllowPrivateDestinations}, Now: a.now}
 	a.LogStreams = &logstream.Worker{Store: a.Store, Secrets: streamSecrets, Logger: a.Logger, Now: a.now}
 	a.retention = &audit.Sweeper{Store: a.Store, Logger: a.Logger, Now: a.now}
 	a.configChanged = func() {
@@ -213,7 +221,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Keys: managementKeys{a.Keys}, PrepareSigningAlg: a.Keys.EnsureKeys, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, Verification: verify, BruteForce: bruteForce,
-		IPBlocks: throttle, LogStreams: streamSecrets,
+		IPBlocks: throttle, LogStreams: streamSecrets, ConnectionSecrets: connectionSecrets{upstreamSecrets, broker},
 		Changed: func() {
 			a.configChanged()
 			a.Mail.Kick()
@@ -222,7 +230,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
 		BruteForce: bruteForce, Throttle: throttle, Policy: a.Attack, Notify: notify, IDTokens: a.Tokens, Metrics: a.metrics,
-		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick})
+		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick, Upstream: broker})
 	if err != nil {
 		return err
 	}
@@ -423,4 +431,11 @@ func dpopNonceKey(on bool, masterKey []byte) []byte {
 	m := hmac.New(sha256.New, masterKey)
 	m.Write([]byte("gatehouse: DPoP nonce key"))
 	return m.Sum(nil)
+}
+
+// connectionSecrets is what the Management API needs for upstream connections: sealing their
+// client secrets and the address rule on their URLs.
+type connectionSecrets struct {
+	*upstream.Secrets
+	*upstream.Broker
 }

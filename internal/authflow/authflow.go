@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
@@ -19,6 +20,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
 	"github.com/gatehouse/gatehouse/internal/trigger"
+	"github.com/gatehouse/gatehouse/internal/upstream"
 	"github.com/gatehouse/gatehouse/web"
 )
 
@@ -65,6 +67,8 @@ type Options struct {
 	// nothing. KickMail wakes the mail worker after such a signup commits.
 	SignupMail func(ctx context.Context, tx store.Store, u *domain.User, c *domain.Client) (bool, error)
 	KickMail   func()
+	// Upstream signs users in at other identity providers (broker.go); nil: only the database.
+	Upstream *upstream.Broker
 }
 
 // IDTokenSigner signs an ID token.
@@ -92,6 +96,8 @@ type Handler struct {
 	signupMail    func(ctx context.Context, tx store.Store, u *domain.User, c *domain.Client) (bool, error)
 	kickMail      func()
 	secure        bool
+	upstream      *upstream.Broker
+	callbackURL   string // CallbackPath on the issuer: the redirect_uri sent to providers
 }
 
 // New checks the options and returns the handler.
@@ -113,6 +119,7 @@ func New(o Options) (*Handler, error) {
 		activateGuard: o.ActivateGuard, metrics: o.Metrics, throttle: o.Throttle, policy: o.Policy, notify: o.Notify,
 		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
 		signupMail: o.SignupMail, kickMail: o.KickMail,
+		upstream: o.Upstream, callbackURL: strings.TrimSuffix(o.Issuer, "/") + CallbackPath,
 	}
 	if h.kickMail == nil {
 		h.kickMail = func() {}
@@ -145,6 +152,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+ActivatePath, h.activateSubmit)
 	mux.HandleFunc("GET "+ActivateConfirmPath, h.deviceConfirmPage)
 	mux.HandleFunc("POST "+ActivateConfirmPath, h.deviceConfirmSubmit)
+	mux.HandleFunc("POST "+UpstreamPath, h.upstreamSubmit)
+	mux.HandleFunc("GET "+CallbackPath, h.upstreamCallback)
 	h.pages.Mount(mux)
 }
 

@@ -75,6 +75,9 @@ func (h *Handler) authenticate(w http.ResponseWriter, r *http.Request, f *flow) 
 		h.respondError(w, r, f.tx, protocol.NewError(http.StatusBadRequest, "login_required", "Login required"))
 		return answered
 	}
+	if res, ok := h.brokerDirect(w, r, f); ok { // ?connection= names another provider
+		return res
+	}
 	page := LoginPath
 	if f.tx.ScreenHint == "signup" {
 		page = SignupPath

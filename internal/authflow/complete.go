@@ -202,9 +202,9 @@ func (h *Handler) postLoginEvent(r *http.Request, f *flow) trigger.PostLogin {
 	query := map[string]string{"client_id": tx.ClientID, "redirect_uri": tx.RedirectURI, "response_type": tx.ResponseType, "scope": tx.Scope}
 	maps.Copy(query, tx.Params)
 	return trigger.PostLogin{
-		Source: trigger.SignIn, User: f.user, Client: f.client, Connection: domain.DefaultConnection, Audience: tx.Audience,
+		Source: trigger.SignIn, User: f.user, Client: f.client, Connection: userConnection(f.user), Audience: tx.Audience,
 		Transaction: tx, RequestedScopes: f.requested, GrantedScopes: slices.Clone(f.tokens.Scopes), Session: sess,
-		Methods: []trigger.AuthMethod{{Name: "pwd", Timestamp: sess.AuthenticatedAt}},
+		Methods: []trigger.AuthMethod{{Name: authMethod(f.user), Timestamp: sess.AuthenticatedAt}},
 		Request: trigger.Request{
 			IP: httpserver.ClientIP(r.Context()).String(), Hostname: r.Host, Method: r.Method, UserAgent: r.UserAgent(),
 			Language: r.Header.Get("Accept-Language"), Query: query,

@@ -64,6 +64,16 @@
 // for the client that pushed it, before the parameters go through the same parser. A client with
 // require_pushed_authorization_requests gets an error for anything else.
 //
+// # Other identity providers (broker.go)
+//
+// Signing in at another provider is part of authenticate, since it is another way to authenticate:
+// /authorize?connection=<oidc, oauth2, github or google-oauth2 connection>, a "Continue with …"
+// button (POST /u/login/upstream) or an email whose domain is a connection's domain_aliases stores
+// the transaction with a domain.UpstreamRequest and redirects to the provider (internal/upstream).
+// GET /login/callback accepts the answer only for a live transaction bound to this browser whose
+// state secret matches, once; then the user (by <strategy>|… id, never by email) is signed in as
+// after a password, and any failure is an OAuth error to the redirect_uri.
+//
 // It must not issue tokens (the token endpoint redeems the code), must never redirect to a URI that is
 // not registered for the client byte for byte (the one exception, a native app's loopback port, is
 // protocol.RedirectURIAllowed's), and must not reveal whether an email is registered.

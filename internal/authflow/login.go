@@ -88,7 +88,7 @@ func (h *Handler) loadTx(w http.ResponseWriter, r *http.Request, state string) *
 		return nil
 	}
 	*r = *r.WithContext(httpserver.WithClientID(ctx, client.ClientID))
-	httpserver.SetFormPageCSP(w, tx.RedirectURI)
+	httpserver.SetFormPageCSP(w, tx.RedirectURI, h.providerTargets(ctx, client)...)
 	return &flowState{tx: tx, client: client, secret: secret}
 }
 
@@ -121,7 +121,8 @@ func (h *Handler) loginData(r *http.Request, fs *flowState, username, msg string
 	d := web.LoginData{
 		Base: h.base(r.Context()), ClientName: fs.client.Name, Action: LoginPath + q, State: fs.tx.ID,
 		CSRF: csrfToken(fs.secret, fs.tx.ID), Username: username, Error: msg, SignupURL: SignupPath + q,
-		ForgotURL: domain.ResetPasswordPath + q,
+		ForgotURL: domain.ResetPasswordPath + q, UpstreamAction: UpstreamPath + q,
+		Providers: h.providerButtons(r.Context(), fs.client),
 	}
 	if conn, err := h.databaseConnection(r.Context()); err == nil {
 		if conn.Options.DisableSignup || !conn.EnabledFor(fs.client.ClientID) {
@@ -165,6 +166,9 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	pw := r.PostForm.Get("password")
 	if !csrfValid(fs.secret, fs.tx.ID, r.PostForm.Get("csrf")) {
 		h.render(ctx, w, http.StatusForbidden, web.PageLogin, h.loginData(r, fs, username, MsgFormExpired))
+		return
+	}
+	if h.homeRealm(w, r, fs, username) { // the email's domain belongs to an enterprise connection
 		return
 	}
 	if username == "" || pw == "" {

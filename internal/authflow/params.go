@@ -316,7 +316,11 @@ func (h *Handler) parseAuthorizeValues(ctx context.Context, vals url.Values, pus
 		return req, protocol.InvalidRequest("organization is not supported for this client")
 	}
 	if conn := get("connection"); conn != "" && conn != directory(settings) {
-		return req, protocol.InvalidRequest("the connection is not enabled: %s", protocol.Truncate(conn, 128))
+		if ok, err := h.connectionAllowed(ctx, conn, client); err != nil {
+			return nil, fmt.Errorf("authorize: %w", err)
+		} else if !ok {
+			return req, protocol.InvalidRequest("the connection is not enabled: %s", protocol.Truncate(conn, 128))
+		}
 	}
 	for _, k := range keptParams {
 		if v := get(k); v != "" {

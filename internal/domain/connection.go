@@ -38,14 +38,19 @@ type Connection struct {
 	Strategy           string            `json:"strategy"`
 	Options            ConnectionOptions `json:"options"`
 	IsDomainConnection bool              `json:"is_domain_connection"`
-	Realms             []string          `json:"realms"`
-	Metadata           map[string]string `json:"metadata,omitempty"`
+	// ShowAsButton shows an enterprise connection as a button on the login page (Auth0's
+	// show_as_button; social connections always are).
+	ShowAsButton *bool             `json:"show_as_button,omitempty"`
+	Realms       []string          `json:"realms"`
+	Metadata     map[string]string `json:"metadata,omitempty"`
 	// EnabledClients are the applications whose users may sign in and sign up through the
 	// connection. They are kept in a table of their own (a deleted client leaves every list), not
 	// in the JSON document.
-	EnabledClients []string  `json:"-"`
-	CreatedAt      time.Time `json:"-"`
-	UpdatedAt      time.Time `json:"-"`
+	EnabledClients []string `json:"-"`
+	// SecretSealed is an upstream connection's client secret, sealed (write-only: never shown).
+	SecretSealed []byte    `json:"-"`
+	CreatedAt    time.Time `json:"-"`
+	UpdatedAt    time.Time `json:"-"`
 }
 
 // ConnectionOptions are a database connection's options, with Auth0's names. Only the options
@@ -62,6 +67,8 @@ type ConnectionOptions struct {
 	BruteForceProtection      bool                       `json:"brute_force_protection"`
 	// StrategyVersion is accepted and echoed as Auth0 does (Terraform sends it); it changes nothing.
 	StrategyVersion int `json:"strategy_version,omitempty"`
+	// UpstreamOptions are an oidc, oauth2, github or google-oauth2 connection's (upstream.go).
+	UpstreamOptions
 }
 
 // PasswordComplexityOptions overrides the level's minimum length.
@@ -119,6 +126,9 @@ func ApplyConnectionDefaults(c *Connection) {
 	if len(c.Realms) == 0 {
 		c.Realms = []string{c.Name}
 	}
+	if IsUpstreamStrategy(c.Strategy) {
+		c.Options.BruteForceProtection = false // no password is checked here
+	}
 	if h := c.Options.PasswordHistory; h != nil && h.Enable && h.Size == 0 {
 		h.Size = DefaultPasswordHistory
 	}
@@ -134,14 +144,14 @@ func (c *Connection) Validate() error {
 	if len(c.DisplayName) > 128 {
 		errs.add(Invalidf("display_name", "must be at most 128 characters"))
 	}
-	if c.Strategy != StrategyAuth0 {
-		errs.add(Invalidf("strategy", "%q is not supported: Gatehouse keeps database connections (auth0)", c.Strategy))
+	if c.Strategy != StrategyAuth0 && !IsUpstreamStrategy(c.Strategy) {
+		errs.add(Invalidf("strategy", "%q is not supported: one of auth0, oidc, oauth2, github, google-oauth2", c.Strategy))
 	}
 	if c.IsDomainConnection {
 		errs.add(Invalidf("is_domain_connection", "domain connections are not supported"))
 	}
 	if len(c.Realms) != 1 || c.Realms[0] != c.Name {
-		errs.add(Invalidf("realms", "a database connection's only realm is its name"))
+		errs.add(Invalidf("realms", "a connection's only realm is its name"))
 	}
 	if len(c.Metadata) > 10 {
 		errs.add(Invalidf("metadata", "at most 10 keys"))
@@ -152,7 +162,14 @@ func (c *Connection) Validate() error {
 			break
 		}
 	}
-	c.Options.validate(&errs)
+	if IsUpstreamStrategy(c.Strategy) {
+		c.validateUpstream(&errs)
+	} else {
+		c.Options.validate(&errs)
+		if c.Options.UpstreamOptions.ClientID != "" || c.Options.UpstreamOptions.ClientSecret != "" || c.ShowAsButton != nil {
+			errs.add(Invalidf("options", "client_id, client_secret and show_as_button belong to connections to other providers"))
+		}
+	}
 	return errs.Err()
 }
 

@@ -24,7 +24,7 @@ func TestConnectionValidate(t *testing.T) {
 		{"bad name", func(c *domain.Connection) { c.Name = "has space" }, "name"},
 		{"leading hyphen", func(c *domain.Connection) { c.Name = "-x" }, "name"},
 		{"long name", func(c *domain.Connection) { c.Name = strings.Repeat("a", 129) }, "name"},
-		{"social strategy", func(c *domain.Connection) { c.Strategy = "google-oauth2" }, "strategy"},
+		{"saml strategy", func(c *domain.Connection) { c.Strategy = "samlp" }, "strategy"},
 		{"unknown level", func(c *domain.Connection) { c.Options.PasswordPolicy = "strong" }, "options.passwordPolicy"},
 		{"min length 0", func(c *domain.Connection) {
 			c.Options.PasswordComplexityOptions = &domain.PasswordComplexityOptions{MinLength: 0}
@@ -57,4 +57,117 @@ func TestConnectionValidate(t *testing.T) {
 	if c.Options.HistorySize() != 5 {
 		t.Errorf("history default %d", c.Options.HistorySize())
 	}
+}
+
+func TestUpstreamConnectionValidate(t *testing.T) {
+	base := func(strategy string) *domain.Connection {
+		c := &domain.Connection{Name: "up", Strategy: strategy, Options: domain.ConnectionOptions{UpstreamOptions: domain.UpstreamOptions{
+			ClientID: "cid", ClientSecret: "secret"}}}
+		domain.ApplyConnectionDefaults(c)
+		return c
+	}
+	ok := []*domain.Connection{base(domain.StrategyGitHub), base(domain.StrategyGoogle)}
+	o := base(domain.StrategyOIDC)
+	o.Options.DiscoveryURL = "https://idp.example/.well-known/openid-configuration"
+	ok = append(ok, o)
+	o = base(domain.StrategyOIDC)
+	o.Options.Issuer, o.Options.AuthorizationEndpoint, o.Options.TokenEndpoint, o.Options.JWKSURI = "https://i/", "https://i/a", "https://i/t", "https://i/k"
+	ok = append(ok, o)
+	o = base(domain.StrategyOAuth2)
+	o.Options.AuthorizationURL, o.Options.TokenURL, o.Options.ProfileURL = "https://p/a", "https://p/t", "https://p/me"
+	o.Options.AttributeMap = &domain.AttributeMap{Attributes: map[string]string{"user_id": "uid"}}
+	ok = append(ok, o)
+	for _, c := range ok {
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", c.Strategy, err)
+		}
+		if c.Options.BruteForceProtection {
+			t.Errorf("%s: brute-force protection on a connection without passwords", c.Strategy)
+		}
+	}
+	cases := []struct {
+		name  string
+		c     func() *domain.Connection
+		field string
+	}{
+		{"no client id", func() *domain.Connection { c := base(domain.StrategyGitHub); c.Options.ClientID = ""; return c }, "options.client_id"},
+		{"no secret", func() *domain.Connection { c := base(domain.StrategyGitHub); c.Options.ClientSecret = ""; return c }, "options.client_secret"},
+		{"oidc without issuer", func() *domain.Connection { return base(domain.StrategyOIDC) }, "options.discovery_url"},
+		{"oidc partial endpoints", func() *domain.Connection {
+			c := base(domain.StrategyOIDC)
+			c.Options.Issuer, c.Options.TokenEndpoint = "https://i/", "https://i/t"
+			return c
+		}, "options"},
+		{"oidc front channel", func() *domain.Connection {
+			c := base(domain.StrategyOIDC)
+			c.Options.Issuer, c.Options.Type = "https://i/", "front_channel"
+			return c
+		}, "options.type"},
+		{"javascript url", func() *domain.Connection {
+			c := base(domain.StrategyOIDC)
+			c.Options.DiscoveryURL = "javascript:alert(1)"
+			return c
+		}, "options.discovery_url"},
+		{"url with credentials", func() *domain.Connection {
+			c := base(domain.StrategyGitHub)
+			c.Options.TokenURL = "https://u:p@gh.example/t"
+			return c
+		}, "options.token_endpoint"},
+		{"oauth2 without urls", func() *domain.Connection { return base(domain.StrategyOAuth2) }, "options"},
+		{"oidc option on oauth2", func() *domain.Connection { c := base(domain.StrategyGitHub); c.Options.Issuer = "https://x/"; return c }, "options"},
+		{"password option", func() *domain.Connection {
+			c := base(domain.StrategyGitHub)
+			c.Options.PasswordPolicy = "good"
+			return c
+		}, "options"},
+		{"bad alias", func() *domain.Connection {
+			c := base(domain.StrategyGoogle)
+			c.Options.DomainAliases = []string{"Not A Domain"}
+			return c
+		}, "options.domain_aliases"},
+		{"unknown mapped attribute", func() *domain.Connection {
+			c := base(domain.StrategyGitHub)
+			c.Options.AttributeMap = &domain.AttributeMap{Attributes: map[string]string{"app_metadata": "x"}}
+			return c
+		}, "options.attribute_map.attributes"},
+		{"client id on database", func() *domain.Connection {
+			c := base(domain.StrategyAuth0)
+			c.Options.ClientSecret = ""
+			return c
+		}, "options"},
+	}
+	for _, tc := range cases {
+		err := tc.c().Validate()
+		if !hasProblem(err, tc.field) {
+			t.Errorf("%s: %v, want a problem with %s", tc.name, err, tc.field)
+		}
+	}
+}
+
+func TestUpstreamEndpointsPresets(t *testing.T) {
+	gh := &domain.Connection{Strategy: domain.StrategyGitHub}
+	e := gh.Endpoints()
+	if e.OIDC || e.AuthorizationURL != domain.GitHubAuthorizationURL || e.ProfileURL != domain.GitHubProfileURL || e.Attributes["nickname"] != "login" {
+		t.Errorf("github preset: %+v", e)
+	}
+	gh.Options.TokenURL = "http://127.0.0.1:1/token"
+	if got := gh.Endpoints().TokenURL; got != "http://127.0.0.1:1/token" {
+		t.Errorf("override: %s", got)
+	}
+	g := &domain.Connection{Strategy: domain.StrategyGoogle}
+	if e := g.Endpoints(); !e.OIDC || e.DiscoveryURL != "https://accounts.google.com/.well-known/openid-configuration" || e.Scopes[0] != "openid" {
+		t.Errorf("google preset: %+v", e)
+	}
+	u := &domain.User{UserID: "oidc|acme|abc", Connection: "acme"}
+	if id := u.Identities()[0]; id.Provider != "oidc" || id.UserID != "acme|abc" || id.IsSocial {
+		t.Errorf("enterprise identity %+v", id)
+	}
+	u = &domain.User{UserID: "github|123", Connection: "github"}
+	if id := u.Identities()[0]; id.Provider != "github" || id.UserID != "123" || !id.IsSocial {
+		t.Errorf("social identity %+v", id)
+	}
+}
+
+func hasProblem(err error, field string) bool {
+	return err != nil && strings.Contains(err.Error(), field)
 }

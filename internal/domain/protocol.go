@@ -43,6 +43,8 @@ type LoginTransaction struct {
 	// DPoPJKT binds the authorization code to a DPoP key (RFC 9449 §10: dpop_jkt, or the key of the
 	// proof sent with a pushed request).
 	DPoPJKT string `json:"dpop_jkt,omitempty"`
+	// Upstream is the sign-in at another identity provider this transaction is waiting for.
+	Upstream *UpstreamRequest `json:"upstream,omitempty"`
 }
 
 // Session is a browser SSO session. The cookie holds a random secret; the store keys the record by

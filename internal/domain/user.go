@@ -48,14 +48,14 @@ type User struct {
 	LastPasswordReset *time.Time     `json:"-"`
 }
 
-// Identities returns the user's identities: one database identity for now.
+// Identities returns the user's identities: one for now, from the user id (provider|id).
 func (u *User) Identities() []Identity {
 	conn := u.Connection
 	if conn == "" {
 		conn = DefaultConnection
 	}
 	provider, id, _ := strings.Cut(u.UserID, "|")
-	return []Identity{{Connection: conn, UserID: id, Provider: provider, IsSocial: false}}
+	return []Identity{{Connection: conn, UserID: id, Provider: provider, IsSocial: IsSocialProvider(provider)}}
 }
 
 // NormalizeEmail lower-cases an email address: Auth0 treats emails case-insensitively.

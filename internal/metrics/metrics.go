@@ -14,9 +14,10 @@ const (
 	SignInSuccess       = "success"
 	SignInWrongPassword = "wrong_password"
 	SignInUnknownUser   = "unknown_user"
-	SignInBlocked       = "blocked"      // brute-force protection refused the attempt
-	SignInUserBlocked   = "user_blocked" // the user is blocked by an administrator
-	SignInBusy          = "busy"         // password hashing was at its memory budget
+	SignInBlocked       = "blocked"        // brute-force protection refused the attempt
+	SignInUserBlocked   = "user_blocked"   // the user is blocked by an administrator
+	SignInBusy          = "busy"           // password hashing was at its memory budget
+	SignInUpstreamError = "upstream_error" // another identity provider refused or failed the sign-in
 )
 
 // Recorder counts what Gatehouse does.

@@ -14,12 +14,13 @@ import (
 // connections serves /connections: database connections, their options (the password policy,
 // signup, brute-force protection) and the applications each is enabled for.
 type connections struct {
-	st  store.Store // a connection's users are deleted with it, in one transaction
-	now func() time.Time
+	st      store.Store // a connection's users are deleted with it, in one transaction
+	now     func() time.Time
+	secrets ConnectionSecrets // upstream connections (connections_upstream.go)
 }
 
 func (h *Handler) connectionRoutes() []route {
-	g := &connections{st: h.st, now: h.now}
+	g := &connections{st: h.st, now: h.now, secrets: h.opts.ConnectionSecrets}
 	read := []string{"read:connections"}
 	update := []string{"update:connections"}
 	return []route{
@@ -78,15 +79,11 @@ func (g *connections) list(c *call) (int, any, error) {
 		}
 	}
 	f.Name = q.Get("name")
-	if q.Get("domain_alias") != "" {
-		// Only enterprise connections have domain aliases; no database connection matches one.
-		f.Strategy = []string{"-"}
-	}
 	pg, skip := p.Page, 0
 	if checkpoint {
 		pg, skip = pageAt(offset, p.PerPage)
 	}
-	list, total, err := g.st.ListConnections(c.ctx(), f, pg)
+	list, total, err := g.listConnections(c, f, pg, q.Get("domain_alias"))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -129,6 +126,7 @@ type connectionOptionsBody struct {
 	RequiresUsername          *bool                             `json:"requires_username"`
 	BruteForceProtection      *bool                             `json:"brute_force_protection"`
 	StrategyVersion           *int                              `json:"strategy_version"`
+	upstreamOptionsBody
 }
 
 // options builds the whole options object: Auth0 replaces options as a whole on PATCH. Brute-force
@@ -138,7 +136,7 @@ func (b *connectionOptionsBody) options() domain.ConnectionOptions {
 	o := domain.ConnectionOptions{
 		PasswordComplexityOptions: b.PasswordComplexityOptions, PasswordHistory: b.PasswordHistory,
 		PasswordNoPersonalInfo: b.PasswordNoPersonalInfo, PasswordDictionary: b.PasswordDictionary,
-		BruteForceProtection: true,
+		BruteForceProtection: true, UpstreamOptions: b.upstreamOptionsBody.options(),
 	}
 	if b.PasswordPolicy != nil {
 		o.PasswordPolicy = *b.PasswordPolicy
@@ -169,6 +167,7 @@ type connectionBody struct {
 	IsDomainConnection *bool                  `json:"is_domain_connection"`
 	Realms             *[]string              `json:"realms"`
 	Metadata           *map[string]string     `json:"metadata"`
+	ShowAsButton       *bool                  `json:"show_as_button"`
 }
 
 func (b *connectionBody) apply(conn *domain.Connection) {
@@ -189,6 +188,9 @@ func (b *connectionBody) apply(conn *domain.Connection) {
 	}
 	if b.Metadata != nil {
 		conn.Metadata = *b.Metadata
+	}
+	if b.ShowAsButton != nil {
+		conn.ShowAsButton = b.ShowAsButton
 	}
 }
 
@@ -218,6 +220,9 @@ func (g *connections) create(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	if err := g.checkClients(c, conn.EnabledClients); err != nil {
+		return 0, nil, err
+	}
+	if err := g.saveUpstream(c, conn); err != nil {
 		return 0, nil, err
 	}
 	err := g.st.CreateConnection(c.ctx(), conn)
@@ -267,6 +272,9 @@ func (g *connections) update(c *call) (int, any, error) {
 		if err := g.checkClients(c, conn.EnabledClients); err != nil {
 			return 0, nil, err
 		}
+	}
+	if err := g.saveUpstream(c, conn); err != nil {
+		return 0, nil, err
 	}
 	if err := g.st.UpdateConnection(c.ctx(), conn); err != nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -57,8 +57,11 @@ func TestConnectionsCRUD(t *testing.T) {
 	// Refusals change nothing.
 	wantError(t, e.call(t, "admin", "POST", "/connections", map[string]any{"name": "Partners-DB", "strategy": "auth0"}),
 		409, "connection_conflict", "A connection with the same name already exists", true)
-	wantError(t, e.call(t, "admin", "POST", "/connections", map[string]any{"name": "G", "strategy": "google-oauth2"}),
+	wantError(t, e.call(t, "admin", "POST", "/connections", map[string]any{"name": "G", "strategy": "samlp"}),
 		400, "invalid_body", "strategy", false)
+	// A node without a sealing key for client secrets refuses connections to other providers.
+	wantError(t, e.call(t, "admin", "POST", "/connections", map[string]any{"name": "gh", "strategy": "github",
+		"options": map[string]any{"client_id": "id", "client_secret": "s"}}), 501, "operation_not_supported", "client secret", false)
 	wantError(t, e.call(t, "admin", "POST", "/connections", map[string]any{"strategy": "auth0"}),
 		400, "invalid_body", "Missing required property: name", false)
 	wantError(t, e.call(t, "admin", "POST", "/connections", map[string]any{"name": "X", "strategy": "auth0", "options": map[string]any{"passwordPolicy": "strong"}}),

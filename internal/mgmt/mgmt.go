@@ -93,6 +93,9 @@ type Options struct {
 	BruteForce *guard.BruteForce
 	// EmailSecrets seals the email provider's SMTP password; nil: a password is refused (501).
 	EmailSecrets EmailSecrets
+	// ConnectionSecrets seals upstream connections' client secrets and checks their URLs; nil:
+	// such connections are refused (501).
+	ConnectionSecrets ConnectionSecrets
 	// CheckEmailProvider validates a provider before it is saved; nil means its domain rules only.
 	CheckEmailProvider ProviderCheck
 	// Verification queues verification mail for /jobs/verification-email; nil answers 501.

@@ -43,7 +43,7 @@ type PostLogin struct {
 	// them, and only when an action is bound, keeping them off the path of a sign-in without Actions.
 	Roles      []string
 	Client     *domain.Client
-	Connection string // the user's connection; strategy "auth0"
+	Connection string // the connection the user signed in with (its strategy is the identity provider's)
 	Audience   string // event.resource_server.identifier; "" for a userinfo-only login
 	// RequestedScopes are the scopes asked for; GrantedScopes what will be granted before the Actions
 	// change it (RBAC applied).

@@ -13,12 +13,19 @@ import (
 // a JSON document; the applications a connection is enabled for are rows of connection_clients, so
 // that deleting a client takes it off every list by ON DELETE CASCADE.
 
+// connectionDoc is the stored document: the connection and its sealed client secret, which has no
+// JSON name on the domain type so that no view of a connection can show it.
+type connectionDoc struct {
+	*domain.Connection
+	SecretSealed []byte `json:"secret_sealed,omitempty"`
+}
+
 func (s *Store) CreateConnection(ctx context.Context, c *domain.Connection) error {
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = s.now().UTC()
 	}
 	c.UpdatedAt = c.CreatedAt
-	doc, err := marshal(c)
+	doc, err := marshal(connectionDoc{Connection: c, SecretSealed: c.SecretSealed})
 	if err != nil {
 		return err
 	}
@@ -67,7 +74,7 @@ func (s *Store) connectionClients(ctx context.Context, q querier, id string) ([]
 
 func (s *Store) UpdateConnection(ctx context.Context, c *domain.Connection) error {
 	c.UpdatedAt = s.now().UTC()
-	doc, err := marshal(c)
+	doc, err := marshal(connectionDoc{Connection: c, SecretSealed: c.SecretSealed})
 	if err != nil {
 		return err
 	}
@@ -161,9 +168,11 @@ func scanConnection(r scanner) (*domain.Connection, error) {
 	if err := r.Scan(&id, &name, &strategy, &created, &upd, &doc); err != nil {
 		return nil, err
 	}
-	if err := unmarshal(doc, &c); err != nil {
+	d := connectionDoc{Connection: &c}
+	if err := unmarshal(doc, &d); err != nil {
 		return nil, err
 	}
+	c.SecretSealed = d.SecretSealed
 	c.ID, c.Name, c.Strategy = id, name, strategy
 	c.CreatedAt, c.UpdatedAt = fromTS(created), fromTS(upd)
 	return &c, nil

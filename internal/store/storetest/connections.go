@@ -54,6 +54,28 @@ func testConnections(t *testing.T, s store.Store) {
 	if !slices.Equal(got.EnabledClients, []string{app.ClientID}) {
 		t.Errorf("enabled clients %v", got.EnabledClients)
 	}
+	// An upstream connection: its options and its sealed client secret come back; the secret only
+	// on the field no view marshals.
+	show := true
+	up := &domain.Connection{ID: domain.NewConnectionID(), Name: "acme-oidc", Strategy: domain.StrategyOIDC, ShowAsButton: &show,
+		Options: domain.ConnectionOptions{UpstreamOptions: domain.UpstreamOptions{ClientID: "cid", Issuer: "https://idp.example/",
+			DomainAliases: []string{"acme.example"}}},
+		SecretSealed: []byte{1, 2, 3}}
+	domain.ApplyConnectionDefaults(up)
+	must(t, s.CreateConnection(ctx, up))
+	gotUp, err := s.GetConnectionByName(ctx, "acme-oidc")
+	must(t, err)
+	eq(t, "upstream client id", gotUp.Options.ClientID, "cid")
+	eq(t, "upstream issuer", gotUp.Options.Issuer, "https://idp.example/")
+	eq(t, "show as button", gotUp.ShowAsButton != nil && *gotUp.ShowAsButton, true)
+	eq(t, "sealed secret", string(gotUp.SecretSealed), "\x01\x02\x03")
+	gotUp.SecretSealed = []byte{4}
+	must(t, s.UpdateConnection(ctx, gotUp))
+	gotUp, err = s.GetConnection(ctx, up.ID)
+	must(t, err)
+	eq(t, "sealed secret updated", string(gotUp.SecretSealed), "\x04")
+	must(t, s.DeleteConnection(ctx, up.ID))
+
 	_, err = s.GetConnection(ctx, "con_missing")
 	wantErr(t, err, store.ErrNotFound)
 	_, err = s.GetConnectionByName(ctx, "missing")
