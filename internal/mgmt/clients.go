@@ -87,10 +87,10 @@ type clientBody struct {
 	InitiateLoginURI               *string            `json:"initiate_login_uri"`
 	LogoURI                        *string            `json:"logo_uri"`
 	IsTokenEndpointIPHeaderTrusted *bool              `json:"is_token_endpoint_ip_header_trusted"`
-	// Accepted for compatibility with clients that always send them; Gatehouse has one behaviour.
-	OrganizationUsage           *string `json:"organization_usage"`
-	OrganizationRequireBehavior *string `json:"organization_require_behavior"`
-	SSO                         *bool   `json:"sso"`
+	OrganizationUsage              *string            `json:"organization_usage"`
+	OrganizationRequireBehavior    *string            `json:"organization_require_behavior"`
+	// Accepted for compatibility with clients that always send it; Gatehouse has one behaviour.
+	SSO *bool `json:"sso"`
 }
 
 // apply copies the given fields onto c.
@@ -139,6 +139,8 @@ func (b *clientBody) apply(c *domain.Client) {
 	}
 	set(&c.InitiateLoginURI, b.InitiateLoginURI)
 	set(&c.LogoURI, b.LogoURI)
+	set(&c.OrganizationUsage, b.OrganizationUsage)
+	set(&c.OrganizationRequireBehavior, b.OrganizationRequireBehavior)
 }
 
 // clientView is a client as the Management API returns it; ClientSecret is set only on create and

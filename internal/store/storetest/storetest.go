@@ -72,6 +72,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AttackProtection", testAttackProtection},
 		{"LogStreams", testLogStreams},
 		{"RaceClaimLogStream", testRaceClaimLogStream},
+		{"Organizations", testOrganizations},
+		{"OrganizationMembers", testOrganizationMembers},
+		{"OrganizationConnections", testOrganizationConnections},
+		{"Invitations", testInvitations},
+		{"RaceAddMember", testRaceAddMember},
+		{"RaceRedeemInvitation", testRaceRedeemInvitation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
