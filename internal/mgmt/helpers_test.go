@@ -41,7 +41,12 @@ read:signing_keys create:signing_keys update:signing_keys read:tenant_settings u
 read:logs read:actions create:actions update:actions delete:actions
 read:email_provider create:email_provider update:email_provider create:user_tickets
 read:email_templates create:email_templates update:email_templates
-read:connections create:connections update:connections delete:connections`)
+read:connections create:connections update:connections delete:connections
+read:organizations create:organizations update:organizations delete:organizations
+read:organization_members create:organization_members delete:organization_members
+read:organization_member_roles create:organization_member_roles delete:organization_member_roles
+read:organization_connections create:organization_connections update:organization_connections delete:organization_connections
+read:organization_invitations create:organization_invitations delete:organization_invitations`)
 
 // fakeVerifier maps fixed bearer strings to callers.
 type fakeVerifier struct{}
