@@ -19,13 +19,14 @@ import (
 // A step that shows a page must come before claim: after it the transaction is no longer stored,
 // and the flow lives only in the request that claimed it.
 var signInSteps = []step{
-	{"authenticate", (*Handler).authenticate}, // a session that satisfies the request, else the login form
-	{"device", (*Handler).confirmDevice},      // a device sign-in: the user confirms the device by name
-	{"claim", (*Handler).claim},               // the transaction leaves the store: one request goes on
-	{"user", (*Handler).checkUser},            // the user exists and is not blocked
-	{"scopes", (*Handler).resolveScopes},      // the RBAC rule: what the code may grant
-	{"actions", (*Handler).postLoginActions},  // post-login Actions; their outcome applied
-	{"issue", (*Handler).issue},               // the authorization code stored and sent
+	{"authenticate", (*Handler).authenticate},      // a session that satisfies the request, else the login form
+	{"device", (*Handler).confirmDevice},           // a device sign-in: the user confirms the device by name
+	{"claim", (*Handler).claim},                    // the transaction leaves the store: one request goes on
+	{"user", (*Handler).checkUser},                 // the user exists and is not blocked
+	{"organization", (*Handler).checkOrganization}, // an organization sign-in: membership, invitation
+	{"scopes", (*Handler).resolveScopes},           // the RBAC rule: what the code may grant
+	{"actions", (*Handler).postLoginActions},       // post-login Actions; their outcome applied
+	{"issue", (*Handler).issue},                    // the authorization code stored and sent
 }
 
 // step is one stage of a sign-in.
@@ -59,6 +60,11 @@ type flow struct {
 	requested []string
 	api       *domain.ResourceServer
 	tokens    trigger.Tokens
+	// org, organization and orgRoles are the organization signed in through (from checkOrganization
+	// on): the tokens' org claims, the organization, and the names of the member's roles in it.
+	org          *domain.OrgClaims
+	organization *domain.Organization
+	orgRoles     []string
 }
 
 // silent tells a prompt=none request, which may show no page (OIDC Core §3.1.2.6).

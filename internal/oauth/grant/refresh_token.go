@@ -92,7 +92,14 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 			return nil, err
 		}
 	}
-	scopes, err := d.userScopes(ctx, d.Store, c.ClientID, user.UserID, requested, api)
+	// A family started through an organization lives as long as the membership does.
+	if e, err := stillMember(ctx, d.Store, old.Claims.Organization, user); e != nil || err != nil {
+		if e != nil {
+			return nil, fail(e.Description)
+		}
+		return nil, protocol.ServerError(err)
+	}
+	scopes, err := d.userScopes(ctx, d.Store, c.ClientID, user.UserID, old.Claims.Organization, requested, api)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +149,7 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 	res, err := d.issue(ctx, userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: old.Scope,
 		idToken: HasOpenID(old.Scope), sessionID: old.SessionID, authTime: old.AuthTime, includeAuthTime: old.Claims.IncludeAuthTime,
-		gty: token.GTYRefreshToken, idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims,
+		gty: token.GTYRefreshToken, idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims, org: old.Claims.Organization,
 	})
 	if err != nil {
 		return nil, err
