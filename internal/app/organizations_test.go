@@ -153,8 +153,8 @@ func TestOrganizationSignIn(t *testing.T) {
 	if err != nil {
 		t.Fatalf("refresh: %v", err)
 	}
-	if at := decodeJWT(t, tok.AccessToken); at["org_id"] != f.orgID {
-		t.Fatalf("refreshed access token org_id %v", at["org_id"])
+	if at := decodeJWT(t, tok.AccessToken); at["org_id"] != f.orgID || !slices.Equal(at["https://yourapp.com/roles"].([]any), []any{"admin"}) {
+		t.Fatalf("refreshed access token org_id %v roles %v", at["org_id"], at["https://yourapp.com/roles"])
 	}
 	if status, out := f.m.do("DELETE", "organizations/"+f.orgID+"/members", map[string]any{"members": []string{sub}}); status != http.StatusNoContent {
 		t.Fatalf("remove member: %d %v", status, out)

@@ -112,6 +112,9 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 		Source: trigger.Refresh, Client: c, User: user, RequestedScopes: scopes.Scopes, RefreshToken: old,
 		Request: trigger.Request{IP: req.IP, UserAgent: req.UserAgent},
 	}
+	if err := orgEvent(ctx, d.Store, old.Claims.Organization, user, &ev); err != nil {
+		return nil, protocol.ServerError(err)
+	}
 	if e := d.postLogin(ctx, ev, api, &tk); e != nil {
 		return nil, e
 	}
