@@ -21,6 +21,8 @@ type LoginData struct {
 	Error      string // shown in the aria-live error region
 	SignupURL  string // empty hides the link
 	ForgotURL  string // the password reset request page, carrying the transaction; empty hides the link
+	// Organization is the display name (else the name) of the organization signed in through.
+	Organization string
 }
 
 // ResetRequestData fills templates/reset_request.html: the input `email` plus hidden `state` (the

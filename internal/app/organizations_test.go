@@ -126,6 +126,15 @@ func TestOrganizationSignIn(t *testing.T) {
 	if status, out := f.m.do("POST", "organizations/"+f.orgID+"/members/"+url.PathEscape(sub)+"/roles", map[string]any{"roles": []string{f.adminRole}}); status != http.StatusNoContent {
 		t.Fatalf("add member role: %d %v", status, out)
 	}
+	// The login page names the organization.
+	b := browser(t)
+	resp, _ := get(t, b, n.issuer+"authorize?"+url.Values{"client_id": {n.tenant.WebApp.ClientID}, "redirect_uri": {devtenant.Callback},
+		"response_type": {"code"}, "scope": {"openid"}, "organization": {f.orgID}, "code_challenge": {"E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"},
+		"code_challenge_method": {"S256"}}.Encode())
+	loc, _ := resp.Location()
+	if _, page := get(t, b, loc.String()); !strings.Contains(page, "Log in to <strong>ACME</strong>") {
+		t.Errorf("login page does not name the organization: %s", page)
+	}
 	r := orgSignIn(t, n, user.Email, user.Password, url.Values{"organization": {f.orgID}})
 	if r.id == nil {
 		t.Fatalf("member refused: %s", r.callback)
@@ -189,7 +198,8 @@ func TestOrganizationUsageAtAuthorize(t *testing.T) {
 		for k := range extra {
 			q.Set(k, extra.Get(k))
 		}
-		resp, _ := get(t, browser(t), n.issuer+"authorize?"+q.Encode())
+		b := browser(t)
+	resp, _ := get(t, b, n.issuer+"authorize?"+q.Encode())
 		loc, _ := resp.Location()
 		if loc == nil {
 			t.Fatalf("/authorize %v: status %d without a redirect", extra, resp.StatusCode)

@@ -191,3 +191,19 @@ func (h *Handler) heldPermissions(ctx context.Context, org *domain.OrgClaims, us
 	}
 	return h.store.UserPermissionNames(ctx, userID, audience)
 }
+
+// organizationLabel is what the login page names the organization of the sign-in by: its display
+// name, else its name; "" outside an organization sign-in.
+func (h *Handler) organizationLabel(ctx context.Context, tx *domain.LoginTransaction) string {
+	if tx.OrganizationID == "" {
+		return ""
+	}
+	o, err := h.store.GetOrganization(ctx, tx.OrganizationID)
+	if err != nil {
+		return "" // checkOrganization refuses the sign-in once the user is known
+	}
+	if o.DisplayName != "" {
+		return o.DisplayName
+	}
+	return o.Name
+}
