@@ -199,7 +199,7 @@ func TestOrganizationUsageAtAuthorize(t *testing.T) {
 			q.Set(k, extra.Get(k))
 		}
 		b := browser(t)
-	resp, _ := get(t, b, n.issuer+"authorize?"+q.Encode())
+		resp, _ := get(t, b, n.issuer+"authorize?"+q.Encode())
 		loc, _ := resp.Location()
 		if loc == nil {
 			t.Fatalf("/authorize %v: status %d without a redirect", extra, resp.StatusCode)
@@ -282,5 +282,66 @@ func TestOrganizationInvitation(t *testing.T) {
 		"access_denied", "another email address")
 	if _, list := f.m.do("GET", "organizations/"+f.orgID+"/invitations", nil); len(list["list"].([]any)) != 1 {
 		t.Errorf("the refused invitation was spent: %v", list)
+	}
+}
+
+// TestOrganizationInvitationSignup: an invitation to an address with no account; the app passes
+// the link's parameters to /authorize, the signup form starts with the invited address, and the
+// new account is a member of the organization with the invited role.
+func TestOrganizationInvitationSignup(t *testing.T) {
+	n := startNode(t, noResetFloor)
+	srv := withSMTP(t, n)
+	f := newOrgFixture(t, n)
+	email := "invited.new@example.com"
+	if status, out := f.m.do("POST", "organizations/"+f.orgID+"/invitations", map[string]any{
+		"inviter": map[string]any{"name": "Ann"}, "invitee": map[string]any{"email": email},
+		"client_id": n.tenant.WebApp.ClientID, "roles": []string{f.adminRole}}); status != http.StatusCreated {
+		t.Fatalf("invite: %d %v", status, out)
+	}
+	link, err := url.Parse(invitationLink.FindString(waitForMail(t, n, srv, 1)[0].Text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	provider, err := oidc.NewProvider(ctx, n.issuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := oauthConfig(n, provider)
+	verifier := oauth2.GenerateVerifier()
+	c := browser(t)
+	authURL := cfg.AuthCodeURL("s", oauth2.S256ChallengeOption(verifier), oauth2.SetAuthURLParam("audience", devtenant.APIIdentifier),
+		oauth2.SetAuthURLParam("screen_hint", "signup"), oauth2.SetAuthURLParam("organization", link.Query().Get("organization")),
+		oauth2.SetAuthURLParam("invitation", link.Query().Get("invitation")))
+	resp, _ := get(t, c, authURL)
+	loc, _ := resp.Location()
+	if loc == nil || loc.Path != "/u/signup" {
+		t.Fatalf("/authorize went to %v", loc)
+	}
+	_, page := get(t, c, loc.String())
+	form := formFields(page)
+	if form.Get("email") != email {
+		t.Fatalf("signup form email %q; want the invited %q", form.Get("email"), email)
+	}
+	form.Set("password", "Invited-Passw0rd!")
+	resp, body := post(t, c, loc.String(), form)
+	cb, _ := resp.Location()
+	if resp.StatusCode != http.StatusFound || cb == nil || cb.Query().Get("code") == "" {
+		t.Fatalf("signup: %d %v %s", resp.StatusCode, cb, body)
+	}
+	tok, err := cfg.Exchange(ctx, cb.Query().Get("code"), oauth2.VerifierOption(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := decodeJWT(t, tok.AccessToken)
+	if at["org_id"] != f.orgID {
+		t.Fatalf("org_id %v", at["org_id"])
+	}
+	if perms, _ := at["permissions"].([]any); len(perms) != 4 {
+		t.Errorf("permissions %v; want the invited admin role's", at["permissions"])
+	}
+	_, members := f.m.do("GET", "organizations/"+f.orgID+"/members", nil)
+	if list := members["list"].([]any); len(list) != 1 || list[0].(map[string]any)["email"] != email {
+		t.Fatalf("members %v", members)
 	}
 }

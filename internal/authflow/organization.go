@@ -62,6 +62,15 @@ func (h *Handler) organizationParam(ctx context.Context, get func(string) string
 	if invitation != "" {
 		// Only the ticket's hash is stored with the transaction, as in the invitation's own row.
 		tx.InvitationHash = domain.HashSecret(invitation)
+		// The login and signup forms start with the invited address. Whether the invitation may
+		// be accepted is decided once the user is known (checkOrganization).
+		inv, err := h.store.FindInvitation(ctx, tx.InvitationHash)
+		switch {
+		case err == nil && tx.LoginHint == "" && inv.OrganizationID == o.ID && inv.UsedAt == nil:
+			tx.LoginHint = inv.Invitee.Email
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return nil, fmt.Errorf("authorize: invitation: %w", err)
+		}
 	}
 	return nil, nil
 }

@@ -590,6 +590,8 @@ type OrganizationStore interface {
 	DeleteInvitation(ctx context.Context, orgID, id string) error
 	// ListInvitations lists the organization's unused invitations, newest first.
 	ListInvitations(ctx context.Context, orgID string, p Page) ([]*domain.Invitation, int, error)
+	// FindInvitation returns the invitation with that ticket hash, spent or not; ErrNotFound when none.
+	FindInvitation(ctx context.Context, ticketHash []byte) (*domain.Invitation, error)
 	// RedeemInvitation spends the invitation with that ticket hash in orgID at now, atomically: of
 	// concurrent redemptions exactly one succeeds. Unknown, of another organization, or expired →
 	// ErrNotFound; spent before → ErrAlreadyUsed.

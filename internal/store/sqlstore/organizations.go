@@ -309,6 +309,10 @@ func (s *Store) ListInvitations(ctx context.Context, orgID string, p store.Page)
 	return listOf(ctx, s, q, "invitations", scanInvitation, InvitationCount, InvitationList, orgID, p)
 }
 
+func (s *Store) FindInvitation(ctx context.Context, hash []byte) (*domain.Invitation, error) {
+	return getOne(ctx, s, s.reader(ctx), scanInvitation, "invitation", "by ticket", InvitationGetByHash, hash)
+}
+
 // RedeemInvitation is one conditional UPDATE, then a read of the row in the same transaction to
 // tell the caller why it did not match (as RedeemTicket).
 func (s *Store) RedeemInvitation(ctx context.Context, hash []byte, orgID string, now time.Time) (*domain.Invitation, error) {
