@@ -19,14 +19,15 @@ import (
 // A step that shows a page must come before claim: after it the transaction is no longer stored,
 // and the flow lives only in the request that claimed it.
 var signInSteps = []step{
-	{"authenticate", (*Handler).authenticate},      // a session that satisfies the request, else the login form
-	{"device", (*Handler).confirmDevice},           // a device sign-in: the user confirms the device by name
-	{"claim", (*Handler).claim},                    // the transaction leaves the store: one request goes on
-	{"user", (*Handler).checkUser},                 // the user exists and is not blocked
-	{"organization", (*Handler).checkOrganization}, // an organization sign-in: membership, invitation
-	{"scopes", (*Handler).resolveScopes},           // the RBAC rule: what the code may grant
-	{"actions", (*Handler).postLoginActions},       // post-login Actions; their outcome applied
-	{"issue", (*Handler).issue},                    // the authorization code stored and sent
+	{"authenticate", (*Handler).authenticate}, // a session that satisfies the request, else the login form
+	{"device", (*Handler).confirmDevice},      // a device sign-in: the user confirms the device by name
+	{"claim", (*Handler).claim},               // the transaction leaves the store: one request goes on
+	{"user", (*Handler).checkUser},            // the user exists and is not blocked
+	// an organization sign-in: the invitation accepted, or the membership checked or assigned
+	{"organization", (*Handler).checkOrganization},
+	{"scopes", (*Handler).resolveScopes},     // the RBAC rule: what the code may grant
+	{"actions", (*Handler).postLoginActions}, // post-login Actions; their outcome applied
+	{"issue", (*Handler).issue},              // the authorization code stored and sent
 }
 
 // step is one stage of a sign-in.

@@ -24,20 +24,21 @@ func (h *Handler) tenantRoutes() []route {
 // tenantBody is the writable part of the tenant settings; `flags` is merged key by key, as Auth0
 // does, every other field replaced.
 type tenantBody struct {
-	AllowOrganizationNameInAuthenticationAPI *bool            `json:"allow_organization_name_in_authentication_api"`
-	FriendlyName                             *string          `json:"friendly_name"`
-	PictureURL                               *string          `json:"picture_url"`
-	SupportEmail                             *string          `json:"support_email"`
-	SupportURL                               *string          `json:"support_url"` // accepted; not kept
-	DefaultAudience                          *string          `json:"default_audience"`
-	DefaultDirectory                         *string          `json:"default_directory"`
-	AllowedLogoutURLs                        *[]string        `json:"allowed_logout_urls"`
-	SessionLifetime                          *float64         `json:"session_lifetime"`
-	IdleSessionLifetime                      *float64         `json:"idle_session_lifetime"`
-	EnabledLocales                           *[]string        `json:"enabled_locales"`
-	Flags                                    *map[string]bool `json:"flags"`
+	FriendlyName        *string          `json:"friendly_name"`
+	PictureURL          *string          `json:"picture_url"`
+	SupportEmail        *string          `json:"support_email"`
+	SupportURL          *string          `json:"support_url"` // accepted; not kept
+	DefaultAudience     *string          `json:"default_audience"`
+	DefaultDirectory    *string          `json:"default_directory"`
+	AllowedLogoutURLs   *[]string        `json:"allowed_logout_urls"`
+	SessionLifetime     *float64         `json:"session_lifetime"`
+	IdleSessionLifetime *float64         `json:"idle_session_lifetime"`
+	EnabledLocales      *[]string        `json:"enabled_locales"`
+	Flags               *map[string]bool `json:"flags"`
 	// LogRetentionDays is Gatehouse's: how long the tenant log keeps an event.
 	LogRetentionDays *int `json:"log_retention_days"`
+	// AllowOrganizationNameInAuthenticationAPI: /authorize takes organization names, tokens carry org_name.
+	AllowOrganizationNameInAuthenticationAPI *bool `json:"allow_organization_name_in_authentication_api"`
 }
 
 func (g *tenant) get(c *call) (int, any, error) {

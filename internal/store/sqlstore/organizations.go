@@ -15,6 +15,17 @@ import (
 // own tables, so that deleting an organization, user, role or connection cascades to them; a
 // member's roles hang off the membership, so ending it ends them.
 
+func init() {
+	for key, fm := range map[string][2]string{
+		"organizations.id":                       {"id", "The organization already exists."},
+		"organizations.name":                     {"name", "An organization with this name already exists."},
+		"organization_connections.connection_id": {"connection_id", "The connection is already enabled for this organization."},
+		"organization_invitations.id":            {"id", "The invitation already exists."},
+	} {
+		conflictErrors[key] = fm
+	}
+}
+
 func (s *Store) CreateOrganization(ctx context.Context, o *domain.Organization) error {
 	if o.CreatedAt.IsZero() {
 		o.CreatedAt = s.now().UTC()
