@@ -25,6 +25,8 @@ type LoginData struct {
 	// Providers are the "Continue with …" buttons, posted with state and csrf to UpstreamAction.
 	Providers      []ProviderButton
 	UpstreamAction string
+	// Organization is the display name (else the name) of the organization signed in through.
+	Organization string
 }
 
 // ProviderButton is one "Continue with …" button: the connection's name (posted as `connection`)

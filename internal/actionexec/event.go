@@ -109,10 +109,11 @@ func (e *Executor) loginEvent(in trigger.PostLogin, roles []string) actions.Post
 			IP: in.Request.IP, Hostname: in.Request.Hostname, Method: in.Request.Method,
 			Language: in.Request.Language, UserAgent: in.Request.UserAgent,
 		},
-		Transaction: actions.Transaction{RequestedScopes: in.RequestedScopes, Protocol: protocolBasic},
-		Stats:       actions.Stats{LoginsCount: in.User.LoginsCount},
-		Session:     eventSession(in.Session),
-		Tenant:      actions.Tenant{ID: e.tenantID},
+		Transaction:  actions.Transaction{RequestedScopes: in.RequestedScopes, Protocol: protocolBasic},
+		Stats:        actions.Stats{LoginsCount: in.User.LoginsCount},
+		Session:      eventSession(in.Session),
+		Tenant:       actions.Tenant{ID: e.tenantID},
+		Organization: eventOrganization(in.Organization),
 	}
 	if len(in.Request.Query) > 0 {
 		ev.Request.Query = make(map[string]any, len(in.Request.Query))
@@ -227,4 +228,12 @@ func isoPtr(t *time.Time) string {
 		return ""
 	}
 	return actions.ISOTime(*t)
+}
+
+// eventOrganization is event.organization: the organization of an organization sign-in.
+func eventOrganization(o *domain.Organization) *actions.Organization {
+	if o == nil {
+		return nil
+	}
+	return &actions.Organization{ID: o.ID, Name: o.Name, DisplayName: o.DisplayName, Metadata: o.Metadata}
 }

@@ -56,7 +56,7 @@ func (h *Handler) checkUser(w http.ResponseWriter, r *http.Request, f *flow) ste
 // resolveScopes decides what the code may grant before Actions change it (grantScopes).
 func (h *Handler) resolveScopes(w http.ResponseWriter, r *http.Request, f *flow) stepResult {
 	f.requested = strings.Fields(f.tx.Scope)
-	granted, api, err := h.grantScopes(r.Context(), f.client.ClientID, f.user.UserID, f.tx.Audience, f.requested)
+	granted, api, err := h.grantScopes(r.Context(), f.client.ClientID, f.user.UserID, f.org, f.tx.Audience, f.requested)
 	if err != nil {
 		h.internalError(w, r, err)
 		return answered
@@ -133,6 +133,7 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, f *flow) stepRes
 		IDTokenClaims:       f.tokens.IDTokenClaims,
 		AccessTokenClaims:   f.tokens.AccessTokenClaims,
 		ActionScopes:        f.tokens.ActionScopes,
+		Organization:        f.org,
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(domain.AuthorizationCodeLifetime),
 	}
@@ -147,7 +148,7 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, f *flow) stepRes
 		// response, its nonce and, beside a code, the code's c_hash binding them (OIDC Core §3.3.2.11).
 		idt, err := h.idTokens.IDToken(ctx, token.IDTokenParams{
 			Client: f.client, User: f.user, Scope: rec.Scope, Nonce: tx.Nonce, SessionID: sess.ID,
-			AuthTime: rec.AuthTime, IncludeAuthTime: rec.IncludeAuthTime, Code: code, Custom: f.tokens.IDTokenClaims,
+			AuthTime: rec.AuthTime, IncludeAuthTime: rec.IncludeAuthTime, Code: code, Custom: f.tokens.IDTokenClaims, Org: f.org,
 		})
 		if err != nil {
 			h.internalError(w, r, fmt.Errorf("complete: sign id_token: %w", err))
@@ -172,7 +173,7 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, f *flow) stepRes
 // only when the user holds it (spec §2.3). Without an audience only OIDC scopes remain. The token
 // endpoint applies the rule once more at the exchange (permissions may change in between) and keeps
 // what Actions added (code.ActionScopes).
-func (h *Handler) grantScopes(ctx context.Context, clientID, userID, audience string, requested []string) ([]string, *domain.ResourceServer, error) {
+func (h *Handler) grantScopes(ctx context.Context, clientID, userID string, org *domain.OrgClaims, audience string, requested []string) ([]string, *domain.ResourceServer, error) {
 	in := protocol.ScopeInput{Requested: requested}
 	if audience != "" {
 		rs, err := h.store.GetResourceServerByIdentifier(ctx, audience)
@@ -181,7 +182,7 @@ func (h *Handler) grantScopes(ctx context.Context, clientID, userID, audience st
 		}
 		in.API = rs
 		if protocol.NeedsHeld(rs) {
-			if in.Held, err = h.store.UserPermissionNames(ctx, userID, audience); err != nil {
+			if in.Held, err = h.heldPermissions(ctx, org, userID, audience); err != nil {
 				return nil, nil, fmt.Errorf("complete: permissions: %w", err)
 			}
 		}
@@ -210,5 +211,7 @@ func (h *Handler) postLoginEvent(r *http.Request, f *flow) trigger.PostLogin {
 			Language: r.Header.Get("Accept-Language"), Query: query,
 		},
 		Interactive: !f.silent(),
+		// In an organization sign-in, event.authorization.roles are the member's roles in it.
+		Organization: f.organization, Roles: f.orgRoles,
 	}
 }

@@ -11,7 +11,7 @@
 // /authorize validates the request into a domain.LoginTransaction, then hands it to one dispatcher
 // (Handler.dispatch), which runs the steps of signInSteps in order until one answers the request:
 //
-//	authenticate → device → claim → user → scopes → actions → issue
+//	authenticate → device → claim → user → organization → scopes → actions → issue
 //
 // A device sign-in starts at POST /activate (a valid user code, entry rate-limited per address)
 // instead of /authorize; its transaction carries the device code's hash and no redirect_uri. The

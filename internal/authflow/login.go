@@ -130,6 +130,7 @@ func (h *Handler) loginData(r *http.Request, fs *flowState, username, msg string
 		}
 		d.ByUsername = conn.Options.RequiresUsername
 	}
+	d.Organization = h.organizationLabel(r.Context(), fs.tx)
 	return d
 }
 

@@ -310,10 +310,11 @@ func (h *Handler) parseAuthorizeValues(ctx context.Context, vals url.Values, pus
 		}
 		tx.Audience = audience
 	}
-	if get("organization") != "" || get("invitation") != "" {
-		// No client can use organizations yet; ignoring the parameter would hand the app a token
-		// without the org_id it asked for, so the request is refused instead.
-		return req, protocol.InvalidRequest("organization is not supported for this client")
+	if pe, err := h.organizationParam(ctx, get, client, settings, tx); pe != nil || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return req, pe
 	}
 	if conn := get("connection"); conn != "" && conn != directory(settings) {
 		if ok, err := h.connectionAllowed(ctx, conn, client); err != nil {

@@ -23,9 +23,11 @@ var signInSteps = []step{
 	{"device", (*Handler).confirmDevice},      // a device sign-in: the user confirms the device by name
 	{"claim", (*Handler).claim},               // the transaction leaves the store: one request goes on
 	{"user", (*Handler).checkUser},            // the user exists and is not blocked
-	{"scopes", (*Handler).resolveScopes},      // the RBAC rule: what the code may grant
-	{"actions", (*Handler).postLoginActions},  // post-login Actions; their outcome applied
-	{"issue", (*Handler).issue},               // the authorization code stored and sent
+	// an organization sign-in: the invitation accepted, or the membership checked or assigned
+	{"organization", (*Handler).checkOrganization},
+	{"scopes", (*Handler).resolveScopes},     // the RBAC rule: what the code may grant
+	{"actions", (*Handler).postLoginActions}, // post-login Actions; their outcome applied
+	{"issue", (*Handler).issue},              // the authorization code stored and sent
 }
 
 // step is one stage of a sign-in.
@@ -59,6 +61,11 @@ type flow struct {
 	requested []string
 	api       *domain.ResourceServer
 	tokens    trigger.Tokens
+	// org, organization and orgRoles are the organization signed in through (from checkOrganization
+	// on): the tokens' org claims, the organization, and the names of the member's roles in it.
+	org          *domain.OrgClaims
+	organization *domain.Organization
+	orgRoles     []string
 }
 
 // silent tells a prompt=none request, which may show no page (OIDC Core §3.1.2.6).

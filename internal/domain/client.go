@@ -90,6 +90,11 @@ type Client struct {
 	RequirePushedAuthorizationRequests bool `json:"require_pushed_authorization_requests"`
 	// OIDCLogout holds the back-channel logout URLs (OpenID Connect Back-Channel Logout 1.0).
 	OIDCLogout *OIDCLogout `json:"oidc_logout,omitempty"`
+	// OrganizationUsage says whether users sign in through an organization: deny (never), allow
+	// (with or without) or require (always); OrganizationRequireBehavior what the login asks when
+	// required and none was named (no_prompt: an error; pre_login_prompt: the organization's name).
+	OrganizationUsage           string `json:"organization_usage"`
+	OrganizationRequireBehavior string `json:"organization_require_behavior"`
 	// IsSystem marks clients Gatehouse itself relies on (the dev tenant's Management client); the
 	// Management API will not change or delete them, rotate their secret or touch their Management
 	// API grant.
@@ -174,6 +179,12 @@ func ApplyClientDefaults(c *Client) {
 		default:
 			c.GrantTypes = []string{GrantAuthorizationCode, GrantRefreshToken, GrantClientCredentials}
 		}
+	}
+	if c.OrganizationUsage == "" {
+		c.OrganizationUsage = OrganizationUsageDeny
+	}
+	if c.OrganizationRequireBehavior == "" {
+		c.OrganizationRequireBehavior = OrganizationRequireNoPrompt
 	}
 	if c.TokenEndpointAuthMethod == "" {
 		switch c.AppType {
@@ -267,6 +278,16 @@ func (c *Client) Validate() error {
 	validateURLList(&errs, "allowed_logout_urls", c.AllowedLogoutURLs, c.AppType, ValidateAppURL)
 	validateURLList(&errs, "web_origins", c.WebOrigins, c.AppType, ValidateOrigin)
 	validateURLList(&errs, "allowed_origins", c.AllowedOrigins, c.AppType, ValidateOrigin)
+	switch c.OrganizationUsage {
+	case "", OrganizationUsageDeny, OrganizationUsageAllow, OrganizationUsageRequire:
+	default:
+		errs.add(Invalidf("organization_usage", "must be one of deny, allow, require"))
+	}
+	switch c.OrganizationRequireBehavior {
+	case "", OrganizationRequireNoPrompt, OrganizationRequirePreLoginPrompt, OrganizationRequirePostLoginPrompt:
+	default:
+		errs.add(Invalidf("organization_require_behavior", "must be one of no_prompt, pre_login_prompt, post_login_prompt"))
+	}
 	if c.InitiateLoginURI != "" {
 		if e := ValidateAppURL("initiate_login_uri", c.InitiateLoginURI, AppTypeRegularWeb); e != nil {
 			errs.add(e)

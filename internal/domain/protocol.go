@@ -45,6 +45,10 @@ type LoginTransaction struct {
 	DPoPJKT string `json:"dpop_jkt,omitempty"`
 	// Upstream is the sign-in at another identity provider this transaction is waiting for.
 	Upstream *UpstreamRequest `json:"upstream,omitempty"`
+	// OrganizationID is the organization the user signs in through (organization=), and
+	// InvitationHash the SHA-256 of the invitation ticket the sign-in accepts (invitation=).
+	OrganizationID string `json:"organization_id,omitempty"`
+	InvitationHash []byte `json:"invitation_hash,omitempty"`
 }
 
 // Session is a browser SSO session. The cookie holds a random secret; the store keys the record by
@@ -91,6 +95,16 @@ type AuthorizationCode struct {
 	IssuedFamilyID string     `json:"issued_family_id,omitempty"`
 	// DPoPJKT, when set, is the only DPoP key the code may be redeemed with (RFC 9449 §10).
 	DPoPJKT string `json:"dpop_jkt,omitempty"`
+	// Organization is the organization the user signed in through: its tokens carry org_id (and
+	// org_name), and RBAC reads the member's roles in it.
+	Organization *OrgClaims `json:"organization,omitempty"`
+}
+
+// OrgClaims name the organization of a sign-in in its tokens: org_id, and org_name when the tenant
+// allows names (Name empty otherwise).
+type OrgClaims struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
 }
 
 // RefreshToken is one token of a refresh family: every token descending from one grant shares the
@@ -134,6 +148,9 @@ func RefreshBinding(c *Client, jkt string) string {
 // claims and added scopes, and whether the ID token carries auth_time. The JSON keys are those of
 // the map it replaces, so rows written before read back unchanged.
 type RefreshContext struct {
+	// Organization binds the family to the organization of the sign-in: a refresh is refused once
+	// the user is no longer a member.
+	Organization      *OrgClaims     `json:"organization,omitempty"`
 	IDTokenClaims     map[string]any `json:"id_token,omitempty"`
 	AccessTokenClaims map[string]any `json:"access_token,omitempty"`
 	// IncludeAuthTime: the sign-in asked for prompt=login or max_age (OIDC Core §2, §3.1.2.1).
@@ -147,7 +164,7 @@ type RefreshContext struct {
 func (c *AuthorizationCode) RefreshContext() RefreshContext {
 	return RefreshContext{
 		IDTokenClaims: c.IDTokenClaims, AccessTokenClaims: c.AccessTokenClaims,
-		IncludeAuthTime: c.IncludeAuthTime, ActionScopes: c.ActionScopes,
+		IncludeAuthTime: c.IncludeAuthTime, ActionScopes: c.ActionScopes, Organization: c.Organization,
 	}
 }
 

@@ -64,6 +64,9 @@ type TenantSettings struct {
 	// LogRetentionDays is how long the tenant log keeps an event (a Gatehouse setting; Auth0
 	// keeps 2 to 30 days by plan). 0, in settings saved before it existed, means the default.
 	LogRetentionDays int `json:"log_retention_days"`
+	// AllowOrganizationNameInAuthenticationAPI lets /authorize take an organization by name and
+	// adds org_name to the tokens of an organization login (Auth0's setting of that name).
+	AllowOrganizationNameInAuthenticationAPI bool `json:"allow_organization_name_in_authentication_api"`
 }
 
 // DefaultLogRetentionDays is Auth0's longest retention, and Gatehouse's default.

@@ -119,10 +119,10 @@ type clientBody struct {
 	ClientAuthenticationMethods        nullable[domain.ClientAuthenticationMethods] `json:"client_authentication_methods"`
 	RequirePushedAuthorizationRequests *bool                                        `json:"require_pushed_authorization_requests"`
 	OIDCLogout                         nullable[domain.OIDCLogout]                  `json:"oidc_logout"`
-	// Accepted for compatibility with clients that always send them; Gatehouse has one behaviour.
-	OrganizationUsage           *string `json:"organization_usage"`
-	OrganizationRequireBehavior *string `json:"organization_require_behavior"`
-	SSO                         *bool   `json:"sso"`
+	OrganizationUsage                  *string                                      `json:"organization_usage"`
+	OrganizationRequireBehavior        *string                                      `json:"organization_require_behavior"`
+	// Accepted for compatibility with clients that always send it; Gatehouse has one behaviour.
+	SSO *bool `json:"sso"`
 }
 
 // apply copies the given fields onto c.
@@ -178,6 +178,8 @@ func (b *clientBody) apply(c *domain.Client) {
 	if b.OIDCLogout.Set {
 		c.OIDCLogout = b.OIDCLogout.V
 	}
+	set(&c.OrganizationUsage, b.OrganizationUsage)
+	set(&c.OrganizationRequireBehavior, b.OrganizationRequireBehavior)
 }
 
 // clientView is a client as the Management API returns it; ClientSecret is set only on create and

@@ -207,10 +207,10 @@ func TestClientPatchFieldScopes(t *testing.T) {
 		{field: "initiate_login_uri", value: "https://app.example.org/login", changes: []string{"initiate_login_uri"}},
 		{field: "logo_uri", value: "https://app.example.org/logo.png", changes: []string{"logo_uri"}},
 		{field: "is_token_endpoint_ip_header_trusted", value: true, changes: []string{"is_token_endpoint_ip_header_trusted"}},
+		{field: "organization_usage", value: "allow", changes: []string{"organization_usage"}},
+		{field: "organization_require_behavior", value: "pre_login_prompt", changes: []string{"organization_require_behavior"}},
 		// Accepted for compatibility and stored nowhere: they still need update:clients.
 		{field: "oidc_conformant", value: true},
-		{field: "organization_usage", value: "deny"},
-		{field: "organization_require_behavior", value: "no_prompt"},
 		{field: "sso", value: true},
 	}
 	allowed := map[string][]string{}

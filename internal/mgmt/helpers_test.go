@@ -43,7 +43,12 @@ read:email_provider create:email_provider update:email_provider create:user_tick
 read:email_templates create:email_templates update:email_templates
 read:connections create:connections update:connections delete:connections
 read:branding update:branding
-read:client_credentials create:client_credentials update:client_credentials delete:client_credentials`)
+read:client_credentials create:client_credentials update:client_credentials delete:client_credentials
+read:organizations create:organizations update:organizations delete:organizations
+read:organization_members create:organization_members delete:organization_members
+read:organization_member_roles create:organization_member_roles delete:organization_member_roles
+read:organization_connections create:organization_connections update:organization_connections delete:organization_connections
+read:organization_invitations create:organization_invitations delete:organization_invitations`)
 
 // fakeVerifier maps fixed bearer strings to callers.
 type fakeVerifier struct{}

@@ -184,6 +184,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	all = append(all, h.attackProtectionRoutes()...)
 	all = append(all, h.anomalyRoutes()...)
 	all = append(all, h.logStreamRoutes()...)
+	all = append(all, h.organizationRoutes()...)
 	for _, rt := range all {
 		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
 	}

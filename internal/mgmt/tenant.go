@@ -44,6 +44,8 @@ type tenantBody struct {
 	Flags               *map[string]bool `json:"flags"`
 	// LogRetentionDays is Gatehouse's: how long the tenant log keeps an event.
 	LogRetentionDays *int `json:"log_retention_days"`
+	// AllowOrganizationNameInAuthenticationAPI: /authorize takes organization names, tokens carry org_name.
+	AllowOrganizationNameInAuthenticationAPI *bool `json:"allow_organization_name_in_authentication_api"`
 }
 
 func (g *tenant) get(c *call) (int, any, error) {
@@ -74,6 +76,9 @@ func (g *tenant) update(c *call) (int, any, error) {
 	}
 	if b.AllowedLogoutURLs != nil {
 		s.AllowedLogoutURLs = *b.AllowedLogoutURLs
+	}
+	if b.AllowOrganizationNameInAuthenticationAPI != nil {
+		s.AllowOrganizationNameInAuthenticationAPI = *b.AllowOrganizationNameInAuthenticationAPI
 	}
 	if b.SessionLifetime != nil {
 		s.SessionLifetime = *b.SessionLifetime

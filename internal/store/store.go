@@ -81,6 +81,7 @@ type Store interface {
 	ReplayStore
 	PushedRequestStore
 	BackchannelStore
+	OrganizationStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
@@ -588,4 +589,68 @@ type TicketStore interface {
 	SpendUserTickets(ctx context.Context, userID, kind string, now time.Time) error
 	// CountLiveTickets counts the user's unused, unexpired tickets of kind at now.
 	CountLiveTickets(ctx context.Context, userID, kind string, now time.Time) (int, error)
+}
+
+// Cursor selects a slice of a list by checkpoint (Auth0's from/take): the items after After (an
+// opaque value a previous page returned as Next; "" starts at the beginning), at most Take of them.
+type Cursor struct {
+	After string
+	Take  int // 1..100; 0 means 50
+}
+
+// Limit returns the effective page size.
+func (c Cursor) Limit() int { return Page{PerPage: c.Take}.Limit() }
+
+// OrganizationStore keeps organizations, their members, the roles members hold inside them, the
+// connections enabled for them and invitations to join them. Deleting an organization deletes all
+// of that with it; deleting a user, role or connection takes it off every organization.
+type OrganizationStore interface {
+	CreateOrganization(ctx context.Context, o *domain.Organization) error // conflict on name
+	GetOrganization(ctx context.Context, id string) (*domain.Organization, error)
+	GetOrganizationByName(ctx context.Context, name string) (*domain.Organization, error)
+	UpdateOrganization(ctx context.Context, o *domain.Organization) error // conflict on name
+	DeleteOrganization(ctx context.Context, id string) error
+	ListOrganizations(ctx context.Context, p Page) ([]*domain.Organization, int, error)
+	// ListOrganizationsAfter pages by id; next is "" on the last page.
+	ListOrganizationsAfter(ctx context.Context, c Cursor) (list []*domain.Organization, next string, err error)
+
+	// AddOrganizationMembers makes each user a member, idempotently: a user added twice (or by two
+	// requests at once) is one membership. An unknown organization or user changes nothing.
+	AddOrganizationMembers(ctx context.Context, orgID string, userIDs []string) error
+	// RemoveOrganizationMembers ends the memberships and the roles held through them.
+	RemoveOrganizationMembers(ctx context.Context, orgID string, userIDs []string) error
+	IsOrganizationMember(ctx context.Context, orgID, userID string) (bool, error)
+	ListOrganizationMembers(ctx context.Context, orgID string, p Page) ([]*domain.User, int, error)
+	// ListOrganizationMembersAfter pages by user id; next is "" on the last page.
+	ListOrganizationMembersAfter(ctx context.Context, orgID string, c Cursor) (list []*domain.User, next string, err error)
+	ListUserOrganizations(ctx context.Context, userID string, p Page) ([]*domain.Organization, int, error)
+
+	// AddOrganizationMemberRoles is idempotent; the user must be a member (ErrNotFound otherwise).
+	AddOrganizationMemberRoles(ctx context.Context, orgID, userID string, roleIDs []string) error
+	RemoveOrganizationMemberRoles(ctx context.Context, orgID, userID string, roleIDs []string) error
+	ListOrganizationMemberRoles(ctx context.Context, orgID, userID string, p Page) ([]*domain.Role, int, error)
+	// OrganizationMemberPermissionNames returns the names of the permissions on one API that the
+	// member's roles in the organization grant, sorted: RBAC at token issuance for an organization login.
+	OrganizationMemberPermissionNames(ctx context.Context, orgID, userID, audience string) ([]string, error)
+
+	// AddOrganizationConnection enables a connection; conflict when it is enabled already.
+	AddOrganizationConnection(ctx context.Context, c *domain.OrganizationConnection) error
+	GetOrganizationConnection(ctx context.Context, orgID, connectionID string) (*domain.OrganizationConnection, error)
+	UpdateOrganizationConnection(ctx context.Context, c *domain.OrganizationConnection) error
+	RemoveOrganizationConnection(ctx context.Context, orgID, connectionID string) error
+	ListOrganizationConnections(ctx context.Context, orgID string) ([]*domain.OrganizationConnection, error)
+
+	// CreateInvitation stores inv; through a Store bound to a transaction it commits with its mail.
+	CreateInvitation(ctx context.Context, inv *domain.Invitation) error
+	// GetInvitation returns an unused invitation of the organization.
+	GetInvitation(ctx context.Context, orgID, id string) (*domain.Invitation, error)
+	DeleteInvitation(ctx context.Context, orgID, id string) error
+	// ListInvitations lists the organization's unused invitations, newest first.
+	ListInvitations(ctx context.Context, orgID string, p Page) ([]*domain.Invitation, int, error)
+	// FindInvitation returns the invitation with that ticket hash, spent or not; ErrNotFound when none.
+	FindInvitation(ctx context.Context, ticketHash []byte) (*domain.Invitation, error)
+	// RedeemInvitation spends the invitation with that ticket hash in orgID at now, atomically: of
+	// concurrent redemptions exactly one succeeds. Unknown, of another organization, or expired →
+	// ErrNotFound; spent before → ErrAlreadyUsed.
+	RedeemInvitation(ctx context.Context, ticketHash []byte, orgID string, now time.Time) (*domain.Invitation, error)
 }

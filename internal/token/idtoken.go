@@ -29,6 +29,8 @@ type IDTokenParams struct {
 	// Custom claims from post-login Actions. Reserved names are dropped; profile and email claims are
 	// kept only when their scope was granted (spec §2.5) and then replace the stored value.
 	Custom map[string]any
+	// Org names the organization of an organization sign-in: org_id, and org_name when set.
+	Org *domain.OrgClaims
 }
 
 var profileClaims = map[string]bool{
@@ -87,6 +89,7 @@ func (i *Issuer) IDToken(ctx context.Context, p IDTokenParams) (string, error) {
 	if p.Code != "" {
 		c.str("c_hash", CodeHash(p.Code))
 	}
+	writeOrg(c, p.Org)
 	writeCustom(c, p.Custom, skip)
 	body, err := c.bytes()
 	if err != nil {

@@ -96,6 +96,8 @@ type AccessTokenParams struct {
 	ID string
 	// Custom claims from Actions. Reserved names are dropped.
 	Custom map[string]any
+	// Org names the organization of an organization sign-in: org_id, and org_name when set.
+	Org *domain.OrgClaims
 	// Actor, when set, is written as the actor claim act: {"sub": Actor} (RFC 8693 §4.1): the user a
 	// machine token acts for. Only tokens minted in-process set it (the dashboard's); the token
 	// endpoint never does, and Actions cannot (act is reserved).
@@ -175,6 +177,7 @@ func (i *Issuer) AccessToken(ctx context.Context, p AccessTokenParams) (Issued, 
 	if p.JKT != "" {
 		c.value("cnf", map[string]string{"jkt": p.JKT})
 	}
+	writeOrg(c, p.Org)
 	writeCustom(c, p.Custom, nil)
 	body, err := c.bytes()
 	if err != nil {
@@ -189,6 +192,17 @@ func (i *Issuer) AccessToken(ctx context.Context, p AccessTokenParams) (Issued, 
 		return Issued{}, err
 	}
 	return Issued{Token: raw, ExpiresIn: int(lifetime / time.Second), ExpiresAt: exp}, nil
+}
+
+// writeOrg writes org_id and org_name (spec §2.2, §2.3).
+func writeOrg(c *payload, org *domain.OrgClaims) {
+	if org == nil {
+		return
+	}
+	c.str("org_id", org.ID)
+	if org.Name != "" {
+		c.str("org_name", org.Name)
+	}
 }
 
 // reserved claims are never taken from Actions: they are the token's own (spec §2.5).

@@ -52,6 +52,9 @@ type PostLogin struct {
 	Methods         []AuthMethod
 	Request         Request
 
+	// Organization is event.organization: the organization of an organization sign-in, else nil.
+	Organization *domain.Organization
+
 	// Sign-in only.
 	Transaction *domain.LoginTransaction
 	Session     *domain.Session

@@ -139,7 +139,13 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 		}
 		return nil, nil, aerr
 	}
-	scopes, err := d.userScopes(ctx, tx, c.ClientID, user.UserID, Fields(code.Scope), api)
+	if e, err := stillMember(ctx, tx, code.Organization, user); e != nil || err != nil {
+		if e != nil {
+			return fail(e)
+		}
+		return nil, nil, err
+	}
+	scopes, err := d.userScopes(ctx, tx, c.ClientID, user.UserID, code.Organization, Fields(code.Scope), api)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -157,6 +163,7 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 		idToken: contains(scopes.Scopes, "openid"), nonce: code.Nonce, sessionID: code.SessionID,
 		authTime: code.AuthTime, includeAuthTime: code.IncludeAuthTime,
 		idClaims: code.IDTokenClaims, atClaims: code.AccessTokenClaims, tokenID: grantID, jkt: req.DPoPJKT,
+		org: code.Organization,
 	}}
 	// A refresh token needs offline_access, the client's refresh_token grant and, for an API, its
 	// allow_offline_access (spec §1.3).

@@ -92,7 +92,7 @@ func (g DeviceCode) issue(ctx context.Context, req *protocol.TokenRequest, dc *d
 		return nil, err
 	}
 	granted := Fields(dc.GrantedScope)
-	scopes, err := d.userScopes(ctx, d.Store, c.ClientID, user.UserID, granted, api)
+	scopes, err := d.userScopes(ctx, d.Store, c.ClientID, user.UserID, nil, granted, api)
 	if err != nil {
 		return nil, err
 	}

@@ -43,6 +43,7 @@ type userTokens struct {
 	jkt             string // the DPoP key the access token is bound to
 	idClaims        map[string]any
 	atClaims        map[string]any
+	org             *domain.OrgClaims // the organization signed in through, if any
 }
 
 // issue signs the access token and, when asked, the ID token: the two signatures of a user exchange.
@@ -60,6 +61,7 @@ func (d *Deps) issue(ctx context.Context, u userTokens) (*Response, error) {
 		ID:          u.tokenID,
 		Custom:      u.atClaims,
 		JKT:         u.jkt,
+		Org:         u.org,
 	})
 	if err != nil {
 		return nil, protocol.ServerError(err)
@@ -71,7 +73,7 @@ func (d *Deps) issue(ctx context.Context, u userTokens) (*Response, error) {
 	if u.idToken {
 		res.IDToken, err = d.Tokens.IDToken(ctx, token.IDTokenParams{
 			Client: u.client, User: u.user, Scope: u.idScope, Nonce: u.nonce, SessionID: u.sessionID,
-			AuthTime: u.authTime, IncludeAuthTime: u.includeAuthTime, Custom: u.idClaims,
+			AuthTime: u.authTime, IncludeAuthTime: u.includeAuthTime, Custom: u.idClaims, Org: u.org,
 		})
 		if err != nil {
 			return nil, protocol.ServerError(err)
@@ -81,15 +83,22 @@ func (d *Deps) issue(ctx context.Context, u userTokens) (*Response, error) {
 }
 
 // userScopes applies protocol.ResolveScopes for a user of client: the user's permissions are read only under
-// RBAC, and the client's grant on the API, where one exists, bounds the result.
-func (d *Deps) userScopes(ctx context.Context, st store.UserStore, clientID, userID string, requested []string, api *domain.ResourceServer) (protocol.ScopeResult, error) {
+// RBAC, and the client's grant on the API, where one exists, bounds the result. In an organization
+// sign-in the permissions are those of the member's roles in that organization only (Auth0's
+// organization RBAC): the user's tenant-wide roles do not apply.
+func (d *Deps) userScopes(ctx context.Context, st store.Store, clientID, userID string, org *domain.OrgClaims, requested []string, api *domain.ResourceServer) (protocol.ScopeResult, error) {
 	in := protocol.ScopeInput{Requested: requested, API: api}
 	if api == nil {
 		return protocol.ResolveScopes(in), nil
 	}
 	if protocol.NeedsHeld(api) {
 		var err error
-		if in.Held, err = st.UserPermissionNames(ctx, userID, api.Identifier); err != nil {
+		if org != nil {
+			in.Held, err = st.OrganizationMemberPermissionNames(ctx, org.ID, userID, api.Identifier)
+		} else {
+			in.Held, err = st.UserPermissionNames(ctx, userID, api.Identifier)
+		}
+		if err != nil {
 			return protocol.ScopeResult{}, protocol.ServerError(err)
 		}
 	}

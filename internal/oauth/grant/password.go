@@ -100,7 +100,7 @@ func (g Password) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Re
 	}
 
 	requested := Fields(req.Scope)
-	scopes, err := d.userScopes(ctx, d.Store, c.ClientID, user.UserID, requested, api)
+	scopes, err := d.userScopes(ctx, d.Store, c.ClientID, user.UserID, nil, requested, api)
 	if err != nil {
 		return nil, err
 	}

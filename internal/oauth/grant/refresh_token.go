@@ -99,7 +99,14 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 			return nil, err
 		}
 	}
-	scopes, err := d.userScopes(ctx, d.Store, c.ClientID, user.UserID, requested, api)
+	// A family started through an organization lives as long as the membership does.
+	if e, err := stillMember(ctx, d.Store, old.Claims.Organization, user); e != nil || err != nil {
+		if e != nil {
+			return nil, fail(e.Description)
+		}
+		return nil, protocol.ServerError(err)
+	}
+	scopes, err := d.userScopes(ctx, d.Store, c.ClientID, user.UserID, old.Claims.Organization, requested, api)
 	if err != nil {
 		return nil, err
 	}
@@ -111,6 +118,9 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 	ev := trigger.PostLogin{
 		Source: trigger.Refresh, Client: c, User: user, RequestedScopes: scopes.Scopes, RefreshToken: old,
 		Request: trigger.Request{IP: req.IP, UserAgent: req.UserAgent},
+	}
+	if err := orgEvent(ctx, d.Store, old.Claims.Organization, user, &ev); err != nil {
+		return nil, protocol.ServerError(err)
 	}
 	if e := d.postLogin(ctx, ev, api, &tk); e != nil {
 		return nil, e
@@ -150,6 +160,7 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 		client: c, user: user, api: api, scopes: scopes, idScope: old.Scope,
 		idToken: HasOpenID(old.Scope), sessionID: old.SessionID, authTime: old.AuthTime, includeAuthTime: old.Claims.IncludeAuthTime,
 		gty: token.GTYRefreshToken, idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims, jkt: req.DPoPJKT,
+		org: old.Claims.Organization,
 	})
 	if err != nil {
 		return nil, err

@@ -133,6 +133,10 @@ var uniqueKeys = map[string]string{
 	"refresh_tokens_pkey":                  "refresh_tokens.token_hash",
 	"connections_pkey":                     "connections.id",
 	"connections_name_key":                 "connections.name",
+	"organizations_pkey":                   "organizations.id",
+	"organizations_name_key":               "organizations.name",
+	"organization_connections_pkey":        "organization_connections.connection_id",
+	"organization_invitations_pkey":        "organization_invitations.id",
 }
 
 // classify recognises PostgreSQL's constraint errors by SQLSTATE (23505 unique_violation, 23503

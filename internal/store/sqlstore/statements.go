@@ -360,6 +360,53 @@ const (
 	BackchannelGet
 	DeleteSettledBackchannel
 
+	// Organizations: Insert(id, name, created_at, updated_at, doc); Update(id, name, updated_at,
+	// doc); Get/Delete(id); GetByName(name) → orgCols; After(after, limit) by id.
+	// OrgMember Insert(org, user, created_at) idempotent, Delete(org, user), Exists(org, user),
+	// List(org, limit, offset), Count(org), After(org, after, limit) → user columns; UserOrgs
+	// List(user, limit, offset) → orgCols, Count(user). OrgMemberRole Insert(org, user, role,
+	// created_at) idempotent, Delete(org, user, role), List(org, user, limit, offset) → roleCols,
+	// Count(org, user), Permissions(org, user, audience) → names.
+	OrgInsert
+	OrgUpdate
+	OrgGet
+	OrgGetByName
+	OrgDelete
+	OrgSelect
+	OrgCount
+	OrgAfter
+	OrgMemberInsert
+	OrgMemberDelete
+	OrgMemberExists
+	OrgMemberList
+	OrgMemberCount
+	OrgMemberAfter
+	UserOrgList
+	UserOrgCount
+	OrgMemberRoleInsert
+	OrgMemberRoleDelete
+	OrgMemberRoleList
+	OrgMemberRoleCount
+	OrgMemberPermissions
+	// OrgConnection Insert(org, connection, assign, show, signup, created_at); Update(org,
+	// connection, assign, show, signup); Get(org, connection)/List(org) → orgConnCols;
+	// Delete(org, connection).
+	OrgConnectionInsert
+	OrgConnectionUpdate
+	OrgConnectionGet
+	OrgConnectionList
+	OrgConnectionDelete
+	// Invitations: Insert(id, org, ticket_hash, created_at, expires_at, doc); Get(org, id) unused →
+	// invitationCols; Delete(org, id); List(org, limit, offset), Count(org) unused; Redeem(hash, org,
+	// now); GetByHash(hash) → invitationCols.
+	InvitationInsert
+	InvitationGet
+	InvitationDelete
+	InvitationList
+	InvitationCount
+	InvitationRedeem
+	InvitationGetByHash
+
 	numStmts
 )
 
@@ -388,6 +435,10 @@ const (
 	deviceCols      = `code_hash, user_code_hash, client_id, status, interval_seconds, last_polled_at, expires_at, doc`
 	streamCols      = `id, status, created_at, updated_at, secret_encrypted, doc, cursor_seq, failures, next_attempt_at, last_error`
 	backchannelCols = `id, created_at, next_attempt_at, attempts, sent_at, failed_at, last_error, doc`
+	orgCols         = `id, name, created_at, updated_at, doc`
+	orgColsO        = `o.id, o.name, o.created_at, o.updated_at, o.doc`
+	orgConnCols     = `oc.organization_id, oc.connection_id, oc.assign_membership_on_login, oc.show_as_button, oc.is_signup_enabled, oc.created_at, c.name, c.strategy`
+	invitationCols  = `id, organization_id, ticket_hash, created_at, expires_at, used_at, doc`
 )
 
 var generic = statements{
@@ -717,6 +768,53 @@ var generic = statements{
 		WHERE id = $1 AND lease_owner = $2
 		RETURNING status`,
 	LogStreamRelease: `UPDATE log_streams SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`,
+
+	OrgInsert:       `INSERT INTO organizations (id, name, created_at, updated_at, doc) VALUES ($1, $2, $3, $4, $5)`,
+	OrgUpdate:       `UPDATE organizations SET name = $2, updated_at = $3, doc = $4 WHERE id = $1`,
+	OrgGet:          `SELECT ` + orgCols + ` FROM organizations WHERE id = $1`,
+	OrgGetByName:    `SELECT ` + orgCols + ` FROM organizations WHERE name = $1`,
+	OrgDelete:       `DELETE FROM organizations WHERE id = $1`,
+	OrgSelect:       `SELECT ` + orgCols + ` FROM organizations`,
+	OrgCount:        `SELECT COUNT(*) FROM organizations`,
+	OrgAfter:        `SELECT ` + orgCols + ` FROM organizations WHERE id > $1 ORDER BY id LIMIT $2`,
+	OrgMemberInsert: `INSERT INTO organization_members (organization_id, user_id, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+	OrgMemberDelete: `DELETE FROM organization_members WHERE organization_id = $1 AND user_id = $2`,
+	OrgMemberExists: `SELECT COUNT(*) FROM organization_members WHERE organization_id = $1 AND user_id = $2`,
+	OrgMemberList: `SELECT ` + userColsU + ` FROM organization_members m JOIN users u ON u.user_id = m.user_id
+		WHERE m.organization_id = $1 ORDER BY u.user_id LIMIT $2 OFFSET $3`,
+	OrgMemberCount: `SELECT COUNT(*) FROM organization_members WHERE organization_id = $1`,
+	OrgMemberAfter: `SELECT ` + userColsU + ` FROM organization_members m JOIN users u ON u.user_id = m.user_id
+		WHERE m.organization_id = $1 AND u.user_id > $2 ORDER BY u.user_id LIMIT $3`,
+	UserOrgList: `SELECT ` + orgColsO + ` FROM organization_members m JOIN organizations o ON o.id = m.organization_id
+		WHERE m.user_id = $1 ORDER BY o.name LIMIT $2 OFFSET $3`,
+	UserOrgCount:        `SELECT COUNT(*) FROM organization_members WHERE user_id = $1`,
+	OrgMemberRoleInsert: `INSERT INTO organization_member_roles (organization_id, user_id, role_id, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+	OrgMemberRoleDelete: `DELETE FROM organization_member_roles WHERE organization_id = $1 AND user_id = $2 AND role_id = $3`,
+	OrgMemberRoleList: `SELECT r.id, r.name, r.description, r.created_at FROM organization_member_roles mr JOIN roles r ON r.id = mr.role_id
+		WHERE mr.organization_id = $1 AND mr.user_id = $2 ORDER BY r.name, r.id LIMIT $3 OFFSET $4`,
+	OrgMemberRoleCount: `SELECT COUNT(*) FROM organization_member_roles WHERE organization_id = $1 AND user_id = $2`,
+	OrgMemberPermissions: `SELECT DISTINCT rp.permission_name FROM organization_member_roles mr
+		JOIN role_permissions rp ON rp.role_id = mr.role_id
+		WHERE mr.organization_id = $1 AND mr.user_id = $2 AND rp.resource_server_identifier = $3
+		ORDER BY rp.permission_name`,
+	OrgConnectionInsert: `INSERT INTO organization_connections (organization_id, connection_id, assign_membership_on_login, show_as_button, is_signup_enabled, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6)`,
+	OrgConnectionUpdate: `UPDATE organization_connections SET assign_membership_on_login = $3, show_as_button = $4, is_signup_enabled = $5
+		WHERE organization_id = $1 AND connection_id = $2`,
+	OrgConnectionGet: `SELECT ` + orgConnCols + ` FROM organization_connections oc JOIN connections c ON c.id = oc.connection_id
+		WHERE oc.organization_id = $1 AND oc.connection_id = $2`,
+	OrgConnectionList: `SELECT ` + orgConnCols + ` FROM organization_connections oc JOIN connections c ON c.id = oc.connection_id
+		WHERE oc.organization_id = $1 ORDER BY oc.created_at, oc.connection_id`,
+	OrgConnectionDelete: `DELETE FROM organization_connections WHERE organization_id = $1 AND connection_id = $2`,
+	InvitationInsert: `INSERT INTO organization_invitations (id, organization_id, ticket_hash, created_at, expires_at, used_at, doc)
+		VALUES ($1, $2, $3, $4, $5, NULL, $6)`,
+	InvitationGet:    `SELECT ` + invitationCols + ` FROM organization_invitations WHERE organization_id = $1 AND id = $2 AND used_at IS NULL`,
+	InvitationDelete: `DELETE FROM organization_invitations WHERE organization_id = $1 AND id = $2 AND used_at IS NULL`,
+	InvitationList: `SELECT ` + invitationCols + ` FROM organization_invitations WHERE organization_id = $1 AND used_at IS NULL
+		ORDER BY created_at DESC, id LIMIT $2 OFFSET $3`,
+	InvitationCount:     `SELECT COUNT(*) FROM organization_invitations WHERE organization_id = $1 AND used_at IS NULL`,
+	InvitationRedeem:    `UPDATE organization_invitations SET used_at = $3 WHERE ticket_hash = $1 AND organization_id = $2 AND used_at IS NULL AND expires_at > $3`,
+	InvitationGetByHash: `SELECT ` + invitationCols + ` FROM organization_invitations WHERE ticket_hash = $1`,
 }
 
 // statements is a statement table: the text of each Stmt.

@@ -78,6 +78,12 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"PushedRequests", testPushedRequests},
 		{"BackchannelOutbox", testBackchannelOutbox},
 		{"RaceClaimBackchannel", testRaceClaimBackchannel},
+		{"Organizations", testOrganizations},
+		{"OrganizationMembers", testOrganizationMembers},
+		{"OrganizationConnections", testOrganizationConnections},
+		{"Invitations", testInvitations},
+		{"RaceAddMember", testRaceAddMember},
+		{"RaceRedeemInvitation", testRaceRedeemInvitation},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
