@@ -327,6 +327,24 @@ const (
 	LogStreamFail
 	LogStreamRelease
 
+	// MFA authenticators: Insert(id, user_id, type, secret, confirmed, last_step, created_at);
+	// ListByUser(user_id) and Get(user_id, id) → mfaCols; UseStep(id, step, at); UseRecovery and
+	// Delete(user_id, id); DeleteUnconfirmed(user_id, type); DeleteByUser(user_id).
+	MFAInsert
+	MFAListByUser
+	MFAGet
+	MFAUseStep
+	MFAUseRecovery
+	MFADelete
+	MFADeleteUnconfirmed
+	MFADeleteByUser
+	// Session MFA: Put(session_id, methods, at); Get(session_id) → session_id, methods, at.
+	SessionMFAPut
+	SessionMFAGet
+	// Guardian settings: Get → doc; Put(updated_at, doc).
+	GuardianGet
+	GuardianPut
+
 	numStmts
 )
 
@@ -650,7 +668,25 @@ var generic = statements{
 		WHERE id = $1 AND lease_owner = $2
 		RETURNING status`,
 	LogStreamRelease: `UPDATE log_streams SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`,
+
+	MFAInsert: `INSERT INTO mfa_authenticators (id, user_id, type, secret, confirmed, last_step, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	MFAListByUser:        `SELECT ` + mfaCols + ` FROM mfa_authenticators WHERE user_id = $1 ORDER BY created_at, id`,
+	MFAGet:               `SELECT ` + mfaCols + ` FROM mfa_authenticators WHERE user_id = $1 AND id = $2`,
+	MFAUseStep:           `UPDATE mfa_authenticators SET last_step = $2, last_auth_at = $3, confirmed = true WHERE id = $1 AND last_step < $2`,
+	MFAUseRecovery:       `DELETE FROM mfa_authenticators WHERE user_id = $1 AND id = $2 AND type = 'recovery-code'`,
+	MFADelete:            `DELETE FROM mfa_authenticators WHERE user_id = $1 AND id = $2`,
+	MFADeleteUnconfirmed: `DELETE FROM mfa_authenticators WHERE user_id = $1 AND type = $2 AND NOT confirmed`,
+	MFADeleteByUser:      `DELETE FROM mfa_authenticators WHERE user_id = $1`,
+	SessionMFAPut: `INSERT INTO session_mfa (session_id, methods, at) VALUES ($1, $2, $3)
+		ON CONFLICT (session_id) DO UPDATE SET methods = excluded.methods, at = excluded.at`,
+	SessionMFAGet: `SELECT session_id, methods, at FROM session_mfa WHERE session_id = $1`,
+	GuardianGet:   `SELECT doc FROM guardian_settings WHERE id = 1`,
+	GuardianPut: `INSERT INTO guardian_settings (id, updated_at, doc) VALUES (1, $1, $2)
+		ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, doc = excluded.doc`,
 }
+
+const mfaCols = `id, user_id, type, secret, confirmed, last_step, created_at, last_auth_at`
 
 // statements is a statement table: the text of each Stmt.
 type statements [numStmts]string

@@ -72,6 +72,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"AttackProtection", testAttackProtection},
 		{"LogStreams", testLogStreams},
 		{"RaceClaimLogStream", testRaceClaimLogStream},
+		{"MFA", testMFA},
+		{"RaceUseTOTPStep", testRaceUseTOTPStep},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
