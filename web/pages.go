@@ -45,12 +45,19 @@ const (
 	PageResetNotice = "reset_notice"
 	// PageEmailVerification tells the outcome of an email-verification link.
 	PageEmailVerification = "email_verification"
+	// PageMFAOTPEnroll shows a new TOTP key (QR code, otpauth link, manual key) and asks for its
+	// first code; PageMFAOTPChallenge asks for a code; PageMFARecoveryChallenge for the recovery
+	// code; PageMFARecoveryCode shows a new recovery code, once.
+	PageMFAOTPEnroll         = "mfa_otp_enroll"
+	PageMFAOTPChallenge      = "mfa_otp_challenge"
+	PageMFARecoveryChallenge = "mfa_recovery_challenge"
+	PageMFARecoveryCode      = "mfa_recovery_code"
 )
 
 // requiredPages are the pages handlers render; Load fails when one is missing.
 var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm,
 	PageWebMessage, PageActivate, PageDeviceConfirm, PageDeviceDone, PageResetRequest, PageResetPassword, PageResetNotice,
-	PageEmailVerification}
+	PageEmailVerification, PageMFAOTPEnroll, PageMFAOTPChallenge, PageMFARecoveryChallenge, PageMFARecoveryCode}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
@@ -65,6 +66,10 @@ type Options struct {
 	// nothing. KickMail wakes the mail worker after such a signup commits.
 	SignupMail func(ctx context.Context, tx store.Store, u *domain.User, c *domain.Client) (bool, error)
 	KickMail   func()
+	// MFA enrolls and checks second factors; nil turns the MFA step off. MFALimit bounds code
+	// attempts; nil takes guard's defaults over Store's counters.
+	MFA      *mfa.Service
+	MFALimit *guard.MFALimiter
 }
 
 // IDTokenSigner signs an ID token.
@@ -92,6 +97,8 @@ type Handler struct {
 	signupMail    func(ctx context.Context, tx store.Store, u *domain.User, c *domain.Client) (bool, error)
 	kickMail      func()
 	secure        bool
+	mfa           *mfa.Service
+	mfaLimit      *guard.MFALimiter
 }
 
 // New checks the options and returns the handler.
@@ -112,7 +119,10 @@ func New(o Options) (*Handler, error) {
 		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
 		activateGuard: o.ActivateGuard, metrics: o.Metrics, throttle: o.Throttle, policy: o.Policy, notify: o.Notify,
 		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
-		signupMail: o.SignupMail, kickMail: o.KickMail,
+		signupMail: o.SignupMail, kickMail: o.KickMail, mfa: o.MFA, mfaLimit: o.MFALimit,
+	}
+	if h.mfaLimit == nil {
+		h.mfaLimit = mfaLimiterFor(o.Store, h.now)
 	}
 	if h.kickMail == nil {
 		h.kickMail = func() {}
@@ -145,6 +155,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+ActivatePath, h.activateSubmit)
 	mux.HandleFunc("GET "+ActivateConfirmPath, h.deviceConfirmPage)
 	mux.HandleFunc("POST "+ActivateConfirmPath, h.deviceConfirmSubmit)
+	h.mountMFA(mux)
 	h.pages.Mount(mux)
 }
 

@@ -40,6 +40,10 @@ type LoginTransaction struct {
 	DeviceCodeHash  []byte `json:"device_code_hash,omitempty"`
 	DeviceUserCode  string `json:"device_user_code,omitempty"` // shown on the confirmation, for the user to compare
 	DeviceConfirmed bool   `json:"device_confirmed,omitempty"`
+	// MFARequired marks a transaction stored again by the MFA step for its second-factor pages;
+	// MFARemember lets the user have the browser remembered (the Action's allowRememberBrowser).
+	MFARequired bool `json:"mfa_required,omitempty"`
+	MFARemember bool `json:"mfa_remember,omitempty"`
 }
 
 // Session is a browser SSO session. The cookie holds a random secret; the store keys the record by
@@ -79,7 +83,9 @@ type AuthorizationCode struct {
 	AccessTokenClaims   map[string]any `json:"access_token_claims,omitempty"` // set by post-login Actions
 	// ActionScopes are scopes post-login Actions added (api.accessToken.addScope); the exchange grants
 	// them even where RBAC would not, since Actions override RBAC (spec §2.3).
-	ActionScopes   []string   `json:"action_scopes,omitempty"`
+	ActionScopes []string `json:"action_scopes,omitempty"`
+	// AMR are the sign-in's authentication methods when it passed a second factor (ID token amr, acr).
+	AMR            []string   `json:"amr,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	ExpiresAt      time.Time  `json:"expires_at"`
 	UsedAt         *time.Time `json:"used_at,omitempty"`
@@ -122,13 +128,15 @@ type RefreshContext struct {
 	// ActionScopes are scopes post-login Actions added at sign-in: kept on refresh even where RBAC
 	// would drop them, as at the code exchange (spec §2.3).
 	ActionScopes []string `json:"action_scopes,omitempty"`
+	// AMR are the sign-in's authentication methods when it passed a second factor (ID token amr).
+	AMR []string `json:"amr,omitempty"`
 }
 
 // RefreshContext is the part of the code that its refresh token family carries on.
 func (c *AuthorizationCode) RefreshContext() RefreshContext {
 	return RefreshContext{
 		IDTokenClaims: c.IDTokenClaims, AccessTokenClaims: c.AccessTokenClaims,
-		IncludeAuthTime: c.IncludeAuthTime, ActionScopes: c.ActionScopes,
+		IncludeAuthTime: c.IncludeAuthTime, ActionScopes: c.ActionScopes, AMR: c.AMR,
 	}
 }
 

@@ -29,6 +29,9 @@ type IDTokenParams struct {
 	// Custom claims from post-login Actions. Reserved names are dropped; profile and email claims are
 	// kept only when their scope was granted (spec §2.5) and then replace the stored value.
 	Custom map[string]any
+	// AMR are the authentication methods of the sign-in (RFC 8176) when it passed a second factor
+	// (Auth0 writes amr only then): the ID token carries amr and acr, the multi-factor policy URI.
+	AMR []string
 }
 
 var profileClaims = map[string]bool{
@@ -86,6 +89,10 @@ func (i *Issuer) IDToken(ctx context.Context, p IDTokenParams) (string, error) {
 	}
 	if p.Code != "" {
 		c.str("c_hash", CodeHash(p.Code))
+	}
+	if len(p.AMR) > 0 {
+		c.strs("amr", p.AMR)
+		c.str("acr", domain.ACRMultiFactor)
 	}
 	writeCustom(c, p.Custom, skip)
 	body, err := c.bytes()

@@ -42,6 +42,7 @@ type userTokens struct {
 	tokenID         string // the access token's jti, when a revocation may need to name it
 	idClaims        map[string]any
 	atClaims        map[string]any
+	amr             []string // the sign-in's methods when it passed a second factor
 }
 
 // issue signs the access token and, when asked, the ID token: the two signatures of a user exchange.
@@ -69,7 +70,7 @@ func (d *Deps) issue(ctx context.Context, u userTokens) (*Response, error) {
 	if u.idToken {
 		res.IDToken, err = d.Tokens.IDToken(ctx, token.IDTokenParams{
 			Client: u.client, User: u.user, Scope: u.idScope, Nonce: u.nonce, SessionID: u.sessionID,
-			AuthTime: u.authTime, IncludeAuthTime: u.includeAuthTime, Custom: u.idClaims,
+			AuthTime: u.authTime, IncludeAuthTime: u.includeAuthTime, Custom: u.idClaims, AMR: u.amr,
 		})
 		if err != nil {
 			return nil, protocol.ServerError(err)
