@@ -341,3 +341,132 @@ func TestTOTPEndToEnd(t *testing.T) {
 		}
 	})
 }
+
+// TestRecoveryCodeFlow: the recovery code shown at enrollment signs the user in once, in place of
+// the authenticator, and a new one is shown; the old one is then refused and the new one works.
+func TestRecoveryCodeFlow(t *testing.T) {
+	mfaEngines(t, func(t *testing.T, n mfaNode) {
+		setMFAPolicy(t, n.node, domain.PolicyAllApplications)
+		client := newMFAClient(t, n.node)
+		user := n.tenant.Users[1]
+		b := newMFABrowser(t, n)
+		authURL, _ := client.authURL()
+		b.start(authURL, user.Email, user.Password)
+		_, recovery := b.enroll()
+		b.finish()
+
+		useRecovery := func(code string) *mfaBrowser {
+			t.Helper()
+			b := newMFABrowser(t, n)
+			authURL, _ := client.authURL()
+			b.start(authURL, user.Email, user.Password)
+			b.open()
+			link := regexp.MustCompile(`<a href="(/u/mfa-recovery-code-challenge[^"]*)">Use a recovery code</a>`).FindStringSubmatch(b.page)
+			if link == nil {
+				t.Fatalf("no recovery code link on the challenge: %s", b.page)
+			}
+			b.loc = mustParse(t, htmlUnescape(link[1]))
+			b.open()
+			b.submit(url.Values{"recovery_code": {code}})
+			return b
+		}
+		b2 := useRecovery(strings.ToLower(recovery))
+		next := recoveryText.FindStringSubmatch(b2.page)
+		if b2.code != 200 || next == nil || next[1] == recovery || !strings.Contains(b2.page, "new recovery code") {
+			t.Fatalf("after a recovery code: %d %s", b2.code, b2.page)
+		}
+		cb := b2.finish()
+		if cb.Query().Get("code") == "" {
+			t.Fatalf("no code after the recovery code: %s", cb)
+		}
+		if logCount(t, n.node, audit.TypeMFARecoverySucceed) != 1 {
+			t.Error("no gd_recovery_succeed log")
+		}
+		if b3 := useRecovery(recovery); b3.code != http.StatusBadRequest || !strings.Contains(b3.page, "Invalid recovery code") {
+			t.Fatalf("a spent recovery code: %d", b3.code)
+		}
+		if b4 := useRecovery(next[1]); b4.code != 200 || recoveryText.FindStringSubmatch(b4.page) == nil {
+			t.Fatalf("the new recovery code: %d", b4.code)
+		}
+	})
+}
+
+// TestMFAFromAction: no tenant policy; a post-login Action asks the admin, and only the admin, for
+// a second factor with api.multifactor.enable. The admin enrolls and still gets the guide's roles
+// claim; event.authentication.methods then lists mfa. The other user signs in with a password alone.
+func TestMFAFromAction(t *testing.T) {
+	mfaEngines(t, func(t *testing.T, n mfaNode) {
+		m := newMgmtClient(t, n.node)
+		guide := m.deployAction("Guide roles", "post-login", `
+exports.onExecutePostLogin = async (event, api) => {
+  const roles = (event.authorization && event.authorization.roles) || [];
+  api.idToken.setCustomClaim('https://yourapp.com/roles', roles);
+  api.idToken.setCustomClaim('https://yourapp.com/methods', event.authentication.methods.map(m => m.name));
+};`)
+		mfaAction := m.deployAction("MFA for admins", "post-login", `
+exports.onExecutePostLogin = async (event, api) => {
+  if ((event.authorization.roles || []).includes('admin')) {
+    api.multifactor.enable('any', { allowRememberBrowser: false });
+  }
+};`)
+		m.bind("post-login", guide, mfaAction)
+		client := newMFAClient(t, n.node)
+
+		admin := n.tenant.Users[0]
+		b := newMFABrowser(t, n)
+		authURL, verifier := client.authURL()
+		b.start(authURL, admin.Email, admin.Password)
+		b.enroll()
+		claims, _ := client.idToken(t, b.finish(), verifier)
+		wantMFAClaims(t, claims, "pwd", "mfa", "otp")
+		if got := asList(claims["https://yourapp.com/roles"]); len(got) != 1 || got[0] != "admin" {
+			t.Errorf("roles = %v", claims["https://yourapp.com/roles"])
+		}
+		if got := asList(claims["https://yourapp.com/methods"]); len(got) != 2 || got[1] != "mfa" {
+			t.Errorf("methods = %v", claims["https://yourapp.com/methods"])
+		}
+
+		user := n.tenant.Users[1]
+		authURL, verifier = client.authURL()
+		cb := newMFABrowser(t, n).start(authURL, user.Email, user.Password)
+		claims, _ = client.idToken(t, cb, verifier)
+		wantMFAClaims(t, claims)
+	})
+}
+
+// TestMFAFromACRValues: no policy, no Action; an app that asks for the multi-factor policy in
+// acr_values gets a second factor, one that does not gets none. A silent request that needs a
+// factor the session has not passed is refused with interaction_required.
+func TestMFAFromACRValues(t *testing.T) {
+	mfaEngines(t, func(t *testing.T, n mfaNode) {
+		client := newMFAClient(t, n.node)
+		admin := n.tenant.Users[0]
+		b := newMFABrowser(t, n)
+
+		authURL, verifier := client.authURL()
+		claims, _ := client.idToken(t, b.start(authURL, admin.Email, admin.Password), verifier)
+		wantMFAClaims(t, claims)
+
+		acr := oauth2.SetAuthURLParam("acr_values", domain.ACRMultiFactor)
+		authURL, _ = client.authURL(acr, oauth2.SetAuthURLParam("prompt", "none"))
+		resp, _ := get(t, b.c, authURL)
+		loc, _ := resp.Location()
+		if loc == nil || loc.Query().Get("error") != "interaction_required" {
+			t.Fatalf("prompt=none without MFA: %d %v", resp.StatusCode, loc)
+		}
+
+		authURL, verifier = client.authURL(acr)
+		resp, _ = get(t, b.c, authURL)
+		b.loc, _ = resp.Location()
+		b.enroll()
+		claims, _ = client.idToken(t, b.finish(), verifier)
+		wantMFAClaims(t, claims, "pwd", "mfa", "otp")
+
+		// Now the session has passed it: prompt=none succeeds and says so.
+		authURL, verifier = client.authURL(acr, oauth2.SetAuthURLParam("prompt", "none"))
+		resp, _ = get(t, b.c, authURL)
+		loc, _ = resp.Location()
+		claims, _ = client.idToken(t, loc, verifier)
+		wantMFAClaims(t, claims, "pwd", "mfa", "otp")
+	})
+}
