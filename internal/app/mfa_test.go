@@ -470,3 +470,99 @@ func TestMFAFromACRValues(t *testing.T) {
 		wantMFAClaims(t, claims, "pwd", "mfa", "otp")
 	})
 }
+
+// TestMFAManagementAPI: the policy set through /guardian/policies asks for MFA; the user's methods
+// and enrollments are listed in Auth0's shapes; deleting the authenticator (and with it the
+// recovery code) sends the next sign-in back to enrollment; turning OTP off turns MFA off.
+func TestMFAManagementAPI(t *testing.T) {
+	mfaEngines(t, func(t *testing.T, n mfaNode) {
+		m := newMgmtClient(t, n.node)
+		if status, out := m.do("GET", "guardian/policies", nil); status != 200 || len(asList(out["list"])) != 0 {
+			t.Fatalf("default policies: %d %v", status, out)
+		}
+		for _, bad := range []any{[]string{"sometimes"}, []string{"all-applications", "confidence-score"}, map[string]any{}} {
+			if status, _ := m.do("PUT", "guardian/policies", bad); status != 400 {
+				t.Fatalf("PUT policies %v: %d", bad, status)
+			}
+		}
+		if status, out := m.do("PUT", "guardian/policies", []string{"all-applications"}); status != 200 || asList(out["list"])[0] != "all-applications" {
+			t.Fatalf("PUT policies: %d %v", status, out)
+		}
+		status, out := m.do("GET", "guardian/factors", nil)
+		factors := map[string]bool{}
+		for _, f := range asList(out["list"]) {
+			f := f.(map[string]any)
+			factors[f["name"].(string)] = f["enabled"].(bool)
+		}
+		if status != 200 || !factors["otp"] || !factors["recovery-code"] || factors["sms"] || len(factors) != 8 {
+			t.Fatalf("factors: %d %v", status, out)
+		}
+		if status, _ := m.do("PUT", "guardian/factors/sms", map[string]any{"enabled": true}); status != 400 {
+			t.Fatalf("enabling sms: %d", status)
+		}
+		if status, _ := m.do("PUT", "guardian/factors/nope", map[string]any{"enabled": true}); status != 404 {
+			t.Fatalf("an unknown factor: %d", status)
+		}
+
+		client := newMFAClient(t, n.node)
+		user := n.tenant.Users[1]
+		b := newMFABrowser(t, n)
+		authURL, _ := client.authURL()
+		b.start(authURL, user.Email, user.Password)
+		b.enroll()
+		b.finish()
+
+		u, err := n.Store.GetUserByEmail(context.Background(), domain.DefaultConnection, user.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := "users/" + url.PathEscape(u.UserID) + "/"
+		status, out = m.do("GET", path+"authentication-methods", nil)
+		methods := asList(out["list"])
+		if status != 200 || len(methods) != 2 {
+			t.Fatalf("methods: %d %v", status, out)
+		}
+		byType := map[string]map[string]any{}
+		for _, v := range methods {
+			byType[v.(map[string]any)["type"].(string)] = v.(map[string]any)
+		}
+		totpMethod := byType["totp"]
+		if totpMethod == nil || totpMethod["confirmed"] != true || totpMethod["created_at"] == nil || totpMethod["last_auth_at"] == nil ||
+			!strings.HasPrefix(totpMethod["id"].(string), "totp|") || byType["recovery-code"] == nil {
+			t.Fatalf("methods: %v", methods)
+		}
+		id := totpMethod["id"].(string)
+		if status, one := m.do("GET", path+"authentication-methods/"+url.PathEscape(id), nil); status != 200 || one["id"] != id {
+			t.Fatalf("one method: %d %v", status, one)
+		}
+		if status, _ := m.do("GET", path+"authentication-methods/totp%7Cnope", nil); status != 404 {
+			t.Fatalf("an unknown method: %d", status)
+		}
+		status, out = m.do("GET", path+"enrollments", nil)
+		if e := asList(out["list"]); status != 200 || len(e) != 1 || e[0].(map[string]any)["status"] != "confirmed" || e[0].(map[string]any)["id"] != id {
+			t.Fatalf("enrollments: %d %v", status, out)
+		}
+
+		if status, _ := m.do("DELETE", path+"authentication-methods/"+url.PathEscape(id), nil); status != 204 {
+			t.Fatalf("delete: %d", status)
+		}
+		if status, out = m.do("GET", path+"authentication-methods", nil); len(asList(out["list"])) != 0 {
+			t.Fatalf("after delete: %d %v", status, out)
+		}
+		authURL, _ = client.authURL()
+		if loc := newMFABrowser(t, n).start(authURL, user.Email, user.Password); loc.Path != "/u/mfa-otp-enrollment-qr" {
+			t.Fatalf("after delete, sent to %s", loc)
+		}
+		if status, _ := m.do("DELETE", path+"authentication-methods", nil); status != 204 {
+			t.Fatalf("delete all: %d", status)
+		}
+
+		if status, _ := m.do("PUT", "guardian/factors/otp", map[string]any{"enabled": false}); status != 200 {
+			t.Fatalf("disable otp: %d", status)
+		}
+		authURL, _ = client.authURL()
+		if loc := newMFABrowser(t, n).start(authURL, user.Email, user.Password); loc.Query().Get("code") == "" {
+			t.Fatalf("with OTP off, sent to %s", loc)
+		}
+	})
+}
