@@ -566,3 +566,42 @@ func TestMFAManagementAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestRememberBrowser: a user who ticks "remember this browser" is not asked for the factor at a
+// later sign-in from that browser (a new session, prompt=login), until the Management API's
+// invalidate-remember-browser forgets it.
+func TestRememberBrowser(t *testing.T) {
+	mfaEngines(t, func(t *testing.T, n mfaNode) {
+		setMFAPolicy(t, n.node, domain.PolicyAllApplications)
+		client := newMFAClient(t, n.node)
+		user := n.tenant.Users[1]
+		b := newMFABrowser(t, n)
+		authURL, _ := client.authURL()
+		b.start(authURL, user.Email, user.Password)
+		b.open()
+		if !strings.Contains(b.page, `name="remember"`) {
+			t.Fatal("no remember-this-browser box on the enrollment page")
+		}
+		secret := strings.ReplaceAll(secretText.FindStringSubmatch(b.page)[1], " ", "")
+		b.submit(url.Values{"code": {totpCode(t, secret, n.clock.Now())}, "remember": {"1"}})
+		b.finish()
+
+		n.clock.Advance(time.Hour)
+		relogin, verifier := client.authURL(oauth2.SetAuthURLParam("prompt", "login"))
+		claims, _ := client.idToken(t, b.start(relogin, user.Email, user.Password), verifier)
+		wantMFAClaims(t, claims, "pwd", "mfa")
+
+		u, _ := n.Store.GetUserByEmail(context.Background(), domain.DefaultConnection, user.Email)
+		m := newMgmtClient(t, n.node)
+		if status, _ := m.do("POST", "users/"+url.PathEscape(u.UserID)+"/multifactor/actions/invalidate-remember-browser", nil); status != 204 {
+			t.Fatalf("invalidate-remember-browser: %d", status)
+		}
+		relogin, _ = client.authURL(oauth2.SetAuthURLParam("prompt", "login"))
+		if loc := b.start(relogin, user.Email, user.Password); loc.Path != "/u/mfa-otp-challenge" {
+			t.Fatalf("after invalidation, sent to %s", loc)
+		}
+		if status, _ := m.do("POST", "users/auth0%7Cnope/multifactor/actions/invalidate-remember-browser", nil); status != 404 {
+			t.Fatalf("an unknown user: %d", status)
+		}
+	})
+}

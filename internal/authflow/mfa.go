@@ -74,6 +74,20 @@ func (h *Handler) requireMFA(w http.ResponseWriter, r *http.Request, f *flow) st
 	if passed {
 		return next
 	}
+	if remember {
+		if ok, err := h.browserRemembered(r, f.user.UserID); err != nil {
+			h.internalError(w, r, err)
+			return answered
+		} else if ok {
+			// The browser passed a factor within RememberBrowserFor and the user asked for it to
+			// be remembered: the session records it as passed.
+			if err := h.store.SetSessionMFA(ctx, &domain.SessionMFA{SessionID: f.sess.ID, Methods: mfaMethodsRecovery, At: h.now().UTC()}); err != nil {
+				h.internalError(w, r, err)
+				return answered
+			}
+			return next
+		}
+	}
 	failType, _ := f.logTypes()
 	if f.silent() {
 		// OIDC Core §3.1.2.6: a factor cannot be asked for without a page.
@@ -212,7 +226,7 @@ func (h *Handler) loadMFATx(w http.ResponseWriter, r *http.Request, posted bool)
 func (h *Handler) mfaForm(r *http.Request, s *mfaState, path, msg string) web.MFAForm {
 	return web.MFAForm{
 		Base: h.base(r.Context()), Action: path + "?state=" + url.QueryEscape(s.tx.ID), State: s.tx.ID,
-		CSRF: csrfToken(s.secret, s.tx.ID), Error: msg,
+		CSRF: csrfToken(s.secret, s.tx.ID), Error: msg, Remember: s.tx.MFARemember,
 	}
 }
 
@@ -344,7 +358,7 @@ func (h *Handler) mfaEnrollSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.record(r, audit.TypeMFAEnrollmentComplete, "Guardian - Enrollment complete (otp)", s.client, s.user)
-	if !h.passedMFA(w, r, s, mfaMethodsOTP) {
+	if !h.passedMFA(w, r, s, mfaMethodsOTP) || !h.rememberIfAsked(w, r, s) {
 		return
 	}
 	g, err := h.store.GetGuardianSettings(ctx)
@@ -380,7 +394,7 @@ func (h *Handler) mfaChallengeSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.record(r, audit.TypeMFAAuthSucceed, "Guardian - Second factor authentication succeeded (otp)", s.client, s.user)
-	if h.passedMFA(w, r, s, mfaMethodsOTP) {
+	if h.passedMFA(w, r, s, mfaMethodsOTP) && h.rememberIfAsked(w, r, s) {
 		h.dispatch(w, r, &flow{client: s.client, tx: s.tx, stored: true})
 	}
 }
@@ -474,4 +488,51 @@ func (h *Handler) mountMFA(mux *http.ServeMux) {
 // mfaLimiterFor is the default attempt limiter over the store's shared counters.
 func mfaLimiterFor(st store.Store, now func() time.Time) *guard.MFALimiter {
 	return &guard.MFALimiter{Counters: st, Now: now}
+}
+
+// "Remember this browser": a random value in a cookie, its SHA-256 stored with the user and an
+// expiry, so that the Management API's invalidate-remember-browser forgets every browser of a user
+// at once (a signed cookie could not be taken back before it expires).
+const (
+	RememberCookieSecure   = "__Host-gh_mfa_rb"
+	RememberCookieInsecure = "gh_mfa_rb"
+	// RememberBrowserFor is how long a remembered browser skips the second factor (Auth0's 30 days).
+	RememberBrowserFor = 30 * 24 * time.Hour
+)
+
+func (h *Handler) rememberCookieName() string {
+	if h.secure {
+		return RememberCookieSecure
+	}
+	return RememberCookieInsecure
+}
+
+// browserRemembered reports whether this browser's cookie is a live remembered browser of userID.
+func (h *Handler) browserRemembered(r *http.Request, userID string) (bool, error) {
+	c, err := r.Cookie(h.rememberCookieName())
+	if err != nil || len(c.Value) != bindingSecretLen {
+		return false, nil
+	}
+	ok, err := h.store.BrowserRemembered(r.Context(), domain.HashSecret(c.Value), userID, h.now().UTC())
+	if err != nil {
+		return false, fmt.Errorf("mfa: remembered browser: %w", err)
+	}
+	return ok, nil
+}
+
+// rememberIfAsked remembers the browser when the user ticked the box and the requirement allows it.
+func (h *Handler) rememberIfAsked(w http.ResponseWriter, r *http.Request, s *mfaState) bool {
+	if !s.tx.MFARemember || r.PostForm.Get("remember") != "1" {
+		return true
+	}
+	value := domain.RandomToken(32)
+	if err := h.store.RememberBrowser(r.Context(), domain.HashSecret(value), s.user.UserID, h.now().UTC().Add(RememberBrowserFor)); err != nil {
+		h.internalError(w, r, fmt.Errorf("mfa: remember browser: %w", err))
+		return false
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: h.rememberCookieName(), Value: value, Path: "/", MaxAge: int(RememberBrowserFor.Seconds()),
+		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
+	})
+	return true
 }

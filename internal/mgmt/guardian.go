@@ -32,6 +32,8 @@ func (h *Handler) guardianRoutes() []route {
 		{method: "DELETE", path: "/users/{id}/authentication-methods/{method_id}", scopes: []string{"delete:authentication_methods"},
 			desc: "Delete an authentication method of a user", fn: g.deleteMethod},
 		{method: "GET", path: "/users/{id}/enrollments", scopes: []string{"read:users"}, fn: g.listEnrollments},
+		{method: "POST", path: "/users/{id}/multifactor/actions/invalidate-remember-browser", scopes: []string{"update:users"},
+			desc: "Invalidate all remembered browsers for all authentication factors", fn: g.invalidateRememberBrowser},
 	}
 }
 
@@ -237,4 +239,14 @@ func (g *guardian) listEnrollments(c *call) (int, any, error) {
 			EnrolledAt: isoTime(a.CreatedAt), LastAuth: isoTimePtr(a.LastAuthAt)})
 	}
 	return http.StatusOK, out, nil
+}
+
+// invalidateRememberBrowser forgets every browser the user asked to be remembered: the next
+// sign-in asks for the second factor again.
+func (g *guardian) invalidateRememberBrowser(c *call) (int, any, error) {
+	u, err := load(c.ctx(), g.st.GetUser, c.r.PathValue("id"), nfUser)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusNoContent, nil, g.st.ForgetRememberedBrowsers(c.ctx(), u.UserID)
 }

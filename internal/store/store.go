@@ -562,4 +562,10 @@ type MFAStore interface {
 	// GetGuardianSettings returns the tenant's MFA settings, the defaults when never saved.
 	GetGuardianSettings(ctx context.Context) (domain.GuardianSettings, error)
 	PutGuardianSettings(ctx context.Context, g domain.GuardianSettings) error
+	// RememberBrowser records a remembered browser by the SHA-256 of its cookie's value.
+	RememberBrowser(ctx context.Context, tokenHash []byte, userID string, expiresAt time.Time) error
+	// BrowserRemembered reports whether tokenHash is a live remembered browser of userID.
+	BrowserRemembered(ctx context.Context, tokenHash []byte, userID string, now time.Time) (bool, error)
+	// ForgetRememberedBrowsers forgets every remembered browser of userID.
+	ForgetRememberedBrowsers(ctx context.Context, userID string) error
 }

@@ -135,3 +135,21 @@ func scanMFA(r scanner) (*domain.MFAAuthenticator, error) {
 	}
 	return &a, nil
 }
+
+func (s *Store) RememberBrowser(ctx context.Context, tokenHash []byte, userID string, expiresAt time.Time) error {
+	return s.write(ctx, func(q querier) error {
+		return s.exec(ctx, q, "remember browser", RememberedBrowserInsert, tokenHash, userID, ts(expiresAt))
+	})
+}
+
+func (s *Store) BrowserRemembered(ctx context.Context, tokenHash []byte, userID string, now time.Time) (bool, error) {
+	var n int
+	err := s.reader(ctx).QueryRowContext(ctx, s.q[RememberedBrowserLive], tokenHash, userID, ts(now)).Scan(&n)
+	return n > 0, s.mapErr("browser remembered", err)
+}
+
+func (s *Store) ForgetRememberedBrowsers(ctx context.Context, userID string) error {
+	return s.write(ctx, func(q querier) error {
+		return s.exec(ctx, q, "forget remembered browsers", RememberedBrowserDeleteByUser, userID)
+	})
+}

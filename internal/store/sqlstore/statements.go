@@ -344,6 +344,11 @@ const (
 	// Guardian settings: Get → doc; Put(updated_at, doc).
 	GuardianGet
 	GuardianPut
+	// Remembered browsers: Insert(token_hash, user_id, expires_at); Live(token_hash, user_id, now)
+	// → count; DeleteByUser(user_id).
+	RememberedBrowserInsert
+	RememberedBrowserLive
+	RememberedBrowserDeleteByUser
 
 	numStmts
 )
@@ -684,6 +689,9 @@ var generic = statements{
 	GuardianGet:   `SELECT doc FROM guardian_settings WHERE id = 1`,
 	GuardianPut: `INSERT INTO guardian_settings (id, updated_at, doc) VALUES (1, $1, $2)
 		ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, doc = excluded.doc`,
+	RememberedBrowserInsert:       `INSERT INTO mfa_remembered_browsers (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`,
+	RememberedBrowserLive:         `SELECT COUNT(*) FROM mfa_remembered_browsers WHERE token_hash = $1 AND user_id = $2 AND expires_at > $3`,
+	RememberedBrowserDeleteByUser: `DELETE FROM mfa_remembered_browsers WHERE user_id = $1`,
 }
 
 const mfaCols = `id, user_id, type, secret, confirmed, last_step, created_at, last_auth_at`

@@ -103,6 +103,29 @@ func testMFA(t *testing.T, s store.Store) {
 	}
 }
 
+func testRememberedBrowsers(t *testing.T, s store.Store) {
+	u := MustUser(t, s, "rb@example.com")
+	other := MustUser(t, s, "rb-other@example.com")
+	now := time.Now().UTC().Truncate(time.Second)
+	h := domain.HashSecret("cookie")
+	must(t, s.RememberBrowser(ctx, h, u.UserID, now.Add(time.Hour)))
+	for _, c := range []struct {
+		user string
+		at   time.Time
+		want bool
+	}{{u.UserID, now, true}, {other.UserID, now, false}, {u.UserID, now.Add(time.Hour), false}} {
+		got, err := s.BrowserRemembered(ctx, h, c.user, c.at)
+		must(t, err)
+		if got != c.want {
+			t.Fatalf("BrowserRemembered(%s, %v) = %v", c.user, c.at, got)
+		}
+	}
+	must(t, s.ForgetRememberedBrowsers(ctx, u.UserID))
+	if got, _ := s.BrowserRemembered(ctx, h, u.UserID, now); got {
+		t.Fatal("a forgotten browser is remembered")
+	}
+}
+
 // testRaceUseTOTPStep submits one code from several goroutines at once: exactly one is accepted.
 func testRaceUseTOTPStep(t *testing.T, s store.Store) {
 	u := MustUser(t, s, "mfa-race@example.com")

@@ -73,6 +73,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"LogStreams", testLogStreams},
 		{"RaceClaimLogStream", testRaceClaimLogStream},
 		{"MFA", testMFA},
+		{"RememberedBrowsers", testRememberedBrowsers},
 		{"RaceUseTOTPStep", testRaceUseTOTPStep},
 	}
 	for _, tc := range tests {

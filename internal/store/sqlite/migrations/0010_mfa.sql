@@ -26,3 +26,13 @@ CREATE TABLE guardian_settings (
     updated_at INTEGER NOT NULL,
     doc        TEXT NOT NULL
 );
+
+-- Browsers a user asked to be remembered after a second factor ("remember this browser", 30
+-- days): the SHA-256 of the cookie's random value. Deleting a user's rows forgets every browser
+-- (invalidate-remember-browser).
+CREATE TABLE mfa_remembered_browsers (
+    token_hash BLOB PRIMARY KEY,
+    user_id    TEXT NOT NULL REFERENCES users (user_id) ON DELETE CASCADE,
+    expires_at INTEGER NOT NULL
+);
+CREATE INDEX mfa_remembered_browsers_user ON mfa_remembered_browsers (user_id);
