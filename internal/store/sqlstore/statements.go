@@ -236,6 +236,7 @@ const (
 	DeleteExpiredRefreshTokens
 	DeleteExpiredTickets
 	DeleteExpiredCounters
+	DeleteExpiredRememberedBrowsers
 	DeleteExpiredDeviceCodes
 	DeleteExpiredRevokedAccessTokens
 
@@ -621,6 +622,7 @@ var generic = statements{
 	DeleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at <= $1)
 		OR (idle_expires_at IS NOT NULL AND idle_expires_at <= $1)`,
 	DeleteExpiredTickets:             `DELETE FROM tickets WHERE expires_at <= $1`,
+	DeleteExpiredRememberedBrowsers:  `DELETE FROM mfa_remembered_browsers WHERE expires_at <= $1`,
 	DeleteExpiredCounters:            `DELETE FROM counters WHERE expires_at <= $1`,
 	DeleteExpiredRevokedAccessTokens: `DELETE FROM revoked_access_tokens WHERE expires_at <= $1`,
 

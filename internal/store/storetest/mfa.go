@@ -120,6 +120,15 @@ func testRememberedBrowsers(t *testing.T, s store.Store) {
 			t.Fatalf("BrowserRemembered(%s, %v) = %v", c.user, c.at, got)
 		}
 	}
+	// The sweeper deletes an expired one.
+	old := domain.HashSecret("old cookie")
+	must(t, s.RememberBrowser(ctx, old, u.UserID, now.Add(-time.Minute)))
+	if _, err := s.DeleteExpired(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.BrowserRemembered(ctx, old, u.UserID, now.Add(-time.Hour)); got {
+		t.Fatal("an expired remembered browser survived the sweeper")
+	}
 	must(t, s.ForgetRememberedBrowsers(ctx, u.UserID))
 	if got, _ := s.BrowserRemembered(ctx, h, u.UserID, now); got {
 		t.Fatal("a forgotten browser is remembered")
