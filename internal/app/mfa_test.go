@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
@@ -604,4 +605,27 @@ func TestRememberBrowser(t *testing.T) {
 			t.Fatalf("an unknown user: %d", status)
 		}
 	})
+}
+
+// TestPasswordGrantWithMFA: where the tenant asks MFA of every sign-in, the password grant does
+// not turn a password alone into tokens: 403 mfa_required (golang.org/x/oauth2's PasswordCredentialsToken).
+func TestPasswordGrantWithMFA(t *testing.T) {
+	n := startNode(t)
+	m := newMgmtClient(t, n)
+	if status, body := m.do("PATCH", "clients/"+n.tenant.WebApp.ClientID, map[string]any{
+		"grant_types": []string{"authorization_code", "refresh_token", "password"}}); status != 200 {
+		t.Fatalf("enable the password grant: %d %v", status, body)
+	}
+	client := newMFAClient(t, n)
+	user := n.tenant.Users[1]
+	ctx := context.Background()
+	if _, err := client.cfg.PasswordCredentialsToken(ctx, user.Email, user.Password); err != nil {
+		t.Fatalf("without a policy: %v", err)
+	}
+	setMFAPolicy(t, n, domain.PolicyAllApplications)
+	_, err := client.cfg.PasswordCredentialsToken(ctx, user.Email, user.Password)
+	var re *oauth2.RetrieveError
+	if !errors.As(err, &re) || re.Response.StatusCode != http.StatusForbidden || re.ErrorCode != "mfa_required" {
+		t.Fatalf("with the policy: %v", err)
+	}
 }
