@@ -1,5 +1,7 @@
 package web
 
+import "html/template"
+
 // Base is what every page shows: the tenant's friendly name, and the CSP nonce of the response when the
 // page runs a script (form_post and web_message only).
 type Base struct {
@@ -197,4 +199,39 @@ type WebMessageData struct {
 	Type         string
 	TargetOrigin string
 	Response     map[string]string
+}
+
+// MFAForm is what every second-factor form posts: hidden `state` and `csrf` to Action.
+type MFAForm struct {
+	Base
+	Action string
+	State  string
+	CSRF   string
+	Error  string
+	// Remember offers "remember this browser for 30 days" (input `remember`).
+	Remember bool
+}
+
+// MFAEnrollData fills templates/mfa_otp_enroll.html: a new TOTP key as a QR code (a data: URL of a
+// PNG rendered by the server), the otpauth:// link and the key to type, and the input `code`.
+type MFAEnrollData struct {
+	MFAForm
+	QRCode template.URL
+	URI    template.URL
+	Secret string
+}
+
+// MFAChallengeData fills templates/mfa_otp_challenge.html (input `code`) and
+// templates/mfa_recovery_challenge.html (input `recovery_code`); OtherURL links to the other one.
+type MFAChallengeData struct {
+	MFAForm
+	OtherURL string
+}
+
+// MFARecoveryCodeData fills templates/mfa_recovery_code.html: the recovery code, shown once, and a
+// Continue button; Replaced says it replaces the one just used.
+type MFARecoveryCodeData struct {
+	MFAForm
+	Code     string
+	Replaced bool
 }

@@ -47,12 +47,19 @@ const (
 	PageEmailVerification = "email_verification"
 	// PageUnblock asks the user to confirm lifting the brute-force blocks a blocked_account link is for.
 	PageUnblock = "unblock"
+	// PageMFAOTPEnroll shows a new TOTP key (QR code, otpauth link, manual key) and asks for its
+	// first code; PageMFAOTPChallenge asks for a code; PageMFARecoveryChallenge for the recovery
+	// code; PageMFARecoveryCode shows a new recovery code, once.
+	PageMFAOTPEnroll         = "mfa_otp_enroll"
+	PageMFAOTPChallenge      = "mfa_otp_challenge"
+	PageMFARecoveryChallenge = "mfa_recovery_challenge"
+	PageMFARecoveryCode      = "mfa_recovery_code"
 )
 
 // requiredPages are the pages handlers render; Load fails when one is missing.
 var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm,
 	PageWebMessage, PageActivate, PageDeviceConfirm, PageDeviceDone, PageResetRequest, PageResetPassword, PageResetNotice,
-	PageEmailVerification, PageUnblock}
+	PageEmailVerification, PageUnblock, PageMFAOTPEnroll, PageMFAOTPChallenge, PageMFARecoveryChallenge, PageMFARecoveryCode}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

@@ -60,6 +60,9 @@ func (e *Executor) PostLogin(ctx context.Context, ev trigger.PostLogin) (trigger
 		AddScopes: res.AddScopes, RemoveScopes: res.RemoveScopes,
 		AppMetadata: nonEmpty(res.AppMetadata), UserMetadata: nonEmpty(res.UserMetadata),
 	}
+	if m := res.Multifactor; m != nil {
+		out.MFA = &trigger.MFARequirement{Provider: m.Provider, AllowRememberBrowser: m.AllowRememberBrowser}
+	}
 	if res.Denied != nil {
 		out.Denial = &trigger.Denial{Code: accessDenied, Reason: denyReason(res.Denied)}
 	}

@@ -32,7 +32,21 @@ type PostLoginResult struct {
 	TransactionMetadata map[string]any
 	Logs                []LogLine
 	Dropped             []DroppedClaim
+	// Multifactor is the last api.multifactor.enable call, nil when none was made.
+	Multifactor *Multifactor
 }
+
+// Multifactor is api.multifactor.enable(provider, {allowRememberBrowser}): the sign-in must pass a
+// second factor (provider "none": it must not, whatever the tenant's policy).
+type Multifactor struct {
+	Provider             string
+	AllowRememberBrowser bool
+}
+
+// multifactorProviders are the providers api.multifactor.enable accepts; "guardian" and
+// "google-authenticator" are answered with the factors Gatehouse has (TOTP, recovery code), as
+// "any" is. Duo is not available.
+var multifactorProviders = map[string]bool{"any": true, "guardian": true, "google-authenticator": true, "none": true}
 
 // Transaction metadata limits (spec §5.1).
 const (
@@ -208,7 +222,18 @@ func (s *postLoginState) api(vm *goja.Runtime, ex *execution) goja.Value {
 		"validateToken": notSupported(vm, "api.redirect.validateToken"),
 	})
 	setFuncs(vm, api, "multifactor", map[string]func(goja.FunctionCall) goja.Value{
-		"enable": notSupported(vm, "api.multifactor.enable (MFA from Actions)"),
+		"enable": func(c goja.FunctionCall) goja.Value {
+			provider := c.Argument(0).String()
+			if goja.IsUndefined(c.Argument(0)) || !multifactorProviders[provider] {
+				panic(newError(vm, "Error", fmt.Sprintf("api.multifactor.enable: provider %q is not supported by this server (any, guardian, google-authenticator, none)", provider)))
+			}
+			m := &Multifactor{Provider: provider}
+			if opts, ok := c.Argument(1).Export().(map[string]any); ok {
+				m.AllowRememberBrowser, _ = opts["allowRememberBrowser"].(bool)
+			}
+			res.Multifactor = m
+			return api
+		},
 	})
 	setFuncs(vm, api, "authentication", map[string]func(goja.FunctionCall) goja.Value{
 		"challengeWith":    notSupported(vm, "api.authentication.challengeWith"),

@@ -236,7 +236,7 @@ func TestUnsupportedAPIsThrowClearly(t *testing.T) {
 	res, err := runLogin(t, rt, loginEvent(), `
 exports.onExecutePostLogin = async (event, api) => {
   api.idToken.setCustomClaim('canRedirect', api.redirect.canRedirect());
-  try { api.multifactor.enable('any'); } catch (e) { api.idToken.setCustomClaim('mfa', e.message); }
+  try { api.multifactor.enable('duo'); } catch (e) { api.idToken.setCustomClaim('mfa', e.message); }
   api.redirect.sendUserTo('https://example.com');
 };`)
 	ee := mustExecErr(t, err, actions.KindException)
@@ -245,5 +245,28 @@ exports.onExecutePostLogin = async (event, api) => {
 	}
 	if res.IDTokenClaims["canRedirect"] != false || !strings.Contains(res.IDTokenClaims["mfa"].(string), "not supported") {
 		t.Fatalf("claims = %v", res.IDTokenClaims)
+	}
+}
+
+func TestMultifactorEnable(t *testing.T) {
+	rt := actions.NewRuntime(actions.Options{})
+	res, err := runLogin(t, rt, loginEvent(), `
+exports.onExecutePostLogin = async (event, api) => {
+  api.multifactor.enable('any');
+  api.multifactor.enable('guardian', { allowRememberBrowser: true });
+};`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := res.Multifactor; m == nil || m.Provider != "guardian" || !m.AllowRememberBrowser {
+		t.Fatalf("multifactor = %+v", res.Multifactor)
+	}
+	res, err = runLogin(t, rt, loginEvent(), `exports.onExecutePostLogin = async (event, api) => {};`)
+	if err != nil || res.Multifactor != nil {
+		t.Fatalf("no call: %+v, %v", res.Multifactor, err)
+	}
+	_, err = runLogin(t, rt, loginEvent(), `exports.onExecutePostLogin = async (event, api) => { api.multifactor.enable('sms-bogus'); };`)
+	if ee := mustExecErr(t, err, actions.KindException); !strings.Contains(ee.Message, "not supported") {
+		t.Fatalf("message = %q", ee.Message)
 	}
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/logstream"
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/netguard"
 	"github.com/gatehouse/gatehouse/internal/oauth"
@@ -227,10 +228,15 @@ func (a *App) build(ctx context.Context, o Options) error {
 			a.Mail.Kick()
 			a.Backchannel.Kick()
 		}})
+	secondFactors, err := mfa.New(a.Store, masterKey, a.now)
+	if err != nil {
+		return err
+	}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
 		BruteForce: bruteForce, Throttle: throttle, Policy: a.Attack, Notify: notify, IDTokens: a.Tokens, Metrics: a.metrics,
-		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick, Upstream: broker})
+		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick, Upstream: broker,
+		MFA: secondFactors})
 	if err != nil {
 		return err
 	}

@@ -54,6 +54,16 @@ const (
 	TypeVerificationEmailRequestFailed = "fvr"
 	TypeVerificationEmail              = "sv" // an email address was verified
 	TypeVerificationEmailFailed        = "fv"
+
+	// Second factors (Auth0's Guardian codes).
+	TypeMFAEnrollmentComplete = "gd_enrollment_complete"
+	TypeMFAAuthSucceed        = "gd_auth_succeed"
+	TypeMFAAuthFailed         = "gd_auth_failed"
+	TypeMFAOTPRateLimit       = "gd_otp_rate_limit_exceed"
+	TypeMFARecoverySucceed    = "gd_recovery_succeed"
+	TypeMFARecoveryFailed     = "gd_recovery_failed"
+	TypeMFARecoveryRateLimit  = "gd_recovery_rate_limit_exceed"
+	TypeMFAUnenroll           = "gd_unenroll"
 )
 
 // Recorder appends events to the tenant log.

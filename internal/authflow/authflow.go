@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/session"
@@ -69,6 +70,10 @@ type Options struct {
 	KickMail   func()
 	// Upstream signs users in at other identity providers (broker.go); nil: only the database.
 	Upstream *upstream.Broker
+	// MFA enrolls and checks second factors; nil turns the MFA step off. MFALimit bounds code
+	// attempts; nil takes guard's defaults over Store's counters.
+	MFA      *mfa.Service
+	MFALimit *guard.MFALimiter
 }
 
 // IDTokenSigner signs an ID token.
@@ -98,6 +103,8 @@ type Handler struct {
 	secure        bool
 	upstream      *upstream.Broker
 	callbackURL   string // CallbackPath on the issuer: the redirect_uri sent to providers
+	mfa           *mfa.Service
+	mfaLimit      *guard.MFALimiter
 }
 
 // New checks the options and returns the handler.
@@ -120,6 +127,10 @@ func New(o Options) (*Handler, error) {
 		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
 		signupMail: o.SignupMail, kickMail: o.KickMail,
 		upstream: o.Upstream, callbackURL: strings.TrimSuffix(o.Issuer, "/") + CallbackPath,
+		mfa: o.MFA, mfaLimit: o.MFALimit,
+	}
+	if h.mfaLimit == nil {
+		h.mfaLimit = mfaLimiterFor(o.Store, h.now)
 	}
 	if h.kickMail == nil {
 		h.kickMail = func() {}
@@ -154,6 +165,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+ActivateConfirmPath, h.deviceConfirmSubmit)
 	mux.HandleFunc("POST "+UpstreamPath, h.upstreamSubmit)
 	mux.HandleFunc("GET "+CallbackPath, h.upstreamCallback)
+	h.mountMFA(mux)
 	h.pages.Mount(mux)
 }
 

@@ -134,6 +134,7 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, f *flow) stepRes
 		AccessTokenClaims:   f.tokens.AccessTokenClaims,
 		ActionScopes:        f.tokens.ActionScopes,
 		Organization:        f.org,
+		AMR:                 h.signInAMR(ctx, sess),
 		CreatedAt:           now,
 		ExpiresAt:           now.Add(domain.AuthorizationCodeLifetime),
 	}
@@ -149,6 +150,7 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, f *flow) stepRes
 		idt, err := h.idTokens.IDToken(ctx, token.IDTokenParams{
 			Client: f.client, User: f.user, Scope: rec.Scope, Nonce: tx.Nonce, SessionID: sess.ID,
 			AuthTime: rec.AuthTime, IncludeAuthTime: rec.IncludeAuthTime, Code: code, Custom: f.tokens.IDTokenClaims, Org: f.org,
+			AMR: rec.AMR,
 		})
 		if err != nil {
 			h.internalError(w, r, fmt.Errorf("complete: sign id_token: %w", err))
@@ -205,7 +207,7 @@ func (h *Handler) postLoginEvent(r *http.Request, f *flow) trigger.PostLogin {
 	return trigger.PostLogin{
 		Source: trigger.SignIn, User: f.user, Client: f.client, Connection: userConnection(f.user), Audience: tx.Audience,
 		Transaction: tx, RequestedScopes: f.requested, GrantedScopes: slices.Clone(f.tokens.Scopes), Session: sess,
-		Methods: []trigger.AuthMethod{{Name: authMethod(f.user), Timestamp: sess.AuthenticatedAt}},
+		Methods: h.authMethods(r.Context(), sess, f.user),
 		Request: trigger.Request{
 			IP: httpserver.ClientIP(r.Context()).String(), Hostname: r.Host, Method: r.Method, UserAgent: r.UserAgent(),
 			Language: r.Header.Get("Accept-Language"), Query: query,

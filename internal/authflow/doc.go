@@ -11,7 +11,7 @@
 // /authorize validates the request into a domain.LoginTransaction, then hands it to one dispatcher
 // (Handler.dispatch), which runs the steps of signInSteps in order until one answers the request:
 //
-//	authenticate → device → claim → user → organization → scopes → actions → issue
+//	authenticate → device → claim → user → organization → scopes → actions → mfa → issue
 //
 // A device sign-in starts at POST /activate (a valid user code, entry rate-limited per address)
 // instead of /authorize; its transaction carries the device code's hash and no redirect_uri. The
@@ -46,6 +46,10 @@
 //	     │ scopes: the token endpoint's RBAC rule (grantScopes) gives the granted scopes
 //	     │ actions: post-login Actions; trigger.Apply saves their metadata (even on a denial), a
 //	     │          denial is access_denied, their claims and scope changes go on the code
+//	     │ mfa: policy, acr_values or an Action asks for a second factor the session has not
+//	     │      passed → the transaction is stored again under a new id (pending, MFARequired)
+//	     │      and the browser sent to enroll or answer a factor (mfa.go); the factor passed is
+//	     │      recorded on the session (session_mfa) and dispatch runs again from the start
 //	     ▼ issue
 //	issued      stored: the authorization code (by hash) with client, user, session, redirect_uri,
 //	            granted scope, audience, nonce, PKCE challenge, auth_time and the Actions' claims and
@@ -56,8 +60,8 @@
 // Whether a user has authenticated is never read from the browser: the flow passes authenticate only
 // with a server-side session whose user and authentication time satisfy the stored transaction. A
 // step that shows a page must come before claim, since it needs the transaction stored (showPage
-// stores it). When Actions can require MFA or redirect, their outcome will be kept on the
-// transaction and claim will move after the steps that act on it.
+// stores it), or store a copy of it under a new id as the mfa step does, since it acts on the
+// Actions' outcome, which is known only after claim.
 //
 // A pushed authorization request (RFC 9126) is checked here too: /oauth/par (package oauth) hands
 // its parameters to ValidatePushedRequest, and /authorize redeems the request_uri it answered once,

@@ -27,6 +27,7 @@ var signInSteps = []step{
 	{"organization", (*Handler).checkOrganization},
 	{"scopes", (*Handler).resolveScopes},     // the RBAC rule: what the code may grant
 	{"actions", (*Handler).postLoginActions}, // post-login Actions; their outcome applied
+	{"mfa", (*Handler).requireMFA},           // a second factor when policy, app or Action asks (mfa.go)
 	{"issue", (*Handler).issue},              // the authorization code stored and sent
 }
 

@@ -13,7 +13,7 @@ func TestSignInStepOrder(t *testing.T) {
 	for _, s := range signInSteps {
 		names = append(names, s.name)
 	}
-	want := []string{"authenticate", "device", "claim", "user", "organization", "scopes", "actions", "issue"}
+	want := []string{"authenticate", "device", "claim", "user", "organization", "scopes", "actions", "mfa", "issue"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("steps %v, want %v", names, want)
 	}

@@ -49,6 +49,10 @@ type LoginTransaction struct {
 	// InvitationHash the SHA-256 of the invitation ticket the sign-in accepts (invitation=).
 	OrganizationID string `json:"organization_id,omitempty"`
 	InvitationHash []byte `json:"invitation_hash,omitempty"`
+	// MFARequired marks a transaction stored again by the MFA step for its second-factor pages;
+	// MFARemember lets the user have the browser remembered (the Action's allowRememberBrowser).
+	MFARequired bool `json:"mfa_required,omitempty"`
+	MFARemember bool `json:"mfa_remember,omitempty"`
 }
 
 // Session is a browser SSO session. The cookie holds a random secret; the store keys the record by
@@ -88,7 +92,9 @@ type AuthorizationCode struct {
 	AccessTokenClaims   map[string]any `json:"access_token_claims,omitempty"` // set by post-login Actions
 	// ActionScopes are scopes post-login Actions added (api.accessToken.addScope); the exchange grants
 	// them even where RBAC would not, since Actions override RBAC (spec §2.3).
-	ActionScopes   []string   `json:"action_scopes,omitempty"`
+	ActionScopes []string `json:"action_scopes,omitempty"`
+	// AMR are the sign-in's authentication methods when it passed a second factor (ID token amr, acr).
+	AMR            []string   `json:"amr,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	ExpiresAt      time.Time  `json:"expires_at"`
 	UsedAt         *time.Time `json:"used_at,omitempty"`
@@ -158,13 +164,15 @@ type RefreshContext struct {
 	// ActionScopes are scopes post-login Actions added at sign-in: kept on refresh even where RBAC
 	// would drop them, as at the code exchange (spec §2.3).
 	ActionScopes []string `json:"action_scopes,omitempty"`
+	// AMR are the sign-in's authentication methods when it passed a second factor (ID token amr).
+	AMR []string `json:"amr,omitempty"`
 }
 
 // RefreshContext is the part of the code that its refresh token family carries on.
 func (c *AuthorizationCode) RefreshContext() RefreshContext {
 	return RefreshContext{
 		IDTokenClaims: c.IDTokenClaims, AccessTokenClaims: c.AccessTokenClaims,
-		IncludeAuthTime: c.IncludeAuthTime, ActionScopes: c.ActionScopes, Organization: c.Organization,
+		IncludeAuthTime: c.IncludeAuthTime, ActionScopes: c.ActionScopes, Organization: c.Organization, AMR: c.AMR,
 	}
 }
 

@@ -182,6 +182,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	all = append(all, h.connectionRoutes()...)
 	all = append(all, h.userBlockRoutes()...)
 	all = append(all, h.attackProtectionRoutes()...)
+	all = append(all, h.guardianRoutes()...)
 	all = append(all, h.anomalyRoutes()...)
 	all = append(all, h.logStreamRoutes()...)
 	all = append(all, h.organizationRoutes()...)

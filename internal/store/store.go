@@ -76,6 +76,7 @@ type Store interface {
 	ConnectionStore
 	PasswordHistoryStore
 	AttackProtectionStore
+	MFAStore
 	LogStreamStore
 	ClientCredentialStore
 	ReplayStore
@@ -653,4 +654,40 @@ type OrganizationStore interface {
 	// concurrent redemptions exactly one succeeds. Unknown, of another organization, or expired →
 	// ErrNotFound; spent before → ErrAlreadyUsed.
 	RedeemInvitation(ctx context.Context, ticketHash []byte, orgID string, now time.Time) (*domain.Invitation, error)
+}
+
+// MFAStore keeps second factors: users' authenticators, the sessions that passed one, and the
+// tenant's MFA settings.
+type MFAStore interface {
+	// CreateMFAAuthenticator stores a new authenticator.
+	CreateMFAAuthenticator(ctx context.Context, a *domain.MFAAuthenticator) error
+	// ListMFAAuthenticators lists a user's authenticators, oldest first, confirmed or not.
+	ListMFAAuthenticators(ctx context.Context, userID string) ([]*domain.MFAAuthenticator, error)
+	// GetMFAAuthenticator returns one authenticator of a user, or ErrNotFound.
+	GetMFAAuthenticator(ctx context.Context, userID, id string) (*domain.MFAAuthenticator, error)
+	// UseTOTPStep accepts a TOTP code of step for authenticator id: it records step (and confirms
+	// the authenticator) only when step is later than the last one accepted, in one conditional
+	// UPDATE, and reports whether it did. Of concurrent uses of one code only one is accepted.
+	UseTOTPStep(ctx context.Context, id string, step int64, at time.Time) (bool, error)
+	// UseRecoveryCode deletes the recovery code id of userID and reports whether this call did.
+	UseRecoveryCode(ctx context.Context, userID, id string) (bool, error)
+	// DeleteMFAAuthenticator deletes one authenticator of a user; ErrNotFound when it is not there.
+	DeleteMFAAuthenticator(ctx context.Context, userID, id string) error
+	// DeleteUnconfirmedMFAAuthenticators deletes a user's authenticators of type typ not yet confirmed.
+	DeleteUnconfirmedMFAAuthenticators(ctx context.Context, userID, typ string) error
+	// DeleteUserMFAAuthenticators deletes every authenticator of a user.
+	DeleteUserMFAAuthenticators(ctx context.Context, userID string) error
+	// SetSessionMFA records that a session passed a second factor (replacing an earlier record).
+	SetSessionMFA(ctx context.Context, m *domain.SessionMFA) error
+	// GetSessionMFA returns a session's record, or ErrNotFound when it passed none.
+	GetSessionMFA(ctx context.Context, sessionID string) (*domain.SessionMFA, error)
+	// GetGuardianSettings returns the tenant's MFA settings, the defaults when never saved.
+	GetGuardianSettings(ctx context.Context) (domain.GuardianSettings, error)
+	PutGuardianSettings(ctx context.Context, g domain.GuardianSettings) error
+	// RememberBrowser records a remembered browser by the SHA-256 of its cookie's value.
+	RememberBrowser(ctx context.Context, tokenHash []byte, userID string, expiresAt time.Time) error
+	// BrowserRemembered reports whether tokenHash is a live remembered browser of userID.
+	BrowserRemembered(ctx context.Context, tokenHash []byte, userID string, now time.Time) (bool, error)
+	// ForgetRememberedBrowsers forgets every remembered browser of userID.
+	ForgetRememberedBrowsers(ctx context.Context, userID string) error
 }

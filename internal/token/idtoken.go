@@ -31,6 +31,9 @@ type IDTokenParams struct {
 	Custom map[string]any
 	// Org names the organization of an organization sign-in: org_id, and org_name when set.
 	Org *domain.OrgClaims
+	// AMR are the authentication methods of the sign-in (RFC 8176) when it passed a second factor
+	// (Auth0 writes amr only then): the ID token carries amr and acr, the multi-factor policy URI.
+	AMR []string
 }
 
 var profileClaims = map[string]bool{
@@ -90,6 +93,10 @@ func (i *Issuer) IDToken(ctx context.Context, p IDTokenParams) (string, error) {
 		c.str("c_hash", CodeHash(p.Code))
 	}
 	writeOrg(c, p.Org)
+	if len(p.AMR) > 0 {
+		c.strs("amr", p.AMR)
+		c.str("acr", domain.ACRMultiFactor)
+	}
 	writeCustom(c, p.Custom, skip)
 	body, err := c.bytes()
 	if err != nil {

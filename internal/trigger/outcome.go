@@ -25,9 +25,20 @@ type Outcome struct {
 	// AppMetadata and UserMetadata are merged into the user's (a nil value deletes the key).
 	AppMetadata  map[string]any
 	UserMetadata map[string]any
-	// Decisions still to come land here, each applied by the sign-in step that owns it: MFA
-	// requirements (api.multifactor.enable) and a redirect (api.redirect.sendUserTo).
+	// MFA is an api.multifactor.enable call, applied by the sign-in's MFA step. Decisions still to
+	// come land here too, each applied by the sign-in step that owns it (api.redirect.sendUserTo).
+	MFA *MFARequirement
 }
+
+// MFARequirement is what a post-login Action asked of the second factor.
+type MFARequirement struct {
+	// Provider is "none" when the Action turned MFA off for this sign-in; anything else asks for it.
+	Provider             string
+	AllowRememberBrowser bool
+}
+
+// Required reports whether the requirement asks for a second factor.
+func (m *MFARequirement) Required() bool { return m != nil && m.Provider != "none" }
 
 // Denial is api.access.deny.
 type Denial struct {
@@ -50,6 +61,8 @@ type Tokens struct {
 	// MayAdd reports whether an Action may add scope (for a user token, grant.ActionMayAdd on the
 	// token's API). Nil refuses every addition.
 	MayAdd func(scope string) bool
+	// MFA is the Actions' second-factor requirement, for the sign-in's MFA step.
+	MFA *MFARequirement
 	// ScopesFixed ignores the Outcome's scope changes: a refresh cannot widen what its grant holds
 	// (RFC 6749 §6), and a machine token has no post-login.
 	ScopesFixed bool
@@ -77,6 +90,7 @@ func Apply(ctx context.Context, st MetadataStore, userID string, o Outcome, t *T
 		return o.Denial, saveErr
 	}
 	t.IDTokenClaims, t.AccessTokenClaims = o.IDTokenClaims, o.AccessTokenClaims
+	t.MFA = o.MFA
 	if t.ScopesFixed {
 		return nil, saveErr
 	}

@@ -161,7 +161,7 @@ func (g AuthorizationCode) redeem(ctx context.Context, tx store.Store, req *prot
 	x := &codeExchange{tokens: userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),
 		idToken: contains(scopes.Scopes, "openid"), nonce: code.Nonce, sessionID: code.SessionID,
-		authTime: code.AuthTime, includeAuthTime: code.IncludeAuthTime,
+		authTime: code.AuthTime, includeAuthTime: code.IncludeAuthTime, amr: code.AMR,
 		idClaims: code.IDTokenClaims, atClaims: code.AccessTokenClaims, tokenID: grantID, jkt: req.DPoPJKT,
 		org: code.Organization,
 	}}

@@ -44,6 +44,7 @@ type userTokens struct {
 	idClaims        map[string]any
 	atClaims        map[string]any
 	org             *domain.OrgClaims // the organization signed in through, if any
+	amr             []string          // the sign-in's methods when it passed a second factor
 }
 
 // issue signs the access token and, when asked, the ID token: the two signatures of a user exchange.
@@ -73,7 +74,7 @@ func (d *Deps) issue(ctx context.Context, u userTokens) (*Response, error) {
 	if u.idToken {
 		res.IDToken, err = d.Tokens.IDToken(ctx, token.IDTokenParams{
 			Client: u.client, User: u.user, Scope: u.idScope, Nonce: u.nonce, SessionID: u.sessionID,
-			AuthTime: u.authTime, IncludeAuthTime: u.includeAuthTime, Custom: u.idClaims, Org: u.org,
+			AuthTime: u.authTime, IncludeAuthTime: u.includeAuthTime, Custom: u.idClaims, Org: u.org, AMR: u.amr,
 		})
 		if err != nil {
 			return nil, protocol.ServerError(err)

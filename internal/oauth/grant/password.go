@@ -114,6 +114,10 @@ func (g Password) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Re
 	if e := d.postLogin(ctx, ev, api, &tk); e != nil {
 		return nil, e
 	}
+	if e := d.mfaRequired(ctx, &tk); e != nil {
+		e.UserID = user.UserID
+		return nil, e
+	}
 	scopes.Scopes = tk.Scopes
 
 	refresh, err := d.newFamily(ctx, c, user.UserID, "", api, &scopes, now,

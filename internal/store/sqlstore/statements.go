@@ -239,6 +239,7 @@ const (
 	DeleteExpiredRefreshTokens
 	DeleteExpiredTickets
 	DeleteExpiredCounters
+	DeleteExpiredRememberedBrowsers
 	DeleteExpiredDeviceCodes
 	DeleteExpiredRevokedAccessTokens
 
@@ -406,6 +407,28 @@ const (
 	InvitationCount
 	InvitationRedeem
 	InvitationGetByHash
+	// MFA authenticators: Insert(id, user_id, type, secret, confirmed, last_step, created_at);
+	// ListByUser(user_id) and Get(user_id, id) → mfaCols; UseStep(id, step, at); UseRecovery and
+	// Delete(user_id, id); DeleteUnconfirmed(user_id, type); DeleteByUser(user_id).
+	MFAInsert
+	MFAListByUser
+	MFAGet
+	MFAUseStep
+	MFAUseRecovery
+	MFADelete
+	MFADeleteUnconfirmed
+	MFADeleteByUser
+	// Session MFA: Put(session_id, methods, at); Get(session_id) → session_id, methods, at.
+	SessionMFAPut
+	SessionMFAGet
+	// Guardian settings: Get → doc; Put(updated_at, doc).
+	GuardianGet
+	GuardianPut
+	// Remembered browsers: Insert(token_hash, user_id, expires_at); Live(token_hash, user_id, now)
+	// → count; DeleteByUser(user_id).
+	RememberedBrowserInsert
+	RememberedBrowserLive
+	RememberedBrowserDeleteByUser
 
 	numStmts
 )
@@ -716,6 +739,7 @@ var generic = statements{
 	DeleteExpiredRefreshTokens: `DELETE FROM refresh_tokens WHERE (expires_at IS NOT NULL AND expires_at <= $1)
 		OR (idle_expires_at IS NOT NULL AND idle_expires_at <= $1)`,
 	DeleteExpiredTickets:             `DELETE FROM tickets WHERE expires_at <= $1`,
+	DeleteExpiredRememberedBrowsers:  `DELETE FROM mfa_remembered_browsers WHERE expires_at <= $1`,
 	DeleteExpiredCounters:            `DELETE FROM counters WHERE expires_at <= $1`,
 	DeleteExpiredRevokedAccessTokens: `DELETE FROM revoked_access_tokens WHERE expires_at <= $1`,
 
@@ -815,7 +839,27 @@ var generic = statements{
 	InvitationCount:     `SELECT COUNT(*) FROM organization_invitations WHERE organization_id = $1 AND used_at IS NULL`,
 	InvitationRedeem:    `UPDATE organization_invitations SET used_at = $3 WHERE ticket_hash = $1 AND organization_id = $2 AND used_at IS NULL AND expires_at > $3`,
 	InvitationGetByHash: `SELECT ` + invitationCols + ` FROM organization_invitations WHERE ticket_hash = $1`,
+	MFAInsert: `INSERT INTO mfa_authenticators (id, user_id, type, secret, confirmed, last_step, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+	MFAListByUser:        `SELECT ` + mfaCols + ` FROM mfa_authenticators WHERE user_id = $1 ORDER BY created_at, id`,
+	MFAGet:               `SELECT ` + mfaCols + ` FROM mfa_authenticators WHERE user_id = $1 AND id = $2`,
+	MFAUseStep:           `UPDATE mfa_authenticators SET last_step = $2, last_auth_at = $3, confirmed = true WHERE id = $1 AND last_step < $2`,
+	MFAUseRecovery:       `DELETE FROM mfa_authenticators WHERE user_id = $1 AND id = $2 AND type = 'recovery-code'`,
+	MFADelete:            `DELETE FROM mfa_authenticators WHERE user_id = $1 AND id = $2`,
+	MFADeleteUnconfirmed: `DELETE FROM mfa_authenticators WHERE user_id = $1 AND type = $2 AND NOT confirmed`,
+	MFADeleteByUser:      `DELETE FROM mfa_authenticators WHERE user_id = $1`,
+	SessionMFAPut: `INSERT INTO session_mfa (session_id, methods, at) VALUES ($1, $2, $3)
+		ON CONFLICT (session_id) DO UPDATE SET methods = excluded.methods, at = excluded.at`,
+	SessionMFAGet: `SELECT session_id, methods, at FROM session_mfa WHERE session_id = $1`,
+	GuardianGet:   `SELECT doc FROM guardian_settings WHERE id = 1`,
+	GuardianPut: `INSERT INTO guardian_settings (id, updated_at, doc) VALUES (1, $1, $2)
+		ON CONFLICT (id) DO UPDATE SET updated_at = excluded.updated_at, doc = excluded.doc`,
+	RememberedBrowserInsert:       `INSERT INTO mfa_remembered_browsers (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`,
+	RememberedBrowserLive:         `SELECT COUNT(*) FROM mfa_remembered_browsers WHERE token_hash = $1 AND user_id = $2 AND expires_at > $3`,
+	RememberedBrowserDeleteByUser: `DELETE FROM mfa_remembered_browsers WHERE user_id = $1`,
 }
+
+const mfaCols = `id, user_id, type, secret, confirmed, last_step, created_at, last_auth_at`
 
 // statements is a statement table: the text of each Stmt.
 type statements [numStmts]string

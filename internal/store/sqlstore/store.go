@@ -219,7 +219,8 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 	err := s.write(ctx, func(q querier) error {
 		total = 0
 		for _, stmt := range []Stmt{DeleteExpiredTransactions, DeleteExpiredSessions, DeleteExpiredCodes, DeleteExpiredRefreshTokens, DeleteExpiredDeviceCodes,
-			DeleteExpiredRevokedOpaque, DeleteExpiredRevokedAccessTokens, DeleteExpiredCounters, DeleteExpiredTickets, DeleteExpiredJTIs, DeleteExpiredPushed, DeleteSettledBackchannel} {
+			DeleteExpiredRevokedOpaque, DeleteExpiredRevokedAccessTokens, DeleteExpiredCounters, DeleteExpiredTickets, DeleteExpiredJTIs, DeleteExpiredPushed, DeleteSettledBackchannel,
+			DeleteExpiredRememberedBrowsers} {
 			n, err := execN(ctx, q, s.q[stmt], ts(now))
 			if err != nil {
 				return fmt.Errorf("delete expired: %w", err)

@@ -84,6 +84,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Invitations", testInvitations},
 		{"RaceAddMember", testRaceAddMember},
 		{"RaceRedeemInvitation", testRaceRedeemInvitation},
+		{"MFA", testMFA},
+		{"RememberedBrowsers", testRememberedBrowsers},
+		{"RaceUseTOTPStep", testRaceUseTOTPStep},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,81 @@
+package domain
+
+import "time"
+
+// Second factors (Auth0's Guardian). A user's enrolled factors are MFAAuthenticators: a TOTP
+// authenticator app (its secret sealed with a key derived from the master key) and one recovery
+// code (its SHA-256 only). An authenticator is Confirmed once its first code has been entered;
+// until then it does not count as enrolled and is replaced by the next enrollment.
+const (
+	FactorOTP          = "otp"
+	FactorRecoveryCode = "recovery-code"
+)
+
+// Authentication-method types as /api/v2/users/{id}/authentication-methods names them.
+const (
+	MethodTOTP         = "totp"
+	MethodRecoveryCode = "recovery-code"
+)
+
+// MFAAuthenticator is one enrolled second factor of a user.
+type MFAAuthenticator struct {
+	ID     string
+	UserID string
+	// Type is MethodTOTP or MethodRecoveryCode.
+	Type string
+	// Secret is the sealed TOTP secret, or the recovery code's SHA-256.
+	Secret    []byte
+	Confirmed bool
+	// LastStep is the TOTP time step of the last code accepted: a code of that step or an earlier
+	// one is refused, so each code is usable once.
+	LastStep   int64
+	CreatedAt  time.Time
+	LastAuthAt *time.Time
+}
+
+// The tenant's MFA policies (/api/v2/guardian/policies).
+const (
+	PolicyAllApplications = "all-applications"
+	PolicyConfidenceScore = "confidence-score"
+)
+
+// GuardianFactors Gatehouse knows, in the order Auth0 lists them; only OTP and recovery codes can
+// be enabled today.
+var GuardianFactors = []string{"sms", "push-notification", "otp", "email", "duo", "webauthn-roaming", "webauthn-platform", "recovery-code"}
+
+// GuardianSupported reports whether a factor can be enabled.
+func GuardianSupported(name string) bool { return name == FactorOTP || name == FactorRecoveryCode }
+
+// GuardianSettings is the tenant's MFA configuration: when MFA is asked for and which factors are on.
+type GuardianSettings struct {
+	Policies []string        `json:"policies"`
+	Enabled  map[string]bool `json:"enabled"`
+}
+
+// DefaultGuardianSettings: no policy (MFA only when an app or an Action asks), OTP and recovery
+// codes enabled, so that an Action's api.multifactor.enable works without further setup.
+func DefaultGuardianSettings() GuardianSettings {
+	return GuardianSettings{Policies: []string{}, Enabled: map[string]bool{FactorOTP: true, FactorRecoveryCode: true}}
+}
+
+// AlwaysMFA reports whether the policy asks for MFA on every sign-in (confidence-score is treated
+// as always: Gatehouse has no risk score).
+func (g GuardianSettings) AlwaysMFA() bool {
+	for _, p := range g.Policies {
+		if p == PolicyAllApplications || p == PolicyConfidenceScore {
+			return true
+		}
+	}
+	return false
+}
+
+// SessionMFA records that a browser session passed a second factor: when, and the methods used
+// (the amr values: "otp", "mfa").
+type SessionMFA struct {
+	SessionID string
+	Methods   []string
+	At        time.Time
+}
+
+// ACRMultiFactor is the acr value of a sign-in that passed MFA, the one apps ask for in acr_values.
+const ACRMultiFactor = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
