@@ -86,6 +86,8 @@ type connectionTab struct {
 	Form     connectionForm
 	Policies any
 	Apps     []connectionApp
+	// DashboardID is this dashboard's own client, marked on the Applications tab.
+	DashboardID string
 }
 
 type connectionApp struct {
@@ -148,7 +150,8 @@ func (h *Handler) loadConnection(w http.ResponseWriter, r *http.Request, v *view
 		c.Options = map[string]json.RawMessage{}
 	}
 	return connectionTab{Conn: c, Base: Path + "connections/" + url.PathEscape(c.ID), Tab: tab,
-		CanWrite: v.Can("update:connections"), Form: connectionFormFrom(c), Policies: passwordPolicies}, true
+		CanWrite: v.Can("update:connections"), Form: connectionFormFrom(c), Policies: passwordPolicies,
+		DashboardID: h.opts.ClientID}, true
 }
 
 func (h *Handler) renderConnection(w http.ResponseWriter, r *http.Request, v *viewer, status int, d connectionTab, msg string) {
