@@ -130,6 +130,7 @@ func (h *Handler) pageRoutes(mux *http.ServeMux) {
 	h.applicationRoutes(mux)
 	h.manageRoutes(mux)
 	h.tenantPageRoutes(mux)
+	h.connectionAndEmailTemplateRoutes(mux)
 }
 
 func noStore(next http.Handler) http.Handler {

@@ -35,7 +35,10 @@
 // a confirmation step). Security: brute-force protection (/api/v2/attack-protection/brute-force-
 // protection; the panel is left out when the API has no such endpoint) and the seed guide's security
 // checklist run against the tenant as the API shows it, each failing item naming what fails with a
-// link to fix it. A refused change re-renders the form as typed with the API's own
+// link to fix it. Authentication › Database: each auth0 connection's password policy, sign-up and
+// brute-force settings (PATCH replaces options whole, so a save merges into the options read) and
+// the applications it is enabled for. Branding › Email Templates: the seven templates (a 404 is the
+// built-in default), each saved by PUT the first time and PATCH after. A refused change re-renders the form as typed with the API's own
 // message (and the guide's warning beside a wildcard refusal). Lists the Management API cannot
 // filter by name are filtered over a bounded walk of every page. After a change a page redirects
 // with a message code; only the codes in flashes can be shown, so a crafted link cannot make the
