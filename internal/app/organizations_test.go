@@ -14,6 +14,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/gatehouse/gatehouse/internal/devtenant"
+	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
 // orgSignIn signs a user in through the guide's web app with extra /authorize parameters, in a
@@ -344,4 +345,41 @@ func TestOrganizationInvitationSignup(t *testing.T) {
 	if list := members["list"].([]any); len(list) != 1 || list[0].(map[string]any)["email"] != email {
 		t.Fatalf("members %v", members)
 	}
+}
+
+// TestOrganizationInvitationWithMFA: an invitation accepted by a sign-in that must also pass a
+// second factor. The MFA step stores the transaction again and runs the steps anew after the
+// factor; the invitation, spent on the first pass, must not be refused as used on the second.
+func TestOrganizationInvitationWithMFA(t *testing.T) {
+	mfaEngines(t, func(t *testing.T, n mfaNode) {
+		f := newOrgFixture(t, n.node)
+		admin := n.tenant.Users[0]
+		if status, out := f.m.do("PUT", "guardian/policies", []string{"all-applications"}); status != http.StatusOK {
+			t.Fatalf("MFA policy: %d %v", status, out)
+		}
+		status, inv := f.m.do("POST", "organizations/"+f.orgID+"/invitations", map[string]any{
+			"inviter": map[string]any{"name": "Ann"}, "invitee": map[string]any{"email": admin.Email},
+			"client_id": n.tenant.WebApp.ClientID, "roles": []string{f.userRole}, "send_invitation_email": false})
+		if status != http.StatusCreated {
+			t.Fatalf("invite: %d %v", status, inv)
+		}
+		client := newMFAClient(t, n.node)
+		b := newMFABrowser(t, n)
+		authURL, verifier := client.authURL(oauth2.SetAuthURLParam("organization", f.orgID),
+			oauth2.SetAuthURLParam("invitation", inv["ticket_id"].(string)))
+		b.start(authURL, admin.Email, admin.Password)
+		b.enroll()
+		claims, _ := client.idToken(t, b.finish(), verifier)
+		if claims["org_id"] != f.orgID {
+			t.Fatalf("org_id %v after the second factor", claims["org_id"])
+		}
+		wantMFAClaims(t, claims, "pwd", "mfa", "otp")
+		u, err := n.Store.GetUserByEmail(context.Background(), domain.DefaultConnection, admin.Email)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if member, err := n.Store.IsOrganizationMember(context.Background(), f.orgID, u.UserID); err != nil || !member {
+			t.Fatalf("membership after the invitation: %v %v", member, err)
+		}
+	})
 }

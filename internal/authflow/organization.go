@@ -153,6 +153,10 @@ func (h *Handler) checkOrganization(w http.ResponseWriter, r *http.Request, f *f
 			h.internalError(w, r, fmt.Errorf("organization invitation: %w", err))
 			return answered
 		}
+		// Spent and the membership added: a later pass over the steps (the MFA step stores this
+		// transaction again and dispatches anew) checks the membership instead of spending the
+		// invitation a second time.
+		tx.InvitationHash = nil
 	default:
 		member, err := h.store.IsOrganizationMember(ctx, o.ID, f.user.UserID)
 		if err != nil {
