@@ -181,6 +181,10 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if o.DevMailbox {
 		a.Mail.Fallback = &mail.Mailbox{Store: a.Store}
 	}
+	apiSecrets, err := keys.NewSecretSealer(masterKey)
+	if err != nil {
+		return err
+	}
 	streamSecrets, err := logstream.NewSecrets(masterKey, netguard.Policy{AllowPrivate: o.AllowPrivateDestinations})
 	if err != nil {
 		return err
@@ -213,7 +217,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Keys: managementKeys{a.Keys}, PrepareSigningAlg: a.Keys.EnsureKeys, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, Verification: verify, BruteForce: bruteForce,
-		IPBlocks: throttle, LogStreams: streamSecrets,
+		IPBlocks: throttle, LogStreams: streamSecrets, APISecrets: apiSecrets,
 		Changed: func() {
 			a.configChanged()
 			a.Mail.Kick()
