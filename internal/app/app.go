@@ -183,6 +183,10 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if o.DevMailbox {
 		a.Mail.Fallback = &mail.Mailbox{Store: a.Store}
 	}
+	apiSecrets, err := keys.NewSecretSealer(masterKey)
+	if err != nil {
+		return err
+	}
 	streamSecrets, err := logstream.NewSecrets(masterKey, netguard.Policy{AllowPrivate: o.AllowPrivateDestinations})
 	if err != nil {
 		return err
@@ -223,6 +227,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, Verification: verify, BruteForce: bruteForce,
 		IPBlocks: throttle, LogStreams: streamSecrets, ConnectionSecrets: connectionSecrets{upstreamSecrets, broker},
+		APISecrets: apiSecrets,
 		Changed: func() {
 			a.configChanged()
 			a.Mail.Kick()

@@ -23,12 +23,17 @@ type Scope struct {
 
 // ResourceServer is an API (spec §3.2): the audience of access tokens and the owner of permissions.
 type ResourceServer struct {
-	ID                                        string    `json:"id"`
-	Name                                      string    `json:"name"`
-	Identifier                                string    `json:"identifier"`
-	IsSystem                                  bool      `json:"is_system,omitempty"`
-	Scopes                                    []Scope   `json:"scopes"`
-	SigningAlg                                string    `json:"signing_alg"`
+	ID         string  `json:"id"`
+	Name       string  `json:"name"`
+	Identifier string  `json:"identifier"`
+	IsSystem   bool    `json:"is_system,omitempty"`
+	Scopes     []Scope `json:"scopes"`
+	SigningAlg string  `json:"signing_alg"`
+	// SigningSecret is the HS256 key in clear: held in memory only, never stored or logged.
+	SigningSecret string `json:"-"`
+	// SigningSecretSealed is SigningSecret sealed with a key derived from the master key (base64):
+	// the only form the store ever holds.
+	SigningSecretSealed                       string    `json:"signing_secret_sealed,omitempty"`
 	EnforcePolicies                           bool      `json:"enforce_policies"`
 	TokenDialect                              string    `json:"token_dialect"`
 	TokenLifetime                             int       `json:"token_lifetime"`
@@ -38,6 +43,15 @@ type ResourceServer struct {
 	CreatedAt                                 time.Time `json:"-"`
 	UpdatedAt                                 time.Time `json:"-"`
 }
+
+// MinSigningSecretLength is the shortest HS256 signing_secret accepted: 32 characters, so that the
+// HMAC key is at least as long as its 256-bit output (RFC 7518 §3.2). Auth0 accepts 16; a shorter
+// key is the one thing that makes HS256 guessable offline from a single token.
+const MinSigningSecretLength = 32
+
+// NewSigningSecret returns a generated HS256 signing_secret: 32 random bytes, base64url (43
+// characters), as Auth0 generates one when an HS256 API is created without it.
+func NewSigningSecret() string { return RandomToken(32) }
 
 // HasScope reports whether the API defines the permission.
 func (rs *ResourceServer) HasScope(value string) bool {
@@ -105,8 +119,15 @@ func (rs *ResourceServer) Validate() error {
 	}
 	switch rs.SigningAlg {
 	case "RS256", "PS256", "ES256":
+	case "HS256":
+		if len(rs.SigningSecret) < MinSigningSecretLength {
+			errs.add(Invalidf("signing_secret", "must be at least %d characters for HS256", MinSigningSecretLength))
+		}
 	default:
-		errs.add(Invalidf("signing_alg", "%q is not supported; use RS256, PS256 or ES256", rs.SigningAlg))
+		errs.add(Invalidf("signing_alg", "%q is not supported; use RS256, PS256, ES256 or HS256", rs.SigningAlg))
+	}
+	if rs.SigningSecret != "" && len(rs.SigningSecret) > 512 {
+		errs.add(Invalidf("signing_secret", "must be at most 512 characters"))
 	}
 	switch rs.TokenDialect {
 	case DialectAccessToken, DialectAccessTokenAuthz, DialectRFC9068Profile, DialectRFC9068ProfileAuthz:

@@ -91,6 +91,8 @@ type Options struct {
 	// BruteForce is the sign-in flows' brute-force protection, whose blocks /user-blocks lists and
 	// lifts; nil means one over Store with the default threshold.
 	BruteForce *guard.BruteForce
+	// APISecrets seals and opens HS256 APIs' signing_secret; nil: HS256 is refused (501).
+	APISecrets APISecrets
 	// EmailSecrets seals the email provider's SMTP password; nil: a password is refused (501).
 	EmailSecrets EmailSecrets
 	// ConnectionSecrets seals upstream connections' client secrets and checks their URLs; nil:

@@ -11,16 +11,24 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
+// APISecrets seals an HS256 API's signing_secret for storage and opens it to show it back.
+type APISecrets interface {
+	Seal(apiID, secret string) (string, error)
+	Open(apiID, sealed string) (string, error)
+}
+
 // resourceServers serves /resource-servers: APIs and their permissions.
 type resourceServers struct {
 	apis    store.ResourceServerStore
 	now     func() time.Time
 	prepare func(ctx context.Context, alg string) error
+	secrets APISecrets
 }
 
-// prepareAlg publishes keys for the API's signing algorithm before the API is saved.
+// prepareAlg publishes keys for the API's signing algorithm before the API is saved. HS256 has no
+// published key: its key is the API's signing_secret.
 func (g *resourceServers) prepareAlg(c *call, rs *domain.ResourceServer) error {
-	if g.prepare == nil {
+	if g.prepare == nil || rs.SigningAlg == "HS256" {
 		return nil
 	}
 	if err := g.prepare(c.ctx(), rs.SigningAlg); err != nil {
@@ -30,7 +38,7 @@ func (g *resourceServers) prepareAlg(c *call, rs *domain.ResourceServer) error {
 }
 
 func (h *Handler) resourceServerRoutes() []route {
-	g := &resourceServers{apis: h.st, now: h.now, prepare: h.opts.PrepareSigningAlg}
+	g := &resourceServers{apis: h.st, now: h.now, prepare: h.opts.PrepareSigningAlg, secrets: h.opts.APISecrets}
 	read := []string{"read:resource_servers"}
 	return []route{
 		{method: "GET", path: "/resource-servers", scopes: read, fn: g.list},
@@ -50,12 +58,22 @@ type resourceServerBody struct {
 	Identifier                                *string         `json:"identifier"`
 	Scopes                                    *[]domain.Scope `json:"scopes"`
 	SigningAlg                                *string         `json:"signing_alg"`
+	SigningSecret                             *string         `json:"signing_secret"`
 	EnforcePolicies                           *bool           `json:"enforce_policies"`
 	TokenDialect                              *string         `json:"token_dialect"`
 	TokenLifetime                             *int            `json:"token_lifetime"`
 	TokenLifetimeForWeb                       *int            `json:"token_lifetime_for_web"`
 	AllowOfflineAccess                        *bool           `json:"allow_offline_access"`
 	SkipConsentForVerifiableFirstPartyClients *bool           `json:"skip_consent_for_verifiable_first_party_clients"`
+}
+
+// check refuses what apply cannot express: an empty signing_secret (leaving it out keeps, or for a
+// new HS256 API generates, one).
+func (b *resourceServerBody) check() error {
+	if b.SigningSecret != nil && *b.SigningSecret == "" {
+		return domain.Invalidf("signing_secret", "must not be empty")
+	}
+	return nil
 }
 
 func (b *resourceServerBody) apply(rs *domain.ResourceServer) {
@@ -67,6 +85,9 @@ func (b *resourceServerBody) apply(rs *domain.ResourceServer) {
 	}
 	if b.SigningAlg != nil {
 		rs.SigningAlg = *b.SigningAlg
+	}
+	if b.SigningSecret != nil {
+		rs.SigningSecret = *b.SigningSecret
 	}
 	if b.EnforcePolicies != nil {
 		rs.EnforcePolicies = *b.EnforcePolicies
@@ -97,7 +118,68 @@ func (g *resourceServers) list(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, p.list("resource_servers", views(list, asIs), total), nil
+	return http.StatusOK, p.list("resource_servers", views(list, g.view), total), nil
+}
+
+// resourceServerView is an API as the Management API shows it: its HS256 signing_secret in clear,
+// as Auth0 returns it, and never the sealed form the store keeps.
+type resourceServerView struct {
+	*domain.ResourceServer
+	SigningSecret string `json:"signing_secret,omitempty"`
+	// Sealed hides the embedded signing_secret_sealed (a shallower field of the same JSON name wins
+	// and, nil, is omitted).
+	Sealed *struct{} `json:"signing_secret_sealed,omitempty"`
+}
+
+func (g *resourceServers) view(rs *domain.ResourceServer) any {
+	v := resourceServerView{ResourceServer: rs}
+	if rs.SigningAlg == "HS256" {
+		v.SigningSecret = rs.SigningSecret
+		if v.SigningSecret == "" && g.secrets != nil && rs.SigningSecretSealed != "" {
+			// A secret that does not open (another master key) is left out rather than failing the
+			// whole listing; tokens for that API fail loudly instead.
+			v.SigningSecret, _ = g.secrets.Open(rs.ID, rs.SigningSecretSealed)
+		}
+	}
+	return v
+}
+
+// sealSecret applies the HS256 rules before an API is saved: a secret is generated when an HS256
+// API has none (as Auth0 does), and whatever secret the API holds is sealed; the clear one never
+// reaches the store.
+func (g *resourceServers) sealSecret(rs *domain.ResourceServer) error {
+	if rs.SigningAlg == "HS256" && rs.SigningSecret == "" {
+		rs.SigningSecret = domain.NewSigningSecret()
+	}
+	if err := rs.Validate(); err != nil {
+		return err
+	}
+	if rs.SigningSecret == "" {
+		return nil
+	}
+	if g.secrets == nil {
+		return refuse(http.StatusNotImplemented, codeNotSupported, "HS256 signing secrets are not available on this server")
+	}
+	sealed, err := g.secrets.Seal(rs.ID, rs.SigningSecret)
+	if err != nil {
+		return fmt.Errorf("seal signing secret: %w", err)
+	}
+	rs.SigningSecretSealed = sealed
+	return nil
+}
+
+// openSecret loads an API's stored secret into memory, so that a PATCH keeps it unless it names a
+// new one.
+func (g *resourceServers) openSecret(rs *domain.ResourceServer) error {
+	if rs.SigningSecretSealed == "" || g.secrets == nil {
+		return nil
+	}
+	secret, err := g.secrets.Open(rs.ID, rs.SigningSecretSealed)
+	if err != nil {
+		return err
+	}
+	rs.SigningSecret = secret
+	return nil
 }
 
 // findResourceServer looks an API up by id or, failing that, by identifier (spec §3.2: the path
@@ -128,12 +210,18 @@ func (g *resourceServers) loadChangeable(c *call, verb string) (*domain.Resource
 
 func (g *resourceServers) get(c *call) (int, any, error) {
 	rs, err := g.load(c)
-	return http.StatusOK, rs, err
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, g.view(rs), nil
 }
 
 func (g *resourceServers) create(c *call) (int, any, error) {
 	var b resourceServerBody
 	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	if err := b.check(); err != nil {
 		return 0, nil, err
 	}
 	if b.Identifier == nil {
@@ -149,7 +237,7 @@ func (g *resourceServers) create(c *call) (int, any, error) {
 		rs.TokenLifetimeForWeb = rs.TokenLifetime
 	}
 	domain.ApplyResourceServerDefaults(rs)
-	if err := rs.Validate(); err != nil {
+	if err := g.sealSecret(rs); err != nil {
 		return 0, nil, err
 	}
 	if err := g.prepareAlg(c, rs); err != nil {
@@ -158,12 +246,15 @@ func (g *resourceServers) create(c *call) (int, any, error) {
 	if err := g.apis.CreateResourceServer(c.ctx(), rs); err != nil {
 		return 0, nil, onConflict(err, refuse(http.StatusConflict, "conflict", "A resource server with the same identifier already exists: %s", rs.Identifier))
 	}
-	return http.StatusCreated, rs, nil
+	return http.StatusCreated, g.view(rs), nil
 }
 
 func (g *resourceServers) update(c *call) (int, any, error) {
 	var b resourceServerBody
 	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	if err := b.check(); err != nil {
 		return 0, nil, err
 	}
 	rs, err := g.loadChangeable(c, "changed")
@@ -173,11 +264,14 @@ func (g *resourceServers) update(c *call) (int, any, error) {
 	if b.Identifier != nil && *b.Identifier != rs.Identifier {
 		return 0, nil, domain.Invalidf("identifier", "identifier cannot be changed")
 	}
+	if err := g.openSecret(rs); err != nil {
+		return 0, nil, err
+	}
 	b.apply(rs)
 	if rs.TokenLifetimeForWeb > rs.TokenLifetime && b.TokenLifetimeForWeb == nil {
 		rs.TokenLifetimeForWeb = rs.TokenLifetime
 	}
-	if err := rs.Validate(); err != nil {
+	if err := g.sealSecret(rs); err != nil {
 		return 0, nil, err
 	}
 	if err := g.prepareAlg(c, rs); err != nil {
@@ -187,7 +281,7 @@ func (g *resourceServers) update(c *call) (int, any, error) {
 	if err := g.apis.UpdateResourceServer(c.ctx(), rs); err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, rs, nil
+	return http.StatusOK, g.view(rs), nil
 }
 
 func (g *resourceServers) delete(c *call) (int, any, error) {

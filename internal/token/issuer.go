@@ -43,6 +43,7 @@ type Issuer struct {
 	userinfo string
 	keys     *keys.Manager
 	opaque   cipher.AEAD
+	secrets  *keys.SecretSealer
 	now      func() time.Time
 	leeway   time.Duration
 }
@@ -59,13 +60,17 @@ func NewIssuer(opts Options) (*Issuer, error) {
 	if err != nil {
 		return nil, err
 	}
+	secrets, err := keys.NewSecretSealer(opts.MasterKey)
+	if err != nil {
+		return nil, err
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Leeway == 0 {
 		opts.Leeway = 30 * time.Second
 	}
-	return &Issuer{issuer: opts.Issuer, userinfo: opts.Issuer + "userinfo", keys: opts.Keys, opaque: aead, now: opts.Now, leeway: opts.Leeway}, nil
+	return &Issuer{issuer: opts.Issuer, userinfo: opts.Issuer + "userinfo", keys: opts.Keys, opaque: aead, secrets: secrets, now: opts.Now, leeway: opts.Leeway}, nil
 }
 
 // IssuerURL is the issuer, with its trailing slash.
@@ -124,9 +129,20 @@ func (i *Issuer) AccessToken(ctx context.Context, p AccessTokenParams) (Issued, 
 	if alg == "" {
 		alg = keys.RS256
 	}
-	signer, err := i.keys.Current(ctx, alg)
-	if err != nil {
-		return Issued{}, err
+	var signer *keys.Signer
+	var secret string
+	if alg == keys.HS256 {
+		s, err := i.secrets.Open(api.ID, api.SigningSecretSealed)
+		if err != nil {
+			return Issued{}, fmt.Errorf("token: HS256 API %s: %w", api.ID, err)
+		}
+		secret = s
+	} else {
+		s, err := i.keys.Current(ctx, alg)
+		if err != nil {
+			return Issued{}, err
+		}
+		signer = s
 	}
 	lifetime := api.AccessTokenLifetime()
 	exp := now.Add(lifetime)
@@ -135,7 +151,9 @@ func (i *Issuer) AccessToken(ctx context.Context, p AccessTokenParams) (Issued, 
 	c := newPayload(384 + len(p.Scope) + 32*len(p.Permissions))
 	c.str("iss", i.issuer)
 	c.str("sub", p.Subject)
-	if p.OpenID {
+	// Auth0 adds the userinfo audience only when the API does not use HS256: /userinfo cannot
+	// verify a token under a secret only the API holds.
+	if p.OpenID && signer != nil {
 		c.strs("aud", []string{api.Identifier, i.userinfo})
 	} else {
 		c.str("aud", api.Identifier)
@@ -183,13 +201,18 @@ func (i *Issuer) AccessToken(ctx context.Context, p AccessTokenParams) (Issued, 
 	if err != nil {
 		return Issued{}, fmt.Errorf("token: encode access token claims: %w", err)
 	}
-	header := signer.HeaderJWT
-	if rfc9068 {
-		header = signer.HeaderATJWT
-	}
-	raw, err := signer.Sign(header, base64.RawURLEncoding.EncodeToString(body))
-	if err != nil {
-		return Issued{}, err
+	payload := base64.RawURLEncoding.EncodeToString(body)
+	var raw string
+	if signer == nil {
+		raw = keys.SignHS256([]byte(secret), payload, rfc9068)
+	} else {
+		header := signer.HeaderJWT
+		if rfc9068 {
+			header = signer.HeaderATJWT
+		}
+		if raw, err = signer.Sign(header, payload); err != nil {
+			return Issued{}, err
+		}
 	}
 	return Issued{Token: raw, ExpiresIn: int(lifetime / time.Second), ExpiresAt: exp}, nil
 }

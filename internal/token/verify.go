@@ -77,10 +77,23 @@ func (i *Issuer) Verify(ctx context.Context, raw, audience string) (*Claims, err
 	if errors.Is(err, jwt.ErrTokenExpired) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, ErrExpired)
 	}
+	if err != nil && errors.Is(err, jwt.ErrTokenSignatureInvalid) && headerAlg(raw) == "HS256" {
+		return nil, fmt.Errorf("%w: HS256 tokens are verified by their API with its signing secret", ErrInvalidToken)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s", ErrInvalidToken, describe(err))
 	}
 	return claims, nil
+}
+
+// headerAlg reads a JWT's header alg without verifying anything, to name the reason of a refusal.
+func headerAlg(raw string) string {
+	t, _, err := jwt.NewParser().ParseUnverified(raw, jwt.MapClaims{})
+	if err != nil {
+		return ""
+	}
+	alg, _ := t.Header["alg"].(string)
+	return alg
 }
 
 // ErrExpired is wrapped (with ErrInvalidToken) when the only fault of a token is its age.

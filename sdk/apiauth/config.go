@@ -32,6 +32,9 @@ var supportedAlgorithms = []string{
 	"EdDSA",
 }
 
+// minHS256Secret is the shortest HS256 key accepted: the hash output size (RFC 7518 §3.2).
+const minHS256Secret = 32
+
 // Config configures a Middleware. Only IssuerBaseURL (or Issuer with JWKSURI)
 // and Audience are required.
 type Config struct {
@@ -56,8 +59,17 @@ type Config struct {
 	JWKSURI string
 
 	// Algorithms lists the accepted JWS "alg" values. Default: RS256, what
-	// Auth0 signs with. HMAC algorithms and "none" are refused by New.
+	// Auth0 signs with. "none" is refused by New, and so is HS256 unless
+	// HS256Secret is set and HS256 is the only algorithm listed.
 	Algorithms []string
+
+	// HS256Secret is the API's signing_secret, for an API whose signing
+	// algorithm is HS256: tokens are then verified with HMAC-SHA256 under it
+	// (no JWKS is read). It requires Algorithms to be exactly ["HS256"], so a
+	// middleware is pinned to either the shared secret or the issuer's public
+	// keys and an HS256 token can never be checked against a public key, nor
+	// an RS256 middleware be downgraded to a shared secret. At least 32 bytes.
+	HS256Secret []byte
 
 	// ClockTolerance is the slack allowed when checking exp, nbf and iat.
 	// Zero means DefaultClockTolerance; a negative value means none.
@@ -172,13 +184,27 @@ func (c Config) resolve() (settings, error) {
 	} else {
 		s.Algorithms = slices.Clone(c.Algorithms)
 		for _, a := range c.Algorithms {
+			if a == "HS256" && len(c.HS256Secret) > 0 {
+				continue
+			}
 			if !slices.Contains(supportedAlgorithms, a) {
 				errs = append(errs, fmt.Errorf("algorithm %q is not supported: use one of %s (symmetric and \"none\" are never accepted)",
 					a, strings.Join(supportedAlgorithms, ", ")))
 			}
 		}
 	}
+	if len(c.HS256Secret) > 0 {
+		switch {
+		case len(c.HS256Secret) < minHS256Secret:
+			errs = append(errs, fmt.Errorf("HS256Secret must be at least %d bytes", minHS256Secret))
+		case len(s.Algorithms) != 1 || s.Algorithms[0] != "HS256":
+			errs = append(errs, errors.New(`HS256Secret requires Algorithms to be exactly ["HS256"]`))
+		}
+	}
 	s.methods = make(map[string]jwt.SigningMethod, len(s.Algorithms))
+	if len(c.HS256Secret) > 0 && slices.Equal(s.Algorithms, []string{"HS256"}) {
+		s.methods["HS256"] = jwt.SigningMethodHS256
+	}
 	for _, a := range s.Algorithms {
 		if m := jwt.GetSigningMethod(a); m != nil && slices.Contains(supportedAlgorithms, a) {
 			s.methods[a] = m

@@ -11,6 +11,7 @@
 //	auth({issuerBaseURL, audience})      New(Config{IssuerBaseURL, Audience}) then m.Handler(h)
 //	  ISSUER_BASE_URL / AUDIENCE env     FromEnv (also AUTH0_ISSUER_BASE_URL / AUTH0_AUDIENCE)
 //	  tokenSigningAlg                    Config.Algorithms (default RS256)
+//	  secret + tokenSigningAlg HS256     Config.HS256Secret + Algorithms ["HS256"] (pinned)
 //	  clockTolerance (5 s)               Config.ClockTolerance (default 5 s)
 //	  cacheMaxAge / cooldownDuration     Config.JWKSCacheTTL / Config.JWKSRefetchCooldown
 //	  issuer + jwksUri (no discovery)    Config.Issuer + Config.JWKSURI
@@ -30,7 +31,9 @@
 //     b64token syntax (RFC 6750 §2.1);
 //   - it is a compact JWS whose "alg" is in Config.Algorithms; the check runs
 //     before any key is looked up, so "none" and HMAC algorithms (the
-//     public-key-as-HMAC-secret confusion) never reach a verifier;
+//     public-key-as-HMAC-secret confusion) never reach a verifier; HS256 is
+//     accepted only by a middleware configured with HS256Secret and no other
+//     algorithm, and is then verified with that secret alone;
 //   - its "kid" names a key of the right type in the issuer's JWKS (and that
 //     JWK's own "alg", when present, is the token's), and the signature
 //     verifies; a "crit" header is refused (RFC 7515 §4.1.11);
@@ -69,6 +72,6 @@
 // form body (RFC 6750 §2.2-2.3 discourage both).
 //
 // The package must not log tokens, reveal network errors to clients, accept a
-// symmetric algorithm, or keep process-global state: every setting lives in
+// symmetric algorithm it was not pinned to with its secret, or keep process-global state: every setting lives in
 // Config and every cache in a Middleware.
 package apiauth

@@ -63,6 +63,13 @@ func (m *Middleware) validate(ctx context.Context, token string) (*Claims, *Erro
 		return nil, invalidToken(errMalformed.Error(), err)
 	}
 
+	if hdr.alg == "HS256" {
+		// Only reachable with HS256Secret set and HS256 the one algorithm (see Config).
+		if err := method.Verify(token[:dot2], sig, m.cfg.HS256Secret); err != nil {
+			return nil, invalidToken("signature verification failed", errors.Join(jwt.ErrTokenSignatureInvalid, err))
+		}
+		return m.checkClaims(st, hdr, token, dot1, dot2)
+	}
 	seen := st.keys.set.Load()
 	key, err := st.keys.key(hdr.kid, hdr.alg)
 	if errors.Is(err, errKeyNotFound) {
@@ -81,7 +88,11 @@ func (m *Middleware) validate(ctx context.Context, token string) (*Claims, *Erro
 	if err := method.Verify(token[:dot2], sig, key); err != nil {
 		return nil, invalidToken("signature verification failed", errors.Join(jwt.ErrTokenSignatureInvalid, err))
 	}
+	return m.checkClaims(st, hdr, token, dot1, dot2)
+}
 
+// checkClaims decodes and validates the payload of a token whose signature has been verified.
+func (m *Middleware) checkClaims(st *issuer, hdr jwsHeader, token string, dot1, dot2 int) (*Claims, *Error) {
 	payload, err := base64.RawURLEncoding.DecodeString(token[dot1+1 : dot2])
 	if err != nil || !json.Valid(payload) {
 		return nil, invalidToken(errMalformed.Error(), errMalformed)
