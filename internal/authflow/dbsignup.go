@@ -14,8 +14,6 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
-	"github.com/gatehouse/gatehouse/internal/guard"
-	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/passwordpolicy"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -191,31 +189,16 @@ func (h *Handler) dbSignup(w http.ResponseWriter, r *http.Request) {
 		fail(passwordRefusal(v), v.Error())
 		return
 	}
-	// As on the hosted signup page: suspicious IP throttling counts every sign-up attempt per address
-	// (stage pre-user-registration) before the password is hashed, and a breached password is refused
-	// when breached password detection blocks at sign-up.
-	ip := httpserver.ClientIP(ctx).String()
-	if v, err := h.throttle.Attempt(ctx, guard.PreUserRegistration, ip); err != nil {
-		h.logger.WarnContext(ctx, "suspicious IP throttling not counted", "err", err)
-	} else if v.Throttled {
-		if v.Logs {
-			h.record(r, audit.TypeBlockedIP, "Suspicious IP throttling: too many sign-ups from this address", client, user)
+	if refused := h.signupAttackChecks(ctx, r, client, user, b.Password); refused != nil {
+		if refused.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(refused.retryAfter))
 		}
-		if !v.Allowed {
-			w.Header().Set("Retry-After", strconv.Itoa(v.RetryAfter))
-			writeDB(w, http.StatusTooManyRequests, &dbError{Name: "TooManyRequestsError", Code: "too_many_attempts",
-				Description: guard.MsgSuspiciousIP, StatusCode: http.StatusTooManyRequests})
-			return
+		name := "BadRequestError"
+		if refused.status == http.StatusTooManyRequests {
+			name = "TooManyRequestsError"
 		}
-	}
-	if leak, err := h.policy.BreachedAt(ctx, string(guard.PreUserRegistration), b.Password); err != nil {
-		h.logger.WarnContext(ctx, "breached password detection not checked", "err", err)
-	} else if leak.Detected {
-		h.record(r, audit.TypeSignupPasswordLeaked, "Breached password at sign-up", client, user)
-		if leak.Block {
-			writeDB(w, http.StatusBadRequest, badSignup("password_leaked", guard.MsgChoosePasswordLeaked))
-			return
-		}
+		writeDB(w, refused.status, &dbError{Name: name, Code: refused.code, Description: refused.message, StatusCode: refused.status})
+		return
 	}
 	hash, err := h.hasher.Hash(b.Password)
 	if errors.Is(err, password.ErrBusy) {
@@ -229,24 +212,7 @@ func (h *Handler) dbSignup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user.PasswordHash = hash
-	// The password is hashed before the uniqueness check, so a taken address costs the same time. The
-	// user, its first password-history entry and the mail a signup causes are written together, as on
-	// the hosted signup page.
-	queued := false
-	err = h.store.WithTx(ctx, func(tx store.Store) error {
-		if err := tx.CreateUser(ctx, user); err != nil {
-			return err
-		}
-		if err := policy.Remember(ctx, tx, user.UserID, hash, user.CreatedAt); err != nil {
-			return err
-		}
-		if h.signupMail == nil {
-			return nil
-		}
-		var err error
-		queued, err = h.signupMail(ctx, tx, user, client)
-		return err
-	})
+	queued, err := h.createSignedUpUser(ctx, user, policy, client)
 	if errors.Is(err, store.ErrConflict) || domain.ErrorCode(err) == domain.CodeConflict {
 		fail(errSignupRefused, "user already exists")
 		return

@@ -429,29 +429,12 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 		page(http.StatusBadRequest, v.PageMessage(), v.Report)
 		return
 	}
-	// Suspicious IP throttling counts every sign-up attempt per address (stage
-	// pre-user-registration), before the password is hashed.
-	ip := httpserver.ClientIP(ctx).String()
-	if v, err := h.throttle.Attempt(ctx, guard.PreUserRegistration, ip); err != nil {
-		h.logger.WarnContext(ctx, "suspicious IP throttling not counted", "err", err)
-	} else if v.Throttled {
-		if v.Logs {
-			h.record(r, audit.TypeBlockedIP, "Suspicious IP throttling: too many sign-ups from this address", fs.client, user)
+	if refused := h.signupAttackChecks(ctx, r, fs.client, user, pw); refused != nil {
+		if refused.retryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(refused.retryAfter))
 		}
-		if !v.Allowed {
-			w.Header().Set("Retry-After", strconv.Itoa(v.RetryAfter))
-			page(http.StatusTooManyRequests, guard.MsgSuspiciousIP, nil)
-			return
-		}
-	}
-	if leak, err := h.policy.BreachedAt(ctx, string(guard.PreUserRegistration), pw); err != nil {
-		h.logger.WarnContext(ctx, "breached password detection not checked", "err", err)
-	} else if leak.Detected {
-		h.record(r, audit.TypeSignupPasswordLeaked, "Breached password at sign-up", fs.client, user)
-		if leak.Block {
-			page(http.StatusBadRequest, guard.MsgChoosePasswordLeaked, nil)
-			return
-		}
+		page(refused.status, refused.message, nil)
+		return
 	}
 	hash, err := h.hasher.Hash(pw)
 	if errors.Is(err, password.ErrBusy) {
@@ -464,24 +447,7 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	user.PasswordHash = hash
-	// The hash is computed before the uniqueness check, so a taken email costs the same time. The
-	// user, its first password-history entry and the mail a signup causes (verification, welcome) are
-	// written together.
-	queued := false
-	err = h.store.WithTx(ctx, func(tx store.Store) error {
-		if err := tx.CreateUser(ctx, user); err != nil {
-			return err
-		}
-		if err := policy.Remember(ctx, tx, user.UserID, hash, user.CreatedAt); err != nil {
-			return err
-		}
-		if h.signupMail == nil {
-			return nil
-		}
-		var err error
-		queued, err = h.signupMail(ctx, tx, user, fs.client)
-		return err
-	})
+	queued, err := h.createSignedUpUser(ctx, user, policy, fs.client)
 	if err != nil {
 		if errors.Is(err, store.ErrConflict) || domain.ErrorCode(err) == domain.CodeConflict {
 			h.record(r, audit.TypeSignupFailed, "user already exists", fs.client, user)
