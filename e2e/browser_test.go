@@ -129,6 +129,26 @@ func (b *browser) navigate(url string) *network.Response {
 	return run(b, "navigate to "+url, chromedp.NavigateResponse(url))
 }
 
+// waitFor waits until the JavaScript condition holds on the page, across a navigation that is
+// still under way (an evaluation the navigation interrupts is tried again): a page that already
+// shows what the next one will (a flash, a pager) cannot satisfy a wait for the next one.
+func (b *browser) waitFor(what, condition string) {
+	b.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](condition))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			b.t.Fatalf("%s: %q never held (last error %v, at %s)", what, condition, err, b.location())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // location is the current page's URL ("?" when it cannot be read).
 func (b *browser) location() string {
 	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
