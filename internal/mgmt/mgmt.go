@@ -165,30 +165,7 @@ type route struct {
 
 // Mount registers every endpoint on mux, plus a JSON 404 for unknown paths under /api/v2/.
 func (h *Handler) Mount(mux *http.ServeMux) {
-	var all []route
-	all = append(all, h.clientRoutes()...)
-	all = append(all, h.clientCredentialRoutes()...)
-	all = append(all, h.sessionRoutes()...)
-	all = append(all, h.grantRoutes()...)
-	all = append(all, h.resourceServerRoutes()...)
-	all = append(all, h.roleRoutes()...)
-	all = append(all, h.userRoutes()...)
-	all = append(all, h.keyRoutes()...)
-	all = append(all, h.tenantRoutes()...)
-	all = append(all, h.logRoutes()...)
-	all = append(all, h.actionRoutes()...)
-	all = append(all, h.emailRoutes()...)
-	all = append(all, h.ticketRoutes()...)
-	all = append(all, h.emailTemplateRoutes()...)
-	all = append(all, h.jobRoutes()...)
-	all = append(all, h.connectionRoutes()...)
-	all = append(all, h.userBlockRoutes()...)
-	all = append(all, h.attackProtectionRoutes()...)
-	all = append(all, h.guardianRoutes()...)
-	all = append(all, h.anomalyRoutes()...)
-	all = append(all, h.logStreamRoutes()...)
-	all = append(all, h.organizationRoutes()...)
-	for _, rt := range all {
+	for _, rt := range h.routes() {
 		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
 	}
 	mux.Handle("/api/v2/", h.wrap(route{fn: func(*call) (int, any, error) { return 0, nil, errNoRoute }}))
@@ -368,4 +345,33 @@ func (h *Handler) recordChange(c *call, desc string) {
 			"response": map[string]any{"statusCode": c.status},
 		},
 	})
+}
+
+// routes is every Management API route, each area's list in turn: what Mount serves and what the
+// route tests check.
+func (h *Handler) routes() []route {
+	var all []route
+	all = append(all, h.clientRoutes()...)
+	all = append(all, h.clientCredentialRoutes()...)
+	all = append(all, h.sessionRoutes()...)
+	all = append(all, h.grantRoutes()...)
+	all = append(all, h.resourceServerRoutes()...)
+	all = append(all, h.roleRoutes()...)
+	all = append(all, h.userRoutes()...)
+	all = append(all, h.keyRoutes()...)
+	all = append(all, h.tenantRoutes()...)
+	all = append(all, h.logRoutes()...)
+	all = append(all, h.actionRoutes()...)
+	all = append(all, h.emailRoutes()...)
+	all = append(all, h.ticketRoutes()...)
+	all = append(all, h.emailTemplateRoutes()...)
+	all = append(all, h.jobRoutes()...)
+	all = append(all, h.connectionRoutes()...)
+	all = append(all, h.userBlockRoutes()...)
+	all = append(all, h.attackProtectionRoutes()...)
+	all = append(all, h.guardianRoutes()...)
+	all = append(all, h.anomalyRoutes()...)
+	all = append(all, h.logStreamRoutes()...)
+	all = append(all, h.organizationRoutes()...)
+	return all
 }
