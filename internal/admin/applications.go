@@ -6,12 +6,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/checklist"
 )
 
 const appsPerPage = 20
 
 // wildcardWarning is the seed guide's warning, shown beside the API's refusal of a wildcard URL.
-const wildcardWarning = "Never use wildcard (*) in callback URLs. Attackers can redirect tokens to their own domains. Use exact URLs only."
+const wildcardWarning = checklist.WildcardWarning
 
 type appRow struct {
 	client
