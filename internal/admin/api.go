@@ -34,7 +34,9 @@ type api struct {
 }
 
 // Get reads path (relative to /api/v2/) into out: the Getter the checklist reads a tenant through.
-func (a *api) Get(ctx context.Context, path string, out any) error { return a.do(ctx, "GET", path, nil, out) }
+func (a *api) Get(ctx context.Context, path string, out any) error {
+	return a.do(ctx, "GET", path, nil, out)
+}
 
 // do sends method path (relative to /api/v2/) with body as JSON (nil for none) and decodes a
 // successful answer into out (nil to discard). A non-2xx answer is an *APIError.
