@@ -136,11 +136,11 @@ func (m *Main) runDoctor(ctx context.Context, f doctorFlags) error {
 			return err
 		}
 		defer st.Close()
-		if t, err = checklist.LoadStore(ctx, st); err != nil {
+		if t, err = loadStoreTenant(ctx, st); err != nil {
 			return err
 		}
 		tenantID = cfg.Issuer
-		keys = checklist.StoreKeys(ctx, st)
+		keys = storeKeys(ctx, st)
 	}
 
 	rep := doctorReport{Tenant: tenantID, App: f.envFile}

@@ -221,3 +221,21 @@ func TestDoctorRemote(t *testing.T) {
 		t.Errorf("untrusted CA: %v", err)
 	}
 }
+
+// verify refuses what it cannot run before touching the app: a URL that is not http(s), no user,
+// a browser that is not there. (The checks themselves: e2e/TestVerifyCommandAgainstTheSeedApp.)
+func TestVerifyRefusesBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--app", "ftp://example.com", "--user", "u", "--password", "p", "--browser", "none"}, "not an http(s) URL"},
+		{[]string{"--app", "http://localhost:1", "--browser", "none"}, "--user and --password"},
+		{[]string{"--app", "http://localhost:1", "--user", "u", "--password", "p", "--browser", "/nonexistent/chrome"}, "not found"},
+	} {
+		_, _, err := run(map[string]string{}, "", append([]string{"verify"}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("verify %v: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}

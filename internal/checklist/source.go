@@ -3,16 +3,12 @@ package checklist
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-
-	"github.com/gatehouse/gatehouse/internal/domain"
-	"github.com/gatehouse/gatehouse/internal/store"
 )
 
 // Getter reads one Management API path (relative to /api/v2/) into out: the dashboard's own API
@@ -90,96 +86,6 @@ func walk[T any](ctx context.Context, g Getter, path, key string) ([]T, error) {
 		}
 	}
 	return all, nil
-}
-
-// LoadStore reads the tenant of a local node straight from its database, for `gatehouse doctor`
-// run beside the data.
-func LoadStore(ctx context.Context, st store.Store) (Tenant, error) {
-	var t Tenant
-	for p := 0; ; p++ {
-		cs, _, err := st.ListClients(ctx, store.ClientFilter{}, store.Page{Page: p, PerPage: 100})
-		if err != nil {
-			return t, err
-		}
-		for _, dc := range cs {
-			if dc.IsSystem {
-				continue
-			}
-			var c Client
-			if err := reshape(dc, &c); err != nil {
-				return t, err
-			}
-			t.Clients = append(t.Clients, c)
-		}
-		if len(cs) < 100 {
-			break
-		}
-	}
-	for p := 0; ; p++ {
-		rs, _, err := st.ListResourceServers(ctx, store.Page{Page: p, PerPage: 100})
-		if err != nil {
-			return t, err
-		}
-		for _, dr := range rs {
-			if dr.IsSystem {
-				continue
-			}
-			var a API
-			if err := reshape(dr, &a); err != nil {
-				return t, err
-			}
-			t.APIs = append(t.APIs, a)
-		}
-		if len(rs) < 100 {
-			break
-		}
-	}
-	bs, err := st.ListTriggerBindings(ctx, domain.TriggerPostLogin)
-	if err != nil {
-		return t, err
-	}
-	for _, b := range bs {
-		a, err := st.GetAction(ctx, b.ActionID)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return t, err
-		}
-		if a.DeployedVersionID == "" {
-			continue // a binding runs the deployed version; none is deployed
-		}
-		v, err := st.GetActionVersion(ctx, a.ID, a.DeployedVersionID)
-		if err != nil {
-			return t, err
-		}
-		t.LoginBindings = append(t.LoginBindings, Binding{DisplayName: b.DisplayName, Code: v.Code})
-	}
-	return t, nil
-}
-
-// StoreKeys is what a local node publishes in its JWKS: its keys not revoked.
-func StoreKeys(ctx context.Context, st store.Store) Keys {
-	ks, err := st.ListSigningKeys(ctx)
-	if err != nil {
-		return Keys{Err: err}
-	}
-	var k Keys
-	for _, s := range ks {
-		if s.RevokedAt == nil {
-			k.Algs = append(k.Algs, s.Alg)
-		}
-	}
-	return k
-}
-
-// reshape turns a domain object into the checklist's view through their shared JSON names.
-func reshape(from, to any) error {
-	b, err := json.Marshal(from)
-	if err != nil {
-		return err
-	}
-	return json.Unmarshal(b, to)
 }
 
 // FetchKeys reads issuer/.well-known/jwks.json as an API would, and lists each key's algorithm

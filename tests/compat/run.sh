@@ -248,6 +248,41 @@ if [ "${GATEHOUSE_COMPAT_BROWSER:-1}" != "0" ]; then
   step "suite 2: the guide's Next.js app in Chromium (browser.test.js)"
   node_test "$HERE/checks" browser.test.js
 
+  # gatehouse doctor and gatehouse verify against the guide's app as it runs here: the tenant through
+  # its Management API with the app's .env.local, then the guide's "How to Verify It Worked" in Chromium,
+  # with the API's access tokens made to expire in 5 s for the refresh check (restored afterwards).
+  step "gatehouse doctor --domain … --env-file nextapp/.env.local"
+  tenant() { node -p "const t = require(process.argv[1]); $1" "$GATEHOUSE_DEV_TENANT"; }
+  CA="$(tenant 't.ca_cert')"
+  GATEHOUSE_DOCTOR_CLIENT_SECRET="$(tenant 't.management_api.client_secret')" \
+    "$WORK/gatehouse" doctor --domain "$(tenant 't.issuer')" --cacert "$CA" --env-file "$ENV_LOCAL" \
+    --client-id "$(tenant 't.management_api.client_id')"
+  api_lifetime() { # seconds: sets the guide's API's access token lifetime through the Management API
+    node - "$GATEHOUSE_DEV_TENANT" "$1" <<'EOF'
+const t = require(process.argv[2]);
+(async () => {
+  const tok = await (await fetch(t.issuer + 'oauth/token', { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ grant_type: 'client_credentials', client_id: t.management_api.client_id,
+      client_secret: t.management_api.client_secret, audience: t.management_api.audience }) })).json();
+  const h = { authorization: 'Bearer ' + tok.access_token, 'content-type': 'application/json' };
+  const list = await (await fetch(t.issuer + 'api/v2/resource-servers', { headers: h })).json();
+  const api = list.find((rs) => rs.identifier === t.api.identifier);
+  const r = await fetch(t.issuer + 'api/v2/resource-servers/' + api.id, { method: 'PATCH', headers: h,
+    body: JSON.stringify({ token_lifetime: Number(process.argv[3]) }) });
+  if (!r.ok) { console.error('PATCH resource server:', r.status, await r.text()); process.exit(1); }
+})();
+EOF
+  }
+  step "gatehouse verify --app http://localhost:3000 (the guide's How to Verify It Worked, in Chromium)"
+  api_lifetime 5
+  GATEHOUSE_VERIFY_PASSWORD="$(tenant 't.users.find((u) => !u.roles.includes("admin")).password')" \
+  GATEHOUSE_VERIFY_ADMIN_PASSWORD="$(tenant 't.users.find((u) => u.roles.includes("admin")).password')" \
+    "$WORK/gatehouse" verify --app http://localhost:3000 --api http://localhost:3001/api/private --wait 7s \
+    --user "$(tenant 't.users.find((u) => !u.roles.includes("admin")).email')" \
+    --admin-user "$(tenant 't.users.find((u) => u.roles.includes("admin")).email')" \
+    --cacert "$CA" --browser "$CHROMIUM" --screenshots "$WORK"
+  api_lifetime 86400
+
   # Auth0's other SDKs, unchanged, against the same Gatehouse; each registers its own application
   # through the Management API and serves its pages on 3100-3199.
   export GATEHOUSE_COMPAT_SHOTS="$WORK/screenshots"
