@@ -241,7 +241,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
 		BruteForce: bruteForce, Throttle: throttle, Policy: a.Attack, Notify: notify, IDTokens: a.Tokens, Metrics: a.metrics,
 		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick, Upstream: broker,
-		MFA: secondFactors})
+		MFA: secondFactors, KnownOrigins: a.knownOrigin})
 	if err != nil {
 		return err
 	}
@@ -255,7 +255,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	reset, err = passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor,
-		Throttle: throttle, Policy: a.Attack})
+		Throttle: throttle, Policy: a.Attack, KnownOrigins: a.knownOrigin})
 	if err != nil {
 		return err
 	}

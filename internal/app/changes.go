@@ -42,3 +42,13 @@ func (a *App) listenForChanges(ctx context.Context) {
 		OnDisconnect: func(error) { a.metrics.ChangeListener(false) },
 	})
 }
+
+// knownOrigin answers the CORS preflights of /dbconnections/* with the origins the token endpoint
+// knows (protocol.KnownOrigins), from its configuration cache, which every change drops. Those
+// handlers are built before the token endpoint's, so it is looked up at call time.
+func (a *App) knownOrigin(ctx context.Context, origin string) (bool, error) {
+	if a.oauth == nil {
+		return false, nil
+	}
+	return a.oauth.KnownOrigin(ctx, origin)
+}

@@ -226,4 +226,14 @@ func TestCORS(t *testing.T) {
 	if a.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("foreign origin allowed: %v", a.header)
 	}
+	// /oauth/par follows the same rule, and a page may read the DPoP nonce header.
+	par := form("client_id", spaID, "response_type", "code", "redirect_uri", spaOrigin+"/callback")
+	a = e.call(t, "oauth/par", tokenCall{body: par, origin: spaOrigin})
+	if a.header.Get("Access-Control-Allow-Origin") != spaOrigin || !strings.Contains(a.header.Get("Access-Control-Expose-Headers"), "DPoP-Nonce") {
+		t.Errorf("/oauth/par from the client's origin: %v", a.header)
+	}
+	a = e.call(t, "oauth/par", tokenCall{body: par, origin: "https://evil.example.test"})
+	if a.header.Get("Access-Control-Allow-Origin") != "" || a.header.Get("Access-Control-Expose-Headers") != "" {
+		t.Errorf("/oauth/par from a foreign origin: %v", a.header)
+	}
 }

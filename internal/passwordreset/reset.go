@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/mail/mailtemplate"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/web"
@@ -60,6 +61,9 @@ type Options struct {
 	RequestFloor time.Duration
 	// Sleep waits for the floor; nil means a timer that stops with the request's context.
 	Sleep func(ctx context.Context, d time.Duration)
+	// KnownOrigins answers the CORS preflight of /dbconnections/change_password
+	// (protocol.Preflight): the origins some client registers. nil answers no preflight.
+	KnownOrigins protocol.KnownOrigins
 }
 
 // Handler serves the reset pages and /dbconnections/change_password.
