@@ -254,7 +254,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	reset, err = passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor,
+		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, KickBackchannel: a.Backchannel.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor,
 		Throttle: throttle, Policy: a.Attack, KnownOrigins: a.knownOrigin})
 	if err != nil {
 		return err

@@ -48,6 +48,9 @@ type Options struct {
 	Pages  *web.Pages
 	// Kick wakes the mail worker after a mail is queued; nil leaves it to its next poll.
 	Kick func()
+	// KickBackchannel wakes the back-channel logout worker after a new password ended sessions
+	// whose apps are owed a logout token; nil leaves it to its next poll.
+	KickBackchannel func()
 	// Unblock lifts brute-force blocks on a user's email once their password is reset (as Auth0
 	// does); nil means none are kept.
 	Unblock func(ctx context.Context, email string) error
