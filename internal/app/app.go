@@ -130,6 +130,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		a.metrics.WatchPools(st.Pools())
 	}
 	a.metrics.WatchMailQueue(a.Store.EmailQueue, a.now)
+	a.metrics.WatchLogStreams(a.logStreamBacklogs, a.now)
 	if err := a.build(ctx, o); err != nil {
 		a.Close()
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 )
 
@@ -51,4 +52,17 @@ func (a *App) knownOrigin(ctx context.Context, origin string) (bool, error) {
 		return false, nil
 	}
 	return a.oauth.KnownOrigin(ctx, origin)
+}
+
+// logStreamBacklogs reads each log stream's backlog for its metrics.
+func (a *App) logStreamBacklogs(ctx context.Context) ([]metrics.LogStreamBacklog, error) {
+	list, err := a.Store.LogStreamBacklogs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]metrics.LogStreamBacklog, len(list))
+	for i, b := range list {
+		out[i] = metrics.LogStreamBacklog{Stream: b.StreamID, Status: b.Status, Depth: b.Depth, Oldest: b.Oldest}
+	}
+	return out, nil
 }
