@@ -71,7 +71,7 @@ required. Without a TLS certificate the node serves plain HTTP, for use behind a
 			if err != nil {
 				return err
 			}
-			return m.runNode(cmd.Context(), cfg, ln, app.Options{Logger: logger}, func(a *app.App) error {
+			return m.runNode(cmd.Context(), cfg, ln, app.Options{Logger: logger, AllowPrivateDestinations: cfg.AllowPrivateDestinations}, func(a *app.App) error {
 				warnWithoutAdministrator(cmd.Context(), a, logger, flags)
 				return nil
 			})

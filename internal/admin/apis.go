@@ -116,6 +116,8 @@ type apiTab struct {
 	NewValue, NewDescription string
 	// Machine-to-Machine tab
 	Apps []m2mApp
+	// Signing Secret tab (HS256 APIs)
+	Secret apiSecretTab
 }
 
 func (h *Handler) loadAPI(w http.ResponseWriter, r *http.Request, v *viewer, tab string) (apiTab, bool) {

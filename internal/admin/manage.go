@@ -18,6 +18,7 @@ func (h *Handler) manageRoutes(mux *http.ServeMux) {
 		AuthorizationParams: url.Values{"prompt": {"login"}, "max_age": {"0"}}})))
 	h.credentialRoutes(mux)
 	h.apiRoutes(mux)
+	h.apiSecretRoutes(mux)
 	h.userRoutes(mux)
 	h.roleRoutes(mux)
 }

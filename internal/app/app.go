@@ -130,6 +130,7 @@ func New(ctx context.Context, cfg config.Config, o Options) (*App, error) {
 		a.metrics.WatchPools(st.Pools())
 	}
 	a.metrics.WatchMailQueue(a.Store.EmailQueue, a.now)
+	a.metrics.WatchLogStreams(a.logStreamBacklogs, a.now)
 	if err := a.build(ctx, o); err != nil {
 		a.Close()
 		return nil, err
@@ -241,7 +242,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
 		BruteForce: bruteForce, Throttle: throttle, Policy: a.Attack, Notify: notify, IDTokens: a.Tokens, Metrics: a.metrics,
 		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick, Upstream: broker,
-		MFA: secondFactors})
+		MFA: secondFactors, KnownOrigins: a.knownOrigin})
 	if err != nil {
 		return err
 	}
@@ -254,8 +255,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	reset, err = passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor,
-		Throttle: throttle, Policy: a.Attack})
+		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, KickBackchannel: a.Backchannel.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor,
+		Throttle: throttle, Policy: a.Attack, KnownOrigins: a.knownOrigin})
 	if err != nil {
 		return err
 	}

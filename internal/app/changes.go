@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 )
 
@@ -41,4 +42,27 @@ func (a *App) listenForChanges(ctx context.Context) {
 		},
 		OnDisconnect: func(error) { a.metrics.ChangeListener(false) },
 	})
+}
+
+// knownOrigin answers the CORS preflights of /dbconnections/* with the origins the token endpoint
+// knows (protocol.KnownOrigins), from its configuration cache, which every change drops. Those
+// handlers are built before the token endpoint's, so it is looked up at call time.
+func (a *App) knownOrigin(ctx context.Context, origin string) (bool, error) {
+	if a.oauth == nil {
+		return false, nil
+	}
+	return a.oauth.KnownOrigin(ctx, origin)
+}
+
+// logStreamBacklogs reads each log stream's backlog for its metrics.
+func (a *App) logStreamBacklogs(ctx context.Context) ([]metrics.LogStreamBacklog, error) {
+	list, err := a.Store.LogStreamBacklogs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]metrics.LogStreamBacklog, len(list))
+	for i, b := range list {
+		out[i] = metrics.LogStreamBacklog{Stream: b.StreamID, Status: b.Status, Depth: b.Depth, Oldest: b.Oldest}
+	}
+	return out, nil
 }

@@ -50,8 +50,26 @@ func TestChangePasswordEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	pre.Body.Close()
-	if pre.StatusCode != 204 || pre.Header.Get("Access-Control-Allow-Methods") != "POST" {
+	if pre.StatusCode != 204 || pre.Header.Get("Access-Control-Allow-Methods") != "POST" || pre.Header.Get("Access-Control-Allow-Origin") != appOrigin {
 		t.Fatalf("preflight: %d %v", pre.StatusCode, pre.Header)
+	}
+	// Both /dbconnections endpoints share the token endpoint's rule: an origin no client registers
+	// gets no CORS headers, even on the preflight.
+	for _, path := range []string{"dbconnections/change_password", "dbconnections/signup"} {
+		for origin, allowed := range map[string]bool{appOrigin: true, "https://evil.example": false, appOrigin + "/": false} {
+			req, _ := http.NewRequest("OPTIONS", n.issuer+path, nil)
+			req.Header.Set("Origin", origin)
+			req.Header.Set("Access-Control-Request-Method", "POST")
+			pre, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pre.Body.Close()
+			got := pre.Header.Get("Access-Control-Allow-Origin")
+			if pre.StatusCode != 204 || (got == origin) != allowed || (!allowed && (got != "" || pre.Header.Get("Access-Control-Allow-Methods") != "")) {
+				t.Fatalf("%s preflight from %s: %d %v", path, origin, pre.StatusCode, pre.Header)
+			}
+		}
 	}
 
 	for _, tc := range []struct {

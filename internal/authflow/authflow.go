@@ -74,6 +74,9 @@ type Options struct {
 	// attempts; nil takes guard's defaults over Store's counters.
 	MFA      *mfa.Service
 	MFALimit *guard.MFALimiter
+	// KnownOrigins answers the CORS preflight of /dbconnections/signup (protocol.Preflight): the
+	// origins some client registers. nil answers no preflight.
+	KnownOrigins protocol.KnownOrigins
 }
 
 // IDTokenSigner signs an ID token.
@@ -105,6 +108,7 @@ type Handler struct {
 	callbackURL   string // CallbackPath on the issuer: the redirect_uri sent to providers
 	mfa           *mfa.Service
 	mfaLimit      *guard.MFALimiter
+	knownOrigins  protocol.KnownOrigins
 }
 
 // New checks the options and returns the handler.
@@ -127,7 +131,7 @@ func New(o Options) (*Handler, error) {
 		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
 		signupMail: o.SignupMail, kickMail: o.KickMail,
 		upstream: o.Upstream, callbackURL: strings.TrimSuffix(o.Issuer, "/") + CallbackPath,
-		mfa: o.MFA, mfaLimit: o.MFALimit,
+		mfa: o.MFA, mfaLimit: o.MFALimit, knownOrigins: o.KnownOrigins,
 	}
 	if h.mfaLimit == nil {
 		h.mfaLimit = mfaLimiterFor(o.Store, h.now)

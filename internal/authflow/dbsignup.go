@@ -14,6 +14,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/passwordpolicy"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -145,7 +146,7 @@ func (h *Handler) dbSignup(w http.ResponseWriter, r *http.Request) {
 		h.dbInternal(w, r, err)
 		return
 	}
-	allowOrigin(w, r, client)
+	protocol.AllowOrigin(w, r, client)
 	conn, err := h.store.GetConnectionByName(ctx, b.Connection)
 	if errors.Is(err, store.ErrNotFound) {
 		writeDB(w, 400, badSignup("invalid_connection", "Connection does not exist"))
@@ -245,28 +246,12 @@ func (h *Handler) dbInternal(w http.ResponseWriter, r *http.Request, err error) 
 		Description: "The request could not be completed.", StatusCode: http.StatusInternalServerError})
 }
 
-// dbSignupPreflight answers the browser's CORS preflight for auth0-js's fetch; the POST itself
-// carries Access-Control-Allow-Origin only for an origin the client lists.
+// dbSignupPreflight answers the browser's CORS preflight for auth0-js's fetch by the shared rule
+// (protocol/cors.go); the POST itself carries Access-Control-Allow-Origin only for an origin the
+// client lists.
 func (h *Handler) dbSignupPreflight(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	hd.Add("Vary", "Origin")
-	if origin := r.Header.Get("Origin"); origin != "" && r.Header.Get("Access-Control-Request-Method") != "" {
-		hd.Set("Access-Control-Allow-Origin", origin)
-		hd.Set("Access-Control-Allow-Methods", "POST")
-		hd.Set("Access-Control-Allow-Headers", "Content-Type, Auth0-Client")
-		hd.Set("Access-Control-Max-Age", "86400")
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func allowOrigin(w http.ResponseWriter, r *http.Request, c *domain.Client) {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return
-	}
-	w.Header().Add("Vary", "Origin")
-	if c.AllowsOrigin(origin) {
-		w.Header().Set("Access-Control-Allow-Origin", origin)
+	if err := protocol.Preflight(w, r, h.knownOrigins, http.MethodPost); err != nil {
+		h.logger.ErrorContext(r.Context(), "preflight: client origins", "err", err)
 	}
 }
 

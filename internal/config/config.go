@@ -53,6 +53,7 @@ const (
 	EnvMetricsAddr                   = "GATEHOUSE_METRICS_ADDR"
 	EnvMetricsToken                  = "GATEHOUSE_METRICS_TOKEN"
 	EnvUseDPoPNonce                  = "GATEHOUSE_USE_DPOP_NONCE"
+	EnvAllowPrivateDestinations      = "GATEHOUSE_ALLOW_PRIVATE_DESTINATIONS"
 )
 
 // Config is the whole runtime configuration of one Gatehouse node.
@@ -96,6 +97,10 @@ type Config struct {
 	// UseDPoPNonce makes DPoP proofs at the token endpoint and /userinfo carry a server nonce
 	// (RFC 9449 §8), which bounds a pre-computed proof's use to minutes whatever the client's clock.
 	UseDPoPNonce bool `yaml:"use_dpop_nonce"`
+	// AllowPrivateDestinations lets what a tenant points the node at (log streams, identity
+	// providers) be on loopback or private addresses: a SIEM on the internal network. Off by
+	// default, so a Management API token cannot make the node reach its own network.
+	AllowPrivateDestinations bool `yaml:"allow_private_destinations"`
 }
 
 // MetricsConfig exposes /metrics, which is never public by default: on a listen address of its
@@ -285,6 +290,13 @@ func (c *Config) applyEnv(env func(string) string) error {
 			return fmt.Errorf("%s: %q is not true or false", EnvUseDPoPNonce, v)
 		}
 		c.UseDPoPNonce = b
+	}
+	if v := env(EnvAllowPrivateDestinations); v != "" {
+		b, err := strconv.ParseBool(strings.TrimSpace(v))
+		if err != nil {
+			return fmt.Errorf("%s: %q is not true or false", EnvAllowPrivateDestinations, v)
+		}
+		c.AllowPrivateDestinations = b
 	}
 	if v := env(EnvPasswordHashMemoryMiB); v != "" {
 		n, err := strconv.Atoi(strings.TrimSpace(v))

@@ -150,6 +150,10 @@ func TestLoad(t *testing.T) {
 				c.TLS = config.TLSConfig{CertFile: "c.pem", KeyFile: "k.pem"}
 				c.Addr = ":8443"
 			})},
+		{"private destinations from the file", "allow_private_destinations: true\n", nil,
+			withDefaults(func(c *config.Config) { c.AllowPrivateDestinations = true })},
+		{"private destinations from env", "", map[string]string{"GATEHOUSE_ALLOW_PRIVATE_DESTINATIONS": "true"},
+			withDefaults(func(c *config.Config) { c.AllowPrivateDestinations = true })},
 		{"tls with explicit default addr keeps it", "addr: \":8080\"\ntls: {cert_file: c.pem, key_file: k.pem}\n", nil,
 			withDefaults(func(c *config.Config) { c.TLS = config.TLSConfig{CertFile: "c.pem", KeyFile: "k.pem"} })},
 	}
@@ -182,6 +186,7 @@ func TestLoadErrors(t *testing.T) {
 		{"wrong type", "max_body_bytes: lots\n", nil, []string{"line 1"}},
 		{"two documents", "issuer: https://a.example.com/\n---\naddr: :1\n", nil, []string{"more than one YAML document"}},
 		{"bad body size env", "", map[string]string{"GATEHOUSE_MAX_BODY_BYTES": "1MB"}, []string{"GATEHOUSE_MAX_BODY_BYTES"}},
+		{"bad private destinations env", "", map[string]string{"GATEHOUSE_ALLOW_PRIVATE_DESTINATIONS": "sometimes"}, []string{"GATEHOUSE_ALLOW_PRIVATE_DESTINATIONS"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,6 @@
 package domain
 
 import (
-	"net/url"
 	"strings"
 	"time"
 )
@@ -126,33 +125,6 @@ func (c *Client) HasCallback(redirectURI string) bool {
 		}
 	}
 	return false
-}
-
-// AllowsOrigin reports whether a browser page on origin may read this client's answers from
-// Gatehouse's cross-origin endpoints (CORS): the origin is one of web_origins, allowed_origins or a
-// callback URL's origin, compared on scheme, host and port exactly (no wildcards).
-func (c *Client) AllowsOrigin(origin string) bool {
-	o := normalizeOrigin(origin)
-	if o == "" {
-		return false
-	}
-	for _, list := range [][]string{c.WebOrigins, c.AllowedOrigins, c.Callbacks} {
-		for _, v := range list {
-			if normalizeOrigin(v) == o {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// normalizeOrigin reduces a URL to scheme://host[:port], lower-cased, or "".
-func normalizeOrigin(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return ""
-	}
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Host)
 }
 
 // IDTokenLifetime is the ID token lifetime, 36000 s unless configured.

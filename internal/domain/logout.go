@@ -20,9 +20,12 @@ type BackchannelInitiators struct {
 
 // Back-channel logout initiators Gatehouse raises.
 const (
-	LogoutInitiatorRP             = "rp-logout"       // /v2/logout, /oidc/logout
-	LogoutInitiatorSessionRevoked = "session-revoked" // a session ended through the Management API or a password reset
-	LogoutInitiatorPasswordChange = "password-changed"
+	LogoutInitiatorRP             = "rp-logout"        // /v2/logout, /oidc/logout
+	LogoutInitiatorSessionRevoked = "session-revoked"  // a session ended through the Management API
+	LogoutInitiatorPasswordChange = "password-changed" // a new password: a reset link, PATCH /api/v2/users/{id}
+	// LogoutInitiatorAccountDeactivated: the user was blocked; LogoutInitiatorAccountDeleted: deleted.
+	LogoutInitiatorAccountDeactivated = "account-deactivated"
+	LogoutInitiatorAccountDeleted     = "account-deleted"
 )
 
 var knownInitiators = map[string]bool{

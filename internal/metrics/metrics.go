@@ -181,3 +181,51 @@ func (m *mailQueue) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(mailDepthDesc, prometheus.GaugeValue, float64(n))
 	ch <- prometheus.MustNewConstMetric(mailAgeDesc, prometheus.GaugeValue, age)
 }
+
+// LogStreamBacklog is one log stream's undelivered part of the tenant log (see WatchLogStreams).
+type LogStreamBacklog struct {
+	Stream, Status string
+	Depth          int64
+	Oldest         time.Time // zero when Depth is 0
+}
+
+// WatchLogStreams exports, per log stream, its queue depth (tenant log events after its cursor) and
+// its lag (the age of the oldest of them), read with backlog at each scrape (one query): the
+// delivery falling behind, or a suspended stream, shows as a growing lag.
+func (r *Recorder) WatchLogStreams(backlog func(ctx context.Context) ([]LogStreamBacklog, error), now func() time.Time) {
+	if r != nil {
+		r.reg.MustRegister(&logStreams{backlog: backlog, now: now})
+	}
+}
+
+var (
+	streamDepthDesc = prometheus.NewDesc("gatehouse_log_stream_queue_depth",
+		"Tenant log events not yet delivered to the log stream (after its cursor).", []string{"stream", "status"}, nil)
+	streamLagDesc = prometheus.NewDesc("gatehouse_log_stream_lag_seconds",
+		"Age of the oldest tenant log event not yet delivered to the log stream (0 when none).", []string{"stream", "status"}, nil)
+)
+
+type logStreams struct {
+	backlog func(ctx context.Context) ([]LogStreamBacklog, error)
+	now     func() time.Time
+}
+
+func (m *logStreams) Describe(ch chan<- *prometheus.Desc) { ch <- streamDepthDesc; ch <- streamLagDesc }
+
+func (m *logStreams) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	list, err := m.backlog(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(streamDepthDesc, err)
+		return
+	}
+	for _, b := range list {
+		lag := 0.0
+		if b.Depth > 0 {
+			lag = max(0, m.now().Sub(b.Oldest).Seconds())
+		}
+		ch <- prometheus.MustNewConstMetric(streamDepthDesc, prometheus.GaugeValue, float64(b.Depth), b.Stream, b.Status)
+		ch <- prometheus.MustNewConstMetric(streamLagDesc, prometheus.GaugeValue, lag, b.Stream, b.Status)
+	}
+}

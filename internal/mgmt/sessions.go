@@ -55,27 +55,7 @@ func (g *sessions) deleteUser(c *call) (int, any, error) {
 // revoke deletes the sessions and queues their logout tokens, all or nothing.
 func (g *sessions) revoke(ctx context.Context, list []*domain.Session) error {
 	return g.st.WithTx(ctx, func(tx store.Store) error {
-		for _, s := range list {
-			if err := tx.DeleteSession(ctx, s.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-			var lookupErr error
-			logouts := domain.BackchannelLogouts(s, domain.LogoutInitiatorSessionRevoked, func(id string) *domain.Client {
-				cl, err := tx.GetClient(ctx, id)
-				if err != nil && !errors.Is(err, store.ErrNotFound) && lookupErr == nil {
-					lookupErr = err
-				}
-				return cl
-			})
-			if lookupErr != nil {
-				return lookupErr
-			}
-			for _, l := range logouts {
-				if err := tx.EnqueueBackchannelLogout(ctx, l); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		_, err := store.EndSessions(ctx, tx, list, domain.LogoutInitiatorSessionRevoked)
+		return err
 	})
 }

@@ -360,6 +360,7 @@ func (g *users) update(c *call) (int, any, error) {
 	}
 	ctx := c.ctx()
 	var policy *passwordpolicy.Policy
+	passwordChanged := false
 	if b.Password != nil {
 		conn, err := g.st.GetConnectionByName(ctx, u.Connection)
 		if err != nil {
@@ -379,6 +380,7 @@ func (g *users) update(c *call) (int, any, error) {
 			return 0, nil, err
 		}
 		u.PasswordHash, u.LastPasswordReset = hash, &now
+		passwordChanged = true
 	}
 	u.UpdatedAt = now
 	// As Auth0: a new, unverified address is mailed a verification link when verify_email says so.
@@ -392,13 +394,22 @@ func (g *users) update(c *call) (int, any, error) {
 				return err
 			}
 		}
-		if u.Blocked && !wasBlocked {
-			// Blocking ends what the user holds now, in the same transaction: their refresh tokens stop
-			// working and their SSO sessions end, so no silent sign-in outlives the block.
+		// Blocking ends what the user holds now, in the same transaction: their refresh tokens stop
+		// working and their SSO sessions end, so no silent sign-in outlives the block. A new
+		// password does the same, as Auth0 with "end sessions on password change". Each app the
+		// user signed in to hears it by back-channel logout.
+		initiator := ""
+		switch {
+		case u.Blocked && !wasBlocked:
+			initiator = domain.LogoutInitiatorAccountDeactivated
+		case passwordChanged:
+			initiator = domain.LogoutInitiatorPasswordChange
+		}
+		if initiator != "" {
 			if err := tx.RevokeUserRefreshTokens(ctx, u.UserID, now); err != nil {
 				return err
 			}
-			if err := tx.DeleteUserSessions(ctx, u.UserID); err != nil {
+			if _, err := store.EndUserSessions(ctx, tx, u.UserID, initiator); err != nil {
 				return err
 			}
 		}
@@ -422,5 +433,13 @@ func (g *users) delete(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusNoContent, nil, g.users.DeleteUser(c.ctx(), id)
+	// Its sessions end first, in the same transaction, so each app it signed in to hears it by
+	// back-channel logout (account-deleted).
+	ctx := c.ctx()
+	return http.StatusNoContent, nil, g.st.WithTx(ctx, func(tx store.Store) error {
+		if _, err := store.EndUserSessions(ctx, tx, id, domain.LogoutInitiatorAccountDeleted); err != nil {
+			return err
+		}
+		return tx.DeleteUser(ctx, id)
+	})
 }

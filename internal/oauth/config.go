@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
 
@@ -141,7 +142,7 @@ func (c *configCache) TenantSettings(ctx context.Context) (domain.TenantSettings
 	return ts, nil
 }
 
-// KnownOrigin reports whether some client registers origin (see clientOrigins). A CORS preflight
+// KnownOrigin reports whether some client registers origin (see protocol.ClientOrigins). A CORS preflight
 // names no client, so this is all it can be answered by; the actual response then checks the
 // client it authenticates. The set is cached for ttl like the rest, hits and misses alike: a client
 // added on another node is seen after at most ttl, and an unknown origin does not reload it (else any
@@ -165,7 +166,7 @@ func (c *configCache) KnownOrigin(ctx context.Context, origin string) (bool, err
 			return false, err
 		}
 		for _, cl := range clients {
-			for _, o := range clientOrigins(cl) {
+			for _, o := range protocol.ClientOrigins(cl) {
 				set[o] = true
 			}
 		}

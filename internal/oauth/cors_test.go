@@ -33,6 +33,9 @@ func TestPreflight(t *testing.T) {
 	}{
 		{"SPA web origin", "oauth/token", spaOrigin, "POST", "POST"},
 		{"revoke", "oauth/revoke", spaOrigin, "POST", "POST"},
+		{"pushed authorization request", "oauth/par", spaOrigin, "POST", "POST"},
+		{"device authorization", "oauth/device/code", spaOrigin, "POST", "POST"},
+		{"unknown origin at /oauth/par", "oauth/par", "https://evil.example.test", "POST", ""},
 		{"userinfo GET", "userinfo", spaOrigin, "GET", "GET, POST"},
 		{"userinfo POST", "userinfo", spaOrigin, "POST", "GET, POST"},
 		{"origin of a callback", "oauth/token", "http://localhost:3000", "POST", "POST"},
@@ -61,7 +64,7 @@ func TestPreflight(t *testing.T) {
 					}
 				}
 			} else if h.Get("Access-Control-Allow-Origin") != tt.origin || h.Get("Access-Control-Allow-Methods") != tt.methods ||
-				h.Get("Access-Control-Allow-Headers") != "Authorization, Content-Type, Auth0-Client" {
+				h.Get("Access-Control-Allow-Headers") != "Authorization, Content-Type, Auth0-Client, DPoP" {
 				t.Errorf("allow headers %v", h)
 			}
 			if h.Get("Access-Control-Allow-Credentials") != "" {

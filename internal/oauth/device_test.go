@@ -103,72 +103,76 @@ func TestDeviceAuthorization(t *testing.T) {
 // TestDeviceDeniedAndExpired: a refused code answers access_denied to every poll; an unused one
 // expired_token after 15 minutes.
 func TestDeviceDeniedAndExpired(t *testing.T) {
-	e := MustEnv(t, envOptions{})
-	e.mustDeviceClient(t)
-	ctx := context.Background()
-	denied := e.deviceCode(t)
-	dc, err := e.Store.GetDeviceCodeByUserCode(ctx, domain.HashUserCode(denied.body["user_code"].(string)))
-	must(t, err)
-	must(t, e.Store.DenyDeviceCode(ctx, dc.CodeHash, e.Clock.Now()))
-	for range 2 {
-		wantError(t, e.poll(t, denied.body["device_code"].(string)), 403, "access_denied", "The user has denied the device authorization request.")
-		e.Clock.Advance(6 * time.Second)
-	}
-	expired := e.deviceCode(t)
-	e.Clock.Advance(15 * time.Minute)
-	a := e.poll(t, expired.body["device_code"].(string))
-	wantError(t, a, 403, "expired_token", "The device code has expired.")
-	if a.body["access_token"] != nil {
-		t.Fatal("tokens for an expired device code")
-	}
+	onBothEngines(t, func(t *testing.T, pg bool) {
+		e := MustEnv(t, envOptions{postgres: pg})
+		e.mustDeviceClient(t)
+		ctx := context.Background()
+		denied := e.deviceCode(t)
+		dc, err := e.Store.GetDeviceCodeByUserCode(ctx, domain.HashUserCode(denied.body["user_code"].(string)))
+		must(t, err)
+		must(t, e.Store.DenyDeviceCode(ctx, dc.CodeHash, e.Clock.Now()))
+		for range 2 {
+			wantError(t, e.poll(t, denied.body["device_code"].(string)), 403, "access_denied", "The user has denied the device authorization request.")
+			e.Clock.Advance(6 * time.Second)
+		}
+		expired := e.deviceCode(t)
+		e.Clock.Advance(15 * time.Minute)
+		a := e.poll(t, expired.body["device_code"].(string))
+		wantError(t, a, 403, "expired_token", "The device code has expired.")
+		if a.body["access_token"] != nil {
+			t.Fatal("tokens for an expired device code")
+		}
+	})
 }
 
 // TestDeviceBadInput: each bad request gets its RFC error; nothing is stored or issued.
 func TestDeviceBadInput(t *testing.T) {
-	e := MustEnv(t, envOptions{})
-	e.mustDeviceClient(t)
-	long := make([]byte, 3000)
-	for i := range long {
-		long[i] = 'a'
-	}
-	good := e.deviceCode(t)
-	third := &domain.Client{ClientID: "thirdPartyTV00000000000000000001", Name: "Third-party TV", AppType: domain.AppTypeNative}
-	domain.ApplyClientDefaults(third)
-	third.GrantTypes = []string{domain.GrantDeviceCode} // stored before the first-party rule existed
-	must(t, e.Store.CreateClient(context.Background(), third))
-	for _, tc := range []struct {
-		name   string
-		path   string
-		body   string
-		status int
-		code   string
-		desc   string
-	}{
-		{"device code for a client without the grant", "oauth/device/code", form("client_id", webID, "client_secret", webSecret), 403, "unauthorized_client", "Grant type '" + deviceGT + "' not allowed for the client."},
-		{"device code for a third-party client", "oauth/device/code", form("client_id", "thirdPartyTV00000000000000000001"), 403, "unauthorized_client", "Grant type '" + deviceGT + "' not allowed for the client."},
-		{"device code for an unknown client", "oauth/device/code", form("client_id", "nobody"), 401, "invalid_client", ""},
-		{"device code with a wrong secret", "oauth/device/code", form("client_id", webID, "client_secret", "nope"), 401, "invalid_client", ""},
-		{"device code for an unknown audience", "oauth/device/code", form("client_id", tvID, "audience", "https://nowhere.test"), 403, "access_denied", "Service not enabled within domain: https://nowhere.test"},
-		{"device code with a huge scope", "oauth/device/code", form("client_id", tvID, "scope", string(long)), 400, "invalid_scope", ""},
-		{"device code with a repeated parameter", "oauth/device/code", form("client_id", tvID) + "&client_id=" + tvID, 400, "invalid_request", ""},
-		{"poll without device_code", "oauth/token", form("grant_type", deviceGT, "client_id", tvID), 400, "invalid_request", "Missing required parameter: device_code"},
-		{"poll by a client without the grant", "oauth/token", form("grant_type", deviceGT, "client_id", webID, "client_secret", webSecret, "device_code", good.body["device_code"].(string)), 403, "unauthorized_client", ""},
-		{"poll with an unknown code", "oauth/token", form("grant_type", deviceGT, "client_id", tvID, "device_code", "guess"), 400, "invalid_grant", "Invalid or expired device code."},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			a := e.call(t, tc.path, tokenCall{body: tc.body})
-			wantError(t, a, tc.status, tc.code, tc.desc)
-			if a.body["device_code"] != nil || a.body["access_token"] != nil {
-				t.Fatalf("issued on error: %s", a.raw)
-			}
-		})
-	}
-	// Another client's device code is unknown to it, and its poll did not count: the owner's first
-	// poll is pending, not slow_down.
-	mustOtherDeviceClient(t, e)
-	wantError(t, e.call(t, "oauth/token", tokenCall{body: form("grant_type", deviceGT, "client_id", "tv2Client00000000000000000000001",
-		"device_code", good.body["device_code"].(string))}), 400, "invalid_grant", "Invalid or expired device code.")
-	wantError(t, e.poll(t, good.body["device_code"].(string)), 403, "authorization_pending", "")
+	onBothEngines(t, func(t *testing.T, pg bool) {
+		e := MustEnv(t, envOptions{postgres: pg})
+		e.mustDeviceClient(t)
+		long := make([]byte, 3000)
+		for i := range long {
+			long[i] = 'a'
+		}
+		good := e.deviceCode(t)
+		third := &domain.Client{ClientID: "thirdPartyTV00000000000000000001", Name: "Third-party TV", AppType: domain.AppTypeNative}
+		domain.ApplyClientDefaults(third)
+		third.GrantTypes = []string{domain.GrantDeviceCode} // stored before the first-party rule existed
+		must(t, e.Store.CreateClient(context.Background(), third))
+		for _, tc := range []struct {
+			name   string
+			path   string
+			body   string
+			status int
+			code   string
+			desc   string
+		}{
+			{"device code for a client without the grant", "oauth/device/code", form("client_id", webID, "client_secret", webSecret), 403, "unauthorized_client", "Grant type '" + deviceGT + "' not allowed for the client."},
+			{"device code for a third-party client", "oauth/device/code", form("client_id", "thirdPartyTV00000000000000000001"), 403, "unauthorized_client", "Grant type '" + deviceGT + "' not allowed for the client."},
+			{"device code for an unknown client", "oauth/device/code", form("client_id", "nobody"), 401, "invalid_client", ""},
+			{"device code with a wrong secret", "oauth/device/code", form("client_id", webID, "client_secret", "nope"), 401, "invalid_client", ""},
+			{"device code for an unknown audience", "oauth/device/code", form("client_id", tvID, "audience", "https://nowhere.test"), 403, "access_denied", "Service not enabled within domain: https://nowhere.test"},
+			{"device code with a huge scope", "oauth/device/code", form("client_id", tvID, "scope", string(long)), 400, "invalid_scope", ""},
+			{"device code with a repeated parameter", "oauth/device/code", form("client_id", tvID) + "&client_id=" + tvID, 400, "invalid_request", ""},
+			{"poll without device_code", "oauth/token", form("grant_type", deviceGT, "client_id", tvID), 400, "invalid_request", "Missing required parameter: device_code"},
+			{"poll by a client without the grant", "oauth/token", form("grant_type", deviceGT, "client_id", webID, "client_secret", webSecret, "device_code", good.body["device_code"].(string)), 403, "unauthorized_client", ""},
+			{"poll with an unknown code", "oauth/token", form("grant_type", deviceGT, "client_id", tvID, "device_code", "guess"), 400, "invalid_grant", "Invalid or expired device code."},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				a := e.call(t, tc.path, tokenCall{body: tc.body})
+				wantError(t, a, tc.status, tc.code, tc.desc)
+				if a.body["device_code"] != nil || a.body["access_token"] != nil {
+					t.Fatalf("issued on error: %s", a.raw)
+				}
+			})
+		}
+		// Another client's device code is unknown to it, and its poll did not count: the owner's first
+		// poll is pending, not slow_down.
+		mustOtherDeviceClient(t, e)
+		wantError(t, e.call(t, "oauth/token", tokenCall{body: form("grant_type", deviceGT, "client_id", "tv2Client00000000000000000000001",
+			"device_code", good.body["device_code"].(string))}), 400, "invalid_grant", "Invalid or expired device code.")
+		wantError(t, e.poll(t, good.body["device_code"].(string)), 403, "authorization_pending", "")
+	})
 }
 
 func mustOtherDeviceClient(tb testing.TB, e *env) {

@@ -168,119 +168,125 @@ func TestDPoPTokenEndpoint(t *testing.T) {
 // none, is refused and changes nothing); /userinfo takes a bound token only with the DPoP scheme and
 // a proof with ath.
 func TestDPoPRefreshAndUserinfo(t *testing.T) {
-	e := MustEnv(t, envOptions{})
-	k := newDPoPKey(t)
-	code := e.mintCode(t, codeSpec{client: spaID, redirect: spaCB, scope: "openid profile offline_access", verifier: verifier})
-	a := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "authorization_code", "client_id", spaID, "code", code,
-		"redirect_uri", spaCB, "code_verifier", verifier), dpop: k.proof(t, e, proofSpec{})})
-	if a.status != 200 || a.body["token_type"] != "DPoP" || a.body["refresh_token"] == nil {
-		t.Fatalf("code exchange with DPoP: %d %s", a.status, a.raw)
-	}
-	rt := a.body["refresh_token"].(string)
-	at := a.body["access_token"].(string)
-
-	other := newDPoPKey(t)
-	for _, tc := range []struct{ name, proof, want string }{
-		{"another key", other.proof(t, e, proofSpec{}), "not by the key"},
-		{"no proof", "", "send a DPoP proof"},
-	} {
-		r := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "refresh_token", "client_id", spaID, "refresh_token", rt), dpop: tc.proof})
-		desc, _ := r.body["error_description"].(string)
-		if r.status != 400 || r.body["error"] != "invalid_grant" || !strings.Contains(desc, tc.want) {
-			t.Errorf("refresh with %s: %d %s", tc.name, r.status, r.raw)
+	onBothEngines(t, func(t *testing.T, pg bool) {
+		e := MustEnv(t, envOptions{postgres: pg})
+		k := newDPoPKey(t)
+		code := e.mintCode(t, codeSpec{client: spaID, redirect: spaCB, scope: "openid profile offline_access", verifier: verifier})
+		a := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "authorization_code", "client_id", spaID, "code", code,
+			"redirect_uri", spaCB, "code_verifier", verifier), dpop: k.proof(t, e, proofSpec{})})
+		if a.status != 200 || a.body["token_type"] != "DPoP" || a.body["refresh_token"] == nil {
+			t.Fatalf("code exchange with DPoP: %d %s", a.status, a.raw)
 		}
-	}
-	// The refusals spent nothing: the bound key still refreshes, and the rotated token stays bound.
-	r := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "refresh_token", "client_id", spaID, "refresh_token", rt), dpop: k.proof(t, e, proofSpec{})})
-	if r.status != 200 || r.body["token_type"] != "DPoP" {
-		t.Fatalf("refresh with the bound key: %d %s", r.status, r.raw)
-	}
-	r2 := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "refresh_token", "client_id", spaID, "refresh_token", r.body["refresh_token"].(string)),
-		dpop: other.proof(t, e, proofSpec{})})
-	if r2.status != 400 {
-		t.Errorf("the rotated token lost its binding: %d %s", r2.status, r2.raw)
-	}
+		rt := a.body["refresh_token"].(string)
+		at := a.body["access_token"].(string)
 
-	ui := e.url("userinfo")
-	if s, h, _ := e.userinfo(t, "Bearer", at, ""); s != 401 || !strings.HasPrefix(h.Get("WWW-Authenticate"), "DPoP ") {
-		t.Errorf("bound token as Bearer: %d %v", s, h)
-	}
-	if s, _, b := e.userinfo(t, "DPoP", at, k.proof(t, e, proofSpec{method: "GET", url: ui})); s != 401 || b["error"] != "invalid_dpop_proof" {
-		t.Errorf("proof without ath: %d %v", s, b)
-	}
-	if s, _, b := e.userinfo(t, "DPoP", at, other.proof(t, e, proofSpec{method: "GET", url: ui, accessToken: at})); s != 401 || b["error"] != "invalid_dpop_proof" {
-		t.Errorf("proof by another key: %d %v", s, b)
-	}
-	if s, _, b := e.userinfo(t, "DPoP", at, ""); s != 401 || b["error"] != "invalid_dpop_proof" {
-		t.Errorf("no proof: %d %v", s, b)
-	}
-	s, _, b := e.userinfo(t, "DPoP", at, k.proof(t, e, proofSpec{method: "GET", url: ui, accessToken: at}))
-	if s != 200 || b["sub"] != userID {
-		t.Fatalf("DPoP userinfo: %d %v", s, b)
-	}
-	// A Bearer token is not accepted under the DPoP scheme.
-	plain := e.exchange(t, spaID, e.mintCode(t, codeSpec{client: spaID, redirect: spaCB, scope: "openid", verifier: verifier}), spaCB, verifier)
-	if s, _, _ := e.userinfo(t, "DPoP", plain.body["access_token"].(string), k.proof(t, e, proofSpec{method: "GET", url: ui})); s != 401 {
-		t.Errorf("unbound token under DPoP: %d", s)
-	}
+		other := newDPoPKey(t)
+		for _, tc := range []struct{ name, proof, want string }{
+			{"another key", other.proof(t, e, proofSpec{}), "not by the key"},
+			{"no proof", "", "send a DPoP proof"},
+		} {
+			r := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "refresh_token", "client_id", spaID, "refresh_token", rt), dpop: tc.proof})
+			desc, _ := r.body["error_description"].(string)
+			if r.status != 400 || r.body["error"] != "invalid_grant" || !strings.Contains(desc, tc.want) {
+				t.Errorf("refresh with %s: %d %s", tc.name, r.status, r.raw)
+			}
+		}
+		// The refusals spent nothing: the bound key still refreshes, and the rotated token stays bound.
+		r := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "refresh_token", "client_id", spaID, "refresh_token", rt), dpop: k.proof(t, e, proofSpec{})})
+		if r.status != 200 || r.body["token_type"] != "DPoP" {
+			t.Fatalf("refresh with the bound key: %d %s", r.status, r.raw)
+		}
+		r2 := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "refresh_token", "client_id", spaID, "refresh_token", r.body["refresh_token"].(string)),
+			dpop: other.proof(t, e, proofSpec{})})
+		if r2.status != 400 {
+			t.Errorf("the rotated token lost its binding: %d %s", r2.status, r2.raw)
+		}
+
+		ui := e.url("userinfo")
+		if s, h, _ := e.userinfo(t, "Bearer", at, ""); s != 401 || !strings.HasPrefix(h.Get("WWW-Authenticate"), "DPoP ") {
+			t.Errorf("bound token as Bearer: %d %v", s, h)
+		}
+		if s, _, b := e.userinfo(t, "DPoP", at, k.proof(t, e, proofSpec{method: "GET", url: ui})); s != 401 || b["error"] != "invalid_dpop_proof" {
+			t.Errorf("proof without ath: %d %v", s, b)
+		}
+		if s, _, b := e.userinfo(t, "DPoP", at, other.proof(t, e, proofSpec{method: "GET", url: ui, accessToken: at})); s != 401 || b["error"] != "invalid_dpop_proof" {
+			t.Errorf("proof by another key: %d %v", s, b)
+		}
+		if s, _, b := e.userinfo(t, "DPoP", at, ""); s != 401 || b["error"] != "invalid_dpop_proof" {
+			t.Errorf("no proof: %d %v", s, b)
+		}
+		s, _, b := e.userinfo(t, "DPoP", at, k.proof(t, e, proofSpec{method: "GET", url: ui, accessToken: at}))
+		if s != 200 || b["sub"] != userID {
+			t.Fatalf("DPoP userinfo: %d %v", s, b)
+		}
+		// A Bearer token is not accepted under the DPoP scheme.
+		plain := e.exchange(t, spaID, e.mintCode(t, codeSpec{client: spaID, redirect: spaCB, scope: "openid", verifier: verifier}), spaCB, verifier)
+		if s, _, _ := e.userinfo(t, "DPoP", plain.body["access_token"].(string), k.proof(t, e, proofSpec{method: "GET", url: ui})); s != 401 {
+			t.Errorf("unbound token under DPoP: %d", s)
+		}
+	})
 }
 
 // TestDPoPNonce: with server nonces on, a proof without one is answered use_dpop_nonce with the
 // nonce to use, and the retry succeeds.
 func TestDPoPNonce(t *testing.T) {
-	e := MustEnv(t, envOptions{dpopNonceKey: []byte("0123456789abcdef0123456789abcdef")})
-	k := newDPoPKey(t)
-	r := e.call(t, "oauth/token", tokenCall{body: ccForm(), dpop: k.proof(t, e, proofSpec{})})
-	nonce := r.header.Get("DPoP-Nonce")
-	if r.status != 400 || r.body["error"] != "use_dpop_nonce" || nonce == "" {
-		t.Fatalf("no nonce: %d %s %v", r.status, r.raw, r.header)
-	}
-	if r := e.call(t, "oauth/token", tokenCall{body: ccForm(), dpop: k.proof(t, e, proofSpec{nonce: "made-up"})}); r.body["error"] != "use_dpop_nonce" {
-		t.Errorf("made-up nonce: %d %s", r.status, r.raw)
-	}
-	if r := e.call(t, "oauth/token", tokenCall{body: ccForm(), dpop: k.proof(t, e, proofSpec{nonce: nonce})}); r.status != 200 || r.body["token_type"] != "DPoP" {
-		t.Fatalf("with the nonce: %d %s", r.status, r.raw)
-	}
-	// /userinfo asks for the nonce the resource-server way: 401 with a DPoP challenge.
-	code := e.mintCode(t, codeSpec{client: spaID, redirect: spaCB, scope: "openid", verifier: verifier})
-	u := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "authorization_code", "client_id", spaID, "code", code,
-		"redirect_uri", spaCB, "code_verifier", verifier), dpop: k.proof(t, e, proofSpec{nonce: nonce})})
-	if u.status != 200 {
-		t.Fatalf("code exchange with the nonce: %d %s", u.status, u.raw)
-	}
-	at := u.body["access_token"].(string)
-	s, h, b := e.userinfo(t, "DPoP", at, k.proof(t, e, proofSpec{method: "GET", url: e.url("userinfo"), accessToken: at}))
-	if s != 401 || b["error"] != "use_dpop_nonce" || h.Get("DPoP-Nonce") == "" || !strings.Contains(h.Get("WWW-Authenticate"), `error="use_dpop_nonce"`) {
-		t.Fatalf("userinfo without the nonce: %d %v %v", s, b, h)
-	}
-	if s, _, b := e.userinfo(t, "DPoP", at, k.proof(t, e, proofSpec{method: "GET", url: e.url("userinfo"), accessToken: at, nonce: h.Get("DPoP-Nonce")})); s != 200 {
-		t.Fatalf("userinfo with the nonce: %d %v", s, b)
-	}
-	// The nonce outlives its window by one more, then is refused.
-	e.Clock.Advance(11 * time.Minute)
-	if r := e.call(t, "oauth/token", tokenCall{body: ccForm(), dpop: k.proof(t, e, proofSpec{nonce: nonce})}); r.body["error"] != "use_dpop_nonce" {
-		t.Errorf("stale nonce: %d %s", r.status, r.raw)
-	}
+	onBothEngines(t, func(t *testing.T, pg bool) {
+		e := MustEnv(t, envOptions{postgres: pg, dpopNonceKey: []byte("0123456789abcdef0123456789abcdef")})
+		k := newDPoPKey(t)
+		r := e.call(t, "oauth/token", tokenCall{body: ccForm(), dpop: k.proof(t, e, proofSpec{})})
+		nonce := r.header.Get("DPoP-Nonce")
+		if r.status != 400 || r.body["error"] != "use_dpop_nonce" || nonce == "" {
+			t.Fatalf("no nonce: %d %s %v", r.status, r.raw, r.header)
+		}
+		if r := e.call(t, "oauth/token", tokenCall{body: ccForm(), dpop: k.proof(t, e, proofSpec{nonce: "made-up"})}); r.body["error"] != "use_dpop_nonce" {
+			t.Errorf("made-up nonce: %d %s", r.status, r.raw)
+		}
+		if r := e.call(t, "oauth/token", tokenCall{body: ccForm(), dpop: k.proof(t, e, proofSpec{nonce: nonce})}); r.status != 200 || r.body["token_type"] != "DPoP" {
+			t.Fatalf("with the nonce: %d %s", r.status, r.raw)
+		}
+		// /userinfo asks for the nonce the resource-server way: 401 with a DPoP challenge.
+		code := e.mintCode(t, codeSpec{client: spaID, redirect: spaCB, scope: "openid", verifier: verifier})
+		u := e.call(t, "oauth/token", tokenCall{body: form("grant_type", "authorization_code", "client_id", spaID, "code", code,
+			"redirect_uri", spaCB, "code_verifier", verifier), dpop: k.proof(t, e, proofSpec{nonce: nonce})})
+		if u.status != 200 {
+			t.Fatalf("code exchange with the nonce: %d %s", u.status, u.raw)
+		}
+		at := u.body["access_token"].(string)
+		s, h, b := e.userinfo(t, "DPoP", at, k.proof(t, e, proofSpec{method: "GET", url: e.url("userinfo"), accessToken: at}))
+		if s != 401 || b["error"] != "use_dpop_nonce" || h.Get("DPoP-Nonce") == "" || !strings.Contains(h.Get("WWW-Authenticate"), `error="use_dpop_nonce"`) {
+			t.Fatalf("userinfo without the nonce: %d %v %v", s, b, h)
+		}
+		if s, _, b := e.userinfo(t, "DPoP", at, k.proof(t, e, proofSpec{method: "GET", url: e.url("userinfo"), accessToken: at, nonce: h.Get("DPoP-Nonce")})); s != 200 {
+			t.Fatalf("userinfo with the nonce: %d %v", s, b)
+		}
+		// The nonce outlives its window by one more, then is refused.
+		e.Clock.Advance(11 * time.Minute)
+		if r := e.call(t, "oauth/token", tokenCall{body: ccForm(), dpop: k.proof(t, e, proofSpec{nonce: nonce})}); r.body["error"] != "use_dpop_nonce" {
+			t.Errorf("stale nonce: %d %s", r.status, r.raw)
+		}
+	})
 }
 
 // TestDPoPBoundCode (RFC 9449 §10): a code bound to a key at /authorize (dpop_jkt) or /oauth/par is
 // redeemed only with a proof by that key; without one, or with another key, invalid_grant.
 func TestDPoPBoundCode(t *testing.T) {
-	e := MustEnv(t, envOptions{})
-	k, other := newDPoPKey(t), newDPoPKey(t)
-	redeem := func(proof string) tokenAnswer {
-		code := e.mintCode(t, codeSpec{client: spaID, redirect: spaCB, scope: "openid", verifier: verifier, jkt: k.jkt})
-		return e.call(t, "oauth/token", tokenCall{body: form("grant_type", "authorization_code", "client_id", spaID, "code", code,
-			"redirect_uri", spaCB, "code_verifier", verifier), dpop: proof})
-	}
-	for name, proof := range map[string]string{"no proof": "", "another key": other.proof(t, e, proofSpec{})} {
-		if r := redeem(proof); r.status != 400 || r.body["error"] != "invalid_grant" || r.body["access_token"] != nil {
-			t.Errorf("%s: %d %s", name, r.status, r.raw)
+	onBothEngines(t, func(t *testing.T, pg bool) {
+		e := MustEnv(t, envOptions{postgres: pg})
+		k, other := newDPoPKey(t), newDPoPKey(t)
+		redeem := func(proof string) tokenAnswer {
+			code := e.mintCode(t, codeSpec{client: spaID, redirect: spaCB, scope: "openid", verifier: verifier, jkt: k.jkt})
+			return e.call(t, "oauth/token", tokenCall{body: form("grant_type", "authorization_code", "client_id", spaID, "code", code,
+				"redirect_uri", spaCB, "code_verifier", verifier), dpop: proof})
 		}
-	}
-	if r := redeem(k.proof(t, e, proofSpec{})); r.status != 200 || r.body["token_type"] != "DPoP" {
-		t.Fatalf("the bound key: %d %s", r.status, r.raw)
-	}
+		for name, proof := range map[string]string{"no proof": "", "another key": other.proof(t, e, proofSpec{})} {
+			if r := redeem(proof); r.status != 400 || r.body["error"] != "invalid_grant" || r.body["access_token"] != nil {
+				t.Errorf("%s: %d %s", name, r.status, r.raw)
+			}
+		}
+		if r := redeem(k.proof(t, e, proofSpec{})); r.status != 200 || r.body["token_type"] != "DPoP" {
+			t.Fatalf("the bound key: %d %s", r.status, r.raw)
+		}
+	})
 }
 
 // TestDPoPIntrospection (RFC 9449 §6.2): introspection names a bound token's key and type.

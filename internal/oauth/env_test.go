@@ -78,6 +78,13 @@ type envOptions struct {
 	dpopNonceKey []byte
 }
 
+// onBothEngines runs f on SQLite and on PostgreSQL (skipped without a server): f passes pg to
+// envOptions.postgres. Each grant's error paths run on both backends.
+func onBothEngines(t *testing.T, f func(t *testing.T, pg bool)) {
+	t.Run("sqlite", func(t *testing.T) { f(t, false) })
+	t.Run("postgres", func(t *testing.T) { f(t, true) })
+}
+
 func MustEnv(tb testing.TB, o envOptions) *env {
 	tb.Helper()
 	ctx := context.Background()

@@ -171,6 +171,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("OPTIONS /oauth/device/code", h.servePreflight)
 	mux.HandleFunc("POST /oauth/introspect", h.serveIntrospect)
 	mux.HandleFunc("POST /oauth/par", h.servePAR)
+	mux.HandleFunc("OPTIONS /oauth/par", h.servePreflight)
 	mux.HandleFunc("POST /oauth/revoke", h.serveRevoke)
 	mux.HandleFunc("OPTIONS /oauth/revoke", h.servePreflight)
 	mux.HandleFunc("GET /userinfo", h.serveUserinfo)

@@ -46,6 +46,7 @@ func (h *Handler) servePAR(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx = httpserver.WithClientID(ctx, client.ClientID)
+	h.allowOrigin(w, r, client)
 	if h.pushed == nil {
 		h.writeError(ctx, w, protocol.NewError(http.StatusNotFound, "invalid_request", "Pushed authorization requests are not enabled"), false)
 		return

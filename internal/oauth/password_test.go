@@ -155,84 +155,88 @@ func TestPasswordGrantManagementAPI(t *testing.T) {
 // TestPasswordGrantBadInput: each bad request gets its RFC error in Auth0's words and nothing is
 // issued or stored.
 func TestPasswordGrantBadInput(t *testing.T) {
-	e := MustEnv(t, envOptions{bruteForce: &guard.BruteForce{}})
-	e.mustPasswordClients(t)
-	ok := []string{"client_id", ropcID, "client_secret", ropcSecret, "username", "jane@example.test", "password", janePW}
-	with := func(base []string, kv ...string) string {
-		out := slices.Clone(base)
-		for i := 0; i < len(kv); i += 2 {
-			if j := slices.Index(out, kv[i]); j >= 0 && j%2 == 0 {
-				if kv[i+1] == "<drop>" {
-					out = slices.Delete(out, j, j+2)
-				} else {
-					out[j+1] = kv[i+1]
+	onBothEngines(t, func(t *testing.T, pg bool) {
+		e := MustEnv(t, envOptions{postgres: pg, bruteForce: &guard.BruteForce{}})
+		e.mustPasswordClients(t)
+		ok := []string{"client_id", ropcID, "client_secret", ropcSecret, "username", "jane@example.test", "password", janePW}
+		with := func(base []string, kv ...string) string {
+			out := slices.Clone(base)
+			for i := 0; i < len(kv); i += 2 {
+				if j := slices.Index(out, kv[i]); j >= 0 && j%2 == 0 {
+					if kv[i+1] == "<drop>" {
+						out = slices.Delete(out, j, j+2)
+					} else {
+						out[j+1] = kv[i+1]
+					}
+					continue
 				}
-				continue
+				out = append(out, kv[i], kv[i+1])
 			}
-			out = append(out, kv[i], kv[i+1])
+			return form(out...)
 		}
-		return form(out...)
-	}
-	for _, tc := range []struct {
-		name   string
-		body   string
-		status int
-		code   string
-		desc   string
-	}{
-		{"client without the grant", with(ok, "grant_type", "password", "client_id", webID, "client_secret", webSecret), 403, "unauthorized_client", "Grant type 'password' not allowed for the client."},
-		{"realm grant not enabled", with(ok, "grant_type", realm, "realm", domain.DefaultConnection), 403, "unauthorized_client", "Grant type '" + realm + "' not allowed for the client."},
-		{"password grant not enabled", with(ok, "grant_type", "password", "client_id", realmID), 403, "unauthorized_client", "Grant type 'password' not allowed for the client."},
-		{"third-party client", with(ok, "grant_type", "password", "client_id", thirdPartyID), 403, "unauthorized_client", "Grant type 'password' not allowed for the client."},
-		{"wrong client secret", with(ok, "grant_type", "password", "client_secret", "nope"), 401, "invalid_client", ""},
-		{"no username", with(ok, "grant_type", "password", "username", "<drop>"), 400, "invalid_request", "Missing required parameter: username"},
-		{"no password", with(ok, "grant_type", "password", "password", ""), 400, "invalid_request", "Missing required parameter: password"},
-		{"no realm", with(ok, "grant_type", realm, "client_id", realmID), 400, "invalid_request", "Missing required parameter: realm"},
-		{"unknown realm", with(ok, "grant_type", realm, "client_id", realmID, "realm", "Employees"), 400, "invalid_request", "Unknown realm."},
-		{"unknown audience", with(ok, "grant_type", "password", "audience", "https://nowhere.test"), 403, "access_denied", "Service not enabled within domain: https://nowhere.test"},
-		{"repeated password", with(ok, "grant_type", "password") + "&password=x", 400, "invalid_request", "Parameter password is included more than once"},
-		{"wrong password", with(ok, "grant_type", "password", "password", "guess"), 403, "invalid_grant", "Wrong email or password."},
-		{"unknown user", with(ok, "grant_type", "password", "username", "nobody@example.test"), 403, "invalid_grant", "Wrong email or password."},
-		{"blocked user, wrong password", with(ok, "grant_type", "password", "username", "blocked@example.test", "password", "guess"), 403, "invalid_grant", "Wrong email or password."},
-		{"blocked user, right password", with(ok, "grant_type", "password", "username", "blocked@example.test"), 401, "unauthorized", "user is blocked"},
-		{"realm grant, wrong password", with(ok, "grant_type", realm, "client_id", realmID, "realm", domain.DefaultConnection, "password", "guess"), 403, "invalid_grant", "Wrong email or password."},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			a := e.call(t, "oauth/token", tokenCall{body: tc.body})
-			wantError(t, a, tc.status, tc.code, tc.desc)
-			if a.body["access_token"] != nil || a.body["refresh_token"] != nil {
-				t.Fatalf("issued on error: %s", a.raw)
+		for _, tc := range []struct {
+			name   string
+			body   string
+			status int
+			code   string
+			desc   string
+		}{
+			{"client without the grant", with(ok, "grant_type", "password", "client_id", webID, "client_secret", webSecret), 403, "unauthorized_client", "Grant type 'password' not allowed for the client."},
+			{"realm grant not enabled", with(ok, "grant_type", realm, "realm", domain.DefaultConnection), 403, "unauthorized_client", "Grant type '" + realm + "' not allowed for the client."},
+			{"password grant not enabled", with(ok, "grant_type", "password", "client_id", realmID), 403, "unauthorized_client", "Grant type 'password' not allowed for the client."},
+			{"third-party client", with(ok, "grant_type", "password", "client_id", thirdPartyID), 403, "unauthorized_client", "Grant type 'password' not allowed for the client."},
+			{"wrong client secret", with(ok, "grant_type", "password", "client_secret", "nope"), 401, "invalid_client", ""},
+			{"no username", with(ok, "grant_type", "password", "username", "<drop>"), 400, "invalid_request", "Missing required parameter: username"},
+			{"no password", with(ok, "grant_type", "password", "password", ""), 400, "invalid_request", "Missing required parameter: password"},
+			{"no realm", with(ok, "grant_type", realm, "client_id", realmID), 400, "invalid_request", "Missing required parameter: realm"},
+			{"unknown realm", with(ok, "grant_type", realm, "client_id", realmID, "realm", "Employees"), 400, "invalid_request", "Unknown realm."},
+			{"unknown audience", with(ok, "grant_type", "password", "audience", "https://nowhere.test"), 403, "access_denied", "Service not enabled within domain: https://nowhere.test"},
+			{"repeated password", with(ok, "grant_type", "password") + "&password=x", 400, "invalid_request", "Parameter password is included more than once"},
+			{"wrong password", with(ok, "grant_type", "password", "password", "guess"), 403, "invalid_grant", "Wrong email or password."},
+			{"unknown user", with(ok, "grant_type", "password", "username", "nobody@example.test"), 403, "invalid_grant", "Wrong email or password."},
+			{"blocked user, wrong password", with(ok, "grant_type", "password", "username", "blocked@example.test", "password", "guess"), 403, "invalid_grant", "Wrong email or password."},
+			{"blocked user, right password", with(ok, "grant_type", "password", "username", "blocked@example.test"), 401, "unauthorized", "user is blocked"},
+			{"realm grant, wrong password", with(ok, "grant_type", realm, "client_id", realmID, "realm", domain.DefaultConnection, "password", "guess"), 403, "invalid_grant", "Wrong email or password."},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				a := e.call(t, "oauth/token", tokenCall{body: tc.body})
+				wantError(t, a, tc.status, tc.code, tc.desc)
+				if a.body["access_token"] != nil || a.body["refresh_token"] != nil {
+					t.Fatalf("issued on error: %s", a.raw)
+				}
+			})
+		}
+		ctx := context.Background()
+		for _, id := range []string{userID, blockedID} {
+			if u, err := e.Store.GetUser(ctx, id); err != nil || u.LoginsCount != 0 {
+				t.Fatalf("user %s: logins %v, err %v: a refused request recorded a login", id, u.LoginsCount, err)
 			}
-		})
-	}
-	ctx := context.Background()
-	for _, id := range []string{userID, blockedID} {
-		if u, err := e.Store.GetUser(ctx, id); err != nil || u.LoginsCount != 0 {
-			t.Fatalf("user %s: logins %v, err %v: a refused request recorded a login", id, u.LoginsCount, err)
 		}
-	}
+	})
 }
 
 // TestPasswordGrantBruteForce: ten wrong passwords block the (IP, user) pair; the right password is
 // then refused with Auth0's 429, and other users are not affected.
 func TestPasswordGrantBruteForce(t *testing.T) {
-	e := MustEnv(t, envOptions{bruteForce: &guard.BruteForce{}})
-	e.mustPasswordClients(t)
-	try := func(user, pw string) tokenAnswer {
-		return e.call(t, "oauth/token", tokenCall{basicID: ropcID, basicSecret: ropcSecret,
-			body: form("grant_type", "password", "username", user, "password", pw)})
-	}
-	for i := 0; i < guard.DefaultThreshold; i++ {
-		wantError(t, try("jane@example.test", "guess"), 403, "invalid_grant", guard.MsgWrongCredentials)
-	}
-	wantError(t, try("jane@example.test", janePW), 429, "too_many_attempts", guard.MsgBlocked)
-	if a := try("blocked@example.test", "guess"); a.status != 403 {
-		t.Fatalf("another user affected: %d %s", a.status, a.raw)
-	}
-	e.Handler.Flush(context.Background())
-	if n := countLogs(t, e, audit.TypeBlockedAccount); n < 2 {
-		t.Fatalf("%d limit_wc events, want the block and the refused attempt", n)
-	}
+	onBothEngines(t, func(t *testing.T, pg bool) {
+		e := MustEnv(t, envOptions{postgres: pg, bruteForce: &guard.BruteForce{}})
+		e.mustPasswordClients(t)
+		try := func(user, pw string) tokenAnswer {
+			return e.call(t, "oauth/token", tokenCall{basicID: ropcID, basicSecret: ropcSecret,
+				body: form("grant_type", "password", "username", user, "password", pw)})
+		}
+		for i := 0; i < guard.DefaultThreshold; i++ {
+			wantError(t, try("jane@example.test", "guess"), 403, "invalid_grant", guard.MsgWrongCredentials)
+		}
+		wantError(t, try("jane@example.test", janePW), 429, "too_many_attempts", guard.MsgBlocked)
+		if a := try("blocked@example.test", "guess"); a.status != 403 {
+			t.Fatalf("another user affected: %d %s", a.status, a.raw)
+		}
+		e.Handler.Flush(context.Background())
+		if n := countLogs(t, e, audit.TypeBlockedAccount); n < 2 {
+			t.Fatalf("%d limit_wc events, want the block and the refused attempt", n)
+		}
+	})
 }
 
 // TestPasswordGrantActions: post-login Actions run with the password source; their claims reach the

@@ -83,54 +83,56 @@ func form(kv ...string) string {
 // TestTokenEndpointErrors: every client-credentials and parsing error has the status, code and
 // description of the spec (§1.3 and the Gatehouse decisions) and is not cacheable.
 func TestTokenEndpointErrors(t *testing.T) {
-	e := MustEnv(t, envOptions{})
-	cc := func(kv ...string) string { return form(append([]string{"grant_type", "client_credentials"}, kv...)...) }
-	for _, tc := range []struct {
-		name       string
-		call       tokenCall
-		status     int
-		code, desc string
-		basicChal  bool
-	}{
-		{"missing grant_type", tokenCall{body: form("client_id", m2mID, "client_secret", m2mSecret)}, 400, "invalid_request", "Missing required parameter: grant_type", false},
-		{"unknown grant", tokenCall{body: form("grant_type", "urn:example:nope", "client_id", m2mID)}, 400, "unsupported_grant_type", "Unsupported grant type: urn:example:nope", false},
-		{"wrong secret, post", tokenCall{body: cc("client_id", m2mID, "client_secret", "wrong", "audience", apiID)}, 401, "invalid_client", "Unauthorized", false},
-		{"unknown client, post", tokenCall{body: cc("client_id", "nobody", "client_secret", m2mSecret, "audience", apiID)}, 401, "invalid_client", "Unauthorized", false},
-		{"no credentials", tokenCall{body: cc("audience", apiID)}, 401, "invalid_client", "Unauthorized", false},
-		{"confidential client without secret", tokenCall{body: cc("client_id", m2mID, "audience", apiID)}, 401, "invalid_client", "Unauthorized", false},
-		{"wrong secret, basic", tokenCall{body: cc("audience", apiID), basicID: m2mID, basicSecret: "wrong"}, 401, "invalid_client", "Unauthorized", true},
-		{"unknown client, basic", tokenCall{body: cc("audience", apiID), basicID: "nobody", basicSecret: "x"}, 401, "invalid_client", "Unauthorized", true},
-		{"malformed basic", tokenCall{body: cc("audience", apiID), rawAuth: "Basic !!!"}, 401, "invalid_client", "Unauthorized", true},
-		{"basic and post together", tokenCall{body: cc("client_secret", m2mSecret, "audience", apiID), basicID: m2mID, basicSecret: m2mSecret}, 400, "invalid_request", "Multiple client authentication methods were used; use only one", false},
-		{"repeated parameter", tokenCall{body: cc("client_id", m2mID, "client_secret", m2mSecret, "audience", apiID, "audience", apiID)}, 400, "invalid_request", "Parameter audience is included more than once", false},
-		{"repeated key in JSON", tokenCall{contentType: "application/json", body: `{"grant_type":"client_credentials","grant_type":"client_credentials"}`}, 400, "invalid_request", "Parameter grant_type is included more than once", false},
-		{"malformed JSON", tokenCall{contentType: "application/json", body: `{"grant_type":`}, 400, "invalid_request", "Malformed JSON body", false},
-		{"unsupported content type", tokenCall{contentType: "text/plain", body: "grant_type=client_credentials"}, 400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded or application/json", false},
-		{"missing audience", tokenCall{body: cc("client_id", m2mID, "client_secret", m2mSecret)}, 400, "invalid_request", "Missing required parameter: audience", false},
-		{"unknown audience", tokenCall{body: cc("client_id", m2mID, "client_secret", m2mSecret, "audience", "https://nope.example.test")}, 403, "access_denied", "Service not enabled within domain: https://nope.example.test", false},
-		{"no client grant", tokenCall{body: cc("client_id", noGrantID, "client_secret", m2mSecret, "audience", apiID)}, 403, "access_denied",
-			`Client "` + noGrantID + `" is not authorized to access resource server "` + apiID + `". You need to create a "client-grant" associated to this API.`, false},
-		{"grant type not allowed", tokenCall{body: cc("client_id", nonCCID, "client_secret", m2mSecret, "audience", apiID)}, 403, "unauthorized_client", "Grant type 'client_credentials' not allowed for the client.", false},
-		{"public client", tokenCall{body: cc("client_id", spaID, "audience", apiID)}, 403, "unauthorized_client", "Grant type 'client_credentials' not allowed for the client.", false},
-		{"scope outside the grant", tokenCall{body: cc("client_id", m2mID, "client_secret", m2mSecret, "audience", apiID, "scope", "read:a admin:a other")}, 403, "access_denied", "Client has not been granted scopes: admin:a other", false},
-		// Basic credentials are URL-decoded (RFC 6749 §2.3.1): a secret with reserved characters
-		// authenticates, and the request then fails on the missing client grant, not on the secret.
-		{"basic with URL-encoded secret", tokenCall{body: cc("audience", apiID), basicID: webID, basicSecret: webSecret}, 403, "access_denied",
-			`Client "` + webID + `" is not authorized to access resource server "` + apiID + `". You need to create a "client-grant" associated to this API.`, false},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			a := e.call(t, "oauth/token", tc.call)
-			if a.status != tc.status || a.body["error"] != tc.code || a.body["error_description"] != tc.desc {
-				t.Errorf("got %d %s", a.status, a.raw)
-			}
-			if a.header.Get("Cache-Control") != "no-store" || a.header.Get("Pragma") != "no-cache" {
-				t.Errorf("cache headers %v", a.header)
-			}
-			if chal := a.header.Get("WWW-Authenticate"); tc.basicChal != strings.HasPrefix(chal, "Basic realm=") {
-				t.Errorf("WWW-Authenticate %q", chal)
-			}
-		})
-	}
+	onBothEngines(t, func(t *testing.T, pg bool) {
+		e := MustEnv(t, envOptions{postgres: pg})
+		cc := func(kv ...string) string { return form(append([]string{"grant_type", "client_credentials"}, kv...)...) }
+		for _, tc := range []struct {
+			name       string
+			call       tokenCall
+			status     int
+			code, desc string
+			basicChal  bool
+		}{
+			{"missing grant_type", tokenCall{body: form("client_id", m2mID, "client_secret", m2mSecret)}, 400, "invalid_request", "Missing required parameter: grant_type", false},
+			{"unknown grant", tokenCall{body: form("grant_type", "urn:example:nope", "client_id", m2mID)}, 400, "unsupported_grant_type", "Unsupported grant type: urn:example:nope", false},
+			{"wrong secret, post", tokenCall{body: cc("client_id", m2mID, "client_secret", "wrong", "audience", apiID)}, 401, "invalid_client", "Unauthorized", false},
+			{"unknown client, post", tokenCall{body: cc("client_id", "nobody", "client_secret", m2mSecret, "audience", apiID)}, 401, "invalid_client", "Unauthorized", false},
+			{"no credentials", tokenCall{body: cc("audience", apiID)}, 401, "invalid_client", "Unauthorized", false},
+			{"confidential client without secret", tokenCall{body: cc("client_id", m2mID, "audience", apiID)}, 401, "invalid_client", "Unauthorized", false},
+			{"wrong secret, basic", tokenCall{body: cc("audience", apiID), basicID: m2mID, basicSecret: "wrong"}, 401, "invalid_client", "Unauthorized", true},
+			{"unknown client, basic", tokenCall{body: cc("audience", apiID), basicID: "nobody", basicSecret: "x"}, 401, "invalid_client", "Unauthorized", true},
+			{"malformed basic", tokenCall{body: cc("audience", apiID), rawAuth: "Basic !!!"}, 401, "invalid_client", "Unauthorized", true},
+			{"basic and post together", tokenCall{body: cc("client_secret", m2mSecret, "audience", apiID), basicID: m2mID, basicSecret: m2mSecret}, 400, "invalid_request", "Multiple client authentication methods were used; use only one", false},
+			{"repeated parameter", tokenCall{body: cc("client_id", m2mID, "client_secret", m2mSecret, "audience", apiID, "audience", apiID)}, 400, "invalid_request", "Parameter audience is included more than once", false},
+			{"repeated key in JSON", tokenCall{contentType: "application/json", body: `{"grant_type":"client_credentials","grant_type":"client_credentials"}`}, 400, "invalid_request", "Parameter grant_type is included more than once", false},
+			{"malformed JSON", tokenCall{contentType: "application/json", body: `{"grant_type":`}, 400, "invalid_request", "Malformed JSON body", false},
+			{"unsupported content type", tokenCall{contentType: "text/plain", body: "grant_type=client_credentials"}, 400, "invalid_request", "Content-Type must be application/x-www-form-urlencoded or application/json", false},
+			{"missing audience", tokenCall{body: cc("client_id", m2mID, "client_secret", m2mSecret)}, 400, "invalid_request", "Missing required parameter: audience", false},
+			{"unknown audience", tokenCall{body: cc("client_id", m2mID, "client_secret", m2mSecret, "audience", "https://nope.example.test")}, 403, "access_denied", "Service not enabled within domain: https://nope.example.test", false},
+			{"no client grant", tokenCall{body: cc("client_id", noGrantID, "client_secret", m2mSecret, "audience", apiID)}, 403, "access_denied",
+				`Client "` + noGrantID + `" is not authorized to access resource server "` + apiID + `". You need to create a "client-grant" associated to this API.`, false},
+			{"grant type not allowed", tokenCall{body: cc("client_id", nonCCID, "client_secret", m2mSecret, "audience", apiID)}, 403, "unauthorized_client", "Grant type 'client_credentials' not allowed for the client.", false},
+			{"public client", tokenCall{body: cc("client_id", spaID, "audience", apiID)}, 403, "unauthorized_client", "Grant type 'client_credentials' not allowed for the client.", false},
+			{"scope outside the grant", tokenCall{body: cc("client_id", m2mID, "client_secret", m2mSecret, "audience", apiID, "scope", "read:a admin:a other")}, 403, "access_denied", "Client has not been granted scopes: admin:a other", false},
+			// Basic credentials are URL-decoded (RFC 6749 §2.3.1): a secret with reserved characters
+			// authenticates, and the request then fails on the missing client grant, not on the secret.
+			{"basic with URL-encoded secret", tokenCall{body: cc("audience", apiID), basicID: webID, basicSecret: webSecret}, 403, "access_denied",
+				`Client "` + webID + `" is not authorized to access resource server "` + apiID + `". You need to create a "client-grant" associated to this API.`, false},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				a := e.call(t, "oauth/token", tc.call)
+				if a.status != tc.status || a.body["error"] != tc.code || a.body["error_description"] != tc.desc {
+					t.Errorf("got %d %s", a.status, a.raw)
+				}
+				if a.header.Get("Cache-Control") != "no-store" || a.header.Get("Pragma") != "no-cache" {
+					t.Errorf("cache headers %v", a.header)
+				}
+				if chal := a.header.Get("WWW-Authenticate"); tc.basicChal != strings.HasPrefix(chal, "Basic realm=") {
+					t.Errorf("WWW-Authenticate %q", chal)
+				}
+			})
+		}
+	})
 }
 
 func TestClientCredentialsSuccess(t *testing.T) {
@@ -225,5 +227,15 @@ func TestCORS(t *testing.T) {
 	a = e.call(t, "oauth/token", tokenCall{body: body, origin: "https://evil.example.test"})
 	if a.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Errorf("foreign origin allowed: %v", a.header)
+	}
+	// /oauth/par follows the same rule, and a page may read the DPoP nonce header.
+	par := form("client_id", spaID, "response_type", "code", "redirect_uri", spaOrigin+"/callback")
+	a = e.call(t, "oauth/par", tokenCall{body: par, origin: spaOrigin})
+	if a.header.Get("Access-Control-Allow-Origin") != spaOrigin || !strings.Contains(a.header.Get("Access-Control-Expose-Headers"), "DPoP-Nonce") {
+		t.Errorf("/oauth/par from the client's origin: %v", a.header)
+	}
+	a = e.call(t, "oauth/par", tokenCall{body: par, origin: "https://evil.example.test"})
+	if a.header.Get("Access-Control-Allow-Origin") != "" || a.header.Get("Access-Control-Expose-Headers") != "" {
+		t.Errorf("/oauth/par from a foreign origin: %v", a.header)
 	}
 }

@@ -167,6 +167,7 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	now := h.o.Now().UTC()
+	logouts := 0
 	err = h.o.Store.WithTx(ctx, func(tx store.Store) error {
 		red, err := tx.RedeemTicket(ctx, t.Hash, domain.TicketPasswordReset, now)
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrAlreadyUsed) {
@@ -192,9 +193,13 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		if err := tx.RevokeUserRefreshTokens(ctx, user.UserID, now); err != nil {
 			return err
 		}
-		if err := tx.DeleteUserSessions(ctx, user.UserID); err != nil {
+		// As Auth0 with "end sessions on password change": every session ends, and each app the
+		// user signed in to through one hears it by back-channel logout (password-changed).
+		n, err := store.EndUserSessions(ctx, tx, user.UserID, domain.LogoutInitiatorPasswordChange)
+		if err != nil {
 			return err
 		}
+		logouts = n
 		u = user
 		return tx.SpendUserTickets(ctx, user.UserID, domain.TicketPasswordReset, now)
 	})
@@ -206,6 +211,9 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		h.record(r, audit.TypeChangePasswordFailed, "Password not changed", t.ClientID, u)
 		h.internalError(w, r, fmt.Errorf("reset: change password: %w", err))
 		return
+	}
+	if logouts > 0 && h.o.KickBackchannel != nil {
+		h.o.KickBackchannel()
 	}
 	for _, id := range []string{u.Email, u.Username} {
 		if id == "" {

@@ -132,7 +132,7 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 			protocol.WriteJSON(w, &protocol.Error{Status: http.StatusInternalServerError, Code: "server_error", Description: "The request could not be completed.", Cause: err})
 			return
 		}
-		allowOrigin(w, r, client)
+		protocol.AllowOrigin(w, r, client)
 	}
 	if err := h.requestReset(r, domain.NormalizeEmail(email), clientID, ""); err != nil {
 		h.o.Logger.ErrorContext(ctx, "password reset request failed", "err", err)
@@ -145,28 +145,11 @@ func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) {
 }
 
 // auth0-js calls /dbconnections/change_password from the application's page with fetch. The
-// preflight is answered for any origin (it grants nothing: no credentials are allowed); the answer
-// itself is readable only from an origin registered for the client it names, as at /oauth/token.
+// preflight and the answer follow the shared rule (protocol/cors.go): allowed only for an origin a
+// client registers, and the answer itself readable only from an origin of the client it names.
 func (h *Handler) changePasswordPreflight(w http.ResponseWriter, r *http.Request) {
-	hd := w.Header()
-	hd.Add("Vary", "Origin")
-	if origin := r.Header.Get("Origin"); origin != "" && r.Header.Get("Access-Control-Request-Method") != "" {
-		hd.Set("Access-Control-Allow-Origin", origin)
-		hd.Set("Access-Control-Allow-Methods", "POST")
-		hd.Set("Access-Control-Allow-Headers", "Content-Type, Auth0-Client")
-		hd.Set("Access-Control-Max-Age", "86400")
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func allowOrigin(w http.ResponseWriter, r *http.Request, c *domain.Client) {
-	origin := r.Header.Get("Origin")
-	if origin == "" {
-		return
-	}
-	w.Header().Add("Vary", "Origin")
-	if c.AllowsOrigin(origin) {
-		w.Header().Set("Access-Control-Allow-Origin", origin)
+	if err := protocol.Preflight(w, r, h.o.KnownOrigins, http.MethodPost); err != nil {
+		h.o.Logger.ErrorContext(r.Context(), "preflight: client origins", "err", err)
 	}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/mail/mailtemplate"
+	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/web"
@@ -47,6 +48,9 @@ type Options struct {
 	Pages  *web.Pages
 	// Kick wakes the mail worker after a mail is queued; nil leaves it to its next poll.
 	Kick func()
+	// KickBackchannel wakes the back-channel logout worker after a new password ended sessions
+	// whose apps are owed a logout token; nil leaves it to its next poll.
+	KickBackchannel func()
 	// Unblock lifts brute-force blocks on a user's email once their password is reset (as Auth0
 	// does); nil means none are kept.
 	Unblock func(ctx context.Context, email string) error
@@ -60,6 +64,9 @@ type Options struct {
 	RequestFloor time.Duration
 	// Sleep waits for the floor; nil means a timer that stops with the request's context.
 	Sleep func(ctx context.Context, d time.Duration)
+	// KnownOrigins answers the CORS preflight of /dbconnections/change_password
+	// (protocol.Preflight): the origins some client registers. nil answers no preflight.
+	KnownOrigins protocol.KnownOrigins
 }
 
 // Handler serves the reset pages and /dbconnections/change_password.

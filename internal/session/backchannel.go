@@ -28,27 +28,9 @@ func (m *Manager) deleteSession(ctx context.Context, s *domain.Session, initiato
 	}
 	queued := 0
 	err := b.Store.WithTx(ctx, func(tx store.Store) error {
-		if err := tx.DeleteSession(ctx, s.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		var lookupErr error
-		logouts := domain.BackchannelLogouts(s, initiator, func(id string) *domain.Client {
-			c, err := tx.GetClient(ctx, id)
-			if err != nil && !errors.Is(err, store.ErrNotFound) && lookupErr == nil {
-				lookupErr = err
-			}
-			return c
-		})
-		if lookupErr != nil {
-			return lookupErr
-		}
-		for _, l := range logouts {
-			if err := tx.EnqueueBackchannelLogout(ctx, l); err != nil {
-				return err
-			}
-		}
-		queued = len(logouts)
-		return nil
+		n, err := store.EndSessions(ctx, tx, []*domain.Session{s}, initiator)
+		queued = n
+		return err
 	})
 	if err != nil {
 		if derr := m.store.DeleteSession(ctx, s.ID); derr != nil && !errors.Is(derr, store.ErrNotFound) {

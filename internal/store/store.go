@@ -384,6 +384,19 @@ type LogStreamStore interface {
 	FailLogStream(ctx context.Context, id, owner string, next time.Time, lastErr string, suspendAfter int) (string, error)
 	// ReleaseLogStream gives the lease up.
 	ReleaseLogStream(ctx context.Context, id, owner string) error
+	// LogStreamBacklogs reports, for every stream, the tenant log events after its cursor (not yet
+	// delivered nor skipped by its filters) and the date of the oldest of them: its queue depth and
+	// lag, for metrics.
+	LogStreamBacklogs(ctx context.Context) ([]LogStreamBacklog, error)
+}
+
+// LogStreamBacklog is one log stream's undelivered part of the tenant log. Oldest is zero when
+// Depth is 0.
+type LogStreamBacklog struct {
+	StreamID string
+	Status   string
+	Depth    int64
+	Oldest   time.Time
 }
 
 // SessionStore keeps browser SSO sessions.

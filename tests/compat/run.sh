@@ -10,13 +10,16 @@
 #      (nextjs-auth0 v3) built, started and driven in Chromium with the Express API behind it
 #      (tests/compat/checks/browser.test.js).
 #   3. auth0-spa-js in Chromium: redirect sign-in, silent authentication in an iframe (web_message),
-#      reloads, refresh token rotation, logout, an unlisted origin (tests/compat/sdk/spa.test.js).
+#      reloads, refresh token rotation, logout, an unlisted origin (tests/compat/sdk/spa.test.js); with
+#      useDpop: DPoP-bound tokens, fetchWithAuth on an express-oauth2-jwt-bearer API, refresh
+#      (tests/compat/sdk/spa-dpop.test.js).
 #      auth0-react in a small app bundled once with esbuild: withAuthenticationRequired, useAuth0,
 #      getAccessTokenSilently on the guide's Express API (tests/compat/sdk/react.test.js).
 #   4. express-openid-connect with its defaults (id_token + form_post) and with response_type code:
 #      sign-in, req.oidc.user, requiresAuth, refresh, logout (tests/compat/sdk/express-oidc.test.js).
 #   5. nextjs-auth0 v4 (tests/compat/nextapp4, built once) in Chromium: its middleware and /auth/* routes,
-#      getSession(), getAccessToken() with refresh, logout (tests/compat/sdk/nextjs4.test.js).
+#      getSession(), getAccessToken() with refresh, logout, back-channel logout through its
+#      /auth/backchannel-logout with a session store on :3230 (tests/compat/sdk/nextjs4.test.js).
 #
 # Everything listens on and talks to 127.0.0.1/localhost only: Gatehouse on GATEHOUSE_COMPAT_PORT (default
 # 4433), the Next.js app on 3000 and the Express API on 3001 (the ports the guide's URLs name), the other
@@ -294,6 +297,10 @@ EOF
   for p in 3100 3101; do if port_busy $p; then echo "port $p is already in use"; exit 1; fi; done
   node_test "$HERE/sdk" spa.test.js
 
+  step "suite 3: auth0-spa-js with useDpop in Chromium, calling an express-oauth2-jwt-bearer API (sdk/spa-dpop.test.js, :3240)"
+  if port_busy 3240; then echo "port 3240 is already in use"; exit 1; fi
+  node_test "$HERE/sdk" spa-dpop.test.js
+
   step "suite 3: auth0-react, bundled with esbuild, calling the guide's Express API (sdk/react.test.js, :3102)"
   if port_busy 3102; then echo "port 3102 is already in use"; exit 1; fi
   node_test "$HERE/sdk" react.test.js
@@ -311,7 +318,7 @@ EOF
   tail -n 16 "$WORK/next4-build.log"
 
   step "suite 5: nextjs-auth0 v4 in Chromium (sdk/nextjs4.test.js starts nextapp4 on :3110)"
-  if port_busy 3110; then echo "port 3110 is already in use"; exit 1; fi
+  if port_busy 3110 || port_busy 3230; then echo "port 3110 or 3230 is already in use"; exit 1; fi
   node_test "$HERE/sdk" nextjs4.test.js
 else
   step "suite 2: Next.js app and browser checks skipped (GATEHOUSE_COMPAT_BROWSER=0)"

@@ -270,3 +270,26 @@ func (s *Store) ReleaseLogStream(ctx context.Context, id, owner string) error {
 		return s.exec(ctx, q, "release log stream", LogStreamRelease, id, owner)
 	})
 }
+
+func (s *Store) LogStreamBacklogs(ctx context.Context) ([]store.LogStreamBacklog, error) {
+	rows, err := s.reader(ctx).QueryContext(ctx, s.q[LogStreamBacklog])
+	if err != nil {
+		return nil, s.mapErr("log stream backlog", err)
+	}
+	defer rows.Close()
+	var out []store.LogStreamBacklog
+	for rows.Next() {
+		var (
+			b      store.LogStreamBacklog
+			oldest int64
+		)
+		if err := rows.Scan(&b.StreamID, &b.Status, &b.Depth, &oldest); err != nil {
+			return nil, s.mapErr("log stream backlog", err)
+		}
+		if b.Depth > 0 {
+			b.Oldest = fromTS(oldest)
+		}
+		out = append(out, b)
+	}
+	return out, s.mapErr("log stream backlog", rows.Err())
+}

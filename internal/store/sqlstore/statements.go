@@ -320,7 +320,8 @@ const (
 	// cursor at the newest event; Get(id) and List → logStreamCols; Update(id, status, updated_at,
 	// secret_encrypted, doc); Delete(id); Claim(id, owner, lease_until, now) → logStreamCols;
 	// Advance(id, owner, cursor, lease_until); Fail(id, owner, next, last_error, suspend_after) →
-	// status; Release(id, owner).
+	// status; Release(id, owner); Backlog → id, status, events after the cursor, date of the
+	// oldest of them (0 when none).
 	LogStreamInsert
 	LogStreamGet
 	LogStreamList
@@ -330,6 +331,7 @@ const (
 	LogStreamAdvance
 	LogStreamFail
 	LogStreamRelease
+	LogStreamBacklog
 
 	// Client credentials: Insert(id, client_id, created_at, doc); List(client_id);
 	// Get/Delete(client_id, id).
@@ -792,6 +794,9 @@ var generic = statements{
 		WHERE id = $1 AND lease_owner = $2
 		RETURNING status`,
 	LogStreamRelease: `UPDATE log_streams SET lease_owner = NULL, lease_until = NULL WHERE id = $1 AND lease_owner = $2`,
+	LogStreamBacklog: `SELECT s.id, s.status, (SELECT COUNT(*) FROM log_events e WHERE e.seq > s.cursor_seq),
+			COALESCE((SELECT e.date FROM log_events e WHERE e.seq > s.cursor_seq ORDER BY e.seq LIMIT 1), 0)
+		FROM log_streams s ORDER BY s.created_at, s.id`,
 
 	OrgInsert:       `INSERT INTO organizations (id, name, created_at, updated_at, doc) VALUES ($1, $2, $3, $4, $5)`,
 	OrgUpdate:       `UPDATE organizations SET name = $2, updated_at = $3, doc = $4 WHERE id = $1`,

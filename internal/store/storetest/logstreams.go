@@ -220,7 +220,37 @@ func testLogStreams(t *testing.T, s store.Store) {
 	_, err = s.ClaimLogStream(ctx, "lst_1", "b", t0, t0.Add(time.Minute))
 	must(t, err)
 
+	// The backlog: events after each stream's cursor and the oldest one's date.
 	must(t, s.CreateLogStream(ctx, newStream("lst_2")))
+	backlog := func(id string) store.LogStreamBacklog {
+		t.Helper()
+		list, err := s.LogStreamBacklogs(ctx)
+		must(t, err)
+		for _, b := range list {
+			if b.StreamID == id {
+				return b
+			}
+		}
+		t.Fatalf("no backlog for %s in %+v", id, list)
+		return store.LogStreamBacklog{}
+	}
+	if b := backlog("lst_2"); b.Depth != 0 || !b.Oldest.IsZero() || b.Status != domain.LogStreamActive {
+		t.Fatalf("a new stream's backlog: %+v", b)
+	}
+	d1 := t0.Add(-time.Hour).Truncate(time.Millisecond)
+	must(t, s.AppendLog(ctx, &domain.LogEvent{Type: "s", Date: d1}))
+	must(t, s.AppendLog(ctx, &domain.LogEvent{Type: "s", Date: d1.Add(time.Minute)}))
+	if b := backlog("lst_2"); b.Depth != 2 || !b.Oldest.Equal(d1) {
+		t.Fatalf("two events behind: %+v, want oldest %v", b, d1)
+	}
+	_, err = s.ClaimLogStream(ctx, "lst_2", "a", t0, t0.Add(time.Minute))
+	must(t, err)
+	recs, err = s.ListLogsAfter(ctx, 0, 1000)
+	must(t, err)
+	must(t, s.AdvanceLogStream(ctx, "lst_2", "a", recs[len(recs)-2].Seq, t0.Add(time.Minute)))
+	if b := backlog("lst_2"); b.Depth != 1 || !b.Oldest.Equal(d1.Add(time.Minute)) {
+		t.Fatalf("one event behind: %+v", b)
+	}
 	list, err := s.ListLogStreams(ctx)
 	must(t, err)
 	eq(t, "listed", len(list), 2)

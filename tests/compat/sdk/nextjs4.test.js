@@ -1,23 +1,66 @@
 // @auth0/nextjs-auth0 v4, unchanged, in a small App Router app (tests/compat/nextapp4, built once
 // by run.sh with `next build`), in Chromium against Gatehouse: the SDK's middleware and its routes
 // (/auth/login, /auth/callback, /auth/logout, /auth/access-token), auth0.getSession() in a Server
-// Component, getAccessToken() in a Route Handler with a forced refresh (rotation), and logout
-// through Gatehouse's end_session_endpoint. The guide's v3 app (tests/compat/nextapp) stays beside it.
+// Component, getAccessToken() in a Route Handler with a forced refresh (rotation), logout through
+// Gatehouse's end_session_endpoint, and back-channel logout: the SDK's /auth/backchannel-logout
+// route ends the app's session when the user logs out at Gatehouse itself or an administrator
+// ends the Gatehouse session (DELETE /api/v2/sessions/{id}). The guide's v3 app
+// (tests/compat/nextapp) stays beside it.
 //
-// Registers its own Regular Web Application through the Management API, then starts `next start`
-// on :3110 with the SDK's v4 environment (APP_BASE_URL, AUTH0_DOMAIN, ...) and stops it at the end.
+// Registers its own Regular Web Application (with its back-channel logout URL) through the
+// Management API, runs the session store back-channel logout needs (a key-value service on :3230,
+// standing in for the Redis the SDK's docs suggest), then starts `next start` on :3110 with the
+// SDK's v4 environment (APP_BASE_URL, AUTH0_DOMAIN, ...) and stops both at the end.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { openSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  SHOTS, audience, createClient, decodeJwt, issuer, launchChromium, newContext, shot, signInOnHostedPage,
-  userAccount,
+  SHOTS, audience, createClient, decodeJwt, issuer, launchChromium, management, newContext, shot,
+  signInOnHostedPage, userAccount,
 } from './tenant.js';
 
 const APP = 'http://localhost:3110';
+const STORE = 'http://127.0.0.1:3230';
+
+// The app's session store (nextapp4/lib/auth0.ts): sessions by id, and the logout tokens' claims the
+// SDK passed to deleteByLogoutToken, which deletes every session with that sid (or, without a sid,
+// that sub), as the SDK's docs ask of a store.
+const sessions = new Map();
+const logoutCalls = [];
+const storeServer = createServer(async (req, res) => {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  const url = new URL(req.url, STORE);
+  const id = url.pathname.startsWith('/sessions/') ? decodeURIComponent(url.pathname.slice('/sessions/'.length)) : null;
+  if (id && req.method === 'GET') {
+    if (!sessions.has(id)) return res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': 'application/json' });
+    return res.end(sessions.get(id));
+  }
+  if (id && req.method === 'PUT') { sessions.set(id, body); return res.writeHead(204).end(); }
+  if (id && req.method === 'DELETE') { sessions.delete(id); return res.writeHead(204).end(); }
+  if (url.pathname === '/logout' && req.method === 'POST') {
+    const claims = JSON.parse(body);
+    logoutCalls.push(claims);
+    for (const [key, raw] of sessions) {
+      const s = JSON.parse(raw);
+      if (claims.sid ? s.internal?.sid === claims.sid : s.user?.sub === claims.sub) sessions.delete(key);
+    }
+    return res.writeHead(204).end();
+  }
+  res.writeHead(404).end();
+});
+
+// storedSession is the one session in the app's store (the SDK keeps Gatehouse's sid in it).
+function storedSession() {
+  const list = [...sessions.values()].map((raw) => JSON.parse(raw));
+  assert.equal(list.length, 1, `sessions in the app's store: ${list.length}`);
+  return list[0];
+}
 const APP_DIR = fileURLToPath(new URL('../nextapp4/', import.meta.url));
 
 let client;
@@ -50,6 +93,11 @@ before(async () => {
     web_origins: [APP],
     grant_types: ['authorization_code', 'refresh_token'],
     refresh_token: { rotation_type: 'rotating', expiration_type: 'expiring' },
+    oidc_logout: { backchannel_logout_urls: [`${APP}/auth/backchannel-logout`] },
+  });
+  await new Promise((resolve, reject) => {
+    storeServer.once('error', reject);
+    storeServer.listen(3230, '127.0.0.1', resolve);
   });
   const log = openSync(`${SHOTS}/next4-start.log`, 'a');
   next = spawn(process.execPath, ['node_modules/next/dist/bin/next', 'start', '-p', '3110', '-H', 'localhost'], {
@@ -64,6 +112,7 @@ before(async () => {
       AUTH0_SECRET: randomBytes(32).toString('hex'),
       APP_BASE_URL: APP,
       AUTH0_AUDIENCE: audience,
+      SESSION_STORE_URL: STORE,
     },
   });
   await waitUp(`${APP}/`, 60_000);
@@ -85,6 +134,7 @@ for (const signal of ['SIGTERM', 'SIGINT']) {
 after(async () => {
   await browser?.close();
   stopNext();
+  storeServer.close();
 });
 
 async function step(name, fn) {
@@ -167,6 +217,74 @@ test('/auth/logout ends both sessions through the end_session_endpoint', () => s
   await shot(b.page, 'nextjs4-2-logged-out');
   // The page behind getSession() sends the visitor to /auth/login, and Gatehouse's session ended
   // too: the hosted login page shows again; signing in comes back to the page (returnTo).
+  await b.page.goto(`${APP}/profile`);
+  await signInOnHostedPage(b.page, userAccount, `${APP}/profile`);
+  assert.equal(JSON.parse(await b.page.textContent('#user')).email, userAccount.email);
+}));
+
+// signedInApp signs the user in to the app and returns the session the app stored.
+async function signedInApp() {
+  await b.page.goto(`${APP}/`);
+  if ((await b.page.textContent('#status')).trim() === 'Signed out') {
+    await b.page.click('#login');
+    await signInOnHostedPage(b.page, userAccount, `${APP}/`);
+  }
+  assert.match((await b.page.textContent('#status')).trim(), /^Welcome, .+!$/);
+  return storedSession();
+}
+
+// waitSignedOut polls the app until its session is gone (the logout token is delivered by a worker).
+async function waitSignedOut() {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const res = await b.context.request.get(`${APP}/api/token`);
+    if (res.status() === 401) return;
+    assert.ok(Date.now() < deadline, 'the app session outlived the Gatehouse session: no back-channel logout');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test('back-channel logout: a logout at Gatehouse ends the app\'s session through /auth/backchannel-logout', () => step('bcl-logout', async () => {
+  const session = await signedInApp();
+  assert.ok(session.internal?.sid, 'the SDK keeps the sid of the ID token');
+  const idToken = decodeJwt(session.tokenSet.idToken).payload;
+  assert.equal(idToken.sid, session.internal.sid);
+
+  // A forged logout token for this very session (Gatehouse's key id, the right claims, a signature
+  // that is not Gatehouse's) is refused by the SDK and ends nothing. (The SDK answers a token that
+  // fails verification with 500, as jose's error is not caught; what matters is that it is refused.)
+  const [header, , signature] = session.tokenSet.idToken.split('.');
+  const claims = Buffer.from(JSON.stringify({
+    iss: issuer, aud: client.client_id, iat: Math.floor(Date.now() / 1000), jti: 'forged', sid: session.internal.sid,
+    events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+  })).toString('base64url');
+  const forged = await fetch(`${APP}/auth/backchannel-logout`, {
+    method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ logout_token: `${header}.${claims}.${signature}` }),
+  });
+  assert.ok(forged.status >= 400, `forged logout token: ${forged.status}`);
+  assert.equal((await b.context.request.get(`${APP}/api/token`)).status(), 200, 'still signed in');
+  assert.equal(storedSession().internal.sid, session.internal.sid, 'the session is still in the store');
+
+  // The user logs out at Gatehouse directly, not through the app: the app hears it.
+  const calls = logoutCalls.length;
+  await b.page.goto(`${issuer}v2/logout?client_id=${client.client_id}`);
+  await waitSignedOut();
+  assert.equal(logoutCalls.length, calls + 1);
+  assert.deepEqual({ sid: logoutCalls.at(-1).sid, sub: logoutCalls.at(-1).sub, iss: logoutCalls.at(-1).iss },
+    { sid: session.internal.sid, sub: session.user.sub, iss: issuer });
+  await b.page.goto(`${APP}/`);
+  assert.equal((await b.page.textContent('#status')).trim(), 'Signed out');
+  await shot(b.page, 'nextjs4-3-backchannel-logged-out');
+}));
+
+test('back-channel logout: DELETE /api/v2/sessions/{id} ends the app\'s session', () => step('bcl-revoke', async () => {
+  const session = await signedInApp();
+  const { status } = await management('DELETE', `sessions/${encodeURIComponent(session.internal.sid)}`);
+  assert.equal(status, 202);
+  await waitSignedOut();
+  assert.equal(logoutCalls.at(-1).sid, session.internal.sid);
+  // Gatehouse's own session ended too: signing in again shows the hosted login page.
   await b.page.goto(`${APP}/profile`);
   await signInOnHostedPage(b.page, userAccount, `${APP}/profile`);
   assert.equal(JSON.parse(await b.page.textContent('#user')).email, userAccount.email);

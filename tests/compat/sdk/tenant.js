@@ -54,6 +54,18 @@ export async function createClient(body) {
   return created;
 }
 
+// management calls the Management API as the dev tenant's automation client and returns the status
+// and the parsed body (null when empty).
+export async function management(method, path, body) {
+  const res = await fetch(`${issuer}api/v2/${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${await managementToken()}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
 export function decodeJwt(jwt) {
   const [header, payload] = jwt.split('.').slice(0, 2)
     .map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
