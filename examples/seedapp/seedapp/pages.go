@@ -31,14 +31,14 @@ var pages = func() map[string]*template.Template {
 
 // pageData is what every page sees.
 type pageData struct {
-	User     webauth.User // nil when signed out
-	Roles    []string
-	IsAdmin  bool
+	User    webauth.User // nil when signed out
+	Roles   []string
+	IsAdmin bool
 	// OrgID and OrgName are the organization the user signed in through ("" for none).
 	OrgID, OrgName string
-	Path     string
-	Records  []Record
-	SignedIn bool
+	Path           string
+	Records        []Record
+	SignedIn       bool
 }
 
 func (a *webApp) render(w http.ResponseWriter, r *http.Request, status int, name string, records []Record) {
