@@ -135,7 +135,7 @@ var flashes = map[string]string{
 	"member-role-added": "Role assigned in the organization.", "member-role-removed": "Role removed in the organization.",
 	"connection-enabled": "Connection enabled for the organization.", "connection-disabled": "Connection disabled for the organization.",
 	"invitation-deleted": "Invitation deleted.",
-	"verified": "Email marked as verified.", "signed-out": "Signed out everywhere: their sessions have ended.", "reset-sent": "If the address can receive mail, a password reset email is on its way.",
+	"verified":           "Email marked as verified.", "signed-out": "Signed out everywhere: their sessions have ended.", "reset-sent": "If the address can receive mail, a password reset email is on its way.",
 }
 
 func flashFor(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }
