@@ -131,11 +131,10 @@ var flashes = map[string]string{
 	"role-assigned": "Role assigned.", "role-removed": "Role removed.",
 	"user-added": "User added to the role.", "user-removed": "User removed from the role.",
 	"blocked": "User blocked: they can no longer sign in.", "unblocked": "User unblocked.",
-	"member-added": "Member added.", "member-removed": "Member removed from the organization.",
+	"member-added": "Member added.", "member-removed": "Member removed from the organization.", "invitation-deleted": "Invitation deleted.",
 	"member-role-added": "Role assigned in the organization.", "member-role-removed": "Role removed in the organization.",
 	"connection-enabled": "Connection enabled for the organization.", "connection-disabled": "Connection disabled for the organization.",
-	"invitation-deleted": "Invitation deleted.",
-	"verified":           "Email marked as verified.", "signed-out": "Signed out everywhere: their sessions have ended.", "reset-sent": "If the address can receive mail, a password reset email is on its way.",
+	"verified": "Email marked as verified.", "signed-out": "Signed out everywhere: their sessions have ended.", "reset-sent": "If the address can receive mail, a password reset email is on its way.",
 }
 
 func flashFor(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }
