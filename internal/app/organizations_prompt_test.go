@@ -268,6 +268,21 @@ func TestOrganizationLoginPage(t *testing.T) {
 		t.Errorf("globex's login page shows acme's branding")
 	}
 
+	// A signup posted through acme, whose connection does not let people sign up: refused, no account.
+	b, loc, _ := loginPage(f.orgID)
+	signup := *loc
+	signup.Path = authflow.SignupPath
+	_, page = get(t, b.c, signup.String())
+	form := formFields(page)
+	form.Set("email", "walk-in@example.com")
+	form.Set("password", "Walk-In-Passw0rd!")
+	if resp, body := post(t, b.c, signup.String(), form); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, authflow.MsgSignupDisabled) {
+		t.Fatalf("signup through acme: %d", resp.StatusCode)
+	}
+	if _, err := n.Store.GetUserByEmail(context.Background(), devtenantConnection, "walk-in@example.com"); err == nil {
+		t.Fatalf("a refused signup created the account")
+	}
+
 	_, conns := f.m.do("GET", "organizations/"+f.orgID+"/enabled_connections", nil)
 	connID := conns["list"].([]any)[0].(map[string]any)["connection_id"].(string)
 	if status, out := f.m.do("PATCH", "organizations/"+f.orgID+"/enabled_connections/"+connID, map[string]any{
@@ -279,8 +294,8 @@ func TestOrganizationLoginPage(t *testing.T) {
 	}
 
 	// A login form opened before the database connection is disabled for globex.
-	b, loc, page := loginPage(f.otherOrgID)
-	form := formFields(page)
+	b, loc, page = loginPage(f.otherOrgID)
+	form = formFields(page)
 	if status, out := f.m.do("DELETE", "organizations/"+f.otherOrgID+"/enabled_connections/"+connID, nil); status != http.StatusNoContent {
 		t.Fatalf("disable the database connection for globex: %d %v", status, out)
 	}
