@@ -29,6 +29,40 @@ type LoginData struct {
 	UpstreamAction string
 	// Organization is the display name (else the name) of the organization signed in through.
 	Organization string
+	// NoPassword hides the password form: the organization signed in through has not enabled the
+	// database connection, so only its other connections' buttons are offered.
+	NoPassword bool
+}
+
+// OrganizationSelectionData fills templates/organization_selection.html, the prompt for an
+// organization's name before the login form: the input `organization_name` plus the hidden
+// `state` and `csrf` fields.
+type OrganizationSelectionData struct {
+	Base
+	ClientName string
+	Action     string
+	State      string
+	CSRF       string
+	Name       string // what was typed, shown again with Error
+	Error      string
+}
+
+// OrganizationPickerData fills templates/organization_picker.html: one button per organization,
+// each posting its `organization` id with the hidden `state` and `csrf` fields.
+type OrganizationPickerData struct {
+	Base
+	ClientName    string
+	Action        string
+	State         string
+	CSRF          string
+	Organizations []OrganizationChoice
+	Error         string
+}
+
+// OrganizationChoice is one organization the picker offers.
+type OrganizationChoice struct {
+	ID    string
+	Label string // the display name, else the name
 }
 
 // ProviderButton is one "Continue with …" button: the connection's name (posted as `connection`)

@@ -54,12 +54,17 @@ const (
 	PageMFAOTPChallenge      = "mfa_otp_challenge"
 	PageMFARecoveryChallenge = "mfa_recovery_challenge"
 	PageMFARecoveryCode      = "mfa_recovery_code"
+	// The organization prompts of an application that requires organizations: the organization's
+	// name before the login form (pre_login_prompt), a picker after it (post_login_prompt).
+	PageOrganizationSelection = "organization_selection"
+	PageOrganizationPicker    = "organization_picker"
 )
 
 // requiredPages are the pages handlers render; Load fails when one is missing.
 var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm,
 	PageWebMessage, PageActivate, PageDeviceConfirm, PageDeviceDone, PageResetRequest, PageResetPassword, PageResetNotice,
-	PageEmailVerification, PageUnblock, PageMFAOTPEnroll, PageMFAOTPChallenge, PageMFARecoveryChallenge, PageMFARecoveryCode}
+	PageEmailVerification, PageUnblock, PageMFAOTPEnroll, PageMFAOTPChallenge, PageMFARecoveryChallenge, PageMFARecoveryCode,
+	PageOrganizationSelection, PageOrganizationPicker}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

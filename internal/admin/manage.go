@@ -21,6 +21,7 @@ func (h *Handler) manageRoutes(mux *http.ServeMux) {
 	h.apiSecretRoutes(mux)
 	h.userRoutes(mux)
 	h.roleRoutes(mux)
+	h.organizationRoutes(mux)
 }
 
 const perPage = 20
@@ -131,6 +132,9 @@ var flashes = map[string]string{
 	"role-assigned": "Role assigned.", "role-removed": "Role removed.",
 	"user-added": "User added to the role.", "user-removed": "User removed from the role.",
 	"blocked": "User blocked: they can no longer sign in.", "unblocked": "User unblocked.",
+	"member-added": "Member added.", "member-removed": "Member removed from the organization.", "invitation-deleted": "Invitation deleted.",
+	"member-role-added": "Role assigned in the organization.", "member-role-removed": "Role removed in the organization.",
+	"connection-enabled": "Connection enabled for the organization.", "connection-disabled": "Connection disabled for the organization.",
 	"verified": "Email marked as verified.", "signed-out": "Signed out everywhere: their sessions have ended.", "reset-sent": "If the address can receive mail, a password reset email is on its way.",
 }
 

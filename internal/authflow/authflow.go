@@ -169,6 +169,10 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+ActivateConfirmPath, h.deviceConfirmSubmit)
 	mux.HandleFunc("POST "+UpstreamPath, h.upstreamSubmit)
 	mux.HandleFunc("GET "+CallbackPath, h.upstreamCallback)
+	mux.HandleFunc("GET "+OrganizationSelectionPath, h.organizationSelectionPage)
+	mux.HandleFunc("POST "+OrganizationSelectionPath, h.organizationSelectionSubmit)
+	mux.HandleFunc("GET "+OrganizationPickerPath, h.organizationPickerPage)
+	mux.HandleFunc("POST "+OrganizationPickerPath, h.organizationPickerSubmit)
 	h.mountMFA(mux)
 	h.pages.Mount(mux)
 }

@@ -120,6 +120,9 @@ func (h *Handler) upstreamSubmit(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, err)
 		return
 	}
+	if org := h.organizationView(r.Context(), fs.tx); c != nil && org != nil && !org.enables(c.Name) {
+		c = nil // not one of the organization's connections
+	}
 	if c == nil {
 		h.render(r.Context(), w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, "", msgUnknownConnection))
 		return

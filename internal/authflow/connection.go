@@ -18,6 +18,9 @@ const (
 	// MsgConnectionDisabled is shown when the connection is not enabled for the application.
 	MsgConnectionDisabled = "This application does not accept sign-in with a password."
 	msgUsernameRequired   = "Please choose a username."
+	// MsgOrganizationNoPassword is shown when the organization signed in through has not enabled
+	// the database connection.
+	MsgOrganizationNoPassword = "This organization does not accept sign-in with a password."
 )
 
 // databaseConnection is the connection the hosted pages sign in and sign up with: the tenant's

@@ -11,7 +11,12 @@
 // /authorize validates the request into a domain.LoginTransaction, then hands it to one dispatcher
 // (Handler.dispatch), which runs the steps of signInSteps in order until one answers the request:
 //
-//	authenticate → device → claim → user → organization → scopes → actions → mfa → issue
+//	organization prompt → authenticate → device → organization picker → claim → user →
+//	organization → scopes → actions → mfa → issue
+//
+// The two organization prompts (orgprompt.go) run only for an application that requires
+// organizations when /authorize named none: by its organization_require_behavior, the
+// organization's name before the login form, or one of the user's organizations after it.
 //
 // A device sign-in starts at POST /activate (a valid user code, entry rate-limited per address)
 // instead of /authorize; its transaction carries the device code's hash and no redirect_uri. The

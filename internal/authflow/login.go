@@ -118,8 +118,9 @@ func parseForm(w http.ResponseWriter, r *http.Request) (string, bool) {
 
 func (h *Handler) loginData(r *http.Request, fs *flowState, username, msg string) web.LoginData {
 	q := "?state=" + url.QueryEscape(fs.tx.ID)
+	org := h.organizationView(r.Context(), fs.tx)
 	d := web.LoginData{
-		Base: h.base(r.Context()), ClientName: fs.client.Name, Action: LoginPath + q, State: fs.tx.ID,
+		Base: h.pageBase(r.Context(), org), ClientName: fs.client.Name, Action: LoginPath + q, State: fs.tx.ID,
 		CSRF: csrfToken(fs.secret, fs.tx.ID), Username: username, Error: msg, SignupURL: SignupPath + q,
 		ForgotURL: domain.ResetPasswordPath + q, UpstreamAction: UpstreamPath + q,
 		Providers: h.providerButtons(r.Context(), fs.client),
@@ -129,8 +130,20 @@ func (h *Handler) loginData(r *http.Request, fs *flowState, username, msg string
 			d.SignupURL = "" // no link to a form that would refuse
 		}
 		d.ByUsername = conn.Options.RequiresUsername
+		if org != nil {
+			// Only the organization's connections: the password form when it enables the
+			// database connection, a signup link when it lets people sign up (or they are
+			// accepting an invitation), the buttons of the others it enables.
+			d.NoPassword = !org.enables(conn.Name)
+			if !org.signupAllowed(conn.Name, fs.tx) {
+				d.SignupURL = ""
+			}
+		}
 	}
-	d.Organization = h.organizationLabel(r.Context(), fs.tx)
+	if org != nil {
+		d.Organization = organizationName(org.org)
+		d.Providers = org.buttons(d.Providers)
+	}
 	return d
 }
 
@@ -140,7 +153,7 @@ func (h *Handler) signupData(r *http.Request, fs *flowState, conn *domain.Connec
 	q := "?state=" + url.QueryEscape(fs.tx.ID)
 	policy := passwordpolicy.New(conn.Options)
 	return web.SignupData{
-		Base: h.base(r.Context()), ClientName: fs.client.Name, Action: SignupPath + q, State: fs.tx.ID,
+		Base: h.pageBase(r.Context(), h.organizationView(r.Context(), fs.tx)), ClientName: fs.client.Name, Action: SignupPath + q, State: fs.tx.ID,
 		CSRF: csrfToken(fs.secret, fs.tx.ID), Email: email, Username: username, AskUsername: conn.Options.RequiresUsername, Error: msg,
 		PasswordPolicy: "Your password must meet these rules:", PolicyRules: policyRules(policy, rep), LoginURL: LoginPath + q,
 	}
@@ -185,6 +198,10 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if !conn.EnabledFor(fs.client.ClientID) {
 		h.render(ctx, w, http.StatusForbidden, web.PageLogin, h.loginData(r, fs, username, MsgConnectionDisabled))
+		return
+	}
+	if org := h.organizationView(ctx, fs.tx); org != nil && !org.enables(conn.Name) {
+		h.render(ctx, w, http.StatusForbidden, web.PageLogin, h.loginData(r, fs, username, MsgOrganizationNoPassword))
 		return
 	}
 	bruteForce := h.guardFor(conn)
@@ -398,6 +415,11 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if conn.Options.DisableSignup || !conn.EnabledFor(fs.client.ClientID) {
 		h.record(r, audit.TypeSignupFailed, "signup disabled", fs.client, &domain.User{Email: domain.NormalizeEmail(rawEmail)})
+		h.render(ctx, w, http.StatusForbidden, web.PageLogin, h.loginData(r, fs, "", MsgSignupDisabled))
+		return
+	}
+	if org := h.organizationView(ctx, fs.tx); org != nil && !org.signupAllowed(conn.Name, fs.tx) {
+		h.record(r, audit.TypeSignupFailed, "signup disabled for the organization", fs.client, &domain.User{Email: domain.NormalizeEmail(rawEmail)})
 		h.render(ctx, w, http.StatusForbidden, web.PageLogin, h.loginData(r, fs, "", MsgSignupDisabled))
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/web"
 )
 
 // Organizations at sign-in (spec §1.2, §3.6). /authorize takes `organization` (an id, or a name
@@ -31,8 +32,13 @@ func (h *Handler) organizationParam(ctx context.Context, get func(string) string
 		case invitation != "":
 			return protocol.InvalidRequest("parameter organization is required with invitation"), nil
 		case usage == domain.OrganizationUsageRequire:
-			// The prompts (pre_login_prompt, post_login_prompt) are not offered yet: every
-			// behaviour answers as no_prompt does rather than signing in without an organization.
+			switch b := client.OrganizationRequireBehavior; b {
+			case domain.OrganizationRequirePreLoginPrompt, domain.OrganizationRequirePostLoginPrompt:
+				// The organization is asked for (orgprompt.go): by name before the login form,
+				// or picked among the user's organizations after it.
+				tx.OrganizationPrompt = b
+				return nil, nil
+			}
 			return protocol.InvalidRequest("parameter organization is required for this client"), nil
 		}
 		return nil, nil
@@ -205,18 +211,78 @@ func (h *Handler) heldPermissions(ctx context.Context, org *domain.OrgClaims, us
 	return h.store.UserPermissionNames(ctx, userID, audience)
 }
 
-// organizationLabel is what the login page names the organization of the sign-in by: its display
-// name, else its name; "" outside an organization sign-in.
-func (h *Handler) organizationLabel(ctx context.Context, tx *domain.LoginTransaction) string {
+// orgView is what the hosted pages show of the organization a sign-in goes through: its name,
+// its branding over the tenant's, and the connections it enables (by connection name).
+type orgView struct {
+	org   *domain.Organization
+	conns map[string]*domain.OrganizationConnection
+}
+
+// organizationView is the organization of tx for its pages; nil outside an organization sign-in
+// (or when it cannot be read: checkOrganization refuses the sign-in once the user is known).
+func (h *Handler) organizationView(ctx context.Context, tx *domain.LoginTransaction) *orgView {
 	if tx.OrganizationID == "" {
-		return ""
+		return nil
 	}
 	o, err := h.store.GetOrganization(ctx, tx.OrganizationID)
 	if err != nil {
-		return "" // checkOrganization refuses the sign-in once the user is known
+		return nil
 	}
-	if o.DisplayName != "" {
-		return o.DisplayName
+	conns, err := h.store.ListOrganizationConnections(ctx, o.ID)
+	if err != nil {
+		h.logger.WarnContext(ctx, "organization connections not listed", "err", err)
 	}
-	return o.Name
+	v := &orgView{org: o, conns: make(map[string]*domain.OrganizationConnection, len(conns))}
+	for _, c := range conns {
+		v.conns[c.ConnectionName] = c
+	}
+	return v
+}
+
+// enables tells whether the organization offers the named connection.
+func (v *orgView) enables(name string) bool { return v.conns[name] != nil }
+
+// signupAllowed tells whether a new account may be made through the organization with the named
+// database connection: its is_signup_enabled, or an invitation being accepted.
+func (v *orgView) signupAllowed(name string, tx *domain.LoginTransaction) bool {
+	c := v.conns[name]
+	return c != nil && (c.IsSignupEnabled || tx.InvitationHash != nil)
+}
+
+// buttons keeps the provider buttons of the connections the organization enables and shows.
+func (v *orgView) buttons(all []web.ProviderButton) []web.ProviderButton {
+	var out []web.ProviderButton
+	for _, b := range all {
+		if c := v.conns[b.Connection]; c != nil && c.ShowAsButton {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+// pageBase is the hosted page's base for tx: the tenant's, with the organization's logo and
+// colours in place of the tenant's where it sets them (Auth0 brands an organization's login).
+func (h *Handler) pageBase(ctx context.Context, v *orgView) web.Base {
+	b := h.base(ctx)
+	if v == nil || v.org.Branding == nil {
+		return b
+	}
+	var logo, favicon, primary, background string
+	if s, err := h.store.GetTenantSettings(ctx); err == nil {
+		logo, favicon, primary, background = s.BrandingParts()
+	}
+	ob := v.org.Branding
+	if ob.LogoURL != "" {
+		logo = ob.LogoURL
+	}
+	if c := ob.Colors; c != nil {
+		if c.Primary != "" {
+			primary = c.Primary
+		}
+		if c.PageBackground != "" {
+			background = c.PageBackground
+		}
+	}
+	b.Brand = web.NewBrand(logo, favicon, primary, background)
+	return b
 }

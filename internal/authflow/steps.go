@@ -19,10 +19,14 @@ import (
 // A step that shows a page must come before claim: after it the transaction is no longer stored,
 // and the flow lives only in the request that claimed it.
 var signInSteps = []step{
+	// pre_login_prompt: the organization's name before the login form (orgprompt.go)
+	{"organization prompt", (*Handler).promptOrganization},
 	{"authenticate", (*Handler).authenticate}, // a session that satisfies the request, else the login form
 	{"device", (*Handler).confirmDevice},      // a device sign-in: the user confirms the device by name
-	{"claim", (*Handler).claim},               // the transaction leaves the store: one request goes on
-	{"user", (*Handler).checkUser},            // the user exists and is not blocked
+	// post_login_prompt: the user's only organization, or the one they pick (orgprompt.go)
+	{"organization picker", (*Handler).pickOrganization},
+	{"claim", (*Handler).claim},    // the transaction leaves the store: one request goes on
+	{"user", (*Handler).checkUser}, // the user exists and is not blocked
 	// an organization sign-in: the invitation accepted, or the membership checked or assigned
 	{"organization", (*Handler).checkOrganization},
 	{"scopes", (*Handler).resolveScopes},     // the RBAC rule: what the code may grant

@@ -7,13 +7,14 @@ import (
 
 // The sign-in's order is a contract the package doc describes: authentication first, the
 // transaction claimed before anything that must run once, a device confirmed (a page) before the
-// claim, Actions before the code is issued or the device approved.
+// claim, Actions before the code is issued or the device approved; the organization's name asked
+// before authentication, the organization picked after it and before the claim (both are pages).
 func TestSignInStepOrder(t *testing.T) {
 	var names []string
 	for _, s := range signInSteps {
 		names = append(names, s.name)
 	}
-	want := []string{"authenticate", "device", "claim", "user", "organization", "scopes", "actions", "mfa", "issue"}
+	want := []string{"organization prompt", "authenticate", "device", "organization picker", "claim", "user", "organization", "scopes", "actions", "mfa", "issue"}
 	if !slices.Equal(names, want) {
 		t.Fatalf("steps %v, want %v", names, want)
 	}

@@ -49,6 +49,10 @@ type LoginTransaction struct {
 	// InvitationHash the SHA-256 of the invitation ticket the sign-in accepts (invitation=).
 	OrganizationID string `json:"organization_id,omitempty"`
 	InvitationHash []byte `json:"invitation_hash,omitempty"`
+	// OrganizationPrompt is the client's organization_require_behavior (pre_login_prompt or
+	// post_login_prompt) when it requires an organization and the request named none: the
+	// organization is asked for by name before the login form, or picked among the user's after it.
+	OrganizationPrompt string `json:"organization_prompt,omitempty"`
 	// MFARequired marks a transaction stored again by the MFA step for its second-factor pages;
 	// MFARemember lets the user have the browser remembered (the Action's allowRememberBrowser).
 	MFARequired bool `json:"mfa_required,omitempty"`

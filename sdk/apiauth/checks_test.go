@@ -58,6 +58,12 @@ func TestChecks(t *testing.T) {
 		{"claim equals number", apiauth.ClaimEquals("tier", 2), 200, "", ""},
 		{"claim differs", apiauth.ClaimEquals("org_id", "org_999"), 401,
 			`Bearer realm="api", error="invalid_token", error_description="Unexpected 'org_id' value"`, "Unexpected 'org_id' value"},
+		{"organization present", apiauth.RequireOrganization(), 200, "", ""},
+		{"organization one of the ids", apiauth.RequireOrganization("org_999", "org_123"), 200, "", ""},
+		{"organization not one of the ids", apiauth.RequireOrganization("org_999"), 401,
+			`Bearer realm="api", error="invalid_token", error_description="Unexpected 'org_id' value"`, "Unexpected 'org_id' value"},
+		{"organization name without org_name", apiauth.RequireOrganization("org_123x", "acme"), 401,
+			`Bearer realm="api", error="invalid_token", error_description="Unexpected 'org_id' value"`, "Unexpected 'org_id' value"},
 		{"claim absent", apiauth.ClaimEquals("nope", nil), 401,
 			`Bearer realm="api", error="invalid_token", error_description="Unexpected 'nope' value"`, "Unexpected 'nope' value"},
 		{"claim includes (array)", apiauth.ClaimIncludes("https://yourapp.com/roles", "user", "beta"), 200, "", ""},
@@ -215,5 +221,45 @@ func TestCredentialsOptional(t *testing.T) {
 		if r := do(t, guarded); r.status != 401 || r.challenge != `Bearer realm="api"` {
 			t.Errorf("%s: anonymous request with a check: %d %q", name, r.status, r.challenge)
 		}
+	}
+}
+
+// RequireOrganization refuses a token without org_id, and matches names against org_name.
+func TestRequireOrganizationNamesAndAbsence(t *testing.T) {
+	keys := testKeys()
+	iss := newFakeIssuer(t)
+	iss.publish("k1", keys.rsa1, "RS256")
+	clk := newFakeClock()
+	m := mustNew(t, iss.config(clk))
+	named := iss.claims(clk)
+	named["org_id"], named["org_name"] = "org_123", "acme"
+	plain := iss.claims(clk)
+	for _, tt := range []struct {
+		name   string
+		claims map[string]any
+		check  apiauth.Check
+		status int
+		desc   string
+	}{
+		{"name matches in any case", named, apiauth.RequireOrganization("ACME"), 200, ""},
+		{"id matches", named, apiauth.RequireOrganization("org_123"), 200, ""},
+		{"other name", named, apiauth.RequireOrganization("globex"), 401, "Unexpected 'org_id' value"},
+		{"no organization", plain, apiauth.RequireOrganization(), 401, "Missing 'org_id' claim"},
+		{"no organization, names given", plain, apiauth.RequireOrganization("acme"), 401, "Missing 'org_id' claim"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := do(t, m.Handler(okHandler, tt.check), "Bearer "+sign(t, jwt.SigningMethodRS256, "k1", keys.rsa1, tt.claims))
+			if r.status != tt.status || (tt.desc != "" && r.body["error_description"] != tt.desc) {
+				t.Fatalf("got %d %s; want %d %q", r.status, r.rawBody, tt.status, tt.desc)
+			}
+		})
+	}
+	h := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, _ := apiauth.ClaimsFrom(r.Context())
+		id, name := c.Organization()
+		_, _ = w.Write([]byte(id + " " + name))
+	}))
+	if r := do(t, h, "Bearer "+sign(t, jwt.SigningMethodRS256, "k1", keys.rsa1, named)); r.rawBody != "org_123 acme" {
+		t.Fatalf("Organization() = %q", r.rawBody)
 	}
 }

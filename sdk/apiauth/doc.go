@@ -71,6 +71,10 @@
 // read only from the Authorization header, never from the query string or a
 // form body (RFC 6750 §2.2-2.3 discourage both).
 //
+// RequireOrganization accepts only tokens issued through an Auth0 organization
+// ("org_id"), or through one of the named ones; Claims.Organization reads
+// "org_id" and "org_name" for handlers that scope their data by organization.
+//
 // The package must not log tokens, reveal network errors to clients, accept a
 // symmetric algorithm it was not pinned to with its secret, or keep process-global state: every setting lives in
 // Config and every cache in a Middleware.

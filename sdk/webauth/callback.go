@@ -90,6 +90,10 @@ func (c *Client) handleCallback(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, badRequest("invalid_id_token", desc, err))
 		return
 	}
+	if problem := organizationProblem(claims, tx.Organization); problem != "" {
+		c.fail(w, r, badRequest("invalid_id_token", problem, nil))
+		return
+	}
 
 	sess := c.sessionFromTokens(tr, claims)
 	if c.cfg.AfterCallback != nil {

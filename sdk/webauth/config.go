@@ -89,6 +89,11 @@ type Config struct {
 	Scope string
 	// AuthorizationParams are extra /authorize parameters sent on every login (e.g. connection).
 	AuthorizationParams url.Values
+	// Organization signs every login in through this organization: an id (org_…) or a name, sent
+	// as organization= and checked on the callback against the ID token's org_id (an id) or
+	// org_name (a name, compared in lower case), as nextjs-auth0's organization option does.
+	// AUTH0_ORGANIZATION. Optional; LoginOptions.Organization overrides it per login route.
+	Organization string
 	// TokenAuthMethod defaults to ClientSecretBasic.
 	TokenAuthMethod TokenAuthMethod
 	// IDTokenSigningAlg is the only accepted ID token algorithm; default RS256.
@@ -145,7 +150,7 @@ type SessionConfig struct {
 }
 
 // FromEnv reads the seed guide's variables: AUTH0_SECRET, AUTH0_BASE_URL, AUTH0_ISSUER_BASE_URL,
-// AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, AUTH0_AUDIENCE, AUTH0_SCOPE, and nextjs-auth0's optional
+// AUTH0_CLIENT_ID, AUTH0_CLIENT_SECRET, AUTH0_AUDIENCE, AUTH0_SCOPE, AUTH0_ORGANIZATION, and nextjs-auth0's optional
 // AUTH0_SESSION_ROLLING_DURATION and AUTH0_SESSION_ABSOLUTE_DURATION (seconds). It does not
 // validate; New does.
 func FromEnv() (Config, error) {
@@ -162,6 +167,7 @@ func configFromLookup(lookup func(string) (string, bool)) (Config, error) {
 		ClientSecret:  get("AUTH0_CLIENT_SECRET"),
 		Audience:      get("AUTH0_AUDIENCE"),
 		Scope:         get("AUTH0_SCOPE"),
+		Organization:  get("AUTH0_ORGANIZATION"),
 	}
 	for _, d := range []struct {
 		env string

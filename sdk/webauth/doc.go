@@ -80,4 +80,12 @@
 // Error codes are nextjs-auth0's: ERR_MISSING_SESSION, ERR_MISSING_ACCESS_TOKEN,
 // ERR_EXPIRED_ACCESS_TOKEN, ERR_MISSING_REFRESH_TOKEN, ERR_FAILED_REFRESH_GRANT,
 // ERR_INSUFFICIENT_SCOPE.
+//
+// # Organizations
+//
+// Config.Organization (AUTH0_ORGANIZATION) or LoginOptions.Organization signs the login in through
+// an Auth0 organization: organization= is sent, and the callback refuses an ID token whose org_id
+// (for an id, org_…) or org_name (for a name, in lower case) is not that organization, with
+// nextjs-auth0's messages. An organization passed through from the query (an invitation link) is
+// checked the same way. The session's user then carries org_id (and org_name).
 package webauth

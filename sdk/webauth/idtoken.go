@@ -5,7 +5,9 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strconv"
+	"strings"
 
 	jose "github.com/go-jose/go-jose/v4"
 )
@@ -129,4 +131,25 @@ func contains(list []string, want string) bool {
 func numericClaim(claims map[string]any, name string) (int64, bool) {
 	f, ok := claims[name].(float64)
 	return int64(f), ok
+}
+
+// organizationProblem tells why an ID token is not for the organization the login asked for ("" when
+// it is, or when none was asked): its org_id must be an id (org_…), else its org_name must be the
+// name, which Auth0 issues in lower case. The words are nextjs-auth0's.
+func organizationProblem(claims map[string]any, organization string) string {
+	if organization == "" {
+		return ""
+	}
+	claim, label, want := "org_id", "Organization Id", organization
+	if !strings.HasPrefix(organization, "org_") {
+		claim, label, want = "org_name", "Organization Name", strings.ToLower(organization)
+	}
+	got, _ := claims[claim].(string)
+	switch {
+	case got == "":
+		return fmt.Sprintf("%s (%s) claim must be a string present in the ID token", label, claim)
+	case got != want:
+		return fmt.Sprintf("%s (%s) claim value mismatch in the ID token; expected %q, found %q", label, claim, organization, got)
+	}
+	return ""
 }

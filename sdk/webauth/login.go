@@ -26,6 +26,9 @@ type LoginOptions struct {
 	// this package owns (response_type, client_id, redirect_uri, state, nonce, code_challenge,
 	// code_challenge_method) are ignored.
 	AuthorizationParams url.Values
+	// Organization overrides Config.Organization for this route: the organization (id or name)
+	// to sign in through, sent as organization= and checked against the ID token on the callback.
+	Organization string
 	// PassThroughQuery names query parameters of the login request that are copied to
 	// /authorize (e.g. "screen_hint", "login_hint", "organization", "invitation"). Nothing is
 	// copied unless listed, so a crafted login link cannot change the request.
@@ -45,6 +48,8 @@ type transaction struct {
 	ReturnTo     string `json:"return_to"`
 	RedirectURI  string `json:"redirect_uri"`
 	MaxAge       string `json:"max_age,omitempty"`
+	// Organization is the organization= this login sent; the callback's ID token must carry it.
+	Organization string `json:"organization,omitempty"`
 	Expires      int64  `json:"exp"`
 }
 
@@ -83,6 +88,9 @@ func (c *Client) LoginHandler(opts LoginOptions) http.Handler {
 				params.Set(name, v)
 			}
 		}
+		if org := firstNonEmpty(opts.Organization, c.cfg.Organization); org != "" {
+			params.Set("organization", org)
+		}
 		scope := firstNonEmpty(opts.Scope, params.Get("scope"), c.cfg.Scope)
 		if !hasScope(scope, "openid") {
 			scope = "openid " + scope
@@ -96,7 +104,10 @@ func (c *Client) LoginHandler(opts LoginOptions) http.Handler {
 			ReturnTo:    returnTo,
 			RedirectURI: c.callbackURL(),
 			MaxAge:      params.Get("max_age"),
-			Expires:     c.cfg.Now().Add(c.cfg.TransactionTTL).Unix(),
+			// Whatever set it (options, AuthorizationParams, a passed-through invitation link),
+			// the organization asked for is the one the tokens must be for.
+			Organization: params.Get("organization"),
+			Expires:      c.cfg.Now().Add(c.cfg.TransactionTTL).Unix(),
 		}
 		for _, dst := range []*string{&tx.State, &tx.Nonce, &tx.CodeVerifier} {
 			if *dst, err = randomToken(); err != nil {

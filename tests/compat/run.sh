@@ -8,7 +8,9 @@
 #   2. The guide's own Node code — the step-7 Express API (express-oauth2-jwt-bearer) checked with
 #      client-credentials tokens (tests/compat/checks/api.test.js); then the guide's Next.js app
 #      (nextjs-auth0 v3) built, started and driven in Chromium with the Express API behind it
-#      (tests/compat/checks/browser.test.js).
+#      (tests/compat/checks/browser.test.js); organizations through nextjs-auth0's handleLogin/handleCallback
+#      organization options and an express-oauth2-jwt-bearer claim check on org_id
+#      (tests/compat/checks/organizations.test.js, its API on :3210).
 #   3. auth0-spa-js in Chromium: redirect sign-in, silent authentication in an iframe (web_message),
 #      reloads, refresh token rotation, logout, an unlisted origin (tests/compat/sdk/spa.test.js); with
 #      useDpop: DPoP-bound tokens, fetchWithAuth on an express-oauth2-jwt-bearer API, refresh
@@ -285,6 +287,9 @@ EOF
     --admin-user "$(tenant 't.users.find((u) => u.roles.includes("admin")).email')" \
     --cacert "$CA" --browser "$CHROMIUM" --screenshots "$WORK"
   api_lifetime 86400
+  step "suite 2: organizations through nextjs-auth0 v3 and express-oauth2-jwt-bearer (checks/organizations.test.js, :3210)"
+  if port_busy 3210; then echo "port 3210 is already in use"; exit 1; fi
+  node_test "$HERE/checks" organizations.test.js
 
   # Auth0's other SDKs, unchanged, against the same Gatehouse; each registers its own application
   # through the Management API and serves its pages on 3100-3199.

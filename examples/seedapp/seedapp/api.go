@@ -42,6 +42,11 @@ func NewAPI(cfg Config) (http.Handler, error) {
 		if !claims.IssuedAt.IsZero() {
 			body["tokenIssuedAt"] = claims.IssuedAt.Unix()
 		}
+		// A token issued through an organization says which (org_id); its data is that
+		// organization's.
+		if orgID, _ := claims.Organization(); orgID != "" {
+			body["orgId"] = orgID
+		}
 		writeJSON(w, http.StatusOK, body)
 	})))
 	// The guide writes requiredScopes('admin:read'), but its login (step 3) asks only for

@@ -19,6 +19,13 @@ import (
 // RolesClaim is the namespaced claim the guide's post-login Action (step 8) puts the user's roles in.
 const RolesClaim = "https://yourapp.com/roles"
 
+// OrgIDClaim and OrgNameClaim are Auth0's claims of the organization a user signed in through
+// (org_name only where the tenant allows names in tokens).
+const (
+	OrgIDClaim   = "org_id"
+	OrgNameClaim = "org_name"
+)
+
 // Config is what the web app and the API need. The API reads only Auth.IssuerBaseURL and
 // Auth.Audience, as the guide's Express API reads the same two variables (step 7).
 type Config struct {

@@ -105,22 +105,49 @@ func TestTrustingClient(t *testing.T) {
 
 func TestRecordsAreScopedToTheirOwner(t *testing.T) {
 	s := seedapp.NewRecords()
-	s.SeedFor("auth0|a")
-	s.SeedFor("auth0|a") // a second visit adds nothing
-	s.SeedFor("auth0|b")
-	a := s.FindByOwner("auth0|a")
+	s.SeedFor("", "auth0|a")
+	s.SeedFor("", "auth0|a") // a second visit adds nothing
+	s.SeedFor("", "auth0|b")
+	a := s.FindByOwner("", "auth0|a")
 	if len(a) != 3 {
 		t.Fatalf("auth0|a has %d records, want 3", len(a))
 	}
 	for _, r := range a {
-		if r.OwnerID != "auth0|a" {
+		if r.OwnerID != "auth0|a" || r.OrgID != "" {
 			t.Errorf("auth0|a sees %+v", r)
 		}
 	}
-	if n := len(s.FindByOwner("auth0|nobody")); n != 0 {
+	if n := len(s.FindByOwner("", "auth0|nobody")); n != 0 {
 		t.Errorf("an unknown user sees %d records", n)
 	}
 	if n := len(s.All()); n != 7 {
 		t.Errorf("All: %d records, want 7 (one pre-existing, three each)", n)
+	}
+}
+
+// A member's records in an organization are theirs in that organization only: not outside it,
+// not in another organization, and not another member's.
+func TestRecordsAreScopedToOrganizationAndOwner(t *testing.T) {
+	s := seedapp.NewRecords()
+	s.SeedFor("", "auth0|a")
+	s.SeedFor("org_acme", "auth0|a")
+	s.SeedFor("org_acme", "auth0|b")
+	s.SeedFor("org_globex", "auth0|a")
+	for _, tc := range []struct {
+		org, owner string
+		want       int
+	}{
+		{"", "auth0|a", 3}, {"org_acme", "auth0|a", 2}, {"org_acme", "auth0|b", 2}, {"org_globex", "auth0|a", 2},
+		{"org_globex", "auth0|b", 0}, {"", "auth0|b", 0},
+	} {
+		got := s.FindByOwner(tc.org, tc.owner)
+		if len(got) != tc.want {
+			t.Errorf("%s in %q: %d records, want %d", tc.owner, tc.org, len(got), tc.want)
+		}
+		for _, r := range got {
+			if r.OwnerID != tc.owner || r.OrgID != tc.org {
+				t.Errorf("%s in %q sees %+v", tc.owner, tc.org, r)
+			}
+		}
 	}
 }

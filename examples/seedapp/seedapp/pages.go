@@ -31,12 +31,14 @@ var pages = func() map[string]*template.Template {
 
 // pageData is what every page sees.
 type pageData struct {
-	User     webauth.User // nil when signed out
-	Roles    []string
-	IsAdmin  bool
-	Path     string
-	Records  []Record
-	SignedIn bool
+	User    webauth.User // nil when signed out
+	Roles   []string
+	IsAdmin bool
+	// OrgID and OrgName are the organization the user signed in through ("" for none).
+	OrgID, OrgName string
+	Path           string
+	Records        []Record
+	SignedIn       bool
 }
 
 func (a *webApp) render(w http.ResponseWriter, r *http.Request, status int, name string, records []Record) {
@@ -45,6 +47,7 @@ func (a *webApp) render(w http.ResponseWriter, r *http.Request, status int, name
 		d.User, d.SignedIn = s.User, true
 		d.Roles = s.User.Strings(RolesClaim)
 		d.IsAdmin = s.User.HasString(RolesClaim, "admin")
+		d.OrgID, d.OrgName = s.User.String(OrgIDClaim), s.User.String(OrgNameClaim)
 	}
 	var buf bytes.Buffer
 	if err := pages[name].Execute(&buf, d); err != nil {

@@ -75,6 +75,11 @@ func NewWeb(cfg Config) (http.Handler, error) {
 
 	mux := http.NewServeMux()
 	mux.Handle("/api/auth/", auth.Handler()) // step 3: login, callback, logout, me
+	// The login route also starts a sign-in through an organization: the organization of
+	// /api/auth/login?organization=… (a member's bookmark, or an invitation link when this route
+	// is the application's initiate_login_uri, with its invitation) goes to /authorize, and the
+	// callback accepts only tokens for it.
+	mux.Handle("GET /api/auth/login", auth.LoginHandler(webauth.LoginOptions{PassThroughQuery: []string{"organization", "invitation"}}))
 	mux.Handle("GET /static/", http.FileServerFS(staticFS))
 	mux.HandleFunc("GET /{$}", a.home)
 	mux.HandleFunc("GET /unauthorized", a.unauthorized)
@@ -135,12 +140,14 @@ func (a *webApp) notFound(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, http.StatusNotFound, "notfound", nil)
 }
 
-// protectedData is step 6's API route: the signed-in user's records and nobody else's.
+// protectedData is step 6's API route: the signed-in user's records and nobody else's, in the
+// organization they signed in through (the ID token's org_id, checked by webauth against the
+// organization the login asked for) and no other.
 func (a *webApp) protectedData(w http.ResponseWriter, r *http.Request) {
 	s, _ := webauth.SessionFrom(r.Context()) // RequireAuth guarantees one
-	userID := s.User.Sub()
-	a.records.SeedFor(userID)
-	writeJSON(w, http.StatusOK, a.records.FindByOwner(userID))
+	userID, orgID := s.User.Sub(), s.User.String(OrgIDClaim)
+	a.records.SeedFor(orgID, userID)
+	writeJSON(w, http.StatusOK, a.records.FindByOwner(orgID, userID))
 }
 
 // callAPI is step 10: get the session's access token — refreshed with the refresh token when it
