@@ -140,14 +140,18 @@ func (s *rssSampler) stop() rssStats {
 	return newRSSStats(s.samples, s.errs)
 }
 
-// rssStats summarises samples taken in order. Drift compares the median of the last tenth of the
-// samples with the median of the first tenth (at least one sample each): how far memory moved
-// over the run, as a fraction of where it started.
+// rssStats summarises samples taken in order. The first tenth of them is the warm-up (a server
+// grows from idle to its working set as the load starts): drift compares the median of the second
+// tenth with the median of the last tenth, and flat judges the samples after the warm-up. min,
+// median and max are over every sample.
 type rssStats struct {
-	n                      int
-	errors                 int
-	min, median, max, last int64
-	first, final           int64 // medians of the first and last tenth
+	n                int
+	errors           int
+	min, median, max int64
+	first, final     int64 // medians of the second and the last tenth
+	steadyMin        int64 // after the warm-up
+	steadyMax        int64
+	steadyMedian     int64
 }
 
 func newRSSStats(samples []int64, errs int) rssStats {
@@ -155,13 +159,18 @@ func newRSSStats(samples []int64, errs int) rssStats {
 	if len(samples) == 0 {
 		return st
 	}
-	tenth := max(len(samples)/10, 1)
-	st.first = median(samples[:tenth])
-	st.final = median(samples[len(samples)-tenth:])
-	st.last = samples[len(samples)-1]
 	sorted := slices.Clone(samples)
 	slices.Sort(sorted)
 	st.min, st.max, st.median = sorted[0], sorted[len(sorted)-1], median(sorted)
+	tenth := len(samples) / 10
+	steady := samples[tenth:]
+	if tenth == 0 {
+		tenth = 1
+	}
+	st.first = median(steady[:min(tenth, len(steady))])
+	st.final = median(samples[len(samples)-tenth:])
+	st.steadyMedian = median(steady)
+	st.steadyMin, st.steadyMax = slices.Min(steady), slices.Max(steady)
 	return st
 }
 
@@ -178,9 +187,10 @@ func (st rssStats) drift() float64 {
 	return float64(st.final-st.first) / float64(st.first)
 }
 
-// flat reports whether every sample stayed within ±10% of the median.
+// flat reports whether every sample after the warm-up stayed within ±10% of their median.
 func (st rssStats) flat() bool {
-	return st.n > 0 && float64(st.max) <= 1.1*float64(st.median) && float64(st.min) >= 0.9*float64(st.median)
+	m := float64(st.steadyMedian)
+	return st.n > 0 && float64(st.steadyMax) <= 1.1*m && float64(st.steadyMin) >= 0.9*m
 }
 
 func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
@@ -189,6 +199,6 @@ func (st rssStats) String() string {
 	if st.n == 0 {
 		return fmt.Sprintf("no samples (%d failed reads)", st.errors)
 	}
-	return fmt.Sprintf("min %s  median %s  max %s  drift %+.1f%% (first tenth %s, last tenth %s), %d samples, within ±10%% of the median: %v",
+	return fmt.Sprintf("min %s  median %s  max %s  drift %+.1f%% (second tenth %s, last tenth %s), %d samples, after the first tenth within ±10%% of their median: %v",
 		mb(st.min), mb(st.median), mb(st.max), 100*st.drift(), mb(st.first), mb(st.final), st.n, st.flat())
 }

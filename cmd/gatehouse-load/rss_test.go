@@ -32,27 +32,35 @@ func TestParseMetricsRSS(t *testing.T) {
 	}
 }
 
-// TestRSSStats: min, median, max, and the drift between the first and the last tenth.
+// TestRSSStats: min, median, max over every sample; the first tenth is the warm-up, and drift
+// compares the second tenth with the last.
 func TestRSSStats(t *testing.T) {
-	var s []int64
-	for i := range 20 {
-		s = append(s, int64(100+i)) // 100..119
+	s := []int64{50, 50} // warm-up: from idle
+	for i := range 18 {
+		s = append(s, int64(100+i)) // 100..117
 	}
 	st := newRSSStats(s, 1)
-	if st.n != 20 || st.min != 100 || st.max != 119 || st.median != 110 || st.first != 101 || st.final != 119 || st.errors != 1 {
+	if st.n != 20 || st.min != 50 || st.max != 117 || st.median != 108 || st.first != 101 || st.final != 117 || st.errors != 1 {
 		t.Errorf("%+v", st)
 	}
-	if d := st.drift(); d < 0.178 || d > 0.179 {
+	if d := st.drift(); d < 0.158 || d > 0.159 {
 		t.Errorf("drift %v", d)
 	}
-	if st.flat() != true {
-		t.Error("100..119 around 110 is within ±10%")
+	if !st.flat() {
+		t.Error("100..117 after the warm-up is within ±10% of its median")
 	}
-	if newRSSStats([]int64{100, 100, 200}, 0).flat() {
-		t.Error("a doubling counted as flat")
+	var grows []int64
+	for i := range 20 {
+		grows = append(grows, int64(100+10*i))
+	}
+	if newRSSStats(grows, 0).flat() {
+		t.Error("a steady climb counted as flat")
 	}
 	if newRSSStats(nil, 3).String() != "no samples (3 failed reads)" {
 		t.Error(newRSSStats(nil, 3).String())
+	}
+	if one := newRSSStats([]int64{7}, 0); one.first != 7 || one.final != 7 || !one.flat() {
+		t.Errorf("one sample: %+v", one)
 	}
 }
 
