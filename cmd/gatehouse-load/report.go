@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -12,7 +13,7 @@ import (
 func report(w io.Writer, o options, r result, before, after float64, workers int) {
 	rate := float64(len(r.latencies)) / r.elapsed.Seconds()
 	okRate := float64(r.ok()) / r.elapsed.Seconds()
-	fmt.Fprintf(w, "scenario     %s against %d node(s), c=%d, %s\n", o.scenario, len(o.urls), o.concurrency, r.elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "scenario     %s against %d node(s) over %s, c=%d, %s\n", o.scenario, len(o.urls), transport(o.urls), o.concurrency, r.elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "requests     %d answered, %.0f req/s (%.0f 2xx/s)\n", len(r.latencies), rate, okRate)
 	fmt.Fprintf(w, "latency      p50 %s  p95 %s  p99 %s\n", ms(percentile(r.latencies, 50)), ms(percentile(r.latencies, 95)), ms(percentile(r.latencies, 99)))
 	statuses := make([]int, 0, len(r.byStatus))
@@ -33,3 +34,20 @@ func report(w io.Writer, o options, r result, before, after float64, workers int
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d.Microseconds())/1000) }
+
+// transport names what the requests travel over: HTTPS and plain HTTP are reported apart.
+func transport(urls []string) string {
+	https := 0
+	for _, u := range urls {
+		if strings.HasPrefix(strings.ToLower(u), "https:") {
+			https++
+		}
+	}
+	switch https {
+	case 0:
+		return "HTTP"
+	case len(urls):
+		return "HTTPS"
+	}
+	return "HTTP and HTTPS"
+}

@@ -30,6 +30,10 @@ type options struct {
 	audience     string
 	caFile       string
 	rawFor       time.Duration
+	rssPID       int
+	rssMetrics   string
+	metricsToken string
+	rssEvery     time.Duration
 }
 
 func parse(args []string, out io.Writer) (options, error) {
@@ -49,8 +53,15 @@ func parse(args []string, out io.Writer) (options, error) {
 	fs.StringVar(&o.callback, "callback", "", "signin_flood: the web application's callback URL")
 	fs.StringVar(&o.caFile, "ca", "", "PEM file of a CA to trust for HTTPS (default: the tenant file's dev CA)")
 	fs.DurationVar(&o.rawFor, "raw", 2*time.Second, "how long to measure the raw RS256 signing rate, before and after the load")
+	fs.IntVar(&o.rssPID, "rss-pid", 0, "sample this local server process's RSS (/proc/<pid>/status) during the run")
+	fs.StringVar(&o.rssMetrics, "rss-metrics", "", "sample the server's RSS from this /metrics URL (process_resident_memory_bytes) during the run")
+	fs.StringVar(&o.metricsToken, "metrics-token", "", "bearer token for -rss-metrics")
+	fs.DurationVar(&o.rssEvery, "rss-every", 5*time.Second, "RSS sampling interval")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q (the suite is \"gatehouse-load suite\")", fs.Args())
 	}
 	if *tenant != "" {
 		if err := o.fromTenant(*tenant, *urls == ""); err != nil {
@@ -69,6 +80,10 @@ func parse(args []string, out io.Writer) (options, error) {
 		return o, errors.New("-c must be at least 1")
 	case o.count < 0 || (o.count == 0 && o.duration <= 0):
 		return o, errors.New("give a positive -n or -d")
+	case o.rssPID < 0 || o.rssEvery <= 0:
+		return o, errors.New("-rss-pid and -rss-every must be positive")
+	case o.rssPID > 0 && o.rssMetrics != "":
+		return o, errors.New("give -rss-pid or -rss-metrics, not both")
 	}
 	if _, ok := scenarios[o.scenario]; !ok {
 		return o, fmt.Errorf("unknown scenario %q (client_credentials, jwks, jwks_revalidate, discovery, signin_flood)", o.scenario)
@@ -143,8 +158,12 @@ func (o options) client() (*http.Client, error) {
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}, nil
 }
 
-// run is the program: measure the raw signing rate, run the load, measure again, print.
+// run is the program: measure the raw signing rate, run the load (sampling the server's RSS when
+// asked), measure again, print. "gatehouse-load suite …" runs every figure instead (suite.go).
 func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "suite" {
+		return runSuite(ctx, args[1:], out)
+	}
 	o, err := parse(args, out)
 	if err != nil {
 		return err
@@ -153,10 +172,20 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var sampler *rssSampler
+	switch {
+	case o.rssPID > 0:
+		sampler = sampleRSS(ctx, procRSS(o.rssPID), o.rssEvery)
+	case o.rssMetrics != "":
+		sampler = sampleRSS(ctx, metricsRSS(c, o.rssMetrics, o.metricsToken), o.rssEvery)
+	}
 	workers := runtime.GOMAXPROCS(0)
 	before := rawSignRate(ctx, o.rawFor, workers)
 	res := load(ctx, c, o, scenarios[o.scenario](o))
 	after := rawSignRate(ctx, o.rawFor, workers)
 	report(out, o, res, before, after, workers)
+	if sampler != nil {
+		fmt.Fprintf(out, "server RSS   %s\n", sampler.stop())
+	}
 	return nil
 }

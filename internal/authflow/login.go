@@ -1,6 +1,7 @@
 package authflow
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -247,6 +248,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		// Same cost as a real verification, so response time does not reveal unknown emails; and
 		// the same refusal when hashing is at capacity.
 		if err := h.hasher.Dummy(pw); err != nil {
+			h.giveBack(ctx, bruteForce, throttle, ip, email)
 			h.busy(w, r, fs, username)
 			return
 		}
@@ -258,6 +260,7 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	needsRehash, err := h.hasher.Verify(user.PasswordHash, pw)
 	if errors.Is(err, password.ErrBusy) {
+		h.giveBack(ctx, bruteForce, throttle, ip, email)
 		h.busy(w, r, fs, username)
 		return
 	}
@@ -333,6 +336,17 @@ func (h *Handler) busy(w http.ResponseWriter, r *http.Request, fs *flowState, us
 	h.metrics.SignIn(metrics.SignInBusy)
 	w.Header().Set("Retry-After", "1")
 	h.render(r.Context(), w, http.StatusServiceUnavailable, web.PageLogin, h.loginData(r, fs, username, MsgBusy))
+}
+
+// giveBack uncounts an attempt whose password was never checked (hashing at its memory budget)
+// from brute-force protection and suspicious IP throttling: only checked failures count.
+func (h *Handler) giveBack(ctx context.Context, bruteForce *guard.BruteForce, throttle guard.Verdict, ip, email string) {
+	if err := bruteForce.GiveBack(ctx, ip, email); err != nil {
+		h.logger.WarnContext(ctx, "brute-force attempt not given back", "err", err)
+	}
+	if err := h.throttle.Succeeded(ctx, guard.PreLogin, ip, throttle); err != nil {
+		h.logger.WarnContext(ctx, "suspicious IP throttling attempt not given back", "err", err)
+	}
 }
 
 // failedAttempt logs the block a failed password starts, if it is the last one allowed.

@@ -161,6 +161,27 @@ func (b *BruteForce) Succeeded(ctx context.Context, ip, user string) error {
 	return nil
 }
 
+// GiveBack uncounts an attempt whose password was never checked (hashing at its memory budget):
+// only checked failures move a pair toward its block. A count that expired in the meantime is left
+// expired (the -1 it would start at expires at once).
+func (b *BruteForce) GiveBack(ctx context.Context, ip, user string) error {
+	if b == nil {
+		return nil
+	}
+	r, err := b.rule(ctx, ip)
+	if err != nil {
+		return fmt.Errorf("brute-force protection: %w", err)
+	}
+	if r.off {
+		return nil
+	}
+	now := b.now()
+	if _, _, err := b.Counters.HitCounter(ctx, r.key(ip, user), -1, now, now, false); err != nil {
+		return fmt.Errorf("brute-force protection: %w", err)
+	}
+	return nil
+}
+
 // Forget lifts every block and clears every count for user, from any address: Auth0 unblocks a
 // user who changes their password. The counts live in the shared database, so every node forgets.
 func (b *BruteForce) Forget(ctx context.Context, user string) error {

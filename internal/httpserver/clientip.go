@@ -7,20 +7,16 @@ import (
 	"strings"
 )
 
-// clientIP returns the address of the client that made r. Forwarding
-// headers are believed only when the direct peer is a trusted proxy, since
-// anyone else can write them. The X-Forwarded-For chain is walked from the
-// right (the hop nearest to us) and trusted proxies are skipped; the first
-// untrusted address is the client. A malformed entry ends the walk: what
-// lies to its left was written by someone we cannot vouch for.
+// forwardedClient returns the address of the client that made r, whose direct peer is the
+// trusted proxy peer. Forwarding headers are believed only from a trusted proxy, since anyone else
+// can write them (the edge passes the peer itself as the client otherwise). The X-Forwarded-For
+// chain is walked from the right (the hop nearest to us) and trusted proxies are skipped; the first
+// untrusted address is the client. A malformed entry ends the walk: what lies to its left was
+// written by someone we cannot vouch for.
 //
 // Headers are consulted in order X-Forwarded-For, Forwarded (RFC 7239),
 // X-Real-IP; the first one present decides.
-func clientIP(r *http.Request, trusted []netip.Prefix) netip.Addr {
-	peer := parseHostPort(r.RemoteAddr)
-	if !peer.IsValid() || !isTrusted(peer, trusted) {
-		return peer
-	}
+func forwardedClient(r *http.Request, peer netip.Addr, trusted []netip.Prefix) netip.Addr {
 	if xff := r.Header.Values("X-Forwarded-For"); len(xff) > 0 {
 		return walk(peer, splitComma(xff), parseHostPort, trusted)
 	}
@@ -73,7 +69,13 @@ func splitComma(values []string) []string {
 
 // parseHostPort accepts "ip", "ip:port" and "[ipv6]:port", returning an
 // unmapped address (so ::ffff:10.0.0.1 matches 10.0.0.0/8) without zone.
+// The usual shape (a peer's "ip:port") is parsed first, without building an error value.
 func parseHostPort(s string) netip.Addr {
+	if strings.HasPrefix(s, "[") || strings.Count(s, ":") == 1 {
+		if ap, err := netip.ParseAddrPort(s); err == nil {
+			return ap.Addr().Unmap().WithZone("")
+		}
+	}
 	if a, err := netip.ParseAddr(s); err == nil {
 		return a.Unmap().WithZone("")
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +27,21 @@ type Metrics struct {
 
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+
+	// byRoute holds each route's series by status class, looked up without building label
+	// values: a map replaced whole (under mu) when a route is first seen. Routes are patterns,
+	// a bounded set.
+	byRoute atomic.Pointer[map[string]*routeSeries]
+	mu      sync.Mutex
+}
+
+// routeSeries are one route's counter and histogram for each status class (index status/100,
+// 0 for anything outside 100–599), each made when the route first answers in that class.
+type routeSeries [6]atomic.Pointer[seriesPair]
+
+type seriesPair struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 // NewMetrics creates a registry with the HTTP, Go runtime and process
@@ -63,9 +80,45 @@ func (m *Metrics) observe(route string, status int, d time.Duration) {
 	if route == "" {
 		route = unmatchedRoute
 	}
-	code := statusClass(status)
-	m.requests.WithLabelValues(route, code).Inc()
-	m.duration.WithLabelValues(route, code).Observe(d.Seconds())
+	class := 0
+	if status >= 100 && status <= 599 {
+		class = status / 100
+	}
+	slot := &m.series(route)[class]
+	p := slot.Load()
+	if p == nil {
+		// WithLabelValues returns the same series to racing callers.
+		code := statusClass(status)
+		p = &seriesPair{m.requests.WithLabelValues(route, code), m.duration.WithLabelValues(route, code)}
+		slot.Store(p)
+	}
+	p.requests.Inc()
+	p.duration.Observe(d.Seconds())
+}
+
+func (m *Metrics) series(route string) *routeSeries {
+	if p := m.byRoute.Load(); p != nil {
+		if rs, ok := (*p)[route]; ok {
+			return rs
+		}
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := map[string]*routeSeries{}
+	if p := m.byRoute.Load(); p != nil {
+		if rs, ok := (*p)[route]; ok {
+			return rs
+		}
+		old = *p
+	}
+	rs := new(routeSeries)
+	next := make(map[string]*routeSeries, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[route] = rs
+	m.byRoute.Store(&next)
+	return rs
 }
 
 func statusClass(status int) string {

@@ -1,8 +1,8 @@
 package httpserver
 
 import (
-	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"log/slog"
@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
@@ -37,17 +38,24 @@ func OmitDefaultHeader(h http.Header, name string) {
 	h[http.CanonicalHeaderKey(name)] = nil
 }
 
-// statusWriter records the status and size of a response and runs a hook
-// just before the header is written, the last moment headers can change.
-type statusWriter struct {
+// exchange is everything the edge keeps about one request, in one allocation: the response
+// writer that records the status and size and adds the default headers at WriteHeader time, the
+// request's identity (id, client address, client id, route) and the X-Request-Id value. The public
+// documents are served thousands of times a second; each of these used to be an allocation of
+// its own (three writer wrappers, two contexts, two request copies).
+type exchange struct {
 	http.ResponseWriter
+	edge        *edge
 	status      int
 	bytes       int64
 	wroteHeader bool
-	beforeWrite func(http.Header)
+	hsts        bool
+	info        requestInfo
+	idValue     [1]string
+	served      *http.Request // the request the mux saw, which carries the matched pattern
 }
 
-func (w *statusWriter) WriteHeader(code int) {
+func (w *exchange) WriteHeader(code int) {
 	if w.wroteHeader {
 		w.ResponseWriter.WriteHeader(code) // let net/http report the superfluous call
 		return
@@ -58,13 +66,11 @@ func (w *statusWriter) WriteHeader(code int) {
 	}
 	w.wroteHeader = true
 	w.status = code
-	if w.beforeWrite != nil {
-		w.beforeWrite(w.Header())
-	}
+	w.edge.defaultHeaders(w.Header(), w.hsts)
 	w.ResponseWriter.WriteHeader(code)
 }
 
-func (w *statusWriter) Write(b []byte) (int, error) {
+func (w *exchange) Write(b []byte) (int, error) {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -74,7 +80,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 // Flush keeps streaming responses working through the wrapper.
-func (w *statusWriter) Flush() {
+func (w *exchange) Flush() {
 	if !w.wroteHeader {
 		w.WriteHeader(http.StatusOK)
 	}
@@ -84,9 +90,9 @@ func (w *statusWriter) Flush() {
 }
 
 // Unwrap lets http.ResponseController reach the underlying writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *exchange) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-func (w *statusWriter) statusOr200() int {
+func (w *exchange) statusOr200() int {
 	if w.status == 0 {
 		return http.StatusOK
 	}
@@ -107,53 +113,176 @@ func validRequestID(s string) bool {
 	return true
 }
 
-func newRequestID() string {
+// Request ids are 32 hex characters: a random 64-bit prefix drawn once per process (so two nodes
+// do not collide) and a per-request counter passed through a keyed bijective mix, so ids are unique
+// within the process, do not count the node's requests in the open, and cost no system call.
+var (
+	requestIDPrefix [8]byte
+	requestIDKey    uint64
+	requestIDSeq    atomic.Uint64
+)
+
+func init() {
 	var b [16]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return hex.EncodeToString(b[:])
+	copy(requestIDPrefix[:], b[:8])
+	requestIDKey = binary.LittleEndian.Uint64(b[8:])
 }
 
-// identify assigns the request id and client IP that every later layer and
-// every log line relies on.
-func identify(trusted []netip.Prefix, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// A request id is taken from the request only when a trusted proxy
-		// sent it, so logs can follow a request through the proxy; anyone
-		// else could use it to forge or collide with other requests' lines.
-		id := ""
-		if peer := parseHostPort(r.RemoteAddr); peer.IsValid() && isTrusted(peer, trusted) {
-			id = r.Header.Get("X-Request-Id")
-		}
-		if !validRequestID(id) {
-			id = newRequestID()
-		}
-		w.Header().Set("X-Request-Id", id)
-		ip := clientIP(r, trusted)
-		if !ip.IsValid() {
-			// Not an IP peer (never the case on TCP): every request still carries an address, so
-			// that handlers read ClientIP without a fallback of their own.
-			ip = netip.IPv4Unspecified()
-		}
-		ri := &requestInfo{id: id, ip: ip}
-		next.ServeHTTP(w, r.WithContext(withRequestInfo(r.Context(), ri)))
-	})
+func newRequestID() string {
+	// splitmix64's finaliser: a bijection of uint64, so distinct counters give distinct ids.
+	x := requestIDSeq.Add(1) + requestIDKey
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+	x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+	x ^= x >> 31
+	var raw [16]byte
+	copy(raw[:8], requestIDPrefix[:])
+	binary.BigEndian.PutUint64(raw[8:], x)
+	var out [32]byte
+	hex.Encode(out[:], raw[:])
+	return string(out[:])
 }
 
-// routeRecorder runs the mux and reports the pattern it matched; ServeMux
-// sets r.Pattern on the request it was given, which an outer layer holding
-// an earlier copy of the request would not see.
-type routeRecorder struct {
-	mux *http.ServeMux
+// edge is the middleware chain as one handler, outermost first: identity (request id and client
+// address) before anything logs; the access log and metrics see the final status, including the
+// 500 of a recovered panic; default security headers on every answer, error answers included; the
+// body limit; then the mux.
+type edge struct {
+	mux      *http.ServeMux
+	logger   *slog.Logger
+	metrics  *Metrics
+	trusted  []netip.Prefix
+	limit    int64
+	forceTLS bool
+	// Default header values, built once. A header map may share them: net/http and handlers
+	// replace or append to a value slice (append copies, the capacity is the length), never
+	// write into one.
+	nosniff, noReferrer, frameDeny, csp, hstsVal []string
 }
 
-type routeKey struct{}
+func newEdge(mux *http.ServeMux, logger *slog.Logger, m *Metrics, opts Options) *edge {
+	one := func(v string) []string { return []string{v}[:1:1] }
+	return &edge{mux: mux, logger: logger, metrics: m, trusted: opts.TrustedProxies, limit: opts.MaxBodyBytes,
+		forceTLS: opts.HSTS, nosniff: one("nosniff"), noReferrer: one("no-referrer"), frameDeny: one("DENY"),
+		csp: one(opts.ContentSecurityPolicy), hstsVal: one(hstsValue)}
+}
 
-func (rr routeRecorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	r = wellKnownPath(r)
-	if p, ok := r.Context().Value(routeKey{}).(*string); ok {
-		defer func() { *p = r.Pattern }() // also when the handler panics
+func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	x := &exchange{ResponseWriter: w, edge: e}
+	e.identify(x, r)
+	// HSTS binds a host name, not a port: sent from localhost it would
+	// force https onto every other local app (http://localhost:3000).
+	x.hsts = (r.TLS != nil || e.forceTLS) && !isLoopbackHost(r.Host)
+	r = r.WithContext(withRequestInfo(r.Context(), &x.info))
+	defer e.finish(x, r, start)
+	if r.ContentLength > e.limit {
+		protocol.WriteJSON(x, protocol.NewError(http.StatusRequestEntityTooLarge, "invalid_request", "Request body too large"))
+		return
 	}
-	rr.mux.ServeHTTP(w, r)
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = http.MaxBytesReader(x, r.Body, e.limit)
+	}
+	r = wellKnownPath(r)
+	x.served = r
+	e.mux.ServeHTTP(x, r)
+}
+
+// identify assigns the request id and client IP that every later layer and every log line
+// relies on.
+func (e *edge) identify(x *exchange, r *http.Request) {
+	peer := parseHostPort(r.RemoteAddr)
+	trustedPeer := peer.IsValid() && isTrusted(peer, e.trusted)
+	// A request id is taken from the request only when a trusted proxy
+	// sent it, so logs can follow a request through the proxy; anyone
+	// else could use it to forge or collide with other requests' lines.
+	id := ""
+	if trustedPeer {
+		id = r.Header.Get("X-Request-Id")
+	}
+	if !validRequestID(id) {
+		id = newRequestID()
+	}
+	x.idValue[0] = id
+	x.Header()["X-Request-Id"] = x.idValue[:1:1]
+	ip := peer
+	if trustedPeer {
+		ip = forwardedClient(r, peer, e.trusted)
+	}
+	if !ip.IsValid() {
+		// Not an IP peer (never the case on TCP): every request still carries an address, so
+		// that handlers read ClientIP without a fallback of their own.
+		ip = netip.IPv4Unspecified()
+	}
+	x.info.id, x.info.ip = id, ip
+}
+
+// finish recovers a handler's panic (a logged 500 with a generic body; http.ErrAbortHandler is
+// re-raised: it is net/http's way to abort silently), then records the request's metrics and
+// writes its access-log line. The path is logged without its query string, which may carry
+// authorization codes or tokens. Quiet routes (quietRoute) log at debug level.
+func (e *edge) finish(x *exchange, r *http.Request, start time.Time) {
+	var abort any
+	if v := recover(); v != nil {
+		if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+			abort = v
+		} else {
+			e.logger.ErrorContext(r.Context(), "handler panic",
+				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+			if x.wroteHeader {
+				// Too late for a clean error: abort the connection so the
+				// client sees a failure rather than a truncated success.
+				abort = http.ErrAbortHandler
+			} else {
+				// Drop what the handler prepared (cookies, content type) so
+				// none of it rides on the error response.
+				h := x.Header()
+				for k := range h {
+					if k != "X-Request-Id" {
+						delete(h, k)
+					}
+				}
+				protocol.WriteJSON(x, protocol.ServerError(nil))
+			}
+		}
+	}
+	route := ""
+	if x.served != nil {
+		route = x.served.Pattern
+	}
+	d := time.Since(start)
+	status := x.statusOr200()
+	e.metrics.observe(route, status, d)
+	level := slog.LevelInfo
+	if quietRoute(route) {
+		level = slog.LevelDebug
+	}
+	if e.logger.Enabled(r.Context(), level) {
+		e.logger.LogAttrs(r.Context(), level, "http request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Int64("bytes", x.bytes),
+			slog.Duration("duration", d),
+		)
+	}
+	if abort != nil {
+		panic(abort)
+	}
+}
+
+// defaultHeaders adds, at WriteHeader time, every default security header the handler did not
+// set itself, so a handler can override any of them.
+func (e *edge) defaultHeaders(h http.Header, hsts bool) {
+	setDefault(h, "X-Content-Type-Options", e.nosniff)
+	setDefault(h, "Referrer-Policy", e.noReferrer)
+	setDefault(h, "X-Frame-Options", e.frameDeny)
+	setDefault(h, "Content-Security-Policy", e.csp)
+	if hsts {
+		// RFC 6797 §7.2: only meaningful over a secure transport.
+		setDefault(h, "Strict-Transport-Security", e.hstsVal)
+	}
 }
 
 // wellKnownPath answers "//.well-known/…" as "/.well-known/…". Clients that build discovery URLs as
@@ -172,97 +301,12 @@ func wellKnownPath(r *http.Request) *http.Request {
 	return r2
 }
 
-// observe writes one access-log line and the metrics of each request. The
-// path is logged without its query string, which may carry authorization
-// codes or tokens. Quiet routes (quietRoute) log at debug level to keep logs useful.
-func observe(logger *slog.Logger, m *Metrics, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		var route string
-		r = r.WithContext(context.WithValue(r.Context(), routeKey{}, &route))
-		defer func() {
-			d := time.Since(start)
-			status := sw.statusOr200()
-			m.observe(route, status, d)
-			level := slog.LevelInfo
-			if quietRoute(route) {
-				level = slog.LevelDebug
-			}
-			logger.LogAttrs(r.Context(), level, "http request",
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.String("route", route),
-				slog.Int("status", status),
-				slog.Int64("bytes", sw.bytes),
-				slog.Duration("duration", d),
-			)
-		}()
-		next.ServeHTTP(sw, r)
-	})
-}
-
 // quietRoute: probes, scrapes and the public well-known documents (discovery, JWKS) are logged at
 // debug level. They change nothing, every API and SDK fetches them, and at thousands a second their
 // lines would drown the log and cost more than serving them; their metrics still count each one.
 func quietRoute(route string) bool {
 	return route == healthzPattern || route == readyzPattern || route == metricsPattern ||
 		strings.HasPrefix(route, "GET /.well-known/")
-}
-
-// recoverPanics turns a handler panic into a logged 500 with a generic body.
-// http.ErrAbortHandler is re-raised: it is net/http's way to abort silently.
-func recoverPanics(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sw := &statusWriter{ResponseWriter: w}
-		defer func() {
-			v := recover()
-			if v == nil {
-				return
-			}
-			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
-				panic(v)
-			}
-			logger.ErrorContext(r.Context(), "handler panic",
-				slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
-			if sw.wroteHeader {
-				// Too late for a clean error: abort the connection so the
-				// client sees a failure rather than a truncated success.
-				panic(http.ErrAbortHandler)
-			}
-			// Drop what the handler prepared (cookies, content type) so
-			// none of it rides on the error response.
-			h := sw.Header()
-			for k := range h {
-				if k != "X-Request-Id" {
-					delete(h, k)
-				}
-			}
-			protocol.WriteJSON(sw, protocol.ServerError(nil))
-		}()
-		next.ServeHTTP(sw, r)
-	})
-}
-
-// securityHeaders adds defaults at WriteHeader time for every header the
-// handler did not set itself, so a handler can override any of them.
-func securityHeaders(csp string, forceHSTS bool, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// HSTS binds a host name, not a port: sent from localhost it would
-		// force https onto every other local app (http://localhost:3000).
-		tls := (r.TLS != nil || forceHSTS) && !isLoopbackHost(r.Host)
-		sw := &statusWriter{ResponseWriter: w, beforeWrite: func(h http.Header) {
-			setDefault(h, "X-Content-Type-Options", "nosniff")
-			setDefault(h, "Referrer-Policy", "no-referrer")
-			setDefault(h, "X-Frame-Options", "DENY")
-			setDefault(h, "Content-Security-Policy", csp)
-			if tls {
-				// RFC 6797 §7.2: only meaningful over a secure transport.
-				setDefault(h, "Strict-Transport-Security", hstsValue)
-			}
-		}}
-		next.ServeHTTP(sw, r)
-	})
 }
 
 // isLoopbackHost reports whether a Host header names this machine:
@@ -280,24 +324,8 @@ func isLoopbackHost(hostport string) bool {
 	return err == nil && a.Unmap().IsLoopback()
 }
 
-func setDefault(h http.Header, key, value string) {
+func setDefault(h http.Header, key string, value []string) {
 	if _, present := h[key]; !present {
-		h[key] = []string{value}
+		h[key] = value
 	}
-}
-
-// limitBody caps request bodies. A declared Content-Length over the limit
-// is refused at once; a chunked body over it makes the handler's read fail
-// with *http.MaxBytesError, which handlers map to 413.
-func limitBody(limit int64, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > limit {
-			protocol.WriteJSON(w, protocol.NewError(http.StatusRequestEntityTooLarge, "invalid_request", "Request body too large"))
-			return
-		}
-		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(w, r.Body, limit)
-		}
-		next.ServeHTTP(w, r)
-	})
 }

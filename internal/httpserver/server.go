@@ -119,15 +119,7 @@ func New(opts Options, mounters ...Mounter) *Server {
 		mt.Mount(mux)
 	}
 
-	// Outermost first: identity before anything logs; observe sees the
-	// final status, including the 500 of a recovered panic; headers wrap
-	// recovery so error responses carry them too.
-	var h http.Handler = routeRecorder{mux: mux}
-	h = limitBody(opts.MaxBodyBytes, h)
-	h = recoverPanics(logger, h)
-	h = securityHeaders(opts.ContentSecurityPolicy, opts.HSTS, h)
-	h = observe(logger, m, h)
-	h = identify(opts.TrustedProxies, h)
+	h := newEdge(mux, logger, m, opts)
 	s.handler = h
 	return s
 }

@@ -176,6 +176,12 @@ func TestDiscoveryAndJWKSDocuments(t *testing.T) {
 	if res.StatusCode != 200 || len(set.Keys) != 3 {
 		t.Fatalf("after rotation: %d, %d keys", res.StatusCode, len(set.Keys))
 	}
+	if res.Header.Get("ETag") == etag || res.Header.Get("Content-Length") != strconv.Itoa(len(body)) {
+		t.Errorf("after rotation: ETag %q (was %q), Content-Length %q for %d bytes", res.Header.Get("ETag"), etag, res.Header.Get("Content-Length"), len(body))
+	}
+	if r := get("/.well-known/jwks.json", res.Header.Get("ETag")); r.StatusCode != http.StatusNotModified {
+		t.Errorf("If-None-Match with the new ETag: %d", r.StatusCode)
+	}
 }
 
 // TestSigningKeysSealedInSQLite: what the real store holds is ciphertext, not a PEM or DER key.

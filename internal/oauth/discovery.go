@@ -103,29 +103,49 @@ func renderDiscovery(issuer string) ([]byte, string, error) {
 	return body, `"` + base64.RawURLEncoding.EncodeToString(sum[:16]) + `"`, nil
 }
 
+// publicDocument is a pre-rendered public document with its response header values, built once
+// per version: serving it allocates nothing of its own. A header map may share the value slices
+// (their capacity is their length, so an append copies; nothing writes into them).
+type publicDocument struct {
+	body                                          []byte
+	etag                                          string
+	etagV, cacheControl, contentType, length, any []string
+}
+
+func newPublicDocument(body []byte, etag, cacheControl string) *publicDocument {
+	one := func(v string) []string { return []string{v}[:1:1] }
+	return &publicDocument{body: body, etag: etag, etagV: one(etag), cacheControl: one(cacheControl),
+		contentType: one("application/json; charset=utf-8"), length: one(strconv.Itoa(len(body))), any: one("*")}
+}
+
 func (h *Handler) serveDiscovery(w http.ResponseWriter, r *http.Request) {
-	servePublicDocument(w, r, h.discovery, h.discoveryETag, discoveryCacheControl)
+	h.discovery.serve(w, r)
 }
 
 func (h *Handler) serveJWKS(w http.ResponseWriter, r *http.Request) {
 	body, etag := h.keys.JWKS()
-	servePublicDocument(w, r, body, etag, jwksCacheControl)
+	d := h.jwks.Load()
+	if d == nil || d.etag != etag {
+		d = newPublicDocument(body, etag, jwksCacheControl)
+		h.jwks.Store(d)
+	}
+	d.serve(w, r)
 }
 
-// servePublicDocument writes pre-rendered JSON with caching headers, answering a matching
-// If-None-Match with 304 (RFC 9110 §13.1.2). Anyone may read it from any origin.
-func servePublicDocument(w http.ResponseWriter, r *http.Request, body []byte, etag, cacheControl string) {
+// serve writes the document with its caching headers, answering a matching If-None-Match with 304
+// (RFC 9110 §13.1.2). Anyone may read it from any origin.
+func (d *publicDocument) serve(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Cache-Control", cacheControl)
-	h.Set("ETag", etag)
-	h.Set("Access-Control-Allow-Origin", "*")
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, etag) {
+	h["Cache-Control"] = d.cacheControl
+	h["Etag"] = d.etagV
+	h["Access-Control-Allow-Origin"] = d.any
+	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, d.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h["Content-Length"] = []string{strconv.Itoa(len(body))} // one write, no chunked framing
-	_, _ = w.Write(body)
+	h["Content-Type"] = d.contentType
+	h["Content-Length"] = d.length // one write, no chunked framing
+	_, _ = w.Write(d.body)
 }
 
 func etagMatches(header, etag string) bool {

@@ -76,6 +76,8 @@ type envOptions struct {
 	postgres bool
 	// dpopNonceKey turns DPoP server nonces on.
 	dpopNonceKey []byte
+	// gate bounds password hashing, as a node's memory budget does.
+	gate *password.Gate
 }
 
 // onBothEngines runs f on SQLite and on PostgreSQL (skipped without a server): f passes pg to
@@ -122,7 +124,7 @@ func MustEnv(tb testing.TB, o envOptions) *env {
 		o.bruteForce.Counters = st // counted in the test's own database, as a node does
 	}
 	h, err := oauth.NewHandler(oauth.Options{Issuer: issuer, Store: st, Keys: km, Tokens: tokens, Audit: rec, Now: now, Actions: o.actions, ConfigCacheTTL: ttl,
-		Hasher: password.Hasher{P: password.Fast()}, BruteForce: o.bruteForce,
+		Hasher: password.Hasher{P: password.Fast(), Gate: o.gate}, BruteForce: o.bruteForce,
 		Limiter: &guard.RateLimiter{Counters: st, Now: now}, TokenPerIP: o.perIP, DPoPNonceKey: o.dpopNonceKey})
 	if err != nil {
 		tb.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
@@ -76,14 +77,14 @@ type Handler struct {
 	grants map[string]grant.Grant
 	deps   *grant.Deps
 
-	logs          *logQueue
-	discovery     []byte
-	discoveryETag string
-	limiter       *guard.RateLimiter
-	tokenPerIP    guard.Limit
-	metrics       *metrics.Recorder
-	pushed        PushedRequestValidator
-	dpopNonce     *dpopNonces
+	logs       *logQueue
+	discovery  *publicDocument
+	jwks       atomic.Pointer[publicDocument] // rebuilt when the key set's ETag changes
+	limiter    *guard.RateLimiter
+	tokenPerIP guard.Limit
+	metrics    *metrics.Recorder
+	pushed     PushedRequestValidator
+	dpopNonce  *dpopNonces
 }
 
 // NewHandler builds the protocol endpoints.
@@ -134,10 +135,11 @@ func NewHandler(opts Options) (*Handler, error) {
 	if opts.Audit != nil {
 		h.logs = newLogQueue(opts.Store, opts.Audit, opts.Logger, opts.Now)
 	}
-	var err error
-	if h.discovery, h.discoveryETag, err = renderDiscovery(opts.Issuer); err != nil {
+	body, etag, err := renderDiscovery(opts.Issuer)
+	if err != nil {
 		return nil, err
 	}
+	h.discovery = newPublicDocument(body, etag, discoveryCacheControl)
 	return h, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"golang.org/x/oauth2"
@@ -237,6 +238,60 @@ func TestPasswordGrantBruteForce(t *testing.T) {
 			t.Fatalf("%d limit_wc events, want the block and the refused attempt", n)
 		}
 	})
+}
+
+// TestPasswordGrantBusyWhenHashingIsFull: while password hashing is at its memory budget, the
+// password grants answer 503 temporarily_unavailable with Retry-After, for a known user (right
+// password or wrong) and an unknown one alike, count no failure toward brute-force protection and
+// log nothing; once a slot frees, the same request gets its tokens.
+func TestPasswordGrantBusyWhenHashingIsFull(t *testing.T) {
+	gate := password.NewGate(1, 1)
+	e := MustEnv(t, envOptions{gate: gate, bruteForce: &guard.BruteForce{}})
+	e.mustPasswordClients(t)
+	try := func(user, pw string) tokenAnswer {
+		return e.call(t, "oauth/token", tokenCall{basicID: ropcID, basicSecret: ropcSecret,
+			body: form("grant_type", "password", "username", user, "password", pw)})
+	}
+	release, ok := gate.TryAcquire()
+	if !ok {
+		t.Fatal("gate not free")
+	}
+	// Two rounds of attempts at once (the gate's queue holds each for at most two seconds), each
+	// under the threshold for Jane but together over it, with the right password and an unknown
+	// user among them: had the busy answers counted, the second round or the last request would
+	// find Jane blocked.
+	for range 2 {
+		calls := [][2]string{{"jane@example.test", janePW}, {"nobody@example.test", "guess"}}
+		for range guard.DefaultThreshold - 3 {
+			calls = append(calls, [2]string{"jane@example.test", "guess"})
+		}
+		answers := make([]tokenAnswer, len(calls))
+		var wg sync.WaitGroup
+		for i, c := range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				answers[i] = try(c[0], c[1])
+			}()
+		}
+		wg.Wait()
+		for i, a := range answers {
+			wantError(t, a, 503, "temporarily_unavailable", "")
+			if a.header.Get("Retry-After") != "1" {
+				t.Fatalf("%s: Retry-After %q", calls[i][0], a.header.Get("Retry-After"))
+			}
+		}
+	}
+	release()
+	if a := try("jane@example.test", janePW); a.status != 200 {
+		t.Fatalf("once hashing is free: %d %s (the busy answers counted as failures?)", a.status, a.raw)
+	}
+	e.Handler.Flush(context.Background())
+	for _, typ := range []string{audit.TypeWrongPassword, audit.TypeUnknownUser, audit.TypeBlockedAccount} {
+		if n := countLogs(t, e, typ); n != 0 {
+			t.Errorf("%d %s events for requests whose password was never checked", n, typ)
+		}
+	}
 }
 
 // TestPasswordGrantActions: post-login Actions run with the password source; their claims reach the

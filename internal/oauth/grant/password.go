@@ -55,6 +55,21 @@ const (
 )
 
 // wrongCredentials is the one answer for an unknown user and a wrong password: 403 invalid_grant.
+// hashingBusy is the answer while password hashing is at its memory budget (password.ErrBusy), as
+// /u/login gives it: 503 with Retry-After and no tenant-log event. No password was checked, so the
+// attempt is given back to brute-force protection and suspicious IP throttling.
+func (d *Deps) hashingBusy(ctx context.Context, bf *guard.BruteForce, throttle guard.Verdict, ip, email string) *protocol.Error {
+	if err := bf.GiveBack(ctx, ip, email); err != nil {
+		d.logger().WarnContext(ctx, "brute-force attempt not given back", "err", err)
+	}
+	if err := d.Throttle.Succeeded(ctx, guard.PreLogin, ip, throttle); err != nil {
+		d.logger().WarnContext(ctx, "suspicious IP throttling attempt not given back", "err", err)
+	}
+	e := protocol.NewError(http.StatusServiceUnavailable, "temporarily_unavailable", "Too many sign-ins are being checked right now. Try again in a moment.")
+	e.RetryAfter, e.Quiet = 1, true
+	return e
+}
+
 func wrongCredentials(logType, userID string) *protocol.Error {
 	e := protocol.NewError(http.StatusForbidden, "invalid_grant", guard.MsgWrongCredentials)
 	e.LogType, e.UserID = logType, userID
@@ -234,11 +249,17 @@ func (g Password) authenticate(ctx context.Context, conn *domain.Connection, use
 		return nil, protocol.ServerError(err)
 	}
 	if user == nil || user.PasswordHash == "" {
-		// Same cost as a real verification, so response time does not reveal unknown emails.
-		d.Hasher.Dummy(pw)
+		// Same cost as a real verification, so response time does not reveal unknown emails; and
+		// the same refusal when hashing is at capacity.
+		if err := d.Hasher.Dummy(pw); errors.Is(err, password.ErrBusy) {
+			return nil, d.hashingBusy(ctx, bruteForce, throttle, ip, email)
+		}
 		return nil, g.failed(attempt, wrongCredentials(audit.TypeUnknownUser, ""))
 	}
 	needsRehash, err := d.Hasher.Verify(user.PasswordHash, pw)
+	if errors.Is(err, password.ErrBusy) {
+		return nil, d.hashingBusy(ctx, bruteForce, throttle, ip, email)
+	}
 	if err != nil {
 		if !errors.Is(err, password.ErrMismatch) {
 			d.logger().ErrorContext(ctx, "stored password hash unusable", "user_id", user.UserID, "err", err)
