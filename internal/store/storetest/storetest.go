@@ -87,6 +87,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"MFA", testMFA},
 		{"RememberedBrowsers", testRememberedBrowsers},
 		{"RaceUseTOTPStep", testRaceUseTOTPStep},
+		{"Identities", testIdentities},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
