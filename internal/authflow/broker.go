@@ -175,7 +175,7 @@ func (h *Handler) upstreamCallback(w http.ResponseWriter, r *http.Request) {
 		h.upstreamFailed(w, r, f, c, err)
 		return
 	}
-	user, err := h.upstreamUser(ctx, c, prof)
+	user, err := h.signInIdentity(ctx, c, prof)
 	if err != nil {
 		h.upstreamFailed(w, r, f, c, err)
 		return

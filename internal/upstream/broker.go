@@ -37,6 +37,9 @@ var signingAlgs = []string{oidc.RS256, oidc.RS384, oidc.RS512, oidc.ES256, oidc.
 // Broker signs users in at the providers connections name.
 type Broker struct {
 	Secrets *Secrets
+	// Tokens seals the access and refresh tokens providers send, kept with the user's identity;
+	// nil: they are not kept.
+	Tokens *Tokens
 	// Policy is the node's rule on where it may connect; AllowPrivate (development) also lets
 	// upstream URLs be plain http.
 	Policy  netguard.Policy
@@ -185,6 +188,8 @@ type Profile struct {
 	GivenName     string
 	FamilyName    string
 	Picture       string
+	// Tokens are what the provider's token endpoint answered, kept sealed with the identity.
+	Tokens domain.IdPTokens
 }
 
 // Finish exchanges the code (with the PKCE verifier and the client secret) and returns the
@@ -216,8 +221,13 @@ func (b *Broker) Finish(ctx context.Context, c *domain.Connection, req *domain.U
 		}
 		return nil, unavailable(err)
 	}
+	tokens := domain.IdPTokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresIn: tok.ExpiresIn}
 	if !e.OIDC {
-		return b.fetchProfile(ctx, e, tok)
+		prof, err := b.fetchProfile(ctx, e, tok)
+		if prof != nil {
+			prof.Tokens = tokens
+		}
+		return prof, err
 	}
 	raw, _ := tok.Extra("id_token").(string)
 	if raw == "" {
@@ -243,7 +253,7 @@ func (b *Broker) Finish(ctx context.Context, c *domain.Connection, req *domain.U
 		return nil, denied("The identity provider's ID token is not valid.", err)
 	}
 	prof := &Profile{Subject: idt.Subject, Email: cl.Email, EmailVerified: isTrue(cl.EmailVerified), Name: cl.Name,
-		Nickname: cl.Nickname, GivenName: cl.GivenName, FamilyName: cl.FamilyName, Picture: cl.Picture}
+		Nickname: cl.Nickname, GivenName: cl.GivenName, FamilyName: cl.FamilyName, Picture: cl.Picture, Tokens: tokens}
 	return prof, checkSubject(prof.Subject)
 }
 

@@ -1,0 +1,68 @@
+package authflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/upstream"
+)
+
+// signInIdentity is the user a provider's answer signs in. An identity linked to another account
+// (POST /api/v2/users/{id}/identities) signs in as that primary account, whose own profile stays
+// as it is; the identity's profileData and tokens are refreshed. Any other identity is its own
+// account, found or created by user id (upstreamUser). Linking never happens here: an account is
+// linked only by the Management API, never because an email matches.
+func (h *Handler) signInIdentity(ctx context.Context, c *domain.Connection, p *upstream.Profile) (*domain.User, error) {
+	id := UpstreamUserID(c, p.Subject)
+	provider, identityID, _ := domain.SplitUserID(id)
+	ident, err := h.store.GetIdentity(ctx, provider, identityID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if ident != nil && ident.Linked() {
+		primary, err := h.store.GetUser(ctx, ident.OwnerID)
+		if err != nil {
+			return nil, fmt.Errorf("linked identity %s: primary user: %w", id, err)
+		}
+		profile := &domain.User{UserID: id}
+		applyProfile(profile, p)
+		ident.ProfileData = profile.ProfileData()
+		if err := h.keepTokens(ident, p); err != nil {
+			return nil, err
+		}
+		return primary, h.store.PutIdentity(ctx, ident)
+	}
+	u, err := h.upstreamUser(ctx, c, p)
+	if err != nil {
+		return nil, err
+	}
+	if ident == nil {
+		if p.Tokens == (domain.IdPTokens{}) {
+			return u, nil
+		}
+		ident = &domain.UserIdentity{Provider: provider, IdentityID: identityID, OwnerID: id}
+	}
+	ident.Connection = c.Name
+	if err := h.keepTokens(ident, p); err != nil {
+		return nil, err
+	}
+	return u, h.store.PutIdentity(ctx, ident)
+}
+
+// keepTokens seals the tokens the provider sent onto the identity; without a sealing key none
+// are kept.
+func (h *Handler) keepTokens(ident *domain.UserIdentity, p *upstream.Profile) error {
+	if h.upstream.Tokens == nil {
+		ident.TokensSealed = nil
+		return nil
+	}
+	sealed, err := h.upstream.Tokens.Seal(ident.FullID(), p.Tokens)
+	if err != nil {
+		return fmt.Errorf("seal upstream tokens: %w", err)
+	}
+	ident.TokensSealed = sealed
+	return nil
+}
