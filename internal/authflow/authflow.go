@@ -165,6 +165,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+ActivateConfirmPath, h.deviceConfirmSubmit)
 	mux.HandleFunc("POST "+UpstreamPath, h.upstreamSubmit)
 	mux.HandleFunc("GET "+CallbackPath, h.upstreamCallback)
+	mux.HandleFunc("POST "+CallbackPath, h.upstreamFormPost)
 	h.mountMFA(mux)
 	h.pages.Mount(mux)
 }

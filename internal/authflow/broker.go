@@ -306,7 +306,7 @@ func (h *Handler) homeRealm(w http.ResponseWriter, r *http.Request, fs *flowStat
 // upstreamConnections lists the tenant's connections to other providers.
 func (h *Handler) upstreamConnections(ctx context.Context) []*domain.Connection {
 	list, _, err := h.store.ListConnections(ctx, store.ConnectionFilter{
-		Strategy: []string{domain.StrategyOIDC, domain.StrategyOAuth2, domain.StrategyGitHub, domain.StrategyGoogle}}, store.Page{PerPage: 100})
+		Strategy: domain.UpstreamStrategies}, store.Page{PerPage: 100})
 	if err != nil {
 		h.logger.WarnContext(ctx, "upstream connections not listed", "err", err)
 		return nil
@@ -352,6 +352,12 @@ func buttonLabel(c *domain.Connection) string {
 		return "GitHub"
 	case c.Strategy == domain.StrategyGoogle:
 		return "Google"
+	case c.Strategy == domain.StrategyWindowsLive:
+		return "Microsoft"
+	case c.Strategy == domain.StrategyFacebook:
+		return "Facebook"
+	case c.Strategy == domain.StrategyApple:
+		return "Apple"
 	}
 	return c.Name
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -65,4 +67,24 @@ func (h *Handler) keepTokens(ident *domain.UserIdentity, p *upstream.Profile) er
 	}
 	ident.TokensSealed = sealed
 	return nil
+}
+
+// upstreamFormPost is POST /login/callback: a provider answering by form_post (Sign in with
+// Apple). A browser sends no SameSite=Lax cookie with a cross-site POST, so the browser binding
+// could not be checked here; the answer's parameters are sent on to GET /login/callback, a
+// top-level navigation that carries the cookie, where everything is checked as for a query answer.
+func (h *Handler) upstreamFormPost(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		h.errorPage(w, r, staleTransaction())
+		return
+	}
+	q := url.Values{}
+	for _, k := range []string{"state", "code", "error", "error_description"} {
+		if v := r.PostForm.Get(k); v != "" {
+			q.Set(k, v)
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, CallbackPath+"?"+q.Encode(), http.StatusSeeOther)
 }
