@@ -166,11 +166,15 @@ func (h *Handler) upstreamCallback(w http.ResponseWriter, r *http.Request) {
 		h.upstreamFailed(w, r, f, c, providerError(code, q.Get("error_description")))
 		return
 	}
-	if q.Get("code") == "" {
-		h.upstreamFailed(w, r, f, c, &upstream.Error{Code: "access_denied", Description: "The identity provider returned no authorization code."})
-		return
+	var prof *upstream.Profile
+	switch {
+	case c.FrontChannel():
+		prof, err = h.upstream.FinishIDToken(ctx, c, req, req.IDToken)
+	case q.Get("code") == "":
+		err = &upstream.Error{Code: "access_denied", Description: "The identity provider returned no authorization code."}
+	default:
+		prof, err = h.upstream.Finish(ctx, c, req, h.callbackURL, q.Get("code"))
 	}
-	prof, err := h.upstream.Finish(ctx, c, req, h.callbackURL, q.Get("code"))
 	if err != nil {
 		h.upstreamFailed(w, r, f, c, err)
 		return

@@ -79,6 +79,10 @@ func (h *Handler) upstreamFormPost(w http.ResponseWriter, r *http.Request) {
 		h.errorPage(w, r, staleTransaction())
 		return
 	}
+	if raw := r.PostForm.Get("id_token"); raw != "" {
+		h.keepPostedIDToken(w, r, raw)
+		return
+	}
 	q := url.Values{}
 	for _, k := range []string{"state", "code", "error", "error_description"} {
 		if v := r.PostForm.Get(k); v != "" {
@@ -87,4 +91,34 @@ func (h *Handler) upstreamFormPost(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, CallbackPath+"?"+q.Encode(), http.StatusSeeOther)
+}
+
+// keepPostedIDToken keeps a front_channel provider's ID token on the transaction its state names
+// (the state's secret proves the post answers that request; the browser is checked on the GET
+// that follows), so that the token never travels in a URL, then sends the browser on.
+func (h *Handler) keepPostedIDToken(w http.ResponseWriter, r *http.Request, raw string) {
+	ctx := r.Context()
+	state := r.PostForm.Get("state")
+	txID, secret, ok := upstream.SplitState(state)
+	if !ok || len(raw) > 16<<10 {
+		h.errorPage(w, r, staleTransaction())
+		return
+	}
+	tx, err := h.store.GetTransaction(ctx, txID)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && (!h.now().Before(tx.ExpiresAt) || !upstream.StateMatches(tx.Upstream, secret))) {
+		h.logger.InfoContext(ctx, "an ID token was posted for no pending upstream request")
+		h.errorPage(w, r, staleTransaction())
+		return
+	}
+	if err != nil {
+		h.internalError(w, r, fmt.Errorf("upstream: transaction: %w", err))
+		return
+	}
+	tx.Upstream.IDToken = raw
+	if err := h.store.UpdateTransaction(ctx, tx); err != nil {
+		h.internalError(w, r, fmt.Errorf("upstream: update transaction: %w", err))
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, CallbackPath+"?"+url.Values{"state": {state}}.Encode(), http.StatusSeeOther)
 }

@@ -28,9 +28,19 @@ const (
 // UpstreamStrategies are the strategies of connections to other identity providers.
 var UpstreamStrategies = []string{StrategyOIDC, StrategyOAuth2, StrategyGitHub, StrategyGoogle, StrategyWindowsLive, StrategyFacebook, StrategyApple}
 
-// OIDCTypeBackChannel is the one oidc connection type Gatehouse runs: the authorization code
-// exchanged at the token endpoint with the client secret and PKCE.
-const OIDCTypeBackChannel = "back_channel"
+// The oidc connection types (Auth0's options.type). back_channel: the authorization code
+// exchanged at the token endpoint with the client secret and PKCE. front_channel: the provider
+// posts an ID token to /login/callback (response_type id_token, response_mode form_post); no
+// client secret, and no upstream tokens to keep.
+const (
+	OIDCTypeBackChannel  = "back_channel"
+	OIDCTypeFrontChannel = "front_channel"
+)
+
+// FrontChannel reports whether the connection's provider answers with an ID token by form_post.
+func (c *Connection) FrontChannel() bool {
+	return c.Strategy == StrategyOIDC && c.Options.Type == OIDCTypeFrontChannel
+}
 
 // IsUpstreamStrategy reports whether a connection of this strategy signs users in elsewhere.
 func IsUpstreamStrategy(strategy string) bool {
@@ -175,6 +185,9 @@ func (c *Connection) Endpoints() UpstreamEndpoints {
 		if len(e.Scopes) == 1 {
 			e.Scopes = append(e.Scopes, "profile", "email")
 		}
+		if c.FrontChannel() {
+			e.ResponseMode = "form_post"
+		}
 	case StrategyOAuth2, StrategyGitHub, StrategyWindowsLive, StrategyFacebook:
 		e.AuthorizationURL, e.TokenURL, e.ProfileURL = o.AuthorizationURL, o.TokenURL, o.ProfileURL
 		e.Attributes = defaultOAuth2Attributes
@@ -263,7 +276,7 @@ func (c *Connection) validateUpstream(errs *Errors) {
 	if u.ClientID == "" || len(u.ClientID) > 512 {
 		errs.add(Invalidf("options.client_id", "is required (at most 512 characters)"))
 	}
-	if u.ClientSecret == "" && len(c.SecretSealed) == 0 {
+	if u.ClientSecret == "" && len(c.SecretSealed) == 0 && !c.FrontChannel() {
 		errs.add(Invalidf("options.client_secret", "is required"))
 	}
 	if len(u.ClientSecret) > 2048 {
@@ -280,8 +293,8 @@ func (c *Connection) validateUpstream(errs *Errors) {
 		if oauth2Names {
 			errs.add(Invalidf("options", "authorizationURL, tokenURL, profileURL and attribute_map belong to oauth2 connections"))
 		}
-		if u.Type != "" && u.Type != OIDCTypeBackChannel {
-			errs.add(Invalidf("options.type", "only back_channel (authorization code with PKCE and the client secret) is supported"))
+		if u.Type != "" && (u.Type != OIDCTypeBackChannel && u.Type != OIDCTypeFrontChannel || c.Strategy != StrategyOIDC) {
+			errs.add(Invalidf("options.type", "must be back_channel (authorization code with PKCE and the client secret) or front_channel (an ID token by form_post; oidc only)"))
 		}
 		explicit := u.AuthorizationEndpoint != "" || u.TokenEndpoint != "" || u.JWKSURI != ""
 		if c.Strategy == StrategyApple {
@@ -347,4 +360,7 @@ type UpstreamRequest struct {
 	StateHash    []byte `json:"state_hash"`
 	Nonce        string `json:"nonce,omitempty"`
 	CodeVerifier string `json:"code_verifier"`
+	// IDToken is a front_channel provider's answer, kept from its form_post until the browser's
+	// GET /login/callback (which carries the binding cookie) has it checked.
+	IDToken string `json:"id_token,omitempty"`
 }

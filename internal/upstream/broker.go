@@ -153,6 +153,11 @@ func (b *Broker) Begin(ctx context.Context, c *domain.Connection, redirectURI, t
 	cfg := b.config(c, e, "", redirectURI)
 	cfg.Endpoint.AuthURL = authURL
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(req.CodeVerifier)}
+	if c.FrontChannel() {
+		// No code, so no PKCE: the ID token comes straight back, bound by the nonce.
+		req.CodeVerifier = ""
+		opts = []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("response_type", "id_token")}
+	}
 	if e.ResponseMode != "" {
 		opts = append(opts, oauth2.SetAuthURLParam("response_mode", e.ResponseMode))
 	}
@@ -244,6 +249,28 @@ func (b *Broker) Finish(ctx context.Context, c *domain.Connection, req *domain.U
 		return prof, err
 	}
 	raw, _ := tok.Extra("id_token").(string)
+	prof, err := b.verifyIDToken(ctx, c, p, req, raw)
+	if prof != nil {
+		prof.Tokens = tokens
+	}
+	return prof, err
+}
+
+// FinishIDToken checks a front_channel provider's ID token (posted to /login/callback) and
+// returns the user's profile; there is no code and no upstream token.
+func (b *Broker) FinishIDToken(ctx context.Context, c *domain.Connection, req *domain.UpstreamRequest, raw string) (*Profile, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*b.timeout())
+	defer cancel()
+	p, err := b.provider(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return b.verifyIDToken(ctx, c, p, req, raw)
+}
+
+// verifyIDToken checks the signature (asymmetric algorithms only, a key of the provider's set),
+// issuer, audience, expiry and nonce, and maps the claims.
+func (b *Broker) verifyIDToken(ctx context.Context, c *domain.Connection, p cachedProvider, req *domain.UpstreamRequest, raw string) (*Profile, error) {
 	if raw == "" {
 		return nil, denied("The identity provider returned no ID token.", nil)
 	}
@@ -267,7 +294,7 @@ func (b *Broker) Finish(ctx context.Context, c *domain.Connection, req *domain.U
 		return nil, denied("The identity provider's ID token is not valid.", err)
 	}
 	prof := &Profile{Subject: idt.Subject, Email: cl.Email, EmailVerified: isTrue(cl.EmailVerified), Name: cl.Name,
-		Nickname: cl.Nickname, GivenName: cl.GivenName, FamilyName: cl.FamilyName, Picture: cl.Picture, Tokens: tokens}
+		Nickname: cl.Nickname, GivenName: cl.GivenName, FamilyName: cl.FamilyName, Picture: cl.Picture}
 	return prof, checkSubject(prof.Subject)
 }
 

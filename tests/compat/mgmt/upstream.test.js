@@ -49,13 +49,34 @@ test('upstream connections: an enterprise oidc connection and the github preset'
   t.after(() => management.connections.delete({ id: gh.id }).catch(() => {}));
   assert.equal(gh.options.tokenURL, 'http://127.0.0.1:4515/login/oauth/access_token');
 
-  // Refusals: what the strategy needs, and front_channel (not run by Gatehouse).
+  // Refusals: what the strategy needs, and a type Auth0 does not have.
   await assert.rejects(management.connections.create({ name: `no-id-${suffix}`, strategy: 'oidc',
     options: { client_secret: 's', discovery_url: 'http://127.0.0.1:4515/.well-known/openid-configuration' } }),
   (err) => err.statusCode === 400 && /client_id/.test(err.message));
-  await assert.rejects(management.connections.create({ name: `front-${suffix}`, strategy: 'oidc',
-    options: { client_id: 'x', client_secret: 's', type: 'front_channel', issuer: 'http://127.0.0.1:4515/' } }),
+  await assert.rejects(management.connections.create({ name: `implicit-${suffix}`, strategy: 'oidc',
+    options: { client_id: 'x', client_secret: 's', type: 'implicit', issuer: 'http://127.0.0.1:4515/' } }),
   (err) => err.statusCode === 400 && /back_channel/.test(err.message));
+
+  // front_channel: an ID token by form_post, no client secret.
+  const { data: front } = await management.connections.create({ name: `front-${suffix}`, strategy: 'oidc',
+    options: { client_id: 'x', type: 'front_channel', issuer: 'http://127.0.0.1:4515/' } });
+  t.after(() => management.connections.delete({ id: front.id }).catch(() => {}));
+  assert.equal(front.options.type, 'front_channel');
+
+  // The other presets, their URLs pointed at loopback.
+  for (const [strategy, options] of [
+    ['windowslive', { profileURL: 'http://127.0.0.1:4515/v1.0/me' }],
+    ['facebook', { tokenURL: 'http://127.0.0.1:4515/oauth/access_token' }],
+  ]) {
+    const { data: preset } = await management.connections.create({ name: `${strategy}-${suffix}`, strategy,
+      options: { client_id: `${strategy}-id`, client_secret: `${strategy}-secret`, ...options } });
+    t.after(() => management.connections.delete({ id: preset.id }).catch(() => {}));
+    assert.equal(preset.strategy, strategy);
+    assert.ok(!JSON.stringify(preset).includes(`${strategy}-secret`));
+  }
+  await assert.rejects(management.connections.create({ name: `apple-${suffix}`, strategy: 'apple',
+    options: { client_id: 'com.example.web', client_secret: 'not a key', team_id: 'TEAM', kid: 'KEY' } }),
+  (err) => err.statusCode === 400 && /client_secret/.test(err.message));
 });
 
 // Account linking through the SDK's UsersManager (link, unlink): a GitHub-shaped provider on
