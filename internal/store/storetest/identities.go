@@ -61,3 +61,28 @@ func testIdentities(t *testing.T, s store.Store) {
 	_, err = s.GetIdentity(ctx, "github", "42")
 	wantErr(t, err, store.ErrNotFound)
 }
+
+// testUsersWithoutEmail: users of a connection whose provider shares no address are as many as
+// their identities; none is found by an empty address, and each keeps no email.
+func testUsersWithoutEmail(t *testing.T, s store.Store) {
+	for _, id := range []string{"github|1", "github|2"} {
+		must(t, s.CreateUser(ctx, &domain.User{UserID: id, Connection: "github", Nickname: "n" + id}))
+	}
+	u, err := s.GetUser(ctx, "github|2")
+	must(t, err)
+	eq(t, "email", u.Email, "")
+	_, err = s.GetUserByEmail(ctx, "github", "")
+	wantErr(t, err, store.ErrNotFound)
+	list, err := s.ListUsersByEmail(ctx, "")
+	must(t, err)
+	eq(t, "users by empty email", len(list), 0)
+	u.Email = "two@example.com"
+	must(t, s.UpdateUser(ctx, u))
+	got, err := s.GetUserByEmail(ctx, "github", "two@example.com")
+	must(t, err)
+	eq(t, "found by its new address", got.UserID, "github|2")
+	u.Email = ""
+	must(t, s.UpdateUser(ctx, u))
+	_, err = s.GetUserByEmail(ctx, "github", "two@example.com")
+	wantErr(t, err, store.ErrNotFound)
+}

@@ -15,3 +15,7 @@ CREATE TABLE user_identities (
     PRIMARY KEY (provider, identity_id)
 );
 CREATE INDEX user_identities_user ON user_identities (user_id, created_at);
+
+-- A user without an email address holds "@" and its user id in the email column, which no address
+-- can equal, so that a connection may have any number of them (one per provider identity).
+UPDATE users SET email = '@' || user_id WHERE email = '';
