@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
 	"os"
@@ -40,6 +41,8 @@ const (
 type devFlags struct {
 	addr, data, issuer, database string
 	http                         bool
+	// upstream: the address of a second, local tenant to broker sign-ins to ("" is none).
+	upstream string
 }
 
 func (m *Main) devCommand() *cobra.Command {
@@ -60,6 +63,8 @@ client). It prints the .env.local block of the guide's step 2 and writes everyth
 	cmd.Flags().StringVar(&f.data, "data", ".gatehouse", "directory for the database, keys and dev-tenant.json")
 	cmd.Flags().BoolVar(&f.http, "http", false, "serve plain HTTP (loopback only; cookies lose the Secure flag)")
 	cmd.Flags().StringVar(&f.issuer, "issuer", "", "issuer URL (default https://localhost:PORT/)")
+	cmd.Flags().StringVar(&f.upstream, "upstream", "", `also run a second local tenant on this loopback address (say 127.0.0.1:4434) as an OpenID provider,
+with an "Example OIDC" connection to it on the login page`)
 	cmd.Flags().StringVar(&f.database, "database", "", "use this database (SQLite path or postgres:// URL) instead of <data>/gatehouse.db")
 	return cmd
 }
@@ -119,7 +124,14 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		ln.Close()
 		return err
 	}
-	logger := httpserver.NewLogger(cfg.Log.Format, envOr(m.Getenv, config.EnvLogLevel, "info"), m.Stderr)
+	logger := m.devLogger("")
+	var up *devUpstream
+	if f.upstream != "" {
+		if up, err = m.startDevUpstream(ctx, data, f.upstream, cfg.Issuer, env); err != nil {
+			ln.Close()
+			return err
+		}
+	}
 	landing := &devtenant.Landing{}
 	seed := func(a *app.App) error {
 		file, err := devtenant.Seed(ctx, a.Store, devtenant.Options{
@@ -135,10 +147,18 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		// memory back to the system now rather than when the scavenger gets to it, so an idle dev
 		// server stays small from the start.
 		debug.FreeOSMemory()
+		if up != nil {
+			if err := up.connect(ctx, a, cfg, file, filepath.Join(data, devTenantFile)); err != nil {
+				return err
+			}
+		}
 		if err := landing.Set(file, filepath.Join(data, devTenantFile)); err != nil {
 			return err
 		}
 		printDevBanner(m.Stdout, file, ca, appSecret, filepath.Join(data, devTenantFile))
+		if file.Upstream != nil {
+			printUpstreamBanner(m.Stdout, file.Upstream)
+		}
 		return nil
 	}
 	return m.runNode(ctx, cfg, ln, app.Options{Logger: logger, DevMailbox: true, RootPage: landing, AllowPrivateDestinations: true, DevBackchannel: true}, seed)
@@ -228,6 +248,15 @@ func openDevData(dir string) (devData, error) {
 		_ = json.Unmarshal(b, &d.tenant) // only the issuer is used; a damaged file means --config must give it
 	}
 	return d, nil
+}
+
+// devLogger is the dev command's logger; a named node's lines say which node wrote them.
+func (m *Main) devLogger(node string) *slog.Logger {
+	l := httpserver.NewLogger("text", envOr(m.Getenv, config.EnvLogLevel, "info"), m.Stderr)
+	if node != "" {
+		l = l.With("node", node)
+	}
+	return l
 }
 
 // envOr returns getenv(name) or def.

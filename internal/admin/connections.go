@@ -361,5 +361,6 @@ func (h *Handler) deleteConnection(w http.ResponseWriter, r *http.Request, v *vi
 // Templates.
 func (h *Handler) connectionAndEmailTemplateRoutes(mux *http.ServeMux) {
 	h.connectionRoutes(mux)
+	h.providerRoutes(mux)
 	h.emailTemplateRoutes(mux)
 }

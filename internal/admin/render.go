@@ -52,12 +52,17 @@ func loadPages() (*pages, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A *_fields.html file is a partial (form fields several pages share), parsed with every page.
+	partials, err := fs.Glob(files, "templates/*_fields.html")
+	if err != nil {
+		return nil, err
+	}
 	for _, name := range names {
 		base := strings.TrimSuffix(path.Base(name), ".html")
-		if base == "layout" {
+		if base == "layout" || strings.HasSuffix(base, "_fields") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, "templates/layout.html", name)
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, append([]string{"templates/layout.html", name}, partials...)...)
 		if err != nil {
 			return nil, fmt.Errorf("admin: %s: %w", name, err)
 		}

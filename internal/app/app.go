@@ -198,7 +198,11 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	broker := &upstream.Broker{Secrets: upstreamSecrets, Policy: netguard.Policy{AllowPrivate: o.AllowPrivateDestinations}, Now: a.now}
+	idpTokens, err := upstream.NewTokens(masterKey)
+	if err != nil {
+		return err
+	}
+	broker := &upstream.Broker{Secrets: upstreamSecrets, Tokens: idpTokens, Policy: netguard.Policy{AllowPrivate: o.AllowPrivateDestinations}, Now: a.now}
 	a.LogStreams = &logstream.Worker{Store: a.Store, Secrets: streamSecrets, Logger: a.Logger, Now: a.now}
 	a.retention = &audit.Sweeper{Store: a.Store, Logger: a.Logger, Now: a.now}
 	a.configChanged = func() {
@@ -228,7 +232,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, Verification: verify, BruteForce: bruteForce,
 		IPBlocks: throttle, LogStreams: streamSecrets, ConnectionSecrets: connectionSecrets{upstreamSecrets, broker},
-		APISecrets: apiSecrets,
+		APISecrets: apiSecrets, IDTokens: a.Tokens, IdPTokens: idpTokens,
 		Changed: func() {
 			a.configChanged()
 			a.Mail.Kick()

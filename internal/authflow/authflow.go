@@ -173,6 +173,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+OrganizationSelectionPath, h.organizationSelectionSubmit)
 	mux.HandleFunc("GET "+OrganizationPickerPath, h.organizationPickerPage)
 	mux.HandleFunc("POST "+OrganizationPickerPath, h.organizationPickerSubmit)
+	mux.HandleFunc("POST "+CallbackPath, h.upstreamFormPost)
 	h.mountMFA(mux)
 	h.pages.Mount(mux)
 }

@@ -169,16 +169,20 @@ func (h *Handler) upstreamCallback(w http.ResponseWriter, r *http.Request) {
 		h.upstreamFailed(w, r, f, c, providerError(code, q.Get("error_description")))
 		return
 	}
-	if q.Get("code") == "" {
-		h.upstreamFailed(w, r, f, c, &upstream.Error{Code: "access_denied", Description: "The identity provider returned no authorization code."})
-		return
+	var prof *upstream.Profile
+	switch {
+	case c.FrontChannel():
+		prof, err = h.upstream.FinishIDToken(ctx, c, req, req.IDToken)
+	case q.Get("code") == "":
+		err = &upstream.Error{Code: "access_denied", Description: "The identity provider returned no authorization code."}
+	default:
+		prof, err = h.upstream.Finish(ctx, c, req, h.callbackURL, q.Get("code"))
 	}
-	prof, err := h.upstream.Finish(ctx, c, req, h.callbackURL, q.Get("code"))
 	if err != nil {
 		h.upstreamFailed(w, r, f, c, err)
 		return
 	}
-	user, err := h.upstreamUser(ctx, c, prof)
+	user, err := h.signInIdentity(ctx, c, prof)
 	if err != nil {
 		h.upstreamFailed(w, r, f, c, err)
 		return
@@ -309,7 +313,7 @@ func (h *Handler) homeRealm(w http.ResponseWriter, r *http.Request, fs *flowStat
 // upstreamConnections lists the tenant's connections to other providers.
 func (h *Handler) upstreamConnections(ctx context.Context) []*domain.Connection {
 	list, _, err := h.store.ListConnections(ctx, store.ConnectionFilter{
-		Strategy: []string{domain.StrategyOIDC, domain.StrategyOAuth2, domain.StrategyGitHub, domain.StrategyGoogle}}, store.Page{PerPage: 100})
+		Strategy: domain.UpstreamStrategies}, store.Page{PerPage: 100})
 	if err != nil {
 		h.logger.WarnContext(ctx, "upstream connections not listed", "err", err)
 		return nil
@@ -355,6 +359,12 @@ func buttonLabel(c *domain.Connection) string {
 		return "GitHub"
 	case c.Strategy == domain.StrategyGoogle:
 		return "Google"
+	case c.Strategy == domain.StrategyWindowsLive:
+		return "Microsoft"
+	case c.Strategy == domain.StrategyFacebook:
+		return "Facebook"
+	case c.Strategy == domain.StrategyApple:
+		return "Apple"
 	}
 	return c.Name
 }

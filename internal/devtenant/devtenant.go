@@ -75,6 +75,9 @@ type File struct {
 	Mailbox string `json:"mailbox,omitempty"`
 	// Dashboard is where to sign in to the dashboard, and as whom (a Dashboard Admin).
 	Dashboard Dashboard `json:"dashboard"`
+	// Upstream is the second, local tenant `gatehouse dev --upstream` runs as an OpenID provider
+	// (upstream.go); absent without the flag.
+	Upstream *Upstream `json:"upstream,omitempty"`
 }
 
 // Dashboard is the dashboard's address and its seeded administrator.

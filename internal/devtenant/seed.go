@@ -27,6 +27,7 @@ func (s *seeder) run(ctx context.Context) (*File, error) {
 	if s.prev != nil {
 		prev = *s.prev
 	}
+	f.Upstream = prev.Upstream // its credentials, for SeedUpstream to reuse
 
 	// The database connection first, so that every client created below is enabled on it.
 	if err := s.ensureConnection(ctx); err != nil {

@@ -145,7 +145,7 @@ func (c *Connection) Validate() error {
 		errs.add(Invalidf("display_name", "must be at most 128 characters"))
 	}
 	if c.Strategy != StrategyAuth0 && !IsUpstreamStrategy(c.Strategy) {
-		errs.add(Invalidf("strategy", "%q is not supported: one of auth0, oidc, oauth2, github, google-oauth2", c.Strategy))
+		errs.add(Invalidf("strategy", "%q is not supported: one of auth0, %s", c.Strategy, strings.Join(UpstreamStrategies, ", ")))
 	}
 	if c.IsDomainConnection {
 		errs.add(Invalidf("is_domain_connection", "domain connections are not supported"))

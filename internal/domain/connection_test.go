@@ -70,6 +70,13 @@ func TestUpstreamConnectionValidate(t *testing.T) {
 	o := base(domain.StrategyOIDC)
 	o.Options.DiscoveryURL = "https://idp.example/.well-known/openid-configuration"
 	ok = append(ok, o)
+	o = base(domain.StrategyOIDC) // front_channel: no client secret
+	o.Options.Issuer, o.Options.Type, o.Options.ClientSecret = "https://i/", "front_channel", ""
+	ok = append(ok, o)
+	ok = append(ok, base(domain.StrategyWindowsLive), base(domain.StrategyFacebook))
+	o = base(domain.StrategyApple)
+	o.Options.TeamID, o.Options.KeyID = "TEAM", "KEY"
+	ok = append(ok, o)
 	o = base(domain.StrategyOIDC)
 	o.Options.Issuer, o.Options.AuthorizationEndpoint, o.Options.TokenEndpoint, o.Options.JWKSURI = "https://i/", "https://i/a", "https://i/t", "https://i/k"
 	ok = append(ok, o)
@@ -98,9 +105,14 @@ func TestUpstreamConnectionValidate(t *testing.T) {
 			c.Options.Issuer, c.Options.TokenEndpoint = "https://i/", "https://i/t"
 			return c
 		}, "options"},
-		{"oidc front channel", func() *domain.Connection {
+		{"oidc implicit type", func() *domain.Connection {
 			c := base(domain.StrategyOIDC)
-			c.Options.Issuer, c.Options.Type = "https://i/", "front_channel"
+			c.Options.Issuer, c.Options.Type = "https://i/", "implicit"
+			return c
+		}, "options.type"},
+		{"front channel on google", func() *domain.Connection {
+			c := base(domain.StrategyGoogle)
+			c.Options.Type = "front_channel"
 			return c
 		}, "options.type"},
 		{"javascript url", func() *domain.Connection {

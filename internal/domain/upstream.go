@@ -14,19 +14,37 @@ const (
 	StrategyOAuth2 = "oauth2"        // a custom social provider: authorize, token and profile URLs
 	StrategyGitHub = "github"        // GitHub's OAuth apps (oauth2)
 	StrategyGoogle = "google-oauth2" // Google's OpenID Connect provider (oidc)
+	// StrategyWindowsLive is Microsoft accounts: the Microsoft identity platform's authorization
+	// and token endpoints, the profile from Microsoft Graph's /me (oauth2).
+	StrategyWindowsLive = "windowslive"
+	// StrategyFacebook is Facebook Login: the Graph API's dialog, token and /me (oauth2).
+	StrategyFacebook = "facebook"
+	// StrategyApple is Sign in with Apple: an OpenID provider whose client secret is a JWT the
+	// connection signs with the team's key (options.team_id, options.kid) and which answers by
+	// form_post.
+	StrategyApple = "apple"
 )
 
-// OIDCTypeBackChannel is the one oidc connection type Gatehouse runs: the authorization code
-// exchanged at the token endpoint with the client secret and PKCE.
-const OIDCTypeBackChannel = "back_channel"
+// UpstreamStrategies are the strategies of connections to other identity providers.
+var UpstreamStrategies = []string{StrategyOIDC, StrategyOAuth2, StrategyGitHub, StrategyGoogle, StrategyWindowsLive, StrategyFacebook, StrategyApple}
+
+// The oidc connection types (Auth0's options.type). back_channel: the authorization code
+// exchanged at the token endpoint with the client secret and PKCE. front_channel: the provider
+// posts an ID token to /login/callback (response_type id_token, response_mode form_post); no
+// client secret, and no upstream tokens to keep.
+const (
+	OIDCTypeBackChannel  = "back_channel"
+	OIDCTypeFrontChannel = "front_channel"
+)
+
+// FrontChannel reports whether the connection's provider answers with an ID token by form_post.
+func (c *Connection) FrontChannel() bool {
+	return c.Strategy == StrategyOIDC && c.Options.Type == OIDCTypeFrontChannel
+}
 
 // IsUpstreamStrategy reports whether a connection of this strategy signs users in elsewhere.
 func IsUpstreamStrategy(strategy string) bool {
-	switch strategy {
-	case StrategyOIDC, StrategyOAuth2, StrategyGitHub, StrategyGoogle:
-		return true
-	}
-	return false
+	return containsWord(UpstreamStrategies, strategy)
 }
 
 // IsSocialProvider reports whether an identity's provider is a social one (Auth0's isSocial):
@@ -62,6 +80,10 @@ type UpstreamOptions struct {
 	TokenURL         string        `json:"tokenURL,omitempty"`
 	ProfileURL       string        `json:"profileURL,omitempty"`
 	AttributeMap     *AttributeMap `json:"attribute_map,omitempty"`
+	// apple: the Apple developer team and the id of the key (client_secret holds the key itself,
+	// PEM) the connection signs its client secret JWT with.
+	TeamID string `json:"team_id,omitempty"`
+	KeyID  string `json:"kid,omitempty"`
 }
 
 // AttributeMap maps the provider's profile attributes onto the user's (Auth0's attribute_map
@@ -80,6 +102,28 @@ const (
 	GitHubTokenURL         = "https://github.com/login/oauth/access_token"
 	GitHubProfileURL       = "https://api.github.com/user"
 	GoogleIssuer           = "https://accounts.google.com"
+
+	WindowsLiveAuthorizationURL = "https://login.microsoftonline.com/common/oauth2/v2.0/authorize"
+	WindowsLiveTokenURL         = "https://login.microsoftonline.com/common/oauth2/v2.0/token"
+	WindowsLiveProfileURL       = "https://graph.microsoft.com/v1.0/me"
+
+	FacebookAuthorizationURL = "https://www.facebook.com/v19.0/dialog/oauth"
+	FacebookTokenURL         = "https://graph.facebook.com/v19.0/oauth/access_token"
+	FacebookProfileURL       = "https://graph.facebook.com/v19.0/me?fields=id,name,email,first_name,last_name,picture"
+
+	AppleIssuer           = "https://appleid.apple.com"
+	AppleAuthorizationURL = "https://appleid.apple.com/auth/authorize"
+	AppleTokenURL         = "https://appleid.apple.com/auth/token"
+	AppleJWKSURI          = "https://appleid.apple.com/auth/keys"
+)
+
+// Profile attributes of the presets. Neither Microsoft nor Facebook says whether the address is
+// verified, so their users' email_verified is false: never proof of owning the address.
+var (
+	windowsLiveAttributes = map[string]string{"user_id": "id", "email": "mail", "name": "displayName", "nickname": "userPrincipalName",
+		"given_name": "givenName", "family_name": "surname"}
+	facebookAttributes = map[string]string{"user_id": "id", "email": "email", "name": "name", "given_name": "first_name",
+		"family_name": "last_name", "picture": "picture.data.url"}
 )
 
 // gitHubAttributes is how GitHub's /user names the profile.
@@ -102,9 +146,11 @@ type UpstreamEndpoints struct {
 	ProfileURL       string // oauth2: the profile fetched with the access token
 	// EmailsURL (github): the user's addresses, for the primary one and whether it is verified,
 	// since GitHub's profile leaves a private address out and never says it is verified.
-	EmailsURL  string
-	Scopes     []string
-	Attributes map[string]string // oauth2: user attribute → provider attribute
+	EmailsURL string
+	// ResponseMode is sent upstream when the provider needs one (apple: form_post).
+	ResponseMode string
+	Scopes       []string
+	Attributes   map[string]string // oauth2: user attribute → provider attribute
 }
 
 // Endpoints resolves the connection's upstream URLs.
@@ -112,12 +158,23 @@ func (c *Connection) Endpoints() UpstreamEndpoints {
 	o := c.Options.UpstreamOptions
 	e := UpstreamEndpoints{Scopes: strings.Fields(o.Scope)}
 	switch c.Strategy {
-	case StrategyOIDC, StrategyGoogle:
+	case StrategyOIDC, StrategyGoogle, StrategyApple:
 		e.OIDC = true
 		e.DiscoveryURL, e.Issuer = o.DiscoveryURL, o.Issuer
 		e.AuthorizationURL, e.TokenURL, e.JWKSURI = o.AuthorizationEndpoint, o.TokenEndpoint, o.JWKSURI
 		if c.Strategy == StrategyGoogle && e.Issuer == "" && e.DiscoveryURL == "" {
 			e.Issuer = GoogleIssuer
+		}
+		if c.Strategy == StrategyApple {
+			// Apple publishes no discovery document that lists its endpoints as they are used.
+			e.Issuer = orDefault(e.Issuer, AppleIssuer)
+			e.AuthorizationURL = orDefault(e.AuthorizationURL, AppleAuthorizationURL)
+			e.TokenURL = orDefault(e.TokenURL, AppleTokenURL)
+			e.JWKSURI = orDefault(e.JWKSURI, AppleJWKSURI)
+			e.ResponseMode = "form_post" // Apple requires it when name or email is asked for
+			if len(e.Scopes) == 0 {
+				e.Scopes = []string{"openid", "name", "email"}
+			}
 		}
 		if e.DiscoveryURL == "" && e.AuthorizationURL == "" && e.Issuer != "" {
 			e.DiscoveryURL = strings.TrimSuffix(e.Issuer, "/") + "/.well-known/openid-configuration"
@@ -128,9 +185,30 @@ func (c *Connection) Endpoints() UpstreamEndpoints {
 		if len(e.Scopes) == 1 {
 			e.Scopes = append(e.Scopes, "profile", "email")
 		}
-	case StrategyOAuth2, StrategyGitHub:
+		if c.FrontChannel() {
+			e.ResponseMode = "form_post"
+		}
+	case StrategyOAuth2, StrategyGitHub, StrategyWindowsLive, StrategyFacebook:
 		e.AuthorizationURL, e.TokenURL, e.ProfileURL = o.AuthorizationURL, o.TokenURL, o.ProfileURL
 		e.Attributes = defaultOAuth2Attributes
+		switch c.Strategy {
+		case StrategyWindowsLive:
+			e.Attributes = windowsLiveAttributes
+			e.AuthorizationURL = orDefault(e.AuthorizationURL, WindowsLiveAuthorizationURL)
+			e.TokenURL = orDefault(e.TokenURL, WindowsLiveTokenURL)
+			e.ProfileURL = orDefault(e.ProfileURL, WindowsLiveProfileURL)
+			if len(e.Scopes) == 0 {
+				e.Scopes = []string{"openid", "profile", "email", "offline_access", "User.Read"}
+			}
+		case StrategyFacebook:
+			e.Attributes = facebookAttributes
+			e.AuthorizationURL = orDefault(e.AuthorizationURL, FacebookAuthorizationURL)
+			e.TokenURL = orDefault(e.TokenURL, FacebookTokenURL)
+			e.ProfileURL = orDefault(e.ProfileURL, FacebookProfileURL)
+			if len(e.Scopes) == 0 {
+				e.Scopes = []string{"email", "public_profile"}
+			}
+		}
 		if c.Strategy == StrategyGitHub {
 			e.Attributes = gitHubAttributes
 			e.AuthorizationURL = orDefault(e.AuthorizationURL, GitHubAuthorizationURL)
@@ -198,7 +276,7 @@ func (c *Connection) validateUpstream(errs *Errors) {
 	if u.ClientID == "" || len(u.ClientID) > 512 {
 		errs.add(Invalidf("options.client_id", "is required (at most 512 characters)"))
 	}
-	if u.ClientSecret == "" && len(c.SecretSealed) == 0 {
+	if u.ClientSecret == "" && len(c.SecretSealed) == 0 && !c.FrontChannel() {
 		errs.add(Invalidf("options.client_secret", "is required"))
 	}
 	if len(u.ClientSecret) > 2048 {
@@ -211,23 +289,34 @@ func (c *Connection) validateUpstream(errs *Errors) {
 	oidcNames := u.DiscoveryURL != "" || u.Issuer != "" || u.AuthorizationEndpoint != "" || u.TokenEndpoint != "" || u.JWKSURI != "" || u.UserinfoEndpoint != "" || u.Type != ""
 	e := c.Endpoints()
 	switch c.Strategy {
-	case StrategyOIDC, StrategyGoogle:
+	case StrategyOIDC, StrategyGoogle, StrategyApple:
 		if oauth2Names {
 			errs.add(Invalidf("options", "authorizationURL, tokenURL, profileURL and attribute_map belong to oauth2 connections"))
 		}
-		if u.Type != "" && u.Type != OIDCTypeBackChannel {
-			errs.add(Invalidf("options.type", "only back_channel (authorization code with PKCE and the client secret) is supported"))
+		if u.Type != "" && (u.Type != OIDCTypeBackChannel && u.Type != OIDCTypeFrontChannel || c.Strategy != StrategyOIDC) {
+			errs.add(Invalidf("options.type", "must be back_channel (authorization code with PKCE and the client secret) or front_channel (an ID token by form_post; oidc only)"))
 		}
 		explicit := u.AuthorizationEndpoint != "" || u.TokenEndpoint != "" || u.JWKSURI != ""
+		if c.Strategy == StrategyApple {
+			explicit = false // every endpoint has Apple's default
+			if u.TeamID == "" || len(u.TeamID) > 64 || u.KeyID == "" || len(u.KeyID) > 64 {
+				errs.add(Invalidf("options", "team_id and kid are required for apple (client_secret is the key, PEM)"))
+			}
+		} else if u.TeamID != "" || u.KeyID != "" {
+			errs.add(Invalidf("options", "team_id and kid belong to apple connections"))
+		}
 		switch {
 		case explicit && (u.Issuer == "" || u.AuthorizationEndpoint == "" || u.TokenEndpoint == "" || u.JWKSURI == ""):
 			errs.add(Invalidf("options", "explicit endpoints need issuer, authorization_endpoint, token_endpoint and jwks_uri"))
-		case !explicit && e.DiscoveryURL == "":
+		case !explicit && e.DiscoveryURL == "" && c.Strategy != StrategyApple:
 			errs.add(Invalidf("options.discovery_url", "discovery_url or issuer is required"))
 		}
-	case StrategyOAuth2, StrategyGitHub:
+	case StrategyOAuth2, StrategyGitHub, StrategyWindowsLive, StrategyFacebook:
 		if oidcNames {
 			errs.add(Invalidf("options", "discovery_url, issuer, type and the *_endpoint options belong to oidc connections"))
+		}
+		if u.TeamID != "" || u.KeyID != "" {
+			errs.add(Invalidf("options", "team_id and kid belong to apple connections"))
 		}
 		if e.AuthorizationURL == "" || e.TokenURL == "" || e.ProfileURL == "" {
 			errs.add(Invalidf("options", "authorizationURL, tokenURL and profileURL are required"))
@@ -271,4 +360,7 @@ type UpstreamRequest struct {
 	StateHash    []byte `json:"state_hash"`
 	Nonce        string `json:"nonce,omitempty"`
 	CodeVerifier string `json:"code_verifier"`
+	// IDToken is a front_channel provider's answer, kept from its form_post until the browser's
+	// GET /login/callback (which carries the binding cookie) has it checked.
+	IDToken string `json:"id_token,omitempty"`
 }

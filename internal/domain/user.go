@@ -20,6 +20,12 @@ type Identity struct {
 	UserID     string `json:"user_id"`
 	Provider   string `json:"provider"`
 	IsSocial   bool   `json:"isSocial"`
+	// The provider's tokens: shown only to a Management API token with read:user_idp_tokens.
+	AccessToken  string `json:"access_token,omitempty"`
+	RefreshToken string `json:"refresh_token,omitempty"`
+	ExpiresIn    int64  `json:"expires_in,omitempty"`
+	// ProfileData is a linked account's profile (never the primary identity's).
+	ProfileData map[string]any `json:"profileData,omitempty"`
 }
 
 // User is a person who signs in. PasswordHash is a PHC string (argon2id, or bcrypt for imported
@@ -48,7 +54,8 @@ type User struct {
 	LastPasswordReset *time.Time     `json:"-"`
 }
 
-// Identities returns the user's identities: one for now, from the user id (provider|id).
+// Identities returns the user's own identity, the one its user id (provider|id) names. The
+// identities linked to it are kept beside it (UserIdentity); WithLinked adds them.
 func (u *User) Identities() []Identity {
 	conn := u.Connection
 	if conn == "" {
@@ -56,6 +63,19 @@ func (u *User) Identities() []Identity {
 	}
 	provider, id, _ := strings.Cut(u.UserID, "|")
 	return []Identity{{Connection: conn, UserID: id, Provider: provider, IsSocial: IsSocialProvider(provider)}}
+}
+
+// WithLinked is the user's identities[]: its own first, then those linked to it, oldest first.
+func (u *User) WithLinked(linked []*UserIdentity) []Identity {
+	out := u.Identities()
+	for _, l := range linked {
+		if l.OwnerID != u.UserID || !l.Linked() {
+			continue
+		}
+		out = append(out, Identity{Connection: l.Connection, UserID: l.IdentityID, Provider: l.Provider,
+			IsSocial: IsSocialProvider(l.Provider), ProfileData: l.ProfileData})
+	}
+	return out
 }
 
 // NormalizeEmail lower-cases an email address: Auth0 treats emails case-insensitively.

@@ -37,6 +37,10 @@ type upstreamOptionsBody struct {
 	TokenURL              *string              `json:"tokenURL"`
 	ProfileURL            *string              `json:"profileURL"`
 	AttributeMap          *domain.AttributeMap `json:"attribute_map"`
+	// apple: Auth0 names the key app_secret; client_secret is taken too.
+	AppSecret *string `json:"app_secret"`
+	TeamID    *string `json:"team_id"`
+	KeyID     *string `json:"kid"`
 }
 
 func (b *upstreamOptionsBody) options() domain.UpstreamOptions {
@@ -47,7 +51,10 @@ func (b *upstreamOptionsBody) options() domain.UpstreamOptions {
 		}
 	}
 	set(&o.ClientID, b.ClientID)
+	set(&o.ClientSecret, b.AppSecret)
 	set(&o.ClientSecret, b.ClientSecret)
+	set(&o.TeamID, b.TeamID)
+	set(&o.KeyID, b.KeyID)
 	set(&o.Type, b.Type)
 	set(&o.Scope, b.Scope)
 	set(&o.DiscoveryURL, b.DiscoveryURL)
@@ -104,7 +111,7 @@ func (g *connections) listConnections(c *call, f store.ConnectionFilter, pg stor
 	}
 	alias = strings.ToLower(strings.TrimSpace(alias))
 	if len(f.Strategy) == 0 {
-		f.Strategy = []string{domain.StrategyOIDC, domain.StrategyOAuth2, domain.StrategyGitHub, domain.StrategyGoogle}
+		f.Strategy = domain.UpstreamStrategies
 	}
 	var matches []*domain.Connection
 	for page := 0; page*100 < maxAliasScan; page++ {

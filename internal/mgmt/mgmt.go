@@ -107,6 +107,11 @@ type Options struct {
 	// LogStreams seals a log stream's Authorization header and checks its endpoint; nil: log
 	// streams are refused (501).
 	LogStreams LogStreamSecrets
+	// IDTokens checks the ID tokens account linking takes (link_with); nil: link_with answers 501.
+	IDTokens IDTokenVerifier
+	// IdPTokens opens the providers' tokens kept with identities, shown to read:user_idp_tokens;
+	// nil: never shown.
+	IdPTokens IdPTokenOpener
 }
 
 // Handler serves /api/v2/.

@@ -4,7 +4,7 @@ import "encoding/json"
 
 // secretKeys are request properties never copied into the tenant log.
 var secretKeys = map[string]bool{
-	"password": true, "client_secret": true, "signing_secret": true, "smtp_pass": true,
+	"password": true, "client_secret": true, "signing_secret": true, "smtp_pass": true, "link_with": true, "app_secret": true,
 }
 
 // redactedBody parses a request body for the sapi event and drops passwords and secret values at

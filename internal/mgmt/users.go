@@ -21,12 +21,16 @@ type users struct {
 	hasher password.Hasher
 	now    func() time.Time
 	verify VerificationMailer // nil: no verification mail
+	// idTokens checks link_with tokens; idpTokens opens the providers' tokens (identities.go).
+	idTokens  IDTokenVerifier
+	idpTokens IdPTokenOpener
 }
 
 func (h *Handler) userRoutes() []route {
-	g := &users{st: h.st, users: h.st, roles: h.st, apis: h.st, hasher: h.opts.Hasher, now: h.now, verify: h.opts.Verification}
+	g := &users{st: h.st, users: h.st, roles: h.st, apis: h.st, hasher: h.opts.Hasher, now: h.now, verify: h.opts.Verification,
+		idTokens: h.opts.IDTokens, idpTokens: h.opts.IdPTokens}
 	read := []string{"read:users"}
-	return []route{
+	return append(g.identityRoutes(), []route{
 		{method: "GET", path: "/users", scopes: read, fn: g.list},
 		{method: "POST", path: "/users", scopes: []string{"create:users"}, desc: "Create a User", fn: g.create},
 		{method: "GET", path: "/users/{id}", scopes: read, selfScopes: []string{"read:current_user"}, fn: g.get},
@@ -45,7 +49,7 @@ func (h *Handler) userRoutes() []route {
 			fn: edit(g.users, store.UserStore.AddUserPermissions, decodePermissions(g.apis, true), g.id, http.StatusCreated, emptyObject)},
 		{method: "DELETE", path: "/users/{id}/permissions", scopes: []string{"update:users"}, desc: "Remove permissions from a user",
 			fn: edit(g.users, store.UserStore.RemoveUserPermissions, decodePermissions(g.apis, false), g.id, http.StatusNoContent, nil)},
-	}
+	}...)
 }
 
 // userFieldScopes: update:users_app_metadata changes app_metadata and nothing else; a user's own
@@ -108,11 +112,12 @@ func (g *users) list(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, p.list("users", views(list, pr.user), total), nil
+	items, err := g.views(c, pr, list)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, p.list("users", items, total), nil
 }
-
-// user is the view of u with the projection applied.
-func (pr projection) user(u *domain.User) any { return pr.apply(viewUser(u)) }
 
 func (g *users) load(c *call) (*domain.User, error) {
 	return load(c.ctx(), g.users.GetUser, c.r.PathValue("id"), nfUser)
@@ -136,7 +141,11 @@ func (g *users) get(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, pr.user(u), nil
+	v, err := g.view(c, u)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, pr.apply(v), nil
 }
 
 func (g *users) byEmail(c *call) (int, any, error) {
@@ -152,7 +161,11 @@ func (g *users) byEmail(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, views(list, pr.user), nil
+	items, err := g.views(c, pr, list)
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, items, nil
 }
 
 // userBody is what POST and PATCH /users take (spec §4.4 Users).
@@ -425,7 +438,8 @@ func (g *users) update(c *call) (int, any, error) {
 	if mail {
 		g.verify.Kick()
 	}
-	return http.StatusOK, viewUser(u), nil
+	v, err := g.view(c, u)
+	return http.StatusOK, v, err
 }
 
 func (g *users) delete(c *call) (int, any, error) {

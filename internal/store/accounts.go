@@ -99,3 +99,17 @@ type MFAStore interface {
 	// ForgetRememberedBrowsers forgets every remembered browser of userID.
 	ForgetRememberedBrowsers(ctx context.Context, userID string) error
 }
+
+// IdentityStore keeps what a user's identities hold beyond the user row (domain.UserIdentity):
+// accounts linked to a primary user, and the sealed upstream tokens of any identity. Deleting the
+// owner deletes its identities.
+type IdentityStore interface {
+	// PutIdentity creates the identity (provider, identity id) or replaces its owner, connection,
+	// profile and tokens; ErrNotFound when the owner is not a user.
+	PutIdentity(ctx context.Context, i *domain.UserIdentity) error
+	GetIdentity(ctx context.Context, provider, identityID string) (*domain.UserIdentity, error)
+	// ListUserIdentities lists the identities the user owns, its own (when it has a row) among
+	// them, oldest first.
+	ListUserIdentities(ctx context.Context, userID string) ([]*domain.UserIdentity, error)
+	DeleteIdentity(ctx context.Context, provider, identityID string) error
+}

@@ -83,6 +83,7 @@ type Store interface {
 	PushedRequestStore
 	BackchannelStore
 	OrganizationStore
+	IdentityStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).

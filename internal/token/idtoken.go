@@ -122,7 +122,7 @@ func writeUserClaims(c *payload, u *domain.User, profile, email bool, custom map
 		if set("name") {
 			c.str("name", u.Name)
 		}
-		if set("picture") {
+		if u.Picture != "" && set("picture") {
 			c.str("picture", u.Picture)
 		}
 		if set("updated_at") {
@@ -133,7 +133,8 @@ func writeUserClaims(c *payload, u *domain.User, profile, email bool, custom map
 			c.str("updated_at", UpdatedAt(t))
 		}
 	}
-	if email {
+	// A user without an address (a provider that shares none) has no email claims at all.
+	if email && u.Email != "" {
 		if set("email") {
 			c.str("email", u.Email)
 		}
@@ -157,14 +158,16 @@ func UserClaims(u *domain.User, scope string, custom map[string]any) map[string]
 		}
 		out["nickname"] = u.Nickname
 		out["name"] = u.Name
-		out["picture"] = u.Picture
+		if u.Picture != "" {
+			out["picture"] = u.Picture
+		}
 		t := u.UpdatedAt
 		if t.IsZero() {
 			t = u.CreatedAt
 		}
 		out["updated_at"] = UpdatedAt(t)
 	}
-	if email {
+	if email && u.Email != "" {
 		out["email"] = u.Email
 		out["email_verified"] = u.EmailVerified
 	}

@@ -158,3 +158,19 @@ func describe(err error) string {
 	}
 	return "signature or key invalid"
 }
+
+// VerifyIDToken checks an ID token this issuer signed (account linking's link_with): a published
+// key, iss exactly this issuer, exp present and not past, one audience (the client it was issued
+// to), and none of an access token's claims (scope, gty).
+func (i *Issuer) VerifyIDToken(ctx context.Context, raw string) (subject, audience string, err error) {
+	claims := &Claims{}
+	parser := jwt.NewParser(jwt.WithValidMethods(validMethods), jwt.WithIssuer(i.issuer), jwt.WithExpirationRequired(),
+		jwt.WithLeeway(i.leeway), jwt.WithTimeFunc(i.now))
+	if _, err := parser.ParseWithClaims(raw, claims, i.keyFunc(ctx)); err != nil {
+		return "", "", fmt.Errorf("%w: %s", ErrInvalidToken, describe(err))
+	}
+	if len(claims.Audience) != 1 || claims.Subject == "" || claims.Scope != "" || claims.GTY != "" {
+		return "", "", fmt.Errorf("%w: not an ID token", ErrInvalidToken)
+	}
+	return claims.Subject, claims.Audience[0], nil
+}

@@ -37,6 +37,9 @@ var signingAlgs = []string{oidc.RS256, oidc.RS384, oidc.RS512, oidc.ES256, oidc.
 // Broker signs users in at the providers connections name.
 type Broker struct {
 	Secrets *Secrets
+	// Tokens seals the access and refresh tokens providers send, kept with the user's identity;
+	// nil: they are not kept.
+	Tokens *Tokens
 	// Policy is the node's rule on where it may connect; AllowPrivate (development) also lets
 	// upstream URLs be plain http.
 	Policy  netguard.Policy
@@ -107,6 +110,11 @@ func (b *Broker) CheckConnection(ctx context.Context, c *domain.Connection) erro
 		urls["userinfo_endpoint"] = u
 	}
 	var errs []error
+	if s := c.Options.ClientSecret; c.Strategy == domain.StrategyApple && s != "" {
+		if err := CheckAppleKey(s); err != nil {
+			errs = append(errs, domain.Invalidf("options.client_secret", "%v", err))
+		}
+	}
 	for name, raw := range urls {
 		if err := b.checkURL(ctx, raw); err != nil {
 			errs = append(errs, domain.Invalidf("options."+name, "%v", err))
@@ -145,6 +153,14 @@ func (b *Broker) Begin(ctx context.Context, c *domain.Connection, redirectURI, t
 	cfg := b.config(c, e, "", redirectURI)
 	cfg.Endpoint.AuthURL = authURL
 	opts := []oauth2.AuthCodeOption{oauth2.S256ChallengeOption(req.CodeVerifier)}
+	if c.FrontChannel() {
+		// No code, so no PKCE: the ID token comes straight back, bound by the nonce.
+		req.CodeVerifier = ""
+		opts = []oauth2.AuthCodeOption{oauth2.SetAuthURLParam("response_type", "id_token")}
+	}
+	if e.ResponseMode != "" {
+		opts = append(opts, oauth2.SetAuthURLParam("response_mode", e.ResponseMode))
+	}
 	if e.OIDC {
 		req.Nonce = domain.RandomToken(32)
 		opts = append(opts, oidc.Nonce(req.Nonce))
@@ -168,7 +184,7 @@ func StateMatches(req *domain.UpstreamRequest, secret string) bool {
 
 func (b *Broker) config(c *domain.Connection, e domain.UpstreamEndpoints, secret, redirectURI string) *oauth2.Config {
 	style := oauth2.AuthStyleInParams
-	if e.OIDC {
+	if e.OIDC && c.Strategy != domain.StrategyApple { // Apple takes client_secret_post only
 		style = oauth2.AuthStyleInHeader // client_secret_basic, OIDC's default
 	}
 	return &oauth2.Config{ClientID: c.Options.ClientID, ClientSecret: secret, RedirectURL: redirectURI, Scopes: e.Scopes,
@@ -185,6 +201,8 @@ type Profile struct {
 	GivenName     string
 	FamilyName    string
 	Picture       string
+	// Tokens are what the provider's token endpoint answered, kept sealed with the identity.
+	Tokens domain.IdPTokens
 }
 
 // Finish exchanges the code (with the PKCE verifier and the client secret) and returns the
@@ -196,6 +214,12 @@ func (b *Broker) Finish(ctx context.Context, c *domain.Connection, req *domain.U
 	secret, err := b.Secrets.Open(c.ID, c.SecretSealed)
 	if err != nil {
 		return nil, err
+	}
+	if c.Strategy == domain.StrategyApple {
+		b.init()
+		if secret, err = appleClientSecret(c, secret, b.Now()); err != nil {
+			return nil, &Error{Code: "server_error", Description: "The connection's signing key is not usable.", Cause: err}
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 3*b.timeout())
 	defer cancel()
@@ -216,10 +240,37 @@ func (b *Broker) Finish(ctx context.Context, c *domain.Connection, req *domain.U
 		}
 		return nil, unavailable(err)
 	}
+	tokens := domain.IdPTokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, ExpiresIn: tok.ExpiresIn}
 	if !e.OIDC {
-		return b.fetchProfile(ctx, e, tok)
+		prof, err := b.fetchProfile(ctx, e, tok)
+		if prof != nil {
+			prof.Tokens = tokens
+		}
+		return prof, err
 	}
 	raw, _ := tok.Extra("id_token").(string)
+	prof, err := b.verifyIDToken(ctx, c, p, req, raw)
+	if prof != nil {
+		prof.Tokens = tokens
+	}
+	return prof, err
+}
+
+// FinishIDToken checks a front_channel provider's ID token (posted to /login/callback) and
+// returns the user's profile; there is no code and no upstream token.
+func (b *Broker) FinishIDToken(ctx context.Context, c *domain.Connection, req *domain.UpstreamRequest, raw string) (*Profile, error) {
+	ctx, cancel := context.WithTimeout(ctx, 2*b.timeout())
+	defer cancel()
+	p, err := b.provider(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return b.verifyIDToken(ctx, c, p, req, raw)
+}
+
+// verifyIDToken checks the signature (asymmetric algorithms only, a key of the provider's set),
+// issuer, audience, expiry and nonce, and maps the claims.
+func (b *Broker) verifyIDToken(ctx context.Context, c *domain.Connection, p cachedProvider, req *domain.UpstreamRequest, raw string) (*Profile, error) {
 	if raw == "" {
 		return nil, denied("The identity provider returned no ID token.", nil)
 	}
@@ -293,7 +344,7 @@ func (b *Broker) fetchProfile(ctx context.Context, e domain.UpstreamEndpoints, t
 		return nil, denied("The identity provider's profile could not be read.", err)
 	}
 	str := func(attr string) string {
-		switch v := doc[e.Attributes[attr]].(type) {
+		switch v := lookup(doc, e.Attributes[attr]).(type) {
 		case string:
 			return v
 		case json.Number:
@@ -304,12 +355,29 @@ func (b *Broker) fetchProfile(ctx context.Context, e domain.UpstreamEndpoints, t
 	prof := &Profile{Subject: str("user_id"), Email: str("email"), Name: str("name"), Nickname: str("nickname"),
 		GivenName: str("given_name"), FamilyName: str("family_name"), Picture: str("picture")}
 	if a := e.Attributes["email_verified"]; a != "" {
-		prof.EmailVerified = isTrue(doc[a])
+		prof.EmailVerified = isTrue(lookup(doc, a))
 	}
 	if e.EmailsURL != "" {
 		b.primaryEmail(ctx, e.EmailsURL, tok, prof)
 	}
 	return prof, checkSubject(prof.Subject)
+}
+
+// lookup reads a profile attribute; a dotted name reads inside objects (Facebook's
+// picture.data.url). An attribute whose whole name has a dot is found first.
+func lookup(doc map[string]any, name string) any {
+	if v, ok := doc[name]; ok || !strings.Contains(name, ".") {
+		return v
+	}
+	var cur any = doc
+	for _, part := range strings.Split(name, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[part]
+	}
+	return cur
 }
 
 // primaryEmail sets the profile's email to the user's primary address at GitHub, verified or not

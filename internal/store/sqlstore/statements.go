@@ -431,6 +431,13 @@ const (
 	RememberedBrowserInsert
 	RememberedBrowserLive
 	RememberedBrowserDeleteByUser
+	// User identities: Put(provider, identity_id, user_id, connection, created_at, updated_at,
+	// tokens_sealed, doc) inserts or replaces; Get(provider, identity_id) and ListByUser(user_id) →
+	// identityCols; Delete(provider, identity_id).
+	IdentityPut
+	IdentityGet
+	IdentityListByUser
+	IdentityDelete
 
 	numStmts
 )
@@ -464,6 +471,7 @@ const (
 	orgColsO        = `o.id, o.name, o.created_at, o.updated_at, o.doc`
 	orgConnCols     = `oc.organization_id, oc.connection_id, oc.assign_membership_on_login, oc.show_as_button, oc.is_signup_enabled, oc.created_at, c.name, c.strategy`
 	invitationCols  = `id, organization_id, ticket_hash, created_at, expires_at, used_at, doc`
+	identityCols    = `provider, identity_id, user_id, connection, created_at, updated_at, tokens_sealed, doc`
 )
 
 var generic = statements{
@@ -862,6 +870,14 @@ var generic = statements{
 	RememberedBrowserInsert:       `INSERT INTO mfa_remembered_browsers (token_hash, user_id, expires_at) VALUES ($1, $2, $3)`,
 	RememberedBrowserLive:         `SELECT COUNT(*) FROM mfa_remembered_browsers WHERE token_hash = $1 AND user_id = $2 AND expires_at > $3`,
 	RememberedBrowserDeleteByUser: `DELETE FROM mfa_remembered_browsers WHERE user_id = $1`,
+
+	IdentityPut: `INSERT INTO user_identities (provider, identity_id, user_id, connection, created_at, updated_at, tokens_sealed, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		ON CONFLICT (provider, identity_id) DO UPDATE SET user_id = excluded.user_id, connection = excluded.connection,
+		updated_at = excluded.updated_at, tokens_sealed = excluded.tokens_sealed, doc = excluded.doc`,
+	IdentityGet:        `SELECT ` + identityCols + ` FROM user_identities WHERE provider = $1 AND identity_id = $2`,
+	IdentityListByUser: `SELECT ` + identityCols + ` FROM user_identities WHERE user_id = $1 ORDER BY created_at, provider, identity_id`,
+	IdentityDelete:     `DELETE FROM user_identities WHERE provider = $1 AND identity_id = $2`,
 }
 
 const mfaCols = `id, user_id, type, secret, confirmed, last_step, created_at, last_auth_at`

@@ -16,7 +16,18 @@ import (
 // password hash and login bookkeeping, which the JSON form never carries, are columns too.
 
 func userArgs(u *domain.User) (email, username, name, nickname string) {
-	return domain.NormalizeEmail(u.Email), strings.ToLower(u.Username), strings.ToLower(u.Name), strings.ToLower(u.Nickname)
+	return emailKey(u), strings.ToLower(u.Username), strings.ToLower(u.Name), strings.ToLower(u.Nickname)
+}
+
+// emailKey is the email column: the normalized address, or, for a user without one (a provider
+// that shares no address), "@" and the user id. No address can equal that, so the unique
+// (connection, email) key admits any number of such users, one per identity, and no lookup by
+// address finds them.
+func emailKey(u *domain.User) string {
+	if e := domain.NormalizeEmail(u.Email); e != "" {
+		return e
+	}
+	return "@" + u.UserID
 }
 
 func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {

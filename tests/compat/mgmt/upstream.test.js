@@ -3,7 +3,9 @@
 // never shown, validation errors as ManagementApiError.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { management, tenant } from './tenant.js';
+import http from 'node:http';
+import { createHash, randomBytes } from 'node:crypto';
+import { management, tenant, authenticationClient } from './tenant.js';
 
 const suffix = Date.now().toString(36);
 
@@ -47,11 +49,171 @@ test('upstream connections: an enterprise oidc connection and the github preset'
   t.after(() => management.connections.delete({ id: gh.id }).catch(() => {}));
   assert.equal(gh.options.tokenURL, 'http://127.0.0.1:4515/login/oauth/access_token');
 
-  // Refusals: what the strategy needs, and front_channel (not run by Gatehouse).
+  // Refusals: what the strategy needs, and a type Auth0 does not have.
   await assert.rejects(management.connections.create({ name: `no-id-${suffix}`, strategy: 'oidc',
     options: { client_secret: 's', discovery_url: 'http://127.0.0.1:4515/.well-known/openid-configuration' } }),
   (err) => err.statusCode === 400 && /client_id/.test(err.message));
-  await assert.rejects(management.connections.create({ name: `front-${suffix}`, strategy: 'oidc',
-    options: { client_id: 'x', client_secret: 's', type: 'front_channel', issuer: 'http://127.0.0.1:4515/' } }),
+  await assert.rejects(management.connections.create({ name: `implicit-${suffix}`, strategy: 'oidc',
+    options: { client_id: 'x', client_secret: 's', type: 'implicit', issuer: 'http://127.0.0.1:4515/' } }),
   (err) => err.statusCode === 400 && /back_channel/.test(err.message));
+
+  // front_channel: an ID token by form_post, no client secret.
+  const { data: front } = await management.connections.create({ name: `front-${suffix}`, strategy: 'oidc',
+    options: { client_id: 'x', type: 'front_channel', issuer: 'http://127.0.0.1:4515/' } });
+  t.after(() => management.connections.delete({ id: front.id }).catch(() => {}));
+  assert.equal(front.options.type, 'front_channel');
+
+  // The other presets, their URLs pointed at loopback.
+  for (const [strategy, options] of [
+    ['windowslive', { profileURL: 'http://127.0.0.1:4515/v1.0/me' }],
+    ['facebook', { tokenURL: 'http://127.0.0.1:4515/oauth/access_token' }],
+  ]) {
+    const { data: preset } = await management.connections.create({ name: `${strategy}-${suffix}`, strategy,
+      options: { client_id: `${strategy}-id`, client_secret: `${strategy}-secret`, ...options } });
+    t.after(() => management.connections.delete({ id: preset.id }).catch(() => {}));
+    assert.equal(preset.strategy, strategy);
+    assert.ok(!JSON.stringify(preset).includes(`${strategy}-secret`));
+  }
+  await assert.rejects(management.connections.create({ name: `apple-${suffix}`, strategy: 'apple',
+    options: { client_id: 'com.example.web', client_secret: 'not a key', team_id: 'TEAM', kid: 'KEY' } }),
+  (err) => err.statusCode === 400 && /client_secret/.test(err.message));
+});
+
+// Account linking through the SDK's UsersManager (link, unlink): a GitHub-shaped provider on
+// loopback (port 3240) signs a user in, so that github|<id> exists; linking it to a database user
+// keeps the primary's user_id, moves the account into identities[] (its upstream token shown to
+// this client, which holds read:user_idp_tokens) and makes a GitHub sign-in sign the primary in;
+// unlinking makes it an account of its own again.
+const GH_PORT = 3240;
+
+function startGitHub(id) {
+  const codes = new Map();
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url, `http://127.0.0.1:${GH_PORT}`);
+    if (req.method === 'GET' && u.pathname === '/login/oauth/authorize') {
+      const code = randomBytes(8).toString('hex');
+      codes.set(code, u.searchParams.get('code_challenge'));
+      const back = new URL(u.searchParams.get('redirect_uri'));
+      back.searchParams.set('code', code);
+      back.searchParams.set('state', u.searchParams.get('state'));
+      res.writeHead(302, { location: back.toString() }).end();
+      return;
+    }
+    if (req.method === 'POST' && u.pathname === '/login/oauth/access_token') {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => {
+        const p = new URLSearchParams(body);
+        const challenge = codes.get(p.get('code'));
+        codes.delete(p.get('code'));
+        const ok = challenge && p.get('client_secret') === 'gh-secret' &&
+          createHash('sha256').update(p.get('code_verifier') || '').digest('base64url') === challenge;
+        res.writeHead(200, { 'content-type': 'application/x-www-form-urlencoded' })
+          .end(ok ? 'access_token=gho_compat&refresh_token=ghr_compat&token_type=bearer' : 'error=bad_verification_code');
+      });
+      return;
+    }
+    if (req.headers.authorization !== 'Bearer gho_compat') {
+      res.writeHead(401).end();
+      return;
+    }
+    if (u.pathname === '/user') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ id: id.value, login: 'octo', name: 'Octo Cat', email: null }));
+      return;
+    }
+    if (u.pathname === '/user/emails') {
+      res.writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify([{ email: `octo-${suffix}@example.com`, primary: true, verified: true }]));
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  return new Promise((resolve) => server.listen(GH_PORT, '127.0.0.1', () => resolve(server)));
+}
+
+// signInThrough runs /authorize?connection= in a cookie-keeping "browser" and returns the app's
+// ID token claims.
+async function signInThrough(connection) {
+  const cookies = new Map();
+  const step = async (url) => {
+    const res = await fetch(url, { redirect: 'manual', headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; ') } });
+    for (const c of res.headers.getSetCookie()) {
+      const [kv] = c.split(';');
+      const i = kv.indexOf('=');
+      cookies.set(kv.slice(0, i), kv.slice(i + 1));
+    }
+    assert.equal(res.status, 302, `${url} answered ${res.status}: ${await res.text()}`);
+    return res.headers.get('location');
+  };
+  const verifier = randomBytes(32).toString('base64url');
+  const authorize = new URL('/authorize', tenant.issuer);
+  for (const [k, v] of Object.entries({ client_id: tenant.web_app.client_id, response_type: 'code', redirect_uri: tenant.web_app.callback,
+    scope: 'openid profile email', state: 'compat', connection, code_challenge_method: 'S256',
+    code_challenge: createHash('sha256').update(verifier).digest('base64url') })) {
+    authorize.searchParams.set(k, v);
+  }
+  let loc = await step(authorize);
+  assert.ok(loc.startsWith(`http://127.0.0.1:${GH_PORT}/login/oauth/authorize?`), loc);
+  loc = await step(loc);
+  assert.ok(loc.startsWith(new URL('/login/callback', tenant.issuer).toString()), loc);
+  loc = await step(loc);
+  const cb = new URL(loc);
+  assert.equal(`${cb.origin}${cb.pathname}`, tenant.web_app.callback, loc);
+  const auth = authenticationClient(tenant.web_app.client_id, tenant.web_app.client_secret);
+  const { data } = await auth.oauth.authorizationCodeGrantWithPKCE({ code: cb.searchParams.get('code'), code_verifier: verifier,
+    redirect_uri: tenant.web_app.callback });
+  return JSON.parse(Buffer.from(data.id_token.split('.')[1], 'base64url').toString());
+}
+
+test('account linking: users.link and users.unlink with a GitHub identity', async (t) => {
+  const ghID = { value: Number(Date.now().toString().slice(-9)) };
+  const server = await startGitHub(ghID);
+  t.after(() => server.close());
+  const { data: conn } = await management.connections.create({
+    name: `gh-link-${suffix}`, strategy: 'github', enabled_clients: [tenant.web_app.client_id],
+    options: { client_id: 'gh-id', client_secret: 'gh-secret', authorizationURL: `http://127.0.0.1:${GH_PORT}/login/oauth/authorize`,
+      tokenURL: `http://127.0.0.1:${GH_PORT}/login/oauth/access_token`, profileURL: `http://127.0.0.1:${GH_PORT}/user` },
+  });
+  t.after(() => management.connections.delete({ id: conn.id }).catch(() => {}));
+
+  const secondaryID = `github|${ghID.value}`;
+  assert.equal((await signInThrough(conn.name)).sub, secondaryID);
+  t.after(() => management.users.delete({ id: secondaryID }).catch(() => {}));
+  const { data: primary } = await management.users.create({ connection: 'Username-Password-Authentication',
+    email: `primary-${suffix}@example.com`, password: `Primary-${suffix}-Pw1!`, name: 'Primary Person' });
+  t.after(() => management.users.delete({ id: primary.user_id }).catch(() => {}));
+
+  // Refusals: linking an account to itself, an account that does not exist.
+  await assert.rejects(management.users.link({ id: primary.user_id }, { provider: 'auth0', user_id: primary.user_id.split('|')[1] }),
+    (err) => err.statusCode === 400);
+  await assert.rejects(management.users.link({ id: primary.user_id }, { provider: 'github', user_id: '1' }),
+    (err) => err.statusCode === 400 && /does not exist/.test(err.message));
+
+  const { data: linked } = await management.users.link({ id: primary.user_id }, { provider: 'github', user_id: String(ghID.value) });
+  assert.equal(linked.length, 2);
+  assert.deepEqual([linked[0].provider, linked[0].user_id], ['auth0', primary.user_id.split('|')[1]]);
+  assert.deepEqual([linked[1].provider, linked[1].user_id, linked[1].connection, linked[1].isSocial],
+    ['github', String(ghID.value), conn.name, true]);
+  assert.equal(linked[1].profileData.email, `octo-${suffix}@example.com`);
+  await assert.rejects(management.users.get({ id: secondaryID }), (err) => err.statusCode === 404);
+
+  const { data: got } = await management.users.get({ id: primary.user_id });
+  assert.equal(got.user_id, primary.user_id);
+  assert.equal(got.name, 'Primary Person');
+  assert.equal(got.identities[1].access_token, 'gho_compat', 'read:user_idp_tokens shows the upstream token');
+  assert.equal(got.identities[1].refresh_token, 'ghr_compat');
+
+  // A GitHub sign-in now signs the primary in, with the primary's sub.
+  const claims = await signInThrough(conn.name);
+  assert.equal(claims.sub, primary.user_id);
+  assert.equal(claims.name, 'Primary Person');
+
+  await assert.rejects(management.users.unlink({ id: primary.user_id, provider: 'auth0', user_id: primary.user_id.split('|')[1] }),
+    (err) => err.statusCode === 400);
+  const { data: left } = await management.users.unlink({ id: primary.user_id, provider: 'github', user_id: String(ghID.value) });
+  assert.equal(left.length, 1);
+  const { data: again } = await management.users.get({ id: secondaryID });
+  assert.equal(again.email, `octo-${suffix}@example.com`);
+  assert.equal((await signInThrough(conn.name)).sub, secondaryID);
 });
