@@ -165,6 +165,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+ActivateConfirmPath, h.deviceConfirmSubmit)
 	mux.HandleFunc("POST "+UpstreamPath, h.upstreamSubmit)
 	mux.HandleFunc("GET "+CallbackPath, h.upstreamCallback)
+	mux.HandleFunc("POST "+CallbackPath, h.samlACS)
+	mux.HandleFunc("GET "+SAMLMetadataPath, h.samlMetadata)
 	h.mountMFA(mux)
 	h.pages.Mount(mux)
 }

@@ -162,6 +162,14 @@ func (h *Handler) upstreamCallback(w http.ResponseWriter, r *http.Request) {
 			Description: "The connection is no longer available.", Cause: err})
 		return
 	}
+	if req.SAML != nil || req.SAMLRequestID != "" { // samlp: the answer was posted to the ACS (broker_saml.go)
+		if req.SAML == nil || c.Strategy != domain.StrategySAMLP {
+			h.samlFailed(w, r, f, c, &upstream.Error{Code: "access_denied", Description: "The SAML response must be posted to the assertion consumer service."})
+			return
+		}
+		h.samlFinish(w, r, fs, c, req.SAML)
+		return
+	}
 	if code := q.Get("error"); code != "" {
 		h.upstreamFailed(w, r, f, c, providerError(code, q.Get("error_description")))
 		return
@@ -306,7 +314,7 @@ func (h *Handler) homeRealm(w http.ResponseWriter, r *http.Request, fs *flowStat
 // upstreamConnections lists the tenant's connections to other providers.
 func (h *Handler) upstreamConnections(ctx context.Context) []*domain.Connection {
 	list, _, err := h.store.ListConnections(ctx, store.ConnectionFilter{
-		Strategy: []string{domain.StrategyOIDC, domain.StrategyOAuth2, domain.StrategyGitHub, domain.StrategyGoogle}}, store.Page{PerPage: 100})
+		Strategy: domain.UpstreamStrategies}, store.Page{PerPage: 100})
 	if err != nil {
 		h.logger.WarnContext(ctx, "upstream connections not listed", "err", err)
 		return nil

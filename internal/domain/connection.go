@@ -69,6 +69,8 @@ type ConnectionOptions struct {
 	StrategyVersion int `json:"strategy_version,omitempty"`
 	// UpstreamOptions are an oidc, oauth2, github or google-oauth2 connection's (upstream.go).
 	UpstreamOptions
+	// SAMLOptions are a samlp connection's (saml.go).
+	SAMLOptions
 }
 
 // PasswordComplexityOptions overrides the level's minimum length.
@@ -145,7 +147,7 @@ func (c *Connection) Validate() error {
 		errs.add(Invalidf("display_name", "must be at most 128 characters"))
 	}
 	if c.Strategy != StrategyAuth0 && !IsUpstreamStrategy(c.Strategy) {
-		errs.add(Invalidf("strategy", "%q is not supported: one of auth0, oidc, oauth2, github, google-oauth2", c.Strategy))
+		errs.add(Invalidf("strategy", "%q is not supported: one of auth0, oidc, oauth2, github, google-oauth2, samlp", c.Strategy))
 	}
 	if c.IsDomainConnection {
 		errs.add(Invalidf("is_domain_connection", "domain connections are not supported"))
@@ -162,12 +164,18 @@ func (c *Connection) Validate() error {
 			break
 		}
 	}
-	if IsUpstreamStrategy(c.Strategy) {
+	switch {
+	case c.Strategy == StrategySAMLP:
+		c.validateSAML(&errs)
+	case IsUpstreamStrategy(c.Strategy):
 		c.validateUpstream(&errs)
-	} else {
+	default:
 		c.Options.validate(&errs)
 		if c.Options.UpstreamOptions.ClientID != "" || c.Options.UpstreamOptions.ClientSecret != "" || c.ShowAsButton != nil {
 			errs.add(Invalidf("options", "client_id, client_secret and show_as_button belong to connections to other providers"))
+		}
+		if !c.Options.SAMLOptions.isZero() {
+			errs.add(Invalidf("options", "signInEndpoint, signingCert and the other SAML options belong to samlp connections"))
 		}
 	}
 	return errs.Err()

@@ -23,11 +23,14 @@ const OIDCTypeBackChannel = "back_channel"
 // IsUpstreamStrategy reports whether a connection of this strategy signs users in elsewhere.
 func IsUpstreamStrategy(strategy string) bool {
 	switch strategy {
-	case StrategyOIDC, StrategyOAuth2, StrategyGitHub, StrategyGoogle:
+	case StrategyOIDC, StrategyOAuth2, StrategyGitHub, StrategyGoogle, StrategySAMLP:
 		return true
 	}
 	return false
 }
+
+// UpstreamStrategies lists the strategies IsUpstreamStrategy accepts.
+var UpstreamStrategies = []string{StrategyOIDC, StrategyOAuth2, StrategyGitHub, StrategyGoogle, StrategySAMLP}
 
 // IsSocialProvider reports whether an identity's provider is a social one (Auth0's isSocial):
 // everything but the database and the enterprise strategies.
@@ -128,6 +131,9 @@ func (c *Connection) Endpoints() UpstreamEndpoints {
 		if len(e.Scopes) == 1 {
 			e.Scopes = append(e.Scopes, "profile", "email")
 		}
+	case StrategySAMLP:
+		// The IdP's single sign-on URL is where the browser is sent, as an authorization endpoint is.
+		e.AuthorizationURL = c.Options.SAMLOptions.SignInEndpoint
 	case StrategyOAuth2, StrategyGitHub:
 		e.AuthorizationURL, e.TokenURL, e.ProfileURL = o.AuthorizationURL, o.TokenURL, o.ProfileURL
 		e.Attributes = defaultOAuth2Attributes
@@ -191,6 +197,9 @@ var domainAliasPattern = regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0
 func (c *Connection) validateUpstream(errs *Errors) {
 	o := c.Options
 	u := o.UpstreamOptions
+	if !o.SAMLOptions.isZero() {
+		errs.add(Invalidf("options", "signInEndpoint, signingCert and the other SAML options belong to samlp connections"))
+	}
 	if o.PasswordPolicy != "" || o.PasswordComplexityOptions != nil || o.PasswordHistory != nil ||
 		o.PasswordNoPersonalInfo != nil || o.PasswordDictionary != nil || o.DisableSignup || o.RequiresUsername {
 		errs.add(Invalidf("options", "password and signup options belong to database connections"))
@@ -271,4 +280,8 @@ type UpstreamRequest struct {
 	StateHash    []byte `json:"state_hash"`
 	Nonce        string `json:"nonce,omitempty"`
 	CodeVerifier string `json:"code_verifier"`
+	// SAMLRequestID is a samlp AuthnRequest's ID: the response's InResponseTo must name it.
+	SAMLRequestID string `json:"saml_request_id,omitempty"`
+	// SAML is a verified samlp answer awaiting the GET that finishes it in the starting browser.
+	SAML *SAMLOutcome `json:"saml,omitempty"`
 }

@@ -16,6 +16,10 @@ import (
 type ConnectionSecrets interface {
 	Seal(connectionID, secret string) ([]byte, error)
 	CheckConnection(ctx context.Context, c *domain.Connection) error
+	// PrepareSAML readies a samlp connection's service provider key (one given is checked and
+	// put in Options.ClientSecret to be sealed; a new connection without one gets a new key), for
+	// the node's /login/callback.
+	PrepareSAML(c *domain.Connection, callbackURL string) error
 }
 
 // upstreamOptionsBody is the part of options an oidc, oauth2, github or google-oauth2 connection
@@ -81,6 +85,9 @@ func (g *connections) saveUpstream(c *call, conn *domain.Connection) error {
 	if err := g.secrets.CheckConnection(c.ctx(), conn); err != nil {
 		return err
 	}
+	if err := g.secrets.PrepareSAML(conn, g.callbackURL); err != nil {
+		return err
+	}
 	if s := conn.Options.ClientSecret; s != "" {
 		sealed, err := g.secrets.Seal(conn.ID, s)
 		if err != nil {
@@ -104,7 +111,7 @@ func (g *connections) listConnections(c *call, f store.ConnectionFilter, pg stor
 	}
 	alias = strings.ToLower(strings.TrimSpace(alias))
 	if len(f.Strategy) == 0 {
-		f.Strategy = []string{domain.StrategyOIDC, domain.StrategyOAuth2, domain.StrategyGitHub, domain.StrategyGoogle}
+		f.Strategy = domain.UpstreamStrategies
 	}
 	var matches []*domain.Connection
 	for page := 0; page*100 < maxAliasScan; page++ {

@@ -131,6 +131,9 @@ func (b *Broker) checkURL(ctx context.Context, raw string) error {
 // transaction and carries a secret only its hash is kept of. loginHint (the email typed for home
 // realm discovery, or the application's login_hint) is passed on to an OpenID provider.
 func (b *Broker) Begin(ctx context.Context, c *domain.Connection, redirectURI, txID, loginHint string) (string, *domain.UpstreamRequest, error) {
+	if c.Strategy == domain.StrategySAMLP {
+		return b.beginSAML(c, redirectURI, txID)
+	}
 	e := c.Endpoints()
 	authURL := e.AuthorizationURL
 	if e.OIDC {
