@@ -225,10 +225,11 @@ func (h *Handler) upstreamFailed(w http.ResponseWriter, r *http.Request, f *flow
 
 // UpstreamUserID is the user id Auth0 gives a user of an upstream connection: the strategy and
 // the provider's id for a social preset (github|123, google-oauth2|1057…), with the connection's
-// name between them for enterprise and custom ones (oidc|acme|00u…, oauth2|my-idp|42).
+// name between them for enterprise and custom ones (oidc|acme|00u…, oauth2|my-idp|42,
+// samlp|partner|<NameID>).
 func UpstreamUserID(c *domain.Connection, subject string) string {
 	switch c.Strategy {
-	case domain.StrategyOIDC, domain.StrategyOAuth2:
+	case domain.StrategyOIDC, domain.StrategyOAuth2, domain.StrategySAMLP:
 		return c.Strategy + "|" + c.Name + "|" + subject
 	}
 	return c.Strategy + "|" + subject

@@ -256,7 +256,9 @@ func samlError(err error) *Error {
 	case errors.Is(cause, saml.ErrIssuerMismatch):
 		return denied("The SAML response comes from another identity provider (Issuer).", cause)
 	case errors.Is(cause, saml.ErrInvalidSignature), errors.Is(cause, saml.ErrUntrustedCertificate),
-		errors.Is(cause, saml.ErrCertificateNotValidNow):
+		errors.Is(cause, saml.ErrCertificateNotValidNow),
+		// crewjam/saml's own (unexported) error for a response and assertion with no signature
+		strings.Contains(cause.Error(), "signature element not present"):
 		return denied("The SAML response is not signed by the identity provider.", cause)
 	case errors.Is(cause, saml.ErrMalformedMessage), errors.Is(cause, saml.ErrMissingElement):
 		return denied("The SAML response is malformed.", cause)
