@@ -205,7 +205,12 @@ func postSAML(t *testing.T, c *http.Client, acs, response, relay string) (*http.
 // tokens for samlp|<connection>|<NameID>; then each bad response is refused with Auth0's error at
 // the app's callback and a tenant log entry, and creates nobody.
 func TestSignInThroughSAML(t *testing.T) {
-	n := startNode(t, func(o *app.Options) { o.AllowPrivateDestinations = true })
+	dev := func(o *app.Options) { o.AllowPrivateDestinations = true }
+	t.Run("sqlite", func(t *testing.T) { signInThroughSAML(t, startNode(t, dev)) })
+	t.Run("postgres", func(t *testing.T) { signInThroughSAML(t, startPostgresNodes(t, 1, dev)[0]) })
+}
+
+func signInThroughSAML(t *testing.T, n *node) {
 	m := newMgmtClient(t, n)
 	idp := newTestIdP(t)
 
@@ -357,4 +362,55 @@ func mustDecode(t *testing.T, b64 string) string {
 		t.Fatal(err)
 	}
 	return string(raw)
+}
+
+// TestSAMLAssertionOnceAcrossNodes: one IdP-initiated response posted to two nodes on one
+// PostgreSQL at once signs in at exactly one of them; the other refuses it as already used.
+func TestSAMLAssertionOnceAcrossNodes(t *testing.T) {
+	nodes := startPostgresNodes(t, 2, func(o *app.Options) { o.AllowPrivateDestinations = true })
+	m := newMgmtClient(t, nodes[0])
+	idp := newTestIdP(t)
+	status, created := m.do("POST", "connections", map[string]any{"name": "partner", "strategy": "samlp",
+		"enabled_clients": []string{nodes[0].tenant.WebApp.ClientID},
+		"options": map[string]any{"signInEndpoint": idp.idp.SSOURL.String(), "signingCert": idp.cert,
+			"idpinitiated": map[string]any{"enabled": true, "client_id": nodes[0].tenant.WebApp.ClientID}}})
+	if status != http.StatusCreated {
+		t.Fatalf("create samlp connection: %d %v", status, created)
+	}
+	idp.loadSP(browser(t), nodes[0], "partner")
+	to := newBrokerApp(t, nodes[0]).authorize(browser(t), "partner")
+	_, unsolicited, _ := idp.respond(to.String(), spoil{inResponseTo: "-"})
+
+	type result struct {
+		status int
+		loc    *url.URL
+	}
+	results := make(chan result, 2)
+	for _, n := range nodes {
+		go func() {
+			resp, err := browser(t).PostForm(n.issuer+"login/callback?connection=partner", url.Values{"SAMLResponse": {unsolicited}})
+			if err != nil {
+				results <- result{}
+				return
+			}
+			resp.Body.Close()
+			loc, _ := resp.Location()
+			results <- result{resp.StatusCode, loc}
+		}()
+	}
+	accepted, replayed := 0, 0
+	for range nodes {
+		r := <-results
+		switch {
+		case r.status == http.StatusSeeOther:
+			accepted++
+		case r.status == http.StatusFound && r.loc != nil && strings.Contains(r.loc.Query().Get("error_description"), "already been used"):
+			replayed++
+		default:
+			t.Errorf("unexpected answer: %d %v", r.status, r.loc)
+		}
+	}
+	if accepted != 1 || replayed != 1 {
+		t.Fatalf("accepted %d, refused as replayed %d; want one each", accepted, replayed)
+	}
 }
