@@ -108,6 +108,7 @@ type spoil struct {
 	unsigned     bool          // every signature removed
 	wrapped      bool          // XML signature wrapping: an unsigned forged assertion beside the signed one
 	tampered     bool          // the signed assertion's NameID changed after signing
+	sha1         bool          // signed with rsa-sha1, which the connection does not accept
 	nameID       string
 }
 
@@ -152,6 +153,10 @@ func (p *testIdP) respond(authnURL string, s spoil) (string, string, string) {
 		for i := range req.Assertion.Subject.SubjectConfirmations {
 			req.Assertion.Subject.SubjectConfirmations[i].SubjectConfirmationData.NotOnOrAfter = until
 		}
+	}
+	if s.sha1 {
+		p.idp.SignatureMethod = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+		defer func() { p.idp.SignatureMethod = "" }()
 	}
 	if err := req.MakeResponse(); err != nil {
 		p.t.Fatal(err)
@@ -217,7 +222,7 @@ func signInThroughSAML(t *testing.T, n *node) {
 	status, created := m.do("POST", "connections", map[string]any{"name": "partner", "strategy": "samlp",
 		"enabled_clients": []string{n.tenant.WebApp.ClientID},
 		"options": map[string]any{"signInEndpoint": idp.idp.SSOURL.String(), "signingCert": idp.cert, "signSAMLRequest": true,
-			"fieldsMap": map[string]any{"name": "cn", "email": []string{"missing", "mail"}}, "debug": true}})
+			"fieldsMap": map[string]any{"nickname": "sn", "email": []string{"missing", "mail"}}, "debug": true}})
 	if status != http.StatusCreated {
 		t.Fatalf("create samlp connection: %d %v", status, created)
 	}
@@ -268,7 +273,7 @@ func signInThroughSAML(t *testing.T, n *node) {
 	}
 	id := appl.idToken(appl.finish(c, loc.String()))
 	if id["sub"] != "samlp|partner|ada@partner.example" || id["email"] != "ada@partner.example" || id["name"] != "Ada Lovelace" ||
-		id["email_verified"] != false {
+		id["nickname"] != "Lovelace" || id["given_name"] != "Ada" || id["email_verified"] != false {
 		t.Fatalf("ID token: %v", id)
 	}
 
@@ -285,6 +290,7 @@ func signInThroughSAML(t *testing.T, n *node) {
 		{"unsigned", spoil{unsigned: true}, "not signed"},
 		{"wrapped", spoil{wrapped: true}, "malformed"},
 		{"tampered", spoil{tampered: true}, "not signed"},
+		{"sha1", spoil{sha1: true}, "not signed"},
 		{"another request", spoil{inResponseTo: "id-another-request"}, "InResponseTo"},
 		{"wrong audience", spoil{audience: "urn:auth0:other:partner"}, "Audience"},
 		{"expired", spoil{lifetime: -10 * time.Minute}, "NotOnOrAfter"}, // beyond the 3 minutes of clock skew allowed
@@ -348,7 +354,7 @@ func signInThroughSAML(t *testing.T, n *node) {
 		}
 	}
 	all := strings.Join(failures, "\n")
-	for _, want := range []string{"not signed", "InResponseTo", "Audience", "NotOnOrAfter", "recipient", "already been used", "IdP-initiated"} {
+	for _, want := range []string{"SHA-1 based signature algorithms are not accepted", "not signed", "InResponseTo", "Audience", "NotOnOrAfter", "recipient", "already been used", "IdP-initiated"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("no tenant log entry with %q in:\n%s", want, all)
 		}

@@ -102,6 +102,12 @@ func (b *Broker) ctx(ctx context.Context) context.Context {
 // CheckConnection refuses a connection whose upstream URLs the node may not use: plain http
 // outside development, or a host that is (or resolves to) an address netguard forbids.
 func (b *Broker) CheckConnection(ctx context.Context, c *domain.Connection) error {
+	if c.Strategy == domain.StrategySAMLP {
+		if err := b.checkURL(ctx, c.Options.SignInEndpoint); err != nil {
+			return domain.Invalidf("options.signInEndpoint", "%v", err)
+		}
+		return nil
+	}
 	urls := c.Endpoints().URLs()
 	if u := c.Options.UserinfoEndpoint; u != "" {
 		urls["userinfo_endpoint"] = u
