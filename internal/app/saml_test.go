@@ -338,6 +338,14 @@ func signInThroughSAML(t *testing.T, n *node) {
 	if loc, _ := resp.Location(); loc == nil || !strings.Contains(loc.Query().Get("error_description"), "already been used") {
 		t.Errorf("replayed assertion: %d %v", resp.StatusCode, loc)
 	}
+	// An unsolicited response is not taken as the answer to a sign-in's own request.
+	c, authn = start()
+	_, unsolicited2, _ := idp.respond(authn, spoil{inResponseTo: "-", nameID: "unsolicited@partner.example"})
+	_, _, relay = idp.respond(authn, spoil{})
+	resp, _ = postSAML(t, c, acs, unsolicited2, relay)
+	if loc, _ := resp.Location(); loc == nil || !strings.Contains(loc.Query().Get("error_description"), "InResponseTo") {
+		t.Errorf("unsolicited response for an SP-initiated sign-in: %d %v", resp.StatusCode, loc)
+	}
 
 	// Only the one user exists, and every refusal is in the tenant log.
 	if users := usersByEmail(t, m, "ada@partner.example"); len(users) != 1 || users[0]["user_id"] != "samlp|partner|ada@partner.example" {

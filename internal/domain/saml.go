@@ -8,7 +8,6 @@ import (
 	"errors"
 	"net/url"
 	"strings"
-	"time"
 )
 
 // StrategySAMLP is a SAML 2.0 identity provider (Auth0's samlp): Gatehouse is the service provider.
@@ -96,10 +95,6 @@ func (f FieldSource) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal([]string(f))
 }
-
-// SAMLRequestLifetime bounds how long a response to an AuthnRequest is awaited; the login
-// transaction's own lifetime still applies.
-const SAMLRequestLifetime = 10 * time.Minute
 
 // SAMLOutcome is a verified SAML sign-in waiting, on its transaction, for the browser that
 // started it: the ACS receives the IdP's cross-site POST, which carries no SameSite=Lax cookie,

@@ -206,7 +206,9 @@ func (b *Broker) FinishSAML(ctx context.Context, c *domain.Connection, callbackU
 	sp.ReplayCache = replayFunc(r.Consume)
 	var ids []string
 	if r.RequestID != "" {
-		ids = []string{r.RequestID}
+		// An answer to our request must say so: an unsolicited response is not taken in its
+		// place, even where IdP-initiated sign-in is enabled.
+		ids, sp.AllowIDPInitiated = []string{r.RequestID}, false
 	}
 	a, err := sp.ParseXMLResponse(raw, ids, sp.AcsURL)
 	if err != nil {
