@@ -21,7 +21,9 @@ import (
 	"time"
 
 	"github.com/beevik/etree"
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/crewjam/saml"
+	"golang.org/x/oauth2"
 
 	"github.com/gatehouse/gatehouse/internal/app"
 	"github.com/gatehouse/gatehouse/internal/devtenant"
@@ -309,6 +311,35 @@ func signInThroughSAML(t *testing.T, n *node) {
 		if status, _ := m.do("GET", "users/"+url.PathEscape("samlp|partner|"+tc.s.nameID), nil); status != http.StatusNotFound {
 			t.Errorf("%s: a user was created (%d)", tc.name, status)
 		}
+	}
+
+	// Home realm discovery: an email of one of the connection's domain_aliases typed on the login
+	// form goes to the IdP; the answer signs the user in as before. The PATCH's options leave
+	// signing_key out: the SP key is kept.
+	opts["domain_aliases"] = []string{"partner.example"}
+	delete(opts, "signing_key")
+	if status, out := m.do("PATCH", "connections/"+created["id"].(string), map[string]any{"options": opts}); status != http.StatusOK {
+		t.Fatalf("patch domain_aliases: %d %v", status, out)
+	}
+	c = browser(t)
+	resp, _ = get(t, c, appl.cfg.AuthCodeURL("app-state", oauth2.S256ChallengeOption(appl.verifier), oidc.Nonce("app-nonce")))
+	loginURL, _ := resp.Location()
+	_, page := get(t, c, loginURL.String())
+	form := formFields(page)
+	form.Set("username", "Ada@Partner.example")
+	hrd := postForm(t, c, loginURL.String(), form)
+	toIdP, _ := hrd.Location()
+	if hrd.StatusCode != http.StatusFound || toIdP == nil || !strings.HasPrefix(toIdP.String(), idp.idp.SSOURL.String()+"?") {
+		t.Fatalf("home realm discovery: %d %v", hrd.StatusCode, toIdP)
+	}
+	to, response, relay = idp.respond(toIdP.String(), spoil{})
+	resp, _ = postSAML(t, c, to, response, relay)
+	loc, _ = resp.Location()
+	if resp.StatusCode != http.StatusSeeOther || loc == nil {
+		t.Fatalf("ACS after home realm discovery: %d", resp.StatusCode)
+	}
+	if id := appl.idToken(appl.finish(c, loc.String())); id["sub"] != "samlp|partner|ada@partner.example" {
+		t.Errorf("home realm discovery signed in %v", id["sub"])
 	}
 
 	// IdP-initiated sign-in is off: an unsolicited response is refused on Gatehouse's own page.
