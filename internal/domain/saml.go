@@ -148,8 +148,10 @@ func ParseCertificatePEM(raw string) (*x509.Certificate, error) {
 	return parseCertificate(strings.TrimSpace(raw))
 }
 
-// SAMLProfileAttributes are the profile attributes fieldsMap may set.
-var SAMLProfileAttributes = []string{"email", "name", "nickname", "given_name", "family_name", "picture"}
+// SAMLProfileAttributes are the profile attributes fieldsMap may set; fieldsMap.user_id orders the
+// attributes the user id is read from (the NameID stands for
+// http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier, as at Auth0).
+var SAMLProfileAttributes = []string{"user_id", "email", "name", "nickname", "given_name", "family_name", "picture"}
 
 // isZero reports whether no SAML option is set.
 func (o SAMLOptions) isZero() bool {

@@ -61,7 +61,9 @@ func TestSAMLConnectionValidate(t *testing.T) {
 		{"signature algorithm", func(c *domain.Connection) { c.Options.SignatureAlgorithm = "hmac-sha256" }, "options.signatureAlgorithm"},
 		{"digest algorithm", func(c *domain.Connection) { c.Options.DigestAlgorithm = "md5" }, "options.digestAlgorithm"},
 		{"POST binding", func(c *domain.Connection) { c.Options.ProtocolBinding = domain.SAMLBindingPost }, "options.protocolBinding"},
-		{"unknown fieldsMap key", func(c *domain.Connection) { c.Options.FieldsMap = map[string]domain.FieldSource{"user_id": {"uid"}} }, "options.fieldsMap"},
+		{"unknown fieldsMap key", func(c *domain.Connection) {
+			c.Options.FieldsMap = map[string]domain.FieldSource{"groups": {"memberOf"}}
+		}, "options.fieldsMap"},
 		{"idpinitiated without client", func(c *domain.Connection) { c.Options.IdPInitiated = &domain.SAMLIdPInitiated{Enabled: true} }, "options.idpinitiated.client_id"},
 		{"idpinitiated protocol", func(c *domain.Connection) {
 			c.Options.IdPInitiated = &domain.SAMLIdPInitiated{Enabled: true, ClientID: "c", ClientProtocol: "wsfed"}

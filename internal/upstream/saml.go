@@ -280,13 +280,14 @@ var samlDefaultFields = map[string][]string{
 	"picture":     {"picture"},
 }
 
-// samlUserIDAttributes are read for the user id, after user_id_attribute, when the assertion's
-// subject has no NameID.
+// samlUserIDAttributes are where the user id is read from, in order, unless fieldsMap.user_id
+// says otherwise; user_id_attribute comes first (Auth0's defaults).
 var samlUserIDAttributes = []string{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier",
 	"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn", "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/name"}
 
 // samlProfile maps a verified assertion onto a Profile: the user id from user_id_attribute, else
-// the NameID; each profile attribute from fieldsMap, else the usual attribute names.
+// fieldsMap.user_id or Auth0's list (the NameID first); each profile attribute from fieldsMap,
+// else the usual attribute names.
 func samlProfile(c *domain.Connection, a *saml.Assertion) (*Profile, error) {
 	attrs := map[string]string{}
 	for _, st := range a.AttributeStatements {
@@ -311,16 +312,18 @@ func samlProfile(c *domain.Connection, a *saml.Assertion) (*Profile, error) {
 		return ""
 	}
 	o := c.Options.SAMLOptions
-	subject := ""
+	if a.Subject != nil && a.Subject.NameID != nil && a.Subject.NameID.Value != "" {
+		// The NameID is the nameidentifier claim, as Auth0 reads a SAML subject.
+		attrs[samlUserIDAttributes[0]] = strings.TrimSpace(a.Subject.NameID.Value)
+	}
+	ids := samlUserIDAttributes
+	if names, ok := o.FieldsMap["user_id"]; ok {
+		ids = names
+	}
 	if o.UserIDAttribute != "" {
-		subject = attrs[o.UserIDAttribute]
+		ids = append([]string{o.UserIDAttribute}, ids...)
 	}
-	if subject == "" && a.Subject != nil && a.Subject.NameID != nil {
-		subject = strings.TrimSpace(a.Subject.NameID.Value)
-	}
-	if subject == "" {
-		subject = first(samlUserIDAttributes)
-	}
+	subject := first(ids)
 	field := func(name string) string {
 		if names, ok := o.FieldsMap[name]; ok {
 			if v := first(names); v != "" {
