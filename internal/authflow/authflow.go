@@ -173,7 +173,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+OrganizationSelectionPath, h.organizationSelectionSubmit)
 	mux.HandleFunc("GET "+OrganizationPickerPath, h.organizationPickerPage)
 	mux.HandleFunc("POST "+OrganizationPickerPath, h.organizationPickerSubmit)
-	mux.HandleFunc("POST "+CallbackPath, h.upstreamFormPost)
+	mux.HandleFunc("POST "+CallbackPath, h.callbackPost)
+	mux.HandleFunc("GET "+SAMLMetadataPath, h.samlMetadata)
 	h.mountMFA(mux)
 	h.pages.Mount(mux)
 }

@@ -165,6 +165,14 @@ func (h *Handler) upstreamCallback(w http.ResponseWriter, r *http.Request) {
 			Description: "The connection is no longer available.", Cause: err})
 		return
 	}
+	if req.SAML != nil || req.SAMLRequestID != "" { // samlp: the answer was posted to the ACS (broker_saml.go)
+		if req.SAML == nil || c.Strategy != domain.StrategySAMLP {
+			h.samlFailed(w, r, f, c, &upstream.Error{Code: "access_denied", Description: "The SAML response must be posted to the assertion consumer service."})
+			return
+		}
+		h.samlFinish(w, r, fs, c, req.SAML)
+		return
+	}
 	if code := q.Get("error"); code != "" {
 		h.upstreamFailed(w, r, f, c, providerError(code, q.Get("error_description")))
 		return
@@ -224,10 +232,11 @@ func (h *Handler) upstreamFailed(w http.ResponseWriter, r *http.Request, f *flow
 
 // UpstreamUserID is the user id Auth0 gives a user of an upstream connection: the strategy and
 // the provider's id for a social preset (github|123, google-oauth2|1057…), with the connection's
-// name between them for enterprise and custom ones (oidc|acme|00u…, oauth2|my-idp|42).
+// name between them for enterprise and custom ones (oidc|acme|00u…, oauth2|my-idp|42,
+// samlp|partner|<NameID>).
 func UpstreamUserID(c *domain.Connection, subject string) string {
 	switch c.Strategy {
-	case domain.StrategyOIDC, domain.StrategyOAuth2:
+	case domain.StrategyOIDC, domain.StrategyOAuth2, domain.StrategySAMLP:
 		return c.Strategy + "|" + c.Name + "|" + subject
 	}
 	return c.Strategy + "|" + subject

@@ -69,6 +69,8 @@ type ConnectionOptions struct {
 	StrategyVersion int `json:"strategy_version,omitempty"`
 	// UpstreamOptions are an oidc, oauth2, github or google-oauth2 connection's (upstream.go).
 	UpstreamOptions
+	// SAMLOptions are a samlp connection's (saml.go).
+	SAMLOptions
 }
 
 // PasswordComplexityOptions overrides the level's minimum length.
@@ -162,12 +164,18 @@ func (c *Connection) Validate() error {
 			break
 		}
 	}
-	if IsUpstreamStrategy(c.Strategy) {
+	switch {
+	case c.Strategy == StrategySAMLP:
+		c.validateSAML(&errs)
+	case IsUpstreamStrategy(c.Strategy):
 		c.validateUpstream(&errs)
-	} else {
+	default:
 		c.Options.validate(&errs)
 		if c.Options.UpstreamOptions.ClientID != "" || c.Options.UpstreamOptions.ClientSecret != "" || c.ShowAsButton != nil {
 			errs.add(Invalidf("options", "client_id, client_secret and show_as_button belong to connections to other providers"))
+		}
+		if !c.Options.SAMLOptions.isZero() {
+			errs.add(Invalidf("options", "signInEndpoint, signingCert and the other SAML options belong to samlp connections"))
 		}
 	}
 	return errs.Err()

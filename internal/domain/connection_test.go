@@ -24,7 +24,9 @@ func TestConnectionValidate(t *testing.T) {
 		{"bad name", func(c *domain.Connection) { c.Name = "has space" }, "name"},
 		{"leading hyphen", func(c *domain.Connection) { c.Name = "-x" }, "name"},
 		{"long name", func(c *domain.Connection) { c.Name = strings.Repeat("a", 129) }, "name"},
-		{"saml strategy", func(c *domain.Connection) { c.Strategy = "samlp" }, "strategy"},
+		{"unknown strategy", func(c *domain.Connection) { c.Strategy = "wsfed" }, "strategy"},
+		{"samlp without its options", func(c *domain.Connection) { c.Strategy = "samlp" }, "options.signInEndpoint"},
+		{"samlp option on a database connection", func(c *domain.Connection) { c.Options.SignInEndpoint = "https://idp.example/sso" }, "options"},
 		{"unknown level", func(c *domain.Connection) { c.Options.PasswordPolicy = "strong" }, "options.passwordPolicy"},
 		{"min length 0", func(c *domain.Connection) {
 			c.Options.PasswordComplexityOptions = &domain.PasswordComplexityOptions{MinLength: 0}

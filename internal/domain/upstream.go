@@ -26,7 +26,7 @@ const (
 )
 
 // UpstreamStrategies are the strategies of connections to other identity providers.
-var UpstreamStrategies = []string{StrategyOIDC, StrategyOAuth2, StrategyGitHub, StrategyGoogle, StrategyWindowsLive, StrategyFacebook, StrategyApple}
+var UpstreamStrategies = []string{StrategyOIDC, StrategyOAuth2, StrategyGitHub, StrategyGoogle, StrategyWindowsLive, StrategyFacebook, StrategyApple, StrategySAMLP}
 
 // The oidc connection types (Auth0's options.type). back_channel: the authorization code
 // exchanged at the token endpoint with the client secret and PKCE. front_channel: the provider
@@ -188,6 +188,9 @@ func (c *Connection) Endpoints() UpstreamEndpoints {
 		if c.FrontChannel() {
 			e.ResponseMode = "form_post"
 		}
+	case StrategySAMLP:
+		// The IdP's single sign-on URL is where the browser is sent, as an authorization endpoint is.
+		e.AuthorizationURL = c.Options.SAMLOptions.SignInEndpoint
 	case StrategyOAuth2, StrategyGitHub, StrategyWindowsLive, StrategyFacebook:
 		e.AuthorizationURL, e.TokenURL, e.ProfileURL = o.AuthorizationURL, o.TokenURL, o.ProfileURL
 		e.Attributes = defaultOAuth2Attributes
@@ -269,6 +272,9 @@ var domainAliasPattern = regexp.MustCompile(`^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0
 func (c *Connection) validateUpstream(errs *Errors) {
 	o := c.Options
 	u := o.UpstreamOptions
+	if !o.SAMLOptions.isZero() {
+		errs.add(Invalidf("options", "signInEndpoint, signingCert and the other SAML options belong to samlp connections"))
+	}
 	if o.PasswordPolicy != "" || o.PasswordComplexityOptions != nil || o.PasswordHistory != nil ||
 		o.PasswordNoPersonalInfo != nil || o.PasswordDictionary != nil || o.DisableSignup || o.RequiresUsername {
 		errs.add(Invalidf("options", "password and signup options belong to database connections"))
@@ -363,4 +369,8 @@ type UpstreamRequest struct {
 	// IDToken is a front_channel provider's answer, kept from its form_post until the browser's
 	// GET /login/callback (which carries the binding cookie) has it checked.
 	IDToken string `json:"id_token,omitempty"`
+	// SAMLRequestID is a samlp AuthnRequest's ID: the response's InResponseTo must name it.
+	SAMLRequestID string `json:"saml_request_id,omitempty"`
+	// SAML is a verified samlp answer awaiting the GET that finishes it in the starting browser.
+	SAML *SAMLOutcome `json:"saml,omitempty"`
 }

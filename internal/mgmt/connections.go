@@ -17,10 +17,13 @@ type connections struct {
 	st      store.Store // a connection's users are deleted with it, in one transaction
 	now     func() time.Time
 	secrets ConnectionSecrets // upstream connections (connections_upstream.go)
+	// callbackURL is the node's /login/callback: a samlp connection's ACS and entity id derive from it.
+	callbackURL string
 }
 
 func (h *Handler) connectionRoutes() []route {
-	g := &connections{st: h.st, now: h.now, secrets: h.opts.ConnectionSecrets}
+	g := &connections{st: h.st, now: h.now, secrets: h.opts.ConnectionSecrets,
+		callbackURL: strings.TrimSuffix(h.opts.Issuer, "/") + "/login/callback"}
 	read := []string{"read:connections"}
 	update := []string{"update:connections"}
 	return []route{
@@ -127,6 +130,7 @@ type connectionOptionsBody struct {
 	BruteForceProtection      *bool                             `json:"brute_force_protection"`
 	StrategyVersion           *int                              `json:"strategy_version"`
 	upstreamOptionsBody
+	samlOptionsBody
 }
 
 // options builds the whole options object: Auth0 replaces options as a whole on PATCH. Brute-force
@@ -136,7 +140,7 @@ func (b *connectionOptionsBody) options() domain.ConnectionOptions {
 	o := domain.ConnectionOptions{
 		PasswordComplexityOptions: b.PasswordComplexityOptions, PasswordHistory: b.PasswordHistory,
 		PasswordNoPersonalInfo: b.PasswordNoPersonalInfo, PasswordDictionary: b.PasswordDictionary,
-		BruteForceProtection: true, UpstreamOptions: b.upstreamOptionsBody.options(),
+		BruteForceProtection: true, UpstreamOptions: b.upstreamOptionsBody.options(), SAMLOptions: b.samlOptionsBody.options(),
 	}
 	if b.PasswordPolicy != nil {
 		o.PasswordPolicy = *b.PasswordPolicy
@@ -263,7 +267,9 @@ func (g *connections) update(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	before := conn.Options.SAMLOptions
 	b.apply(conn)
+	keepSAMLKey(before, conn)
 	domain.ApplyConnectionDefaults(conn)
 	if err := conn.Validate(); err != nil {
 		return 0, nil, err

@@ -57,7 +57,7 @@ func TestConnectionsCRUD(t *testing.T) {
 	// Refusals change nothing.
 	wantError(t, e.call(t, "admin", "POST", "/connections", map[string]any{"name": "Partners-DB", "strategy": "auth0"}),
 		409, "connection_conflict", "A connection with the same name already exists", true)
-	wantError(t, e.call(t, "admin", "POST", "/connections", map[string]any{"name": "G", "strategy": "samlp"}),
+	wantError(t, e.call(t, "admin", "POST", "/connections", map[string]any{"name": "G", "strategy": "wsfed"}),
 		400, "invalid_body", "strategy", false)
 	// A node without a sealing key for client secrets refuses connections to other providers.
 	wantError(t, e.call(t, "admin", "POST", "/connections", map[string]any{"name": "gh", "strategy": "github",

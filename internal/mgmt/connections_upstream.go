@@ -16,6 +16,10 @@ import (
 type ConnectionSecrets interface {
 	Seal(connectionID, secret string) ([]byte, error)
 	CheckConnection(ctx context.Context, c *domain.Connection) error
+	// PrepareSAML readies a samlp connection's service provider key (one given is checked and
+	// put in Options.ClientSecret to be sealed; a new connection without one gets a new key), for
+	// the node's /login/callback.
+	PrepareSAML(c *domain.Connection, callbackURL string) error
 }
 
 // upstreamOptionsBody is the part of options an oidc, oauth2, github or google-oauth2 connection
@@ -86,6 +90,9 @@ func (g *connections) saveUpstream(c *call, conn *domain.Connection) error {
 		return refuse(http.StatusNotImplemented, codeNotSupported, "This node cannot store a connection's client secret.")
 	}
 	if err := g.secrets.CheckConnection(c.ctx(), conn); err != nil {
+		return err
+	}
+	if err := g.secrets.PrepareSAML(conn, g.callbackURL); err != nil {
 		return err
 	}
 	if s := conn.Options.ClientSecret; s != "" {

@@ -105,6 +105,12 @@ func (b *Broker) ctx(ctx context.Context) context.Context {
 // CheckConnection refuses a connection whose upstream URLs the node may not use: plain http
 // outside development, or a host that is (or resolves to) an address netguard forbids.
 func (b *Broker) CheckConnection(ctx context.Context, c *domain.Connection) error {
+	if c.Strategy == domain.StrategySAMLP {
+		if err := b.checkURL(ctx, c.Options.SignInEndpoint); err != nil {
+			return domain.Invalidf("options.signInEndpoint", "%v", err)
+		}
+		return nil
+	}
 	urls := c.Endpoints().URLs()
 	if u := c.Options.UserinfoEndpoint; u != "" {
 		urls["userinfo_endpoint"] = u
@@ -139,6 +145,9 @@ func (b *Broker) checkURL(ctx context.Context, raw string) error {
 // transaction and carries a secret only its hash is kept of. loginHint (the email typed for home
 // realm discovery, or the application's login_hint) is passed on to an OpenID provider.
 func (b *Broker) Begin(ctx context.Context, c *domain.Connection, redirectURI, txID, loginHint string) (string, *domain.UpstreamRequest, error) {
+	if c.Strategy == domain.StrategySAMLP {
+		return b.beginSAML(c, redirectURI, txID)
+	}
 	e := c.Endpoints()
 	authURL := e.AuthorizationURL
 	if e.OIDC {

@@ -1,0 +1,66 @@
+package mgmt
+
+import (
+	"github.com/gatehouse/gatehouse/internal/domain"
+)
+
+// samlOptionsBody is the part of options a samlp connection takes, with Auth0's names.
+// signing_key.key (the service provider's private key) is write-only.
+type samlOptionsBody struct {
+	SignInEndpoint     *string                       `json:"signInEndpoint"`
+	SigningCert        *string                       `json:"signingCert"`
+	Cert               *string                       `json:"cert"`
+	EntityID           *string                       `json:"entityId"`
+	SignSAMLRequest    *bool                         `json:"signSAMLRequest"`
+	SignatureAlgorithm *string                       `json:"signatureAlgorithm"`
+	DigestAlgorithm    *string                       `json:"digestAlgorithm"`
+	ProtocolBinding    *string                       `json:"protocolBinding"`
+	FieldsMap          map[string]domain.FieldSource `json:"fieldsMap"`
+	UserIDAttribute    *string                       `json:"user_id_attribute"`
+	IdPInitiated       *domain.SAMLIdPInitiated      `json:"idpinitiated"`
+	Debug              *bool                         `json:"debug"`
+	SigningKey         *struct {
+		Cert string `json:"cert"`
+		Key  string `json:"key"`
+	} `json:"signing_key"`
+}
+
+func (b *samlOptionsBody) options() domain.SAMLOptions {
+	var o domain.SAMLOptions
+	str := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	flag := func(dst *bool, v *bool) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	str(&o.SignInEndpoint, b.SignInEndpoint)
+	str(&o.SigningCert, b.SigningCert)
+	str(&o.Cert, b.Cert)
+	str(&o.EntityID, b.EntityID)
+	flag(&o.SignSAMLRequest, b.SignSAMLRequest)
+	str(&o.SignatureAlgorithm, b.SignatureAlgorithm)
+	str(&o.DigestAlgorithm, b.DigestAlgorithm)
+	str(&o.ProtocolBinding, b.ProtocolBinding)
+	o.FieldsMap = b.FieldsMap
+	str(&o.UserIDAttribute, b.UserIDAttribute)
+	o.IdPInitiated = b.IdPInitiated
+	flag(&o.Debug, b.Debug)
+	if k := b.SigningKey; k != nil && (k.Cert != "" || k.Key != "") {
+		o.SigningKey = &domain.SAMLSigningKey{Cert: k.Cert, Key: k.Key}
+	}
+	return o
+}
+
+// keepSAMLKey keeps a samlp connection's service provider certificate when an update's options
+// leave signing_key out: the key is write-only, so a read-modify-write of options cannot carry
+// it, and the sealed key it belongs to is kept too.
+func keepSAMLKey(before domain.SAMLOptions, conn *domain.Connection) {
+	if conn.Strategy == domain.StrategySAMLP && conn.Options.SigningKey == nil && before.SigningKey != nil {
+		k := *before.SigningKey
+		conn.Options.SigningKey = &k
+	}
+}
