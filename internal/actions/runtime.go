@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+
+	"github.com/gatehouse/gatehouse/internal/netguard"
 )
 
 // Trigger names the point in a flow an action is bound to (Auth0's trigger ids).
@@ -50,6 +52,8 @@ type Options struct {
 	// MaxAbandoned is how many executions may still be running after their caller gave
 	// up on them (see run) before new executions are refused; 2.
 	MaxAbandoned int
+	// Fetch bounds outbound HTTP from actions.
+	Fetch FetchOptions
 	// Logger receives runtime faults (never action output or secrets); discarded when nil.
 	Logger *slog.Logger
 }
@@ -68,6 +72,8 @@ type Runtime struct {
 	gcInFlight     atomic.Bool
 	maxAbandoned   int64
 	abandoned      atomic.Int64
+	fetch          FetchOptions
+	transports     *transports
 }
 
 const (
@@ -121,6 +127,8 @@ func NewRuntime(opts Options) *Runtime {
 		logger:         opts.Logger,
 		cache:          newCacheStore(),
 		maxAbandoned:   int64(opts.MaxAbandoned),
+		fetch:          opts.Fetch.withDefaults(),
+		transports:     &transports{policy: netguard.Policy{AllowPrivate: opts.Fetch.AllowPrivate}},
 	}
 }
 
@@ -150,6 +158,9 @@ type Bound struct {
 	Program  *Program
 	// Secrets become event.secrets for this action only.
 	Secrets map[string]string
+	// FetchAllowHosts are host names this action's fetch may reach even when they resolve to
+	// a private or loopback address (the tenant's Actions allow-list).
+	FetchAllowHosts []string
 }
 
 func (r *Runtime) checkBound(actions []Bound, t Trigger) error {
