@@ -28,7 +28,7 @@ var hashes = map[string]func() hash.Hash{
 func newHash(vm *goja.Runtime, alg string) hash.Hash {
 	h, ok := hashes[strings.ToLower(strings.ReplaceAll(alg, "-", ""))]
 	if !ok {
-		panic(newError(vm, "Error", "Digest method not supported: "+alg+" (md5, sha1, sha256, sha384, sha512)"))
+		panic(newError(vm, "Error", "Digest method not supported"))
 	}
 	return h()
 }

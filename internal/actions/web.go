@@ -255,6 +255,8 @@ func parseURL(vm *goja.Runtime, input, base string) goja.Value {
 			invalid()
 		}
 		u = bu.ResolveReference(u)
+	} else {
+		u = u.ResolveReference(u) // removes dot segments, as the WHATWG parser does
 	}
 	if u.Scheme == "" || u.Opaque != "" && (u.Scheme == "http" || u.Scheme == "https") {
 		invalid()

@@ -194,7 +194,7 @@
 
   // ---- querystring ----
   function querystringModule() {
-    const esc = (s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase());
+    const esc = (s) => encodeURIComponent(s);
     const unesc = (s) => { try { return decodeURIComponent(s); } catch (_) { return s; } };
     const prim = (v) => (typeof v === 'string' ? v : typeof v === 'number' && isFinite(v) ? String(v) : typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : '');
     function stringify(obj, sep, eq) {
