@@ -25,8 +25,10 @@ type execution struct {
 	// ctx ends at the trigger's deadline; stopped closes at the first interrupt.
 	ctx     context.Context
 	stopped chan struct{}
-	// builtins maps each built-in module's name to its factory in the action running now.
-	builtins *goja.Object
+	// loadBuiltins returns, for the action running now, each built-in module's factory by
+	// name; builtins holds it once loaded.
+	loadBuiltins func() (*goja.Object, error)
+	builtins     *goja.Object
 	// fetches counts the requests made so far (FetchOptions.MaxCalls).
 	fetches int
 

@@ -172,3 +172,20 @@ func TestAxios(t *testing.T) {
 func fastRuntimeLong() *actions.Runtime {
 	return actions.NewRuntime(actions.Options{DefaultTimeout: 10 * time.Second, MemoryLimitBytes: 64 << 20})
 }
+
+// TestModulesPerAction: each action of a chain gets its own modules and globals; what one action
+// does to them is not seen by the next.
+func TestModulesPerAction(t *testing.T) {
+	rt := fastRuntime()
+	res, err := runLogin(t, rt, loginEvent(),
+		`const c = require('crypto'); c.createHash = () => { throw new Error('tampered'); }; globalThis.URL = null;
+exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('a', typeof URL); };`,
+		`const c = require('crypto');
+exports.onExecutePostLogin = async (event, api) => { api.idToken.setCustomClaim('b', c.createHash('sha1').update('').digest('hex') + ' ' + typeof URL); };`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.IDTokenClaims["a"] != "object" || res.IDTokenClaims["b"] != "da39a3ee5e6b4b0d3255bfef95601890afd80709 function" {
+		t.Fatalf("claims %v", res.IDTokenClaims)
+	}
+}

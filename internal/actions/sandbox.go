@@ -233,7 +233,14 @@ func (ex *execution) requireFunc(vm *goja.Runtime) goja.Value {
 			return v
 		}
 		var v goja.Value
-		if slices.Contains(builtinModules, name) && ex.builtins != nil {
+		if slices.Contains(builtinModules, name) && ex.loadBuiltins != nil {
+			if ex.builtins == nil {
+				t, err := ex.loadBuiltins()
+				if err != nil {
+					panic(err)
+				}
+				ex.builtins = t
+			}
 			factory, ok := goja.AssertFunction(ex.builtins.Get(name))
 			if !ok {
 				panic(newError(vm, "Error", fmt.Sprintf("module '%s' failed to load", name)))

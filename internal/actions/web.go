@@ -30,41 +30,86 @@ var (
 // JavaScript array (about 16 bytes), so a whole response body fits and nothing bigger.
 const maxBufferBytes = 2 << 20
 
+// webGlobals are the globals web/prelude.js defines.
+var webGlobals = []string{"Buffer", "atob", "btoa", "TextEncoder", "TextDecoder", "URLSearchParams", "URL",
+	"DOMException", "AbortSignal", "AbortController", "Headers", "Request", "Response", "fetch", "crypto", "queueMicrotask"}
+
 // installWeb adds the globals an action shares with Node and the browser (timers, fetch,
 // URL, Buffer, TextEncoder, crypto.randomUUID) and prepares the built-in modules require
 // returns. The natives are handed to the prelude as an argument and never become globals.
+//
+// The prelude runs on first use: each of its globals starts as an accessor that runs it,
+// so an action that uses none of them (most post-login actions) does not pay for it.
 func (ex *execution) installWeb(vm *goja.Runtime, l *loop, b Bound) error {
 	l.installTimers(vm)
+	ex.builtins = nil // the previous action's modules belong to its own runtime
+	g := vm.GlobalObject()
+	var loaded bool
+	var web goja.Value
+	ensure := func() {
+		if loaded {
+			return
+		}
+		loaded = true
+		for _, name := range webGlobals {
+			_ = g.Delete(name)
+		}
+		v, err := ex.runPrelude(vm, l, b)
+		if err != nil {
+			panic(err)
+		}
+		web = v
+	}
+	for _, name := range webGlobals {
+		name := name
+		get := vm.ToValue(func(goja.FunctionCall) goja.Value {
+			ensure()
+			return g.Get(name)
+		})
+		set := vm.ToValue(func(c goja.FunctionCall) goja.Value {
+			ensure()
+			_ = g.Set(name, c.Argument(0))
+			return goja.Undefined()
+		})
+		if err := g.DefineAccessorProperty(name, get, set, goja.FLAG_TRUE, goja.FLAG_FALSE); err != nil {
+			return err
+		}
+	}
+	ex.loadBuiltins = func() (*goja.Object, error) {
+		ensure()
+		mods, err := vm.RunProgram(modulesPrg)
+		if err != nil {
+			return nil, err
+		}
+		mfn, ok := goja.AssertFunction(mods)
+		if !ok {
+			return nil, fmt.Errorf("modules is not a function")
+		}
+		natives := web.ToObject(vm).Get("natives")
+		table, err := mfn(goja.Undefined(), natives, web)
+		if err != nil {
+			return nil, err
+		}
+		return table.ToObject(vm), nil
+	}
+	return nil
+}
+
+// runPrelude defines the web globals and returns what the modules build on.
+func (ex *execution) runPrelude(vm *goja.Runtime, l *loop, b Bound) (goja.Value, error) {
 	natives := vm.NewObject()
 	ex.installFetch(vm, l, natives, b)
 	ex.installByteNatives(vm, natives)
 	installCryptoNatives(vm, natives)
 	prelude, err := vm.RunProgram(preludePrg)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	fn, ok := goja.AssertFunction(prelude)
 	if !ok {
-		return fmt.Errorf("prelude is not a function")
+		return nil, fmt.Errorf("prelude is not a function")
 	}
-	web, err := fn(goja.Undefined(), natives, vm.Get("setTimeout"), vm.Get("clearTimeout"))
-	if err != nil {
-		return err
-	}
-	mods, err := vm.RunProgram(modulesPrg)
-	if err != nil {
-		return err
-	}
-	mfn, ok := goja.AssertFunction(mods)
-	if !ok {
-		return fmt.Errorf("modules is not a function")
-	}
-	table, err := mfn(goja.Undefined(), natives, web)
-	if err != nil {
-		return err
-	}
-	ex.builtins = table.ToObject(vm)
-	return nil
+	return fn(goja.Undefined(), natives, vm.Get("setTimeout"), vm.Get("clearTimeout"))
 }
 
 // readBytes converts a JavaScript array of byte values (a Buffer) to bytes.

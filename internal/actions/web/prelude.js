@@ -362,5 +362,5 @@
     PromiseCtor.resolve().then(() => fn());
   };
 
-  return { S: S, mk: mk, toBytes: toBytes, isBuffer: isBuffer, normEnc: normEnc, formEncode: formEncode, formDecode: formDecode, fetch: fetch };
+  return { natives: N, S: S, mk: mk, toBytes: toBytes, isBuffer: isBuffer, normEnc: normEnc, formEncode: formEncode, formDecode: formDecode, fetch: fetch };
 })
