@@ -43,6 +43,8 @@ type Options struct {
 	BindingsTTL time.Duration
 	// ProgramCacheSize bounds the compiled-program cache; 0 means DefaultProgramCacheSize.
 	ProgramCacheSize int
+	// Fetch bounds Actions' outbound HTTP when Runtime is nil (AllowPrivate in development).
+	Fetch actions.FetchOptions
 	// Observe, when set, is told of every run of a trigger's chain: how long the Actions took and
 	// whether they failed (metrics).
 	Observe func(trigger string, d time.Duration, failed bool)
@@ -102,7 +104,7 @@ func New(opts Options) *Executor {
 		e.now = time.Now
 	}
 	if e.rt == nil {
-		e.rt = actions.NewRuntime(actions.Options{Logger: e.logger, Now: e.now})
+		e.rt = actions.NewRuntime(actions.Options{Logger: e.logger, Now: e.now, Fetch: opts.Fetch})
 	}
 	if e.ttl == 0 {
 		e.ttl = DefaultBindingsTTL

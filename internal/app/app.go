@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/actionexec"
+	"github.com/gatehouse/gatehouse/internal/actions"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/backchannel"
@@ -158,7 +159,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 	// One executor runs every trigger's Actions: post-login at /authorize and on refresh,
 	// credentials-exchange on client credentials, and compiles code at deploy.
 	actionRunner := actionexec.New(actionexec.Options{Store: a.Store, Audit: recorder, Logger: a.Logger, Now: a.now,
-		TenantID: tenantID(cfg.Issuer), Observe: a.metrics.ActionRun})
+		TenantID: tenantID(cfg.Issuer), Observe: a.metrics.ActionRun,
+		// Development lets an Action's fetch reach the machine's own apps (the user sync of the FAQ).
+		Fetch: actions.FetchOptions{AllowPrivate: o.AllowPrivateDestinations}})
 
 	// One limiter for the node: its leases (see guard) are per limit and key, whoever asks.
 	limiter := &guard.RateLimiter{Counters: a.Store, Now: a.now, Hit: a.metrics.RateLimited}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -32,7 +33,8 @@ type ActionSecret struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// ActionDependency is an npm dependency; Gatehouse accepts none (spec §5.1 policy) but keeps the shape.
+// ActionDependency is an npm dependency. Gatehouse installs no packages: it accepts only the names of
+// the modules it builds in (ActionModules), whatever the version, and refuses any other.
 type ActionDependency struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
@@ -78,6 +80,14 @@ type TriggerBinding struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
+// ActionModules are the modules an Action may require and name as dependencies: built into the
+// sandbox (package actions keeps the same list, and a test holds them equal).
+var ActionModules = []string{"axios", "crypto", "jsonwebtoken", "node:crypto", "node:querystring", "node:url", "querystring", "url"}
+
+// ActionRuntimes are the Node runtime labels an Action may carry; every Action runs in the same
+// sandbox whatever its label.
+var ActionRuntimes = []string{"node18", "node18-actions", "node22"}
+
 // MaxActionCodeBytes is Auth0's limit on action source.
 const MaxActionCodeBytes = 100 * 1024
 
@@ -98,8 +108,14 @@ func (a *Action) Validate() error {
 	if len(a.Code) > MaxActionCodeBytes {
 		errs.add(Invalidf("code", "must be at most 100 kB"))
 	}
-	if len(a.Dependencies) > 0 {
-		errs.add(Invalidf("dependencies", "npm dependencies are not supported"))
+	for i, d := range a.Dependencies {
+		if !slices.Contains(ActionModules, d.Name) {
+			errs.add(Invalidf("dependencies["+itoa(i)+"].name", "%q is not available: npm packages are not installed; Actions may require only %s",
+				d.Name, strings.Join(ActionModules, ", ")))
+		}
+	}
+	if a.Runtime != "" && !slices.Contains(ActionRuntimes, a.Runtime) {
+		errs.add(Invalidf("runtime", "%q is not a supported runtime (%s)", a.Runtime, strings.Join(ActionRuntimes, ", ")))
 	}
 	for i, s := range a.Secrets {
 		if s.Name == "" || len(s.Name) > 128 {
