@@ -39,7 +39,7 @@ const (
 
 type devFlags struct {
 	addr, data, issuer, database string
-	http                         bool
+	http, userSync               bool
 }
 
 func (m *Main) devCommand() *cobra.Command {
@@ -60,6 +60,7 @@ client). It prints the .env.local block of the guide's step 2 and writes everyth
 	cmd.Flags().StringVar(&f.data, "data", ".gatehouse", "directory for the database, keys and dev-tenant.json")
 	cmd.Flags().BoolVar(&f.http, "http", false, "serve plain HTTP (loopback only; cookies lose the Secure flag)")
 	cmd.Flags().StringVar(&f.issuer, "issuer", "", "issuer URL (default https://localhost:PORT/)")
+	cmd.Flags().BoolVar(&f.userSync, "user-sync", false, "bind the \"Sync users to your app\" post-login Action, which posts each signed-in user to the seed app's /hooks/user-sync")
 	cmd.Flags().StringVar(&f.database, "database", "", "use this database (SQLite path or postgres:// URL) instead of <data>/gatehouse.db")
 	return cmd
 }
@@ -126,7 +127,7 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 			Issuer: cfg.Issuer, CACert: ca.CACert, Path: filepath.Join(data, devTenantFile),
 			ManagementAudience: cfg.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
 			Mailbox: strings.TrimSuffix(cfg.Issuer, "/") + devmail.Path,
-			Hasher:  password.Hasher{P: password.Default()}, Now: time.Now,
+			Hasher:  password.Hasher{P: password.Default()}, Now: time.Now, UserSync: f.userSync,
 		})
 		if err != nil {
 			return err
@@ -156,6 +157,12 @@ AUTH0_CLIENT_ID='%s'
 AUTH0_CLIENT_SECRET='%s'
 AUTH0_AUDIENCE='%s'
 `, f.Issuer, appSecret, strings.TrimSuffix(f.Issuer, "/"), f.WebApp.ClientID, f.WebApp.ClientSecret, f.API.Identifier)
+	state := "off; start with --user-sync to bind it"
+	if f.UserSync.Enabled {
+		state = "on"
+	}
+	fmt.Fprintf(w, "\n# The seed app's user-sync hook (POST /hooks/user-sync); the %q Action: %s\nUSER_SYNC_SECRET='%s'\n",
+		f.UserSync.Action, state, f.UserSync.Secret)
 	if f.CACert != "" {
 		fmt.Fprintf(w, "\n# Trust the local CA (Node apps; curl: --cacert)\nNODE_EXTRA_CA_CERTS=%s\n", f.CACert)
 	}
