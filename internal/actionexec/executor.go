@@ -95,6 +95,7 @@ func New(opts Options) *Executor {
 		chains: map[actions.Trigger]*chainSlot{
 			actions.TriggerPostLogin:           {},
 			actions.TriggerCredentialsExchange: {},
+			actions.TriggerPreUserRegistration: {},
 		},
 	}
 	if e.logger == nil {
@@ -168,10 +169,10 @@ func (e *Executor) Compile(name, code, trigger string) error {
 
 func parseTrigger(s string) (actions.Trigger, error) {
 	switch t := actions.Trigger(s); t {
-	case actions.TriggerPostLogin, actions.TriggerCredentialsExchange:
+	case actions.TriggerPostLogin, actions.TriggerCredentialsExchange, actions.TriggerPreUserRegistration:
 		return t, nil
 	}
-	return "", fmt.Errorf("trigger %q is not supported (post-login, credentials-exchange)", s)
+	return "", fmt.Errorf("trigger %q is not supported (post-login, credentials-exchange, pre-user-registration)", s)
 }
 
 // observed reports one run of t's chain that started at start.

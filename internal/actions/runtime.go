@@ -18,6 +18,7 @@ type Trigger string
 const (
 	TriggerPostLogin           Trigger = "post-login"
 	TriggerCredentialsExchange Trigger = "credentials-exchange"
+	TriggerPreUserRegistration Trigger = "pre-user-registration"
 )
 
 // handlerName is the export each trigger calls (spec §5.1).
@@ -27,6 +28,8 @@ func (t Trigger) handlerName() (string, bool) {
 		return "onExecutePostLogin", true
 	case TriggerCredentialsExchange:
 		return "onExecuteCredentialsExchange", true
+	case TriggerPreUserRegistration:
+		return "onExecutePreUserRegistration", true
 	}
 	return "", false
 }

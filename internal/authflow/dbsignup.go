@@ -200,6 +200,13 @@ func (h *Handler) dbSignup(w http.ResponseWriter, r *http.Request) {
 		writeDB(w, refused.status, &dbError{Name: name, Code: refused.code, Description: refused.message, StatusCode: refused.status})
 		return
 	}
+	if refused, err := h.preUserRegistration(ctx, r, client, user); err != nil {
+		h.dbInternal(w, r, err)
+		return
+	} else if refused != nil {
+		writeDB(w, refused.status, &dbError{Name: "BadRequestError", Code: refused.code, Description: refused.message, StatusCode: refused.status})
+		return
+	}
 	hash, err := h.hasher.Hash(b.Password)
 	if errors.Is(err, password.ErrBusy) {
 		w.Header().Set("Retry-After", "1")

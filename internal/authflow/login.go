@@ -436,6 +436,13 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 		page(refused.status, refused.message, nil)
 		return
 	}
+	if refused, err := h.preUserRegistration(ctx, r, fs.client, user); err != nil {
+		h.internalError(w, r, err)
+		return
+	} else if refused != nil {
+		page(refused.status, refused.message, nil)
+		return
+	}
 	hash, err := h.hasher.Hash(pw)
 	if errors.Is(err, password.ErrBusy) {
 		w.Header().Set("Retry-After", "1")

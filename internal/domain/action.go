@@ -10,6 +10,7 @@ import (
 const (
 	TriggerPostLogin           = "post-login"
 	TriggerCredentialsExchange = "credentials-exchange"
+	TriggerPreUserRegistration = "pre-user-registration"
 )
 
 // Action status values (spec §4.4).
@@ -101,8 +102,8 @@ func (a *Action) Validate() error {
 		errs.add(Invalidf("supported_triggers", "at least one trigger is required"))
 	}
 	for i, t := range a.SupportedTriggers {
-		if t.ID != TriggerPostLogin && t.ID != TriggerCredentialsExchange {
-			errs.add(Invalidf("supported_triggers["+itoa(i)+"].id", "%q is not a supported trigger (post-login, credentials-exchange)", t.ID))
+		if t.ID != TriggerPostLogin && t.ID != TriggerCredentialsExchange && t.ID != TriggerPreUserRegistration {
+			errs.add(Invalidf("supported_triggers["+itoa(i)+"].id", "%q is not a supported trigger (post-login, credentials-exchange, pre-user-registration)", t.ID))
 		}
 	}
 	if len(a.Code) > MaxActionCodeBytes {
