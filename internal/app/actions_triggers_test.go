@@ -84,3 +84,52 @@ func jsonString(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestActionTestEndpoint: POST /api/v2/actions/actions/{id}/test runs the draft with the given event
+// and shows its console lines (secret values masked), what it asked for and its error; nothing is
+// applied.
+func TestActionTestEndpoint(t *testing.T) {
+	n := startNode(t)
+	m := newMgmtClient(t, n)
+	status, a := m.do("POST", "actions/actions", map[string]any{"name": "Tested",
+		"supported_triggers": []map[string]string{{"id": "post-login", "version": "v3"}},
+		"secrets":            []map[string]string{{"name": "KEY", "value": "very-secret-value"}},
+		"code": `exports.onExecutePostLogin = async (event, api) => {
+  console.log('key is', event.secrets.KEY, 'for', event.user.email);
+  api.idToken.setCustomClaim('https://example.test/plan', event.user.app_metadata.plan);
+  if (event.user.app_metadata.plan === 'banned') throw new Error('banned ' + event.secrets.KEY);
+};`})
+	if status != 201 {
+		t.Fatalf("create: %d %v", status, a)
+	}
+	id := a["id"].(string)
+	status, out := m.do("POST", "actions/actions/"+id+"/test", map[string]any{"payload": map[string]any{
+		"user": map[string]any{"email": "ada@example.com", "app_metadata": map[string]any{"plan": "pro"}}}})
+	p, _ := out["payload"].(map[string]any)
+	if status != 200 || p == nil || p["error"] != nil {
+		t.Fatalf("test: %d %v", status, out)
+	}
+	logs := jsonString(t, p["logs"])
+	claims := p["result"].(map[string]any)["id_token_claims"].(map[string]any)
+	if !strings.Contains(logs, "key is [redacted] for ada@example.com") || strings.Contains(logs, "very-secret-value") || claims["https://example.test/plan"] != "pro" {
+		t.Fatalf("payload %v", p)
+	}
+	status, out = m.do("POST", "actions/actions/"+id+"/test", map[string]any{"payload": map[string]any{
+		"user": map[string]any{"app_metadata": map[string]any{"plan": "banned"}}}})
+	p, _ = out["payload"].(map[string]any)
+	if status != 200 || p == nil || jsonString(t, p["error"]) != `{"kind":"exception","message":"Error: banned [redacted]"}` {
+		t.Fatalf("failing test: %d %v", status, out)
+	}
+	if status, out := m.do("POST", "actions/actions/"+id+"/test", map[string]any{}); status != 400 {
+		t.Fatalf("no payload: %d %v", status, out)
+	}
+	if status, out := m.do("POST", "actions/actions/"+id+"/test", map[string]any{"payload": map[string]any{"user": "not an object"}}); status != 400 {
+		t.Fatalf("bad payload: %d %v", status, out)
+	}
+	if status, _ := m.do("PATCH", "actions/actions/"+id, map[string]any{"code": "exports.onExecutePostLogin = async (event, api) => {"}); status != 200 {
+		t.Fatalf("patch: %d", status)
+	}
+	if status, out := m.do("POST", "actions/actions/"+id+"/test", map[string]any{"payload": map[string]any{}}); status != 400 || !strings.Contains(jsonString(t, out), "does not compile") {
+		t.Fatalf("draft that does not compile: %d %v", status, out)
+	}
+}
