@@ -65,6 +65,10 @@ type Executor struct {
 	programs *programCache
 	chains   map[actions.Trigger]*chainSlot
 
+	// bg counts background runs (post-user-registration); background bounds them.
+	bg         sync.WaitGroup
+	background chan struct{}
+
 	bindingLoads atomic.Int64
 	// gen counts invalidations (see chainFor).
 	gen atomic.Uint64
@@ -93,10 +97,12 @@ func New(opts Options) *Executor {
 		store: opts.Store, rt: opts.Runtime, audit: opts.Audit, logger: opts.Logger, now: opts.Now,
 		tenantID: opts.TenantID, ttl: opts.BindingsTTL, observe: opts.Observe,
 		chains: map[actions.Trigger]*chainSlot{
-			actions.TriggerPostLogin:           {},
-			actions.TriggerCredentialsExchange: {},
-			actions.TriggerPreUserRegistration: {},
+			actions.TriggerPostLogin:            {},
+			actions.TriggerCredentialsExchange:  {},
+			actions.TriggerPreUserRegistration:  {},
+			actions.TriggerPostUserRegistration: {},
 		},
+		background: make(chan struct{}, maxPostRegistrationRuns),
 	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -169,10 +175,10 @@ func (e *Executor) Compile(name, code, trigger string) error {
 
 func parseTrigger(s string) (actions.Trigger, error) {
 	switch t := actions.Trigger(s); t {
-	case actions.TriggerPostLogin, actions.TriggerCredentialsExchange, actions.TriggerPreUserRegistration:
+	case actions.TriggerPostLogin, actions.TriggerCredentialsExchange, actions.TriggerPreUserRegistration, actions.TriggerPostUserRegistration:
 		return t, nil
 	}
-	return "", fmt.Errorf("trigger %q is not supported (post-login, credentials-exchange, pre-user-registration)", s)
+	return "", fmt.Errorf("trigger %q is not supported (post-login, credentials-exchange, pre-user-registration, post-user-registration)", s)
 }
 
 // observed reports one run of t's chain that started at start.

@@ -16,9 +16,10 @@ import (
 type Trigger string
 
 const (
-	TriggerPostLogin           Trigger = "post-login"
-	TriggerCredentialsExchange Trigger = "credentials-exchange"
-	TriggerPreUserRegistration Trigger = "pre-user-registration"
+	TriggerPostLogin            Trigger = "post-login"
+	TriggerCredentialsExchange  Trigger = "credentials-exchange"
+	TriggerPreUserRegistration  Trigger = "pre-user-registration"
+	TriggerPostUserRegistration Trigger = "post-user-registration"
 )
 
 // handlerName is the export each trigger calls (spec §5.1).
@@ -30,6 +31,8 @@ func (t Trigger) handlerName() (string, bool) {
 		return "onExecuteCredentialsExchange", true
 	case TriggerPreUserRegistration:
 		return "onExecutePreUserRegistration", true
+	case TriggerPostUserRegistration:
+		return "onExecutePostUserRegistration", true
 	}
 	return "", false
 }

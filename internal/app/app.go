@@ -241,7 +241,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner, PreUserRegistration: actionRunner,
+		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner, PreUserRegistration: actionRunner, PostUserRegistration: actionRunner,
 		BruteForce: bruteForce, Throttle: throttle, Policy: a.Attack, Notify: notify, IDTokens: a.Tokens, Metrics: a.metrics,
 		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick, Upstream: broker,
 		MFA: secondFactors})

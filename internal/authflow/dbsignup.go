@@ -232,6 +232,7 @@ func (h *Handler) dbSignup(w http.ResponseWriter, r *http.Request) {
 		h.kickMail()
 	}
 	h.record(r, audit.TypeSignup, "Successful signup", client, user)
+	h.postUserRegistration(ctx, r, client, user)
 	_, id, _ := strings.Cut(user.UserID, "|")
 	out := map[string]any{"_id": id, "email": user.Email, "email_verified": user.EmailVerified}
 	for k, v := range map[string]string{"username": b.Username, "given_name": b.GivenName, "family_name": b.FamilyName,

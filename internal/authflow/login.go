@@ -468,6 +468,7 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 		h.kickMail()
 	}
 	h.record(r, audit.TypeSignup, "Successful signup", fs.client, user)
+	h.postUserRegistration(ctx, r, fs.client, user)
 	h.authenticated(w, r, fs, user)
 }
 

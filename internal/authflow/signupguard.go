@@ -100,3 +100,13 @@ func (h *Handler) preUserRegistration(ctx context.Context, r *http.Request, clie
 	out.ApplyMetadata(user)
 	return nil, nil
 }
+
+// postUserRegistration hands the created user to the post-user-registration Actions, which run in
+// the background: the signup's answer does not wait for them.
+func (h *Handler) postUserRegistration(ctx context.Context, r *http.Request, client *domain.Client, user *domain.User) {
+	if h.postRegister == nil {
+		return
+	}
+	h.postRegister.PostUserRegistration(ctx, trigger.PostUserRegistration{User: user, Client: client, Connection: user.Connection,
+		IP: httpserver.ClientIP(ctx).String(), UserAgent: r.UserAgent(), Hostname: r.Host})
+}

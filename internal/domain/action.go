@@ -8,9 +8,10 @@ import (
 
 // Action triggers Gatehouse runs.
 const (
-	TriggerPostLogin           = "post-login"
-	TriggerCredentialsExchange = "credentials-exchange"
-	TriggerPreUserRegistration = "pre-user-registration"
+	TriggerPostLogin            = "post-login"
+	TriggerCredentialsExchange  = "credentials-exchange"
+	TriggerPreUserRegistration  = "pre-user-registration"
+	TriggerPostUserRegistration = "post-user-registration"
 )
 
 // Action status values (spec §4.4).
@@ -102,8 +103,8 @@ func (a *Action) Validate() error {
 		errs.add(Invalidf("supported_triggers", "at least one trigger is required"))
 	}
 	for i, t := range a.SupportedTriggers {
-		if t.ID != TriggerPostLogin && t.ID != TriggerCredentialsExchange && t.ID != TriggerPreUserRegistration {
-			errs.add(Invalidf("supported_triggers["+itoa(i)+"].id", "%q is not a supported trigger (post-login, credentials-exchange, pre-user-registration)", t.ID))
+		if !slices.Contains([]string{TriggerPostLogin, TriggerCredentialsExchange, TriggerPreUserRegistration, TriggerPostUserRegistration}, t.ID) {
+			errs.add(Invalidf("supported_triggers["+itoa(i)+"].id", "%q is not a supported trigger (post-login, credentials-exchange, pre-user-registration, post-user-registration)", t.ID))
 		}
 	}
 	if len(a.Code) > MaxActionCodeBytes {

@@ -138,3 +138,20 @@ func (r Registration) ApplyMetadata(u *domain.User) {
 	merge(&u.AppMetadata, r.AppMetadata)
 	merge(&u.UserMetadata, r.UserMetadata)
 }
+
+// PostUserRegistrationRunner runs the post-user-registration trigger after a signup created a user
+// (spec §5.5). It cannot change the signup: it returns at once and runs the Actions in the
+// background, retrying a failed run.
+type PostUserRegistrationRunner interface {
+	PostUserRegistration(ctx context.Context, ev PostUserRegistration)
+}
+
+// PostUserRegistration is what the post-user-registration event is built from.
+type PostUserRegistration struct {
+	User       *domain.User
+	Client     *domain.Client
+	Connection string
+	IP         string
+	UserAgent  string
+	Hostname   string
+}
