@@ -105,9 +105,10 @@ func TestDashboardActionsPages(t *testing.T) {
 	}
 	b.screenshot(shots, "dashboard-action-versions")
 
-	// Flows > Login: add the new action, then move it before the guide's.
+	// Flows > Login: add the new action (the seeded user-sync Action is offered too), then move it
+	// before the guide's.
 	b.navigate(g.Issuer + "admin/flows/login")
-	b.step("add to the flow", chromedp.SetValue(`#action`, run(b, "option", chromedp.Evaluate[string](`document.querySelector("#action option").value`))),
+	b.step("add to the flow", chromedp.SetValue(`#action`, run(b, "option", chromedp.Evaluate[string](`[...document.querySelectorAll("#action option")].find((o) => o.textContent.includes("beta")).value`))),
 		chromedp.Click(`form.row button.primary`), chromedp.WaitVisible(`.flash`))
 	if n := run(b, "flow length", chromedp.Evaluate[int](`document.querySelectorAll("ol.flow > li").length`)); n != 2 {
 		t.Fatalf("%d actions in the flow", n)

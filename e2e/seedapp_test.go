@@ -26,7 +26,7 @@ type seedApp struct {
 // development (http://localhost) and once over HTTPS with the dev certificate, whose appSession
 // cookie must then be Secure. The HTTPS one is on 127.0.0.1 so that the two apps' cookies, which
 // browsers scope by host and not by port, stay apart. Both are registered on the guide's web client.
-func MustStartSeedApp(t *testing.T, ctx context.Context, g *gatehouse) *seedApp {
+func MustStartSeedApp(t *testing.T, ctx context.Context, g *gatehouse, opts ...func(*seedapp.Config)) *seedApp {
 	t.Helper()
 	apiLn := mustListen(t)
 	webLn := mustListen(t)
@@ -40,7 +40,7 @@ func MustStartSeedApp(t *testing.T, ctx context.Context, g *gatehouse) *seedApp 
 
 	issuerClient := mustTrustingClient(t, g.CA.CACert)
 	config := func(base string) seedapp.Config {
-		return seedapp.Config{
+		c := seedapp.Config{
 			Auth: webauth.Config{
 				Secret:        randomSecret(t),
 				BaseURL:       base,
@@ -52,6 +52,10 @@ func MustStartSeedApp(t *testing.T, ctx context.Context, g *gatehouse) *seedApp 
 			APIBaseURL: s.API,
 			HTTPClient: issuerClient,
 		}
+		for _, o := range opts {
+			o(&c)
+		}
+		return c
 	}
 	api, err := seedapp.NewAPI(config(s.Web))
 	if err != nil {

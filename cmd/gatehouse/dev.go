@@ -40,7 +40,7 @@ const (
 
 type devFlags struct {
 	addr, data, issuer, database string
-	http                         bool
+	http, userSync               bool
 	// upstream: the address of a second, local tenant to broker sign-ins to ("" is none).
 	upstream string
 }
@@ -65,6 +65,7 @@ client). It prints the .env.local block of the guide's step 2 and writes everyth
 	cmd.Flags().StringVar(&f.issuer, "issuer", "", "issuer URL (default https://localhost:PORT/)")
 	cmd.Flags().StringVar(&f.upstream, "upstream", "", `also run a second local tenant on this loopback address (say 127.0.0.1:4434) as an OpenID provider,
 with an "Example OIDC" connection to it on the login page`)
+	cmd.Flags().BoolVar(&f.userSync, "user-sync", false, "bind the \"Sync users to your app\" post-login Action, which posts each signed-in user to the seed app's /hooks/user-sync")
 	cmd.Flags().StringVar(&f.database, "database", "", "use this database (SQLite path or postgres:// URL) instead of <data>/gatehouse.db")
 	return cmd
 }
@@ -138,7 +139,7 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 			Issuer: cfg.Issuer, CACert: ca.CACert, Path: filepath.Join(data, devTenantFile),
 			ManagementAudience: cfg.Issuer + mgmt.APIPath, ManagementScopes: mgmt.Scopes(),
 			Mailbox: strings.TrimSuffix(cfg.Issuer, "/") + devmail.Path,
-			Hasher:  password.Hasher{P: password.Default()}, Now: time.Now,
+			Hasher:  password.Hasher{P: password.Default()}, Now: time.Now, UserSync: f.userSync,
 		})
 		if err != nil {
 			return err
@@ -176,6 +177,12 @@ AUTH0_CLIENT_ID='%s'
 AUTH0_CLIENT_SECRET='%s'
 AUTH0_AUDIENCE='%s'
 `, f.Issuer, appSecret, strings.TrimSuffix(f.Issuer, "/"), f.WebApp.ClientID, f.WebApp.ClientSecret, f.API.Identifier)
+	state := "off; start with --user-sync to bind it"
+	if f.UserSync.Enabled {
+		state = "on"
+	}
+	fmt.Fprintf(w, "\n# The seed app's user-sync hook (POST /hooks/user-sync); the %q Action: %s\nUSER_SYNC_SECRET='%s'\n",
+		f.UserSync.Action, state, f.UserSync.Secret)
 	if f.CACert != "" {
 		fmt.Fprintf(w, "\n# Trust the local CA (Node apps; curl: --cacert)\nNODE_EXTRA_CA_CERTS=%s\n", f.CACert)
 	}

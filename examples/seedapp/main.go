@@ -13,6 +13,9 @@
 //	-api-url   SEEDAPP_API_URL   where the web app reaches the API (default http://<api-addr>)
 //	-trust-ca  NODE_EXTRA_CA_CERTS  PEM file of an extra CA to trust for the issuer (gatehouse dev's)
 //	-env-file                    the .env file to read (default .env.local; missing is fine)
+//
+// USER_SYNC_SECRET (environment or .env.local; gatehouse dev prints it) turns on the API's
+// POST /hooks/user-sync, called by the dev tenant's "Sync users to your app" Action.
 package main
 
 import (
@@ -89,7 +92,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg := seedapp.Config{Auth: auth, APIBaseURL: o.apiURL, HTTPClient: client, Logger: log}
+	cfg := seedapp.Config{Auth: auth, APIBaseURL: o.apiURL, HTTPClient: client, Logger: log,
+		UserSyncSecret: os.Getenv("USER_SYNC_SECRET")}
 	web, err := seedapp.NewWeb(cfg)
 	if err != nil {
 		return err
@@ -113,6 +117,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log.Info("web app listening", "url", auth.BaseURL, "addr", webLn.Addr().String())
 	log.Info("API listening", "url", o.apiURL, "addr", apiLn.Addr().String())
+	if cfg.UserSyncSecret != "" {
+		log.Info("user sync hook listening", "url", o.apiURL+"/hooks/user-sync")
+	}
 
 	errs := make(chan error, 2)
 	servers := []*http.Server{newServer(web), newServer(api)}

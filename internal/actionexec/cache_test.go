@@ -102,8 +102,8 @@ func TestCompileForManagementAPI(t *testing.T) {
 		{"m2m", `exports.onExecuteCredentialsExchange = async (event, api) => {};`, "credentials-exchange", nil},
 		{"syntax", "exports.onExecutePostLogin = async (event, api) => {\n  const x = ;\n};", "post-login", []string{"Line 2:", "Unexpected token"}},
 		{"unterminated", "exports.onExecutePostLogin = async (event, api) => {\n  api.idToken.setCustomClaim('a', 1);\n", "post-login", []string{"Line 3"}},
-		{"require", "\n\nconst axios = require('axios');\nexports.onExecutePostLogin = async () => {};", "post-login", []string{"Line 3:", `require("axios")`}},
-		{"trigger", "exports.onExecutePostLogin = async () => {};", "pre-user-registration", []string{`"pre-user-registration" is not supported`}},
+		{"require", "\n\nconst cp = require('child_process');\nexports.onExecutePostLogin = async () => {};", "post-login", []string{"Line 3:", `require("child_process")`, "axios"}},
+		{"trigger", "exports.onExecutePostLogin = async () => {};", "post-change-password", []string{`"post-change-password" is not supported`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := ex.Compile(tc.name, tc.code, tc.trigger)

@@ -101,6 +101,16 @@ func (e *Executor) loadChain(ctx context.Context, t actions.Trigger) (*chain, er
 		}
 		c.bound = append(c.bound, actions.Bound{ActionID: a.ID, Name: a.Name, Program: p.program, Secrets: p.secrets})
 	}
+	if len(c.bound) > 0 {
+		// The tenant's allow-list is read with the chain, so it is as fresh as the bindings.
+		settings, err := e.store.GetTenantSettings(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("actionexec: tenant settings: %w", err)
+		}
+		for i := range c.bound {
+			c.bound[i].FetchAllowHosts = settings.ActionsAllowedHosts
+		}
+	}
 	return c, nil
 }
 

@@ -43,6 +43,8 @@ type Options struct {
 	BindingsTTL time.Duration
 	// ProgramCacheSize bounds the compiled-program cache; 0 means DefaultProgramCacheSize.
 	ProgramCacheSize int
+	// Fetch bounds Actions' outbound HTTP when Runtime is nil (AllowPrivate in development).
+	Fetch actions.FetchOptions
 	// Observe, when set, is told of every run of a trigger's chain: how long the Actions took and
 	// whether they failed (metrics).
 	Observe func(trigger string, d time.Duration, failed bool)
@@ -62,6 +64,10 @@ type Executor struct {
 
 	programs *programCache
 	chains   map[actions.Trigger]*chainSlot
+
+	// bg counts background runs (post-user-registration); background bounds them.
+	bg         sync.WaitGroup
+	background chan struct{}
 
 	bindingLoads atomic.Int64
 	// gen counts invalidations (see chainFor).
@@ -91,9 +97,12 @@ func New(opts Options) *Executor {
 		store: opts.Store, rt: opts.Runtime, audit: opts.Audit, logger: opts.Logger, now: opts.Now,
 		tenantID: opts.TenantID, ttl: opts.BindingsTTL, observe: opts.Observe,
 		chains: map[actions.Trigger]*chainSlot{
-			actions.TriggerPostLogin:           {},
-			actions.TriggerCredentialsExchange: {},
+			actions.TriggerPostLogin:            {},
+			actions.TriggerCredentialsExchange:  {},
+			actions.TriggerPreUserRegistration:  {},
+			actions.TriggerPostUserRegistration: {},
 		},
+		background: make(chan struct{}, maxPostRegistrationRuns),
 	}
 	if e.logger == nil {
 		e.logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -102,7 +111,7 @@ func New(opts Options) *Executor {
 		e.now = time.Now
 	}
 	if e.rt == nil {
-		e.rt = actions.NewRuntime(actions.Options{Logger: e.logger, Now: e.now})
+		e.rt = actions.NewRuntime(actions.Options{Logger: e.logger, Now: e.now, Fetch: opts.Fetch})
 	}
 	if e.ttl == 0 {
 		e.ttl = DefaultBindingsTTL
@@ -166,10 +175,10 @@ func (e *Executor) Compile(name, code, trigger string) error {
 
 func parseTrigger(s string) (actions.Trigger, error) {
 	switch t := actions.Trigger(s); t {
-	case actions.TriggerPostLogin, actions.TriggerCredentialsExchange:
+	case actions.TriggerPostLogin, actions.TriggerCredentialsExchange, actions.TriggerPreUserRegistration, actions.TriggerPostUserRegistration:
 		return t, nil
 	}
-	return "", fmt.Errorf("trigger %q is not supported (post-login, credentials-exchange)", s)
+	return "", fmt.Errorf("trigger %q is not supported (post-login, credentials-exchange, pre-user-registration, post-user-registration)", s)
 }
 
 // observed reports one run of t's chain that started at start.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 
@@ -91,7 +92,7 @@ func (r *Runtime) checkRequires(tree *ast.Program, code string) error {
 			return true // dynamic: checked when it runs
 		}
 		mod := lit.Value.String()
-		if _, allowed := r.modules[mod]; allowed {
+		if r.moduleAvailable(mod) {
 			return true
 		}
 		p := tree.File.Position(int(call.Idx0()) - tree.File.Base())
@@ -106,16 +107,32 @@ func (r *Runtime) checkRequires(tree *ast.Program, code string) error {
 	return nil
 }
 
-func (r *Runtime) allowListText() string {
-	if len(r.modules) == 0 {
-		return "Actions may not require any module"
-	}
-	names := make([]string, 0, len(r.modules))
+// builtinModules are the modules every action may require (see web/modules.js), sorted.
+var builtinModules = []string{"axios", "crypto", "jsonwebtoken", "node:crypto", "node:querystring", "node:url", "querystring", "url"}
+
+// BuiltinModules are the modules every action may require, sorted: pure JavaScript over the
+// sandbox's fetch and crypto, shaped as the npm and Node modules of the same names.
+func BuiltinModules() []string { return slices.Clone(builtinModules) }
+
+func (r *Runtime) moduleAvailable(name string) bool {
+	_, given := r.modules[name]
+	return given || slices.Contains(builtinModules, name)
+}
+
+// AvailableModules are the module names require accepts in this runtime, sorted.
+func (r *Runtime) AvailableModules() []string {
+	names := slices.Clone(builtinModules)
 	for k := range r.modules {
-		names = append(names, k)
+		if !slices.Contains(names, k) {
+			names = append(names, k)
+		}
 	}
 	sort.Strings(names)
-	return "Actions may require only: " + strings.Join(names, ", ")
+	return names
+}
+
+func (r *Runtime) allowListText() string {
+	return "Actions may require only: " + strings.Join(r.AvailableModules(), ", ")
 }
 
 var astPkg = reflect.TypeOf(ast.Program{}).PkgPath()

@@ -4,10 +4,19 @@
 // It owns compiling an action at deploy time (syntax errors with positions, the
 // require allow-list, the 100 kB source limit), the event and api objects Auth0
 // documents, and the sandbox every execution runs in: a fresh JavaScript runtime per
-// action, no filesystem, network, process, timers or run-time code generation, console
-// output captured, one deadline per trigger execution (goja's Interrupt), a call-depth
-// limit, size checks on builtins that allocate in one native call, and a memory
-// watchdog (see watchdog.go for how far it can be trusted).
+// action, no filesystem, process or run-time code generation, console output captured,
+// one deadline per trigger execution (goja's Interrupt), a call-depth limit, size checks
+// on builtins that allocate in one native call, and a memory watchdog (see watchdog.go
+// for how far it can be trusted).
+//
+// Within that sandbox an action has an event loop (loop.go: timers and requests settle
+// on the goroutine that runs the action, within the deadline), fetch with the WHATWG
+// classes (fetch.go, web/prelude.js: per-call timeout, size caps, bounded redirects,
+// verified TLS, and netguard's address rule after DNS unless the tenant's allow-list
+// names the host), and the built-in modules of web/modules.js (axios, node:crypto,
+// jsonwebtoken, querystring, url). Bytes, randomness, hashing and the network are Go
+// natives that check their own arguments; the JavaScript around them is trusted with
+// nothing.
 //
 // It returns what the actions asked for (claims, scope changes, metadata, a denial)
 // and does not apply it: no HTTP, no storage, no token signing here. Callers own the

@@ -22,6 +22,15 @@ const abandonGrace = 500 * time.Millisecond
 type execution struct {
 	r       *Runtime
 	trigger Trigger
+	// ctx ends at the trigger's deadline; stopped closes at the first interrupt.
+	ctx     context.Context
+	stopped chan struct{}
+	// loadBuiltins returns, for the action running now, each built-in module's factory by
+	// name; builtins holds it once loaded.
+	loadBuiltins func() (*goja.Object, error)
+	builtins     *goja.Object
+	// fetches counts the requests made so far (FetchOptions.MaxCalls).
+	fetches int
 
 	mu    sync.Mutex
 	vm    *goja.Runtime // the action running now
@@ -41,10 +50,18 @@ func (ex *execution) interrupt(c *interruptCause) {
 	defer ex.mu.Unlock()
 	if ex.cause == nil {
 		ex.cause = c
+		close(ex.stopped)
 	}
 	if ex.vm != nil {
 		ex.vm.Interrupt(ex.cause)
 	}
+}
+
+// stoppedCause is why the execution was interrupted, or nil while it may go on.
+func (ex *execution) stoppedCause() *interruptCause {
+	ex.mu.Lock()
+	defer ex.mu.Unlock()
+	return ex.cause
 }
 
 func (ex *execution) setVM(vm *goja.Runtime) {
@@ -74,7 +91,7 @@ func (r *Runtime) run(ctx context.Context, trigger Trigger, body func(ex *execut
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.defaultTimeout)
 	defer cancel()
-	ex := &execution{r: r, trigger: trigger}
+	ex := &execution{r: r, trigger: trigger, ctx: ctx, stopped: make(chan struct{})}
 	stop := context.AfterFunc(ctx, func() {
 		msg := fmt.Sprintf("execution exceeded its time limit (%s)", r.defaultTimeout)
 		if errors.Is(ctx.Err(), context.Canceled) {
@@ -164,32 +181,35 @@ func (ex *execution) loadHandler(vm *goja.Runtime, b Bound) (goja.Callable, erro
 	return h, nil
 }
 
-// callHandler calls the handler and, when it returns a promise, waits for it. goja runs
-// the promise job queue when the outermost call returns; with no timers or I/O in the
-// sandbox, a promise still pending after that can never settle.
-func (ex *execution) callHandler(vm *goja.Runtime, h goja.Callable, event, api goja.Value) error {
+// callHandler calls the handler and, when it returns a promise, runs the action's event
+// loop until it settles. goja runs the promise job queue when the outermost call returns;
+// timers and fetches settle later, on this goroutine, through the loop. A rejection no
+// handler took fails the action, as it ends a Node process.
+func (ex *execution) callHandler(vm *goja.Runtime, l *loop, h goja.Callable, event, api goja.Value) error {
 	ret, err := h(goja.Undefined(), event, api)
 	if err != nil {
 		return err
 	}
-	obj, ok := ret.(*goja.Object)
-	if !ok {
-		return nil
+	if obj, ok := ret.(*goja.Object); ok {
+		if p, ok := obj.Export().(*goja.Promise); ok {
+			if err := l.wait(p); err != nil {
+				return err
+			}
+			if p.State() == goja.PromiseStateRejected {
+				return &rejection{value: p.Result()}
+			}
+		}
 	}
-	p, ok := obj.Export().(*goja.Promise)
-	if !ok {
-		return nil
+	if p := l.unhandled(); p != nil {
+		return &rejection{value: p.Result(), unhandled: true}
 	}
-	switch p.State() {
-	case goja.PromiseStateFulfilled:
-		return nil
-	case goja.PromiseStateRejected:
-		return &rejection{value: p.Result()}
-	}
-	return &interruptCause{kind: KindTimeout, msg: "the handler's promise never settles"}
+	return nil
 }
 
-type rejection struct{ value goja.Value }
+type rejection struct {
+	value     goja.Value
+	unhandled bool
+}
 
 func (r *rejection) Error() string { return "promise rejected" }
 
@@ -215,6 +235,9 @@ func (ex *execution) classify(b Bound, err error) *ExecutionError {
 		e.Stack = jex.String()
 	case errors.As(err, &rej):
 		e.Message = describeThrown(rej.value)
+		if rej.unhandled {
+			e.Message = "unhandled promise rejection: " + e.Message
+		}
 	case errors.As(err, &cause):
 		e.Kind, e.Message, e.Err = cause.kind, cause.msg, cause.err
 	}
@@ -261,6 +284,11 @@ func (ex *execution) runAction(b Bound, logs *logSink, build func(vm *goja.Runti
 	if err != nil {
 		return ex.classify(b, err)
 	}
+	l := newLoop(ex, vm)
+	defer l.close()
+	if err := ex.installWeb(vm, l, b); err != nil {
+		return ex.classify(b, err)
+	}
 	h, err := ex.loadHandler(vm, b)
 	if err != nil {
 		return ex.classify(b, err)
@@ -269,7 +297,7 @@ func (ex *execution) runAction(b Bound, logs *logSink, build func(vm *goja.Runti
 	if err != nil {
 		return ex.classify(b, err)
 	}
-	if err := ex.callHandler(vm, h, event, api); err != nil {
+	if err := ex.callHandler(vm, l, h, event, api); err != nil {
 		return ex.classify(b, err)
 	}
 	return nil

@@ -8,14 +8,18 @@ import (
 	"time"
 
 	"github.com/dop251/goja"
+
+	"github.com/gatehouse/gatehouse/internal/netguard"
 )
 
 // Trigger names the point in a flow an action is bound to (Auth0's trigger ids).
 type Trigger string
 
 const (
-	TriggerPostLogin           Trigger = "post-login"
-	TriggerCredentialsExchange Trigger = "credentials-exchange"
+	TriggerPostLogin            Trigger = "post-login"
+	TriggerCredentialsExchange  Trigger = "credentials-exchange"
+	TriggerPreUserRegistration  Trigger = "pre-user-registration"
+	TriggerPostUserRegistration Trigger = "post-user-registration"
 )
 
 // handlerName is the export each trigger calls (spec §5.1).
@@ -25,6 +29,10 @@ func (t Trigger) handlerName() (string, bool) {
 		return "onExecutePostLogin", true
 	case TriggerCredentialsExchange:
 		return "onExecuteCredentialsExchange", true
+	case TriggerPreUserRegistration:
+		return "onExecutePreUserRegistration", true
+	case TriggerPostUserRegistration:
+		return "onExecutePostUserRegistration", true
 	}
 	return "", false
 }
@@ -50,6 +58,8 @@ type Options struct {
 	// MaxAbandoned is how many executions may still be running after their caller gave
 	// up on them (see run) before new executions are refused; 2.
 	MaxAbandoned int
+	// Fetch bounds outbound HTTP from actions.
+	Fetch FetchOptions
 	// Logger receives runtime faults (never action output or secrets); discarded when nil.
 	Logger *slog.Logger
 }
@@ -68,6 +78,8 @@ type Runtime struct {
 	gcInFlight     atomic.Bool
 	maxAbandoned   int64
 	abandoned      atomic.Int64
+	fetch          FetchOptions
+	transports     *transports
 }
 
 const (
@@ -121,6 +133,8 @@ func NewRuntime(opts Options) *Runtime {
 		logger:         opts.Logger,
 		cache:          newCacheStore(),
 		maxAbandoned:   int64(opts.MaxAbandoned),
+		fetch:          opts.Fetch.withDefaults(),
+		transports:     &transports{policy: netguard.Policy{AllowPrivate: opts.Fetch.AllowPrivate}},
 	}
 }
 
@@ -150,6 +164,9 @@ type Bound struct {
 	Program  *Program
 	// Secrets become event.secrets for this action only.
 	Secrets map[string]string
+	// FetchAllowHosts are host names this action's fetch may reach even when they resolve to
+	// a private or loopback address (the tenant's Actions allow-list).
+	FetchAllowHosts []string
 }
 
 func (r *Runtime) checkBound(actions []Bound, t Trigger) error {

@@ -3,6 +3,7 @@ package actions
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -222,7 +223,8 @@ func newError(vm *goja.Runtime, ctor, msg string) *goja.Object {
 	return o
 }
 
-// requireFunc is the module's require: allow-listed modules only (spec §5.1 policy).
+// requireFunc is the module's require: the built-in modules (BuiltinModules) and those
+// the Runtime was given; anything else is refused with the list.
 func (ex *execution) requireFunc(vm *goja.Runtime) goja.Value {
 	loaded := map[string]goja.Value{}
 	return vm.ToValue(func(c goja.FunctionCall) goja.Value {
@@ -230,13 +232,32 @@ func (ex *execution) requireFunc(vm *goja.Runtime) goja.Value {
 		if v, ok := loaded[name]; ok {
 			return v
 		}
-		load, ok := ex.r.modules[name]
-		if !ok {
+		var v goja.Value
+		if slices.Contains(builtinModules, name) && ex.loadBuiltins != nil {
+			if ex.builtins == nil {
+				t, err := ex.loadBuiltins()
+				if err != nil {
+					panic(err)
+				}
+				ex.builtins = t
+			}
+			factory, ok := goja.AssertFunction(ex.builtins.Get(name))
+			if !ok {
+				panic(newError(vm, "Error", fmt.Sprintf("module '%s' failed to load", name)))
+			}
+			m, err := factory(goja.Undefined())
+			if err != nil {
+				panic(err)
+			}
+			v = m
+		} else if load, ok := ex.r.modules[name]; ok {
+			m, err := load(vm)
+			if err != nil {
+				panic(newError(vm, "Error", fmt.Sprintf("module '%s' failed to load", name)))
+			}
+			v = m
+		} else {
 			panic(newError(vm, "Error", fmt.Sprintf("Cannot find module '%s': %s", name, ex.r.allowListText())))
-		}
-		v, err := load(vm)
-		if err != nil {
-			panic(newError(vm, "Error", fmt.Sprintf("module '%s' failed to load", name)))
 		}
 		loaded[name] = v
 		return v

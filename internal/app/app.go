@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/actionexec"
+	"github.com/gatehouse/gatehouse/internal/actions"
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/backchannel"
@@ -159,7 +160,9 @@ func (a *App) build(ctx context.Context, o Options) error {
 	// One executor runs every trigger's Actions: post-login at /authorize and on refresh,
 	// credentials-exchange on client credentials, and compiles code at deploy.
 	actionRunner := actionexec.New(actionexec.Options{Store: a.Store, Audit: recorder, Logger: a.Logger, Now: a.now,
-		TenantID: tenantID(cfg.Issuer), Observe: a.metrics.ActionRun})
+		TenantID: tenantID(cfg.Issuer), Observe: a.metrics.ActionRun,
+		// Development lets an Action's fetch reach the machine's own apps (the user sync of the FAQ).
+		Fetch: actions.FetchOptions{AllowPrivate: o.AllowPrivateDestinations}})
 
 	// One limiter for the node: its leases (see guard) are per limit and key, whoever asks.
 	limiter := &guard.RateLimiter{Counters: a.Store, Now: a.now, Hit: a.metrics.RateLimited}
@@ -228,7 +231,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
-		Keys: managementKeys{a.Keys}, PrepareSigningAlg: a.Keys.EnsureKeys, Actions: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
+		Keys: managementKeys{a.Keys}, PrepareSigningAlg: a.Keys.EnsureKeys, Actions: actionRunner, ActionTests: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, Verification: verify, BruteForce: bruteForce,
 		IPBlocks: throttle, LogStreams: streamSecrets, ConnectionSecrets: connectionSecrets{upstreamSecrets, broker},
@@ -243,7 +246,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner,
+		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner, PreUserRegistration: actionRunner, PostUserRegistration: actionRunner,
 		BruteForce: bruteForce, Throttle: throttle, Policy: a.Attack, Notify: notify, IDTokens: a.Tokens, Metrics: a.metrics,
 		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick, Upstream: broker,
 		MFA: secondFactors, KnownOrigins: a.knownOrigin})

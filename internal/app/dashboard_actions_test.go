@@ -72,7 +72,7 @@ func TestDashboardActions(t *testing.T) {
 	admin, csrf := dashboardAdmin(t, n)
 	base := n.issuer + "admin/actions"
 
-	if _, page := get(t, admin, base); !strings.Contains(page, ">"+devtenant.ActionName+"<") || !strings.Contains(page, "1–1 of 1") {
+	if _, page := get(t, admin, base); !strings.Contains(page, ">"+devtenant.ActionName+"<") || !strings.Contains(page, ">"+devtenant.SyncActionName+"<") || !strings.Contains(page, "1–2 of 2") {
 		t.Fatalf("action list:\n%s", page)
 	}
 	// Without the CSRF token nothing is created.
@@ -80,7 +80,7 @@ func TestDashboardActions(t *testing.T) {
 		t.Errorf("create without CSRF: %d", resp.StatusCode)
 	}
 	// The API's own message for a trigger it does not run.
-	if resp, page := post(t, admin, base+"/new", url.Values{"csrf": {csrf}, "name": {"X"}, "trigger": {"pre-user-registration"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "is not a supported trigger") {
+	if resp, page := post(t, admin, base+"/new", url.Values{"csrf": {csrf}, "name": {"X"}, "trigger": {"post-change-password"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "is not a supported trigger") {
 		t.Errorf("unsupported trigger: %d\n%s", resp.StatusCode, page)
 	}
 

@@ -44,7 +44,12 @@ type Options struct {
 	Now    func() time.Time
 	// PostLogin runs the post-login Actions; nil means none are configured.
 	PostLogin trigger.PostLoginRunner
-	Pages     *web.Pages
+	// PreUserRegistration runs the pre-user-registration Actions before a signup creates a user;
+	// nil means none are configured.
+	PreUserRegistration trigger.PreUserRegistrationRunner
+	// PostUserRegistration is told of each user a signup created; nil means no Actions.
+	PostUserRegistration trigger.PostUserRegistrationRunner
+	Pages                *web.Pages
 	// BruteForce blocks an (IP, user) pair after consecutive failed passwords; nil turns it off.
 	BruteForce *guard.BruteForce
 	// Throttle is suspicious IP throttling (sign-ins and sign-ups per address across accounts),
@@ -93,6 +98,8 @@ type Handler struct {
 	logger        *slog.Logger
 	now           func() time.Time
 	postLogin     trigger.PostLoginRunner
+	preRegister   trigger.PreUserRegistrationRunner
+	postRegister  trigger.PostUserRegistrationRunner
 	pages         *web.Pages
 	bruteForce    *guard.BruteForce
 	throttle      *guard.Throttle
@@ -128,7 +135,7 @@ func New(o Options) (*Handler, error) {
 	h := &Handler{
 		store: o.Store, sessions: o.Sessions, hasher: o.Hasher, audit: o.Audit, logger: o.Logger,
 		activateGuard: o.ActivateGuard, metrics: o.Metrics, throttle: o.Throttle, policy: o.Policy, notify: o.Notify,
-		now: o.Now, postLogin: o.PostLogin, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
+		now: o.Now, postLogin: o.PostLogin, preRegister: o.PreUserRegistration, postRegister: o.PostUserRegistration, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
 		signupMail: o.SignupMail, kickMail: o.KickMail,
 		upstream: o.Upstream, callbackURL: strings.TrimSuffix(o.Issuer, "/") + CallbackPath,
 		mfa: o.MFA, mfaLimit: o.MFALimit, knownOrigins: o.KnownOrigins,

@@ -201,6 +201,13 @@ func (h *Handler) dbSignup(w http.ResponseWriter, r *http.Request) {
 		writeDB(w, refused.status, &dbError{Name: name, Code: refused.code, Description: refused.message, StatusCode: refused.status})
 		return
 	}
+	if refused, err := h.preUserRegistration(ctx, r, client, user); err != nil {
+		h.dbInternal(w, r, err)
+		return
+	} else if refused != nil {
+		writeDB(w, refused.status, &dbError{Name: "BadRequestError", Code: refused.code, Description: refused.message, StatusCode: refused.status})
+		return
+	}
 	hash, err := h.hasher.Hash(b.Password)
 	if errors.Is(err, password.ErrBusy) {
 		w.Header().Set("Retry-After", "1")
@@ -226,6 +233,7 @@ func (h *Handler) dbSignup(w http.ResponseWriter, r *http.Request) {
 		h.kickMail()
 	}
 	h.record(r, audit.TypeSignup, "Successful signup", client, user)
+	h.postUserRegistration(ctx, r, client, user)
 	_, id, _ := strings.Cut(user.UserID, "|")
 	out := map[string]any{"_id": id, "email": user.Email, "email_verified": user.EmailVerified}
 	for k, v := range map[string]string{"username": b.Username, "given_name": b.GivenName, "family_name": b.FamilyName,

@@ -472,6 +472,13 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 		page(refused.status, refused.message, nil)
 		return
 	}
+	if refused, err := h.preUserRegistration(ctx, r, fs.client, user); err != nil {
+		h.internalError(w, r, err)
+		return
+	} else if refused != nil {
+		page(refused.status, refused.message, nil)
+		return
+	}
 	hash, err := h.hasher.Hash(pw)
 	if errors.Is(err, password.ErrBusy) {
 		w.Header().Set("Retry-After", "1")
@@ -497,6 +504,7 @@ func (h *Handler) signupSubmit(w http.ResponseWriter, r *http.Request) {
 		h.kickMail()
 	}
 	h.record(r, audit.TypeSignup, "Successful signup", fs.client, user)
+	h.postUserRegistration(ctx, r, fs.client, user)
 	h.authenticated(w, r, fs, user)
 }
 

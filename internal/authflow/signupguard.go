@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/passwordpolicy"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // signupRefusal is why attack protection refused a signup: the status, the message for the user and,
@@ -69,4 +70,43 @@ func (h *Handler) createSignedUpUser(ctx context.Context, user *domain.User, pol
 		return err
 	})
 	return queued, err
+}
+
+// msgSignupDenied is shown when a pre-user-registration Action refuses a signup without a message
+// of its own for the user.
+const msgSignupDenied = "You are not allowed to sign up."
+
+// preUserRegistration runs the pre-user-registration Actions on the user about to be created, for
+// the hosted page and /dbconnections/signup alike: a denial refuses the signup (the Action's user
+// message shown, its reason in the tenant log, code extensibility_error at /dbconnections/signup);
+// otherwise the metadata the Actions set is merged into the user before it is stored.
+func (h *Handler) preUserRegistration(ctx context.Context, r *http.Request, client *domain.Client, user *domain.User) (*signupRefusal, error) {
+	if h.preRegister == nil {
+		return nil, nil
+	}
+	out, err := h.preRegister.PreUserRegistration(ctx, trigger.PreUserRegistration{User: user, Client: client,
+		Connection: user.Connection, IP: httpserver.ClientIP(ctx).String(), UserAgent: r.UserAgent(), Hostname: r.Host})
+	if err != nil {
+		return nil, err
+	}
+	if out.Denial != nil {
+		h.record(r, audit.TypeSignupFailed, "pre-user-registration Action denied the signup: "+out.Denial.Reason, client, user)
+		msg := out.UserMessage
+		if msg == "" {
+			msg = msgSignupDenied
+		}
+		return &signupRefusal{status: http.StatusBadRequest, message: msg, code: "extensibility_error"}, nil
+	}
+	out.ApplyMetadata(user)
+	return nil, nil
+}
+
+// postUserRegistration hands the created user to the post-user-registration Actions, which run in
+// the background: the signup's answer does not wait for them.
+func (h *Handler) postUserRegistration(ctx context.Context, r *http.Request, client *domain.Client, user *domain.User) {
+	if h.postRegister == nil {
+		return
+	}
+	h.postRegister.PostUserRegistration(ctx, trigger.PostUserRegistration{User: user, Client: client, Connection: user.Connection,
+		IP: httpserver.ClientIP(ctx).String(), UserAgent: r.UserAgent(), Hostname: r.Host})
 }

@@ -24,7 +24,37 @@ const (
 	APIName        = "Your App API"
 	RolesNamespace = "https://yourapp.com"
 	ActionName     = "Add roles to tokens"
+	// SyncActionName is the post-login Action that copies each signed-in user to the app (the
+	// guide's FAQ on keeping users in the app's own database); seeded unbound, bound by
+	// `gatehouse dev --user-sync`.
+	SyncActionName = "Sync users to your app"
+	// SyncURL is the seed app's user-sync hook (its API, :3001).
+	SyncURL = "http://localhost:3001/hooks/user-sync"
 )
+
+// SyncAction posts the signed-in user to the app's hook with fetch, its URL and shared secret in
+// the Action's secrets. A sync that fails is logged and does not stop the sign-in: the app's copy
+// catches up at the next one.
+const SyncAction = `exports.onExecutePostLogin = async (event, api) => {
+  try {
+    const res = await fetch(event.secrets.SYNC_URL, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: ` + "`Bearer ${event.secrets.SYNC_SECRET}`" + ` },
+      body: JSON.stringify({
+        user_id: event.user.user_id,
+        email: event.user.email,
+        name: event.user.name,
+        email_verified: event.user.email_verified,
+        roles: event.authorization ? event.authorization.roles : [],
+      }),
+      signal: AbortSignal.timeout(3000),
+    });
+    if (!res.ok) console.error(` + "`user sync answered ${res.status}`" + `);
+  } catch (err) {
+    console.error(` + "`user sync failed: ${err.message}`" + `);
+  }
+};
+`
 
 // GuideAction is the post-login Action of the seed guide's step 8, verbatim.
 const GuideAction = `exports.onExecutePostLogin = async (event, api) => {
@@ -78,6 +108,17 @@ type File struct {
 	// Upstream is the second, local tenant `gatehouse dev --upstream` runs as an OpenID provider
 	// (upstream.go); absent without the flag.
 	Upstream *Upstream `json:"upstream,omitempty"`
+	// UserSync is the seed app's user-sync hook and the Action that calls it.
+	UserSync UserSync `json:"user_sync"`
+}
+
+// UserSync describes the "Sync users to your app" Action: where it posts, the shared secret the
+// app checks (USER_SYNC_SECRET), and whether it is bound to post-login.
+type UserSync struct {
+	Action  string `json:"action"`
+	URL     string `json:"url"`
+	Secret  string `json:"secret"`
+	Enabled bool   `json:"enabled"`
 }
 
 // Dashboard is the dashboard's address and its seeded administrator.
@@ -140,6 +181,9 @@ type Options struct {
 	Mailbox            string // the development mailbox's URL, written to the file as is
 	Hasher             password.Hasher
 	Now                func() time.Time
+	// UserSync binds the "Sync users to your app" Action to post-login (it is always seeded, and
+	// stays bound once bound: unbind it in the dashboard or the Management API).
+	UserSync bool
 }
 
 // Seed makes sure the dev tenant exists and returns its dev-tenant.json content, written to o.Path.

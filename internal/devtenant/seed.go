@@ -2,8 +2,10 @@ package devtenant
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -105,6 +107,9 @@ func (s *seeder) run(ctx context.Context) (*File, error) {
 		f.Users = append(f.Users, User{Email: su.email, Password: pw, Roles: su.roles, PasswordHashSHA256: hashDigest(u.PasswordHash)})
 	}
 	if err := s.ensureAction(ctx); err != nil {
+		return nil, err
+	}
+	if f.UserSync, err = s.ensureSyncAction(ctx, prev.UserSync.Secret); err != nil {
 		return nil, err
 	}
 	if f.Dashboard, err = s.ensureDashboardAdmin(ctx, prev.Dashboard); err != nil {
@@ -307,6 +312,62 @@ func (s *seeder) ensureAction(ctx context.Context) error {
 		CreatedAt: s.now, UpdatedAt: s.now}})
 }
 
+// ensureSyncAction deploys the user-sync Action once, with a shared secret kept across restarts, and
+// binds it after the guide's Action when Options.UserSync asks.
+func (s *seeder) ensureSyncAction(ctx context.Context, secret string) (UserSync, error) {
+	us := UserSync{Action: SyncActionName, URL: SyncURL, Secret: secret}
+	list, _, err := s.tx.ListActions(ctx, store.ActionFilter{ActionName: SyncActionName}, store.Page{PerPage: 10})
+	if err != nil {
+		return us, err
+	}
+	var a *domain.Action
+	if len(list) > 0 {
+		a = list[0]
+		if v, err := s.tx.GetActionVersion(ctx, a.ID, a.DeployedVersionID); err == nil {
+			for _, sec := range v.Secrets {
+				if sec.Name == "SYNC_SECRET" {
+					us.Secret = sec.Value // what the deployed Action sends is what the app must expect
+				}
+			}
+		}
+	} else {
+		if us.Secret == "" {
+			if us.Secret, err = randomToken(); err != nil {
+				return us, err
+			}
+		}
+		trig := []domain.ActionTrigger{{ID: domain.TriggerPostLogin, Version: "v3"}}
+		secrets := []domain.ActionSecret{{Name: "SYNC_URL", Value: SyncURL, UpdatedAt: s.now}, {Name: "SYNC_SECRET", Value: us.Secret, UpdatedAt: s.now}}
+		a = &domain.Action{ID: domain.NewActionID(), Name: SyncActionName, SupportedTriggers: trig, Code: SyncAction,
+			Dependencies: []domain.ActionDependency{}, Runtime: "node22", Secrets: secrets,
+			Status: domain.ActionBuilt, CreatedAt: s.now, UpdatedAt: s.now}
+		if err := s.tx.CreateAction(ctx, a); err != nil {
+			return us, err
+		}
+		v := &domain.ActionVersion{ID: domain.NewActionID(), ActionID: a.ID, Code: a.Code, Runtime: a.Runtime, Secrets: secrets,
+			Triggers: trig, Status: domain.ActionBuilt, CreatedAt: s.now}
+		if err := s.tx.CreateActionVersion(ctx, v); err != nil {
+			return us, err
+		}
+	}
+	bindings, err := s.tx.ListTriggerBindings(ctx, domain.TriggerPostLogin)
+	if err != nil {
+		return us, err
+	}
+	for _, b := range bindings {
+		if b.ActionID == a.ID {
+			us.Enabled = true
+		}
+	}
+	if us.Enabled || !s.o.UserSync {
+		return us, nil
+	}
+	bindings = append(bindings, &domain.TriggerBinding{ID: domain.NewBindingID(), TriggerID: domain.TriggerPostLogin,
+		ActionID: a.ID, DisplayName: SyncActionName, CreatedAt: s.now, UpdatedAt: s.now})
+	us.Enabled = true
+	return us, s.tx.SetTriggerBindings(ctx, domain.TriggerPostLogin, bindings)
+}
+
 func (s *seeder) ensureTenant(ctx context.Context) error {
 	t, err := s.tx.GetTenantSettings(ctx)
 	if err != nil {
@@ -342,4 +403,13 @@ func (s *seeder) ensureConnection(ctx context.Context) error {
 		c.EnabledClients = append(c.EnabledClients, cl.ClientID)
 	}
 	return s.tx.CreateConnection(ctx, c)
+}
+
+// randomToken is 32 random bytes, base64url: the user-sync hook's shared secret.
+func randomToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/passwordpolicy"
+	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite/sqlitetest"
 )
@@ -120,5 +121,67 @@ func TestSeedConnection(t *testing.T) {
 	c, err = st.GetConnectionByName(ctx, domain.DefaultConnection)
 	if err != nil || !c.EnabledFor(f.WebApp.ClientID) || c.Options.PasswordPolicy != "good" {
 		t.Fatalf("after a restart without it: %+v %v", c, err)
+	}
+}
+
+// TestSeedUserSync: the user-sync Action is seeded deployed and unbound; the flag binds it after
+// the guide's Action; its secret survives restarts and is what dev-tenant.json reports.
+func TestSeedUserSync(t *testing.T) {
+	ctx := context.Background()
+	st := sqlitetest.New(t, sqlite.Options{})
+	opts := devtenant.Options{Issuer: "http://127.0.0.1:1/", Path: filepath.Join(t.TempDir(), "dev-tenant.json"),
+		ManagementAudience: "http://127.0.0.1:1/api/v2/", Hasher: password.Hasher{P: password.Fast()}, Now: time.Now}
+	f, err := devtenant.Seed(ctx, st, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.UserSync.Enabled || f.UserSync.URL != devtenant.SyncURL || len(f.UserSync.Secret) < 40 || f.UserSync.Action != devtenant.SyncActionName {
+		t.Fatalf("user_sync %+v", f.UserSync)
+	}
+	names := func() []string {
+		bs, err := st.ListTriggerBindings(ctx, domain.TriggerPostLogin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, b := range bs {
+			out = append(out, b.DisplayName)
+		}
+		return out
+	}
+	if got := names(); len(got) != 1 || got[0] != devtenant.ActionName {
+		t.Fatalf("bindings without the flag: %v", got)
+	}
+	opts.UserSync = true
+	g, err := devtenant.Seed(ctx, st, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !g.UserSync.Enabled || g.UserSync.Secret != f.UserSync.Secret {
+		t.Fatalf("with the flag: %+v (before %+v)", g.UserSync, f.UserSync)
+	}
+	if got := names(); len(got) != 2 || got[1] != devtenant.SyncActionName {
+		t.Fatalf("bindings with the flag: %v", got)
+	}
+	if _, err := devtenant.Seed(ctx, st, opts); err != nil {
+		t.Fatal(err)
+	}
+	if got := names(); len(got) != 2 {
+		t.Fatalf("a second start bound it again: %v", got)
+	}
+	list, _, err := st.ListActions(ctx, store.ActionFilter{ActionName: devtenant.SyncActionName}, store.Page{PerPage: 10})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("actions %v %v", list, err)
+	}
+	v, err := st.GetActionVersion(ctx, list[0].ID, list[0].DeployedVersionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string]string{}
+	for _, s := range v.Secrets {
+		secrets[s.Name] = s.Value
+	}
+	if secrets["SYNC_URL"] != devtenant.SyncURL || secrets["SYNC_SECRET"] != f.UserSync.Secret {
+		t.Fatalf("deployed secrets %v", secrets)
 	}
 }

@@ -1,14 +1,17 @@
 package domain
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
 
 // Action triggers Gatehouse runs.
 const (
-	TriggerPostLogin           = "post-login"
-	TriggerCredentialsExchange = "credentials-exchange"
+	TriggerPostLogin            = "post-login"
+	TriggerCredentialsExchange  = "credentials-exchange"
+	TriggerPreUserRegistration  = "pre-user-registration"
+	TriggerPostUserRegistration = "post-user-registration"
 )
 
 // Action status values (spec §4.4).
@@ -32,7 +35,8 @@ type ActionSecret struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// ActionDependency is an npm dependency; Gatehouse accepts none (spec §5.1 policy) but keeps the shape.
+// ActionDependency is an npm dependency. Gatehouse installs no packages: it accepts only the names of
+// the modules it builds in (ActionModules), whatever the version, and refuses any other.
 type ActionDependency struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
@@ -78,6 +82,14 @@ type TriggerBinding struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
+// ActionModules are the modules an Action may require and name as dependencies: built into the
+// sandbox (package actions keeps the same list, and a test holds them equal).
+var ActionModules = []string{"axios", "crypto", "jsonwebtoken", "node:crypto", "node:querystring", "node:url", "querystring", "url"}
+
+// ActionRuntimes are the Node runtime labels an Action may carry; every Action runs in the same
+// sandbox whatever its label.
+var ActionRuntimes = []string{"node18", "node18-actions", "node22"}
+
 // MaxActionCodeBytes is Auth0's limit on action source.
 const MaxActionCodeBytes = 100 * 1024
 
@@ -91,15 +103,21 @@ func (a *Action) Validate() error {
 		errs.add(Invalidf("supported_triggers", "at least one trigger is required"))
 	}
 	for i, t := range a.SupportedTriggers {
-		if t.ID != TriggerPostLogin && t.ID != TriggerCredentialsExchange {
-			errs.add(Invalidf("supported_triggers["+itoa(i)+"].id", "%q is not a supported trigger (post-login, credentials-exchange)", t.ID))
+		if !slices.Contains([]string{TriggerPostLogin, TriggerCredentialsExchange, TriggerPreUserRegistration, TriggerPostUserRegistration}, t.ID) {
+			errs.add(Invalidf("supported_triggers["+itoa(i)+"].id", "%q is not a supported trigger (post-login, credentials-exchange, pre-user-registration, post-user-registration)", t.ID))
 		}
 	}
 	if len(a.Code) > MaxActionCodeBytes {
 		errs.add(Invalidf("code", "must be at most 100 kB"))
 	}
-	if len(a.Dependencies) > 0 {
-		errs.add(Invalidf("dependencies", "npm dependencies are not supported"))
+	for i, d := range a.Dependencies {
+		if !slices.Contains(ActionModules, d.Name) {
+			errs.add(Invalidf("dependencies["+itoa(i)+"].name", "%q is not available: npm packages are not installed; Actions may require only %s",
+				d.Name, strings.Join(ActionModules, ", ")))
+		}
+	}
+	if a.Runtime != "" && !slices.Contains(ActionRuntimes, a.Runtime) {
+		errs.add(Invalidf("runtime", "%q is not a supported runtime (%s)", a.Runtime, strings.Join(ActionRuntimes, ", ")))
 	}
 	for i, s := range a.Secrets {
 		if s.Name == "" || len(s.Name) > 128 {

@@ -1,7 +1,9 @@
 package domain
 
 import (
+	"net/netip"
 	"net/url"
+	"regexp"
 	"time"
 )
 
@@ -67,6 +69,23 @@ type TenantSettings struct {
 	// AllowOrganizationNameInAuthenticationAPI lets /authorize take an organization by name and
 	// adds org_name to the tokens of an organization login (Auth0's setting of that name).
 	AllowOrganizationNameInAuthenticationAPI bool `json:"allow_organization_name_in_authentication_api"`
+	// ActionsAllowedHosts are host names (or IP addresses) an Action's fetch may reach even when
+	// they resolve to a loopback, private or link-local address (a Gatehouse setting: an internal
+	// service the tenant means Actions to call). Every other host is checked after DNS resolution.
+	ActionsAllowedHosts []string `json:"actions_allowed_hosts,omitempty"`
+}
+
+// MaxActionsAllowedHosts bounds TenantSettings.ActionsAllowedHosts.
+const MaxActionsAllowedHosts = 50
+
+var allowedHostRE = regexp.MustCompile(`^(?i:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.(?i:[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?))*$`)
+
+// validAllowedHost accepts a DNS name or an IP address: no scheme, port, path or wildcard.
+func validAllowedHost(h string) bool {
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	return len(h) <= 253 && allowedHostRE.MatchString(h)
 }
 
 // DefaultLogRetentionDays is Auth0's longest retention, and Gatehouse's default.
@@ -115,6 +134,14 @@ func (t *TenantSettings) Validate() error {
 	}
 	if t.LogRetentionDays < 0 || t.LogRetentionDays > 3650 {
 		errs.add(Invalidf("log_retention_days", "must be between 1 and 3650 days"))
+	}
+	if len(t.ActionsAllowedHosts) > MaxActionsAllowedHosts {
+		errs.add(Invalidf("actions_allowed_hosts", "at most %d hosts", MaxActionsAllowedHosts))
+	}
+	for i, h := range t.ActionsAllowedHosts {
+		if !validAllowedHost(h) {
+			errs.add(Invalidf("actions_allowed_hosts["+itoa(i)+"]", "%q is not a host name or IP address (no scheme, port, path or wildcard)", h))
+		}
 	}
 	if t.IdleSessionLifetime < 1 || t.IdleSessionLifetime > t.SessionLifetime {
 		errs.add(Invalidf("idle_session_lifetime", "must be between 1 hour and session_lifetime"))

@@ -23,6 +23,8 @@ type triggerView struct {
 var supportedTriggers = []triggerView{
 	{ID: domain.TriggerPostLogin, Version: "v3", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
 	{ID: domain.TriggerCredentialsExchange, Version: "v2", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
+	{ID: domain.TriggerPreUserRegistration, Version: "v2", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
+	{ID: domain.TriggerPostUserRegistration, Version: "v2", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
 }
 
 func listTriggers(*call) (int, any, error) {

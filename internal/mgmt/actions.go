@@ -15,11 +15,12 @@ type actions struct {
 	actions  store.ActionStore
 	tx       transactor     // deploying and deleting change several records at once
 	compiler ActionCompiler // nil: actions are stored "pending" and deploy without a check
+	tester   ActionTester   // nil: /test answers 501
 	now      func() time.Time
 }
 
 func (h *Handler) actionRoutes() []route {
-	g := &actions{actions: h.st, tx: h.st, compiler: h.opts.Actions, now: h.now}
+	g := &actions{actions: h.st, tx: h.st, compiler: h.opts.Actions, tester: h.opts.ActionTests, now: h.now}
 	read := []string{"read:actions"}
 	return []route{
 		{method: "GET", path: "/actions/actions", scopes: read, fn: g.list},
@@ -28,6 +29,7 @@ func (h *Handler) actionRoutes() []route {
 		{method: "PATCH", path: "/actions/actions/{id}", scopes: []string{"update:actions"}, desc: "Update an action", fn: g.update},
 		{method: "DELETE", path: "/actions/actions/{id}", scopes: []string{"delete:actions"}, desc: "Delete an action", fn: g.delete},
 		{method: "POST", path: "/actions/actions/{id}/deploy", scopes: []string{"create:actions"}, desc: "Deploy an action", fn: g.deployAction},
+		{method: "POST", path: "/actions/actions/{id}/test", scopes: []string{"create:actions"}, fn: g.testAction},
 		{method: "GET", path: "/actions/actions/{id}/versions", scopes: read, fn: g.listVersions},
 		{method: "GET", path: "/actions/actions/{id}/versions/{versionId}", scopes: read, fn: g.getVersion},
 		{method: "POST", path: "/actions/actions/{id}/versions/{versionId}/deploy", scopes: []string{"create:actions"}, desc: "Deploy an action version", fn: g.redeployVersion},

@@ -87,7 +87,7 @@ func TestActions(t *testing.T) {
 		t.Errorf("actions list: %v", al)
 	}
 	tr := e.must(t, 200, "GET", "/actions/triggers", nil).obj(t)
-	if len(tr["triggers"].([]any)) != 2 {
+	if len(tr["triggers"].([]any)) != 4 { // post-login, credentials-exchange, pre-user-registration, post-user-registration
 		t.Errorf("triggers: %v", tr)
 	}
 

@@ -59,6 +59,13 @@ type ActionCompiler interface {
 	Compile(name, code, trigger string) error
 }
 
+// ActionTester runs an Action's current code once with a test event and reports what it did
+// (POST /actions/actions/{id}/test); nothing it asks for is applied. A *CompileError-like error is
+// shown to the caller; an error in the payload is a domain validation error.
+type ActionTester interface {
+	TestAction(ctx context.Context, a *domain.Action, trigger string, payload map[string]any) (map[string]any, error)
+}
+
 // RateLimit configures the per-caller limit: Max requests per fixed Window, counted in the
 // database every node shares.
 type RateLimit struct {
@@ -77,6 +84,8 @@ type Options struct {
 	// so that no token names a key a client's JWKS has not had the chance to list; nil: nothing.
 	PrepareSigningAlg func(ctx context.Context, alg string) error
 	Actions           ActionCompiler // nil: actions are stored with status "pending" and deploy without a check
+	// ActionTests runs POST /actions/actions/{id}/test; nil answers 501.
+	ActionTests ActionTester
 	// Changed, when set, is called after every successful write, so that this node's caches of
 	// configuration (the token endpoint's clients and grants, the Actions runner's bindings) drop what
 	// they hold at once; other nodes notice within their cache lifetimes.

@@ -46,6 +46,8 @@ type tenantBody struct {
 	LogRetentionDays *int `json:"log_retention_days"`
 	// AllowOrganizationNameInAuthenticationAPI: /authorize takes organization names, tokens carry org_name.
 	AllowOrganizationNameInAuthenticationAPI *bool `json:"allow_organization_name_in_authentication_api"`
+	// ActionsAllowedHosts is Gatehouse's: hosts an Action's fetch may reach on a private address.
+	ActionsAllowedHosts *[]string `json:"actions_allowed_hosts"`
 }
 
 func (g *tenant) get(c *call) (int, any, error) {
@@ -79,6 +81,9 @@ func (g *tenant) update(c *call) (int, any, error) {
 	}
 	if b.AllowOrganizationNameInAuthenticationAPI != nil {
 		s.AllowOrganizationNameInAuthenticationAPI = *b.AllowOrganizationNameInAuthenticationAPI
+	}
+	if b.ActionsAllowedHosts != nil {
+		s.ActionsAllowedHosts = *b.ActionsAllowedHosts
 	}
 	if b.SessionLifetime != nil {
 		s.SessionLifetime = *b.SessionLifetime

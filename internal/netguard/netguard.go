@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -135,5 +136,28 @@ func (p Policy) Client(timeout time.Duration) *http.Client {
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
+	}
+}
+
+// Dialer returns a DialContext that connects only where the policy allows, except to the hosts
+// trusted names (compared case-insensitively with the host being dialled, before resolution):
+// a tenant's allow-list may name an internal service it means to reach. Every other address is
+// checked after DNS resolution, at connect time, as Client does.
+func (p Policy) Dialer(trusted []string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	guarded := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second, Control: p.control}
+	open := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	allow := make(map[string]bool, len(trusted))
+	for _, h := range trusted {
+		allow[strings.ToLower(strings.Trim(h, "[]"))] = true
+	}
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s", ErrForbidden, addr)
+		}
+		if allow[strings.ToLower(host)] {
+			return open.DialContext(ctx, network, addr)
+		}
+		return guarded.DialContext(ctx, network, addr)
 	}
 }

@@ -90,3 +90,68 @@ type CredentialsExchange struct {
 	IP              string
 	UserAgent       string
 }
+
+// PreUserRegistrationRunner runs the pre-user-registration trigger before a database user is
+// created (spec §5.5): the hosted signup page and /dbconnections/signup ask it.
+type PreUserRegistrationRunner interface {
+	PreUserRegistration(ctx context.Context, ev PreUserRegistration) (Registration, error)
+}
+
+// PreUserRegistration is what the pre-user-registration event is built from: the user about to
+// be created (no user id yet) and where the signup came from.
+type PreUserRegistration struct {
+	User       *domain.User
+	Client     *domain.Client
+	Connection string
+	IP         string
+	UserAgent  string
+	Hostname   string
+}
+
+// Registration is the pre-user-registration outcome. A Denial refuses the signup: its Reason goes
+// to the tenant log; UserMessage, when set, is what the person signing up is shown. Metadata is
+// merged into the user before it is created (nil deletes a key).
+type Registration struct {
+	Denial       *Denial
+	UserMessage  string
+	AppMetadata  map[string]any
+	UserMetadata map[string]any
+}
+
+// ApplyMetadata merges the outcome's metadata into u.
+func (r Registration) ApplyMetadata(u *domain.User) {
+	merge := func(dst *map[string]any, src map[string]any) {
+		if len(src) == 0 {
+			return
+		}
+		if *dst == nil {
+			*dst = map[string]any{}
+		}
+		for k, v := range src {
+			if v == nil {
+				delete(*dst, k)
+			} else {
+				(*dst)[k] = v
+			}
+		}
+	}
+	merge(&u.AppMetadata, r.AppMetadata)
+	merge(&u.UserMetadata, r.UserMetadata)
+}
+
+// PostUserRegistrationRunner runs the post-user-registration trigger after a signup created a user
+// (spec §5.5). It cannot change the signup: it returns at once and runs the Actions in the
+// background, retrying a failed run.
+type PostUserRegistrationRunner interface {
+	PostUserRegistration(ctx context.Context, ev PostUserRegistration)
+}
+
+// PostUserRegistration is what the post-user-registration event is built from.
+type PostUserRegistration struct {
+	User       *domain.User
+	Client     *domain.Client
+	Connection string
+	IP         string
+	UserAgent  string
+	Hostname   string
+}

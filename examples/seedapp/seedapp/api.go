@@ -10,7 +10,9 @@ import (
 
 // NewAPI returns the guide's Express API (step 7) on apiauth: /api/public for anyone, /api/private
 // for any valid access token for Auth.Audience, /api/admin for tokens carrying the admin:read
-// permission. It contacts the issuer on the first request that carries a token.
+// permission. It contacts the issuer on the first request that carries a token. With
+// Config.UserSyncSecret it also serves POST /hooks/user-sync (the guide's FAQ on keeping users in
+// the app's own database).
 func NewAPI(cfg Config) (http.Handler, error) {
 	if cfg.Auth.IssuerBaseURL == "" || cfg.Auth.Audience == "" {
 		return nil, errors.New("the API needs AUTH0_ISSUER_BASE_URL and AUTH0_AUDIENCE")
@@ -56,6 +58,13 @@ func NewAPI(cfg Config) (http.Handler, error) {
 	mux.Handle("GET /api/admin", checkJwt.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"message": "Admin endpoint"})
 	}), apiauth.RequiredPermissions("admin:read")))
+	if cfg.UserSyncSecret != "" {
+		users := cfg.Users
+		if users == nil {
+			users = NewUsers()
+		}
+		mux.Handle("POST /hooks/user-sync", userSyncHandler(cfg.UserSyncSecret, users))
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not_found"})
 	})

@@ -39,6 +39,11 @@ type Config struct {
 	HTTPClient *http.Client
 	// Records is the web app's data; default NewRecords().
 	Records *Records
+	// UserSyncSecret turns on the API's POST /hooks/user-sync, which a post-login Action calls
+	// with "Authorization: Bearer <secret>" (USER_SYNC_SECRET); empty leaves the hook off.
+	UserSyncSecret string
+	// Users is the API's copy of the users the hook syncs; default NewUsers().
+	Users *Users
 	// Logger receives request failures (never tokens); default discards.
 	Logger *slog.Logger
 }

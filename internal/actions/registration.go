@@ -1,0 +1,119 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dop251/goja"
+)
+
+// PreUserRegistrationEvent is the pre-user-registration trigger's event (spec §5.5): the user as
+// the signup asked for it, before it exists (no user_id), and where the signup came from.
+type PreUserRegistrationEvent struct {
+	User       User       `json:"user"`
+	Client     Client     `json:"client"`
+	Connection Connection `json:"connection"`
+	Request    Request    `json:"request"`
+	Tenant     Tenant     `json:"tenant"`
+}
+
+func (ev PreUserRegistrationEvent) normalized() PreUserRegistrationEvent {
+	ev.User.AppMetadata = orEmptyAny(ev.User.AppMetadata)
+	ev.User.UserMetadata = orEmptyAny(ev.User.UserMetadata)
+	ev.User.Identities = orEmptySlice(ev.User.Identities)
+	ev.Client.Metadata = orEmptyStr(ev.Client.Metadata)
+	ev.Connection.Metadata = orEmptyStr(ev.Connection.Metadata)
+	ev.Request.Query = orEmptyAny(ev.Request.Query)
+	ev.Request.Body = orEmptyAny(ev.Request.Body)
+	return ev
+}
+
+// PreUserRegistrationResult is what the pre-user-registration chain decided. Denied refuses the
+// signup: Reason goes to the tenant log, UserMessage (when set) to the person signing up.
+type PreUserRegistrationResult struct {
+	Denied      *Denial
+	UserMessage string
+	// AppMetadata and UserMetadata are merged into the new user (a nil value deletes the key).
+	AppMetadata  map[string]any
+	UserMetadata map[string]any
+	Logs         []LogLine
+}
+
+// RunPreUserRegistration runs the pre-user-registration actions in binding order, before a
+// database user is created. api.access.deny and api.validation.error stop the chain.
+func (r *Runtime) RunPreUserRegistration(ctx context.Context, actions []Bound, ev PreUserRegistrationEvent) (*PreUserRegistrationResult, error) {
+	if err := r.checkBound(actions, TriggerPreUserRegistration); err != nil {
+		return nil, err
+	}
+	base, err := toGeneric(ev.normalized())
+	if err != nil {
+		return nil, fmt.Errorf("actions: encode event: %w", err)
+	}
+	res := &PreUserRegistrationResult{AppMetadata: map[string]any{}, UserMetadata: map[string]any{}}
+	logs := &logSink{}
+	err = r.run(ctx, TriggerPreUserRegistration, func(ex *execution) error {
+		for _, b := range actions {
+			if e := ex.runAction(b, logs, func(vm *goja.Runtime) (goja.Value, goja.Value, error) {
+				event := toJS(vm, base).(*goja.Object)
+				_ = event.Set("secrets", secretsValue(vm, b.Secrets))
+				return event, preRegistrationAPI(vm, ex, res), nil
+			}); e != nil {
+				return e
+			}
+			applyMetadata(base, &PostLoginResult{AppMetadata: res.AppMetadata, UserMetadata: res.UserMetadata})
+			if res.Denied != nil {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err == errAbandoned {
+		return nil, err
+	}
+	res.Logs = logs.lines
+	return res, err
+}
+
+func preRegistrationAPI(vm *goja.Runtime, ex *execution, res *PreUserRegistrationResult) goja.Value {
+	api := vm.NewObject()
+	str := func(v goja.Value) string {
+		if goja.IsUndefined(v) || goja.IsNull(v) {
+			return ""
+		}
+		return v.String()
+	}
+	deny := func(code, reason, userMessage string) {
+		if res.Denied == nil {
+			res.Denied = &Denial{Code: code, Reason: reason}
+			res.UserMessage = truncateRunes(userMessage, 500)
+		}
+	}
+	setFuncs(vm, api, "access", map[string]func(goja.FunctionCall) goja.Value{
+		"deny": func(c goja.FunctionCall) goja.Value {
+			deny("access_denied", str(c.Argument(0)), str(c.Argument(1)))
+			return api
+		},
+	})
+	setFuncs(vm, api, "validation", map[string]func(goja.FunctionCall) goja.Value{
+		"error": func(c goja.FunctionCall) goja.Value {
+			deny(str(c.Argument(0)), str(c.Argument(1)), str(c.Argument(1)))
+			return api
+		},
+	})
+	metaSetter := func(dst map[string]any) func(goja.FunctionCall) goja.Value {
+		return func(c goja.FunctionCall) goja.Value {
+			v, _, err := exportJSON(vm, c.Argument(1))
+			if err != nil {
+				v = nil
+			}
+			dst[c.Argument(0).String()] = v
+			return api
+		}
+	}
+	setFuncs(vm, api, "user", map[string]func(goja.FunctionCall) goja.Value{
+		"setAppMetadata":  metaSetter(res.AppMetadata),
+		"setUserMetadata": metaSetter(res.UserMetadata),
+	})
+	ex.installCache(vm, api)
+	return api
+}
