@@ -317,6 +317,12 @@ func signInThroughSAML(t *testing.T, n *node) {
 	// form goes to the IdP; the answer signs the user in as before. The PATCH's options leave
 	// signing_key out: the SP key is kept.
 	opts["domain_aliases"] = []string{"partner.example"}
+	idpPEM, _ := base64.StdEncoding.DecodeString(idp.cert)
+	opts["signing_key"] = map[string]any{"cert": string(idpPEM)}
+	if status, out := m.do("PATCH", "connections/"+created["id"].(string), map[string]any{"options": opts}); status != http.StatusBadRequest ||
+		!strings.Contains(fmt.Sprint(out["message"]), "signing_key") {
+		t.Fatalf("another SP certificate without its key: %d %v", status, out)
+	}
 	delete(opts, "signing_key")
 	if status, out := m.do("PATCH", "connections/"+created["id"].(string), map[string]any{"options": opts}); status != http.StatusOK {
 		t.Fatalf("patch domain_aliases: %d %v", status, out)

@@ -269,7 +269,9 @@ func (g *connections) update(c *call) (int, any, error) {
 	}
 	before := conn.Options.SAMLOptions
 	b.apply(conn)
-	keepSAMLKey(before, conn)
+	if err := keepSAMLKey(before, conn); err != nil {
+		return 0, nil, err
+	}
 	domain.ApplyConnectionDefaults(conn)
 	if err := conn.Validate(); err != nil {
 		return 0, nil, err

@@ -1,6 +1,8 @@
 package mgmt
 
 import (
+	"strings"
+
 	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
@@ -58,9 +60,18 @@ func (b *samlOptionsBody) options() domain.SAMLOptions {
 // keepSAMLKey keeps a samlp connection's service provider certificate when an update's options
 // leave signing_key out: the key is write-only, so a read-modify-write of options cannot carry
 // it, and the sealed key it belongs to is kept too.
-func keepSAMLKey(before domain.SAMLOptions, conn *domain.Connection) {
-	if conn.Strategy == domain.StrategySAMLP && conn.Options.SigningKey == nil && before.SigningKey != nil {
-		k := *before.SigningKey
-		conn.Options.SigningKey = &k
+// A certificate changed without its key is refused: it would not be the sealed key's.
+func keepSAMLKey(before domain.SAMLOptions, conn *domain.Connection) error {
+	if conn.Strategy != domain.StrategySAMLP || before.SigningKey == nil {
+		return nil
 	}
+	k := conn.Options.SigningKey
+	switch {
+	case k == nil:
+		kept := *before.SigningKey
+		conn.Options.SigningKey = &kept
+	case k.Key == "" && strings.TrimSpace(k.Cert) != strings.TrimSpace(before.SigningKey.Cert):
+		return domain.Invalidf("options.signing_key", "a new certificate needs its private key (signing_key.key)")
+	}
+	return nil
 }
