@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 var hiddenInput = regexp.MustCompile(`<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"`)
@@ -39,7 +40,10 @@ func hiddenFields(page, marker string) url.Values {
 // app with a code, as oidc|example-oidc|<upstream user>. dev-tenant.json names the upstream.
 func TestDevWithUpstream(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), ".gatehouse")
-	dev := startDev(t, dir, "--upstream", "127.0.0.1:0")
+	// Two tenants seed their users (argon2id, 64 MiB each) before the dev tenant listens: a loaded
+	// machine needs more than startDev's minute.
+	dev := startMainWithin(t, 4*time.Minute, func(string) string { return "" },
+		"dev", "--addr", "127.0.0.1:0", "--data", dir, "--upstream", "127.0.0.1:0")
 	defer dev.stop()
 	raw, err := os.ReadFile(filepath.Join(dir, "dev-tenant.json"))
 	if err != nil {

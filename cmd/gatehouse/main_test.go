@@ -53,6 +53,12 @@ func startDev(t *testing.T, dir string, flags ...string) *runningDev {
 // listens.
 func startMain(t *testing.T, getenv func(string) string, args ...string) *runningDev {
 	t.Helper()
+	return startMainWithin(t, 60*time.Second, getenv, args...)
+}
+
+// startMainWithin is startMain waiting up to limit for the command to listen.
+func startMainWithin(t *testing.T, limit time.Duration, getenv func(string) string, args ...string) *runningDev {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	out, errOut := &syncBuffer{}, &syncBuffer{}
 	ready := make(chan string, 1)
@@ -78,9 +84,9 @@ func startMain(t *testing.T, getenv func(string) string, args ...string) *runnin
 	case err := <-done:
 		cancel()
 		t.Fatalf("%s exited before listening: %v", args[0], err)
-	case <-time.After(60 * time.Second):
+	case <-time.After(limit):
 		cancel()
-		t.Fatalf("%s did not start within 60 s", args[0])
+		t.Fatalf("%s did not start within %s", args[0], limit)
 	}
 	return nil
 }
