@@ -87,6 +87,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"MFA", testMFA},
 		{"RememberedBrowsers", testRememberedBrowsers},
 		{"RaceUseTOTPStep", testRaceUseTOTPStep},
+		{"WebAuthnCredentials", testWebAuthnCredentials},
+		{"WebAuthnChallenges", testWebAuthnChallenges},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
