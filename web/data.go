@@ -29,6 +29,8 @@ type LoginData struct {
 	UpstreamAction string
 	// Organization is the display name (else the name) of the organization signed in through.
 	Organization string
+	// Passkey offers a sign-in with a passkey; nil when the connection does not enable passkeys.
+	Passkey *PasskeyLogin
 }
 
 // ProviderButton is one "Continue with …" button: the connection's name (posted as `connection`)
@@ -113,6 +115,8 @@ type SignupData struct {
 	PasswordPolicy string
 	PolicyRules    []PolicyRule // the connection's password rules, checked after a refusal
 	LoginURL       string
+	// PasskeyAction is where the email is posted to sign up with a passkey; empty hides it.
+	PasskeyAction string
 }
 
 // PolicyRule is one password rule listed under a new-password field: its text, whether it is nested

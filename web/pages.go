@@ -54,12 +54,19 @@ const (
 	PageMFAOTPChallenge      = "mfa_otp_challenge"
 	PageMFARecoveryChallenge = "mfa_recovery_challenge"
 	PageMFARecoveryCode      = "mfa_recovery_code"
+	// PageMFAWebAuthn enrolls or asks for a security key or platform authenticator;
+	// PagePasskeySignup creates the passkey of a new user; PagePasskeys lists a signed-in user's
+	// passkeys and adds one.
+	PageMFAWebAuthn   = "mfa_webauthn"
+	PagePasskeySignup = "passkey_signup"
+	PagePasskeys      = "passkeys"
 )
 
 // requiredPages are the pages handlers render; Load fails when one is missing.
 var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm,
 	PageWebMessage, PageActivate, PageDeviceConfirm, PageDeviceDone, PageResetRequest, PageResetPassword, PageResetNotice,
-	PageEmailVerification, PageUnblock, PageMFAOTPEnroll, PageMFAOTPChallenge, PageMFARecoveryChallenge, PageMFARecoveryCode}
+	PageEmailVerification, PageUnblock, PageMFAOTPEnroll, PageMFAOTPChallenge, PageMFARecoveryChallenge, PageMFARecoveryCode,
+	PageMFAWebAuthn, PagePasskeySignup, PagePasskeys}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

@@ -105,6 +105,7 @@ type Handler struct {
 	callbackURL   string // CallbackPath on the issuer: the redirect_uri sent to providers
 	mfa           *mfa.Service
 	mfaLimit      *guard.MFALimiter
+	webauthn      *mfa.WebAuthn // security keys, platform authenticators and passkeys; nil without MFA
 }
 
 // New checks the options and returns the handler.
@@ -131,6 +132,11 @@ func New(o Options) (*Handler, error) {
 	}
 	if h.mfaLimit == nil {
 		h.mfaLimit = mfaLimiterFor(o.Store, h.now)
+	}
+	if h.mfa != nil {
+		if h.webauthn, err = mfa.NewWebAuthn(o.Store, o.Issuer, "", o.Now); err != nil {
+			return nil, err
+		}
 	}
 	if h.kickMail == nil {
 		h.kickMail = func() {}
@@ -166,6 +172,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+UpstreamPath, h.upstreamSubmit)
 	mux.HandleFunc("GET "+CallbackPath, h.upstreamCallback)
 	h.mountMFA(mux)
+	h.mountWebAuthn(mux)
 	h.pages.Mount(mux)
 }
 

@@ -131,6 +131,7 @@ func (h *Handler) loginData(r *http.Request, fs *flowState, username, msg string
 		d.ByUsername = conn.Options.RequiresUsername
 	}
 	d.Organization = h.organizationLabel(r.Context(), fs.tx)
+	d.Passkey = h.passkeyLogin(r, fs)
 	return d
 }
 
@@ -143,6 +144,7 @@ func (h *Handler) signupData(r *http.Request, fs *flowState, conn *domain.Connec
 		Base: h.base(r.Context()), ClientName: fs.client.Name, Action: SignupPath + q, State: fs.tx.ID,
 		CSRF: csrfToken(fs.secret, fs.tx.ID), Email: email, Username: username, AskUsername: conn.Options.RequiresUsername, Error: msg,
 		PasswordPolicy: "Your password must meet these rules:", PolicyRules: policyRules(policy, rep), LoginURL: LoginPath + q,
+		PasskeyAction: h.passkeySignupAction(conn, q),
 	}
 }
 
@@ -328,6 +330,12 @@ func (h *Handler) failedAttempt(r *http.Request, fs *flowState, bruteForce *guar
 // authenticated is the end of a sign-in step: a new session (never the old id), the login recorded,
 // the transaction updated with who authenticated and when, and back to the dispatcher.
 func (h *Handler) authenticated(w http.ResponseWriter, r *http.Request, fs *flowState, user *domain.User) {
+	h.authenticatedWith(w, r, fs, user, nil)
+}
+
+// authenticatedWith is authenticated for a first factor that is also a second one (a passkey):
+// methods, when given, are recorded on the new session as a passed factor before dispatch.
+func (h *Handler) authenticatedWith(w http.ResponseWriter, r *http.Request, fs *flowState, user *domain.User, methods []string) {
 	ctx := r.Context()
 	now := h.now().UTC()
 	ip := httpserver.ClientIP(r.Context()).String()
@@ -340,6 +348,12 @@ func (h *Handler) authenticated(w http.ResponseWriter, r *http.Request, fs *flow
 	if err != nil {
 		h.internalError(w, r, err)
 		return
+	}
+	if methods != nil {
+		if err := h.store.SetSessionMFA(ctx, &domain.SessionMFA{SessionID: sess.ID, Methods: methods, At: now}); err != nil {
+			h.internalError(w, r, fmt.Errorf("login: record passkey on session: %w", err))
+			return
+		}
 	}
 	fs.tx.UserID = user.UserID
 	fs.tx.AuthTime = &now
