@@ -178,7 +178,7 @@ func (w *WebAuthn) BeginRegistration(ctx context.Context, binding, kind string, 
 	if err := w.put(ctx, binding, ceremony{Session: *session, Kinds: []string{kind}, Account: &account}); err != nil {
 		return nil, err
 	}
-	return json.Marshal(opts.Response)
+	return json.Marshal(opts)
 }
 
 // Registered is the outcome of a registration: the stored credential and the account it is for.
@@ -288,7 +288,7 @@ func (w *WebAuthn) BeginLogin(ctx context.Context, binding, userID string, kinds
 	if err := w.put(ctx, binding, ceremony{Session: *session, Kinds: kinds}); err != nil {
 		return nil, err
 	}
-	return json.Marshal(opts.Response)
+	return json.Marshal(opts)
 }
 
 // FinishLogin verifies the answer to the assertion bound to binding: made by the issuer's origin

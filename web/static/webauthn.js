@@ -68,6 +68,10 @@
   var pending = null; // the conditional request's AbortController, aborted before a button's request
 
   function run(form, mediation) {
+    return Promise.resolve().then(function () { return ceremony(form, mediation); });
+  }
+
+  function ceremony(form, mediation) {
     var opts = JSON.parse(form.getAttribute("data-options"));
     var mode = form.getAttribute("data-webauthn");
     var p;
