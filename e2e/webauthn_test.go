@@ -113,7 +113,6 @@ const assertJS = `(async (optsJSON) => {
 const postCredentialJS = `(() => { const f = document.querySelector('form[data-webauthn]');
   f.querySelector('input[name=credential]').value = %s; f.submit(); return true; })()`
 
-
 // TestWebAuthnSecondFactor: with security keys as the tenant's factor and MFA on every sign-in,
 // the admin enrolls a key after the password, and later signs in with it; then the refusals: an
 // assertion made by another origin, an assertion made for another transaction's challenge, and
