@@ -36,7 +36,7 @@ func mustEnablePasskeys(t *testing.T, ctx context.Context, g *gatehouse, challen
 // /u/passkeys from their signed-in session. Each page is screenshotted.
 func TestPasskeys(t *testing.T) {
 	chromiumPath(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
 	defer cancel()
 	g := MustStartGatehouse(t, ctx)
 	mustEnablePasskeys(t, ctx, g, domain.PasskeyChallengeBoth)
@@ -92,6 +92,9 @@ func TestPasskeys(t *testing.T) {
 		t.Fatalf("after the passkey sign-in the browser is at %s", loc)
 	}
 	b2.screenshot(shots, "passkey-signed-in")
+	if me := b2.fetchJSON(app.Web + "/api/auth/me"); !strings.Contains(string(me.Body), `"amr":["mfa","hwk"]`) {
+		t.Fatalf("the ID token's amr after a passkey sign-in: %s", me.Body)
+	}
 
 	// Conditional UI (challenge_ui "autofill": no button): the login page asks for a passkey with
 	// mediation "conditional" as soon as it loads, and the browser's autofill answers it (the

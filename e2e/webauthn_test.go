@@ -119,7 +119,7 @@ const postCredentialJS = `(() => { const f = document.querySelector('form[data-w
 // a cloned key whose counter lags behind. Each page is screenshotted.
 func TestWebAuthnSecondFactor(t *testing.T) {
 	chromiumPath(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 180*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
 	defer cancel()
 	g := MustStartGatehouse(t, ctx)
 	settings := domain.GuardianSettings{Policies: []string{domain.PolicyAllApplications},
@@ -210,6 +210,9 @@ func TestWebAuthnSecondFactor(t *testing.T) {
 	if loc := b2.location(); loc != app.Web+"/dashboard" {
 		t.Fatalf("after the key the browser is at %s", loc)
 	}
+	if me := b2.fetchJSON(app.Web + "/api/auth/me"); !strings.Contains(string(me.Body), `"amr":["pwd","mfa","hwk"]`) {
+		t.Fatalf("the ID token's amr after a security key: %s", me.Body)
+	}
 
 	// A clone of the key whose counter is behind the last one seen is refused.
 	b4 := MustStartBrowser(t, ctx)
@@ -225,6 +228,22 @@ func TestWebAuthnSecondFactor(t *testing.T) {
 		t.Fatalf("the cloned key got the browser to %s", loc)
 	}
 	b4.screenshot(shots, "webauthn-cloned")
+
+	// The Management API lists the key in Auth0's shape and deletes it; then the next sign-in asks
+	// for a factor to enroll again.
+	tok := mustClientCredentials(t, ctx, g, g.Tenant.ManagementAPI.ClientID, g.Tenant.ManagementAPI.ClientSecret, g.Tenant.ManagementAPI.Audience)
+	adminID := mustUserID(t, ctx, g, admin.Email)
+	methods := mustMgmtJSON[[]map[string]any](t, ctx, g, tok, http.MethodGet, "users/"+adminID+"/authentication-methods", http.StatusOK)
+	if len(methods) != 1 || methods[0]["type"] != "webauthn-roaming" || methods[0]["name"] != "Blue key" || methods[0]["confirmed"] != true ||
+		methods[0]["key_id"] == "" || methods[0]["created_at"] == "" || methods[0]["last_auth_at"] == nil {
+		t.Fatalf("authentication methods %v", methods)
+	}
+	id, _ := methods[0]["id"].(string)
+	mustMgmtJSON[any](t, ctx, g, tok, http.MethodDelete, "users/"+adminID+"/authentication-methods/"+id, http.StatusNoContent)
+	mustMgmtJSON[any](t, ctx, g, tok, http.MethodGet, "users/"+adminID+"/authentication-methods/"+id, http.StatusNotFound)
+	if left, err := g.App.Store.ListWebAuthnCredentials(ctx, adminID); err != nil || len(left) != 0 {
+		t.Fatalf("after the delete: %+v, %v", left, err)
+	}
 }
 
 // mustPostAndRefuse posts answer through the page's WebAuthn form and waits for the page's error

@@ -133,7 +133,7 @@ func (h *Handler) mfaNeeded(ctx context.Context, f *flow) (need, remember bool, 
 	if err != nil {
 		return false, false, fmt.Errorf("mfa: guardian settings: %w", err)
 	}
-	if !anyFactorEnabled(g) {
+	if !g.AnyFactorEnabled() {
 		return false, false, nil
 	}
 	action := f.tokens.MFA

@@ -48,11 +48,6 @@ func webauthnKinds(g domain.GuardianSettings) []string {
 	return kinds
 }
 
-// anyFactorEnabled reports whether the tenant has a factor a user can enroll at sign-in.
-func anyFactorEnabled(g domain.GuardianSettings) bool {
-	return g.Enabled[domain.FactorOTP] || len(webauthnKinds(g)) > 0
-}
-
 // webauthnMFAPage is the WebAuthn page the MFA step sends the user to, or "" to leave the choice
 // to the other factors: the challenge when the user has a credential of an enabled WebAuthn
 // factor, the enrollment when they have no factor at all and authenticator apps are off or a

@@ -47,3 +47,9 @@ type WebAuthnChallenge struct {
 // WebAuthnChallengeLifetime bounds a ceremony (WebAuthn §15.4 recommends 300 seconds to 10 minutes
 // for user verification required).
 const WebAuthnChallengeLifetime = 10 * time.Minute
+
+// AnyFactorEnabled reports whether the tenant has a second factor a user can enroll at sign-in
+// (OTP or a WebAuthn factor): without one, no sign-in can be asked for a factor.
+func (g GuardianSettings) AnyFactorEnabled() bool {
+	return g.Enabled[FactorOTP] || g.Enabled[FactorWebAuthnRoaming] || g.Enabled[FactorWebAuthnPlatform]
+}
