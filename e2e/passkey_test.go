@@ -122,7 +122,7 @@ func TestPasskeys(t *testing.T) {
 	b4.navigate(g.Origin + "/u/passkeys")
 	b4.step("wait for the passkeys page", chromedp.WaitVisible(chromedp.CSS(`#webauthn-start`)))
 	b4.screenshot(shots, "passkeys-page")
-	b4.step("add a passkey", chromedp.Click(chromedp.CSS(`#webauthn-start`)), chromedp.WaitVisible(chromedp.CSS(`.notice`)))
+	b4.step("add a passkey", chromedp.Click(chromedp.CSS(`#webauthn-start`)), chromedp.WaitVisible(chromedp.CSS(`.status`)))
 	b4.screenshot(shots, "passkeys-added")
 	if n := len(device4.credentials(t)); n != 1 {
 		t.Fatalf("the device holds %d passkeys", n)

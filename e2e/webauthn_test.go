@@ -177,17 +177,11 @@ func TestWebAuthnSecondFactor(t *testing.T) {
 	// authenticator signs it) over this page's challenge is refused.
 	options := run(b2, "read the options", chromedp.Evaluate[string](`document.querySelector('form[data-webauthn]').dataset.options`))
 	other := mustServeBlankPage(t)
-	tab, cancelTab := chromedp.NewContext(b2.ctx)
-	defer cancelTab()
-	tb := &browser{t: t, ctx: tab}
-	if err := chromedp.Do(tab); err != nil {
-		t.Fatal(err)
-	}
+	tb := MustStartBrowser(t, ctx)
 	otherKey := mustAddAuthenticator(t, tb, webauthn.AuthenticatorTransportUsb)
 	otherKey.add(t, cred, cred.SignCount+50)
 	tb.navigate(other)
 	foreign := run(tb, "assert at another origin", chromedp.Evaluate[string](fmt.Sprintf(assertJS, jsString(options)), chromedp.EvalAwaitPromise))
-	cancelTab()
 	mustPostAndRefuse(t, b2, foreign, "could not verify")
 	b2.screenshot(shots, "webauthn-wrong-origin")
 

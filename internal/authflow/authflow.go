@@ -133,11 +133,7 @@ func New(o Options) (*Handler, error) {
 	if h.mfaLimit == nil {
 		h.mfaLimit = mfaLimiterFor(o.Store, h.now)
 	}
-	if h.mfa != nil {
-		if h.webauthn, err = mfa.NewWebAuthn(o.Store, o.Issuer, "", o.Now); err != nil {
-			return nil, err
-		}
-	}
+
 	if h.kickMail == nil {
 		h.kickMail = func() {}
 	}
@@ -149,6 +145,13 @@ func New(o Options) (*Handler, error) {
 	}
 	if h.notify == nil {
 		h.notify = func(context.Context, *domain.User, string, string) {}
+	}
+	if h.mfa != nil {
+		// WebAuthn needs a domain name: an issuer on an IP address has no security keys or passkeys.
+		if h.webauthn, err = mfa.NewWebAuthn(o.Store, o.Issuer, "", o.Now); err != nil {
+			h.logger.Warn("security keys and passkeys are not available", "err", err)
+			h.webauthn = nil
+		}
 	}
 	if h.activateGuard == nil {
 		h.activateGuard = &guard.BruteForce{Counters: o.Store, Now: h.now, BlockFor: activateBlockFor}

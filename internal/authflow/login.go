@@ -338,6 +338,10 @@ func (h *Handler) authenticated(w http.ResponseWriter, r *http.Request, fs *flow
 func (h *Handler) authenticatedWith(w http.ResponseWriter, r *http.Request, fs *flowState, user *domain.User, methods []string) {
 	ctx := r.Context()
 	now := h.now().UTC()
+	if methods != nil {
+		// The factor's record keeps microseconds; the session's time must not be later than it.
+		now = now.Truncate(time.Microsecond)
+	}
 	ip := httpserver.ClientIP(r.Context()).String()
 	if err := h.store.RecordLogin(ctx, user.UserID, ip, now); err != nil {
 		h.logger.WarnContext(ctx, "login not recorded on the user", "err", err)

@@ -385,14 +385,6 @@ func (h *Handler) passkeysSubmit(w http.ResponseWriter, r *http.Request) {
 	h.renderPasskeys(w, r, http.StatusOK, "", "Your passkey was added.")
 }
 
-func (h *Handler) mountPasskeys(mux *http.ServeMux) {
-	mux.HandleFunc("POST "+PasskeyLoginPath, h.passkeyLoginSubmit)
-	mux.HandleFunc("POST "+PasskeySignupPath, h.passkeySignupSubmit)
-	mux.HandleFunc("POST "+PasskeySignupCreatePath, h.passkeySignupCreate)
-	mux.HandleFunc("GET "+PasskeysPath, h.passkeysPage)
-	mux.HandleFunc("POST "+PasskeysPath, h.passkeysSubmit)
-}
-
 // notSignedIn is /u/passkeys without a session.
 func notSignedIn() *protocol.Error {
 	return &protocol.Error{Status: http.StatusUnauthorized, Heading: "You are not signed in.",

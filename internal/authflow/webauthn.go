@@ -278,13 +278,28 @@ func (h *Handler) webauthnChallengeSubmit(w http.ResponseWriter, r *http.Request
 	}
 }
 
-// mountWebAuthn registers the WebAuthn and passkey pages.
+// mountWebAuthn registers the WebAuthn and passkey pages; without a relying party (an issuer on
+// an IP address) they answer that the link is no longer valid.
 func (h *Handler) mountWebAuthn(mux *http.ServeMux) {
 	for _, p := range []string{MFAWebAuthnRoamingEnrollPath, MFAWebAuthnPlatformEnrollPath} {
-		mux.HandleFunc("GET "+p, h.webauthnEnrollPage)
-		mux.HandleFunc("POST "+p, h.webauthnEnrollSubmit)
+		mux.HandleFunc("GET "+p, h.withWebAuthn(h.webauthnEnrollPage))
+		mux.HandleFunc("POST "+p, h.withWebAuthn(h.webauthnEnrollSubmit))
 	}
-	mux.HandleFunc("GET "+MFAWebAuthnChallengePath, h.webauthnChallengePage)
-	mux.HandleFunc("POST "+MFAWebAuthnChallengePath, h.webauthnChallengeSubmit)
-	h.mountPasskeys(mux)
+	mux.HandleFunc("GET "+MFAWebAuthnChallengePath, h.withWebAuthn(h.webauthnChallengePage))
+	mux.HandleFunc("POST "+MFAWebAuthnChallengePath, h.withWebAuthn(h.webauthnChallengeSubmit))
+	mux.HandleFunc("POST "+PasskeyLoginPath, h.withWebAuthn(h.passkeyLoginSubmit))
+	mux.HandleFunc("POST "+PasskeySignupPath, h.withWebAuthn(h.passkeySignupSubmit))
+	mux.HandleFunc("POST "+PasskeySignupCreatePath, h.withWebAuthn(h.passkeySignupCreate))
+	mux.HandleFunc("GET "+PasskeysPath, h.withWebAuthn(h.passkeysPage))
+	mux.HandleFunc("POST "+PasskeysPath, h.withWebAuthn(h.passkeysSubmit))
+}
+
+func (h *Handler) withWebAuthn(fn http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if h.webauthn == nil {
+			h.errorPage(w, r, staleTransaction())
+			return
+		}
+		fn(w, r)
+	}
 }

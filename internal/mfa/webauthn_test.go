@@ -24,8 +24,10 @@ func TestWebAuthnRelyingParty(t *testing.T) {
 	if w.RPID() != "login.example.com" {
 		t.Fatalf("RP ID %q", w.RPID())
 	}
-	if _, err := mfa.NewWebAuthn(st, "not a url", "", nil); err == nil {
-		t.Fatal("an issuer without a host was accepted")
+	for _, bad := range []string{"not a url", "https://127.0.0.1:8443/"} {
+		if _, err := mfa.NewWebAuthn(st, bad, "", nil); err == nil {
+			t.Fatalf("issuer %q accepted: WebAuthn needs a domain name", bad)
+		}
 	}
 	u := storetest.MustUser(t, st, "keys@example.com")
 
