@@ -36,7 +36,7 @@ func mustEnablePasskeys(t *testing.T, ctx context.Context, g *gatehouse, challen
 // /u/passkeys from their signed-in session. Each page is screenshotted.
 func TestPasskeys(t *testing.T) {
 	chromiumPath(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 420*time.Second)
 	defer cancel()
 	g := MustStartGatehouse(t, ctx)
 	mustEnablePasskeys(t, ctx, g, domain.PasskeyChallengeBoth)
