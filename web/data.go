@@ -32,6 +32,8 @@ type LoginData struct {
 	// NoPassword hides the password form: the organization signed in through has not enabled the
 	// database connection, so only its other connections' buttons are offered.
 	NoPassword bool
+	// Passkey offers a sign-in with a passkey; nil when the connection does not enable passkeys.
+	Passkey *PasskeyLogin
 }
 
 // OrganizationSelectionData fills templates/organization_selection.html, the prompt for an
@@ -147,6 +149,8 @@ type SignupData struct {
 	PasswordPolicy string
 	PolicyRules    []PolicyRule // the connection's password rules, checked after a refusal
 	LoginURL       string
+	// PasskeyAction is where the email is posted to sign up with a passkey; empty hides it.
+	PasskeyAction string
 }
 
 // PolicyRule is one password rule listed under a new-password field: its text, whether it is nested

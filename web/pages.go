@@ -58,13 +58,20 @@ const (
 	// name before the login form (pre_login_prompt), a picker after it (post_login_prompt).
 	PageOrganizationSelection = "organization_selection"
 	PageOrganizationPicker    = "organization_picker"
+	// PageMFAWebAuthn enrolls or asks for a security key or platform authenticator;
+	// PagePasskeySignup creates the passkey of a new user; PagePasskeys lists a signed-in user's
+	// passkeys and adds one.
+	PageMFAWebAuthn   = "mfa_webauthn"
+	PagePasskeySignup = "passkey_signup"
+	PagePasskeys      = "passkeys"
 )
 
 // requiredPages are the pages handlers render; Load fails when one is missing.
 var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm,
 	PageWebMessage, PageActivate, PageDeviceConfirm, PageDeviceDone, PageResetRequest, PageResetPassword, PageResetNotice,
 	PageEmailVerification, PageUnblock, PageMFAOTPEnroll, PageMFAOTPChallenge, PageMFARecoveryChallenge, PageMFARecoveryCode,
-	PageOrganizationSelection, PageOrganizationPicker}
+	PageOrganizationSelection, PageOrganizationPicker,
+	PageMFAWebAuthn, PagePasskeySignup, PagePasskeys}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

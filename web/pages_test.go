@@ -50,7 +50,7 @@ func TestLoadEmbedded(t *testing.T) {
 	if strings.Contains(body, "http://") || strings.Contains(body, "https://") {
 		t.Error("page references an external asset")
 	}
-	if got := p.StaticFiles(); strings.Join(got, ",") != "base.css,theme.css" {
+	if got := p.StaticFiles(); strings.Join(got, ",") != "base.css,theme.css,webauthn.js" {
 		t.Errorf("static files = %v", got)
 	}
 }

@@ -116,6 +116,7 @@ type Handler struct {
 	mfa           *mfa.Service
 	mfaLimit      *guard.MFALimiter
 	knownOrigins  protocol.KnownOrigins
+	webauthn      *mfa.WebAuthn // security keys, platform authenticators and passkeys; nil without MFA
 }
 
 // New checks the options and returns the handler.
@@ -143,6 +144,7 @@ func New(o Options) (*Handler, error) {
 	if h.mfaLimit == nil {
 		h.mfaLimit = mfaLimiterFor(o.Store, h.now)
 	}
+
 	if h.kickMail == nil {
 		h.kickMail = func() {}
 	}
@@ -154,6 +156,13 @@ func New(o Options) (*Handler, error) {
 	}
 	if h.notify == nil {
 		h.notify = func(context.Context, *domain.User, string, string) {}
+	}
+	if h.mfa != nil {
+		// WebAuthn needs a domain name: an issuer on an IP address has no security keys or passkeys.
+		if h.webauthn, err = mfa.NewWebAuthn(o.Store, o.Issuer, "", o.Now); err != nil {
+			h.logger.Warn("security keys and passkeys are not available", "err", err)
+			h.webauthn = nil
+		}
 	}
 	if h.activateGuard == nil {
 		h.activateGuard = &guard.BruteForce{Counters: o.Store, Now: h.now, BlockFor: activateBlockFor}
@@ -183,6 +192,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+CallbackPath, h.callbackPost)
 	mux.HandleFunc("GET "+SAMLMetadataPath, h.samlMetadata)
 	h.mountMFA(mux)
+	h.mountWebAuthn(mux)
 	h.pages.Mount(mux)
 }
 

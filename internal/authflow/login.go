@@ -145,6 +145,9 @@ func (h *Handler) loginData(r *http.Request, fs *flowState, username, msg string
 		d.Organization = organizationName(org.org)
 		d.Providers = org.buttons(d.Providers)
 	}
+	if !d.NoPassword {
+		d.Passkey = h.passkeyLogin(r, fs) // a passkey is the database connection's
+	}
 	return d
 }
 
@@ -157,6 +160,7 @@ func (h *Handler) signupData(r *http.Request, fs *flowState, conn *domain.Connec
 		Base: h.pageBase(r.Context(), h.organizationView(r.Context(), fs.tx)), ClientName: fs.client.Name, Action: SignupPath + q, State: fs.tx.ID,
 		CSRF: csrfToken(fs.secret, fs.tx.ID), Email: email, Username: username, AskUsername: conn.Options.RequiresUsername, Error: msg,
 		PasswordPolicy: "Your password must meet these rules:", PolicyRules: policyRules(policy, rep), LoginURL: LoginPath + q,
+		PasskeyAction: h.passkeySignupAction(conn, q),
 	}
 }
 
@@ -359,8 +363,18 @@ func (h *Handler) failedAttempt(r *http.Request, fs *flowState, bruteForce *guar
 // authenticated is the end of a sign-in step: a new session (never the old id), the login recorded,
 // the transaction updated with who authenticated and when, and back to the dispatcher.
 func (h *Handler) authenticated(w http.ResponseWriter, r *http.Request, fs *flowState, user *domain.User) {
+	h.authenticatedWith(w, r, fs, user, nil)
+}
+
+// authenticatedWith is authenticated for a first factor that is also a second one (a passkey):
+// methods, when given, are recorded on the new session as a passed factor before dispatch.
+func (h *Handler) authenticatedWith(w http.ResponseWriter, r *http.Request, fs *flowState, user *domain.User, methods []string) {
 	ctx := r.Context()
 	now := h.now().UTC()
+	if methods != nil {
+		// The factor's record keeps microseconds; the session's time must not be later than it.
+		now = now.Truncate(time.Microsecond)
+	}
 	ip := httpserver.ClientIP(r.Context()).String()
 	if err := h.store.RecordLogin(ctx, user.UserID, ip, now); err != nil {
 		h.logger.WarnContext(ctx, "login not recorded on the user", "err", err)
@@ -371,6 +385,12 @@ func (h *Handler) authenticated(w http.ResponseWriter, r *http.Request, fs *flow
 	if err != nil {
 		h.internalError(w, r, err)
 		return
+	}
+	if methods != nil {
+		if err := h.store.SetSessionMFA(ctx, &domain.SessionMFA{SessionID: sess.ID, Methods: methods, At: now}); err != nil {
+			h.internalError(w, r, fmt.Errorf("login: record passkey on session: %w", err))
+			return
+		}
 	}
 	fs.tx.UserID = user.UserID
 	fs.tx.AuthTime = &now

@@ -114,20 +114,26 @@ func (h *Handler) requireMFA(w http.ResponseWriter, r *http.Request, f *flow) st
 	case factors.RecoveryCode:
 		page = MFARecoveryChallengePath
 	}
+	if p, err := h.webauthnMFAPage(ctx, f.user.UserID, factors.Any()); err != nil {
+		h.internalError(w, r, err)
+		return answered
+	} else if p != "" {
+		page = p
+	}
 	return h.showPage(w, r, f, page)
 }
 
 // mfaNeeded applies the rule of when a sign-in needs a second factor: the tenant's policy
 // (all-applications, or confidence-score taken as always), an Action's api.multifactor.enable, or
-// the app's acr_values asking for the multi-factor policy, and only when the tenant has OTP
-// enabled (without a factor nothing could be enrolled). An Action's enable('none') overrides the
+// the app's acr_values asking for the multi-factor policy, and only when the tenant has OTP or a
+// WebAuthn factor enabled (without a factor nothing could be enrolled). An Action's enable('none') overrides the
 // tenant policy but not an app that asked for MFA by acr_values.
 func (h *Handler) mfaNeeded(ctx context.Context, f *flow) (need, remember bool, err error) {
 	g, err := h.store.GetGuardianSettings(ctx)
 	if err != nil {
 		return false, false, fmt.Errorf("mfa: guardian settings: %w", err)
 	}
-	if !g.Enabled[domain.FactorOTP] {
+	if !g.AnyFactorEnabled() {
 		return false, false, nil
 	}
 	action := f.tokens.MFA
@@ -159,6 +165,9 @@ func (h *Handler) sessionPassedMFA(ctx context.Context, sess *domain.Session) (b
 func (h *Handler) authMethods(ctx context.Context, sess *domain.Session, u *domain.User) []trigger.AuthMethod {
 	methods := []trigger.AuthMethod{{Name: authMethod(u), Timestamp: sess.AuthenticatedAt}}
 	if m, err := h.store.GetSessionMFA(ctx, sess.ID); err == nil && !m.At.Before(sess.AuthenticatedAt) {
+		if _, ok := passkeyAMR(m.Methods); ok {
+			methods[0].Name = domain.MethodPasskey
+		}
 		methods = append(methods, trigger.AuthMethod{Name: "mfa", Timestamp: m.At})
 	}
 	return methods
@@ -170,6 +179,9 @@ func (h *Handler) signInAMR(ctx context.Context, sess *domain.Session) []string 
 	m, err := h.store.GetSessionMFA(ctx, sess.ID)
 	if err != nil || m.At.Before(sess.AuthenticatedAt) {
 		return nil
+	}
+	if amr, ok := passkeyAMR(m.Methods); ok {
+		return amr
 	}
 	return append([]string{"pwd"}, m.Methods...)
 }

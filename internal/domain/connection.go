@@ -67,6 +67,10 @@ type ConnectionOptions struct {
 	BruteForceProtection      bool                       `json:"brute_force_protection"`
 	// StrategyVersion is accepted and echoed as Auth0 does (Terraform sends it); it changes nothing.
 	StrategyVersion int `json:"strategy_version,omitempty"`
+	// AuthenticationMethods turns passkeys on as a first factor beside the password (Auth0's
+	// authentication_methods.passkey.enabled); PasskeyOptions says how the login page offers them.
+	AuthenticationMethods *AuthenticationMethods `json:"authentication_methods,omitempty"`
+	PasskeyOptions        *PasskeyOptions        `json:"passkey_options,omitempty"`
 	// UpstreamOptions are an oidc, oauth2, github or google-oauth2 connection's (upstream.go).
 	UpstreamOptions
 	// SAMLOptions are a samlp connection's (saml.go).
@@ -182,6 +186,7 @@ func (c *Connection) Validate() error {
 }
 
 func (o *ConnectionOptions) validate(errs *Errors) {
+	o.validatePasskeys(errs)
 	switch o.PasswordPolicy {
 	case "", PasswordPolicyNone, PasswordPolicyLow, PasswordPolicyFair, PasswordPolicyGood, PasswordPolicyExcellent:
 	default:

@@ -39,12 +39,14 @@ const (
 	PolicyConfidenceScore = "confidence-score"
 )
 
-// GuardianFactors Gatehouse knows, in the order Auth0 lists them; only OTP and recovery codes can
-// be enabled today.
+// GuardianFactors Gatehouse knows, in the order Auth0 lists them; OTP, the WebAuthn factors and
+// recovery codes can be enabled.
 var GuardianFactors = []string{"sms", "push-notification", "otp", "email", "duo", "webauthn-roaming", "webauthn-platform", "recovery-code"}
 
 // GuardianSupported reports whether a factor can be enabled.
-func GuardianSupported(name string) bool { return name == FactorOTP || name == FactorRecoveryCode }
+func GuardianSupported(name string) bool {
+	return name == FactorOTP || name == FactorRecoveryCode || name == FactorWebAuthnRoaming || name == FactorWebAuthnPlatform
+}
 
 // GuardianSettings is the tenant's MFA configuration: when MFA is asked for and which factors are on.
 type GuardianSettings struct {

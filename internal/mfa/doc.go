@@ -9,6 +9,11 @@
 // conditional UPDATE of the authenticator's last step (store.MFAStore.UseTOTPStep): of two
 // concurrent submissions of one code, on any node, one is accepted.
 //
+// Security keys, platform authenticators and passkeys are WebAuthn credentials (webauthn.go,
+// github.com/go-webauthn/webauthn): the relying party is the issuer's host and its only origin the
+// issuer's origin; only public keys are stored; a ceremony's challenge is stored under what it is
+// bound to and taken once by its answer; a signature counter that does not grow is refused.
+//
 // The package decides nothing about when a second factor is asked for or how many attempts are
 // allowed: the sign-in step (internal/authflow, mfa.go) and guard.MFALimiter do.
 package mfa

@@ -110,7 +110,8 @@ func (g *guardian) putFactor(c *call) (int, any, error) {
 		return 0, nil, refuse(http.StatusBadRequest, codeInvalidBody, "Payload validation error: 'Missing required property: enabled'.")
 	}
 	if *body.Enabled && !domain.GuardianSupported(name) {
-		return 0, nil, refuse(http.StatusBadRequest, codeNotSupported, "The %s factor is not supported by this server (otp and recovery-code are).", name)
+		return 0, nil, refuse(http.StatusBadRequest, codeNotSupported,
+			"The %s factor is not supported by this server (otp, webauthn-roaming, webauthn-platform and recovery-code are).", name)
 	}
 	s, err := g.st.GetGuardianSettings(c.ctx())
 	if err != nil {
@@ -147,13 +148,20 @@ func (g *guardian) methods(c *call) (*domain.User, []*domain.MFAAuthenticator, e
 }
 
 func (g *guardian) listMethods(c *call) (int, any, error) {
-	_, list, err := g.methods(c)
+	u, list, err := g.methods(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	out := make([]methodOut, 0, len(list))
+	out := make([]any, 0, len(list))
 	for _, a := range list {
 		out = append(out, methodView(a))
+	}
+	keys, err := g.st.ListWebAuthnCredentials(c.ctx(), u.UserID)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, k := range keys {
+		out = append(out, webauthnMethodView(k))
 	}
 	return http.StatusOK, out, nil
 }
@@ -167,7 +175,7 @@ func (g *guardian) getMethod(c *call) (int, any, error) {
 	}
 	a, err := g.st.GetMFAAuthenticator(c.ctx(), u.UserID, c.r.PathValue("method_id"))
 	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil, nfMethod
+		return g.getWebAuthnMethod(c, u)
 	}
 	if err != nil {
 		return 0, nil, err
@@ -178,6 +186,9 @@ func (g *guardian) getMethod(c *call) (int, any, error) {
 func (g *guardian) deleteMethods(c *call) (int, any, error) {
 	u, err := load(c.ctx(), g.st.GetUser, c.r.PathValue("id"), nfUser)
 	if err != nil {
+		return 0, nil, err
+	}
+	if err := g.st.DeleteUserWebAuthnCredentials(c.ctx(), u.UserID); err != nil {
 		return 0, nil, err
 	}
 	return http.StatusNoContent, nil, g.st.DeleteUserMFAAuthenticators(c.ctx(), u.UserID)
@@ -192,6 +203,9 @@ func (g *guardian) deleteMethod(c *call) (int, any, error) {
 	}
 	err = g.st.DeleteMFAAuthenticator(c.ctx(), u.UserID, c.r.PathValue("method_id"))
 	if errors.Is(err, store.ErrNotFound) {
+		err = g.st.DeleteWebAuthnCredential(c.ctx(), u.UserID, c.r.PathValue("method_id"))
+	}
+	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil, nfMethod
 	}
 	if err != nil {
@@ -201,7 +215,12 @@ func (g *guardian) deleteMethod(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	if !slices.ContainsFunc(list, func(a *domain.MFAAuthenticator) bool { return a.Type != domain.MethodRecoveryCode && a.Confirmed }) {
+	keys, err := g.st.ListWebAuthnCredentials(c.ctx(), u.UserID)
+	if err != nil {
+		return 0, nil, err
+	}
+	hasKey := slices.ContainsFunc(keys, func(k *domain.WebAuthnCredential) bool { return k.Type != domain.MethodPasskey })
+	if !hasKey && !slices.ContainsFunc(list, func(a *domain.MFAAuthenticator) bool { return a.Type != domain.MethodRecoveryCode && a.Confirmed }) {
 		for _, a := range list {
 			if err := g.st.DeleteMFAAuthenticator(c.ctx(), u.UserID, a.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 				return 0, nil, err

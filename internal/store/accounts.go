@@ -113,3 +113,29 @@ type IdentityStore interface {
 	ListUserIdentities(ctx context.Context, userID string) ([]*domain.UserIdentity, error)
 	DeleteIdentity(ctx context.Context, provider, identityID string) error
 }
+
+// WebAuthnStore keeps users' WebAuthn credentials (security keys, platform authenticators and
+// passkeys) and the challenges of ceremonies in progress.
+type WebAuthnStore interface {
+	// CreateWebAuthnCredential stores a new credential; a credential id already registered (to
+	// any user) is ErrConflict.
+	CreateWebAuthnCredential(ctx context.Context, c *domain.WebAuthnCredential) error
+	// ListWebAuthnCredentials lists a user's credentials, oldest first.
+	ListWebAuthnCredentials(ctx context.Context, userID string) ([]*domain.WebAuthnCredential, error)
+	// GetWebAuthnCredential returns one credential of a user, or ErrNotFound.
+	GetWebAuthnCredential(ctx context.Context, userID, id string) (*domain.WebAuthnCredential, error)
+	// UseWebAuthnCredential records an accepted assertion: the new sign count, the updated record
+	// and the time, only when signCount is greater than the stored one or both are zero, in one
+	// conditional UPDATE, and reports whether it did. A false answer is a counter that did not
+	// move forward: a cloned authenticator, or a concurrent use of the same assertion.
+	UseWebAuthnCredential(ctx context.Context, id string, signCount uint32, data []byte, at time.Time) (bool, error)
+	// DeleteWebAuthnCredential deletes one credential of a user; ErrNotFound when it is not there.
+	DeleteWebAuthnCredential(ctx context.Context, userID, id string) error
+	// DeleteUserWebAuthnCredentials deletes every credential of a user.
+	DeleteUserWebAuthnCredentials(ctx context.Context, userID string) error
+	// PutWebAuthnChallenge stores a ceremony's state, replacing any other of the same binding.
+	PutWebAuthnChallenge(ctx context.Context, c *domain.WebAuthnChallenge) error
+	// TakeWebAuthnChallenge deletes and returns the live challenge of binding, atomically: of
+	// concurrent takes one gets it. None, or expired at now → ErrNotFound.
+	TakeWebAuthnChallenge(ctx context.Context, binding string, now time.Time) (*domain.WebAuthnChallenge, error)
+}

@@ -77,6 +77,7 @@ type Store interface {
 	PasswordHistoryStore
 	AttackProtectionStore
 	MFAStore
+	WebAuthnStore
 	LogStreamStore
 	ClientCredentialStore
 	ReplayStore

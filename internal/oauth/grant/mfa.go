@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/trigger"
 )
@@ -19,7 +18,7 @@ func (d *Deps) mfaRequired(ctx context.Context, tk *trigger.Tokens) *protocol.Er
 	if err != nil {
 		return protocol.ServerError(err)
 	}
-	if !g.Enabled[domain.FactorOTP] {
+	if !g.AnyFactorEnabled() {
 		return nil
 	}
 	byPolicy := g.AlwaysMFA() && (tk.MFA == nil || tk.MFA.Provider != "none")

@@ -438,6 +438,19 @@ const (
 	IdentityGet
 	IdentityListByUser
 	IdentityDelete
+	// WebAuthn credentials: Insert(id, user_id, type, credential_id, name, sign_count, data,
+	// user_agent, created_at); ListByUser(user_id) and Get(user_id, id) → webauthnCols; Use(id,
+	// sign_count, data, at); Delete(user_id, id); DeleteByUser(user_id). Challenges: Put(binding,
+	// data, expires_at); Take(binding, now) → data, expires_at; DeleteExpired(now).
+	WebAuthnInsert
+	WebAuthnListByUser
+	WebAuthnGet
+	WebAuthnUse
+	WebAuthnDelete
+	WebAuthnDeleteByUser
+	WebAuthnChallengePut
+	WebAuthnChallengeTake
+	DeleteExpiredWebAuthnChallenges
 
 	numStmts
 )
@@ -878,7 +891,22 @@ var generic = statements{
 	IdentityGet:        `SELECT ` + identityCols + ` FROM user_identities WHERE provider = $1 AND identity_id = $2`,
 	IdentityListByUser: `SELECT ` + identityCols + ` FROM user_identities WHERE user_id = $1 ORDER BY created_at, provider, identity_id`,
 	IdentityDelete:     `DELETE FROM user_identities WHERE provider = $1 AND identity_id = $2`,
+	WebAuthnInsert: `INSERT INTO webauthn_credentials (id, user_id, type, credential_id, name, sign_count, data, user_agent, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	WebAuthnListByUser: `SELECT ` + webauthnCols + ` FROM webauthn_credentials WHERE user_id = $1 ORDER BY created_at, id`,
+	WebAuthnGet:        `SELECT ` + webauthnCols + ` FROM webauthn_credentials WHERE user_id = $1 AND id = $2`,
+	// WebAuthn §6.1.1: the counter must grow, unless the authenticator keeps none (both zero).
+	WebAuthnUse: `UPDATE webauthn_credentials SET sign_count = $2, data = $3, last_auth_at = $4
+		WHERE id = $1 AND (sign_count < $2 OR (sign_count = 0 AND $2 = 0))`,
+	WebAuthnDelete:       `DELETE FROM webauthn_credentials WHERE user_id = $1 AND id = $2`,
+	WebAuthnDeleteByUser: `DELETE FROM webauthn_credentials WHERE user_id = $1`,
+	WebAuthnChallengePut: `INSERT INTO webauthn_challenges (binding, data, expires_at) VALUES ($1, $2, $3)
+		ON CONFLICT (binding) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
+	WebAuthnChallengeTake:           `DELETE FROM webauthn_challenges WHERE binding = $1 AND expires_at > $2 RETURNING data, expires_at`,
+	DeleteExpiredWebAuthnChallenges: `DELETE FROM webauthn_challenges WHERE expires_at <= $1`,
 }
+
+const webauthnCols = `id, user_id, type, credential_id, name, sign_count, data, user_agent, created_at, last_auth_at`
 
 const mfaCols = `id, user_id, type, secret, confirmed, last_step, created_at, last_auth_at`
 

@@ -220,7 +220,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 		total = 0
 		for _, stmt := range []Stmt{DeleteExpiredTransactions, DeleteExpiredSessions, DeleteExpiredCodes, DeleteExpiredRefreshTokens, DeleteExpiredDeviceCodes,
 			DeleteExpiredRevokedOpaque, DeleteExpiredRevokedAccessTokens, DeleteExpiredCounters, DeleteExpiredTickets, DeleteExpiredJTIs, DeleteExpiredPushed, DeleteSettledBackchannel,
-			DeleteExpiredRememberedBrowsers} {
+			DeleteExpiredRememberedBrowsers, DeleteExpiredWebAuthnChallenges} {
 			n, err := execN(ctx, q, s.q[stmt], ts(now))
 			if err != nil {
 				return fmt.Errorf("delete expired: %w", err)

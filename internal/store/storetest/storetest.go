@@ -89,6 +89,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RaceUseTOTPStep", testRaceUseTOTPStep},
 		{"Identities", testIdentities},
 		{"UsersWithoutEmail", testUsersWithoutEmail},
+		{"WebAuthnCredentials", testWebAuthnCredentials},
+		{"WebAuthnChallenges", testWebAuthnChallenges},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
