@@ -79,6 +79,9 @@ type MFAStore interface {
 	UseTOTPStep(ctx context.Context, id string, step int64, at time.Time) (bool, error)
 	// UseRecoveryCode deletes the recovery code id of userID and reports whether this call did.
 	UseRecoveryCode(ctx context.Context, userID, id string) (bool, error)
+	// MarkMFAAuthenticatorUsed records that a factor without steps (an email authenticator) was
+	// answered at at, confirming it; ErrNotFound when it is not there (deleted meanwhile).
+	MarkMFAAuthenticatorUsed(ctx context.Context, userID, id string, at time.Time) error
 	// DeleteMFAAuthenticator deletes one authenticator of a user; ErrNotFound when it is not there.
 	DeleteMFAAuthenticator(ctx context.Context, userID, id string) error
 	// DeleteUnconfirmedMFAAuthenticators deletes a user's authenticators of type typ not yet confirmed.

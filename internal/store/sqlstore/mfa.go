@@ -53,6 +53,12 @@ func (s *Store) UseRecoveryCode(ctx context.Context, userID, id string) (bool, e
 	return n == 1, s.mapErr("use recovery code", err)
 }
 
+func (s *Store) MarkMFAAuthenticatorUsed(ctx context.Context, userID, id string, at time.Time) error {
+	return s.write(ctx, func(q querier) error {
+		return s.execFound(ctx, q, "mark mfa authenticator used", "authentication method", id, MFAMarkUsed, userID, id, ts(at))
+	})
+}
+
 func (s *Store) DeleteMFAAuthenticator(ctx context.Context, userID, id string) error {
 	return s.write(ctx, func(q querier) error {
 		return s.execFound(ctx, q, "delete mfa authenticator", "authentication method", id, MFADelete, userID, id)

@@ -66,6 +66,20 @@ func testMFA(t *testing.T, s store.Store) {
 		t.Fatalf("recovery code uses = %v, %v; want true, false", ok, ok2)
 	}
 
+	// An email authenticator has no secret; answering it confirms it and records when, for its
+	// owner only, and a deleted one is not found.
+	email := &domain.MFAAuthenticator{ID: "email|e1", UserID: u.UserID, Type: domain.MethodEmail, Secret: []byte{}}
+	must(t, s.CreateMFAAuthenticator(ctx, email))
+	wantErr(t, s.MarkMFAAuthenticatorUsed(ctx, other.UserID, email.ID, now), store.ErrNotFound)
+	must(t, s.MarkMFAAuthenticatorUsed(ctx, u.UserID, email.ID, now.Add(time.Minute)))
+	got, err = s.GetMFAAuthenticator(ctx, u.UserID, email.ID)
+	must(t, err)
+	if !got.Confirmed || len(got.Secret) != 0 || got.LastAuthAt == nil || !got.LastAuthAt.Equal(now.Add(time.Minute)) {
+		t.Fatalf("email authenticator after use: %+v", got)
+	}
+	must(t, s.DeleteMFAAuthenticator(ctx, u.UserID, email.ID))
+	wantErr(t, s.MarkMFAAuthenticatorUsed(ctx, u.UserID, email.ID, now), store.ErrNotFound)
+
 	wantErr(t, s.DeleteMFAAuthenticator(ctx, other.UserID, totp.ID), store.ErrNotFound)
 	must(t, s.DeleteMFAAuthenticator(ctx, u.UserID, totp.ID))
 	must(t, s.CreateMFAAuthenticator(ctx, &domain.MFAAuthenticator{ID: "totp|a3", UserID: u.UserID, Type: domain.MethodTOTP, Secret: []byte{4}}))
