@@ -93,7 +93,7 @@ func (g *guardian) listFactors(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-// putFactor turns a factor on or off. Only otp and recovery-code can be turned on; the others are
+// putFactor turns a factor on or off. Only otp, email and recovery-code can be turned on; the others are
 // known (Auth0 lists them) and refused, so that no tenant believes a factor protects it when none does.
 func (g *guardian) putFactor(c *call) (int, any, error) {
 	name := c.r.PathValue("name")
@@ -110,7 +110,7 @@ func (g *guardian) putFactor(c *call) (int, any, error) {
 		return 0, nil, refuse(http.StatusBadRequest, codeInvalidBody, "Payload validation error: 'Missing required property: enabled'.")
 	}
 	if *body.Enabled && !domain.GuardianSupported(name) {
-		return 0, nil, refuse(http.StatusBadRequest, codeNotSupported, "The %s factor is not supported by this server (otp and recovery-code are).", name)
+		return 0, nil, refuse(http.StatusBadRequest, codeNotSupported, "The %s factor is not supported by this server (otp, email and recovery-code are).", name)
 	}
 	s, err := g.st.GetGuardianSettings(c.ctx())
 	if err != nil {
