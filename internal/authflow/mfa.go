@@ -484,6 +484,9 @@ func (h *Handler) mountMFA(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+MFARecoveryChallengePath, h.mfaRecoveryPage)
 	mux.HandleFunc("POST "+MFARecoveryChallengePath, h.mfaRecoverySubmit)
 	mux.HandleFunc("POST "+MFARecoveryCodePath, h.mfaRecoveryCodeContinue)
+	mux.HandleFunc("GET "+domain.GuardianEnrollmentPath, h.guardianEnrollmentPage)
+	mux.HandleFunc("POST "+domain.GuardianEnrollmentPath, h.guardianEnrollmentSubmit)
+	mux.HandleFunc("POST "+GuardianEnrollmentDonePath, h.guardianEnrollmentDone)
 }
 
 // mfaLimiterFor is the default attempt limiter over the store's shared counters.

@@ -190,25 +190,34 @@ func (g *guardian) deleteMethod(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	err = g.st.DeleteMFAAuthenticator(c.ctx(), u.UserID, c.r.PathValue("method_id"))
+	err = g.deleteFactor(c, u.UserID, c.r.PathValue("method_id"))
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil, nfMethod
 	}
 	if err != nil {
 		return 0, nil, err
 	}
-	list, err := g.st.ListMFAAuthenticators(c.ctx(), u.UserID)
+	return http.StatusNoContent, nil, nil
+}
+
+// deleteFactor deletes one authenticator of userID, and the recovery code with the last factor it
+// stood in for; ErrNotFound when the authenticator is not there.
+func (g *guardian) deleteFactor(c *call, userID, id string) error {
+	if err := g.st.DeleteMFAAuthenticator(c.ctx(), userID, id); err != nil {
+		return err
+	}
+	list, err := g.st.ListMFAAuthenticators(c.ctx(), userID)
 	if err != nil {
-		return 0, nil, err
+		return err
 	}
 	if !slices.ContainsFunc(list, func(a *domain.MFAAuthenticator) bool { return a.Type != domain.MethodRecoveryCode && a.Confirmed }) {
 		for _, a := range list {
-			if err := g.st.DeleteMFAAuthenticator(c.ctx(), u.UserID, a.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return 0, nil, err
+			if err := g.st.DeleteMFAAuthenticator(c.ctx(), userID, a.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
 			}
 		}
 	}
-	return http.StatusNoContent, nil, nil
+	return nil
 }
 
 // enrollmentOut is a Guardian enrollment (/users/{id}/enrollments): the user's authenticator apps.
@@ -228,17 +237,20 @@ func (g *guardian) listEnrollments(c *call) (int, any, error) {
 	}
 	out := []enrollmentOut{}
 	for _, a := range list {
-		if a.Type != domain.MethodTOTP {
-			continue
+		if a.Type == domain.MethodTOTP {
+			out = append(out, enrollmentView(a))
 		}
-		status := "pending"
-		if a.Confirmed {
-			status = "confirmed"
-		}
-		out = append(out, enrollmentOut{ID: a.ID, Status: status, Type: "authenticator", AuthMethod: "authenticator",
-			EnrolledAt: isoTime(a.CreatedAt), LastAuth: isoTimePtr(a.LastAuthAt)})
 	}
 	return http.StatusOK, out, nil
+}
+
+func enrollmentView(a *domain.MFAAuthenticator) enrollmentOut {
+	status := "pending"
+	if a.Confirmed {
+		status = "confirmed"
+	}
+	return enrollmentOut{ID: a.ID, Status: status, Type: "authenticator", AuthMethod: "authenticator",
+		EnrolledAt: isoTime(a.CreatedAt), LastAuth: isoTimePtr(a.LastAuthAt)}
 }
 
 // invalidateRememberBrowser forgets every browser the user asked to be remembered: the next

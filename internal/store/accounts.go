@@ -73,6 +73,9 @@ type MFAStore interface {
 	ListMFAAuthenticators(ctx context.Context, userID string) ([]*domain.MFAAuthenticator, error)
 	// GetMFAAuthenticator returns one authenticator of a user, or ErrNotFound.
 	GetMFAAuthenticator(ctx context.Context, userID, id string) (*domain.MFAAuthenticator, error)
+	// GetMFAAuthenticatorByID returns an authenticator by its id alone (a Guardian enrollment's
+	// id names no user), or ErrNotFound.
+	GetMFAAuthenticatorByID(ctx context.Context, id string) (*domain.MFAAuthenticator, error)
 	// UseTOTPStep accepts a TOTP code of step for authenticator id: it records step (and confirms
 	// the authenticator) only when step is later than the last one accepted, in one conditional
 	// UPDATE, and reports whether it did. Of concurrent uses of one code only one is accepted.

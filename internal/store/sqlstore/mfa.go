@@ -33,6 +33,10 @@ func (s *Store) GetMFAAuthenticator(ctx context.Context, userID, id string) (*do
 	return getOne(ctx, s, s.reader(ctx), scanMFA, "authentication method", id, MFAGet, userID, id)
 }
 
+func (s *Store) GetMFAAuthenticatorByID(ctx context.Context, id string) (*domain.MFAAuthenticator, error) {
+	return getOne(ctx, s, s.reader(ctx), scanMFA, "authentication method", id, MFAGetByID, id)
+}
+
 func (s *Store) UseTOTPStep(ctx context.Context, id string, step int64, at time.Time) (bool, error) {
 	var n int64
 	err := s.write(ctx, func(q querier) error {

@@ -27,6 +27,13 @@ func testMFA(t *testing.T, s store.Store) {
 	}
 	_, err = s.GetMFAAuthenticator(ctx, other.UserID, totp.ID)
 	wantErr(t, err, store.ErrNotFound) // another user's authenticator is not found
+	byID, err := s.GetMFAAuthenticatorByID(ctx, totp.ID)
+	must(t, err)
+	if byID.UserID != u.UserID || byID.Type != domain.MethodTOTP {
+		t.Fatalf("by id = %+v", byID)
+	}
+	_, err = s.GetMFAAuthenticatorByID(ctx, "totp|nope")
+	wantErr(t, err, store.ErrNotFound)
 
 	// A step is accepted once, and never one earlier than the last accepted; the first confirms.
 	now := time.Now().UTC().Truncate(time.Second)
