@@ -52,6 +52,8 @@ const (
 	// code; PageMFARecoveryCode shows a new recovery code, once.
 	PageMFAOTPEnroll         = "mfa_otp_enroll"
 	PageMFAOTPChallenge      = "mfa_otp_challenge"
+	// PageMFAEmailChallenge asks for the code mailed to the user's address.
+	PageMFAEmailChallenge = "mfa_email_challenge"
 	PageMFARecoveryChallenge = "mfa_recovery_challenge"
 	PageMFARecoveryCode      = "mfa_recovery_code"
 )
@@ -59,7 +61,8 @@ const (
 // requiredPages are the pages handlers render; Load fails when one is missing.
 var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, PageFormPost, PageLogoutConfirm,
 	PageWebMessage, PageActivate, PageDeviceConfirm, PageDeviceDone, PageResetRequest, PageResetPassword, PageResetNotice,
-	PageEmailVerification, PageUnblock, PageMFAOTPEnroll, PageMFAOTPChallenge, PageMFARecoveryChallenge, PageMFARecoveryCode}
+	PageEmailVerification, PageUnblock, PageMFAOTPEnroll, PageMFAOTPChallenge, PageMFARecoveryChallenge, PageMFARecoveryCode,
+	PageMFAEmailChallenge}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

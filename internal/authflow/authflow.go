@@ -14,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/mail/mailtemplate"
 	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
@@ -105,6 +106,7 @@ type Handler struct {
 	callbackURL   string // CallbackPath on the issuer: the redirect_uri sent to providers
 	mfa           *mfa.Service
 	mfaLimit      *guard.MFALimiter
+	emailCodes    *mfa.EmailCodes
 }
 
 // New checks the options and returns the handler.
@@ -135,6 +137,7 @@ func New(o Options) (*Handler, error) {
 	if h.kickMail == nil {
 		h.kickMail = func() {}
 	}
+	h.emailCodes = &mfa.EmailCodes{Store: o.Store, Mail: mailtemplate.New(o.Store, o.Issuer), Kick: h.kickMail, Now: h.now}
 	if h.now == nil {
 		h.now = time.Now
 	}

@@ -28,6 +28,7 @@ const (
 	MFAOTPChallengePath      = "/u/mfa-otp-challenge"
 	MFARecoveryChallengePath = "/u/mfa-recovery-code-challenge"
 	MFARecoveryCodePath      = "/u/mfa-recovery-code-enrollment"
+	MFAEmailChallengePath    = "/u/mfa-email-challenge"
 )
 
 // Messages of the second-factor pages.
@@ -42,6 +43,7 @@ const (
 var (
 	mfaMethodsOTP      = []string{"mfa", "otp"}
 	mfaMethodsRecovery = []string{"mfa"}
+	mfaMethodsEmail    = []string{"mfa", "email"}
 )
 
 // requireMFA is the second-factor step. It comes after the post-login Actions because an Action's
@@ -111,6 +113,8 @@ func (h *Handler) requireMFA(w http.ResponseWriter, r *http.Request, f *flow) st
 	switch {
 	case factors.TOTP:
 		page = MFAOTPChallengePath
+	case factors.Email:
+		page = MFAEmailChallengePath
 	case factors.RecoveryCode:
 		page = MFARecoveryChallengePath
 	}
@@ -484,6 +488,8 @@ func (h *Handler) mountMFA(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+MFARecoveryChallengePath, h.mfaRecoveryPage)
 	mux.HandleFunc("POST "+MFARecoveryChallengePath, h.mfaRecoverySubmit)
 	mux.HandleFunc("POST "+MFARecoveryCodePath, h.mfaRecoveryCodeContinue)
+	mux.HandleFunc("GET "+MFAEmailChallengePath, h.mfaEmailPage)
+	mux.HandleFunc("POST "+MFAEmailChallengePath, h.mfaEmailSubmit)
 	mux.HandleFunc("GET "+domain.GuardianEnrollmentPath, h.guardianEnrollmentPage)
 	mux.HandleFunc("POST "+domain.GuardianEnrollmentPath, h.guardianEnrollmentSubmit)
 	mux.HandleFunc("POST "+GuardianEnrollmentDonePath, h.guardianEnrollmentDone)
