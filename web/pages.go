@@ -50,10 +50,10 @@ const (
 	// PageMFAOTPEnroll shows a new TOTP key (QR code, otpauth link, manual key) and asks for its
 	// first code; PageMFAOTPChallenge asks for a code; PageMFARecoveryChallenge for the recovery
 	// code; PageMFARecoveryCode shows a new recovery code, once.
-	PageMFAOTPEnroll         = "mfa_otp_enroll"
-	PageMFAOTPChallenge      = "mfa_otp_challenge"
+	PageMFAOTPEnroll    = "mfa_otp_enroll"
+	PageMFAOTPChallenge = "mfa_otp_challenge"
 	// PageMFAEmailChallenge asks for the code mailed to the user's address.
-	PageMFAEmailChallenge = "mfa_email_challenge"
+	PageMFAEmailChallenge    = "mfa_email_challenge"
 	PageMFARecoveryChallenge = "mfa_recovery_challenge"
 	PageMFARecoveryCode      = "mfa_recovery_code"
 )
