@@ -65,3 +65,55 @@ func TestMFAEmailInBrowser(t *testing.T) {
 		}
 	})
 }
+
+// TestMFAChallengeWithAction: api.authentication.challengeWith/challengeWithAny choose the factor
+// page; a session that passed one factor does not pass a challenge of another type; a user without
+// a factor of the required types is refused (access_denied at the app), and the sign-in issues nothing.
+func TestMFAChallengeWithAction(t *testing.T) {
+	mfaAPIEngines(t, func(t *testing.T, n mfaNode) {
+		a := newMFAAPI(t, n)
+		m := newMgmtClient(t, n.node)
+		user := n.tenant.Users[0]
+		mt := a.mfaToken(user)
+		_, en, _ := a.call("POST", "mfa/associate", mt, nil, map[string]any{"authenticator_types": []string{"oob"}, "oob_channels": []string{"email"}})
+		if status, body := a.token(domain.GrantMFAOOB, url.Values{"mfa_token": {mt}, "oob_code": {en["oob_code"].(string)}, "binding_code": {mailedCodes(t, n, 1)[0]}}); status != 200 {
+			t.Fatalf("enroll email: %d %v", status, body)
+		}
+		// From here on only the Actions ask for a second factor.
+		if status, _ := m.do("PUT", "guardian/policies", []string{}); status != 200 {
+			t.Fatal("policy off")
+		}
+
+		action := m.deployAction("Challenge", "post-login", `
+exports.onExecutePostLogin = async (event, api) => {
+  api.authentication.challengeWithAny([{ type: 'otp' }, { type: 'email' }]);
+};`)
+		m.bind("post-login", action)
+		client := newMFAClient(t, n.node)
+		b := newMFABrowser(t, n)
+		authURL, verifier := client.authURL()
+		if loc := b.start(authURL, user.Email, user.Password); loc.Path != "/u/mfa-email-challenge" {
+			t.Fatalf("challengeWithAny: sent to %s, want the email challenge", loc)
+		}
+		b.open()
+		b.submit(url.Values{"code": {mailedCodes(t, n, 2)[0]}})
+		if b.code != http.StatusFound {
+			t.Fatalf("email code: %d", b.code)
+		}
+		claims, _ := client.idToken(t, b.loc, verifier)
+		wantMFAClaims(t, claims, "pwd", "mfa", "email")
+
+		// Now only an authenticator app will do: the session's email factor does not pass, and the
+		// user has no app.
+		otpOnly := m.deployAction("Challenge otp", "post-login", `
+exports.onExecutePostLogin = async (event, api) => {
+  api.authentication.challengeWith({ type: 'otp' });
+};`)
+		m.bind("post-login", otpOnly)
+		authURL, _ = client.authURL()
+		cb := b.start(authURL, user.Email, user.Password)
+		if cb.Query().Get("error") != "access_denied" || cb.Query().Get("code") != "" {
+			t.Fatalf("challengeWith otp for a user without an app: %s", cb)
+		}
+	})
+}
