@@ -266,6 +266,16 @@ type MFAChallengeData struct {
 	OtherURL string
 }
 
+// MFAEmailChallengeData fills templates/mfa_email_challenge.html: the masked address a code was
+// mailed to, the challenge's hidden `oob_code` and the input `code`; ResendURL mails a new code.
+type MFAEmailChallengeData struct {
+	MFAForm
+	Email     string
+	OOBCode   string
+	ResendURL string
+	OtherURL  string
+}
+
 // MFARecoveryCodeData fills templates/mfa_recovery_code.html: the recovery code, shown once, and a
 // Continue button; Replaced says it replaces the one just used.
 type MFARecoveryCodeData struct {

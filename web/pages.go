@@ -50,8 +50,10 @@ const (
 	// PageMFAOTPEnroll shows a new TOTP key (QR code, otpauth link, manual key) and asks for its
 	// first code; PageMFAOTPChallenge asks for a code; PageMFARecoveryChallenge for the recovery
 	// code; PageMFARecoveryCode shows a new recovery code, once.
-	PageMFAOTPEnroll         = "mfa_otp_enroll"
-	PageMFAOTPChallenge      = "mfa_otp_challenge"
+	PageMFAOTPEnroll    = "mfa_otp_enroll"
+	PageMFAOTPChallenge = "mfa_otp_challenge"
+	// PageMFAEmailChallenge asks for the code mailed to the user's address.
+	PageMFAEmailChallenge    = "mfa_email_challenge"
 	PageMFARecoveryChallenge = "mfa_recovery_challenge"
 	PageMFARecoveryCode      = "mfa_recovery_code"
 	// The organization prompts of an application that requires organizations: the organization's
@@ -71,7 +73,8 @@ var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, Pa
 	PageWebMessage, PageActivate, PageDeviceConfirm, PageDeviceDone, PageResetRequest, PageResetPassword, PageResetNotice,
 	PageEmailVerification, PageUnblock, PageMFAOTPEnroll, PageMFAOTPChallenge, PageMFARecoveryChallenge, PageMFARecoveryCode,
 	PageOrganizationSelection, PageOrganizationPicker,
-	PageMFAWebAuthn, PagePasskeySignup, PagePasskeys}
+	PageMFAWebAuthn, PagePasskeySignup, PagePasskeys,
+	PageMFAEmailChallenge}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

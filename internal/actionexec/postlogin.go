@@ -61,7 +61,8 @@ func (e *Executor) PostLogin(ctx context.Context, ev trigger.PostLogin) (trigger
 		AppMetadata: nonEmpty(res.AppMetadata), UserMetadata: nonEmpty(res.UserMetadata),
 	}
 	if m := res.Multifactor; m != nil {
-		out.MFA = &trigger.MFARequirement{Provider: m.Provider, AllowRememberBrowser: m.AllowRememberBrowser}
+		out.MFA = &trigger.MFARequirement{Provider: m.Provider, AllowRememberBrowser: m.AllowRememberBrowser,
+			Challenge: m.Challenge, Enroll: m.Enroll}
 	}
 	if res.Denied != nil {
 		out.Denial = &trigger.Denial{Code: accessDenied, Reason: denyReason(res.Denied)}

@@ -41,6 +41,45 @@ type PostLoginResult struct {
 type Multifactor struct {
 	Provider             string
 	AllowRememberBrowser bool
+	// Challenge lists the factor types api.authentication.challengeWith/challengeWithAny allow, in
+	// the Action's order; Enroll those enrollWith/enrollWithAny ask to be enrolled.
+	Challenge []string
+	Enroll    []string
+}
+
+// Factor types api.authentication.challengeWith and enrollWith accept here (Auth0's names).
+var (
+	challengeFactors = map[string]bool{"otp": true, "email": true, "recovery-code": true}
+	enrollFactors    = map[string]bool{"otp": true}
+)
+
+// factorTypes reads Auth0's factor selectors: one {type} object, or, with many, an array of them.
+func factorTypes(vm *goja.Runtime, fn string, arg goja.Value, many bool, allowed map[string]bool) []string {
+	var list []any
+	if many {
+		l, ok := arg.Export().([]any)
+		if !ok || len(l) == 0 {
+			panic(vm.NewTypeError(fn + ": expects a non-empty array of factor selectors ({type: 'otp'})"))
+		}
+		list = l
+	} else {
+		list = []any{arg.Export()}
+	}
+	var out []string
+	for _, v := range list {
+		o, _ := v.(map[string]any)
+		typ, _ := o["type"].(string)
+		if typ == "" {
+			panic(vm.NewTypeError(fn + ": a factor selector is an object with a type ({type: 'otp'})"))
+		}
+		if !allowed[typ] {
+			panic(newError(vm, "Error", fmt.Sprintf("%s: factor type %q is not supported by this server", fn, typ)))
+		}
+		if !slices.Contains(out, typ) {
+			out = append(out, typ)
+		}
+	}
+	return out
 }
 
 // multifactorProviders are the providers api.multifactor.enable accepts; "guardian" and
@@ -235,13 +274,53 @@ func (s *postLoginState) api(vm *goja.Runtime, ex *execution) goja.Value {
 			return api
 		},
 	})
+	// challengeWith(factor, {additionalFactors}) and challengeWithAny(factors) ask for a second
+	// factor of those types; enrollWith/enrollWithAny for the enrollment of one. Each asks for MFA
+	// as api.multifactor.enable('any') does, keeping an earlier call's allowRememberBrowser.
+	authFactors := func(enroll bool, types []string) {
+		m := res.Multifactor
+		if m == nil || m.Provider == "none" {
+			m = &Multifactor{Provider: "any"}
+		} else {
+			c := *m
+			m = &c
+		}
+		if enroll {
+			m.Enroll = types
+		} else {
+			m.Challenge = types
+		}
+		res.Multifactor = m
+	}
 	setFuncs(vm, api, "authentication", map[string]func(goja.FunctionCall) goja.Value{
-		"challengeWith":    notSupported(vm, "api.authentication.challengeWith"),
-		"challengeWithAny": notSupported(vm, "api.authentication.challengeWithAny"),
-		"enrollWith":       notSupported(vm, "api.authentication.enrollWith"),
-		"enrollWithAny":    notSupported(vm, "api.authentication.enrollWithAny"),
-		"recordMethod":     notSupported(vm, "api.authentication.recordMethod"),
-		"setPrimaryUser":   notSupported(vm, "api.authentication.setPrimaryUser"),
+		"challengeWith": func(c goja.FunctionCall) goja.Value {
+			types := factorTypes(vm, "api.authentication.challengeWith", c.Argument(0), false, challengeFactors)
+			if opts, ok := c.Argument(1).Export().(map[string]any); ok && opts["additionalFactors"] != nil {
+				types = append(types, factorTypes(vm, "api.authentication.challengeWith", c.Argument(1).ToObject(vm).Get("additionalFactors"), true, challengeFactors)...)
+			}
+			var unique []string
+			for _, t := range types {
+				if !slices.Contains(unique, t) {
+					unique = append(unique, t)
+				}
+			}
+			authFactors(false, unique)
+			return goja.Undefined()
+		},
+		"challengeWithAny": func(c goja.FunctionCall) goja.Value {
+			authFactors(false, factorTypes(vm, "api.authentication.challengeWithAny", c.Argument(0), true, challengeFactors))
+			return goja.Undefined()
+		},
+		"enrollWith": func(c goja.FunctionCall) goja.Value {
+			authFactors(true, factorTypes(vm, "api.authentication.enrollWith", c.Argument(0), false, enrollFactors))
+			return goja.Undefined()
+		},
+		"enrollWithAny": func(c goja.FunctionCall) goja.Value {
+			authFactors(true, factorTypes(vm, "api.authentication.enrollWithAny", c.Argument(0), true, enrollFactors))
+			return goja.Undefined()
+		},
+		"recordMethod":   notSupported(vm, "api.authentication.recordMethod"),
+		"setPrimaryUser": notSupported(vm, "api.authentication.setPrimaryUser"),
 	})
 	ex.installCache(vm, api)
 	return api

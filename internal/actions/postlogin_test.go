@@ -3,6 +3,7 @@ package actions_test
 import (
 	"context"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -268,5 +269,42 @@ exports.onExecutePostLogin = async (event, api) => {
 	_, err = runLogin(t, rt, loginEvent(), `exports.onExecutePostLogin = async (event, api) => { api.multifactor.enable('sms-bogus'); };`)
 	if ee := mustExecErr(t, err, actions.KindException); !strings.Contains(ee.Message, "not supported") {
 		t.Fatalf("message = %q", ee.Message)
+	}
+}
+
+func TestAuthenticationChallengeWith(t *testing.T) {
+	rt := actions.NewRuntime(actions.Options{})
+	res, err := runLogin(t, rt, loginEvent(), `
+exports.onExecutePostLogin = async (event, api) => {
+  api.multifactor.enable('any', { allowRememberBrowser: true });
+  api.authentication.challengeWith({ type: 'email' }, { additionalFactors: [{ type: 'otp' }, { type: 'email' }] });
+};`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := res.Multifactor; m == nil || m.Provider != "any" || !m.AllowRememberBrowser || !slices.Equal(m.Challenge, []string{"email", "otp"}) {
+		t.Fatalf("challengeWith = %+v", res.Multifactor)
+	}
+	res, err = runLogin(t, rt, loginEvent(), `exports.onExecutePostLogin = async (event, api) => {
+  api.authentication.challengeWithAny([{ type: 'recovery-code' }, { type: 'otp' }]);
+  api.authentication.enrollWithAny([{ type: 'otp' }]);
+};`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := res.Multifactor; m == nil || m.Provider != "any" || m.AllowRememberBrowser || !slices.Equal(m.Challenge, []string{"recovery-code", "otp"}) || !slices.Equal(m.Enroll, []string{"otp"}) {
+		t.Fatalf("challengeWithAny + enrollWithAny = %+v", res.Multifactor)
+	}
+	for src, want := range map[string]string{
+		`api.authentication.challengeWith({ type: 'phone' });`: "not supported",
+		`api.authentication.challengeWith('otp');`:             "object with a type",
+		`api.authentication.challengeWithAny([]);`:             "non-empty array",
+		`api.authentication.enrollWith({ type: 'email' });`:    "not supported",
+		`api.authentication.enrollWithAny({ type: 'otp' });`:   "non-empty array",
+	} {
+		_, err := runLogin(t, rt, loginEvent(), "exports.onExecutePostLogin = async (event, api) => { "+src+" };")
+		if ee := mustExecErr(t, err, actions.KindException); !strings.Contains(ee.Message, want) {
+			t.Errorf("%s: message = %q, want %q", src, ee.Message, want)
+		}
 	}
 }

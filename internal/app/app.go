@@ -257,7 +257,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Audit: recorder, Logger: a.Logger, Now: a.now, Actions: actionRunner, Hasher: o.Hasher, BruteForce: bruteForce,
 		Throttle: throttle, Policy: a.Attack, Notify: notify,
 		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute), Metrics: a.metrics,
-		PushedRequests: signIn, DPoPNonceKey: dpopNonceKey(cfg.UseDPoPNonce, masterKey)})
+		PushedRequests: signIn, DPoPNonceKey: dpopNonceKey(cfg.UseDPoPNonce, masterKey),
+		MFA: secondFactors, KickMail: a.Mail.Kick})
 	if err != nil {
 		return err
 	}

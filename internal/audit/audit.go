@@ -64,6 +64,15 @@ const (
 	TypeMFARecoveryFailed     = "gd_recovery_failed"
 	TypeMFARecoveryRateLimit  = "gd_recovery_rate_limit_exceed"
 	TypeMFAUnenroll           = "gd_unenroll"
+	TypeMFAEmailSent          = "gd_send_email"
+	TypeMFAEnrollmentTicket   = "gd_start_enroll"
+	// The MFA grants (a password exchange completed with a second factor).
+	TypeMFAOTPExchange          = "seotpft"
+	TypeMFAOTPExchangeFail      = "feotpft"
+	TypeMFAOOBExchange          = "seoobft"
+	TypeMFAOOBExchangeFail      = "feoobft"
+	TypeMFARecoveryExchange     = "sercft"
+	TypeMFARecoveryExchangeFail = "fercft"
 )
 
 // Recorder appends events to the tenant log.

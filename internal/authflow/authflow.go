@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
+	"github.com/gatehouse/gatehouse/internal/mail/mailtemplate"
 	"github.com/gatehouse/gatehouse/internal/metrics"
 	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
@@ -117,6 +118,7 @@ type Handler struct {
 	mfaLimit      *guard.MFALimiter
 	knownOrigins  protocol.KnownOrigins
 	webauthn      *mfa.WebAuthn // security keys, platform authenticators and passkeys; nil without MFA
+	emailCodes    *mfa.EmailCodes
 }
 
 // New checks the options and returns the handler.
@@ -148,6 +150,7 @@ func New(o Options) (*Handler, error) {
 	if h.kickMail == nil {
 		h.kickMail = func() {}
 	}
+	h.emailCodes = &mfa.EmailCodes{Store: o.Store, Mail: mailtemplate.New(o.Store, o.Issuer), Kick: h.kickMail, Now: h.now}
 	if h.now == nil {
 		h.now = time.Now
 	}

@@ -28,6 +28,7 @@ const (
 	MFAOTPChallengePath      = "/u/mfa-otp-challenge"
 	MFARecoveryChallengePath = "/u/mfa-recovery-code-challenge"
 	MFARecoveryCodePath      = "/u/mfa-recovery-code-enrollment"
+	MFAEmailChallengePath    = "/u/mfa-email-challenge"
 )
 
 // Messages of the second-factor pages.
@@ -42,6 +43,7 @@ const (
 var (
 	mfaMethodsOTP      = []string{"mfa", "otp"}
 	mfaMethodsRecovery = []string{"mfa"}
+	mfaMethodsEmail    = []string{"mfa", "email"}
 )
 
 // requireMFA is the second-factor step. It comes after the post-login Actions because an Action's
@@ -66,7 +68,11 @@ func (h *Handler) requireMFA(w http.ResponseWriter, r *http.Request, f *flow) st
 	if !need {
 		return next
 	}
-	passed, err := h.sessionPassedMFA(ctx, f.sess)
+	var challenge []string
+	if f.tokens.MFA != nil {
+		challenge = f.tokens.MFA.Challenge
+	}
+	passed, err := h.sessionPassedMFA(ctx, f.sess, challenge...)
 	if err != nil {
 		h.internalError(w, r, err)
 		return answered
@@ -107,12 +113,11 @@ func (h *Handler) requireMFA(w http.ResponseWriter, r *http.Request, f *flow) st
 	tx.MFARequired, tx.MFARemember = true, remember
 	tx.CreatedAt, tx.ExpiresAt = now, now.Add(domain.LoginTransactionLifetime)
 	f.tx, f.stored = &tx, false
-	page := MFAOTPEnrollPath
-	switch {
-	case factors.TOTP:
-		page = MFAOTPChallengePath
-	case factors.RecoveryCode:
-		page = MFARecoveryChallengePath
+	page := mfaPage(factors, challenge)
+	if page == "" {
+		h.record(r, failType, "No enrolled second factor of the types the Action requires", f.client, f.user)
+		h.respondError(w, r, f.tx, protocol.AccessDenied("The user has no enrolled second factor of the types this sign-in requires (%s)", strings.Join(challenge, ", ")))
+		return answered
 	}
 	if p, err := h.webauthnMFAPage(ctx, f.user.UserID, factors.Any()); err != nil {
 		h.internalError(w, r, err)
@@ -121,6 +126,42 @@ func (h *Handler) requireMFA(w http.ResponseWriter, r *http.Request, f *flow) st
 		page = p
 	}
 	return h.showPage(w, r, f, page)
+}
+
+// mfaPage is the second-factor page for a user with factors: the first of the allowed types (an
+// Action's challengeWith order; any when empty) the user has, the enrollment of an authenticator
+// app for a user with none (when an app is allowed), or "" when nothing the user has is allowed.
+func mfaPage(f mfa.Factors, allowed []string) string {
+	if len(allowed) == 0 {
+		allowed = []string{domain.FactorOTP, domain.FactorEmail, domain.FactorRecoveryCode}
+	}
+	for _, t := range allowed {
+		switch {
+		case t == domain.FactorOTP && f.TOTP:
+			return MFAOTPChallengePath
+		case t == domain.FactorEmail && f.Email:
+			return MFAEmailChallengePath
+		case t == domain.FactorRecoveryCode && f.RecoveryCode:
+			return MFARecoveryChallengePath
+		}
+	}
+	if !f.Any() && slices.Contains(allowed, domain.FactorOTP) {
+		return MFAOTPEnrollPath
+	}
+	return ""
+}
+
+// methodSatisfies reports whether a session's recorded methods (amr) answer a factor type.
+func methodSatisfies(methods []string, factor string) bool {
+	switch factor {
+	case domain.FactorOTP:
+		return slices.Contains(methods, "otp")
+	case domain.FactorEmail:
+		return slices.Contains(methods, "email")
+	case domain.FactorRecoveryCode:
+		return slices.Equal(methods, mfaMethodsRecovery)
+	}
+	return false
 }
 
 // mfaNeeded applies the rule of when a sign-in needs a second factor: the tenant's policy
@@ -147,8 +188,9 @@ func (h *Handler) mfaNeeded(ctx context.Context, f *flow) (need, remember bool, 
 	return byApp || byAction || byPolicy, remember, nil
 }
 
-// sessionPassedMFA reports whether the session has passed a second factor since it was authenticated.
-func (h *Handler) sessionPassedMFA(ctx context.Context, sess *domain.Session) (bool, error) {
+// sessionPassedMFA reports whether the session has passed a second factor since it was
+// authenticated; with types, one of those types (an Action's challengeWith).
+func (h *Handler) sessionPassedMFA(ctx context.Context, sess *domain.Session, types ...string) (bool, error) {
 	m, err := h.store.GetSessionMFA(ctx, sess.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
@@ -156,7 +198,10 @@ func (h *Handler) sessionPassedMFA(ctx context.Context, sess *domain.Session) (b
 	if err != nil {
 		return false, fmt.Errorf("mfa: session: %w", err)
 	}
-	return !m.At.Before(sess.AuthenticatedAt), nil
+	if m.At.Before(sess.AuthenticatedAt) {
+		return false, nil
+	}
+	return len(types) == 0 || slices.ContainsFunc(types, func(t string) bool { return methodSatisfies(m.Methods, t) }), nil
 }
 
 // authMethods is event.authentication.methods of a sign-in: the password (or "federated" after
@@ -496,6 +541,11 @@ func (h *Handler) mountMFA(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+MFARecoveryChallengePath, h.mfaRecoveryPage)
 	mux.HandleFunc("POST "+MFARecoveryChallengePath, h.mfaRecoverySubmit)
 	mux.HandleFunc("POST "+MFARecoveryCodePath, h.mfaRecoveryCodeContinue)
+	mux.HandleFunc("GET "+MFAEmailChallengePath, h.mfaEmailPage)
+	mux.HandleFunc("POST "+MFAEmailChallengePath, h.mfaEmailSubmit)
+	mux.HandleFunc("GET "+domain.GuardianEnrollmentPath, h.guardianEnrollmentPage)
+	mux.HandleFunc("POST "+domain.GuardianEnrollmentPath, h.guardianEnrollmentSubmit)
+	mux.HandleFunc("POST "+GuardianEnrollmentDonePath, h.guardianEnrollmentDone)
 }
 
 // mfaLimiterFor is the default attempt limiter over the store's shared counters.

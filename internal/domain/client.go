@@ -21,6 +21,10 @@ const (
 	GrantImplicit          = "implicit"
 	GrantPassword          = "password"
 	GrantPasswordRealm     = "http://auth0.com/oauth/grant-type/password-realm"
+	// Auth0's MFA grants: the second factor of a sign-in the password grant answered mfa_required.
+	GrantMFAOTP          = "http://auth0.com/oauth/grant-type/mfa-otp"
+	GrantMFAOOB          = "http://auth0.com/oauth/grant-type/mfa-oob"
+	GrantMFARecoveryCode = "http://auth0.com/oauth/grant-type/mfa-recovery-code"
 )
 
 // Token endpoint authentication methods.
@@ -191,13 +195,15 @@ func ApplyClientDefaults(c *Client) {
 var knownGrants = map[string]bool{
 	GrantAuthorizationCode: true, GrantRefreshToken: true, GrantClientCredentials: true,
 	GrantImplicit: true, GrantPassword: true, GrantPasswordRealm: true, GrantDeviceCode: true,
+	GrantMFAOTP: true, GrantMFAOOB: true, GrantMFARecoveryCode: true,
 }
 
 // FirstPartyOnly reports whether grant may be enabled only for a first-party client: the password
 // grants hand the user's password to the application, and the device flow has the user approve an
 // application they cannot inspect, so Auth0 offers neither to third-party applications.
 func FirstPartyOnly(grant string) bool {
-	return grant == GrantPassword || grant == GrantPasswordRealm || grant == GrantDeviceCode
+	return grant == GrantPassword || grant == GrantPasswordRealm || grant == GrantDeviceCode ||
+		grant == GrantMFAOTP || grant == GrantMFAOOB || grant == GrantMFARecoveryCode
 }
 
 // issuesRefreshTokens reports whether c has a grant that can issue a refresh token: refresh_token

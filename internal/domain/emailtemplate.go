@@ -12,13 +12,15 @@ import (
 // change_password and password_reset are Auth0's legacy names for the reset mail; Gatehouse keeps
 // them as templates of their own so a tenant moved from Auth0 keeps what it configured.
 const (
-	TemplateVerifyEmail     = "verify_email"
-	TemplateResetEmail      = "reset_email"
-	TemplateWelcomeEmail    = "welcome_email"
-	TemplateBlockedAccount  = "blocked_account"
-	TemplateUserInvitation  = "user_invitation"
-	TemplateChangePassword  = "change_password"
-	TemplatePasswordReset   = "password_reset"
+	TemplateVerifyEmail    = "verify_email"
+	TemplateResetEmail     = "reset_email"
+	TemplateWelcomeEmail   = "welcome_email"
+	TemplateBlockedAccount = "blocked_account"
+	TemplateUserInvitation = "user_invitation"
+	TemplateChangePassword = "change_password"
+	TemplatePasswordReset  = "password_reset"
+	// TemplateMFAOOBCode is the mail that carries an email second factor's one-time code ({{ code }}).
+	TemplateMFAOOBCode      = "mfa_oob_code"
 	EmailTemplateSyntax     = "liquid"
 	MaxEmailTemplateBody    = 100 << 10 // bytes of Liquid source in a body
 	MaxEmailTemplateSubject = 500       // bytes of Liquid source in a subject
@@ -26,7 +28,7 @@ const (
 
 // EmailTemplateNames are the templates Gatehouse knows, in Auth0's order.
 var EmailTemplateNames = []string{TemplateVerifyEmail, TemplateResetEmail, TemplateWelcomeEmail,
-	TemplateBlockedAccount, TemplateUserInvitation, TemplateChangePassword, TemplatePasswordReset}
+	TemplateBlockedAccount, TemplateUserInvitation, TemplateChangePassword, TemplatePasswordReset, TemplateMFAOOBCode}
 
 // IsEmailTemplateName reports whether name is a template Gatehouse knows.
 func IsEmailTemplateName(name string) bool { return slices.Contains(EmailTemplateNames, name) }

@@ -9,21 +9,25 @@ import "time"
 const (
 	FactorOTP          = "otp"
 	FactorRecoveryCode = "recovery-code"
+	// FactorEmail is a one-time code mailed to the user's verified address.
+	FactorEmail = "email"
 )
 
 // Authentication-method types as /api/v2/users/{id}/authentication-methods names them.
 const (
 	MethodTOTP         = "totp"
 	MethodRecoveryCode = "recovery-code"
+	MethodEmail        = "email"
 )
 
 // MFAAuthenticator is one enrolled second factor of a user.
 type MFAAuthenticator struct {
 	ID     string
 	UserID string
-	// Type is MethodTOTP or MethodRecoveryCode.
+	// Type is MethodTOTP, MethodRecoveryCode or MethodEmail.
 	Type string
-	// Secret is the sealed TOTP secret, or the recovery code's SHA-256.
+	// Secret is the sealed TOTP secret, or the recovery code's SHA-256; empty for an email
+	// authenticator, whose codes go to the user's verified address at the time they are sent.
 	Secret    []byte
 	Confirmed bool
 	// LastStep is the TOTP time step of the last code accepted: a code of that step or an earlier
@@ -39,13 +43,19 @@ const (
 	PolicyConfidenceScore = "confidence-score"
 )
 
-// GuardianFactors Gatehouse knows, in the order Auth0 lists them; OTP, the WebAuthn factors and
-// recovery codes can be enabled.
+// GuardianFactors Gatehouse knows, in the order Auth0 lists them; OTP, email, the WebAuthn factors
+// and recovery codes can be enabled.
 var GuardianFactors = []string{"sms", "push-notification", "otp", "email", "duo", "webauthn-roaming", "webauthn-platform", "recovery-code"}
 
 // GuardianSupported reports whether a factor can be enabled.
 func GuardianSupported(name string) bool {
-	return name == FactorOTP || name == FactorRecoveryCode || name == FactorWebAuthnRoaming || name == FactorWebAuthnPlatform
+	return name == FactorOTP || name == FactorRecoveryCode || name == FactorEmail || name == FactorWebAuthnRoaming || name == FactorWebAuthnPlatform
+}
+
+// AnswerableFactor reports whether an enabled factor lets a user answer a second factor (recovery
+// codes only stand in for a lost one): what the MFA API and the password grants can ask for.
+func (g GuardianSettings) AnswerableFactor() bool {
+	return g.AnyFactorEnabled() || g.Enabled[FactorEmail]
 }
 
 // GuardianSettings is the tenant's MFA configuration: when MFA is asked for and which factors are on.
@@ -81,3 +91,9 @@ type SessionMFA struct {
 
 // ACRMultiFactor is the acr value of a sign-in that passed MFA, the one apps ask for in acr_values.
 const ACRMultiFactor = "http://schemas.openid.net/pape/policies/2007/06/multi-factor"
+
+// Lifetimes of the MFA API's secrets: an mfa_token (Auth0's ten minutes) and a mailed code.
+const (
+	MFATokenLifetime  = 10 * time.Minute
+	EmailCodeLifetime = 5 * time.Minute
+)

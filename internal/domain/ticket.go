@@ -13,6 +13,14 @@ const (
 	// TicketUnblockAccount lifts the brute-force blocks on a user's account (the blocked_account
 	// mail's link).
 	TicketUnblockAccount = "unblock_account"
+	// TicketMFAToken is the mfa_token of a password exchange that needs a second factor: read by
+	// the MFA API (/mfa/*) while it lives, spent by the MFA grant that completes the exchange.
+	TicketMFAToken = "mfa_token"
+	// TicketMFAOOB is an oob_code: one mailed code, bound to the mfa_token it was asked with.
+	TicketMFAOOB = "mfa_oob"
+	// TicketGuardianEnrollment is a Guardian enrollment ticket's link: it lets its user enroll a
+	// second factor once.
+	TicketGuardianEnrollment = "guardian_enrollment"
 )
 
 // Ticket lifetimes. Auth0 defaults a ticket made through the Management API to five days and
@@ -49,6 +57,18 @@ type Ticket struct {
 	// Email is the address an email-verification ticket verifies: a ticket issued before the
 	// user's address changed does not verify the new one.
 	Email string `json:"email,omitempty"`
+
+	// Audience, Scope and Connection are what an mfa_token's password exchange asked for, for the
+	// MFA grant that completes it.
+	Audience   string `json:"audience,omitempty"`
+	Scope      string `json:"scope,omitempty"`
+	Connection string `json:"connection,omitempty"`
+	// Binding is the hash of the ticket this one belongs to (an oob_code's mfa_token), and
+	// AuthenticatorID the factor it challenges.
+	Binding         []byte `json:"binding,omitempty"`
+	AuthenticatorID string `json:"authenticator_id,omitempty"`
+	// CodeHash is the hash of the code an oob_code's mail carries, bound to the oob_code.
+	CodeHash []byte `json:"code_hash,omitempty"`
 }
 
 // NewTicket returns a fresh ticket secret and its hash as stored.
@@ -96,3 +116,14 @@ func UnblockAccountURL(issuer, secret string) string {
 // BlockedMailLifetime is how long the link in a blocked_account mail lives unless the template
 // says otherwise (Auth0's default for its links, five days).
 const BlockedMailLifetime = DefaultTicketLifetime
+
+// GuardianEnrollmentPath is the hosted page an enrollment ticket's link opens.
+const GuardianEnrollmentPath = "/u/guardian-enrollment"
+
+// GuardianEnrollmentURL is the link that carries an enrollment ticket's secret.
+func GuardianEnrollmentURL(issuer, secret string) string {
+	return strings.TrimSuffix(issuer, "/") + GuardianEnrollmentPath + "?ticket=" + url.QueryEscape(secret)
+}
+
+// GuardianTicketLifetime is how long an enrollment ticket lives (Auth0's five days).
+const GuardianTicketLifetime = DefaultTicketLifetime

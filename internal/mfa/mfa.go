@@ -71,10 +71,11 @@ type Enrollment struct {
 type Factors struct {
 	TOTP         bool // a confirmed TOTP authenticator
 	RecoveryCode bool
+	Email        bool // a confirmed email authenticator
 }
 
 // Any reports whether the user can answer a second factor.
-func (f Factors) Any() bool { return f.TOTP || f.RecoveryCode }
+func (f Factors) Any() bool { return f.TOTP || f.RecoveryCode || f.Email }
 
 // Enrolled lists the user's confirmed factors.
 func (s *Service) Enrolled(ctx context.Context, userID string) (Factors, error) {
@@ -89,6 +90,8 @@ func (s *Service) Enrolled(ctx context.Context, userID string) (Factors, error) 
 			f.TOTP = true
 		case a.Type == domain.MethodRecoveryCode:
 			f.RecoveryCode = true
+		case a.Type == domain.MethodEmail && a.Confirmed:
+			f.Email = true
 		}
 	}
 	return f, nil

@@ -93,7 +93,7 @@ func (g *guardian) listFactors(c *call) (int, any, error) {
 	return http.StatusOK, out, nil
 }
 
-// putFactor turns a factor on or off. Only otp and recovery-code can be turned on; the others are
+// putFactor turns a factor on or off. Only otp, email and recovery-code can be turned on; the others are
 // known (Auth0 lists them) and refused, so that no tenant believes a factor protects it when none does.
 func (g *guardian) putFactor(c *call) (int, any, error) {
 	name := c.r.PathValue("name")
@@ -111,7 +111,7 @@ func (g *guardian) putFactor(c *call) (int, any, error) {
 	}
 	if *body.Enabled && !domain.GuardianSupported(name) {
 		return 0, nil, refuse(http.StatusBadRequest, codeNotSupported,
-			"The %s factor is not supported by this server (otp, webauthn-roaming, webauthn-platform and recovery-code are).", name)
+			"The %s factor is not supported by this server (otp, email, webauthn-roaming, webauthn-platform and recovery-code are).", name)
 	}
 	s, err := g.st.GetGuardianSettings(c.ctx())
 	if err != nil {
@@ -201,7 +201,7 @@ func (g *guardian) deleteMethod(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	err = g.st.DeleteMFAAuthenticator(c.ctx(), u.UserID, c.r.PathValue("method_id"))
+	err = g.deleteFactor(c, u.UserID, c.r.PathValue("method_id"))
 	if errors.Is(err, store.ErrNotFound) {
 		err = g.st.DeleteWebAuthnCredential(c.ctx(), u.UserID, c.r.PathValue("method_id"))
 	}
@@ -211,23 +211,32 @@ func (g *guardian) deleteMethod(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	list, err := g.st.ListMFAAuthenticators(c.ctx(), u.UserID)
-	if err != nil {
-		return 0, nil, err
+	return http.StatusNoContent, nil, nil
+}
+
+// deleteFactor deletes one authenticator of userID, and the recovery code with the last factor it
+// stood in for; ErrNotFound when the authenticator is not there.
+func (g *guardian) deleteFactor(c *call, userID, id string) error {
+	if err := g.st.DeleteMFAAuthenticator(c.ctx(), userID, id); err != nil {
+		return err
 	}
-	keys, err := g.st.ListWebAuthnCredentials(c.ctx(), u.UserID)
+	list, err := g.st.ListMFAAuthenticators(c.ctx(), userID)
 	if err != nil {
-		return 0, nil, err
+		return err
+	}
+	keys, err := g.st.ListWebAuthnCredentials(c.ctx(), userID)
+	if err != nil {
+		return err
 	}
 	hasKey := slices.ContainsFunc(keys, func(k *domain.WebAuthnCredential) bool { return k.Type != domain.MethodPasskey })
 	if !hasKey && !slices.ContainsFunc(list, func(a *domain.MFAAuthenticator) bool { return a.Type != domain.MethodRecoveryCode && a.Confirmed }) {
 		for _, a := range list {
-			if err := g.st.DeleteMFAAuthenticator(c.ctx(), u.UserID, a.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return 0, nil, err
+			if err := g.st.DeleteMFAAuthenticator(c.ctx(), userID, a.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
 			}
 		}
 	}
-	return http.StatusNoContent, nil, nil
+	return nil
 }
 
 // enrollmentOut is a Guardian enrollment (/users/{id}/enrollments): the user's authenticator apps.
@@ -247,17 +256,20 @@ func (g *guardian) listEnrollments(c *call) (int, any, error) {
 	}
 	out := []enrollmentOut{}
 	for _, a := range list {
-		if a.Type != domain.MethodTOTP {
-			continue
+		if a.Type == domain.MethodTOTP {
+			out = append(out, enrollmentView(a))
 		}
-		status := "pending"
-		if a.Confirmed {
-			status = "confirmed"
-		}
-		out = append(out, enrollmentOut{ID: a.ID, Status: status, Type: "authenticator", AuthMethod: "authenticator",
-			EnrolledAt: isoTime(a.CreatedAt), LastAuth: isoTimePtr(a.LastAuthAt)})
 	}
 	return http.StatusOK, out, nil
+}
+
+func enrollmentView(a *domain.MFAAuthenticator) enrollmentOut {
+	status := "pending"
+	if a.Confirmed {
+		status = "confirmed"
+	}
+	return enrollmentOut{ID: a.ID, Status: status, Type: "authenticator", AuthMethod: "authenticator",
+		EnrolledAt: isoTime(a.CreatedAt), LastAuth: isoTimePtr(a.LastAuthAt)}
 }
 
 // invalidateRememberBrowser forgets every browser the user asked to be remembered: the next

@@ -384,6 +384,7 @@ func (h *Handler) routes() []route {
 	all = append(all, h.userBlockRoutes()...)
 	all = append(all, h.attackProtectionRoutes()...)
 	all = append(all, h.guardianRoutes()...)
+	all = append(all, h.guardianEnrollmentRoutes()...)
 	all = append(all, h.anomalyRoutes()...)
 	all = append(all, h.logStreamRoutes()...)
 	all = append(all, h.organizationRoutes()...)

@@ -13,7 +13,9 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/mail/mailtemplate"
 	"github.com/gatehouse/gatehouse/internal/metrics"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/oauth/grant"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -62,6 +64,10 @@ type Options struct {
 	// DPoPNonceKey, when set, makes DPoP proofs carry a server nonce (RFC 9449 §8), derived from it
 	// alike on every node; nil accepts proofs without one.
 	DPoPNonceKey []byte
+	// MFA checks second factors for Auth0's MFA API (/mfa/*) and MFA grants; nil turns both off
+	// (mfa_required then carries no mfa_token). KickMail wakes the mail worker after a code is queued.
+	MFA      *mfa.Service
+	KickMail func()
 }
 
 // Handler serves /.well-known/openid-configuration, /.well-known/jwks.json, /oauth/token,
@@ -121,6 +127,11 @@ func NewHandler(opts Options) (*Handler, error) {
 	}
 	h.deps = &grant.Deps{Store: opts.Store, Config: h.config, Tokens: opts.Tokens, Actions: opts.Actions, Now: opts.Now, Logger: opts.Logger,
 		Hasher: opts.Hasher, BruteForce: opts.BruteForce, Throttle: opts.Throttle, Policy: opts.Policy, Audit: opts.Audit, Notify: opts.Notify}
+	if opts.MFA != nil {
+		h.deps.MFA = opts.MFA
+		h.deps.MFALimit = &guard.MFALimiter{Counters: opts.Store, Now: opts.Now}
+		h.deps.EmailCodes = &mfa.EmailCodes{Store: opts.Store, Mail: mailtemplate.New(opts.Store, opts.Issuer), Kick: opts.KickMail, Now: opts.Now}
+	}
 	h.grants = map[string]grant.Grant{}
 	for _, g := range []grant.Grant{
 		grant.ClientCredentials{Deps: h.deps},
@@ -129,6 +140,9 @@ func NewHandler(opts Options) (*Handler, error) {
 		grant.Password{Deps: h.deps},
 		grant.Password{Deps: h.deps, Realm: true},
 		grant.DeviceCode{Deps: h.deps},
+		grant.MFA{Deps: h.deps, Factor: domain.FactorOTP},
+		grant.MFA{Deps: h.deps, Factor: "oob"},
+		grant.MFA{Deps: h.deps, Factor: domain.FactorRecoveryCode},
 	} {
 		h.grants[g.Type()] = g
 	}
@@ -179,4 +193,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /userinfo", h.serveUserinfo)
 	mux.HandleFunc("POST /userinfo", h.serveUserinfo)
 	mux.HandleFunc("OPTIONS /userinfo", h.servePreflight)
+	mux.HandleFunc("GET /mfa/authenticators", h.serveMFAAuthenticators)
+	mux.HandleFunc("POST /mfa/associate", h.serveMFAAssociate)
+	mux.HandleFunc("POST /mfa/challenge", h.serveMFAChallenge)
+	mux.HandleFunc("OPTIONS /mfa/challenge", h.servePreflight)
 }

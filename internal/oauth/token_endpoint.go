@@ -18,6 +18,8 @@ type tokenResponse struct {
 	Scope        string `json:"scope,omitempty"`
 	ExpiresIn    int    `json:"expires_in"`
 	TokenType    string `json:"token_type"`
+	// RecoveryCode is the new recovery code of the mfa-recovery-code grant.
+	RecoveryCode string `json:"recovery_code,omitempty"`
 }
 
 // serveToken is POST /oauth/token: parse once, authenticate the client, dispatch to the grant, write
@@ -88,7 +90,7 @@ func (h *Handler) serveToken(w http.ResponseWriter, r *http.Request) {
 	protocol.NoStore(w.Header())
 	protocol.WriteJSONValue(w, http.StatusOK, tokenResponse{
 		AccessToken: res.AccessToken, IDToken: res.IDToken, RefreshToken: res.RefreshToken,
-		Scope: res.Scope, ExpiresIn: res.ExpiresIn, TokenType: tokenType,
+		Scope: res.Scope, ExpiresIn: res.ExpiresIn, TokenType: tokenType, RecoveryCode: res.RecoveryCode,
 	})
 }
 

@@ -73,12 +73,18 @@ type MFAStore interface {
 	ListMFAAuthenticators(ctx context.Context, userID string) ([]*domain.MFAAuthenticator, error)
 	// GetMFAAuthenticator returns one authenticator of a user, or ErrNotFound.
 	GetMFAAuthenticator(ctx context.Context, userID, id string) (*domain.MFAAuthenticator, error)
+	// GetMFAAuthenticatorByID returns an authenticator by its id alone (a Guardian enrollment's
+	// id names no user), or ErrNotFound.
+	GetMFAAuthenticatorByID(ctx context.Context, id string) (*domain.MFAAuthenticator, error)
 	// UseTOTPStep accepts a TOTP code of step for authenticator id: it records step (and confirms
 	// the authenticator) only when step is later than the last one accepted, in one conditional
 	// UPDATE, and reports whether it did. Of concurrent uses of one code only one is accepted.
 	UseTOTPStep(ctx context.Context, id string, step int64, at time.Time) (bool, error)
 	// UseRecoveryCode deletes the recovery code id of userID and reports whether this call did.
 	UseRecoveryCode(ctx context.Context, userID, id string) (bool, error)
+	// MarkMFAAuthenticatorUsed records that a factor without steps (an email authenticator) was
+	// answered at at, confirming it; ErrNotFound when it is not there (deleted meanwhile).
+	MarkMFAAuthenticatorUsed(ctx context.Context, userID, id string, at time.Time) error
 	// DeleteMFAAuthenticator deletes one authenticator of a user; ErrNotFound when it is not there.
 	DeleteMFAAuthenticator(ctx context.Context, userID, id string) error
 	// DeleteUnconfirmedMFAAuthenticators deletes a user's authenticators of type typ not yet confirmed.

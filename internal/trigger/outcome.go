@@ -35,6 +35,11 @@ type MFARequirement struct {
 	// Provider is "none" when the Action turned MFA off for this sign-in; anything else asks for it.
 	Provider             string
 	AllowRememberBrowser bool
+	// Challenge lists the factor types the second factor must be one of (api.authentication.
+	// challengeWith/challengeWithAny), in the Action's order; empty allows any. Enroll lists the
+	// types the user must enroll when they have none of them (enrollWith/enrollWithAny).
+	Challenge []string
+	Enroll    []string
 }
 
 // Required reports whether the requirement asks for a second factor.

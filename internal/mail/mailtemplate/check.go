@@ -22,7 +22,9 @@ func Check(t *domain.EmailTemplate) error {
 		GivenName: "Jane", FamilyName: "Doe", UserMetadata: map[string]any{}, AppMetadata: map[string]any{}},
 		Client:   &domain.Client{ClientID: "sample", Name: "Sample application", Callbacks: []string{"https://app.example/callback"}},
 		URL:      "https://tenant.example/u/email-verification?ticket=sample",
-		Lifetime: 5 * 24 * time.Hour}
+		Lifetime: 5 * 24 * time.Hour,
+		// code is the one-time code of mfa_oob_code.
+		Extra: map[string]any{"code": "123456"}}
 	vars := r.variables(domain.DefaultTenantSettings(), d)
 	for _, part := range []struct{ field, src string }{{"subject", t.Subject}, {"body", t.Body}} {
 		out, err := renderPart(part.src, vars)

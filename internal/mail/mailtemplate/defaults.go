@@ -13,7 +13,7 @@ var defaultFile = map[string]string{
 	domain.TemplateVerifyEmail: "verify_email", domain.TemplateResetEmail: "reset_email",
 	domain.TemplateChangePassword: "reset_email", domain.TemplatePasswordReset: "reset_email",
 	domain.TemplateWelcomeEmail: "welcome_email", domain.TemplateBlockedAccount: "blocked_account",
-	domain.TemplateUserInvitation: "user_invitation",
+	domain.TemplateUserInvitation: "user_invitation", domain.TemplateMFAOOBCode: "mfa_oob_code",
 }
 
 // defaultEnabled is whether a template is sent before the tenant configures it: as Auth0, all but

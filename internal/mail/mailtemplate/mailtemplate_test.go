@@ -54,14 +54,20 @@ func TestDefaults(t *testing.T) {
 			t.Fatalf("%s: built-in template fails Check: %v", name, err)
 		}
 		m, err := r.Render(context.Background(), d, mailtemplate.Data{User: &domain.User{UserID: "auth0|1", Email: "jane@example.com", Name: "Jane"},
-			Client: &domain.Client{ClientID: "c", Name: "Acme App"}, URL: "https://id.acme.test/x?ticket=abc&y=1", Lifetime: 5 * 24 * time.Hour})
+			Client: &domain.Client{ClientID: "c", Name: "Acme App"}, URL: "https://id.acme.test/x?ticket=abc&y=1", Lifetime: 5 * 24 * time.Hour,
+			Extra: map[string]any{"code": "048213"}})
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
 		if m.Subject == "" || m.Text == "" || !strings.Contains(m.HTML, "Acme") || !strings.Contains(m.Text, "Acme") {
 			t.Fatalf("%s: incomplete message: %+v", name, m)
 		}
-		if name != domain.TemplateWelcomeEmail {
+		if name == domain.TemplateMFAOOBCode {
+			// The code mail carries a code, not a link.
+			if !strings.Contains(m.HTML, ">048213<") || !strings.Contains(m.Text, "048213") || !strings.Contains(m.Subject, "048213") {
+				t.Fatalf("%s: code missing:\n%s", name, m.HTML)
+			}
+		} else if name != domain.TemplateWelcomeEmail {
 			if !strings.Contains(m.HTML, "https://id.acme.test/x?ticket=abc&amp;y=1") || !strings.Contains(m.Text, "https://id.acme.test/x?ticket=abc&y=1") {
 				t.Fatalf("%s: link missing or badly escaped:\n%s", name, m.HTML)
 			}

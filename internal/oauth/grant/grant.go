@@ -11,6 +11,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -27,6 +28,8 @@ type Response struct {
 
 	UserID   string
 	Audience string
+	// RecoveryCode is the new recovery code of the mfa-recovery-code grant, shown once.
+	RecoveryCode string
 }
 
 // Grant is one grant type.
@@ -74,6 +77,11 @@ type Deps struct {
 	// Notify tells a user that attack protection acted on their account ("blocked", "breached");
 	// nil tells no one.
 	Notify func(ctx context.Context, user *domain.User, kind, ip string)
+	// MFA, MFALimit and EmailCodes check second factors for the MFA grants and issue mfa_tokens;
+	// a nil MFA answers mfa_required without a token and turns the MFA grants off.
+	MFA        *mfa.Service
+	MFALimit   *guard.MFALimiter
+	EmailCodes *mfa.EmailCodes
 }
 
 func (d *Deps) notify(ctx context.Context, user *domain.User, kind, ip string) {

@@ -113,37 +113,60 @@ func (g Password) Exchange(ctx context.Context, req *protocol.TokenRequest) (*Re
 	if err := d.Store.RecordLogin(ctx, user.UserID, ip, now); err != nil {
 		d.logger().WarnContext(ctx, "login not recorded on the user", "err", err)
 	}
+	return d.userSignIn(ctx, req, signIn{user: user, connection: connection, api: api, scope: req.Scope, ip: ip,
+		methods: []trigger.AuthMethod{{Name: "pwd", Timestamp: now}}, now: now})
+}
 
-	requested := Fields(req.Scope)
+// signIn is a user's sign-in at the token endpoint once their credentials are proved: by the
+// password grants, or by an MFA grant completing one of them.
+type signIn struct {
+	user       *domain.User
+	connection string
+	api        *domain.ResourceServer
+	scope      string
+	ip         string
+	methods    []trigger.AuthMethod
+	// amr is set when the sign-in passed a second factor: the ID token's amr (and acr).
+	amr []string
+	now time.Time
+}
+
+// userSignIn runs the post-login Actions, asks for a second factor when the tenant's policy or an
+// Action wants one (403 mfa_required with an mfa_token, unless this sign-in passed one), and
+// issues the tokens: scopes follow the rule of the code flow (protocol.ResolveScopes).
+func (d *Deps) userSignIn(ctx context.Context, req *protocol.TokenRequest, s signIn) (*Response, error) {
+	c, user, api := req.Client, s.user, s.api
+	requested := Fields(s.scope)
 	scopes, err := d.userScopes(ctx, d.Store, c.ClientID, user.UserID, nil, requested, api)
 	if err != nil {
 		return nil, err
 	}
-	tk := trigger.Tokens{Scopes: scopes.Scopes, MayAdd: func(s string) bool { return protocol.ActionMayAdd(api, s) }}
+	tk := trigger.Tokens{Scopes: scopes.Scopes, MayAdd: func(sc string) bool { return protocol.ActionMayAdd(api, sc) }}
 	ev := trigger.PostLogin{
-		Source: trigger.Password, Client: c, User: user, Connection: connection,
-		RequestedScopes: requested, GrantedScopes: scopes.Scopes,
-		Methods: []trigger.AuthMethod{{Name: "pwd", Timestamp: now}},
-		Request: trigger.Request{IP: ip, Method: http.MethodPost, UserAgent: req.UserAgent},
+		Source: trigger.Password, Client: c, User: user, Connection: s.connection,
+		RequestedScopes: requested, GrantedScopes: scopes.Scopes, Methods: s.methods,
+		Request: trigger.Request{IP: s.ip, Method: http.MethodPost, UserAgent: req.UserAgent},
 	}
 	if e := d.postLogin(ctx, ev, api, &tk); e != nil {
 		return nil, e
 	}
-	if e := d.mfaRequired(ctx, &tk); e != nil {
-		e.UserID = user.UserID
-		return nil, e
+	if len(s.amr) == 0 {
+		if e := d.mfaRequired(ctx, &tk, c, user, s); e != nil {
+			e.UserID = user.UserID
+			return nil, e
+		}
 	}
 	scopes.Scopes = tk.Scopes
 
-	refresh, err := d.newFamily(ctx, c, user.UserID, "", api, &scopes, now,
-		domain.RefreshContext{IDTokenClaims: tk.IDTokenClaims, AccessTokenClaims: tk.AccessTokenClaims, ActionScopes: tk.ActionScopes}, req.DPoPJKT)
+	refresh, err := d.newFamily(ctx, c, user.UserID, "", api, &scopes, s.now,
+		domain.RefreshContext{IDTokenClaims: tk.IDTokenClaims, AccessTokenClaims: tk.AccessTokenClaims, ActionScopes: tk.ActionScopes, AMR: s.amr}, req.DPoPJKT)
 	if err != nil {
 		return nil, err
 	}
 	res, err := d.issue(ctx, userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),
-		idToken: contains(scopes.Scopes, "openid"), authTime: now, gty: token.GTYPassword,
-		idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims, jkt: req.DPoPJKT,
+		idToken: contains(scopes.Scopes, "openid"), authTime: s.now, gty: token.GTYPassword,
+		idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims, jkt: req.DPoPJKT, amr: s.amr,
 	})
 	if err != nil {
 		return nil, err

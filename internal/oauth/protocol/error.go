@@ -26,6 +26,8 @@ type Error struct {
 	// RetryAfter, when positive, is sent as Retry-After (seconds) with the answer: a throttled or
 	// blocked attempt says when to try again.
 	RetryAfter int
+	// MFAToken is the mfa_token of a 403 mfa_required (Auth0's MFA API): sent with the error.
+	MFAToken string
 
 	// Heading and Details are shown by the hosted error page (Page) alone.
 	Heading string

@@ -38,6 +38,16 @@ type TokenRequest struct {
 	Token string
 	// TokenTypeHint is token_type_hint (RFC 7009 §2.1, RFC 7662 §2.1): a lookup order, never a rule.
 	TokenTypeHint string
+	// MFAToken, OTP, OOBCode, BindingCode and RecoveryCode are the parameters of Auth0's MFA grants
+	// (mfa-otp, mfa-oob, mfa-recovery-code).
+	MFAToken     string
+	OTP          string
+	OOBCode      string
+	BindingCode  string
+	RecoveryCode string
+	// ChallengeType and AuthenticatorID are /mfa/challenge's.
+	ChallengeType   string
+	AuthenticatorID string
 
 	Client *domain.Client
 	// DPoPJKT is the thumbprint of the key a verified DPoP proof (RFC 9449) showed possession of:
@@ -75,6 +85,13 @@ func (p Params) TokenRequest() *TokenRequest {
 		DeviceCode:          p["device_code"],
 		Token:               p["token"],
 		TokenTypeHint:       p["token_type_hint"],
+		MFAToken:            p["mfa_token"],
+		OTP:                 p["otp"],
+		OOBCode:             p["oob_code"],
+		BindingCode:         p["binding_code"],
+		RecoveryCode:        p["recovery_code"],
+		ChallengeType:       p["challenge_type"],
+		AuthenticatorID:     p["authenticator_id"],
 	}
 }
 

@@ -28,7 +28,8 @@ func WriteJSON(w http.ResponseWriter, e *Error) {
 	WriteJSONValue(w, e.Status, struct {
 		Error       string `json:"error"`
 		Description string `json:"error_description"`
-	}{e.Code, e.Description})
+		MFAToken    string `json:"mfa_token,omitempty"`
+	}{e.Code, e.Description, e.MFAToken})
 }
 
 // WriteJSONValue writes v as a JSON response with an exact Content-Length.

@@ -33,6 +33,10 @@ func (s *Store) GetMFAAuthenticator(ctx context.Context, userID, id string) (*do
 	return getOne(ctx, s, s.reader(ctx), scanMFA, "authentication method", id, MFAGet, userID, id)
 }
 
+func (s *Store) GetMFAAuthenticatorByID(ctx context.Context, id string) (*domain.MFAAuthenticator, error) {
+	return getOne(ctx, s, s.reader(ctx), scanMFA, "authentication method", id, MFAGetByID, id)
+}
+
 func (s *Store) UseTOTPStep(ctx context.Context, id string, step int64, at time.Time) (bool, error) {
 	var n int64
 	err := s.write(ctx, func(q querier) error {
@@ -51,6 +55,12 @@ func (s *Store) UseRecoveryCode(ctx context.Context, userID, id string) (bool, e
 		return err
 	})
 	return n == 1, s.mapErr("use recovery code", err)
+}
+
+func (s *Store) MarkMFAAuthenticatorUsed(ctx context.Context, userID, id string, at time.Time) error {
+	return s.write(ctx, func(q querier) error {
+		return s.execFound(ctx, q, "mark mfa authenticator used", "authentication method", id, MFAMarkUsed, userID, id, ts(at))
+	})
 }
 
 func (s *Store) DeleteMFAAuthenticator(ctx context.Context, userID, id string) error {

@@ -411,7 +411,8 @@ const (
 	InvitationGetByHash
 	// MFA authenticators: Insert(id, user_id, type, secret, confirmed, last_step, created_at);
 	// ListByUser(user_id) and Get(user_id, id) → mfaCols; UseStep(id, step, at); UseRecovery and
-	// Delete(user_id, id); DeleteUnconfirmed(user_id, type); DeleteByUser(user_id).
+	// Delete(user_id, id); DeleteUnconfirmed(user_id, type); DeleteByUser(user_id); MarkUsed(user_id,
+	// id, at); GetByID(id) → mfaCols.
 	MFAInsert
 	MFAListByUser
 	MFAGet
@@ -420,6 +421,8 @@ const (
 	MFADelete
 	MFADeleteUnconfirmed
 	MFADeleteByUser
+	MFAMarkUsed
+	MFAGetByID
 	// Session MFA: Put(session_id, methods, at); Get(session_id) → session_id, methods, at.
 	SessionMFAPut
 	SessionMFAGet
@@ -874,6 +877,8 @@ var generic = statements{
 	MFADelete:            `DELETE FROM mfa_authenticators WHERE user_id = $1 AND id = $2`,
 	MFADeleteUnconfirmed: `DELETE FROM mfa_authenticators WHERE user_id = $1 AND type = $2 AND NOT confirmed`,
 	MFADeleteByUser:      `DELETE FROM mfa_authenticators WHERE user_id = $1`,
+	MFAGetByID:           `SELECT ` + mfaCols + ` FROM mfa_authenticators WHERE id = $1`,
+	MFAMarkUsed:          `UPDATE mfa_authenticators SET confirmed = true, last_auth_at = $3 WHERE user_id = $1 AND id = $2`,
 	SessionMFAPut: `INSERT INTO session_mfa (session_id, methods, at) VALUES ($1, $2, $3)
 		ON CONFLICT (session_id) DO UPDATE SET methods = excluded.methods, at = excluded.at`,
 	SessionMFAGet: `SELECT session_id, methods, at FROM session_mfa WHERE session_id = $1`,

@@ -27,6 +27,13 @@ func testMFA(t *testing.T, s store.Store) {
 	}
 	_, err = s.GetMFAAuthenticator(ctx, other.UserID, totp.ID)
 	wantErr(t, err, store.ErrNotFound) // another user's authenticator is not found
+	byID, err := s.GetMFAAuthenticatorByID(ctx, totp.ID)
+	must(t, err)
+	if byID.UserID != u.UserID || byID.Type != domain.MethodTOTP {
+		t.Fatalf("by id = %+v", byID)
+	}
+	_, err = s.GetMFAAuthenticatorByID(ctx, "totp|nope")
+	wantErr(t, err, store.ErrNotFound)
 
 	// A step is accepted once, and never one earlier than the last accepted; the first confirms.
 	now := time.Now().UTC().Truncate(time.Second)
@@ -65,6 +72,20 @@ func testMFA(t *testing.T, s store.Store) {
 	if !ok || ok2 {
 		t.Fatalf("recovery code uses = %v, %v; want true, false", ok, ok2)
 	}
+
+	// An email authenticator has no secret; answering it confirms it and records when, for its
+	// owner only, and a deleted one is not found.
+	email := &domain.MFAAuthenticator{ID: "email|e1", UserID: u.UserID, Type: domain.MethodEmail, Secret: []byte{}}
+	must(t, s.CreateMFAAuthenticator(ctx, email))
+	wantErr(t, s.MarkMFAAuthenticatorUsed(ctx, other.UserID, email.ID, now), store.ErrNotFound)
+	must(t, s.MarkMFAAuthenticatorUsed(ctx, u.UserID, email.ID, now.Add(time.Minute)))
+	got, err = s.GetMFAAuthenticator(ctx, u.UserID, email.ID)
+	must(t, err)
+	if !got.Confirmed || len(got.Secret) != 0 || got.LastAuthAt == nil || !got.LastAuthAt.Equal(now.Add(time.Minute)) {
+		t.Fatalf("email authenticator after use: %+v", got)
+	}
+	must(t, s.DeleteMFAAuthenticator(ctx, u.UserID, email.ID))
+	wantErr(t, s.MarkMFAAuthenticatorUsed(ctx, u.UserID, email.ID, now), store.ErrNotFound)
 
 	wantErr(t, s.DeleteMFAAuthenticator(ctx, other.UserID, totp.ID), store.ErrNotFound)
 	must(t, s.DeleteMFAAuthenticator(ctx, u.UserID, totp.ID))

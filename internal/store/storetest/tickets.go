@@ -69,6 +69,19 @@ func testTickets(t *testing.T, s store.Store) {
 		t.Fatalf("live reset tickets after spending = %d, %v", n, err)
 	}
 
+	// An mfa_token keeps what its exchange asked for, and an oob_code what binds it.
+	mfaSecret, mfaHash := domain.NewTicket()
+	must(t, s.CreateTicket(ctx, &domain.Ticket{Hash: mfaHash, Kind: domain.TicketMFAToken, UserID: u.UserID, ExpiresAt: now.Add(time.Hour),
+		ClientID: "c1", Audience: "https://api.example", Scope: "openid offline_access", Connection: "Username-Password-Authentication",
+		Binding: []byte{1, 2}, AuthenticatorID: "email|e1", CodeHash: []byte{3, 4}}))
+	mt, err := s.GetTicket(ctx, domain.HashSecret(mfaSecret))
+	must(t, err)
+	if mt.Kind != domain.TicketMFAToken || mt.Audience != "https://api.example" || mt.Scope != "openid offline_access" ||
+		mt.Connection != "Username-Password-Authentication" || !bytes.Equal(mt.Binding, []byte{1, 2}) ||
+		mt.AuthenticatorID != "email|e1" || !bytes.Equal(mt.CodeHash, []byte{3, 4}) {
+		t.Fatalf("mfa ticket = %+v", mt)
+	}
+
 	// A ticket created in a transaction that rolls back does not exist.
 	_, hash := domain.NewTicket()
 	boom := errors.New("boom")
