@@ -2,6 +2,7 @@ package actions
 
 import (
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/dlclark/regexp2/v2"
@@ -51,8 +52,10 @@ func (ex *execution) timedMatch(vm *goja.Runtime, orig goja.Callable, exec bool)
 		if err != nil {
 			panic(err)
 		}
-		// regexp2 gives up only after the timeout, so a shorter call never timed out.
-		if time.Since(start) >= regexpMatchTimeout {
+		// regexp2 gives up only after the timeout, and a match that gave up reports no match,
+		// so a shorter call, or one that found a match, never timed out: a slow but successful
+		// match on a busy machine is not mistaken for one.
+		if time.Since(start) >= regexpMatchTimeout && noMatch(v) {
 			msg := fmt.Sprintf("a regular expression match ran past its time limit (%s)", regexpMatchTimeout)
 			ex.interrupt(&interruptCause{kind: KindTimeout, msg: msg})
 			panic(newError(vm, "RangeError", msg))
@@ -62,4 +65,9 @@ func (ex *execution) timedMatch(vm *goja.Runtime, orig goja.Callable, exec bool)
 		}
 		return v
 	}
+}
+
+// noMatch is exec's null or test's false: what goja answers for a match that timed out.
+func noMatch(v goja.Value) bool {
+	return v == nil || goja.IsNull(v) || goja.IsUndefined(v) || (v.ExportType() != nil && v.ExportType().Kind() == reflect.Bool && !v.ToBoolean())
 }
