@@ -214,6 +214,7 @@ func TestActionDenyFailuresMetadataAndReservedClaims(t *testing.T) {
 	if r.callback.Query().Get("error") != "access_denied" {
 		t.Errorf("infinite loop: redirected to %s", r.callback)
 	}
+	waitLogCount(t, n, "actions_execution", 1) // the tenant log is written in batches, just after the answer
 	status, logs := m.do("GET", "logs?q=type:actions_execution", nil)
 	if list, _ := logs["list"].([]any); status != 200 || len(list) == 0 {
 		t.Errorf("no Actions log entry after the timeout: %d %v", status, logs)

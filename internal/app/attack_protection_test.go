@@ -106,6 +106,7 @@ func TestBreachedPasswordDetection(t *testing.T) {
 		t.Fatal("/dbconnections/signup created the user it refused")
 	}
 	for _, typ := range []string{"pwd_leak", "signup_pwd_leak"} {
+		waitLogCount(t, n, typ, 1) // the tenant log is written in batches, just after the answer
 		if status, logs := m.do("GET", "logs?q=type:"+typ, nil); status != 200 || len(logs["list"].([]any)) == 0 {
 			t.Errorf("no %s event: %d %v", typ, status, logs)
 		}
@@ -258,6 +259,7 @@ func TestTooManySignInsForOneAccount(t *testing.T) {
 	if status, e, _ := passwordGrant(t, n, other.Email, other.Password); status != 200 {
 		t.Fatalf("another account: %d %s", status, e)
 	}
+	waitLogCount(t, n, "limit_sul", 1) // the tenant log is written in batches, just after the answer
 	if status, logs := m.do("GET", "logs?q=type:limit_sul", nil); status != 200 || len(logs["list"].([]any)) != 1 {
 		t.Errorf("limit_sul events: %d %v, want one", status, logs)
 	}

@@ -95,6 +95,7 @@ func bruteForce(t *testing.T, nodes []*node) {
 	if _, err := ropc.PasswordCredentialsToken(ctx, user.Email, user.Password); err != nil {
 		t.Errorf("password grant for another user: %v", err)
 	}
+	waitLogCount(t, n, "limit_wc", 1) // the tenant log is written in batches, just after the answer
 	if status, logs := m.do("GET", "logs?q=type:limit_wc", nil); status != 200 || len(logs["list"].([]any)) == 0 {
 		t.Errorf("no limit_wc log event: %d %v", status, logs)
 	}

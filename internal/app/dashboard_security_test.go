@@ -33,11 +33,11 @@ func TestDashboardSecurityChecklist(t *testing.T) {
 
 	resp, page := get(t, admin, u)
 	got := checklist(t, page)
-	if resp.StatusCode != http.StatusOK || len(got) != 12 {
+	if resp.StatusCode != http.StatusOK || len(got) != 13 {
 		t.Fatalf("checklist: %d %v\n%s", resp.StatusCode, got, page)
 	}
 	for _, title := range []string{"Exact callback URLs", "Implicit grant disabled", "Refresh token rotation enabled", "API audience configured",
-		"An API with RBAC", "Roles in tokens", "Secrets kept out of front-end apps", "Proper logout implemented"} {
+		"An API with RBAC", "Roles in tokens", "Secrets kept out of front-end apps", "Proper logout implemented", "Authorization Code with PKCE"} {
 		if got[title] != "pass" {
 			t.Errorf("%s on the guide's tenant: %s", title, got[title])
 		}
@@ -91,7 +91,7 @@ func TestDashboardSecurityChecklist(t *testing.T) {
 
 	// A read-only administrator runs it too; a tenant user does not.
 	ro, _ := dashboardViewer(t, n, "viewer@example.com")
-	if resp, page := get(t, ro, u); resp.StatusCode != http.StatusOK || len(checklist(t, page)) != 12 {
+	if resp, page := get(t, ro, u); resp.StatusCode != http.StatusOK || len(checklist(t, page)) != 13 {
 		t.Errorf("read-only checklist: %d", resp.StatusCode)
 	}
 	user := browser(t)

@@ -148,6 +148,7 @@ func throttleLockAt(t *testing.T, nodes []*node) int {
 			t.Errorf("node %s after the unblock: %d %s", n.issuer, status, e)
 		}
 	}
+	waitLogCount(t, nodes[0], "limit_mu", 1) // the tenant log is written in batches, just after the answer
 	if status, logs := m.do("GET", "logs?q=type:limit_mu", nil); status != 200 || len(logs["list"].([]any)) != 1 {
 		t.Errorf("limit_mu events: %d %v, want exactly one for the block", status, logs)
 	}

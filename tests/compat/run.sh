@@ -291,6 +291,10 @@ EOF
   if port_busy 3210; then echo "port 3210 is already in use"; exit 1; fi
   node_test "$HERE/checks" organizations.test.js
 
+  step "suite 2: nextjs-auth0 with authorizationParams.connection to a provider on :3241 (connection.test.js)"
+  if port_busy 3241; then echo "port 3241 is already in use"; exit 1; fi
+  node_test "$HERE/checks" connection.test.js
+
   # Auth0's other SDKs, unchanged, against the same Gatehouse; each registers its own application
   # through the Management API and serves its pages on 3100-3199.
   export GATEHOUSE_COMPAT_SHOTS="$WORK/screenshots"
