@@ -7,27 +7,6 @@ import (
 	"github.com/dop251/goja"
 )
 
-// PostUserRegistrationEvent is the post-user-registration trigger's event (spec §5.5): the user
-// just created, with its user_id, and where the signup came from.
-type PostUserRegistrationEvent struct {
-	User       User       `json:"user"`
-	Client     Client     `json:"client"`
-	Connection Connection `json:"connection"`
-	Request    Request    `json:"request"`
-	Tenant     Tenant     `json:"tenant"`
-}
-
-func (ev PostUserRegistrationEvent) normalized() PostUserRegistrationEvent {
-	ev.User.AppMetadata = orEmptyAny(ev.User.AppMetadata)
-	ev.User.UserMetadata = orEmptyAny(ev.User.UserMetadata)
-	ev.User.Identities = orEmptySlice(ev.User.Identities)
-	ev.Client.Metadata = orEmptyStr(ev.Client.Metadata)
-	ev.Connection.Metadata = orEmptyStr(ev.Connection.Metadata)
-	ev.Request.Query = orEmptyAny(ev.Request.Query)
-	ev.Request.Body = orEmptyAny(ev.Request.Body)
-	return ev
-}
-
 // PostUserRegistrationResult is what a post-user-registration run leaves: its console lines. The
 // trigger cannot change the signup, which has happened; its api has only the cache.
 type PostUserRegistrationResult struct {

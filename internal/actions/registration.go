@@ -7,9 +7,10 @@ import (
 	"github.com/dop251/goja"
 )
 
-// PreUserRegistrationEvent is the pre-user-registration trigger's event (spec §5.5): the user as
-// the signup asked for it, before it exists (no user_id), and where the signup came from.
-type PreUserRegistrationEvent struct {
+// RegistrationEvent is the event of the registration triggers (spec §5.5): the user as the signup
+// asked for it (pre-user-registration: before it exists, no user_id) or as it was created
+// (post-user-registration), and where the signup came from.
+type RegistrationEvent struct {
 	User       User       `json:"user"`
 	Client     Client     `json:"client"`
 	Connection Connection `json:"connection"`
@@ -17,7 +18,13 @@ type PreUserRegistrationEvent struct {
 	Tenant     Tenant     `json:"tenant"`
 }
 
-func (ev PreUserRegistrationEvent) normalized() PreUserRegistrationEvent {
+// PreUserRegistrationEvent and PostUserRegistrationEvent are the two triggers' events, one shape.
+type (
+	PreUserRegistrationEvent  = RegistrationEvent
+	PostUserRegistrationEvent = RegistrationEvent
+)
+
+func (ev RegistrationEvent) normalized() RegistrationEvent {
 	ev.User.AppMetadata = orEmptyAny(ev.User.AppMetadata)
 	ev.User.UserMetadata = orEmptyAny(ev.User.UserMetadata)
 	ev.User.Identities = orEmptySlice(ev.User.Identities)
