@@ -163,6 +163,7 @@ type userBody struct {
 	EmailVerified *bool           `json:"email_verified"`
 	VerifyEmail   *bool           `json:"verify_email"` // whether to mail a verification link (create; an email change)
 	Password      *string         `json:"password"`
+	PasswordHash  *string         `json:"password_hash"` // create only: a bcrypt hash, upgraded at the first sign-in
 	Username      *string         `json:"username"`
 	PhoneNumber   *string         `json:"phone_number"`
 	PhoneVerified *bool           `json:"phone_verified"`
@@ -229,8 +230,11 @@ func (g *users) create(c *call) (int, any, error) {
 	if b.Email == nil {
 		return 0, nil, domain.Invalidf("email", "Missing required property: email")
 	}
-	if b.Password == nil {
+	switch {
+	case b.Password == nil && b.PasswordHash == nil:
 		return 0, nil, domain.Invalidf("password", "Missing required property: password")
+	case b.Password != nil && b.PasswordHash != nil:
+		return 0, nil, domain.Invalidf("password_hash", "password and password_hash cannot be used together")
 	}
 	if conn.Options.RequiresUsername && (b.Username == nil || *b.Username == "") {
 		return 0, nil, domain.Invalidf("username", "Missing required property: username (the connection requires one)")
@@ -256,12 +260,20 @@ func (g *users) create(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	policy := passwordpolicy.New(conn.Options)
-	if v := policy.Check(*b.Password, u); v != nil {
-		return 0, nil, policyRefusal(v)
-	}
-	hash, err := g.hasher.Hash(*b.Password)
-	if err != nil {
-		return 0, nil, err
+	var hash string
+	if b.PasswordHash != nil {
+		// An imported hash: the password's strength was the old system's to check; bcrypt is
+		// verified as it is and replaced with argon2id at the first sign-in.
+		if hash, err = password.ImportHash(*b.PasswordHash); err != nil {
+			return 0, nil, domain.Invalidf("password_hash", "%s", strings.TrimPrefix(err.Error(), "password: "))
+		}
+	} else {
+		if v := policy.Check(*b.Password, u); v != nil {
+			return 0, nil, policyRefusal(v)
+		}
+		if hash, err = g.hasher.Hash(*b.Password); err != nil {
+			return 0, nil, err
+		}
 	}
 	u.PasswordHash = hash
 	mail, err := g.mailsVerification(c, b.VerifyEmail, u)
@@ -330,6 +342,9 @@ func (g *users) update(c *call) (int, any, error) {
 	b, _, err := g.decodeUser(c, false)
 	if err != nil {
 		return 0, nil, err
+	}
+	if b.PasswordHash != nil {
+		return 0, nil, domain.Invalidf("password_hash", "Payload validation error: 'Additional properties not allowed: password_hash'.")
 	}
 	if b.UserID != nil {
 		return 0, nil, domain.Invalidf("user_id", "user_id cannot be changed")
