@@ -5,6 +5,8 @@ import "time"
 // Job types and states, as Auth0's /api/v2/jobs shows them.
 const (
 	JobVerificationEmail = "verification_email"
+	JobUsersImport       = "users_import"
+	JobProcessing        = "processing"
 	JobPending           = "pending"
 	JobCompleted         = "completed"
 	JobFailed            = "failed"
@@ -22,6 +24,22 @@ type Job struct {
 	EmailID  string `json:"-"`
 	UserID   string `json:"-"`
 	ClientID string `json:"-"`
+
+	// A users_import job's settings and, once it has run, its summary (Auth0's shape).
+	ConnectionID        string      `json:"connection_id,omitempty"`
+	Connection          string      `json:"connection,omitempty"`
+	Upsert              *bool       `json:"upsert,omitempty"`
+	ExternalID          string      `json:"external_id,omitempty"`
+	SendCompletionEmail *bool       `json:"send_completion_email,omitempty"`
+	Summary             *JobSummary `json:"summary,omitempty"`
+}
+
+// JobSummary counts what a users_import job did with its rows.
+type JobSummary struct {
+	Failed   int `json:"failed"`
+	Updated  int `json:"updated"`
+	Inserted int `json:"inserted"`
+	Total    int `json:"total"`
 }
 
 // JobRetention is how long a job can be read back after it was created.
