@@ -539,6 +539,11 @@ type MailStore interface {
 	GetJobWork(ctx context.Context, jobID string) (*JobWork, error) // ErrNotFound when unknown
 }
 
+// JobWorkReader reads a job's work.
+type JobWorkReader interface {
+	GetJobWork(ctx context.Context, jobID string) (*JobWork, error)
+}
+
 // JobWork is the resumable part of a background job: its input, its progress (State, the job
 // kind's own JSON) and the lease of the node running it.
 type JobWork struct {
