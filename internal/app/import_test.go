@@ -1,10 +1,22 @@
 package app_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"crypto/md5"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 )
@@ -60,5 +72,118 @@ func TestCreateUserWithBcryptHash(t *testing.T) {
 	}
 	if status, body := m.do("PATCH", "users/auth0%7Clegacy-7", map[string]any{"password_hash": string(bc)}); status != http.StatusBadRequest {
 		t.Errorf("PATCH password_hash: %d %v, want 400", status, body)
+	}
+}
+
+// importFile posts a users file to /api/v2/jobs/users-imports and returns the status and body.
+func importFile(t *testing.T, m *mgmtClient, fields map[string]string, file []byte) (int, map[string]any) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	for k, v := range fields {
+		_ = w.WriteField(k, v)
+	}
+	fw, _ := w.CreateFormFile("users", "users.json")
+	_, _ = fw.Write(file)
+	_ = w.Close()
+	req, _ := http.NewRequest("POST", m.base+"jobs/users-imports", &buf)
+	req.Header.Set("Authorization", "Bearer "+m.bearer)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out := map[string]any{}
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+// TestUsersImportJob: a users file with bcrypt and custom hashes is imported in the background
+// through the Management API; GET /jobs/{id} shows its summary and /errors the failed rows; each
+// imported user signs in with the password grant and its hash becomes argon2id; a 2 GB upload is
+// refused from its headers alone.
+func TestUsersImportJob(t *testing.T) {
+	n := startNode(t)
+	m := enablePasswordGrant(t, n)
+	ctx := context.Background()
+	conn, err := n.Store.GetConnectionByName(ctx, "Username-Password-Authentication")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bc, _ := bcrypt.GenerateFromPassword([]byte("Old-Bcrypt-1"), 4)
+	salt := "s4lt"
+	md := md5.Sum([]byte(salt + "Old-Md5-Pass-1"))
+	s512 := sha512.Sum512([]byte("Old-Sha512-1" + salt))
+	file, _ := json.Marshal([]map[string]any{
+		{"email": "old-bcrypt@example.com", "email_verified": true, "user_id": "old-1", "password_hash": string(bc)},
+		{"email": "old-md5@example.com", "email_verified": true, "custom_password_hash": map[string]any{"algorithm": "md5",
+			"hash": map[string]any{"value": hex.EncodeToString(md[:]), "encoding": "hex"}, "salt": map[string]any{"value": salt, "position": "prefix"}}},
+		{"email": "old-sha512@example.com", "email_verified": true, "custom_password_hash": map[string]any{"algorithm": "sha512",
+			"hash": map[string]any{"value": base64.StdEncoding.EncodeToString(s512[:]), "encoding": "base64"}, "salt": map[string]any{"value": salt, "position": "suffix"}}},
+		{"email": "old-unknown@example.com", "custom_password_hash": map[string]any{"algorithm": "whirlpool", "hash": map[string]any{"value": "ab"}}},
+	})
+	status, job := importFile(t, m, map[string]string{"connection_id": conn.ID, "upsert": "false", "external_id": "legacy", "send_completion_email": "false"}, file)
+	if status != http.StatusAccepted || job["type"] != "users_import" || job["status"] != "pending" || job["connection_id"] != conn.ID {
+		t.Fatalf("create the job: %d %v", status, job)
+	}
+	id, _ := job["id"].(string)
+	var got map[string]any
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		_, got = m.do("GET", "jobs/"+id, nil)
+		if got["status"] == "completed" || time.Now().After(deadline) {
+			break
+		}
+	}
+	summary, _ := got["summary"].(map[string]any)
+	if got["status"] != "completed" || summary["inserted"] != 3.0 || summary["failed"] != 1.0 || summary["total"] != 4.0 {
+		t.Fatalf("job: %v", got)
+	}
+	_, errs := m.do("GET", "jobs/"+id+"/errors", nil)
+	list, _ := errs["list"].([]any)
+	if len(list) != 1 || !strings.Contains(fmt.Sprint(list[0]), "whirlpool") || !strings.Contains(fmt.Sprint(list[0]), "old-unknown@example.com") {
+		t.Fatalf("errors: %v", errs)
+	}
+	for email, pw := range map[string]string{"old-bcrypt@example.com": "Old-Bcrypt-1", "old-md5@example.com": "Old-Md5-Pass-1", "old-sha512@example.com": "Old-Sha512-1"} {
+		if status, e, _ := passwordGrant(t, n, email, pw+"x"); status != http.StatusForbidden {
+			t.Errorf("%s with a wrong password: %d %s", email, status, e)
+		}
+		if status, e, _ := passwordGrant(t, n, email, pw); status != http.StatusOK {
+			t.Errorf("%s: sign in: %d %s", email, status, e)
+			continue
+		}
+		u, _ := n.Store.GetUserByEmail(ctx, "Username-Password-Authentication", email)
+		if !strings.HasPrefix(u.PasswordHash, "$argon2id$") {
+			t.Errorf("%s: after sign-in the hash is %.14s…", email, u.PasswordHash)
+		}
+	}
+	if u, _ := n.Store.GetUser(ctx, "auth0|old-1"); u == nil {
+		t.Error("user_id not kept")
+	}
+
+	// Bad requests change nothing.
+	if status, body := importFile(t, m, map[string]string{"connection_id": "con_missing"}, file); status != http.StatusBadRequest {
+		t.Errorf("unknown connection: %d %v", status, body)
+	}
+	if status, body := importFile(t, m, map[string]string{"connection_id": conn.ID, "upsert": "maybe"}, file); status != http.StatusBadRequest {
+		t.Errorf("upsert=maybe: %d %v", status, body)
+	}
+	if status, body := importFile(t, m, map[string]string{"connection_id": conn.ID}, bytes.Repeat([]byte(" "), 600*1024)); status != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 600 kB file: %d %v", status, body)
+	}
+	// A request announcing 2 GB is answered 413 from its headers: the body is never sent.
+	u, _ := url.Parse(m.base)
+	c, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "POST %sjobs/users-imports HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 2147483648\r\n\r\n", u.Path, u.Host, m.bearer)
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 2 GB upload: %d", resp.StatusCode)
 	}
 }

@@ -22,6 +22,21 @@ type Runner struct {
 	// OnBatch, when set, is called after each committed batch with the rows done and the total
 	// (the command line's progress display).
 	OnBatch func(done, total int)
+
+	kick chan struct{}
+}
+
+// NewRunner returns a Runner for a node, named owner in leases.
+func NewRunner(st store.Store, owner string, now func() time.Time) *Runner {
+	return &Runner{Store: st, Owner: owner, Now: now, kick: make(chan struct{}, 1)}
+}
+
+// Kick wakes Run at once (a job was just stored on this node).
+func (r *Runner) Kick() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
 }
 
 func (r *Runner) now() time.Time {
@@ -56,6 +71,7 @@ func (r *Runner) Run(ctx context.Context, poll time.Duration, logf func(string, 
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-r.kick:
 		}
 	}
 }
