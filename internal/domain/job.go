@@ -6,6 +6,7 @@ import "time"
 const (
 	JobVerificationEmail = "verification_email"
 	JobUsersImport       = "users_import"
+	JobUsersExport       = "users_export"
 	JobProcessing        = "processing"
 	JobPending           = "pending"
 	JobCompleted         = "completed"
@@ -32,6 +33,19 @@ type Job struct {
 	ExternalID          string      `json:"external_id,omitempty"`
 	SendCompletionEmail *bool       `json:"send_completion_email,omitempty"`
 	Summary             *JobSummary `json:"summary,omitempty"`
+
+	// A users_export job's settings and, once completed, where its file is (a capability URL
+	// that lives as long as the job).
+	Format   string        `json:"format,omitempty"`
+	Limit    int           `json:"limit,omitempty"`
+	Fields   []ExportField `json:"fields,omitempty"`
+	Location string        `json:"location,omitempty"`
+}
+
+// ExportField is one field a users export writes, and the name it is written under.
+type ExportField struct {
+	Name     string `json:"name"`
+	ExportAs string `json:"export_as,omitempty"`
 }
 
 // JobSummary counts what a users_import job did with its rows.

@@ -17,6 +17,7 @@ import (
 func (h *Handler) importRoutes() []route {
 	return []route{
 		{method: "POST", path: "/jobs/users-imports", scopes: []string{"create:users"}, desc: "Import users", fn: h.usersImport},
+		{method: "POST", path: "/jobs/users-exports", scopes: []string{"read:users"}, desc: "Export users", fn: h.usersExport},
 		{method: "GET", path: "/jobs/{id}/errors", scopes: []string{"create:users", "read:users"}, desc: "Get job error details", fn: h.jobErrors},
 	}
 }
@@ -108,4 +109,60 @@ func (h *Handler) jobErrors(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusOK, errs, nil
+}
+
+// exportBody is Auth0's PostUsersExportsRequest.
+type exportBody struct {
+	ConnectionID *string              `json:"connection_id"`
+	Format       *string              `json:"format"`
+	Limit        *int                 `json:"limit"`
+	Fields       []domain.ExportField `json:"fields"`
+}
+
+func (h *Handler) usersExport(c *call) (int, any, error) {
+	var b exportBody
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	ctx := c.ctx()
+	var conn *domain.Connection
+	if b.ConnectionID != nil {
+		cn, err := h.st.GetConnection(ctx, *b.ConnectionID)
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, nil, refuse(http.StatusBadRequest, "inexistent_connection", "The connection does not exist.")
+		} else if err != nil {
+			return 0, nil, err
+		}
+		conn = cn
+	}
+	format, limit := "", 0
+	if b.Format != nil {
+		format = *b.Format
+	}
+	if b.Limit != nil {
+		limit = *b.Limit
+	}
+	job, err := userimport.CreateExport(ctx, h.st, h.now(), conn, format, limit, b.Fields, h.opts.Issuer+"api/v2/")
+	if err != nil {
+		return 0, nil, err
+	}
+	if h.opts.ImportStarted != nil {
+		h.opts.ImportStarted()
+	}
+	return http.StatusCreated, job, nil
+}
+
+// exportDownload serves a completed export's file at the job's location: a capability URL, as
+// Auth0's pre-signed one, good while the job is kept. Any mismatch is the same 404.
+func (h *Handler) exportDownload(w http.ResponseWriter, r *http.Request) {
+	file, err := userimport.Download(r.Context(), h.st, r.PathValue("id"), r.URL.Query().Get("token"))
+	if err != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"statusCode":404,"error":"Not Found","message":"The export does not exist."}`))
+		return
+	}
+	w.Header().Set("Content-Type", "application/gzip")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(file)
 }

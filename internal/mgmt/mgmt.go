@@ -171,6 +171,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	for _, rt := range h.routes() {
 		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
 	}
+	mux.HandleFunc("GET /api/v2/jobs/{id}/download", h.exportDownload)
 	mux.Handle("/api/v2/", h.wrap(route{fn: func(*call) (int, any, error) { return 0, nil, errNoRoute }}))
 }
 

@@ -96,6 +96,9 @@ func (r *Runner) run(ctx context.Context, w *store.JobWork) error {
 	if err != nil {
 		return err
 	}
+	if job.Type == domain.JobUsersExport {
+		return r.runExport(ctx, job, w)
+	}
 	var st state
 	if err := json.Unmarshal(w.State, &st); err != nil {
 		return fmt.Errorf("job %s: state: %w", job.ID, err)
