@@ -102,11 +102,14 @@ func (h *Handler) jobErrors(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	if job.Type != domain.JobUsersImport {
-		return http.StatusOK, []userimport.RowError{}, nil
+		return http.StatusNoContent, nil, nil
 	}
 	errs, err := userimport.Errors(ctx, h.st, job.ID)
 	if err != nil {
 		return 0, nil, err
+	}
+	if len(errs) == 0 {
+		return http.StatusNoContent, nil, nil // as Auth0 answers for a job without errors
 	}
 	return http.StatusOK, errs, nil
 }
