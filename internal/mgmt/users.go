@@ -104,12 +104,20 @@ func (g *users) list(c *call) (int, any, error) {
 	if conn := q.Get("connection"); conn != "" {
 		uq.Terms = append(uq.Terms, store.UserQueryTerm{Field: "connection", Value: conn})
 	}
+	if p.Offset()+p.Limit() > maxUserResults {
+		return 0, nil, refuse(http.StatusBadRequest, codeInvalidQuery,
+			"You can only page through the first 1000 records. See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation")
+	}
+	uq.SkipCount = !p.IncludeTotals // counting a large tenant costs more than the page itself
 	list, total, err := g.users.SearchUsers(c.ctx(), uq, p.Page)
 	if err != nil {
 		return 0, nil, err
 	}
 	return http.StatusOK, p.list("users", views(list, pr.user), total), nil
 }
+
+// maxUserResults is how far GET /users pages, as Auth0: the first 1,000 results (exports go further).
+const maxUserResults = 1000
 
 // user is the view of u with the projection applied.
 func (pr projection) user(u *domain.User) any { return pr.apply(viewUser(u)) }

@@ -208,6 +208,9 @@ type UserStore interface {
 // UserQuery is a parsed user search. Terms are ANDed; each matches one field.
 type UserQuery struct {
 	Terms []UserQueryTerm
+	// SkipCount reads the page without counting every match (the total is then -1): a list that
+	// does not show its total must not pay for a count over a large tenant.
+	SkipCount bool
 }
 
 // UserQueryTerm matches Field against Value. Fields: "email", "name", "nickname", "user_id",

@@ -102,7 +102,7 @@ func (r *Runner) runExport(ctx context.Context, job *domain.Job, w *store.JobWor
 	if err := json.Unmarshal(w.Payload, &payload); err != nil {
 		return err
 	}
-	var q store.UserQuery
+	q := store.UserQuery{SkipCount: true}
 	if job.Connection != "" {
 		q.Terms = []store.UserQueryTerm{{Field: "connection", Value: job.Connection}}
 	}
