@@ -112,15 +112,29 @@ func (r *Runner) run(ctx context.Context, w *store.JobWork) error {
 		batch = 100
 	}
 	st.Summary.Total = len(rows)
+	// A row the database refuses as a conflict (a uniqueness the checks before writing did not see:
+	// a username taken, a user created meanwhile) fails its whole batch; the batch is then retried
+	// row by row until singleUntil, and the row alone is recorded as failed.
+	singleUntil, failRow := 0, false
 	for !w.Finished {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		end := min(st.Cursor+batch, len(rows))
+		size := batch
+		if st.Cursor < singleUntil {
+			size = 1
+		}
+		end := min(st.Cursor+size, len(rows))
 		next := st
 		next.Errors = append([]RowError(nil), st.Errors...)
 		err := r.Store.WithTx(ctx, func(tx store.Store) error {
 			for i := st.Cursor; i < end; i++ {
+				if failRow {
+					next.Summary.Failed++
+					next.Errors = append(next.Errors, RowError{User: echo(rows[i]), Errors: []Problem{{Code: "DUPLICATED_USER",
+						Message: "The user conflicts with an existing user (user_id, email or username)."}}})
+					continue
+				}
 				updated, e, err := importRow(ctx, tx, job, rows[i], r.now())
 				switch {
 				case err != nil:
@@ -154,6 +168,16 @@ func (r *Runner) run(ctx context.Context, w *store.JobWork) error {
 			}
 			return tx.UpdateJob(ctx, &j)
 		})
+		if errors.Is(err, store.ErrConflict) && !failRow {
+			w.Finished = false
+			if size > 1 {
+				singleUntil = end
+			} else {
+				failRow = true
+			}
+			continue
+		}
+		failRow = false
 		if err != nil {
 			w.Finished = false
 			return fmt.Errorf("job %s: %w", job.ID, err)

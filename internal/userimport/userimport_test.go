@@ -211,3 +211,35 @@ func TestCreateRefusesBadFiles(t *testing.T) {
 		t.Errorf("a refused file left work behind: %v %v", worked, err)
 	}
 }
+
+// TestImportConflictInBatch: a row the database refuses (a username already taken in the same
+// batch) fails alone; the batch's other rows are imported.
+func TestImportConflictInBatch(t *testing.T) {
+	for name, open := range engines(t) {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			st := open(t)
+			conn := &domain.Connection{ID: domain.NewConnectionID(), Name: "Legacy-DB", Strategy: domain.StrategyAuth0}
+			if err := st.CreateConnection(ctx, conn); err != nil {
+				t.Fatal(err)
+			}
+			file, _ := json.Marshal([]map[string]any{{"email": "a@example.com", "username": "same"},
+				{"email": "b@example.com", "username": "same"}, {"email": "c@example.com"}})
+			job, err := userimport.Create(ctx, st, time.Now(), userimport.Settings{Connection: conn}, file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := (&userimport.Runner{Store: st, Owner: "a"}).Step(ctx); err != nil {
+				t.Fatal(err)
+			}
+			done, _ := st.GetJob(ctx, job.ID)
+			if done.Status != domain.JobCompleted || *done.Summary != (domain.JobSummary{Inserted: 2, Failed: 1, Total: 3}) {
+				t.Fatalf("job: %+v %+v", done, done.Summary)
+			}
+			errs, _ := userimport.Errors(ctx, st, job.ID)
+			if len(errs) != 1 || errs[0].User["email"] != "b@example.com" || errs[0].Errors[0].Code != "DUPLICATED_USER" {
+				t.Fatalf("errors: %+v", errs)
+			}
+		})
+	}
+}
