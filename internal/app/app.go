@@ -38,6 +38,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/token"
 	"github.com/gatehouse/gatehouse/internal/upstream"
+	"github.com/gatehouse/gatehouse/internal/userimport"
 	"github.com/gatehouse/gatehouse/web"
 )
 
@@ -83,6 +84,8 @@ type App struct {
 	Attack *guard.Policy
 
 	retention *audit.Sweeper
+	// Imports runs users import jobs under a lease; every node runs it (see Serve).
+	Imports *userimport.Runner
 	// Backchannel delivers back-channel logout tokens; every node runs it.
 	Backchannel *backchannel.Worker
 
@@ -230,7 +233,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	management := mgmt.New(mgmt.Options{Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
+	a.Imports = userimport.NewRunner(a.Store, "node-"+domain.NewJobID()[4:], a.now)
+	management := mgmt.New(mgmt.Options{ImportStarted: a.Imports.Kick, Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
 		Keys: managementKeys{a.Keys}, PrepareSigningAlg: a.Keys.EnsureKeys, Actions: actionRunner, ActionTests: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, Verification: verify, BruteForce: bruteForce,
@@ -328,6 +332,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	go a.LogStreams.Run(ctx)
 	go a.retention.Run(ctx)
 	go a.Backchannel.Run(ctx)
+	go a.Imports.Run(ctx, 5*time.Second, func(f string, args ...any) { a.Logger.Error(fmt.Sprintf(f, args...)) })
 	if a.Config.Metrics.Addr != "" {
 		// Listen before serving anything, so a taken address stops the node at once.
 		var lc net.ListenConfig

@@ -39,6 +39,8 @@ var rules = []rule{
 		why: "log delivery reads the log and its streams from the store and knows no flow"},
 	{pkg: "internal/upstream", allow: []string{"internal/domain", "internal/keys", "internal/netguard"},
 		why: "brokering to another provider knows connections and the node's network rule, never a route or the store"},
+	{pkg: "internal/userimport", allow: []string{"internal/domain", "internal/password", "internal/store"},
+		why: "bulk import and export are the store's work, run by the Management API, the command line and every node alike"},
 	{pkg: "internal/actions", allow: []string{"internal/netguard"}, why: "the JavaScript sandbox knows nothing of the flows that call it; its fetch connects under the one address rule"},
 	{pkg: "sdk/...", allow: []string{"sdk/..."}, why: "the SDKs are used by other modules and cannot see internal packages"},
 	{pkg: "internal/mgmt", deny: []string{"internal/oauth", "internal/passwordreset", "internal/oauth/grant", "internal/authflow", "internal/session", "internal/actionexec", "internal/token", "internal/keys", "internal/app"},

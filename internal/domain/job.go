@@ -5,6 +5,9 @@ import "time"
 // Job types and states, as Auth0's /api/v2/jobs shows them.
 const (
 	JobVerificationEmail = "verification_email"
+	JobUsersImport       = "users_import"
+	JobUsersExport       = "users_export"
+	JobProcessing        = "processing"
 	JobPending           = "pending"
 	JobCompleted         = "completed"
 	JobFailed            = "failed"
@@ -22,6 +25,35 @@ type Job struct {
 	EmailID  string `json:"-"`
 	UserID   string `json:"-"`
 	ClientID string `json:"-"`
+
+	// A users_import job's settings and, once it has run, its summary (Auth0's shape).
+	ConnectionID        string      `json:"connection_id,omitempty"`
+	Connection          string      `json:"connection,omitempty"`
+	Upsert              *bool       `json:"upsert,omitempty"`
+	ExternalID          string      `json:"external_id,omitempty"`
+	SendCompletionEmail *bool       `json:"send_completion_email,omitempty"`
+	Summary             *JobSummary `json:"summary,omitempty"`
+
+	// A users_export job's settings and, once completed, where its file is (a capability URL
+	// that lives as long as the job).
+	Format   string        `json:"format,omitempty"`
+	Limit    int           `json:"limit,omitempty"`
+	Fields   []ExportField `json:"fields,omitempty"`
+	Location string        `json:"location,omitempty"`
+}
+
+// ExportField is one field a users export writes, and the name it is written under.
+type ExportField struct {
+	Name     string `json:"name"`
+	ExportAs string `json:"export_as,omitempty"`
+}
+
+// JobSummary counts what a users_import job did with its rows.
+type JobSummary struct {
+	Failed   int `json:"failed"`
+	Updated  int `json:"updated"`
+	Inserted int `json:"inserted"`
+	Total    int `json:"total"`
 }
 
 // JobRetention is how long a job can be read back after it was created.

@@ -103,6 +103,9 @@ func (g *jobs) get(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if job.Type != domain.JobVerificationEmail {
+		return http.StatusOK, job, nil // its status is kept with it
+	}
 	m, err := g.mail.GetEmail(ctx, job.EmailID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return 0, nil, err

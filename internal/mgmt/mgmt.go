@@ -89,12 +89,15 @@ type Options struct {
 	// Changed, when set, is called after every successful write, so that this node's caches of
 	// configuration (the token endpoint's clients and grants, the Actions runner's bindings) drop what
 	// they hold at once; other nodes notice within their cache lifetimes.
-	Changed   func()
-	Hasher    password.Hasher
-	Audit     *audit.Recorder
-	Logger    *slog.Logger
-	Now       func() time.Time
-	RateLimit RateLimit
+	Changed func()
+	// ImportStarted, when set, is called after a users import job is stored, so that this node's
+	// import runner picks it up at once rather than at its next poll.
+	ImportStarted func()
+	Hasher        password.Hasher
+	Audit         *audit.Recorder
+	Logger        *slog.Logger
+	Now           func() time.Time
+	RateLimit     RateLimit
 	// Limiter counts requests for RateLimit; nil means one over Store.
 	Limiter *guard.RateLimiter
 	// BruteForce is the sign-in flows' brute-force protection, whose blocks /user-blocks lists and
@@ -182,6 +185,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	for _, rt := range h.routes() {
 		mux.Handle(rt.method+" /api/v2"+rt.path, h.wrap(rt))
 	}
+	mux.HandleFunc("GET /api/v2/jobs/{id}/download", h.exportDownload)
 	mux.Handle("/api/v2/", h.wrap(route{fn: func(*call) (int, any, error) { return 0, nil, errNoRoute }}))
 }
 
@@ -380,6 +384,7 @@ func (h *Handler) routes() []route {
 	all = append(all, h.ticketRoutes()...)
 	all = append(all, h.emailTemplateRoutes()...)
 	all = append(all, h.jobRoutes()...)
+	all = append(all, h.importRoutes()...)
 	all = append(all, h.connectionRoutes()...)
 	all = append(all, h.userBlockRoutes()...)
 	all = append(all, h.attackProtectionRoutes()...)

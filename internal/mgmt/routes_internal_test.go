@@ -17,6 +17,7 @@ var wholeRoutes = map[string]string{
 	"GET /logs":                                   "Auth0 documents no field that read:logs_users may not see",
 	"GET /logs/{id}":                              "Auth0 documents no field that read:logs_users may not see",
 	"GET /jobs/{id}":                              "a job is its id, type, status and date, which both scopes see",
+	"GET /jobs/{id}/errors":                       "a failed import row is what its importer sent, which both scopes see",
 	"GET /organizations/{id}/members":             "Auth0 lists members to read:organization_members and read:organizations alike",
 	"GET /organizations/{id}/enabled_connections": "Auth0 lists enabled connections to read:organization_connections and read:organizations alike",
 	"GET /organizations/{id}/invitations":         "Auth0 lists invitations to read:organization_invitations and read:organizations alike",

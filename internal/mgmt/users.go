@@ -108,6 +108,11 @@ func (g *users) list(c *call) (int, any, error) {
 	if conn := q.Get("connection"); conn != "" {
 		uq.Terms = append(uq.Terms, store.UserQueryTerm{Field: "connection", Value: conn})
 	}
+	if p.Offset()+p.Limit() > maxUserResults {
+		return 0, nil, refuse(http.StatusBadRequest, codeInvalidQuery,
+			"You can only page through the first 1000 records. See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation")
+	}
+	uq.SkipCount = !p.IncludeTotals // counting a large tenant costs more than the page itself
 	list, total, err := g.users.SearchUsers(c.ctx(), uq, p.Page)
 	if err != nil {
 		return 0, nil, err
@@ -118,6 +123,12 @@ func (g *users) list(c *call) (int, any, error) {
 	}
 	return http.StatusOK, p.list("users", items, total), nil
 }
+
+// maxUserResults is how far GET /users pages, as Auth0: the first 1,000 results (exports go further).
+const maxUserResults = 1000
+
+// user is the view of u with the projection applied.
+func (pr projection) user(u *domain.User) any { return pr.apply(viewUser(u)) }
 
 func (g *users) load(c *call) (*domain.User, error) {
 	return load(c.ctx(), g.users.GetUser, c.r.PathValue("id"), nfUser)
@@ -176,6 +187,7 @@ type userBody struct {
 	EmailVerified *bool           `json:"email_verified"`
 	VerifyEmail   *bool           `json:"verify_email"` // whether to mail a verification link (create; an email change)
 	Password      *string         `json:"password"`
+	PasswordHash  *string         `json:"password_hash"` // create only: a bcrypt hash, upgraded at the first sign-in
 	Username      *string         `json:"username"`
 	PhoneNumber   *string         `json:"phone_number"`
 	PhoneVerified *bool           `json:"phone_verified"`
@@ -242,8 +254,11 @@ func (g *users) create(c *call) (int, any, error) {
 	if b.Email == nil {
 		return 0, nil, domain.Invalidf("email", "Missing required property: email")
 	}
-	if b.Password == nil {
+	switch {
+	case b.Password == nil && b.PasswordHash == nil:
 		return 0, nil, domain.Invalidf("password", "Missing required property: password")
+	case b.Password != nil && b.PasswordHash != nil:
+		return 0, nil, domain.Invalidf("password_hash", "password and password_hash cannot be used together")
 	}
 	if conn.Options.RequiresUsername && (b.Username == nil || *b.Username == "") {
 		return 0, nil, domain.Invalidf("username", "Missing required property: username (the connection requires one)")
@@ -269,12 +284,20 @@ func (g *users) create(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	policy := passwordpolicy.New(conn.Options)
-	if v := policy.Check(*b.Password, u); v != nil {
-		return 0, nil, policyRefusal(v)
-	}
-	hash, err := g.hasher.Hash(*b.Password)
-	if err != nil {
-		return 0, nil, err
+	var hash string
+	if b.PasswordHash != nil {
+		// An imported hash: the password's strength was the old system's to check; bcrypt is
+		// verified as it is and replaced with argon2id at the first sign-in.
+		if hash, err = password.ImportHash(*b.PasswordHash); err != nil {
+			return 0, nil, domain.Invalidf("password_hash", "%s", strings.TrimPrefix(err.Error(), "password: "))
+		}
+	} else {
+		if v := policy.Check(*b.Password, u); v != nil {
+			return 0, nil, policyRefusal(v)
+		}
+		if hash, err = g.hasher.Hash(*b.Password); err != nil {
+			return 0, nil, err
+		}
 	}
 	u.PasswordHash = hash
 	mail, err := g.mailsVerification(c, b.VerifyEmail, u)
@@ -343,6 +366,9 @@ func (g *users) update(c *call) (int, any, error) {
 	b, _, err := g.decodeUser(c, false)
 	if err != nil {
 		return 0, nil, err
+	}
+	if b.PasswordHash != nil {
+		return 0, nil, domain.Invalidf("password_hash", "Payload validation error: 'Additional properties not allowed: password_hash'.")
 	}
 	if b.UserID != nil {
 		return 0, nil, domain.Invalidf("user_id", "user_id cannot be changed")

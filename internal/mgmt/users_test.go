@@ -132,6 +132,14 @@ func TestUserSearch(t *testing.T) {
 			t.Errorf("q=%s: %v", tc.q, r["total"])
 		}
 	}
+	// Without include_totals a bare array; paging stops at Auth0's first 1,000 results.
+	if l := e.must(t, 200, "GET", "/users?q="+url.QueryEscape("email:j*"), nil); !strings.HasPrefix(string(l.raw), "[") {
+		t.Errorf("a list without include_totals: %s", l.raw)
+	}
+	e.must(t, 200, "GET", "/users?page=9&per_page=100", nil)
+	for _, p := range []string{"page=10&per_page=100", "page=20&per_page=50", "page=11&per_page=90"} {
+		wantError(t, e.call(t, "admin", "GET", "/users?"+p, nil), 400, "invalid_query_string", "You can only page through the first 1000 records.", false)
+	}
 	for _, q := range []string{`email:a OR email:b`, `app_metadata.plan:pro`, `logins_count:[1 TO 5]`, `name:*oe`, `_exists_:email`} {
 		wantError(t, e.call(t, "admin", "GET", "/users?q="+url.QueryEscape(q), nil), 400, "invalid_query_string", "on property q", false)
 	}

@@ -59,7 +59,7 @@ func (h Hasher) Hash(pw string) (string, error) {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
-// Verify checks pw against a stored hash (argon2id or bcrypt). needsRehash is true when the password
+// Verify checks pw against a stored hash (argon2id, bcrypt, or an imported custom hash). needsRehash is true when the password
 // matched but the hash should be replaced with a fresh one at h's parameters.
 func (h Hasher) Verify(stored, pw string) (needsRehash bool, err error) {
 	release, err := h.Gate.acquire(context.Background())
@@ -87,8 +87,13 @@ func (h Hasher) Verify(stored, pw string) (needsRehash bool, err error) {
 			return false, ErrMismatch
 		}
 		return true, nil
+	case strings.HasPrefix(stored, customPrefix):
+		if err := verifyCustom(stored, pw); err != nil {
+			return false, err
+		}
+		return true, nil
 	}
-	return false, errors.New("password: unknown hash format")
+	return false, ErrUnknownHash
 }
 
 // Dummy runs one verification against a fixed hash, so that a sign-in for an unknown user costs the

@@ -210,6 +210,9 @@ type UserStore interface {
 // UserQuery is a parsed user search. Terms are ANDed; each matches one field.
 type UserQuery struct {
 	Terms []UserQueryTerm
+	// SkipCount reads the page without counting every match (the total is then -1): a list that
+	// does not show its total must not pay for a count over a large tenant.
+	SkipCount bool
 }
 
 // UserQueryTerm matches Field against Value. Fields: "email", "name", "nickname", "user_id",
@@ -540,6 +543,34 @@ type MailStore interface {
 	// transaction with the mail it queued.
 	CreateJob(ctx context.Context, j *domain.Job) error
 	GetJob(ctx context.Context, id string) (*domain.Job, error) // ErrNotFound when unknown
+	// UpdateJob replaces a job's status and summary; ErrNotFound when unknown.
+	UpdateJob(ctx context.Context, j *domain.Job) error
+
+	// CreateJobWork stores the work of a job created in the same transaction.
+	CreateJobWork(ctx context.Context, w *JobWork) error
+	// ClaimJobWork leases to owner, until the given time, one unfinished job whose lease ran out
+	// before now; ErrNotFound when there is none. Two nodes never claim the same lease.
+	ClaimJobWork(ctx context.Context, owner string, now, until time.Time) (*JobWork, error)
+	// SaveJobWork records w's state, finished flag and lease end, only while w.Owner still holds
+	// the lease: ErrConflict when another node took it over.
+	SaveJobWork(ctx context.Context, w *JobWork) error
+	GetJobWork(ctx context.Context, jobID string) (*JobWork, error) // ErrNotFound when unknown
+}
+
+// JobWorkReader reads a job's work.
+type JobWorkReader interface {
+	GetJobWork(ctx context.Context, jobID string) (*JobWork, error)
+}
+
+// JobWork is the resumable part of a background job: its input, its progress (State, the job
+// kind's own JSON) and the lease of the node running it.
+type JobWork struct {
+	JobID      string
+	Owner      string
+	LeaseUntil time.Time
+	Finished   bool
+	Payload    []byte
+	State      []byte
 }
 
 // TicketStore keeps single-use tickets (password reset, email verification) by the SHA-256 of

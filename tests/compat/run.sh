@@ -169,7 +169,7 @@ step "npm ci (mgmt: auth0 SDK)"
 
 step "suite 1: Management API on SQLite"
 start_gatehouse mgmt-sqlite
-node_test "$HERE/mgmt" guide-config.test.js errors.test.js email.test.js branding.test.js connections.test.js attack-protection.test.js upstream.test.js organizations.test.js mfa.test.js mfa-api.test.js
+node_test "$HERE/mgmt" guide-config.test.js errors.test.js email.test.js branding.test.js connections.test.js attack-protection.test.js upstream.test.js organizations.test.js mfa.test.js mfa-api.test.js import-export.test.js
 stop_gatehouse
 
 if [ "${GATEHOUSE_COMPAT_SKIP_POSTGRES:-}" != "1" ]; then
@@ -179,7 +179,7 @@ if [ "${GATEHOUSE_COMPAT_SKIP_POSTGRES:-}" != "1" ]; then
   psql -q "$PG_URL" -c "CREATE SCHEMA $PG_SCHEMA"
   case "$PG_URL" in *\?*) sep='&' ;; *) sep='?' ;; esac
   start_gatehouse mgmt-postgres --database "${PG_URL}${sep}search_path=${PG_SCHEMA}"
-  node_test "$HERE/mgmt" guide-config.test.js errors.test.js email.test.js branding.test.js connections.test.js attack-protection.test.js upstream.test.js organizations.test.js mfa.test.js mfa-api.test.js
+  node_test "$HERE/mgmt" guide-config.test.js errors.test.js email.test.js branding.test.js connections.test.js attack-protection.test.js upstream.test.js organizations.test.js mfa.test.js mfa-api.test.js import-export.test.js
   stop_gatehouse
 fi
 

@@ -270,6 +270,16 @@ const (
 	JobInsert
 	JobGet
 	DeleteOldJobs
+	// JobUpdate(id, doc). Job work: Insert(job_id, lease_owner, lease_until, finished, payload,
+	// state); Claim(owner, until, now) → job_id, lease_owner, lease_until, finished, payload, state;
+	// Save(job_id, lease_owner, lease_until, finished, state), only while owner holds the lease;
+	// Get(job_id); DeleteOrphans(), the work of jobs gone.
+	JobUpdate
+	JobWorkInsert
+	JobWorkClaim
+	JobWorkSave
+	JobWorkGet
+	DeleteOrphanJobWork
 
 	// Connections: Insert(id, name, strategy, created_at, updated_at, doc); Update(id, updated_at,
 	// doc); Get/Delete(id); GetByName(name); DeleteUsers(name) deletes the connection's users.
@@ -776,6 +786,15 @@ var generic = statements{
 	JobInsert:     `INSERT INTO jobs (id, created_at, email_id, doc) VALUES ($1, $2, $3, $4)`,
 	JobGet:        `SELECT email_id, doc FROM jobs WHERE id = $1`,
 	DeleteOldJobs: `DELETE FROM jobs WHERE created_at <= $1`,
+	JobUpdate:     `UPDATE jobs SET doc = $2 WHERE id = $1`,
+	JobWorkInsert: `INSERT INTO job_work (job_id, lease_owner, lease_until, finished, payload, state) VALUES ($1, $2, $3, $4, $5, $6)`,
+	JobWorkClaim: `UPDATE job_work SET lease_owner = $1, lease_until = $2
+		WHERE job_id = (SELECT job_id FROM job_work WHERE NOT finished AND lease_until < $3 ORDER BY lease_until, job_id LIMIT 1)
+		AND NOT finished AND lease_until < $3
+		RETURNING job_id, lease_owner, lease_until, finished, payload, state`,
+	JobWorkSave:         `UPDATE job_work SET lease_until = $3, finished = $4, state = $5 WHERE job_id = $1 AND lease_owner = $2`,
+	JobWorkGet:          `SELECT job_id, lease_owner, lease_until, finished, payload, state FROM job_work WHERE job_id = $1`,
+	DeleteOrphanJobWork: `DELETE FROM job_work WHERE job_id NOT IN (SELECT id FROM jobs)`,
 
 	// One statement, so concurrent attempts from any number of nodes each move tat (see
 	// store.CounterStore.HitBucket). SQLite's two-argument MIN and MAX; PostgreSQL says LEAST and

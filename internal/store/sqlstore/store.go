@@ -232,6 +232,9 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 			return fmt.Errorf("delete old jobs: %w", err)
 		}
 		total += n
+		if _, err := execN(ctx, q, s.q[DeleteOrphanJobWork]); err != nil {
+			return fmt.Errorf("delete old job work: %w", err)
+		}
 		return nil
 	})
 	return total, err

@@ -121,6 +121,17 @@ func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Pag
 		}
 		w.add(cond)
 	}
+	if uq.SkipCount {
+		rows, err := s.reader(ctx).QueryContext(ctx, s.q[UserSelect]+w.String()+" ORDER BY created_at, user_id"+w.page(p), w.args...)
+		if err != nil {
+			return nil, 0, s.mapErr("list users", err)
+		}
+		items, err := scanAll(rows, scanUser)
+		if err != nil {
+			return nil, 0, s.mapErr("list users", err)
+		}
+		return items, -1, nil
+	}
 	return listWhere(ctx, s, "users", scanUser, UserCount, UserSelect, &w, "created_at, user_id", p)
 }
 

@@ -61,6 +61,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"DevMailbox", testDevMailbox},
 		{"EmailTemplates", testEmailTemplates},
 		{"Jobs", testJobs},
+		{"JobWork", testJobWork},
 		{"Tickets", testTickets},
 		{"RaceRedeemTicket", testRaceRedeemTicket},
 		{"Connections", testConnections},

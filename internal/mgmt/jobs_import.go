@@ -1,0 +1,171 @@
+package mgmt
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/userimport"
+)
+
+// importRoutes serves Auth0's bulk user import: POST /jobs/users-imports stores the file with a
+// pending job, which a node's userimport.Runner imports in the background; /jobs/{id}/errors
+// lists the rows that failed.
+func (h *Handler) importRoutes() []route {
+	return []route{
+		{method: "POST", path: "/jobs/users-imports", scopes: []string{"create:users"}, desc: "Import users", fn: h.usersImport},
+		{method: "POST", path: "/jobs/users-exports", scopes: []string{"read:users"}, desc: "Export users", fn: h.usersExport},
+		{method: "GET", path: "/jobs/{id}/errors", scopes: []string{"create:users", "read:users"}, desc: "Get job error details", fn: h.jobErrors},
+	}
+}
+
+// maxImportRequest is the largest multipart request taken: the file's limit and room for the
+// form's other fields and part headers. A request that says it is larger is refused before any of
+// it is read.
+const maxImportRequest = userimport.MaxFileBytes + 64*1024
+
+var tooLarge = &apiError{http.StatusRequestEntityTooLarge, "payload_too_large",
+	"The users file is larger than the limit of " + strconv.Itoa(userimport.MaxFileBytes) + " bytes."}
+
+func formBool(v string, field string) (bool, error) {
+	switch v {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, refuse(http.StatusBadRequest, codeInvalidBody, "Payload validation error: '%s' must be true or false.", field)
+}
+
+func (h *Handler) usersImport(c *call) (int, any, error) {
+	if c.r.ContentLength > maxImportRequest {
+		return 0, nil, tooLarge
+	}
+	c.r.Body = http.MaxBytesReader(c.w, c.r.Body, maxImportRequest)
+	if err := c.r.ParseMultipartForm(maxImportRequest); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return 0, nil, tooLarge
+		}
+		return 0, nil, refuse(http.StatusBadRequest, codeInvalidBody, "The request must be multipart/form-data with a users file.")
+	}
+	defer c.r.MultipartForm.RemoveAll()
+	f, fh, err := c.r.FormFile("users")
+	if err != nil {
+		return 0, nil, refuse(http.StatusBadRequest, codeInvalidBody, "Payload validation error: 'Missing required property: users'.")
+	}
+	defer f.Close()
+	if fh.Size > userimport.MaxFileBytes {
+		return 0, nil, tooLarge
+	}
+	file, err := io.ReadAll(io.LimitReader(f, userimport.MaxFileBytes+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	connID := c.r.FormValue("connection_id")
+	if connID == "" {
+		return 0, nil, refuse(http.StatusBadRequest, codeInvalidBody, "Payload validation error: 'Missing required property: connection_id'.")
+	}
+	upsert, err := formBool(c.r.FormValue("upsert"), "upsert")
+	if err != nil {
+		return 0, nil, err
+	}
+	mail, err := formBool(c.r.FormValue("send_completion_email"), "send_completion_email")
+	if err != nil {
+		return 0, nil, err
+	}
+	ctx := c.ctx()
+	conn, err := h.st.GetConnection(ctx, connID)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, nil, refuse(http.StatusBadRequest, "inexistent_connection", "The connection does not exist.")
+	} else if err != nil {
+		return 0, nil, err
+	}
+	job, err := userimport.Create(ctx, h.st, h.now(), userimport.Settings{Connection: conn, Upsert: upsert,
+		ExternalID: c.r.FormValue("external_id"), SendCompletionEmail: mail}, file)
+	if err != nil {
+		return 0, nil, err
+	}
+	if h.opts.ImportStarted != nil {
+		h.opts.ImportStarted()
+	}
+	return http.StatusAccepted, job, nil
+}
+
+func (h *Handler) jobErrors(c *call) (int, any, error) {
+	ctx := c.ctx()
+	job, err := load(ctx, h.st.GetJob, c.r.PathValue("id"), nfJob)
+	if err != nil {
+		return 0, nil, err
+	}
+	if job.Type != domain.JobUsersImport {
+		return http.StatusNoContent, nil, nil
+	}
+	errs, err := userimport.Errors(ctx, h.st, job.ID)
+	if err != nil {
+		return 0, nil, err
+	}
+	if len(errs) == 0 {
+		return http.StatusNoContent, nil, nil // as Auth0 answers for a job without errors
+	}
+	return http.StatusOK, errs, nil
+}
+
+// exportBody is Auth0's PostUsersExportsRequest.
+type exportBody struct {
+	ConnectionID *string              `json:"connection_id"`
+	Format       *string              `json:"format"`
+	Limit        *int                 `json:"limit"`
+	Fields       []domain.ExportField `json:"fields"`
+}
+
+func (h *Handler) usersExport(c *call) (int, any, error) {
+	var b exportBody
+	if err := c.decode(&b); err != nil {
+		return 0, nil, err
+	}
+	ctx := c.ctx()
+	var conn *domain.Connection
+	if b.ConnectionID != nil {
+		cn, err := h.st.GetConnection(ctx, *b.ConnectionID)
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, nil, refuse(http.StatusBadRequest, "inexistent_connection", "The connection does not exist.")
+		} else if err != nil {
+			return 0, nil, err
+		}
+		conn = cn
+	}
+	format, limit := "", 0
+	if b.Format != nil {
+		format = *b.Format
+	}
+	if b.Limit != nil {
+		limit = *b.Limit
+	}
+	job, err := userimport.CreateExport(ctx, h.st, h.now(), conn, format, limit, b.Fields, h.opts.Issuer+"api/v2/")
+	if err != nil {
+		return 0, nil, err
+	}
+	if h.opts.ImportStarted != nil {
+		h.opts.ImportStarted()
+	}
+	return http.StatusCreated, job, nil
+}
+
+// exportDownload serves a completed export's file at the job's location: a capability URL, as
+// Auth0's pre-signed one, good while the job is kept. Any mismatch is the same 404.
+func (h *Handler) exportDownload(w http.ResponseWriter, r *http.Request) {
+	file, err := userimport.Download(r.Context(), h.st, r.PathValue("id"), r.URL.Query().Get("token"))
+	if err != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = w.Write([]byte(`{"statusCode":404,"error":"Not Found","message":"The export does not exist."}`))
+		return
+	}
+	w.Header().Set("Content-Type", "application/gzip")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write(file)
+}

@@ -1,0 +1,210 @@
+package userimport
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/subtle"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// exportFields are the fields an export may name (Auth0's user profile, top level).
+var exportFields = map[string]bool{"user_id": true, "email": true, "email_verified": true, "username": true,
+	"phone_number": true, "name": true, "nickname": true, "given_name": true, "family_name": true, "picture": true,
+	"app_metadata": true, "user_metadata": true, "blocked": true, "created_at": true, "updated_at": true,
+	"last_login": true, "last_ip": true, "logins_count": true, "connection": true}
+
+// defaultExportFields are written when a job names none.
+var defaultExportFields = []string{"user_id", "email", "email_verified", "name", "nickname", "given_name", "family_name",
+	"picture", "created_at", "updated_at", "blocked"}
+
+// exportState is an export's result: the gzipped file and the secret of its download URL.
+type exportState struct {
+	File  []byte `json:"file,omitempty"`
+	Token string `json:"token"`
+}
+
+// CreateExport checks an export's settings and stores a pending users_export job. baseURL is the
+// Management API's (https://HOST/api/v2/); the job's location is there once the file is ready.
+func CreateExport(ctx context.Context, st store.Store, now time.Time, conn *domain.Connection, format string, limit int,
+	fields []domain.ExportField, baseURL string) (*domain.Job, error) {
+	switch format {
+	case "":
+		format = "csv"
+	case "csv", "json":
+	default:
+		return nil, domain.Invalidf("format", "format must be json or csv")
+	}
+	if limit < 0 {
+		return nil, domain.Invalidf("limit", "limit must not be negative")
+	}
+	if len(fields) == 0 {
+		for _, f := range defaultExportFields {
+			fields = append(fields, domain.ExportField{Name: f})
+		}
+	}
+	for _, f := range fields {
+		if !exportFields[f.Name] {
+			return nil, domain.Invalidf("fields", "%q is not a field a users export can write", f.Name)
+		}
+	}
+	j := &domain.Job{ID: domain.NewJobID(), Type: domain.JobUsersExport, Status: domain.JobPending,
+		CreatedAt: now.UTC().Truncate(time.Millisecond), Format: format, Limit: limit, Fields: fields}
+	if conn != nil {
+		j.ConnectionID, j.Connection = conn.ID, conn.Name
+	}
+	tok := domain.RandomToken(32)
+	state, _ := json.Marshal(exportState{Token: tok})
+	payload, _ := json.Marshal(map[string]string{"location": baseURL + "jobs/" + j.ID + "/download?token=" + tok})
+	err := st.WithTx(ctx, func(tx store.Store) error {
+		if err := tx.CreateJob(ctx, j); err != nil {
+			return err
+		}
+		return tx.CreateJobWork(ctx, &store.JobWork{JobID: j.ID, Payload: payload, State: state})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// Download returns a completed export's gzipped file when token is its secret; ErrNotFound
+// otherwise, whatever the reason.
+func Download(ctx context.Context, st store.Store, jobID, token string) ([]byte, error) {
+	w, err := st.GetJobWork(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
+	var s exportState
+	if err := json.Unmarshal(w.State, &s); err != nil || !w.Finished || s.File == nil ||
+		subtle.ConstantTimeCompare([]byte(s.Token), []byte(token)) != 1 {
+		return nil, store.ErrNotFound
+	}
+	return s.File, nil
+}
+
+// runExport writes the file of an export job in one step.
+func (r *Runner) runExport(ctx context.Context, job *domain.Job, w *store.JobWork) error {
+	var s exportState
+	var payload struct {
+		Location string `json:"location"`
+	}
+	if err := json.Unmarshal(w.State, &s); err != nil {
+		return err
+	}
+	if err := json.Unmarshal(w.Payload, &payload); err != nil {
+		return err
+	}
+	q := store.UserQuery{SkipCount: true}
+	if job.Connection != "" {
+		q.Terms = []store.UserQueryTerm{{Field: "connection", Value: job.Connection}}
+	}
+	var out bytes.Buffer
+	gz := gzip.NewWriter(&out)
+	cw := csv.NewWriter(gz)
+	if job.Format == "csv" {
+		head := make([]string, len(job.Fields))
+		for i, f := range job.Fields {
+			head[i] = cmpOr(f.ExportAs, f.Name)
+		}
+		_ = cw.Write(head)
+	}
+	n := 0
+	for page := 0; ; page++ {
+		users, _, err := r.Store.SearchUsers(ctx, q, store.Page{Page: page, PerPage: 100})
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			if job.Limit > 0 && n >= job.Limit {
+				break
+			}
+			n++
+			all := exportValues(u)
+			if job.Format == "json" {
+				obj := map[string]any{}
+				for _, f := range job.Fields {
+					if v, ok := all[f.Name]; ok {
+						obj[cmpOr(f.ExportAs, f.Name)] = v
+					}
+				}
+				b, _ := json.Marshal(obj)
+				gz.Write(append(b, '\n'))
+				continue
+			}
+			rec := make([]string, len(job.Fields))
+			for i, f := range job.Fields {
+				rec[i] = csvValue(all[f.Name])
+			}
+			_ = cw.Write(rec)
+		}
+		if len(users) < 100 || (job.Limit > 0 && n >= job.Limit) {
+			break
+		}
+	}
+	cw.Flush()
+	if err := gz.Close(); err != nil {
+		return err
+	}
+	s.File = out.Bytes()
+	b, _ := json.Marshal(s)
+	w.State, w.Finished, w.LeaseUntil = b, true, r.now()
+	j := *job
+	j.Status, j.Location = domain.JobCompleted, payload.Location
+	return r.Store.WithTx(ctx, func(tx store.Store) error {
+		if err := tx.SaveJobWork(ctx, w); err != nil {
+			return fmt.Errorf("job %s: %w", job.ID, err)
+		}
+		return tx.UpdateJob(ctx, &j)
+	})
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func exportValues(u *domain.User) map[string]any {
+	iso := func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+	m := map[string]any{"user_id": u.UserID, "email": u.Email, "email_verified": u.EmailVerified, "username": u.Username,
+		"phone_number": u.PhoneNumber, "name": u.Name, "nickname": u.Nickname, "given_name": u.GivenName,
+		"family_name": u.FamilyName, "picture": u.Picture, "blocked": u.Blocked, "created_at": iso(u.CreatedAt),
+		"updated_at": iso(u.UpdatedAt), "last_ip": u.LastIP, "logins_count": u.LoginsCount, "connection": u.Connection}
+	if u.AppMetadata != nil {
+		m["app_metadata"] = u.AppMetadata
+	}
+	if u.UserMetadata != nil {
+		m["user_metadata"] = u.UserMetadata
+	}
+	if u.LastLogin != nil {
+		m["last_login"] = iso(*u.LastLogin)
+	}
+	for k, v := range m {
+		if v == "" {
+			delete(m, k)
+		}
+	}
+	return m
+}
+
+func csvValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return v
+	case map[string]any:
+		b, _ := json.Marshal(v)
+		return string(b)
+	}
+	return strings.TrimSpace(fmt.Sprint(v))
+}

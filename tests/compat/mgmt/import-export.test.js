@@ -1,0 +1,63 @@
+// Bulk user import and export jobs, driven by the auth0 SDK's ManagementClient: a users file sent as
+// multipart (management.jobs.importUsers), the job read back until it completes, its per-row errors,
+// then an export job (management.jobs.exportUsers) whose gzipped file is fetched from its location.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { management } from './tenant.js';
+
+async function completed(id) {
+  for (let i = 0; i < 600; i++) {
+    const { data } = await management.jobs.get({ id });
+    if (data.status === 'completed') return data;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`job ${id} never completed`);
+}
+
+test('an import job with a custom hash and a bad row, then an export of the imported users', async () => {
+  const { data: conns } = await management.connections.getAll({ name: 'Username-Password-Authentication' });
+  const connection_id = conns[0].id;
+  const salt = 'compat-salt';
+  const sha = createHash('sha256').update(salt + 'Compat-Import-1').digest('hex');
+  const suffix = Date.now();
+  const users = [
+    { email: `imp-${suffix}@example.com`, email_verified: true, user_id: `imp-${suffix}`, user_metadata: { from: 'legacy' },
+      custom_password_hash: { algorithm: 'sha256', hash: { value: sha, encoding: 'hex' }, salt: { value: salt, position: 'prefix' } } },
+    { email: `bad-${suffix}@example.com`, custom_password_hash: { algorithm: 'rot13', hash: { value: 'x' } } },
+  ];
+  const created = await management.jobs.importUsers({
+    users: new Blob([JSON.stringify(users)], { type: 'application/json' }),
+    connection_id, upsert: false, external_id: 'compat', send_completion_email: false,
+  });
+  assert.equal(created.data.type, 'users_import');
+  assert.equal(created.data.connection_id, connection_id);
+  const job = await completed(created.data.id);
+  assert.deepEqual(job.summary, { failed: 1, updated: 0, inserted: 1, total: 2 });
+
+  const { data: errors } = await management.jobs.getErrors({ id: job.id });
+  assert.equal(errors.length, 1);
+  assert.equal(errors[0].user.email, `bad-${suffix}@example.com`);
+  assert.equal(errors[0].user.custom_password_hash, undefined);
+  assert.equal(errors[0].errors[0].code, 'INVALID_FORMAT');
+  assert.match(errors[0].errors[0].message, /rot13/);
+
+  const { data: imported } = await management.users.get({ id: `auth0|imp-${suffix}` });
+  assert.equal(imported.email, `imp-${suffix}@example.com`);
+  assert.deepEqual(imported.user_metadata, { from: 'legacy' });
+
+  const exp = await management.jobs.exportUsers({ connection_id, format: 'json',
+    fields: [{ name: 'user_id' }, { name: 'email', export_as: 'mail' }, { name: 'user_metadata' }] });
+  assert.equal(exp.data.type, 'users_export');
+  const done = await completed(exp.data.id);
+  assert.ok(done.location, 'a completed export has a location');
+  const res = await fetch(done.location);
+  assert.equal(res.status, 200);
+  const lines = gunzipSync(Buffer.from(await res.arrayBuffer())).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const row = lines.find((l) => l.user_id === `auth0|imp-${suffix}`);
+  assert.deepEqual(row, { user_id: `auth0|imp-${suffix}`, mail: `imp-${suffix}@example.com`, user_metadata: { from: 'legacy' } });
+
+  const wrong = await fetch(done.location.replace('token=', 'token=x'));
+  assert.equal(wrong.status, 404);
+});
