@@ -192,7 +192,9 @@ func TestDashboardGuideWalk(t *testing.T) {
 	// The guide's admin, as User Management shows them.
 	load(b, "users", chromedp.Click(`nav.side a[href="/admin/users"]`))
 	shoot("dashboard-users")
-	b.step("search", chromedp.SendKeys(`#q`, "admin@"), chromedp.Submit(`#q`), chromedp.WaitVisible(`main table`))
+	b.step("search", chromedp.SendKeys(`#q`, "admin@"), chromedp.Submit(`#q`))
+	// The unfiltered list stays on screen until the results page has loaded: wait for that page.
+	b.waitFor("the search results", `new URLSearchParams(location.search).get('q') === 'admin@' && document.readyState === 'complete' && !!document.querySelector('main table')`)
 	if rows := b.text("main table tbody"); !strings.Contains(rows, "admin@example.com") || strings.Contains(rows, "user@example.com") {
 		t.Errorf("user search: %q", rows)
 	}
