@@ -1,13 +1,11 @@
 package authflow
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -18,7 +16,6 @@ import (
 	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
-	"github.com/gatehouse/gatehouse/internal/trigger"
 	"github.com/gatehouse/gatehouse/web"
 )
 
@@ -126,109 +123,6 @@ func (h *Handler) requireMFA(w http.ResponseWriter, r *http.Request, f *flow) st
 		page = p
 	}
 	return h.showPage(w, r, f, page)
-}
-
-// mfaPage is the second-factor page for a user with factors: the first of the allowed types (an
-// Action's challengeWith order; any when empty) the user has, the enrollment of an authenticator
-// app for a user with none (when an app is allowed), or "" when nothing the user has is allowed.
-func mfaPage(f mfa.Factors, allowed []string) string {
-	if len(allowed) == 0 {
-		allowed = []string{domain.FactorOTP, domain.FactorEmail, domain.FactorRecoveryCode}
-	}
-	for _, t := range allowed {
-		switch {
-		case t == domain.FactorOTP && f.TOTP:
-			return MFAOTPChallengePath
-		case t == domain.FactorEmail && f.Email:
-			return MFAEmailChallengePath
-		case t == domain.FactorRecoveryCode && f.RecoveryCode:
-			return MFARecoveryChallengePath
-		}
-	}
-	if !f.Any() && slices.Contains(allowed, domain.FactorOTP) {
-		return MFAOTPEnrollPath
-	}
-	return ""
-}
-
-// methodSatisfies reports whether a session's recorded methods (amr) answer a factor type.
-func methodSatisfies(methods []string, factor string) bool {
-	switch factor {
-	case domain.FactorOTP:
-		return slices.Contains(methods, "otp")
-	case domain.FactorEmail:
-		return slices.Contains(methods, "email")
-	case domain.FactorRecoveryCode:
-		return slices.Equal(methods, mfaMethodsRecovery)
-	}
-	return false
-}
-
-// mfaNeeded applies the rule of when a sign-in needs a second factor: the tenant's policy
-// (all-applications, or confidence-score taken as always), an Action's api.multifactor.enable, or
-// the app's acr_values asking for the multi-factor policy, and only when the tenant has OTP or a
-// WebAuthn factor enabled (without a factor nothing could be enrolled). An Action's enable('none') overrides the
-// tenant policy but not an app that asked for MFA by acr_values.
-func (h *Handler) mfaNeeded(ctx context.Context, f *flow) (need, remember bool, err error) {
-	g, err := h.store.GetGuardianSettings(ctx)
-	if err != nil {
-		return false, false, fmt.Errorf("mfa: guardian settings: %w", err)
-	}
-	if !g.AnyFactorEnabled() {
-		return false, false, nil
-	}
-	action := f.tokens.MFA
-	byApp := slices.Contains(strings.Fields(f.tx.Params["acr_values"]), domain.ACRMultiFactor)
-	byAction := action.Required()
-	byPolicy := g.AlwaysMFA() && (action == nil || action.Provider != "none")
-	remember = true
-	if action != nil {
-		remember = action.AllowRememberBrowser
-	}
-	return byApp || byAction || byPolicy, remember, nil
-}
-
-// sessionPassedMFA reports whether the session has passed a second factor since it was
-// authenticated; with types, one of those types (an Action's challengeWith).
-func (h *Handler) sessionPassedMFA(ctx context.Context, sess *domain.Session, types ...string) (bool, error) {
-	m, err := h.store.GetSessionMFA(ctx, sess.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("mfa: session: %w", err)
-	}
-	if m.At.Before(sess.AuthenticatedAt) {
-		return false, nil
-	}
-	return len(types) == 0 || slices.ContainsFunc(types, func(t string) bool { return methodSatisfies(m.Methods, t) }), nil
-}
-
-// authMethods is event.authentication.methods of a sign-in: the password (or "federated" after
-// another identity provider), and the second factor
-// when the session passed one.
-func (h *Handler) authMethods(ctx context.Context, sess *domain.Session, u *domain.User) []trigger.AuthMethod {
-	methods := []trigger.AuthMethod{{Name: authMethod(u), Timestamp: sess.AuthenticatedAt}}
-	if m, err := h.store.GetSessionMFA(ctx, sess.ID); err == nil && !m.At.Before(sess.AuthenticatedAt) {
-		if _, ok := passkeyAMR(m.Methods); ok {
-			methods[0].Name = domain.MethodPasskey
-		}
-		methods = append(methods, trigger.AuthMethod{Name: "mfa", Timestamp: m.At})
-	}
-	return methods
-}
-
-// signInAMR is the amr of the ID tokens of a sign-in on sess: the password and the factor when the
-// session passed one since it was authenticated, nothing otherwise (Auth0 writes amr only after MFA).
-func (h *Handler) signInAMR(ctx context.Context, sess *domain.Session) []string {
-	m, err := h.store.GetSessionMFA(ctx, sess.ID)
-	if err != nil || m.At.Before(sess.AuthenticatedAt) {
-		return nil
-	}
-	if amr, ok := passkeyAMR(m.Methods); ok {
-		return amr
-	}
-	return append([]string{"pwd"}, m.Methods...)
 }
 
 // mfaState is a second-factor page's transaction, its signed-in session and user.
@@ -551,51 +445,4 @@ func (h *Handler) mountMFA(mux *http.ServeMux) {
 // mfaLimiterFor is the default attempt limiter over the store's shared counters.
 func mfaLimiterFor(st store.Store, now func() time.Time) *guard.MFALimiter {
 	return &guard.MFALimiter{Counters: st, Now: now}
-}
-
-// "Remember this browser": a random value in a cookie, its SHA-256 stored with the user and an
-// expiry, so that the Management API's invalidate-remember-browser forgets every browser of a user
-// at once (a signed cookie could not be taken back before it expires).
-const (
-	RememberCookieSecure   = "__Host-gh_mfa_rb"
-	RememberCookieInsecure = "gh_mfa_rb"
-	// RememberBrowserFor is how long a remembered browser skips the second factor (Auth0's 30 days).
-	RememberBrowserFor = 30 * 24 * time.Hour
-)
-
-func (h *Handler) rememberCookieName() string {
-	if h.secure {
-		return RememberCookieSecure
-	}
-	return RememberCookieInsecure
-}
-
-// browserRemembered reports whether this browser's cookie is a live remembered browser of userID.
-func (h *Handler) browserRemembered(r *http.Request, userID string) (bool, error) {
-	c, err := r.Cookie(h.rememberCookieName())
-	if err != nil || len(c.Value) != bindingSecretLen {
-		return false, nil
-	}
-	ok, err := h.store.BrowserRemembered(r.Context(), domain.HashSecret(c.Value), userID, h.now().UTC())
-	if err != nil {
-		return false, fmt.Errorf("mfa: remembered browser: %w", err)
-	}
-	return ok, nil
-}
-
-// rememberIfAsked remembers the browser when the user ticked the box and the requirement allows it.
-func (h *Handler) rememberIfAsked(w http.ResponseWriter, r *http.Request, s *mfaState) bool {
-	if !s.tx.MFARemember || r.PostForm.Get("remember") != "1" {
-		return true
-	}
-	value := domain.RandomToken(32)
-	if err := h.store.RememberBrowser(r.Context(), domain.HashSecret(value), s.user.UserID, h.now().UTC().Add(RememberBrowserFor)); err != nil {
-		h.internalError(w, r, fmt.Errorf("mfa: remember browser: %w", err))
-		return false
-	}
-	http.SetCookie(w, &http.Cookie{
-		Name: h.rememberCookieName(), Value: value, Path: "/", MaxAge: int(RememberBrowserFor.Seconds()),
-		HttpOnly: true, Secure: h.secure, SameSite: http.SameSiteLaxMode,
-	})
-	return true
 }
