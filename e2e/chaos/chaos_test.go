@@ -336,8 +336,10 @@ func checkLogs(t *testing.T, nodes []*gatehouseNode) {
 			if strings.Contains(line, `"level":"ERROR"`) {
 				errs++
 				// What the outage explains is counted, anything else shown.
-				if !strings.Contains(line, "temporarily_unavailable") && !strings.Contains(line, "unexpected EOF") &&
-					!strings.Contains(line, "connection refused") && !strings.Contains(line, "conn closed") {
+				// A 500 is always shown: its cause is what the outage did not explain.
+				if strings.Contains(line, "server_error") || !strings.Contains(line, "temporarily_unavailable") &&
+					!strings.Contains(line, "unexpected EOF") && !strings.Contains(line, "connection refused") &&
+					!strings.Contains(line, "conn closed") {
 					t.Logf("%s: %.600s", n.name, line)
 				}
 			}

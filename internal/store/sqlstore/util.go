@@ -98,8 +98,12 @@ func (s *Store) mapErr(op string, err error) error {
 		return nil
 	}
 	var de *domain.Error
-	if errors.As(err, &de) || errors.Is(err, store.ErrNotFound) {
+	if errors.As(err, &de) || errors.Is(err, store.ErrNotFound) || errors.Is(err, domain.ErrUnavailable) {
 		return err
+	}
+	if s.d.Unavailable != nil && s.d.Unavailable(err) {
+		// A read that lost its connection is the database being away, as for a transaction (inTx).
+		return fmt.Errorf("%s: %w: %w", op, domain.ErrUnavailable, err)
 	}
 	switch kind, key := s.d.Classify(err); kind {
 	case UniqueViolation:
