@@ -60,3 +60,41 @@ func TestDevMailboxPage(t *testing.T) {
 	}
 	b.screenshot(dir, "dev-mailbox-message")
 }
+
+// openDevMail waits (boundedly) for the node's mail worker to deliver a message to the development
+// mailbox, opens the mailbox in the browser as a newcomer would, checks that the newest message has
+// subject and is addressed to to, saves a screenshot named shot, and returns the message's button
+// link, which must start with linkPrefix. It then opens the message body itself (the link a mail
+// client would show), leaving the browser there.
+func openDevMail(t *testing.T, ctx context.Context, b *browser, g *gatehouse, shots, shot, subject, to, linkPrefix string) string {
+	t.Helper()
+	for i := 0; ; i++ {
+		list, err := g.App.Store.ListDevMail(ctx, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) > 0 {
+			break
+		}
+		if i == 500 {
+			t.Fatalf("the %q mail never reached the mailbox", subject)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	b.navigate(g.Issuer + "dev/mailbox")
+	b.step("wait for the message body", chromedp.WaitVisible(chromedp.CSS("iframe.body")), chromedp.Sleep(300*time.Millisecond))
+	if got := b.text("main"); !strings.Contains(got, subject) || !strings.Contains(got, to) {
+		t.Fatalf("mailbox shows %q, want %q to %s", got, subject, to)
+	}
+	b.screenshot(shots, shot)
+	link := strings.TrimSpace(b.text(`section.links a.button`))
+	if !strings.HasPrefix(link, linkPrefix) {
+		t.Fatalf("mail link %q, want it to start with %q", link, linkPrefix)
+	}
+	src := run(b, "find the message body", chromedp.AttributeValue(chromedp.CSS("iframe.body"), "src"))
+	if !src.Exists || !strings.HasPrefix(src.Value, "/dev/mailbox/") {
+		t.Fatalf("the mailbox shows no message body: %+v", src)
+	}
+	b.navigate(g.Origin + src.Value)
+	return link
+}

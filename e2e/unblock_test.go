@@ -47,34 +47,7 @@ func TestUnblockPages(t *testing.T) {
 	}
 	b.screenshot(shots, "unblock-login-blocked")
 
-	for i := 0; ; i++ { // bounded wait for the node's worker to deliver to the mailbox
-		list, err := g.App.Store.ListDevMail(ctx, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(list) > 0 {
-			break
-		}
-		if i == 500 {
-			t.Fatal("the blocked_account mail never reached the mailbox")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	b.navigate(g.Issuer + "dev/mailbox")
-	b.step("wait for the message body", chromedp.WaitVisible(chromedp.CSS("iframe.body")), chromedp.Sleep(300*time.Millisecond))
-	if got := b.text("main"); !strings.Contains(got, "Your account has been blocked") || !strings.Contains(got, user.Email) {
-		t.Fatalf("mailbox shows %q", got)
-	}
-	b.screenshot(shots, "unblock-mail")
-	link := strings.TrimSpace(b.text(`section.links a.button`))
-	if !strings.HasPrefix(link, g.Issuer+"u/unblock?ticket=") {
-		t.Fatalf("mail link %q", link)
-	}
-	src := run(b, "find the message body", chromedp.AttributeValue(chromedp.CSS("iframe.body"), "src"))
-	if !src.Exists || !strings.HasPrefix(src.Value, "/dev/mailbox/") {
-		t.Fatalf("the mailbox shows no message body: %+v", src)
-	}
-	b.navigate(g.Origin + src.Value)
+	link := openDevMail(t, ctx, b, g, shots, "unblock-mail", "Your account has been blocked", user.Email, g.Issuer+"u/unblock?ticket=")
 	if got := b.text("body"); !strings.Contains(got, "127.0.0.1") {
 		t.Errorf("the mail does not name the blocked address: %q", got)
 	}

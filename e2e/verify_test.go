@@ -40,34 +40,7 @@ func TestEmailVerificationPages(t *testing.T) {
 		t.Fatalf("after signup the browser is at %s", loc)
 	}
 
-	for i := 0; ; i++ { // bounded wait for the node's worker to deliver to the mailbox
-		list, err := g.App.Store.ListDevMail(ctx, 5)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(list) > 0 {
-			break
-		}
-		if i == 500 {
-			t.Fatal("the verification mail never reached the mailbox")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	b.navigate(g.Issuer + "dev/mailbox")
-	b.step("wait for the message body", chromedp.WaitVisible(chromedp.CSS("iframe.body")), chromedp.Sleep(300*time.Millisecond))
-	if got := b.text("main"); !strings.Contains(got, "Verify your email address") || !strings.Contains(got, email) {
-		t.Fatalf("mailbox shows %q", got)
-	}
-	b.screenshot(shots, "verify-mail")
-	link := strings.TrimSpace(b.text(`section.links a.button`))
-	if !strings.HasPrefix(link, g.Issuer+"u/email-verification?ticket=") {
-		t.Fatalf("mail link %q", link)
-	}
-	src := run(b, "find the message body", chromedp.AttributeValue(chromedp.CSS("iframe.body"), "src"))
-	if !src.Exists || !strings.HasPrefix(src.Value, "/dev/mailbox/") {
-		t.Fatalf("the mailbox shows no message body: %+v", src)
-	}
-	b.navigate(g.Origin + src.Value)
+	link := openDevMail(t, ctx, b, g, shots, "verify-mail", "Verify your email address", email, g.Issuer+"u/email-verification?ticket=")
 	b.screenshot(shots, "verify-mail-body")
 
 	b.navigate(link)

@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -324,38 +323,10 @@ func (s *Store) FindInvitation(ctx context.Context, hash []byte) (*domain.Invita
 	return getOne(ctx, s, s.reader(ctx), scanInvitation, "invitation", "by ticket", InvitationGetByHash, hash)
 }
 
-// RedeemInvitation is one conditional UPDATE, then a read of the row in the same transaction to
-// tell the caller why it did not match (as RedeemTicket).
+// RedeemInvitation spends an invitation of orgID once (see redeemOnce).
 func (s *Store) RedeemInvitation(ctx context.Context, hash []byte, orgID string, now time.Time) (*domain.Invitation, error) {
-	var (
-		inv     *domain.Invitation
-		outcome error
-	)
-	err := s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[InvitationRedeem], hash, orgID, ts(now))
-		if err != nil {
-			return s.mapErr("redeem invitation", err)
-		}
-		inv, err = scanInvitation(q.QueryRowContext(ctx, s.q[InvitationGetByHash], hash))
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			inv, outcome = nil, notFound("invitation", "by ticket")
-		case err != nil:
-			return s.mapErr("redeem invitation", err)
-		case n == 1:
-		case inv.OrganizationID != orgID:
-			inv, outcome = nil, notFound("invitation", "by ticket (other organization)")
-		case inv.UsedAt != nil:
-			inv, outcome = nil, store.ErrAlreadyUsed
-		default:
-			inv, outcome = nil, notFound("invitation", "by ticket (expired)")
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return inv, outcome
+	return redeemOnce(ctx, s, "invitation", "organization", InvitationRedeem, InvitationGetByHash, scanInvitation,
+		hash, orgID, now, func(inv *domain.Invitation) (string, *time.Time) { return inv.OrganizationID, inv.UsedAt })
 }
 
 // scanOrganization reads orgCols.

@@ -27,38 +27,54 @@ func (s *Store) GetTicket(ctx context.Context, hash []byte) (*domain.Ticket, err
 	return getOne(ctx, s, s.reader(ctx), scanTicket, "ticket", "by hash", TicketGet, hash)
 }
 
-// RedeemTicket is one conditional UPDATE, then a read of the row to tell the caller why it did
-// not match; the read is in the same transaction, so it sees what the UPDATE saw.
+// RedeemTicket spends a ticket of kind once (see redeemOnce).
 func (s *Store) RedeemTicket(ctx context.Context, hash []byte, kind string, now time.Time) (*domain.Ticket, error) {
+	return redeemOnce(ctx, s, "ticket", "kind", TicketRedeem, TicketGet, scanTicket, hash, kind, now,
+		func(t *domain.Ticket) (string, *time.Time) { return t.Kind, t.UsedAt })
+}
+
+// redeemOnce spends a single-use row by the hash of its secret: one conditional UPDATE (redeem:
+// hash, scope, now) that matches only an unused, unexpired row of that scope, then a read of the row
+// (get: hash) in the same transaction, which sees what the UPDATE saw, to tell the caller why it
+// did not match: unknown, another scope, already used (store.ErrAlreadyUsed) or expired. The row is
+// returned only when this call spent it.
+func redeemOnce[T any](ctx context.Context, s *Store, what, scopeName string, redeem, get Stmt,
+	scan func(scanner) (T, error), hash []byte, scope string, now time.Time,
+	state func(T) (scope string, usedAt *time.Time)) (T, error) {
 	var (
-		t       *domain.Ticket
+		zero, v T
 		outcome error
 	)
 	err := s.write(ctx, func(q querier) error {
-		n, err := execN(ctx, q, s.q[TicketRedeem], hash, kind, ts(now))
+		n, err := execN(ctx, q, s.q[redeem], hash, scope, ts(now))
 		if err != nil {
-			return s.mapErr("redeem ticket", err)
+			return s.mapErr("redeem "+what, err)
 		}
-		t, err = scanTicket(q.QueryRowContext(ctx, s.q[TicketGet], hash))
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			t, outcome = nil, notFound("ticket", "by hash")
-		case err != nil:
-			return s.mapErr("redeem ticket", err)
-		case n == 1:
-		case t.Kind != kind:
-			t, outcome = nil, notFound("ticket", "by hash (other kind)")
-		case t.UsedAt != nil:
-			t, outcome = nil, store.ErrAlreadyUsed
+		v, err = scan(q.QueryRowContext(ctx, s.q[get], hash))
+		if errors.Is(err, sql.ErrNoRows) {
+			v, outcome = zero, notFound(what, "by hash")
+			return nil
+		}
+		if err != nil {
+			return s.mapErr("redeem "+what, err)
+		}
+		if n == 1 {
+			return nil
+		}
+		switch rowScope, usedAt := state(v); {
+		case rowScope != scope:
+			v, outcome = zero, notFound(what, "by hash (other "+scopeName+")")
+		case usedAt != nil:
+			v, outcome = zero, store.ErrAlreadyUsed
 		default:
-			t, outcome = nil, notFound("ticket", "by hash (expired)")
+			v, outcome = zero, notFound(what, "by hash (expired)")
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return zero, err
 	}
-	return t, outcome
+	return v, outcome
 }
 
 func (s *Store) SpendUserTickets(ctx context.Context, userID, kind string, now time.Time) error {
