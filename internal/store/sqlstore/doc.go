@@ -3,7 +3,8 @@
 // classification, its migrations, and overrides for the few statements its engine must say
 // otherwise.
 //
-// Statements are written once, in statements.go: a table indexed by Stmt, in SQL both engines
+// Statements are written once: a table indexed by Stmt (the names in statements.go, the SQL by area
+// in sql_*.go), in SQL both engines
 // accept ($1, $2, … placeholders, integer times, truth-valued booleans). A Dialect's Overrides
 // replace single entries, each with a comment saying why; today only PostgreSQL has any, its row
 // and advisory locks. Nothing rewrites SQL at run time; filtered lists only append fixed column
