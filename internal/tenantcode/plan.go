@@ -1,0 +1,212 @@
+package tenantcode
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/internal/store"
+)
+
+// Change operations.
+const (
+	OpAdd    = "add"
+	OpChange = "change"
+	OpRemove = "remove"
+)
+
+// FieldChange is one field of a resource that changes; a secret's values are never held.
+type FieldChange struct {
+	Path     string
+	Old, New string // JSON; empty when the field is absent on that side
+	Secret   bool
+}
+
+// Change is one resource that apply adds, changes or removes.
+type Change struct {
+	Op     string
+	Kind   Kind
+	Key    string
+	File   string
+	Fields []FieldChange
+}
+
+// Plan is what applying a directory would do.
+type Plan struct {
+	Changes  []Change
+	Warnings []string
+
+	cur, des *snapshot
+}
+
+// MakePlan reads dir and compares it with the tenant. A directory with errors returns them all
+// (Problems, each naming its file) and no plan.
+func MakePlan(ctx context.Context, st store.Store, dir string, o Options) (*Plan, error) {
+	cur, err := current(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	des, warns, err := desired(cur, dir, o)
+	if err != nil {
+		return &Plan{Warnings: warns}, err
+	}
+	return &Plan{Changes: diff(cur, des), Warnings: warns, cur: cur, des: des}, nil
+}
+
+// diff compares every kind (also those the directory leaves out, which change only as a
+// consequence: a deleted client's grants, a new client enabled on the connections).
+func diff(cur, des *snapshot) []Change {
+	all := map[Kind]bool{}
+	for _, k := range Kinds {
+		all[k] = true
+	}
+	dm := des.managed
+	c2, d2 := *cur, *des
+	c2.managed, d2.managed = all, all
+	old := index(c2.resources())
+	now := index(d2.resources())
+	var out []Change
+	for _, k := range Kinds {
+		for _, key := range sortedKeys(now[k]) {
+			r := now[k][key]
+			secrets := des.secretsSet[resourceID(k, key)]
+			if o, ok := old[k][key]; !ok {
+				out = append(out, Change{Op: OpAdd, Kind: k, Key: key, File: r.File, Fields: fields(nil, r, secrets)})
+			} else if fs := fields(o, r, secrets); len(fs) > 0 {
+				out = append(out, Change{Op: OpChange, Kind: k, Key: key, File: r.File, Fields: fs})
+			}
+		}
+		for _, key := range sortedKeys(old[k]) {
+			if _, ok := now[k][key]; !ok {
+				out = append(out, Change{Op: OpRemove, Kind: k, Key: key, File: old[k][key].File})
+			}
+		}
+	}
+	_ = dm
+	return out
+}
+
+func index(rs []*Resource) map[Kind]map[string]*Resource {
+	out := map[Kind]map[string]*Resource{}
+	for _, r := range rs {
+		if out[r.Kind] == nil {
+			out[r.Kind] = map[string]*Resource{}
+		}
+		out[r.Kind][r.Key] = r
+	}
+	return out
+}
+
+// fields lists the leaves that differ between two resources (old nil: every leaf of the new
+// one), their side files, and the secrets the directory sets.
+func fields(old, now *Resource, secrets []string) []FieldChange {
+	a, b := map[string]string{}, map[string]string{}
+	if old != nil {
+		flatten("", old.Doc, a)
+		for p, text := range old.Side {
+			a["file "+p] = sideSummary(text)
+			a["file "+p+"\x00"] = text
+		}
+	}
+	flatten("", now.Doc, b)
+	for p, text := range now.Side {
+		b["file "+p] = sideSummary(text)
+		b["file "+p+"\x00"] = text
+	}
+	var out []FieldChange
+	keys := map[string]bool{}
+	for k := range a {
+		keys[k] = true
+	}
+	for k := range b {
+		keys[k] = true
+	}
+	for _, k := range sortedKeys(keys) {
+		if strings.HasSuffix(k, "\x00") {
+			continue
+		}
+		if strings.HasPrefix(k, "file ") {
+			if a[k+"\x00"] != b[k+"\x00"] {
+				out = append(out, FieldChange{Path: k, Old: a[k], New: b[k]})
+			}
+			continue
+		}
+		if a[k] != b[k] {
+			out = append(out, FieldChange{Path: k, Old: a[k], New: b[k]})
+		}
+	}
+	for _, s := range secrets {
+		out = append(out, FieldChange{Path: s, Secret: true})
+	}
+	return out
+}
+
+func sideSummary(text string) string {
+	return fmt.Sprintf("%d lines, %d bytes", strings.Count(text, "\n")+1, len(text))
+}
+
+// flatten renders each leaf of a document as JSON under its dotted path; arrays are leaves.
+func flatten(prefix string, v any, into map[string]string) {
+	if m, ok := v.(map[string]any); ok && (prefix == "" || len(m) > 0) {
+		for k, x := range m {
+			p := k
+			if prefix != "" {
+				p = prefix + "." + k
+			}
+			flatten(p, x, into)
+		}
+		return
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v) // values decoded from JSON always encode
+	into[prefix] = strings.TrimSpace(buf.String())
+}
+
+// Empty reports whether applying changes nothing.
+func (p *Plan) Empty() bool { return len(p.Changes) == 0 }
+
+// Write prints the plan for a reviewer: nothing at all when nothing changes.
+func (p *Plan) Write(w io.Writer) error {
+	if p.Empty() {
+		return nil
+	}
+	counts := map[string]int{}
+	var b strings.Builder
+	for _, c := range p.Changes {
+		counts[c.Op]++
+		sign := map[string]string{OpAdd: "+", OpChange: "~", OpRemove: "-"}[c.Op]
+		fmt.Fprintf(&b, "%s %s %q (%s)\n", sign, c.Kind, c.Key, c.File)
+		for _, f := range c.Fields {
+			switch {
+			case f.Secret:
+				fmt.Fprintf(&b, "    %s: (secret, value hidden) set\n", f.Path)
+			case c.Op == OpAdd:
+				fmt.Fprintf(&b, "    %s: %s\n", f.Path, f.New)
+			case f.Old == "":
+				fmt.Fprintf(&b, "    %s: + %s\n", f.Path, f.New)
+			case f.New == "":
+				fmt.Fprintf(&b, "    %s: - %s\n", f.Path, f.Old)
+			default:
+				fmt.Fprintf(&b, "    %s: %s → %s\n", f.Path, f.Old, f.New)
+			}
+		}
+	}
+	fmt.Fprintf(&b, "Plan: %d to add, %d to change, %d to remove.\n", counts[OpAdd], counts[OpChange], counts[OpRemove])
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// sortByKind orders changes by Kinds.
+func sortByKind(cs []Change) {
+	rank := map[Kind]int{}
+	for i, k := range Kinds {
+		rank[k] = i
+	}
+	sort.SliceStable(cs, func(i, j int) bool { return rank[cs[i].Kind] < rank[cs[j].Kind] })
+}
