@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io/fs"
 	"os"
@@ -154,5 +153,3 @@ func fileNames(m map[string]string) []string {
 	}
 	return out
 }
-
-var _ = bytes.Equal

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -64,7 +63,6 @@ func diff(cur, des *snapshot) []Change {
 	for _, k := range Kinds {
 		all[k] = true
 	}
-	dm := des.managed
 	c2, d2 := *cur, *des
 	c2.managed, d2.managed = all, all
 	old := index(c2.resources())
@@ -86,7 +84,6 @@ func diff(cur, des *snapshot) []Change {
 			}
 		}
 	}
-	_ = dm
 	return out
 }
 
@@ -200,13 +197,4 @@ func (p *Plan) Write(w io.Writer) error {
 	fmt.Fprintf(&b, "Plan: %d to add, %d to change, %d to remove.\n", counts[OpAdd], counts[OpChange], counts[OpRemove])
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// sortByKind orders changes by Kinds.
-func sortByKind(cs []Change) {
-	rank := map[Kind]int{}
-	for i, k := range Kinds {
-		rank[k] = i
-	}
-	sort.SliceStable(cs, func(i, j int) bool { return rank[cs[i].Kind] < rank[cs[j].Kind] })
 }
