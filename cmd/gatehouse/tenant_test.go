@@ -20,7 +20,11 @@ import (
 // and an SMTP provider.
 func seededTenant(t *testing.T) map[string]string {
 	t.Helper()
-	env := tenantEnv(filepath.Join(t.TempDir(), "source.db"))
+	return seed(t, tenantEnv(filepath.Join(t.TempDir(), "source.db")))
+}
+
+func seed(t *testing.T, env map[string]string) map[string]string {
+	t.Helper()
 	if _, _, err := run(env, "", "migrate"); err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +106,15 @@ func sameTree(t *testing.T, what string, a, b map[string]string) {
 // TestTenantRoundTrip: export → apply to an empty tenant → export again is byte-identical; a plan
 // of the same directory then prints nothing and a second apply changes nothing.
 func TestTenantRoundTrip(t *testing.T) {
-	src := seededTenant(t)
+	for engine, newEnv := range tenantEnvs(t) {
+		t.Run(engine, func(t *testing.T) { roundTrip(t, seed(t, newEnv(t)), newEnv(t)) })
+	}
+}
+
+func roundTrip(t *testing.T, src, dst map[string]string) {
+	if _, _, err := run(dst, "", "migrate"); err != nil {
+		t.Fatal(err)
+	}
 	a := filepath.Join(t.TempDir(), "a")
 	if _, _, err := run(src, "", "tenant", "export", a); err != nil {
 		t.Fatal(err)
@@ -124,7 +136,6 @@ func TestTenantRoundTrip(t *testing.T) {
 		t.Fatalf("plan of the tenant's own export: %v\n%s", err, out)
 	}
 
-	dst := emptyTenant(t)
 	out, _, err := run(dst, "", "tenant", "apply", a)
 	if err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)

@@ -43,6 +43,10 @@ func (b *builder) roles() error {
 			b.fail(fileErr(file, "role %q is also defined in %s", body.Name, prev))
 			continue
 		}
+		if systemRole(body.Name) {
+			b.fail(fileErr(file, "%q is a dashboard role; it is kept by gatehouse admin, not from files", body.Name))
+			continue
+		}
 		r := &role{Role: &domain.Role{Name: body.Name, Description: body.Description}, perms: []domain.Permission{}}
 		if err := r.Validate(); err != nil {
 			b.fail(&FileError{File: file, Err: err})
@@ -74,7 +78,7 @@ func (b *builder) roles() error {
 		out = append(out, r)
 	}
 	for _, r := range b.cur.roles {
-		if _, inDir := seen[r.Name]; !inDir && !b.o.AllowDelete {
+		if _, inDir := seen[r.Name]; systemRole(r.Name) || (!inDir && !b.o.AllowDelete) {
 			out = append(out, r)
 		}
 	}

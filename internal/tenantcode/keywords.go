@@ -86,7 +86,7 @@ var leftover = regexp.MustCompile(`##([A-Za-z0-9_]{1,128})##|@@([A-Za-z0-9_]{1,1
 func (m Mappings) replace(file string, text string, isJSON bool) (string, error) {
 	if strings.Contains(text, "@@") {
 		for k, v := range m {
-			enc, err := json.Marshal(v)
+			enc, err := marshalPlain(v)
 			if err != nil {
 				return "", fmt.Errorf("%s: keyword %s: %w", file, k, err)
 			}
@@ -100,14 +100,14 @@ func (m Mappings) replace(file string, text string, isJSON bool) (string, error)
 		for k, v := range m {
 			s, ok := v.(string)
 			if !ok {
-				b, err := json.Marshal(v)
+				b, err := marshalPlain(v)
 				if err != nil {
 					return "", fmt.Errorf("%s: keyword %s: %w", file, k, err)
 				}
 				s = string(b)
 			}
 			if isJSON {
-				b, _ := json.Marshal(s)
+				b, _ := marshalPlain(s)
 				s = string(b[1 : len(b)-1])
 			}
 			text = strings.ReplaceAll(text, "##"+k+"##", s)
@@ -118,4 +118,15 @@ func (m Mappings) replace(file string, text string, isJSON bool) (string, error)
 		return "", fmt.Errorf("%s:%d: keyword %s has no value (give it in --keywords or %s)", file, line, text[loc[0]:loc[1]], MappingsEnv)
 	}
 	return text, nil
+}
+
+// marshalPlain is JSON without HTML escaping (a URL's & stays &), as JSON.stringify writes it.
+func marshalPlain(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

@@ -23,6 +23,8 @@ type FieldChange struct {
 	Path     string
 	Old, New string // JSON; empty when the field is absent on that side
 	Secret   bool
+
+	oldText, newText string // a side file's content
 }
 
 // Change is one resource that apply adds, changes or removes.
@@ -128,7 +130,7 @@ func fields(old, now *Resource, secrets []string) []FieldChange {
 		}
 		if strings.HasPrefix(k, "file ") {
 			if a[k+"\x00"] != b[k+"\x00"] {
-				out = append(out, FieldChange{Path: k, Old: a[k], New: b[k]})
+				out = append(out, FieldChange{Path: k, Old: a[k], New: b[k], oldText: a[k+"\x00"], newText: b[k+"\x00"]})
 			}
 			continue
 		}
@@ -183,6 +185,16 @@ func (p *Plan) Write(w io.Writer) error {
 			switch {
 			case f.Secret:
 				fmt.Fprintf(&b, "    %s: (secret, value hidden) set\n", f.Path)
+			case strings.HasPrefix(f.Path, "file ") && c.Op == OpChange && f.Old != "" && f.New != "":
+				fmt.Fprintf(&b, "    %s:\n", f.Path)
+				writeLineDiff(&b, f.oldText, f.newText)
+			case c.Op == OpAdd && strings.HasPrefix(f.New, "[{"):
+				fmt.Fprintf(&b, "    %s:\n", f.Path)
+				for _, e := range elements(f.New) {
+					fmt.Fprintf(&b, "      %s\n", e)
+				}
+			case c.Op == OpChange && strings.HasPrefix(f.Old, "[") && strings.HasPrefix(f.New, "["):
+				writeArrayDiff(&b, f.Path, f.Old, f.New)
 			case c.Op == OpAdd:
 				fmt.Fprintf(&b, "    %s: %s\n", f.Path, f.New)
 			case f.Old == "":
@@ -197,4 +209,88 @@ func (p *Plan) Write(w io.Writer) error {
 	fmt.Fprintf(&b, "Plan: %d to add, %d to change, %d to remove.\n", counts[OpAdd], counts[OpChange], counts[OpRemove])
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// elements splits a JSON array into its elements' JSON.
+func elements(arr string) []string {
+	var raw []json.RawMessage
+	if json.Unmarshal([]byte(arr), &raw) != nil {
+		return []string{arr}
+	}
+	out := make([]string, len(raw))
+	for i, r := range raw {
+		out[i] = string(r)
+	}
+	return out
+}
+
+// writeArrayDiff shows the elements an array loses and gains (or that only their order changed).
+func writeArrayDiff(b *strings.Builder, path, old, now string) {
+	was, is := elements(old), elements(now)
+	count := func(list []string) map[string]int {
+		m := map[string]int{}
+		for _, e := range list {
+			m[e]++
+		}
+		return m
+	}
+	cw, ci := count(was), count(is)
+	changed := false
+	for _, e := range was {
+		if ci[e] < cw[e] {
+			fmt.Fprintf(b, "    %s: - %s\n", path, e)
+			ci[e]++
+			changed = true
+		}
+	}
+	cw, ci = count(was), count(is)
+	for _, e := range is {
+		if cw[e] < ci[e] {
+			fmt.Fprintf(b, "    %s: + %s\n", path, e)
+			cw[e]++
+			changed = true
+		}
+	}
+	if !changed {
+		fmt.Fprintf(b, "    %s: reordered: %s\n", path, now)
+	}
+}
+
+const maxDiffLines = 1000
+
+// writeLineDiff shows the lines of a side file that go and come (a longest-common-subsequence
+// diff without context), bounded for large files.
+func writeLineDiff(b *strings.Builder, old, now string) {
+	x, y := strings.Split(old, "\n"), strings.Split(now, "\n")
+	if len(x) > maxDiffLines || len(y) > maxDiffLines {
+		fmt.Fprintf(b, "      (%s → %s)\n", sideSummary(old), sideSummary(now))
+		return
+	}
+	// lcs[i][j]: the longest common subsequence of x[i:] and y[j:].
+	lcs := make([][]int, len(x)+1)
+	for i := range lcs {
+		lcs[i] = make([]int, len(y)+1)
+	}
+	for i := len(x) - 1; i >= 0; i-- {
+		for j := len(y) - 1; j >= 0; j-- {
+			if x[i] == y[j] {
+				lcs[i][j] = lcs[i+1][j+1] + 1
+			} else {
+				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+			}
+		}
+	}
+	i, j := 0, 0
+	for i < len(x) || j < len(y) {
+		switch {
+		case i < len(x) && j < len(y) && x[i] == y[j]:
+			i, j = i+1, j+1
+		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
+			fmt.Fprintf(b, "      -%d: %s\n", i+1, x[i])
+			i++
+		default:
+			fmt.Fprintf(b, "      +%d: %s\n", j+1, y[j])
+			j++
+		}
+	}
 }

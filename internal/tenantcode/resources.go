@@ -113,6 +113,9 @@ func (s *snapshot) resources() []*Resource {
 			Doc: toMap(map[string]any{"client_id": c.Name, "audience": g.Audience, "scope": scope})})
 	}
 	for _, r := range s.roles {
+		if systemRole(r.Name) {
+			continue
+		}
 		perms := append([]domain.Permission{}, r.perms...)
 		sort.Slice(perms, func(i, j int) bool {
 			if perms[i].ResourceServerIdentifier != perms[j].ResourceServerIdentifier {

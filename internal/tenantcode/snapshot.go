@@ -3,6 +3,7 @@ package tenantcode
 import (
 	"sort"
 
+	"github.com/gatehouse/gatehouse/internal/bootstrap"
 	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
@@ -35,6 +36,12 @@ var triggerIDs = []string{domain.TriggerPostLogin, domain.TriggerCredentialsExch
 type role struct {
 	*domain.Role
 	perms []domain.Permission
+}
+
+// systemRole reports whether a role is one of the dashboard's own (their permissions are on this
+// tenant's Management API, whose identifier is its issuer): `gatehouse admin` keeps them.
+func systemRole(name string) bool {
+	return name == bootstrap.AdminRole || name == bootstrap.ReadOnlyRole
 }
 
 // action is an Action with whether its current code is deployed (the Deploy CLI's `deployed`).
