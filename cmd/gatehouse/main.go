@@ -61,7 +61,7 @@ SQLite database or on PostgreSQL. Start with "gatehouse dev".`,
 	root.SetOut(m.Stdout)
 	root.SetErr(m.Stderr)
 	root.AddCommand(m.devCommand(), m.serveCommand(), m.migrateCommand(), m.keysCommand(),
-		m.adminCommand(), m.clientsCommand(), m.doctorCommand(), m.verifyCommand(), m.usersCommand(), m.versionCommand())
+		m.adminCommand(), m.clientsCommand(), m.doctorCommand(), m.verifyCommand(), m.usersCommand(), m.tenantCommand(), m.versionCommand())
 	return root
 }
 

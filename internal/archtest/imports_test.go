@@ -41,6 +41,8 @@ var rules = []rule{
 		why: "brokering to another provider knows connections and the node's network rule, never a route or the store"},
 	{pkg: "internal/userimport", allow: []string{"internal/domain", "internal/password", "internal/store"},
 		why: "bulk import and export are the store's work, run by the Management API, the command line and every node alike"},
+	{pkg: "internal/tenantcode", allow: []string{"internal/domain", "internal/store", "internal/mail/mailtemplate", "internal/bootstrap"},
+		why: "tenant as code maps files to domain entities and writes them through the store; it compiles code and seals secrets through the interfaces the command hands it"},
 	{pkg: "internal/actions", allow: []string{"internal/netguard"}, why: "the JavaScript sandbox knows nothing of the flows that call it; its fetch connects under the one address rule"},
 	{pkg: "sdk/...", allow: []string{"sdk/..."}, why: "the SDKs are used by other modules and cannot see internal packages"},
 	{pkg: "internal/mgmt", deny: []string{"internal/oauth", "internal/passwordreset", "internal/oauth/grant", "internal/authflow", "internal/session", "internal/actionexec", "internal/token", "internal/keys", "internal/app"},
