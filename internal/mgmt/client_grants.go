@@ -46,17 +46,38 @@ type grantView struct {
 	*domain.ClientGrant
 }
 
+// list serves offset paging and Auth0's checkpoint paging (from/take, which win when both are sent,
+// as auth0 v7's clientGrants.list always sends take): {client_grants, next} while more remain.
 func (g *grants) list(c *call) (int, any, error) {
+	q := c.r.URL.Query()
+	checkpoint := q.Has("from") || q.Has("take")
 	p, err := c.parsePaging()
 	if err != nil {
 		return 0, nil, err
 	}
-	q := c.r.URL.Query()
-	list, total, err := g.grants.ListClientGrants(c.ctx(), store.ClientGrantFilter{ClientID: q.Get("client_id"), Audience: q.Get("audience")}, p.Page)
+	var offset int
+	if checkpoint {
+		if offset, p.PerPage, err = c.parseCheckpoint(); err != nil {
+			return 0, nil, err
+		}
+	}
+	pg, skip := p.Page, 0
+	if checkpoint {
+		pg, skip = pageAt(offset, p.PerPage)
+	}
+	list, total, err := g.grants.ListClientGrants(c.ctx(), store.ClientGrantFilter{ClientID: q.Get("client_id"), Audience: q.Get("audience")}, pg)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, p.list("client_grants", views(list, func(cg *domain.ClientGrant) any { return grantView{cg} }), total), nil
+	items := views(list[min(skip, len(list)):], func(cg *domain.ClientGrant) any { return grantView{cg} })
+	if !checkpoint {
+		return http.StatusOK, p.list("client_grants", items, total), nil
+	}
+	out := map[string]any{"client_grants": items}
+	if next := offset + len(items); len(items) > 0 && next < total {
+		out["next"] = encodeCursor(next)
+	}
+	return http.StatusOK, out, nil
 }
 
 func (g *grants) load(c *call) (*domain.ClientGrant, error) {

@@ -147,7 +147,14 @@ func (g *guardian) methods(c *call) (*domain.User, []*domain.MFAAuthenticator, e
 	return u, list, err
 }
 
+// listMethods pages a user's methods with page, per_page and include_totals as Auth0 does: a bare
+// array, or {start, limit, total, authenticators} (what auth0 v7's users.authenticationMethods.list
+// reads). A user has a handful of methods, so the page is cut from the whole list.
 func (g *guardian) listMethods(c *call) (int, any, error) {
+	p, err := c.parsePaging()
+	if err != nil {
+		return 0, nil, err
+	}
 	u, list, err := g.methods(c)
 	if err != nil {
 		return 0, nil, err
@@ -163,7 +170,9 @@ func (g *guardian) listMethods(c *call) (int, any, error) {
 	for _, k := range keys {
 		out = append(out, webauthnMethodView(k))
 	}
-	return http.StatusOK, out, nil
+	total := len(out)
+	from, to := min(p.Offset(), total), min(p.Offset()+p.Limit(), total)
+	return http.StatusOK, p.list("authenticators", out[from:to], total), nil
 }
 
 var nfMethod = &apiError{http.StatusNotFound, "inexistent_authentication_method", "The authentication method does not exist."}

@@ -4,53 +4,53 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { management } from './tenant.js';
+import { management, withStatus, expectApiError } from './tenant.js';
 
 test('brute-force protection: Auth0 defaults, then a PATCH read back', async () => {
-  const { data: before } = await management.attackProtection.getBruteForceConfig();
+  const before = await management.attackProtection.bruteForceProtection.get();
   assert.equal(before.enabled, true);
   assert.equal(before.max_attempts, 10);
   assert.equal(before.mode, 'count_per_identifier_and_ip');
   assert.deepEqual(before.allowlist, []);
 
-  const { data: after } = await management.attackProtection.updateBruteForceConfig({
+  const after = await management.attackProtection.bruteForceProtection.update({
     max_attempts: 12,
     allowlist: ['198.51.100.0/24'],
   });
   assert.equal(after.max_attempts, 12);
   assert.deepEqual(after.allowlist, ['198.51.100.0/24']);
-  const { data: read } = await management.attackProtection.getBruteForceConfig();
+  const read = await management.attackProtection.bruteForceProtection.get();
   assert.equal(read.max_attempts, 12);
   assert.equal(read.enabled, true, 'a PATCH changes only what it names');
   // Put the default back for the other suites.
-  await management.attackProtection.updateBruteForceConfig({ max_attempts: 10, allowlist: [] });
+  await management.attackProtection.bruteForceProtection.update({ max_attempts: 10, allowlist: [] });
 });
 
 test('suspicious IP throttling: stages patched field by field', async () => {
-  const { data: before } = await management.attackProtection.getSuspiciousIpThrottlingConfig();
+  const before = await management.attackProtection.suspiciousIpThrottling.get();
   assert.equal(before.enabled, true);
   assert.deepEqual(before.stage['pre-login'], { max_attempts: 100, rate: 864000 });
   assert.deepEqual(before.stage['pre-user-registration'], { max_attempts: 50, rate: 1200 });
 
-  const { data: after } = await management.attackProtection.updateSuspiciousIpThrottlingConfig({
+  const after = await management.attackProtection.suspiciousIpThrottling.update({
     allowlist: ['10.0.0.0/8'],
     stage: { 'pre-login': { max_attempts: 200 } },
   });
   assert.deepEqual(after.stage['pre-login'], { max_attempts: 200, rate: 864000 });
   assert.deepEqual(after.stage['pre-user-registration'], { max_attempts: 50, rate: 1200 });
   assert.deepEqual(after.allowlist, ['10.0.0.0/8']);
-  await management.attackProtection.updateSuspiciousIpThrottlingConfig({
+  await management.attackProtection.suspiciousIpThrottling.update({
     allowlist: [],
     stage: { 'pre-login': { max_attempts: 100 } },
   });
 });
 
 test('breached password detection: off by default, turned on, an unknown method refused', async () => {
-  const { data: before } = await management.attackProtection.getBreachedPasswordDetectionConfig();
+  const before = await management.attackProtection.breachedPasswordDetection.get();
   assert.equal(before.enabled, false);
   assert.equal(before.method, 'standard');
 
-  const { data: after } = await management.attackProtection.updateBreachedPasswordDetectionConfig({
+  const after = await management.attackProtection.breachedPasswordDetection.update({
     enabled: true,
     shields: ['block'],
     stage: { 'pre-user-registration': { shields: ['block'] } },
@@ -60,19 +60,19 @@ test('breached password detection: off by default, turned on, an unknown method 
   assert.deepEqual(after.stage['pre-user-registration'].shields, ['block']);
 
   await assert.rejects(
-    management.attackProtection.updateBreachedPasswordDetectionConfig({ method: 'enhanced' }),
-    (err) => err.statusCode === 400 && err.errorCode === 'invalid_body',
+    management.attackProtection.breachedPasswordDetection.update({ method: 'enhanced' }),
+    expectApiError(400, 'invalid_body'),
   );
-  await management.attackProtection.updateBreachedPasswordDetectionConfig({ enabled: false, shields: [] });
+  await management.attackProtection.breachedPasswordDetection.update({ enabled: false, shields: [] });
 });
 
 test('anomaly: an address not throttled is 404, unblocking is 204', async () => {
   await assert.rejects(
-    management.anomaly.checkIfIpIsBlocked({ id: '203.0.113.77' }),
-    (err) => err.statusCode === 404,
+    management.anomaly.blocks.checkIp('203.0.113.77'),
+    expectApiError(404),
   );
-  const res = await management.anomaly.deleteBlockedIp({ id: '203.0.113.77' });
-  assert.equal(res.status, 204);
+  const [, status] = await withStatus(management.anomaly.blocks.unblockIp('203.0.113.77'));
+  assert.equal(status, 204);
 });
 
 test('log streams: create, list, get, deliver, pause, delete', async () => {
@@ -90,7 +90,7 @@ test('log streams: create, list, get, deliver, pause, delete', async () => {
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     const endpoint = `http://127.0.0.1:${server.address().port}/auth0-logs`;
-    const { data: created } = await management.logStreams.create({
+    const created = await management.logStreams.create({
       name: 'Compat SIEM',
       type: 'http',
       filters: [{ type: 'category', name: 'management.success' }],
@@ -107,14 +107,14 @@ test('log streams: create, list, get, deliver, pause, delete', async () => {
     assert.equal(created.sink.httpEndpoint, endpoint);
     assert.equal(created.sink.httpAuthorization, undefined, 'the Authorization header is write-only');
 
-    const { data: list } = await management.logStreams.getAll();
+    const list = await management.logStreams.list();
     assert.ok(list.some((s) => s.id === created.id));
-    const { data: one } = await management.logStreams.get({ id: created.id });
+    const one = await management.logStreams.get(created.id);
     assert.equal(one.name, 'Compat SIEM');
     assert.deepEqual(one.filters, [{ type: 'category', name: 'management.success' }]);
 
     // A Management API write is a sapi event, which the stream's filter lets through.
-    await management.attackProtection.updateBruteForceConfig({ max_attempts: 10 });
+    await management.attackProtection.bruteForceProtection.update({ max_attempts: 10 });
     const deadline = Date.now() + 15000;
     while (!received.some((i) => i.data?.type === 'sapi') && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
@@ -123,11 +123,11 @@ test('log streams: create, list, get, deliver, pause, delete', async () => {
     assert.ok(received.every((i) => i.data.type === 'sapi' && i.log_id === i.data.log_id));
     assert.equal(authorization, 'Bearer compat-secret');
 
-    const { data: paused } = await management.logStreams.update({ id: created.id }, { status: 'paused' });
+    const paused = await management.logStreams.update(created.id, { status: 'paused' });
     assert.equal(paused.status, 'paused');
-    const del = await management.logStreams.delete({ id: created.id });
-    assert.equal(del.status, 204);
-    await assert.rejects(management.logStreams.get({ id: created.id }), (err) => err.statusCode === 404);
+    const [, deleted] = await withStatus(management.logStreams.delete(created.id));
+    assert.equal(deleted, 204);
+    await assert.rejects(management.logStreams.get(created.id), expectApiError(404));
   } finally {
     server.close();
   }
@@ -140,6 +140,6 @@ test('log streams: a bad content format is refused', async () => {
       type: 'http',
       sink: { httpEndpoint: 'https://siem.example.com/in', httpContentFormat: 'XML' },
     }),
-    (err) => err.statusCode === 400 && /httpContentFormat/.test(err.message),
+    expectApiError(400, undefined, /httpContentFormat/),
   );
 });

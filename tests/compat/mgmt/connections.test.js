@@ -1,38 +1,30 @@
 // Database connections, their password policy, signup through the Authentication API, and
-// brute-force blocks lifted by an administrator — driven by the auth0 SDK's ConnectionsManager,
-// UsersManager, UserBlocksManager and AuthenticationClient, unchanged. Works on its own connection
+// brute-force blocks lifted by an administrator — driven by the auth0 SDK's ManagementClient
+// (connections, users, userBlocks) and its AuthenticationClient (auth0/legacy, where v7 keeps it: the only
+// client with /dbconnections/signup and the password-realm grant; @auth0/auth0-auth-js sends `password`
+// with a realm instead), unchanged. Works on its own connection
 // and application, so the seeded tenant keeps its configuration.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { management, tenant, authenticationClient } from './tenant.js';
+import { management, tenant, authenticationClient, expectApiError } from './tenant.js';
 
 const suffix = Date.now().toString(36);
 const connName = `Compat-DB-${suffix}`;
 
-function expectApiError(status, errorCode, messagePattern) {
-  return (err) => {
-    assert.equal(err.name, 'ManagementApiError', `got ${err.name}: ${err.message}`);
-    assert.equal(err.statusCode, status, `body: ${err.body}`);
-    if (errorCode) assert.equal(err.errorCode, errorCode, `body: ${err.body}`);
-    if (messagePattern) assert.match(err.message, messagePattern);
-    return true;
-  };
-}
-
 test('connections: the default database connection, a new one, its policy, its clients, its users', async (t) => {
-  const { data: defaults } = await management.connections.getAll({ name: 'Username-Password-Authentication' });
+  const { data: defaults } = await management.connections.list({ name: 'Username-Password-Authentication' });
   assert.equal(defaults.length, 1);
   assert.equal(defaults[0].strategy, 'auth0');
   assert.equal(defaults[0].options.passwordPolicy, 'good');
   assert.ok(defaults[0].enabled_clients.includes(tenant.web_app.client_id));
 
-  const { data: app } = await management.clients.create({
+  const app = await management.clients.create({
     name: `Compat signup app ${suffix}`, app_type: 'regular_web', callbacks: ['http://localhost:3000/cb'],
     grant_types: ['authorization_code', 'http://auth0.com/oauth/grant-type/password-realm'],
   });
-  t.after(() => management.clients.delete({ client_id: app.client_id }));
+  t.after(() => management.clients.delete(app.client_id));
 
-  const { data: conn } = await management.connections.create({
+  const conn = await management.connections.create({
     name: connName, strategy: 'auth0', enabled_clients: [app.client_id],
     options: {
       passwordPolicy: 'excellent',
@@ -43,23 +35,35 @@ test('connections: the default database connection, a new one, its policy, its c
       brute_force_protection: true,
     },
   });
-  t.after(() => management.connections.delete({ id: conn.id }).catch(() => {}));
+  t.after(() => management.connections.delete(conn.id).catch(() => {}));
   assert.match(conn.id, /^con_[A-Za-z0-9]{16}$/);
   assert.deepEqual(conn.realms, [connName]);
   assert.equal(conn.options.password_complexity_options.min_length, 12);
 
-  const { data: got } = await management.connections.get({ id: conn.id });
+  const got = await management.connections.get(conn.id);
   assert.equal(got.name, connName);
-  const { data: byStrategy } = await management.connections.getAll({ strategy: ['auth0'], include_totals: true, per_page: 1 });
-  assert.ok(byStrategy.total >= 2);
-  assert.equal(byStrategy.connections.length, 1);
+  // v7 pages connections by checkpoint only (take/from): one at a time, then the SDK walks the rest.
+  const byStrategy = await management.connections.list({ strategy: ['auth0'], take: 1 });
+  assert.equal(byStrategy.data.length, 1);
+  assert.ok(byStrategy.response.next, 'a second page is announced');
+  const auth0Conns = [];
+  for await (const c of byStrategy) auth0Conns.push(c);
+  assert.ok(auth0Conns.length >= 2);
+  assert.ok(auth0Conns.every((c) => c.strategy === 'auth0'));
+  assert.equal(new Set(auth0Conns.map((c) => c.id)).size, auth0Conns.length, 'pages do not overlap');
+  assert.ok(auth0Conns.some((c) => c.id === conn.id) && auth0Conns.some((c) => c.id === defaults[0].id));
 
-  const { data: clients } = await management.connections.getEnabledClients({ id: conn.id });
-  assert.deepEqual(clients.clients, [{ client_id: app.client_id }]);
-  await management.connections.updateEnabledClients({ id: conn.id }, [{ client_id: tenant.web_app.client_id, status: true }]);
-  const { data: two } = await management.connections.getEnabledClients({ id: conn.id, take: 1 });
-  assert.equal(two.clients.length, 1);
-  assert.ok(two.next, 'a second page is announced');
+  const clients = await management.connections.clients.get(conn.id);
+  assert.deepEqual(clients.data, [{ client_id: app.client_id }]);
+  await management.connections.clients.update(conn.id, [{ client_id: tenant.web_app.client_id, status: true }]);
+  const two = await management.connections.clients.get(conn.id, { take: 1 });
+  assert.equal(two.data.length, 1);
+  assert.ok(two.response.next, 'a second page is announced');
+  assert.ok(two.hasNextPage());
+  const first = two.data[0].client_id;
+  const second = await two.getNextPage(); // the same Page, now holding the next one
+  assert.equal(second.data.length, 1);
+  assert.deepEqual([first, second.data[0].client_id].sort(), [app.client_id, tenant.web_app.client_id].sort());
 
   // The Management API's users endpoint enforces the policy with Auth0's messages.
   const user = (password, extra = {}) =>
@@ -68,21 +72,21 @@ test('connections: the default database connection, a new one, its policy, its c
   await assert.rejects(user('Gatehouse-Compat-Word'), expectApiError(400, 'invalid_password', /^PasswordDictionaryError: Password is too common$/));
   await assert.rejects(user('GATEHOUSE-COMPAT-WORD'), expectApiError(400, 'invalid_password', /^PasswordStrengthError/)); // 2 classes
   await assert.rejects(user('Adaline-Lovelace-1'), expectApiError(400, 'invalid_password', /^PasswordNoUserInfoError: Password contains user information$/));
-  const { data: created } = await user('Blue-Lamp-Forty-2');
+  const created = await user('Blue-Lamp-Forty-2');
   await assert.rejects(
-    management.users.update({ id: created.user_id }, { password: 'Blue-Lamp-Forty-2' }),
+    management.users.update(created.user_id, { password: 'Blue-Lamp-Forty-2' }),
     expectApiError(400, 'invalid_password', /^PasswordHistoryError: Password has previously been used$/),
   );
-  await management.users.update({ id: created.user_id }, { password: 'Green-Door-Seven-7' });
+  await management.users.update(created.user_id, { password: 'Green-Door-Seven-7' });
 
   // PATCH replaces options; name cannot change.
-  const { data: patched } = await management.connections.update({ id: conn.id }, {
+  const patched = await management.connections.update(conn.id, {
     options: { passwordPolicy: 'low', password_dictionary: { enable: true, dictionary: ['gatehouse-compat-word'] } },
   });
   assert.equal(patched.options.passwordPolicy, 'low');
   assert.equal(patched.options.password_history, undefined);
   await assert.rejects(
-    management.connections.update({ id: conn.id }, { name: 'Renamed' }),
+    management.connections.update(conn.id, { name: 'Renamed' }),
     expectApiError(400, 'invalid_body', /name/),
   );
 
@@ -109,7 +113,7 @@ test('connections: the default database connection, a new one, its policy, its c
     assert.match(body.policy, /^\* At least 6 characters in length$/);
     return true;
   });
-  await management.connections.update({ id: conn.id }, { options: { passwordPolicy: 'low', disable_signup: true } });
+  await management.connections.update(conn.id, { options: { passwordPolicy: 'low', disable_signup: true } });
   await assert.rejects(auth.database.signUp({ connection: connName, email: `off-${suffix}@example.com`, password: 'Tree-House-Nine' }), (err) => {
     assert.equal(err.error, 'operation_not_allowed');
     assert.equal(err.error_description, 'public signup is disabled');
@@ -117,21 +121,22 @@ test('connections: the default database connection, a new one, its policy, its c
   });
 
   // DELETE /connections/{id}/users?email= and the connection itself (202, its users with it).
-  await management.connections.deleteUserByEmail({ id: conn.id, email: `sig-${suffix}@example.com` });
-  await management.connections.delete({ id: conn.id });
-  await assert.rejects(management.users.get({ id: created.user_id }), expectApiError(404, 'inexistent_user'));
-  await assert.rejects(management.connections.get({ id: conn.id }), expectApiError(404, 'inexistent_connection'));
+  await management.connections.users.deleteByEmail(conn.id, { email: `sig-${suffix}@example.com` });
+  const { rawResponse: deleted } = await management.connections.delete(conn.id).withRawResponse();
+  assert.equal(deleted.status, 202);
+  await assert.rejects(management.users.get(created.user_id), expectApiError(404, 'inexistent_user'));
+  await assert.rejects(management.connections.get(conn.id), expectApiError(404, 'inexistent_connection'));
 });
 
 test('user-blocks: an administrator lifts a brute-force block before it runs out', async (t) => {
-  const { data: app } = await management.clients.create({
+  const app = await management.clients.create({
     name: `Compat blocks app ${suffix}`, app_type: 'regular_web', callbacks: ['http://localhost:3000/cb'],
     grant_types: ['http://auth0.com/oauth/grant-type/password-realm'],
   });
-  t.after(() => management.clients.delete({ client_id: app.client_id }));
+  t.after(() => management.clients.delete(app.client_id));
   const email = `locked-${suffix}@example.com`;
-  const { data: user } = await management.users.create({ connection: 'Username-Password-Authentication', email, password: 'Right-Pass-123!' });
-  t.after(() => management.users.delete({ id: user.user_id }));
+  const user = await management.users.create({ connection: 'Username-Password-Authentication', email, password: 'Right-Pass-123!' });
+  t.after(() => management.users.delete(user.user_id));
 
   const auth = authenticationClient(app.client_id, app.client_secret);
   const login = (password) => auth.oauth.passwordGrant({ username: email, password, realm: 'Username-Password-Authentication' });
@@ -140,32 +145,32 @@ test('user-blocks: an administrator lifts a brute-force block before it runs out
   }
   await assert.rejects(login('Right-Pass-123!'), (err) => err.statusCode === 429 && err.error === 'too_many_attempts');
 
-  const { data: byId } = await management.userBlocks.get({ id: user.user_id });
+  const byId = await management.userBlocks.list(user.user_id);
   assert.equal(byId.blocked_for.length, 1);
   assert.equal(byId.blocked_for[0].identifier, email);
-  const { data: byIdentifier } = await management.userBlocks.getAll({ identifier: email });
+  const byIdentifier = await management.userBlocks.listByIdentifier({ identifier: email });
   assert.equal(byIdentifier.blocked_for.length, 1);
 
-  await management.userBlocks.delete({ id: user.user_id });
+  await management.userBlocks.delete(user.user_id);
   const { data: tokens } = await login('Right-Pass-123!');
   assert.ok(tokens.access_token, 'the right password works once the block is lifted');
 
   for (let i = 0; i < 10; i++) await login('Wrong-Pass-123!').catch(() => {});
-  await management.userBlocks.deleteAll({ identifier: email });
-  const { data: again } = await management.userBlocks.getAll({ identifier: email });
+  await management.userBlocks.deleteByIdentifier({ identifier: email });
+  const again = await management.userBlocks.listByIdentifier({ identifier: email });
   assert.deepEqual(again.blocked_for, []);
 });
 
 test('blocked: true stops the password grant with Auth0\'s "user is blocked"', async (t) => {
-  const { data: app } = await management.clients.create({
+  const app = await management.clients.create({
     name: `Compat blocked-user app ${suffix}`, app_type: 'regular_web', callbacks: ['http://localhost:3000/cb'],
     grant_types: ['http://auth0.com/oauth/grant-type/password-realm'],
   });
-  t.after(() => management.clients.delete({ client_id: app.client_id }));
+  t.after(() => management.clients.delete(app.client_id));
   const email = `blocked-${suffix}@example.com`;
-  const { data: user } = await management.users.create({ connection: 'Username-Password-Authentication', email, password: 'Right-Pass-123!' });
-  t.after(() => management.users.delete({ id: user.user_id }));
-  await management.users.update({ id: user.user_id }, { blocked: true });
+  const user = await management.users.create({ connection: 'Username-Password-Authentication', email, password: 'Right-Pass-123!' });
+  t.after(() => management.users.delete(user.user_id));
+  await management.users.update(user.user_id, { blocked: true });
   const auth = authenticationClient(app.client_id, app.client_secret);
   await assert.rejects(
     auth.oauth.passwordGrant({ username: email, password: 'Right-Pass-123!', realm: 'Username-Password-Authentication' }),

@@ -2,27 +2,17 @@
 // ManagementClient against a fresh `gatehouse dev` tenant (mail goes to its development mailbox).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { management, tenant } from './tenant.js';
-
-function expectApiError(status, errorCode, messagePattern) {
-  return (err) => {
-    assert.equal(err.name, 'ManagementApiError', `got ${err.name}: ${err.message}`);
-    assert.equal(err.statusCode, status, `body: ${err.body}`);
-    if (errorCode) assert.equal(err.errorCode, errorCode, `body: ${err.body}`);
-    if (messagePattern) assert.match(err.message, messagePattern);
-    return true;
-  };
-}
+import { management, tenant, withStatus, expectApiError } from './tenant.js';
 
 async function seededUser() {
-  const { data } = await management.usersByEmail.getByEmail({ email: tenant.users[0].email });
+  const data = await management.users.listUsersByEmail({ email: tenant.users[0].email });
   assert.equal(data.length, 1);
   return data[0];
 }
 
 test('an unconfigured template answers 404; create, get, update and put in Auth0 shape', async () => {
   await assert.rejects(
-    management.emailTemplates.get({ templateName: 'password_reset' }),
+    management.emailTemplates.get('password_reset'),
     expectApiError(404, 'inexistent_email_template'),
   );
   const body = {
@@ -35,32 +25,32 @@ test('an unconfigured template answers 404; create, get, update and put in Auth0
     resultUrl: 'https://app.acme.example/reset-done',
     urlLifetimeInSeconds: 3600,
   };
-  const created = await management.emailTemplates.create(body);
-  assert.equal(created.status, 201);
-  for (const k of Object.keys(body)) assert.deepEqual(created.data[k], body[k], k);
-  assert.equal(created.data.includeEmailInRedirect, true);
+  const [created, status] = await withStatus(management.emailTemplates.create(body));
+  assert.equal(status, 201);
+  for (const k of Object.keys(body)) assert.deepEqual(created[k], body[k], k);
+  assert.equal(created.includeEmailInRedirect, true);
 
   await assert.rejects(management.emailTemplates.create(body), expectApiError(409, 'email_template_conflict'));
 
-  const got = await management.emailTemplates.get({ templateName: 'password_reset' });
-  assert.equal(got.data.subject, body.subject);
+  const got = await management.emailTemplates.get('password_reset');
+  assert.equal(got.subject, body.subject);
 
-  const updated = await management.emailTemplates.update({ templateName: 'password_reset' }, { enabled: false });
-  assert.equal(updated.data.enabled, false);
-  assert.equal(updated.data.body, body.body);
+  const updated = await management.emailTemplates.update('password_reset', { enabled: false });
+  assert.equal(updated.enabled, false);
+  assert.equal(updated.body, body.body);
 
-  const put = await management.emailTemplates.put(
-    { templateName: 'welcome_email' },
+  const [put, putStatus] = await withStatus(management.emailTemplates.set(
+    'welcome_email',
     { template: 'welcome_email', body: '<p>Welcome {{ user.name }}</p>', subject: 'Welcome', syntax: 'liquid', enabled: true, from: 'hi@acme.example' },
-  );
-  assert.equal(put.status, 200);
-  assert.equal(put.data.template, 'welcome_email');
-  assert.equal(put.data.enabled, true);
+  ));
+  assert.equal(putStatus, 200);
+  assert.equal(put.template, 'welcome_email');
+  assert.equal(put.enabled, true);
 });
 
 test('header injection, runaway Liquid and file includes are refused, and nothing changes', async () => {
-  await management.emailTemplates.put(
-    { templateName: 'blocked_account' },
+  await management.emailTemplates.set(
+    'blocked_account',
     { template: 'blocked_account', body: '<p>{{ url }}</p>', subject: 'Blocked', syntax: 'liquid', enabled: true, from: 'a@acme.example' },
   );
   const bad = [
@@ -72,11 +62,11 @@ test('header injection, runaway Liquid and file includes are refused, and nothin
   ];
   for (const [change, pattern] of bad) {
     await assert.rejects(
-      management.emailTemplates.update({ templateName: 'blocked_account' }, change),
+      management.emailTemplates.update('blocked_account', change),
       expectApiError(400, 'invalid_body', pattern),
     );
   }
-  const { data } = await management.emailTemplates.get({ templateName: 'blocked_account' });
+  const data = await management.emailTemplates.get('blocked_account');
   assert.equal(data.subject, 'Blocked');
   assert.equal(data.from, 'a@acme.example');
   assert.equal(data.body, '<p>{{ url }}</p>');
@@ -84,13 +74,13 @@ test('header injection, runaway Liquid and file includes are refused, and nothin
 
 test('an email verification ticket verifies once and goes to result_url with Auth0 parameters', async () => {
   const user = await seededUser();
-  await management.users.update({ id: user.user_id }, { email_verified: false });
-  const { data, status } = await management.tickets.verifyEmail({
+  await management.users.update(user.user_id, { email_verified: false });
+  const [data, status] = await withStatus(management.tickets.verifyEmail({
     user_id: user.user_id,
     result_url: 'https://app.example/verified',
     ttl_sec: 600,
     includeEmailInRedirect: true,
-  });
+  }));
   assert.equal(status, 201);
   assert.match(data.ticket, /^https:\/\/[^/]+\/u\/email-verification\?ticket=[A-Za-z0-9_-]{43}$/);
 
@@ -100,8 +90,8 @@ test('an email verification ticket verifies once and goes to result_url with Aut
   assert.equal(to.origin + to.pathname, 'https://app.example/verified');
   assert.equal(to.searchParams.get('success'), 'true');
   assert.equal(to.searchParams.get('email'), user.email);
-  const after = await management.users.get({ id: user.user_id });
-  assert.equal(after.data.email_verified, true);
+  const after = await management.users.get(user.user_id);
+  assert.equal(after.email_verified, true);
 
   const again = await fetch(data.ticket, { redirect: 'manual' });
   assert.equal(again.status, 302);
@@ -117,25 +107,27 @@ test('an email verification ticket verifies once and goes to result_url with Aut
 
 test('a verification-email job is created pending and completes once its mail is delivered', async () => {
   const user = await seededUser();
-  const created = await management.jobs.verifyEmail({ user_id: user.user_id, client_id: tenant.web_app.client_id });
-  assert.equal(created.status, 201);
-  assert.match(created.data.id, /^job_/);
-  assert.equal(created.data.type, 'verification_email');
-  assert.equal(created.data.status, 'pending');
-  assert.ok(!Number.isNaN(Date.parse(created.data.created_at)));
+  const [created, status] = await withStatus(
+    management.jobs.verificationEmail.create({ user_id: user.user_id, client_id: tenant.web_app.client_id }),
+  );
+  assert.equal(status, 201);
+  assert.match(created.id, /^job_/);
+  assert.equal(created.type, 'verification_email');
+  assert.equal(created.status, 'pending');
+  assert.ok(!Number.isNaN(Date.parse(created.created_at)));
 
   let job;
   for (let i = 0; i < 100; i++) {
-    ({ data: job } = await management.jobs.get({ id: created.data.id }));
+    job = await management.jobs.get(created.id);
     if (job.status !== 'pending') break;
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(job.status, 'completed');
-  assert.equal(job.id, created.data.id);
+  assert.equal(job.id, created.id);
 
-  await assert.rejects(management.jobs.get({ id: 'job_doesnotexist' }), expectApiError(404, 'inexistent_job'));
+  await assert.rejects(management.jobs.get('job_doesnotexist'), expectApiError(404, 'inexistent_job'));
   await assert.rejects(
-    management.jobs.verifyEmail({ user_id: 'auth0|000000000000000000000000' }),
+    management.jobs.verificationEmail.create({ user_id: 'auth0|000000000000000000000000' }),
     expectApiError(404, 'inexistent_user'),
   );
 });

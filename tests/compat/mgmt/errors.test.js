@@ -1,21 +1,9 @@
-// Error cases as the auth0 SDK surfaces them: a ManagementApiError carrying Auth0's statusCode, errorCode
-// and message (spec §4.2). Independent of guide-config.test.js; uses only what `gatehouse dev` seeds.
+// Error cases as the auth0 SDK surfaces them: a ManagementError (v7: BadRequestError, NotFoundError...)
+// carrying the HTTP status and Auth0's body with statusCode, error, errorCode and message (spec §4.2).
+// Independent of guide-config.test.js; uses only what `gatehouse dev` seeds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { management, tenant } from './tenant.js';
-
-function expectApiError(status, errorCode, messagePattern) {
-  return (err) => {
-    assert.equal(err.name, 'ManagementApiError', `got ${err.name}: ${err.message}`);
-    assert.equal(err.statusCode, status, `body: ${err.body}`);
-    if (errorCode) assert.equal(err.errorCode, errorCode, `body: ${err.body}`);
-    if (messagePattern) assert.match(err.message, messagePattern);
-    const body = JSON.parse(err.body);
-    assert.equal(body.statusCode, status);
-    assert.equal(typeof body.error, 'string');
-    return true;
-  };
-}
+import { management, tenant, expectApiError } from './tenant.js';
 
 test('a wildcard callback is refused with 400 invalid_body naming the field', async () => {
   await assert.rejects(
@@ -53,14 +41,14 @@ test('creating an existing user answers 409', async () => {
 
 test('an unknown user answers 404 inexistent_user', async () => {
   await assert.rejects(
-    management.users.get({ id: 'auth0|000000000000000000000000' }),
+    management.users.get('auth0|000000000000000000000000'),
     expectApiError(404, 'inexistent_user', /user does not exist/i),
   );
 });
 
 test('an unknown client answers 404 inexistent_client', async () => {
   await assert.rejects(
-    management.clients.get({ client_id: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' }),
+    management.clients.get('AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'),
     expectApiError(404, 'inexistent_client'),
   );
 });

@@ -5,7 +5,8 @@
 // The tests in this file run in order and share what they created.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { management, tenant, authenticationClient } from './tenant.js';
+import { AuthClient } from '@auth0/auth0-auth-js';
+import { management, tenant, domain, withStatus, expectApiError } from './tenant.js';
 
 const API_IDENTIFIER = 'https://api.compat.test';
 const PERMISSIONS = [
@@ -67,45 +68,51 @@ function assertWebApp(client) {
 }
 
 test('step 1: create the Regular Web App with exact URLs, Post auth, rotation and lifetimes', async () => {
-  const res = await management.clients.create(WEB_APP);
-  assert.equal(res.status, 201);
-  assertWebApp(res.data);
-  assert.ok(res.data.client_secret && res.data.client_secret.length >= 32, 'the secret is shown on create');
-  created.client = res.data;
+  const [client, status] = await withStatus(management.clients.create(WEB_APP));
+  assert.equal(status, 201);
+  assertWebApp(client);
+  assert.ok(client.client_secret && client.client_secret.length >= 32, 'the secret is shown on create');
+  created.client = client;
 });
 
 test('step 1: the application reads back with every setting', async () => {
-  const res = await management.clients.get({ client_id: created.client.client_id });
-  assert.equal(res.status, 200);
-  assertWebApp(res.data);
+  const [client, status] = await withStatus(management.clients.get(created.client.client_id));
+  assert.equal(status, 200);
+  assertWebApp(client);
 });
 
 test('clients list pages with include_totals and per_page', async () => {
-  const first = await management.clients.getAll({ include_totals: true, per_page: 2, page: 0 });
-  assert.equal(first.status, 200);
-  assert.equal(first.data.start, 0);
-  assert.equal(first.data.limit, 2);
-  assert.ok(Array.isArray(first.data.clients));
-  assert.equal(first.data.clients.length, 2);
+  const first = await management.clients.list({ include_totals: true, per_page: 2, page: 0 });
+  assert.equal(first.rawResponse.status, 200);
+  assert.equal(first.response.start, 0);
+  assert.equal(first.response.limit, 2);
+  assert.ok(Array.isArray(first.response.clients));
+  assert.equal(first.data.length, 2);
   // dev seeds the web app, the M2M app and the Management API client; this suite added one more.
-  assert.ok(first.data.total >= 4, `total ${first.data.total}`);
+  const total = first.response.total;
+  assert.ok(total >= 4, `total ${total}`);
 
   const ids = [];
-  for (let page = 0; page * 2 < first.data.total; page++) {
-    const res = await management.clients.getAll({ include_totals: true, per_page: 2, page });
-    assert.equal(res.data.start, page * 2);
-    ids.push(...res.data.clients.map((c) => c.client_id));
+  for (let page = 0; page * 2 < total; page++) {
+    const res = await management.clients.list({ include_totals: true, per_page: 2, page });
+    assert.equal(res.response.start, page * 2);
+    ids.push(...res.data.map((c) => c.client_id));
   }
-  assert.equal(ids.length, first.data.total);
+  assert.equal(ids.length, total);
   assert.equal(new Set(ids).size, ids.length, 'pages do not overlap');
   assert.ok(ids.includes(created.client.client_id));
 
-  const bare = await management.clients.getAll({ per_page: 100 });
-  assert.ok(Array.isArray(bare.data), 'without include_totals the list is a bare array');
+  // The SDK's own paging (hasNextPage/getNextPage until a short page) walks the same clients.
+  const walked = [];
+  for await (const c of await management.clients.list({ per_page: 2 })) walked.push(c.client_id);
+  assert.deepEqual(sorted(walked), sorted(ids));
+
+  const bare = await management.clients.list({ include_totals: false, per_page: 100 });
+  assert.ok(Array.isArray(bare.response), 'without include_totals the list is a bare array');
 });
 
 test('step 8: create the API with RS256 and the four permissions', async () => {
-  const res = await management.resourceServers.create({
+  const [api, status] = await withStatus(management.resourceServers.create({
     name: 'Compat App API',
     identifier: API_IDENTIFIER,
     signing_alg: 'RS256',
@@ -113,60 +120,59 @@ test('step 8: create the API with RS256 and the four permissions', async () => {
     enforce_policies: true,
     token_dialect: 'access_token_authz',
     allow_offline_access: true,
-  });
-  assert.equal(res.status, 201);
-  assert.match(res.data.id, /^[0-9a-f]{24}$/);
-  assert.equal(res.data.identifier, API_IDENTIFIER);
-  assert.equal(res.data.signing_alg, 'RS256');
-  assert.deepEqual(res.data.scopes, PERMISSIONS);
-  created.api = res.data;
+  }));
+  assert.equal(status, 201);
+  assert.match(api.id, /^[0-9a-f]{24}$/);
+  assert.equal(api.identifier, API_IDENTIFIER);
+  assert.equal(api.signing_alg, 'RS256');
+  assert.deepEqual(api.scopes, PERMISSIONS);
+  created.api = api;
 });
 
 test('step 8: the API reads back by id and by its url-encoded identifier', async () => {
-  const byId = await management.resourceServers.get({ id: created.api.id });
-  assert.equal(byId.status, 200);
-  assert.equal(byId.data.identifier, API_IDENTIFIER);
-  assert.deepEqual(byId.data.scopes, PERMISSIONS);
-  assert.equal(byId.data.enforce_policies, true);
-  assert.equal(byId.data.token_dialect, 'access_token_authz');
-  assert.equal(byId.data.allow_offline_access, true);
+  const [byId, status] = await withStatus(management.resourceServers.get(created.api.id));
+  assert.equal(status, 200);
+  assert.equal(byId.identifier, API_IDENTIFIER);
+  assert.deepEqual(byId.scopes, PERMISSIONS);
+  assert.equal(byId.enforce_policies, true);
+  assert.equal(byId.token_dialect, 'access_token_authz');
+  assert.equal(byId.allow_offline_access, true);
 
   // The SDK url-encodes the path parameter; Auth0 accepts the identifier in place of the id.
-  const byIdentifier = await management.resourceServers.get({ id: API_IDENTIFIER });
-  assert.equal(byIdentifier.data.id, created.api.id);
+  const byIdentifier = await management.resourceServers.get(API_IDENTIFIER);
+  assert.equal(byIdentifier.id, created.api.id);
 
-  const list = await management.resourceServers.getAll({ include_totals: true, per_page: 1, page: 0 });
-  assert.equal(list.data.limit, 1);
-  assert.equal(list.data.resource_servers.length, 1);
+  const list = await management.resourceServers.list({ include_totals: true, per_page: 1, page: 0 });
+  assert.equal(list.response.limit, 1);
+  assert.equal(list.data.length, 1);
   // the Management API itself, the dev tenant's API and this one
-  assert.ok(list.data.total >= 3, `total ${list.data.total}`);
+  assert.ok(list.response.total >= 3, `total ${list.response.total}`);
 });
 
 test('step 8: create roles user and admin with their permissions', async () => {
   for (const [name, perms] of Object.entries(ROLE_PERMISSIONS)) {
     // "compat-" keeps the names apart from the dev tenant's own user/admin roles.
-    const res = await management.roles.create({ name: `compat-${name}`, description: `Compat ${name}` });
-    assert.equal(res.status, 200, 'Auth0 answers POST /roles with 200');
-    assert.match(res.data.id, /^rol_[A-Za-z0-9]{16}$/);
-    assert.equal(res.data.name, `compat-${name}`);
-    created.roles[name] = res.data;
+    const [role, status] = await withStatus(management.roles.create({ name: `compat-${name}`, description: `Compat ${name}` }));
+    assert.equal(status, 200, 'Auth0 answers POST /roles with 200');
+    assert.match(role.id, /^rol_[A-Za-z0-9]{16}$/);
+    assert.equal(role.name, `compat-${name}`);
+    created.roles[name] = role;
 
-    const add = await management.roles.addPermissions(
-      { id: res.data.id },
-      { permissions: perms.map((p) => ({ resource_server_identifier: API_IDENTIFIER, permission_name: p })) },
-    );
-    assert.equal(add.status, 201, 'Auth0 answers POST /roles/{id}/permissions with 201');
+    const [, added] = await withStatus(management.roles.permissions.add(role.id, {
+      permissions: perms.map((p) => ({ resource_server_identifier: API_IDENTIFIER, permission_name: p })),
+    }));
+    assert.equal(added, 201, 'Auth0 answers POST /roles/{id}/permissions with 201');
   }
 });
 
 test('step 8: roles read back with their permissions', async () => {
   for (const [name, perms] of Object.entries(ROLE_PERMISSIONS)) {
-    const role = await management.roles.get({ id: created.roles[name].id });
-    assert.equal(role.data.name, `compat-${name}`);
-    assert.equal(role.data.description, `Compat ${name}`);
+    const role = await management.roles.get(created.roles[name].id);
+    assert.equal(role.name, `compat-${name}`);
+    assert.equal(role.description, `Compat ${name}`);
 
-    const res = await management.roles.getPermissions({ id: created.roles[name].id, per_page: 50 });
-    assert.equal(res.status, 200);
+    const res = await management.roles.permissions.list(created.roles[name].id, { per_page: 50 });
+    assert.equal(res.rawResponse.status, 200);
     assert.deepEqual(sorted(res.data.map((p) => p.permission_name)), sorted(perms));
     for (const p of res.data) {
       assert.equal(p.resource_server_identifier, API_IDENTIFIER);
@@ -175,149 +181,174 @@ test('step 8: roles read back with their permissions', async () => {
     }
   }
 
-  const paged = await management.roles.getPermissions({
-    id: created.roles.admin.id, include_totals: true, per_page: 3, page: 1,
+  const paged = await management.roles.permissions.list(created.roles.admin.id, {
+    include_totals: true, per_page: 3, page: 1,
   });
-  assert.equal(paged.data.total, 4);
-  assert.equal(paged.data.permissions.length, 1);
+  assert.equal(paged.response.total, 4);
+  assert.equal(paged.data.length, 1);
 
-  const filtered = await management.roles.getAll({ name_filter: 'compat-admin', include_totals: true });
-  assert.deepEqual(filtered.data.roles.map((r) => r.id), [created.roles.admin.id]);
-  assert.equal(filtered.data.total, 1);
+  const filtered = await management.roles.list({ name_filter: 'compat-admin', include_totals: true });
+  assert.deepEqual(filtered.data.map((r) => r.id), [created.roles.admin.id]);
+  assert.equal(filtered.response.total, 1);
 });
 
 test('create two users in the database connection', async () => {
   for (const u of USERS) {
-    const res = await management.users.create({
+    const [user, status] = await withStatus(management.users.create({
       connection: CONNECTION, email: u.email, password: PASSWORD, name: u.name, email_verified: true,
-    });
-    assert.equal(res.status, 201);
-    assert.match(res.data.user_id, /^auth0\|/);
-    assert.equal(res.data.email, u.email);
-    assert.equal(res.data.name, u.name);
-    assert.equal(res.data.email_verified, true);
-    assert.equal(res.data.password, undefined, 'the password is never returned');
-    assert.equal(res.data.identities[0].connection, CONNECTION);
-    assert.equal(res.data.identities[0].provider, 'auth0');
-    assert.equal(`auth0|${res.data.identities[0].user_id}`, res.data.user_id);
-    created.users[u.role] = res.data;
+    }));
+    assert.equal(status, 201);
+    assert.match(user.user_id, /^auth0\|/);
+    assert.equal(user.email, u.email);
+    assert.equal(user.name, u.name);
+    assert.equal(user.email_verified, true);
+    assert.equal(user.password, undefined, 'the password is never returned');
+    assert.equal(user.identities[0].connection, CONNECTION);
+    assert.equal(user.identities[0].provider, 'auth0');
+    assert.equal(`auth0|${user.identities[0].user_id}`, user.user_id);
+    created.users[u.role] = user;
   }
 });
 
 test('assign the roles and read user roles and permissions back', async () => {
   for (const u of USERS) {
     const user = created.users[u.role];
-    const res = await management.users.assignRoles({ id: user.user_id }, { roles: [created.roles[u.role].id] });
-    assert.equal(res.status, 204, 'Auth0 answers POST /users/{id}/roles with 204');
+    const [, status] = await withStatus(management.users.roles.assign(user.user_id, { roles: [created.roles[u.role].id] }));
+    assert.equal(status, 204, 'Auth0 answers POST /users/{id}/roles with 204');
 
-    const roles = await management.users.getRoles({ id: user.user_id });
+    const roles = await management.users.roles.list(user.user_id);
     assert.deepEqual(roles.data.map((r) => r.name), [`compat-${u.role}`]);
 
-    const perms = await management.users.getPermissions({ id: user.user_id, per_page: 50 });
+    const perms = await management.users.permissions.list(user.user_id, { per_page: 50 });
     assert.deepEqual(sorted(perms.data.map((p) => p.permission_name)), sorted(ROLE_PERMISSIONS[u.role]));
     for (const p of perms.data) assert.equal(p.resource_server_identifier, API_IDENTIFIER);
 
-    const totals = await management.users.getRoles({ id: user.user_id, include_totals: true, per_page: 100 });
-    assert.equal(totals.data.total, 1);
-    assert.equal(totals.data.roles.length, 1);
+    const totals = await management.users.roles.list(user.user_id, { include_totals: true, per_page: 100 });
+    assert.equal(totals.response.total, 1);
+    assert.equal(totals.data.length, 1);
   }
 });
 
 test('role users list the members', async () => {
   for (const u of USERS) {
-    const res = await management.roles.getUsers({ id: created.roles[u.role].id });
-    assert.equal(res.status, 200);
+    const res = await management.roles.users.list(created.roles[u.role].id);
+    assert.equal(res.rawResponse.status, 200);
     assert.deepEqual(res.data.map((x) => x.user_id), [created.users[u.role].user_id]);
     assert.equal(res.data[0].email, u.email);
   }
   // Checkpoint paging: take 1 from the start.
-  const cp = await management.roles.getUsers({ id: created.roles.admin.id, take: 1 });
-  assert.deepEqual(cp.data.users.map((x) => x.user_id), [created.users.admin.user_id]);
+  const cp = await management.roles.users.list(created.roles.admin.id, { take: 1 });
+  assert.deepEqual(cp.response.users.map((x) => x.user_id), [created.users.admin.user_id]);
 });
 
 test('users search by email with q and search_engine v3', async () => {
-  const res = await management.users.getAll({ q: `email:"${USERS[0].email}"`, search_engine: 'v3' });
-  assert.equal(res.status, 200);
+  const res = await management.users.list({ q: `email:"${USERS[0].email}"`, search_engine: 'v3' });
+  assert.equal(res.rawResponse.status, 200);
   assert.deepEqual(res.data.map((u) => u.user_id), [created.users.user.user_id]);
 
-  const totals = await management.users.getAll({
+  const totals = await management.users.list({
     q: `email:"${USERS[1].email}"`, search_engine: 'v3', include_totals: true, per_page: 50,
   });
-  assert.equal(totals.data.total, 1);
-  assert.equal(totals.data.start, 0);
-  assert.equal(totals.data.limit, 50);
-  assert.equal(totals.data.users[0].user_id, created.users.admin.user_id);
+  assert.equal(totals.response.total, 1);
+  assert.equal(totals.response.start, 0);
+  assert.equal(totals.response.limit, 50);
+  assert.equal(totals.data[0].user_id, created.users.admin.user_id);
 
-  const none = await management.users.getAll({ q: 'email:"nobody@example.org"', search_engine: 'v3' });
+  const none = await management.users.list({ q: 'email:"nobody@example.org"', search_engine: 'v3' });
   assert.deepEqual(none.data, []);
+  assert.equal(none.hasNextPage(), false);
 });
 
 test('users list pages with include_totals and per_page', async () => {
-  const first = await management.users.getAll({ include_totals: true, per_page: 1, page: 0 });
-  assert.equal(first.data.users.length, 1);
-  assert.equal(first.data.limit, 1);
+  const first = await management.users.list({ include_totals: true, per_page: 1, page: 0 });
+  assert.equal(first.data.length, 1);
+  assert.equal(first.response.limit, 1);
   // two seeded by dev, two created here
-  assert.ok(first.data.total >= 4, `total ${first.data.total}`);
+  const total = first.response.total;
+  assert.ok(total >= 4, `total ${total}`);
   const ids = [];
-  for (let page = 0; page < first.data.total; page++) {
-    const res = await management.users.getAll({ include_totals: true, per_page: 1, page });
-    ids.push(res.data.users[0].user_id);
+  for (let page = 0; page < total; page++) {
+    const res = await management.users.list({ include_totals: true, per_page: 1, page });
+    ids.push(res.data[0].user_id);
   }
-  assert.equal(new Set(ids).size, first.data.total);
+  assert.equal(new Set(ids).size, total);
   for (const u of Object.values(created.users)) assert.ok(ids.includes(u.user_id));
 });
 
 test('users-by-email finds the user', async () => {
-  const res = await management.usersByEmail.getByEmail({ email: USERS[1].email });
-  assert.equal(res.status, 200);
-  assert.ok(Array.isArray(res.data));
-  assert.deepEqual(res.data.map((u) => u.user_id), [created.users.admin.user_id]);
-  assert.equal(res.data[0].name, USERS[1].name);
+  const [users, status] = await withStatus(management.users.listUsersByEmail({ email: USERS[1].email }));
+  assert.equal(status, 200);
+  assert.ok(Array.isArray(users));
+  assert.deepEqual(users.map((u) => u.user_id), [created.users.admin.user_id]);
+  assert.equal(users[0].name, USERS[1].name);
 });
 
 test('client grants: grant the M2M app the API, list it, and use it', async () => {
-  const res = await management.clientGrants.create({
+  const [grant, status] = await withStatus(management.clientGrants.create({
     client_id: tenant.m2m_app.client_id, audience: API_IDENTIFIER, scope: ['admin:read'],
-  });
-  assert.equal(res.status, 201);
-  assert.match(res.data.id, /^cgr_/);
-  assert.deepEqual(res.data.scope, ['admin:read']);
+  }));
+  assert.equal(status, 201);
+  assert.match(grant.id, /^cgr_/);
+  assert.deepEqual(grant.scope, ['admin:read']);
 
-  const list = await management.clientGrants.getAll({ client_id: tenant.m2m_app.client_id });
-  const mine = list.data.find((g) => g.id === res.data.id);
+  const list = await management.clientGrants.list({ client_id: tenant.m2m_app.client_id });
+  const mine = list.data.find((g) => g.id === grant.id);
   assert.ok(mine, 'the grant is listed for its client');
   assert.equal(mine.audience, API_IDENTIFIER);
 
-  const byAudience = await management.clientGrants.getAll({ audience: API_IDENTIFIER, include_totals: true });
-  assert.equal(byAudience.data.total, 1);
-  assert.equal(byAudience.data.client_grants[0].id, res.data.id);
+  // Checkpoint pages carry no total: the audience's grants are this one alone, with no page after it.
+  const byAudience = await management.clientGrants.list({ audience: API_IDENTIFIER, include_totals: true });
+  assert.deepEqual(byAudience.data.map((g) => g.id), [grant.id]);
+  assert.equal(byAudience.hasNextPage(), false);
 
   // The Management client's own grant is visible too.
-  const mgmt = await management.clientGrants.getAll({ client_id: tenant.management_api.client_id });
+  const mgmt = await management.clientGrants.list({ client_id: tenant.management_api.client_id });
   assert.ok(mgmt.data.some((g) => g.audience === tenant.management_api.audience));
 
-  const upd = await management.clientGrants.update({ id: res.data.id }, { scope: ['admin:read', 'read:own_data'] });
-  assert.deepEqual(sorted(upd.data.scope), ['admin:read', 'read:own_data']);
+  // v7 pages client grants by checkpoint: one at a time, the SDK following `next` through every grant.
+  const first = await management.clientGrants.list({ take: 1 });
+  assert.equal(first.data.length, 1);
+  assert.ok(first.response.next, 'a second page is announced');
+  const walked = [];
+  for await (const g of first) walked.push(g);
+  assert.equal(new Set(walked.map((g) => g.id)).size, walked.length, 'pages do not overlap');
+  assert.ok(walked.some((g) => g.id === grant.id));
+  assert.ok(walked.some((g) => g.client_id === tenant.management_api.client_id && g.audience === tenant.management_api.audience));
+  assert.ok(walked.length >= 3, `walked ${walked.length} grants`);
 
-  const auth = authenticationClient(tenant.m2m_app.client_id, tenant.m2m_app.client_secret);
-  const tok = await auth.oauth.clientCredentialsGrant({ audience: API_IDENTIFIER });
-  assert.equal(tok.data.token_type, 'Bearer');
-  const claims = JSON.parse(Buffer.from(tok.data.access_token.split('.')[1], 'base64url').toString());
+  const upd = await management.clientGrants.update(grant.id, { scope: ['admin:read', 'read:own_data'] });
+  assert.deepEqual(sorted(upd.scope), ['admin:read', 'read:own_data']);
+
+  // The token, as a new user gets it: auth0 v7 points to @auth0/auth0-auth-js for token grants.
+  // Its customFetch keeps the token endpoint's own JSON, whose token_type the SDK lower-cases.
+  let wire;
+  const customFetch = async (input, init) => {
+    const res = await fetch(input, init);
+    if (new URL(input instanceof Request ? input.url : input).pathname === '/oauth/token') wire = await res.clone().json();
+    return res;
+  };
+  const auth = new AuthClient({ domain, clientId: tenant.m2m_app.client_id, clientSecret: tenant.m2m_app.client_secret, customFetch });
+  const tok = await auth.getTokenByClientCredentials({ audience: API_IDENTIFIER });
+  assert.equal(tok.tokenType, 'bearer');
+  assert.equal(wire.token_type, 'Bearer');
+  assert.equal(wire.access_token, tok.accessToken);
+  const claims = JSON.parse(Buffer.from(tok.accessToken.split('.')[1], 'base64url').toString());
   assert.equal(claims.iss, tenant.issuer);
   assert.ok([].concat(claims.aud).includes(API_IDENTIFIER));
   assert.deepEqual(sorted(claims.scope.split(' ')), ['admin:read', 'read:own_data']);
+  assert.deepEqual(sorted(tok.scope.split(' ')), ['admin:read', 'read:own_data']);
 });
 
 test('the application can be updated and deleted', async () => {
-  const upd = await management.clients.update(
-    { client_id: created.client.client_id },
+  const [upd, status] = await withStatus(management.clients.update(
+    created.client.client_id,
     { callbacks: ['http://localhost:3000/api/auth/callback'] },
-  );
-  assert.equal(upd.status, 200);
-  assert.deepEqual(upd.data.callbacks, ['http://localhost:3000/api/auth/callback']);
-  assert.deepEqual(upd.data.allowed_logout_urls, WEB_APP.allowed_logout_urls, 'other fields untouched');
+  ));
+  assert.equal(status, 200);
+  assert.deepEqual(upd.callbacks, ['http://localhost:3000/api/auth/callback']);
+  assert.deepEqual(upd.allowed_logout_urls, WEB_APP.allowed_logout_urls, 'other fields untouched');
 
-  const del = await management.clients.delete({ client_id: created.client.client_id });
-  assert.equal(del.status, 204);
-  await assert.rejects(management.clients.get({ client_id: created.client.client_id }), { statusCode: 404 });
+  const [, deleted] = await withStatus(management.clients.delete(created.client.client_id));
+  assert.equal(deleted, 204);
+  await assert.rejects(management.clients.get(created.client.client_id), expectApiError(404));
 });

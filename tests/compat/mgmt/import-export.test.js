@@ -1,23 +1,27 @@
 // Bulk user import and export jobs, driven by the auth0 SDK's ManagementClient: a users file sent as
-// multipart (management.jobs.importUsers), the job read back until it completes, its per-row errors,
-// then an export job (management.jobs.exportUsers) whose gzipped file is fetched from its location.
+// multipart (management.jobs.usersImports.create with a file stream, as the SDK's reference shows), the
+// job read back until it completes, its per-row errors (jobs.errors.get), then an export job
+// (jobs.usersExports.create) whose gzipped file is fetched from its location.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { management } from './tenant.js';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { management, withStatus } from './tenant.js';
 
 async function completed(id) {
   for (let i = 0; i < 600; i++) {
-    const { data } = await management.jobs.get({ id });
+    const data = await management.jobs.get(id);
     if (data.status === 'completed') return data;
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`job ${id} never completed`);
 }
 
-test('an import job with a custom hash and a bad row, then an export of the imported users', async () => {
-  const { data: conns } = await management.connections.getAll({ name: 'Username-Password-Authentication' });
+test('an import job with a custom hash and a bad row, then an export of the imported users', async (t) => {
+  const { data: conns } = await management.connections.list({ name: 'Username-Password-Authentication' });
   const connection_id = conns[0].id;
   const salt = 'compat-salt';
   const sha = createHash('sha256').update(salt + 'Compat-Import-1').digest('hex');
@@ -27,30 +31,37 @@ test('an import job with a custom hash and a bad row, then an export of the impo
       custom_password_hash: { algorithm: 'sha256', hash: { value: sha, encoding: 'hex' }, salt: { value: salt, position: 'prefix' } } },
     { email: `bad-${suffix}@example.com`, custom_password_hash: { algorithm: 'rot13', hash: { value: 'x' } } },
   ];
-  const created = await management.jobs.importUsers({
-    users: new Blob([JSON.stringify(users)], { type: 'application/json' }),
+  const dir = mkdtempSync(join(tmpdir(), 'compat-import-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'users.json');
+  writeFileSync(file, JSON.stringify(users));
+  const [created, status] = await withStatus(management.jobs.usersImports.create({
+    users: createReadStream(file),
     connection_id, upsert: false, external_id: 'compat', send_completion_email: false,
-  });
-  assert.equal(created.data.type, 'users_import');
-  assert.equal(created.data.connection_id, connection_id);
-  const job = await completed(created.data.id);
+  }));
+  assert.equal(status, 202);
+  assert.equal(created.type, 'users_import');
+  assert.equal(created.status, 'pending');
+  assert.equal(created.connection_id, connection_id);
+  assert.equal(created.external_id, 'compat');
+  const job = await completed(created.id);
   assert.deepEqual(job.summary, { failed: 1, updated: 0, inserted: 1, total: 2 });
 
-  const { data: errors } = await management.jobs.getErrors({ id: job.id });
+  const errors = await management.jobs.errors.get(job.id);
   assert.equal(errors.length, 1);
   assert.equal(errors[0].user.email, `bad-${suffix}@example.com`);
   assert.equal(errors[0].user.custom_password_hash, undefined);
   assert.equal(errors[0].errors[0].code, 'INVALID_FORMAT');
   assert.match(errors[0].errors[0].message, /rot13/);
 
-  const { data: imported } = await management.users.get({ id: `auth0|imp-${suffix}` });
+  const imported = await management.users.get(`auth0|imp-${suffix}`);
   assert.equal(imported.email, `imp-${suffix}@example.com`);
   assert.deepEqual(imported.user_metadata, { from: 'legacy' });
 
-  const exp = await management.jobs.exportUsers({ connection_id, format: 'json',
+  const exp = await management.jobs.usersExports.create({ connection_id, format: 'json',
     fields: [{ name: 'user_id' }, { name: 'email', export_as: 'mail' }, { name: 'user_metadata' }] });
-  assert.equal(exp.data.type, 'users_export');
-  const done = await completed(exp.data.id);
+  assert.equal(exp.type, 'users_export');
+  const done = await completed(exp.id);
   assert.ok(done.location, 'a completed export has a location');
   const res = await fetch(done.location);
   assert.equal(res.status, 200);

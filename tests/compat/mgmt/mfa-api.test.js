@@ -33,17 +33,17 @@ const MFA_GRANTS = [
 ];
 
 test('MFA API: mfa_required, enroll an authenticator app, verify with otp and with the recovery code', async (t) => {
-  const { data: app } = await management.clients.create({
+  const app = await management.clients.create({
     name: 'MFA API compat', app_type: 'regular_web', grant_types: MFA_GRANTS,
     callbacks: ['https://localhost:3200/callback'], token_endpoint_auth_method: 'client_secret_post',
   });
-  const { data: users } = await management.usersByEmail.getByEmail({ email: tenant.users[1].email });
+  const users = await management.users.listUsersByEmail({ email: tenant.users[1].email });
   const userId = users[0].user_id;
-  await management.guardian.updatePolicies(['all-applications']);
+  await management.guardian.policies.set(['all-applications']);
   t.after(async () => {
-    await management.guardian.updatePolicies([]);
-    await management.users.deleteAuthenticationMethods({ id: userId });
-    await management.clients.delete({ client_id: app.client_id });
+    await management.guardian.policies.set([]);
+    await management.users.authenticationMethods.deleteAll(userId);
+    await management.clients.delete(app.client_id);
   });
 
   const auth = new AuthClient({ domain, clientId: app.client_id, clientSecret: app.client_secret });

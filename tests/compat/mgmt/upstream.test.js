@@ -1,17 +1,18 @@
 // Connections to other identity providers (oidc, github) created, read, updated and deleted with the
-// auth0 SDK's ConnectionsManager, unchanged: Auth0's option names, show_as_button, the client secret
-// never shown, validation errors as ManagementApiError.
+// auth0 SDK's ManagementClient (connections), unchanged: Auth0's option names, show_as_button, the client
+// secret never shown, validation errors as ManagementError.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHash, randomBytes } from 'node:crypto';
-import { management, tenant, authenticationClient } from './tenant.js';
+import { AuthClient } from '@auth0/auth0-auth-js';
+import { management, tenant, domain, expectApiError } from './tenant.js';
 
 const suffix = Date.now().toString(36);
 
 test('upstream connections: an enterprise oidc connection and the github preset', async (t) => {
   const secret = `oidc-secret-${suffix}`;
-  const { data: oidc } = await management.connections.create({
+  const oidc = await management.connections.create({
     name: `acme-oidc-${suffix}`, strategy: 'oidc', display_name: 'Acme', show_as_button: true,
     enabled_clients: [tenant.web_app.client_id],
     options: {
@@ -21,7 +22,7 @@ test('upstream connections: an enterprise oidc connection and the github preset'
       domain_aliases: ['acme.example'],
     },
   });
-  t.after(() => management.connections.delete({ id: oidc.id }).catch(() => {}));
+  t.after(() => management.connections.delete(oidc.id).catch(() => {}));
   assert.equal(oidc.strategy, 'oidc');
   assert.equal(oidc.show_as_button, true);
   assert.equal(oidc.options.client_id, 'acme-client');
@@ -29,38 +30,38 @@ test('upstream connections: an enterprise oidc connection and the github preset'
   assert.equal(oidc.options.client_secret, undefined, 'the client secret is write-only');
   assert.ok(!JSON.stringify(oidc).includes(secret));
 
-  const { data: got } = await management.connections.get({ id: oidc.id });
+  const got = await management.connections.get(oidc.id);
   assert.equal(got.options.token_endpoint, 'http://127.0.0.1:4515/oauth/token');
   assert.ok(!JSON.stringify(got).includes(secret));
 
-  const { data: updated } = await management.connections.update({ id: oidc.id }, {
+  const updated = await management.connections.update(oidc.id, {
     show_as_button: false, options: { ...got.options, scope: 'openid email' },
   });
   assert.equal(updated.show_as_button, false);
   assert.equal(updated.options.scope, 'openid email');
 
-  const { data: list } = await management.connections.getAll({ strategy: ['oidc'] });
+  const { data: list } = await management.connections.list({ strategy: ['oidc'] });
   assert.ok(list.some((c) => c.id === oidc.id));
 
-  const { data: gh } = await management.connections.create({
+  const gh = await management.connections.create({
     name: `github-${suffix}`, strategy: 'github',
     options: { client_id: 'gh-id', client_secret: 'gh-secret', tokenURL: 'http://127.0.0.1:4515/login/oauth/access_token' },
   });
-  t.after(() => management.connections.delete({ id: gh.id }).catch(() => {}));
+  t.after(() => management.connections.delete(gh.id).catch(() => {}));
   assert.equal(gh.options.tokenURL, 'http://127.0.0.1:4515/login/oauth/access_token');
 
   // Refusals: what the strategy needs, and a type Auth0 does not have.
   await assert.rejects(management.connections.create({ name: `no-id-${suffix}`, strategy: 'oidc',
     options: { client_secret: 's', discovery_url: 'http://127.0.0.1:4515/.well-known/openid-configuration' } }),
-  (err) => err.statusCode === 400 && /client_id/.test(err.message));
+  expectApiError(400, undefined, /client_id/));
   await assert.rejects(management.connections.create({ name: `implicit-${suffix}`, strategy: 'oidc',
     options: { client_id: 'x', client_secret: 's', type: 'implicit', issuer: 'http://127.0.0.1:4515/' } }),
-  (err) => err.statusCode === 400 && /back_channel/.test(err.message));
+  expectApiError(400, undefined, /back_channel/));
 
   // front_channel: an ID token by form_post, no client secret.
-  const { data: front } = await management.connections.create({ name: `front-${suffix}`, strategy: 'oidc',
+  const front = await management.connections.create({ name: `front-${suffix}`, strategy: 'oidc',
     options: { client_id: 'x', type: 'front_channel', issuer: 'http://127.0.0.1:4515/' } });
-  t.after(() => management.connections.delete({ id: front.id }).catch(() => {}));
+  t.after(() => management.connections.delete(front.id).catch(() => {}));
   assert.equal(front.options.type, 'front_channel');
 
   // The other presets, their URLs pointed at loopback.
@@ -68,18 +69,18 @@ test('upstream connections: an enterprise oidc connection and the github preset'
     ['windowslive', { profileURL: 'http://127.0.0.1:4515/v1.0/me' }],
     ['facebook', { tokenURL: 'http://127.0.0.1:4515/oauth/access_token' }],
   ]) {
-    const { data: preset } = await management.connections.create({ name: `${strategy}-${suffix}`, strategy,
+    const preset = await management.connections.create({ name: `${strategy}-${suffix}`, strategy,
       options: { client_id: `${strategy}-id`, client_secret: `${strategy}-secret`, ...options } });
-    t.after(() => management.connections.delete({ id: preset.id }).catch(() => {}));
+    t.after(() => management.connections.delete(preset.id).catch(() => {}));
     assert.equal(preset.strategy, strategy);
     assert.ok(!JSON.stringify(preset).includes(`${strategy}-secret`));
   }
   await assert.rejects(management.connections.create({ name: `apple-${suffix}`, strategy: 'apple',
     options: { client_id: 'com.example.web', client_secret: 'not a key', team_id: 'TEAM', kid: 'KEY' } }),
-  (err) => err.statusCode === 400 && /client_secret/.test(err.message));
+  expectApiError(400, undefined, /client_secret/));
 });
 
-// Account linking through the SDK's UsersManager (link, unlink): a GitHub-shaped provider on
+// Account linking through the SDK's users.identities (link, delete): a GitHub-shaped provider on
 // loopback (port 3240) signs a user in, so that github|<id> exists; linking it to a database user
 // keeps the primary's user_id, moves the account into identities[] (its upstream token shown to
 // this client, which holds read:user_idp_tokens) and makes a GitHub sign-in sign the primary in;
@@ -133,7 +134,8 @@ function startGitHub(id) {
 }
 
 // signInThrough runs /authorize?connection= in a cookie-keeping "browser" and returns the app's
-// ID token claims.
+// ID token claims, the code exchanged by @auth0/auth0-auth-js (which checks the ID token; it takes no
+// state it did not make, so the request sends none).
 async function signInThrough(connection) {
   const cookies = new Map();
   const step = async (url) => {
@@ -149,7 +151,7 @@ async function signInThrough(connection) {
   const verifier = randomBytes(32).toString('base64url');
   const authorize = new URL('/authorize', tenant.issuer);
   for (const [k, v] of Object.entries({ client_id: tenant.web_app.client_id, response_type: 'code', redirect_uri: tenant.web_app.callback,
-    scope: 'openid profile email', state: 'compat', connection, code_challenge_method: 'S256',
+    scope: 'openid profile email', connection, code_challenge_method: 'S256',
     code_challenge: createHash('sha256').update(verifier).digest('base64url') })) {
     authorize.searchParams.set(k, v);
   }
@@ -160,45 +162,46 @@ async function signInThrough(connection) {
   loc = await step(loc);
   const cb = new URL(loc);
   assert.equal(`${cb.origin}${cb.pathname}`, tenant.web_app.callback, loc);
-  const auth = authenticationClient(tenant.web_app.client_id, tenant.web_app.client_secret);
-  const { data } = await auth.oauth.authorizationCodeGrantWithPKCE({ code: cb.searchParams.get('code'), code_verifier: verifier,
-    redirect_uri: tenant.web_app.callback });
-  return JSON.parse(Buffer.from(data.id_token.split('.')[1], 'base64url').toString());
+  const auth = new AuthClient({ domain, clientId: tenant.web_app.client_id, clientSecret: tenant.web_app.client_secret });
+  const tokens = await auth.getTokenByCode(cb, { codeVerifier: verifier });
+  const claims = JSON.parse(Buffer.from(tokens.idToken.split('.')[1], 'base64url').toString());
+  assert.deepEqual(tokens.claims, claims);
+  return claims;
 }
 
-test('account linking: users.link and users.unlink with a GitHub identity', async (t) => {
+test('account linking: users.identities.link and users.identities.delete with a GitHub identity', async (t) => {
   const ghID = { value: Number(Date.now().toString().slice(-9)) };
   const server = await startGitHub(ghID);
   t.after(() => server.close());
-  const { data: conn } = await management.connections.create({
+  const conn = await management.connections.create({
     name: `gh-link-${suffix}`, strategy: 'github', enabled_clients: [tenant.web_app.client_id],
     options: { client_id: 'gh-id', client_secret: 'gh-secret', authorizationURL: `http://127.0.0.1:${GH_PORT}/login/oauth/authorize`,
       tokenURL: `http://127.0.0.1:${GH_PORT}/login/oauth/access_token`, profileURL: `http://127.0.0.1:${GH_PORT}/user` },
   });
-  t.after(() => management.connections.delete({ id: conn.id }).catch(() => {}));
+  t.after(() => management.connections.delete(conn.id).catch(() => {}));
 
   const secondaryID = `github|${ghID.value}`;
   assert.equal((await signInThrough(conn.name)).sub, secondaryID);
-  t.after(() => management.users.delete({ id: secondaryID }).catch(() => {}));
-  const { data: primary } = await management.users.create({ connection: 'Username-Password-Authentication',
+  t.after(() => management.users.delete(secondaryID).catch(() => {}));
+  const primary = await management.users.create({ connection: 'Username-Password-Authentication',
     email: `primary-${suffix}@example.com`, password: `Primary-${suffix}-Pw1!`, name: 'Primary Person' });
-  t.after(() => management.users.delete({ id: primary.user_id }).catch(() => {}));
+  t.after(() => management.users.delete(primary.user_id).catch(() => {}));
 
   // Refusals: linking an account to itself, an account that does not exist.
-  await assert.rejects(management.users.link({ id: primary.user_id }, { provider: 'auth0', user_id: primary.user_id.split('|')[1] }),
-    (err) => err.statusCode === 400);
-  await assert.rejects(management.users.link({ id: primary.user_id }, { provider: 'github', user_id: '1' }),
-    (err) => err.statusCode === 400 && /does not exist/.test(err.message));
+  await assert.rejects(management.users.identities.link(primary.user_id, { provider: 'auth0', user_id: primary.user_id.split('|')[1] }),
+    expectApiError(400));
+  await assert.rejects(management.users.identities.link(primary.user_id, { provider: 'github', user_id: '1' }),
+    expectApiError(400, undefined, /does not exist/));
 
-  const { data: linked } = await management.users.link({ id: primary.user_id }, { provider: 'github', user_id: String(ghID.value) });
+  const linked = await management.users.identities.link(primary.user_id, { provider: 'github', user_id: String(ghID.value) });
   assert.equal(linked.length, 2);
   assert.deepEqual([linked[0].provider, linked[0].user_id], ['auth0', primary.user_id.split('|')[1]]);
   assert.deepEqual([linked[1].provider, linked[1].user_id, linked[1].connection, linked[1].isSocial],
     ['github', String(ghID.value), conn.name, true]);
   assert.equal(linked[1].profileData.email, `octo-${suffix}@example.com`);
-  await assert.rejects(management.users.get({ id: secondaryID }), (err) => err.statusCode === 404);
+  await assert.rejects(management.users.get(secondaryID), expectApiError(404));
 
-  const { data: got } = await management.users.get({ id: primary.user_id });
+  const got = await management.users.get(primary.user_id);
   assert.equal(got.user_id, primary.user_id);
   assert.equal(got.name, 'Primary Person');
   assert.equal(got.identities[1].access_token, 'gho_compat', 'read:user_idp_tokens shows the upstream token');
@@ -209,11 +212,11 @@ test('account linking: users.link and users.unlink with a GitHub identity', asyn
   assert.equal(claims.sub, primary.user_id);
   assert.equal(claims.name, 'Primary Person');
 
-  await assert.rejects(management.users.unlink({ id: primary.user_id, provider: 'auth0', user_id: primary.user_id.split('|')[1] }),
-    (err) => err.statusCode === 400);
-  const { data: left } = await management.users.unlink({ id: primary.user_id, provider: 'github', user_id: String(ghID.value) });
+  await assert.rejects(management.users.identities.delete(primary.user_id, 'auth0', primary.user_id.split('|')[1]),
+    expectApiError(400));
+  const left = await management.users.identities.delete(primary.user_id, 'github', String(ghID.value));
   assert.equal(left.length, 1);
-  const { data: again } = await management.users.get({ id: secondaryID });
+  const again = await management.users.get(secondaryID);
   assert.equal(again.email, `octo-${suffix}@example.com`);
   assert.equal((await signInThrough(conn.name)).sub, secondaryID);
 });
@@ -225,7 +228,7 @@ const idpSigningCert = 'LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSURIVENDQWdXZ0F3
 
 test('upstream connections: a samlp connection', async (t) => {
   const name = `partner-saml-${suffix}`;
-  const { data: saml } = await management.connections.create({
+  const saml = await management.connections.create({
     name, strategy: 'samlp', show_as_button: true, enabled_clients: [tenant.web_app.client_id],
     options: {
       signInEndpoint: 'http://127.0.0.1:4516/sso', signingCert: idpSigningCert, signSAMLRequest: true,
@@ -236,7 +239,7 @@ test('upstream connections: a samlp connection', async (t) => {
       idpinitiated: { enabled: true, client_id: tenant.web_app.client_id, client_protocol: 'oauth2', client_authorizequery: 'response_type=code&scope=openid' },
     },
   });
-  t.after(() => management.connections.delete({ id: saml.id }).catch(() => {}));
+  t.after(() => management.connections.delete(saml.id).catch(() => {}));
   assert.equal(saml.strategy, 'samlp');
   assert.equal(saml.options.signInEndpoint, 'http://127.0.0.1:4516/sso');
   assert.equal(saml.options.signingCert, idpSigningCert);
@@ -249,16 +252,16 @@ test('upstream connections: a samlp connection', async (t) => {
   assert.ok(!JSON.stringify(saml).includes('PRIVATE KEY'));
 
   // A read-modify-write of options keeps the SP key (its certificate comes back unchanged).
-  const { data: got } = await management.connections.get({ id: saml.id });
-  const { data: updated } = await management.connections.update({ id: saml.id }, { options: { ...got.options, debug: false } });
+  const got = await management.connections.get(saml.id);
+  const updated = await management.connections.update(saml.id, { options: { ...got.options, debug: false } });
   assert.equal(updated.options.debug, undefined);
   assert.equal(updated.options.signing_key.cert, saml.options.signing_key.cert);
   // Options without signing_key keep it too.
   const { signing_key: _dropped, ...withoutKey } = got.options;
-  const { data: again } = await management.connections.update({ id: saml.id }, { options: withoutKey });
+  const again = await management.connections.update(saml.id, { options: withoutKey });
   assert.equal(again.options.signing_key.cert, saml.options.signing_key.cert);
 
-  const { data: list } = await management.connections.getAll({ strategy: ['samlp'] });
+  const { data: list } = await management.connections.list({ strategy: ['samlp'] });
   assert.ok(list.some((c) => c.id === saml.id));
 
   // The SP metadata an administrator hands to their IdP: Auth0's entity id and ACS.
@@ -272,14 +275,14 @@ test('upstream connections: a samlp connection', async (t) => {
   // Refusals: what samlp needs, and what it cannot take.
   await assert.rejects(management.connections.create({ name: `no-cert-${suffix}`, strategy: 'samlp',
     options: { signInEndpoint: 'http://127.0.0.1:4516/sso' } }),
-  (err) => err.statusCode === 400 && /signingCert/.test(err.message));
+  expectApiError(400, undefined, /signingCert/));
   await assert.rejects(management.connections.create({ name: `bad-cert-${suffix}`, strategy: 'samlp',
     options: { signInEndpoint: 'http://127.0.0.1:4516/sso', signingCert: 'bm90IGEgY2VydA==' } }),
-  (err) => err.statusCode === 400 && /signingCert/.test(err.message));
+  expectApiError(400, undefined, /signingCert/));
   await assert.rejects(management.connections.create({ name: `bad-alg-${suffix}`, strategy: 'samlp',
     options: { signInEndpoint: 'http://127.0.0.1:4516/sso', signingCert: idpSigningCert, signatureAlgorithm: 'hmac-sha256' } }),
-  (err) => err.statusCode === 400 && /signatureAlgorithm/.test(err.message));
+  expectApiError(400, undefined, /signatureAlgorithm/));
   await assert.rejects(management.connections.create({ name: `no-client-${suffix}`, strategy: 'samlp',
     options: { signInEndpoint: 'http://127.0.0.1:4516/sso', signingCert: idpSigningCert, idpinitiated: { enabled: true } } }),
-  (err) => err.statusCode === 400 && /idpinitiated.client_id/.test(err.message));
+  expectApiError(400, undefined, /idpinitiated.client_id/));
 });
