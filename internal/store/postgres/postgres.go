@@ -60,6 +60,7 @@ func Dialect() *sqlstore.Dialect {
 		Retryable:   retryable,
 		Unavailable: unavailable,
 		Overrides:   overrides(),
+		ByteOrder:   ` COLLATE "C"`, // the user search's indexes (migration 0018) are in this collation
 	}
 }
 

@@ -117,3 +117,15 @@ func TestStatements(t *testing.T) {
 	st := MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
 	storetest.Statements(t, st.DB(), sqlite.Dialect())
 }
+
+// TestUserSearchWithoutIndexes: the user search answers the same without migration 0018's indexes
+// (as the schema was before them) as with them (TestConformance/UserSearchModel).
+func TestUserSearchWithoutIndexes(t *testing.T) {
+	st := MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
+	for _, ix := range []string{"users_username", "users_name", "users_nickname", "users_email"} {
+		if _, err := st.DB().Exec(`DROP INDEX ` + ix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.UserSearchModel(t, st)
+}

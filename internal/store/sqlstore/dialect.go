@@ -34,6 +34,10 @@ type Dialect struct {
 	// CacheStatements keeps the hot statements prepared on each connection (see stmtCache), for a
 	// driver that prepares a statement afresh on every call given query text.
 	CacheStatements bool
+	// ByteOrder is the collation clause after a column that makes text compare byte by byte
+	// (code point order), so that a prefix is a range an index serves; empty when that is already
+	// the engine's comparison (SQLite's BINARY).
+	ByteOrder string
 	// Overrides replaces statements of the generic table with this engine's text. It lists only
 	// what the engine must say otherwise, each with why; every override differs from the generic
 	// text (the backends' tests check it).

@@ -110,12 +110,13 @@ func (s *Store) RecordLogin(ctx context.Context, userID, ip string, at time.Time
 	})
 }
 
-// SearchUsers ANDs the query's terms. Prefix matches compare substr(column, 1, n), which behaves
-// the same in both engines and needs no LIKE escaping.
+// SearchUsers ANDs the query's terms. Each term is a whole-value or prefix match on an indexed
+// column (migration 0018), compared byte by byte (Dialect.ByteOrder) so that both engines answer
+// alike and a prefix is an index range.
 func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Page) ([]*domain.User, int, error) {
 	var w where
 	for _, t := range uq.Terms {
-		cond, err := userTerm(&w, t)
+		cond, err := userTerm(&w, t, s.d.ByteOrder)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -148,7 +149,10 @@ var userTextColumns = []struct {
 	{"username", "username", true},
 }
 
-func userTerm(w *where, t store.UserQueryTerm) (string, error) {
+func userTerm(w *where, t store.UserQueryTerm, collate string) (string, error) {
+	if !utf8.ValidString(t.Value) || strings.IndexByte(t.Value, 0) >= 0 {
+		return "", domain.Invalidf("q", "a search value must be UTF-8 text without NUL characters")
+	}
 	switch t.Field {
 	case "email_verified", "blocked":
 		var b bool
@@ -163,29 +167,62 @@ func userTerm(w *where, t store.UserQueryTerm) (string, error) {
 	case "":
 		var ors []string
 		for _, c := range userTextColumns {
-			ors = append(ors, match(w, c.column, t.Value, c.folded))
+			ors = append(ors, match(w, c.column, collate, t.Value, c.folded))
 		}
 		return "(" + strings.Join(ors, " OR ") + ")", nil
 	}
 	for _, c := range userTextColumns {
 		if c.field == t.Field {
-			return match(w, c.column, t.Value, c.folded), nil
+			return match(w, c.column, collate, t.Value, c.folded), nil
 		}
 	}
 	if t.Field == "connection" {
-		return match(w, "connection", t.Value, false), nil
+		return match(w, "connection", collate, t.Value, false), nil
 	}
 	return "", domain.Invalidf("q", "cannot search on the field %q", t.Field)
 }
 
-func match(w *where, column, value string, folded bool) string {
+// match compares column with value: whole value, or, for a value ending in *, a prefix. A prefix is
+// the byte range [prefix, upper) with upper the least string above every string that starts with
+// the prefix, so an index on the column (in the byte-order collation) answers it; no LIKE pattern,
+// hence nothing to escape.
+func match(w *where, column, collate, value string, folded bool) string {
 	if folded {
 		value = strings.ToLower(value)
 	}
-	if prefix, ok := strings.CutSuffix(value, "*"); ok {
-		return "substr(" + column + ", 1, " + w.arg(utf8.RuneCountInString(prefix)) + ") = " + w.arg(prefix)
+	col := column + collate
+	prefix, ok := strings.CutSuffix(value, "*")
+	if !ok {
+		return col + " = " + w.arg(value)
 	}
-	return column + " = " + w.arg(value)
+	if prefix == "" {
+		return column + " IS NOT NULL"
+	}
+	upper, bounded := prefixUpper(prefix)
+	if !bounded {
+		return col + " >= " + w.arg(prefix)
+	}
+	return "(" + col + " >= " + w.arg(prefix) + " AND " + col + " < " + w.arg(upper) + ")"
+}
+
+// prefixUpper is the least valid UTF-8 string greater than every string starting with prefix: the
+// prefix with its last rune replaced by the next code point (UTF-8's byte order is code point
+// order), dropping trailing runes that have no successor. False when every rune is the last code
+// point: then nothing bounds the range.
+func prefixUpper(prefix string) (string, bool) {
+	for prefix != "" {
+		r, size := utf8.DecodeLastRuneInString(prefix)
+		prefix = prefix[:len(prefix)-size]
+		if r == utf8.MaxRune {
+			continue
+		}
+		next := r + 1
+		if next >= 0xD800 && next <= 0xDFFF { // surrogates are not characters; skip to U+E000
+			next = 0xE000
+		}
+		return prefix + string(next), true
+	}
+	return "", false
 }
 
 // scanUser reads user_id, connection, password_hash, created_at, updated_at, last_login, last_ip,
