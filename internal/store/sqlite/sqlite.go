@@ -56,6 +56,8 @@ func Dialect() *sqlstore.Dialect {
 		Classify:   classify,
 		// modernc's driver prepares a statement afresh for every call given query text.
 		CacheStatements: true,
+		// 0x10000: also tables this connection has not queried (the pool's connections differ).
+		Optimize: `PRAGMA optimize=0x10002`,
 	}
 }
 

@@ -38,6 +38,16 @@ type Dialect struct {
 	// (code point order), so that a prefix is a range an index serves; empty when that is already
 	// the engine's comparison (SQLite's BINARY).
 	ByteOrder string
+	// Optimize, when set, runs after each collection of expired records (DeleteExpired, every
+	// minute or so on a node) to keep the planner's statistics current: SQLite's PRAGMA optimize
+	// re-analyzes a table that has grown, so that a user search picks the index that serves it.
+	// PostgreSQL's autovacuum does that by itself.
+	Optimize string
+	// PlanPerCall, when set, is passed before the arguments of a user search so that the engine
+	// plans it for the values given: a prefix that matches a handful of users is best read through
+	// its index, one that matches most of them in the list's order, and a plan cached for any
+	// value (PostgreSQL's generic plan of a prepared statement) cannot tell which.
+	PlanPerCall any
 	// Overrides replaces statements of the generic table with this engine's text. It lists only
 	// what the engine must say otherwise, each with why; every override differs from the generic
 	// text (the backends' tests check it).

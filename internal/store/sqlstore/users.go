@@ -122,18 +122,30 @@ func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Pag
 		}
 		w.add(cond)
 	}
-	if uq.SkipCount {
-		rows, err := s.reader(ctx).QueryContext(ctx, s.q[UserSelect]+w.String()+" ORDER BY created_at, user_id"+w.page(p), w.args...)
-		if err != nil {
-			return nil, 0, s.mapErr("list users", err)
-		}
-		items, err := scanAll(rows, scanUser)
-		if err != nil {
-			return nil, 0, s.mapErr("list users", err)
-		}
-		return items, -1, nil
+	cond := w.String()
+	countArgs := s.planPerCall(w.args)
+	listSQL := s.q[UserSelect] + cond + " ORDER BY created_at, user_id" + w.page(p)
+	listArgs := s.planPerCall(w.args)
+	if !uq.SkipCount {
+		return listPage(ctx, s, s.reader(ctx), "users", scanUser, s.q[UserCount]+cond, countArgs, listSQL, listArgs)
 	}
-	return listWhere(ctx, s, "users", scanUser, UserCount, UserSelect, &w, "created_at, user_id", p)
+	rows, err := s.reader(ctx).QueryContext(ctx, listSQL, listArgs...)
+	if err != nil {
+		return nil, 0, s.mapErr("list users", err)
+	}
+	items, err := scanAll(rows, scanUser)
+	if err != nil {
+		return nil, 0, s.mapErr("list users", err)
+	}
+	return items, -1, nil
+}
+
+// planPerCall puts the Dialect's PlanPerCall option before a search's arguments.
+func (s *Store) planPerCall(args []any) []any {
+	if s.d.PlanPerCall == nil {
+		return args
+	}
+	return append([]any{s.d.PlanPerCall}, args...)
 }
 
 // userTextColumns are the columns a term without a field searches, with whether they are stored
@@ -155,15 +167,16 @@ func userTerm(w *where, t store.UserQueryTerm, collate string) (string, error) {
 	}
 	switch t.Field {
 	case "email_verified", "blocked":
-		var b bool
+		// Written out rather than bound, so that blocked matches the partial index of blocked users
+		// (migration 0018): few are, and a search for them must not walk the whole table.
 		switch strings.ToLower(t.Value) {
 		case "true":
-			b = true
+			return t.Field, nil
 		case "false":
+			return "NOT " + t.Field, nil
 		default:
 			return "", domain.Invalidf("q", "%s must be true or false", t.Field)
 		}
-		return t.Field + " = " + w.arg(b), nil
 	case "":
 		var ors []string
 		for _, c := range userTextColumns {
