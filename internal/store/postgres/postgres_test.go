@@ -6,6 +6,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
+	"github.com/gatehouse/gatehouse/internal/store/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/store/storetest"
 )
 
@@ -50,7 +51,7 @@ func TestUserSearchIndexes(t *testing.T) {
 	baseURL(t)
 	t.Run("without", func(t *testing.T) {
 		st := MustOpen(t)
-		for _, ix := range []string{"users_search_user_id", "users_search_email", "users_search_username", "users_search_name", "users_search_nickname"} {
+		for _, ix := range []string{"users_search_user_id", "users_search_email", "users_search_username", "users_search_name", "users_search_nickname", "users_blocked"} {
 			if _, err := st.DB().Exec(`DROP INDEX ` + ix); err != nil {
 				t.Fatal(err)
 			}
@@ -64,5 +65,12 @@ func TestUserSearchIndexes(t *testing.T) {
 			t.Fatalf("enable_seqscan = %q, %v", v, err)
 		}
 		storetest.UserSearchModel(t, st)
+	})
+	// Every prefix taken for a broad one: the conditions' form that no index serves.
+	t.Run("broad", func(t *testing.T) {
+		st := MustOpen(t)
+		d := *postgres.Dialect()
+		d.PrefixProbe = 1
+		storetest.UserSearchModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: st.DB()}))
 	})
 }

@@ -56,8 +56,9 @@ func Dialect() *sqlstore.Dialect {
 		Classify:   classify,
 		// modernc's driver prepares a statement afresh for every call given query text.
 		CacheStatements: true,
-		// 0x10000: also tables this connection has not queried (the pool's connections differ).
-		Optimize: `PRAGMA optimize=0x10002`,
+		// The planner has no statistics unless ANALYZE ran (and ANALYZE with STAT4 holds the write
+		// lock for seconds on a large table), so the user search decides itself (PrefixProbe).
+		PrefixProbe: 50_000,
 	}
 }
 

@@ -38,11 +38,12 @@ type Dialect struct {
 	// (code point order), so that a prefix is a range an index serves; empty when that is already
 	// the engine's comparison (SQLite's BINARY).
 	ByteOrder string
-	// Optimize, when set, runs after each collection of expired records (DeleteExpired, every
-	// minute or so on a node) to keep the planner's statistics current: SQLite's PRAGMA optimize
-	// re-analyzes a table that has grown, so that a user search picks the index that serves it.
-	// PostgreSQL's autovacuum does that by itself.
-	Optimize string
+	// PrefixProbe, when set, makes a user search with a prefix count its matches through the
+	// indexes first, up to this many: fewer, and the page is chosen from the index entries (sorted
+	// by creation); as many, and the search reads users in creation order instead, keeping those
+	// that match, which finds a page of a broad prefix at once. For an engine whose planner cannot
+	// tell a broad prefix from a narrow one; PostgreSQL's statistics let it choose by itself.
+	PrefixProbe int
 	// PlanPerCall, when set, is passed before the arguments of a user search so that the engine
 	// plans it for the values given: a prefix that matches a handful of users is best read through
 	// its index, one that matches most of them in the list's order, and a plan cached for any

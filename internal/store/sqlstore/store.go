@@ -237,11 +237,6 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 		}
 		return nil
 	})
-	if err == nil && s.d.Optimize != "" {
-		if _, err := s.db.ExecContext(ctx, s.d.Optimize); err != nil {
-			return total, s.mapErr("optimize", err)
-		}
-	}
 	return total, err
 }
 

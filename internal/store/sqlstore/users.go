@@ -114,17 +114,27 @@ func (s *Store) RecordLogin(ctx context.Context, userID, ip string, at time.Time
 // column (migration 0018), compared byte by byte (Dialect.ByteOrder) so that both engines answer
 // alike and a prefix is an index range.
 func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Page) ([]*domain.User, int, error) {
-	var w where
-	for _, t := range uq.Terms {
-		cond, err := userTerm(&w, t, s.d.ByteOrder)
+	w, err := userWhere(uq, s.d.ByteOrder, true)
+	if err != nil {
+		return nil, 0, err
+	}
+	if s.d.PrefixProbe > 0 && hasPrefix(uq) {
+		broad, err := s.broadPrefix(ctx, uq)
 		if err != nil {
 			return nil, 0, err
 		}
-		w.add(cond)
+		if broad {
+			// Most users match: read them in creation order, keeping those that do, rather than
+			// sort every match to find the first page.
+			w, _ = userWhere(uq, s.d.ByteOrder, false)
+		}
 	}
 	cond := w.String()
 	countArgs := s.planPerCall(w.args)
-	listSQL := s.q[UserSelect] + cond + " ORDER BY created_at, user_id" + w.page(p)
+	// The page's ids first, from an index that carries the list's order, then only their rows: a
+	// search matching thousands sorts index entries, not profiles.
+	listSQL := s.q[UserSelect] + " WHERE user_id IN (SELECT user_id FROM users" + cond +
+		" ORDER BY created_at, user_id" + w.page(p) + ") ORDER BY created_at, user_id"
 	listArgs := s.planPerCall(w.args)
 	if !uq.SkipCount {
 		return listPage(ctx, s, s.reader(ctx), "users", scanUser, s.q[UserCount]+cond, countArgs, listSQL, listArgs)
@@ -138,6 +148,44 @@ func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Pag
 		return nil, 0, s.mapErr("list users", err)
 	}
 	return items, -1, nil
+}
+
+// userWhere is the condition of uq; indexed false writes prefix matches so that no index serves
+// them (the search then reads in creation order).
+func userWhere(uq store.UserQuery, collate string, indexed bool) (where, error) {
+	var w where
+	for _, t := range uq.Terms {
+		cond, err := userTerm(&w, t, collate, indexed)
+		if err != nil {
+			return w, err
+		}
+		w.add(cond)
+	}
+	return w, nil
+}
+
+func hasPrefix(uq store.UserQuery) bool {
+	for _, t := range uq.Terms {
+		if t.Field != "email_verified" && t.Field != "blocked" && strings.HasSuffix(t.Value, "*") {
+			return true
+		}
+	}
+	return false
+}
+
+// broadPrefix counts uq's matches through the indexes, up to Dialect.PrefixProbe, and reports
+// whether there are that many.
+func (s *Store) broadPrefix(ctx context.Context, uq store.UserQuery) (bool, error) {
+	w, err := userWhere(uq, s.d.ByteOrder, true)
+	if err != nil {
+		return false, err
+	}
+	sql := "SELECT count(*) FROM (SELECT 1 FROM users" + w.String() + " LIMIT " + w.arg(s.d.PrefixProbe) + ") AS probe"
+	n, err := count(ctx, s.reader(ctx), sql, s.planPerCall(w.args)...)
+	if err != nil {
+		return false, s.mapErr("count users", err)
+	}
+	return n >= s.d.PrefixProbe, nil
 }
 
 // planPerCall puts the Dialect's PlanPerCall option before a search's arguments.
@@ -161,7 +209,7 @@ var userTextColumns = []struct {
 	{"username", "username", true},
 }
 
-func userTerm(w *where, t store.UserQueryTerm, collate string) (string, error) {
+func userTerm(w *where, t store.UserQueryTerm, collate string, indexed bool) (string, error) {
 	if !utf8.ValidString(t.Value) || strings.IndexByte(t.Value, 0) >= 0 {
 		return "", domain.Invalidf("q", "a search value must be UTF-8 text without NUL characters")
 	}
@@ -180,17 +228,17 @@ func userTerm(w *where, t store.UserQueryTerm, collate string) (string, error) {
 	case "":
 		var ors []string
 		for _, c := range userTextColumns {
-			ors = append(ors, match(w, c.column, collate, t.Value, c.folded))
+			ors = append(ors, match(w, c.column, collate, t.Value, c.folded, indexed))
 		}
 		return "(" + strings.Join(ors, " OR ") + ")", nil
 	}
 	for _, c := range userTextColumns {
 		if c.field == t.Field {
-			return match(w, c.column, collate, t.Value, c.folded), nil
+			return match(w, c.column, collate, t.Value, c.folded, indexed), nil
 		}
 	}
 	if t.Field == "connection" {
-		return match(w, "connection", collate, t.Value, false), nil
+		return match(w, "connection", collate, t.Value, false, indexed), nil
 	}
 	return "", domain.Invalidf("q", "cannot search on the field %q", t.Field)
 }
@@ -198,8 +246,9 @@ func userTerm(w *where, t store.UserQueryTerm, collate string) (string, error) {
 // match compares column with value: whole value, or, for a value ending in *, a prefix. A prefix is
 // the byte range [prefix, upper) with upper the least string above every string that starts with
 // the prefix, so an index on the column (in the byte-order collation) answers it; no LIKE pattern,
-// hence nothing to escape.
-func match(w *where, column, collate, value string, folded bool) string {
+// hence nothing to escape. When not indexed, a prefix compares an expression of the column, which
+// no index serves.
+func match(w *where, column, collate, value string, folded, indexed bool) string {
 	if folded {
 		value = strings.ToLower(value)
 	}
@@ -207,6 +256,9 @@ func match(w *where, column, collate, value string, folded bool) string {
 	prefix, ok := strings.CutSuffix(value, "*")
 	if !ok {
 		return col + " = " + w.arg(value)
+	}
+	if !indexed {
+		col = "(" + column + " || '')" + collate
 	}
 	if prefix == "" {
 		return column + " IS NOT NULL"
