@@ -46,6 +46,7 @@ func onConflict(err, refusal error) error {
 const (
 	codeInvalidBody       = "invalid_body"
 	codeInvalidQuery      = "invalid_query_string"
+	codeInvalidPaging     = "invalid_paging" // GET /users beyond the first 1,000 results
 	codeInvalidURI        = "invalid_uri"
 	codeInsufficientScope = "insufficient_scope"
 	codeTooManyRequests   = "too_many_requests"

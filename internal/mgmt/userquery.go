@@ -3,6 +3,8 @@ package mgmt
 import (
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -20,6 +22,12 @@ var searchFields = map[string]bool{
 // than silently answering a different question.
 func parseUserQuery(q string) (store.UserQuery, error) {
 	var out store.UserQuery
+	if len(q) > maxQueryLen {
+		return out, fmt.Errorf("the query is longer than %d bytes", maxQueryLen)
+	}
+	if !utf8.ValidString(q) || strings.ContainsFunc(q, isForbiddenControl) {
+		return out, fmt.Errorf("the query must be UTF-8 text without control characters")
+	}
 	toks, err := tokenizeQuery(q)
 	if err != nil {
 		return out, err
@@ -45,6 +53,14 @@ func parseUserQuery(q string) (store.UserQuery, error) {
 		return out, fmt.Errorf("the query has no terms")
 	}
 	return out, nil
+}
+
+// maxQueryLen bounds q before it is parsed (Auth0 answers an over-long URL with 414).
+const maxQueryLen = 4096
+
+// isForbiddenControl reports a control character other than the white space that separates terms.
+func isForbiddenControl(r rune) bool {
+	return unicode.IsControl(r) && r != ' ' && r != '\t' && r != '\n' && r != '\r'
 }
 
 type queryToken struct {

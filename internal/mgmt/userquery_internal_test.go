@@ -2,6 +2,7 @@ package mgmt
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -30,7 +31,7 @@ func TestParseUserQuery(t *testing.T) {
 	for _, bad := range []string{
 		`a OR b`, `NOT email:x`, `-email:x`, `(email:x)`, `logins_count:[1 TO 5]`, `app_metadata.plan:pro`,
 		`_exists_:email`, `name:*doe`, `name:j?ne`, `email:*`, `name:"unterminated`, `blocked:maybe`, `email:`, `AND`,
-		`name:"j*"`,
+		`name:"j*"`, "email:\xff*", "name:a\x00b", "email:\x1b", strings.Repeat("a", 4097),
 	} {
 		if _, err := parseUserQuery(bad); err == nil {
 			t.Errorf("%s: accepted", bad)

@@ -109,7 +109,7 @@ func (g *users) list(c *call) (int, any, error) {
 		uq.Terms = append(uq.Terms, store.UserQueryTerm{Field: "connection", Value: conn})
 	}
 	if p.Offset()+p.Limit() > maxUserResults {
-		return 0, nil, refuse(http.StatusBadRequest, codeInvalidQuery,
+		return 0, nil, refuse(http.StatusBadRequest, codeInvalidPaging,
 			"You can only page through the first 1000 records. See https://auth0.com/docs/users/search/v3/view-search-results-by-page#limitation")
 	}
 	uq.SkipCount = !p.IncludeTotals // counting a large tenant costs more than the page itself

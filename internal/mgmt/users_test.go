@@ -138,7 +138,7 @@ func TestUserSearch(t *testing.T) {
 	}
 	e.must(t, 200, "GET", "/users?page=9&per_page=100", nil)
 	for _, p := range []string{"page=10&per_page=100", "page=20&per_page=50", "page=11&per_page=90"} {
-		wantError(t, e.call(t, "admin", "GET", "/users?"+p, nil), 400, "invalid_query_string", "You can only page through the first 1000 records.", false)
+		wantError(t, e.call(t, "admin", "GET", "/users?"+p, nil), 400, "invalid_paging", "You can only page through the first 1000 records.", false)
 	}
 	for _, q := range []string{`email:a OR email:b`, `app_metadata.plan:pro`, `logins_count:[1 TO 5]`, `name:*oe`, `_exists_:email`} {
 		wantError(t, e.call(t, "admin", "GET", "/users?q="+url.QueryEscape(q), nil), 400, "invalid_query_string", "on property q", false)

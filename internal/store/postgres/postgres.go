@@ -60,6 +60,8 @@ func Dialect() *sqlstore.Dialect {
 		Retryable:   retryable,
 		Unavailable: unavailable,
 		Overrides:   overrides(),
+		ByteOrder:   ` COLLATE "C"`,        // the user search's indexes (migration 0018) are in this collation
+		PlanPerCall: pgx.QueryExecModeExec, // unnamed statement: planned with its values, every call
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
 	"github.com/gatehouse/gatehouse/internal/store/postgres/pgtest"
+	"github.com/gatehouse/gatehouse/internal/store/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/store/storetest"
 )
 
@@ -41,4 +42,35 @@ func TestRaces(t *testing.T) {
 func TestStatements(t *testing.T) {
 	baseURL(t)
 	storetest.Statements(t, MustOpen(t).DB(), postgres.Dialect())
+}
+
+// TestUserSearchIndexes: the user search answers the same without migration 0018's indexes (as the
+// schema was before them) and with the planner made to use them (on a table this small it would
+// rather scan), as TestConformance/UserSearchModel requires of every engine.
+func TestUserSearchIndexes(t *testing.T) {
+	baseURL(t)
+	t.Run("without", func(t *testing.T) {
+		st := MustOpen(t)
+		for _, ix := range []string{"users_search_user_id", "users_search_email", "users_search_username", "users_search_name", "users_search_nickname", "users_blocked"} {
+			if _, err := st.DB().Exec(`DROP INDEX ` + ix); err != nil {
+				t.Fatal(err)
+			}
+		}
+		storetest.UserSearchModel(t, st)
+	})
+	t.Run("forced", func(t *testing.T) {
+		st := pgtest.Open(t, MustSchemaURL(t)+"&enable_seqscan=off", postgres.Options{})
+		var v string
+		if err := st.DB().QueryRow(`SHOW enable_seqscan`).Scan(&v); err != nil || v != "off" {
+			t.Fatalf("enable_seqscan = %q, %v", v, err)
+		}
+		storetest.UserSearchModel(t, st)
+	})
+	// Every prefix taken for a broad one: the conditions' form that no index serves.
+	t.Run("broad", func(t *testing.T) {
+		st := MustOpen(t)
+		d := *postgres.Dialect()
+		d.PrefixProbe = 1
+		storetest.UserSearchModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: st.DB()}))
+	})
 }

@@ -56,6 +56,9 @@ func Dialect() *sqlstore.Dialect {
 		Classify:   classify,
 		// modernc's driver prepares a statement afresh for every call given query text.
 		CacheStatements: true,
+		// The planner has no statistics unless ANALYZE ran (and ANALYZE with STAT4 holds the write
+		// lock for seconds on a large table), so the user search decides itself (PrefixProbe).
+		PrefixProbe: 50_000,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/sqlite"
+	"github.com/gatehouse/gatehouse/internal/store/sqlstore"
 	"github.com/gatehouse/gatehouse/internal/store/storetest"
 )
 
@@ -116,4 +117,26 @@ func TestHotStatementsFirstUseRace(t *testing.T) {
 func TestStatements(t *testing.T) {
 	st := MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
 	storetest.Statements(t, st.DB(), sqlite.Dialect())
+}
+
+// TestUserSearchWithoutIndexes: the user search answers the same without migration 0018's indexes
+// (as the schema was before them) as with them (TestConformance/UserSearchModel).
+func TestUserSearchWithoutIndexes(t *testing.T) {
+	st := MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
+	for _, ix := range []string{"users_search_email", "users_search_user_id", "users_search_username", "users_search_name", "users_search_nickname", "users_blocked"} {
+		if _, err := st.DB().Exec(`DROP INDEX ` + ix); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.UserSearchModel(t, st)
+}
+
+// TestUserSearchBroadPrefix: with every prefix taken for a broad one (Dialect.PrefixProbe 1), the
+// search reads in creation order through its other form of the conditions, and answers the same.
+func TestUserSearchBroadPrefix(t *testing.T) {
+	st := MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
+	d := *sqlite.Dialect()
+	d.PrefixProbe = 1
+	pools := st.Pools()
+	storetest.UserSearchModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: pools["write"], ReadDB: pools["read"]}))
 }

@@ -34,6 +34,21 @@ type Dialect struct {
 	// CacheStatements keeps the hot statements prepared on each connection (see stmtCache), for a
 	// driver that prepares a statement afresh on every call given query text.
 	CacheStatements bool
+	// ByteOrder is the collation clause after a column that makes text compare byte by byte
+	// (code point order), so that a prefix is a range an index serves; empty when that is already
+	// the engine's comparison (SQLite's BINARY).
+	ByteOrder string
+	// PrefixProbe, when set, makes a user search with a prefix count its matches through the
+	// indexes first, up to this many: fewer, and the page is chosen from the index entries (sorted
+	// by creation); as many, and the search reads users in creation order instead, keeping those
+	// that match, which finds a page of a broad prefix at once. For an engine whose planner cannot
+	// tell a broad prefix from a narrow one; PostgreSQL's statistics let it choose by itself.
+	PrefixProbe int
+	// PlanPerCall, when set, is passed before the arguments of a user search so that the engine
+	// plans it for the values given: a prefix that matches a handful of users is best read through
+	// its index, one that matches most of them in the list's order, and a plan cached for any
+	// value (PostgreSQL's generic plan of a prepared statement) cannot tell which.
+	PlanPerCall any
 	// Overrides replaces statements of the generic table with this engine's text. It lists only
 	// what the engine must say otherwise, each with why; every override differs from the generic
 	// text (the backends' tests check it).

@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Roles", testRoles},
 		{"Users", testUsers},
 		{"UserSearch", testUserSearch},
+		{"UserSearchModel", testUserSearchModel},
 		{"RecordLogin", testRecordLogin},
 		{"RolePermissions", testRolePermissions},
 		{"UserPermissions", testUserPermissions},
