@@ -65,6 +65,7 @@ func TestCancelledLoadDoesNotFailOtherWaiters(t *testing.T) {
 		TenantID:    "default",
 		BindingsTTL: -1,
 	})
+	t.Cleanup(ex.Close)
 
 	firstCtx, cancelFirst := context.WithCancel(context.Background())
 	defer cancelFirst()

@@ -30,7 +30,8 @@ func (e *Executor) CredentialsExchange(ctx context.Context, ev trigger.Credentia
 		trigger: actions.TriggerCredentialsExchange, clientID: ev.Client.ClientID, clientName: ev.Client.Name,
 		ip: ev.IP, userAgent: ev.UserAgent,
 	}
-	failed := trigger.Outcome{Denial: &trigger.Denial{Code: "server_error", Reason: FailedReason}}
+	ctx, lc.exec = e.begin(ctx)
+	failed := trigger.Outcome{Denial: &trigger.Denial{Code: "server_error", Reason: FailedReason}, ExecutionID: lc.exec.id}
 	if c.broken != nil {
 		e.record(ctx, lc, c, nil, nil, brokenFailure(c.broken))
 		return failed, nil
@@ -62,7 +63,7 @@ func (e *Executor) CredentialsExchange(ctx context.Context, ev trigger.Credentia
 		return failed, nil
 	}
 	e.record(ctx, lc, c, res.Logs, res.Dropped, nil)
-	out := trigger.Outcome{AccessTokenClaims: nonEmpty(res.AccessTokenClaims)}
+	out := trigger.Outcome{AccessTokenClaims: nonEmpty(res.AccessTokenClaims), ExecutionID: lc.exec.id}
 	if d := res.Denied; d != nil {
 		out.Denial = &trigger.Denial{Code: d.Code, Reason: d.Reason}
 	}

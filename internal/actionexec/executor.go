@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/actions"
 	"github.com/gatehouse/gatehouse/internal/audit"
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/trigger"
 )
@@ -64,6 +66,7 @@ type Executor struct {
 
 	programs *programCache
 	chains   map[actions.Trigger]*chainSlot
+	execs    *execQueue
 
 	// bg counts background runs (post-user-registration); background bounds them.
 	bg         sync.WaitGroup
@@ -97,10 +100,12 @@ func New(opts Options) *Executor {
 		store: opts.Store, rt: opts.Runtime, audit: opts.Audit, logger: opts.Logger, now: opts.Now,
 		tenantID: opts.TenantID, ttl: opts.BindingsTTL, observe: opts.Observe,
 		chains: map[actions.Trigger]*chainSlot{
-			actions.TriggerPostLogin:            {},
-			actions.TriggerCredentialsExchange:  {},
-			actions.TriggerPreUserRegistration:  {},
-			actions.TriggerPostUserRegistration: {},
+			actions.TriggerPostLogin:                  {},
+			actions.TriggerCredentialsExchange:        {},
+			actions.TriggerPreUserRegistration:        {},
+			actions.TriggerPostUserRegistration:       {},
+			actions.TriggerPostChangePassword:         {},
+			actions.TriggerPasswordResetPostChallenge: {},
 		},
 		background: make(chan struct{}, maxPostRegistrationRuns),
 	}
@@ -111,8 +116,9 @@ func New(opts Options) *Executor {
 		e.now = time.Now
 	}
 	if e.rt == nil {
-		e.rt = actions.NewRuntime(actions.Options{Logger: e.logger, Now: e.now, Fetch: opts.Fetch})
+		e.rt = actions.NewRuntime(actions.Options{Logger: e.logger, Now: e.now, Fetch: opts.Fetch, Cache: storeCache{opts.Store}})
 	}
+	e.execs = newExecQueue(opts.Store, e.logger)
 	if e.ttl == 0 {
 		e.ttl = DefaultBindingsTTL
 	}
@@ -175,10 +181,11 @@ func (e *Executor) Compile(name, code, trigger string) error {
 
 func parseTrigger(s string) (actions.Trigger, error) {
 	switch t := actions.Trigger(s); t {
-	case actions.TriggerPostLogin, actions.TriggerCredentialsExchange, actions.TriggerPreUserRegistration, actions.TriggerPostUserRegistration:
+	case actions.TriggerPostLogin, actions.TriggerCredentialsExchange, actions.TriggerPreUserRegistration, actions.TriggerPostUserRegistration,
+		actions.TriggerPostChangePassword, actions.TriggerPasswordResetPostChallenge:
 		return t, nil
 	}
-	return "", fmt.Errorf("trigger %q is not supported (post-login, credentials-exchange, pre-user-registration, post-user-registration)", s)
+	return "", fmt.Errorf("trigger %q is not supported (%s)", s, strings.Join(domain.ActionTriggers, ", "))
 }
 
 // observed reports one run of t's chain that started at start.

@@ -65,6 +65,7 @@ func MustEnv(tb testing.TB, o envOptions) *env {
 		TenantID:    "default",
 		BindingsTTL: ttl,
 	})
+	tb.Cleanup(e.ex.Close)
 	return e
 }
 

@@ -42,6 +42,7 @@ func (e *Executor) PostLogin(ctx context.Context, ev trigger.PostLogin) (trigger
 		userID: ev.User.UserID, userName: userName(ev.User), ip: ev.Request.IP, userAgent: ev.Request.UserAgent,
 		hostname: ev.Request.Hostname, audience: ev.Audience,
 	}
+	ctx, lc.exec = e.begin(ctx)
 	var event actions.PostLoginEvent
 	if ev.Source == trigger.Refresh || ev.Source == trigger.Password {
 		event = e.refreshEvent(ctx, ev, roles)
@@ -53,9 +54,9 @@ func (e *Executor) PostLogin(ctx context.Context, ev trigger.PostLogin) (trigger
 		return trigger.Outcome{}, err
 	}
 	if f != nil {
-		return trigger.Outcome{Denial: &trigger.Denial{Code: accessDenied, Reason: FailedReason}}, nil
+		return trigger.Outcome{Denial: &trigger.Denial{Code: accessDenied, Reason: FailedReason}, ExecutionID: lc.exec.id}, nil
 	}
-	out := trigger.Outcome{
+	out := trigger.Outcome{ExecutionID: lc.exec.id,
 		IDTokenClaims: nonEmpty(res.IDTokenClaims), AccessTokenClaims: nonEmpty(res.AccessTokenClaims),
 		AddScopes: res.AddScopes, RemoveScopes: res.RemoveScopes,
 		AppMetadata: nonEmpty(res.AppMetadata), UserMetadata: nonEmpty(res.UserMetadata),

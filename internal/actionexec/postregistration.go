@@ -43,46 +43,13 @@ func (e *Executor) PostUserRegistration(ctx context.Context, ev trigger.PostUser
 		event.Client = eventClient(ev.Client)
 		lc.clientID, lc.clientName = ev.Client.ClientID, ev.Client.Name
 	}
-	select {
-	case e.background <- struct{}{}:
-	default:
-		e.logger.WarnContext(ctx, "post-user-registration: too many runs in flight; this one is dropped", "user_id", ev.User.UserID)
-		return
-	}
-	e.bg.Add(1)
-	go func() {
-		defer e.bg.Done()
-		defer func() { <-e.background }()
-		ctx := context.WithoutCancel(ctx) // the signup's request has been answered
-		if c.broken != nil {
-			e.record(ctx, lc, c, nil, nil, brokenFailure(c.broken))
-			return
+	e.inBackground(ctx, c, lc, func(ctx context.Context) ([]actions.LogLine, error) {
+		res, err := e.rt.RunPostUserRegistration(ctx, c.bound, event)
+		if res == nil {
+			return nil, err
 		}
-		delay := postRegistrationDelay
-		for attempt := 0; attempt <= postRegistrationRetries; attempt++ {
-			if attempt > 0 {
-				time.Sleep(delay)
-				delay *= 2
-			}
-			start := time.Now()
-			res, err := e.rt.RunPostUserRegistration(ctx, c.bound, event)
-			e.observed(actions.TriggerPostUserRegistration, start, err != nil)
-			var logs []actions.LogLine
-			if res != nil {
-				logs = res.Logs
-			}
-			if err == nil {
-				e.record(ctx, lc, c, logs, nil, nil)
-				return
-			}
-			f, ok := asFailure(err)
-			if !ok {
-				e.logger.ErrorContext(ctx, "post-user-registration: runtime fault", "err", err)
-				return
-			}
-			e.record(ctx, lc, c, logs, nil, f)
-		}
-	}()
+		return res.Logs, err
+	})
 }
 
 // WaitBackground waits for the background runs started so far (post-user-registration): for

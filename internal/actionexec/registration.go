@@ -28,7 +28,8 @@ func (e *Executor) PreUserRegistration(ctx context.Context, ev trigger.PreUserRe
 	}
 	lc := logContext{trigger: actions.TriggerPreUserRegistration, clientID: ev.Client.ClientID, clientName: ev.Client.Name,
 		userName: ev.User.Email, ip: ev.IP, userAgent: ev.UserAgent, hostname: ev.Hostname}
-	failed := trigger.Registration{Denial: &trigger.Denial{Code: "access_denied", Reason: FailedReason}}
+	ctx, lc.exec = e.begin(ctx)
+	failed := trigger.Registration{Denial: &trigger.Denial{Code: "access_denied", Reason: FailedReason}, ExecutionID: lc.exec.id}
 	if c.broken != nil {
 		e.record(ctx, lc, c, nil, nil, brokenFailure(c.broken))
 		return failed, nil
@@ -56,7 +57,7 @@ func (e *Executor) PreUserRegistration(ctx context.Context, ev trigger.PreUserRe
 		return failed, nil
 	}
 	e.record(ctx, lc, c, res.Logs, nil, nil)
-	out := trigger.Registration{AppMetadata: nonEmpty(res.AppMetadata), UserMetadata: nonEmpty(res.UserMetadata)}
+	out := trigger.Registration{AppMetadata: nonEmpty(res.AppMetadata), UserMetadata: nonEmpty(res.UserMetadata), ExecutionID: lc.exec.id}
 	if d := res.Denied; d != nil {
 		out.Denial = &trigger.Denial{Code: d.Code, Reason: d.Reason}
 		out.UserMessage = res.UserMessage

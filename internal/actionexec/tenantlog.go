@@ -43,6 +43,8 @@ type logContext struct {
 	userAgent  string
 	hostname   string
 	audience   string
+	// exec is the record of this run (see begin); nil when none is kept.
+	exec *execution
 }
 
 // failure is an execution that must fail the flow.
@@ -69,12 +71,18 @@ func brokenFailure(b *brokenAction) *failure {
 
 // record writes one tenant log entry for an execution when it produced console output,
 // dropped claims or failed. Secret values of the chain's actions are redacted.
+//
+// It also completes the run's execution record (lc.exec), whose id the entry carries.
 func (e *Executor) record(ctx context.Context, lc logContext, c *chain, logs []actions.LogLine, dropped []actions.DroppedClaim, f *failure) {
+	e.finish(ctx, lc.trigger, c, lc.exec, f)
 	if len(logs) == 0 && len(dropped) == 0 && f == nil {
 		return
 	}
 	red := newRedactor(c)
 	details := map[string]any{"trigger": string(lc.trigger)}
+	if lc.exec != nil {
+		details["execution_id"] = lc.exec.id
+	}
 	if len(logs) > 0 {
 		details["actions"] = groupLines(logs, red)
 	}

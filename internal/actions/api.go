@@ -58,11 +58,12 @@ func (c *claimSet) setter(vm *goja.Runtime, api **goja.Object) func(goja.Functio
 	}
 }
 
-// installCache adds api.cache, scoped to the trigger.
+// installCache adds api.cache, scoped to the trigger. Keys and values are measured before they
+// are copied out of the JavaScript heap, and every limit is checked before the backend is asked.
 func (ex *execution) installCache(vm *goja.Runtime, api *goja.Object) {
 	cache := vm.NewObject()
 	now := ex.r.now
-	store := ex.r.cache
+	backend := ex.r.cache
 	t := ex.trigger
 	record := func(value string, expires time.Time) *goja.Object {
 		o := vm.NewObject()
@@ -83,15 +84,53 @@ func (ex *execution) installCache(vm *goja.Runtime, api *goja.Object) {
 		}
 		return o
 	}
+	key := func(v goja.Value) (string, bool) {
+		s, ok := v.(goja.String)
+		if !ok || s.Length() == 0 || s.Length() > CacheMaxKey {
+			return "", false
+		}
+		k := s.String()
+		return k, len(k) <= CacheMaxKey
+	}
+	failed := func(op string, err error) {
+		ex.r.logger.Warn("actions: api.cache "+op+" failed", "trigger", t, "err", err)
+	}
 	_ = cache.Set("get", func(c goja.FunctionCall) goja.Value {
-		e, ok := store.get(t, c.Argument(0).String(), now())
+		k, ok := key(c.Argument(0))
 		if !ok {
 			return goja.Undefined()
 		}
-		return record(e.value, e.expires)
+		v, exp, ok, err := backend.GetCache(ex.ctx, t, k, now())
+		if err != nil {
+			failed("get", err)
+			return goja.Undefined()
+		}
+		if !ok {
+			return goja.Undefined()
+		}
+		return record(v, exp)
 	})
 	_ = cache.Set("set", func(c goja.FunctionCall) goja.Value {
-		key, value := c.Argument(0).String(), c.Argument(1).String()
+		k, ok := key(c.Argument(0))
+		if !ok {
+			return result("invalid_key", nil)
+		}
+		var value string
+		switch v := c.Argument(1).(type) {
+		case goja.String:
+			if v.Length() > CacheMaxValue {
+				return result("value_too_large", nil)
+			}
+			value = v.String()
+		default:
+			if _, isObj := v.(*goja.Object); isObj || goja.IsUndefined(v) || goja.IsNull(v) {
+				return result("invalid_value", nil)
+			}
+			value = v.String() // a number or a boolean, as its string
+		}
+		if len(value) > CacheMaxValue {
+			return result("value_too_large", nil)
+		}
 		at := now()
 		expires := at.Add(cacheDefaultTTL)
 		if opts, ok := c.Argument(2).(*goja.Object); ok {
@@ -102,16 +141,27 @@ func (ex *execution) installCache(vm *goja.Runtime, api *goja.Object) {
 				expires = time.UnixMilli(v.ToInteger())
 			}
 		}
+		if !expires.After(at) {
+			return result("invalid_expiry", nil)
+		}
 		if expires.Sub(at) > cacheMaxLifetime {
 			expires = at.Add(cacheMaxLifetime)
 		}
-		if code := store.set(t, key, value, expires, at); code != "" {
-			return result(code, nil)
+		if err := backend.SetCache(ex.ctx, t, k, value, expires, at); err != nil {
+			failed("set", err)
+			return result("cache_unavailable", nil)
 		}
 		return result("", record(value, expires))
 	})
 	_ = cache.Set("delete", func(c goja.FunctionCall) goja.Value {
-		store.delete(t, c.Argument(0).String())
+		k, ok := key(c.Argument(0))
+		if !ok {
+			return result("invalid_key", nil)
+		}
+		if err := backend.DeleteCache(ex.ctx, t, k, now()); err != nil {
+			failed("delete", err)
+			return result("cache_unavailable", nil)
+		}
 		return result("", nil)
 	})
 	_ = api.Set("cache", cache)

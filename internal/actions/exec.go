@@ -278,8 +278,17 @@ func describeThrown(v goja.Value) string {
 }
 
 // runAction runs one action: fresh runtime, module load, handler call; failures are
-// converted to *ExecutionError.
+// converted to *ExecutionError. The run is recorded in the context's RunLog, when it has one.
 func (ex *execution) runAction(b Bound, logs *logSink, build func(vm *goja.Runtime) (event, api goja.Value, err error)) *ExecutionError {
+	start := time.Now()
+	e := ex.runOne(b, logs, build)
+	if l := runLogOf(ex.ctx); l != nil {
+		l.add(ActionRun{ActionID: b.ActionID, Name: b.Name, Start: start, End: time.Now(), Err: e})
+	}
+	return e
+}
+
+func (ex *execution) runOne(b Bound, logs *logSink, build func(vm *goja.Runtime) (event, api goja.Value, err error)) *ExecutionError {
 	vm, err := ex.newVM(b, logs)
 	if err != nil {
 		return ex.classify(b, err)

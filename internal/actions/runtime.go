@@ -20,6 +20,10 @@ const (
 	TriggerCredentialsExchange  Trigger = "credentials-exchange"
 	TriggerPreUserRegistration  Trigger = "pre-user-registration"
 	TriggerPostUserRegistration Trigger = "post-user-registration"
+	// TriggerPostChangePassword runs after a password change, in the background.
+	TriggerPostChangePassword Trigger = "post-change-password"
+	// TriggerPasswordResetPostChallenge runs once a reset link is proved, before the new password.
+	TriggerPasswordResetPostChallenge Trigger = "password-reset-post-challenge"
 )
 
 // handlerName is the export each trigger calls (spec §5.1).
@@ -33,6 +37,10 @@ func (t Trigger) handlerName() (string, bool) {
 		return "onExecutePreUserRegistration", true
 	case TriggerPostUserRegistration:
 		return "onExecutePostUserRegistration", true
+	case TriggerPostChangePassword:
+		return "onExecutePostChangePassword", true
+	case TriggerPasswordResetPostChallenge:
+		return "onExecutePostChallenge", true
 	}
 	return "", false
 }
@@ -60,6 +68,9 @@ type Options struct {
 	MaxAbandoned int
 	// Fetch bounds outbound HTTP from actions.
 	Fetch FetchOptions
+	// Cache keeps api.cache; nil keeps it in this node's memory. Gatehouse nodes pass the store's,
+	// so a value set on one node is read on another.
+	Cache CacheBackend
 	// Logger receives runtime faults (never action output or secrets); discarded when nil.
 	Logger *slog.Logger
 }
@@ -74,7 +85,7 @@ type Runtime struct {
 	modules        map[string]ModuleFunc
 	now            func() time.Time
 	logger         *slog.Logger
-	cache          *cacheStore
+	cache          CacheBackend
 	gcInFlight     atomic.Bool
 	maxAbandoned   int64
 	abandoned      atomic.Int64
@@ -120,6 +131,9 @@ func NewRuntime(opts Options) *Runtime {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if opts.Cache == nil {
+		opts.Cache = newMemoryCache()
+	}
 	modules := make(map[string]ModuleFunc, len(opts.Modules))
 	for k, v := range opts.Modules {
 		modules[k] = v
@@ -131,7 +145,7 @@ func NewRuntime(opts Options) *Runtime {
 		modules:        modules,
 		now:            opts.Now,
 		logger:         opts.Logger,
-		cache:          newCacheStore(),
+		cache:          opts.Cache,
 		maxAbandoned:   int64(opts.MaxAbandoned),
 		fetch:          opts.Fetch.withDefaults(),
 		transports:     &transports{policy: netguard.Policy{AllowPrivate: opts.Fetch.AllowPrivate}},

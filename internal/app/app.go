@@ -93,6 +93,8 @@ type App struct {
 	registry *httpserver.Metrics
 	metrics  *metrics.Recorder
 	oauth    *oauth.Handler
+	// actionRunner runs every trigger's Actions; Close writes its queued execution records.
+	actionRunner *actionexec.Executor
 	// configChanged drops every cached piece of configuration on this node.
 	configChanged func()
 	ownStore      bool
@@ -166,6 +168,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		TenantID: tenantID(cfg.Issuer), Observe: a.metrics.ActionRun,
 		// Development lets an Action's fetch reach the machine's own apps (the user sync of the FAQ).
 		Fetch: actions.FetchOptions{AllowPrivate: o.AllowPrivateDestinations}})
+	a.actionRunner = actionRunner
 
 	// One limiter for the node: its leases (see guard) are per limit and key, whoever asks.
 	limiter := &guard.RateLimiter{Counters: a.Store, Now: a.now, Hit: a.metrics.RateLimited}
@@ -235,7 +238,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	a.Imports = userimport.NewRunner(a.Store, "node-"+domain.NewJobID()[4:], a.now)
 	management := mgmt.New(mgmt.Options{ImportStarted: a.Imports.Kick, Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
-		Keys: managementKeys{a.Keys}, PrepareSigningAlg: a.Keys.EnsureKeys, Actions: actionRunner, ActionTests: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
+		Keys: managementKeys{a.Keys}, PrepareSigningAlg: a.Keys.EnsureKeys, Actions: actionRunner, ActionTests: actionRunner, PostChangePassword: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, Verification: verify, BruteForce: bruteForce,
 		IPBlocks: throttle, LogStreams: streamSecrets, ConnectionSecrets: connectionSecrets{upstreamSecrets, broker},
@@ -268,7 +271,8 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	reset, err = passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, KickBackchannel: a.Backchannel.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor,
-		Throttle: throttle, Policy: a.Attack, KnownOrigins: a.knownOrigin})
+		Throttle: throttle, Policy: a.Attack, KnownOrigins: a.knownOrigin,
+		PostChallenge: actionRunner, PostChangePassword: actionRunner})
 	if err != nil {
 		return err
 	}
@@ -387,6 +391,9 @@ func (a *App) collectExpired(ctx context.Context, every time.Duration) {
 func (a *App) Close() error {
 	if a.oauth != nil {
 		a.oauth.Close()
+	}
+	if a.actionRunner != nil {
+		a.actionRunner.Close()
 	}
 	if a.ownStore && a.Store != nil {
 		return a.Store.Close()

@@ -157,9 +157,15 @@ func (h *Handler) endTransaction(ctx context.Context, tx *domain.LoginTransactio
 
 // record appends a tenant log event for this request.
 func (h *Handler) record(r *http.Request, typ, description string, client *domain.Client, user *domain.User) {
+	h.recordDetails(r, typ, description, client, user, nil)
+}
+
+// recordDetails is record with the event's details (the Actions executions of a sign-in:
+// trigger.LogDetails).
+func (h *Handler) recordDetails(r *http.Request, typ, description string, client *domain.Client, user *domain.User, details map[string]any) {
 	e := domain.LogEvent{
 		Type: typ, Description: description, IP: httpserver.ClientIP(r.Context()).String(), UserAgent: r.UserAgent(), Hostname: r.Host,
-		Connection: domain.DefaultConnection,
+		Connection: domain.DefaultConnection, Details: details,
 	}
 	if client != nil {
 		e.ClientID, e.ClientName = client.ClientID, client.Name

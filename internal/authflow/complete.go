@@ -88,7 +88,7 @@ func (h *Handler) postLoginActions(w http.ResponseWriter, r *http.Request, f *fl
 		h.logger.ErrorContext(ctx, "metadata from post-login actions not saved", "err", saveErr)
 	}
 	if deny != nil {
-		h.record(r, failType, deny.Reason, f.client, f.user)
+		h.recordDetails(r, failType, deny.Reason, f.client, f.user, trigger.LogDetails(f.tokens.Executions))
 		h.respondError(w, r, f.tx, protocol.NewError(http.StatusForbidden, "access_denied", deny.Reason))
 		return answered
 	}
@@ -161,7 +161,7 @@ func (h *Handler) issue(w http.ResponseWriter, r *http.Request, f *flow) stepRes
 	if err := h.sessions.Touch(ctx, sess, f.client.ClientID); err != nil {
 		h.logger.WarnContext(ctx, "session not touched", "err", err)
 	}
-	h.record(r, okType, "Successful login", f.client, f.user)
+	h.recordDetails(r, okType, "Successful login", f.client, f.user, trigger.LogDetails(f.tokens.Executions))
 	if tx.State != "" {
 		params.Set("state", tx.State)
 	}

@@ -14,6 +14,10 @@ const (
 	TriggerPostUserRegistration = "post-user-registration"
 )
 
+// ActionTriggers are the triggers an action may support, in the order Auth0 lists them.
+var ActionTriggers = []string{TriggerPostLogin, TriggerCredentialsExchange, TriggerPreUserRegistration,
+	TriggerPostUserRegistration, TriggerPostChangePassword, TriggerPasswordResetPostChallenge}
+
 // Action status values (spec §4.4).
 const (
 	ActionPending = "pending"
@@ -103,8 +107,8 @@ func (a *Action) Validate() error {
 		errs.add(Invalidf("supported_triggers", "at least one trigger is required"))
 	}
 	for i, t := range a.SupportedTriggers {
-		if !slices.Contains([]string{TriggerPostLogin, TriggerCredentialsExchange, TriggerPreUserRegistration, TriggerPostUserRegistration}, t.ID) {
-			errs.add(Invalidf("supported_triggers["+itoa(i)+"].id", "%q is not a supported trigger (post-login, credentials-exchange, pre-user-registration, post-user-registration)", t.ID))
+		if !slices.Contains(ActionTriggers, t.ID) {
+			errs.add(Invalidf("supported_triggers["+itoa(i)+"].id", "%q is not a supported trigger (%s)", t.ID, strings.Join(ActionTriggers, ", ")))
 		}
 	}
 	if len(a.Code) > MaxActionCodeBytes {

@@ -25,6 +25,8 @@ var supportedTriggers = []triggerView{
 	{ID: domain.TriggerCredentialsExchange, Version: "v2", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
 	{ID: domain.TriggerPreUserRegistration, Version: "v2", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
 	{ID: domain.TriggerPostUserRegistration, Version: "v2", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
+	{ID: domain.TriggerPostChangePassword, Version: "v2", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
+	{ID: domain.TriggerPasswordResetPostChallenge, Version: "v1", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
 }
 
 func listTriggers(*call) (int, any, error) {

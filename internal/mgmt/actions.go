@@ -36,6 +36,7 @@ func (h *Handler) actionRoutes() []route {
 		{method: "GET", path: "/actions/triggers", scopes: read, fn: listTriggers},
 		{method: "GET", path: "/actions/triggers/{triggerId}/bindings", scopes: read, fn: g.listBindings},
 		{method: "PATCH", path: "/actions/triggers/{triggerId}/bindings", scopes: []string{"update:actions"}, desc: "Update trigger bindings", fn: g.updateBindings},
+		{method: "GET", path: "/actions/executions/{id}", scopes: read, fn: getExecution(h.st)},
 	}
 }
 

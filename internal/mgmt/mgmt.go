@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
+	actiontrigger "github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // TokenVerifier checks a Management API bearer token: signature, issuer, expiry and that audience is
@@ -86,6 +87,9 @@ type Options struct {
 	Actions           ActionCompiler // nil: actions are stored with status "pending" and deploy without a check
 	// ActionTests runs POST /actions/actions/{id}/test; nil answers 501.
 	ActionTests ActionTester
+	// PostChangePassword runs the post-change-password Actions after PATCH /users/{id} sets a
+	// password; nil: none.
+	PostChangePassword actiontrigger.PostChangePasswordRunner
 	// Changed, when set, is called after every successful write, so that this node's caches of
 	// configuration (the token endpoint's clients and grants, the Actions runner's bindings) drop what
 	// they hold at once; other nodes notice within their cache lifetimes.

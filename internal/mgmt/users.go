@@ -7,9 +7,11 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/passwordpolicy"
 	"github.com/gatehouse/gatehouse/internal/store"
+	actiontrigger "github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // users serves /users and /users-by-email: users, their roles and their permissions.
@@ -24,11 +26,13 @@ type users struct {
 	// idTokens checks link_with tokens; idpTokens opens the providers' tokens (identities.go).
 	idTokens  IDTokenVerifier
 	idpTokens IdPTokenOpener
+	// postChangePassword is told of a password set by PATCH; nil: no Actions.
+	postChangePassword actiontrigger.PostChangePasswordRunner
 }
 
 func (h *Handler) userRoutes() []route {
 	g := &users{st: h.st, users: h.st, roles: h.st, apis: h.st, hasher: h.opts.Hasher, now: h.now, verify: h.opts.Verification,
-		idTokens: h.opts.IDTokens, idpTokens: h.opts.IdPTokens}
+		idTokens: h.opts.IDTokens, idpTokens: h.opts.IdPTokens, postChangePassword: h.opts.PostChangePassword}
 	read := []string{"read:users"}
 	return append(g.identityRoutes(), []route{
 		{method: "GET", path: "/users", scopes: read, fn: g.list},
@@ -463,6 +467,10 @@ func (g *users) update(c *call) (int, any, error) {
 	}
 	if mail {
 		g.verify.Kick()
+	}
+	if passwordChanged && g.postChangePassword != nil {
+		g.postChangePassword.PostChangePassword(ctx, actiontrigger.PostChangePassword{User: u, Connection: u.Connection,
+			IP: httpserver.ClientIP(ctx).String(), UserAgent: c.r.UserAgent(), Hostname: c.r.Host, Method: c.r.Method})
 	}
 	v, err := g.view(c, u)
 	return http.StatusOK, v, err

@@ -8,6 +8,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/oauth/grant"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 )
 
 // tokenResponse is the successful token response (RFC 6749 §5.1, spec §1.3).
@@ -135,6 +136,7 @@ func (h *Handler) recordSuccess(ctx context.Context, r *http.Request, typ string
 	h.logs.add(ctx, domain.LogEvent{
 		Type: typ, ClientID: c.ClientID, ClientName: c.Name, IP: httpserver.ClientIP(ctx).String(), UserAgent: r.UserAgent(),
 		UserID: res.UserID, Audience: res.Audience, Scope: res.Scope, Hostname: r.Host,
+		Details: trigger.LogDetails(res.ActionExecutions),
 	})
 }
 

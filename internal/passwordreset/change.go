@@ -104,6 +104,9 @@ func (h *Handler) newPasswordPage(w http.ResponseWriter, r *http.Request, secret
 		h.internalError(w, r, err)
 		return
 	}
+	if !h.postChallenge(w, r, t, u, false) {
+		return
+	}
 	policy, err := h.policyFor(r.Context(), u)
 	if err != nil {
 		h.internalError(w, r, err)
@@ -134,6 +137,9 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	if !h.csrfValid(r, "change\x00"+secret) {
 		h.render(w, r, http.StatusForbidden, web.PageResetPassword, h.passwordData(w, r, secret, u, policy, msgFormExpired, nil))
+		return
+	}
+	if !h.postChallenge(w, r, t, u, true) {
 		return
 	}
 	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
@@ -225,6 +231,7 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.record(r, audit.TypeChangePassword, "Password changed through a reset link", t.ClientID, u)
+	h.postChangePassword(r, u)
 	h.notice(w, r, http.StatusOK, h.doneData(t, u))
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 	"github.com/gatehouse/gatehouse/web"
 )
 
@@ -64,6 +65,10 @@ type Options struct {
 	RequestFloor time.Duration
 	// Sleep waits for the floor; nil means a timer that stops with the request's context.
 	Sleep func(ctx context.Context, d time.Duration)
+	// PostChallenge runs password-reset-post-challenge when a live reset link is opened, and
+	// PostChangePassword post-change-password once a new password is saved; nil: no Actions.
+	PostChallenge      trigger.PasswordResetPostChallengeRunner
+	PostChangePassword trigger.PostChangePasswordRunner
 	// KnownOrigins answers the CORS preflight of /dbconnections/change_password
 	// (protocol.Preflight): the origins some client registers. nil answers no preflight.
 	KnownOrigins protocol.KnownOrigins

@@ -85,6 +85,8 @@ type Store interface {
 	BackchannelStore
 	OrganizationStore
 	IdentityStore
+	ActionCacheStore
+	ActionExecutionStore
 
 	WithTx(ctx context.Context, fn func(tx Store) error) error
 	// Ping checks the database is reachable (readiness).
@@ -295,6 +297,31 @@ type CounterStore interface {
 	// RefundBucket gives one attempt back (moves tat interval earlier); nothing happens when key
 	// has no bucket.
 	RefundBucket(ctx context.Context, key string, interval time.Duration) error
+}
+
+// ActionCacheStore keeps Actions' api.cache in the database every node shares, one namespace per
+// trigger (Auth0 scopes cached values to the trigger). The store enforces the namespace's caps in
+// the transaction that writes, so two nodes writing at once cannot pass them together.
+type ActionCacheStore interface {
+	// GetActionCache returns the live entry of trigger's key; ErrNotFound when there is none or it
+	// expired at now.
+	GetActionCache(ctx context.Context, trigger, key string, now time.Time) (domain.ActionCacheEntry, error)
+	// PutActionCache stores e in trigger's namespace, replacing an entry of the same key, after
+	// removing expired entries and then, while the namespace would hold more than maxEntries entries
+	// or more than maxBytes of keys and values, the entries closest to expiry.
+	PutActionCache(ctx context.Context, trigger string, e domain.ActionCacheEntry, now time.Time, maxEntries, maxBytes int) error
+	// DeleteActionCache removes trigger's key and reports whether there was a live entry.
+	DeleteActionCache(ctx context.Context, trigger, key string, now time.Time) (bool, error)
+}
+
+// ActionExecutionStore keeps the record of each run of a trigger's Actions; DeleteExpired removes
+// those older than domain.ActionExecutionRetention.
+type ActionExecutionStore interface {
+	// InsertActionExecutions stores a batch of executions (one statement each, in the caller's
+	// transaction when it has one).
+	InsertActionExecutions(ctx context.Context, xs []*domain.ActionExecution) error
+	// GetActionExecution returns the execution; ErrNotFound when there is none.
+	GetActionExecution(ctx context.Context, id string) (*domain.ActionExecution, error)
 }
 
 // ConnectionStore keeps database connections and the applications each is enabled for. A

@@ -28,6 +28,9 @@ type Outcome struct {
 	// MFA is an api.multifactor.enable call, applied by the sign-in's MFA step. Decisions still to
 	// come land here too, each applied by the sign-in step that owns it (api.redirect.sendUserTo).
 	MFA *MFARequirement
+	// ExecutionID names the run's execution record (GET /api/v2/actions/executions/{id}); the
+	// flow's tenant log event lists it in details.actions.executions (Apply adds it to Tokens).
+	ExecutionID string
 }
 
 // MFARequirement is what a post-login Action asked of the second factor.
@@ -68,6 +71,8 @@ type Tokens struct {
 	MayAdd func(scope string) bool
 	// MFA is the Actions' second-factor requirement, for the sign-in's MFA step.
 	MFA *MFARequirement
+	// Executions are the ids of the Actions executions of this flow, for its tenant log event.
+	Executions []string
 	// ScopesFixed ignores the Outcome's scope changes: a refresh cannot widen what its grant holds
 	// (RFC 6749 §6), and a machine token has no post-login.
 	ScopesFixed bool
@@ -91,6 +96,9 @@ type MetadataStore interface {
 // tokens do not depend on it. userID may be empty only for an outcome without metadata.
 func Apply(ctx context.Context, st MetadataStore, userID string, o Outcome, t *Tokens) (deny *Denial, saveErr error) {
 	saveErr = saveMetadata(ctx, st, userID, o.AppMetadata, o.UserMetadata)
+	if o.ExecutionID != "" {
+		t.Executions = append(t.Executions, o.ExecutionID)
+	}
 	if o.Denial != nil {
 		return o.Denial, saveErr
 	}
@@ -109,6 +117,15 @@ func Apply(ctx context.Context, st MetadataStore, userID string, o Outcome, t *T
 	t.ActionScopes = slices.DeleteFunc(t.ActionScopes, removed)
 	t.Scopes = slices.DeleteFunc(t.Scopes, removed)
 	return nil, saveErr
+}
+
+// LogDetails is the details.actions member Auth0 gives a flow's tenant log event when Actions ran:
+// {"executions": [ids]}; nil when none did.
+func LogDetails(executions []string) map[string]any {
+	if len(executions) == 0 {
+		return nil
+	}
+	return map[string]any{"actions": map[string]any{"executions": executions}}
 }
 
 // saveMetadata merges app and user metadata into the stored user inside one transaction.

@@ -116,6 +116,8 @@ type Registration struct {
 	UserMessage  string
 	AppMetadata  map[string]any
 	UserMetadata map[string]any
+	// ExecutionID names the run's execution record.
+	ExecutionID string
 }
 
 // ApplyMetadata merges the outcome's metadata into u.
@@ -154,4 +156,50 @@ type PostUserRegistration struct {
 	IP         string
 	UserAgent  string
 	Hostname   string
+}
+
+// PostChangePasswordRunner runs the post-change-password trigger after a database user's password
+// changed (the reset link or change ticket, the Management API). Like post-user-registration it
+// cannot change anything: it returns at once and runs the Actions in the background, retrying a
+// failed run.
+type PostChangePasswordRunner interface {
+	PostChangePassword(ctx context.Context, ev PostChangePassword)
+}
+
+// PostChangePassword is what the post-change-password event is built from.
+type PostChangePassword struct {
+	User       *domain.User
+	Connection string
+	IP         string
+	UserAgent  string
+	Hostname   string
+	Method     string // the HTTP method of the request that changed the password
+}
+
+// PasswordResetPostChallengeRunner runs the password-reset-post-challenge trigger once the user has
+// proved a reset link (or change ticket), before the new password form.
+type PasswordResetPostChallengeRunner interface {
+	PasswordResetPostChallenge(ctx context.Context, ev PasswordResetPostChallenge) (ResetChallenge, error)
+}
+
+// PasswordResetPostChallenge is what the password-reset-post-challenge event is built from: the
+// user, the application the reset started from (nil when unknown) and the request.
+type PasswordResetPostChallenge struct {
+	User       *domain.User
+	Client     *domain.Client
+	Connection string
+	IP         string
+	UserAgent  string
+	Hostname   string
+	Language   string
+	// ProvedAt is when the user proved the link (event.authentication.methods' "email").
+	ProvedAt time.Time
+}
+
+// ResetChallenge is the password-reset-post-challenge outcome. A Denial ends the reset: its Reason
+// is shown to the user (Auth0 documents it may be). Ran reports whether any action was bound.
+type ResetChallenge struct {
+	Denial      *Denial
+	Ran         bool
+	ExecutionID string
 }

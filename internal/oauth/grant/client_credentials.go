@@ -96,5 +96,6 @@ func (g ClientCredentials) Exchange(ctx context.Context, req *protocol.TokenRequ
 	if err != nil {
 		return nil, protocol.ServerError(err)
 	}
-	return &Response{AccessToken: at.Token, ExpiresIn: at.ExpiresIn, Scope: scope, Audience: api.Identifier}, nil
+	return &Response{AccessToken: at.Token, ExpiresIn: at.ExpiresIn, Scope: scope, Audience: api.Identifier,
+		ActionExecutions: tk.Executions}, nil
 }

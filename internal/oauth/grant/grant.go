@@ -30,6 +30,9 @@ type Response struct {
 	Audience string
 	// RecoveryCode is the new recovery code of the mfa-recovery-code grant, shown once.
 	RecoveryCode string
+	// ActionExecutions are the ids of the Actions executions the exchange ran, for its tenant log
+	// event (details.actions.executions).
+	ActionExecutions []string
 }
 
 // Grant is one grant type.

@@ -45,6 +45,7 @@ type userTokens struct {
 	atClaims        map[string]any
 	org             *domain.OrgClaims // the organization signed in through, if any
 	amr             []string          // the sign-in's methods when it passed a second factor
+	executions      []string          // the Actions executions of the exchange
 }
 
 // issue signs the access token and, when asked, the ID token: the two signatures of a user exchange.
@@ -67,7 +68,7 @@ func (d *Deps) issue(ctx context.Context, u userTokens) (*Response, error) {
 	if err != nil {
 		return nil, protocol.ServerError(err)
 	}
-	res := &Response{AccessToken: at.Token, ExpiresIn: at.ExpiresIn, Scope: scope, UserID: u.user.UserID}
+	res := &Response{AccessToken: at.Token, ExpiresIn: at.ExpiresIn, Scope: scope, UserID: u.user.UserID, ActionExecutions: u.executions}
 	if u.api != nil {
 		res.Audience = u.api.Identifier
 	}

@@ -166,7 +166,7 @@ func (d *Deps) userSignIn(ctx context.Context, req *protocol.TokenRequest, s sig
 	res, err := d.issue(ctx, userTokens{
 		client: c, user: user, api: api, scopes: scopes, idScope: scopes.Scope(),
 		idToken: contains(scopes.Scopes, "openid"), authTime: s.now, gty: token.GTYPassword,
-		idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims, jkt: req.DPoPJKT, amr: s.amr,
+		idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims, jkt: req.DPoPJKT, executions: tk.Executions, amr: s.amr,
 	})
 	if err != nil {
 		return nil, err

@@ -160,7 +160,7 @@ func (g RefreshToken) Exchange(ctx context.Context, req *protocol.TokenRequest) 
 		client: c, user: user, api: api, scopes: scopes, idScope: old.Scope,
 		idToken: HasOpenID(old.Scope), sessionID: old.SessionID, authTime: old.AuthTime, includeAuthTime: old.Claims.IncludeAuthTime,
 		amr: old.Claims.AMR,
-		gty: token.GTYRefreshToken, idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims, jkt: req.DPoPJKT,
+		gty: token.GTYRefreshToken, idClaims: tk.IDTokenClaims, atClaims: tk.AccessTokenClaims, jkt: req.DPoPJKT, executions: tk.Executions,
 		org: old.Claims.Organization,
 	})
 	if err != nil {

@@ -31,6 +31,9 @@ func overrides() map[sqlstore.Stmt]string {
 		// of the newest) lock different rows, yet each must see what the other did: an advisory
 		// lock on the family serialises them. The generic table has none to take.
 		sqlstore.RefreshLockFamily: `SELECT pg_advisory_xact_lock(` + refreshFamilyLockKey + `, hashtext($1))`,
+		// Two nodes writing one trigger's api.cache at once: the second waits, then counts what the
+		// first stored, so the namespace's caps hold across nodes.
+		sqlstore.ActionCacheLock: `SELECT pg_advisory_xact_lock(` + actionCacheLockKey + `, hashtext($1))`,
 		// Not a lock: PostgreSQL names the two-argument minimum and maximum LEAST and GREATEST.
 		sqlstore.BucketHit: strings.NewReplacer("MIN(MAX(", "LEAST(GREATEST(").Replace(sqlstore.Generic(sqlstore.BucketHit)),
 	}

@@ -45,6 +45,10 @@ const migrationLockKey = 0x6761 // "ga"
 // collide only wait for each other.
 const refreshFamilyLockKey = "26214" // 0x6666, "ff"
 
+// actionCacheLockKey is the first half of the advisory lock key a write to a trigger's api.cache
+// takes; the second is a hash of the trigger.
+const actionCacheLockKey = "24931" // 0x6163, "ac"
+
 // Dialect returns PostgreSQL's dialect: its migrations, its overrides of the statements that
 // differ (overrides.go) and its error classification.
 func Dialect() *sqlstore.Dialect {

@@ -468,6 +468,23 @@ const (
 	WebAuthnChallengeTake
 	DeleteExpiredWebAuthnChallenges
 
+	// Actions' api.cache: Lock(trigger) serialises writers of one trigger's namespace (nothing by
+	// default: SQLite's write transactions already exclude each other); Get(trigger, key, now) →
+	// value, expires_at; List(trigger, now) → cache_key, value, expires_at by expiry; Put(trigger,
+	// key, value, expires_at) inserts or replaces; Delete(trigger, key); DeleteExpiredOf(trigger,
+	// now); DeleteExpired(now).
+	ActionCacheLock
+	ActionCacheGet
+	ActionCacheList
+	ActionCachePut
+	ActionCacheDelete
+	ActionCacheDeleteExpiredOf
+	DeleteExpiredActionCache
+	// Action executions: Insert(id, trigger_id, created_at, doc); Get(id) → doc; DeleteOld(cutoff).
+	ActionExecutionInsert
+	ActionExecutionGet
+	DeleteOldActionExecutions
+
 	numStmts
 )
 
@@ -505,7 +522,7 @@ const (
 
 // generic is the statement table both engines run unless their Dialect overrides a statement,
 // assembled from the per-area tables (sql_*.go).
-var generic = assemble(tenantSQL, userSQL, protocolSQL, opsSQL)
+var generic = assemble(tenantSQL, userSQL, protocolSQL, opsSQL, actionOpsSQL)
 
 const webauthnCols = `id, user_id, type, credential_id, name, sign_count, data, user_agent, created_at, last_auth_at`
 

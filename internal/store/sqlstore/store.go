@@ -220,7 +220,7 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 		total = 0
 		for _, stmt := range []Stmt{DeleteExpiredTransactions, DeleteExpiredSessions, DeleteExpiredCodes, DeleteExpiredRefreshTokens, DeleteExpiredDeviceCodes,
 			DeleteExpiredRevokedOpaque, DeleteExpiredRevokedAccessTokens, DeleteExpiredCounters, DeleteExpiredTickets, DeleteExpiredJTIs, DeleteExpiredPushed, DeleteSettledBackchannel,
-			DeleteExpiredRememberedBrowsers, DeleteExpiredWebAuthnChallenges} {
+			DeleteExpiredRememberedBrowsers, DeleteExpiredWebAuthnChallenges, DeleteExpiredActionCache} {
 			n, err := execN(ctx, q, s.q[stmt], ts(now))
 			if err != nil {
 				return fmt.Errorf("delete expired: %w", err)
@@ -230,6 +230,11 @@ func (s *Store) DeleteExpired(ctx context.Context, now time.Time) (int64, error)
 		n, err := execN(ctx, q, s.q[DeleteOldJobs], ts(now.Add(-domain.JobRetention)))
 		if err != nil {
 			return fmt.Errorf("delete old jobs: %w", err)
+		}
+		total += n
+		n, err = execN(ctx, q, s.q[DeleteOldActionExecutions], ts(now.Add(-domain.ActionExecutionRetention)))
+		if err != nil {
+			return fmt.Errorf("delete old action executions: %w", err)
 		}
 		total += n
 		if _, err := execN(ctx, q, s.q[DeleteOrphanJobWork]); err != nil {

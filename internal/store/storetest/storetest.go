@@ -93,6 +93,9 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UsersWithoutEmail", testUsersWithoutEmail},
 		{"WebAuthnCredentials", testWebAuthnCredentials},
 		{"WebAuthnChallenges", testWebAuthnChallenges},
+		{"ActionCache", testActionCache},
+		{"RaceActionCache", testRaceActionCache},
+		{"ActionExecutions", testActionExecutions},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -1,0 +1,160 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/dop251/goja"
+)
+
+// PostChangePasswordEvent is the post-change-password trigger's event: the user whose password
+// changed, the database connection, the request that changed it and the tenant.
+type PostChangePasswordEvent struct {
+	User       User       `json:"user"`
+	Connection Connection `json:"connection"`
+	Request    Request    `json:"request"`
+	Tenant     Tenant     `json:"tenant"`
+}
+
+func (ev PostChangePasswordEvent) normalized() PostChangePasswordEvent {
+	ev.User.AppMetadata = orEmptyAny(ev.User.AppMetadata)
+	ev.User.UserMetadata = orEmptyAny(ev.User.UserMetadata)
+	ev.User.Identities = orEmptySlice(ev.User.Identities)
+	ev.Connection.Metadata = orEmptyStr(ev.Connection.Metadata)
+	ev.Request.Query = orEmptyAny(ev.Request.Query)
+	ev.Request.Body = orEmptyAny(ev.Request.Body)
+	return ev
+}
+
+// PostChangePasswordResult is what a post-change-password run leaves: its console lines. The
+// trigger cannot change anything; its api has only the cache.
+type PostChangePasswordResult struct {
+	Logs []LogLine
+}
+
+// RunPostChangePassword runs the post-change-password actions in binding order, after a password
+// changed. Errors are as for RunPostLogin; the caller decides whether to retry.
+func (r *Runtime) RunPostChangePassword(ctx context.Context, actions []Bound, ev PostChangePasswordEvent) (*PostChangePasswordResult, error) {
+	if err := r.checkBound(actions, TriggerPostChangePassword); err != nil {
+		return nil, err
+	}
+	base, err := toGeneric(ev.normalized())
+	if err != nil {
+		return nil, fmt.Errorf("actions: encode event: %w", err)
+	}
+	logs := &logSink{}
+	err = r.run(ctx, TriggerPostChangePassword, func(ex *execution) error {
+		for _, b := range actions {
+			if e := ex.runAction(b, logs, func(vm *goja.Runtime) (goja.Value, goja.Value, error) {
+				event := toJS(vm, base).(*goja.Object)
+				_ = event.Set("secrets", secretsValue(vm, b.Secrets))
+				api := vm.NewObject()
+				ex.installCache(vm, api)
+				return event, api, nil
+			}); e != nil {
+				return e
+			}
+		}
+		return nil
+	})
+	if err == errAbandoned {
+		return nil, err
+	}
+	return &PostChangePasswordResult{Logs: logs.lines}, err
+}
+
+// PasswordResetPostChallengeEvent is the password-reset-post-challenge trigger's event: the user
+// who proved the reset link (event.authentication.methods holds "email" for the link), their roles,
+// the application the reset started from (when known), the connection, the request and the tenant.
+type PasswordResetPostChallengeEvent struct {
+	User           User           `json:"user"`
+	Authentication Authentication `json:"authentication"`
+	Authorization  Authorization  `json:"authorization"`
+	Client         Client         `json:"client"`
+	Connection     Connection     `json:"connection"`
+	Request        Request        `json:"request"`
+	Tenant         Tenant         `json:"tenant"`
+}
+
+func (ev PasswordResetPostChallengeEvent) normalized() PasswordResetPostChallengeEvent {
+	ev.User.AppMetadata = orEmptyAny(ev.User.AppMetadata)
+	ev.User.UserMetadata = orEmptyAny(ev.User.UserMetadata)
+	ev.User.Identities = orEmptySlice(ev.User.Identities)
+	ev.Authentication.Methods = orEmptySlice(ev.Authentication.Methods)
+	ev.Authorization.Roles = orEmptySlice(ev.Authorization.Roles)
+	ev.Client.Metadata = orEmptyStr(ev.Client.Metadata)
+	ev.Connection.Metadata = orEmptyStr(ev.Connection.Metadata)
+	ev.Request.Query = orEmptyAny(ev.Request.Query)
+	ev.Request.Body = orEmptyAny(ev.Request.Body)
+	return ev
+}
+
+// PasswordResetPostChallengeResult is what the chain decided: Denied ends the reset, its Reason
+// shown to the user (Auth0: "may be presented directly in end-user interfaces").
+type PasswordResetPostChallengeResult struct {
+	Denied *Denial
+	Logs   []LogLine
+}
+
+// RunPasswordResetPostChallenge runs the password-reset-post-challenge actions in binding order.
+// api.access.deny(reason) stops the chain. api.authentication.challengeWith and challengeWithAny
+// throw: Gatehouse asks no second factor during a reset, so an action that needs one fails the
+// reset rather than letting it through unchallenged.
+func (r *Runtime) RunPasswordResetPostChallenge(ctx context.Context, actions []Bound, ev PasswordResetPostChallengeEvent) (*PasswordResetPostChallengeResult, error) {
+	if err := r.checkBound(actions, TriggerPasswordResetPostChallenge); err != nil {
+		return nil, err
+	}
+	base, err := toGeneric(ev.normalized())
+	if err != nil {
+		return nil, fmt.Errorf("actions: encode event: %w", err)
+	}
+	res := &PasswordResetPostChallengeResult{}
+	logs := &logSink{}
+	err = r.run(ctx, TriggerPasswordResetPostChallenge, func(ex *execution) error {
+		for _, b := range actions {
+			if e := ex.runAction(b, logs, func(vm *goja.Runtime) (goja.Value, goja.Value, error) {
+				event := toJS(vm, base).(*goja.Object)
+				_ = event.Set("secrets", secretsValue(vm, b.Secrets))
+				return event, postChallengeAPI(vm, ex, res), nil
+			}); e != nil {
+				return e
+			}
+			if res.Denied != nil {
+				return nil
+			}
+		}
+		return nil
+	})
+	if err == errAbandoned {
+		return nil, err
+	}
+	res.Logs = logs.lines
+	return res, err
+}
+
+func postChallengeAPI(vm *goja.Runtime, ex *execution, res *PasswordResetPostChallengeResult) goja.Value {
+	api := vm.NewObject()
+	setFuncs(vm, api, "access", map[string]func(goja.FunctionCall) goja.Value{
+		"deny": func(c goja.FunctionCall) goja.Value {
+			if res.Denied == nil {
+				reason := ""
+				if v := c.Argument(0); !goja.IsUndefined(v) && !goja.IsNull(v) {
+					reason = truncateRunes(v.String(), 500)
+				}
+				res.Denied = &Denial{Code: "access_denied", Reason: reason}
+			}
+			return api
+		},
+	})
+	setFuncs(vm, api, "authentication", map[string]func(goja.FunctionCall) goja.Value{
+		"challengeWith":    notSupported(vm, "api.authentication.challengeWith during a password reset"),
+		"challengeWithAny": notSupported(vm, "api.authentication.challengeWithAny during a password reset"),
+	})
+	setFuncs(vm, api, "redirect", map[string]func(goja.FunctionCall) goja.Value{
+		"sendUserTo":    notSupported(vm, "api.redirect.sendUserTo during a password reset"),
+		"encodeToken":   notSupported(vm, "api.redirect.encodeToken during a password reset"),
+		"validateToken": notSupported(vm, "api.redirect.validateToken during a password reset"),
+	})
+	ex.installCache(vm, api)
+	return api
+}
