@@ -87,8 +87,12 @@ func TestActions(t *testing.T) {
 		t.Errorf("actions list: %v", al)
 	}
 	tr := e.must(t, 200, "GET", "/actions/triggers", nil).obj(t)
-	if len(tr["triggers"].([]any)) != 4 { // post-login, credentials-exchange, pre-user-registration, post-user-registration
-		t.Errorf("triggers: %v", tr)
+	var ids []string
+	for _, tv := range tr["triggers"].([]any) {
+		ids = append(ids, tv.(map[string]any)["id"].(string))
+	}
+	if got := strings.Join(ids, " "); got != "post-login credentials-exchange pre-user-registration post-user-registration post-change-password password-reset-post-challenge" {
+		t.Errorf("triggers: %v", got)
 	}
 
 	// A bound action is deleted only with force=true.
