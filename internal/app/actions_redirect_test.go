@@ -2,8 +2,10 @@ package app_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -32,11 +34,34 @@ exports.onContinuePostLogin = async (event, api) => {
   api.idToken.setCustomClaim('https://yourapp.com/continue_method', event.request.method);
 };`
 
-// startRedirect signs in through the login form and returns the URL the Action sent the browser to.
+var getFormAction = regexp.MustCompile(`<form method="get" action="([^"]*)"`)
+
+// startRedirect signs in through the login form and returns the URL the Action sent the browser
+// to: after a form, Gatehouse answers with a page whose script submits a GET form to it.
 func startRedirect(t *testing.T, n *node, c *http.Client, cfg oauth2.Config, verifier string) *url.URL {
 	t.Helper()
 	u := n.tenant.Users[0]
-	loc := signIn(t, c, cfg.AuthCodeURL("app-state", oauth2.S256ChallengeOption(verifier), oidc.Nonce("n")), u.Email, u.Password)
+	resp, _ := get(t, c, cfg.AuthCodeURL("app-state", oauth2.S256ChallengeOption(verifier), oidc.Nonce("n")))
+	login, _ := resp.Location()
+	_, page := get(t, c, login.String())
+	form := formFields(page)
+	form.Set("username", u.Email)
+	form.Set("password", u.Password)
+	resp, err := c.PostForm(login.String(), form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := getFormAction.FindStringSubmatch(string(b))
+	if resp.StatusCode != http.StatusOK || m == nil || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "form-action https://idv.example.test;") {
+		t.Fatalf("login submit: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), b)
+	}
+	loc, err := url.Parse(htmlUnescape(m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc.RawQuery = formFields(string(b)).Encode()
 	if loc.Host != "idv.example.test" || loc.Path != "/verify" || loc.Query().Get("state") == "" {
 		t.Fatalf("sign-in went to %s, not to the Action's site", loc)
 	}

@@ -1,12 +1,19 @@
 package authflow
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
+	"sort"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
+	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/web"
 )
 
 // Redirect Actions (Auth0's "Redirect with Actions"). A post-login Action's
@@ -61,9 +68,53 @@ func (h *Handler) actionRedirect(w http.ResponseWriter, r *http.Request, f *flow
 		return answered
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if r.Method != http.MethodGet {
+		h.leaveByForm(w, r, u)
+		return answered
+	}
 	w.Header().Set("Location", u.String())
 	w.WriteHeader(http.StatusFound)
 	return answered
+}
+
+// leaveByForm sends the browser to u from the answer to a form (the login form, a second factor,
+// /continue): browsers hold a redirect that follows a form submission to the form page's CSP
+// form-action, which cannot name a site only an Action knows. A page of its own, whose
+// form-action is u's origin alone, makes the step a GET form submitted by script.
+func (h *Handler) leaveByForm(w http.ResponseWriter, r *http.Request, u *url.URL) {
+	var fields []web.FormField
+	for k, vs := range u.Query() {
+		for _, v := range vs {
+			fields = append(fields, web.FormField{Name: k, Value: v})
+		}
+	}
+	action := *u
+	action.RawQuery = ""
+	h.autoForm(w, r, web.FormPostData{Action: action.String(), Fields: fields, Get: true, Heading: "Continuing…"}, u.String())
+}
+
+// autoForm renders a form that submits itself to d.Action; its CSP lets the form, and the
+// redirects that answer it, go only to the origins of targets.
+func (h *Handler) autoForm(w http.ResponseWriter, r *http.Request, d web.FormPostData, targets ...string) {
+	var sources []string
+	for _, t := range targets {
+		s, ok := httpserver.FormActionSource(t)
+		if !ok {
+			h.internalError(w, r, fmt.Errorf("redirect: a form cannot target %q", t))
+			return
+		}
+		if !slices.Contains(sources, s) {
+			sources = append(sources, s)
+		}
+	}
+	sort.Slice(d.Fields, func(i, j int) bool { return d.Fields[i].Name < d.Fields[j].Name })
+	nonce := web.NewNonce()
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; style-src 'self'; "+
+		"img-src 'self' data:; form-action "+strings.Join(sources, " ")+"; base-uri 'none'; frame-ancestors 'none'")
+	d.Base = h.base(r.Context())
+	d.Base.Nonce = nonce
+	h.render(r.Context(), w, http.StatusOK, web.PageFormPost, d)
 }
 
 // continueLogin is GET and POST /continue?state=…: the browser back from a redirect Action's site.
@@ -113,20 +164,31 @@ func (h *Handler) continueLogin(w http.ResponseWriter, r *http.Request) {
 	h.dispatch(w, r, &flow{client: fs.client, tx: fs.tx, stored: true, sess: sess, continued: true, continueBody: body})
 }
 
-// repostContinue answers a cross-site POST to /continue with a same-origin form posting its fields.
+// repostContinue answers a cross-site POST to /continue with a same-origin form posting its
+// fields. Its CSP admits the answer the re-post gets: the client's redirect_uri (or a page of
+// Gatehouse's own). The transaction is only read here.
 func (h *Handler) repostContinue(w http.ResponseWriter, r *http.Request, state string) {
-	if state == "" {
+	tx, err := h.store.GetTransaction(r.Context(), state)
+	if err != nil || len(state) > 128 || tx.ActionsResume == nil || !h.now().Before(tx.ExpiresAt) {
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			h.internalError(w, r, err)
+			return
+		}
 		h.errorPage(w, r, staleTransaction())
 		return
 	}
-	fields := []protocol.FormField{{Name: continueRepostField, Value: "1"}}
+	fields := []web.FormField{{Name: continueRepostField, Value: "1"}}
 	for k, vs := range r.PostForm {
 		if k != continueRepostField && len(vs) > 0 {
-			fields = append(fields, protocol.FormField{Name: k, Value: vs[0]})
+			fields = append(fields, web.FormField{Name: k, Value: vs[0]})
 		}
 	}
-	w.Header().Set("Cache-Control", "no-store")
-	h.formPost(w, r, protocol.ResponsePage{Target: h.continueURL + "?" + url.Values{"state": {state}}.Encode(), Fields: fields})
+	targets := []string{h.continueURL}
+	if tx.RedirectURI != "" {
+		targets = append(targets, tx.RedirectURI)
+	}
+	h.autoForm(w, r, web.FormPostData{Action: h.continueURL + "?" + url.Values{"state": {state}}.Encode(), Fields: fields,
+		Heading: "Continuing…"}, targets...)
 }
 
 // firstValues flattens parameters to their first values, as event.request shows them.
