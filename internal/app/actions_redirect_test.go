@@ -14,6 +14,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"golang.org/x/oauth2"
 
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/testclock"
 )
 
@@ -38,10 +39,14 @@ var getFormAction = regexp.MustCompile(`<form method="get" action="([^"]*)"`)
 
 // startRedirect signs in through the login form and returns the URL the Action sent the browser
 // to: after a form, Gatehouse answers with a page whose script submits a GET form to it.
-func startRedirect(t *testing.T, n *node, c *http.Client, cfg oauth2.Config, verifier string) *url.URL {
+func startRedirect(t *testing.T, n *node, c *http.Client, cfg oauth2.Config, verifier string, authURL ...string) *url.URL {
 	t.Helper()
 	u := n.tenant.Users[0]
-	resp, _ := get(t, c, cfg.AuthCodeURL("app-state", oauth2.S256ChallengeOption(verifier), oidc.Nonce("n")))
+	authorize := cfg.AuthCodeURL("app-state", oauth2.S256ChallengeOption(verifier), oidc.Nonce("n"))
+	if len(authURL) > 0 {
+		authorize = authURL[0]
+	}
+	resp, _ := get(t, c, authorize)
 	login, _ := resp.Location()
 	_, page := get(t, c, login.String())
 	form := formFields(page)
@@ -188,4 +193,31 @@ func TestRedirectActionContinue(t *testing.T) {
 	if resp, _ := postContinue(t, c3, n, answer(t, away.Query().Get("state"), clock.Now().Add(time.Minute))); resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("/continue after expiry: %d", resp.StatusCode)
 	}
+}
+
+// TestRedirectActionThenMFA: a second factor asked for after /continue does not run the Actions,
+// and so their redirect, again: the code carries what they decided before the factor.
+func TestRedirectActionThenMFA(t *testing.T) {
+	clk := testclock.New(time.Now().Truncate(time.Second))
+	n := mfaNode{startNodeAt(t, clk.Now), clk}
+	setMFAPolicy(t, n.node, domain.PolicyAllApplications)
+	m := newMgmtClient(t, n.node)
+	m.bind("post-login", m.deployAction("Verify identity", "post-login", redirectActionCode))
+	mc := newMFAClient(t, n.node)
+	authURL, verifier := mc.authURL()
+	b := newMFABrowser(t, n)
+	away := startRedirect(t, n.node, b.c, mc.cfg, verifier, authURL)
+	resp, body := postContinue(t, b.c, n.node, answer(t, away.Query().Get("state"), clk.Now().Add(time.Minute)))
+	loc, _ := resp.Location()
+	if resp.StatusCode != http.StatusFound || loc == nil {
+		t.Fatalf("/continue: %d %s", resp.StatusCode, body)
+	}
+	b.loc = loc
+	b.enroll()
+	cb := b.finish()
+	claims, _ := mc.idToken(t, cb, verifier)
+	if claims["https://yourapp.com/verified"] != "yes" || claims["https://yourapp.com/before"] != true {
+		t.Errorf("ID token after the factor: %v", claims)
+	}
+	wantMFAClaims(t, claims, "pwd", "mfa", "otp")
 }

@@ -71,6 +71,14 @@ func (h *Handler) resolveScopes(w http.ResponseWriter, r *http.Request, f *flow)
 // kept for the code. Actions override RBAC (spec §2.3): the scopes they add are recorded on the code
 // so that the exchange, which applies RBAC again, keeps them too.
 func (h *Handler) postLoginActions(w http.ResponseWriter, r *http.Request, f *flow) stepResult {
+	if done := f.tx.ActionsDone; done != nil {
+		f.tx.ActionsDone = nil
+		if err := restoreActions(&f.tokens, done); err != nil {
+			h.internalError(w, r, err)
+			return answered
+		}
+		return next
+	}
 	if h.postLogin == nil {
 		return next
 	}

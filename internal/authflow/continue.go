@@ -1,6 +1,7 @@
 package authflow
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/trigger"
 	"github.com/gatehouse/gatehouse/web"
 )
 
@@ -189,6 +191,34 @@ func (h *Handler) repostContinue(w http.ResponseWriter, r *http.Request, state s
 	}
 	h.autoForm(w, r, web.FormPostData{Action: h.continueURL + "?" + url.Values{"state": {state}}.Encode(), Fields: fields,
 		Heading: "Continuing…"}, targets...)
+}
+
+// keptActions is what the post-login Actions decided, as the MFA step keeps it (ActionsDone).
+type keptActions struct {
+	Scopes            []string                `json:"scopes"`
+	ActionScopes      []string                `json:"action_scopes,omitempty"`
+	IDTokenClaims     map[string]any          `json:"id_token_claims,omitempty"`
+	AccessTokenClaims map[string]any          `json:"access_token_claims,omitempty"`
+	MFA               *trigger.MFARequirement `json:"mfa,omitempty"`
+}
+
+func keepActions(t trigger.Tokens) ([]byte, error) {
+	b, err := json.Marshal(keptActions{Scopes: t.Scopes, ActionScopes: t.ActionScopes,
+		IDTokenClaims: t.IDTokenClaims, AccessTokenClaims: t.AccessTokenClaims, MFA: t.MFA})
+	if err != nil {
+		return nil, fmt.Errorf("mfa: keep the Actions' outcome: %w", err)
+	}
+	return b, nil
+}
+
+// restoreActions puts kept decisions back on t; the metadata was saved when they were made.
+func restoreActions(t *trigger.Tokens, b []byte) error {
+	var k keptActions
+	if err := json.Unmarshal(b, &k); err != nil {
+		return fmt.Errorf("actions: kept outcome: %w", err)
+	}
+	t.Scopes, t.ActionScopes, t.IDTokenClaims, t.AccessTokenClaims, t.MFA = k.Scopes, k.ActionScopes, k.IDTokenClaims, k.AccessTokenClaims, k.MFA
+	return nil
 }
 
 // firstValues flattens parameters to their first values, as event.request shows them.

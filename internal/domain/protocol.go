@@ -61,6 +61,10 @@ type LoginTransaction struct {
 	// has sent the browser to another site: the paused run (trigger.Redirect.Resume), resumed
 	// once, by this browser, at /continue?state=<id>.
 	ActionsResume []byte `json:"actions_resume,omitempty"`
+	// ActionsDone is what the post-login Actions decided in a login that went through a redirect,
+	// kept by the MFA step so that the flow after the second factor applies it instead of running
+	// the Actions (and their redirect) again.
+	ActionsDone []byte `json:"actions_done,omitempty"`
 }
 
 // Session is a browser SSO session. The cookie holds a random secret; the store keys the record by
