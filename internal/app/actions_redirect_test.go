@@ -106,9 +106,12 @@ func postContinue(t *testing.T, c *http.Client, n *node, form url.Values) (*http
 // TestRedirectActionContinue: a post-login Action sends the browser away with a token and
 // resumes at /continue; the state works once, only in the browser that started the login, only
 // before the transaction expires, and a bad state changes nothing.
+// It runs on both engines: the paused run travels in the stored transaction.
 func TestRedirectActionContinue(t *testing.T) {
-	clock := testclock.New(time.Now())
-	n := startNodeAt(t, clock.Now)
+	mfaEngines(t, func(t *testing.T, mn mfaNode) { testRedirectActionContinue(t, mn.node, mn.clock) })
+}
+
+func testRedirectActionContinue(t *testing.T, n *node, clock *testclock.Clock) {
 	m := newMgmtClient(t, n)
 	m.bind("post-login", m.deployAction("Verify identity", "post-login", redirectActionCode))
 	ctx := context.Background()
