@@ -198,6 +198,10 @@ type FormPostData struct {
 	Base
 	Action string
 	Fields []FormField
+	// Get submits the form with GET (a post-login Action's redirect after a form: see
+	// authflow's continue.go); Heading replaces "Continuing to the application…".
+	Get     bool
+	Heading string
 }
 
 // ActivateData fills templates/activate.html: the user code entry of the device flow, POSTed to

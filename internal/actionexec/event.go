@@ -121,6 +121,12 @@ func (e *Executor) loginEvent(in trigger.PostLogin, roles []string) actions.Post
 			ev.Request.Query[k] = v
 		}
 	}
+	if len(in.Request.Body) > 0 {
+		ev.Request.Body = make(map[string]any, len(in.Request.Body))
+		for k, v := range in.Request.Body {
+			ev.Request.Body[k] = v
+		}
+	}
 	if tx := in.Transaction; tx != nil {
 		t := &ev.Transaction
 		t.ID, t.RedirectURI, t.ResponseMode, t.State, t.LoginHint = tx.ID, tx.RedirectURI, tx.ResponseMode, tx.State, tx.LoginHint

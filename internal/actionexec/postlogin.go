@@ -2,6 +2,7 @@ package actionexec
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -49,12 +50,23 @@ func (e *Executor) PostLogin(ctx context.Context, ev trigger.PostLogin) (trigger
 	} else {
 		event = e.loginEvent(ev, roles)
 	}
-	res, f, err := e.runPostLogin(ctx, c, event, lc)
+	opts, err := redirectOptions(ev)
+	if err != nil {
+		return trigger.Outcome{}, err
+	}
+	res, f, err := e.runPostLogin(ctx, c, event, lc, opts)
 	if err != nil {
 		return trigger.Outcome{}, err
 	}
 	if f != nil {
 		return trigger.Outcome{Denial: &trigger.Denial{Code: accessDenied, Reason: FailedReason}, ExecutionID: lc.exec.id}, nil
+	}
+	if r := res.Redirect; r != nil {
+		resume, err := json.Marshal(r.Resume)
+		if err != nil {
+			return trigger.Outcome{}, fmt.Errorf("actionexec: post-login redirect: %w", err)
+		}
+		return trigger.Outcome{Redirect: &trigger.Redirect{URL: r.URL, Resume: resume}, ExecutionID: lc.exec.id}, nil
 	}
 	out := trigger.Outcome{ExecutionID: lc.exec.id,
 		IDTokenClaims: nonEmpty(res.IDTokenClaims), AccessTokenClaims: nonEmpty(res.AccessTokenClaims),
@@ -71,19 +83,35 @@ func (e *Executor) PostLogin(ctx context.Context, ev trigger.PostLogin) (trigger
 	return out, nil
 }
 
+// redirectOptions are the runtime's redirect options for ev: only an interactive browser sign-in
+// may redirect, and only a sign-in may resume.
+func redirectOptions(ev trigger.PostLogin) (actions.PostLoginOptions, error) {
+	if ev.Source != trigger.SignIn {
+		return actions.PostLoginOptions{}, nil
+	}
+	o := actions.PostLoginOptions{CanRedirect: ev.Interactive && ev.RedirectState != "", State: ev.RedirectState, ContinueState: ev.ContinueState}
+	if len(ev.Resume) > 0 {
+		o.Resume = &actions.PostLoginResume{}
+		if err := json.Unmarshal(ev.Resume, o.Resume); err != nil {
+			return o, fmt.Errorf("actionexec: post-login resume: %w", err)
+		}
+	}
+	return o, nil
+}
+
 // accessDenied is the OAuth error of every post-login denial (spec §5.3).
 const accessDenied = "access_denied"
 
 // runPostLogin runs the chain and records its log. A non-nil *failure means the flow
 // must fail; err means the machinery did.
-func (e *Executor) runPostLogin(ctx context.Context, c *chain, ev actions.PostLoginEvent, lc logContext) (*actions.PostLoginResult, *failure, error) {
+func (e *Executor) runPostLogin(ctx context.Context, c *chain, ev actions.PostLoginEvent, lc logContext, opts actions.PostLoginOptions) (*actions.PostLoginResult, *failure, error) {
 	if c.broken != nil {
 		f := brokenFailure(c.broken)
 		e.record(ctx, lc, c, nil, nil, f)
 		return nil, f, nil
 	}
 	start := time.Now()
-	res, err := e.rt.RunPostLogin(ctx, c.bound, ev)
+	res, err := e.rt.RunPostLoginWith(ctx, c.bound, ev, opts)
 	e.observed(actions.TriggerPostLogin, start, err != nil)
 	if err != nil {
 		f, ok := asFailure(err)

@@ -153,8 +153,12 @@ func (ex *execution) newVM(b Bound, logs *logSink) (*goja.Runtime, error) {
 	return vm, nil
 }
 
-// loadHandler runs the module's top level and returns its exported handler.
-func (ex *execution) loadHandler(vm *goja.Runtime, b Bound) (goja.Callable, error) {
+// errNoExport is loadHandler's answer when the module does not export the handler asked for.
+var errNoExport = errors.New("action does not export its handler")
+
+// loadHandler runs the module's top level and returns its exported handler called export;
+// errNoExport when it has none.
+func (ex *execution) loadHandler(vm *goja.Runtime, b Bound, export string) (goja.Callable, error) {
 	wrapper, err := vm.RunProgram(b.Program.prg)
 	if err != nil {
 		return nil, err
@@ -172,11 +176,11 @@ func (ex *execution) loadHandler(vm *goja.Runtime, b Bound) (goja.Callable, erro
 	}
 	exp := module.Get("exports")
 	if exp == nil || goja.IsUndefined(exp) || goja.IsNull(exp) {
-		return nil, fmt.Errorf("action does not export %s", b.Program.handler)
+		return nil, errNoExport
 	}
-	h, ok := goja.AssertFunction(exp.ToObject(vm).Get(b.Program.handler))
+	h, ok := goja.AssertFunction(exp.ToObject(vm).Get(export))
 	if !ok {
-		return nil, fmt.Errorf("action does not export %s", b.Program.handler)
+		return nil, errNoExport
 	}
 	return h, nil
 }
@@ -280,15 +284,22 @@ func describeThrown(v goja.Value) string {
 // runAction runs one action: fresh runtime, module load, handler call; failures are
 // converted to *ExecutionError. The run is recorded in the context's RunLog, when it has one.
 func (ex *execution) runAction(b Bound, logs *logSink, build func(vm *goja.Runtime) (event, api goja.Value, err error)) *ExecutionError {
+	return ex.runExport(b, logs, b.Program.handler, false, build)
+}
+
+// runExport is runAction for the handler called export; with optional set, a module that
+// does not export it has nothing to run (onContinuePostLogin of an action that never
+// redirects). The run is recorded in the context's RunLog, when it has one.
+func (ex *execution) runExport(b Bound, logs *logSink, export string, optional bool, build func(vm *goja.Runtime) (event, api goja.Value, err error)) *ExecutionError {
 	start := time.Now()
-	e := ex.runOne(b, logs, build)
+	e := ex.runOne(b, logs, export, optional, build)
 	if l := runLogOf(ex.ctx); l != nil {
 		l.add(ActionRun{ActionID: b.ActionID, Name: b.Name, Start: start, End: time.Now(), Err: e})
 	}
 	return e
 }
 
-func (ex *execution) runOne(b Bound, logs *logSink, build func(vm *goja.Runtime) (event, api goja.Value, err error)) *ExecutionError {
+func (ex *execution) runOne(b Bound, logs *logSink, export string, optional bool, build func(vm *goja.Runtime) (event, api goja.Value, err error)) *ExecutionError {
 	vm, err := ex.newVM(b, logs)
 	if err != nil {
 		return ex.classify(b, err)
@@ -298,7 +309,13 @@ func (ex *execution) runOne(b Bound, logs *logSink, build func(vm *goja.Runtime)
 	if err := ex.installWeb(vm, l, b); err != nil {
 		return ex.classify(b, err)
 	}
-	h, err := ex.loadHandler(vm, b)
+	h, err := ex.loadHandler(vm, b, export)
+	if errors.Is(err, errNoExport) {
+		if optional {
+			return nil
+		}
+		err = fmt.Errorf("action does not export %s", export)
+	}
 	if err != nil {
 		return ex.classify(b, err)
 	}

@@ -34,6 +34,8 @@ type PostLoginResult struct {
 	Dropped             []DroppedClaim
 	// Multifactor is the last api.multifactor.enable call, nil when none was made.
 	Multifactor *Multifactor
+	// Redirect is the api.redirect.sendUserTo the chain paused on; nil when it ran to its end.
+	Redirect *RedirectRequest
 }
 
 // Multifactor is api.multifactor.enable(provider, {allowRememberBrowser}): the sign-in must pass a
@@ -98,6 +100,16 @@ const (
 // login must fail; the result still carries the logs written so far (and is nil only
 // when the execution had to be abandoned).
 func (r *Runtime) RunPostLogin(ctx context.Context, actions []Bound, ev PostLoginEvent) (*PostLoginResult, error) {
+	return r.RunPostLoginWith(ctx, actions, ev, PostLoginOptions{})
+}
+
+// RunPostLoginWith is RunPostLogin for a run that may redirect or that resumes a redirect
+// (o). An action that calls api.redirect.sendUserTo ends the run after it: the result's
+// Redirect carries the URL and what a resumed run needs (Auth0 suspends the pipeline there).
+// With o.Resume, the run starts at the action that redirected, with its onContinuePostLogin,
+// on top of what the actions before the redirect decided, and goes on with the remaining
+// actions' onExecutePostLogin.
+func (r *Runtime) RunPostLoginWith(ctx context.Context, actions []Bound, ev PostLoginEvent, o PostLoginOptions) (*PostLoginResult, error) {
 	if err := r.checkBound(actions, TriggerPostLogin); err != nil {
 		return nil, err
 	}
@@ -108,11 +120,26 @@ func (r *Runtime) RunPostLogin(ctx context.Context, actions []Bound, ev PostLogi
 	res := &PostLoginResult{AppMetadata: map[string]any{}, UserMetadata: map[string]any{}, TransactionMetadata: map[string]any{}}
 	idc := newClaimSet("id_token", &res.Dropped)
 	atc := newClaimSet("access_token", &res.Dropped)
+	start := 0
+	if o.Resume != nil {
+		if err := o.Resume.check(actions); err != nil {
+			return &PostLoginResult{}, err
+		}
+		start = o.Resume.Index
+		o.Resume.restore(res, idc, atc)
+		applyMetadata(base, res)
+	}
 	logs := &logSink{}
 	err = r.run(ctx, TriggerPostLogin, func(ex *execution) error {
-		for _, b := range actions {
-			st := &postLoginState{res: res, idc: idc, atc: atc}
-			if e := ex.runAction(b, logs, func(vm *goja.Runtime) (goja.Value, goja.Value, error) {
+		for i := start; i < len(actions); i++ {
+			b := actions[i]
+			continuing := o.Resume != nil && i == start
+			st := &postLoginState{res: res, idc: idc, atc: atc, opts: &o, continuing: continuing, event: base}
+			export := b.Program.handler
+			if continuing {
+				export = continueHandler
+			}
+			if e := ex.runExport(b, logs, export, continuing, func(vm *goja.Runtime) (goja.Value, goja.Value, error) {
 				event := toJS(vm, base).(*goja.Object)
 				_ = event.Set("secrets", secretsValue(vm, b.Secrets))
 				return event, st.api(vm, ex), nil
@@ -122,6 +149,10 @@ func (r *Runtime) RunPostLogin(ctx context.Context, actions []Bound, ev PostLogi
 			applyMetadata(base, res)
 			if res.Denied != nil {
 				return nil // deny stops the chain (spec §5.1)
+			}
+			if st.redirect != "" {
+				res.Redirect = &RedirectRequest{URL: st.redirect, Resume: snapshot(i, b.ActionID, res, idc, atc)}
+				return nil // the chain pauses after the action that redirected
 			}
 		}
 		return nil
@@ -169,6 +200,12 @@ func applyMetadata(base map[string]any, res *PostLoginResult) {
 type postLoginState struct {
 	res      *PostLoginResult
 	idc, atc *claimSet
+	// opts, continuing (this is the onContinuePostLogin of a resumed run), event (the event as
+	// generic JSON) and redirect (the last sendUserTo URL) serve api.redirect.
+	opts       *PostLoginOptions
+	continuing bool
+	event      map[string]any
+	redirect   string
 }
 
 // api builds the post-login api object (spec §5.3) for one action.
@@ -254,12 +291,7 @@ func (s *postLoginState) api(vm *goja.Runtime, ex *execution) goja.Value {
 			return api
 		},
 	})
-	setFuncs(vm, api, "redirect", map[string]func(goja.FunctionCall) goja.Value{
-		"canRedirect":   func(goja.FunctionCall) goja.Value { return vm.ToValue(false) },
-		"sendUserTo":    notSupported(vm, "api.redirect.sendUserTo (redirects from Actions)"),
-		"encodeToken":   notSupported(vm, "api.redirect.encodeToken"),
-		"validateToken": notSupported(vm, "api.redirect.validateToken"),
-	})
+	s.installRedirect(vm, ex, api)
 	setFuncs(vm, api, "multifactor", map[string]func(goja.FunctionCall) goja.Value{
 		"enable": func(c goja.FunctionCall) goja.Value {
 			provider := c.Argument(0).String()

@@ -241,7 +241,7 @@ exports.onExecutePostLogin = async (event, api) => {
   api.redirect.sendUserTo('https://example.com');
 };`)
 	ee := mustExecErr(t, err, actions.KindException)
-	if !strings.Contains(ee.Message, "sendUserTo") || !strings.Contains(ee.Message, "not supported") {
+	if !strings.Contains(ee.Message, "sendUserTo") || !strings.Contains(ee.Message, "cannot be redirected") {
 		t.Fatalf("message = %q", ee.Message)
 	}
 	if res.IDTokenClaims["canRedirect"] != false || !strings.Contains(res.IDTokenClaims["mfa"].(string), "not supported") {

@@ -114,6 +114,7 @@ type Handler struct {
 	secure        bool
 	upstream      *upstream.Broker
 	callbackURL   string // CallbackPath on the issuer: the redirect_uri sent to providers
+	continueURL   string // ContinuePath on the issuer: where a redirect Action's site sends the browser back
 	mfa           *mfa.Service
 	mfaLimit      *guard.MFALimiter
 	knownOrigins  protocol.KnownOrigins
@@ -141,7 +142,8 @@ func New(o Options) (*Handler, error) {
 		now: o.Now, postLogin: o.PostLogin, preRegister: o.PreUserRegistration, postRegister: o.PostUserRegistration, pages: o.Pages, bruteForce: o.BruteForce, idTokens: o.IDTokens, secure: u.Scheme == "https",
 		signupMail: o.SignupMail, kickMail: o.KickMail,
 		upstream: o.Upstream, callbackURL: strings.TrimSuffix(o.Issuer, "/") + CallbackPath,
-		mfa: o.MFA, mfaLimit: o.MFALimit, knownOrigins: o.KnownOrigins,
+		continueURL: strings.TrimSuffix(o.Issuer, "/") + ContinuePath,
+		mfa:         o.MFA, mfaLimit: o.MFALimit, knownOrigins: o.KnownOrigins,
 	}
 	if h.mfaLimit == nil {
 		h.mfaLimit = mfaLimiterFor(o.Store, h.now)
@@ -194,6 +196,8 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+OrganizationPickerPath, h.organizationPickerSubmit)
 	mux.HandleFunc("POST "+CallbackPath, h.callbackPost)
 	mux.HandleFunc("GET "+SAMLMetadataPath, h.samlMetadata)
+	mux.HandleFunc("GET "+ContinuePath, h.continueLogin)
+	mux.HandleFunc("POST "+ContinuePath, h.continueLogin)
 	h.mountMFA(mux)
 	h.mountWebAuthn(mux)
 	h.pages.Mount(mux)

@@ -71,12 +71,24 @@ func (h *Handler) resolveScopes(w http.ResponseWriter, r *http.Request, f *flow)
 // kept for the code. Actions override RBAC (spec §2.3): the scopes they add are recorded on the code
 // so that the exchange, which applies RBAC again, keeps them too.
 func (h *Handler) postLoginActions(w http.ResponseWriter, r *http.Request, f *flow) stepResult {
+	if done := f.tx.ActionsDone; done != nil {
+		f.tx.ActionsDone = nil
+		if err := restoreActions(&f.tokens, done); err != nil {
+			h.internalError(w, r, err)
+			return answered
+		}
+		return next
+	}
 	if h.postLogin == nil {
 		return next
 	}
 	ctx := r.Context()
 	failType, _ := f.logTypes()
-	out, err := h.postLogin.PostLogin(ctx, h.postLoginEvent(r, f))
+	ev := h.postLoginEvent(r, f)
+	// The paused run is resumed once: a copy of the transaction stored later (mfa) must not
+	// carry it.
+	f.tx.ActionsResume = nil
+	out, err := h.postLogin.PostLogin(ctx, ev)
 	if err != nil {
 		h.logger.ErrorContext(ctx, "post-login actions failed", "err", err)
 		h.record(r, failType, "post-login actions failed", f.client, f.user)
@@ -204,13 +216,24 @@ func (h *Handler) postLoginEvent(r *http.Request, f *flow) trigger.PostLogin {
 	tx, sess := f.tx, f.sess
 	query := map[string]string{"client_id": tx.ClientID, "redirect_uri": tx.RedirectURI, "response_type": tx.ResponseType, "scope": tx.Scope}
 	maps.Copy(query, tx.Params)
+	var body map[string]string
+	var resume []byte
+	continueState := ""
+	if f.continued && tx.ActionsResume != nil {
+		// Resuming at /continue: event.request is that request (Auth0's onContinuePostLogin).
+		query, body, resume, continueState = firstValues(r.URL.Query()), f.continueBody, tx.ActionsResume, tx.ID
+	}
+	if !f.silent() {
+		f.redirectState = domain.RandomToken(24)
+	}
 	return trigger.PostLogin{
+		RedirectState: f.redirectState, Resume: resume, ContinueState: continueState,
 		Source: trigger.SignIn, User: f.user, Client: f.client, Connection: userConnection(f.user), Audience: tx.Audience,
 		Transaction: tx, RequestedScopes: f.requested, GrantedScopes: slices.Clone(f.tokens.Scopes), Session: sess,
 		Methods: h.authMethods(r.Context(), sess, f.user),
 		Request: trigger.Request{
 			IP: httpserver.ClientIP(r.Context()).String(), Hostname: r.Host, Method: r.Method, UserAgent: r.UserAgent(),
-			Language: r.Header.Get("Accept-Language"), Query: query,
+			Language: r.Header.Get("Accept-Language"), Query: query, Body: body,
 		},
 		Interactive: !f.silent(),
 		// In an organization sign-in, event.authorization.roles are the member's roles in it.

@@ -12,7 +12,7 @@
 // (Handler.dispatch), which runs the steps of signInSteps in order until one answers the request:
 //
 //	organization prompt → authenticate → device → organization picker → claim → user →
-//	organization → scopes → actions → mfa → issue
+//	organization → scopes → actions → redirect → mfa → issue
 //
 // The two organization prompts (orgprompt.go) run only for an application that requires
 // organizations when /authorize named none: by its organization_require_behavior, the
@@ -51,6 +51,10 @@
 //	     │ scopes: the token endpoint's RBAC rule (grantScopes) gives the granted scopes
 //	     │ actions: post-login Actions; trigger.Apply saves their metadata (even on a denial), a
 //	     │          denial is access_denied, their claims and scope changes go on the code
+//	     │ redirect: an Action's api.redirect.sendUserTo → the transaction is stored again under
+//	     │      the state the Actions were told, bound to this browser, with the paused run, and
+//	     │      the browser sent to the Action's URL (continue.go); /continue?state=… from the same
+//	     │      browser and session dispatches again: claim consumes it, actions resume the run
 //	     │ mfa: policy, acr_values or an Action asks for a second factor the session has not
 //	     │      passed → the transaction is stored again under a new id (pending, MFARequired)
 //	     │      and the browser sent to enroll or answer a factor (mfa.go); the factor passed is

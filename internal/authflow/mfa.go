@@ -108,6 +108,14 @@ func (h *Handler) requireMFA(w http.ResponseWriter, r *http.Request, f *flow) st
 	tx.ID = domain.RandomToken(24)
 	tx.UserID = f.user.UserID
 	tx.MFARequired, tx.MFARemember = true, remember
+	if f.continued {
+		// The Actions resumed a redirect in this request: after the factor the flow keeps what
+		// they decided rather than run them, and send the user away, again.
+		if tx.ActionsDone, err = keepActions(f.tokens); err != nil {
+			h.internalError(w, r, err)
+			return answered
+		}
+	}
 	tx.CreatedAt, tx.ExpiresAt = now, now.Add(domain.LoginTransactionLifetime)
 	f.tx, f.stored = &tx, false
 	page := mfaPage(factors, challenge)

@@ -31,6 +31,7 @@ var signInSteps = []step{
 	{"organization", (*Handler).checkOrganization},
 	{"scopes", (*Handler).resolveScopes},     // the RBAC rule: what the code may grant
 	{"actions", (*Handler).postLoginActions}, // post-login Actions; their outcome applied
+	{"redirect", (*Handler).actionRedirect},  // an Action's sendUserTo: away until /continue (continue.go)
 	{"mfa", (*Handler).requireMFA},           // a second factor when policy, app or Action asks (mfa.go)
 	{"issue", (*Handler).issue},              // the authorization code stored and sent
 }
@@ -71,6 +72,11 @@ type flow struct {
 	org          *domain.OrgClaims
 	organization *domain.Organization
 	orgRoles     []string
+	// redirectState is the id the transaction is stored under if an Action redirects; continued
+	// is set when this request is /continue, with the form it posted (nil for a GET).
+	redirectState string
+	continued     bool
+	continueBody  map[string]string
 }
 
 // silent tells a prompt=none request, which may show no page (OIDC Core §3.1.2.6).

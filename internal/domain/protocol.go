@@ -57,6 +57,14 @@ type LoginTransaction struct {
 	// MFARemember lets the user have the browser remembered (the Action's allowRememberBrowser).
 	MFARequired bool `json:"mfa_required,omitempty"`
 	MFARemember bool `json:"mfa_remember,omitempty"`
+	// ActionsResume marks a transaction stored by the redirect step while a post-login Action
+	// has sent the browser to another site: the paused run (trigger.Redirect.Resume), resumed
+	// once, by this browser, at /continue?state=<id>.
+	ActionsResume []byte `json:"actions_resume,omitempty"`
+	// ActionsDone is what the post-login Actions decided in a login that went through a redirect,
+	// kept by the MFA step so that the flow after the second factor applies it instead of running
+	// the Actions (and their redirect) again.
+	ActionsDone []byte `json:"actions_done,omitempty"`
 }
 
 // Session is a browser SSO session. The cookie holds a random secret; the store keys the record by

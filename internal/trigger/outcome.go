@@ -26,11 +26,24 @@ type Outcome struct {
 	AppMetadata  map[string]any
 	UserMetadata map[string]any
 	// MFA is an api.multifactor.enable call, applied by the sign-in's MFA step. Decisions still to
-	// come land here too, each applied by the sign-in step that owns it (api.redirect.sendUserTo).
+	// come land here too, each applied by the sign-in step that owns it.
 	MFA *MFARequirement
 	// ExecutionID names the run's execution record (GET /api/v2/actions/executions/{id}); the
 	// flow's tenant log event lists it in details.actions.executions (Apply adds it to Tokens).
 	ExecutionID string
+	// Redirect is an api.redirect.sendUserTo call: the Actions paused, and nothing else in the
+	// Outcome is applied yet (Redirect.Resume holds it until /continue). Sign-in only.
+	Redirect *Redirect
+}
+
+// Redirect is a post-login pause: the browser goes to URL with state added, and the sign-in
+// resumes at /continue?state=… with the Actions run again from Resume (PostLogin.Resume).
+type Redirect struct {
+	// URL is absolute http(s), the Action's query already encoded; the flow adds state.
+	URL string
+	// Resume is the runner's record of the paused run, opaque to the flow, which keeps it with
+	// the stored transaction until the browser comes back.
+	Resume []byte
 }
 
 // MFARequirement is what a post-login Action asked of the second factor.
@@ -73,6 +86,9 @@ type Tokens struct {
 	MFA *MFARequirement
 	// Executions are the ids of the Actions executions of this flow, for its tenant log event.
 	Executions []string
+	// Redirect is the Actions' pause, for the sign-in's redirect step; when set, nothing else
+	// of the Outcome was applied.
+	Redirect *Redirect
 	// ScopesFixed ignores the Outcome's scope changes: a refresh cannot widen what its grant holds
 	// (RFC 6749 §6), and a machine token has no post-login.
 	ScopesFixed bool
@@ -85,6 +101,7 @@ type MetadataStore interface {
 
 // Apply makes an Outcome hold, the same way for every flow:
 //
+//  0. a redirect (api.redirect.sendUserTo) is handed to t.Redirect and nothing else is applied;
 //  1. the metadata it queued is merged into the stored user in one store transaction (a
 //     concurrent profile change is not overwritten), even when the outcome denies (spec §5.3);
 //  2. a denial is returned, and t is left alone;
@@ -95,10 +112,16 @@ type MetadataStore interface {
 // saveErr reports metadata that could not be saved: the caller logs it and carries on, since the
 // tokens do not depend on it. userID may be empty only for an outcome without metadata.
 func Apply(ctx context.Context, st MetadataStore, userID string, o Outcome, t *Tokens) (deny *Denial, saveErr error) {
-	saveErr = saveMetadata(ctx, st, userID, o.AppMetadata, o.UserMetadata)
 	if o.ExecutionID != "" {
 		t.Executions = append(t.Executions, o.ExecutionID)
 	}
+	t.Redirect = o.Redirect
+	if o.Redirect != nil {
+		// Paused: the decisions so far travel in Redirect.Resume and hold only when the run
+		// they belong to ends, so a user who never comes back leaves nothing written.
+		return nil, nil
+	}
+	saveErr = saveMetadata(ctx, st, userID, o.AppMetadata, o.UserMetadata)
 	if o.Denial != nil {
 		return o.Denial, saveErr
 	}

@@ -60,6 +60,13 @@ type PostLogin struct {
 	Session     *domain.Session
 	// Interactive is false for prompt=none: Actions must not redirect (api.redirect.canRedirect()).
 	Interactive bool
+	// RedirectState is the state a redirect from this run carries (the id the transaction will
+	// be stored under while the browser is away); "" when the flow cannot redirect.
+	RedirectState string
+	// Resume continues a run that redirected (the Outcome.Redirect.Resume it returned), at
+	// /continue?state=ContinueState; Request is then the /continue request.
+	Resume        []byte
+	ContinueState string
 
 	// Refresh only: the token presented (event.refresh_token; the runner loads its session).
 	RefreshToken *domain.RefreshToken
@@ -78,7 +85,8 @@ type Request struct {
 	Method    string
 	UserAgent string
 	Language  string            // Accept-Language
-	Query     map[string]string // the /authorize parameters as they were accepted
+	Query     map[string]string // the /authorize parameters as they were accepted (/continue: its query)
+	Body      map[string]string // /continue: the posted form
 }
 
 // CredentialsExchange is what the credentials-exchange event is built from.
