@@ -200,6 +200,7 @@ func (h *Handler) upstreamCallback(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.metrics.SignIn(metrics.SignInSuccess)
 	}
+	fs.tx.Connection = c.Name
 	h.authenticated(w, r, fs, user)
 }
 
