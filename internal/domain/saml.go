@@ -195,9 +195,7 @@ func (c *Connection) validateSAML(errs *Errors) {
 		errs.add(Invalidf("options.digestAlgorithm", "%q is not one of sha256, sha1", s.DigestAlgorithm))
 	}
 	switch s.ProtocolBinding {
-	case "", SAMLBindingRedirect:
-	case SAMLBindingPost:
-		errs.add(Invalidf("options.protocolBinding", "only HTTP-Redirect is supported for the AuthnRequest (responses are always received with HTTP-POST)"))
+	case "", SAMLBindingRedirect, SAMLBindingPost:
 	default:
 		errs.add(Invalidf("options.protocolBinding", "%q is not a SAML binding", s.ProtocolBinding))
 	}
