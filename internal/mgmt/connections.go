@@ -221,6 +221,9 @@ func (g *connections) create(c *call) (int, any, error) {
 		Options: domain.ConnectionOptions{BruteForceProtection: true}, CreatedAt: now}
 	b.apply(conn)
 	domain.ApplyConnectionDefaults(conn)
+	if err := g.loadMetadata(c, conn); err != nil {
+		return 0, nil, err
+	}
 	if err := conn.Validate(); err != nil {
 		return 0, nil, err
 	}
@@ -274,6 +277,9 @@ func (g *connections) update(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	domain.ApplyConnectionDefaults(conn)
+	if err := g.loadMetadata(c, conn); err != nil {
+		return 0, nil, err
+	}
 	if err := conn.Validate(); err != nil {
 		return 0, nil, err
 	}

@@ -23,6 +23,8 @@ type ConnectionSecrets interface {
 	// PrepareClientKey gives an oidc connection that authenticates with private_key_jwt its key
 	// pair (sealed) when it has none.
 	PrepareClientKey(c *domain.Connection) error
+	// LoadSAMLMetadata fills a samlp connection's IdP options from its metadataUrl.
+	LoadSAMLMetadata(ctx context.Context, c *domain.Connection) error
 }
 
 // upstreamOptionsBody is the part of options an oidc, oauth2, github or google-oauth2 connection
@@ -115,6 +117,18 @@ func (g *connections) saveUpstream(c *call, conn *domain.Connection) error {
 		conn.Options.ClientSecret = ""
 	}
 	return nil
+}
+
+// loadMetadata fills a samlp connection's IdP options from its metadataUrl before it is
+// checked (upstream.Broker.LoadSAMLMetadata: bounded, timed out, the node's address rule).
+func (g *connections) loadMetadata(c *call, conn *domain.Connection) error {
+	if conn.Strategy != domain.StrategySAMLP || conn.Options.MetadataURL == "" {
+		return nil
+	}
+	if g.secrets == nil {
+		return refuse(http.StatusNotImplemented, codeNotSupported, "This node cannot read IdP metadata.")
+	}
+	return g.secrets.LoadSAMLMetadata(c.ctx(), conn)
 }
 
 // maxAliasScan bounds how many connections a domain_alias filter reads.
