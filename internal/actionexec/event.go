@@ -23,6 +23,39 @@ const (
 	protocolDevice   = "oauth2-device-code"
 )
 
+// eventUserLinked is event.user with every identity of the user: its own, then those linked to
+// it (POST /api/v2/users/{id}/identities), as the Management API lists them.
+func (e *Executor) eventUserLinked(ctx context.Context, u *domain.User) actions.User {
+	ev := eventUser(u)
+	linked, err := e.store.ListUserIdentities(ctx, u.UserID)
+	if err != nil {
+		e.logger.WarnContext(ctx, "linked identities for the post-login event not loaded", "err", err)
+		return ev
+	}
+	ev.Identities = ev.Identities[:0]
+	for _, id := range u.WithLinked(linked) {
+		ev.Identities = append(ev.Identities, actions.Identity{Connection: id.Connection, Provider: id.Provider, UserID: id.UserID, IsSocial: id.IsSocial})
+	}
+	return ev
+}
+
+// eventConnectionNamed is event.connection for the connection the user authenticated through,
+// read from the store: its id and strategy are its own, which for an identity linked to another
+// account is not the primary's.
+func (e *Executor) eventConnectionNamed(ctx context.Context, name string, u *domain.User) actions.Connection {
+	if name == "" {
+		name = domain.DefaultConnection
+	}
+	c, err := e.store.GetConnectionByName(ctx, name)
+	if err != nil {
+		if !errors.Is(err, store.ErrNotFound) {
+			e.logger.WarnContext(ctx, "connection for the post-login event not loaded", "err", err)
+		}
+		return eventConnection(name, u)
+	}
+	return actions.Connection{ID: c.ID, Name: c.Name, Strategy: c.Strategy, Metadata: c.Metadata}
+}
+
 // eventUser is event.user from a stored user.
 func eventUser(u *domain.User) actions.User {
 	ev := actions.User{
@@ -98,12 +131,12 @@ func protocol(responseType []string) string {
 }
 
 // loginEvent builds the post-login event of a browser sign-in.
-func (e *Executor) loginEvent(in trigger.PostLogin, roles []string) actions.PostLoginEvent {
+func (e *Executor) loginEvent(ctx context.Context, in trigger.PostLogin, roles []string) actions.PostLoginEvent {
 	ev := actions.PostLoginEvent{
-		User:           eventUser(in.User),
+		User:           e.eventUserLinked(ctx, in.User),
 		Authorization:  actions.Authorization{Roles: roles},
 		Client:         eventClient(in.Client),
-		Connection:     eventConnection(in.Connection, in.User),
+		Connection:     e.eventConnectionNamed(ctx, in.Connection, in.User),
 		ResourceServer: eventResourceServer(in.Audience),
 		Request: actions.Request{
 			IP: in.Request.IP, Hostname: in.Request.Hostname, Method: in.Request.Method,
@@ -188,10 +221,10 @@ func (e *Executor) refreshEvent(ctx context.Context, in trigger.PostLogin, roles
 		conn = u.Connection
 	}
 	ev := actions.PostLoginEvent{
-		User:           eventUser(u),
+		User:           e.eventUserLinked(ctx, u),
 		Authorization:  actions.Authorization{Roles: roles},
 		Client:         eventClient(in.Client),
-		Connection:     eventConnection(conn, u),
+		Connection:     e.eventConnectionNamed(ctx, conn, u),
 		ResourceServer: eventResourceServer(in.Audience),
 		Request:        actions.Request{IP: in.Request.IP, Method: "POST", UserAgent: in.Request.UserAgent},
 		Transaction:    actions.Transaction{Protocol: protocolRefresh, RequestedScopes: in.RequestedScopes},

@@ -48,7 +48,7 @@ func (e *Executor) PostLogin(ctx context.Context, ev trigger.PostLogin) (trigger
 	if ev.Source == trigger.Refresh || ev.Source == trigger.Password {
 		event = e.refreshEvent(ctx, ev, roles)
 	} else {
-		event = e.loginEvent(ev, roles)
+		event = e.loginEvent(ctx, ev, roles)
 	}
 	opts, err := redirectOptions(ev)
 	if err != nil {

@@ -111,13 +111,15 @@ func TestPostLoginEvent(t *testing.T) {
 	must(t, err)
 	got, _ := out.IDTokenClaims["https://e.test/event"].(map[string]any)
 	provider, id, _ := strings.Cut(e.nobody.UserID, "|")
+	db, err := e.st.GetConnectionByName(ctx, domain.DefaultConnection)
+	must(t, err)
 	want := map[string]any{
 		"user_id": e.nobody.UserID, "email": "nobody@example.test",
 		"app_metadata": map[string]any{"plan": "free", "legacy": true}, "user_metadata": map[string]any{"theme": "dark"},
 		"identities":   []any{map[string]any{"connection": domain.DefaultConnection, "provider": provider, "user_id": id, "isSocial": false}},
 		"logins_count": float64(1), "has_created_at": true, "roles": []any{},
 		"client":     map[string]any{"client_id": e.client.ClientID, "name": "Your App", "metadata": map[string]any{"tier": "gold"}},
-		"connection": map[string]any{"id": "", "name": domain.DefaultConnection, "strategy": "auth0", "metadata": map[string]any{}},
+		"connection": map[string]any{"id": db.ID, "name": domain.DefaultConnection, "strategy": "auth0", "metadata": map[string]any{}},
 		"protocol":   "oidc-basic-profile", "requested_scopes": []any{"openid", "profile", "email", "offline_access"},
 		"redirect_uri": "https://app.example.test/api/auth/callback", "state": "st4te", "response_type": []any{"code"},
 		"prompt": []any{"login"}, "ui_locales": []any{"fr-CA", "en"}, "login_hint": "nobody@example.test",

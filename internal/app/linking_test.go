@@ -148,9 +148,19 @@ func TestAccountLinking(t *testing.T) {
 		t.Errorf("primary's identities without read:user_idp_tokens: %v", ids)
 	}
 
-	// Signing in through the linked identity signs the primary in.
-	if _, claims := gitHubAs(t, appl, g, 4242); claims["sub"] != adminID || claims["name"] != "Ada Admin" {
-		t.Errorf("sign-in through the linked identity: sub %v name %v", claims["sub"], claims["name"])
+	// Signing in through the linked identity signs the primary in; the Action sees the connection
+	// used (GitHub's, not the primary's database) and every identity of the account.
+	action := m.deployAction("linked claims", "post-login", `exports.onExecutePostLogin = async (event, api) => {
+  api.idToken.setCustomClaim("https://t/connection", event.connection.name + ":" + event.connection.strategy + ":" + (event.connection.id ? "id" : "no-id"));
+  api.idToken.setCustomClaim("https://t/identities", event.user.identities.map(i => i.provider + "|" + i.user_id + "@" + i.connection).join(","));
+  api.idToken.setCustomClaim("https://t/method", event.authentication.methods[0].name);
+};`)
+	m.bind("post-login", action)
+	wantIdentities := adminID + "@Username-Password-Authentication,github|4242@github"
+	if _, claims := gitHubAs(t, appl, g, 4242); claims["sub"] != adminID || claims["name"] != "Ada Admin" ||
+		claims["https://t/connection"] != "github:github:id" || claims["https://t/identities"] != wantIdentities || claims["https://t/method"] != "federated" {
+		t.Errorf("sign-in through the linked identity: sub %v name %v, the Action saw %v / %v / %v", claims["sub"], claims["name"],
+			claims["https://t/connection"], claims["https://t/identities"], claims["https://t/method"])
 	}
 
 	// Unlink: the primary identity cannot go; the linked one becomes its own account again.

@@ -117,8 +117,14 @@ type spoil struct {
 // respond answers the AuthnRequest at authnURL: the ACS URL, the SAMLResponse and the RelayState.
 func (p *testIdP) respond(authnURL string, s spoil) (string, string, string) {
 	p.t.Helper()
+	return p.respondTo(httptest.NewRequest("GET", authnURL, nil), s)
+}
+
+// respondTo answers the AuthnRequest the browser brought to the IdP (HTTP-Redirect or HTTP-POST).
+func (p *testIdP) respondTo(r *http.Request, s spoil) (string, string, string) {
+	p.t.Helper()
 	p.plain = s != (spoil{})
-	req, err := saml.NewIdpAuthnRequest(p.idp, httptest.NewRequest("GET", authnURL, nil))
+	req, err := saml.NewIdpAuthnRequest(p.idp, r)
 	if err != nil {
 		p.t.Fatal(err)
 	}

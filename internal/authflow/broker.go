@@ -82,7 +82,15 @@ func (h *Handler) brokerDirect(w http.ResponseWriter, r *http.Request, f *flow) 
 // redirects to the provider.
 func (h *Handler) toUpstream(w http.ResponseWriter, r *http.Request, f *flow, c *domain.Connection) stepResult {
 	ctx := r.Context()
-	authURL, req, err := h.upstream.Begin(ctx, c, h.callbackURL, f.tx.ID, f.tx.LoginHint)
+	var post *upstream.SAMLPost
+	var authURL string
+	var req *domain.UpstreamRequest
+	var err error
+	if upstream.PostsAuthnRequest(c) {
+		post, req, err = h.upstream.BeginSAMLPost(c, h.callbackURL, f.tx.ID)
+	} else {
+		authURL, req, err = h.upstream.Begin(ctx, c, h.callbackURL, f.tx.ID, f.tx.LoginHint)
+	}
 	if err != nil {
 		h.upstreamFailed(w, r, f, c, err)
 		return answered
@@ -101,6 +109,13 @@ func (h *Handler) toUpstream(w http.ResponseWriter, r *http.Request, f *flow, c 
 		return answered
 	}
 	w.Header().Set("Cache-Control", "no-store")
+	if post != nil {
+		// SAML bindings §3.5: the browser posts the AuthnRequest to the IdP (the form_post page,
+		// whose CSP lets the form go to the IdP's origin only).
+		h.formPost(w, r, protocol.ResponsePage{Target: post.Action, Fields: []protocol.FormField{
+			{Name: "RelayState", Value: post.RelayState}, {Name: "SAMLRequest", Value: post.SAMLRequest}}})
+		return answered
+	}
 	http.Redirect(w, r, authURL, http.StatusFound)
 	return answered
 }
@@ -200,6 +215,7 @@ func (h *Handler) upstreamCallback(w http.ResponseWriter, r *http.Request) {
 	} else {
 		h.metrics.SignIn(metrics.SignInSuccess)
 	}
+	fs.tx.Connection = c.Name
 	h.authenticated(w, r, fs, user)
 }
 

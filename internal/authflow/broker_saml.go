@@ -178,7 +178,7 @@ func samlProfile(o *domain.SAMLOutcome) *upstream.Profile {
 // started (or, IdP-initiated, posted) it: the upstream user found or created and signed in.
 func (h *Handler) samlFinish(w http.ResponseWriter, r *http.Request, fs *flowState, c *domain.Connection, o *domain.SAMLOutcome) {
 	f := &flow{client: fs.client, tx: fs.tx, stored: true}
-	user, err := h.upstreamUser(r.Context(), c, samlProfile(o))
+	user, err := h.signInIdentity(r.Context(), c, samlProfile(o))
 	if err != nil {
 		h.samlFailed(w, r, f, c, err)
 		return
@@ -188,6 +188,7 @@ func (h *Handler) samlFinish(w http.ResponseWriter, r *http.Request, fs *flowSta
 	} else {
 		h.metrics.SignIn(metrics.SignInSuccess)
 	}
+	fs.tx.Connection = c.Name
 	h.authenticated(w, r, fs, user)
 }
 

@@ -226,11 +226,20 @@ func (h *Handler) postLoginEvent(r *http.Request, f *flow) trigger.PostLogin {
 	if !f.silent() {
 		f.redirectState = domain.RandomToken(24)
 	}
+	// tx.Connection is set by an upstream provider's answer in this transaction: a linked
+	// identity signs in as its primary, but through its own connection. An SSO pass or a
+	// password is the user's own connection.
+	conn, methods := tx.Connection, h.authMethods(r.Context(), sess, f.user)
+	if conn == "" {
+		conn = userConnection(f.user)
+	} else if methods[0].Name == "pwd" {
+		methods[0].Name = "federated"
+	}
 	return trigger.PostLogin{
 		RedirectState: f.redirectState, Resume: resume, ContinueState: continueState,
-		Source: trigger.SignIn, User: f.user, Client: f.client, Connection: userConnection(f.user), Audience: tx.Audience,
+		Source: trigger.SignIn, User: f.user, Client: f.client, Connection: conn, Audience: tx.Audience,
 		Transaction: tx, RequestedScopes: f.requested, GrantedScopes: slices.Clone(f.tokens.Scopes), Session: sess,
-		Methods: h.authMethods(r.Context(), sess, f.user),
+		Methods: methods,
 		Request: trigger.Request{
 			IP: httpserver.ClientIP(r.Context()).String(), Hostname: r.Host, Method: r.Method, UserAgent: r.UserAgent(),
 			Language: r.Header.Get("Accept-Language"), Query: query, Body: body,

@@ -48,9 +48,11 @@ type Connection struct {
 	// in the JSON document.
 	EnabledClients []string `json:"-"`
 	// SecretSealed is an upstream connection's client secret, sealed (write-only: never shown).
-	SecretSealed []byte    `json:"-"`
-	CreatedAt    time.Time `json:"-"`
-	UpdatedAt    time.Time `json:"-"`
+	SecretSealed []byte `json:"-"`
+	// ClientKey is an oidc connection's private_key_jwt key (upstream_keys.go); never in a view.
+	ClientKey *ConnectionKey `json:"-"`
+	CreatedAt time.Time      `json:"-"`
+	UpdatedAt time.Time      `json:"-"`
 }
 
 // ConnectionOptions are a database connection's options, with Auth0's names. Only the options

@@ -32,8 +32,12 @@ type LoginTransaction struct {
 	Params              map[string]string `json:"params,omitempty"`  // other accepted parameters (ui_locales, …), for Actions
 	UserID              string            `json:"user_id,omitempty"` // set once the user has authenticated
 	AuthTime            *time.Time        `json:"auth_time,omitempty"`
-	CreatedAt           time.Time         `json:"created_at"`
-	ExpiresAt           time.Time         `json:"expires_at"`
+	// Connection is the connection the user authenticated through in this transaction: for an
+	// identity linked to another account, the linked identity's connection, not the primary's
+	// (event.connection in Actions).
+	Connection string    `json:"connection,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at"`
 	// DeviceCodeHash makes this the sign-in of a device authorization (/activate, RFC 8628 §3.3):
 	// it ends by approving that device code instead of redirecting with a code, once the user has
 	// confirmed the device (DeviceConfirmed).

@@ -48,6 +48,13 @@ type SAMLOptions struct {
 	IdPInitiated    *SAMLIdPInitiated      `json:"idpinitiated,omitempty"`
 	Debug           bool                   `json:"debug,omitempty"`
 	SigningKey      *SAMLSigningKey        `json:"signing_key,omitempty"`
+	// MetadataURL is where the IdP's metadata is read from when the connection is saved: it
+	// fills signInEndpoint, signOutEndpoint, issuer and signingCert where they are empty.
+	MetadataURL string `json:"metadataUrl,omitempty"`
+	// SignOutEndpoint is the IdP's SingleLogoutService (HTTP-Redirect): /v2/logout of a session
+	// that signed in through the connection sends a LogoutRequest there unless DisableSignout.
+	SignOutEndpoint string `json:"signOutEndpoint,omitempty"`
+	DisableSignout  bool   `json:"disableSignout,omitempty"`
 }
 
 // SAMLSigningKey is the service provider's key pair: the certificate is published in the SP
@@ -157,7 +164,8 @@ var SAMLProfileAttributes = []string{"user_id", "email", "name", "nickname", "gi
 func (o SAMLOptions) isZero() bool {
 	return o.SignInEndpoint == "" && o.SigningCert == "" && o.Cert == "" && o.EntityID == "" &&
 		!o.SignSAMLRequest && o.SignatureAlgorithm == "" && o.DigestAlgorithm == "" && o.ProtocolBinding == "" &&
-		o.FieldsMap == nil && o.UserIDAttribute == "" && o.IdPInitiated == nil && !o.Debug && o.SigningKey == nil
+		o.FieldsMap == nil && o.UserIDAttribute == "" && o.IdPInitiated == nil && !o.Debug && o.SigningKey == nil &&
+		o.MetadataURL == "" && o.SignOutEndpoint == "" && !o.DisableSignout
 }
 
 // validateSAML checks a samlp connection's options.
@@ -178,6 +186,11 @@ func (c *Connection) validateSAML(errs *Errors) {
 		p.Host == "" || p.User != nil || p.Fragment != "" || len(s.SignInEndpoint) > 2048 {
 		errs.add(Invalidf("options.signInEndpoint", "is required: the IdP's absolute http(s) single sign-on URL"))
 	}
+	for name, raw := range map[string]string{"metadataUrl": s.MetadataURL, "signOutEndpoint": s.SignOutEndpoint} {
+		if p, err := url.Parse(raw); raw != "" && (err != nil || (p.Scheme != "https" && p.Scheme != "http") || p.Host == "" || p.User != nil || p.Fragment != "" || len(raw) > 2048) {
+			errs.add(Invalidf("options."+name, "must be an absolute http(s) URL without credentials or fragment"))
+		}
+	}
 	if _, err := s.IDPCertificate(); err != nil {
 		errs.add(Invalidf("options.signingCert", "%v (the IdP's X.509 signing certificate, base64 of its PEM)", err))
 	}
@@ -195,9 +208,7 @@ func (c *Connection) validateSAML(errs *Errors) {
 		errs.add(Invalidf("options.digestAlgorithm", "%q is not one of sha256, sha1", s.DigestAlgorithm))
 	}
 	switch s.ProtocolBinding {
-	case "", SAMLBindingRedirect:
-	case SAMLBindingPost:
-		errs.add(Invalidf("options.protocolBinding", "only HTTP-Redirect is supported for the AuthnRequest (responses are always received with HTTP-POST)"))
+	case "", SAMLBindingRedirect, SAMLBindingPost:
 	default:
 		errs.add(Invalidf("options.protocolBinding", "%q is not a SAML binding", s.ProtocolBinding))
 	}

@@ -60,7 +60,7 @@ func TestSAMLConnectionValidate(t *testing.T) {
 		{"not a certificate", func(c *domain.Connection) { c.Options.SigningCert = "bm90IGEgY2VydA==" }, "options.signingCert"},
 		{"signature algorithm", func(c *domain.Connection) { c.Options.SignatureAlgorithm = "hmac-sha256" }, "options.signatureAlgorithm"},
 		{"digest algorithm", func(c *domain.Connection) { c.Options.DigestAlgorithm = "md5" }, "options.digestAlgorithm"},
-		{"POST binding", func(c *domain.Connection) { c.Options.ProtocolBinding = domain.SAMLBindingPost }, "options.protocolBinding"},
+		{"unknown binding", func(c *domain.Connection) { c.Options.ProtocolBinding = "urn:oasis:names:tc:SAML:2.0:bindings:SOAP" }, "options.protocolBinding"},
 		{"unknown fieldsMap key", func(c *domain.Connection) {
 			c.Options.FieldsMap = map[string]domain.FieldSource{"groups": {"memberOf"}}
 		}, "options.fieldsMap"},

@@ -84,6 +84,9 @@ type UpstreamOptions struct {
 	// PEM) the connection signs its client secret JWT with.
 	TeamID string `json:"team_id,omitempty"`
 	KeyID  string `json:"kid,omitempty"`
+	// oidc: how the connection authenticates at the token endpoint (upstream_keys.go).
+	TokenEndpointAuthMethod     string `json:"token_endpoint_auth_method,omitempty"`
+	TokenEndpointAuthSigningAlg string `json:"token_endpoint_auth_signing_alg,omitempty"`
 }
 
 // AttributeMap maps the provider's profile attributes onto the user's (Auth0's attribute_map
@@ -282,7 +285,8 @@ func (c *Connection) validateUpstream(errs *Errors) {
 	if u.ClientID == "" || len(u.ClientID) > 512 {
 		errs.add(Invalidf("options.client_id", "is required (at most 512 characters)"))
 	}
-	if u.ClientSecret == "" && len(c.SecretSealed) == 0 && !c.FrontChannel() {
+	c.validateTokenEndpointAuth(errs)
+	if u.ClientSecret == "" && len(c.SecretSealed) == 0 && !c.FrontChannel() && !c.PrivateKeyJWT() {
 		errs.add(Invalidf("options.client_secret", "is required"))
 	}
 	if len(u.ClientSecret) > 2048 {

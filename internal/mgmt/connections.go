@@ -33,6 +33,7 @@ func (h *Handler) connectionRoutes() []route {
 		{method: "PATCH", path: "/connections/{id}", scopes: update, desc: "Update a connection", fn: g.update},
 		{method: "DELETE", path: "/connections/{id}", scopes: []string{"delete:connections"}, desc: "Delete a connection", fn: g.delete},
 		{method: "GET", path: "/connections/{id}/clients", scopes: read, fn: g.clients},
+		{method: "GET", path: "/connections/{id}/keys", scopes: read, fn: g.keys},
 		{method: "PATCH", path: "/connections/{id}/clients", scopes: update, desc: "Update enabled clients for a connection", fn: g.setClients},
 		{method: "DELETE", path: "/connections/{id}/users", scopes: []string{"delete:users"}, desc: "Delete a connection user", fn: g.deleteUser},
 	}
@@ -220,6 +221,9 @@ func (g *connections) create(c *call) (int, any, error) {
 		Options: domain.ConnectionOptions{BruteForceProtection: true}, CreatedAt: now}
 	b.apply(conn)
 	domain.ApplyConnectionDefaults(conn)
+	if err := g.loadMetadata(c, conn); err != nil {
+		return 0, nil, err
+	}
 	if err := conn.Validate(); err != nil {
 		return 0, nil, err
 	}
@@ -273,6 +277,9 @@ func (g *connections) update(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	domain.ApplyConnectionDefaults(conn)
+	if err := g.loadMetadata(c, conn); err != nil {
+		return 0, nil, err
+	}
 	if err := conn.Validate(); err != nil {
 		return 0, nil, err
 	}

@@ -21,6 +21,9 @@ type samlOptionsBody struct {
 	UserIDAttribute    *string                       `json:"user_id_attribute"`
 	IdPInitiated       *domain.SAMLIdPInitiated      `json:"idpinitiated"`
 	Debug              *bool                         `json:"debug"`
+	MetadataURL        *string                       `json:"metadataUrl"`
+	SignOutEndpoint    *string                       `json:"signOutEndpoint"`
+	DisableSignout     *bool                         `json:"disableSignout"`
 	SigningKey         *struct {
 		Cert string `json:"cert"`
 		Key  string `json:"key"`
@@ -51,6 +54,9 @@ func (b *samlOptionsBody) options() domain.SAMLOptions {
 	str(&o.UserIDAttribute, b.UserIDAttribute)
 	o.IdPInitiated = b.IdPInitiated
 	flag(&o.Debug, b.Debug)
+	str(&o.MetadataURL, b.MetadataURL)
+	str(&o.SignOutEndpoint, b.SignOutEndpoint)
+	flag(&o.DisableSignout, b.DisableSignout)
 	if k := b.SigningKey; k != nil && (k.Cert != "" || k.Key != "") {
 		o.SigningKey = &domain.SAMLSigningKey{Cert: k.Cert, Key: k.Key}
 	}

@@ -20,6 +20,11 @@ type ConnectionSecrets interface {
 	// put in Options.ClientSecret to be sealed; a new connection without one gets a new key), for
 	// the node's /login/callback.
 	PrepareSAML(c *domain.Connection, callbackURL string) error
+	// PrepareClientKey gives an oidc connection that authenticates with private_key_jwt its key
+	// pair (sealed) when it has none.
+	PrepareClientKey(c *domain.Connection) error
+	// LoadSAMLMetadata fills a samlp connection's IdP options from its metadataUrl.
+	LoadSAMLMetadata(ctx context.Context, c *domain.Connection) error
 }
 
 // upstreamOptionsBody is the part of options an oidc, oauth2, github or google-oauth2 connection
@@ -45,6 +50,9 @@ type upstreamOptionsBody struct {
 	AppSecret *string `json:"app_secret"`
 	TeamID    *string `json:"team_id"`
 	KeyID     *string `json:"kid"`
+	// oidc: token endpoint authentication (Auth0's names).
+	TokenEndpointAuthMethod     *string `json:"token_endpoint_auth_method"`
+	TokenEndpointAuthSigningAlg *string `json:"token_endpoint_auth_signing_alg"`
 }
 
 func (b *upstreamOptionsBody) options() domain.UpstreamOptions {
@@ -71,6 +79,8 @@ func (b *upstreamOptionsBody) options() domain.UpstreamOptions {
 	set(&o.AuthorizationURL, b.AuthorizationURL)
 	set(&o.TokenURL, b.TokenURL)
 	set(&o.ProfileURL, b.ProfileURL)
+	set(&o.TokenEndpointAuthMethod, b.TokenEndpointAuthMethod)
+	set(&o.TokenEndpointAuthSigningAlg, b.TokenEndpointAuthSigningAlg)
 	if b.DomainAliases != nil {
 		o.DomainAliases = *b.DomainAliases
 	}
@@ -95,6 +105,9 @@ func (g *connections) saveUpstream(c *call, conn *domain.Connection) error {
 	if err := g.secrets.PrepareSAML(conn, g.callbackURL); err != nil {
 		return err
 	}
+	if err := g.secrets.PrepareClientKey(conn); err != nil {
+		return err
+	}
 	if s := conn.Options.ClientSecret; s != "" {
 		sealed, err := g.secrets.Seal(conn.ID, s)
 		if err != nil {
@@ -104,6 +117,18 @@ func (g *connections) saveUpstream(c *call, conn *domain.Connection) error {
 		conn.Options.ClientSecret = ""
 	}
 	return nil
+}
+
+// loadMetadata fills a samlp connection's IdP options from its metadataUrl before it is
+// checked (upstream.Broker.LoadSAMLMetadata: bounded, timed out, the node's address rule).
+func (g *connections) loadMetadata(c *call, conn *domain.Connection) error {
+	if conn.Strategy != domain.StrategySAMLP || conn.Options.MetadataURL == "" {
+		return nil
+	}
+	if g.secrets == nil {
+		return refuse(http.StatusNotImplemented, codeNotSupported, "This node cannot read IdP metadata.")
+	}
+	return g.secrets.LoadSAMLMetadata(c.ctx(), conn)
 }
 
 // maxAliasScan bounds how many connections a domain_alias filter reads.

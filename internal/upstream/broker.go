@@ -193,7 +193,7 @@ func StateMatches(req *domain.UpstreamRequest, secret string) bool {
 
 func (b *Broker) config(c *domain.Connection, e domain.UpstreamEndpoints, secret, redirectURI string) *oauth2.Config {
 	style := oauth2.AuthStyleInParams
-	if e.OIDC && c.Strategy != domain.StrategyApple { // Apple takes client_secret_post only
+	if e.OIDC && c.Strategy != domain.StrategyApple && c.Options.TokenEndpointAuthMethod == "" { // Apple takes client_secret_post only
 		style = oauth2.AuthStyleInHeader // client_secret_basic, OIDC's default
 	}
 	return &oauth2.Config{ClientID: c.Options.ClientID, ClientSecret: secret, RedirectURL: redirectURI, Scopes: e.Scopes,
@@ -220,9 +220,12 @@ func (b *Broker) Finish(ctx context.Context, c *domain.Connection, req *domain.U
 	if b.Secrets == nil {
 		return nil, errors.New("upstream: no sealing key for client secrets")
 	}
-	secret, err := b.Secrets.Open(c.ID, c.SecretSealed)
-	if err != nil {
-		return nil, err
+	var secret string
+	var err error
+	if !c.PrivateKeyJWT() { // a private_key_jwt connection signs an assertion instead
+		if secret, err = b.Secrets.Open(c.ID, c.SecretSealed); err != nil {
+			return nil, err
+		}
 	}
 	if c.Strategy == domain.StrategyApple {
 		b.init()
@@ -241,7 +244,17 @@ func (b *Broker) Finish(ctx context.Context, c *domain.Connection, req *domain.U
 		}
 		cfg.Endpoint.TokenURL = p.p.Endpoint().TokenURL
 	}
-	tok, err := cfg.Exchange(b.ctx(ctx), code, oauth2.VerifierOption(req.CodeVerifier))
+	opts := []oauth2.AuthCodeOption{oauth2.VerifierOption(req.CodeVerifier)}
+	if c.PrivateKeyJWT() {
+		params, err := b.assertionParams(c, cfg.Endpoint.TokenURL)
+		if err != nil {
+			return nil, &Error{Code: "server_error", Description: "The connection's signing key is not usable.", Cause: err}
+		}
+		for k := range params {
+			opts = append(opts, oauth2.SetAuthURLParam(k, params.Get(k)))
+		}
+	}
+	tok, err := cfg.Exchange(b.ctx(ctx), code, opts...)
 	if err != nil {
 		var re *oauth2.RetrieveError
 		if errors.As(err, &re) {

@@ -139,6 +139,41 @@ func (b *Broker) beginSAML(c *domain.Connection, callbackURL, txID string) (stri
 	return u.String(), &domain.UpstreamRequest{Connection: c.Name, StateHash: domain.HashSecret(secret), SAMLRequestID: authn.ID}, nil
 }
 
+// SAMLPost is an AuthnRequest sent with the HTTP-POST binding (options.protocolBinding
+// urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST): a form the browser posts to the IdP.
+type SAMLPost struct {
+	Action      string // the IdP's single sign-on URL
+	SAMLRequest string // base64 of the AuthnRequest, signed (enveloped) when signSAMLRequest is set
+	RelayState  string
+}
+
+// PostsAuthnRequest reports whether the connection sends its AuthnRequest with HTTP-POST.
+func PostsAuthnRequest(c *domain.Connection) bool {
+	return c.Strategy == domain.StrategySAMLP && c.Options.ProtocolBinding == domain.SAMLBindingPost
+}
+
+// BeginSAMLPost is beginSAML for the HTTP-POST binding: the request is signed with an enveloped
+// XML signature (SAML bindings §3.5.4) rather than the redirect binding's query signature.
+func (b *Broker) BeginSAMLPost(c *domain.Connection, callbackURL, txID string) (*SAMLPost, *domain.UpstreamRequest, error) {
+	sp, err := b.serviceProvider(c, callbackURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	authn, err := sp.MakeAuthenticationRequest(c.Options.SignInEndpoint, saml.HTTPPostBinding, saml.HTTPPostBinding)
+	if err != nil {
+		return nil, nil, fmt.Errorf("upstream: samlp %s: AuthnRequest: %w", c.Name, err)
+	}
+	doc := etree.NewDocument()
+	doc.SetRoot(authn.Element())
+	raw, err := doc.WriteToBytes()
+	if err != nil {
+		return nil, nil, fmt.Errorf("upstream: samlp %s: AuthnRequest: %w", c.Name, err)
+	}
+	secret := domain.RandomToken(32)
+	return &SAMLPost{Action: c.Options.SignInEndpoint, SAMLRequest: base64.StdEncoding.EncodeToString(raw), RelayState: txID + "." + secret},
+		&domain.UpstreamRequest{Connection: c.Name, StateHash: domain.HashSecret(secret), SAMLRequestID: authn.ID}, nil
+}
+
 // SAMLMetadata is the service provider's metadata for a connection (Auth0's
 // /samlp/metadata?connection=<name>): entity id, the ACS (HTTP-POST) and the signing certificate.
 func (b *Broker) SAMLMetadata(c *domain.Connection, callbackURL string) ([]byte, error) {

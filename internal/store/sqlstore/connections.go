@@ -17,7 +17,8 @@ import (
 // JSON name on the domain type so that no view of a connection can show it.
 type connectionDoc struct {
 	*domain.Connection
-	SecretSealed []byte `json:"secret_sealed,omitempty"`
+	SecretSealed []byte                `json:"secret_sealed,omitempty"`
+	ClientKey    *domain.ConnectionKey `json:"client_key,omitempty"`
 }
 
 func (s *Store) CreateConnection(ctx context.Context, c *domain.Connection) error {
@@ -25,7 +26,7 @@ func (s *Store) CreateConnection(ctx context.Context, c *domain.Connection) erro
 		c.CreatedAt = s.now().UTC()
 	}
 	c.UpdatedAt = c.CreatedAt
-	doc, err := marshal(connectionDoc{Connection: c, SecretSealed: c.SecretSealed})
+	doc, err := marshal(connectionDoc{Connection: c, SecretSealed: c.SecretSealed, ClientKey: c.ClientKey})
 	if err != nil {
 		return err
 	}
@@ -74,7 +75,7 @@ func (s *Store) connectionClients(ctx context.Context, q querier, id string) ([]
 
 func (s *Store) UpdateConnection(ctx context.Context, c *domain.Connection) error {
 	c.UpdatedAt = s.now().UTC()
-	doc, err := marshal(connectionDoc{Connection: c, SecretSealed: c.SecretSealed})
+	doc, err := marshal(connectionDoc{Connection: c, SecretSealed: c.SecretSealed, ClientKey: c.ClientKey})
 	if err != nil {
 		return err
 	}
@@ -172,7 +173,7 @@ func scanConnection(r scanner) (*domain.Connection, error) {
 	if err := unmarshal(doc, &d); err != nil {
 		return nil, err
 	}
-	c.SecretSealed = d.SecretSealed
+	c.SecretSealed, c.ClientKey = d.SecretSealed, d.ClientKey
 	c.ID, c.Name, c.Strategy = id, name, strategy
 	c.CreatedAt, c.UpdatedAt = fromTS(created), fromTS(upd)
 	return &c, nil

@@ -74,6 +74,15 @@ func testConnections(t *testing.T, s store.Store) {
 	gotUp, err = s.GetConnection(ctx, up.ID)
 	must(t, err)
 	eq(t, "sealed secret updated", string(gotUp.SecretSealed), "\x04")
+	// A private_key_jwt key pair: its certificate and sealed key come back, on no view's field.
+	gotUp.ClientKey = &domain.ConnectionKey{KID: "kid-1", Cert: "-----BEGIN CERTIFICATE-----", KeySealed: []byte{5, 6}, CreatedAt: time.Unix(1700000000, 0).UTC()}
+	must(t, s.UpdateConnection(ctx, gotUp))
+	gotUp, err = s.GetConnection(ctx, up.ID)
+	must(t, err)
+	if k := gotUp.ClientKey; k == nil || k.KID != "kid-1" || string(k.KeySealed) != "\x05\x06" || !k.CreatedAt.Equal(time.Unix(1700000000, 0)) {
+		t.Errorf("client key %+v", gotUp.ClientKey)
+	}
+	eq(t, "sealed secret kept", string(gotUp.SecretSealed), "\x04")
 	must(t, s.DeleteConnection(ctx, up.ID))
 
 	_, err = s.GetConnection(ctx, "con_missing")
