@@ -117,3 +117,71 @@ func (h *Handler) signInAMR(ctx context.Context, sess *domain.Session) []string 
 	}
 	return append([]string{"pwd"}, m.Methods...)
 }
+
+// noEnrollableFactor is enrollmentPage's answer when none of the factors asked for can be enrolled.
+const noEnrollableFactor = "-"
+
+// enrollmentPage is where a post-login Action's enrollWith/enrollWithAny sends the user: "" when
+// none was asked for or the user already has a confirmed factor of one of the types; else the
+// enrollment page of the first type the tenant has enabled, or noEnrollableFactor.
+func (h *Handler) enrollmentPage(ctx context.Context, userID string, enroll []string) (string, error) {
+	if len(enroll) == 0 {
+		return "", nil
+	}
+	g, err := h.store.GetGuardianSettings(ctx)
+	if err != nil {
+		return "", fmt.Errorf("mfa: guardian settings: %w", err)
+	}
+	f, err := h.mfa.Enrolled(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	keys, err := h.store.ListWebAuthnCredentials(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range enroll {
+		if (t == domain.FactorOTP && f.TOTP) || slices.ContainsFunc(keys, func(k *domain.WebAuthnCredential) bool { return k.Type == t }) {
+			return "", nil
+		}
+	}
+	for _, t := range enroll {
+		switch {
+		case !g.Enabled[t]:
+		case t == domain.FactorOTP:
+			return MFAOTPEnrollPath, nil
+		case t == domain.FactorWebAuthnRoaming && h.webauthn != nil:
+			return MFAWebAuthnRoamingEnrollPath, nil
+		case t == domain.FactorWebAuthnPlatform && h.webauthn != nil:
+			return MFAWebAuthnPlatformEnrollPath, nil
+		}
+	}
+	return noEnrollableFactor, nil
+}
+
+// hasWebAuthnFactor reports whether the user has a security key or platform authenticator of a
+// WebAuthn factor the tenant has enabled (passkeys are a first factor, not counted).
+func (h *Handler) hasWebAuthnFactor(ctx context.Context, userID string) (bool, error) {
+	if h.webauthn == nil {
+		return false, nil
+	}
+	g, err := h.store.GetGuardianSettings(ctx)
+	if err != nil {
+		return false, err
+	}
+	kinds := webauthnKinds(g)
+	if len(kinds) == 0 {
+		return false, nil
+	}
+	creds, err := h.webauthn.Credentials(ctx, userID, kinds...)
+	return len(creds) > 0, err
+}
+
+// enrollingAfterMFA reports whether a second-factor transaction is an enrollWith enrollment by a
+// session that passed an existing factor in this sign-in: then a user who has factors may add one.
+func (h *Handler) enrollingAfterMFA(ctx context.Context, s *mfaState) (bool, error) {
+	if !s.tx.MFAEnroll {
+		return false, nil
+	}
+	return h.sessionPassedMFA(ctx, s.sess)
+}

@@ -57,6 +57,10 @@ type LoginTransaction struct {
 	// MFARemember lets the user have the browser remembered (the Action's allowRememberBrowser).
 	MFARequired bool `json:"mfa_required,omitempty"`
 	MFARemember bool `json:"mfa_remember,omitempty"`
+	// MFAEnroll marks a second-factor transaction whose user, having passed an existing factor,
+	// enrolls a new one (a post-login Action's enrollWith): the enrollment pages accept a user who
+	// already has factors only then.
+	MFAEnroll bool `json:"mfa_enroll,omitempty"`
 }
 
 // Session is a browser SSO session. The cookie holds a random secret; the store keys the record by
