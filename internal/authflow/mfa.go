@@ -125,6 +125,14 @@ func (h *Handler) requireMFA(w http.ResponseWriter, r *http.Request, f *flow) st
 		h.internalError(w, r, err)
 		return answered
 	}
+	if !factors.Any() && !hasKey && enrollPage == "" {
+		ok, err := h.emailFallback(ctx, f.user)
+		if err != nil {
+			h.internalError(w, r, err)
+			return answered
+		}
+		factors.Email = ok
+	}
 	if enrollPage != "" && (passed || !(factors.Any() || hasKey)) {
 		// enrollWith: a user with factors passes one of them first (Auth0's rule: a new factor is
 		// added only by someone who has shown an existing one), then enrolls the new one.
@@ -132,7 +140,20 @@ func (h *Handler) requireMFA(w http.ResponseWriter, r *http.Request, f *flow) st
 		return h.showPage(w, r, f, enrollPage)
 	}
 	page := mfaPage(factors, challenge)
+	if page == MFAOTPEnrollPath {
+		if g, err := h.store.GetGuardianSettings(ctx); err != nil {
+			h.internalError(w, r, err)
+			return answered
+		} else if !g.AnyFactorEnabled() {
+			page = "" // only email is on, and this user has no verified address
+		}
+	}
 	if page == "" {
+		if len(challenge) == 0 {
+			h.record(r, failType, "No second factor the tenant can ask of this user", f.client, f.user)
+			h.respondError(w, r, f.tx, protocol.AccessDenied("The user has no second factor this sign-in can ask for (the email factor needs a verified email address)"))
+			return answered
+		}
 		h.record(r, failType, "No enrolled second factor of the types the Action requires", f.client, f.user)
 		h.respondError(w, r, f.tx, protocol.AccessDenied("The user has no enrolled second factor of the types this sign-in requires (%s)", strings.Join(challenge, ", ")))
 		return answered

@@ -53,15 +53,16 @@ func methodSatisfies(methods []string, factor string) bool {
 
 // mfaNeeded applies the rule of when a sign-in needs a second factor: the tenant's policy
 // (all-applications, or confidence-score taken as always), an Action's api.multifactor.enable, or
-// the app's acr_values asking for the multi-factor policy, and only when the tenant has OTP or a
-// WebAuthn factor enabled (without a factor nothing could be enrolled). An Action's enable('none') overrides the
+// the app's acr_values asking for the multi-factor policy, and only when the tenant has OTP, a
+// WebAuthn factor or email enabled (without a factor nothing could be asked for; a user who can
+// answer none of them is refused rather than let through). An Action's enable('none') overrides the
 // tenant policy but not an app that asked for MFA by acr_values.
 func (h *Handler) mfaNeeded(ctx context.Context, f *flow) (need, remember bool, err error) {
 	g, err := h.store.GetGuardianSettings(ctx)
 	if err != nil {
 		return false, false, fmt.Errorf("mfa: guardian settings: %w", err)
 	}
-	if !g.AnyFactorEnabled() {
+	if !g.AnyFactorEnabled() && !g.Enabled[domain.FactorEmail] {
 		return false, false, nil
 	}
 	action := f.tokens.MFA
@@ -184,4 +185,38 @@ func (h *Handler) enrollingAfterMFA(ctx context.Context, s *mfaState) (bool, err
 		return false, nil
 	}
 	return h.sessionPassedMFA(ctx, s.sess)
+}
+
+// emailFallback makes the email factor the one asked for when it is the only factor the tenant
+// has on and the user has a verified address and no factor: as at Auth0, every user with a
+// verified email can use it once the factor is on. The email authenticator is created unconfirmed
+// (the first code answered confirms it); ok reports whether the user can be challenged by email.
+func (h *Handler) emailFallback(ctx context.Context, u *domain.User) (bool, error) {
+	g, err := h.store.GetGuardianSettings(ctx)
+	if err != nil {
+		return false, err
+	}
+	if !g.Enabled[domain.FactorEmail] || g.AnyFactorEnabled() || u.Email == "" || !u.EmailVerified || h.emailCodes == nil {
+		return false, nil
+	}
+	if _, err := h.mfa.EnrollEmail(ctx, u); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// emailUsable reports whether an email authenticator can be challenged: confirmed, or the user's
+// verified address while the email factor is on (emailFallback's unconfirmed authenticator).
+func (h *Handler) emailUsable(ctx context.Context, u *domain.User, a *domain.MFAAuthenticator) (bool, error) {
+	if a == nil {
+		return false, nil
+	}
+	if a.Confirmed {
+		return true, nil
+	}
+	g, err := h.store.GetGuardianSettings(ctx)
+	if err != nil {
+		return false, err
+	}
+	return g.Enabled[domain.FactorEmail] && u.Email != "" && u.EmailVerified, nil
 }
