@@ -196,6 +196,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+SAMLMetadataPath, h.samlMetadata)
 	h.mountMFA(mux)
 	h.mountWebAuthn(mux)
+	h.mountAccount(mux)
 	h.pages.Mount(mux)
 }
 
