@@ -137,7 +137,7 @@ var flashes = map[string]string{
 	"connection-enabled": "Connection enabled for the organization.", "connection-disabled": "Connection disabled for the organization.",
 	"method-deleted": "Authentication method deleted.", "methods-deleted": "Every authentication method deleted: the next sign-in that needs MFA enrolls again.",
 	"browsers-forgotten": "Remembered browsers forgotten: the next sign-in asks for a second factor again.",
-	"verified": "Email marked as verified.", "signed-out": "Signed out everywhere: their sessions have ended.", "reset-sent": "If the address can receive mail, a password reset email is on its way.",
+	"verified":           "Email marked as verified.", "signed-out": "Signed out everywhere: their sessions have ended.", "reset-sent": "If the address can receive mail, a password reset email is on its way.",
 }
 
 func flashFor(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }
