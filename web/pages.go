@@ -74,7 +74,7 @@ var requiredPages = []string{PageLogin, PageSignup, PageError, PageLoggedOut, Pa
 	PageEmailVerification, PageUnblock, PageMFAOTPEnroll, PageMFAOTPChallenge, PageMFARecoveryChallenge, PageMFARecoveryCode,
 	PageOrganizationSelection, PageOrganizationPicker,
 	PageMFAWebAuthn, PagePasskeySignup, PagePasskeys,
-	PageMFAEmailChallenge}
+	PageMFAEmailChallenge, PageAccount}
 
 // StaticPrefix is the URL path static files are served under.
 const StaticPrefix = "/u/static/"

@@ -52,7 +52,7 @@ type Multifactor struct {
 // Factor types api.authentication.challengeWith and enrollWith accept here (Auth0's names).
 var (
 	challengeFactors = map[string]bool{"otp": true, "email": true, "recovery-code": true}
-	enrollFactors    = map[string]bool{"otp": true}
+	enrollFactors    = map[string]bool{"otp": true, "webauthn-roaming": true, "webauthn-platform": true}
 )
 
 // factorTypes reads Auth0's factor selectors: one {type} object, or, with many, an array of them.

@@ -35,7 +35,10 @@
 // a confirmation step). Security: brute-force protection (/api/v2/attack-protection/brute-force-
 // protection; the panel is left out when the API has no such endpoint) and the seed guide's security
 // checklist run against the tenant as the API shows it, each failing item naming what fails with a
-// link to fix it. Authentication › Database: each auth0 connection's password policy, sign-up and
+// link to fix it; Security › Multi-factor authentication turns the Guardian factors on and off and
+// sets the policy (/guardian/factors, /guardian/policies; each part sent only when changed, so
+// its own scope decides), and a user's Multi-factor tab lists and deletes their authentication
+// methods and forgets their remembered browsers. Authentication › Database: each auth0 connection's password policy, sign-up and
 // brute-force settings (PATCH replaces options whole, so a save merges into the options read) and
 // the applications it is enabled for. Branding › Email Templates: the seven templates (a 404 is the
 // built-in default), each saved by PUT the first time and PATCH after. A refused change re-renders the form as typed with the API's own

@@ -135,7 +135,9 @@ var flashes = map[string]string{
 	"member-added": "Member added.", "member-removed": "Member removed from the organization.", "invitation-deleted": "Invitation deleted.",
 	"member-role-added": "Role assigned in the organization.", "member-role-removed": "Role removed in the organization.",
 	"connection-enabled": "Connection enabled for the organization.", "connection-disabled": "Connection disabled for the organization.",
-	"verified": "Email marked as verified.", "signed-out": "Signed out everywhere: their sessions have ended.", "reset-sent": "If the address can receive mail, a password reset email is on its way.",
+	"method-deleted": "Authentication method deleted.", "methods-deleted": "Every authentication method deleted: the next sign-in that needs MFA enrolls again.",
+	"browsers-forgotten": "Remembered browsers forgotten: the next sign-in asks for a second factor again.",
+	"verified":           "Email marked as verified.", "signed-out": "Signed out everywhere: their sessions have ended.", "reset-sent": "If the address can receive mail, a password reset email is on its way.",
 }
 
 func flashFor(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }

@@ -9,4 +9,5 @@ func (h *Handler) tenantPageRoutes(mux *http.ServeMux) {
 	h.monitoringRoutes(mux)
 	h.settingsRoutes(mux)
 	h.securityRoutes(mux)
+	h.mfaRoutes(mux)
 }

@@ -185,6 +185,8 @@ type userTab struct {
 	// Permissions tab
 	Permissions []permission
 	Available   []permission // permissions of every API the user does not hold directly
+	// MFA tab
+	Methods []authMethod
 }
 
 func (h *Handler) loadUser(w http.ResponseWriter, r *http.Request, v *viewer, tab string) (userTab, bool) {

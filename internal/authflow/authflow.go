@@ -200,6 +200,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+ContinuePath, h.continueLogin)
 	h.mountMFA(mux)
 	h.mountWebAuthn(mux)
+	h.mountAccount(mux)
 	h.pages.Mount(mux)
 }
 

@@ -65,19 +65,24 @@ func (h *Handler) requireMFA(w http.ResponseWriter, r *http.Request, f *flow) st
 	if !need {
 		return next
 	}
-	var challenge []string
+	var challenge, enroll []string
 	if f.tokens.MFA != nil {
-		challenge = f.tokens.MFA.Challenge
+		challenge, enroll = f.tokens.MFA.Challenge, f.tokens.MFA.Enroll
 	}
 	passed, err := h.sessionPassedMFA(ctx, f.sess, challenge...)
 	if err != nil {
 		h.internalError(w, r, err)
 		return answered
 	}
-	if passed {
+	enrollPage, err := h.enrollmentPage(ctx, f.user.UserID, enroll)
+	if err != nil {
+		h.internalError(w, r, err)
+		return answered
+	}
+	if passed && enrollPage == "" {
 		return next
 	}
-	if remember {
+	if remember && enrollPage == "" {
 		if ok, err := h.browserRemembered(r, f.user.UserID); err != nil {
 			h.internalError(w, r, err)
 			return answered
@@ -118,8 +123,45 @@ func (h *Handler) requireMFA(w http.ResponseWriter, r *http.Request, f *flow) st
 	}
 	tx.CreatedAt, tx.ExpiresAt = now, now.Add(domain.LoginTransactionLifetime)
 	f.tx, f.stored = &tx, false
+	if enrollPage == noEnrollableFactor {
+		h.record(r, failType, "None of the factors the Action asks to enroll is enabled", f.client, f.user)
+		h.respondError(w, r, f.tx, protocol.AccessDenied("None of the factors this sign-in asks to enroll (%s) is enabled", strings.Join(enroll, ", ")))
+		return answered
+	}
+	hasKey, err := h.hasWebAuthnFactor(ctx, f.user.UserID)
+	if err != nil {
+		h.internalError(w, r, err)
+		return answered
+	}
+	if !factors.Any() && !hasKey && enrollPage == "" {
+		ok, err := h.emailFallback(ctx, f.user)
+		if err != nil {
+			h.internalError(w, r, err)
+			return answered
+		}
+		factors.Email = ok
+	}
+	if enrollPage != "" && (passed || !(factors.Any() || hasKey)) {
+		// enrollWith: a user with factors passes one of them first (Auth0's rule: a new factor is
+		// added only by someone who has shown an existing one), then enrolls the new one.
+		tx.MFAEnroll = passed
+		return h.showPage(w, r, f, enrollPage)
+	}
 	page := mfaPage(factors, challenge)
+	if page == MFAOTPEnrollPath {
+		if g, err := h.store.GetGuardianSettings(ctx); err != nil {
+			h.internalError(w, r, err)
+			return answered
+		} else if !g.AnyFactorEnabled() {
+			page = "" // only email is on, and this user has no verified address
+		}
+	}
 	if page == "" {
+		if len(challenge) == 0 {
+			h.record(r, failType, "No second factor the tenant can ask of this user", f.client, f.user)
+			h.respondError(w, r, f.tx, protocol.AccessDenied("The user has no second factor this sign-in can ask for (the email factor needs a verified email address)"))
+			return answered
+		}
 		h.record(r, failType, "No enrolled second factor of the types the Action requires", f.client, f.user)
 		h.respondError(w, r, f.tx, protocol.AccessDenied("The user has no enrolled second factor of the types this sign-in requires (%s)", strings.Join(challenge, ", ")))
 		return answered
@@ -204,8 +246,15 @@ func (h *Handler) renderEnroll(w http.ResponseWriter, r *http.Request, s *mfaSta
 		h.internalError(w, r, err)
 		return
 	}
-	if f.Any() {
+	if f.TOTP || (f.Any() && !s.tx.MFAEnroll) {
 		// A factor is already enrolled (from another tab): it must be answered, not replaced.
+		h.errorPage(w, r, staleTransaction())
+		return
+	}
+	if ok, err := h.enrollingAfterMFA(ctx, s); err != nil {
+		h.internalError(w, r, err)
+		return
+	} else if f.Any() && !ok {
 		h.errorPage(w, r, staleTransaction())
 		return
 	}
@@ -302,11 +351,22 @@ func (h *Handler) mfaEnrollSubmit(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
+	ctx := r.Context()
+	if f, err := h.mfa.Enrolled(ctx, s.user.UserID); err != nil {
+		h.internalError(w, r, err)
+		return
+	} else if ok, err := h.enrollingAfterMFA(ctx, s); err != nil {
+		h.internalError(w, r, err)
+		return
+	} else if f.Any() && !ok {
+		// Only a user with no factor, or one who passed a factor in this sign-in, enrolls one.
+		h.errorPage(w, r, staleTransaction())
+		return
+	}
 	rerender := func(status int, msg string) { h.renderEnroll(w, r, s, status, msg) }
 	if !h.limitAttempt(w, r, s, audit.TypeMFAOTPRateLimit, rerender) {
 		return
 	}
-	ctx := r.Context()
 	out, err := h.mfa.VerifyTOTP(ctx, s.user.UserID, r.PostForm.Get("code"), true)
 	if err != nil {
 		h.internalError(w, r, err)
@@ -326,7 +386,18 @@ func (h *Handler) mfaEnrollSubmit(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, err)
 		return
 	}
-	if !g.Enabled[domain.FactorRecoveryCode] {
+	h.afterEnrollment(w, r, s, g)
+}
+
+// afterEnrollment shows a recovery code after a first factor's enrollment (when the tenant has
+// them on and the user has none yet), then goes on with the sign-in.
+func (h *Handler) afterEnrollment(w http.ResponseWriter, r *http.Request, s *mfaState, g domain.GuardianSettings) {
+	f, err := h.mfa.Enrolled(r.Context(), s.user.UserID)
+	if err != nil {
+		h.internalError(w, r, err)
+		return
+	}
+	if !g.Enabled[domain.FactorRecoveryCode] || f.RecoveryCode {
 		h.dispatch(w, r, &flow{client: s.client, tx: s.tx, stored: true})
 		return
 	}

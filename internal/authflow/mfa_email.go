@@ -57,7 +57,10 @@ func (h *Handler) mfaEmailPage(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, err)
 		return
 	}
-	if a == nil || !a.Confirmed {
+	if ok, err := h.emailUsable(ctx, s.user, a); err != nil {
+		h.internalError(w, r, err)
+		return
+	} else if !ok {
 		h.errorPage(w, r, staleTransaction())
 		return
 	}

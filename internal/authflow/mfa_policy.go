@@ -53,15 +53,16 @@ func methodSatisfies(methods []string, factor string) bool {
 
 // mfaNeeded applies the rule of when a sign-in needs a second factor: the tenant's policy
 // (all-applications, or confidence-score taken as always), an Action's api.multifactor.enable, or
-// the app's acr_values asking for the multi-factor policy, and only when the tenant has OTP or a
-// WebAuthn factor enabled (without a factor nothing could be enrolled). An Action's enable('none') overrides the
+// the app's acr_values asking for the multi-factor policy, and only when the tenant has OTP, a
+// WebAuthn factor or email enabled (without a factor nothing could be asked for; a user who can
+// answer none of them is refused rather than let through). An Action's enable('none') overrides the
 // tenant policy but not an app that asked for MFA by acr_values.
 func (h *Handler) mfaNeeded(ctx context.Context, f *flow) (need, remember bool, err error) {
 	g, err := h.store.GetGuardianSettings(ctx)
 	if err != nil {
 		return false, false, fmt.Errorf("mfa: guardian settings: %w", err)
 	}
-	if !g.AnyFactorEnabled() {
+	if !g.AnyFactorEnabled() && !g.Enabled[domain.FactorEmail] {
 		return false, false, nil
 	}
 	action := f.tokens.MFA
@@ -116,4 +117,106 @@ func (h *Handler) signInAMR(ctx context.Context, sess *domain.Session) []string 
 		return amr
 	}
 	return append([]string{"pwd"}, m.Methods...)
+}
+
+// noEnrollableFactor is enrollmentPage's answer when none of the factors asked for can be enrolled.
+const noEnrollableFactor = "-"
+
+// enrollmentPage is where a post-login Action's enrollWith/enrollWithAny sends the user: "" when
+// none was asked for or the user already has a confirmed factor of one of the types; else the
+// enrollment page of the first type the tenant has enabled, or noEnrollableFactor.
+func (h *Handler) enrollmentPage(ctx context.Context, userID string, enroll []string) (string, error) {
+	if len(enroll) == 0 {
+		return "", nil
+	}
+	g, err := h.store.GetGuardianSettings(ctx)
+	if err != nil {
+		return "", fmt.Errorf("mfa: guardian settings: %w", err)
+	}
+	f, err := h.mfa.Enrolled(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	keys, err := h.store.ListWebAuthnCredentials(ctx, userID)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range enroll {
+		if (t == domain.FactorOTP && f.TOTP) || slices.ContainsFunc(keys, func(k *domain.WebAuthnCredential) bool { return k.Type == t }) {
+			return "", nil
+		}
+	}
+	for _, t := range enroll {
+		switch {
+		case !g.Enabled[t]:
+		case t == domain.FactorOTP:
+			return MFAOTPEnrollPath, nil
+		case t == domain.FactorWebAuthnRoaming && h.webauthn != nil:
+			return MFAWebAuthnRoamingEnrollPath, nil
+		case t == domain.FactorWebAuthnPlatform && h.webauthn != nil:
+			return MFAWebAuthnPlatformEnrollPath, nil
+		}
+	}
+	return noEnrollableFactor, nil
+}
+
+// hasWebAuthnFactor reports whether the user has a security key or platform authenticator of a
+// WebAuthn factor the tenant has enabled (passkeys are a first factor, not counted).
+func (h *Handler) hasWebAuthnFactor(ctx context.Context, userID string) (bool, error) {
+	if h.webauthn == nil {
+		return false, nil
+	}
+	g, err := h.store.GetGuardianSettings(ctx)
+	if err != nil {
+		return false, err
+	}
+	kinds := webauthnKinds(g)
+	if len(kinds) == 0 {
+		return false, nil
+	}
+	creds, err := h.webauthn.Credentials(ctx, userID, kinds...)
+	return len(creds) > 0, err
+}
+
+// enrollingAfterMFA reports whether a second-factor transaction is an enrollWith enrollment by a
+// session that passed an existing factor in this sign-in: then a user who has factors may add one.
+func (h *Handler) enrollingAfterMFA(ctx context.Context, s *mfaState) (bool, error) {
+	if !s.tx.MFAEnroll {
+		return false, nil
+	}
+	return h.sessionPassedMFA(ctx, s.sess)
+}
+
+// emailFallback makes the email factor the one asked for when it is the only factor the tenant
+// has on and the user has a verified address and no factor: as at Auth0, every user with a
+// verified email can use it once the factor is on. The email authenticator is created unconfirmed
+// (the first code answered confirms it); ok reports whether the user can be challenged by email.
+func (h *Handler) emailFallback(ctx context.Context, u *domain.User) (bool, error) {
+	g, err := h.store.GetGuardianSettings(ctx)
+	if err != nil {
+		return false, err
+	}
+	if !g.Enabled[domain.FactorEmail] || g.AnyFactorEnabled() || u.Email == "" || !u.EmailVerified || h.emailCodes == nil {
+		return false, nil
+	}
+	if _, err := h.mfa.EnrollEmail(ctx, u); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// emailUsable reports whether an email authenticator can be challenged: confirmed, or the user's
+// verified address while the email factor is on (emailFallback's unconfirmed authenticator).
+func (h *Handler) emailUsable(ctx context.Context, u *domain.User, a *domain.MFAAuthenticator) (bool, error) {
+	if a == nil {
+		return false, nil
+	}
+	if a.Confirmed {
+		return true, nil
+	}
+	g, err := h.store.GetGuardianSettings(ctx)
+	if err != nil {
+		return false, err
+	}
+	return g.Enabled[domain.FactorEmail] && u.Email != "" && u.EmailVerified, nil
 }

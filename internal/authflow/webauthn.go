@@ -111,7 +111,21 @@ func (h *Handler) renderWebAuthnEnroll(w http.ResponseWriter, r *http.Request, s
 		h.internalError(w, r, err)
 		return
 	} else if p == MFAWebAuthnChallengePath {
-		// A key was enrolled meanwhile (another tab): it must be answered, not added to.
+		// A key was enrolled meanwhile (another tab): it must be answered, not added to, unless
+		// this is an enrollWith enrollment after a factor passed in this sign-in.
+		if ok, err := h.enrollingAfterMFA(ctx, s); err != nil || !ok {
+			if err != nil {
+				h.internalError(w, r, err)
+			} else {
+				h.errorPage(w, r, staleTransaction())
+			}
+			return
+		}
+	}
+	if ok, err := h.enrollingAfterMFA(ctx, s); err != nil {
+		h.internalError(w, r, err)
+		return
+	} else if !ok && s.tx.MFAEnroll {
 		h.errorPage(w, r, staleTransaction())
 		return
 	}
@@ -177,11 +191,7 @@ func (h *Handler) webauthnEnrollSubmit(w http.ResponseWriter, r *http.Request) {
 	if !h.passedMFA(w, r, s, webauthnAMR(kind)) || !h.rememberIfAsked(w, r, s) {
 		return
 	}
-	if !g.Enabled[domain.FactorRecoveryCode] {
-		h.dispatch(w, r, &flow{client: s.client, tx: s.tx, stored: true})
-		return
-	}
-	h.showRecoveryCode(w, r, s, false)
+	h.afterEnrollment(w, r, s, g)
 }
 
 func webauthnAMR(kind string) []string {

@@ -69,6 +69,10 @@ type LoginTransaction struct {
 	// kept by the MFA step so that the flow after the second factor applies it instead of running
 	// the Actions (and their redirect) again.
 	ActionsDone []byte `json:"actions_done,omitempty"`
+	// MFAEnroll marks a second-factor transaction whose user, having passed an existing factor,
+	// enrolls a new one (a post-login Action's enrollWith): the enrollment pages accept a user who
+	// already has factors only then.
+	MFAEnroll bool `json:"mfa_enroll,omitempty"`
 }
 
 // Session is a browser SSO session. The cookie holds a random secret; the store keys the record by

@@ -248,28 +248,65 @@ func (g *guardian) deleteFactor(c *call, userID, id string) error {
 	return nil
 }
 
-// enrollmentOut is a Guardian enrollment (/users/{id}/enrollments): the user's authenticator apps.
+// enrollmentOut is a Guardian enrollment (/users/{id}/enrollments): a confirmed second factor the
+// user can be challenged with. Auth0's auth_method is authenticator for an app, webauthn-roaming
+// and webauthn-platform for the WebAuthn factors; an email factor is "email" (its address in
+// identifier). Passkeys (a first factor) and recovery codes (a stand-in for a lost factor) are not
+// enrollments.
 type enrollmentOut struct {
-	ID         string `json:"id"`
-	Status     string `json:"status"`
-	Type       string `json:"type"`
-	AuthMethod string `json:"auth_method"`
-	EnrolledAt string `json:"enrolled_at"`
-	LastAuth   string `json:"last_auth,omitempty"`
+	ID          string `json:"id"`
+	Status      string `json:"status"`
+	Type        string `json:"type"`
+	Name        string `json:"name,omitempty"`
+	Identifier  string `json:"identifier,omitempty"`
+	PhoneNumber string `json:"phone_number,omitempty"`
+	AuthMethod  string `json:"auth_method"`
+	EnrolledAt  string `json:"enrolled_at"`
+	LastAuth    string `json:"last_auth,omitempty"`
 }
 
+// listEnrollments is GET /users/{id}/enrollments: every confirmed factor, oldest first by kind
+// (authenticator apps and email, then WebAuthn keys).
 func (g *guardian) listEnrollments(c *call) (int, any, error) {
-	_, list, err := g.methods(c)
+	u, list, err := g.methods(c)
 	if err != nil {
 		return 0, nil, err
 	}
 	out := []enrollmentOut{}
 	for _, a := range list {
-		if a.Type == domain.MethodTOTP {
+		if !a.Confirmed {
+			continue
+		}
+		switch a.Type {
+		case domain.MethodTOTP:
 			out = append(out, enrollmentView(a))
+		case domain.MethodEmail:
+			e := enrollmentView(a)
+			e.Type, e.AuthMethod, e.Identifier = domain.FactorEmail, domain.FactorEmail, u.Email
+			out = append(out, e)
 		}
 	}
+	keys, err := g.st.ListWebAuthnCredentials(c.ctx(), u.UserID)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, k := range keys {
+		if k.Type == domain.MethodPasskey {
+			continue
+		}
+		out = append(out, enrollmentOut{ID: k.ID, Status: "confirmed", Type: k.Type, Name: truncateName(k.Name, 20), AuthMethod: k.Type,
+			EnrolledAt: isoTime(k.CreatedAt), LastAuth: isoTimePtr(k.LastAuthAt)})
+	}
 	return http.StatusOK, out, nil
+}
+
+// truncateName cuts a name to Auth0's 20 characters for an enrollment's name.
+func truncateName(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }
 
 func enrollmentView(a *domain.MFAAuthenticator) enrollmentOut {

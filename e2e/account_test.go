@@ -1,0 +1,68 @@
+package e2e_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
+)
+
+// TestAccountPages: the admin, signed in with an authenticator app, opens /u/account in headless
+// Chromium: the factor and the recovery code are listed; the step-up page asks for a code; a new
+// recovery code is shown once; removing the app empties the list. Each page is screenshotted.
+func TestAccountPages(t *testing.T) {
+	chromiumPath(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	g := MustStartGatehouse(t, ctx)
+	settings := domain.DefaultGuardianSettings()
+	settings.Policies = []string{domain.PolicyAllApplications}
+	if err := g.App.Store.PutGuardianSettings(ctx, settings); err != nil {
+		t.Fatal(err)
+	}
+	app := MustStartSeedApp(t, ctx, g)
+	shots := artifactsDir(t)
+	admin := g.User(t, "admin")
+
+	b := MustStartBrowser(t, ctx)
+	b.navigate(app.Web + "/dashboard")
+	mustBeOnLoginPage(t, b, g)
+	signIn(t, b, admin.Email, admin.Password)
+	b.step("wait for the enrollment page", chromedp.WaitVisible(chromedp.CSS(`img.qr`)))
+	b.step("show the key", chromedp.Click(chromedp.CSS(`.manual summary`)), chromedp.WaitVisible(chromedp.CSS(`.secret`)))
+	secret := strings.ReplaceAll(b.text(".secret"), " ", "")
+	code, _ := totp.GenerateCode(secret, time.Now())
+	b.step("enter the first code", chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), code),
+		chromedp.Submit(chromedp.CSS(`input[name="code"]`)), chromedp.WaitVisible(chromedp.CSS(`.recovery-code`)))
+	b.step("continue", chromedp.Click(chromedp.CSS(`input[name="saved"]`)), chromedp.Submit(chromedp.CSS(`input[name="saved"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#welcome`)))
+
+	b.navigate(g.Origin + "/u/account")
+	b.step("wait for the account page", chromedp.WaitVisible(chromedp.CSS(`.account-items`)))
+	if got := b.text("main"); !strings.Contains(got, "Authenticator app") || !strings.Contains(got, admin.Email) {
+		t.Fatalf("account page: %q", got)
+	}
+	b.screenshot(shots, "account")
+
+	b.navigate(g.Origin + "/u/account/verify")
+	b.step("wait for the step-up form", chromedp.WaitVisible(chromedp.CSS(`input[name="code"]`)))
+	b.screenshot(shots, "account-verify")
+	code, _ = totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	b.step("verify", chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), code),
+		chromedp.Submit(chromedp.CSS(`input[name="code"]`)), chromedp.WaitVisible(chromedp.CSS(`.status`)))
+	b.step("make a new recovery code", chromedp.Click(chromedp.CSS(`input[value="recovery-code"] ~ button`)), chromedp.WaitVisible(chromedp.CSS(`.recovery-code`)))
+	if rc := b.text(".recovery-code"); len(rc) != 24 {
+		t.Fatalf("recovery code %q", rc)
+	}
+	b.screenshot(shots, "account-recovery-code")
+	b.step("remove the app", chromedp.Click(chromedp.CSS(`.account-items button`)), chromedp.WaitVisible(chromedp.CSS(`.status`)))
+	if got := b.text("main"); !strings.Contains(got, "Authenticator app removed") || !strings.Contains(got, "You have no second factor") {
+		t.Fatalf("after removal: %q", got)
+	}
+	b.screenshot(shots, "account-removed")
+}
