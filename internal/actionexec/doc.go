@@ -13,7 +13,9 @@
 // is cached by version id and never needs invalidating); caching the resolved chain for
 // a short time (Options.BindingsTTL, 2 s) so a sign-in costs no configuration query;
 // building Auth0's event objects from domain objects (spec §5.2, §5.4); turning the
-// runtime's result into the one trigger.Outcome the caller applies; and writing console
+// runtime's result into the one trigger.Outcome the caller applies (a redirect among them:
+// Outcome.Redirect.Resume is the paused run as JSON, handed back in PostLogin.Resume at
+// /continue); and writing console
 // output, dropped claims and failures to the tenant log (audit.TypeActionLog), with the
 // action's secret values redacted.
 //

@@ -26,7 +26,8 @@ func (e *Executor) PostLogin(ctx context.Context, ev trigger.PostLogin) (trigger
 	if err != nil {
 		return trigger.Outcome{}, err
 	}
-	if c.empty() {
+	if c.empty() && len(ev.Resume) == 0 {
+		// A resumed run goes on even so: the action that redirected is gone, which fails it.
 		return trigger.Outcome{}, nil
 	}
 	if ev.User == nil || ev.Client == nil {

@@ -195,6 +195,13 @@ exports.onExecutePostLogin = async (event, api) => {
 		t.Fatalf("message %q", ee.Message)
 	}
 
+	// The site sent nothing under the parameter's name.
+	ev.Request.Body = map[string]any{"session_token": back}
+	_, err = rt.RunPostLoginWith(context.Background(), bound, ev, actions.PostLoginOptions{CanRedirect: true, Resume: &resume, ContinueState: "st1"})
+	if ee := mustExecErr(t, err, actions.KindException); !strings.Contains(ee.Message, "no session token") {
+		t.Fatalf("message %q", ee.Message)
+	}
+
 	// Bindings changed while the user was away: the login fails rather than resume another action.
 	_, err = rt.RunPostLoginWith(context.Background(), bound[:1], ev, actions.PostLoginOptions{Resume: &resume, ContinueState: "st1"})
 	if ee := mustExecErr(t, err, actions.KindException); !strings.Contains(ee.Message, "no longer bound") {
@@ -223,6 +230,18 @@ func TestRedirectAPIRefusals(t *testing.T) {
 			}
 		})
 	}
+	// onContinuePostLogin may send the user away again: the run pauses at the same action.
+	again := boundLogin(t, rt, `exports.onExecutePostLogin = async (e, api) => { api.redirect.sendUserTo('https://x.test/1') };
+exports.onContinuePostLogin = async (e, api) => { api.redirect.sendUserTo('https://x.test/2') };`)
+	first, err := rt.RunPostLoginWith(context.Background(), again, loginEvent(), actions.PostLoginOptions{CanRedirect: true, State: "s"})
+	if err != nil || first.Redirect == nil {
+		t.Fatal(err)
+	}
+	second, err := rt.RunPostLoginWith(context.Background(), again, loginEvent(), actions.PostLoginOptions{CanRedirect: true, State: "s2", Resume: &first.Redirect.Resume, ContinueState: "s"})
+	if err != nil || second.Redirect == nil || second.Redirect.URL != "https://x.test/2" || second.Redirect.Resume.Index != 0 {
+		t.Fatalf("%+v %v", second, err)
+	}
+
 	// An action without onContinuePostLogin resumes with the next action.
 	bound := boundLogin(t, rt, `exports.onExecutePostLogin = async (e, api) => { api.redirect.sendUserTo('https://x.test/') };`,
 		`exports.onExecutePostLogin = async (e, api) => { api.idToken.setCustomClaim('https://x/next', 1) };`)

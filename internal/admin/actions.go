@@ -76,7 +76,8 @@ type flow struct {
 
 var flows = []flow{
 	{"login", "Login", "post-login", "v3", "onExecutePostLogin",
-		"Runs after a user signs in, before tokens are issued: add claims (the guide's roles), deny access, require MFA."},
+		"Runs after a user signs in, before tokens are issued: add claims (the guide's roles), deny access, require MFA, " +
+			"or send the user to another site (api.redirect.sendUserTo) and resume at /continue with onContinuePostLogin."},
 	{"m2m", "Machine to Machine", "credentials-exchange", "v2", "onExecuteCredentialsExchange",
 		"Runs when an application exchanges its client credentials for an access token."},
 }
@@ -110,7 +111,12 @@ func starterCode(f flow) string {
 	return "/**\n * Handler that will be called during the execution of a PostLogin flow.\n *\n" +
 		" * @param {Event} event - Details about the user and the context in which they are logging in.\n" +
 		" * @param {PostLoginAPI} api - Methods to change the behavior of the login.\n */\n" +
-		"exports.onExecutePostLogin = async (event, api) => {\n};\n"
+		"exports.onExecutePostLogin = async (event, api) => {\n};\n\n" +
+		"/**\n * Handler that will be invoked when this action is resuming after an external redirect. If your\n" +
+		" * onExecutePostLogin function does not perform a redirect, this function can be safely ignored.\n *\n" +
+		" * @param {Event} event - Details about the user and the context in which they are logging in.\n" +
+		" * @param {PostLoginAPI} api - Methods to change the behavior of the login.\n */\n" +
+		"// exports.onContinuePostLogin = async (event, api) => {\n// };\n"
 }
 
 func (h *Handler) actionRoutes(mux *http.ServeMux) {

@@ -179,6 +179,18 @@ func testRedirectActionContinue(t *testing.T, n *node, clock *testclock.Clock) {
 		t.Errorf("replayed /continue: %d", resp.StatusCode)
 	}
 
+	// With a session, /authorize redirects at once (a 302), and a GET /continue with the token in
+	// its query resumes as well.
+	resp, _ = get(t, c, cfg.AuthCodeURL("again", oauth2.S256ChallengeOption(verifier), oidc.Nonce("n")))
+	away, _ = resp.Location()
+	if resp.StatusCode != http.StatusFound || away == nil || away.Host != "idv.example.test" || away.Query().Get("state") == "" {
+		t.Fatalf("SSO sign-in: %d %v", resp.StatusCode, away)
+	}
+	resp, _ = get(t, c, n.issuer+"continue?"+answer(t, away.Query().Get("state"), clock.Now().Add(time.Minute)).Encode())
+	if cb, _ := resp.Location(); resp.StatusCode != http.StatusFound || cb == nil || cb.Query().Get("code") == "" || cb.Query().Get("state") != "again" {
+		t.Fatalf("GET /continue: %d %v", resp.StatusCode, cb)
+	}
+
 	// A token for another login's state fails the Action: access_denied to the app.
 	c2 := browser(t)
 	away = startRedirect(t, n, c2, cfg, verifier)

@@ -129,3 +129,33 @@ func TestApplyMetadataFailureIsReported(t *testing.T) {
 		t.Fatal("metadata without a user accepted")
 	}
 }
+
+// A redirect pauses the Actions: Apply hands it to the flow and applies nothing else, so a user
+// who never comes back leaves no metadata written and no claims on the tokens.
+func TestApplyRedirectAppliesNothingElse(t *testing.T) {
+	st := sqlitetest.New(t, sqlite.Options{})
+	u := MustUser(t, st)
+	tk := trigger.Tokens{Scopes: []string{"openid"}, MayAdd: func(string) bool { return true }}
+	out := trigger.Outcome{
+		Redirect:    &trigger.Redirect{URL: "https://idv.example.test/", Resume: []byte(`{}`)},
+		AppMetadata: map[string]any{"plan": "gold"}, IDTokenClaims: map[string]any{"x": 1}, AddScopes: []string{"read:own_data"},
+	}
+	deny, err := trigger.Apply(ctx, st, u.UserID, out, &tk)
+	if deny != nil || err != nil {
+		t.Fatalf("deny %v, err %v", deny, err)
+	}
+	if tk.Redirect == nil || tk.Redirect.URL != "https://idv.example.test/" || tk.IDTokenClaims != nil || !reflect.DeepEqual(tk.Scopes, []string{"openid"}) {
+		t.Fatalf("tokens %+v", tk)
+	}
+	got, err := st.GetUser(ctx, u.UserID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jsonOf(t, got.AppMetadata) != `{"legacy":true,"plan":"free"}` {
+		t.Fatalf("metadata written before the run ended: %v", got.AppMetadata)
+	}
+	// The next outcome (the resumed run's) clears the redirect.
+	if _, err := trigger.Apply(ctx, st, u.UserID, trigger.Outcome{}, &tk); err != nil || tk.Redirect != nil {
+		t.Fatalf("redirect %v, err %v", tk.Redirect, err)
+	}
+}
