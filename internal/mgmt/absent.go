@@ -27,7 +27,9 @@ func (h *Handler) absentRoutes() []route {
 		return func(*call) (int, any, error) { return http.StatusOK, v, nil }
 	}
 	notFound := func(msg string) handler {
-		return func(*call) (int, any, error) { return 0, nil, refuse(http.StatusNotFound, "inexistent_resource", "%s", msg) }
+		return func(*call) (int, any, error) {
+			return 0, nil, refuse(http.StatusNotFound, "inexistent_resource", "%s", msg)
+		}
 	}
 	notEnabled := func(*call) (int, any, error) {
 		return 0, nil, refuse(http.StatusForbidden, "feature_not_enabled", "This feature is not enabled for this tenant.")
