@@ -69,6 +69,9 @@ type ConnectionOptions struct {
 	BruteForceProtection      bool                       `json:"brute_force_protection"`
 	// StrategyVersion is accepted and echoed as Auth0 does (Terraform sends it); it changes nothing.
 	StrategyVersion int `json:"strategy_version,omitempty"`
+	// DisableSelfServiceChangePassword is Auth0's switch off for "Forgot password?". Gatehouse always
+	// offers the reset flow, so only false (Auth0's default, which the Deploy CLI sends) is accepted.
+	DisableSelfServiceChangePassword bool `json:"disable_self_service_change_password,omitempty"`
 	// AuthenticationMethods turns passkeys on as a first factor beside the password (Auth0's
 	// authentication_methods.passkey.enabled); PasskeyOptions says how the login page offers them.
 	AuthenticationMethods *AuthenticationMethods `json:"authentication_methods,omitempty"`
@@ -148,6 +151,9 @@ func (c *Connection) Validate() error {
 	var errs Errors
 	if !connectionNamePattern.MatchString(c.Name) {
 		errs.add(Invalidf("name", "must be 1 to 128 letters, digits or inner hyphens"))
+	}
+	if c.Options.DisableSelfServiceChangePassword {
+		errs.add(Invalidf("options.disable_self_service_change_password", "Gatehouse always offers password reset to a database connection's users; true is not supported"))
 	}
 	if len(c.DisplayName) > 128 {
 		errs.add(Invalidf("display_name", "must be at most 128 characters"))

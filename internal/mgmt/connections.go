@@ -130,6 +130,7 @@ type connectionOptionsBody struct {
 	RequiresUsername          *bool                             `json:"requires_username"`
 	BruteForceProtection      *bool                             `json:"brute_force_protection"`
 	StrategyVersion           *int                              `json:"strategy_version"`
+	DisableSelfServiceChange  *bool                             `json:"disable_self_service_change_password"`
 	upstreamOptionsBody
 	samlOptionsBody
 }
@@ -157,6 +158,9 @@ func (b *connectionOptionsBody) options() domain.ConnectionOptions {
 	}
 	if b.StrategyVersion != nil {
 		o.StrategyVersion = *b.StrategyVersion
+	}
+	if b.DisableSelfServiceChange != nil {
+		o.DisableSelfServiceChangePassword = *b.DisableSelfServiceChange
 	}
 	return o
 }

@@ -397,5 +397,6 @@ func (h *Handler) routes() []route {
 	all = append(all, h.anomalyRoutes()...)
 	all = append(all, h.logStreamRoutes()...)
 	all = append(all, h.organizationRoutes()...)
+	all = append(all, h.absentRoutes()...)
 	return all
 }

@@ -31,17 +31,20 @@ func settingsView(s domain.TenantSettings) domain.TenantSettings {
 // tenantBody is the writable part of the tenant settings; `flags` is merged key by key, as Auth0
 // does, every other field replaced.
 type tenantBody struct {
-	FriendlyName        *string          `json:"friendly_name"`
-	PictureURL          *string          `json:"picture_url"`
-	SupportEmail        *string          `json:"support_email"`
-	SupportURL          *string          `json:"support_url"` // accepted; not kept
-	DefaultAudience     *string          `json:"default_audience"`
-	DefaultDirectory    *string          `json:"default_directory"`
-	AllowedLogoutURLs   *[]string        `json:"allowed_logout_urls"`
-	SessionLifetime     *float64         `json:"session_lifetime"`
-	IdleSessionLifetime *float64         `json:"idle_session_lifetime"`
-	EnabledLocales      *[]string        `json:"enabled_locales"`
-	Flags               *map[string]bool `json:"flags"`
+	FriendlyName      *string   `json:"friendly_name"`
+	PictureURL        *string   `json:"picture_url"`
+	SupportEmail      *string   `json:"support_email"`
+	SupportURL        *string   `json:"support_url"` // accepted; not kept
+	DefaultAudience   *string   `json:"default_audience"`
+	DefaultDirectory  *string   `json:"default_directory"`
+	AllowedLogoutURLs *[]string `json:"allowed_logout_urls"`
+	SessionLifetime   *float64  `json:"session_lifetime"`
+	// The same lifetimes in minutes, as Auth0 also takes them (the Deploy CLI sends these).
+	SessionLifetimeInMinutes     *float64         `json:"session_lifetime_in_minutes"`
+	IdleSessionLifetimeInMinutes *float64         `json:"idle_session_lifetime_in_minutes"`
+	IdleSessionLifetime          *float64         `json:"idle_session_lifetime"`
+	EnabledLocales               *[]string        `json:"enabled_locales"`
+	Flags                        *map[string]bool `json:"flags"`
 	// LogRetentionDays is Gatehouse's: how long the tenant log keeps an event.
 	LogRetentionDays *int `json:"log_retention_days"`
 	// AllowOrganizationNameInAuthenticationAPI: /authorize takes organization names, tokens carry org_name.
@@ -84,6 +87,12 @@ func (g *tenant) update(c *call) (int, any, error) {
 	}
 	if b.ActionsAllowedHosts != nil {
 		s.ActionsAllowedHosts = *b.ActionsAllowedHosts
+	}
+	if b.SessionLifetimeInMinutes != nil {
+		s.SessionLifetime = *b.SessionLifetimeInMinutes / 60
+	}
+	if b.IdleSessionLifetimeInMinutes != nil {
+		s.IdleSessionLifetime = *b.IdleSessionLifetimeInMinutes / 60
 	}
 	if b.SessionLifetime != nil {
 		s.SessionLifetime = *b.SessionLifetime
