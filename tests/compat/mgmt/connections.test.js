@@ -91,7 +91,7 @@ test('connections: the default database connection, a new one, its policy, its c
   );
 
   // auth0's AuthenticationClient signs up through /dbconnections/signup under the same policy.
-  const auth = authenticationClient(app.client_id, app.client_secret);
+  const auth = await authenticationClient(app.client_id, app.client_secret);
   const { data: signedUp } = await auth.database.signUp({ connection: connName, email: `sig-${suffix}@example.com`, password: 'Tree-House-Nine' });
   assert.match(signedUp._id, /^[0-9a-f]{24}$/);
   assert.equal(signedUp.email, `sig-${suffix}@example.com`);
@@ -138,7 +138,7 @@ test('user-blocks: an administrator lifts a brute-force block before it runs out
   const user = await management.users.create({ connection: 'Username-Password-Authentication', email, password: 'Right-Pass-123!' });
   t.after(() => management.users.delete(user.user_id));
 
-  const auth = authenticationClient(app.client_id, app.client_secret);
+  const auth = await authenticationClient(app.client_id, app.client_secret);
   const login = (password) => auth.oauth.passwordGrant({ username: email, password, realm: 'Username-Password-Authentication' });
   for (let i = 0; i < 10; i++) {
     await assert.rejects(login('Wrong-Pass-123!'), (err) => err.statusCode === 403 && err.error === 'invalid_grant');
@@ -171,7 +171,7 @@ test('blocked: true stops the password grant with Auth0\'s "user is blocked"', a
   const user = await management.users.create({ connection: 'Username-Password-Authentication', email, password: 'Right-Pass-123!' });
   t.after(() => management.users.delete(user.user_id));
   await management.users.update(user.user_id, { blocked: true });
-  const auth = authenticationClient(app.client_id, app.client_secret);
+  const auth = await authenticationClient(app.client_id, app.client_secret);
   await assert.rejects(
     auth.oauth.passwordGrant({ username: email, password: 'Right-Pass-123!', realm: 'Username-Password-Authentication' }),
     (err) => err.statusCode === 401 && err.error === 'unauthorized' && err.error_description === 'user is blocked',

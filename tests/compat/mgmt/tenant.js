@@ -8,8 +8,8 @@ import { ManagementClient, ManagementError } from 'auth0';
 // auth0 v7 ships no AuthenticationClient in its main entrypoint; its README sends token grants to
 // @auth0/auth0-auth-js (used where it has the call) and keeps the v4 AuthenticationClient at
 // `auth0/legacy` (a dependency of 7.1.0, auth0 4.37.1): the only client in either package with
-// /dbconnections/signup and the password-realm grant.
-import { AuthenticationClient } from 'auth0/legacy';
+// /dbconnections/signup and the password-realm grant. It is imported when first asked for: loading it
+// costs each test file that does not use it about a second.
 
 const path = process.env.GATEHOUSE_DEV_TENANT;
 if (!path) {
@@ -67,7 +67,8 @@ export const management = new ManagementClient({
   fetch: retry429,
 });
 
-export function authenticationClient(clientId, clientSecret) {
+export async function authenticationClient(clientId, clientSecret) {
+  const { AuthenticationClient } = await import('auth0/legacy');
   return new AuthenticationClient({ domain, clientId, clientSecret });
 }
 
