@@ -11,6 +11,9 @@ CREATE INDEX users_search_user_id ON users (user_id, created_at, email_verified,
 CREATE INDEX users_search_username ON users (username, created_at, user_id, email_verified, blocked);
 CREATE INDEX users_search_name ON users (name_lower, created_at, user_id, email_verified, blocked);
 CREATE INDEX users_search_nickname ON users (nickname_lower, created_at, user_id, email_verified, blocked);
+-- Most users share a connection: a search within one (identities.connection, GET /users?connection=)
+-- reads this index in the list's order rather than sorting the connection's users.
+CREATE INDEX users_search_connection ON users (connection, created_at, user_id, email_verified, blocked);
 -- Blocked users are few: a search for them reads this index in the list's order instead of the
 -- whole table (the search writes the term as the bare column, as here, so the index applies).
 CREATE INDEX users_blocked ON users (created_at, user_id) WHERE blocked;
