@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/authflow"
 	"github.com/gatehouse/gatehouse/internal/backchannel"
+	"github.com/gatehouse/gatehouse/internal/bootstrap"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/devmail"
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -237,6 +238,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	a.Imports = userimport.NewRunner(a.Store, "node-"+domain.NewJobID()[4:], a.now)
+	a.Imports.Owners, a.Imports.KickMail = bootstrap.TenantOwners, a.Mail.Kick // send_completion_email
 	management := mgmt.New(mgmt.Options{ImportStarted: a.Imports.Kick, Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
 		Keys: managementKeys{a.Keys}, PrepareSigningAlg: a.Keys.EnsureKeys, Actions: actionRunner, ActionTests: actionRunner, PostChangePassword: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},

@@ -73,9 +73,12 @@ func (h *Handler) usersImport(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	mail, err := formBool(c.r.FormValue("send_completion_email"), "send_completion_email")
-	if err != nil {
-		return 0, nil, err
+	// Auth0's default: the tenant's owners are emailed when the job completes.
+	mail := true
+	if v := c.r.FormValue("send_completion_email"); v != "" {
+		if mail, err = formBool(v, "send_completion_email"); err != nil {
+			return 0, nil, err
+		}
 	}
 	ctx := c.ctx()
 	conn, err := h.st.GetConnection(ctx, connID)

@@ -22,6 +22,11 @@ type Runner struct {
 	// OnBatch, when set, is called after each committed batch with the rows done and the total
 	// (the command line's progress display).
 	OnBatch func(done, total int)
+	// Owners, when set, returns the addresses of the tenant's owners, whom Auth0 emails when an
+	// import job completes (send_completion_email); nil: no email (the command line).
+	Owners func(ctx context.Context, st store.Store) ([]string, error)
+	// KickMail, when set, wakes the mail worker once a completion email is queued.
+	KickMail func()
 
 	kick chan struct{}
 }
@@ -116,6 +121,7 @@ func (r *Runner) run(ctx context.Context, w *store.JobWork) error {
 	// a username taken, a user created meanwhile) fails its whole batch; the batch is then retried
 	// row by row until singleUntil, and the row alone is recorded as failed.
 	singleUntil, failRow := 0, false
+	mailed := 0
 	for !w.Finished {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -166,7 +172,15 @@ func (r *Runner) run(ctx context.Context, w *store.JobWork) error {
 				}
 				return err
 			}
-			return tx.UpdateJob(ctx, &j)
+			if err := tx.UpdateJob(ctx, &j); err != nil {
+				return err
+			}
+			if w.Finished {
+				n, err := r.queueCompletion(ctx, tx, &j)
+				mailed = n
+				return err
+			}
+			return nil
 		})
 		if errors.Is(err, store.ErrConflict) && !failRow {
 			w.Finished = false
@@ -186,6 +200,9 @@ func (r *Runner) run(ctx context.Context, w *store.JobWork) error {
 		if r.OnBatch != nil {
 			r.OnBatch(st.Cursor, len(rows))
 		}
+	}
+	if mailed > 0 && r.KickMail != nil {
+		r.KickMail()
 	}
 	return nil
 }

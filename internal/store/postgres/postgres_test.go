@@ -51,7 +51,7 @@ func TestUserSearchIndexes(t *testing.T) {
 	baseURL(t)
 	t.Run("without", func(t *testing.T) {
 		st := MustOpen(t)
-		for _, ix := range []string{"users_search_user_id", "users_search_email", "users_search_username", "users_search_name", "users_search_nickname", "users_blocked"} {
+		for _, ix := range []string{"users_search_user_id", "users_search_email", "users_search_username", "users_search_name", "users_search_nickname", "users_search_connection", "users_blocked"} {
 			if _, err := st.DB().Exec(`DROP INDEX ` + ix); err != nil {
 				t.Fatal(err)
 			}

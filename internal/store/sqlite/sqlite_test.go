@@ -123,7 +123,7 @@ func TestStatements(t *testing.T) {
 // (as the schema was before them) as with them (TestConformance/UserSearchModel).
 func TestUserSearchWithoutIndexes(t *testing.T) {
 	st := MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
-	for _, ix := range []string{"users_search_email", "users_search_user_id", "users_search_username", "users_search_name", "users_search_nickname", "users_blocked"} {
+	for _, ix := range []string{"users_search_email", "users_search_user_id", "users_search_username", "users_search_name", "users_search_nickname", "users_search_connection", "users_blocked"} {
 		if _, err := st.DB().Exec(`DROP INDEX ` + ix); err != nil {
 			t.Fatal(err)
 		}
