@@ -5,6 +5,9 @@
 //     refresh_token grant (trigger.PostLoginRunner: Executor.PostLogin);
 //   - the client_credentials grant (trigger.CredentialsExchangeRunner:
 //     Executor.CredentialsExchange);
+//   - the registration triggers (authflow's signup) and the password triggers (passwordreset's
+//     pages, the Management API's password update), post-user-registration and
+//     post-change-password in the background with retries;
 //   - the Management API (mgmt.ActionCompiler: Executor.Compile), which compiles an
 //     action's code at deploy time and shows the error (line and message) to the caller.
 //
@@ -17,7 +20,9 @@
 // Outcome.Redirect.Resume is the paused run as JSON, handed back in PostLogin.Resume at
 // /continue); and writing console
 // output, dropped claims and failures to the tenant log (audit.TypeActionLog), with the
-// action's secret values redacted.
+// action's secret values redacted; recording each run as an execution (GET
+// /api/v2/actions/executions/{id}), queued and written in batches off the request path; and
+// api.cache in the store every node shares.
 //
 // A failed execution (timeout, memory limit, thrown exception, a deployed version that
 // no longer compiles) fails the flow with a fixed, generic description: the JavaScript

@@ -119,6 +119,9 @@ func (e *Executor) PasswordResetPostChallenge(ctx context.Context, ev trigger.Pa
 	if err != nil {
 		return trigger.ResetChallenge{}, err
 	}
+	if ev.Method == "" {
+		ev.Method = "GET"
+	}
 	proved := ev.ProvedAt
 	if proved.IsZero() {
 		proved = e.now()
@@ -128,7 +131,7 @@ func (e *Executor) PasswordResetPostChallenge(ctx context.Context, ev trigger.Pa
 		Authentication: actions.Authentication{Methods: []actions.AuthenticationMethod{{Name: "email", Timestamp: proved.UnixMilli()}}},
 		Authorization:  actions.Authorization{Roles: roles},
 		Connection:     eventConnection(ev.Connection, ev.User),
-		Request: actions.Request{IP: ev.IP, Method: "GET", UserAgent: ev.UserAgent, Hostname: ev.Hostname,
+		Request: actions.Request{IP: ev.IP, Method: ev.Method, UserAgent: ev.UserAgent, Hostname: ev.Hostname,
 			Language: ev.Language},
 		Tenant: actions.Tenant{ID: e.tenantID},
 	}

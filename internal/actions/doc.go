@@ -1,5 +1,6 @@
 // Package actions runs Auth0 Actions: tenant-written JavaScript bound to the
-// post-login and credentials-exchange triggers (spec §5), on github.com/dop251/goja.
+// post-login, credentials-exchange, registration and password triggers (spec §5), on
+// github.com/dop251/goja.
 //
 // It owns compiling an action at deploy time (syntax errors with positions, the
 // require allow-list, the 100 kB source limit), the event and api objects Auth0
@@ -17,6 +18,10 @@
 // jsonwebtoken, querystring, url). Bytes, randomness, hashing and the network are Go
 // natives that check their own arguments; the JavaScript around them is trusted with
 // nothing.
+//
+// api.cache goes through a CacheBackend the caller gives (Gatehouse nodes: the store they
+// share; else this node's memory) after the runtime checked Auth0's limits. Each action's run
+// (start, end, failure) is recorded in the context's RunLog, for the caller's execution record.
 //
 // It returns what the actions asked for (claims, scope changes, metadata, a denial, a
 // redirect that pauses the chain: postlogin_redirect.go, with the session tokens of

@@ -72,14 +72,24 @@ func (a action) StatusLabel() string {
 // flow is one of Actions > Flows: a trigger whose bound actions run in order.
 type flow struct {
 	Slug, Label, Trigger, Version, Handler, Help string
+	// Start and End say where in the user's journey the flow's actions run.
+	Start, End string
 }
 
 var flows = []flow{
 	{"login", "Login", "post-login", "v3", "onExecutePostLogin",
 		"Runs after a user signs in, before tokens are issued: add claims (the guide's roles), deny access, require MFA, " +
-			"or send the user to another site (api.redirect.sendUserTo) and resume at /continue with onContinuePostLogin."},
+			"or send the user to another site (api.redirect.sendUserTo) and resume at /continue with onContinuePostLogin.",
+		"Start: user signed in", "Complete: tokens issued"},
 	{"m2m", "Machine to Machine", "credentials-exchange", "v2", "onExecuteCredentialsExchange",
-		"Runs when an application exchanges its client credentials for an access token."},
+		"Runs when an application exchanges its client credentials for an access token.",
+		"Start: client credentials checked", "Complete: token issued"},
+	{"password-reset", "Password Reset", "password-reset-post-challenge", "v1", "onExecutePostChallenge",
+		"Runs when a user opens a valid password reset link, before the new password form: deny the reset.",
+		"Start: reset link proved", "Complete: new password form shown"},
+	{"change-password", "Post Change Password", "post-change-password", "v2", "onExecutePostChangePassword",
+		"Runs in the background after a password changes (reset link, change ticket, Management API): notify other systems.",
+		"Start: password changed", "Complete: nothing waits for these actions"},
 }
 
 func flowBySlug(slug string) (flow, bool) {
@@ -107,6 +117,12 @@ func starterCode(f flow) string {
 			" * @param {Event} event - Details about the client credentials grant request.\n" +
 			" * @param {CredentialsExchangeAPI} api - Methods to change the behavior of the exchange.\n */\n" +
 			"exports.onExecuteCredentialsExchange = async (event, api) => {\n};\n"
+	}
+	if f.Trigger != "post-login" && f.Handler != "" {
+		return "/**\n * Handler that will be called during the execution of the " + f.Label + " flow.\n *\n" +
+			" * @param {Event} event - Details about the user and the request.\n" +
+			" * @param {API} api - Methods to change the behavior of the flow.\n */\n" +
+			"exports." + f.Handler + " = async (event, api) => {\n};\n"
 	}
 	return "/**\n * Handler that will be called during the execution of a PostLogin flow.\n *\n" +
 		" * @param {Event} event - Details about the user and the context in which they are logging in.\n" +

@@ -137,4 +137,31 @@ func TestActionExecutionsAPI(t *testing.T) {
 	if status, body := m.do("GET", "actions/executions/no-such-execution", nil); status != http.StatusNotFound {
 		t.Fatalf("unknown execution: %d %v", status, body)
 	}
+
+	// A browser sign-in: its "s" event names the post-login execution (the dev tenant's guide Action).
+	u := n.tenant.Users[0]
+	if r := signInWithAPI(t, n, u.Email, u.Password); r.id == nil {
+		t.Fatalf("sign-in failed: %s", r.callback)
+	}
+	if waitLogCount(t, n, "s", 1) < 1 {
+		t.Fatal("no s event")
+	}
+	logs, _, err = n.Store.ListLogs(context.Background(), store.LogFilter{Type: "s"}, store.Page{PerPage: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts, _ = logs[0].Details["actions"].(map[string]any)
+	ids, _ = acts["executions"].([]any)
+	if len(ids) != 1 {
+		t.Fatalf("s details %v, want actions.executions with one id", logs[0].Details)
+	}
+	for range 100 {
+		if status, x = m.do("GET", "actions/executions/"+ids[0].(string), nil); status != http.StatusNotFound {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if status != http.StatusOK || x["trigger_id"] != "post-login" {
+		t.Fatalf("sign-in execution: %d %v", status, x)
+	}
 }

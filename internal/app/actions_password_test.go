@@ -25,6 +25,7 @@ func TestPasswordTriggers(t *testing.T) {
 	ctx := context.Background()
 	m.bind("password-reset-post-challenge", m.deployAction("reset gate", "password-reset-post-challenge",
 		`exports.onExecutePostChallenge = async (event, api) => {
+  console.log('challenge ' + event.user.email + ' ' + event.request.method + ' ' + event.authentication.methods[0].name);
   if (event.user.app_metadata.reset_locked) {
     api.access.deny('Password resets for ' + event.user.email + ' go through the help desk.');
   }
@@ -99,7 +100,9 @@ func TestPasswordTriggers(t *testing.T) {
 		t.Fatal(err)
 	}
 	c = browser(t)
-	_, page = get(t, c, ticket(other))
+	otherLink := ticket(other)
+	_, _ = get(t, c, otherLink)
+	_, page = get(t, c, otherLink) // a reload does not run the trigger again
 	form := formFields(page)
 	form.Set("password", "Ticket-Passw0rd!")
 	form.Set("password_confirm", "Ticket-Passw0rd!")
@@ -107,12 +110,35 @@ func TestPasswordTriggers(t *testing.T) {
 		t.Fatalf("change: %d %s", resp.StatusCode, body)
 	}
 	waitActionLine(t, n, "changed "+other.UserID+" on "+domain.DefaultConnection+" by POST")
+	// The denied reset ran the trigger at the link and again at the forged POST; the allowed one once.
+	for line, want := range map[string]int{"challenge " + locked.Email + " GET email": 1, "challenge " + locked.Email + " POST email": 1,
+		"challenge " + other.Email + " GET email": 1, "challenge " + other.Email + " POST email": 0} {
+		if got := actionLines(t, n, "password-reset-post-challenge", line); got != want {
+			t.Errorf("%q logged %d times, want %d", line, got, want)
+		}
+	}
 
 	// The Management API's password update.
 	if status, body := m.do("PATCH", "users/"+url.PathEscape(other.UserID), map[string]any{"password": "Api-Passw0rd!-2"}); status != 200 {
 		t.Fatalf("patch password: %d %v", status, body)
 	}
 	waitActionLine(t, n, "changed "+other.UserID+" on "+domain.DefaultConnection+" by PATCH")
+}
+
+// actionLines counts the tenant log's console lines of trigger that contain line.
+func actionLines(t *testing.T, n *node, trigger, line string) int {
+	t.Helper()
+	list, _, err := n.Store.ListLogs(context.Background(), store.LogFilter{Type: audit.TypeActionLog}, store.Page{PerPage: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := 0
+	for _, e := range list {
+		if e.Details["trigger"] == trigger {
+			count += strings.Count(jsonString(t, e.Details["actions"]), line)
+		}
+	}
+	return count
 }
 
 // waitActionLine waits (bounded) for a post-change-password console line in the tenant log.

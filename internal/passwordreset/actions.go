@@ -23,25 +23,24 @@ func challengeMarkKey(t *domain.Ticket) string {
 	return "reset_challenge:" + hex.EncodeToString(t.Hash)
 }
 
-// postChallenge runs password-reset-post-challenge for the ticket's user and reports whether the
-// reset may go on. A refusal has been answered (the denial page, or an internal error) when ok is
-// false. passed says the trigger already ran for this ticket (the form's POST): nothing runs again.
-func (h *Handler) postChallenge(w http.ResponseWriter, r *http.Request, t *domain.Ticket, u *domain.User, passed bool) (ok bool) {
+// postChallenge runs password-reset-post-challenge for the ticket's user, once per ticket, and
+// reports whether the reset may go on. A ticket marked by an earlier run that let it through (the
+// form page reloaded, the form's POST) goes on without running the trigger again. A refusal has been
+// answered (the denial page, or an internal error) when ok is false.
+func (h *Handler) postChallenge(w http.ResponseWriter, r *http.Request, t *domain.Ticket, u *domain.User) (ok bool) {
 	if h.o.PostChallenge == nil {
 		return true
 	}
 	ctx := r.Context()
-	if passed {
-		n, _, err := h.o.Store.GetCounter(ctx, challengeMarkKey(t), h.o.Now())
-		if err != nil {
-			h.internalError(w, r, err)
-			return false
-		}
-		if n > 0 {
-			return true
-		}
+	n, _, err := h.o.Store.GetCounter(ctx, challengeMarkKey(t), h.o.Now())
+	if err != nil {
+		h.internalError(w, r, err)
+		return false
 	}
-	ev := trigger.PasswordResetPostChallenge{User: u, Connection: u.Connection, IP: httpserver.ClientIP(ctx).String(),
+	if n > 0 {
+		return true
+	}
+	ev := trigger.PasswordResetPostChallenge{User: u, Connection: u.Connection, Method: r.Method, IP: httpserver.ClientIP(ctx).String(),
 		UserAgent: r.UserAgent(), Hostname: r.Host, Language: r.Header.Get("Accept-Language"), ProvedAt: h.o.Now()}
 	if t.ClientID != "" {
 		if c, err := h.o.Store.GetClient(ctx, t.ClientID); err == nil {

@@ -196,6 +196,7 @@ type PasswordResetPostChallenge struct {
 	User       *domain.User
 	Client     *domain.Client
 	Connection string
+	Method     string // the HTTP method of the request (the link's GET, or the form's POST)
 	IP         string
 	UserAgent  string
 	Hostname   string
