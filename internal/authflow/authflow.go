@@ -194,6 +194,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+OrganizationPickerPath, h.organizationPickerSubmit)
 	mux.HandleFunc("POST "+CallbackPath, h.callbackPost)
 	mux.HandleFunc("GET "+SAMLMetadataPath, h.samlMetadata)
+	mux.HandleFunc("GET "+SAMLLogoutPath, h.samlLogout)
 	h.mountMFA(mux)
 	h.mountWebAuthn(mux)
 	h.pages.Mount(mux)
