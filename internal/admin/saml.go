@@ -36,8 +36,8 @@ func (h *Handler) samlRoutes(mux *http.ServeMux) {
 // samlForm is the settings form as typed, by Auth0's option names.
 type samlForm struct {
 	Name, DisplayName, SignInEndpoint, SignOutEndpoint, Cert, MetadataURL, Binding, Issuer string
-	DomainAliases                                                                           string // one per line
-	SignRequest, ShowAsButton, DisableSignout                                               bool
+	DomainAliases                                                                          string // one per line
+	SignRequest, ShowAsButton, DisableSignout                                              bool
 }
 
 type samlData struct {
