@@ -362,5 +362,6 @@ func (h *Handler) deleteConnection(w http.ResponseWriter, r *http.Request, v *vi
 func (h *Handler) connectionAndEmailTemplateRoutes(mux *http.ServeMux) {
 	h.connectionRoutes(mux)
 	h.providerRoutes(mux)
+	h.samlRoutes(mux)
 	h.emailTemplateRoutes(mux)
 }

@@ -146,6 +146,10 @@ func (h *Handler) loadProvider(w http.ResponseWriter, r *http.Request, v *viewer
 		h.apiFailed(w, r, v, err)
 		return providerData{}, false
 	}
+	if c.Strategy == "samlp" && tab == "settings" { // a SAML connection's settings are its own page
+		http.Redirect(w, r, samlPath+"/"+url.PathEscape(c.ID), http.StatusSeeOther)
+		return providerData{}, false
+	}
 	if c.Options == nil {
 		c.Options = map[string]json.RawMessage{}
 	}

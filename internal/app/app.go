@@ -279,7 +279,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 		return err
 	}
 	logout := session.NewLogoutHandler(session.LogoutOptions{Store: a.Store, Sessions: sessions, Verifier: a.Tokens,
-		Audit: recorder, Pages: pages, Logger: a.Logger})
+		Audit: recorder, Pages: pages, Logger: a.Logger, Federated: signIn.FederatedLogout})
 
 	dashboard, err := a.dashboard(ctx, masterKey, o.RootPage)
 	if err != nil {

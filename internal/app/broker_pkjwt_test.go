@@ -74,6 +74,9 @@ func TestSignInThroughUpstreamWithPrivateKeyJWT(t *testing.T) {
 	if status != http.StatusOK || len(keys) != 1 {
 		t.Fatalf("connection keys: %d %v", status, keysOut)
 	}
+	if status, out := scopedMgmtClient(t, down, downM, "read:connections").do("GET", "connections/"+id+"/keys", nil); status != http.StatusForbidden {
+		t.Errorf("connection keys without read:connections_keys: %d %v", status, out)
+	}
 	key := keys[0].(map[string]any)
 	cert, _ := key["cert"].(string)
 	if !strings.HasPrefix(cert, "-----BEGIN CERTIFICATE-----") || key["current"] != true || key["algorithm"] != "RS256" ||

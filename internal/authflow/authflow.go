@@ -198,6 +198,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+SAMLMetadataPath, h.samlMetadata)
 	mux.HandleFunc("GET "+ContinuePath, h.continueLogin)
 	mux.HandleFunc("POST "+ContinuePath, h.continueLogin)
+	mux.HandleFunc("GET "+SAMLLogoutPath, h.samlLogout)
 	h.mountMFA(mux)
 	h.mountWebAuthn(mux)
 	h.mountAccount(mux)

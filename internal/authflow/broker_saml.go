@@ -151,7 +151,7 @@ func (h *Handler) samlContinue(w http.ResponseWriter, r *http.Request, f *flow, 
 	secret := domain.RandomToken(32)
 	f.tx.Upstream = &domain.UpstreamRequest{Connection: c.Name, StateHash: domain.HashSecret(secret), SAML: &domain.SAMLOutcome{
 		Subject: p.Subject, Attributes: map[string]string{"email": p.Email, "name": p.Name, "nickname": p.Nickname,
-			"given_name": p.GivenName, "family_name": p.FamilyName, "picture": p.Picture}}}
+			"given_name": p.GivenName, "family_name": p.FamilyName, "picture": p.Picture}, Session: p.SAMLSession}}
 	var err error
 	if f.stored {
 		err = h.store.UpdateTransaction(r.Context(), f.tx)
@@ -188,7 +188,7 @@ func (h *Handler) samlFinish(w http.ResponseWriter, r *http.Request, fs *flowSta
 	} else {
 		h.metrics.SignIn(metrics.SignInSuccess)
 	}
-	fs.tx.Connection = c.Name
+	fs.tx.Connection, fs.tx.SAMLSession = c.Name, o.Session
 	h.authenticated(w, r, fs, user)
 }
 

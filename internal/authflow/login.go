@@ -381,6 +381,7 @@ func (h *Handler) authenticatedWith(w http.ResponseWriter, r *http.Request, fs *
 	}
 	sess, err := h.sessions.Start(ctx, w, r, session.StartParams{
 		UserID: user.UserID, ClientID: fs.client.ClientID, IP: ip, UserAgent: r.UserAgent(), AuthenticatedAt: now,
+		SAML: fs.tx.SAMLSession,
 	})
 	if err != nil {
 		h.internalError(w, r, err)

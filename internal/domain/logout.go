@@ -21,6 +21,7 @@ type BackchannelInitiators struct {
 // Back-channel logout initiators Gatehouse raises.
 const (
 	LogoutInitiatorRP             = "rp-logout"        // /v2/logout, /oidc/logout
+	LogoutInitiatorIdP            = "idp-logout"       // a samlp connection's IdP sent a LogoutRequest
 	LogoutInitiatorSessionRevoked = "session-revoked"  // a session ended through the Management API
 	LogoutInitiatorPasswordChange = "password-changed" // a new password: a reset link, PATCH /api/v2/users/{id}
 	// LogoutInitiatorAccountDeactivated: the user was blocked; LogoutInitiatorAccountDeleted: deleted.

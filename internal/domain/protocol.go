@@ -73,6 +73,8 @@ type LoginTransaction struct {
 	// enrolls a new one (a post-login Action's enrollWith): the enrollment pages accept a user who
 	// already has factors only then.
 	MFAEnroll bool `json:"mfa_enroll,omitempty"`
+	// SAMLSession is the samlp sign-in of this transaction, for the session it starts.
+	SAMLSession *SessionSAML `json:"saml_session,omitempty"`
 }
 
 // Session is a browser SSO session. The cookie holds a random secret; the store keys the record by
@@ -90,6 +92,9 @@ type Session struct {
 	LastSeenAt      time.Time `json:"last_seen_at"`
 	IdleExpiresAt   time.Time `json:"idle_expires_at"`
 	ExpiresAt       time.Time `json:"expires_at"`
+	// SAML is set on a session that signed in through a samlp connection: what the IdP's
+	// LogoutRequest names and what a federated logout sends it.
+	SAML *SessionSAML `json:"saml,omitempty"`
 }
 
 // AuthorizationCode is issued by /authorize and redeemed once at /oauth/token. It is stored by the

@@ -103,12 +103,23 @@ func (f FieldSource) MarshalJSON() ([]byte, error) {
 	return json.Marshal([]string(f))
 }
 
+// SessionSAML is a session's SAML sign-in (SAML core §3.7): the connection, the NameID the
+// assertion named and the IdP's SessionIndex.
+type SessionSAML struct {
+	Connection   string `json:"connection"`
+	NameID       string `json:"name_id"`
+	NameIDFormat string `json:"name_id_format,omitempty"`
+	SessionIndex string `json:"session_index,omitempty"`
+}
+
 // SAMLOutcome is a verified SAML sign-in waiting, on its transaction, for the browser that
 // started it: the ACS receives the IdP's cross-site POST, which carries no SameSite=Lax cookie,
 // so the user is signed in on the top-level GET it redirects to.
 type SAMLOutcome struct {
 	Subject    string            `json:"subject"`
 	Attributes map[string]string `json:"attributes,omitempty"` // profile attribute → value
+	// Session is what a Single Logout will name (NameID, SessionIndex).
+	Session *SessionSAML `json:"session,omitempty"`
 }
 
 // IDPCertificate reads the IdP's signing certificate from signingCert or cert: PEM, base64 of a

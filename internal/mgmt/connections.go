@@ -33,7 +33,7 @@ func (h *Handler) connectionRoutes() []route {
 		{method: "PATCH", path: "/connections/{id}", scopes: update, desc: "Update a connection", fn: g.update},
 		{method: "DELETE", path: "/connections/{id}", scopes: []string{"delete:connections"}, desc: "Delete a connection", fn: g.delete},
 		{method: "GET", path: "/connections/{id}/clients", scopes: read, fn: g.clients},
-		{method: "GET", path: "/connections/{id}/keys", scopes: read, fn: g.keys},
+		{method: "GET", path: "/connections/{id}/keys", scopes: []string{"read:connections_keys"}, fn: g.keys},
 		{method: "PATCH", path: "/connections/{id}/clients", scopes: update, desc: "Update enabled clients for a connection", fn: g.setClients},
 		{method: "DELETE", path: "/connections/{id}/users", scopes: []string{"delete:users"}, desc: "Delete a connection user", fn: g.deleteUser},
 	}

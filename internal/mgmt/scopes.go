@@ -23,6 +23,7 @@ read:client_keys update:client_keys delete:client_keys create:client_keys
 read:client_credentials update:client_credentials delete:client_credentials create:client_credentials
 read:client_summary
 read:connections update:connections delete:connections create:connections
+read:connections_keys update:connections_keys create:connections_keys
 read:resource_servers update:resource_servers delete:resource_servers create:resource_servers
 read:device_credentials update:device_credentials delete:device_credentials create:device_credentials
 read:rules update:rules delete:rules create:rules read:rules_configs update:rules_configs delete:rules_configs

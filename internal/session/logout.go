@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -36,6 +37,10 @@ type LogoutOptions struct {
 	Audit    *audit.Recorder
 	Pages    *web.Pages
 	Logger   *slog.Logger
+	// Federated, when set, is where /v2/logout?federated sends the browser after ending a session
+	// that signed in at another identity provider that signs out too (a samlp connection's
+	// Single Logout), relayState going there and back; "" for a local logout only.
+	Federated func(ctx context.Context, ended *domain.Session, relayState string) (string, error)
 }
 
 // LogoutHandler serves GET /v2/logout and GET and POST /oidc/logout (oidclogout.go).
@@ -72,7 +77,24 @@ func (h *LogoutHandler) v2Logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	clientID, returnTo := q["client_id"], q["returnTo"]
-	// id_token_hint (nextjs-auth0 sends it), federated and auth0Client are accepted and ignored.
+	// id_token_hint (nextjs-auth0 sends it) and auth0Client are accepted and ignored.
+	if _, federated := q["federated"]; federated && ended != nil && ended.SAML != nil && h.o.Federated != nil {
+		// The IdP's answer comes back through /samlp/logout to this endpoint without federated,
+		// where client_id and returnTo are checked as for any logout.
+		relay := url.Values{}
+		for k, v := range map[string]string{"client_id": clientID, "returnTo": returnTo} {
+			if v != "" {
+				relay.Set(k, v)
+			}
+		}
+		to, err := h.o.Federated(ctx, ended, relay.Encode())
+		if err != nil {
+			h.logger.WarnContext(ctx, "federated logout not sent to the identity provider", "err", err)
+		} else if to != "" {
+			http.Redirect(w, r, to, http.StatusFound)
+			return
+		}
+	}
 	h.redirectAfterLogout(w, r, ended, clientID, returnTo)
 }
 

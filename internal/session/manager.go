@@ -113,6 +113,8 @@ type StartParams struct {
 	IP              string
 	UserAgent       string
 	AuthenticatedAt time.Time
+	// SAML is the samlp sign-in the session starts with, for Single Logout.
+	SAML *domain.SessionSAML
 }
 
 // Start records a new session for a user who has just authenticated and sets its cookie. The
@@ -144,6 +146,7 @@ func (m *Manager) Start(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		AuthenticatedAt: authAt,
 		LastSeenAt:      now,
 		ExpiresAt:       now.Add(absolute),
+		SAML:            p.SAML,
 	}
 	if p.ClientID != "" {
 		s.ClientIDs = []string{p.ClientID}

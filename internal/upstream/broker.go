@@ -212,6 +212,8 @@ type Profile struct {
 	Picture       string
 	// Tokens are what the provider's token endpoint answered, kept sealed with the identity.
 	Tokens domain.IdPTokens
+	// SAMLSession is a SAML sign-in's NameID and SessionIndex, for Single Logout.
+	SAMLSession *domain.SessionSAML
 }
 
 // Finish exchanges the code (with the PKCE verifier and the client secret) and returns the

@@ -177,7 +177,11 @@ func (b *Broker) BeginSAMLPost(c *domain.Connection, callbackURL, txID string) (
 // SAMLMetadata is the service provider's metadata for a connection (Auth0's
 // /samlp/metadata?connection=<name>): entity id, the ACS (HTTP-POST) and the signing certificate.
 func (b *Broker) SAMLMetadata(c *domain.Connection, callbackURL string) ([]byte, error) {
-	sp, err := b.serviceProvider(c, callbackURL)
+	mk := b.serviceProvider
+	if SignsOut(c) && c.Options.Issuer != "" {
+		mk = b.logoutServiceProvider // its SingleLogoutService published
+	}
+	sp, err := mk(c, callbackURL)
 	if err != nil {
 		return nil, err
 	}
@@ -372,6 +376,12 @@ func samlProfile(c *domain.Connection, a *saml.Assertion) (*Profile, error) {
 	// A SAML IdP's email attribute is an assertion about a directory, not proof that the user
 	// controls the mailbox: never verified here, so never a ground for linking.
 	p.EmailVerified = false
+	if a.Subject != nil && a.Subject.NameID != nil {
+		p.SAMLSession = &domain.SessionSAML{Connection: c.Name, NameID: a.Subject.NameID.Value, NameIDFormat: a.Subject.NameID.Format}
+		if len(a.AuthnStatements) > 0 {
+			p.SAMLSession.SessionIndex = a.AuthnStatements[0].SessionIndex
+		}
+	}
 	return p, checkSubject(p.Subject)
 }
 
