@@ -10,7 +10,9 @@
 #      (nextjs-auth0 v3) built, started and driven in Chromium with the Express API behind it
 #      (tests/compat/checks/browser.test.js); organizations through nextjs-auth0's handleLogin/handleCallback
 #      organization options and an express-oauth2-jwt-bearer claim check on org_id
-#      (tests/compat/checks/organizations.test.js, its API on :3210).
+#      (tests/compat/checks/organizations.test.js, its API on :3210); a post-login Action with
+#      api.multifactor.enable('any'): the admin signs in with password + TOTP and keeps the roles claim
+#      (tests/compat/checks/mfa.test.js).
 #   3. auth0-spa-js in Chromium: redirect sign-in, silent authentication in an iframe (web_message),
 #      reloads, refresh token rotation, logout, an unlisted origin (tests/compat/sdk/spa.test.js); with
 #      useDpop: DPoP-bound tokens, fetchWithAuth on an express-oauth2-jwt-bearer API, refresh
@@ -297,6 +299,9 @@ EOF
   step "suite 2: nextjs-auth0 with authorizationParams.connection to a provider on :3241 (connection.test.js)"
   if port_busy 3241; then echo "port 3241 is already in use"; exit 1; fi
   node_test "$HERE/checks" connection.test.js
+
+  step "suite 2: a post-login Action asks for MFA; the admin signs in with password + TOTP (checks/mfa.test.js)"
+  node_test "$HERE/checks" mfa.test.js
 
   # Auth0's other SDKs, unchanged, against the same Gatehouse; each registers its own application
   # through the Management API and serves its pages on 3100-3199.
