@@ -25,6 +25,9 @@ echo "== machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), 
 if [[ -z "${GATEHOUSE_MEASURE_SKIP_BENCH:-}" ]]; then
 	echo "== in-process benchmarks (ns/op moves with the machine's load; allocs/op and x-raw-sign do not)"
 	go test -run x -bench 'ClientCredentials$|ClientCredentialsNoLog$|ClientCredentialsPerIPLimit$|RawRS256Sign$' -benchmem -benchtime 2s -count 3 ./internal/oauth/
+	# The token endpoint with 16 requests in flight (PostgreSQL's only with GATEHOUSE_TEST_POSTGRES_URL).
+	GATEHOUSE_TEST_POSTGRES_URL=${GATEHOUSE_MEASURE_POSTGRES:-} \
+		go test -run '^$' -bench 'ClientCredentialsC16$|ClientCredentialsC16Postgres$' -benchmem -benchtime 2000x -count 3 ./internal/oauth/
 	go test -run x -bench 'PublicDocuments' -benchmem -count 3 ./internal/app/
 	go test -run x -bench 'Edge' -benchmem -count 3 ./internal/httpserver/
 	go test -run x -bench 'AccessTokenByAlg' -benchmem ./internal/token/

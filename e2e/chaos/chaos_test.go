@@ -54,6 +54,8 @@ func TestChaos(t *testing.T) {
 	nodes, issuer, proxy, bin, env := startCluster(t, schema)
 	mgmtID, mgmtSecret := managementClient(t, bin, env)
 	te := configure(t, nodes[0].base, issuer, mgmtID, mgmtSecret)
+	recv := startLogReceiver(t)
+	streamFrom := createLogStream(t, nodes[0].base, te, recv, schema)
 
 	rec := &recorder{}
 	ctx, stop := context.WithCancel(context.Background())
@@ -178,6 +180,7 @@ func TestChaos(t *testing.T) {
 	checkWritesReadable(t, nodes, te, created)
 	checkRefreshRace(t, nodes, te)
 	checkNothingHalfWritten(t, schema)
+	checkLogStream(t, nodes, schema, recv, streamFrom)
 	checkLogs(t, nodes)
 }
 

@@ -25,14 +25,17 @@ type Store interface {
 
 // Defaults.
 const (
-	DefaultBatch        = 100
-	DefaultLease        = 60 * time.Second
+	DefaultBatch = 100
+	// DefaultLease is how long a claim on a stream lasts unless renewed. The holder renews it every
+	// third of it while it delivers, so a node that dies holds its streams back for seconds.
+	DefaultLease        = 10 * time.Second
 	DefaultTimeout      = 10 * time.Second
 	DefaultSuspendAfter = 10
 	DefaultPoll         = time.Second
 	DefaultSettle       = 10 * time.Second
-	maxBackoff          = 5 * time.Minute
+	maxBackoff          = time.Minute
 	maxBatchesPerClaim  = 50
+	maxHorizons         = 8
 )
 
 // Worker delivers every active stream it can lease. The zero values of its tunables are the
@@ -59,22 +62,16 @@ type Worker struct {
 	// age of the oldest event it has not delivered (0 when caught up), for metrics.
 	Observe func(streamID string, lag time.Duration)
 
-	once   sync.Once
-	kick   chan struct{}
-	mu     sync.Mutex
-	gapsAt map[string]gap // per stream, the gap delivery is waiting on
-}
-
-// gap is an open gap in the sequence: the first missing number and when it was first seen.
-type gap struct {
-	seq   int64
-	since time.Time
+	once sync.Once
+	kick chan struct{}
+	mu   sync.Mutex
+	gaps map[string]*gaps // per stream, what this node has seen of the sequence
 }
 
 func (w *Worker) init() {
 	w.once.Do(func() {
 		w.kick = make(chan struct{}, 1)
-		w.gapsAt = map[string]gap{}
+		w.gaps = map[string]*gaps{}
 		if w.Owner == "" {
 			w.Owner = "node-" + domain.RandomToken(8)
 		}
@@ -92,9 +89,6 @@ func (w *Worker) init() {
 		}
 		if w.Timeout <= 0 {
 			w.Timeout = DefaultTimeout
-		}
-		if w.Timeout > w.Lease/3 {
-			w.Timeout = w.Lease / 3 // a batch in flight always ends well inside its lease
 		}
 		if w.SuspendAfter <= 0 {
 			w.SuspendAfter = DefaultSuspendAfter
@@ -147,6 +141,11 @@ func (w *Worker) Tick(ctx context.Context) {
 		return
 	}
 	now := w.Now()
+	listed := make(map[string]bool, len(streams))
+	for _, ls := range streams {
+		listed[ls.ID] = true
+	}
+	w.forget(listed)
 	for _, ls := range streams {
 		if ls.Status != domain.LogStreamActive || ls.NextAttemptAt.After(now) {
 			continue
@@ -156,7 +155,7 @@ func (w *Worker) Tick(ctx context.Context) {
 }
 
 // deliver leases one stream and sends its pending events batch by batch until it is caught up,
-// a batch fails, the lease runs short, or the round's share is spent.
+// a batch fails, the lease is lost, or the round's share is spent.
 func (w *Worker) deliver(ctx context.Context, id string) {
 	start := w.Now()
 	ls, err := w.Store.ClaimLogStream(ctx, id, w.Owner, start, start.Add(w.Lease))
@@ -167,7 +166,13 @@ func (w *Worker) deliver(ctx context.Context, id string) {
 		w.Logger.WarnContext(ctx, "log stream not claimed", "stream", id, "err", err)
 		return
 	}
-	leaseEnd := start.Add(w.Lease)
+	l := w.hold(ctx, id, start.Add(w.Lease))
+	defer func() {
+		l.stop()
+		if err := w.Store.ReleaseLogStream(ctx, id, w.Owner); err != nil && ctx.Err() == nil {
+			w.Logger.WarnContext(ctx, "log stream lease not released", "stream", id, "err", err)
+		}
+	}()
 	auth := ""
 	if len(ls.AuthorizationSealed) > 0 {
 		if auth, err = w.Secrets.Open(ls.ID, ls.AuthorizationSealed); err != nil {
@@ -187,13 +192,15 @@ func (w *Worker) deliver(ctx context.Context, id string) {
 		}
 	}()
 	for range maxBatchesPerClaim {
-		// Start a batch only with room for a whole request inside the lease.
-		if leaseEnd.Sub(w.Now()) < 2*w.Timeout || ctx.Err() != nil {
+		// Start a batch only on a claim renewed lately.
+		if l.left() < w.Lease/2 || l.ctx.Err() != nil {
 			break
 		}
-		all, err := w.Store.ListLogsAfter(ctx, ls.Cursor, w.Batch)
+		all, err := w.Store.ListLogsAfter(l.ctx, ls.Cursor, w.Batch)
 		if err != nil {
-			w.Logger.WarnContext(ctx, "log stream: events not read", "stream", id, "err", err)
+			if l.ctx.Err() == nil {
+				w.Logger.WarnContext(ctx, "log stream: events not read", "stream", id, "err", err)
+			}
 			break
 		}
 		behind = time.Time{}
@@ -211,7 +218,13 @@ func (w *Worker) deliver(ctx context.Context, id string) {
 			}
 		}
 		if len(events) > 0 {
-			if err := w.send(ctx, ls, auth, events); err != nil {
+			if err := w.send(l.ctx, ls, auth, events); err != nil {
+				if l.ctx.Err() != nil && ctx.Err() == nil {
+					// The claim was lost mid-request: not the receiver's failure. The next
+					// holder sends the batch again.
+					w.Logger.WarnContext(ctx, "log stream: delivery stopped, the lease was lost", "stream", id)
+					return
+				}
 				w.fail(ctx, ls, err)
 				return
 			}
@@ -224,7 +237,8 @@ func (w *Worker) deliver(ctx context.Context, id string) {
 			w.Logger.WarnContext(ctx, "log stream: delivery not recorded", "stream", id, "err", err)
 			return
 		}
-		ls.Cursor, leaseEnd = cursor, now.Add(w.Lease)
+		ls.Cursor = cursor
+		l.extended(now.Add(w.Lease))
 		behind = time.Time{}
 		if len(recs) < len(all) {
 			behind = all[len(recs)].Event.Date // held back at a gap
@@ -233,35 +247,6 @@ func (w *Worker) deliver(ctx context.Context, id string) {
 			break
 		}
 	}
-	if err := w.Store.ReleaseLogStream(ctx, ls.ID, w.Owner); err != nil && ctx.Err() == nil {
-		w.Logger.WarnContext(ctx, "log stream lease not released", "stream", id, "err", err)
-	}
-}
-
-// contiguous returns the records that follow the cursor without a gap. A gap is a sequence number
-// not yet visible: a write still in flight (PostgreSQL hands out numbers before commit), or one
-// that was rolled back or deleted by retention. Delivery waits for it for Settle, then goes on.
-func (w *Worker) contiguous(ls *domain.LogStream, recs []domain.LogRecord) []domain.LogRecord {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	want := ls.Cursor + 1
-	for i, r := range recs {
-		if r.Seq == want {
-			want++
-			continue
-		}
-		g, open := w.gapsAt[ls.ID]
-		if !open || g.seq != want {
-			w.gapsAt[ls.ID] = gap{seq: want, since: w.Now()}
-			return recs[:i]
-		}
-		if w.Now().Sub(g.since) < w.Settle {
-			return recs[:i]
-		}
-		delete(w.gapsAt, ls.ID) // settled: the missing numbers will never appear
-		want = r.Seq + 1
-	}
-	return recs
 }
 
 // item is one event as Auth0's log streams send it.

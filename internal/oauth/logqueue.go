@@ -16,7 +16,14 @@ import (
 // synchronous=FULL) to every token, which costs as much as the signature and serialises every node's
 // token requests on the database's single writer. Events wait in memory for at most one batch;
 // Close writes what is queued. When the queue is full the request writes its event itself, so events
-// are never dropped, only delayed.
+// are never dropped, only delayed. A batch is one multi-row INSERT per 16 events (store.AppendLogs),
+// not a statement per event.
+//
+// What a kill can lose: a node stopped cleanly (SIGTERM, then App.Close) writes every event it
+// queued; a node killed outright (SIGKILL, a crash, the machine's power) loses the events still in
+// memory, those of the token requests answered in the last logLinger (50 ms) and of the batch being
+// committed, never more than logQueueSize + logBatchMax events. The tokens themselves are unaffected.
+// A batch the database refuses (an outage) is logged and not retried.
 //
 // A batch is held open for up to logLinger after its first event (less when it fills or someone
 // waits on a flush), so the commits are at most about 1/logLinger a second whatever the request
@@ -141,14 +148,7 @@ func (q *logQueue) write(batch []domain.LogEvent) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	err := q.store.WithTx(ctx, func(tx store.Store) error {
-		for i := range batch {
-			if err := tx.AppendLog(ctx, &batch[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	err := q.store.AppendLogs(ctx, batch)
 	if err != nil {
 		q.log.ErrorContext(ctx, "tenant log events not recorded", "count", len(batch), "err", err)
 	}

@@ -361,6 +361,9 @@ type PasswordHistoryStore interface {
 // LogStore keeps tenant log events.
 type LogStore interface {
 	AppendLog(ctx context.Context, e *domain.LogEvent) error
+	// AppendLogs appends events in the order given (their sequence numbers follow it), all or
+	// none; a LogID or Date left empty is filled in place.
+	AppendLogs(ctx context.Context, events []domain.LogEvent) error
 	GetLog(ctx context.Context, id string) (*domain.LogEvent, error)
 	// ListLogs returns events newest first.
 	ListLogs(ctx context.Context, f LogFilter, p Page) ([]*domain.LogEvent, int, error)

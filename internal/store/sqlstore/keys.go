@@ -130,6 +130,49 @@ func (s *Store) AppendLog(ctx context.Context, e *domain.LogEvent) error {
 	})
 }
 
+// AppendLogs appends events in the order given, in one transaction (the caller's, when bound):
+// 16 and 4 at a time in one statement each, what remains one by one.
+func (s *Store) AppendLogs(ctx context.Context, events []domain.LogEvent) error {
+	now := s.now().UTC()
+	docs := make([]string, len(events)) // encoded before the transaction, which holds the writer
+	for i := range events {
+		e := &events[i]
+		if e.LogID == "" {
+			e.LogID = domain.NewLogID()
+		}
+		if e.Date.IsZero() {
+			e.Date = now
+		}
+		doc, err := marshal(e)
+		if err != nil {
+			return err
+		}
+		docs[i] = doc
+	}
+	args := make([]any, 0, 16*6)
+	return s.write(ctx, func(q querier) error {
+		for at := 0; at < len(events); {
+			id, n := LogInsert, 1
+			switch left := len(events) - at; {
+			case left >= 16:
+				id, n = LogInsert16, 16
+			case left >= 4:
+				id, n = LogInsert4, 4
+			}
+			args = args[:0]
+			for i := at; i < at+n; i++ {
+				e := &events[i]
+				args = append(args, e.LogID, ts(e.Date), e.Type, e.UserID, e.ClientID, docs[i])
+			}
+			if err := s.exec(ctx, q, "append logs", id, args...); err != nil {
+				return err
+			}
+			at += n
+		}
+		return nil
+	})
+}
+
 func (s *Store) GetLog(ctx context.Context, id string) (*domain.LogEvent, error) {
 	return getOne(ctx, s, s.reader(ctx), scanDoc[domain.LogEvent], "log event", id, LogGet, id)
 }

@@ -1,5 +1,10 @@
 package sqlstore
 
+import (
+	"strconv"
+	"strings"
+)
+
 // opsSQL holds the generic statements of running the tenant: signing keys, logs and log streams,
 // counters and buckets, the email outbox and dev mailbox, and the garbage collection of everything
 // that expires.
@@ -28,10 +33,12 @@ var opsSQL = map[Stmt]string{
 	KeyState:                         `SELECT state FROM signing_keys WHERE kid = $1`,
 	KeysVersion: `SELECT COUNT(*), COALESCE(MAX(created_at), 0), COALESCE(MAX(current_since), 0),
 		COALESCE(MAX(previous_since), 0), COALESCE(MAX(revoked_at), 0) FROM signing_keys`,
-	LogInsert: `INSERT INTO log_events (log_id, date, type, user_id, client_id, doc) VALUES ($1, $2, $3, $4, $5, $6)`,
-	LogGet:    `SELECT doc FROM log_events WHERE log_id = $1`,
-	LogSelect: `SELECT doc FROM log_events`,
-	LogCount:  `SELECT COUNT(*) FROM log_events`,
+	LogInsert:   `INSERT INTO log_events (log_id, date, type, user_id, client_id, doc) VALUES ($1, $2, $3, $4, $5, $6)`,
+	LogInsert4:  logInsertRows(4),
+	LogInsert16: logInsertRows(16),
+	LogGet:      `SELECT doc FROM log_events WHERE log_id = $1`,
+	LogSelect:   `SELECT doc FROM log_events`,
+	LogCount:    `SELECT COUNT(*) FROM log_events`,
 	CounterHit: `INSERT INTO counters (counter_key, hits, expires_at) VALUES ($1, $2, $4)
 		ON CONFLICT (counter_key) DO UPDATE SET
 			hits = CASE WHEN counters.expires_at <= $3 THEN excluded.hits ELSE counters.hits + excluded.hits END,
@@ -105,4 +112,25 @@ var opsSQL = map[Stmt]string{
 	LogStreamBacklog: `SELECT s.id, s.status, (SELECT COUNT(*) FROM log_events e WHERE e.seq > s.cursor_seq),
 			COALESCE((SELECT e.date FROM log_events e WHERE e.seq > s.cursor_seq ORDER BY e.seq LIMIT 1), 0)
 		FROM log_streams s ORDER BY s.created_at, s.id`,
+}
+
+// logInsertRows is the insert of n log events in one statement: six placeholders a row, rows
+// numbered in the order given, which is the order of their sequence numbers on both engines.
+func logInsertRows(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO log_events (log_id, date, type, user_id, client_id, doc) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j := range 6 {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("$" + strconv.Itoa(i*6+j+1))
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
 }

@@ -139,8 +139,11 @@ const (
 	KeyState
 	KeysVersion
 
-	// Logs: Insert(log_id, date, type, user_id, client_id, doc); Get(log_id).
+	// Logs: Insert(log_id, date, type, user_id, client_id, doc); Get(log_id). Insert4 and
+	// Insert16 insert 4 and 16 events in one statement, in the order given (batches).
 	LogInsert
+	LogInsert4
+	LogInsert16
 	LogGet
 	LogSelect
 	LogCount

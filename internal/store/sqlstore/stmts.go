@@ -34,7 +34,7 @@ func hotStatements(q *statements) (reads, writes []string) {
 		q[CodeRedeem], q[CodeGet], q[CodeSetFamily],
 		q[RefreshInsert], q[RefreshLock], q[RefreshMaxGeneration], q[RefreshMarkRotated], q[RefreshSupersede], q[RefreshTouch],
 		q[RefreshRevokeFamily],
-		q[LogInsert],
+		q[LogInsert], q[LogInsert4], q[LogInsert16],
 		// Rate limits count on every token request.
 		q[CounterHit], q[CounterGet],
 	}, reads...)

@@ -289,3 +289,44 @@ func testRaceClaimLogStream(t *testing.T, s store.Store) {
 	}
 	eq(t, "lease holders", n, 1)
 }
+
+// testAppendLogs: a batch of 23 events (16 + 4 + 3 one by one) is stored in the order given, with
+// ids and dates filled in; a batch with a duplicate log id stores none of its events.
+func testAppendLogs(t *testing.T, s store.Store) {
+	t0 := now()
+	batch := make([]domain.LogEvent, 23)
+	for i := range batch {
+		batch[i] = domain.LogEvent{Type: "seccft", ClientID: fmt.Sprint("c", i), Description: fmt.Sprint("event ", i)}
+		if i%5 == 0 {
+			batch[i].Date = t0.Add(-time.Duration(i) * time.Second)
+		}
+	}
+	must(t, s.AppendLogs(ctx, batch))
+	recs, err := s.ListLogsAfter(ctx, 0, 100)
+	must(t, err)
+	eq(t, "stored", len(recs), len(batch))
+	for i, r := range recs {
+		e := batch[i]
+		if e.LogID == "" || e.Date.IsZero() {
+			t.Fatalf("event %d: id %q, date %v not filled in", i, e.LogID, e.Date)
+		}
+		eq(t, fmt.Sprint("order ", i), r.Event.LogID, e.LogID)
+		eq(t, fmt.Sprint("client ", i), r.Event.ClientID, e.ClientID)
+		eq(t, fmt.Sprint("date ", i), r.Event.Date.UnixMicro(), e.Date.UnixMicro())
+		if i > 0 && r.Seq <= recs[i-1].Seq {
+			t.Fatalf("sequence not increasing at %d", i)
+		}
+	}
+	got, err := s.GetLog(ctx, batch[17].LogID)
+	must(t, err)
+	eq(t, "one of the remainder", got.Description, "event 17")
+
+	bad := []domain.LogEvent{{Type: "s"}, {Type: "s"}, {Type: "s"}, {Type: "s", LogID: batch[0].LogID}, {Type: "s"}}
+	if err := s.AppendLogs(ctx, bad); err == nil {
+		t.Fatal("a batch with a duplicate log id was stored")
+	}
+	after, err := s.ListLogsAfter(ctx, 0, 100)
+	must(t, err)
+	eq(t, "nothing of the refused batch", len(after), len(batch))
+	must(t, s.AppendLogs(ctx, nil))
+}

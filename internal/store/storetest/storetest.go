@@ -71,6 +71,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Buckets", testBuckets},
 		{"RaceHitBucket", testRaceHitBucket},
 		{"LogSequence", testLogSequence},
+		{"AppendLogs", testAppendLogs},
 		{"AttackProtection", testAttackProtection},
 		{"LogStreams", testLogStreams},
 		{"RaceClaimLogStream", testRaceClaimLogStream},
