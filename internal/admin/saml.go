@@ -3,6 +3,7 @@ package admin
 import (
 	"encoding/base64"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -94,12 +95,11 @@ func samlFormFrom(r *http.Request) (samlForm, string) {
 		ShowAsButton: r.PostFormValue("show_as_button") == "on", DisableSignout: r.PostFormValue("disableSignout") == "on"}
 	if file, _, err := r.FormFile("cert_file"); err == nil {
 		defer file.Close()
-		buf := make([]byte, maxCertUpload+1)
-		n, _ := file.Read(buf)
-		if n > maxCertUpload {
-			return f, "The certificate file is larger than 64 KiB."
+		buf, err := io.ReadAll(io.LimitReader(file, maxCertUpload+1))
+		if err != nil || len(buf) > maxCertUpload {
+			return f, "The certificate file could not be read (at most 64 KiB)."
 		}
-		if s := strings.TrimSpace(string(buf[:n])); s != "" {
+		if s := strings.TrimSpace(string(buf)); s != "" {
 			f.Cert = s
 		}
 	}
