@@ -215,6 +215,15 @@ type UserQuery struct {
 	// SkipCount reads the page without counting every match (the total is then -1): a list that
 	// does not show its total must not pay for a count over a large tenant.
 	SkipCount bool
+	// After, when set, starts the list after this user in the list's order (created_at, user_id):
+	// checkpoint paging, which costs the same on the last page as on the first (exports).
+	After *UserCursor
+}
+
+// UserCursor is a position in the users list: the last user read.
+type UserCursor struct {
+	CreatedAt time.Time
+	UserID    string
 }
 
 // UserQueryTerm matches Field against Value. Fields: "email", "name", "nickname", "user_id",

@@ -117,10 +117,16 @@ func (r *Runner) runExport(ctx context.Context, job *domain.Job, w *store.JobWor
 		_ = cw.Write(head)
 	}
 	n := 0
-	for page := 0; ; page++ {
-		users, _, err := r.Store.SearchUsers(ctx, q, store.Page{Page: page, PerPage: 100})
+	for {
+		// Checkpoint paging: each page starts after the last user read, so the millionth user costs
+		// what the first does.
+		users, _, err := r.Store.SearchUsers(ctx, q, store.Page{PerPage: 100})
 		if err != nil {
 			return err
+		}
+		if len(users) > 0 {
+			last := users[len(users)-1]
+			q.After = &store.UserCursor{CreatedAt: last.CreatedAt, UserID: last.UserID}
 		}
 		for _, u := range users {
 			if job.Limit > 0 && n >= job.Limit {

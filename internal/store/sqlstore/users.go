@@ -154,6 +154,9 @@ func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Pag
 // them (the search then reads in creation order).
 func userWhere(uq store.UserQuery, collate string, indexed bool) (where, error) {
 	var w where
+	if uq.After != nil {
+		w.add("(created_at, user_id) > (" + w.arg(ts(uq.After.CreatedAt)) + ", " + w.arg(uq.After.UserID) + ")")
+	}
 	for _, t := range uq.Terms {
 		cond, err := userTerm(&w, t, collate, indexed)
 		if err != nil {

@@ -145,6 +145,30 @@ func testUserSearchModel(t *testing.T, s store.Store) {
 			}
 		}
 	}
+	// Checkpoint paging (After) walks the same list, whatever the page size, ties in created_at
+	// included (five users share each second).
+	for _, terms := range [][]store.UserQueryTerm{nil, {{Field: "email", Value: "a*"}}, {{Value: "al*"}}} {
+		want := modelSearch(users, terms)
+		for _, size := range []int{1, 3, 100} {
+			var got []string
+			uq := store.UserQuery{Terms: terms, SkipCount: true}
+			for range len(users) + 1 {
+				list, _, err := s.SearchUsers(ctx, uq, store.Page{PerPage: size})
+				must(t, err)
+				for _, u := range list {
+					got = append(got, u.UserID)
+				}
+				if len(list) < size {
+					break
+				}
+				last := list[len(list)-1]
+				uq.After = &store.UserCursor{CreatedAt: last.CreatedAt, UserID: last.UserID}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("checkpoint paging %q by %d: got %q, want %q", terms, size, got, want)
+			}
+		}
+	}
 	// What the store cannot compare is invalid input, never a database error.
 	for _, v := range []string{"\xff*", "a\x00b", "\xc3"} {
 		_, _, err := s.SearchUsers(ctx, store.UserQuery{Terms: []store.UserQueryTerm{{Field: "email", Value: v}}}, store.Page{})
