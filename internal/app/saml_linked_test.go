@@ -18,7 +18,7 @@ func TestSAMLLinkedIdentity(t *testing.T) {
 	idp := newTestIdP(t)
 	if status, out := m.do("POST", "connections", map[string]any{"name": "partner", "strategy": "samlp",
 		"enabled_clients": []string{n.tenant.WebApp.ClientID},
-		"options": map[string]any{"signInEndpoint": idp.idp.SSOURL.String(), "signingCert": idp.cert}}); status != http.StatusCreated {
+		"options":         map[string]any{"signInEndpoint": idp.idp.SSOURL.String(), "signingCert": idp.cert}}); status != http.StatusCreated {
 		t.Fatalf("create samlp connection: %d %v", status, out)
 	}
 	idp.loadSP(browser(t), n, "partner")
