@@ -56,12 +56,21 @@ type providerCredentials struct {
 	SMTPPass *string `json:"smtp_pass"`
 }
 
+// get shows the provider, limited by `fields` and `include_fields` as Auth0 does (auth0 v7's
+// emails.provider.get sends them).
 func (g *emails) get(c *call) (int, any, error) {
+	pr, err := c.projection()
+	if err != nil {
+		return 0, nil, err
+	}
 	p, err := g.st.GetEmailProvider(c.ctx())
 	if errors.Is(err, store.ErrNotFound) {
 		return 0, nil, nfEmailProvider
 	}
-	return http.StatusOK, p, err
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, pr.apply(p), nil
 }
 
 func (g *emails) create(c *call) (int, any, error) {

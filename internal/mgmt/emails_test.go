@@ -31,6 +31,12 @@ func TestEmailProvider(t *testing.T) {
 		"credentials": map[string]any{"smtp_host": "smtp.acme.test", "smtp_port": 587, "smtp_user": "mailer", "smtp_pass": "p@ss word"}}
 	created := e.must(t, 201, "POST", "/emails/provider", body)
 	got := e.must(t, 200, "GET", "/emails/provider", nil)
+	if only := e.must(t, 200, "GET", "/emails/provider?fields=name,enabled&include_fields=true", nil).obj(t); len(only) != 2 || only["name"] != "smtp" {
+		t.Fatalf("provider with fields: %v", only)
+	}
+	if creds := e.must(t, 200, "GET", "/emails/provider?fields=credentials", nil); strings.Contains(string(creds.raw), "p@ss") || len(creds.obj(t)) != 1 {
+		t.Fatalf("provider with fields=credentials: %s", creds.raw)
+	}
 	for _, r := range []resp{created, got} {
 		if strings.Contains(string(r.raw), "p@ss") || strings.Contains(string(r.raw), "smtp_pass") {
 			t.Fatalf("the password came back: %s", r.raw)

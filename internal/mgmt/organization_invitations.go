@@ -176,12 +176,18 @@ func (g *organizations) loadInvitation(c *call) (*domain.Invitation, error) {
 	return inv, err
 }
 
+// getInvitation and listInvitations take `fields` and `include_fields` as Auth0 does (auth0 v7's
+// organizations.invitations.get and list send them).
 func (g *organizations) getInvitation(c *call) (int, any, error) {
+	pr, err := c.projection()
+	if err != nil {
+		return 0, nil, err
+	}
 	inv, err := g.loadInvitation(c)
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, newInvitationView(inv), nil
+	return http.StatusOK, pr.apply(newInvitationView(inv)), nil
 }
 
 func (g *organizations) deleteInvitation(c *call) (int, any, error) {
@@ -199,7 +205,7 @@ func (g *organizations) deleteInvitation(c *call) (int, any, error) {
 }
 
 func (g *organizations) listInvitations(c *call) (int, any, error) {
-	p, err := c.parsePaging()
+	p, pr, err := c.listQuery()
 	if err != nil {
 		return 0, nil, err
 	}
@@ -211,7 +217,7 @@ func (g *organizations) listInvitations(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return http.StatusOK, p.list("invitations", views(list, func(inv *domain.Invitation) any { return newInvitationView(inv) }), total), nil
+	return http.StatusOK, p.list("invitations", views(list, func(inv *domain.Invitation) any { return pr.apply(newInvitationView(inv)) }), total), nil
 }
 
 // mailtemplateData is what the user_invitation template sees: the invitee as the user, the

@@ -180,6 +180,18 @@ func TestOrganizationConnectionsAndInvitations(t *testing.T) {
 	if list := e.must(t, 200, "GET", "/organizations/"+id+"/invitations", nil).arr(t); len(list) != 1 {
 		t.Fatalf("invitations %v", list)
 	}
+	// fields and include_fields, on one invitation and on the list.
+	if one := e.must(t, 200, "GET", "/organizations/"+id+"/invitations/"+invID+"?fields=id,client_id&include_fields=true", nil).obj(t); len(one) != 2 || one["id"] != invID {
+		t.Fatalf("invitation with fields: %v", one)
+	}
+	list := e.must(t, 200, "GET", "/organizations/"+id+"/invitations?fields=id&include_totals=true", nil).obj(t)
+	if items := list["invitations"].([]any); len(items) != 1 || len(items[0].(map[string]any)) != 1 || list["total"] != 1.0 {
+		t.Fatalf("invitations with fields: %v", list)
+	}
+	if one := e.must(t, 200, "GET", "/organizations/"+id+"/invitations/"+invID+"?fields=invitee&include_fields=false", nil).obj(t); one["invitee"] != nil || one["id"] != invID {
+		t.Fatalf("invitation without invitee: %v", one)
+	}
+	e.must(t, 400, "GET", "/organizations/"+id+"/invitations?include_fields=sometimes", nil)
 	// Another organization's id does not reach it.
 	other := e.must(t, 201, "POST", "/organizations", map[string]any{"name": "other"}).obj(t)["id"].(string)
 	e.must(t, 404, "GET", "/organizations/"+other+"/invitations/"+invID, nil)

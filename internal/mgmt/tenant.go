@@ -53,12 +53,21 @@ type tenantBody struct {
 	ActionsAllowedHosts *[]string `json:"actions_allowed_hosts"`
 }
 
+// get shows the settings, limited by `fields` and `include_fields` as Auth0 does (auth0 v7's
+// tenants.settings.get sends them).
 func (g *tenant) get(c *call) (int, any, error) {
+	pr, err := c.projection()
+	if err != nil {
+		return 0, nil, err
+	}
 	s, err := g.tenant.GetTenantSettings(c.ctx())
+	if err != nil {
+		return 0, nil, err
+	}
 	if s.LogRetentionDays == 0 {
 		s.LogRetentionDays = domain.DefaultLogRetentionDays // saved before the setting existed
 	}
-	return http.StatusOK, settingsView(s), err
+	return http.StatusOK, pr.apply(settingsView(s)), nil
 }
 
 func (g *tenant) update(c *call) (int, any, error) {

@@ -24,6 +24,9 @@ test('branding is read and changed in Auth0 shape', async () => {
   // Not part of the tenant settings.
   const settings = await management.tenants.settings.get();
   assert.equal(settings.branding, undefined);
+  // fields and include_fields, as the SDK sends them.
+  const picked = await management.tenants.settings.get({ fields: 'friendly_name,default_directory', include_fields: true });
+  assert.deepEqual(picked, { friendly_name: settings.friendly_name, default_directory: settings.default_directory });
 
   // null clears.
   const cleared = await management.branding.update({ logo_url: null, font: null });

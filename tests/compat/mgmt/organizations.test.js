@@ -136,6 +136,8 @@ test('organizations: CRUD, by name, paging, members, roles, connections, invitat
   const got = await orgs.invitations.get(acme.id, inv.id);
   assert.equal(got.invitee.email, `invitee-${suffix}@example.com`);
   assert.deepEqual(got.roles, [role.id]);
+  const picked = await orgs.invitations.get(acme.id, inv.id, { fields: 'id,client_id', include_fields: true });
+  assert.deepEqual(picked, { id: inv.id, client_id: app.client_id });
   assert.equal((await orgs.invitations.list(acme.id)).data.length, 1);
   await assert.rejects(orgs.invitations.get(other.id, inv.id), expectApiError(404));
   await orgs.invitations.delete(acme.id, inv.id);
