@@ -139,6 +139,12 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 			break
 		}
 	}
+	return s.markUnavailable(err)
+}
+
+// markUnavailable wraps err with domain.ErrUnavailable when it means the database connection was
+// lost or could not be made, so that the request is answered 503 with Retry-After, not 500.
+func (s *Store) markUnavailable(err error) error {
 	if err != nil && s.d.Unavailable != nil && s.d.Unavailable(err) && !errors.Is(err, domain.ErrUnavailable) {
 		err = fmt.Errorf("%w: %w", domain.ErrUnavailable, err)
 	}
@@ -177,11 +183,11 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx store.Store) error) error
 	if s.tx != nil {
 		return fn(s)
 	}
-	return s.runTx(ctx, func(tx *sql.Tx) error {
+	return s.markUnavailable(s.runTx(ctx, func(tx *sql.Tx) error {
 		bound := *s
 		bound.tx, bound.txq = tx, s.inTxQuerier(tx)
 		return fn(&bound)
-	})
+	}))
 }
 
 // Ping checks both pools can reach the database.
