@@ -190,7 +190,7 @@ step "npm ci (deploy: auth0-deploy-cli)"
 
 step "suite 1c: the Auth0 Deploy CLI exports and imports the tenant (SQLite)"
 start_gatehouse deploy-sqlite
-node_test "$HERE/deploy" deploy.test.js
+GATEHOUSE_BIN="$WORK/gatehouse" GATEHOUSE_DATA="$GH_DATA" node_test "$HERE/deploy" deploy.test.js
 stop_gatehouse
 
 step "npm ci (oidc: openid-client 6, express-oauth2-jwt-bearer)"

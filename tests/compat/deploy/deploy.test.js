@@ -79,6 +79,14 @@ test('a0deploy export writes the tenant in the directory format, without secrets
   assert.match(code, /onExecutePostLogin/);
   const triggers = JSON.parse(readFileSync(join(out, 'triggers/triggers.json'), 'utf8'));
   assert.ok(triggers['post-login'].some((b) => b.action_name === 'Add roles to tokens'), JSON.stringify(triggers));
+
+  // `gatehouse tenant plan` reads the CLI's directory as its own: nothing to change.
+  const bin = process.env.GATEHOUSE_BIN;
+  const data = process.env.GATEHOUSE_DATA;
+  if (bin && data) {
+    const plan = execFileSync(bin, ['tenant', 'plan', '--data', data, out], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(plan, '', `gatehouse tenant plan of the a0deploy export:\n${plan}`);
+  }
 });
 
 test('a0deploy import applies an edited directory, with its keywords', async () => {
