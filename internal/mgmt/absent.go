@@ -61,6 +61,19 @@ func (h *Handler) absentRoutes() []route {
 		{method: "GET", path: "/rules", scopes: []string{"read:rules"}, fn: deprecated},
 		{method: "GET", path: "/rules-configs", scopes: []string{"read:rules_configs"}, fn: deprecated},
 		{method: "GET", path: "/hooks", scopes: []string{"read:hooks"}, fn: deprecated},
+		{method: "PATCH", path: "/risk-assessments/settings/new-device", scopes: []string{"update:attack_protection"}, desc: "Update risk assessment new device settings",
+			fn: func(c *call) (int, any, error) {
+				var b struct {
+					RememberFor *int `json:"remember_for"`
+				}
+				if err := c.decode(&b); err != nil {
+					return 0, nil, err
+				}
+				if b.RememberFor != nil && *b.RememberFor != 0 {
+					return notEnabled(c)
+				}
+				return http.StatusOK, map[string]any{"remember_for": 0}, nil
+			}},
 		{method: "GET", path: "/prompts", scopes: []string{"read:prompts"}, fn: fixed(promptSettings)},
 		// The login page Gatehouse serves is the one it has: a body asking for what it already does is
 		// accepted and changes nothing; anything else is refused.

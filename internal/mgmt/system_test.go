@@ -105,6 +105,12 @@ func TestSystemClientManagementGrantIsKept(t *testing.T) {
 	if got, err := e.st.GetClientGrant(ctx, g.ID); err != nil || len(got.Scope) != 2 {
 		t.Fatalf("the system grant after the refusals: %+v, %v", got, err)
 	}
+	// Writing back the same scopes (as the Deploy CLI's import does) is accepted and changes nothing.
+	e.must(t, http.StatusOK, "PATCH", "/client-grants/"+g.ID, map[string]any{"scope": []string{"read:users", "update:users"}})
+	e.must(t, http.StatusOK, "PATCH", "/client-grants/"+g.ID, map[string]any{})
+	if got, err := e.st.GetClientGrant(ctx, g.ID); err != nil || len(got.Scope) != 2 {
+		t.Fatalf("the system grant after a write-back: %+v, %v", got, err)
+	}
 
 	createAPI(t, e)
 	own := e.must(t, http.StatusCreated, "POST", "/client-grants", map[string]any{"client_id": sys.ClientID, "audience": apiID, "scope": []string{"admin:read"}}).obj(t)

@@ -93,6 +93,18 @@ func (b *builder) tenant() error {
 	}
 	b.warnings = append(b.warnings, ignored(tenantFile, doc, jsonNames(reflect.TypeOf(domain.TenantSettings{}), nil))...)
 	delete(doc, "branding")
+	if f, ok := doc["flags"].(map[string]any); ok {
+		// Flags merge one by one, as the Management API's PATCH merges them (the Deploy CLI leaves
+		// out the flags it will not set).
+		merged := map[string]any{}
+		for k, v := range b.cur.settings.Flags {
+			merged[k] = v
+		}
+		for k, v := range f {
+			merged[k] = v
+		}
+		doc["flags"] = merged
+	}
 	var s domain.TenantSettings
 	if err := overlay(tenantFile, b.cur.settings, doc, &s); err != nil {
 		return err
@@ -141,7 +153,8 @@ func (b *builder) clients() error {
 		delete(doc, "custom_login_page")
 		old := b.cur.clientByName(name)
 		if old != nil && old.IsSystem {
-			b.fail(fileErr(file, "%q is a client Gatehouse itself uses; it is not managed from files", name))
+			// An export by the Deploy CLI through the Management API lists Gatehouse's own clients.
+			b.warnings = append(b.warnings, file+": skipped: "+name+" is a client Gatehouse itself uses (not managed from files)")
 			continue
 		}
 		base := &domain.Client{IsFirstParty: true, CustomLoginPageOn: true}
@@ -225,7 +238,7 @@ func (b *builder) apis() error {
 		}
 		old := b.cur.api(id)
 		if old != nil && old.IsSystem {
-			b.fail(fileErr(file, "%q is Gatehouse's own API; it is not managed from files", id))
+			b.warnings = append(b.warnings, file+": skipped: "+id+" is Gatehouse's own API (not managed from files)")
 			continue
 		}
 		base := &domain.ResourceServer{}
@@ -305,7 +318,7 @@ func (b *builder) grants() error {
 			b.fail(fileErr(file, "client_id: client %q does not exist", ref))
 			continue
 		case c.IsSystem:
-			b.fail(fileErr(file, "client_id: %q is a client Gatehouse itself uses; its grants are not managed from files", ref))
+			b.warnings = append(b.warnings, file+": skipped: "+ref+" is a client Gatehouse itself uses; its grants are not managed from files")
 			continue
 		}
 		api := b.d.api(aud)

@@ -35,6 +35,9 @@ func (b *builder) emails() error {
 }
 
 func (b *builder) provider(file string, doc map[string]any) {
+	if len(doc) == 0 {
+		return // the Deploy CLI writes {} for a tenant without a provider
+	}
 	b.d.managed[KindEmailProvider] = true
 	b.warnings = append(b.warnings, ignored(file, doc, jsonNames(reflect.TypeOf(domain.EmailProvider{}), nil))...)
 	var pass *string

@@ -42,7 +42,7 @@ func (b *builder) roles() error {
 			continue
 		}
 		if systemRole(body.Name) {
-			b.fail(fileErr(file, "%q is a dashboard role; it is kept by gatehouse admin, not from files", body.Name))
+			b.warnings = append(b.warnings, file+": skipped: "+body.Name+" is a dashboard role (kept by gatehouse admin, not from files)")
 			continue
 		}
 		r := &role{Role: &domain.Role{Name: body.Name, Description: body.Description}, perms: []domain.Permission{}}
