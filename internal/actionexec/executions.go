@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/actions"
+	"github.com/gatehouse/gatehouse/internal/batchq"
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
@@ -19,20 +19,7 @@ import (
 // open for up to execLinger, so a sign-in pays no commit for its record. A full queue writes in the
 // request; Close writes what is queued. The collector removes records older than
 // domain.ActionExecutionRetention.
-type execQueue struct {
-	store  store.ActionExecutionStore
-	log    *slog.Logger
-	ch     chan execItem
-	done   chan struct{}
-	closed sync.Once
-	mu     sync.RWMutex // held for writing by close, so no send races the channel's close
-	stop   bool
-}
-
-type execItem struct {
-	x     *domain.ActionExecution
-	flush chan struct{}
-}
+type execQueue = batchq.Queue[*domain.ActionExecution]
 
 const (
 	execQueueSize = 4096
@@ -41,97 +28,21 @@ const (
 )
 
 func newExecQueue(s store.ActionExecutionStore, log *slog.Logger) *execQueue {
-	q := &execQueue{store: s, log: log, ch: make(chan execItem, execQueueSize), done: make(chan struct{})}
-	go q.run()
-	return q
-}
-
-func (q *execQueue) add(ctx context.Context, x *domain.ActionExecution) {
-	q.mu.RLock()
-	if !q.stop {
-		select {
-		case q.ch <- execItem{x: x}:
-			q.mu.RUnlock()
-			return
-		default:
+	write := func(ctx context.Context, batch []*domain.ActionExecution) {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		if err := s.InsertActionExecutions(ctx, batch); err != nil {
+			log.ErrorContext(ctx, "action execution records not written", "count", len(batch), "err", err)
 		}
 	}
-	q.mu.RUnlock()
-	q.write(context.WithoutCancel(ctx), []*domain.ActionExecution{x})
-}
-
-// flush waits until everything queued before it is written.
-func (q *execQueue) flush(ctx context.Context) {
-	done := make(chan struct{})
-	q.mu.RLock()
-	if q.stop {
-		q.mu.RUnlock()
-		return
-	}
-	q.ch <- execItem{flush: done}
-	q.mu.RUnlock()
-	select {
-	case <-done:
-	case <-ctx.Done():
-	}
-}
-
-func (q *execQueue) close() {
-	q.closed.Do(func() {
-		q.mu.Lock()
-		q.stop = true
-		close(q.ch)
-		q.mu.Unlock()
-		<-q.done
+	return batchq.New(batchq.Config[*domain.ActionExecution]{
+		Size: execQueueSize, Max: execBatchMax, Linger: execLinger,
+		Write: func(batch []*domain.ActionExecution) { write(context.Background(), batch) },
+		// A full queue: the request writes its record itself.
+		Overflow: func(ctx context.Context, x *domain.ActionExecution) {
+			write(context.WithoutCancel(ctx), []*domain.ActionExecution{x})
+		},
 	})
-}
-
-func (q *execQueue) run() {
-	defer close(q.done)
-	batch := make([]*domain.ActionExecution, 0, execBatchMax)
-	var flushes []chan struct{}
-	linger := time.NewTimer(time.Hour)
-	linger.Stop()
-	for item := range q.ch {
-		batch, flushes = batch[:0], flushes[:0]
-		take := func(it execItem) {
-			if it.flush != nil {
-				flushes = append(flushes, it.flush)
-			} else {
-				batch = append(batch, it.x)
-			}
-		}
-		take(item)
-		linger.Reset(execLinger)
-	more:
-		for len(batch) < execBatchMax && len(flushes) == 0 {
-			select {
-			case it, ok := <-q.ch:
-				if !ok {
-					break more
-				}
-				take(it)
-			case <-linger.C:
-				break more
-			}
-		}
-		linger.Stop()
-		q.write(context.Background(), batch)
-		for _, f := range flushes {
-			close(f)
-		}
-	}
-}
-
-func (q *execQueue) write(ctx context.Context, batch []*domain.ActionExecution) {
-	if len(batch) == 0 {
-		return
-	}
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := q.store.InsertActionExecutions(ctx, batch); err != nil {
-		q.log.ErrorContext(ctx, "action execution records not written", "count", len(batch), "err", err)
-	}
 }
 
 // execution is the record of one run of t's chain being built.
@@ -173,7 +84,7 @@ func (e *Executor) finish(ctx context.Context, t actions.Trigger, c *chain, x *e
 			Error: &domain.ActionExecutionError{ID: f.kind, Msg: red(f.message)}})
 	}
 	if e.execs != nil {
-		e.execs.add(ctx, rec)
+		e.execs.Add(ctx, rec)
 	}
 	return x.id
 }
@@ -181,7 +92,7 @@ func (e *Executor) finish(ctx context.Context, t actions.Trigger, c *chain, x *e
 // Flush waits until the execution records queued so far are written (tests, and a node's shutdown).
 func (e *Executor) Flush(ctx context.Context) {
 	if e.execs != nil {
-		e.execs.flush(ctx)
+		e.execs.Flush(ctx)
 	}
 }
 
@@ -189,7 +100,7 @@ func (e *Executor) Flush(ctx context.Context) {
 func (e *Executor) Close() {
 	e.WaitBackground()
 	if e.execs != nil {
-		e.execs.close()
+		e.execs.Close()
 	}
 }
 
