@@ -35,32 +35,11 @@ type PostChangePasswordResult struct {
 // RunPostChangePassword runs the post-change-password actions in binding order, after a password
 // changed. Errors are as for RunPostLogin; the caller decides whether to retry.
 func (r *Runtime) RunPostChangePassword(ctx context.Context, actions []Bound, ev PostChangePasswordEvent) (*PostChangePasswordResult, error) {
-	if err := r.checkBound(actions, TriggerPostChangePassword); err != nil {
+	logs, err := r.runNotification(ctx, TriggerPostChangePassword, actions, ev.normalized())
+	if logs == nil {
 		return nil, err
 	}
-	base, err := toGeneric(ev.normalized())
-	if err != nil {
-		return nil, fmt.Errorf("actions: encode event: %w", err)
-	}
-	logs := &logSink{}
-	err = r.run(ctx, TriggerPostChangePassword, func(ex *execution) error {
-		for _, b := range actions {
-			if e := ex.runAction(b, logs, func(vm *goja.Runtime) (goja.Value, goja.Value, error) {
-				event := toJS(vm, base).(*goja.Object)
-				_ = event.Set("secrets", secretsValue(vm, b.Secrets))
-				api := vm.NewObject()
-				ex.installCache(vm, api)
-				return event, api, nil
-			}); e != nil {
-				return e
-			}
-		}
-		return nil
-	})
-	if err == errAbandoned {
-		return nil, err
-	}
-	return &PostChangePasswordResult{Logs: logs.lines}, err
+	return &PostChangePasswordResult{Logs: logs}, err
 }
 
 // PasswordResetPostChallengeEvent is the password-reset-post-challenge trigger's event: the user
