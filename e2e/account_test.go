@@ -60,7 +60,13 @@ func TestAccountPages(t *testing.T) {
 		t.Fatalf("recovery code %q", rc)
 	}
 	b.screenshot(shots, "account-recovery-code")
-	b.step("remove the app", chromedp.Click(chromedp.CSS(`.account-items button`)), chromedp.WaitVisible(chromedp.CSS(`.status`)))
+	// The recovery-code page shows a status already: wait for the answer to the removal.
+	rctx, rcancel := context.WithTimeout(b.ctx, 15*time.Second)
+	if _, err := chromedp.RunResponse(rctx, chromedp.Click(chromedp.CSS(`.account-items button`))); err != nil {
+		t.Fatalf("remove the app: %v (at %s)", err, b.location())
+	}
+	rcancel()
+	b.step("the account page again", chromedp.WaitVisible(chromedp.CSS(`.status`)))
 	if got := b.text("main"); !strings.Contains(got, "Authenticator app removed") || !strings.Contains(got, "You have no second factor") {
 		t.Fatalf("after removal: %q", got)
 	}
