@@ -87,35 +87,18 @@ func providerFormFrom(r *http.Request) providerForm {
 // options writes the form's fields over opts (the connection's current options on a save):
 // a field left empty removes the option, except the client secret, which an empty field keeps.
 func (f providerForm) options(opts map[string]any) map[string]any {
-	set := func(k, v string) {
-		if v == "" {
-			delete(opts, k)
-		} else {
-			opts[k] = v
-		}
-	}
-	set("client_id", f.ClientID)
-	set("scope", f.Scope)
-	set("discovery_url", f.DiscoveryURL)
-	set("authorizationURL", f.AuthorizationURL)
-	set("tokenURL", f.TokenURL)
-	set("profileURL", f.ProfileURL)
-	set("team_id", f.TeamID)
-	set("kid", f.KeyID)
+	setOption(opts, "client_id", f.ClientID)
+	setOption(opts, "scope", f.Scope)
+	setOption(opts, "discovery_url", f.DiscoveryURL)
+	setOption(opts, "authorizationURL", f.AuthorizationURL)
+	setOption(opts, "tokenURL", f.TokenURL)
+	setOption(opts, "profileURL", f.ProfileURL)
+	setOption(opts, "team_id", f.TeamID)
+	setOption(opts, "kid", f.KeyID)
 	if f.ClientSecret != "" {
 		opts["client_secret"] = f.ClientSecret
 	}
-	aliases := []string{}
-	for _, line := range strings.Split(f.DomainAliases, "\n") {
-		if a := strings.TrimSpace(line); a != "" {
-			aliases = append(aliases, a)
-		}
-	}
-	if len(aliases) > 0 {
-		opts["domain_aliases"] = aliases
-	} else {
-		delete(opts, "domain_aliases")
-	}
+	setDomainAliases(opts, f.DomainAliases)
 	return opts
 }
 
@@ -250,4 +233,30 @@ func (h *Handler) saveProviderApps(w http.ResponseWriter, r *http.Request, v *vi
 		}
 	}
 	redirect(w, r, d.Base+"/applications", "saved")
+}
+
+// setOption writes v as option k, or removes k when v is empty: a form field left empty removes
+// its option.
+func setOption(opts map[string]any, k, v string) {
+	if v == "" {
+		delete(opts, k)
+	} else {
+		opts[k] = v
+	}
+}
+
+// setDomainAliases writes the form's domain aliases (one a line) as the domain_aliases option,
+// removing it when there are none.
+func setDomainAliases(opts map[string]any, lines string) {
+	aliases := []string{}
+	for _, line := range strings.Split(lines, "\n") {
+		if a := strings.TrimSpace(line); a != "" {
+			aliases = append(aliases, a)
+		}
+	}
+	if len(aliases) > 0 {
+		opts["domain_aliases"] = aliases
+	} else {
+		delete(opts, "domain_aliases")
+	}
 }

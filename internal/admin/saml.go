@@ -118,35 +118,18 @@ func signingCert(cert string) string {
 // options writes the form over opts (the connection's current options on a save); an empty
 // field removes its option, except the certificate, which an empty field keeps.
 func (f samlForm) options(opts map[string]any) map[string]any {
-	set := func(k, v string) {
-		if v == "" {
-			delete(opts, k)
-		} else {
-			opts[k] = v
-		}
-	}
-	set("signInEndpoint", f.SignInEndpoint)
-	set("signOutEndpoint", f.SignOutEndpoint)
-	set("metadataUrl", f.MetadataURL)
-	set("protocolBinding", f.Binding)
-	set("issuer", f.Issuer)
+	setOption(opts, "signInEndpoint", f.SignInEndpoint)
+	setOption(opts, "signOutEndpoint", f.SignOutEndpoint)
+	setOption(opts, "metadataUrl", f.MetadataURL)
+	setOption(opts, "protocolBinding", f.Binding)
+	setOption(opts, "issuer", f.Issuer)
 	if f.Cert != "" {
 		opts["signingCert"] = signingCert(f.Cert)
 		delete(opts, "cert")
 	}
 	opts["signSAMLRequest"] = f.SignRequest
 	opts["disableSignout"] = f.DisableSignout
-	aliases := []string{}
-	for _, line := range strings.Split(f.DomainAliases, "\n") {
-		if a := strings.TrimSpace(line); a != "" {
-			aliases = append(aliases, a)
-		}
-	}
-	if len(aliases) > 0 {
-		opts["domain_aliases"] = aliases
-	} else {
-		delete(opts, "domain_aliases")
-	}
+	setDomainAliases(opts, f.DomainAliases)
 	return opts
 }
 
