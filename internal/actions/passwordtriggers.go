@@ -2,7 +2,6 @@ package actions
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/dop251/goja"
 )
@@ -80,34 +79,14 @@ type PasswordResetPostChallengeResult struct {
 // throw: Gatehouse asks no second factor during a reset, so an action that needs one fails the
 // reset rather than letting it through unchallenged.
 func (r *Runtime) RunPasswordResetPostChallenge(ctx context.Context, actions []Bound, ev PasswordResetPostChallengeEvent) (*PasswordResetPostChallengeResult, error) {
-	if err := r.checkBound(actions, TriggerPasswordResetPostChallenge); err != nil {
-		return nil, err
-	}
-	base, err := toGeneric(ev.normalized())
-	if err != nil {
-		return nil, fmt.Errorf("actions: encode event: %w", err)
-	}
 	res := &PasswordResetPostChallengeResult{}
-	logs := &logSink{}
-	err = r.run(ctx, TriggerPasswordResetPostChallenge, func(ex *execution) error {
-		for _, b := range actions {
-			if e := ex.runAction(b, logs, func(vm *goja.Runtime) (goja.Value, goja.Value, error) {
-				event := toJS(vm, base).(*goja.Object)
-				_ = event.Set("secrets", secretsValue(vm, b.Secrets))
-				return event, postChallengeAPI(vm, ex, res), nil
-			}); e != nil {
-				return e
-			}
-			if res.Denied != nil {
-				return nil
-			}
-		}
-		return nil
-	})
-	if err == errAbandoned {
+	logs, err := r.runChain(ctx, TriggerPasswordResetPostChallenge, actions, ev.normalized(),
+		func(vm *goja.Runtime, ex *execution) goja.Value { return postChallengeAPI(vm, ex, res) },
+		func(map[string]any) bool { return res.Denied != nil })
+	if logs == nil {
 		return nil, err
 	}
-	res.Logs = logs.lines
+	res.Logs = logs
 	return res, err
 }
 

@@ -2,7 +2,6 @@ package actions
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/dop251/goja"
 )
@@ -49,35 +48,18 @@ type PreUserRegistrationResult struct {
 // RunPreUserRegistration runs the pre-user-registration actions in binding order, before a
 // database user is created. api.access.deny and api.validation.error stop the chain.
 func (r *Runtime) RunPreUserRegistration(ctx context.Context, actions []Bound, ev PreUserRegistrationEvent) (*PreUserRegistrationResult, error) {
-	if err := r.checkBound(actions, TriggerPreUserRegistration); err != nil {
-		return nil, err
-	}
-	base, err := toGeneric(ev.normalized())
-	if err != nil {
-		return nil, fmt.Errorf("actions: encode event: %w", err)
-	}
 	res := &PreUserRegistrationResult{AppMetadata: map[string]any{}, UserMetadata: map[string]any{}}
-	logs := &logSink{}
-	err = r.run(ctx, TriggerPreUserRegistration, func(ex *execution) error {
-		for _, b := range actions {
-			if e := ex.runAction(b, logs, func(vm *goja.Runtime) (goja.Value, goja.Value, error) {
-				event := toJS(vm, base).(*goja.Object)
-				_ = event.Set("secrets", secretsValue(vm, b.Secrets))
-				return event, preRegistrationAPI(vm, ex, res), nil
-			}); e != nil {
-				return e
-			}
+	logs, err := r.runChain(ctx, TriggerPreUserRegistration, actions, ev.normalized(),
+		func(vm *goja.Runtime, ex *execution) goja.Value { return preRegistrationAPI(vm, ex, res) },
+		func(base map[string]any) bool {
+			// The next action sees the metadata the ones before it set.
 			applyMetadata(base, &PostLoginResult{AppMetadata: res.AppMetadata, UserMetadata: res.UserMetadata})
-			if res.Denied != nil {
-				return nil
-			}
-		}
-		return nil
-	})
-	if err == errAbandoned {
+			return res.Denied != nil
+		})
+	if logs == nil {
 		return nil, err
 	}
-	res.Logs = logs.lines
+	res.Logs = logs
 	return res, err
 }
 
