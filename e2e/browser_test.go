@@ -206,7 +206,25 @@ func (b *browser) cookies(url string) map[string]*network.Cookie {
 // screenshot saves the page as PNG under dir and logs where.
 func (b *browser) screenshot(dir, name string) {
 	b.t.Helper()
-	png := run(b, "screenshot "+name, chromedp.FullScreenshot(100))
+	// A screenshot taken while a navigation replaces the page finds a document of no size yet
+	// ("Cannot take screenshot with 0 width"): wait for the new page's body, and try again a few
+	// times, boundedly, while it lays out.
+	var png []byte
+	for i := 0; ; i++ {
+		ctx, cancel := context.WithTimeout(b.ctx, 15*time.Second)
+		err := chromedp.Do(ctx, chromedp.WaitReady("body"))
+		if err == nil {
+			png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		}
+		cancel()
+		if err == nil {
+			break
+		}
+		if i == 20 || !strings.Contains(err.Error(), "0 width") {
+			b.t.Fatalf("screenshot %s: %v (at %s)", name, err, b.location())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 	path := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Fatal(err)
