@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -75,7 +74,7 @@ users import" reads back) or CSV with a header row, to --output or standard outp
 GATEHOUSE_* settings as serve.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, st, _, err := m.openTenant(cmd.Context(), eflags)
+			_, st, _, err := m.openTenant(cmd.Context(), eflags)
 			if err != nil {
 				return err
 			}
@@ -93,7 +92,7 @@ GATEHOUSE_* settings as serve.`,
 					fs = append(fs, domain.ExportField{Name: f})
 				}
 			}
-			job, err := userimport.CreateExport(ctx, st, time.Now(), conn, format, limit, fs, cfg.Issuer+"api/v2/")
+			job, err := userimport.CreateExport(ctx, st, time.Now(), conn, format, limit, fs)
 			if err != nil {
 				var de *domain.Error
 				if errors.As(err, &de) {
@@ -101,15 +100,11 @@ GATEHOUSE_* settings as serve.`,
 				}
 				return err
 			}
-			done, err := m.runUntilDone(ctx, st, job.ID, "exporting")
-			if err != nil {
+			if _, err := m.runUntilDone(ctx, st, job.ID, "exporting"); err != nil {
 				return err
 			}
-			loc, err := url.Parse(done.Location)
-			if err != nil {
-				return err
-			}
-			gz, err := userimport.Download(ctx, st, job.ID, loc.Query().Get("token"))
+			// The command holds the database: it reads the file itself, without a download link.
+			gz, err := userimport.ExportFile(ctx, st, job.ID)
 			if err != nil {
 				return err
 			}

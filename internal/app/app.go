@@ -239,12 +239,16 @@ func (a *App) build(ctx context.Context, o Options) error {
 	}
 	a.Imports = userimport.NewRunner(a.Store, "node-"+domain.NewJobID()[4:], a.now)
 	a.Imports.Owners, a.Imports.KickMail = bootstrap.TenantOwners, a.Mail.Kick // send_completion_email
+	exportLinks, err := userimport.NewExportLinks(purposeKey(masterKey, "gatehouse: users export download links"))
+	if err != nil {
+		return err
+	}
 	management := mgmt.New(mgmt.Options{ImportStarted: a.Imports.Kick, Issuer: cfg.Issuer, Store: a.Store, Verifier: managementVerifier{a.Tokens},
 		Keys: managementKeys{a.Keys}, PrepareSigningAlg: a.Keys.EnsureKeys, Actions: actionRunner, ActionTests: actionRunner, PostChangePassword: actionRunner, Hasher: o.Hasher, Audit: recorder, Logger: a.Logger, Now: a.now,
 		Limiter: limiter, RateLimit: mgmt.RateLimit{Max: cfg.RateLimits.ManagementPerClient, Window: cfg.RateLimits.ManagementWindow},
 		EmailSecrets: sealer, CheckEmailProvider: mail.CheckProvider, Verification: verify, BruteForce: bruteForce,
 		IPBlocks: throttle, LogStreams: streamSecrets, ConnectionSecrets: connectionSecrets{upstreamSecrets, broker},
-		APISecrets: apiSecrets, IDTokens: a.Tokens, IdPTokens: idpTokens,
+		APISecrets: apiSecrets, IDTokens: a.Tokens, IdPTokens: idpTokens, ExportLinks: exportLinks,
 		Changed: func() {
 			a.configChanged()
 			a.Mail.Kick()
@@ -462,8 +466,14 @@ func dpopNonceKey(on bool, masterKey []byte) []byte {
 	if !on {
 		return nil
 	}
+	return purposeKey(masterKey, "gatehouse: DPoP nonce key")
+}
+
+// purposeKey derives from the master key the key of one purpose, named by label, so that every
+// node computes the same key and no two purposes share one.
+func purposeKey(masterKey []byte, label string) []byte {
 	m := hmac.New(sha256.New, masterKey)
-	m.Write([]byte("gatehouse: DPoP nonce key"))
+	m.Write([]byte(label))
 	return m.Sum(nil)
 }
 

@@ -34,8 +34,8 @@ type Job struct {
 	SendCompletionEmail *bool       `json:"send_completion_email,omitempty"`
 	Summary             *JobSummary `json:"summary,omitempty"`
 
-	// A users_export job's settings and, once completed, where its file is (a capability URL
-	// that lives as long as the job).
+	// A users_export job's settings and, once completed, where its file is: a signed link that
+	// expires, issued afresh each time the job is read and never stored.
 	Format   string        `json:"format,omitempty"`
 	Limit    int           `json:"limit,omitempty"`
 	Fields   []ExportField `json:"fields,omitempty"`

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
+	"github.com/gatehouse/gatehouse/internal/userimport"
 )
 
 // VerificationMailer issues a verification ticket for a user and queues its mail through tx (a
@@ -31,10 +32,13 @@ type jobs struct {
 	tx      transactor // the mail, its ticket and the job are written together
 	mailer  VerificationMailer
 	now     func() time.Time
+	links   *userimport.ExportLinks // signs a completed export's location when it is read
+	base    string                  // the Management API's URL, the links' base
 }
 
 func (h *Handler) jobRoutes() []route {
-	g := &jobs{users: h.st, clients: h.st, mail: h.st, tx: h.st, mailer: h.opts.Verification, now: h.now}
+	g := &jobs{users: h.st, clients: h.st, mail: h.st, tx: h.st, mailer: h.opts.Verification, now: h.now,
+		links: h.opts.ExportLinks, base: h.audience}
 	return []route{
 		{method: "POST", path: "/jobs/verification-email", scopes: []string{"update:users"}, desc: "Send a verification email", fn: g.verificationEmail},
 		{method: "GET", path: "/jobs/{id}", scopes: []string{"create:users", "read:users"}, fn: g.get},
@@ -102,6 +106,14 @@ func (g *jobs) get(c *call) (int, any, error) {
 	job, err := load(ctx, g.mail.GetJob, c.r.PathValue("id"), nfJob)
 	if err != nil {
 		return 0, nil, err
+	}
+	if job.Type == domain.JobUsersExport {
+		// Auth0's location is a link that expires; each read signs a fresh one. Whatever a job
+		// written by an older version kept is never shown.
+		job.Location = ""
+		if job.Status == domain.JobCompleted && g.links != nil {
+			job.Location = g.links.URL(g.base, job.ID, g.now())
+		}
 	}
 	if job.Type != domain.JobVerificationEmail {
 		return http.StatusOK, job, nil // its status is kept with it

@@ -1,6 +1,7 @@
 package mgmt
 
 import (
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -126,6 +127,9 @@ type exportBody struct {
 }
 
 func (h *Handler) usersExport(c *call) (int, any, error) {
+	if h.opts.ExportLinks == nil {
+		return 0, nil, refuse(http.StatusNotImplemented, codeNotSupported, "This node cannot sign export download links.")
+	}
 	var b exportBody
 	if err := c.decode(&b); err != nil {
 		return 0, nil, err
@@ -148,7 +152,7 @@ func (h *Handler) usersExport(c *call) (int, any, error) {
 	if b.Limit != nil {
 		limit = *b.Limit
 	}
-	job, err := userimport.CreateExport(ctx, h.st, h.now(), conn, format, limit, b.Fields, h.opts.Issuer+"api/v2/")
+	job, err := userimport.CreateExport(ctx, h.st, h.now(), conn, format, limit, b.Fields)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -158,14 +162,37 @@ func (h *Handler) usersExport(c *call) (int, any, error) {
 	return http.StatusCreated, job, nil
 }
 
-// exportDownload serves a completed export's file at the job's location: a capability URL, as
-// Auth0's pre-signed one, good while the job is kept. Any mismatch is the same 404.
+// exportDownload serves a completed export's file at the job's location, a link signed when the
+// job was read (userimport.ExportLinks). A forged or altered link and an expired one are 403s that
+// say which, told apart only once the signature checked out; a link to a job no longer there, 404.
 func (h *Handler) exportDownload(w http.ResponseWriter, r *http.Request) {
-	file, err := userimport.Download(r.Context(), h.st, r.PathValue("id"), r.URL.Query().Get("token"))
-	if err != nil {
+	refuse := func(status int, message string) {
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusNotFound)
-		_, _ = w.Write([]byte(`{"statusCode":404,"error":"Not Found","message":"The export does not exist."}`))
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(status)
+		b, _ := json.Marshal(map[string]any{"statusCode": status, "error": http.StatusText(status), "message": message})
+		_, _ = w.Write(b)
+	}
+	if h.opts.ExportLinks == nil {
+		refuse(http.StatusNotFound, "The export does not exist.")
+		return
+	}
+	id, q := r.PathValue("id"), r.URL.Query()
+	switch err := h.opts.ExportLinks.Check(id, q.Get("expires"), q.Get("signature"), h.now()); {
+	case errors.Is(err, userimport.ErrLinkExpired):
+		refuse(http.StatusForbidden, "The download link has expired; read the job again for a fresh one.")
+		return
+	case err != nil:
+		refuse(http.StatusForbidden, "The download link is not valid.")
+		return
+	}
+	file, err := userimport.ExportFile(r.Context(), h.st, id)
+	if errors.Is(err, store.ErrNotFound) {
+		refuse(http.StatusNotFound, "The export does not exist.")
+		return
+	} else if err != nil {
+		h.log.Error("users export download", "job", id, "err", err)
+		refuse(http.StatusInternalServerError, "The export could not be read.")
 		return
 	}
 	w.Header().Set("Content-Type", "application/gzip")

@@ -19,6 +19,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
 	actiontrigger "github.com/gatehouse/gatehouse/internal/trigger"
+	"github.com/gatehouse/gatehouse/internal/userimport"
 )
 
 // TokenVerifier checks a Management API bearer token: signature, issuer, expiry and that audience is
@@ -128,6 +129,8 @@ type Options struct {
 	// IdPTokens opens the providers' tokens kept with identities, shown to read:user_idp_tokens;
 	// nil: never shown.
 	IdPTokens IdPTokenOpener
+	// ExportLinks signs and checks users exports' download links; nil: users exports answer 501.
+	ExportLinks *userimport.ExportLinks
 }
 
 // Handler serves /api/v2/.

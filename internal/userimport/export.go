@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"crypto/subtle"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -25,16 +24,15 @@ var exportFields = map[string]bool{"user_id": true, "email": true, "email_verifi
 var defaultExportFields = []string{"user_id", "email", "email_verified", "name", "nickname", "given_name", "family_name",
 	"picture", "created_at", "updated_at", "blocked"}
 
-// exportState is an export's result: the gzipped file and the secret of its download URL.
+// exportState is an export's result: the gzipped file. Its download link is signed when the job is
+// read (ExportLinks), so no secret is kept with it.
 type exportState struct {
-	File  []byte `json:"file,omitempty"`
-	Token string `json:"token"`
+	File []byte `json:"file,omitempty"`
 }
 
-// CreateExport checks an export's settings and stores a pending users_export job. baseURL is the
-// Management API's (https://HOST/api/v2/); the job's location is there once the file is ready.
+// CreateExport checks an export's settings and stores a pending users_export job.
 func CreateExport(ctx context.Context, st store.Store, now time.Time, conn *domain.Connection, format string, limit int,
-	fields []domain.ExportField, baseURL string) (*domain.Job, error) {
+	fields []domain.ExportField) (*domain.Job, error) {
 	switch format {
 	case "":
 		format = "csv"
@@ -60,14 +58,11 @@ func CreateExport(ctx context.Context, st store.Store, now time.Time, conn *doma
 	if conn != nil {
 		j.ConnectionID, j.Connection = conn.ID, conn.Name
 	}
-	tok := domain.RandomToken(32)
-	state, _ := json.Marshal(exportState{Token: tok})
-	payload, _ := json.Marshal(map[string]string{"location": baseURL + "jobs/" + j.ID + "/download?token=" + tok})
 	err := st.WithTx(ctx, func(tx store.Store) error {
 		if err := tx.CreateJob(ctx, j); err != nil {
 			return err
 		}
-		return tx.CreateJobWork(ctx, &store.JobWork{JobID: j.ID, Payload: payload, State: state})
+		return tx.CreateJobWork(ctx, &store.JobWork{JobID: j.ID, Payload: []byte("{}"), State: []byte("{}")})
 	})
 	if err != nil {
 		return nil, err
@@ -75,16 +70,20 @@ func CreateExport(ctx context.Context, st store.Store, now time.Time, conn *doma
 	return j, nil
 }
 
-// Download returns a completed export's gzipped file when token is its secret; ErrNotFound
-// otherwise, whatever the reason.
-func Download(ctx context.Context, st store.Store, jobID, token string) ([]byte, error) {
+// ExportFile returns a completed export's gzipped file; ErrNotFound when jobID is no finished
+// export. It checks no capability: callers check the download link first (ExportLinks.Check), or
+// hold the database already (the command line).
+func ExportFile(ctx context.Context, st store.Store, jobID string) ([]byte, error) {
+	job, err := st.GetJob(ctx, jobID)
+	if err != nil {
+		return nil, err
+	}
 	w, err := st.GetJobWork(ctx, jobID)
 	if err != nil {
 		return nil, err
 	}
 	var s exportState
-	if err := json.Unmarshal(w.State, &s); err != nil || !w.Finished || s.File == nil ||
-		subtle.ConstantTimeCompare([]byte(s.Token), []byte(token)) != 1 {
+	if job.Type != domain.JobUsersExport || !w.Finished || json.Unmarshal(w.State, &s) != nil || s.File == nil {
 		return nil, store.ErrNotFound
 	}
 	return s.File, nil
@@ -93,15 +92,6 @@ func Download(ctx context.Context, st store.Store, jobID, token string) ([]byte,
 // runExport writes the file of an export job in one step.
 func (r *Runner) runExport(ctx context.Context, job *domain.Job, w *store.JobWork) error {
 	var s exportState
-	var payload struct {
-		Location string `json:"location"`
-	}
-	if err := json.Unmarshal(w.State, &s); err != nil {
-		return err
-	}
-	if err := json.Unmarshal(w.Payload, &payload); err != nil {
-		return err
-	}
 	q := store.UserQuery{SkipCount: true}
 	if job.Connection != "" {
 		q.Terms = []store.UserQueryTerm{{Field: "connection", Value: job.Connection}}
@@ -163,7 +153,8 @@ func (r *Runner) runExport(ctx context.Context, job *domain.Job, w *store.JobWor
 	b, _ := json.Marshal(s)
 	w.State, w.Finished, w.LeaseUntil = b, true, r.now()
 	j := *job
-	j.Status, j.Location = domain.JobCompleted, payload.Location
+	// The job keeps no location: GET /jobs/{id} signs a fresh one each time it is read.
+	j.Status, j.Location = domain.JobCompleted, ""
 	return r.Store.WithTx(ctx, func(tx store.Store) error {
 		if err := tx.SaveJobWork(ctx, w); err != nil {
 			return fmt.Errorf("job %s: %w", job.ID, err)
