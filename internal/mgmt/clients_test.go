@@ -75,6 +75,21 @@ func TestClientFilters(t *testing.T) {
 	if n := len(e.must(t, 200, "GET", "/clients?is_first_party=false", nil).arr(t)); n != 1 {
 		t.Errorf("is_first_party filter: %d", n)
 	}
+	if n := len(e.must(t, 200, "GET", "/clients?app_type=non_interactive,regular_web&is_first_party=true", nil).arr(t)); n != 2 {
+		t.Errorf("app_type list and is_first_party together: %d", n)
+	}
+	// No client here is global (each shows global: false): is_global=true finds none, false all.
+	all := len(e.must(t, 200, "GET", "/clients", nil).arr(t))
+	if n := len(e.must(t, 200, "GET", "/clients?is_global=false", nil).arr(t)); n != all || all < 3 {
+		t.Errorf("is_global=false: %d of %d", n, all)
+	}
+	if got := e.must(t, 200, "GET", "/clients?is_global=true&include_totals=true", nil).obj(t); got["total"] != 0.0 || len(got["clients"].([]any)) != 0 {
+		t.Errorf("is_global=true: %v", got)
+	}
+	wantError(t, e.call(t, "admin", "GET", "/clients?is_global=yes", nil), 400, "invalid_query_string", "is_global", false)
+	wantError(t, e.call(t, "admin", "GET", "/clients?is_first_party=maybe", nil), 400, "invalid_query_string", "is_first_party", false)
+	wantError(t, e.call(t, "admin", "GET", "/clients?app_type="+strings.Repeat("spa,", 40)+"spa", nil), 400, "invalid_query_string", "app_type", false)
+	wantError(t, e.call(t, "admin", "GET", "/clients?q=client_grant.allow_any_organization:true", nil), 400, "invalid_query_string", "q", false)
 	// A public SPA gets no secret.
 	spa := e.must(t, 201, "POST", "/clients", map[string]any{"name": "spa", "app_type": "spa"}).obj(t)
 	if _, ok := spa["client_secret"]; ok || spa["token_endpoint_auth_method"] != "none" {
