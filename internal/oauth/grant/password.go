@@ -50,6 +50,9 @@ func (Password) LogTypes() (string, string) {
 const (
 	descNoDefaultDirectory = "Authorization server not configured with default connection."
 	descUnknownRealm       = "Unknown realm."
+	// descNoPasswords: the realm (or default directory) is a connection that keeps no passwords, a
+	// social or enterprise one.
+	descNoPasswords = "specified strategy does not support requested operation"
 	// descConnectionNotEnabled: the connection does not list the client in its enabled clients.
 	descConnectionNotEnabled = "The connection is not enabled for this client."
 )
@@ -191,7 +194,8 @@ func endUserIP(req *protocol.TokenRequest) string {
 }
 
 // connection is the database connection that checks the password: `realm` for the realm grant, the
-// tenant's default directory for `password`.
+// tenant's default directory for `password` (which takes no realm: one sent is not read, as Auth0
+// reads none).
 func (g Password) connection(ctx context.Context, req *protocol.TokenRequest) (*domain.Connection, error) {
 	name := req.Realm
 	if g.Realm {
@@ -214,6 +218,11 @@ func (g Password) connection(ctx context.Context, req *protocol.TokenRequest) (*
 		return nil, protocol.NewError(http.StatusInternalServerError, "server_error", descNoDefaultDirectory)
 	case err != nil:
 		return nil, protocol.ServerError(err)
+	}
+	if conn.Strategy != domain.StrategyAuth0 {
+		// Refused before any password is looked at: such a connection's users have none here, so
+		// every attempt would be a wrong password counted against them.
+		return nil, protocol.InvalidRequest(descNoPasswords)
 	}
 	return conn, nil
 }
