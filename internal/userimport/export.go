@@ -48,10 +48,8 @@ func CreateExport(ctx context.Context, st store.Store, now time.Time, conn *doma
 			fields = append(fields, domain.ExportField{Name: f})
 		}
 	}
-	for _, f := range fields {
-		if !exportFields[f.Name] {
-			return nil, domain.Invalidf("fields", "%q is not a field a users export can write", f.Name)
-		}
+	if _, err := checkExportFields(fields); err != nil {
+		return nil, err
 	}
 	j := &domain.Job{ID: domain.NewJobID(), Type: domain.JobUsersExport, Status: domain.JobPending,
 		CreatedAt: now.UTC().Truncate(time.Millisecond), Format: format, Limit: limit, Fields: fields}
@@ -92,6 +90,14 @@ func ExportFile(ctx context.Context, st store.Store, jobID string) ([]byte, erro
 // runExport writes the file of an export job in one step.
 func (r *Runner) runExport(ctx context.Context, job *domain.Job, w *store.JobWork) error {
 	var s exportState
+	paths, err := checkExportFields(job.Fields)
+	if err != nil {
+		return err
+	}
+	linked := false
+	for _, p := range paths {
+		linked = linked || p.linked()
+	}
 	q := store.UserQuery{SkipCount: true}
 	if job.Connection != "" {
 		q.Terms = []store.UserQueryTerm{{Field: "connection", Value: job.Connection}}
@@ -124,10 +130,19 @@ func (r *Runner) runExport(ctx context.Context, job *domain.Job, w *store.JobWor
 			}
 			n++
 			all := exportValues(u)
+			idents := u.Identities()
+			if linked {
+				// Only an export that names linked identities reads them, one query a user.
+				rows, err := r.Store.ListUserIdentities(ctx, u.UserID)
+				if err != nil {
+					return err
+				}
+				idents = u.WithLinked(rows)
+			}
 			if job.Format == "json" {
 				obj := map[string]any{}
-				for _, f := range job.Fields {
-					if v, ok := all[f.Name]; ok {
+				for i, f := range job.Fields {
+					if v, ok := paths[i].value(all, u, idents); ok {
 						obj[cmpOr(f.ExportAs, f.Name)] = v
 					}
 				}
@@ -136,8 +151,9 @@ func (r *Runner) runExport(ctx context.Context, job *domain.Job, w *store.JobWor
 				continue
 			}
 			rec := make([]string, len(job.Fields))
-			for i, f := range job.Fields {
-				rec[i] = csvValue(all[f.Name])
+			for i := range job.Fields {
+				v, _ := paths[i].value(all, u, idents)
+				rec[i] = csvValue(v)
 			}
 			_ = cw.Write(rec)
 		}
@@ -199,7 +215,8 @@ func csvValue(v any) string {
 		return ""
 	case string:
 		return v
-	case map[string]any:
+	case map[string]any, []any, []domain.Identity:
+		// Objects and arrays are written as JSON in their cell.
 		b, _ := json.Marshal(v)
 		return string(b)
 	}
