@@ -59,7 +59,8 @@ test('an import job with a custom hash and a bad row, then an export of the impo
   assert.deepEqual(imported.user_metadata, { from: 'legacy' });
 
   const exp = await management.jobs.usersExports.create({ connection_id, format: 'json',
-    fields: [{ name: 'user_id' }, { name: 'email', export_as: 'mail' }, { name: 'user_metadata' }] });
+    fields: [{ name: 'user_id' }, { name: 'email', export_as: 'mail' }, { name: 'user_metadata' },
+      { name: 'user_metadata.from', export_as: 'from' }, { name: 'identities[0].connection', export_as: 'provider' }] });
   assert.equal(exp.type, 'users_export');
   const done = await completed(exp.id);
   assert.ok(done.location, 'a completed export has a location');
@@ -67,8 +68,11 @@ test('an import job with a custom hash and a bad row, then an export of the impo
   assert.equal(res.status, 200);
   const lines = gunzipSync(Buffer.from(await res.arrayBuffer())).toString('utf8').trim().split('\n').map((l) => JSON.parse(l));
   const row = lines.find((l) => l.user_id === `auth0|imp-${suffix}`);
-  assert.deepEqual(row, { user_id: `auth0|imp-${suffix}`, mail: `imp-${suffix}@example.com`, user_metadata: { from: 'legacy' } });
+  assert.deepEqual(row, { user_id: `auth0|imp-${suffix}`, mail: `imp-${suffix}@example.com`, user_metadata: { from: 'legacy' },
+    from: 'legacy', provider: 'Username-Password-Authentication' });
 
-  const wrong = await fetch(done.location.replace('token=', 'token=x'));
-  assert.equal(wrong.status, 404);
+  // The location is signed (it expires after 60 seconds, as Auth0's): an altered one is refused.
+  const wrong = await fetch(done.location.replace('signature=', 'signature=0'));
+  assert.equal(wrong.status, 403);
+  assert.equal((await wrong.json()).message, 'The download link is not valid.');
 });
