@@ -38,8 +38,9 @@ func (e *env) mustEmployees(tb testing.TB) {
 
 // TestPasswordRealmNamesTheConnection: the realm grant checks the password against the connection
 // `realm` names, and no other; `password` (golang.org/x/oauth2's PasswordCredentialsToken) checks it
-// against the tenant's default directory, whatever realm it is sent, and follows that setting when
-// it names another database connection. A realm that cannot check a password is Auth0's 400.
+// against the tenant's default directory, and follows that setting when it names another database
+// connection, unless it is sent a realm, which it then follows as the realm grant does. A realm that
+// cannot check a password is Auth0's 400.
 func TestPasswordRealmNamesTheConnection(t *testing.T) {
 	onBothEngines(t, func(t *testing.T, pg bool) {
 		e := MustEnv(t, envOptions{postgres: pg, noCache: true})
@@ -84,10 +85,29 @@ func TestPasswordRealmNamesTheConnection(t *testing.T) {
 		if _, err := signIn("emp@example.test", empPW); !refused(err) {
 			t.Fatalf("password grant with a user outside the default directory: %v", err)
 		}
-		// `password` takes no realm: one sent does not choose the connection.
-		wantError(t, e.call(t, "oauth/token", tokenCall{basicID: ropcID, basicSecret: ropcSecret,
-			body: form("grant_type", "password", "realm", "Employees", "username", "emp@example.test", "password", empPW)}),
-			403, "invalid_grant", "Wrong email or password.")
+		// `password` with a realm (as auth0-auth-js sends it) checks that connection instead, under
+		// the realm grant's rules.
+		passwordRealm := func(realmName, user, pw string) tokenAnswer {
+			return e.call(t, "oauth/token", tokenCall{basicID: ropcID, basicSecret: ropcSecret,
+				body: form("grant_type", "password", "realm", realmName, "username", user, "password", pw, "scope", "openid")})
+		}
+		if a := passwordRealm("Employees", "emp@example.test", empPW); a.status != 200 {
+			t.Fatalf("password grant with realm Employees: %d %s", a.status, a.raw)
+		} else if _, id := decodeJWT(t, a.body["id_token"].(string)); id["sub"] != empID {
+			t.Fatalf("password grant with realm Employees signed in %v", id["sub"])
+		}
+		wantError(t, passwordRealm("Employees", "jane@example.test", janePW), 403, "invalid_grant", "Wrong email or password.")
+		wantError(t, passwordRealm("Contractors", "jane@example.test", janePW), 400, "invalid_request", "Unknown realm.")
+		wantError(t, passwordRealm("github", "emp@example.test", empPW), 400, "invalid_request", "specified strategy does not support requested operation")
+		// A connection not enabled for the client is refused whichever way it is named.
+		ctx2 := context.Background()
+		emp, err := e.Store.GetConnectionByName(ctx2, "Employees")
+		must(t, err)
+		emp.EnabledClients = []string{realmID}
+		must(t, e.Store.UpdateConnection(ctx2, emp))
+		wantError(t, passwordRealm("Employees", "emp@example.test", empPW), 403, "unauthorized_client", "The connection is not enabled for this client.")
+		emp.EnabledClients = []string{ropcID, realmID}
+		must(t, e.Store.UpdateConnection(ctx2, emp))
 
 		// The default directory set to Employees: the password grant checks Employees. (The
 		// Management API keeps it to Username-Password-Authentication, the hosted pages' connection;

@@ -19,9 +19,10 @@ import (
 )
 
 // Password is the resource owner password grant (RFC 6749 §4.3) as Auth0 has it (spec §1.3): with
-// Realm false it is `password`, checked against the tenant's default directory; with Realm true it
-// is Auth0's extension grant `http://auth0.com/oauth/grant-type/password-realm`, checked against the
-// connection named by `realm`. Only a client that lists the grant may use it.
+// Realm false it is `password`, checked against the connection an optional `realm` names, else the
+// tenant's default directory; with Realm true it is Auth0's extension grant
+// `http://auth0.com/oauth/grant-type/password-realm`, checked against the connection `realm` must
+// name. Only a client that lists the grant, and that the connection is enabled for, may use it.
 //
 // The password is checked exactly as /u/login checks it: the same brute-force protection (one
 // counter for both), the same answer for an unknown email and a wrong password, the same cost for
@@ -193,16 +194,16 @@ func endUserIP(req *protocol.TokenRequest) string {
 	return addr.Unmap().String()
 }
 
-// connection is the database connection that checks the password: `realm` for the realm grant, the
-// tenant's default directory for `password` (which takes no realm: one sent is not read, as Auth0
-// reads none).
+// connection is the database connection that checks the password: the one `realm` names, which the
+// realm grant requires and `password` takes too (Auth0's own SDK, auth0-auth-js, sends `password`
+// with a realm to pick a connection other than the default directory); else the tenant's default
+// directory.
 func (g Password) connection(ctx context.Context, req *protocol.TokenRequest) (*domain.Connection, error) {
 	name := req.Realm
-	if g.Realm {
-		if req.Realm == "" {
+	if name == "" {
+		if g.Realm {
 			return nil, protocol.MissingParameter("realm")
 		}
-	} else {
 		ts, err := g.Deps.Config.TenantSettings(ctx)
 		if err != nil {
 			return nil, protocol.ServerError(err)
@@ -211,7 +212,7 @@ func (g Password) connection(ctx context.Context, req *protocol.TokenRequest) (*
 	}
 	conn, err := g.Deps.Store.GetConnectionByName(ctx, name)
 	switch {
-	case errors.Is(err, store.ErrNotFound) && g.Realm:
+	case errors.Is(err, store.ErrNotFound) && req.Realm != "":
 		return nil, protocol.InvalidRequest(descUnknownRealm)
 	case errors.Is(err, store.ErrNotFound):
 		// A tenant setting, not the caller's fault: Auth0's words for it, and no internal cause to hide.
