@@ -6,7 +6,8 @@
 // and application, so the seeded tenant keeps its configuration.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { management, tenant, authenticationClient, expectApiError } from './tenant.js';
+import { AuthClient } from '@auth0/auth0-auth-js';
+import { management, tenant, domain, authenticationClient, expectApiError } from './tenant.js';
 
 const suffix = Date.now().toString(36);
 const connName = `Compat-DB-${suffix}`;
@@ -113,6 +114,29 @@ test('connections: the default database connection, a new one, its policy, its c
     assert.match(body.policy, /^\* At least 6 characters in length$/);
     return true;
   });
+  // The new connection signs in by name: auth0's password-realm grant with realm, and @auth0/auth0-auth-js's
+  // getTokenByPassword, which sends `password` with a realm instead of the tenant's default directory.
+  const signedUpId = `auth0|${signedUp._id}`;
+  const { data: viaRealmGrant } = await auth.oauth.passwordGrant({ username: `sig-${suffix}@example.com`, password: 'Tree-House-Nine', realm: connName, scope: 'openid' });
+  assert.equal(JSON.parse(Buffer.from(viaRealmGrant.id_token.split('.')[1], 'base64url')).sub, signedUpId);
+  await management.clients.update(app.client_id, { grant_types: [...app.grant_types, 'password'] });
+  const authJs = new AuthClient({ domain, clientId: app.client_id, clientSecret: app.client_secret });
+  const viaPassword = await authJs.getTokenByPassword({ username: `sig-${suffix}@example.com`, password: 'Tree-House-Nine', realm: connName, scope: 'openid' });
+  assert.equal(viaPassword.claims.sub, signedUpId);
+  await assert.rejects(
+    authJs.getTokenByPassword({ username: `sig-${suffix}@example.com`, password: 'Tree-House-Nine', scope: 'openid' }),
+    (err) => {
+      // Without a realm the default directory is checked, where this user is not.
+      assert.equal(err.name, 'TokenByPasswordError');
+      assert.ok(['invalid_grant', 'unauthorized_client'].includes(err.cause.error), err.cause.error);
+      return true;
+    },
+  );
+  await assert.rejects(
+    authJs.getTokenByPassword({ username: `sig-${suffix}@example.com`, password: 'Tree-House-Nine', realm: `Nowhere-${suffix}` }),
+    (err) => err.cause.error === 'invalid_request' && err.cause.error_description === 'Unknown realm.',
+  );
+
   await management.connections.update(conn.id, { options: { passwordPolicy: 'low', disable_signup: true } });
   await assert.rejects(auth.database.signUp({ connection: connName, email: `off-${suffix}@example.com`, password: 'Tree-House-Nine' }), (err) => {
     assert.equal(err.error, 'operation_not_allowed');
