@@ -109,9 +109,11 @@ func (g *jobs) get(c *call) (int, any, error) {
 	}
 	if job.Type == domain.JobUsersExport {
 		// Auth0's location is a link that expires; each read signs a fresh one. Whatever a job
-		// written by an older version kept is never shown.
+		// written by an older version kept is never shown. The file holds the users: only a caller
+		// that may read them (read:users, the scope that created the export) is given the link, not
+		// one that may only create users.
 		job.Location = ""
-		if job.Status == domain.JobCompleted && g.links != nil {
+		if job.Status == domain.JobCompleted && g.links != nil && hasAnyScope(c.who.scopes, []string{"read:users"}) {
 			job.Location = g.links.URL(g.base, job.ID, g.now())
 		}
 	}
