@@ -123,6 +123,16 @@ func (e *Executor) TestAction(ctx context.Context, a *domain.Action, trigger str
 			logs, result = res.Logs, map[string]any{"denied": denialView(res.Denied, ""), "challenge": challengeView(res.Challenge)}
 		}
 		runErr = err
+	case actions.TriggerSendPhoneMessage:
+		var ev actions.SendPhoneMessageEvent
+		if err := decode(&ev); err != nil {
+			return nil, err
+		}
+		res, err := e.rt.RunSendPhoneMessage(ctx, bound, ev)
+		if res != nil {
+			logs, result = res.Logs, map[string]any{}
+		}
+		runErr = err
 	default:
 		return nil, domain.Invalidf("trigger_id", "%s actions cannot be tested on this server", t)
 	}

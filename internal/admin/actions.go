@@ -91,11 +91,15 @@ var flows = []flow{
 		"Runs in the background after a user signs up: tell other systems (the FAQ's user sync).",
 		"Start: user created", "Complete: nothing waits for these actions"},
 	{"password-reset", "Password Reset", "password-reset-post-challenge", "v1", "onExecutePostChallenge",
-		"Runs when a user opens a valid password reset link, before the new password form: deny the reset.",
+		"Runs when a user opens a valid password reset link, before the new password form: deny the reset, or ask for the user's second factor (api.authentication.challengeWith).",
 		"Start: reset link proved", "Complete: new password form shown"},
 	{"change-password", "Post Change Password", "post-change-password", "v2", "onExecutePostChangePassword",
 		"Runs in the background after a password changes (reset link, change ticket, Management API): notify other systems.",
 		"Start: password changed", "Complete: nothing waits for these actions"},
+	{"send-phone-message", "Send Phone Message", "send-phone-message", "v2", "onExecuteSendPhoneMessage",
+		"Runs where an SMS or voice code would be sent (Auth0's custom phone provider): event.message_options has the recipient and text. " +
+			"This server sends no SMS, so nothing fires it yet; test actions with the Management API's test endpoint.",
+		"Start: code ready to send", "Complete: message handed over"},
 }
 
 func flowBySlug(slug string) (flow, bool) {

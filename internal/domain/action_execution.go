@@ -10,6 +10,9 @@ const (
 	// TriggerPasswordResetPostChallenge runs once the user proved a reset link, before the new
 	// password form; it may deny the reset.
 	TriggerPasswordResetPostChallenge = "password-reset-post-challenge"
+	// TriggerSendPhoneMessage runs where an SMS or voice message would carry a second-factor code
+	// (Auth0's custom phone provider). Gatehouse sends no SMS: it is bound, listed and tested only.
+	TriggerSendPhoneMessage = "send-phone-message"
 )
 
 // ActionExecutionRetention is how long an execution record is kept: Auth0 keeps execution logs
