@@ -98,7 +98,7 @@ var flows = []flow{
 		"Start: password changed", "Complete: nothing waits for these actions"},
 	{"send-phone-message", "Send Phone Message", "send-phone-message", "v2", "onExecuteSendPhoneMessage",
 		"Runs where an SMS or voice code would be sent (Auth0's custom phone provider): event.message_options has the recipient and text. " +
-			"This server sends no SMS, so nothing fires it yet; test actions with the Management API's test endpoint.",
+			"This server sends no SMS, so nothing fires it yet; try an action with its Test panel (or the Management API's test endpoint).",
 		"Start: code ready to send", "Complete: message handed over"},
 }
 
@@ -152,6 +152,7 @@ func (h *Handler) actionRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+Path+"actions/{id}", h.page(h.actionEditor))
 	mux.Handle("POST "+Path+"actions/{id}", h.page(h.saveAction))
 	mux.Handle("POST "+Path+"actions/{id}/secrets", h.page(h.actionSecrets))
+	mux.Handle("POST "+Path+"actions/{id}/test", h.page(h.testAction))
 	mux.Handle("GET "+Path+"actions/{id}/versions", h.page(h.actionVersions))
 	mux.Handle("GET "+Path+"actions/{id}/versions/{vid}", h.page(h.actionVersionView))
 	mux.Handle("POST "+Path+"actions/{id}/versions/{vid}/deploy", h.page(h.rollBackAction))
@@ -278,6 +279,10 @@ type actionEditorData struct {
 	CanDeploy   bool
 	CanDelete   bool
 	Base        string
+	// TestPayload is the Test panel's event (as typed, else the trigger's sample); Test the last
+	// run's result.
+	TestPayload string
+	Test        *actionTestResult
 }
 
 func (h *Handler) loadAction(w http.ResponseWriter, r *http.Request, v *viewer) (action, bool) {
@@ -296,7 +301,7 @@ func (h *Handler) editorData(a action, v *viewer) actionEditorData {
 	}
 	return actionEditorData{Action: a, Flow: f, Code: a.Code, MaxCode: maxActionCode,
 		CanWrite: v.Can("update:actions"), CanDeploy: v.Can("create:actions"), CanDelete: v.Can("delete:actions"),
-		Base: Path + "actions/" + url.PathEscape(a.ID)}
+		Base: Path + "actions/" + url.PathEscape(a.ID), TestPayload: sampleEvent(f.Trigger)}
 }
 
 func (h *Handler) actionEditor(w http.ResponseWriter, r *http.Request, v *viewer) {

@@ -3,9 +3,19 @@ package app_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 )
+
+// formTextarea returns the content of the page's textarea named name.
+func formTextarea(page, name string) string {
+	m := regexp.MustCompile(`(?s)<textarea[^>]*name="` + regexp.QuoteMeta(name) + `"[^>]*>(.*?)</textarea>`).FindStringSubmatch(page)
+	if m == nil {
+		return ""
+	}
+	return m[1]
+}
 
 // TestSendPhoneMessageTrigger: send-phone-message is listed with Auth0's version, an action for it
 // is created, deployed and bound through the Management API, its test run gets Auth0's event
@@ -53,6 +63,21 @@ func TestSendPhoneMessageTrigger(t *testing.T) {
 	resp, page := get(t, admin, flow)
 	if resp.StatusCode != 200 || !strings.Contains(page, "Send Phone Message") || !strings.Contains(page, ">Custom SMS provider</a>") {
 		t.Fatalf("flow page: %d\n%s", resp.StatusCode, page)
+	}
+	// The action's Test panel starts from a send-phone-message event and shows what the run logged.
+	editor := n.issuer + "admin/actions/" + id
+	_, page = get(t, admin, editor)
+	if !strings.Contains(page, `id="test-payload"`) || !strings.Contains(page, "message_options") {
+		t.Fatalf("editor without a test panel:\n%s", page)
+	}
+	resp, page = post(t, admin, editor+"/test", url.Values{"csrf": {csrf}, "payload": {htmlUnescape(formTextarea(page, "payload"))}})
+	if resp.StatusCode != 200 || !strings.Contains(htmlUnescape(page), "to +15551234567 (sms, second-factor-authentication): Your verification code is 123456") ||
+		!strings.Contains(page, "[redacted]") || strings.Contains(page, "sms-provider-token") {
+		t.Fatalf("test panel: %d\n%s", resp.StatusCode, page)
+	}
+	if resp, page = post(t, admin, editor+"/test", url.Values{"csrf": {csrf}, "payload": {"[1, 2"}}); resp.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(page, "must be a JSON object") {
+		t.Fatalf("bad event: %d", resp.StatusCode)
 	}
 	second := m.deployAction("Backup SMS provider", "send-phone-message", `exports.onExecuteSendPhoneMessage = async (event, api) => {};`)
 	if resp, _ = post(t, admin, flow, url.Values{"csrf": {csrf}, "op": {"add"}, "action": {second}}); resp.StatusCode != http.StatusSeeOther {
