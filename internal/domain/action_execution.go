@@ -35,12 +35,21 @@ type ActionExecution struct {
 	UpdatedAt time.Time               `json:"updated_at"`
 }
 
-// ActionExecutionResult is what one action of the run did.
+// ActionExecutionResult is what one action of the run did. Logs (its console lines, secrets
+// masked) go beyond Auth0's shape, which leaves them to the real-time logs: here they are also in
+// the tenant log entry naming the execution.
 type ActionExecutionResult struct {
 	ActionName string                `json:"action_name"`
 	Error      *ActionExecutionError `json:"error,omitempty"`
 	StartedAt  time.Time             `json:"started_at"`
 	EndedAt    time.Time             `json:"ended_at"`
+	Logs       []ActionExecutionLog  `json:"logs,omitempty"`
+}
+
+// ActionExecutionLog is one console line of an action's run.
+type ActionExecutionLog struct {
+	Level   string `json:"level"`
+	Message string `json:"message"`
 }
 
 // ActionExecutionError is Auth0's ActionError: an id (the kind of failure), a message and an
