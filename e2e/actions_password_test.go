@@ -5,6 +5,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/pquerna/otp/totp"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
 // The password reset's Actions in a browser: a password-reset-post-challenge action refuses a
@@ -58,4 +64,81 @@ func TestPasswordResetActionPages(t *testing.T) {
 		t.Errorf("flow page: %q", body)
 	}
 	b.screenshot(shots, "dashboard-flow-password-reset")
+}
+
+// TestPasswordResetMFAChallengePages: a password-reset-post-challenge action asks for the user's
+// authenticator app before the new password, in headless Chromium. The admin enrolls an app at a
+// sign-in through the seed app; their reset link then opens the reset's challenge page, a wrong
+// code is refused on the page, the right one opens the new-password form, and the new password is
+// saved. Each page is screenshotted.
+func TestPasswordResetMFAChallengePages(t *testing.T) {
+	chromiumPath(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
+	defer cancel()
+	g := MustStartGatehouse(t, ctx)
+	settings := domain.DefaultGuardianSettings()
+	settings.Policies = []string{domain.PolicyAllApplications}
+	if err := g.App.Store.PutGuardianSettings(ctx, settings); err != nil {
+		t.Fatal(err)
+	}
+	app := MustStartSeedApp(t, ctx, g)
+	shots := artifactsDir(t)
+	admin := g.User(t, "admin")
+
+	b := MustStartBrowser(t, ctx)
+	b.navigate(app.Web + "/dashboard")
+	mustBeOnLoginPage(t, b, g)
+	signIn(t, b, admin.Email, admin.Password)
+	b.step("show the key", chromedp.WaitVisible(chromedp.CSS(`img.qr`)), chromedp.Click(chromedp.CSS(`.manual summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`.secret`)))
+	secret := strings.ReplaceAll(b.text(".secret"), " ", "")
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.step("enroll", chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), code),
+		chromedp.Submit(chromedp.CSS(`input[name="code"]`)), chromedp.WaitVisible(chromedp.CSS(`.recovery-code`)))
+
+	tok := mgmtCall(t, g, "POST", "oauth/token", "", url.Values{"grant_type": {"client_credentials"}, "client_id": {g.Tenant.ManagementAPI.ClientID},
+		"client_secret": {g.Tenant.ManagementAPI.ClientSecret}, "audience": {g.Issuer + "api/v2/"}}, nil)["access_token"].(string)
+	a := mgmtCall(t, g, "POST", "api/v2/actions/actions", tok, nil, map[string]any{"name": "Reset needs the app",
+		"supported_triggers": []map[string]string{{"id": "password-reset-post-challenge", "version": "v1"}},
+		"code": `exports.onExecutePostChallenge = async (event, api) => {
+  api.authentication.challengeWith({ type: 'otp' }, { additionalFactors: [{ type: 'recovery-code' }] });
+};`})
+	id := a["id"].(string)
+	mgmtCall(t, g, "POST", "api/v2/actions/actions/"+id+"/deploy", tok, nil, nil)
+	mgmtCall(t, g, "PATCH", "api/v2/actions/triggers/password-reset-post-challenge/bindings", tok, nil,
+		map[string]any{"bindings": []map[string]any{{"ref": map[string]string{"type": "action_id", "value": id}}}})
+	u, err := g.App.Store.GetUserByEmail(ctx, domain.DefaultConnection, admin.Email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := mgmtCall(t, g, "POST", "api/v2/tickets/password-change", tok, nil, map[string]any{"user_id": u.UserID})["ticket"].(string)
+
+	r := MustStartBrowser(t, ctx)
+	r.navigate(link)
+	r.step("wait for the reset's challenge", chromedp.WaitVisible(chromedp.CSS(`input[name="code"]`)))
+	if loc := r.location(); !strings.HasPrefix(loc, g.Origin+"/u/reset-password/mfa-otp-challenge?ticket=") {
+		t.Fatalf("challenge at %s", loc)
+	}
+	r.screenshot(shots, "reset-mfa-challenge")
+	r.step("enter a wrong code", chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), "000000"),
+		chromedp.Submit(chromedp.CSS(`input[name="code"]`)), chromedp.WaitVisible(chromedp.CSS(`#form-error p`)))
+	if msg := r.text("#form-error"); !strings.Contains(msg, "Invalid code") {
+		t.Fatalf("wrong code message %q", msg)
+	}
+	r.screenshot(shots, "reset-mfa-wrong-code")
+	code, _ = totp.GenerateCode(secret, time.Now().Add(30*time.Second)) // the step after the one used
+	r.step("enter the next code", chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), code),
+		chromedp.Submit(chromedp.CSS(`input[name="code"]`)), chromedp.WaitVisible(chromedp.CSS(`input[name="password"]`)))
+	if loc := r.location(); !strings.HasPrefix(loc, g.Origin+"/u/reset-password?ticket=") {
+		t.Fatalf("form at %s", loc)
+	}
+	r.screenshot(shots, "reset-mfa-new-password-form")
+	const pw = "Reset-After-Mfa-42!"
+	r.step("choose the new password", chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), pw),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password_confirm"]`), pw), chromedp.Submit(chromedp.CSS(`input[name="password"]`)))
+	r.waitFor("the done page", `document.querySelector('h1') && document.querySelector('h1').textContent.trim() === 'Password changed'`)
+	r.screenshot(shots, "reset-mfa-done")
 }

@@ -104,7 +104,7 @@ func TestCompileForManagementAPI(t *testing.T) {
 		{"syntax", "exports.onExecutePostLogin = async (event, api) => {\n  const x = ;\n};", "post-login", []string{"Line 2:", "Unexpected token"}},
 		{"unterminated", "exports.onExecutePostLogin = async (event, api) => {\n  api.idToken.setCustomClaim('a', 1);\n", "post-login", []string{"Line 3"}},
 		{"require", "\n\nconst cp = require('child_process');\nexports.onExecutePostLogin = async () => {};", "post-login", []string{"Line 3:", `require("child_process")`, "axios"}},
-		{"trigger", "exports.onExecutePostLogin = async () => {};", "send-phone-message", []string{`"send-phone-message" is not supported`}},
+		{"trigger", "exports.onExecutePostLogin = async () => {};", "custom-token-exchange", []string{`"custom-token-exchange" is not supported`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := ex.Compile(tc.name, tc.code, tc.trigger)

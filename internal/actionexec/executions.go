@@ -62,7 +62,7 @@ func (e *Executor) begin(ctx context.Context) (context.Context, *execution) {
 // finish queues the record of the run. err is the runtime's error when the run failed: an action's
 // failure is on its own result already; an execution that failed before or outside any action (a
 // broken chain, an abandoned run) gets a result for the action it was at.
-func (e *Executor) finish(ctx context.Context, t actions.Trigger, c *chain, x *execution, f *failure) string {
+func (e *Executor) finish(ctx context.Context, t actions.Trigger, c *chain, x *execution, logs []actions.LogLine, f *failure) string {
 	if x == nil {
 		return ""
 	}
@@ -70,9 +70,14 @@ func (e *Executor) finish(ctx context.Context, t actions.Trigger, c *chain, x *e
 	rec := &domain.ActionExecution{ID: x.id, TriggerID: string(t), Status: domain.ExecutionFinal, CreatedAt: x.start, UpdatedAt: end,
 		Results: []domain.ActionExecutionResult{}}
 	red := newRedactor(c)
+	lines := map[string][]domain.ActionExecutionLog{}
+	for _, l := range logs {
+		lines[l.ActionName] = append(lines[l.ActionName], domain.ActionExecutionLog{Level: l.Level, Message: red(l.Line)})
+	}
 	failed := false
 	for _, r := range x.runs.Runs() {
-		res := domain.ActionExecutionResult{ActionName: r.Name, StartedAt: r.Start.UTC(), EndedAt: r.End.UTC()}
+		res := domain.ActionExecutionResult{ActionName: r.Name, StartedAt: r.Start.UTC(), EndedAt: r.End.UTC(), Logs: lines[r.Name]}
+		delete(lines, r.Name) // a resumed or repeated name keeps its lines on its first result
 		if r.Err != nil {
 			res.Error = &domain.ActionExecutionError{ID: string(r.Err.Kind), Msg: red(r.Err.Message)}
 			failed = true

@@ -106,6 +106,7 @@ func New(opts Options) *Executor {
 			actions.TriggerPostUserRegistration:       {},
 			actions.TriggerPostChangePassword:         {},
 			actions.TriggerPasswordResetPostChallenge: {},
+			actions.TriggerSendPhoneMessage:           {},
 		},
 		background: make(chan struct{}, maxPostRegistrationRuns),
 	}
@@ -182,7 +183,7 @@ func (e *Executor) Compile(name, code, trigger string) error {
 func parseTrigger(s string) (actions.Trigger, error) {
 	switch t := actions.Trigger(s); t {
 	case actions.TriggerPostLogin, actions.TriggerCredentialsExchange, actions.TriggerPreUserRegistration, actions.TriggerPostUserRegistration,
-		actions.TriggerPostChangePassword, actions.TriggerPasswordResetPostChallenge:
+		actions.TriggerPostChangePassword, actions.TriggerPasswordResetPostChallenge, actions.TriggerSendPhoneMessage:
 		return t, nil
 	}
 	return "", fmt.Errorf("trigger %q is not supported (%s)", s, strings.Join(domain.ActionTriggers, ", "))

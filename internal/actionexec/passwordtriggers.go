@@ -155,7 +155,7 @@ func (e *Executor) PasswordResetPostChallenge(ctx context.Context, ev trigger.Pa
 		return failed, nil
 	}
 	e.record(ctx, lc, c, res.Logs, nil, nil)
-	out := trigger.ResetChallenge{Ran: true, ExecutionID: lc.exec.id}
+	out := trigger.ResetChallenge{Ran: true, ExecutionID: lc.exec.id, MFA: res.Challenge}
 	if d := res.Denied; d != nil {
 		out.Denial = &trigger.Denial{Code: accessDenied, Reason: denyReason(d)}
 	}

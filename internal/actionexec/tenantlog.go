@@ -74,7 +74,7 @@ func brokenFailure(b *brokenAction) *failure {
 //
 // It also completes the run's execution record (lc.exec), whose id the entry carries.
 func (e *Executor) record(ctx context.Context, lc logContext, c *chain, logs []actions.LogLine, dropped []actions.DroppedClaim, f *failure) {
-	e.finish(ctx, lc.trigger, c, lc.exec, f)
+	e.finish(ctx, lc.trigger, c, lc.exec, logs, f)
 	if len(logs) == 0 && len(dropped) == 0 && f == nil {
 		return
 	}

@@ -62,11 +62,14 @@ func (e *Executor) TestAction(ctx context.Context, a *domain.Action, trigger str
 		if err := decode(&ev); err != nil {
 			return nil, err
 		}
-		res, err := e.rt.RunPostLogin(ctx, bound, ev)
+		// A test run has no browser to send away: api.redirect.sendUserTo is allowed and the
+		// redirect shown in the result (Auth0's test shows it as a Redirect command), and the
+		// run ends there as a sign-in's would.
+		res, err := e.rt.RunPostLoginWith(ctx, bound, ev, actions.PostLoginOptions{CanRedirect: true, State: testRedirectState})
 		if res != nil {
 			logs, result = res.Logs, map[string]any{"id_token_claims": res.IDTokenClaims, "access_token_claims": res.AccessTokenClaims,
 				"add_scopes": res.AddScopes, "remove_scopes": res.RemoveScopes, "app_metadata": res.AppMetadata,
-				"user_metadata": res.UserMetadata, "denied": denialView(res.Denied, "")}
+				"user_metadata": res.UserMetadata, "denied": denialView(res.Denied, ""), "redirect": redirectView(res.Redirect)}
 		}
 		runErr = err
 	case actions.TriggerCredentialsExchange:
@@ -90,6 +93,48 @@ func (e *Executor) TestAction(ctx context.Context, a *domain.Action, trigger str
 				"denied": denialView(res.Denied, res.UserMessage)}
 		}
 		runErr = err
+	case actions.TriggerPostUserRegistration:
+		var ev actions.PostUserRegistrationEvent
+		if err := decode(&ev); err != nil {
+			return nil, err
+		}
+		res, err := e.rt.RunPostUserRegistration(ctx, bound, ev)
+		if res != nil {
+			logs, result = res.Logs, map[string]any{}
+		}
+		runErr = err
+	case actions.TriggerPostChangePassword:
+		var ev actions.PostChangePasswordEvent
+		if err := decode(&ev); err != nil {
+			return nil, err
+		}
+		res, err := e.rt.RunPostChangePassword(ctx, bound, ev)
+		if res != nil {
+			logs, result = res.Logs, map[string]any{}
+		}
+		runErr = err
+	case actions.TriggerPasswordResetPostChallenge:
+		var ev actions.PasswordResetPostChallengeEvent
+		if err := decode(&ev); err != nil {
+			return nil, err
+		}
+		res, err := e.rt.RunPasswordResetPostChallenge(ctx, bound, ev)
+		if res != nil {
+			logs, result = res.Logs, map[string]any{"denied": denialView(res.Denied, ""), "challenge": challengeView(res.Challenge)}
+		}
+		runErr = err
+	case actions.TriggerSendPhoneMessage:
+		var ev actions.SendPhoneMessageEvent
+		if err := decode(&ev); err != nil {
+			return nil, err
+		}
+		res, err := e.rt.RunSendPhoneMessage(ctx, bound, ev)
+		if res != nil {
+			logs, result = res.Logs, map[string]any{}
+		}
+		runErr = err
+	default:
+		return nil, domain.Invalidf("trigger_id", "%s actions cannot be tested on this server", t)
 	}
 	out := map[string]any{"duration_ms": time.Since(start).Milliseconds(), "result": result, "error": nil}
 	lines := make([]map[string]string, 0, len(logs))
@@ -105,6 +150,34 @@ func (e *Executor) TestAction(ctx context.Context, a *domain.Action, trigger str
 		out["error"] = map[string]string{"kind": f.kind, "message": red(f.message)}
 	}
 	return out, nil
+}
+
+// testRedirectState stands for the login transaction's state in a test run's redirect (and in a
+// token encodeToken makes there): there is no transaction to resume.
+const testRedirectState = "test-run"
+
+// redirectView is the redirect a test run asked for: the URL and query sendUserTo was called with.
+func redirectView(r *actions.RedirectRequest) any {
+	if r == nil {
+		return nil
+	}
+	q := r.Query
+	if q == nil {
+		q = map[string]string{}
+	}
+	return map[string]any{"url": r.Target, "query": q}
+}
+
+// challengeView lists the factor types challengeWith asked for, as Auth0's factor selectors.
+func challengeView(types []string) any {
+	if len(types) == 0 {
+		return nil
+	}
+	out := make([]map[string]string, 0, len(types))
+	for _, t := range types {
+		out = append(out, map[string]string{"type": t})
+	}
+	return out
 }
 
 func denialView(d *actions.Denial, userMessage string) any {

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"slices"
 
 	"github.com/dop251/goja"
 )
@@ -68,16 +69,20 @@ func (ev PasswordResetPostChallengeEvent) normalized() PasswordResetPostChalleng
 }
 
 // PasswordResetPostChallengeResult is what the chain decided: Denied ends the reset, its Reason
-// shown to the user (Auth0: "may be presented directly in end-user interfaces").
+// shown to the user (Auth0: "may be presented directly in end-user interfaces"); Challenge, when
+// not empty, lists the factor types (Auth0's names, in the Action's order) of which the user must
+// pass one before the new-password form (the last challengeWith/challengeWithAny call).
 type PasswordResetPostChallengeResult struct {
-	Denied *Denial
-	Logs   []LogLine
+	Denied    *Denial
+	Challenge []string
+	Logs      []LogLine
 }
 
 // RunPasswordResetPostChallenge runs the password-reset-post-challenge actions in binding order.
 // api.access.deny(reason) stops the chain. api.authentication.challengeWith and challengeWithAny
-// throw: Gatehouse asks no second factor during a reset, so an action that needs one fails the
-// reset rather than letting it through unchallenged.
+// ask for a second factor before the new password, as at post-login: the chain runs to its end
+// (a later denial still wins) and the reset flow then shows the factor's challenge. Auth0 has no
+// enrollWith in this trigger: a reset is no place to add a factor.
 func (r *Runtime) RunPasswordResetPostChallenge(ctx context.Context, actions []Bound, ev PasswordResetPostChallengeEvent) (*PasswordResetPostChallengeResult, error) {
 	res := &PasswordResetPostChallengeResult{}
 	logs, err := r.runChain(ctx, TriggerPasswordResetPostChallenge, actions, ev.normalized(),
@@ -105,8 +110,25 @@ func postChallengeAPI(vm *goja.Runtime, ex *execution, res *PasswordResetPostCha
 		},
 	})
 	setFuncs(vm, api, "authentication", map[string]func(goja.FunctionCall) goja.Value{
-		"challengeWith":    notSupported(vm, "api.authentication.challengeWith during a password reset"),
-		"challengeWithAny": notSupported(vm, "api.authentication.challengeWithAny during a password reset"),
+		"challengeWith": func(c goja.FunctionCall) goja.Value {
+			const fn = "api.authentication.challengeWith"
+			types := factorTypes(vm, fn, c.Argument(0), false, challengeFactors)
+			if o, ok := c.Argument(1).(*goja.Object); ok {
+				if more := o.Get("additionalFactors"); more != nil && !goja.IsUndefined(more) && !goja.IsNull(more) {
+					for _, t := range factorTypes(vm, fn, more, true, challengeFactors) {
+						if !slices.Contains(types, t) {
+							types = append(types, t)
+						}
+					}
+				}
+			}
+			res.Challenge = types
+			return goja.Undefined()
+		},
+		"challengeWithAny": func(c goja.FunctionCall) goja.Value {
+			res.Challenge = factorTypes(vm, "api.authentication.challengeWithAny", c.Argument(0), true, challengeFactors)
+			return goja.Undefined()
+		},
 	})
 	setFuncs(vm, api, "redirect", map[string]func(goja.FunctionCall) goja.Value{
 		"sendUserTo":    notSupported(vm, "api.redirect.sendUserTo during a password reset"),

@@ -44,21 +44,38 @@ func TestPasswordResetPostChallengeDeny(t *testing.T) {
 	}
 }
 
-// challengeWith is not offered during a reset: it throws a clear error, which fails the execution.
-func TestPasswordResetPostChallengeMFAUnsupported(t *testing.T) {
+// challengeWith and challengeWithAny ask for a factor before the new password: the last call wins,
+// additionalFactors join the first factor in order, the chain runs on (a later denial still wins),
+// and a factor type the server does not know, or enrollWith, is a clear error.
+func TestPasswordResetPostChallengeMFA(t *testing.T) {
 	rt := actions.NewRuntime(actions.Options{})
-	p := MustCompile(t, rt, "mfa", `exports.onExecutePostChallenge = async (event, api) => {
-  api.authentication.challengeWith({ type: 'otp' });
-};`, actions.TriggerPasswordResetPostChallenge)
-	var runs actions.RunLog
-	_, err := rt.RunPasswordResetPostChallenge(actions.WithRunLog(context.Background(), &runs),
-		[]actions.Bound{{ActionID: "1", Name: "mfa", Program: p}}, resetEvent())
-	e := mustExecErr(t, err, actions.KindException)
-	if !strings.Contains(e.Message, "challengeWith during a password reset is not supported") {
-		t.Fatalf("message %q", e.Message)
+	run := func(code string) (*actions.PasswordResetPostChallengeResult, error) {
+		p := MustCompile(t, rt, "mfa", code, actions.TriggerPasswordResetPostChallenge)
+		return rt.RunPasswordResetPostChallenge(context.Background(), []actions.Bound{{ActionID: "1", Name: "mfa", Program: p}}, resetEvent())
 	}
-	if r := runs.Runs(); len(r) != 1 || r[0].Err == nil {
-		t.Fatalf("runs %+v, want the failure recorded", r)
+	res, err := run(`exports.onExecutePostChallenge = async (event, api) => {
+  api.authentication.challengeWithAny([{ type: 'email' }]);
+  api.authentication.challengeWith({ type: 'otp' }, { additionalFactors: [{ type: 'recovery-code' }, { type: 'otp' }] });
+};`)
+	if err != nil || res.Denied != nil || strings.Join(res.Challenge, ",") != "otp,recovery-code" {
+		t.Fatalf("challengeWith: %+v %v", res, err)
+	}
+	res, err = run(`exports.onExecutePostChallenge = async (event, api) => {
+  api.authentication.challengeWithAny([{ type: 'recovery-code' }, { type: 'otp' }]);
+  api.access.deny('no resets today');
+};`)
+	if err != nil || res.Denied == nil || strings.Join(res.Challenge, ",") != "recovery-code,otp" {
+		t.Fatalf("challengeWithAny then deny: %+v %v", res, err)
+	}
+	for code, want := range map[string]string{
+		`exports.onExecutePostChallenge = async (event, api) => { api.authentication.challengeWith({ type: 'sms' }); };`: `factor type "sms" is not supported`,
+		`exports.onExecutePostChallenge = async (event, api) => { api.authentication.challengeWithAny([]); };`:           "non-empty array",
+		`exports.onExecutePostChallenge = async (event, api) => { api.authentication.enrollWith({ type: 'otp' }); };`:    "has no member 'enrollWith'",
+	} {
+		_, err := run(code)
+		if e := mustExecErr(t, err, actions.KindException); !strings.Contains(e.Message, want) {
+			t.Fatalf("%s: message %q, want %q", code, e.Message, want)
+		}
 	}
 }
 

@@ -151,7 +151,8 @@ func (r *Runtime) RunPostLoginWith(ctx context.Context, actions []Bound, ev Post
 				return nil // deny stops the chain (spec §5.1)
 			}
 			if st.redirect != "" {
-				res.Redirect = &RedirectRequest{URL: st.redirect, Resume: snapshot(i, b.ActionID, res, idc, atc)}
+				res.Redirect = &RedirectRequest{URL: st.redirect, Target: st.redirectTarget, Query: st.redirectQuery,
+					Resume: snapshot(i, b.ActionID, res, idc, atc)}
 				return nil // the chain pauses after the action that redirected
 			}
 		}
@@ -201,11 +202,14 @@ type postLoginState struct {
 	res      *PostLoginResult
 	idc, atc *claimSet
 	// opts, continuing (this is the onContinuePostLogin of a resumed run), event (the event as
-	// generic JSON) and redirect (the last sendUserTo URL) serve api.redirect.
-	opts       *PostLoginOptions
-	continuing bool
-	event      map[string]any
-	redirect   string
+	// generic JSON) and redirect (the last sendUserTo URL, with the target and query it was
+	// called with) serve api.redirect.
+	opts           *PostLoginOptions
+	continuing     bool
+	event          map[string]any
+	redirect       string
+	redirectTarget string
+	redirectQuery  map[string]string
 }
 
 // api builds the post-login api object (spec §5.3) for one action.

@@ -31,8 +31,11 @@ type PostLoginOptions struct {
 
 // RedirectRequest is the api.redirect.sendUserTo call a run paused on.
 type RedirectRequest struct {
-	// URL is the target with the action's query; the caller adds state.
-	URL string
+	// URL is the target with the action's query; the caller adds state. Target and Query are
+	// what sendUserTo was called with (a test run shows them).
+	URL    string
+	Target string
+	Query  map[string]string
 	// Resume is what the resumed run starts from; the caller keeps it with the login.
 	Resume PostLoginResume
 }
@@ -151,7 +154,7 @@ func (s *postLoginState) installRedirect(vm *goja.Runtime, ex *execution, api *g
 			if err != nil {
 				panic(vm.NewTypeError(fn + ": " + err.Error()))
 			}
-			s.redirect = u
+			s.redirect, s.redirectTarget, s.redirectQuery = u, target, query
 			return goja.Undefined()
 		},
 		"encodeToken": func(c goja.FunctionCall) goja.Value {

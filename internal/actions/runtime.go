@@ -24,6 +24,9 @@ const (
 	TriggerPostChangePassword Trigger = "post-change-password"
 	// TriggerPasswordResetPostChallenge runs once a reset link is proved, before the new password.
 	TriggerPasswordResetPostChallenge Trigger = "password-reset-post-challenge"
+	// TriggerSendPhoneMessage runs where an SMS or voice code would be sent (Auth0's custom
+	// phone provider).
+	TriggerSendPhoneMessage Trigger = "send-phone-message"
 )
 
 // handlerName is the export each trigger calls (spec §5.1).
@@ -41,6 +44,8 @@ func (t Trigger) handlerName() (string, bool) {
 		return "onExecutePostChangePassword", true
 	case TriggerPasswordResetPostChallenge:
 		return "onExecutePostChallenge", true
+	case TriggerSendPhoneMessage:
+		return "onExecuteSendPhoneMessage", true
 	}
 	return "", false
 }

@@ -91,11 +91,15 @@ var flows = []flow{
 		"Runs in the background after a user signs up: tell other systems (the FAQ's user sync).",
 		"Start: user created", "Complete: nothing waits for these actions"},
 	{"password-reset", "Password Reset", "password-reset-post-challenge", "v1", "onExecutePostChallenge",
-		"Runs when a user opens a valid password reset link, before the new password form: deny the reset.",
+		"Runs when a user opens a valid password reset link, before the new password form: deny the reset, or ask for the user's second factor (api.authentication.challengeWith).",
 		"Start: reset link proved", "Complete: new password form shown"},
 	{"change-password", "Post Change Password", "post-change-password", "v2", "onExecutePostChangePassword",
 		"Runs in the background after a password changes (reset link, change ticket, Management API): notify other systems.",
 		"Start: password changed", "Complete: nothing waits for these actions"},
+	{"send-phone-message", "Send Phone Message", "send-phone-message", "v2", "onExecuteSendPhoneMessage",
+		"Runs where an SMS or voice code would be sent (Auth0's custom phone provider): event.message_options has the recipient and text. " +
+			"This server sends no SMS, so nothing fires it yet; try an action with its Test panel (or the Management API's test endpoint).",
+		"Start: code ready to send", "Complete: message handed over"},
 }
 
 func flowBySlug(slug string) (flow, bool) {
@@ -148,6 +152,7 @@ func (h *Handler) actionRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+Path+"actions/{id}", h.page(h.actionEditor))
 	mux.Handle("POST "+Path+"actions/{id}", h.page(h.saveAction))
 	mux.Handle("POST "+Path+"actions/{id}/secrets", h.page(h.actionSecrets))
+	mux.Handle("POST "+Path+"actions/{id}/test", h.page(h.testAction))
 	mux.Handle("GET "+Path+"actions/{id}/versions", h.page(h.actionVersions))
 	mux.Handle("GET "+Path+"actions/{id}/versions/{vid}", h.page(h.actionVersionView))
 	mux.Handle("POST "+Path+"actions/{id}/versions/{vid}/deploy", h.page(h.rollBackAction))
@@ -274,6 +279,10 @@ type actionEditorData struct {
 	CanDeploy   bool
 	CanDelete   bool
 	Base        string
+	// TestPayload is the Test panel's event (as typed, else the trigger's sample); Test the last
+	// run's result.
+	TestPayload string
+	Test        *actionTestResult
 }
 
 func (h *Handler) loadAction(w http.ResponseWriter, r *http.Request, v *viewer) (action, bool) {
@@ -292,7 +301,7 @@ func (h *Handler) editorData(a action, v *viewer) actionEditorData {
 	}
 	return actionEditorData{Action: a, Flow: f, Code: a.Code, MaxCode: maxActionCode,
 		CanWrite: v.Can("update:actions"), CanDeploy: v.Can("create:actions"), CanDelete: v.Can("delete:actions"),
-		Base: Path + "actions/" + url.PathEscape(a.ID)}
+		Base: Path + "actions/" + url.PathEscape(a.ID), TestPayload: sampleEvent(f.Trigger)}
 }
 
 func (h *Handler) actionEditor(w http.ResponseWriter, r *http.Request, v *viewer) {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -94,7 +95,7 @@ func TestActionExecutionsAPI(t *testing.T) {
 	n := startNode(t)
 	m := newMgmtClient(t, n)
 	m.bind("credentials-exchange", m.deployAction("claims", "credentials-exchange",
-		`exports.onExecuteCredentialsExchange = async (event, api) => { api.accessToken.setCustomClaim('https://gatehouse.test/x', 1); };`))
+		`exports.onExecuteCredentialsExchange = async (event, api) => { console.log('claims for ' + event.client.client_id); api.accessToken.setCustomClaim('https://gatehouse.test/x', 1); };`))
 	_ = newMgmtClient(t, n) // one more client-credentials exchange, with the action bound
 	// The tenant log is written in batches after the answer, so the setup's own exchange (no
 	// action bound yet) may land after this one is counted: look for the event that names an
@@ -142,6 +143,10 @@ func TestActionExecutionsAPI(t *testing.T) {
 		if _, err := time.Parse("2006-01-02T15:04:05.000Z", r[k].(string)); err != nil {
 			t.Fatalf("%s %v: %v", k, r[k], err)
 		}
+	}
+	if logs, _ := r["logs"].([]any); len(logs) != 1 || !strings.HasPrefix(logs[0].(map[string]any)["message"].(string), "claims for ") ||
+		logs[0].(map[string]any)["level"] != "log" {
+		t.Fatalf("result logs %v", r["logs"])
 	}
 	if r["action_name"] != "claims" || r["error"] != nil || x["created_at"] == "" || x["updated_at"] == "" {
 		t.Fatalf("result %v of %v", r, x)

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -131,5 +132,67 @@ func TestActionTestEndpoint(t *testing.T) {
 	}
 	if status, out := m.do("POST", "actions/actions/"+id+"/test", map[string]any{"payload": map[string]any{}}); status != 400 || !strings.Contains(jsonString(t, out), "does not compile") {
 		t.Fatalf("draft that does not compile: %d %v", status, out)
+	}
+}
+
+// TestActionTestEndpointRedirectAndTriggers: a test run of a post-login action that redirects
+// completes and shows the redirect (the URL and query sendUserTo was given, a token encodeToken
+// made among them); the notification triggers and password-reset-post-challenge run their code
+// too (their console lines, and the reset's denial and challenge).
+func TestActionTestEndpointRedirectAndTriggers(t *testing.T) {
+	n := startNode(t)
+	m := newMgmtClient(t, n)
+	made := 0
+	test := func(trigger, version, code string, payload map[string]any) map[string]any {
+		t.Helper()
+		made++
+		status, a := m.do("POST", "actions/actions", map[string]any{"name": fmt.Sprintf("Tested %s %d", trigger, made),
+			"supported_triggers": []map[string]string{{"id": trigger, "version": version}}, "code": code})
+		if status != 201 {
+			t.Fatalf("create %s: %d %v", trigger, status, a)
+		}
+		status, out := m.do("POST", "actions/actions/"+a["id"].(string)+"/test", map[string]any{"payload": payload})
+		p, _ := out["payload"].(map[string]any)
+		if status != 200 || p == nil || p["error"] != nil {
+			t.Fatalf("test %s: %d %v", trigger, status, out)
+		}
+		return p
+	}
+
+	p := test("post-login", "v3", `exports.onExecutePostLogin = async (event, api) => {
+  const token = api.redirect.encodeToken({ secret: 'a-secret-of-enough-length', payload: { email: event.user.email } });
+  api.redirect.sendUserTo('https://consent.example.com/terms?v=2', { query: { session_token: token, lang: 'fr' } });
+  console.log('redirected');
+};
+exports.onContinuePostLogin = async (event, api) => {};`, map[string]any{"user": map[string]any{"email": "ada@example.com"}})
+	r, _ := p["result"].(map[string]any)["redirect"].(map[string]any)
+	q, _ := r["query"].(map[string]any)
+	if r == nil || r["url"] != "https://consent.example.com/terms?v=2" || q["lang"] != "fr" || strings.Count(q["session_token"].(string), ".") != 2 ||
+		!strings.Contains(jsonString(t, p["logs"]), "redirected") {
+		t.Fatalf("redirect test: %v", p)
+	}
+	p = test("post-login", "v3", `exports.onExecutePostLogin = async (event, api) => {};`, map[string]any{})
+	if p["result"].(map[string]any)["redirect"] != nil {
+		t.Fatalf("no redirect: %v", p)
+	}
+
+	for trigger, code := range map[string]string{
+		"post-user-registration": `exports.onExecutePostUserRegistration = async (event, api) => { console.log('registered ' + event.user.email); };`,
+		"post-change-password":   `exports.onExecutePostChangePassword = async (event, api) => { console.log('registered ' + event.user.email); };`,
+	} {
+		p := test(trigger, "v2", code, map[string]any{"user": map[string]any{"email": "ada@example.com"}})
+		if !strings.Contains(jsonString(t, p["logs"]), "registered ada@example.com") {
+			t.Fatalf("%s test did not run: %v", trigger, p)
+		}
+	}
+	p = test("password-reset-post-challenge", "v1", `exports.onExecutePostChallenge = async (event, api) => {
+  console.log('reset ' + event.user.email);
+  api.authentication.challengeWith({ type: 'otp' }, { additionalFactors: [{ type: 'recovery-code' }] });
+  if (event.user.app_metadata.locked) api.access.deny('locked');
+};`, map[string]any{"user": map[string]any{"email": "ada@example.com", "app_metadata": map[string]any{"locked": true}}})
+	res, _ := p["result"].(map[string]any)
+	if jsonString(t, res["challenge"]) != `[{"type":"otp"},{"type":"recovery-code"}]` || jsonString(t, res["denied"]) != `{"code":"access_denied","reason":"locked"}` ||
+		!strings.Contains(jsonString(t, p["logs"]), "reset ada@example.com") {
+		t.Fatalf("password-reset-post-challenge test: %v", p)
 	}
 }

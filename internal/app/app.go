@@ -278,7 +278,7 @@ func (a *App) build(ctx context.Context, o Options) error {
 	reset, err = passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, KickBackchannel: a.Backchannel.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor,
 		Throttle: throttle, Policy: a.Attack, KnownOrigins: a.knownOrigin,
-		PostChallenge: actionRunner, PostChangePassword: actionRunner})
+		PostChallenge: actionRunner, PostChangePassword: actionRunner, MFA: secondFactors})
 	if err != nil {
 		return err
 	}

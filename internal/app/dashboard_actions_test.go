@@ -80,7 +80,7 @@ func TestDashboardActions(t *testing.T) {
 		t.Errorf("create without CSRF: %d", resp.StatusCode)
 	}
 	// The API's own message for a trigger it does not run.
-	if resp, page := post(t, admin, base+"/new", url.Values{"csrf": {csrf}, "name": {"X"}, "trigger": {"send-phone-message"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "is not a supported trigger") {
+	if resp, page := post(t, admin, base+"/new", url.Values{"csrf": {csrf}, "name": {"X"}, "trigger": {"custom-token-exchange"}}); resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, "is not a supported trigger") {
 		t.Errorf("unsupported trigger: %d\n%s", resp.StatusCode, page)
 	}
 

@@ -16,7 +16,7 @@ const (
 
 // ActionTriggers are the triggers an action may support, in the order Auth0 lists them.
 var ActionTriggers = []string{TriggerPostLogin, TriggerCredentialsExchange, TriggerPreUserRegistration,
-	TriggerPostUserRegistration, TriggerPostChangePassword, TriggerPasswordResetPostChallenge}
+	TriggerPostUserRegistration, TriggerPostChangePassword, TriggerPasswordResetPostChallenge, TriggerSendPhoneMessage}
 
 // Action status values (spec §4.4).
 const (

@@ -10,6 +10,9 @@ const (
 	// TriggerPasswordResetPostChallenge runs once the user proved a reset link, before the new
 	// password form; it may deny the reset.
 	TriggerPasswordResetPostChallenge = "password-reset-post-challenge"
+	// TriggerSendPhoneMessage runs where an SMS or voice message would carry a second-factor code
+	// (Auth0's custom phone provider). Gatehouse sends no SMS: it is bound, listed and tested only.
+	TriggerSendPhoneMessage = "send-phone-message"
 )
 
 // ActionExecutionRetention is how long an execution record is kept: Auth0 keeps execution logs
@@ -32,12 +35,21 @@ type ActionExecution struct {
 	UpdatedAt time.Time               `json:"updated_at"`
 }
 
-// ActionExecutionResult is what one action of the run did.
+// ActionExecutionResult is what one action of the run did. Logs (its console lines, secrets
+// masked) go beyond Auth0's shape, which leaves them to the real-time logs: here they are also in
+// the tenant log entry naming the execution.
 type ActionExecutionResult struct {
 	ActionName string                `json:"action_name"`
 	Error      *ActionExecutionError `json:"error,omitempty"`
 	StartedAt  time.Time             `json:"started_at"`
 	EndedAt    time.Time             `json:"ended_at"`
+	Logs       []ActionExecutionLog  `json:"logs,omitempty"`
+}
+
+// ActionExecutionLog is one console line of an action's run.
+type ActionExecutionLog struct {
+	Level   string `json:"level"`
+	Message string `json:"message"`
 }
 
 // ActionExecutionError is Auth0's ActionError: an id (the kind of failure), a message and an

@@ -27,6 +27,7 @@ var supportedTriggers = []triggerView{
 	{ID: domain.TriggerPostUserRegistration, Version: "v2", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
 	{ID: domain.TriggerPostChangePassword, Version: "v2", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
 	{ID: domain.TriggerPasswordResetPostChallenge, Version: "v1", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
+	{ID: domain.TriggerSendPhoneMessage, Version: "v2", Status: "CURRENT", Runtimes: []string{defaultRuntime}, DefaultRuntime: defaultRuntime},
 }
 
 func listTriggers(*call) (int, any, error) {

@@ -30,6 +30,8 @@ type executionResultView struct {
 	Error      *domain.ActionExecutionError `json:"error,omitempty"`
 	StartedAt  string                       `json:"started_at"`
 	EndedAt    string                       `json:"ended_at"`
+	// Logs, beyond Auth0's shape: the action's console lines, secrets masked.
+	Logs []domain.ActionExecutionLog `json:"logs,omitempty"`
 }
 
 // getExecution is GET /actions/executions/{id} (scope read:actions).
@@ -43,7 +45,7 @@ func getExecution(st executionReader) func(c *call) (int, any, error) {
 			CreatedAt: isoTime(x.CreatedAt), UpdatedAt: isoTime(x.UpdatedAt)}
 		for _, r := range x.Results {
 			v.Results = append(v.Results, executionResultView{ActionName: r.ActionName, Error: r.Error,
-				StartedAt: isoTime(r.StartedAt), EndedAt: isoTime(r.EndedAt)})
+				StartedAt: isoTime(r.StartedAt), EndedAt: isoTime(r.EndedAt), Logs: r.Logs})
 		}
 		return http.StatusOK, v, nil
 	}

@@ -91,7 +91,7 @@ func TestActions(t *testing.T) {
 	for _, tv := range tr["triggers"].([]any) {
 		ids = append(ids, tv.(map[string]any)["id"].(string))
 	}
-	if got := strings.Join(ids, " "); got != "post-login credentials-exchange pre-user-registration post-user-registration post-change-password password-reset-post-challenge" {
+	if got := strings.Join(ids, " "); got != "post-login credentials-exchange pre-user-registration post-user-registration post-change-password password-reset-post-challenge send-phone-message" {
 		t.Errorf("triggers: %v", got)
 	}
 
@@ -101,6 +101,6 @@ func TestActions(t *testing.T) {
 	if l := e.must(t, 200, "GET", "/actions/triggers/post-login/bindings", nil).obj(t); l["total"] != float64(0) {
 		t.Errorf("bindings after forced delete: %v", l)
 	}
-	wantError(t, e.call(t, "admin", "POST", "/actions/actions", map[string]any{"name": "x", "supported_triggers": []map[string]string{{"id": "send-phone-message", "version": "v2"}}}),
+	wantError(t, e.call(t, "admin", "POST", "/actions/actions", map[string]any{"name": "x", "supported_triggers": []map[string]string{{"id": "custom-token-exchange", "version": "v1"}}}),
 		400, "invalid_body", "supported_triggers[0].id", false)
 }

@@ -16,7 +16,8 @@ import (
 // denial ends the reset on a page that says why. The form's POST must not be a way around it: a
 // run that let the reset through leaves a mark on the ticket (a counter every node shares, until
 // the ticket expires), and a POST without the mark runs the trigger again. post-change-password
-// runs in the background once the new password is saved.
+// runs in the background once the new password is saved. A run that asked for a second factor
+// (api.authentication.challengeWith) leaves the factor types with the ticket first (mfa.go).
 
 // challengeMarkKey is the counter that records a passed post-challenge run for a ticket.
 func challengeMarkKey(t *domain.Ticket) string {
@@ -58,6 +59,12 @@ func (h *Handler) postChallenge(w http.ResponseWriter, r *http.Request, t *domai
 		h.notice(w, r, http.StatusForbidden, web.ResetNoticeData{Heading: "Your password cannot be reset here", Problem: true,
 			Paragraphs: []string{d.Reason, "Your password has not been changed."}})
 		return false
+	}
+	if len(out.MFA) > 0 {
+		if err := h.rememberMFA(ctx, t, out.MFA); err != nil {
+			h.internalError(w, r, err)
+			return false
+		}
 	}
 	if out.Ran && !t.ExpiresAt.IsZero() {
 		if _, _, err := h.o.Store.HitCounter(ctx, challengeMarkKey(t), 1, h.o.Now(), t.ExpiresAt, false); err != nil {

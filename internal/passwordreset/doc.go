@@ -5,6 +5,8 @@
 // It also sends attack protection's user notifications: a brute-force block is told with the
 // tenant's blocked_account template, whose single-use link opens domain.UnblockAccountPath, a
 // confirmation whose POST lifts the user's brute-force blocks (`ublkdu`); a GET spends nothing.
+// When a password-reset-post-challenge Action asks for a second factor, the factor's page comes
+// between the link and the new-password form (mfa.go), verified by package mfa, never here.
 //
 // A request answers the same whether or not the address has an account, and does the same work
 // short of what only a real request can do (count the user's live links, write a ticket and its

@@ -18,6 +18,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/mail/mailtemplate"
+	"github.com/gatehouse/gatehouse/internal/mfa"
 	"github.com/gatehouse/gatehouse/internal/oauth/protocol"
 	"github.com/gatehouse/gatehouse/internal/password"
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -69,6 +70,11 @@ type Options struct {
 	// PostChangePassword post-change-password once a new password is saved; nil: no Actions.
 	PostChallenge      trigger.PasswordResetPostChallengeRunner
 	PostChangePassword trigger.PostChangePasswordRunner
+	// MFA checks the second factor an Action asks for before the new password (mfa.go), and
+	// MFALimit counts its attempts (nil: guard's defaults over the store's counters). Without MFA a
+	// reset whose Action asks for a factor is refused.
+	MFA      *mfa.Service
+	MFALimit *guard.MFALimiter
 	// KnownOrigins answers the CORS preflight of /dbconnections/change_password
 	// (protocol.Preflight): the origins some client registers. nil answers no preflight.
 	KnownOrigins protocol.KnownOrigins
@@ -102,6 +108,9 @@ func New(o Options) (*Handler, error) {
 	if o.Unblock == nil {
 		o.Unblock = func(context.Context, string) error { return nil }
 	}
+	if o.MFALimit == nil {
+		o.MFALimit = &guard.MFALimiter{Counters: o.Store, Now: o.Now}
+	}
 	if o.RequestFloor == 0 {
 		o.RequestFloor = DefaultRequestFloor
 	}
@@ -126,6 +135,7 @@ func (h *Handler) Mount(mux *http.ServeMux) {
 	mux.HandleFunc("OPTIONS "+ChangePasswordPath, h.changePasswordPreflight)
 	mux.HandleFunc("GET "+domain.UnblockAccountPath, h.unblockPage)
 	mux.HandleFunc("POST "+domain.UnblockAccountPath, h.unblockSubmit)
+	h.mountMFA(mux)
 }
 
 // page is GET /u/reset-password: the new-password form with ?ticket=, else the request form.

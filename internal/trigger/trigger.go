@@ -206,9 +206,13 @@ type PasswordResetPostChallenge struct {
 }
 
 // ResetChallenge is the password-reset-post-challenge outcome. A Denial ends the reset: its Reason
-// is shown to the user (Auth0 documents it may be). Ran reports whether any action was bound.
+// is shown to the user (Auth0 documents it may be). MFA, when not empty, lists the factor types
+// (domain.FactorOTP, FactorEmail, FactorRecoveryCode, in the Action's order) of which the user must
+// pass one enrolled factor before the new password (api.authentication.challengeWith). Ran reports
+// whether any action was bound.
 type ResetChallenge struct {
 	Denial      *Denial
+	MFA         []string
 	Ran         bool
 	ExecutionID string
 }
