@@ -18,21 +18,25 @@ import (
 )
 
 func (m *Main) tenantCommand() *cobra.Command {
-	tenantCmd := &cobra.Command{Use: "tenant", Short: "Keep the tenant's configuration in files (the Auth0 Deploy CLI's directory format)"}
+	tenantCmd := &cobra.Command{Use: "tenant", Short: "Keep the tenant's configuration in files (the Auth0 Deploy CLI's directory or YAML format)"}
 
 	var (
 		eflags configFlags
 		force  bool
 	)
 	exp := &cobra.Command{
-		Use:   "export DIR [--force]",
-		Short: "Write the tenant's configuration to DIR in the Auth0 Deploy CLI's directory format",
+		Use:   "export DIR|FILE.yaml [--force]",
+		Short: "Write the tenant's configuration to DIR (or FILE.yaml) in the Auth0 Deploy CLI's format",
 		Long: `Write tenant.json, clients/, resource-servers/, grants/, roles/, actions/ (with each Action's
 code.js), triggers/, database-connections/ and emails/ (provider and templates) to DIR, as
 "a0deploy export --format directory" lays them out. Secrets are never written: client secrets,
 Action secret values, the SMTP password and HS256 signing secrets stay in the tenant. Gatehouse's
-own clients and APIs are left out. DIR must be empty unless --force. Same --config / --data /
-GATEHOUSE_* settings as serve.`,
+own clients and APIs are left out. DIR must be empty unless --force.
+
+Given FILE.yaml (or .yml) instead, write one tenant.yaml as "a0deploy export --format yaml" does,
+with each Action's code in ./actions/<name>/code.js and each template's HTML in
+./emailTemplates/<name>.html beside it; FILE must not exist unless --force. Same --config /
+--data / GATEHOUSE_* settings as serve.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, st, _, err := m.openTenant(cmd.Context(), eflags)
@@ -58,17 +62,20 @@ GATEHOUSE_* settings as serve.`,
 			keywords    string
 			allowDelete bool
 		)
-		use, short := "plan DIR", "Show what applying DIR would change (nothing printed when nothing would)"
+		use, short := "plan DIR|FILE.yaml", "Show what applying DIR would change (nothing printed when nothing would)"
 		if apply {
-			use, short = "apply DIR", "Make the tenant match DIR: one transaction per resource type"
+			use, short = "apply DIR|FILE.yaml", "Make the tenant match DIR: one transaction per resource type"
 		}
 		c := &cobra.Command{
 			Use:   use + " [--keywords FILE] [--allow-delete]",
 			Short: short,
 			Long: short + `.
 
-DIR is in the Auth0 Deploy CLI's directory format; a resource type whose directory (or file) is
-absent is left as it is. ##KEYWORD## is replaced by a value as text and @@KEYWORD@@ by its JSON,
+DIR is in the Auth0 Deploy CLI's directory format, or FILE.yaml in its YAML format (one
+tenant.yaml; code and templates in the files it names, relative to it); a resource type whose
+directory, file or section is absent is left as it is. A tenant.yaml is bounded before it is
+parsed (size, nodes as its anchors and aliases expand, depth), and a key that is no section of
+the Deploy CLI's format is an error. ##KEYWORD## is replaced by a value as text and @@KEYWORD@@ by its JSON,
 from --keywords (a JSON object, a Deploy CLI config.json, or KEY=VALUE lines) over the JSON object
 in $AUTH0_KEYWORD_REPLACE_MAPPINGS; a keyword without a value is an error. The whole directory is
 read and checked first (sizes, JSON, every reference between files); a directory with any error

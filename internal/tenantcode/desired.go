@@ -54,10 +54,17 @@ func (b *builder) setSecret(k Kind, key, what string) {
 
 // desired reads dir against the current snapshot.
 func desired(cur *snapshot, dir string, o Options) (*snapshot, []string, error) {
-	if ok, err := (&source{root: dir}).exists(".", true); err != nil || !ok {
+	src := &source{root: dir, mappings: o.Mappings}
+	var warnings []string
+	if IsYAML(dir) {
+		var err error
+		if src, warnings, err = openYAML(dir, o.Mappings); err != nil {
+			return nil, warnings, err
+		}
+	} else if ok, err := src.exists(".", true); err != nil || !ok {
 		return nil, nil, fmt.Errorf("%s: not a directory", dir)
 	}
-	b := &builder{src: &source{root: dir, mappings: o.Mappings}, cur: cur, o: o, now: time.Now().UTC()}
+	b := &builder{src: src, cur: cur, o: o, now: time.Now().UTC(), warnings: warnings}
 	if o.Now != nil {
 		b.now = o.Now().UTC()
 	}
@@ -71,6 +78,7 @@ func desired(cur *snapshot, dir string, o Options) (*snapshot, []string, error) 
 			b.fail(err)
 		}
 	}
+	b.src.relabel(b.problems, b.warnings)
 	if len(b.problems) > 0 {
 		return nil, b.warnings, b.problems
 	}
