@@ -47,7 +47,7 @@ func TestTenantYAMLRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatalf("apply: %v\n%s", err, out)
 			}
-			if !strings.Contains(out, `+ client "Your App"`) {
+			if !strings.Contains(out, `+ client "Your App" (tenant.yaml clients)`) {
 				t.Errorf("apply's plan:\n%s", out)
 			}
 			b := filepath.Join(t.TempDir(), "b")

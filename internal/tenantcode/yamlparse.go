@@ -202,12 +202,11 @@ func value(n *yaml.Node) (any, error) {
 		return out, nil
 	case yaml.MappingNode:
 		out := map[string]any{}
+		var merges []*yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
-				if err := merge(out, v); err != nil {
-					return nil, err
-				}
+				merges = append(merges, v) // merged after: the mapping's own keys win
 				continue
 			}
 			if k.Kind != yaml.ScalarNode {
@@ -221,6 +220,11 @@ func value(n *yaml.Node) (any, error) {
 				return nil, fmt.Errorf("line %d: key %q appears twice", k.Line, k.Value)
 			}
 			out[k.Value] = x
+		}
+		for _, v := range merges {
+			if err := merge(out, v); err != nil {
+				return nil, err
+			}
 		}
 		return out, nil
 	}
