@@ -1,7 +1,9 @@
 // Package tenantcode keeps a tenant's configuration in files: the Auth0 Deploy CLI's directory
 // format (tenant.json, clients/, resource-servers/, grants/, roles/, actions/ with their code,
-// triggers/, database-connections/, emails/), read and written for `gatehouse tenant export`,
-// `plan` and `apply`.
+// triggers/, database-connections/, emails/) and its YAML format (one tenant.yaml, code and
+// templates in the files it names), read and written for `gatehouse tenant export`, `plan` and
+// `apply`. A tenant.yaml's sections become the directory's documents in memory, so both formats
+// go through the same rules.
 //
 // It owns the mapping between the files and the domain entities, `##KEYWORD##` and `@@KEYWORD@@`
 // replacement, the bounds on what it reads (file sizes, counts, paths inside the directory), the
