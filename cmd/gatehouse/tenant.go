@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/mail"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/tenantcode"
+	"github.com/gatehouse/gatehouse/internal/upstream"
 )
 
 func (m *Main) tenantCommand() *cobra.Command {
@@ -153,7 +154,8 @@ func (m *Main) tenantPlan(ctx context.Context, flags configFlags, dir, keywordsF
 }
 
 // tenantOptions gives tenantcode what it may not hold itself: the Actions compiler, the SMTP
-// password sealer and the signing key manager, all from this node's configuration.
+// password and connection secret sealers and the signing key manager, all from this node's
+// configuration.
 func tenantOptions(ctx context.Context, cfg config.Config, st store.Store) (tenantcode.Options, error) {
 	master, err := cfg.MasterKeyBytes()
 	if err != nil {
@@ -163,9 +165,14 @@ func tenantOptions(ctx context.Context, cfg config.Config, st store.Store) (tena
 	if err != nil {
 		return tenantcode.Options{}, err
 	}
+	connSecrets, err := upstream.NewSecrets(master)
+	if err != nil {
+		return tenantcode.Options{}, err
+	}
 	return tenantcode.Options{
-		Compiler: actionexec.New(actionexec.Options{Store: st, Runtime: actions.NewRuntime(actions.Options{})}),
-		Sealer:   sealer,
+		Compiler:          actionexec.New(actionexec.Options{Store: st, Runtime: actions.NewRuntime(actions.Options{})}),
+		Sealer:            sealer,
+		ConnectionSecrets: connSecrets,
 		PrepareSigningAlg: func(alg string) error {
 			km, err := keys.NewManager(ctx, st, master, keys.Options{})
 			if err != nil {

@@ -96,6 +96,11 @@ func current(ctx context.Context, st store.Store) (*snapshot, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("database connections: %w", err)
 	}
+	if s.connections, err = all(func(p store.Page) ([]*domain.Connection, int, error) {
+		return st.ListConnections(ctx, store.ConnectionFilter{Strategy: domain.UpstreamStrategies}, p)
+	}); err != nil {
+		return nil, fmt.Errorf("connections: %w", err)
+	}
 	if s.provider, err = st.GetEmailProvider(ctx); errors.Is(err, store.ErrNotFound) {
 		s.provider = nil
 	} else if err != nil {

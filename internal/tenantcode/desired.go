@@ -22,12 +22,21 @@ type Sealer interface {
 	Open(sealed []byte) (string, error)
 }
 
+// IDSealer seals a secret bound to the id of what it belongs to, and opens it.
+type IDSealer interface {
+	Seal(id, secret string) ([]byte, error)
+	Open(id string, sealed []byte) (string, error)
+}
+
 // Options configure plan and apply.
 type Options struct {
 	Mappings    Mappings
 	AllowDelete bool
 	Compiler    Compiler // nil: Action code is stored unchecked, with status "pending"
 	Sealer      Sealer   // nil: a directory giving an SMTP password is refused
+	// ConnectionSecrets seal a connection's client secret (or SAML signing key) under its id; nil:
+	// a directory giving one is refused.
+	ConnectionSecrets IDSealer
 	// PrepareSigningAlg makes sure signing keys exist for an API's algorithm before it is saved;
 	// nil: only RS256 APIs may be created or changed to another algorithm.
 	PrepareSigningAlg func(alg string) error
@@ -70,9 +79,10 @@ func desired(cur *snapshot, dir string, o Options) (*snapshot, []string, error) 
 	}
 	b.d = &snapshot{managed: map[Kind]bool{}, secretsSet: map[string][]string{},
 		settings: cur.settings, clients: cur.clients, apis: cur.apis, grants: cur.grants, roles: cur.roles,
-		actions: cur.actions, triggers: cur.triggers, databases: cur.databases, provider: cur.provider,
-		templates: cur.templates}
-	steps := []func() error{b.tenant, b.clients, b.apis, b.grants, b.roles, b.actions, b.triggers, b.databases, b.emails}
+		actions: cur.actions, triggers: cur.triggers, databases: cur.databases, connections: cur.connections,
+		provider: cur.provider, templates: cur.templates}
+	steps := []func() error{b.tenant, b.clients, b.apis, b.grants, b.roles, b.actions, b.triggers, b.databases,
+		b.connections, b.emails}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			b.fail(err)

@@ -34,6 +34,7 @@ const (
 	dirTriggers  = "triggers"
 	dirDatabases = "database-connections"
 	dirEmails    = "emails"
+	dirConns     = "connections"
 	tenantFile   = "tenant.json"
 	providerFile = "provider.json"
 	triggersFile = "triggers.json"

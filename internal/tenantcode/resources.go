@@ -168,6 +168,9 @@ func (s *snapshot) resources() []*Resource {
 		m["enabled_clients"] = toSlice(names)
 		add(KindDatabase, &Resource{Key: c.Name, File: dirDatabases + "/" + sanitize(c.Name) + "/" + databaseFile, Doc: m})
 	}
+	for _, c := range s.connections {
+		add(KindConnection, &Resource{Key: c.Name, File: dirConns + "/" + sanitize(c.Name) + ".json", Doc: s.connectionDoc(c)})
+	}
 	if s.provider != nil {
 		add(KindEmailProvider, &Resource{Key: "provider", File: dirEmails + "/" + providerFile, Doc: toMap(s.provider)})
 	}

@@ -30,6 +30,7 @@ var yamlList = []struct {
 	{"roles", dirRoles, ""},
 	{"actions", dirActions, ""},
 	{"databases", dirDatabases, databaseFile},
+	{"connections", dirConns, ""},
 	{"emailTemplates", dirEmails, ""},
 }
 
@@ -42,7 +43,7 @@ var yamlObject = map[string]string{
 
 // yamlOther are the Deploy CLI's other sections (its YAML handlers): accepted and left alone,
 // with a warning, so that an export from Auth0 reads. Any other key is an error.
-var yamlOther = []string{"rules", "rulesConfigs", "hooks", "pages", "connections", "guardianFactors",
+var yamlOther = []string{"rules", "rulesConfigs", "hooks", "pages", "guardianFactors",
 	"guardianFactorProviders", "guardianFactorTemplates", "guardianPhoneFactorMessageTypes",
 	"guardianPhoneFactorSelectedProvider", "guardianPolicies", "actionModules", "organizations",
 	"attackProtection", "riskAssessment", "branding", "phoneProviders", "phoneTemplates", "logStreams", "prompts",

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// upstreamFiles are an enterprise OpenID Connect connection and the GitHub social preset, their
+// secrets given by keywords, as connections/ holds them.
+var upstreamFiles = map[string]string{
+	"connections/Okta.json": `{
+  "name": "Okta",
+  "strategy": "oidc",
+  "display_name": "Acme Okta",
+  "show_as_button": true,
+  "enabled_clients": ["Your App"],
+  "options": {
+    "client_id": "okta-client",
+    "client_secret": "##OKTA_SECRET##",
+    "type": "back_channel",
+    "scope": "openid profile email",
+    "issuer": "https://acme.okta.example",
+    "authorization_endpoint": "https://acme.okta.example/authorize",
+    "token_endpoint": "https://acme.okta.example/token",
+    "jwks_uri": "https://acme.okta.example/keys",
+    "domain_aliases": ["acme.example"]
+  }
+}
+`,
+	"connections/github.json": `{
+  "name": "github",
+  "strategy": "github",
+  "enabled_clients": ["Your App"],
+  "options": {"client_id": "gh-client", "client_secret": "##GITHUB_SECRET##", "scope": "read:user user:email"}
+}
+`,
+}
+
+const upstreamKeywords = `{"OKTA_SECRET": "okta-secret-value-0123456789", "GITHUB_SECRET": "github-secret-value-0123456789"}`
+
+// TestTenantConnections: connections to other providers go in from connections/ (and a
+// tenant.yaml's connections:), their secrets sealed and masked in the plan; an export writes the
+// Deploy CLI's mask (##CONNECTIONS_<STRATEGY>_SECRET##) and never the secret; export → apply to
+// an empty tenant (the masks mapped to the secrets) → export again is byte-identical; a
+// reference to a client that does not exist is refused and changes nothing. Both engines.
+func TestTenantConnections(t *testing.T) {
+	for engine, newEnv := range tenantEnvs(t) {
+		t.Run(engine, func(t *testing.T) {
+			src := seed(t, newEnv(t))
+			dir := filepath.Join(t.TempDir(), "in")
+			writeTree(t, dir, upstreamFiles)
+			kw := filepath.Join(t.TempDir(), "kw.json")
+			writeTree(t, filepath.Dir(kw), map[string]string{"kw.json": upstreamKeywords})
+			out, _, err := run(src, "", "tenant", "apply", "--keywords", kw, dir)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			for _, want := range []string{`+ connection "Okta" (connections/Okta.json)`, "options.client_secret: (secret, value hidden) set", "options.issuer: \"https://acme.okta.example\""} {
+				if !strings.Contains(out, want) {
+					t.Errorf("plan lacks %q:\n%s", want, out)
+				}
+			}
+			if strings.Contains(out, "secret-value") {
+				t.Errorf("the plan shows a secret:\n%s", out)
+			}
+			if out, _, err := run(src, "", "tenant", "plan", "--keywords", kw, dir); err != nil || out != "" {
+				t.Fatalf("the same secrets again must change nothing: %v\n%s", err, out)
+			}
+
+			for _, format := range []string{"dir", "yaml"} {
+				t.Run(format, func(t *testing.T) {
+					target := filepath.Join(t.TempDir(), "a")
+					if format == "yaml" {
+						target = filepath.Join(target, "tenant.yaml")
+					}
+					if _, _, err := run(src, "", "tenant", "export", target); err != nil {
+						t.Fatal(err)
+					}
+					root := target
+					if format == "yaml" {
+						root = filepath.Dir(target)
+					}
+					first := readTree(t, root)
+					all := strings.Join(mapValues(first), "\n")
+					if strings.Contains(all, "secret-value") {
+						t.Fatal("an export holds a connection secret")
+					}
+					for _, want := range []string{"##CONNECTIONS_OIDC_SECRET##", "##CONNECTIONS_GITHUB_SECRET##", "acme.okta.example/authorize"} {
+						if !strings.Contains(all, want) {
+							t.Errorf("export lacks %s", want)
+						}
+					}
+					// The masks are keywords: without them the file is refused, with them it
+					// plans to nothing against the tenant it came from.
+					if _, _, err := run(src, "", "tenant", "plan", target); err == nil || !strings.Contains(err.Error(), "has no value") {
+						t.Errorf("plan without the masked secrets: %v", err)
+					}
+					masks := filepath.Join(t.TempDir(), "masks.json")
+					writeTree(t, filepath.Dir(masks), map[string]string{"masks.json": `{"CONNECTIONS_OIDC_SECRET": "okta-secret-value-0123456789", "CONNECTIONS_GITHUB_SECRET": "github-secret-value-0123456789"}`})
+					if out, _, err := run(src, "", "tenant", "plan", "--keywords", masks, target); err != nil || out != "" {
+						t.Fatalf("plan of the tenant's own export: %v\n%s", err, out)
+					}
+					dst := emptyTenant(t)
+					if _, _, err := run(dst, "", "tenant", "apply", "--keywords", masks, target); err != nil {
+						t.Fatal(err)
+					}
+					again := filepath.Join(t.TempDir(), "b")
+					if format == "yaml" {
+						again = filepath.Join(again, "tenant.yaml")
+					}
+					if _, _, err := run(dst, "", "tenant", "export", again); err != nil {
+						t.Fatal(err)
+					}
+					if format == "yaml" {
+						again = filepath.Dir(again)
+					}
+					sameTree(t, "export after apply", first, readTree(t, again))
+					if out, _, err := run(dst, "", "tenant", "apply", "--keywords", masks, target); err != nil || out != "" {
+						t.Fatalf("second apply: %v\n%s", err, out)
+					}
+				})
+			}
+
+			// A connection enabled for a client that does not exist: refused, nothing changed.
+			bad := map[string]string{"connections/Okta.json": strings.Replace(upstreamFiles["connections/Okta.json"], `["Your App"]`, `["Your App", "Nobody"]`, 1),
+				"connections/Entra.json": strings.Replace(strings.Replace(upstreamFiles["connections/Okta.json"], `"Okta"`, `"Entra"`, 1), "acme.okta", "entra", -1)}
+			badDir := filepath.Join(t.TempDir(), "bad")
+			writeTree(t, badDir, bad)
+			before := filepath.Join(t.TempDir(), "before")
+			if _, _, err := run(src, "", "tenant", "export", before); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = run(src, "", "tenant", "apply", "--keywords", kw, badDir)
+			if err == nil || !strings.Contains(err.Error(), `connections/Okta.json: enabled_clients[1]: client "Nobody" does not exist`) {
+				t.Fatalf("apply of a connection enabled for a missing client: %v", err)
+			}
+			after := filepath.Join(t.TempDir(), "after")
+			if _, _, err := run(src, "", "tenant", "export", after); err != nil {
+				t.Fatal(err)
+			}
+			sameTree(t, "tenant after a refused apply", readTree(t, before), readTree(t, after))
+		})
+	}
+}
+
+func mapValues(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}
