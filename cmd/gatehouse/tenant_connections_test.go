@@ -7,7 +7,8 @@ import (
 )
 
 // upstreamFiles are an enterprise OpenID Connect connection and the GitHub social preset, their
-// secrets given by keywords, as connections/ holds them.
+// secrets given by keywords, as connections/ holds them, and an organization with two of the
+// tenant's connections.
 var upstreamFiles = map[string]string{
 	"connections/Okta.json": `{
   "name": "Okta",
@@ -35,6 +36,17 @@ var upstreamFiles = map[string]string{
   "options": {"client_id": "gh-client", "client_secret": "##GITHUB_SECRET##", "scope": "read:user user:email"}
 }
 `,
+	"organizations/acme.json": `{
+  "name": "acme",
+  "display_name": "Acme Corp",
+  "branding": {"logo_url": "https://acme.example/logo.png", "colors": {"primary": "#0059d6", "page_background": "#ffffff"}},
+  "metadata": {"tier": "gold"},
+  "connections": [
+    {"name": "Okta", "assign_membership_on_login": true, "show_as_button": true, "is_signup_enabled": false},
+    {"name": "Username-Password-Authentication", "assign_membership_on_login": false, "show_as_button": true, "is_signup_enabled": true}
+  ]
+}
+`,
 }
 
 const upstreamKeywords = `{"OKTA_SECRET": "okta-secret-value-0123456789", "GITHUB_SECRET": "github-secret-value-0123456789"}`
@@ -56,7 +68,7 @@ func TestTenantConnections(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
-			for _, want := range []string{`+ connection "Okta" (connections/Okta.json)`, "options.client_secret: (secret, value hidden) set", "options.issuer: \"https://acme.okta.example\""} {
+			for _, want := range []string{`+ connection "Okta" (connections/Okta.json)`, `+ organization "acme" (organizations/acme.json)`, "options.client_secret: (secret, value hidden) set", "options.issuer: \"https://acme.okta.example\""} {
 				if !strings.Contains(out, want) {
 					t.Errorf("plan lacks %q:\n%s", want, out)
 				}
@@ -86,7 +98,8 @@ func TestTenantConnections(t *testing.T) {
 					if strings.Contains(all, "secret-value") {
 						t.Fatal("an export holds a connection secret")
 					}
-					for _, want := range []string{"##CONNECTIONS_OIDC_SECRET##", "##CONNECTIONS_GITHUB_SECRET##", "acme.okta.example/authorize"} {
+					for _, want := range []string{"##CONNECTIONS_OIDC_SECRET##", "##CONNECTIONS_GITHUB_SECRET##", "acme.okta.example/authorize",
+						"Acme Corp", "assign_membership_on_login", "Username-Password-Authentication"} {
 						if !strings.Contains(all, want) {
 							t.Errorf("export lacks %s", want)
 						}
@@ -122,6 +135,27 @@ func TestTenantConnections(t *testing.T) {
 				})
 			}
 
+			// An organization's connections change one by one: one goes, one changes.
+			changed := map[string]string{"organizations/acme.json": `{"name": "acme", "display_name": "Acme Corp", "connections": [
+  {"name": "Username-Password-Authentication", "assign_membership_on_login": true, "show_as_button": false, "is_signup_enabled": false}]}`}
+			chDir := filepath.Join(t.TempDir(), "changed")
+			writeTree(t, chDir, changed)
+			out, _, err = run(src, "", "tenant", "apply", chDir)
+			if err != nil || !strings.Contains(out, `~ organization "acme"`) || !strings.Contains(out, `connections: - {"assign_membership_on_login":true,"is_signup_enabled":false,"name":"Okta","show_as_button":true}`) {
+				t.Fatalf("apply of a changed organization: %v\n%s", err, out)
+			}
+			if out, _, err := run(src, "", "tenant", "plan", chDir); err != nil || out != "" {
+				t.Fatalf("plan after the change: %v\n%s", err, out)
+			}
+			chOut := filepath.Join(t.TempDir(), "chout")
+			if _, _, err := run(src, "", "tenant", "export", chOut); err != nil {
+				t.Fatal(err)
+			}
+			if got := readTree(t, chOut)["organizations/acme.json"]; strings.Contains(got, "Okta") || !strings.Contains(got, `"assign_membership_on_login": true`) ||
+				!strings.Contains(got, "logo.png") {
+				t.Errorf("organization after the change:\n%s", got)
+			}
+
 			// A connection enabled for a client that does not exist: refused, nothing changed.
 			bad := map[string]string{"connections/Okta.json": strings.Replace(upstreamFiles["connections/Okta.json"], `["Your App"]`, `["Your App", "Nobody"]`, 1),
 				"connections/Entra.json": strings.Replace(strings.Replace(upstreamFiles["connections/Okta.json"], `"Okta"`, `"Entra"`, 1), "acme.okta", "entra", -1)}
@@ -134,6 +168,15 @@ func TestTenantConnections(t *testing.T) {
 			_, _, err = run(src, "", "tenant", "apply", "--keywords", kw, badDir)
 			if err == nil || !strings.Contains(err.Error(), `connections/Okta.json: enabled_clients[1]: client "Nobody" does not exist`) {
 				t.Fatalf("apply of a connection enabled for a missing client: %v", err)
+			}
+			// An organization with a connection that does not exist, in a tenant.yaml: the
+			// error names the file, the line and the organization's place; nothing changes.
+			y := "organizations:\n  - name: globex\n    connections:\n      - name: Entra\n      - name: Nope\n"
+			writeTree(t, badDir, map[string]string{"bad.yaml": y})
+			_, _, err = run(src, "", "tenant", "apply", filepath.Join(badDir, "bad.yaml"))
+			if err == nil || !strings.Contains(err.Error(), `bad.yaml:2 organizations[0]: connections[0]: connection "Entra" does not exist`) ||
+				!strings.Contains(err.Error(), `connections[1]: connection "Nope" does not exist`) {
+				t.Fatalf("apply of an organization with missing connections: %v", err)
 			}
 			after := filepath.Join(t.TempDir(), "after")
 			if _, _, err := run(src, "", "tenant", "export", after); err != nil {

@@ -101,6 +101,9 @@ func current(ctx context.Context, st store.Store) (*snapshot, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("connections: %w", err)
 	}
+	if s.orgs, err = currentOrgs(ctx, st); err != nil {
+		return nil, err
+	}
 	if s.provider, err = st.GetEmailProvider(ctx); errors.Is(err, store.ErrNotFound) {
 		s.provider = nil
 	} else if err != nil {

@@ -80,9 +80,9 @@ func desired(cur *snapshot, dir string, o Options) (*snapshot, []string, error) 
 	b.d = &snapshot{managed: map[Kind]bool{}, secretsSet: map[string][]string{},
 		settings: cur.settings, clients: cur.clients, apis: cur.apis, grants: cur.grants, roles: cur.roles,
 		actions: cur.actions, triggers: cur.triggers, databases: cur.databases, connections: cur.connections,
-		provider: cur.provider, templates: cur.templates}
+		orgs: cur.orgs, provider: cur.provider, templates: cur.templates}
 	steps := []func() error{b.tenant, b.clients, b.apis, b.grants, b.roles, b.actions, b.triggers, b.databases,
-		b.connections, b.emails}
+		b.connections, b.organizations, b.emails}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			b.fail(err)

@@ -171,6 +171,9 @@ func (s *snapshot) resources() []*Resource {
 	for _, c := range s.connections {
 		add(KindConnection, &Resource{Key: c.Name, File: dirConns + "/" + sanitize(c.Name) + ".json", Doc: s.connectionDoc(c)})
 	}
+	for _, o := range s.orgs {
+		add(KindOrganization, &Resource{Key: o.Name, File: dirOrgs + "/" + sanitize(o.Name) + ".json", Doc: s.orgDoc(o)})
+	}
 	if s.provider != nil {
 		add(KindEmailProvider, &Resource{Key: "provider", File: dirEmails + "/" + providerFile, Doc: toMap(s.provider)})
 	}

@@ -21,13 +21,14 @@ const (
 	KindTriggers      Kind = "triggers"
 	KindDatabase      Kind = "database connection"
 	KindConnection    Kind = "connection"
+	KindOrganization  Kind = "organization"
 	KindEmailProvider Kind = "email provider"
 	KindEmailTemplate Kind = "email template"
 )
 
 // Kinds lists every resource type, in apply order.
 var Kinds = []Kind{KindTenant, KindClient, KindAPI, KindGrant, KindRole, KindAction, KindTriggers,
-	KindDatabase, KindConnection, KindEmailProvider, KindEmailTemplate}
+	KindDatabase, KindConnection, KindOrganization, KindEmailProvider, KindEmailTemplate}
 
 // triggerIDs are the triggers whose bindings triggers.json holds.
 var triggerIDs = []string{domain.TriggerPostLogin, domain.TriggerCredentialsExchange,
@@ -72,6 +73,7 @@ type snapshot struct {
 	// connections are the connections to other identity providers (oidc, oauth2, samlp, the
 	// social presets); their secrets are sealed, never in a snapshot's documents.
 	connections []*domain.Connection
+	orgs        []*org
 	provider    *domain.EmailProvider
 	templates   []*domain.EmailTemplate
 
@@ -184,6 +186,7 @@ func (s *snapshot) sort() {
 	sort.SliceStable(s.actions, func(i, j int) bool { return s.actions[i].Name < s.actions[j].Name })
 	sort.SliceStable(s.databases, func(i, j int) bool { return s.databases[i].Name < s.databases[j].Name })
 	sort.SliceStable(s.connections, func(i, j int) bool { return s.connections[i].Name < s.connections[j].Name })
+	sort.SliceStable(s.orgs, func(i, j int) bool { return s.orgs[i].Name < s.orgs[j].Name })
 	sort.SliceStable(s.templates, func(i, j int) bool { return s.templates[i].Template < s.templates[j].Template })
 }
 

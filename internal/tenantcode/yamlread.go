@@ -31,6 +31,7 @@ var yamlList = []struct {
 	{"actions", dirActions, ""},
 	{"databases", dirDatabases, databaseFile},
 	{"connections", dirConns, ""},
+	{"organizations", dirOrgs, ""},
 	{"emailTemplates", dirEmails, ""},
 }
 
@@ -45,7 +46,7 @@ var yamlObject = map[string]string{
 // with a warning, so that an export from Auth0 reads. Any other key is an error.
 var yamlOther = []string{"rules", "rulesConfigs", "hooks", "pages", "guardianFactors",
 	"guardianFactorProviders", "guardianFactorTemplates", "guardianPhoneFactorMessageTypes",
-	"guardianPhoneFactorSelectedProvider", "guardianPolicies", "actionModules", "organizations",
+	"guardianPhoneFactorSelectedProvider", "guardianPolicies", "actionModules",
 	"attackProtection", "riskAssessment", "branding", "phoneProviders", "phoneTemplates", "logStreams", "prompts",
 	"customDomains", "themes", "forms", "flows", "flowVaultConnections", "selfServiceProfiles", "networkACLs",
 	"userAttributeProfiles", "connectionProfiles", "tokenExchangeProfiles", "supplementalSignals",
