@@ -12,7 +12,9 @@ import (
 	"github.com/gatehouse/gatehouse/internal/actions"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/logstream"
 	"github.com/gatehouse/gatehouse/internal/mail"
+	"github.com/gatehouse/gatehouse/internal/netguard"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/tenantcode"
 	"github.com/gatehouse/gatehouse/internal/upstream"
@@ -154,7 +156,8 @@ func (m *Main) tenantPlan(ctx context.Context, flags configFlags, dir, keywordsF
 }
 
 // tenantOptions gives tenantcode what it may not hold itself: the Actions compiler, the SMTP
-// password and connection secret sealers and the signing key manager, all from this node's
+// password, connection secret and log stream sealers (the latter with this node's destination
+// policy) and the signing key manager, all from this node's
 // configuration.
 func tenantOptions(ctx context.Context, cfg config.Config, st store.Store) (tenantcode.Options, error) {
 	master, err := cfg.MasterKeyBytes()
@@ -169,10 +172,15 @@ func tenantOptions(ctx context.Context, cfg config.Config, st store.Store) (tena
 	if err != nil {
 		return tenantcode.Options{}, err
 	}
+	streamSecrets, err := logstream.NewSecrets(master, netguard.Policy{AllowPrivate: cfg.AllowPrivateDestinations})
+	if err != nil {
+		return tenantcode.Options{}, err
+	}
 	return tenantcode.Options{
 		Compiler:          actionexec.New(actionexec.Options{Store: st, Runtime: actions.NewRuntime(actions.Options{})}),
 		Sealer:            sealer,
 		ConnectionSecrets: connSecrets,
+		LogStreamSecrets:  streamSecrets,
 		PrepareSigningAlg: func(alg string) error {
 			km, err := keys.NewManager(ctx, st, master, keys.Options{})
 			if err != nil {

@@ -100,6 +100,8 @@ func (a *applier) apply(ctx context.Context, tx store.Store, c Change) error {
 		return a.connection(ctx, tx, c)
 	case KindOrganization:
 		return a.organization(ctx, tx, c)
+	case KindLogStream:
+		return a.logStream(ctx, tx, c)
 	case KindEmailProvider:
 		p := *a.des.provider
 		if p.Password != "" {

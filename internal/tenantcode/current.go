@@ -104,6 +104,9 @@ func current(ctx context.Context, st store.Store) (*snapshot, error) {
 	if s.orgs, err = currentOrgs(ctx, st); err != nil {
 		return nil, err
 	}
+	if s.streams, err = st.ListLogStreams(ctx); err != nil {
+		return nil, fmt.Errorf("log streams: %w", err)
+	}
 	if s.provider, err = st.GetEmailProvider(ctx); errors.Is(err, store.ErrNotFound) {
 		s.provider = nil
 	} else if err != nil {

@@ -1,6 +1,7 @@
 package tenantcode
 
 import (
+	"context"
 	"crypto/subtle"
 	"fmt"
 	"path"
@@ -37,6 +38,9 @@ type Options struct {
 	// ConnectionSecrets seal a connection's client secret (or SAML signing key) under its id; nil:
 	// a directory giving one is refused.
 	ConnectionSecrets IDSealer
+	// LogStreamSecrets seal a log stream's Authorization header and check its endpoint; nil: a
+	// directory with a new or changed log stream endpoint is refused.
+	LogStreamSecrets LogStreamSecrets
 	// PrepareSigningAlg makes sure signing keys exist for an API's algorithm before it is saved;
 	// nil: only RS256 APIs may be created or changed to another algorithm.
 	PrepareSigningAlg func(alg string) error
@@ -45,6 +49,7 @@ type Options struct {
 
 // builder turns a directory into the desired snapshot, collecting every problem.
 type builder struct {
+	ctx      context.Context
 	src      *source
 	cur      *snapshot
 	d        *snapshot
@@ -62,7 +67,7 @@ func (b *builder) setSecret(k Kind, key, what string) {
 }
 
 // desired reads dir against the current snapshot.
-func desired(cur *snapshot, dir string, o Options) (*snapshot, []string, error) {
+func desired(ctx context.Context, cur *snapshot, dir string, o Options) (*snapshot, []string, error) {
 	src := &source{root: dir, mappings: o.Mappings}
 	var warnings []string
 	if IsYAML(dir) {
@@ -73,16 +78,16 @@ func desired(cur *snapshot, dir string, o Options) (*snapshot, []string, error) 
 	} else if ok, err := src.exists(".", true); err != nil || !ok {
 		return nil, nil, fmt.Errorf("%s: not a directory", dir)
 	}
-	b := &builder{src: src, cur: cur, o: o, now: time.Now().UTC(), warnings: warnings}
+	b := &builder{ctx: ctx, src: src, cur: cur, o: o, now: time.Now().UTC(), warnings: warnings}
 	if o.Now != nil {
 		b.now = o.Now().UTC()
 	}
 	b.d = &snapshot{managed: map[Kind]bool{}, secretsSet: map[string][]string{},
 		settings: cur.settings, clients: cur.clients, apis: cur.apis, grants: cur.grants, roles: cur.roles,
 		actions: cur.actions, triggers: cur.triggers, databases: cur.databases, connections: cur.connections,
-		orgs: cur.orgs, provider: cur.provider, templates: cur.templates}
+		orgs: cur.orgs, streams: cur.streams, provider: cur.provider, templates: cur.templates}
 	steps := []func() error{b.tenant, b.clients, b.apis, b.grants, b.roles, b.actions, b.triggers, b.databases,
-		b.connections, b.organizations, b.emails}
+		b.connections, b.organizations, b.logStreams, b.emails}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			b.fail(err)

@@ -52,7 +52,7 @@ func MakePlan(ctx context.Context, st store.Store, dir string, o Options) (*Plan
 	if err != nil {
 		return nil, err
 	}
-	des, warns, err := desired(cur, dir, o)
+	des, warns, err := desired(ctx, cur, dir, o)
 	if err != nil {
 		return &Plan{Warnings: warns}, err
 	}

@@ -174,6 +174,9 @@ func (s *snapshot) resources() []*Resource {
 	for _, o := range s.orgs {
 		add(KindOrganization, &Resource{Key: o.Name, File: dirOrgs + "/" + sanitize(o.Name) + ".json", Doc: s.orgDoc(o)})
 	}
+	for _, ls := range s.streams {
+		add(KindLogStream, &Resource{Key: ls.Name, File: dirLogStreams + "/" + sanitize(ls.Name) + ".json", Doc: logStreamDoc(ls)})
+	}
 	if s.provider != nil {
 		add(KindEmailProvider, &Resource{Key: "provider", File: dirEmails + "/" + providerFile, Doc: toMap(s.provider)})
 	}

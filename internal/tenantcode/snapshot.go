@@ -22,13 +22,14 @@ const (
 	KindDatabase      Kind = "database connection"
 	KindConnection    Kind = "connection"
 	KindOrganization  Kind = "organization"
+	KindLogStream     Kind = "log stream"
 	KindEmailProvider Kind = "email provider"
 	KindEmailTemplate Kind = "email template"
 )
 
 // Kinds lists every resource type, in apply order.
 var Kinds = []Kind{KindTenant, KindClient, KindAPI, KindGrant, KindRole, KindAction, KindTriggers,
-	KindDatabase, KindConnection, KindOrganization, KindEmailProvider, KindEmailTemplate}
+	KindDatabase, KindConnection, KindOrganization, KindLogStream, KindEmailProvider, KindEmailTemplate}
 
 // triggerIDs are the triggers whose bindings triggers.json holds.
 var triggerIDs = []string{domain.TriggerPostLogin, domain.TriggerCredentialsExchange,
@@ -74,6 +75,7 @@ type snapshot struct {
 	// social presets); their secrets are sealed, never in a snapshot's documents.
 	connections []*domain.Connection
 	orgs        []*org
+	streams     []*domain.LogStream
 	provider    *domain.EmailProvider
 	templates   []*domain.EmailTemplate
 
@@ -187,6 +189,7 @@ func (s *snapshot) sort() {
 	sort.SliceStable(s.databases, func(i, j int) bool { return s.databases[i].Name < s.databases[j].Name })
 	sort.SliceStable(s.connections, func(i, j int) bool { return s.connections[i].Name < s.connections[j].Name })
 	sort.SliceStable(s.orgs, func(i, j int) bool { return s.orgs[i].Name < s.orgs[j].Name })
+	sort.SliceStable(s.streams, func(i, j int) bool { return s.streams[i].Name < s.streams[j].Name })
 	sort.SliceStable(s.templates, func(i, j int) bool { return s.templates[i].Template < s.templates[j].Template })
 }
 

@@ -15,7 +15,7 @@ import (
 // yamlKey is each kind's section of a tenant.yaml (the Deploy CLI's YAML handler names).
 var yamlKey = map[Kind]string{
 	KindTenant: "tenant", KindClient: "clients", KindAPI: "resourceServers", KindGrant: "clientGrants",
-	KindRole: "roles", KindAction: "actions", KindTriggers: "triggers", KindDatabase: "databases", KindConnection: "connections", KindOrganization: "organizations",
+	KindRole: "roles", KindAction: "actions", KindTriggers: "triggers", KindDatabase: "databases", KindConnection: "connections", KindOrganization: "organizations", KindLogStream: "logStreams",
 	KindEmailProvider: "emailProvider", KindEmailTemplate: "emailTemplates",
 }
 

@@ -32,6 +32,7 @@ var yamlList = []struct {
 	{"databases", dirDatabases, databaseFile},
 	{"connections", dirConns, ""},
 	{"organizations", dirOrgs, ""},
+	{"logStreams", dirLogStreams, ""},
 	{"emailTemplates", dirEmails, ""},
 }
 
@@ -47,7 +48,7 @@ var yamlObject = map[string]string{
 var yamlOther = []string{"rules", "rulesConfigs", "hooks", "pages", "guardianFactors",
 	"guardianFactorProviders", "guardianFactorTemplates", "guardianPhoneFactorMessageTypes",
 	"guardianPhoneFactorSelectedProvider", "guardianPolicies", "actionModules",
-	"attackProtection", "riskAssessment", "branding", "phoneProviders", "phoneTemplates", "logStreams", "prompts",
+	"attackProtection", "riskAssessment", "branding", "phoneProviders", "phoneTemplates", "prompts",
 	"customDomains", "themes", "forms", "flows", "flowVaultConnections", "selfServiceProfiles", "networkACLs",
 	"userAttributeProfiles", "connectionProfiles", "tokenExchangeProfiles", "supplementalSignals",
 	"rateLimitPolicies", "eventStreams", "clientAuthCredentials", "exclude", "include"}
