@@ -80,8 +80,10 @@ func (a *applier) prepareKeys(cs []Change) error {
 
 func (a *applier) apply(ctx context.Context, tx store.Store, c Change) error {
 	switch c.Kind {
-	case KindTenant:
+	case KindTenant, KindBranding:
 		return tx.PutTenantSettings(ctx, *a.des.settings)
+	case KindGuardianFactor, KindGuardianPolicies:
+		return a.putGuardian(ctx, tx)
 	case KindClient:
 		return a.client(ctx, tx, c)
 	case KindAPI:

@@ -104,6 +104,11 @@ func current(ctx context.Context, st store.Store) (*snapshot, error) {
 	if s.orgs, err = currentOrgs(ctx, st); err != nil {
 		return nil, err
 	}
+	g, err := st.GetGuardianSettings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("guardian: %w", err)
+	}
+	s.guardian = &g
 	if s.streams, err = st.ListLogStreams(ctx); err != nil {
 		return nil, fmt.Errorf("log streams: %w", err)
 	}

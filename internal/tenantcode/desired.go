@@ -85,8 +85,8 @@ func desired(ctx context.Context, cur *snapshot, dir string, o Options) (*snapsh
 	b.d = &snapshot{managed: map[Kind]bool{}, secretsSet: map[string][]string{},
 		settings: cur.settings, clients: cur.clients, apis: cur.apis, grants: cur.grants, roles: cur.roles,
 		actions: cur.actions, triggers: cur.triggers, databases: cur.databases, connections: cur.connections,
-		orgs: cur.orgs, streams: cur.streams, provider: cur.provider, templates: cur.templates}
-	steps := []func() error{b.tenant, b.clients, b.apis, b.grants, b.roles, b.actions, b.triggers, b.databases,
+		orgs: cur.orgs, streams: cur.streams, guardian: cur.guardian, provider: cur.provider, templates: cur.templates}
+	steps := []func() error{b.tenant, b.branding, b.guardian, b.clients, b.apis, b.grants, b.roles, b.actions, b.triggers, b.databases,
 		b.connections, b.organizations, b.logStreams, b.emails}
 	for _, step := range steps {
 		if err := step(); err != nil {

@@ -72,6 +72,8 @@ func (s *snapshot) resources() []*Resource {
 		}
 		add(KindTenant, &Resource{Key: "tenant", File: tenantFile, Doc: m})
 	}
+	s.brandingResource(add)
+	s.guardianResources(add)
 	for _, c := range s.clients {
 		if c.IsSystem {
 			continue

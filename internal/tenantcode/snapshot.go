@@ -12,23 +12,27 @@ import (
 type Kind string
 
 const (
-	KindTenant        Kind = "tenant"
-	KindClient        Kind = "client"
-	KindAPI           Kind = "resource server"
-	KindGrant         Kind = "client grant"
-	KindRole          Kind = "role"
-	KindAction        Kind = "action"
-	KindTriggers      Kind = "triggers"
-	KindDatabase      Kind = "database connection"
-	KindConnection    Kind = "connection"
-	KindOrganization  Kind = "organization"
-	KindLogStream     Kind = "log stream"
-	KindEmailProvider Kind = "email provider"
-	KindEmailTemplate Kind = "email template"
+	KindTenant       Kind = "tenant"
+	KindClient       Kind = "client"
+	KindAPI          Kind = "resource server"
+	KindGrant        Kind = "client grant"
+	KindRole         Kind = "role"
+	KindAction       Kind = "action"
+	KindTriggers     Kind = "triggers"
+	KindDatabase     Kind = "database connection"
+	KindConnection   Kind = "connection"
+	KindOrganization Kind = "organization"
+	KindLogStream    Kind = "log stream"
+	KindBranding     Kind = "branding"
+	// KindGuardianFactor and KindGuardianPolicies are the tenant's MFA settings (one document).
+	KindGuardianFactor   Kind = "guardian factor"
+	KindGuardianPolicies Kind = "guardian policies"
+	KindEmailProvider    Kind = "email provider"
+	KindEmailTemplate    Kind = "email template"
 )
 
 // Kinds lists every resource type, in apply order.
-var Kinds = []Kind{KindTenant, KindClient, KindAPI, KindGrant, KindRole, KindAction, KindTriggers,
+var Kinds = []Kind{KindTenant, KindBranding, KindGuardianFactor, KindGuardianPolicies, KindClient, KindAPI, KindGrant, KindRole, KindAction, KindTriggers,
 	KindDatabase, KindConnection, KindOrganization, KindLogStream, KindEmailProvider, KindEmailTemplate}
 
 // triggerIDs are the triggers whose bindings triggers.json holds.
@@ -76,6 +80,7 @@ type snapshot struct {
 	connections []*domain.Connection
 	orgs        []*org
 	streams     []*domain.LogStream
+	guardian    *domain.GuardianSettings
 	provider    *domain.EmailProvider
 	templates   []*domain.EmailTemplate
 

@@ -16,6 +16,7 @@ import (
 var yamlKey = map[Kind]string{
 	KindTenant: "tenant", KindClient: "clients", KindAPI: "resourceServers", KindGrant: "clientGrants",
 	KindRole: "roles", KindAction: "actions", KindTriggers: "triggers", KindDatabase: "databases", KindConnection: "connections", KindOrganization: "organizations", KindLogStream: "logStreams",
+	KindBranding: "branding", KindGuardianFactor: "guardianFactors", KindGuardianPolicies: "guardianPolicies",
 	KindEmailProvider: "emailProvider", KindEmailTemplate: "emailTemplates",
 }
 

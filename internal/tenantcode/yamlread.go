@@ -33,22 +33,25 @@ var yamlList = []struct {
 	{"connections", dirConns, ""},
 	{"organizations", dirOrgs, ""},
 	{"logStreams", dirLogStreams, ""},
+	{"guardianFactors", dirFactors, ""},
 	{"emailTemplates", dirEmails, ""},
 }
 
 // yamlObject says where each single-object section goes.
 var yamlObject = map[string]string{
-	"tenant":        tenantFile,
-	"triggers":      dirTriggers + "/" + triggersFile,
-	"emailProvider": dirEmails + "/" + providerFile,
+	"tenant":           tenantFile,
+	"triggers":         dirTriggers + "/" + triggersFile,
+	"emailProvider":    dirEmails + "/" + providerFile,
+	"guardianPolicies": guardianPolicies,
+	"branding":         brandingFile,
 }
 
 // yamlOther are the Deploy CLI's other sections (its YAML handlers): accepted and left alone,
 // with a warning, so that an export from Auth0 reads. Any other key is an error.
-var yamlOther = []string{"rules", "rulesConfigs", "hooks", "pages", "guardianFactors",
+var yamlOther = []string{"rules", "rulesConfigs", "hooks", "pages",
 	"guardianFactorProviders", "guardianFactorTemplates", "guardianPhoneFactorMessageTypes",
-	"guardianPhoneFactorSelectedProvider", "guardianPolicies", "actionModules",
-	"attackProtection", "riskAssessment", "branding", "phoneProviders", "phoneTemplates", "prompts",
+	"guardianPhoneFactorSelectedProvider", "actionModules",
+	"attackProtection", "riskAssessment", "phoneProviders", "phoneTemplates", "prompts",
 	"customDomains", "themes", "forms", "flows", "flowVaultConnections", "selfServiceProfiles", "networkACLs",
 	"userAttributeProfiles", "connectionProfiles", "tokenExchangeProfiles", "supplementalSignals",
 	"rateLimitPolicies", "eventStreams", "clientAuthCredentials", "exclude", "include"}
