@@ -30,10 +30,14 @@ func (m *Main) tenantCommand() *cobra.Command {
 	exp := &cobra.Command{
 		Use:   "export DIR|FILE.yaml [--force]",
 		Short: "Write the tenant's configuration to DIR (or FILE.yaml) in the Auth0 Deploy CLI's format",
-		Long: `Write tenant.json, clients/, resource-servers/, grants/, roles/, actions/ (with each Action's
-code.js), triggers/, database-connections/ and emails/ (provider and templates) to DIR, as
-"a0deploy export --format directory" lays them out. Secrets are never written: client secrets,
-Action secret values, the SMTP password and HS256 signing secrets stay in the tenant. Gatehouse's
+		Long: `Write tenant.json, branding/, guardian/ (MFA factors and policies), clients/, resource-servers/,
+grants/, roles/, actions/ (with each Action's code.js), triggers/, database-connections/,
+connections/ (other identity providers), organizations/ (with their connections), log-streams/
+and emails/ (provider and templates) to DIR, as "a0deploy export --format directory" lays them
+out. Secrets are never written: client secrets, Action secret values, the SMTP password and
+HS256 signing secrets stay in the tenant; a connection's client secret and a log stream's
+Authorization header are written as the Deploy CLI masks them (##CONNECTIONS_OIDC_SECRET##,
+##LOGSTREAMS_HTTP_SECRET##), keywords to map when the files are applied. Gatehouse's
 own clients and APIs are left out. DIR must be empty unless --force.
 
 Given FILE.yaml (or .yml) instead, write one tenant.yaml as "a0deploy export --format yaml" does,
