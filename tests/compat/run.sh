@@ -196,7 +196,7 @@ step "npm ci (deploy: auth0-deploy-cli)"
 
 step "suite 1c: the Auth0 Deploy CLI exports and imports the tenant (SQLite)"
 start_gatehouse deploy-sqlite
-GATEHOUSE_BIN="$WORK/gatehouse" GATEHOUSE_DATA="$GH_DATA" node_test "$HERE/deploy" deploy.test.js deploy-yaml.test.js
+GATEHOUSE_BIN="$WORK/gatehouse" GATEHOUSE_DATA="$GH_DATA" node_test "$HERE/deploy" deploy.test.js deploy-yaml-export.test.js deploy-yaml-import.test.js
 stop_gatehouse
 
 step "npm ci (oidc: openid-client 6, express-oauth2-jwt-bearer)"
