@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -181,10 +183,12 @@ func tenantOptions(ctx context.Context, cfg config.Config, st store.Store) (tena
 		return tenantcode.Options{}, err
 	}
 	return tenantcode.Options{
-		Compiler:          actionexec.New(actionexec.Options{Store: st, Runtime: actions.NewRuntime(actions.Options{})}),
-		Sealer:            sealer,
-		ConnectionSecrets: connSecrets,
-		LogStreamSecrets:  streamSecrets,
+		Compiler: actionexec.New(actionexec.Options{Store: st, Runtime: actions.NewRuntime(actions.Options{})}),
+		Sealer:   sealer,
+		ConnectionSecrets: tenantConnectionSecrets{connSecrets, &upstream.Broker{Secrets: connSecrets,
+			Policy: netguard.Policy{AllowPrivate: cfg.AllowPrivateDestinations}, Now: time.Now}},
+		CallbackURL:      strings.TrimSuffix(cfg.Issuer, "/") + "/login/callback",
+		LogStreamSecrets: streamSecrets,
 		PrepareSigningAlg: func(alg string) error {
 			km, err := keys.NewManager(ctx, st, master, keys.Options{})
 			if err != nil {
@@ -193,4 +197,11 @@ func tenantOptions(ctx context.Context, cfg config.Config, st store.Store) (tena
 			return km.EnsureKeys(ctx, alg)
 		},
 	}, nil
+}
+
+// tenantConnectionSecrets readies connections to other providers as the Management API does (the
+// node's app wires the same pair).
+type tenantConnectionSecrets struct {
+	*upstream.Secrets
+	*upstream.Broker
 }

@@ -1,9 +1,15 @@
 package main
 
 import (
+	"encoding/base64"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/config"
+	"github.com/gatehouse/gatehouse/internal/upstream"
 )
 
 // upstreamFiles are an enterprise OpenID Connect connection and the GitHub social preset, their
@@ -59,11 +65,31 @@ const upstreamKeywords = `{"OKTA_SECRET": "okta-secret-value-0123456789", "GITHU
 func TestTenantConnections(t *testing.T) {
 	for engine, newEnv := range tenantEnvs(t) {
 		t.Run(engine, func(t *testing.T) {
-			src := seed(t, newEnv(t))
 			dir := filepath.Join(t.TempDir(), "in")
 			writeTree(t, dir, upstreamFiles)
 			kw := filepath.Join(t.TempDir(), "kw.json")
 			writeTree(t, filepath.Dir(kw), map[string]string{"kw.json": upstreamKeywords})
+
+			// A node keeps to its address rule: the providers' names do not resolve here, so
+			// the connections are refused (as the Management API refuses them), naming each
+			// endpoint, and nothing changes.
+			strict := emptyTenant(t)
+			before := filepath.Join(t.TempDir(), "strict-before")
+			if _, _, err := run(strict, "", "tenant", "export", before); err != nil {
+				t.Fatal(err)
+			}
+			_, _, err := run(strict, "", "tenant", "apply", "--keywords", kw, dir)
+			if err == nil || !strings.Contains(err.Error(), "connections/Okta.json: options.") || !strings.Contains(err.Error(), "destination not allowed: acme.okta.example does not resolve") {
+				t.Fatalf("apply on a node that may not reach the providers: %v", err)
+			}
+			strictAfter := filepath.Join(t.TempDir(), "strict-after")
+			if _, _, err := run(strict, "", "tenant", "export", strictAfter); err != nil {
+				t.Fatal(err)
+			}
+			sameTree(t, "strict tenant after a refused apply", readTree(t, before), readTree(t, strictAfter))
+
+			// The rest runs on nodes allowed to reach any address (as `gatehouse dev` is).
+			src := allowDestinations(seed(t, newEnv(t)))
 			out, _, err := run(src, "", "tenant", "apply", "--keywords", kw, dir)
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out)
@@ -114,7 +140,7 @@ func TestTenantConnections(t *testing.T) {
 					if out, _, err := run(src, "", "tenant", "plan", "--keywords", masks, target); err != nil || out != "" {
 						t.Fatalf("plan of the tenant's own export: %v\n%s", err, out)
 					}
-					dst := emptyTenant(t)
+					dst := allowDestinations(emptyTenant(t))
 					if _, _, err := run(dst, "", "tenant", "apply", "--keywords", masks, target); err != nil {
 						t.Fatal(err)
 					}
@@ -161,7 +187,7 @@ func TestTenantConnections(t *testing.T) {
 				"connections/Entra.json": strings.Replace(strings.Replace(upstreamFiles["connections/Okta.json"], `"Okta"`, `"Entra"`, 1), "acme.okta", "entra", -1)}
 			badDir := filepath.Join(t.TempDir(), "bad")
 			writeTree(t, badDir, bad)
-			before := filepath.Join(t.TempDir(), "before")
+			before = filepath.Join(t.TempDir(), "before")
 			if _, _, err := run(src, "", "tenant", "export", before); err != nil {
 				t.Fatal(err)
 			}
@@ -187,10 +213,79 @@ func TestTenantConnections(t *testing.T) {
 	}
 }
 
+// allowDestinations lets the node reach any address (GATEHOUSE_ALLOW_PRIVATE_DESTINATIONS).
+func allowDestinations(env map[string]string) map[string]string {
+	env[config.EnvAllowPrivateDestinations] = "true"
+	return env
+}
+
 func mapValues(m map[string]string) []string {
 	out := make([]string, 0, len(m))
 	for _, v := range m {
 		out = append(out, v)
 	}
 	return out
+}
+
+// TestTenantSAMLConnection: a samlp connection whose service provider key comes from a keyword is
+// readied as the Management API readies it (the key checked against its certificate, sealed); an
+// export writes the certificate and the key as the mask ##CONNECTIONS_SAMLP_SECRET##, and the
+// export applied to an empty tenant with the mask mapped to the same key exports the same. A key
+// that is not a key is refused naming the field. Both engines.
+func TestTenantSAMLConnection(t *testing.T) {
+	_, idpCert, err := upstream.NewSAMLKey("https://idp.acme.example", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	spKey, spCert, err := upstream.NewSAMLKey("urn:gatehouse:acme-saml", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := map[string]any{"name": "acme-saml", "strategy": "samlp", "enabled_clients": []string{"Your App"},
+		"options": map[string]any{"signInEndpoint": "https://idp.acme.example/sso", "signingCert": base64.StdEncoding.EncodeToString([]byte(idpCert)),
+			"signSAMLRequest": true, "signing_key": map[string]any{"cert": spCert, "key": "##SP_KEY##"}}}
+	raw, _ := json.MarshalIndent(doc, "", "  ")
+	for engine, newEnv := range tenantEnvs(t) {
+		t.Run(engine, func(t *testing.T) {
+			src := allowDestinations(seed(t, newEnv(t)))
+			dir := filepath.Join(t.TempDir(), "in")
+			writeTree(t, dir, map[string]string{"connections/acme-saml.json": string(raw)})
+			kwJSON, _ := json.Marshal(map[string]string{"SP_KEY": spKey, "CONNECTIONS_SAMLP_SECRET": spKey})
+			kw := filepath.Join(t.TempDir(), "kw.json")
+			writeTree(t, filepath.Dir(kw), map[string]string{"kw.json": string(kwJSON)})
+			out, _, err := run(src, "", "tenant", "apply", "--keywords", kw, dir)
+			if err != nil || !strings.Contains(out, "options.signing_key.key: (secret, value hidden) set") || strings.Contains(out, "PRIVATE KEY") {
+				t.Fatalf("apply: %v\n%s", err, out)
+			}
+			if out, _, err := run(src, "", "tenant", "plan", "--keywords", kw, dir); err != nil || out != "" {
+				t.Fatalf("second plan: %v\n%s", err, out)
+			}
+			a := filepath.Join(t.TempDir(), "a")
+			if _, _, err := run(src, "", "tenant", "export", a); err != nil {
+				t.Fatal(err)
+			}
+			first := readTree(t, a)
+			got := first["connections/acme-saml.json"]
+			if !strings.Contains(got, `"key": "##CONNECTIONS_SAMLP_SECRET##"`) || strings.Contains(got, "PRIVATE KEY") || !strings.Contains(got, "BEGIN CERTIFICATE") {
+				t.Fatalf("export:\n%s", got)
+			}
+			dst := allowDestinations(emptyTenant(t))
+			if _, _, err := run(dst, "", "tenant", "apply", "--keywords", kw, a); err != nil {
+				t.Fatal(err)
+			}
+			b := filepath.Join(t.TempDir(), "b")
+			if _, _, err := run(dst, "", "tenant", "export", b); err != nil {
+				t.Fatal(err)
+			}
+			sameTree(t, "export after apply", first, readTree(t, b))
+
+			bad := strings.Replace(string(raw), `"acme-saml"`, `"other-saml"`, 1)
+			writeTree(t, dir, map[string]string{"connections/acme-saml.json": bad})
+			badKw := filepath.Join(t.TempDir(), "bad.json")
+			writeTree(t, filepath.Dir(badKw), map[string]string{"bad.json": `{"SP_KEY": "not a key"}`})
+			if _, _, err := run(src, "", "tenant", "plan", "--keywords", badKw, dir); err == nil || !strings.Contains(err.Error(), "connections/acme-saml.json: options.signing_key.key:") {
+				t.Fatalf("a key that is not a key: %v", err)
+			}
+		})
+	}
 }

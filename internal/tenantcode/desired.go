@@ -35,9 +35,12 @@ type Options struct {
 	AllowDelete bool
 	Compiler    Compiler // nil: Action code is stored unchecked, with status "pending"
 	Sealer      Sealer   // nil: a directory giving an SMTP password is refused
-	// ConnectionSecrets seal a connection's client secret (or SAML signing key) under its id; nil:
-	// a directory giving one is refused.
-	ConnectionSecrets IDSealer
+	// ConnectionSecrets seal a connection's client secret (or SAML signing key) under its id and
+	// ready a connection as the Management API does; nil: a directory with a new or changed
+	// connection to another provider is refused.
+	ConnectionSecrets ConnectionSecrets
+	// CallbackURL is the node's /login/callback, from which a samlp connection's ACS derives.
+	CallbackURL string
 	// LogStreamSecrets seal a log stream's Authorization header and check its endpoint; nil: a
 	// directory with a new or changed log stream endpoint is refused.
 	LogStreamSecrets LogStreamSecrets

@@ -3,6 +3,7 @@ package tenantcode
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"reflect"
 	"regexp"
 	"slices"
@@ -11,6 +12,17 @@ import (
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/store"
 )
+
+// ConnectionSecrets are what the Management API uses to save a connection to another provider:
+// sealing, the node's address rule for its endpoints, the SAML and private_key_jwt keys, and a
+// samlp connection's IdP metadata.
+type ConnectionSecrets interface {
+	IDSealer
+	CheckConnection(ctx context.Context, c *domain.Connection) error
+	PrepareSAML(c *domain.Connection, callbackURL string) error
+	PrepareClientKey(c *domain.Connection) error
+	LoadSAMLMetadata(ctx context.Context, c *domain.Connection) error
+}
 
 var maskUnsafe = regexp.MustCompile(`[^a-zA-Z0-9]`)
 
@@ -39,7 +51,17 @@ func (s *snapshot) connectionDoc(c *domain.Connection) map[string]any {
 			opts = map[string]any{}
 			m["options"] = opts
 		}
-		opts["client_secret"] = secretMask("connections", c.Strategy)
+		if c.Strategy == domain.StrategySAMLP {
+			// A samlp connection's secret is the service provider's private key.
+			k, _ := opts["signing_key"].(map[string]any)
+			if k == nil {
+				k = map[string]any{}
+				opts["signing_key"] = k
+			}
+			k["key"] = secretMask("connections", c.Strategy)
+		} else {
+			opts["client_secret"] = secretMask("connections", c.Strategy)
+		}
 	}
 	return m
 }
@@ -87,17 +109,10 @@ func (b *builder) connections() error {
 			b.fail(err)
 			continue
 		}
-		var secret *string
-		if opts, ok := doc["options"].(map[string]any); ok {
-			if v, has := opts["client_secret"]; has {
-				s, ok := v.(string)
-				if !ok {
-					b.fail(fileErr(file, "options.client_secret: must be a string"))
-					continue
-				}
-				secret = &s
-				delete(opts, "client_secret")
-			}
+		secret, secretPath, err := popSecret(file, strategy, doc)
+		if err != nil {
+			b.fail(err)
+			continue
 		}
 		delete(doc, "enabled_clients")
 		delete(doc, "id")
@@ -121,15 +136,25 @@ func (b *builder) connections() error {
 		} else {
 			c.ID, c.CreatedAt, c.UpdatedAt = domain.NewConnectionID(), b.now, b.now
 		}
-		if secret != nil && !b.sameConnectionSecret(old, *secret) {
-			if b.o.ConnectionSecrets == nil {
-				b.fail(fileErr(file, "options.client_secret: no master key to seal it with"))
-				continue
+		newSecret := secret != nil && !b.sameConnectionSecret(old, *secret)
+		if newSecret {
+			if c.Strategy == domain.StrategySAMLP {
+				if c.Options.SigningKey == nil {
+					c.Options.SigningKey = &domain.SAMLSigningKey{}
+				}
+				c.Options.SigningKey.Key = *secret
+			} else {
+				c.Options.ClientSecret = *secret
 			}
-			c.Options.ClientSecret = *secret
-			b.setSecret(KindConnection, name, "options.client_secret")
 		}
 		domain.ApplyConnectionDefaults(c)
+		if err := b.prepareConnection(old, c, newSecret); err != nil {
+			b.fail(fileErr(file, "%v", err))
+			continue
+		}
+		if c.Options.ClientSecret != "" {
+			b.setSecret(KindConnection, name, secretPath)
+		}
 		if err := c.Validate(); err != nil {
 			b.fail(&FileError{File: file, Err: err})
 			continue
@@ -155,6 +180,54 @@ func (b *builder) connections() error {
 	}
 	b.d.connections = b.enabledKept(out, seen)
 	return nil
+}
+
+// popSecret takes the connection's secret out of its document: options.client_secret, or a
+// samlp connection's options.signing_key.key. It returns the field's path for the plan.
+func popSecret(file, strategy string, doc map[string]any) (*string, string, error) {
+	opts, _ := doc["options"].(map[string]any)
+	holder, field, path := opts, "client_secret", "options.client_secret"
+	if strategy == domain.StrategySAMLP {
+		holder, _ = opts["signing_key"].(map[string]any)
+		field, path = "key", "options.signing_key.key"
+	}
+	v, has := holder[field]
+	if !has {
+		return nil, path, nil
+	}
+	s, ok := v.(string)
+	if !ok {
+		return nil, path, fileErr(file, "%s: must be a string", path)
+	}
+	delete(holder, field)
+	return &s, path, nil
+}
+
+// prepareConnection readies a new or changed connection as the Management API does before it is
+// saved: its IdP metadata read, its SAML or private_key_jwt key made or checked, and its
+// endpoints checked against the node's address rule. An unchanged connection is left as it is.
+func (b *builder) prepareConnection(old, c *domain.Connection, newSecret bool) error {
+	if old != nil && !newSecret && reflect.DeepEqual(toMap(old), toMap(c)) {
+		return nil
+	}
+	cs := b.o.ConnectionSecrets
+	if cs == nil {
+		return fmt.Errorf("a connection to another provider cannot be saved here (no master key)")
+	}
+	if old == nil || old.Options.MetadataURL != c.Options.MetadataURL {
+		if err := cs.LoadSAMLMetadata(b.ctx, c); err != nil {
+			return err
+		}
+	}
+	if old == nil || newSecret {
+		if err := cs.PrepareSAML(c, b.o.CallbackURL); err != nil {
+			return err
+		}
+	}
+	if err := cs.PrepareClientKey(c); err != nil {
+		return err
+	}
+	return cs.CheckConnection(b.ctx, c)
 }
 
 // sameConnectionSecret reports whether secret is the one the connection has sealed already.
