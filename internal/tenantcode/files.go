@@ -51,10 +51,9 @@ type source struct {
 
 	// A tenant.yaml's documents, by the path they would have in a directory (keywords replaced),
 	// the directories they make, and what errors call them; nil for a directory.
-	virtual  map[string]string
-	vdirs    map[string]bool
-	labels   map[string]string
-	yamlName string
+	virtual map[string]string
+	vdirs   map[string]bool
+	labels  map[string]string
 }
 
 // FileError is a problem with one file of the directory.

@@ -6,7 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -96,7 +96,7 @@ func openYAML(file string, mappings Mappings) (*source, []string, error) {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	s := &source{root: filepath.Dir(file), mappings: mappings, total: int64(len(raw)), files: 1,
-		virtual: map[string]string{}, vdirs: map[string]bool{}, labels: map[string]string{}, yamlName: name}
+		virtual: map[string]string{}, vdirs: map[string]bool{}, labels: map[string]string{}}
 	var warnings []string
 	var problems Problems
 	at := func(key string) string { return fmt.Sprintf("%s:%d %s", name, keyLine(root, key), key) }
@@ -105,7 +105,7 @@ func openYAML(file string, mappings Mappings) (*source, []string, error) {
 		if v == nil {
 			continue // "clients:" with nothing: the section is absent, as in the Deploy CLI
 		}
-		if slicesContains(yamlOther, key) {
+		if slices.Contains(yamlOther, key) {
 			warnings = append(warnings, at(key)+": ignored (Gatehouse does not manage it from files)")
 			continue
 		}
@@ -195,9 +195,7 @@ func (s *source) virtualList(rel, ext string) []string {
 			seen[first] = true
 		}
 	}
-	out := sortedKeys(seen)
-	sort.Strings(out)
-	return out
+	return sortedKeys(seen)
 }
 
 // label names a file in errors: a tenant.yaml's section and line for a virtual file.
@@ -227,13 +225,4 @@ func (s *source) relabel(problems Problems, warnings []string) {
 			}
 		}
 	}
-}
-
-func slicesContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
