@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -12,27 +14,38 @@ import (
 	"github.com/gatehouse/gatehouse/internal/actions"
 	"github.com/gatehouse/gatehouse/internal/config"
 	"github.com/gatehouse/gatehouse/internal/keys"
+	"github.com/gatehouse/gatehouse/internal/logstream"
 	"github.com/gatehouse/gatehouse/internal/mail"
+	"github.com/gatehouse/gatehouse/internal/netguard"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/tenantcode"
+	"github.com/gatehouse/gatehouse/internal/upstream"
 )
 
 func (m *Main) tenantCommand() *cobra.Command {
-	tenantCmd := &cobra.Command{Use: "tenant", Short: "Keep the tenant's configuration in files (the Auth0 Deploy CLI's directory format)"}
+	tenantCmd := &cobra.Command{Use: "tenant", Short: "Keep the tenant's configuration in files (the Auth0 Deploy CLI's directory or YAML format)"}
 
 	var (
 		eflags configFlags
 		force  bool
 	)
 	exp := &cobra.Command{
-		Use:   "export DIR [--force]",
-		Short: "Write the tenant's configuration to DIR in the Auth0 Deploy CLI's directory format",
-		Long: `Write tenant.json, clients/, resource-servers/, grants/, roles/, actions/ (with each Action's
-code.js), triggers/, database-connections/ and emails/ (provider and templates) to DIR, as
-"a0deploy export --format directory" lays them out. Secrets are never written: client secrets,
-Action secret values, the SMTP password and HS256 signing secrets stay in the tenant. Gatehouse's
-own clients and APIs are left out. DIR must be empty unless --force. Same --config / --data /
-GATEHOUSE_* settings as serve.`,
+		Use:   "export DIR|FILE.yaml [--force]",
+		Short: "Write the tenant's configuration to DIR (or FILE.yaml) in the Auth0 Deploy CLI's format",
+		Long: `Write tenant.json, branding/, guardian/ (MFA factors and policies), clients/, resource-servers/,
+grants/, roles/, actions/ (with each Action's code.js), triggers/, database-connections/,
+connections/ (other identity providers), organizations/ (with their connections), log-streams/
+and emails/ (provider and templates) to DIR, as "a0deploy export --format directory" lays them
+out. Secrets are never written: client secrets, Action secret values, the SMTP password and
+HS256 signing secrets stay in the tenant; a connection's client secret and a log stream's
+Authorization header are written as the Deploy CLI masks them (##CONNECTIONS_OIDC_SECRET##,
+##LOGSTREAMS_HTTP_SECRET##), keywords to map when the files are applied. Gatehouse's
+own clients and APIs are left out. DIR must be empty unless --force.
+
+Given FILE.yaml (or .yml) instead, write one tenant.yaml as "a0deploy export --format yaml" does,
+with each Action's code in ./actions/<name>/code.js and each template's HTML in
+./emailTemplates/<name>.html beside it; FILE must not exist unless --force. Same --config /
+--data / GATEHOUSE_* settings as serve.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, st, _, err := m.openTenant(cmd.Context(), eflags)
@@ -58,17 +71,20 @@ GATEHOUSE_* settings as serve.`,
 			keywords    string
 			allowDelete bool
 		)
-		use, short := "plan DIR", "Show what applying DIR would change (nothing printed when nothing would)"
+		use, short := "plan DIR|FILE.yaml", "Show what applying DIR would change (nothing printed when nothing would)"
 		if apply {
-			use, short = "apply DIR", "Make the tenant match DIR: one transaction per resource type"
+			use, short = "apply DIR|FILE.yaml", "Make the tenant match DIR: one transaction per resource type"
 		}
 		c := &cobra.Command{
 			Use:   use + " [--keywords FILE] [--allow-delete]",
 			Short: short,
 			Long: short + `.
 
-DIR is in the Auth0 Deploy CLI's directory format; a resource type whose directory (or file) is
-absent is left as it is. ##KEYWORD## is replaced by a value as text and @@KEYWORD@@ by its JSON,
+DIR is in the Auth0 Deploy CLI's directory format, or FILE.yaml in its YAML format (one
+tenant.yaml; code and templates in the files it names, relative to it); a resource type whose
+directory, file or section is absent is left as it is. A tenant.yaml is bounded before it is
+parsed (size, nodes as its anchors and aliases expand, depth), and a key that is no section of
+the Deploy CLI's format is an error. ##KEYWORD## is replaced by a value as text and @@KEYWORD@@ by its JSON,
 from --keywords (a JSON object, a Deploy CLI config.json, or KEY=VALUE lines) over the JSON object
 in $AUTH0_KEYWORD_REPLACE_MAPPINGS; a keyword without a value is an error. The whole directory is
 read and checked first (sizes, JSON, every reference between files); a directory with any error
@@ -146,7 +162,9 @@ func (m *Main) tenantPlan(ctx context.Context, flags configFlags, dir, keywordsF
 }
 
 // tenantOptions gives tenantcode what it may not hold itself: the Actions compiler, the SMTP
-// password sealer and the signing key manager, all from this node's configuration.
+// password, connection secret and log stream sealers (the latter with this node's destination
+// policy) and the signing key manager, all from this node's
+// configuration.
 func tenantOptions(ctx context.Context, cfg config.Config, st store.Store) (tenantcode.Options, error) {
 	master, err := cfg.MasterKeyBytes()
 	if err != nil {
@@ -156,9 +174,21 @@ func tenantOptions(ctx context.Context, cfg config.Config, st store.Store) (tena
 	if err != nil {
 		return tenantcode.Options{}, err
 	}
+	connSecrets, err := upstream.NewSecrets(master)
+	if err != nil {
+		return tenantcode.Options{}, err
+	}
+	streamSecrets, err := logstream.NewSecrets(master, netguard.Policy{AllowPrivate: cfg.AllowPrivateDestinations})
+	if err != nil {
+		return tenantcode.Options{}, err
+	}
 	return tenantcode.Options{
 		Compiler: actionexec.New(actionexec.Options{Store: st, Runtime: actions.NewRuntime(actions.Options{})}),
 		Sealer:   sealer,
+		ConnectionSecrets: tenantConnectionSecrets{connSecrets, &upstream.Broker{Secrets: connSecrets,
+			Policy: netguard.Policy{AllowPrivate: cfg.AllowPrivateDestinations}, Now: time.Now}},
+		CallbackURL:      strings.TrimSuffix(cfg.Issuer, "/") + "/login/callback",
+		LogStreamSecrets: streamSecrets,
 		PrepareSigningAlg: func(alg string) error {
 			km, err := keys.NewManager(ctx, st, master, keys.Options{})
 			if err != nil {
@@ -167,4 +197,11 @@ func tenantOptions(ctx context.Context, cfg config.Config, st store.Store) (tena
 			return km.EnsureKeys(ctx, alg)
 		},
 	}, nil
+}
+
+// tenantConnectionSecrets readies connections to other providers as the Management API does (the
+// node's app wires the same pair).
+type tenantConnectionSecrets struct {
+	*upstream.Secrets
+	*upstream.Broker
 }

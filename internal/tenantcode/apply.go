@@ -80,8 +80,10 @@ func (a *applier) prepareKeys(cs []Change) error {
 
 func (a *applier) apply(ctx context.Context, tx store.Store, c Change) error {
 	switch c.Kind {
-	case KindTenant:
+	case KindTenant, KindBranding:
 		return tx.PutTenantSettings(ctx, *a.des.settings)
+	case KindGuardianFactor, KindGuardianPolicies:
+		return a.putGuardian(ctx, tx)
 	case KindClient:
 		return a.client(ctx, tx, c)
 	case KindAPI:
@@ -96,6 +98,12 @@ func (a *applier) apply(ctx context.Context, tx store.Store, c Change) error {
 		return a.triggers(ctx, tx)
 	case KindDatabase:
 		return a.database(ctx, tx, c)
+	case KindConnection:
+		return a.connection(ctx, tx, c)
+	case KindOrganization:
+		return a.organization(ctx, tx, c)
+	case KindLogStream:
+		return a.logStream(ctx, tx, c)
 	case KindEmailProvider:
 		p := *a.des.provider
 		if p.Password != "" {

@@ -96,6 +96,22 @@ func current(ctx context.Context, st store.Store) (*snapshot, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("database connections: %w", err)
 	}
+	if s.connections, err = all(func(p store.Page) ([]*domain.Connection, int, error) {
+		return st.ListConnections(ctx, store.ConnectionFilter{Strategy: domain.UpstreamStrategies}, p)
+	}); err != nil {
+		return nil, fmt.Errorf("connections: %w", err)
+	}
+	if s.orgs, err = currentOrgs(ctx, st); err != nil {
+		return nil, err
+	}
+	g, err := st.GetGuardianSettings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("guardian: %w", err)
+	}
+	s.guardian = &g
+	if s.streams, err = st.ListLogStreams(ctx); err != nil {
+		return nil, fmt.Errorf("log streams: %w", err)
+	}
 	if s.provider, err = st.GetEmailProvider(ctx); errors.Is(err, store.ErrNotFound) {
 		s.provider = nil
 	} else if err != nil {

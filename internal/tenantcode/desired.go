@@ -1,6 +1,7 @@
 package tenantcode
 
 import (
+	"context"
 	"crypto/subtle"
 	"fmt"
 	"path"
@@ -22,12 +23,27 @@ type Sealer interface {
 	Open(sealed []byte) (string, error)
 }
 
+// IDSealer seals a secret bound to the id of what it belongs to, and opens it.
+type IDSealer interface {
+	Seal(id, secret string) ([]byte, error)
+	Open(id string, sealed []byte) (string, error)
+}
+
 // Options configure plan and apply.
 type Options struct {
 	Mappings    Mappings
 	AllowDelete bool
 	Compiler    Compiler // nil: Action code is stored unchecked, with status "pending"
 	Sealer      Sealer   // nil: a directory giving an SMTP password is refused
+	// ConnectionSecrets seal a connection's client secret (or SAML signing key) under its id and
+	// ready a connection as the Management API does; nil: a directory with a new or changed
+	// connection to another provider is refused.
+	ConnectionSecrets ConnectionSecrets
+	// CallbackURL is the node's /login/callback, from which a samlp connection's ACS derives.
+	CallbackURL string
+	// LogStreamSecrets seal a log stream's Authorization header and check its endpoint; nil: a
+	// directory with a new or changed log stream endpoint is refused.
+	LogStreamSecrets LogStreamSecrets
 	// PrepareSigningAlg makes sure signing keys exist for an API's algorithm before it is saved;
 	// nil: only RS256 APIs may be created or changed to another algorithm.
 	PrepareSigningAlg func(alg string) error
@@ -36,6 +52,7 @@ type Options struct {
 
 // builder turns a directory into the desired snapshot, collecting every problem.
 type builder struct {
+	ctx      context.Context
 	src      *source
 	cur      *snapshot
 	d        *snapshot
@@ -53,24 +70,33 @@ func (b *builder) setSecret(k Kind, key, what string) {
 }
 
 // desired reads dir against the current snapshot.
-func desired(cur *snapshot, dir string, o Options) (*snapshot, []string, error) {
-	if ok, err := (&source{root: dir}).exists(".", true); err != nil || !ok {
+func desired(ctx context.Context, cur *snapshot, dir string, o Options) (*snapshot, []string, error) {
+	src := &source{root: dir, mappings: o.Mappings}
+	var warnings []string
+	if IsYAML(dir) {
+		var err error
+		if src, warnings, err = openYAML(dir, o.Mappings); err != nil {
+			return nil, warnings, err
+		}
+	} else if ok, err := src.exists(".", true); err != nil || !ok {
 		return nil, nil, fmt.Errorf("%s: not a directory", dir)
 	}
-	b := &builder{src: &source{root: dir, mappings: o.Mappings}, cur: cur, o: o, now: time.Now().UTC()}
+	b := &builder{ctx: ctx, src: src, cur: cur, o: o, now: time.Now().UTC(), warnings: warnings}
 	if o.Now != nil {
 		b.now = o.Now().UTC()
 	}
 	b.d = &snapshot{managed: map[Kind]bool{}, secretsSet: map[string][]string{},
 		settings: cur.settings, clients: cur.clients, apis: cur.apis, grants: cur.grants, roles: cur.roles,
-		actions: cur.actions, triggers: cur.triggers, databases: cur.databases, provider: cur.provider,
-		templates: cur.templates}
-	steps := []func() error{b.tenant, b.clients, b.apis, b.grants, b.roles, b.actions, b.triggers, b.databases, b.emails}
+		actions: cur.actions, triggers: cur.triggers, databases: cur.databases, connections: cur.connections,
+		orgs: cur.orgs, streams: cur.streams, guardian: cur.guardian, provider: cur.provider, templates: cur.templates}
+	steps := []func() error{b.tenant, b.branding, b.guardian, b.clients, b.apis, b.grants, b.roles, b.actions, b.triggers, b.databases,
+		b.connections, b.organizations, b.logStreams, b.emails}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			b.fail(err)
 		}
 	}
+	b.src.relabel(b.problems, b.warnings)
 	if len(b.problems) > 0 {
 		return nil, b.warnings, b.problems
 	}

@@ -99,10 +99,18 @@ func (b *builder) template(file string, doc map[string]any) {
 		return
 	}
 	htmlRef, _ := str(doc, "body")
+	if htmlRef == "" && b.src.virtual != nil {
+		b.fail(fileErr(file, "body: must name the template's HTML file (./emailTemplates/%s.html)", name))
+		return
+	}
 	if htmlRef == "" {
 		htmlRef = strings.TrimSuffix(path.Base(file), ".json") + ".html"
 	}
-	p, err := b.codePath(file, "body", htmlRef, dirEmails)
+	sideBase := dirEmails // a template's file is beside it in emails/, or relative to a tenant.yaml
+	if b.src.virtual != nil {
+		sideBase = ""
+	}
+	p, err := b.codePath(file, "body", htmlRef, sideBase)
 	if err != nil {
 		b.fail(err)
 		return

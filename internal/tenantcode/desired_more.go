@@ -379,6 +379,11 @@ func (b *builder) databases() error {
 // remain; a connection whose file does not list them (fromFile) is also enabled for every client
 // the directory creates, as a new client is enabled on every connection.
 func (b *builder) keepEnabledClients(list []*domain.Connection, fromFile map[string]string) {
+	b.d.databases = b.enabledKept(list, fromFile)
+}
+
+// enabledKept is list with each connection's enabled clients as keepEnabledClients says.
+func (b *builder) enabledKept(list []*domain.Connection, fromFile map[string]string) []*domain.Connection {
 	var out []*domain.Connection
 	for _, c := range list {
 		cp := *c
@@ -399,5 +404,5 @@ func (b *builder) keepEnabledClients(list []*domain.Connection, fromFile map[str
 		}
 		out = append(out, &cp)
 	}
-	b.d.databases = out
+	return out
 }

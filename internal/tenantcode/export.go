@@ -20,13 +20,16 @@ type ExportOptions struct {
 	Overwrite bool
 }
 
-// Export writes the tenant's configuration to dir in the Deploy CLI's directory format and returns
-// the files written. No secret is written: client secrets, Action secret values, the SMTP
+// Export writes the tenant's configuration to dir in the Deploy CLI's directory format (or, when
+// dir names a .yaml file, its YAML format) and returns the files written. No secret is written: client secrets, Action secret values, the SMTP
 // password and HS256 signing secrets stay in the tenant.
 func Export(ctx context.Context, st store.Store, dir string, o ExportOptions) ([]string, error) {
 	s, err := current(ctx, st)
 	if err != nil {
 		return nil, err
+	}
+	if IsYAML(dir) {
+		return exportYAML(s.resources(), dir, o)
 	}
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 && !o.Overwrite {
 		return nil, fmt.Errorf("%s is not empty (write over it with --force)", dir)

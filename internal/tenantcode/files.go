@@ -34,6 +34,7 @@ const (
 	dirTriggers  = "triggers"
 	dirDatabases = "database-connections"
 	dirEmails    = "emails"
+	dirConns     = "connections"
 	tenantFile   = "tenant.json"
 	providerFile = "provider.json"
 	triggersFile = "triggers.json"
@@ -47,6 +48,12 @@ type source struct {
 	mappings Mappings
 	files    int
 	total    int64
+
+	// A tenant.yaml's documents, by the path they would have in a directory (keywords replaced),
+	// the directories they make, and what errors call them; nil for a directory.
+	virtual map[string]string
+	vdirs   map[string]bool
+	labels  map[string]string
 }
 
 // FileError is a problem with one file of the directory.
@@ -57,6 +64,8 @@ type FileError struct {
 
 func (e *FileError) Error() string { return e.File + ": " + e.Err.Error() }
 func (e *FileError) Unwrap() error { return e.Err }
+
+func asFileError(err error, target **FileError) bool { return errors.As(err, target) }
 
 func fileErr(file string, format string, args ...any) error {
 	return &FileError{File: file, Err: fmt.Errorf(format, args...)}
@@ -79,6 +88,9 @@ func clean(rel string) (string, bool) {
 // exists reports whether rel is there, refusing a path that is not a regular file or directory
 // of the kind asked (a symbolic link is never followed).
 func (s *source) exists(rel string, wantDir bool) (bool, error) {
+	if s.virtualOnly(rel, wantDir) {
+		return s.virtualExists(rel, wantDir), nil
+	}
 	fi, err := os.Lstat(filepath.Join(s.root, filepath.FromSlash(rel)))
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
@@ -100,6 +112,9 @@ func (s *source) exists(rel string, wantDir bool) (bool, error) {
 // list returns the names in directory rel ending in ext (files) or, with ext "", its
 // subdirectories, sorted.
 func (s *source) list(rel, ext string) ([]string, error) {
+	if s.virtual != nil {
+		return s.virtualList(rel, ext), nil
+	}
 	entries, err := os.ReadDir(filepath.Join(s.root, filepath.FromSlash(rel)))
 	if err != nil {
 		return nil, &FileError{File: rel, Err: err}
@@ -122,6 +137,9 @@ func (s *source) list(rel, ext string) ([]string, error) {
 
 // read reads one file within the bounds and replaces its keywords.
 func (s *source) read(rel string, isJSON bool) (string, error) {
+	if text, ok := s.virtual[rel]; ok {
+		return text, nil // bounded and keyword-replaced with the whole tenant.yaml
+	}
 	if ok, err := s.exists(rel, false); err != nil {
 		return "", err
 	} else if !ok {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/store"
@@ -51,11 +52,18 @@ func MakePlan(ctx context.Context, st store.Store, dir string, o Options) (*Plan
 	if err != nil {
 		return nil, err
 	}
-	des, warns, err := desired(cur, dir, o)
+	des, warns, err := desired(ctx, cur, dir, o)
 	if err != nil {
 		return &Plan{Warnings: warns}, err
 	}
-	return &Plan{Changes: diff(cur, des), Warnings: warns, cur: cur, des: des}, nil
+	changes := diff(cur, des)
+	if IsYAML(dir) {
+		// A reviewer of a tenant.yaml sees the section, not the directory file it stands for.
+		for i := range changes {
+			changes[i].File = filepath.Base(dir) + " " + yamlKey[changes[i].Kind]
+		}
+	}
+	return &Plan{Changes: changes, Warnings: warns, cur: cur, des: des}, nil
 }
 
 // diff compares every kind (also those the directory leaves out, which change only as a

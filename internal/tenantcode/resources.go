@@ -72,6 +72,8 @@ func (s *snapshot) resources() []*Resource {
 		}
 		add(KindTenant, &Resource{Key: "tenant", File: tenantFile, Doc: m})
 	}
+	s.brandingResource(add)
+	s.guardianResources(add)
 	for _, c := range s.clients {
 		if c.IsSystem {
 			continue
@@ -167,6 +169,15 @@ func (s *snapshot) resources() []*Resource {
 		sort.Strings(names)
 		m["enabled_clients"] = toSlice(names)
 		add(KindDatabase, &Resource{Key: c.Name, File: dirDatabases + "/" + sanitize(c.Name) + "/" + databaseFile, Doc: m})
+	}
+	for _, c := range s.connections {
+		add(KindConnection, &Resource{Key: c.Name, File: dirConns + "/" + sanitize(c.Name) + ".json", Doc: s.connectionDoc(c)})
+	}
+	for _, o := range s.orgs {
+		add(KindOrganization, &Resource{Key: o.Name, File: dirOrgs + "/" + sanitize(o.Name) + ".json", Doc: s.orgDoc(o)})
+	}
+	for _, ls := range s.streams {
+		add(KindLogStream, &Resource{Key: ls.Name, File: dirLogStreams + "/" + sanitize(ls.Name) + ".json", Doc: logStreamDoc(ls)})
 	}
 	if s.provider != nil {
 		add(KindEmailProvider, &Resource{Key: "provider", File: dirEmails + "/" + providerFile, Doc: toMap(s.provider)})

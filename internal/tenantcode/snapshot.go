@@ -12,21 +12,28 @@ import (
 type Kind string
 
 const (
-	KindTenant        Kind = "tenant"
-	KindClient        Kind = "client"
-	KindAPI           Kind = "resource server"
-	KindGrant         Kind = "client grant"
-	KindRole          Kind = "role"
-	KindAction        Kind = "action"
-	KindTriggers      Kind = "triggers"
-	KindDatabase      Kind = "database connection"
-	KindEmailProvider Kind = "email provider"
-	KindEmailTemplate Kind = "email template"
+	KindTenant       Kind = "tenant"
+	KindClient       Kind = "client"
+	KindAPI          Kind = "resource server"
+	KindGrant        Kind = "client grant"
+	KindRole         Kind = "role"
+	KindAction       Kind = "action"
+	KindTriggers     Kind = "triggers"
+	KindDatabase     Kind = "database connection"
+	KindConnection   Kind = "connection"
+	KindOrganization Kind = "organization"
+	KindLogStream    Kind = "log stream"
+	KindBranding     Kind = "branding"
+	// KindGuardianFactor and KindGuardianPolicies are the tenant's MFA settings (one document).
+	KindGuardianFactor   Kind = "guardian factor"
+	KindGuardianPolicies Kind = "guardian policies"
+	KindEmailProvider    Kind = "email provider"
+	KindEmailTemplate    Kind = "email template"
 )
 
 // Kinds lists every resource type, in apply order.
-var Kinds = []Kind{KindTenant, KindClient, KindAPI, KindGrant, KindRole, KindAction, KindTriggers,
-	KindDatabase, KindEmailProvider, KindEmailTemplate}
+var Kinds = []Kind{KindTenant, KindBranding, KindGuardianFactor, KindGuardianPolicies, KindClient, KindAPI, KindGrant, KindRole, KindAction, KindTriggers,
+	KindDatabase, KindConnection, KindOrganization, KindLogStream, KindEmailProvider, KindEmailTemplate}
 
 // triggerIDs are the triggers whose bindings triggers.json holds.
 var triggerIDs = []string{domain.TriggerPostLogin, domain.TriggerCredentialsExchange,
@@ -68,8 +75,14 @@ type snapshot struct {
 	actions   []*action
 	triggers  map[string][]binding
 	databases []*domain.Connection
-	provider  *domain.EmailProvider
-	templates []*domain.EmailTemplate
+	// connections are the connections to other identity providers (oidc, oauth2, samlp, the
+	// social presets); their secrets are sealed, never in a snapshot's documents.
+	connections []*domain.Connection
+	orgs        []*org
+	streams     []*domain.LogStream
+	guardian    *domain.GuardianSettings
+	provider    *domain.EmailProvider
+	templates   []*domain.EmailTemplate
 
 	// secretsSet names, per resource (kind/key), the secrets the directory sets to a new value:
 	// shown masked in a plan, written by apply.
@@ -137,6 +150,23 @@ func (s *snapshot) database(name string) *domain.Connection {
 	return nil
 }
 
+func (s *snapshot) connection(name string) *domain.Connection {
+	for _, c := range s.connections {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// anyConnection finds a connection of either list by name.
+func (s *snapshot) anyConnection(name string) *domain.Connection {
+	if c := s.database(name); c != nil {
+		return c
+	}
+	return s.connection(name)
+}
+
 func (s *snapshot) template(name string) *domain.EmailTemplate {
 	for _, t := range s.templates {
 		if t.Template == name {
@@ -162,6 +192,9 @@ func (s *snapshot) sort() {
 	sort.SliceStable(s.roles, func(i, j int) bool { return s.roles[i].Name < s.roles[j].Name })
 	sort.SliceStable(s.actions, func(i, j int) bool { return s.actions[i].Name < s.actions[j].Name })
 	sort.SliceStable(s.databases, func(i, j int) bool { return s.databases[i].Name < s.databases[j].Name })
+	sort.SliceStable(s.connections, func(i, j int) bool { return s.connections[i].Name < s.connections[j].Name })
+	sort.SliceStable(s.orgs, func(i, j int) bool { return s.orgs[i].Name < s.orgs[j].Name })
+	sort.SliceStable(s.streams, func(i, j int) bool { return s.streams[i].Name < s.streams[j].Name })
 	sort.SliceStable(s.templates, func(i, j int) bool { return s.templates[i].Template < s.templates[j].Template })
 }
 

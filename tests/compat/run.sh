@@ -4,7 +4,8 @@
 #   1. Management API — the `auth0` package's ManagementClient builds the seed guide's configuration and reads
 #      it back (tests/compat/mgmt), once on SQLite and once on PostgreSQL (a fresh schema).
 #   1c. The Auth0 Deploy CLI (auth0-deploy-cli, pinned): `a0deploy export --format directory` and `a0deploy import`
-#      of an edited directory with keywords, read back through the Management API (tests/compat/deploy).
+#      of an edited directory with keywords, read back through the Management API; the same both ways in its
+#      YAML format, with `gatehouse tenant export/plan` on the tenant.yaml (tests/compat/deploy).
 #   1b. openid-client 6 (tests/compat/oidc): private_key_jwt, pushed authorization requests, DPoP and the
 #      device flow, and express-oauth2-jwt-bearer verifying DPoP-bound tokens, on a fresh dev tenant.
 #   2. The guide's own Node code — the step-7 Express API (express-oauth2-jwt-bearer) checked with
@@ -195,7 +196,7 @@ step "npm ci (deploy: auth0-deploy-cli)"
 
 step "suite 1c: the Auth0 Deploy CLI exports and imports the tenant (SQLite)"
 start_gatehouse deploy-sqlite
-GATEHOUSE_BIN="$WORK/gatehouse" GATEHOUSE_DATA="$GH_DATA" node_test "$HERE/deploy" deploy.test.js
+GATEHOUSE_BIN="$WORK/gatehouse" GATEHOUSE_DATA="$GH_DATA" node_test "$HERE/deploy" deploy.test.js deploy-yaml-export.test.js deploy-yaml-import.test.js
 stop_gatehouse
 
 step "npm ci (oidc: openid-client 6, express-oauth2-jwt-bearer)"
