@@ -180,10 +180,7 @@ func LoadOptions(o Options) (*Pages, error) {
 			if err != nil {
 				return nil, fmt.Errorf("web: %s/%s: %w", l.dir, e.Name(), err)
 			}
-			ct := mime.TypeByExtension(path.Ext(e.Name()))
-			if ct == "" {
-				ct = "application/octet-stream"
-			}
+			ct := staticContentType(path.Ext(e.Name()))
 			p.static[e.Name()] = staticFile{body: body, contentType: ct}
 		}
 	}
@@ -191,6 +188,32 @@ func LoadOptions(o Options) (*Pages, error) {
 		return nil, fmt.Errorf("web: theme %q not found", theme)
 	}
 	return p, nil
+}
+
+// staticTypes are the content types of the files the pages serve. They are looked up here first
+// because the mime package, on its first lookup, reads the system's MIME databases into maps that
+// stay in memory for the life of the node (about 400 kB) and differ from one machine to another.
+var staticTypes = map[string]string{
+	".css":   "text/css; charset=utf-8",
+	".js":    "text/javascript; charset=utf-8",
+	".svg":   "image/svg+xml",
+	".png":   "image/png",
+	".ico":   "image/vnd.microsoft.icon",
+	".woff2": "font/woff2",
+	".json":  "application/json",
+	".txt":   "text/plain; charset=utf-8",
+}
+
+// staticContentType is the content type of a static file by its extension: a theme may bring
+// others, which the mime package names.
+func staticContentType(ext string) string {
+	if ct, ok := staticTypes[strings.ToLower(ext)]; ok {
+		return ct
+	}
+	if ct := mime.TypeByExtension(ext); ct != "" {
+		return ct
+	}
+	return "application/octet-stream"
 }
 
 // readLayered returns the override file when it exists, else the embedded one.

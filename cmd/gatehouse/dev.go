@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -144,10 +143,6 @@ func (m *Main) runDev(ctx context.Context, f devFlags) error {
 		if err != nil {
 			return err
 		}
-		// A first start hashes the seeded users' passwords with argon2id (64 MiB each). Hand that
-		// memory back to the system now rather than when the scavenger gets to it, so an idle dev
-		// server stays small from the start.
-		debug.FreeOSMemory()
 		if up != nil {
 			if err := up.connect(ctx, a, cfg, file, filepath.Join(data, devTenantFile)); err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -118,6 +119,16 @@ func (m *Main) runNode(ctx context.Context, cfg config.Config, ln net.Listener, 
 			return err
 		}
 	}
+	// Building the node (migrations, templates, keys, a first start's seeded password hashes) leaves
+	// garbage behind and SQLite's write cache full. Release both and hand the free pages back to the
+	// system now rather than when the background scavenger gets to them, so an idle node is small
+	// from its first minute.
+	if r, ok := a.Store.(interface{ ReleaseMemory(context.Context) error }); ok {
+		if err := r.ReleaseMemory(ctx); err != nil {
+			o.Logger.Warn("could not release the database cache", "err", err)
+		}
+	}
+	debug.FreeOSMemory()
 	o.Logger.Info("gatehouse listening", "addr", ln.Addr().String(), "issuer", cfg.Issuer, "database", cfg.DatabaseKind())
 	if m.Ready != nil {
 		m.Ready(ln.Addr().String())

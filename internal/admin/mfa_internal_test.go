@@ -20,7 +20,7 @@ func TestUserMFATabMarkup(t *testing.T) {
 		{ID: "webauthn-roaming|dev_2", Type: "webauthn-roaming", Name: "<b>key</b>", Confirmed: true, CreatedAt: "2026-12-06T10:00:00.000Z", LastAuthAt: "2026-12-06T11:00:00.000Z"},
 	}}
 	d.User.UserID = "auth0|1"
-	if err := pages.byName["user"].ExecuteTemplate(&out, "layout", &layoutData{Title: "u", Viewer: v, Data: d}); err != nil {
+	if err := mustPage(t, pages, "user").ExecuteTemplate(&out, "layout", &layoutData{Title: "u", Viewer: v, Data: d}); err != nil {
 		t.Fatal(err)
 	}
 	page := out.String()

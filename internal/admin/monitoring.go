@@ -182,7 +182,11 @@ func (h *Handler) logRows(w http.ResponseWriter, r *http.Request, d logListData,
 		return
 	}
 	var buf bytes.Buffer
-	if err := h.pages.byName["logs"].ExecuteTemplate(&buf, "logrows", d); err != nil {
+	t, err := h.pages.page("logs")
+	if err == nil {
+		err = t.ExecuteTemplate(&buf, "logrows", d)
+	}
+	if err != nil {
 		h.opts.Logger.ErrorContext(r.Context(), "dashboard: render log rows", "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return

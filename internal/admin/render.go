@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 )
 
 //go:embed templates static
@@ -26,9 +27,22 @@ type layoutData struct {
 	Data   any
 }
 
+// pages holds each page's parser, run on the page's first request: every page carries the layout
+// and all the partials, so parsing them all at start kept megabytes of parse trees alive on a node
+// whose dashboard may never be opened. The templates are embedded, so whether they parse is settled
+// when the binary is built; TestEveryPageParses checks each one.
 type pages struct {
-	byName map[string]*template.Template
+	byName map[string]func() (*template.Template, error)
 	static map[string][]byte
+}
+
+// page returns the parsed page name, parsing it on first use.
+func (p *pages) page(name string) (*template.Template, error) {
+	parse := p.byName[name]
+	if parse == nil {
+		return nil, fmt.Errorf("admin: no such page %q", name)
+	}
+	return parse()
 }
 
 var funcs = template.FuncMap{
@@ -44,10 +58,10 @@ var funcs = template.FuncMap{
 	},
 }
 
-// loadPages parses each page with the layout once, at start, so a broken template stops the node
-// before it listens.
+// loadPages lists the pages and reads the static files; each page is parsed with the layout once,
+// on first use.
 func loadPages() (*pages, error) {
-	p := &pages{byName: map[string]*template.Template{}, static: map[string][]byte{}}
+	p := &pages{byName: map[string]func() (*template.Template, error){}, static: map[string][]byte{}}
 	names, err := fs.Glob(files, "templates/*.html")
 	if err != nil {
 		return nil, err
@@ -62,11 +76,13 @@ func loadPages() (*pages, error) {
 		if base == "layout" || strings.HasSuffix(base, "_fields") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, append([]string{"templates/layout.html", name}, partials...)...)
-		if err != nil {
-			return nil, fmt.Errorf("admin: %s: %w", name, err)
-		}
-		p.byName[base] = t
+		p.byName[base] = sync.OnceValues(func() (*template.Template, error) {
+			t, err := template.New("layout.html").Funcs(funcs).ParseFS(files, append([]string{"templates/layout.html", name}, partials...)...)
+			if err != nil {
+				return nil, fmt.Errorf("admin: %s: %w", name, err)
+			}
+			return t, nil
+		})
 	}
 	statics, err := fs.Glob(files, "static/*")
 	if err != nil {
@@ -91,10 +107,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, nam
 	if d.CSRF == "" && v != nil {
 		d.CSRF = v.CSRF
 	}
-	t := h.pages.byName[name]
+	t, err := h.pages.page(name)
 	var buf bytes.Buffer
-	if t == nil {
-		h.opts.Logger.ErrorContext(r.Context(), "dashboard: no such page", "page", name)
+	if err != nil {
+		h.opts.Logger.ErrorContext(r.Context(), "dashboard: page", "page", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

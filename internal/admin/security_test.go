@@ -52,7 +52,7 @@ func TestBruteForcePanel(t *testing.T) {
 	}
 	var out bytes.Buffer
 	v := &viewer{Name: "Viewer", Scopes: []string{"read:attack_protection"}}
-	if err := pages.byName["security"].ExecuteTemplate(&out, "layout", &layoutData{Title: "Security", Viewer: v,
+	if err := mustPage(t, pages, "security").ExecuteTemplate(&out, "layout", &layoutData{Title: "Security", Viewer: v,
 		Data: securityData{BruteForce: p}}); err != nil {
 		t.Fatal(err)
 	}

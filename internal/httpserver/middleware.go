@@ -40,9 +40,9 @@ func OmitDefaultHeader(h http.Header, name string) {
 
 // exchange is everything the edge keeps about one request, in one allocation: the response
 // writer that records the status and size and adds the default headers at WriteHeader time, the
-// request's identity (id, client address, client id, route) and the X-Request-Id value. The public
-// documents are served thousands of times a second; each of these used to be an allocation of
-// its own (three writer wrappers, two contexts, two request copies).
+// request's identity (id, client address, client id, route), the context carrying it and the
+// X-Request-Id value. The public documents are served thousands of times a second; each of these
+// used to be an allocation of its own (three writer wrappers, two contexts, two request copies).
 type exchange struct {
 	http.ResponseWriter
 	edge        *edge
@@ -51,6 +51,7 @@ type exchange struct {
 	wroteHeader bool
 	hsts        bool
 	info        requestInfo
+	ctx         infoContext // the request's context, carrying &info
 	idValue     [1]string
 	served      *http.Request // the request the mux saw, which carries the matched pattern
 }
@@ -174,7 +175,8 @@ func (e *edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// HSTS binds a host name, not a port: sent from localhost it would
 	// force https onto every other local app (http://localhost:3000).
 	x.hsts = (r.TLS != nil || e.forceTLS) && !isLoopbackHost(r.Host)
-	r = r.WithContext(withRequestInfo(r.Context(), &x.info))
+	x.ctx = infoContext{Context: r.Context(), info: &x.info}
+	r = r.WithContext(&x.ctx)
 	defer e.finish(x, r, start)
 	if r.ContentLength > e.limit {
 		protocol.WriteJSON(x, protocol.NewError(http.StatusRequestEntityTooLarge, "invalid_request", "Request body too large"))

@@ -30,6 +30,10 @@ type Options struct {
 	BusyTimeout time.Duration
 	// MaxReaders is the size of the read pool (default max(4, GOMAXPROCS)).
 	MaxReaders int
+	// ReaderIdle is how long a read connection may sit unused before it is closed (default 5
+	// minutes, as PostgreSQL's pool). Each holds its own copy of the schema and a page cache of up
+	// to 2 MB; the connections a burst opened are let go once it is over.
+	ReaderIdle time.Duration
 	// Now is the clock for timestamps the store fills in; nil means time.Now.
 	Now func() time.Time
 	// Observe receives the store's latencies (sqlstore.Config.Observe); nil: none.
@@ -110,6 +114,11 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		reader.SetMaxOpenConns(n)
 		reader.SetMaxIdleConns(n)
+		idle := opts.ReaderIdle
+		if idle <= 0 {
+			idle = 5 * time.Minute
+		}
+		reader.SetConnMaxIdleTime(idle)
 		if err := reader.PingContext(ctx); err != nil {
 			writer.Close()
 			reader.Close()
