@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/dop251/goja"
@@ -32,8 +33,11 @@ var lockdownPrg = mustCompileInternal("lockdown", `(function (deny) {
   globalThis.eval = deny;
 })`)
 
-func mustCompileInternal(name, src string) *goja.Program {
-	return goja.MustCompile(name, src, false)
+// mustCompileInternal compiles one of the sandbox's own scripts on first use: a node
+// that never runs an Action keeps neither the programs nor the compiler's pages
+// resident.
+func mustCompileInternal(name, src string) func() *goja.Program {
+	return sync.OnceValue(func() *goja.Program { return goja.MustCompile(name, src, false) })
 }
 
 // harden installs the sandbox limits on a fresh runtime.
@@ -44,7 +48,7 @@ func (ex *execution) harden(vm *goja.Runtime) error {
 			return err
 		}
 	}
-	lock, err := vm.RunProgram(lockdownPrg)
+	lock, err := vm.RunProgram(lockdownPrg())
 	if err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func (ex *execution) installWeb(vm *goja.Runtime, l *loop, b Bound) error {
 	}
 	ex.loadBuiltins = func() (*goja.Object, error) {
 		ensure()
-		mods, err := vm.RunProgram(modulesPrg)
+		mods, err := vm.RunProgram(modulesPrg())
 		if err != nil {
 			return nil, err
 		}
@@ -101,7 +101,7 @@ func (ex *execution) runPrelude(vm *goja.Runtime, l *loop, b Bound) (goja.Value,
 	ex.installFetch(vm, l, natives, b)
 	ex.installByteNatives(vm, natives)
 	installCryptoNatives(vm, natives)
-	prelude, err := vm.RunProgram(preludePrg)
+	prelude, err := vm.RunProgram(preludePrg())
 	if err != nil {
 		return nil, err
 	}
