@@ -457,6 +457,14 @@ const (
 	IdentityGet
 	IdentityListByUser
 	IdentityDelete
+	// Linked database accounts: GetLinkedByEmail(connection, email) and
+	// GetLinkedByUsername(connection, username lower-cased) → identityCols of the linked
+	// identity of provider auth0 whose profile has that address or username;
+	// LinkedLoginTaken(connection, email, username or "", identity id to leave out) → 1 when
+	// another linked database account of the connection holds the address or username.
+	IdentityGetLinkedByEmail
+	IdentityGetLinkedByUsername
+	IdentityLinkedLoginTaken
 	// WebAuthn credentials: Insert(id, user_id, type, credential_id, name, sign_count, data,
 	// user_agent, created_at); ListByUser(user_id) and Get(user_id, id) → webauthnCols; Use(id,
 	// sign_count, data, at); Delete(user_id, id); DeleteByUser(user_id). Challenges: Put(binding,
