@@ -19,6 +19,14 @@ type connectionDoc struct {
 	*domain.Connection
 	SecretSealed []byte                `json:"secret_sealed,omitempty"`
 	ClientKey    *domain.ConnectionKey `json:"client_key,omitempty"`
+	NextKey      *domain.ConnectionKey `json:"client_key_next,omitempty"`
+	PreviousKey  *domain.ConnectionKey `json:"client_key_previous,omitempty"`
+}
+
+// docOf is the stored document of c.
+func docOf(c *domain.Connection) connectionDoc {
+	return connectionDoc{Connection: c, SecretSealed: c.SecretSealed, ClientKey: c.ClientKey,
+		NextKey: c.NextClientKey, PreviousKey: c.PreviousClientKey}
 }
 
 func (s *Store) CreateConnection(ctx context.Context, c *domain.Connection) error {
@@ -26,7 +34,7 @@ func (s *Store) CreateConnection(ctx context.Context, c *domain.Connection) erro
 		c.CreatedAt = s.now().UTC()
 	}
 	c.UpdatedAt = c.CreatedAt
-	doc, err := marshal(connectionDoc{Connection: c, SecretSealed: c.SecretSealed, ClientKey: c.ClientKey})
+	doc, err := marshal(docOf(c))
 	if err != nil {
 		return err
 	}
@@ -75,7 +83,7 @@ func (s *Store) connectionClients(ctx context.Context, q querier, id string) ([]
 
 func (s *Store) UpdateConnection(ctx context.Context, c *domain.Connection) error {
 	c.UpdatedAt = s.now().UTC()
-	doc, err := marshal(connectionDoc{Connection: c, SecretSealed: c.SecretSealed, ClientKey: c.ClientKey})
+	doc, err := marshal(docOf(c))
 	if err != nil {
 		return err
 	}
@@ -174,6 +182,7 @@ func scanConnection(r scanner) (*domain.Connection, error) {
 		return nil, err
 	}
 	c.SecretSealed, c.ClientKey = d.SecretSealed, d.ClientKey
+	c.NextClientKey, c.PreviousClientKey = d.NextKey, d.PreviousKey
 	c.ID, c.Name, c.Strategy = id, name, strategy
 	c.CreatedAt, c.UpdatedAt = fromTS(created), fromTS(upd)
 	return &c, nil
