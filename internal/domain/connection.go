@@ -55,8 +55,8 @@ type Connection struct {
 	// ClientKey; PreviousClientKey is the key the last rotation retired (listed, never used).
 	NextClientKey     *ConnectionKey `json:"-"`
 	PreviousClientKey *ConnectionKey `json:"-"`
-	CreatedAt time.Time      `json:"-"`
-	UpdatedAt time.Time      `json:"-"`
+	CreatedAt         time.Time      `json:"-"`
+	UpdatedAt         time.Time      `json:"-"`
 }
 
 // ConnectionOptions are a database connection's options, with Auth0's names. Only the options
