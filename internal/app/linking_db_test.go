@@ -21,8 +21,8 @@ func userIDOf(t *testing.T, m *mgmtClient, email string) string {
 // TestLinkDatabaseAccountAsSecondary: a database account linked to another user (Auth0 allows a
 // database secondary) loses its user row, keeps its profile as profileData and its password with
 // the identity: that address and password sign in as the primary, on the hosted login page and
-// with the password grant, a wrong password still fails, and neither signup nor an address
-// change can take the address while it is linked. Unlinking gives the account back with its
+// with the password grant, a wrong password still fails, and neither a signup (the Management
+// API's or /dbconnections/signup) nor an address change can take the address while it is linked. Unlinking gives the account back with its
 // password.
 func TestLinkDatabaseAccountAsSecondary(t *testing.T) {
 	n := startNode(t)
@@ -71,6 +71,12 @@ func TestLinkDatabaseAccountAsSecondary(t *testing.T) {
 	if status, out := m.do("POST", "users", map[string]any{"connection": "Username-Password-Authentication",
 		"email": strings.ToUpper(other.Email), "password": "An0ther-Password!"}); status != http.StatusConflict {
 		t.Errorf("create a user with the linked address: %d %v", status, out)
+	}
+	if resp, body := post(t, browser(t), n.issuer+"dbconnections/signup", url.Values{
+		"client_id": {n.tenant.WebApp.ClientID}, "connection": {"Username-Password-Authentication"},
+		"email": {other.Email}, "password": {"Correct-Horse-9-Battery"}}); resp.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, `"code":"invalid_signup"`) { // Auth0's answer for an address in use
+		t.Errorf("/dbconnections/signup with the linked address: %d %s", resp.StatusCode, body)
 	}
 	status, third := m.do("POST", "users", map[string]any{"connection": "Username-Password-Authentication",
 		"email": "third@example.com", "password": "Th1rd-Password!"})

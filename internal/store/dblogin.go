@@ -26,14 +26,23 @@ type DatabaseLogin struct {
 // otherwise; first among users, then among the linked accounts. ErrNotFound when neither holds it.
 func FindDatabaseLogin(ctx context.Context, st Store, conn *domain.Connection, identifier string) (*DatabaseLogin, error) {
 	byUsername := conn.Options.RequiresUsername && !strings.Contains(identifier, "@")
+	return findDatabaseLogin(ctx, st, conn.Name, identifier, byUsername)
+}
+
+// FindDatabaseLoginByEmail is FindDatabaseLogin by address only (a password reset's request).
+func FindDatabaseLoginByEmail(ctx context.Context, st Store, connection, email string) (*DatabaseLogin, error) {
+	return findDatabaseLogin(ctx, st, connection, email, false)
+}
+
+func findDatabaseLogin(ctx context.Context, st Store, connection, identifier string, byUsername bool) (*DatabaseLogin, error) {
 	var (
 		u   *domain.User
 		err error
 	)
 	if byUsername {
-		u, err = st.GetUserByUsername(ctx, conn.Name, identifier)
+		u, err = st.GetUserByUsername(ctx, connection, identifier)
 	} else {
-		u, err = st.GetUserByEmail(ctx, conn.Name, identifier)
+		u, err = st.GetUserByEmail(ctx, connection, identifier)
 	}
 	if err == nil {
 		return &DatabaseLogin{User: u, PasswordHash: u.PasswordHash}, nil
@@ -43,9 +52,9 @@ func FindDatabaseLogin(ctx context.Context, st Store, conn *domain.Connection, i
 	}
 	var ident *domain.UserIdentity
 	if byUsername {
-		ident, err = st.GetLinkedIdentityByUsername(ctx, conn.Name, identifier)
+		ident, err = st.GetLinkedIdentityByUsername(ctx, connection, identifier)
 	} else {
-		ident, err = st.GetLinkedIdentityByEmail(ctx, conn.Name, identifier)
+		ident, err = st.GetLinkedIdentityByEmail(ctx, connection, identifier)
 	}
 	if err != nil {
 		return nil, err
@@ -55,6 +64,8 @@ func FindDatabaseLogin(ctx context.Context, st Store, conn *domain.Connection, i
 		return nil, err
 	}
 	l := &DatabaseLogin{User: owner, Linked: ident}
+	// A linked account is linked to a user of its own (link refuses a primary that is itself
+	// linked), so its owner is a user row; this holds it to that.
 	if ident.Password != nil {
 		l.PasswordHash = ident.Password.Hash
 	}
@@ -74,4 +85,38 @@ func (l *DatabaseLogin) SavePasswordHash(ctx context.Context, st Store, hash str
 	}
 	l.Linked.Password.Hash = hash
 	return st.PutIdentity(ctx, l.Linked)
+}
+
+// LoginIdentifier is an address or username (lower-cased, as brute-force protection counts it)
+// that signs in as a user with a password, and the connection it belongs to.
+type LoginIdentifier struct {
+	Identifier string
+	Connection string
+}
+
+// LoginIdentifiers are what a password signs u in with: u's own address and username, and those
+// of the database accounts linked to u.
+func LoginIdentifiers(ctx context.Context, st Store, u *domain.User) ([]LoginIdentifier, error) {
+	var out []LoginIdentifier
+	add := func(id, conn string) {
+		if id = domain.NormalizeEmail(id); id != "" {
+			out = append(out, LoginIdentifier{Identifier: id, Connection: conn})
+		}
+	}
+	add(u.Email, u.Connection)
+	add(u.Username, u.Connection)
+	linked, err := st.ListUserIdentities(ctx, u.UserID)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range linked {
+		if !l.Linked() || l.Provider != domain.StrategyAuth0 {
+			continue
+		}
+		for _, k := range []string{"email", "username"} {
+			v, _ := l.ProfileData[k].(string)
+			add(v, l.Connection)
+		}
+	}
+	return out, nil
 }

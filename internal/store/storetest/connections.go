@@ -236,11 +236,17 @@ func testEachCounter(t *testing.T, s store.Store) {
 // and a user in it — gets Username-Password-Authentication when migrated, enabled for that
 // application, and the user keeps its connection. old is a store on a database migrated to the
 // version before connections; insertClient adds an application row the way that schema holds it
-// (the current CreateClient also writes connection_clients, which the old schema lacks); upgrade
-// migrates the same database and returns a store on it.
-func UpgradeAddsDefaultConnection(t *testing.T, old store.Store, insertClient func(clientID string), upgrade func(t *testing.T) store.Store) {
+// (the current CreateClient also writes connection_clients, which the old schema lacks), and
+// insertUser a user row of the default database connection (the current CreateUser also reads
+// user_identities); upgrade migrates the same database and returns a store on it.
+func UpgradeAddsDefaultConnection(t *testing.T, old store.Store, insertClient func(clientID string),
+	insertUser func(userID, email string), upgrade func(t *testing.T) store.Store) {
 	insertClient("old-app")
-	u := MustUser(t, old, "old@example.com")
+	u := &domain.User{UserID: domain.NewUserID()}
+	insertUser(u.UserID, "old@example.com")
+	if _, err := old.GetUser(ctx, u.UserID); err != nil {
+		t.Fatalf("the old schema's user: %v", err)
+	}
 
 	s := upgrade(t)
 	c, err := s.GetConnectionByName(ctx, domain.DefaultConnection)
