@@ -6,3 +6,4 @@ import './organizations.test.js';
 import './mfa.test.js';
 import './mfa-api.test.js';
 import './import-export.test.js';
+import './linking-database.test.js';
