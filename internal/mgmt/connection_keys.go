@@ -79,8 +79,9 @@ type rotateKeysBody struct {
 // rotateKeys is POST /connections/{id}/keys/rotate (Auth0's "Rotate connection keys"): the next
 // key, published by the previous rotation, becomes current and a new next key is published and
 // returned; the first rotation only publishes a next key (upstream.RotateClientKey). The
-// connection is read and written in one transaction, so two rotations at once do not both
-// promote the same key.
+// connection is read and written in one transaction: on SQLite two rotations at once run one
+// after the other; on PostgreSQL (read committed) the later write wins, so of two concurrent
+// rotations only the last one's next key is kept (GET …/keys shows which).
 func (g *connections) rotateKeys(c *call) (int, any, error) {
 	var b rotateKeysBody
 	if c.r.ContentLength != 0 {
