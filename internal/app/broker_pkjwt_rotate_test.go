@@ -14,8 +14,17 @@ import (
 // trusts only the next key, sign-in fails until the second rotation makes it current, the old
 // current listed as previous and a new next key published. Bad rotations change nothing.
 func TestRotateConnectionKeys(t *testing.T) {
+	rotateConnectionKeys(t, startNode(t, func(o *app.Options) { o.AllowPrivateDestinations = true }))
+}
+
+// TestRotateConnectionKeysPostgres is the same with the connection's node on PostgreSQL. Skips
+// without GATEHOUSE_TEST_POSTGRES_URL.
+func TestRotateConnectionKeysPostgres(t *testing.T) {
+	rotateConnectionKeys(t, startPostgresNodes(t, 1, func(o *app.Options) { o.AllowPrivateDestinations = true })[0])
+}
+
+func rotateConnectionKeys(t *testing.T, down *node) {
 	up := startNode(t)
-	down := startNode(t, func(o *app.Options) { o.AllowPrivateDestinations = true })
 	upM, downM := newMgmtClient(t, up), newMgmtClient(t, down)
 	status, client := upM.do("POST", "clients", map[string]any{"name": "Downstream", "app_type": "regular_web",
 		"callbacks": []string{down.issuer + "login/callback"}, "grant_types": []string{"authorization_code"}})

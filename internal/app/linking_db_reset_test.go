@@ -17,7 +17,16 @@ import (
 // password is reset by mail to its own address, which changes its password (not the primary's),
 // lifts the block, and is still its password once unlinked.
 func TestLinkedDatabaseAccountBlocksAndReset(t *testing.T) {
-	n := startNode(t, noResetFloor)
+	linkedBlocksAndReset(t, startNode(t, noResetFloor))
+}
+
+// TestLinkedDatabaseAccountBlocksAndResetPostgres is the same on PostgreSQL. Skips without
+// GATEHOUSE_TEST_POSTGRES_URL.
+func TestLinkedDatabaseAccountBlocksAndResetPostgres(t *testing.T) {
+	linkedBlocksAndReset(t, startPostgresNodes(t, 1, noResetFloor)[0])
+}
+
+func linkedBlocksAndReset(t *testing.T, n *node) {
 	srv := withSMTP(t, n)
 	m := newMgmtClient(t, n)
 	admin, other := n.tenant.Users[0], n.tenant.Users[1]

@@ -24,8 +24,15 @@ func userIDOf(t *testing.T, m *mgmtClient, email string) string {
 // with the password grant, a wrong password still fails, and neither a signup (the Management
 // API's or /dbconnections/signup) nor an address change can take the address while it is linked. Unlinking gives the account back with its
 // password.
-func TestLinkDatabaseAccountAsSecondary(t *testing.T) {
-	n := startNode(t)
+func TestLinkDatabaseAccountAsSecondary(t *testing.T) { linkDatabaseAccount(t, startNode(t)) }
+
+// TestLinkDatabaseAccountAsSecondaryPostgres is the same on PostgreSQL (the linked account's
+// address is read from its JSON document there too). Skips without GATEHOUSE_TEST_POSTGRES_URL.
+func TestLinkDatabaseAccountAsSecondaryPostgres(t *testing.T) {
+	linkDatabaseAccount(t, startPostgresNodes(t, 1)[0])
+}
+
+func linkDatabaseAccount(t *testing.T, n *node) {
 	m := enablePasswordGrant(t, n)
 	admin, other := n.tenant.Users[0], n.tenant.Users[1]
 	adminID, otherID := userIDOf(t, m, admin.Email), userIDOf(t, m, other.Email)

@@ -44,7 +44,16 @@ func idpLogoutSender(idp *testIdP, issuer, slo string, signed bool) *saml.Servic
 // replay. SP-initiated: /v2/logout?federated ends the session and sends a signed LogoutRequest
 // the IdP accepts; its LogoutResponse brings the browser back to the application's returnTo.
 func TestSAMLSingleLogout(t *testing.T) {
-	n := startNode(t, func(o *app.Options) { o.AllowPrivateDestinations = true })
+	samlSingleLogout(t, startNode(t, func(o *app.Options) { o.AllowPrivateDestinations = true }))
+}
+
+// TestSAMLSingleLogoutPostgres is the same on PostgreSQL (the pending LogoutRequest, the replay
+// records). Skips without GATEHOUSE_TEST_POSTGRES_URL.
+func TestSAMLSingleLogoutPostgres(t *testing.T) {
+	samlSingleLogout(t, startPostgresNodes(t, 1, func(o *app.Options) { o.AllowPrivateDestinations = true })[0])
+}
+
+func samlSingleLogout(t *testing.T, n *node) {
 	m := newMgmtClient(t, n)
 	idp := newTestIdP(t)
 	slo, _ := url.Parse("http://127.0.0.1:9/slo")
