@@ -85,6 +85,14 @@ func linkedBlocksAndReset(t *testing.T, n *node) {
 	if got := loginStatus(t, n, authURL, admin.Email, admin.Password); got != http.StatusFound {
 		t.Errorf("the primary's password changed with the linked account's: %d", got)
 	}
+	// A password-change ticket by the linked address (and the connection) is the linked account's.
+	status, ticket := m.do("POST", "tickets/password-change", map[string]any{"email": other.Email, "connection_id": "Username-Password-Authentication"})
+	if status != http.StatusCreated {
+		t.Fatalf("password-change ticket for the linked address: %d %v", status, ticket)
+	}
+	if _, page := get(t, browser(t), ticket["ticket"].(string)); !strings.Contains(page, other.Email) {
+		t.Errorf("the ticket's page does not name the linked account: %s", page)
+	}
 	if status, out := m.do("DELETE", "users/"+adminID+"/identities/auth0/"+otherRaw, nil); status != http.StatusOK {
 		t.Fatalf("unlink: %d %v", status, out)
 	}
