@@ -63,9 +63,8 @@ func findDatabaseLogin(ctx context.Context, st Store, connection, identifier str
 	if err != nil {
 		return nil, err
 	}
+	// The owner is a user row: linking refuses a primary that is itself linked to another.
 	l := &DatabaseLogin{User: owner, Linked: ident}
-	// A linked account is linked to a user of its own (link refuses a primary that is itself
-	// linked), so its owner is a user row; this holds it to that.
 	if ident.Password != nil {
 		l.PasswordHash = ident.Password.Hash
 	}
