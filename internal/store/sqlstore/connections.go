@@ -99,7 +99,9 @@ func (s *Store) UpdateConnection(ctx context.Context, c *domain.Connection) erro
 }
 
 // DeleteConnection deletes the connection's users first (their sessions, tokens, roles and
-// password history go by ON DELETE CASCADE), then the connection and its client list.
+// password history go by ON DELETE CASCADE) and its accounts linked to other users (a database
+// account's password with them: a connection made again under the name must not bring them
+// back), then the connection and its client list.
 func (s *Store) DeleteConnection(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
 		c, err := getOne(ctx, s, q, scanConnection, "connection", id, ConnectionGet, id)
@@ -107,6 +109,9 @@ func (s *Store) DeleteConnection(ctx context.Context, id string) error {
 			return err
 		}
 		if err := s.exec(ctx, q, "delete connection users", ConnectionDeleteUsers, c.Name); err != nil {
+			return err
+		}
+		if err := s.exec(ctx, q, "delete connection identities", ConnectionDeleteIdentities, c.Name); err != nil {
 			return err
 		}
 		return s.execFound(ctx, q, "delete connection", "connection", id, ConnectionDelete, id)

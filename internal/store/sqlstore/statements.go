@@ -288,7 +288,8 @@ const (
 	DeleteOrphanJobWork
 
 	// Connections: Insert(id, name, strategy, created_at, updated_at, doc); Update(id, updated_at,
-	// doc); Get/Delete(id); GetByName(name); DeleteUsers(name) deletes the connection's users.
+	// doc); Get/Delete(id); GetByName(name); DeleteUsers(name) deletes the connection's users and
+	// DeleteIdentities(name) its accounts linked to users of other connections.
 	// ConnectionClient Insert/Delete(connection_id, client_id), List(connection_id) → client ids in
 	// order, Clear(connection_id); EnableAll(client_id) enables a new client on every connection.
 	ConnectionInsert
@@ -297,6 +298,7 @@ const (
 	ConnectionGetByName
 	ConnectionDelete
 	ConnectionDeleteUsers
+	ConnectionDeleteIdentities
 	ConnectionSelect
 	ConnectionCount
 	ConnectionClientInsert

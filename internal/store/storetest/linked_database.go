@@ -73,4 +73,17 @@ func testLinkedDatabaseAccount(t *testing.T, s store.Store) {
 	eq(t, "user id back", got.UserID, "auth0|"+secID)
 	eq(t, "password back", got.PasswordHash, "$argon2id$v=19$linked")
 	eq(t, "username back", strings.ToLower(got.Username), "linked_one")
+
+	// Deleting a connection deletes its accounts linked to users of other connections too.
+	conn := &domain.Connection{ID: "con_linkedgone0001", Name: "Linked-Gone-DB", Strategy: domain.StrategyAuth0}
+	domain.ApplyConnectionDefaults(conn)
+	must(t, s.CreateConnection(ctx, conn))
+	gone := &domain.UserIdentity{Provider: domain.StrategyAuth0, IdentityID: "6a0c1a2b3c4d5e6f7a8b9c0d", OwnerID: primary.UserID,
+		Connection: conn.Name, ProfileData: map[string]any{"email": "gone@example.com"}, Password: &domain.LinkedPassword{Hash: "h"}}
+	must(t, s.PutIdentity(ctx, gone))
+	must(t, s.DeleteConnection(ctx, conn.ID))
+	_, err = s.GetIdentity(ctx, domain.StrategyAuth0, gone.IdentityID)
+	wantErr(t, err, store.ErrNotFound)
+	_, err = s.GetUser(ctx, primary.UserID)
+	must(t, err)
 }
