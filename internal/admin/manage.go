@@ -127,8 +127,8 @@ func redirect(w http.ResponseWriter, r *http.Request, path, flash string) {
 // link cannot make the dashboard say something else.
 var flashes = map[string]string{
 	"saved": "Changes saved.", "created": "Created.", "deleted": "Deleted.",
-	"perm-added": "Permission added.", "perm-removed": "Permission removed.",
-	"perms-added": "Permissions added.", "grant-saved": "Machine-to-machine access saved.",
+	"perm-added": "Permission added.", "keys-rotated": "Keys rotated: register the new next key with the provider before the next rotation.",
+	"perm-removed": "Permission removed.", "perms-added": "Permissions added.", "grant-saved": "Machine-to-machine access saved.",
 	"role-assigned": "Role assigned.", "role-removed": "Role removed.",
 	"user-added": "User added to the role.", "user-removed": "User removed from the role.",
 	"blocked": "User blocked: they can no longer sign in.", "unblocked": "User unblocked.",

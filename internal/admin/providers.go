@@ -33,6 +33,7 @@ func (h *Handler) providerRoutes(mux *http.ServeMux) {
 	mux.Handle("POST "+providersPath+"/{id}", h.page(h.saveProvider))
 	mux.Handle("GET "+providersPath+"/{id}/applications", h.page(h.providerApps))
 	mux.Handle("POST "+providersPath+"/{id}/applications", h.page(h.saveProviderApps))
+	h.providerKeyRoutes(mux)
 }
 
 // providerForm is the settings form as typed: the options these pages show, by Auth0's names.
@@ -53,6 +54,9 @@ type providerData struct {
 	Apps       []connectionApp
 	// DashboardID is this dashboard's own client, marked on the Applications tab.
 	DashboardID string
+	// Keys are an oidc connection's private_key_jwt keys (provider_keys.go), on the Keys tab.
+	Keys      []connectionKey
+	CanRotate bool
 }
 
 func (h *Handler) providers(w http.ResponseWriter, r *http.Request, v *viewer) {

@@ -44,7 +44,16 @@ func idpLogoutSender(idp *testIdP, issuer, slo string, signed bool) *saml.Servic
 // replay. SP-initiated: /v2/logout?federated ends the session and sends a signed LogoutRequest
 // the IdP accepts; its LogoutResponse brings the browser back to the application's returnTo.
 func TestSAMLSingleLogout(t *testing.T) {
-	n := startNode(t, func(o *app.Options) { o.AllowPrivateDestinations = true })
+	samlSingleLogout(t, startNode(t, func(o *app.Options) { o.AllowPrivateDestinations = true }))
+}
+
+// TestSAMLSingleLogoutPostgres is the same on PostgreSQL (the pending LogoutRequest, the replay
+// records). Skips without GATEHOUSE_TEST_POSTGRES_URL.
+func TestSAMLSingleLogoutPostgres(t *testing.T) {
+	samlSingleLogout(t, startPostgresNodes(t, 1, func(o *app.Options) { o.AllowPrivateDestinations = true })[0])
+}
+
+func samlSingleLogout(t *testing.T, n *node) {
 	m := newMgmtClient(t, n)
 	idp := newTestIdP(t)
 	slo, _ := url.Parse("http://127.0.0.1:9/slo")
@@ -121,33 +130,19 @@ func TestSAMLSingleLogout(t *testing.T) {
 		t.Errorf("replayed LogoutRequest: %d", resp.StatusCode)
 	}
 
-	// SP-initiated: /v2/logout?federated.
+	// SP-initiated: /v2/logout?federated. The IdP's LogoutResponse must answer the LogoutRequest
+	// this browser was sent with: another browser bringing it, or a replay, is refused.
 	c = signInSAML()
-	resp, _ = get(t, c, n.issuer+"v2/logout?federated&client_id="+n.tenant.WebApp.ClientID+"&returnTo="+url.QueryEscape(devtenant.LogoutURL))
-	toIdP, _ := resp.Location()
-	if resp.StatusCode != http.StatusFound || toIdP == nil || !strings.HasPrefix(toIdP.String(), slo.String()+"?") {
-		t.Fatalf("/v2/logout?federated: %d %v", resp.StatusCode, toIdP)
-	}
+	lr := federatedLogout(t, n, c, idp, slo.String())
 	if samlSignedIn(t, c, appl) {
 		t.Fatal("the session outlived /v2/logout")
-	}
-	lr, err := saml.NewIdpLogoutRequest(idp.idp, httptest.NewRequest("GET", toIdP.String(), nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lr.Validate(); err != nil {
-		t.Fatalf("the IdP refuses the LogoutRequest: %v", err)
 	}
 	if lr.Request.NameID == nil || lr.Request.NameID.Value != "ada@partner.example" {
 		t.Errorf("LogoutRequest NameID %+v", lr.Request.NameID)
 	}
-	rec := httptest.NewRecorder()
-	if err := lr.WriteLogoutResponse(rec, lr.MakeLogoutResponse(saml.StatusSuccess)); err != nil {
-		t.Fatal(err)
-	}
-	answer := rec.Header().Get("Location")
-	if !strings.HasPrefix(answer, ourSLO) {
-		t.Fatalf("the IdP answered to %q (%d %s)", answer, rec.Code, rec.Body)
+	answer := idpLogoutResponse(t, lr, "", ourSLO)
+	if resp, body := get(t, browser(t), answer); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "waiting for an answer") {
+		t.Errorf("the LogoutResponse in another browser: %d %s", resp.StatusCode, body)
 	}
 	resp, _ = get(t, c, answer)
 	next, _ := resp.Location()
@@ -158,6 +153,16 @@ func TestSAMLSingleLogout(t *testing.T) {
 	if final, _ := resp.Location(); final == nil || final.String() != devtenant.LogoutURL {
 		t.Errorf("returnTo after federated logout: %d %v", resp.StatusCode, final)
 	}
+	if resp, body := get(t, c, answer); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "waiting for an answer") {
+		t.Errorf("the LogoutResponse replayed: %d %s", resp.StatusCode, body)
+	}
+	// A LogoutResponse signed by the IdP for another request (InResponseTo) is refused.
+	c = signInSAML()
+	lr = federatedLogout(t, n, c, idp, slo.String())
+	if resp, body := get(t, c, idpLogoutResponse(t, lr, "id-another-request", ourSLO)); resp.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, "InResponseTo") {
+		t.Errorf("a LogoutResponse for another request: %d %s", resp.StatusCode, body)
+	}
 
 	_, logs := m.do("GET", "logs?per_page=100", nil)
 	var failed []string
@@ -166,7 +171,45 @@ func TestSAMLSingleLogout(t *testing.T) {
 			failed = append(failed, e["description"].(string))
 		}
 	}
-	if len(failed) < 3 {
+	if len(failed) < 6 || !strings.Contains(strings.Join(failed, "|"), "InResponseTo") {
 		t.Errorf("flo entries: %v", failed)
 	}
+}
+
+// federatedLogout calls /v2/logout?federated in browser c and returns the LogoutRequest it sent
+// to the IdP's endpoint at, as crewjam/saml's IdP reads and accepts it.
+func federatedLogout(t *testing.T, n *node, c *http.Client, idp *testIdP, at string) *saml.IdpLogoutRequest {
+	t.Helper()
+	resp, _ := get(t, c, n.issuer+"v2/logout?federated&client_id="+n.tenant.WebApp.ClientID+"&returnTo="+url.QueryEscape(devtenant.LogoutURL))
+	toIdP, _ := resp.Location()
+	if resp.StatusCode != http.StatusFound || toIdP == nil || !strings.HasPrefix(toIdP.String(), at+"?") {
+		t.Fatalf("/v2/logout?federated: %d %v, want %s", resp.StatusCode, toIdP, at)
+	}
+	lr, err := saml.NewIdpLogoutRequest(idp.idp, httptest.NewRequest("GET", toIdP.String(), nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lr.Validate(); err != nil {
+		t.Fatalf("the IdP refuses the LogoutRequest: %v", err)
+	}
+	return lr
+}
+
+// idpLogoutResponse is the IdP's signed LogoutResponse to lr (to inResponseTo instead, when given),
+// as the URL it sends the browser to, which must be ourSLO.
+func idpLogoutResponse(t *testing.T, lr *saml.IdpLogoutRequest, inResponseTo, ourSLO string) string {
+	t.Helper()
+	out := lr.MakeLogoutResponse(saml.StatusSuccess)
+	if inResponseTo != "" {
+		out.InResponseTo = inResponseTo
+	}
+	rec := httptest.NewRecorder()
+	if err := lr.WriteLogoutResponse(rec, out); err != nil {
+		t.Fatal(err)
+	}
+	answer := rec.Header().Get("Location")
+	if !strings.HasPrefix(answer, ourSLO) {
+		t.Fatalf("the IdP answered to %q (%d %s)", answer, rec.Code, rec.Body)
+	}
+	return answer
 }

@@ -2,10 +2,13 @@ package authflow
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/audit"
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -17,8 +20,9 @@ import (
 
 // SAML Single Logout with a samlp connection's IdP (upstream/saml_logout.go holds the protocol).
 // SP-initiated: /v2/logout?federated of a session that signed in through the connection ends the
-// session, then sends the browser to the IdP's signOutEndpoint with a signed LogoutRequest
-// (FederatedLogout); the IdP's LogoutResponse comes back to /samlp/logout, which sends the
+// session, then sends the browser to the IdP's signOutEndpoint (or signInEndpoint) with a signed
+// LogoutRequest (FederatedLogout); the IdP's LogoutResponse, which must answer that request
+// (InResponseTo) in the same browser, once, comes back to /samlp/logout, which sends the
 // browser on to /v2/logout with the client_id and returnTo it carried in RelayState, where they
 // are checked as always. IdP-initiated: the IdP's signed LogoutRequest at /samlp/logout ends the
 // sessions that signed in with its NameID (and SessionIndex, when it names one) and is answered
@@ -29,11 +33,13 @@ const SAMLLogoutPath = "/samlp/logout"
 
 // FederatedLogout is where /v2/logout?federated sends the browser after ending s: the IdP's
 // Single Logout endpoint when s signed in through a samlp connection that signs out there, else
-// "" (a local logout only).
-func (h *Handler) FederatedLogout(ctx context.Context, s *domain.Session, relayState string) (string, error) {
+// "" (a local logout only). The LogoutRequest's ID is kept for this browser, once, until the
+// IdP's LogoutResponse answers it (samlLogoutResponse).
+func (h *Handler) FederatedLogout(w http.ResponseWriter, r *http.Request, s *domain.Session, relayState string) (string, error) {
 	if s == nil || s.SAML == nil || h.upstream == nil {
 		return "", nil
 	}
+	ctx := r.Context()
 	c, err := h.store.GetConnectionByName(ctx, s.SAML.Connection)
 	if errors.Is(err, store.ErrNotFound) {
 		return "", nil
@@ -44,7 +50,58 @@ func (h *Handler) FederatedLogout(ctx context.Context, s *domain.Session, relayS
 	if !upstream.SignsOut(c) || c.Options.Issuer == "" {
 		return "", nil
 	}
-	return h.upstream.SAMLLogoutRequest(c, h.callbackURL, s.SAML, relayState)
+	to, requestID, err := h.upstream.SAMLLogoutRequest(c, h.callbackURL, s.SAML, relayState)
+	if err != nil {
+		return "", err
+	}
+	err = h.store.PutWebAuthnChallenge(ctx, &domain.WebAuthnChallenge{Binding: pendingLogoutKey(c, h.ensureBinding(w, r)),
+		Data: []byte(requestID), ExpiresAt: h.now().UTC().Add(pendingLogoutLifetime)})
+	if err != nil {
+		return "", fmt.Errorf("samlp logout: keep the LogoutRequest: %w", err)
+	}
+	return to, nil
+}
+
+// pendingLogoutLifetime bounds the wait for the IdP's LogoutResponse.
+const pendingLogoutLifetime = 10 * time.Minute
+
+// pendingLogoutKey names a browser's LogoutRequest to c among the short-lived take-once records
+// the WebAuthn ceremonies also use: one record per browser and connection, taken by the first
+// answer. The key is a hash, so the table holds no browser secret.
+func pendingLogoutKey(c *domain.Connection, browserSecret string) string {
+	sum := sha256.Sum256([]byte("samlp-logout\x00" + c.ID + "\x00" + browserSecret))
+	return "samlp-logout:" + base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+// samlLogoutResponse checks the IdP's answer to the LogoutRequest this browser was sent with and
+// sends the browser on to /v2/logout with the client_id and returnTo of its RelayState. The
+// pending request is taken first: an answer replayed, or brought by another browser, finds none.
+func (h *Handler) samlLogoutResponse(w http.ResponseWriter, r *http.Request, c *domain.Connection) {
+	ctx := r.Context()
+	requestID := ""
+	if secret := h.bindingSecret(r); secret != "" {
+		pending, err := h.store.TakeWebAuthnChallenge(ctx, pendingLogoutKey(c, secret), h.now().UTC())
+		switch {
+		case err == nil:
+			requestID = string(pending.Data)
+		case !errors.Is(err, store.ErrNotFound):
+			h.internalError(w, r, fmt.Errorf("samlp logout: pending LogoutRequest: %w", err))
+			return
+		}
+	}
+	if err := h.upstream.CheckSAMLLogoutResponse(c, h.callbackURL, r, requestID); err != nil {
+		h.samlLogoutRefused(w, r, c, err)
+		return
+	}
+	relay, _ := url.ParseQuery(r.URL.Query().Get("RelayState"))
+	next := url.Values{}
+	for _, k := range []string{"client_id", "returnTo"} {
+		if v := relay.Get(k); v != "" {
+			next.Set(k, v)
+		}
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, "/v2/logout?"+next.Encode(), http.StatusFound)
 }
 
 // samlLogout is GET /samlp/logout?connection=<name>.
@@ -58,19 +115,7 @@ func (h *Handler) samlLogout(w http.ResponseWriter, r *http.Request) {
 	case q.Get("SAMLRequest") != "":
 		h.samlLogoutRequest(w, r, c)
 	case q.Get("SAMLResponse") != "":
-		if err := h.upstream.CheckSAMLLogoutResponse(c, h.callbackURL, r); err != nil {
-			h.samlLogoutRefused(w, r, c, err)
-			return
-		}
-		relay, _ := url.ParseQuery(q.Get("RelayState"))
-		next := url.Values{}
-		for _, k := range []string{"client_id", "returnTo"} {
-			if v := relay.Get(k); v != "" {
-				next.Set(k, v)
-			}
-		}
-		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, "/v2/logout?"+next.Encode(), http.StatusFound)
+		h.samlLogoutResponse(w, r, c)
 	default:
 		h.errorPage(w, r, badRequest("A SAMLRequest or SAMLResponse is required."))
 	}

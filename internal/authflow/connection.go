@@ -3,7 +3,6 @@ package authflow
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/guard"
@@ -31,15 +30,6 @@ func (h *Handler) databaseConnection(ctx context.Context) (*domain.Connection, e
 		return nil, fmt.Errorf("database connection: %w", err)
 	}
 	return c, nil
-}
-
-// findUser finds who is signing in: by email, or, in a connection that requires usernames, by
-// username when what was typed is not an email address (Auth0 accepts either there).
-func (h *Handler) findUser(ctx context.Context, conn *domain.Connection, identifier string) (*domain.User, error) {
-	if conn.Options.RequiresUsername && !strings.Contains(identifier, "@") {
-		return h.store.GetUserByUsername(ctx, conn.Name, identifier)
-	}
-	return h.store.GetUserByEmail(ctx, conn.Name, identifier)
 }
 
 // guardFor is the brute-force protection that applies to conn: none when the connection turned it

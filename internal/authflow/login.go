@@ -243,12 +243,12 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.render(ctx, w, http.StatusTooManyRequests, web.PageLogin, h.loginData(r, fs, username, MsgBlocked))
 		return
 	}
-	user, err := h.findUser(ctx, conn, email)
+	login, err := store.FindDatabaseLogin(ctx, h.store, conn, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		h.internalError(w, r, fmt.Errorf("login: user: %w", err))
 		return
 	}
-	if user == nil || user.PasswordHash == "" {
+	if login == nil || login.PasswordHash == "" {
 		// Same cost as a real verification, so response time does not reveal unknown emails; and
 		// the same refusal when hashing is at capacity.
 		if err := h.hasher.Dummy(pw); err != nil {
@@ -262,7 +262,8 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		h.render(ctx, w, http.StatusBadRequest, web.PageLogin, h.loginData(r, fs, username, MsgWrongCredentials))
 		return
 	}
-	needsRehash, err := h.hasher.Verify(user.PasswordHash, pw)
+	user := login.User // a linked account's password signs in as its primary user
+	needsRehash, err := h.hasher.Verify(login.PasswordHash, pw)
 	if errors.Is(err, password.ErrBusy) {
 		h.giveBack(ctx, bruteForce, throttle, ip, email)
 		h.busy(w, r, fs, username)
@@ -324,11 +325,8 @@ func (h *Handler) loginSubmit(w http.ResponseWriter, r *http.Request) {
 		// only moment the clear password is at hand.
 		if hash, err := h.hasher.Hash(pw); err != nil {
 			h.logger.ErrorContext(ctx, "password rehash failed", "err", err)
-		} else {
-			user.PasswordHash = hash
-			if err := h.store.UpdateUser(ctx, user); err != nil {
-				h.logger.ErrorContext(ctx, "upgraded password hash not saved", "err", err)
-			}
+		} else if err := login.SavePasswordHash(ctx, h.store, hash); err != nil {
+			h.logger.ErrorContext(ctx, "upgraded password hash not saved", "err", err)
 		}
 	}
 	h.authenticated(w, r, fs, user)

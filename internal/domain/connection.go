@@ -51,8 +51,12 @@ type Connection struct {
 	SecretSealed []byte `json:"-"`
 	// ClientKey is an oidc connection's private_key_jwt key (upstream_keys.go); never in a view.
 	ClientKey *ConnectionKey `json:"-"`
-	CreatedAt time.Time      `json:"-"`
-	UpdatedAt time.Time      `json:"-"`
+	// NextClientKey is published for the provider to register before a rotation makes it
+	// ClientKey; PreviousClientKey is the key the last rotation retired (listed, never used).
+	NextClientKey     *ConnectionKey `json:"-"`
+	PreviousClientKey *ConnectionKey `json:"-"`
+	CreatedAt         time.Time      `json:"-"`
+	UpdatedAt         time.Time      `json:"-"`
 }
 
 // ConnectionOptions are a database connection's options, with Auth0's names. Only the options

@@ -20,8 +20,18 @@ type UserIdentity struct {
 	// TokensSealed are the upstream access and refresh tokens, sealed; never shown unsealed but
 	// to a Management API token with read:user_idp_tokens.
 	TokensSealed []byte
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Password is what a database account brings when it is linked as a secondary account: its
+	// password still signs in (as the primary user), and unlinking gives it back. Nil for other
+	// identities; never part of profileData.
+	Password  *LinkedPassword
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// LinkedPassword is the password of a database account linked to another user.
+type LinkedPassword struct {
+	Hash              string     `json:"hash"`
+	LastPasswordReset *time.Time `json:"last_password_reset,omitempty"`
 }
 
 // FullID is the identity's user id as an account of its own: provider|id.
@@ -60,12 +70,16 @@ func (u *User) ProfileData() map[string]any {
 }
 
 // UserFromProfileData is the account an unlinked identity becomes again (Auth0's unlink: a new
-// standalone user of the identity's profile, without the metadata of either account).
+// standalone user of the identity's profile, without the metadata of either account), with its
+// password when it is a database account.
 func UserFromProfileData(i *UserIdentity) *User {
 	u := &User{UserID: i.FullID(), Connection: i.Connection}
 	str := func(k string) string { s, _ := i.ProfileData[k].(string); return s }
 	u.Email, u.Name, u.Nickname, u.GivenName = str("email"), str("name"), str("nickname"), str("given_name")
 	u.FamilyName, u.Picture, u.Username, u.PhoneNumber = str("family_name"), str("picture"), str("username"), str("phone_number")
 	u.EmailVerified, _ = i.ProfileData["email_verified"].(bool)
+	if i.Password != nil {
+		u.PasswordHash, u.LastPasswordReset = i.Password.Hash, i.Password.LastPasswordReset
+	}
 	return u
 }

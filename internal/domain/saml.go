@@ -52,7 +52,8 @@ type SAMLOptions struct {
 	// fills signInEndpoint, signOutEndpoint, issuer and signingCert where they are empty.
 	MetadataURL string `json:"metadataUrl,omitempty"`
 	// SignOutEndpoint is the IdP's SingleLogoutService (HTTP-Redirect): /v2/logout of a session
-	// that signed in through the connection sends a LogoutRequest there unless DisableSignout.
+	// that signed in through the connection sends a LogoutRequest there (to SignInEndpoint when
+	// it is empty, as Auth0 does) unless DisableSignout.
 	SignOutEndpoint string `json:"signOutEndpoint,omitempty"`
 	DisableSignout  bool   `json:"disableSignout,omitempty"`
 }

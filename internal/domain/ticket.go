@@ -57,6 +57,9 @@ type Ticket struct {
 	// Email is the address an email-verification ticket verifies: a ticket issued before the
 	// user's address changed does not verify the new one.
 	Email string `json:"email,omitempty"`
+	// Identity is the database account (provider|id) linked to UserID whose password a reset
+	// ticket changes; "" for the user's own password.
+	Identity string `json:"identity,omitempty"`
 
 	// Audience, Scope and Connection are what an mfa_token's password exchange asked for, for the
 	// MFA grant that completes it.

@@ -23,6 +23,17 @@ type ConnectionKey struct {
 	Cert      string    `json:"cert"` // PEM, self-signed
 	KeySealed []byte    `json:"key_sealed"`
 	CreatedAt time.Time `json:"created_at"`
+	// CurrentSince is when a rotation made the key the one assertions are signed with; zero for
+	// the connection's first key, current since it was made.
+	CurrentSince time.Time `json:"current_since,omitzero"`
+}
+
+// Since is when the key became current.
+func (k *ConnectionKey) Since() time.Time {
+	if k.CurrentSince.IsZero() {
+		return k.CreatedAt
+	}
+	return k.CurrentSince
 }
 
 // PrivateKeyJWT reports whether the connection signs client assertions at the token endpoint.

@@ -34,6 +34,7 @@ func (h *Handler) connectionRoutes() []route {
 		{method: "DELETE", path: "/connections/{id}", scopes: []string{"delete:connections"}, desc: "Delete a connection", fn: g.delete},
 		{method: "GET", path: "/connections/{id}/clients", scopes: read, fn: g.clients},
 		{method: "GET", path: "/connections/{id}/keys", scopes: []string{"read:connections_keys"}, fn: g.keys},
+		{method: "POST", path: "/connections/{id}/keys/rotate", scopes: []string{"update:connections_keys"}, desc: "Rotate connection keys", fn: g.rotateKeys},
 		{method: "PATCH", path: "/connections/{id}/clients", scopes: update, desc: "Update enabled clients for a connection", fn: g.setClients},
 		{method: "DELETE", path: "/connections/{id}/users", scopes: []string{"delete:users"}, desc: "Delete a connection user", fn: g.deleteUser},
 	}

@@ -15,8 +15,9 @@ import (
 // account a secondary identity of the primary user {id}, and DELETE
 // /users/{id}/identities/{provider}/{user_id} makes it an account of its own again. The primary
 // keeps its user id (the `sub` of its tokens), profile and metadata; the secondary account is
-// deleted, its profile kept as the identity's profileData and its upstream tokens with the
-// identity, and a sign-in through it signs in as the primary from then on.
+// deleted, its profile kept as the identity's profileData and its upstream tokens (or, for a
+// database account, its password) with the identity, and a sign-in through it signs in as the
+// primary from then on.
 
 // IDTokenVerifier checks a link_with token: an ID token this tenant issued (signature, issuer,
 // expiry), returning its subject and its audience (the client it was issued to).
@@ -102,7 +103,6 @@ type linkBody struct {
 var (
 	errLinkSelf      = refuse(http.StatusBadRequest, codeInvalidBody, "Main identity and the new one are the same.")
 	errLinkLinked    = refuse(http.StatusBadRequest, codeInvalidBody, "The secondary account has identities linked to it; unlink them first.")
-	errLinkDatabase  = refuse(http.StatusBadRequest, codeInvalidBody, "A database account can only be the primary account of a link.")
 	errLinkToken     = refuse(http.StatusBadRequest, codeInvalidBody, "link_with is not a valid ID token of this tenant.")
 	errLinkAudience  = refuse(http.StatusBadRequest, codeInvalidBody, "link_with must be an ID token issued to the client of the access token (its aud must be the token's azp).")
 	errLinkSecondary = refuse(http.StatusBadRequest, codeInvalidBody, "The secondary account does not exist.")
@@ -186,9 +186,8 @@ func (g *users) link(c *call) (int, any, error) {
 			return err
 		}
 		provider, identityID, ok := domain.SplitUserID(sec.UserID)
-		if !ok || provider == domain.StrategyAuth0 {
-			// Its password would have no account to be checked against once the row is gone.
-			return errLinkDatabase
+		if !ok {
+			return errLinkSecondary
 		}
 		owned, err := tx.ListUserIdentities(c.ctx(), sec.UserID)
 		if err != nil {
@@ -202,6 +201,11 @@ func (g *users) link(c *call) (int, any, error) {
 			ident = o // its own identity's row: the upstream tokens move with it
 		}
 		ident.OwnerID, ident.Connection, ident.ProfileData = primaryID, sec.Connection, sec.ProfileData()
+		if provider == domain.StrategyAuth0 && sec.PasswordHash != "" {
+			// A database account's password goes with its identity: it signs in as the primary
+			// from now on, and is the account's again once unlinked.
+			ident.Password = &domain.LinkedPassword{Hash: sec.PasswordHash, LastPasswordReset: sec.LastPasswordReset}
+		}
 		ident.CreatedAt = g.now().UTC()
 		if err := tx.DeleteUser(c.ctx(), sec.UserID); err != nil {
 			return err

@@ -79,6 +79,9 @@ func (g *tickets) passwordChange(c *call) (int, any, error) {
 	var (
 		user *domain.User
 		err  error
+		// identity is the linked database account the email names, whose password the ticket
+		// changes (its connection is then the one whose password it is).
+		identity, passwordConn string
 	)
 	if b.UserID != "" {
 		user, err = load(ctx, g.st.GetUser, b.UserID, nfUser)
@@ -94,15 +97,25 @@ func (g *tickets) passwordChange(c *call) (int, any, error) {
 		if cerr != nil {
 			return 0, nil, cerr
 		}
-		user, err = g.st.GetUserByEmail(ctx, conn.Name, domain.NormalizeEmail(b.Email))
-		if errors.Is(err, store.ErrNotFound) {
+		login, lerr := store.FindDatabaseLoginByEmail(ctx, g.st, conn.Name, domain.NormalizeEmail(b.Email))
+		if errors.Is(lerr, store.ErrNotFound) {
 			return 0, nil, nfUser
+		}
+		if lerr != nil {
+			return 0, nil, lerr
+		}
+		user = login.User
+		if login.Linked != nil {
+			identity, passwordConn = login.Linked.FullID(), login.Linked.Connection
 		}
 	}
 	if err != nil {
 		return 0, nil, err
 	}
-	if _, err := g.st.GetConnectionByName(ctx, user.Connection); err != nil {
+	if passwordConn == "" {
+		passwordConn = user.Connection
+	}
+	if _, err := g.st.GetConnectionByName(ctx, passwordConn); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return invalid("The user does not have a database connection password to change.")
 		}
@@ -116,7 +129,7 @@ func (g *tickets) passwordChange(c *call) (int, any, error) {
 	secret, hash := domain.NewTicket()
 	t := &domain.Ticket{Hash: hash, Kind: domain.TicketPasswordReset, UserID: user.UserID, CreatedAt: now,
 		ExpiresAt: now.Add(ttl), ClientID: b.ClientID, ResultURL: b.ResultURL, IncludeEmail: b.IncludeEmailInRedirect,
-		MarkEmailVerified: b.MarkEmailAsVerified}
+		MarkEmailVerified: b.MarkEmailAsVerified, Identity: identity}
 	if err := g.st.CreateTicket(ctx, t); err != nil {
 		return 0, nil, err
 	}

@@ -55,28 +55,33 @@ func (g *userBlocks) identifier(c *call) (string, error) {
 
 // blocks lists the blocks on each identifier (a user's email and, where they sign in by it, their
 // username).
-func (g *userBlocks) blocks(c *call, connection string, identifiers ...string) (int, any, error) {
+func (g *userBlocks) blocks(c *call, ids []blockedFor) (int, any, error) {
 	out := []blockedFor{}
-	for _, id := range identifiers {
-		list, err := g.guard.ActiveBlocks(c.ctx(), g.st, id)
+	for _, id := range ids {
+		list, err := g.guard.ActiveBlocks(c.ctx(), g.st, id.Identifier)
 		if err != nil {
 			return 0, nil, err
 		}
 		for range list {
-			out = append(out, blockedFor{Identifier: id, Connection: connection})
+			out = append(out, id)
 		}
 	}
 	return http.StatusOK, map[string]any{"blocked_for": out}, nil
 }
 
 // identifiers are what brute-force protection counts a user's attempts under: their email and
-// username, as typed into a sign-in form (lower-cased).
-func identifiers(u *domain.User) []string {
-	ids := []string{domain.NormalizeEmail(u.Email)}
-	if u.Username != "" {
-		ids = append(ids, domain.NormalizeEmail(u.Username))
+// username, as typed into a sign-in form (lower-cased), and those of the database accounts linked
+// to them, whose passwords sign them in too.
+func (g *userBlocks) identifiers(c *call, u *domain.User) ([]blockedFor, error) {
+	ids, err := store.LoginIdentifiers(c.ctx(), g.st, u)
+	if err != nil {
+		return nil, err
 	}
-	return ids
+	out := make([]blockedFor, len(ids))
+	for i, id := range ids {
+		out[i] = blockedFor{Identifier: id.Identifier, Connection: id.Connection}
+	}
+	return out, nil
 }
 
 func (g *userBlocks) listByIdentifier(c *call) (int, any, error) {
@@ -84,7 +89,7 @@ func (g *userBlocks) listByIdentifier(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return g.blocks(c, "", id)
+	return g.blocks(c, []blockedFor{{Identifier: id}})
 }
 
 func (g *userBlocks) liftByIdentifier(c *call) (int, any, error) {
@@ -111,7 +116,11 @@ func (g *userBlocks) listByUser(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	return g.blocks(c, u.Connection, identifiers(u)...)
+	ids, err := g.identifiers(c, u)
+	if err != nil {
+		return 0, nil, err
+	}
+	return g.blocks(c, ids)
 }
 
 func (g *userBlocks) liftByUser(c *call) (int, any, error) {
@@ -119,8 +128,12 @@ func (g *userBlocks) liftByUser(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
-	for _, id := range identifiers(u) {
-		if err := g.guard.Forget(c.ctx(), id); err != nil {
+	ids, err := g.identifiers(c, u)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, id := range ids {
+		if err := g.guard.Forget(c.ctx(), id.Identifier); err != nil {
 			return 0, nil, err
 		}
 	}

@@ -59,7 +59,39 @@ func (h *Handler) liveTicketOf(r *http.Request, secret, kind string) (*domain.Ti
 	if err != nil {
 		return nil, nil, err
 	}
+	if t.Identity != "" {
+		ident, err := linkedAccount(ctx, h.o.Store, t)
+		if err != nil {
+			return t, nil, err
+		}
+		// The primary user, as the linked account's address, username, connection (its password
+		// policy) and password show it: Actions and the log name the primary.
+		shown := *u
+		acct := domain.UserFromProfileData(ident)
+		shown.Email, shown.Username, shown.Connection, shown.PasswordHash = acct.Email, acct.Username, acct.Connection, acct.PasswordHash
+		u = &shown
+	}
 	return t, u, nil
+}
+
+// linkedAccount is the database account a reset ticket names, still linked to the ticket's user
+// with its password; a ticket whose account was unlinked since is invalid.
+func linkedAccount(ctx context.Context, st store.Store, t *domain.Ticket) (*domain.UserIdentity, error) {
+	provider, id, ok := domain.SplitUserID(t.Identity)
+	if !ok {
+		return nil, errTicketInvalid
+	}
+	ident, err := st.GetIdentity(ctx, provider, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, errTicketInvalid
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ident.OwnerID != t.UserID || ident.Provider != domain.StrategyAuth0 || ident.Password == nil {
+		return nil, errTicketInvalid
+	}
+	return ident, nil
 }
 
 func (h *Handler) passwordData(w http.ResponseWriter, r *http.Request, secret string, u *domain.User, policy *passwordpolicy.Policy,
@@ -186,15 +218,32 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		user.PasswordHash, user.LastPasswordReset = hash, &now
-		if red.MarkEmailVerified {
-			user.EmailVerified = true
-		}
-		if err := tx.UpdateUser(ctx, user); err != nil {
-			return err
-		}
-		if err := policy.Remember(ctx, tx, user.UserID, hash, now); err != nil {
-			return err
+		if red.Identity != "" {
+			// A linked database account's password, kept with its identity. Its password
+			// history is not kept (it has no user row to keep it under).
+			ident, err := linkedAccount(ctx, tx, red)
+			if err != nil {
+				return err
+			}
+			ident.Password.Hash, ident.Password.LastPasswordReset = hash, &now
+			if red.MarkEmailVerified && ident.ProfileData != nil {
+				ident.ProfileData["email_verified"] = true
+			}
+			if err := tx.PutIdentity(ctx, ident); err != nil {
+				return err
+			}
+		} else {
+			user.PasswordHash, user.LastPasswordReset = hash, &now
+			if red.MarkEmailVerified {
+				user.EmailVerified = true
+			}
+			if err := tx.UpdateUser(ctx, user); err != nil {
+				return err
+			}
+			if err := policy.Remember(ctx, tx, user.UserID, hash, now); err != nil {
+				return err
+			}
+			u = user
 		}
 		if err := tx.RevokeUserRefreshTokens(ctx, user.UserID, now); err != nil {
 			return err
@@ -206,7 +255,6 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 			return err
 		}
 		logouts = n
-		u = user
 		return tx.SpendUserTickets(ctx, user.UserID, domain.TicketPasswordReset, now)
 	})
 	if errors.Is(err, errTicketInvalid) {
@@ -221,11 +269,12 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 	if logouts > 0 && h.o.KickBackchannel != nil {
 		h.o.KickBackchannel()
 	}
-	for _, id := range []string{u.Email, u.Username} {
-		if id == "" {
-			continue
-		}
-		if err := h.o.Unblock(r.Context(), domain.NormalizeEmail(id)); err != nil {
+	ids, err := store.LoginIdentifiers(r.Context(), h.o.Store, u)
+	if err != nil {
+		h.o.Logger.WarnContext(r.Context(), "brute-force blocks not lifted after a reset", "err", err)
+	}
+	for _, id := range ids {
+		if err := h.o.Unblock(r.Context(), id.Identifier); err != nil {
 			// The password changed; the block ends on its own when BlockFor has passed.
 			h.o.Logger.WarnContext(r.Context(), "brute-force block not lifted after a reset", "err", err)
 		}

@@ -165,9 +165,20 @@ func (h *Handler) requestReset(r *http.Request, email, clientID, state string) e
 	start := time.Now()
 	ctx := r.Context()
 	defer h.waitFloor(ctx, start)
-	user, err := h.o.Store.GetUserByEmail(ctx, domain.DefaultConnection, email)
+	// A database account linked to another user is found too: its reset changes its own password,
+	// kept with its identity (the ticket names it), and the mail goes to its address.
+	login, err := store.FindDatabaseLoginByEmail(ctx, h.o.Store, domain.DefaultConnection, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("reset request: user: %w", err)
+	}
+	var user *domain.User
+	identity := ""
+	if login != nil {
+		user = login.User
+		if login.Linked != nil {
+			user, identity = domain.UserFromProfileData(login.Linked), login.Linked.FullID()
+			user.UserID = login.User.UserID
+		}
 	}
 	secret, hash := domain.NewTicket()
 	now := h.o.Now().UTC()
@@ -183,7 +194,7 @@ func (h *Handler) requestReset(r *http.Request, email, clientID, state string) e
 	if err != nil {
 		return err
 	}
-	if user == nil || user.PasswordHash == "" {
+	if login == nil || login.PasswordHash == "" {
 		h.record(r, audit.TypeChangePasswordRequestFailed, "User does not exist.", clientID, &domain.User{Email: email})
 		return nil
 	}
@@ -202,7 +213,7 @@ func (h *Handler) requestReset(r *http.Request, email, clientID, state string) e
 	m.UserID, m.ClientID = user.UserID, clientID
 	t := &domain.Ticket{Hash: hash, Kind: domain.TicketPasswordReset, UserID: user.UserID, CreatedAt: now,
 		ExpiresAt: now.Add(life), ClientID: clientID, LoginState: state, ResultURL: tpl.ResultURL,
-		IncludeEmail: tpl.ResultURL != "" && tpl.IncludeEmailInRedirect}
+		IncludeEmail: tpl.ResultURL != "" && tpl.IncludeEmailInRedirect, Identity: identity}
 	err = h.o.Store.WithTx(ctx, func(tx store.Store) error {
 		if err := tx.CreateTicket(ctx, t); err != nil {
 			return err

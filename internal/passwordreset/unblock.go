@@ -77,12 +77,15 @@ func (h *Handler) unblockSubmit(w http.ResponseWriter, r *http.Request) {
 		h.internalError(w, r, fmt.Errorf("unblock: redeem: %w", err))
 		return
 	}
-	// Blocks are kept per identifier the user signs in with (see guard.BruteForce).
-	for _, id := range []string{u.Email, u.Username} {
-		if id == "" {
-			continue
-		}
-		if err := h.o.Unblock(ctx, domain.NormalizeEmail(id)); err != nil {
+	// Blocks are kept per identifier the user signs in with (see guard.BruteForce), a linked
+	// database account's among them.
+	ids, err := store.LoginIdentifiers(ctx, h.o.Store, u)
+	if err != nil {
+		h.internalError(w, r, fmt.Errorf("unblock: identifiers: %w", err))
+		return
+	}
+	for _, id := range ids {
+		if err := h.o.Unblock(ctx, id.Identifier); err != nil {
 			h.internalError(w, r, fmt.Errorf("unblock: lift blocks: %w", err))
 			return
 		}

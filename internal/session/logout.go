@@ -40,7 +40,8 @@ type LogoutOptions struct {
 	// Federated, when set, is where /v2/logout?federated sends the browser after ending a session
 	// that signed in at another identity provider that signs out too (a samlp connection's
 	// Single Logout), relayState going there and back; "" for a local logout only.
-	Federated func(ctx context.Context, ended *domain.Session, relayState string) (string, error)
+	// It may set a cookie on w (to bind the IdP's answer to the browser).
+	Federated func(w http.ResponseWriter, r *http.Request, ended *domain.Session, relayState string) (string, error)
 }
 
 // LogoutHandler serves GET /v2/logout and GET and POST /oidc/logout (oidclogout.go).
@@ -87,7 +88,7 @@ func (h *LogoutHandler) v2Logout(w http.ResponseWriter, r *http.Request) {
 				relay.Set(k, v)
 			}
 		}
-		to, err := h.o.Federated(ctx, ended, relay.Encode())
+		to, err := h.o.Federated(w, r, ended, relay.Encode())
 		if err != nil {
 			h.logger.WarnContext(ctx, "federated logout not sent to the identity provider", "err", err)
 		} else if to != "" {

@@ -118,6 +118,11 @@ type IdentityStore interface {
 	// them, oldest first.
 	ListUserIdentities(ctx context.Context, userID string) ([]*domain.UserIdentity, error)
 	DeleteIdentity(ctx context.Context, provider, identityID string) error
+	// GetLinkedIdentityByEmail and GetLinkedIdentityByUsername find the database account of a
+	// connection that is linked to another user by its address or (case-insensitively) its
+	// username; ErrNotFound when none is. A user's own account is found by GetUserByEmail.
+	GetLinkedIdentityByEmail(ctx context.Context, connection, email string) (*domain.UserIdentity, error)
+	GetLinkedIdentityByUsername(ctx context.Context, connection, username string) (*domain.UserIdentity, error)
 }
 
 // WebAuthnStore keeps users' WebAuthn credentials (security keys, platform authenticators and

@@ -4,6 +4,7 @@ import (
 	"crypto/sha1" //nolint:gosec // Auth0's connection key fingerprint and thumbprint are SHA-1 of the certificate
 	"crypto/x509"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -24,23 +25,56 @@ func (b *Broker) PrepareClientKey(c *domain.Connection) error {
 	if !c.PrivateKeyJWT() || c.ClientKey != nil {
 		return nil
 	}
+	k, err := b.newClientKey(c)
+	if err != nil {
+		return err
+	}
+	c.ClientKey = k
+	return nil
+}
+
+// newClientKey makes a key pair for c: an RSA 2048 key, sealed, and its self-signed certificate.
+func (b *Broker) newClientKey(c *domain.Connection) (*domain.ConnectionKey, error) {
 	if b.Secrets == nil {
-		return fmt.Errorf("upstream: no sealing key for a connection key")
+		return nil, fmt.Errorf("upstream: no sealing key for a connection key")
 	}
 	keyPEM, certPEM, err := NewSAMLKey("gatehouse connection "+c.Name, b.now())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	sealed, err := b.Secrets.Seal(clientKeyAAD(c.ID), keyPEM)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cert, err := domain.ParseCertificatePEM(certPEM)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	c.ClientKey = &domain.ConnectionKey{KID: KeyThumbprint(cert), Cert: certPEM, KeySealed: sealed, CreatedAt: b.now().UTC()}
-	return nil
+	return &domain.ConnectionKey{KID: KeyThumbprint(cert), Cert: certPEM, KeySealed: sealed, CreatedAt: b.now().UTC()}, nil
+}
+
+// ErrNoClientKey refuses to rotate the keys of a connection that has none.
+var ErrNoClientKey = errors.New("upstream: the connection has no private_key_jwt key")
+
+// RotateClientKey rotates an oidc connection's private_key_jwt keys without an outage: the key
+// published as next (which the provider has had the time to register) becomes the one
+// assertions are signed with, the current one is listed as previous, and a new key is published
+// as next. A connection without a next key only gets one: a key is never used before it has been
+// published. It returns the new next key.
+func (b *Broker) RotateClientKey(c *domain.Connection) (*domain.ConnectionKey, error) {
+	if c.ClientKey == nil {
+		return nil, ErrNoClientKey
+	}
+	next, err := b.newClientKey(c)
+	if err != nil {
+		return nil, err
+	}
+	if c.NextClientKey != nil {
+		c.NextClientKey.CurrentSince = b.now().UTC()
+		c.PreviousClientKey, c.ClientKey = c.ClientKey, c.NextClientKey
+	}
+	c.NextClientKey = next
+	return next, nil
 }
 
 // KeyThumbprint is the hex SHA-1 of a certificate (Auth0's connection key thumbprint, also

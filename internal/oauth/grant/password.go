@@ -271,17 +271,13 @@ func (g Password) authenticate(ctx context.Context, conn *domain.Connection, use
 		e.RetryAfter = int(attempt.RetryAfter / time.Second)
 		return nil, e
 	}
-	var user *domain.User
-	if conn.Options.RequiresUsername && !strings.Contains(email, "@") {
-		// A connection that requires usernames signs in by username too (Auth0 accepts either).
-		user, err = d.Store.GetUserByUsername(ctx, conn.Name, email)
-	} else {
-		user, err = d.Store.GetUserByEmail(ctx, conn.Name, email)
-	}
+	// A connection that requires usernames signs in by username too (Auth0 accepts either); a
+	// linked database account's password signs in as its primary user.
+	login, err := store.FindDatabaseLogin(ctx, d.Store, conn, email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, protocol.ServerError(err)
 	}
-	if user == nil || user.PasswordHash == "" {
+	if login == nil || login.PasswordHash == "" {
 		// Same cost as a real verification, so response time does not reveal unknown emails; and
 		// the same refusal when hashing is at capacity.
 		if err := d.Hasher.Dummy(pw); errors.Is(err, password.ErrBusy) {
@@ -289,7 +285,8 @@ func (g Password) authenticate(ctx context.Context, conn *domain.Connection, use
 		}
 		return nil, g.failed(attempt, wrongCredentials(audit.TypeUnknownUser, ""))
 	}
-	needsRehash, err := d.Hasher.Verify(user.PasswordHash, pw)
+	user := login.User
+	needsRehash, err := d.Hasher.Verify(login.PasswordHash, pw)
 	if errors.Is(err, password.ErrBusy) {
 		return nil, d.hashingBusy(ctx, bruteForce, throttle, ip, email)
 	}
@@ -346,11 +343,8 @@ func (g Password) authenticate(ctx context.Context, conn *domain.Connection, use
 		// only moment the clear password is at hand.
 		if hash, err := d.Hasher.Hash(pw); err != nil {
 			d.logger().ErrorContext(ctx, "password rehash failed", "err", err)
-		} else {
-			user.PasswordHash = hash
-			if err := d.Store.UpdateUser(ctx, user); err != nil {
-				d.logger().ErrorContext(ctx, "upgraded password hash not saved", "err", err)
-			}
+		} else if err := login.SavePasswordHash(ctx, d.Store, hash); err != nil {
+			d.logger().ErrorContext(ctx, "upgraded password hash not saved", "err", err)
 		}
 	}
 	return user, nil

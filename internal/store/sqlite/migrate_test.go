@@ -216,7 +216,14 @@ func TestUpgradeAddsDefaultConnection(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	storetest.UpgradeAddsDefaultConnection(t, old, insert, func(t *testing.T) store.Store {
+	insertUser := func(id, email string) {
+		if _, err := st.DB().ExecContext(ctx, `INSERT INTO users (user_id, connection, email, username, name_lower, nickname_lower,
+			email_verified, blocked, password_hash, created_at, updated_at, last_login, last_ip, logins_count, last_password_reset, doc)
+			VALUES ($1, 'Username-Password-Authentication', $2, NULL, $2, 'old', 0, 0, '', 0, 0, NULL, '', 0, NULL, '{}')`, id, email); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.UpgradeAddsDefaultConnection(t, old, insert, insertUser, func(t *testing.T) store.Store {
 		if _, err := st.Migrate(ctx); err != nil {
 			t.Fatalf("upgrade: %v", err)
 		}

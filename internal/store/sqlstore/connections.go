@@ -19,6 +19,14 @@ type connectionDoc struct {
 	*domain.Connection
 	SecretSealed []byte                `json:"secret_sealed,omitempty"`
 	ClientKey    *domain.ConnectionKey `json:"client_key,omitempty"`
+	NextKey      *domain.ConnectionKey `json:"client_key_next,omitempty"`
+	PreviousKey  *domain.ConnectionKey `json:"client_key_previous,omitempty"`
+}
+
+// docOf is the stored document of c.
+func docOf(c *domain.Connection) connectionDoc {
+	return connectionDoc{Connection: c, SecretSealed: c.SecretSealed, ClientKey: c.ClientKey,
+		NextKey: c.NextClientKey, PreviousKey: c.PreviousClientKey}
 }
 
 func (s *Store) CreateConnection(ctx context.Context, c *domain.Connection) error {
@@ -26,7 +34,7 @@ func (s *Store) CreateConnection(ctx context.Context, c *domain.Connection) erro
 		c.CreatedAt = s.now().UTC()
 	}
 	c.UpdatedAt = c.CreatedAt
-	doc, err := marshal(connectionDoc{Connection: c, SecretSealed: c.SecretSealed, ClientKey: c.ClientKey})
+	doc, err := marshal(docOf(c))
 	if err != nil {
 		return err
 	}
@@ -75,7 +83,7 @@ func (s *Store) connectionClients(ctx context.Context, q querier, id string) ([]
 
 func (s *Store) UpdateConnection(ctx context.Context, c *domain.Connection) error {
 	c.UpdatedAt = s.now().UTC()
-	doc, err := marshal(connectionDoc{Connection: c, SecretSealed: c.SecretSealed, ClientKey: c.ClientKey})
+	doc, err := marshal(docOf(c))
 	if err != nil {
 		return err
 	}
@@ -91,7 +99,9 @@ func (s *Store) UpdateConnection(ctx context.Context, c *domain.Connection) erro
 }
 
 // DeleteConnection deletes the connection's users first (their sessions, tokens, roles and
-// password history go by ON DELETE CASCADE), then the connection and its client list.
+// password history go by ON DELETE CASCADE) and its accounts linked to other users (a database
+// account's password with them: a connection made again under the name must not bring them
+// back), then the connection and its client list.
 func (s *Store) DeleteConnection(ctx context.Context, id string) error {
 	return s.write(ctx, func(q querier) error {
 		c, err := getOne(ctx, s, q, scanConnection, "connection", id, ConnectionGet, id)
@@ -99,6 +109,9 @@ func (s *Store) DeleteConnection(ctx context.Context, id string) error {
 			return err
 		}
 		if err := s.exec(ctx, q, "delete connection users", ConnectionDeleteUsers, c.Name); err != nil {
+			return err
+		}
+		if err := s.exec(ctx, q, "delete connection identities", ConnectionDeleteIdentities, c.Name); err != nil {
 			return err
 		}
 		return s.execFound(ctx, q, "delete connection", "connection", id, ConnectionDelete, id)
@@ -174,6 +187,7 @@ func scanConnection(r scanner) (*domain.Connection, error) {
 		return nil, err
 	}
 	c.SecretSealed, c.ClientKey = d.SecretSealed, d.ClientKey
+	c.NextClientKey, c.PreviousClientKey = d.NextKey, d.PreviousKey
 	c.ID, c.Name, c.Strategy = id, name, strategy
 	c.CreatedAt, c.UpdatedAt = fromTS(created), fromTS(upd)
 	return &c, nil

@@ -59,6 +59,8 @@ var tenantSQL = map[Stmt]string{
 	ConnectionClientClear:  `DELETE FROM connection_clients WHERE connection_id = $1`,
 	ConnectionClientEnableAll: `INSERT INTO connection_clients (connection_id, client_id) SELECT id, $1 FROM connections WHERE true
 		ON CONFLICT DO NOTHING`,
+	// Rare (a connection deleted): user_identities has no index on connection, a scan is fine.
+	ConnectionDeleteIdentities: `DELETE FROM user_identities WHERE connection = $1`,
 	ActionInsert: `INSERT INTO actions (id, name, triggers, deployed_version_id, created_at, updated_at, doc)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 	ActionUpdate:           `UPDATE actions SET name = $2, triggers = $3, updated_at = $4, doc = $5 WHERE id = $1`,

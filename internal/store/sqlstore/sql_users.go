@@ -83,6 +83,16 @@ var userSQL = map[Stmt]string{
 	IdentityGet:        `SELECT ` + identityCols + ` FROM user_identities WHERE provider = $1 AND identity_id = $2`,
 	IdentityListByUser: `SELECT ` + identityCols + ` FROM user_identities WHERE user_id = $1 ORDER BY created_at, provider, identity_id`,
 	IdentityDelete:     `DELETE FROM user_identities WHERE provider = $1 AND identity_id = $2`,
+	// A linked database account keeps its address and username only in its profile (its user row
+	// is gone): ->> reads them on both engines. Only linked database accounts have rows of
+	// provider auth0, so the primary key's prefix bounds the scan to them.
+	IdentityGetLinkedByEmail: `SELECT ` + identityCols + ` FROM user_identities
+		WHERE provider = 'auth0' AND connection = $1 AND (doc ->> 'email') = $2`,
+	IdentityGetLinkedByUsername: `SELECT ` + identityCols + ` FROM user_identities
+		WHERE provider = 'auth0' AND connection = $1 AND lower(doc ->> 'username') = $2`,
+	IdentityLinkedLoginTaken: `SELECT COUNT(*) FROM user_identities
+		WHERE provider = 'auth0' AND connection = $1 AND identity_id <> $4
+		AND ((doc ->> 'email') = $2 OR ($3 <> '' AND lower(doc ->> 'username') = $3))`,
 	WebAuthnInsert: `INSERT INTO webauthn_credentials (id, user_id, type, credential_id, name, sign_count, data, user_agent, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 	WebAuthnListByUser: `SELECT ` + webauthnCols + ` FROM webauthn_credentials WHERE user_id = $1 ORDER BY created_at, id`,

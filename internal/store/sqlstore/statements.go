@@ -288,7 +288,8 @@ const (
 	DeleteOrphanJobWork
 
 	// Connections: Insert(id, name, strategy, created_at, updated_at, doc); Update(id, updated_at,
-	// doc); Get/Delete(id); GetByName(name); DeleteUsers(name) deletes the connection's users.
+	// doc); Get/Delete(id); GetByName(name); DeleteUsers(name) deletes the connection's users and
+	// DeleteIdentities(name) its accounts linked to users of other connections.
 	// ConnectionClient Insert/Delete(connection_id, client_id), List(connection_id) → client ids in
 	// order, Clear(connection_id); EnableAll(client_id) enables a new client on every connection.
 	ConnectionInsert
@@ -297,6 +298,7 @@ const (
 	ConnectionGetByName
 	ConnectionDelete
 	ConnectionDeleteUsers
+	ConnectionDeleteIdentities
 	ConnectionSelect
 	ConnectionCount
 	ConnectionClientInsert
@@ -457,6 +459,14 @@ const (
 	IdentityGet
 	IdentityListByUser
 	IdentityDelete
+	// Linked database accounts: GetLinkedByEmail(connection, email) and
+	// GetLinkedByUsername(connection, username lower-cased) → identityCols of the linked
+	// identity of provider auth0 whose profile has that address or username;
+	// LinkedLoginTaken(connection, email, username or "", identity id to leave out) → 1 when
+	// another linked database account of the connection holds the address or username.
+	IdentityGetLinkedByEmail
+	IdentityGetLinkedByUsername
+	IdentityLinkedLoginTaken
 	// WebAuthn credentials: Insert(id, user_id, type, credential_id, name, sign_count, data,
 	// user_agent, created_at); ListByUser(user_id) and Get(user_id, id) → webauthnCols; Use(id,
 	// sign_count, data, at); Delete(user_id, id); DeleteByUser(user_id). Challenges: Put(binding,

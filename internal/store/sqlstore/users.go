@@ -44,6 +44,9 @@ func (s *Store) CreateUser(ctx context.Context, u *domain.User) error {
 	}
 	email, username, name, nickname := userArgs(u)
 	return s.write(ctx, func(q querier) error {
+		if err := s.linkedLoginTaken(ctx, q, u); err != nil {
+			return err
+		}
 		return s.exec(ctx, q, "create user", UserInsert, u.UserID, u.Connection, email, nullString(username), name, nickname,
 			u.EmailVerified, u.Blocked, u.PasswordHash, ts(u.CreatedAt), ts(u.UpdatedAt), tsPtr(u.LastLogin), u.LastIP,
 			u.LoginsCount, tsPtr(u.LastPasswordReset), doc)
@@ -90,6 +93,9 @@ func (s *Store) UpdateUser(ctx context.Context, u *domain.User) error {
 	}
 	email, username, name, nickname := userArgs(u)
 	return s.write(ctx, func(q querier) error {
+		if err := s.linkedLoginTaken(ctx, q, u); err != nil {
+			return err
+		}
 		return s.execFound(ctx, q, "update user", "user", u.UserID, UserUpdate, u.UserID, u.Connection, email,
 			nullString(username), name, nickname,
 			u.EmailVerified, u.Blocked, u.PasswordHash, ts(u.UpdatedAt), tsPtr(u.LastPasswordReset), doc)

@@ -91,6 +91,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"RememberedBrowsers", testRememberedBrowsers},
 		{"RaceUseTOTPStep", testRaceUseTOTPStep},
 		{"Identities", testIdentities},
+		{"LinkedDatabaseAccount", testLinkedDatabaseAccount},
 		{"UsersWithoutEmail", testUsersWithoutEmail},
 		{"WebAuthnCredentials", testWebAuthnCredentials},
 		{"WebAuthnChallenges", testWebAuthnChallenges},

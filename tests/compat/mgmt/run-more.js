@@ -7,3 +7,4 @@ import './mfa.test.js';
 import './mfa-api.test.js';
 import './import-export.test.js';
 import './actions.test.js';
+import './linking-database.test.js';
