@@ -123,7 +123,9 @@ func TestStatements(t *testing.T) {
 // (as the schema was before them) as with them (TestConformance/UserSearchModel).
 func TestUserSearchWithoutIndexes(t *testing.T) {
 	st := MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
-	for _, ix := range []string{"users_search_email", "users_search_user_id", "users_search_username", "users_search_name", "users_search_nickname", "users_search_connection", "users_blocked"} {
+	for _, ix := range []string{"users_search_email", "users_search_user_id", "users_search_username", "users_search_name", "users_search_nickname", "users_search_connection", "users_blocked",
+		"users_search_email_rev", "users_search_user_id_rev", "users_search_username_rev", "users_search_name_rev", "users_search_nickname_rev",
+		"users_sort_updated_at", "users_sort_last_login", "users_sort_logins_count"} {
 		if _, err := st.DB().Exec(`DROP INDEX ` + ix); err != nil {
 			t.Fatal(err)
 		}

@@ -223,13 +223,15 @@ func testEachCounter(t *testing.T, s store.Store) {
 
 // UpgradeAddsDefaultConnection: a database from before connections were objects — an application
 // and a user in it — gets Username-Password-Authentication when migrated, enabled for that
-// application, and the user keeps its connection. old is a store on a database migrated to the
-// version before connections; insertClient adds an application row the way that schema holds it
-// (the current CreateClient also writes connection_clients, which the old schema lacks); upgrade
-// migrates the same database and returns a store on it.
-func UpgradeAddsDefaultConnection(t *testing.T, old store.Store, insertClient func(clientID string), upgrade func(t *testing.T) store.Store) {
-	insertClient("old-app")
-	u := MustUser(t, old, "old@example.com")
+// application, and the user keeps its connection. exec runs a statement on a database migrated to
+// the version before connections: the application and the user are written the way that schema
+// holds them (the current statements write tables and columns it lacks); upgrade migrates the same
+// database and returns a store on it.
+func UpgradeAddsDefaultConnection(t *testing.T, exec func(query string, args ...any), upgrade func(t *testing.T) store.Store) {
+	exec(`INSERT INTO clients (client_id, app_type, is_first_party, is_system, secret_hash, created_at, updated_at, doc)
+		VALUES ($1, 'regular_web', 1 = 1, 1 = 0, NULL, 0, 0, '{"name":"Old"}')`, "old-app")
+	u := &domain.User{UserID: "auth0|old", Email: "old@example.com"}
+	exec(OldUserInsert, u.UserID, u.Email, "old", "old", `{"user_id":"auth0|old","email":"old@example.com"}`)
 
 	s := upgrade(t)
 	c, err := s.GetConnectionByName(ctx, domain.DefaultConnection)
