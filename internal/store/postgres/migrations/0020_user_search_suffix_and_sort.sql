@@ -26,3 +26,6 @@ CREATE INDEX users_search_user_id_rev ON users (user_id_rev COLLATE "C", created
 CREATE INDEX users_sort_updated_at ON users (updated_at, created_at, user_id);
 CREATE INDEX users_sort_last_login ON users (last_login NULLS FIRST, created_at, user_id);
 CREATE INDEX users_sort_logins_count ON users (logins_count, created_at, user_id);
+-- username may be NULL: sorted NULLS FIRST as on SQLite, which users_search_username (NULLS LAST,
+-- PostgreSQL's default) cannot serve.
+CREATE INDEX users_sort_username ON users (username COLLATE "C" NULLS FIRST, created_at, user_id);
