@@ -142,3 +142,15 @@ func TestUserSearchBroadPrefix(t *testing.T) {
 	pools := st.Pools()
 	storetest.UserSearchModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: pools["write"], ReadDB: pools["read"]}))
 }
+
+// TestUserSearchUnprobed: with no prefix probe, every search and sort is read in the form the
+// planner chooses for, unfenced, and answers the same.
+func TestUserSearchUnprobed(t *testing.T) {
+	for _, model := range []func(*testing.T, store.Store){storetest.UserSearchModel, storetest.UserSortModel} {
+		st := MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
+		d := *sqlite.Dialect()
+		d.PrefixProbe = 0
+		pools := st.Pools()
+		model(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: pools["write"], ReadDB: pools["read"]}))
+	}
+}

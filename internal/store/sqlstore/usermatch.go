@@ -136,19 +136,38 @@ func (o userOrder) by(key string) string {
 // ids selects the page's user ids. One branch is one indexed read; several are a UNION of reads
 // that each stop after the page's last position (offset + limit), then sorted together: the
 // page of the union is within the union of the branches' pages.
-func (o userOrder) ids(w *where, branches [][]string, p store.Page) string {
-	if len(branches) == 1 {
-		return "SELECT user_id FROM users" + conds(branches[0]) + " ORDER BY " + o.by(o.key) + w.page(p)
-	}
+//
+// fence, when positive, is a bound on each branch's matches (the prefix probe counted fewer): each
+// branch then reads its matches in a subquery of its own, at most fence of them, and only then
+// sorts them. The LIMIT keeps either planner from merging the subquery into the ordered read, so
+// the matches come from the search indexes even when the planner guesses a range holds many
+// (PostgreSQL's histogram cannot tell "moc.elpmaxe@0000" from "moc.elpmaxe@", which every reversed
+// address shares) and would otherwise walk the whole list in order looking for them.
+func (o userOrder) ids(w *where, branches [][]string, p store.Page, fence int) string {
 	cols, key := "created_at, user_id", o.key
 	if o.key != "" {
 		cols, key = o.key+" AS sk, "+cols, "sk"
 	}
-	upto := w.arg(p.Offset() + p.Limit())
+	// read is one branch's matches in the list's order, then limit: straight from an index in that
+	// order, or, fenced, all of them first.
+	read := func(b []string, out, limit string) string {
+		if fence > 0 {
+			return "SELECT " + out + " FROM (SELECT " + cols + " FROM users" + conds(b) + " LIMIT " + w.arg(fence) + ") AS m ORDER BY " +
+				o.by(key) + limit
+		}
+		return "SELECT " + out + " FROM users" + conds(b) + " ORDER BY " + o.by(o.key) + limit
+	}
+	if len(branches) == 1 {
+		return read(branches[0], "user_id", w.page(p))
+	}
+	upto := " LIMIT " + w.arg(p.Offset()+p.Limit())
 	parts := make([]string, len(branches))
 	for i, b := range branches {
-		parts[i] = "SELECT * FROM (SELECT " + cols + " FROM users" + conds(b) + " ORDER BY " + o.by(o.key) + " LIMIT " + upto +
-			") AS b" + strconv.Itoa(i)
+		out := cols
+		if fence > 0 {
+			out = "*"
+		}
+		parts[i] = "SELECT * FROM (" + read(b, out, upto) + ") AS b" + strconv.Itoa(i)
 	}
 	return "SELECT user_id FROM (" + strings.Join(parts, " UNION ") + ") AS u ORDER BY " + o.by(key) + w.page(p)
 }

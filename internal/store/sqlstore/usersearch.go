@@ -29,19 +29,23 @@ func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Pag
 	if _, err := userBranches(&where{}, uq, s.d.ByteOrder, true); err != nil {
 		return nil, 0, err
 	}
-	indexed := true
+	indexed, fence := true, 0
 	if s.d.PrefixProbe > 0 && hasPrefix(uq) {
 		broad, err := s.broadPrefix(ctx, uq)
 		if err != nil {
 			return nil, 0, err
 		}
 		// Most users match: read them in the list's order, keeping those that do, rather than sort
-		// every match to find the first page.
+		// every match to find the first page. Few do: read all of them through the indexes (fewer
+		// than the probe), then sort, whatever the planner guesses of the range.
 		indexed = !broad
+		if indexed {
+			fence = s.d.PrefixProbe
+		}
 	}
 	var lw where
 	branches, _ := userBranches(&lw, uq, s.d.ByteOrder, indexed)
-	listSQL := s.q[UserSelect] + " WHERE user_id IN (" + ord.ids(&lw, branches, p) + ") ORDER BY " + ord.by(ord.key)
+	listSQL := s.q[UserSelect] + " WHERE user_id IN (" + ord.ids(&lw, branches, p, fence) + ") ORDER BY " + ord.by(ord.key)
 	listArgs := s.planPerCall(lw.args)
 	total := -1
 	if !uq.SkipCount {

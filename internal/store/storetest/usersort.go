@@ -217,3 +217,7 @@ func UpgradeBackfillsUserSuffixes(t *testing.T, exec func(query string, args ...
 		}
 	}
 }
+
+// UserSortModel runs the sort model on s, for an engine's own tests: with the prefix probe off
+// (every search unfenced) or forced.
+func UserSortModel(t *testing.T, s store.Store) { testUserSort(t, s) }
