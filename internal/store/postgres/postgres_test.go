@@ -74,6 +74,7 @@ func TestUserSearchIndexes(t *testing.T) {
 		d := *postgres.Dialect()
 		d.PrefixProbe = 1
 		storetest.UserSearchModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: st.DB()}))
+		storetest.UserSortModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: MustOpen(t).DB()}))
 	})
 	// No probe: every search in the form the planner chooses for, with no fence.
 	t.Run("unprobed", func(t *testing.T) {

@@ -141,6 +141,9 @@ func TestUserSearchBroadPrefix(t *testing.T) {
 	d.PrefixProbe = 1
 	pools := st.Pools()
 	storetest.UserSearchModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: pools["write"], ReadDB: pools["read"]}))
+	st = MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
+	pools = st.Pools()
+	storetest.UserSortModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: pools["write"], ReadDB: pools["read"]}))
 }
 
 // TestUserSearchUnprobed: with no prefix probe, every search and sort is read in the form the

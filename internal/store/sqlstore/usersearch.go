@@ -29,11 +29,17 @@ func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Pag
 	if _, err := userBranches(&where{}, uq, s.d.ByteOrder, true); err != nil {
 		return nil, 0, err
 	}
-	indexed, fence := true, 0
+	indexed, fence, total := true, 0, -1
 	if s.d.PrefixProbe > 0 && hasPrefix(uq) {
-		broad, err := s.broadPrefix(ctx, uq)
+		broad, n, branches, err := s.broadPrefix(ctx, uq)
 		if err != nil {
 			return nil, 0, err
+		}
+		// Each branch's matches are distinct users: when the branches found cap times as many as
+		// there are branches, one of them found cap, and the count is decided without reading
+		// more (a count in the unindexed form would walk the table).
+		if !uq.SkipCount && uq.CountCap > 0 && n >= uq.CountCap*branches {
+			total = uq.CountCap
 		}
 		// Most users match: read them in the list's order, keeping those that do, rather than sort
 		// every match to find the first page. Few do: read all of them through the indexes (fewer
@@ -47,8 +53,7 @@ func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Pag
 	branches, _ := userBranches(&lw, uq, s.d.ByteOrder, indexed)
 	listSQL := s.q[UserSelect] + " WHERE user_id IN (" + ord.ids(&lw, branches, p, fence) + ") ORDER BY " + ord.by(ord.key)
 	listArgs := s.planPerCall(lw.args)
-	total := -1
-	if !uq.SkipCount {
+	if !uq.SkipCount && total < 0 {
 		var cw where
 		branches, _ := userBranches(&cw, uq, s.d.ByteOrder, indexed)
 		n, err := count(ctx, s.reader(ctx), countSQL(&cw, branches, uq.CountCap, false), s.planPerCall(cw.args)...)
@@ -73,9 +78,9 @@ func (s *Store) SearchUsers(ctx context.Context, uq store.UserQuery, p store.Pag
 
 // countSQL counts the union of the branches' matches; with a cap, each branch stops at it, so the
 // count reads at most cap index entries a branch (a branch that stops there makes the union at
-// least cap; otherwise every branch is complete and the count exact). all counts a user matched by
-// several branches once each: no deduplication, which over tens of thousands of entries costs more
-// than reading them (the prefix probe, which only asks "that many or more?").
+// least cap; otherwise every branch is complete and the count exact). all counts a user once for
+// each branch that matches it: no deduplication, which over tens of thousands of entries costs more
+// than reading them (for the prefix probe, which only asks "that many or more?").
 func countSQL(w *where, branches [][]string, capAt int, all bool) string {
 	limit := ""
 	if capAt > 0 {
@@ -147,17 +152,18 @@ func hasPrefix(uq store.UserQuery) bool {
 
 // broadPrefix counts uq's matches through the indexes, up to Dialect.PrefixProbe a branch, and
 // reports whether there are that many (a user that several branches match counts for each).
-func (s *Store) broadPrefix(ctx context.Context, uq store.UserQuery) (bool, error) {
+// It also answers the count and the number of branches it read.
+func (s *Store) broadPrefix(ctx context.Context, uq store.UserQuery) (broad bool, n, branches int, err error) {
 	var w where
-	branches, err := userBranches(&w, uq, s.d.ByteOrder, true)
+	b, err := userBranches(&w, uq, s.d.ByteOrder, true)
 	if err != nil {
-		return false, err
+		return false, 0, 0, err
 	}
-	n, err := count(ctx, s.reader(ctx), countSQL(&w, branches, s.d.PrefixProbe, true), s.planPerCall(w.args)...)
+	n, err = count(ctx, s.reader(ctx), countSQL(&w, b, s.d.PrefixProbe, true), s.planPerCall(w.args)...)
 	if err != nil {
-		return false, s.mapErr("count users", err)
+		return false, 0, 0, s.mapErr("count users", err)
 	}
-	return n >= s.d.PrefixProbe, nil
+	return n >= s.d.PrefixProbe, n, len(b), nil
 }
 
 // planPerCall puts the Dialect's PlanPerCall option before a search's arguments.
