@@ -2,6 +2,7 @@ package mgmt
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -16,10 +17,10 @@ var searchFields = map[string]bool{
 }
 
 // parseUserQuery parses the subset of Auth0's Lucene user search syntax (spec §4.4 Users) that
-// Gatehouse answers: terms `field:value`, `field:"quoted phrase"`, `field:prefix*` and bare words,
-// joined by white space or AND. Anything else (OR, NOT, -negation, grouping, ranges, _exists_, dotted
-// metadata paths, leading wildcards) is refused with a message naming what is unsupported, rather
-// than silently answering a different question.
+// Gatehouse answers: terms `field:value`, `field:"quoted phrase"`, `field:prefix*`, `field:*suffix`
+// and bare words, joined by white space or AND. Anything else (OR, NOT, -negation, grouping, ranges,
+// _exists_, dotted metadata paths, wildcards inside a value) is refused with a message naming what
+// is unsupported, rather than silently answering a different question.
 func parseUserQuery(q string) (store.UserQuery, error) {
 	var out store.UserQuery
 	if len(q) > maxQueryLen {
@@ -54,6 +55,9 @@ func parseUserQuery(q string) (store.UserQuery, error) {
 	}
 	return out, nil
 }
+
+// minSuffixLen is the fewest characters Auth0 accepts after a leading wildcard.
+const minSuffixLen = 3
 
 // maxQueryLen bounds q before it is parsed (Auth0 answers an over-long URL with 414).
 const maxQueryLen = 4096
@@ -134,8 +138,19 @@ func parseTerm(t queryToken) (store.UserQueryTerm, error) {
 		}
 		return store.UserQueryTerm{Field: field, Value: value}, nil
 	}
+	if suffix, ok := strings.CutPrefix(value, "*"); ok && suffix != "" && !strings.ContainsAny(suffix, "*?") {
+		// A leading wildcard matches a suffix. Auth0 requires at least three characters after it
+		// (name:*usa, not name:*sa): fewer would match most of the tenant.
+		if utf8.RuneCountInString(suffix) < minSuffixLen {
+			return store.UserQueryTerm{}, fmt.Errorf("%q: a leading wildcard needs at least %d characters after it", t.text, minSuffixLen)
+		}
+		if field == "email_verified" || field == "blocked" || field == "connection" {
+			return store.UserQueryTerm{}, fmt.Errorf("%q: %s takes no leading wildcard", t.text, field)
+		}
+		return store.UserQueryTerm{Field: field, Value: value}, nil
+	}
 	if i := strings.IndexAny(value, "*?"); i >= 0 && (i != len(value)-1 || value[i] == '?') {
-		return store.UserQueryTerm{}, fmt.Errorf("%q: only a trailing * (prefix match) is supported", t.text)
+		return store.UserQueryTerm{}, fmt.Errorf("%q: only a leading * (suffix match) or a trailing * (prefix match) is supported", t.text)
 	}
 	if value == "*" {
 		return store.UserQueryTerm{}, fmt.Errorf("%q: a prefix match needs at least one character", t.text)
@@ -146,4 +161,17 @@ func parseTerm(t queryToken) (store.UserQueryTerm, error) {
 		}
 	}
 	return store.UserQueryTerm{Field: field, Value: value}, nil
+}
+
+// parseUserSort parses GET /users' sort, Auth0's field:1 (ascending) or field:-1 (descending), for
+// the fields the store can order by from an index (store.UserSortFields).
+func parseUserSort(v string) (store.UserSort, error) {
+	field, dir, ok := strings.Cut(v, ":")
+	if !ok || (dir != "1" && dir != "-1") {
+		return store.UserSort{}, fmt.Errorf("%q: expected field:1 (ascending) or field:-1 (descending)", v)
+	}
+	if !slices.Contains(store.UserSortFields, field) {
+		return store.UserSort{}, fmt.Errorf("cannot sort by %q; use one of %s", field, strings.Join(store.UserSortFields, ", "))
+	}
+	return store.UserSort{Field: field, Desc: dir == "-1"}, nil
 }

@@ -22,6 +22,10 @@ func TestParseUserQuery(t *testing.T) {
 		{`email:j* AND blocked:false`, []store.UserQueryTerm{{Field: "email", Value: "j*"}, {Field: "blocked", Value: "false"}}},
 		{`name:"say \"hi\""`, []store.UserQueryTerm{{Field: "name", Value: `say "hi"`}}},
 		{`identities.connection:"Partners-DB"`, []store.UserQueryTerm{{Field: "connection", Value: "Partners-DB"}}},
+		{`name:*doe`, []store.UserQueryTerm{{Field: "name", Value: "*doe"}}},
+		{`name:*usa`, []store.UserQueryTerm{{Field: "name", Value: "*usa"}}},
+		{`*@example.com`, []store.UserQueryTerm{{Field: "", Value: "*@example.com"}}},
+		{`email:*ë.fr AND email_verified:true`, []store.UserQueryTerm{{Field: "email", Value: "*ë.fr"}, {Field: "email_verified", Value: "true"}}},
 	} {
 		got, err := parseUserQuery(tc.q)
 		if err != nil || !reflect.DeepEqual(got.Terms, tc.want) {
@@ -30,7 +34,8 @@ func TestParseUserQuery(t *testing.T) {
 	}
 	for _, bad := range []string{
 		`a OR b`, `NOT email:x`, `-email:x`, `(email:x)`, `logins_count:[1 TO 5]`, `app_metadata.plan:pro`,
-		`_exists_:email`, `name:*doe`, `name:j?ne`, `email:*`, `name:"unterminated`, `blocked:maybe`, `email:`, `AND`,
+		`_exists_:email`, `name:*sa`, `name:*ë`, `*ab`, `name:*doe*`, `name:*d?e`, `name:**doe`, `blocked:*rue`,
+		`identities.connection:*-DB`, `name:j?ne`, `email:*`, `name:"unterminated`, `blocked:maybe`, `email:`, `AND`,
 		`name:"j*"`, "email:\xff*", "name:a\x00b", "email:\x1b", strings.Repeat("a", 4097),
 	} {
 		if _, err := parseUserQuery(bad); err == nil {

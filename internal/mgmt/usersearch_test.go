@@ -1,12 +1,16 @@
 package mgmt_test
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/gatehouse/gatehouse/internal/domain"
 	"github.com/gatehouse/gatehouse/internal/mgmt"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/store/postgres"
@@ -68,6 +72,15 @@ func TestUserSearchTrickyInput(t *testing.T) {
 				{`email:"*"`, nil},
 				{`email:j*e`, nil},
 				{`email:*e`, nil},
+				{`email:*le.com`, all},
+				{`name:*ÏCODE`, []string{"zoe@example.com"}},
+				{`*brien`, []string{"obrien@example.com"}},
+				{`*@example.com AND name:j*`, []string{"jane@example.com"}},
+				{`name:*_sure_`, []string{"pct@example.com"}},
+				{`name:*%_sure_`, []string{}},
+				{`name:*x%_`, []string{}},
+				{`name:*o'brien`, []string{"obrien@example.com"}},
+				{`name:*ne*`, nil},
 				{`email:j?ne@example.com`, nil},
 				{`name:"unterminated`, nil},
 				{`""`, nil},
@@ -108,5 +121,58 @@ func TestUserSearchTrickyInput(t *testing.T) {
 				t.Errorf("users after the attempts: %d", len(l))
 			}
 		})
+	}
+}
+
+// TestUserListSortAndTotals: sort takes Auth0's field:1|-1 for the fields the store orders by, and
+// refuses others; include_totals reports at most 1,000, the most Auth0's search pages through (its
+// import/export extension shows such a total as "1000+"), exactly below that.
+func TestUserListSortAndTotals(t *testing.T) {
+	st := sqlitetest.New(t, sqlite.Options{})
+	e := newEnv(t, func(o *mgmt.Options) { o.Store = st })
+	t0 := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 1003 {
+		u := &domain.User{UserID: fmt.Sprintf("auth0|bulk%04d", i), Email: fmt.Sprintf("b%04d@bulk.test", (i*389)%1003),
+			Name: fmt.Sprintf("Bulk %04d", i), PasswordHash: "$argon2id$v=19$stub", CreatedAt: t0.Add(time.Duration(i) * time.Second)}
+		domain.ApplyUserDefaults(u)
+		if err := st.CreateUser(context.Background(), u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	total := func(q string) float64 {
+		return e.must(t, 200, "GET", "/users?include_totals=true&per_page=1&"+q, nil).obj(t)["total"].(float64)
+	}
+	for q, want := range map[string]float64{
+		"":                                    1000,
+		"q=" + url.QueryEscape("*@bulk.test"): 1000,
+		"q=" + url.QueryEscape("email:b000*"): 10,
+		"q=" + url.QueryEscape("email:*7@bulk.test"): 100,
+		"q=" + url.QueryEscape("name:*0001"):         1,
+	} {
+		if got := total(q); got != want {
+			t.Errorf("total of %q = %v, want %v", q, got, want)
+		}
+	}
+	emails := func(path string) []string {
+		var out []string
+		for _, u := range e.must(t, 200, "GET", path, nil).arr(t) {
+			out = append(out, u.(map[string]any)["email"].(string))
+		}
+		return out
+	}
+	if got := emails("/users?sort=email:-1&per_page=3"); !slices.Equal(got, []string{"b1002@bulk.test", "b1001@bulk.test", "b1000@bulk.test"}) {
+		t.Errorf("sort=email:-1: %v", got)
+	}
+	if got := emails("/users?sort=email:1&per_page=2&page=1&q=" + url.QueryEscape("*@bulk.test")); !slices.Equal(got, []string{"b0002@bulk.test", "b0003@bulk.test"}) {
+		t.Errorf("sort=email:1 page 1 of a suffix search: %v", got)
+	}
+	if got := emails("/users?sort=created_at:-1&per_page=1"); len(got) != 1 || got[0] != fmt.Sprintf("b%04d@bulk.test", (1002*389)%1003) {
+		t.Errorf("sort=created_at:-1: %v", got)
+	}
+	for _, bad := range []string{"email", "email:2", "email:asc", "app_metadata.plan:1", "password:1", ":1"} {
+		r := e.call(t, "admin", "GET", "/users?sort="+url.QueryEscape(bad), nil)
+		if r.status != 400 || !strings.Contains(string(r.raw), "on property sort") {
+			t.Errorf("sort=%s: %d %s, want 400 on property sort", bad, r.status, r.raw)
+		}
 	}
 }

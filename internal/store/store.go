@@ -215,10 +215,29 @@ type UserQuery struct {
 	// SkipCount reads the page without counting every match (the total is then -1): a list that
 	// does not show its total must not pay for a count over a large tenant.
 	SkipCount bool
+	// CountCap, when positive, stops the count at this many matches: the total is then
+	// min(matches, CountCap). Auth0's user search reports at most 1,000 (the most it pages through),
+	// and a count that stops there costs the same over a million users as over a thousand.
+	CountCap int
+	// Sort orders the list; the zero value is creation order (created_at, then user_id).
+	Sort UserSort
 	// After, when set, starts the list after this user in the list's order (created_at, user_id):
 	// checkpoint paging, which costs the same on the last page as on the first (exports).
 	After *UserCursor
 }
+
+// UserSort orders a user list by one field, ties broken by creation (created_at, user_id) in the
+// same direction. Field is one of UserSortFields; "" is created_at.
+type UserSort struct {
+	Field string
+	Desc  bool
+}
+
+// UserSortFields are the fields a user list may be sorted by. Text fields sort by their stored,
+// lower-cased value, byte by byte; a user who never logged in has no last_login and sorts before
+// every one who did (after them when descending).
+var UserSortFields = []string{"created_at", "updated_at", "last_login", "logins_count", "email", "name", "nickname",
+	"username", "user_id"}
 
 // UserCursor is a position in the users list: the last user read.
 type UserCursor struct {
@@ -228,8 +247,8 @@ type UserCursor struct {
 
 // UserQueryTerm matches Field against Value. Fields: "email", "name", "nickname", "user_id",
 // "username", "email_verified", "blocked", "connection" (exact, by name), or "" for any of the text
-// fields. A Value ending in `*` is a
-// prefix match. Email, name and nickname compare case-insensitively.
+// fields. A Value ending in `*` is a prefix match; one starting with `*` (and not ending with it) a
+// suffix match of a text field. Email, name and nickname compare case-insensitively.
 type UserQueryTerm struct {
 	Field string
 	Value string

@@ -165,6 +165,18 @@ func TestUpgradeKeepsSigningKeys(t *testing.T) {
 // TestUpgradeAddsDefaultConnection: a database from before connections were objects gets the
 // default database connection, enabled for its existing applications.
 func TestUpgradeAddsDefaultConnection(t *testing.T) {
+	testUpgrade(t, "connections", storetest.UpgradeAddsDefaultConnection)
+}
+
+// TestUpgradeBackfillsUserSuffixes: users from before the suffix search are found by it once the
+// database is migrated (the migration fills the reversed columns).
+func TestUpgradeBackfillsUserSuffixes(t *testing.T) {
+	testUpgrade(t, "user_search_suffix_and_sort", storetest.UpgradeBackfillsUserSuffixes)
+}
+
+// testUpgrade builds a database at the version before the migration named description, hands
+// check a way to write rows as that schema holds them, and an upgrade to the current version.
+func testUpgrade(t *testing.T, description string, check func(t *testing.T, exec func(string, ...any), upgrade func(*testing.T) store.Store)) {
 	ctx := context.Background()
 	st, err := postgres.Open(ctx, MustSchemaURL(t), postgres.Options{})
 	if err != nil {
@@ -172,7 +184,7 @@ func TestUpgradeAddsDefaultConnection(t *testing.T) {
 	}
 	defer st.Close()
 	d := postgres.Dialect()
-	before, err := storetest.MigrationVersion(d.Migrations, "connections")
+	before, err := storetest.MigrationVersion(d.Migrations, description)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,19 +196,12 @@ func TestUpgradeAddsDefaultConnection(t *testing.T) {
 	if v, err := old.Migrate(ctx); err != nil || v != before {
 		t.Fatalf("Migrate to version %d = %d, %v", before, v, err)
 	}
-	insert := func(id string) {
-		if _, err := st.DB().ExecContext(ctx, `INSERT INTO clients (client_id, app_type, is_first_party, is_system, secret_hash, created_at, updated_at, doc) VALUES ($1, 'regular_web', true, false, NULL, 0, 0, '{"name":"Old"}')`, id); err != nil {
+	exec := func(query string, args ...any) {
+		if _, err := st.DB().ExecContext(ctx, query, args...); err != nil {
 			t.Fatal(err)
 		}
 	}
-	insertUser := func(id, email string) {
-		if _, err := st.DB().ExecContext(ctx, `INSERT INTO users (user_id, connection, email, username, name_lower, nickname_lower,
-			email_verified, blocked, password_hash, created_at, updated_at, last_login, last_ip, logins_count, last_password_reset, doc)
-			VALUES ($1, 'Username-Password-Authentication', $2, NULL, $2, 'old', false, false, '', 0, 0, NULL, '', 0, NULL, '{}')`, id, email); err != nil {
-			t.Fatal(err)
-		}
-	}
-	storetest.UpgradeAddsDefaultConnection(t, old, insert, insertUser, func(t *testing.T) store.Store {
+	check(t, exec, func(t *testing.T) store.Store {
 		if _, err := st.Migrate(ctx); err != nil {
 			t.Fatalf("upgrade: %v", err)
 		}

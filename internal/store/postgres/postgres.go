@@ -66,6 +66,12 @@ func Dialect() *sqlstore.Dialect {
 		Overrides:   overrides(),
 		ByteOrder:   ` COLLATE "C"`,        // the user search's indexes (migration 0018) are in this collation
 		PlanPerCall: pgx.QueryExecModeExec, // unnamed statement: planned with its values, every call
+		// Planning with the values is not enough for a suffix: every reversed address starts with
+		// its reversed domain, and the histogram cannot tell a hundred matches from ten thousand
+		// (measured: 9,801 guessed for 100, answered by walking half the list in order, 0.5 s at
+		// 1,000,000 users). So the search counts a prefix's or suffix's matches first, as on
+		// SQLite; fewer than 20,000 are read whole and sorted (under 10 ms), more in list order.
+		PrefixProbe: 20_000,
 	}
 }
 

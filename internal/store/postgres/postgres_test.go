@@ -51,7 +51,9 @@ func TestUserSearchIndexes(t *testing.T) {
 	baseURL(t)
 	t.Run("without", func(t *testing.T) {
 		st := MustOpen(t)
-		for _, ix := range []string{"users_search_user_id", "users_search_email", "users_search_username", "users_search_name", "users_search_nickname", "users_search_connection", "users_blocked"} {
+		for _, ix := range []string{"users_search_user_id", "users_search_email", "users_search_username", "users_search_name", "users_search_nickname", "users_search_connection", "users_blocked",
+			"users_search_email_rev", "users_search_user_id_rev", "users_search_username_rev", "users_search_name_rev", "users_search_nickname_rev",
+			"users_sort_updated_at", "users_sort_last_login", "users_sort_logins_count", "users_sort_username"} {
 			if _, err := st.DB().Exec(`DROP INDEX ` + ix); err != nil {
 				t.Fatal(err)
 			}
@@ -72,5 +74,14 @@ func TestUserSearchIndexes(t *testing.T) {
 		d := *postgres.Dialect()
 		d.PrefixProbe = 1
 		storetest.UserSearchModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: st.DB()}))
+		storetest.UserSortModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: MustOpen(t).DB()}))
+	})
+	// No probe: every search in the form the planner chooses for, with no fence.
+	t.Run("unprobed", func(t *testing.T) {
+		st := MustOpen(t)
+		d := *postgres.Dialect()
+		d.PrefixProbe = 0
+		storetest.UserSearchModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: st.DB()}))
+		storetest.UserSortModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: MustOpen(t).DB()}))
 	})
 }

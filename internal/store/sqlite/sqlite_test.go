@@ -123,7 +123,9 @@ func TestStatements(t *testing.T) {
 // (as the schema was before them) as with them (TestConformance/UserSearchModel).
 func TestUserSearchWithoutIndexes(t *testing.T) {
 	st := MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
-	for _, ix := range []string{"users_search_email", "users_search_user_id", "users_search_username", "users_search_name", "users_search_nickname", "users_search_connection", "users_blocked"} {
+	for _, ix := range []string{"users_search_email", "users_search_user_id", "users_search_username", "users_search_name", "users_search_nickname", "users_search_connection", "users_blocked",
+		"users_search_email_rev", "users_search_user_id_rev", "users_search_username_rev", "users_search_name_rev", "users_search_nickname_rev",
+		"users_sort_updated_at", "users_sort_last_login", "users_sort_logins_count"} {
 		if _, err := st.DB().Exec(`DROP INDEX ` + ix); err != nil {
 			t.Fatal(err)
 		}
@@ -139,4 +141,19 @@ func TestUserSearchBroadPrefix(t *testing.T) {
 	d.PrefixProbe = 1
 	pools := st.Pools()
 	storetest.UserSearchModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: pools["write"], ReadDB: pools["read"]}))
+	st = MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
+	pools = st.Pools()
+	storetest.UserSortModel(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: pools["write"], ReadDB: pools["read"]}))
+}
+
+// TestUserSearchUnprobed: with no prefix probe, every search and sort is read in the form the
+// planner chooses for, unfenced, and answers the same.
+func TestUserSearchUnprobed(t *testing.T) {
+	for _, model := range []func(*testing.T, store.Store){storetest.UserSearchModel, storetest.UserSortModel} {
+		st := MustOpen(t, filepath.Join(t.TempDir(), "gatehouse.db"))
+		d := *sqlite.Dialect()
+		d.PrefixProbe = 0
+		pools := st.Pools()
+		model(t, sqlstore.New(sqlstore.Config{Dialect: &d, DB: pools["write"], ReadDB: pools["read"]}))
+	}
 }

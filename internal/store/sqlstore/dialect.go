@@ -38,11 +38,12 @@ type Dialect struct {
 	// (code point order), so that a prefix is a range an index serves; empty when that is already
 	// the engine's comparison (SQLite's BINARY).
 	ByteOrder string
-	// PrefixProbe, when set, makes a user search with a prefix count its matches through the
-	// indexes first, up to this many: fewer, and the page is chosen from the index entries (sorted
-	// by creation); as many, and the search reads users in creation order instead, keeping those
-	// that match, which finds a page of a broad prefix at once. For an engine whose planner cannot
-	// tell a broad prefix from a narrow one; PostgreSQL's statistics let it choose by itself.
+	// PrefixProbe, when set, makes a user search with a prefix or suffix count its matches through
+	// the indexes first, up to this many a branch: fewer, and every match is read from the index
+	// entries, then sorted (see userOrder.ids); as many, and the search reads users in the list's
+	// order instead, keeping those that match, which finds a page of a broad prefix at once. For an
+	// engine whose planner cannot tell a broad prefix from a narrow one: SQLite without statistics,
+	// PostgreSQL on the reversed columns, whose values share long prefixes.
 	PrefixProbe int
 	// PlanPerCall, when set, is passed before the arguments of a user search so that the engine
 	// plans it for the values given: a prefix that matches a handful of users is best read through

@@ -4,10 +4,12 @@ package sqlstore
 // tickets, password history, jobs, MFA factors, linked identities, WebAuthn credentials.
 var userSQL = map[Stmt]string{
 	UserInsert: `INSERT INTO users (user_id, connection, email, username, name_lower, nickname_lower, email_verified, blocked,
-		password_hash, created_at, updated_at, last_login, last_ip, logins_count, last_password_reset, doc)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		password_hash, created_at, updated_at, last_login, last_ip, logins_count, last_password_reset, doc,
+		email_rev, username_rev, name_rev, nickname_rev, user_id_rev)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 	UserUpdate: `UPDATE users SET connection = $2, email = $3, username = $4, name_lower = $5, nickname_lower = $6,
-		email_verified = $7, blocked = $8, password_hash = $9, updated_at = $10, last_password_reset = $11, doc = $12
+		email_verified = $7, blocked = $8, password_hash = $9, updated_at = $10, last_password_reset = $11, doc = $12,
+		email_rev = $13, username_rev = $14, name_rev = $15, nickname_rev = $16
 		WHERE user_id = $1`,
 	UserGet:               `SELECT ` + userCols + ` FROM users WHERE user_id = $1`,
 	UserGetByEmail:        `SELECT ` + userCols + ` FROM users WHERE connection = $1 AND email = $2`,

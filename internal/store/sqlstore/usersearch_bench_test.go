@@ -98,7 +98,8 @@ func BenchmarkUserSearch1M(b *testing.B) {
 				var got, total int
 				for range 15 {
 					t := time.Now()
-					list, tot, err := st.SearchUsers(ctx, store.UserQuery{Terms: c.terms, SkipCount: !c.totals}, c.page)
+					// As GET /api/v2/users asks: a count only with include_totals, stopping at 1,000.
+					list, tot, err := st.SearchUsers(ctx, store.UserQuery{Terms: c.terms, Sort: c.sort, SkipCount: !c.totals, CountCap: 1000}, c.page)
 					if err != nil {
 						b.Fatalf("%s: %v", c.q, err)
 					}
@@ -119,29 +120,47 @@ func BenchmarkUserSearch1M(b *testing.B) {
 
 // benchInsert (its $DOC the engine's cast of the document) makes user i of the generated series s: email u<i>@example.com, user_id auth0|<i>,
 // username user<i>, name "N<i mod 1000> User<i>", nickname u<i>; every tenth user blocked, every
-// other one verified; one microsecond apart in creation.
-const benchInsert = `INSERT INTO users (user_id, connection, email, username, name_lower, nickname_lower, email_verified,
-	blocked, password_hash, created_at, updated_at, last_login, last_ip, logins_count, last_password_reset, doc)
+// other one verified; one microsecond apart in creation; updated up to a millisecond later; two in
+// three logged in (i mod 17 times, at times scattered over the tenant); the reversed columns of
+// migration 0020 written as the store writes them.
+var benchInsert = `INSERT INTO users (user_id, connection, email, username, name_lower, nickname_lower, email_verified,
+	blocked, password_hash, created_at, updated_at, last_login, last_ip, logins_count, last_password_reset, doc,
+	email_rev, username_rev, name_rev, nickname_rev, user_id_rev)
 SELECT 'auth0|' || i, 'Username-Password-Authentication', 'u' || i || '@example.com', 'user' || i,
-	'n' || (i % 1000) || ' user' || i, 'u' || i, i % 2 = 0, i % 10 = 0, '', 1767225600000000 + i, 1767225600000000 + i,
-	NULL, '', 0, NULL,
+	'n' || (i % 1000) || ' user' || i, 'u' || i, i % 2 = 0, i % 10 = 0, '', 1767225600000000 + i, 1767225600000000 + i + (i * 31) % 1000,
+	CASE WHEN i % 3 = 0 THEN NULL ELSE 1767300000000000 + (i * 7919) % 1000003 END, '', i % 17, NULL,
 	('{"user_id":"auth0|' || i || '","email":"u' || i || '@example.com","email_verified":' || CASE WHEN i % 2 = 0 THEN 'true' ELSE 'false' END ||
 	',"username":"user' || i || '","name":"N' || (i % 1000) || ' User' || i || '","nickname":"u' || i || '","blocked":' ||
-	CASE WHEN i % 10 = 0 THEN 'true' ELSE 'false' END || '}')$DOC
+	CASE WHEN i % 10 = 0 THEN 'true' ELSE 'false' END || '}')$DOC,
+	` + benchReverse("'u' || i || '@example.com'") + `, ` + benchReverse("'user' || i") + `, ` +
+	benchReverse("'n' || (i % 1000) || ' user' || i") + `, ` + benchReverse("'u' || i") + `, ` + benchReverse("'auth0|' || i") + `
 FROM s`
+
+// benchReverse is SQL reversing expr (at most 24 characters, as every generated value is) on
+// either engine: SQLite has no reverse(), and substr past the end is empty on both.
+func benchReverse(expr string) string {
+	parts := make([]string, 24)
+	for i := range parts {
+		parts[i] = "substr(" + expr + ", " + strconv.Itoa(24-i) + ", 1)"
+	}
+	return "(" + strings.Join(parts, " || ") + ")"
+}
 
 type benchSearch struct {
 	q      string // the GET /api/v2/users query it stands for
 	terms  []store.UserQueryTerm
 	page   store.Page
+	sort   store.UserSort
 	totals bool
 }
 
-// benchSearches are the documented q forms and the paging, for a tenant where user mid exists.
+// benchSearches are the documented q forms, the sorts and the paging, for a tenant where user mid
+// exists.
 func benchSearches(mid int) []benchSearch {
 	m := strconv.Itoa(mid)
 	t := func(field, value string) store.UserQueryTerm { return store.UserQueryTerm{Field: field, Value: value} }
 	one := func(field, value string) []store.UserQueryTerm { return []store.UserQueryTerm{t(field, value)} }
+	by := func(field string, desc bool) store.UserSort { return store.UserSort{Field: field, Desc: desc} }
 	return []benchSearch{
 		{q: "(no q) first page", page: store.Page{}},
 		{q: "(no q) page=19&per_page=50 (the last Auth0 allows)", page: store.Page{Page: 19, PerPage: 50}},
@@ -165,9 +184,36 @@ func benchSearches(mid int) []benchSearch {
 		{q: "u" + m + " (free text)", terms: one("", "u"+m)},
 		{q: "u" + m[:4] + "* (free text prefix)", terms: one("", "u"+m[:4]+"*")},
 		{q: "u98* (free text prefix, broad)", terms: one("", "u98*")},
+		{q: "u98* include_totals=true", terms: one("", "u98*"), totals: true},
 		{q: "email:u98* AND email_verified:true", terms: []store.UserQueryTerm{t("email", "u98*"), t("email_verified", "true")}},
 		{q: "blocked:true", terms: one("blocked", "true")},
 		{q: "email_verified:false", terms: one("email_verified", "false")},
 		{q: "identities.connection:Username-Password-Authentication", terms: one("connection", "Username-Password-Authentication")},
+		// Leading wildcards (suffixes): one user, a hundred, ten thousand, every user.
+		{q: "email:*" + m[1:] + "@example.com", terms: one("email", "*"+m[1:]+"@example.com")},
+		{q: "email:*0000@example.com", terms: one("email", "*0000@example.com")},
+		{q: "name:*r" + m, terms: one("name", "*r"+m)},
+		{q: "username:*" + m[2:], terms: one("username", "*"+m[2:])},
+		{q: "*" + m[2:] + " (free text suffix)", terms: one("", "*"+m[2:])},
+		{q: "*098 (free text suffix, 4 fields × 1,000)", terms: one("", "*098")},
+		{q: "email:*@example.com (every user)", terms: one("email", "*@example.com")},
+		{q: "email:*@example.com include_totals=true", terms: one("email", "*@example.com"), totals: true},
+		{q: "*example.com (free text suffix, every user)", terms: one("", "*example.com")},
+		// Sorted lists.
+		{q: "(no q) sort=email:1", sort: by("email", false)},
+		{q: "(no q) sort=email:-1 page=19", sort: by("email", true), page: store.Page{Page: 19, PerPage: 50}},
+		{q: "(no q) sort=name:-1", sort: by("name", true)},
+		{q: "(no q) sort=username:1", sort: by("username", false)},
+		{q: "(no q) sort=user_id:-1", sort: by("user_id", true)},
+		{q: "(no q) sort=last_login:-1", sort: by("last_login", true)},
+		{q: "(no q) sort=last_login:1 page=19", sort: by("last_login", false), page: store.Page{Page: 19, PerPage: 50}},
+		{q: "(no q) sort=logins_count:-1", sort: by("logins_count", true)},
+		{q: "(no q) sort=updated_at:-1", sort: by("updated_at", true)},
+		{q: "(no q) sort=created_at:-1", sort: by("created_at", true)},
+		{q: "email:u98* sort=email:-1", terms: one("email", "u98*"), sort: by("email", true)},
+		{q: "email:u98* sort=last_login:-1", terms: one("email", "u98*"), sort: by("last_login", true)},
+		{q: "u98* sort=name:1 (free text)", terms: one("", "u98*"), sort: by("name", false)},
+		{q: "blocked:true sort=logins_count:-1", terms: one("blocked", "true"), sort: by("logins_count", true)},
+		{q: "email:*@example.com sort=email:-1", terms: one("email", "*@example.com"), sort: by("email", true)},
 	}
 }

@@ -26,6 +26,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Users", testUsers},
 		{"UserSearch", testUserSearch},
 		{"UserSearchModel", testUserSearchModel},
+		{"UserSort", testUserSort},
+		{"UserSuffixInStep", testUserSuffixInStep},
 		{"RecordLogin", testRecordLogin},
 		{"RolePermissions", testRolePermissions},
 		{"UserPermissions", testUserPermissions},
@@ -166,6 +168,14 @@ func MustUser(t testing.TB, s store.Store, email string) *domain.User {
 	must(t, s.CreateUser(ctx, u))
 	return u
 }
+
+// OldUserInsert writes a user row the way every schema before migration 0020 holds it, for tests
+// that build a database from before a change: $1 user_id, $2 email (lower-cased), $3 name, $4
+// nickname (both lower-cased), $5 the JSON document; in the default connection, no username.
+const OldUserInsert = `INSERT INTO users (user_id, connection, email, username, name_lower, nickname_lower, email_verified,
+	blocked, password_hash, created_at, updated_at, last_login, last_ip, logins_count, last_password_reset, doc)
+	VALUES ($1, 'Username-Password-Authentication', $2, NULL, $3, $4, 1 = 0, 1 = 0, '', 1767225600000000, 1767225600000000,
+	NULL, '', 0, NULL, $5)`
 
 // MustRole creates a role.
 func MustRole(t testing.TB, s store.Store, name string) *domain.Role {

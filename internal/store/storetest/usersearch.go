@@ -103,6 +103,31 @@ var searchQueries = [][]store.UserQueryTerm{
 	{{Field: "connection", Value: "Username*"}},
 	{{Field: "blocked", Value: "true"}},
 	{{Field: "email_verified", Value: "false"}, {Field: "email", Value: "z*"}},
+	// Suffix matches (a leading *), on each text field and on any of them.
+	{{Field: "email", Value: "*@example.com"}},
+	{{Field: "email", Value: "*@EXAMPLE.COM"}},
+	{{Field: "email", Value: "*.org"}},
+	{{Field: "email", Value: "*%@example.com"}},
+	{{Field: "name", Value: "*liddell"}},
+	{{Field: "name", Value: "*ünïcode"}},
+	{{Field: "name", Value: "*ÜNÏCODE"}},
+	{{Field: "name", Value: "*太郎"}},
+	{{Field: "name", Value: "*_sure_"}},
+	{{Field: "name", Value: "*o'brien"}},
+	{{Field: "name", Value: "*\ud7ff"}},
+	{{Field: "nickname", Value: "*\U0010FFFF"}},
+	{{Field: "nickname", Value: "*😀"}},
+	{{Field: "user_id", Value: "*s01"}},
+	{{Field: "user_id", Value: "*S01"}},
+	{{Field: "user_id", Value: "*|s12"}},
+	{{Field: "username", Value: "*brien"}},
+	{{Field: "username", Value: "*slash"}},
+	{{Field: "username", Value: "*;--"}},
+	{{Value: "*ing"}},
+	{{Value: "*l"}},
+	{{Value: "*@example.com"}, {Field: "email_verified", Value: "true"}},
+	{{Value: "*.com"}, {Value: "al*"}},
+	{{Field: "email", Value: "al*"}, {Field: "name", Value: "*liddell"}},
 }
 
 // testUserSearchModel checks every search against a model of what it means: a term matches a
@@ -226,6 +251,9 @@ func modelMatches(u *domain.User, terms []store.UserQueryTerm) bool {
 		}
 		if prefix, ok := strings.CutSuffix(value, "*"); ok {
 			return strings.HasPrefix(f.value, prefix)
+		}
+		if suffix, ok := strings.CutPrefix(value, "*"); ok && suffix != "" {
+			return strings.HasSuffix(f.value, suffix)
 		}
 		return f.value == value
 	}

@@ -9,7 +9,7 @@ import { gunzipSync } from 'node:zlib';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { management, withStatus } from './tenant.js';
+import { management, withStatus, expectApiError } from './tenant.js';
 
 async function completed(id) {
   for (let i = 0; i < 600; i++) {
@@ -75,4 +75,58 @@ test('an import job with a custom hash and a bad row, then an export of the impo
   const wrong = await fetch(done.location.replace('signature=', 'signature=0'));
   assert.equal(wrong.status, 403);
   assert.equal((await wrong.json()).message, 'The download link is not valid.');
+});
+
+// Auth0's user search over more users than it pages through (1,005 imported): a leading wildcard
+// (name:*usa, three characters at least), sort=field:-1, include_totals reporting 1,000 at most (what
+// Auth0's search reports past its limit; the SDK's pager reads the length of each page, not the
+// total), and page 10 of 100 refused with invalid_paging as Auth0 does.
+test('a search over 1,005 imported users: a leading wildcard, sort, and totals stopping at 1,000', async (t) => {
+  const { data: conns } = await management.connections.list({ name: 'Username-Password-Authentication' });
+  const host = `bulk${Date.now()}.test`;
+  const email = (n) => `b${String(n).padStart(4, '0')}@${host}`;
+  const rows = Array.from({ length: 1005 }, (_, i) => ({ email: email((i * 389) % 1005), name: `Bulk ${i}` }));
+  const dir = mkdtempSync(join(tmpdir(), 'compat-bulk-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'users.json');
+  writeFileSync(file, JSON.stringify(rows));
+  const created = await management.jobs.usersImports.create({
+    users: createReadStream(file), connection_id: conns[0].id, upsert: false, send_completion_email: false,
+  });
+  const job = await completed(created.id);
+  assert.deepEqual(job.summary, { failed: 0, updated: 0, inserted: 1005, total: 1005 });
+
+  const q = `email:*@${host}`;
+  const first = await management.users.list({ q, search_engine: 'v3', include_totals: true, per_page: 100, page: 0, sort: 'email:-1' });
+  assert.equal(first.response.total, 1000);
+  assert.equal(first.response.start, 0);
+  assert.equal(first.response.limit, 100);
+  const emails = first.data.map((u) => u.email);
+  assert.equal(emails[0], email(1004));
+  const page = first;
+  let refused;
+  while (page.hasNextPage()) {
+    try {
+      await page.getNextPage();
+    } catch (err) {
+      refused = err;
+      break;
+    }
+    assert.equal(page.response.total, 1000);
+    emails.push(...page.data.map((u) => u.email));
+  }
+  assert.equal(emails.length, 1000);
+  assert.deepEqual(emails, Array.from({ length: 1000 }, (_, i) => email(1004 - i)));
+  assert.ok(refused, 'the pager asked for page 10');
+  assert.ok(expectApiError(400, 'invalid_paging', /first 1000 records/)(refused));
+
+  const few = await management.users.list({ q: `email:b000* AND ${q}`, include_totals: true, sort: 'name:1' });
+  assert.equal(few.response.total, 10);
+  const byName = rows.filter((r) => r.email.startsWith('b000')).sort((a, b) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1));
+  assert.deepEqual(few.data.map((u) => u.email), byName.map((r) => r.email));
+  const one = await management.users.list({ q: `name:*1004 AND ${q}`, include_totals: true });
+  assert.deepEqual(one.data.map((u) => u.email), [email((1004 * 389) % 1005)]);
+
+  await assert.rejects(management.users.list({ q: `email:*st` }), expectApiError(400, 'invalid_query_string', /at least 3 characters/));
+  await assert.rejects(management.users.list({ q, sort: 'app_metadata.plan:1' }), expectApiError(400, 'invalid_query_string'));
 });
