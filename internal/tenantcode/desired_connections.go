@@ -126,15 +126,9 @@ func (b *builder) connections() error {
 			b.fail(err)
 			continue
 		}
+		b.carryIdentity(old, c)
 		if old != nil {
-			c.ID, c.CreatedAt, c.UpdatedAt, c.SecretSealed, c.ClientKey = old.ID, old.CreatedAt, old.UpdatedAt, old.SecretSealed, old.ClientKey
-			for _, id := range old.EnabledClients {
-				if cl := b.d.clientByID(id); cl != nil && cl.IsSystem {
-					c.EnabledClients = append(c.EnabledClients, id)
-				}
-			}
-		} else {
-			c.ID, c.CreatedAt, c.UpdatedAt = domain.NewConnectionID(), b.now, b.now
+			c.SecretSealed, c.ClientKey = old.SecretSealed, old.ClientKey
 		}
 		newSecret := secret != nil && !b.sameConnectionSecret(old, *secret)
 		if newSecret {
@@ -159,26 +153,11 @@ func (b *builder) connections() error {
 			b.fail(&FileError{File: file, Err: err})
 			continue
 		}
-		bad := false
-		for i, ref := range refs {
-			cl := b.resolveClient(ref)
-			if cl == nil {
-				b.fail(fileErr(file, "enabled_clients[%d]: client %q does not exist", i, ref))
-				bad = true
-			} else if !slices.Contains(c.EnabledClients, cl.ClientID) {
-				c.EnabledClients = append(c.EnabledClients, cl.ClientID)
-			}
-		}
-		if !bad {
+		if b.enableClients(file, c, refs) {
 			out = append(out, c)
 		}
 	}
-	for _, c := range b.cur.connections {
-		if _, inDir := seen[c.Name]; !inDir && !b.o.AllowDelete {
-			out = append(out, c)
-		}
-	}
-	b.d.connections = b.enabledKept(out, seen)
+	b.d.connections = b.enabledKept(b.keptUndeleted(out, b.cur.connections, seen), seen)
 	return nil
 }
 

@@ -342,36 +342,12 @@ func (b *builder) databases() error {
 			b.fail(&FileError{File: file, Err: err})
 			continue
 		}
-		if old != nil {
-			c.ID, c.CreatedAt, c.UpdatedAt = old.ID, old.CreatedAt, old.UpdatedAt
-			for _, id := range old.EnabledClients {
-				if cl := b.d.clientByID(id); cl != nil && cl.IsSystem {
-					c.EnabledClients = append(c.EnabledClients, id) // Gatehouse's own clients stay enabled
-				}
-			}
-		} else {
-			c.ID, c.CreatedAt, c.UpdatedAt = domain.NewConnectionID(), b.now, b.now
-		}
-		bad := false
-		for i, ref := range refs {
-			cl := b.resolveClient(ref)
-			if cl == nil {
-				b.fail(fileErr(file, "enabled_clients[%d]: client %q does not exist", i, ref))
-				bad = true
-			} else if !slices.Contains(c.EnabledClients, cl.ClientID) {
-				c.EnabledClients = append(c.EnabledClients, cl.ClientID)
-			}
-		}
-		if !bad {
+		b.carryIdentity(old, c)
+		if b.enableClients(file, c, refs) {
 			out = append(out, c)
 		}
 	}
-	for _, c := range b.cur.databases {
-		if _, inDir := seen[c.Name]; !inDir && !b.o.AllowDelete {
-			out = append(out, c)
-		}
-	}
-	b.keepEnabledClients(out, seen)
+	b.keepEnabledClients(b.keptUndeleted(out, b.cur.databases, seen), seen)
 	return nil
 }
 
@@ -403,6 +379,52 @@ func (b *builder) enabledKept(list []*domain.Connection, fromFile map[string]str
 			}
 		}
 		out = append(out, &cp)
+	}
+	return out
+}
+
+// carryIdentity gives c, read from a file, the id and dates of the connection it replaces (old),
+// and keeps old enabled for Gatehouse's own clients, which no file names; a new connection gets
+// a new id.
+func (b *builder) carryIdentity(old, c *domain.Connection) {
+	if old == nil {
+		c.ID, c.CreatedAt, c.UpdatedAt = domain.NewConnectionID(), b.now, b.now
+		return
+	}
+	c.ID, c.CreatedAt, c.UpdatedAt = old.ID, old.CreatedAt, old.UpdatedAt
+	for _, id := range old.EnabledClients {
+		if cl := b.d.clientByID(id); cl != nil && cl.IsSystem {
+			c.EnabledClients = append(c.EnabledClients, id)
+		}
+	}
+}
+
+// enableClients enables c for the clients its file names (refs, by name or id); false, with
+// each unknown one reported against file, when any does not exist.
+func (b *builder) enableClients(file string, c *domain.Connection, refs []string) bool {
+	ok := true
+	for i, ref := range refs {
+		cl := b.resolveClient(ref)
+		if cl == nil {
+			b.fail(fileErr(file, "enabled_clients[%d]: client %q does not exist", i, ref))
+			ok = false
+		} else if !slices.Contains(c.EnabledClients, cl.ClientID) {
+			c.EnabledClients = append(c.EnabledClients, cl.ClientID)
+		}
+	}
+	return ok
+}
+
+// keptUndeleted is out plus the current connections no file named (seen), unless deleting was
+// asked for: without --allow-delete, what is missing from the files stays.
+func (b *builder) keptUndeleted(out, current []*domain.Connection, seen map[string]string) []*domain.Connection {
+	if b.o.AllowDelete {
+		return out
+	}
+	for _, c := range current {
+		if _, inDir := seen[c.Name]; !inDir {
+			out = append(out, c)
+		}
 	}
 	return out
 }
