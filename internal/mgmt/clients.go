@@ -2,6 +2,8 @@ package mgmt
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -16,10 +18,11 @@ type clients struct {
 	clients store.ClientStore
 	st      store.ClientCredentialStore
 	now     func() time.Time
+	global  *domain.Client // the tenant's "All Applications" client; see globalClient
 }
 
 func (h *Handler) clientRoutes() []route {
-	g := &clients{clients: h.st, st: h.st, now: h.now}
+	g := &clients{clients: h.st, st: h.st, now: h.now, global: globalClient(h.audience)}
 	read := []string{"read:clients", "read:client_keys", "read:client_summary"}
 	return []route{
 		{method: "GET", path: "/clients", scopes: read, fields: clientReadScopes, fn: g.list},
@@ -219,9 +222,13 @@ func (g *clients) list(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	if global != nil && *global {
-		// Every client here shows global: false (there is no tenant-wide "All Applications" client),
-		// so none is global: the filter is answered without reading them.
-		return http.StatusOK, p.list("clients", nil, 0), nil
+		// Only the tenant's "All Applications" client is global; it is listed only when asked for
+		// (is_global=true), so lists of the tenant's applications stay what the tenant created.
+		var items []any
+		if p.Page.Page == 0 {
+			items = []any{pr.apply(c.visible(clientView{Client: g.global, Global: true}))}
+		}
+		return http.StatusOK, p.list("clients", items, 1), nil
 	}
 	list, total, err := g.clients.ListClients(c.ctx(), f, p.Page)
 	if err != nil {
@@ -235,6 +242,9 @@ func (g *clients) get(c *call) (int, any, error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	if c.r.PathValue("id") == g.global.ClientID {
+		return http.StatusOK, pr.apply(c.visible(clientView{Client: g.global, Global: true})), nil
+	}
 	cl, err := g.load(c)
 	if err != nil {
 		return 0, nil, err
@@ -242,7 +252,27 @@ func (g *clients) get(c *call) (int, any, error) {
 	return http.StatusOK, pr.apply(c.visible(clientView{Client: cl})), nil
 }
 
+// globalClient is the tenant's "All Applications" client as Auth0 shows it (global: true): where
+// Auth0 keeps tenant-wide login settings such as a custom login page, and what the Deploy CLI reads
+// to export the login page. Gatehouse's login page is the hosted one, branded through
+// /api/v2/branding, so this client holds nothing and is read-only; its id is derived from the
+// tenant's Management API audience so every node and every restart shows the same one.
+func globalClient(audience string) *domain.Client {
+	sum := sha256.Sum256([]byte("gatehouse global client\x00" + audience))
+	return &domain.Client{
+		ClientID:     base64.RawURLEncoding.EncodeToString(sum[:24]),
+		Name:         "All Applications",
+		IsFirstParty: true,
+		Callbacks:    []string{}, AllowedLogoutURLs: []string{}, WebOrigins: []string{}, AllowedOrigins: []string{},
+		GrantTypes: []string{},
+	}
+}
+
 func (g *clients) load(c *call) (*domain.Client, error) {
+	if id := c.r.PathValue("id"); id == g.global.ClientID {
+		return nil, refuse(http.StatusForbidden, codeNotSupported,
+			"The client %s is the tenant's All Applications client: Gatehouse keeps no settings on it (the login page is branded through /api/v2/branding)", id)
+	}
 	return load(c.ctx(), g.clients.GetClient, c.r.PathValue("id"), nfClient)
 }
 

@@ -83,8 +83,31 @@ func TestClientFilters(t *testing.T) {
 	if n := len(e.must(t, 200, "GET", "/clients?is_global=false", nil).arr(t)); n != all || all < 3 {
 		t.Errorf("is_global=false: %d of %d", n, all)
 	}
-	if got := e.must(t, 200, "GET", "/clients?is_global=true&include_totals=true", nil).obj(t); got["total"] != 0.0 || len(got["clients"].([]any)) != 0 {
-		t.Errorf("is_global=true: %v", got)
+	// is_global=true is the tenant's "All Applications" client, as on Auth0 (the Deploy CLI reads
+	// it to export the login page); it is never in the other lists, reads by id, and cannot change.
+	got := e.must(t, 200, "GET", "/clients?is_global=true&include_totals=true", nil).obj(t)
+	globals, _ := got["clients"].([]any)
+	if got["total"] != 1.0 || len(globals) != 1 {
+		t.Fatalf("is_global=true: %v", got)
+	}
+	gc := globals[0].(map[string]any)
+	gid, _ := gc["client_id"].(string)
+	if gc["global"] != true || gc["name"] != "All Applications" || len(gid) != 32 {
+		t.Errorf("global client: %v", gc)
+	}
+	for _, l := range e.must(t, 200, "GET", "/clients", nil).arr(t) {
+		if l.(map[string]any)["client_id"] == gid {
+			t.Errorf("the global client is in the plain list")
+		}
+	}
+	if again := e.must(t, 200, "GET", "/clients/"+gid, nil).obj(t); again["global"] != true {
+		t.Errorf("GET global client: %v", again)
+	}
+	if r := e.call(t, "admin", "PATCH", "/clients/"+gid, map[string]any{"custom_login_page_on": true}); r.status != 403 {
+		t.Errorf("PATCH global client: %d %s", r.status, r.raw)
+	}
+	if r := e.call(t, "admin", "DELETE", "/clients/"+gid, nil); r.status != 403 {
+		t.Errorf("DELETE global client: %d %s", r.status, r.raw)
 	}
 	wantError(t, e.call(t, "admin", "GET", "/clients?is_global=yes", nil), 400, "invalid_query_string", "is_global", false)
 	wantError(t, e.call(t, "admin", "GET", "/clients?is_first_party=maybe", nil), 400, "invalid_query_string", "is_first_party", false)
