@@ -148,8 +148,26 @@ func TestPasswordResetRedirectAction(t *testing.T) {
 		if form.Get("csrf") == "" {
 			t.Fatalf("no form after /continue: %s", page)
 		}
-		// The link in another browser still goes away: the continuation belongs to the first one.
-		leave(browser(t), link)
+		// The link in another browser still goes away, and a forged POST there is refused: the
+		// continuation belongs to the first browser.
+		second := browser(t)
+		leave(second, link)
+		if code, body := forge(second, link); code != http.StatusForbidden || !strings.Contains(body, "Verify your identity first") {
+			t.Fatalf("forged POST from another browser: %d %s", code, body)
+		}
+		// Nor is a reset's state a sign-in's, even with the sign-in cookie set to the reset's.
+		var resetCookie string
+		for _, ck := range c.Jar.Cookies(issuer) {
+			if ck.Name == "gh_reset" {
+				resetCookie = ck.Value
+			}
+		}
+		_, link2 := ticket(n.tenant.Users[1].Email)
+		state2 := leave(c, link2).Query().Get("state")
+		c.Jar.SetCookies(issuer, []*http.Cookie{{Name: "gh_tx", Value: resetCookie, Path: "/"}})
+		if resp, _ := get(t, c, n.issuer+"u/login?state="+url.QueryEscape(state2)); resp.StatusCode == http.StatusOK {
+			t.Fatalf("a reset's state opened the login page: %d", resp.StatusCode)
+		}
 		form.Set("password", "Redirect-Passw0rd!")
 		form.Set("password_confirm", "Redirect-Passw0rd!")
 		if resp, body := post(t, c, n.issuer+"u/reset-password", form); resp.StatusCode != 200 || !strings.Contains(body, "Password changed") {
