@@ -56,7 +56,8 @@ func TestPasswordResetRedirectAction(t *testing.T) {
 	mfaEngines(t, func(t *testing.T, n mfaNode) {
 		ctx := context.Background()
 		m := newMgmtClient(t, n.node)
-		m.bind("password-reset-post-challenge", m.deployAction("verify identity", "password-reset-post-challenge", resetRedirectCode))
+		verify := m.deployAction("verify identity", "password-reset-post-challenge", resetRedirectCode)
+		m.bind("password-reset-post-challenge", verify)
 		ticket := func(email string) (*domain.User, string) {
 			u, err := n.Store.GetUserByEmail(ctx, domain.DefaultConnection, email)
 			if err != nil {
@@ -209,6 +210,36 @@ func TestPasswordResetRedirectAction(t *testing.T) {
 		if resp, _ := get(t, c, n.issuer+"continue?"+resetAnswer(t, state, n.clock.Now().Add(time.Minute), nil).Encode()); resp.StatusCode != http.StatusBadRequest {
 			t.Fatalf("expired state: %d", resp.StatusCode)
 		}
+		// Two actions that redirect: the POST back from the first site leaves for the second by a
+		// page whose GET form (and CSP form-action) targets that site; the second comes back too.
+		second2 := `exports.onExecutePostChallenge = async (event, api) => {
+  api.redirect.sendUserTo('https://second.example.test/check', {query: {step: 2}});
+};
+exports.onContinuePostChallenge = async (event, api) => { console.log('second back ' + event.request.method); };`
+		m.bind("password-reset-post-challenge", verify, m.deployAction("second check", "password-reset-post-challenge", second2))
+		_, link = ticket(n.tenant.Users[1].Email)
+		c = browser(t)
+		state = leave(c, link).Query().Get("state")
+		resp, page = postContinue(t, c, n.node, resetAnswer(t, state, n.clock.Now().Add(time.Minute), nil))
+		fa := getFormAction.FindStringSubmatch(page)
+		if resp.StatusCode != http.StatusOK || fa == nil || fa[1] != "https://second.example.test/check" ||
+			!strings.Contains(resp.Header.Get("Content-Security-Policy"), "form-action https://second.example.test;") {
+			t.Fatalf("second redirect after a POST: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Security-Policy"), page)
+		}
+		next := formFields(page)
+		if next.Get("step") != "2" || !strings.HasPrefix(next.Get("state"), domain.ResetContinuePrefix) || next.Get("state") == state {
+			t.Fatalf("second redirect's fields %v", next)
+		}
+		if resp, _ := get(t, c, n.issuer+"continue?state="+url.QueryEscape(next.Get("state"))); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("back from the second site: %d", resp.StatusCode)
+		}
+		if resp, page := get(t, c, link); resp.StatusCode != http.StatusOK || !strings.Contains(page, `name="password"`) {
+			t.Fatalf("form after two redirects: %d", resp.StatusCode)
+		}
+		if got := actionLines(t, n.node, "password-reset-post-challenge", "second back GET"); got != 1 {
+			t.Fatalf("the second onContinuePostChallenge logged %d times", got)
+		}
+
 		// A sign-in's /continue does not take a reset's state, nor a reset's a sign-in's.
 		if resp, _ := get(t, c, n.issuer+"continue?state=not-a-reset"); resp.StatusCode == http.StatusSeeOther {
 			t.Fatalf("unknown state: %d", resp.StatusCode)

@@ -11,11 +11,14 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
+	"github.com/gatehouse/gatehouse/internal/httpserver"
 	"github.com/gatehouse/gatehouse/internal/store"
 	"github.com/gatehouse/gatehouse/internal/trigger"
+	"github.com/gatehouse/gatehouse/web"
 )
 
 // A password-reset-post-challenge Action's api.redirect.sendUserTo (Auth0's redirect from the
@@ -115,12 +118,40 @@ func (h *Handler) sendAway(w http.ResponseWriter, r *http.Request, t *domain.Tic
 		return
 	}
 	w.Header().Set("Cache-Control", "no-store")
-	status := http.StatusFound
 	if r.Method != http.MethodGet {
-		status = http.StatusSeeOther
+		h.leaveByForm(w, r, target)
+		return
 	}
 	w.Header().Set("Location", target.String())
-	w.WriteHeader(status)
+	w.WriteHeader(http.StatusFound)
+}
+
+// leaveByForm sends the browser to u from the answer to a form (a POST back to /continue whose
+// resumed run redirects again): browsers hold a redirect that follows a form submission to the
+// form page's CSP form-action, which cannot name a site only an Action knows. A page of its own,
+// whose form-action is u's origin alone, makes the step a GET form submitted by script (as the
+// sign-in does).
+func (h *Handler) leaveByForm(w http.ResponseWriter, r *http.Request, u *url.URL) {
+	source, ok := httpserver.FormActionSource(u.String())
+	if !ok {
+		h.internalError(w, r, errors.New("reset: a form cannot target the redirect"))
+		return
+	}
+	var fields []web.FormField
+	for k, vs := range u.Query() {
+		for _, v := range vs {
+			fields = append(fields, web.FormField{Name: k, Value: v})
+		}
+	}
+	sort.Slice(fields, func(i, j int) bool { return fields[i].Name < fields[j].Name })
+	action := *u
+	action.RawQuery = ""
+	nonce := web.NewNonce()
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'nonce-"+nonce+"'; style-src 'self'; "+
+		"img-src 'self' data:; form-action "+source+"; base-uri 'none'; frame-ancestors 'none'")
+	d := web.FormPostData{Base: h.base(r.Context()), Action: action.String(), Fields: fields, Get: true, Heading: "Continuing…"}
+	d.Base.Nonce = nonce
+	h.render(w, r, http.StatusOK, web.PageFormPost, d)
 }
 
 // ContinueBound reports whether r carries this browser's reset cookie (authflow.ResetContinuer).
