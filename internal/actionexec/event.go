@@ -148,18 +148,7 @@ func (e *Executor) loginEvent(ctx context.Context, in trigger.PostLogin, roles [
 		Tenant:       actions.Tenant{ID: e.tenantID},
 		Organization: eventOrganization(in.Organization),
 	}
-	if len(in.Request.Query) > 0 {
-		ev.Request.Query = make(map[string]any, len(in.Request.Query))
-		for k, v := range in.Request.Query {
-			ev.Request.Query[k] = v
-		}
-	}
-	if len(in.Request.Body) > 0 {
-		ev.Request.Body = make(map[string]any, len(in.Request.Body))
-		for k, v := range in.Request.Body {
-			ev.Request.Body[k] = v
-		}
-	}
+	ev.Request.Query, ev.Request.Body = anyValues(in.Request.Query), anyValues(in.Request.Body)
 	if tx := in.Transaction; tx != nil {
 		t := &ev.Transaction
 		t.ID, t.RedirectURI, t.ResponseMode, t.State, t.LoginHint = tx.ID, tx.RedirectURI, tx.ResponseMode, tx.State, tx.LoginHint
@@ -275,4 +264,16 @@ func eventOrganization(o *domain.Organization) *actions.Organization {
 		return nil
 	}
 	return &actions.Organization{ID: o.ID, Name: o.Name, DisplayName: o.DisplayName, Metadata: o.Metadata}
+}
+
+// anyValues is a request's parameters as event.request shows them; nil when there are none.
+func anyValues(in map[string]string) map[string]any {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[string]any, len(in))
+	for k, v := range in {
+		out[k] = v
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package actionexec
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -100,7 +101,8 @@ func (e *Executor) PasswordResetPostChallenge(ctx context.Context, ev trigger.Pa
 	if err != nil {
 		return trigger.ResetChallenge{}, err
 	}
-	if c.empty() {
+	if c.empty() && len(ev.Resume) == 0 {
+		// A resumed run goes on even so: the action that redirected is gone, which fails it.
 		return trigger.ResetChallenge{}, nil
 	}
 	if ev.User == nil {
@@ -132,15 +134,22 @@ func (e *Executor) PasswordResetPostChallenge(ctx context.Context, ev trigger.Pa
 		Authorization:  actions.Authorization{Roles: roles},
 		Connection:     eventConnection(ev.Connection, ev.User),
 		Request: actions.Request{IP: ev.IP, Method: ev.Method, UserAgent: ev.UserAgent, Hostname: ev.Hostname,
-			Language: ev.Language},
+			Language: ev.Language, Query: anyValues(ev.Query), Body: anyValues(ev.Body)},
 		Tenant: actions.Tenant{ID: e.tenantID},
 	}
 	if ev.Client != nil {
 		event.Client = eventClient(ev.Client)
 		lc.clientID, lc.clientName = ev.Client.ClientID, ev.Client.Name
 	}
+	opts := actions.ResetOptions{CanRedirect: ev.RedirectState != "", State: ev.RedirectState, ContinueState: ev.ContinueState}
+	if len(ev.Resume) > 0 {
+		opts.Resume = &actions.ResetResume{}
+		if err := json.Unmarshal(ev.Resume, opts.Resume); err != nil {
+			return trigger.ResetChallenge{}, fmt.Errorf("actionexec: password-reset-post-challenge resume: %w", err)
+		}
+	}
 	start := time.Now()
-	res, err := e.rt.RunPasswordResetPostChallenge(ctx, c.bound, event)
+	res, err := e.rt.RunPasswordResetPostChallengeWith(ctx, c.bound, event, opts)
 	e.observed(actions.TriggerPasswordResetPostChallenge, start, err != nil)
 	if err != nil {
 		f, ok := asFailure(err)
@@ -155,6 +164,13 @@ func (e *Executor) PasswordResetPostChallenge(ctx context.Context, ev trigger.Pa
 		return failed, nil
 	}
 	e.record(ctx, lc, c, res.Logs, nil, nil)
+	if r := res.Redirect; r != nil && res.Denied == nil {
+		resume, err := json.Marshal(r.Resume)
+		if err != nil {
+			return trigger.ResetChallenge{}, fmt.Errorf("actionexec: password-reset-post-challenge redirect: %w", err)
+		}
+		return trigger.ResetChallenge{Ran: true, ExecutionID: lc.exec.id, Redirect: &trigger.Redirect{URL: r.URL, Resume: resume}}, nil
+	}
 	out := trigger.ResetChallenge{Ran: true, ExecutionID: lc.exec.id, MFA: res.Challenge}
 	if d := res.Denied; d != nil {
 		out.Denial = &trigger.Denial{Code: accessDenied, Reason: denyReason(d)}

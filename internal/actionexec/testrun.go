@@ -118,9 +118,15 @@ func (e *Executor) TestAction(ctx context.Context, a *domain.Action, trigger str
 		if err := decode(&ev); err != nil {
 			return nil, err
 		}
-		res, err := e.rt.RunPasswordResetPostChallenge(ctx, bound, ev)
+		// As at post-login, a redirect is shown rather than followed.
+		res, err := e.rt.RunPasswordResetPostChallengeWith(ctx, bound, ev, actions.ResetOptions{CanRedirect: true, State: testRedirectState})
 		if res != nil {
-			logs, result = res.Logs, map[string]any{"denied": denialView(res.Denied, ""), "challenge": challengeView(res.Challenge)}
+			var redirect any
+			if r := res.Redirect; r != nil {
+				redirect = redirectView(&actions.RedirectRequest{Target: r.Target, Query: r.Query})
+			}
+			logs, result = res.Logs, map[string]any{"denied": denialView(res.Denied, ""), "challenge": challengeView(res.Challenge),
+				"redirect": redirect}
 		}
 		runErr = err
 	case actions.TriggerSendPhoneMessage:

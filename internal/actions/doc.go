@@ -24,8 +24,8 @@
 // (start, end, failure) is recorded in the context's RunLog, for the caller's execution record.
 //
 // It returns what the actions asked for (claims, scope changes, metadata, a denial, a
-// redirect that pauses the chain: postlogin_redirect.go, with the session tokens of
-// redirect.go) and does not apply it: no HTTP, no storage, no token signing here. Callers own the
+// redirect that pauses the chain: postlogin_redirect.go, reset_redirect.go for the
+// password reset, with the session tokens of redirect.go) and does not apply it: no HTTP, no storage, no token signing here. Callers own the
 // rest of Auth0's claim rules that depend on context (claims removed when their OIDC
 // scope was not granted, no non-namespaced claims in Management API tokens) and
 // persisting metadata once at the end of the flow.

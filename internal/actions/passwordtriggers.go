@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"github.com/dop251/goja"
@@ -71,31 +72,86 @@ func (ev PasswordResetPostChallengeEvent) normalized() PasswordResetPostChalleng
 // PasswordResetPostChallengeResult is what the chain decided: Denied ends the reset, its Reason
 // shown to the user (Auth0: "may be presented directly in end-user interfaces"); Challenge, when
 // not empty, lists the factor types (Auth0's names, in the Action's order) of which the user must
-// pass one before the new-password form (the last challengeWith/challengeWithAny call).
+// pass one before the new-password form (the last challengeWith/challengeWithAny call). Redirect
+// is the api.redirect.sendUserTo the chain paused on (nil when it ran to its end): nothing else is
+// decided until the resumed run ends.
 type PasswordResetPostChallengeResult struct {
 	Denied    *Denial
 	Challenge []string
+	Redirect  *ResetRedirect
 	Logs      []LogLine
 }
 
-// RunPasswordResetPostChallenge runs the password-reset-post-challenge actions in binding order.
-// api.access.deny(reason) stops the chain. api.authentication.challengeWith and challengeWithAny
-// ask for a second factor before the new password, as at post-login: the chain runs to its end
-// (a later denial still wins) and the reset flow then shows the factor's challenge. Auth0 has no
-// enrollWith in this trigger: a reset is no place to add a factor.
+// RunPasswordResetPostChallenge runs the password-reset-post-challenge actions in binding order,
+// without redirects (a test run).
 func (r *Runtime) RunPasswordResetPostChallenge(ctx context.Context, actions []Bound, ev PasswordResetPostChallengeEvent) (*PasswordResetPostChallengeResult, error) {
-	res := &PasswordResetPostChallengeResult{}
-	logs, err := r.runChain(ctx, TriggerPasswordResetPostChallenge, actions, ev.normalized(),
-		func(vm *goja.Runtime, ex *execution) goja.Value { return postChallengeAPI(vm, ex, res) },
-		func(map[string]any) bool { return res.Denied != nil })
-	if logs == nil {
+	return r.RunPasswordResetPostChallengeWith(ctx, actions, ev, ResetOptions{})
+}
+
+// RunPasswordResetPostChallengeWith runs the password-reset-post-challenge actions in binding
+// order. api.access.deny(reason) stops the chain. api.authentication.challengeWith and
+// challengeWithAny ask for a second factor before the new password, as at post-login: the chain
+// runs to its end (a later denial still wins) and the reset flow then shows the factor's
+// challenge. Auth0 has no enrollWith in this trigger: a reset is no place to add a factor. With
+// o.CanRedirect, api.redirect.sendUserTo pauses the chain after its action, as at post-login; with
+// o.Resume the run starts again at that action's onContinuePostChallenge and goes on with the
+// remaining actions' onExecutePostChallenge.
+func (r *Runtime) RunPasswordResetPostChallengeWith(ctx context.Context, actions []Bound, ev PasswordResetPostChallengeEvent, o ResetOptions) (*PasswordResetPostChallengeResult, error) {
+	if err := r.checkBound(actions, TriggerPasswordResetPostChallenge); err != nil {
 		return nil, err
 	}
-	res.Logs = logs
+	base, err := toGeneric(ev.normalized())
+	if err != nil {
+		return nil, fmt.Errorf("actions: encode event: %w", err)
+	}
+	res := &PasswordResetPostChallengeResult{}
+	start := 0
+	if o.Resume != nil {
+		if err := o.Resume.check(actions); err != nil {
+			return &PasswordResetPostChallengeResult{Logs: []LogLine{}}, err
+		}
+		start, res.Challenge = o.Resume.Index, slices.Clone(o.Resume.Challenge)
+	}
+	logs := &logSink{}
+	err = r.run(ctx, TriggerPasswordResetPostChallenge, func(ex *execution) error {
+		for i := start; i < len(actions); i++ {
+			b := actions[i]
+			continuing := o.Resume != nil && i == start
+			rd := &redirector{canRedirect: o.CanRedirect, state: o.State, continuing: continuing,
+				continueExport: resetContinueHandler, continueState: o.ContinueState, event: base}
+			export := b.Program.handler
+			if continuing {
+				export = resetContinueHandler
+			}
+			if e := ex.runExport(b, logs, export, continuing, func(vm *goja.Runtime) (goja.Value, goja.Value, error) {
+				event := toJS(vm, base).(*goja.Object)
+				_ = event.Set("secrets", secretsValue(vm, b.Secrets))
+				return event, postChallengeAPI(vm, ex, res, rd), nil
+			}); e != nil {
+				return e
+			}
+			if res.Denied != nil {
+				return nil // deny stops the chain
+			}
+			if rd.url != "" {
+				res.Redirect = &ResetRedirect{URL: rd.url, Target: rd.target, Query: rd.query,
+					Resume: ResetResume{Index: i, ActionID: b.ActionID, Challenge: slices.Clone(res.Challenge)}}
+				return nil // the chain pauses after the action that redirected
+			}
+		}
+		return nil
+	})
+	if err == errAbandoned {
+		return nil, err
+	}
+	res.Logs = logs.lines
+	if res.Logs == nil {
+		res.Logs = []LogLine{}
+	}
 	return res, err
 }
 
-func postChallengeAPI(vm *goja.Runtime, ex *execution, res *PasswordResetPostChallengeResult) goja.Value {
+func postChallengeAPI(vm *goja.Runtime, ex *execution, res *PasswordResetPostChallengeResult, rd *redirector) goja.Value {
 	api := vm.NewObject()
 	setFuncs(vm, api, "access", map[string]func(goja.FunctionCall) goja.Value{
 		"deny": func(c goja.FunctionCall) goja.Value {
@@ -130,11 +186,7 @@ func postChallengeAPI(vm *goja.Runtime, ex *execution, res *PasswordResetPostCha
 			return goja.Undefined()
 		},
 	})
-	setFuncs(vm, api, "redirect", map[string]func(goja.FunctionCall) goja.Value{
-		"sendUserTo":    notSupported(vm, "api.redirect.sendUserTo during a password reset"),
-		"encodeToken":   notSupported(vm, "api.redirect.encodeToken during a password reset"),
-		"validateToken": notSupported(vm, "api.redirect.validateToken during a password reset"),
-	})
+	rd.install(vm, ex, api, false)
 	ex.installCache(vm, api)
 	return api
 }

@@ -134,7 +134,8 @@ func (r *Runtime) RunPostLoginWith(ctx context.Context, actions []Bound, ev Post
 		for i := start; i < len(actions); i++ {
 			b := actions[i]
 			continuing := o.Resume != nil && i == start
-			st := &postLoginState{res: res, idc: idc, atc: atc, opts: &o, continuing: continuing, event: base}
+			st := &postLoginState{res: res, idc: idc, atc: atc, rd: redirector{canRedirect: o.CanRedirect, state: o.State,
+				continuing: continuing, continueExport: continueHandler, continueState: o.ContinueState, event: base}}
 			export := b.Program.handler
 			if continuing {
 				export = continueHandler
@@ -150,8 +151,8 @@ func (r *Runtime) RunPostLoginWith(ctx context.Context, actions []Bound, ev Post
 			if res.Denied != nil {
 				return nil // deny stops the chain (spec §5.1)
 			}
-			if st.redirect != "" {
-				res.Redirect = &RedirectRequest{URL: st.redirect, Target: st.redirectTarget, Query: st.redirectQuery,
+			if st.rd.url != "" {
+				res.Redirect = &RedirectRequest{URL: st.rd.url, Target: st.rd.target, Query: st.rd.query,
 					Resume: snapshot(i, b.ActionID, res, idc, atc)}
 				return nil // the chain pauses after the action that redirected
 			}
@@ -201,15 +202,8 @@ func applyMetadata(base map[string]any, res *PostLoginResult) {
 type postLoginState struct {
 	res      *PostLoginResult
 	idc, atc *claimSet
-	// opts, continuing (this is the onContinuePostLogin of a resumed run), event (the event as
-	// generic JSON) and redirect (the last sendUserTo URL, with the target and query it was
-	// called with) serve api.redirect.
-	opts           *PostLoginOptions
-	continuing     bool
-	event          map[string]any
-	redirect       string
-	redirectTarget string
-	redirectQuery  map[string]string
+	// rd serves api.redirect.
+	rd redirector
 }
 
 // api builds the post-login api object (spec §5.3) for one action.
@@ -295,7 +289,7 @@ func (s *postLoginState) api(vm *goja.Runtime, ex *execution) goja.Value {
 			return api
 		},
 	})
-	s.installRedirect(vm, ex, api)
+	s.rd.install(vm, ex, api, true)
 	setFuncs(vm, api, "multifactor", map[string]func(goja.FunctionCall) goja.Value{
 		"enable": func(c goja.FunctionCall) goja.Value {
 			provider := c.Argument(0).String()

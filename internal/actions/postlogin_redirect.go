@@ -100,8 +100,25 @@ func (c *claimSet) restore(claims map[string]any) {
 	}
 }
 
-// installRedirect adds api.redirect (Auth0's Redirect with Actions).
-func (s *postLoginState) installRedirect(vm *goja.Runtime, ex *execution, api *goja.Object) {
+// redirector serves api.redirect for one action of a trigger whose flow can send the browser away
+// (post-login, password-reset-post-challenge): canRedirect allows sendUserTo, state is what a
+// redirect carries and encodeToken signs, continuing marks the resumed run's continue export
+// (continueExport, named in validateToken's error), continueState the state /continue brought
+// back, event the event as generic JSON. sendUserTo leaves url, target and query.
+type redirector struct {
+	canRedirect    bool
+	state          string
+	continuing     bool
+	continueExport string
+	continueState  string
+	event          map[string]any
+	url, target    string
+	query          map[string]string
+}
+
+// installRedirect adds api.redirect (Auth0's Redirect with Actions); withCanRedirect adds
+// api.redirect.canRedirect, which only post-login has.
+func (s *redirector) install(vm *goja.Runtime, ex *execution, api *goja.Object, withCanRedirect bool) {
 	fail := func(fn, msg string) {
 		panic(newError(vm, "Error", fn+": "+msg))
 	}
@@ -120,12 +137,11 @@ func (s *postLoginState) installRedirect(vm *goja.Runtime, ex *execution, api *g
 		x, ok := v.Export().(string)
 		return x, ok
 	}
-	setFuncs(vm, api, "redirect", map[string]func(goja.FunctionCall) goja.Value{
-		"canRedirect": func(goja.FunctionCall) goja.Value { return vm.ToValue(s.opts.CanRedirect) },
+	funcs := map[string]func(goja.FunctionCall) goja.Value{
 		"sendUserTo": func(c goja.FunctionCall) goja.Value {
 			const fn = "api.redirect.sendUserTo"
-			if !s.opts.CanRedirect {
-				fail(fn, "this login cannot be redirected (a token exchange or prompt=none); check api.redirect.canRedirect() first")
+			if !s.canRedirect {
+				fail(fn, "this flow cannot be redirected (a token exchange, prompt=none or a test run); check api.redirect.canRedirect() first")
 			}
 			target, ok := c.Argument(0).Export().(string)
 			if !ok {
@@ -154,7 +170,7 @@ func (s *postLoginState) installRedirect(vm *goja.Runtime, ex *execution, api *g
 			if err != nil {
 				panic(vm.NewTypeError(fn + ": " + err.Error()))
 			}
-			s.redirect, s.redirectTarget, s.redirectQuery = u, target, query
+			s.url, s.target, s.query = u, target, query
 			return goja.Undefined()
 		},
 		"encodeToken": func(c goja.FunctionCall) goja.Value {
@@ -183,7 +199,7 @@ func (s *postLoginState) installRedirect(vm *goja.Runtime, ex *execution, api *g
 			}
 			user, _ := s.event["user"].(map[string]any)
 			req, _ := s.event["request"].(map[string]any)
-			claims := SessionTokenClaims{State: s.opts.State}
+			claims := SessionTokenClaims{State: s.state}
 			claims.Subject, _ = user["user_id"].(string)
 			claims.Issuer, _ = req["hostname"].(string)
 			claims.IP, _ = req["ip"].(string)
@@ -196,7 +212,7 @@ func (s *postLoginState) installRedirect(vm *goja.Runtime, ex *execution, api *g
 		"validateToken": func(c goja.FunctionCall) goja.Value {
 			const fn = "api.redirect.validateToken"
 			if !s.continuing {
-				fail(fn, "can be called only in onContinuePostLogin, after a redirect")
+				fail(fn, "can be called only in "+s.continueExport+", after a redirect")
 			}
 			o := options(fn, c.Argument(0))
 			secret, ok := str(o, "secret")
@@ -207,17 +223,21 @@ func (s *postLoginState) installRedirect(vm *goja.Runtime, ex *execution, api *g
 			if p, ok := str(o, "tokenParameterName"); ok && p != "" {
 				param = p
 			}
-			claims, err := ValidateSessionToken(s.requestParam(param), secret, s.opts.ContinueState, ex.r.now())
+			claims, err := ValidateSessionToken(s.requestParam(param), secret, s.continueState, ex.r.now())
 			if err != nil {
 				fail(fn, err.Error())
 			}
 			return toJS(vm, claims)
 		},
-	})
+	}
+	if withCanRedirect {
+		funcs["canRedirect"] = func(goja.FunctionCall) goja.Value { return vm.ToValue(s.canRedirect) }
+	}
+	setFuncs(vm, api, "redirect", funcs)
 }
 
 // requestParam is the /continue request's parameter name: from the posted body, else the query.
-func (s *postLoginState) requestParam(name string) string {
+func (s *redirector) requestParam(name string) string {
 	req, _ := s.event["request"].(map[string]any)
 	for _, where := range []string{"body", "query"} {
 		if m, ok := req[where].(map[string]any); ok {

@@ -91,7 +91,7 @@ var flows = []flow{
 		"Runs in the background after a user signs up: tell other systems (the FAQ's user sync).",
 		"Start: user created", "Complete: nothing waits for these actions"},
 	{"password-reset", "Password Reset", "password-reset-post-challenge", "v1", "onExecutePostChallenge",
-		"Runs when a user opens a valid password reset link, before the new password form: deny the reset, or ask for the user's second factor (api.authentication.challengeWith).",
+		"Runs when a user opens a valid password reset link, before the new password form: deny the reset, ask for the user's second factor (api.authentication.challengeWith), or send the user to another site (api.redirect.sendUserTo) and resume at /continue with onContinuePostChallenge.",
 		"Start: reset link proved", "Complete: new password form shown"},
 	{"change-password", "Post Change Password", "post-change-password", "v2", "onExecutePostChangePassword",
 		"Runs in the background after a password changes (reset link, change ticket, Management API): notify other systems.",

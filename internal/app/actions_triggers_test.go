@@ -195,4 +195,10 @@ exports.onContinuePostLogin = async (event, api) => {};`, map[string]any{"user":
 		!strings.Contains(jsonString(t, p["logs"]), "reset ada@example.com") {
 		t.Fatalf("password-reset-post-challenge test: %v", p)
 	}
+	p = test("password-reset-post-challenge", "v1", `exports.onExecutePostChallenge = async (event, api) => {
+  api.redirect.sendUserTo('https://idv.example.com/check', {query: {lang: 'fr'}});
+};`, map[string]any{})
+	if res, _ := p["result"].(map[string]any); jsonString(t, res["redirect"]) != `{"query":{"lang":"fr"},"url":"https://idv.example.com/check"}` {
+		t.Fatalf("password-reset-post-challenge redirect test: %v", p)
+	}
 }

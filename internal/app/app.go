@@ -258,11 +258,18 @@ func (a *App) build(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	reset, err = passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
+		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, KickBackchannel: a.Backchannel.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor,
+		Throttle: throttle, Policy: a.Attack, KnownOrigins: a.knownOrigin,
+		PostChallenge: actionRunner, PostChangePassword: actionRunner, MFA: secondFactors})
+	if err != nil {
+		return err
+	}
 	signIn, err := authflow.New(authflow.Options{Issuer: cfg.Issuer, Store: a.Store, Sessions: sessions, Hasher: o.Hasher,
 		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, PostLogin: actionRunner, PreUserRegistration: actionRunner, PostUserRegistration: actionRunner,
 		BruteForce: bruteForce, Throttle: throttle, Policy: a.Attack, Notify: notify, IDTokens: a.Tokens, Metrics: a.metrics,
 		SignupMail: verify.SignupMail, KickMail: a.Mail.Kick, Upstream: broker,
-		MFA: secondFactors, KnownOrigins: a.knownOrigin})
+		MFA: secondFactors, KnownOrigins: a.knownOrigin, ResetContinue: reset})
 	if err != nil {
 		return err
 	}
@@ -272,13 +279,6 @@ func (a *App) build(ctx context.Context, o Options) error {
 		Limiter: limiter, TokenPerIP: tokenPerIP(cfg.RateLimits.TokenPerIPPerMinute), Metrics: a.metrics,
 		PushedRequests: signIn, DPoPNonceKey: dpopNonceKey(cfg.UseDPoPNonce, masterKey),
 		MFA: secondFactors, KickMail: a.Mail.Kick})
-	if err != nil {
-		return err
-	}
-	reset, err = passwordreset.New(passwordreset.Options{Issuer: cfg.Issuer, Store: a.Store, Hasher: o.Hasher,
-		Audit: recorder, Logger: a.Logger, Now: a.now, Pages: pages, Kick: a.Mail.Kick, KickBackchannel: a.Backchannel.Kick, Unblock: bruteForce.Forget, RequestFloor: o.ResetRequestFloor,
-		Throttle: throttle, Policy: a.Attack, KnownOrigins: a.knownOrigin,
-		PostChallenge: actionRunner, PostChangePassword: actionRunner, MFA: secondFactors})
 	if err != nil {
 		return err
 	}

@@ -83,6 +83,17 @@ type Options struct {
 	// KnownOrigins answers the CORS preflight of /dbconnections/signup (protocol.Preflight): the
 	// origins some client registers. nil answers no preflight.
 	KnownOrigins protocol.KnownOrigins
+	// ResetContinue resumes a password reset whose Action sent the browser away: /continue hands
+	// it every state that starts with domain.ResetContinuePrefix. nil: such states are stale.
+	ResetContinue ResetContinuer
+}
+
+// ResetContinuer resumes at /continue a password reset an Action redirected (package
+// passwordreset). Bound reports whether r carries the reset's browser cookie (a cross-site POST
+// does not, and is re-posted from Gatehouse's origin first); Continue answers the request.
+type ResetContinuer interface {
+	ContinueBound(r *http.Request) bool
+	Continue(w http.ResponseWriter, r *http.Request, state string, body map[string]string)
 }
 
 // IDTokenSigner signs an ID token.
@@ -120,6 +131,7 @@ type Handler struct {
 	knownOrigins  protocol.KnownOrigins
 	webauthn      *mfa.WebAuthn // security keys, platform authenticators and passkeys; nil without MFA
 	emailCodes    *mfa.EmailCodes
+	resetContinue ResetContinuer
 }
 
 // New checks the options and returns the handler.
@@ -143,7 +155,7 @@ func New(o Options) (*Handler, error) {
 		signupMail: o.SignupMail, kickMail: o.KickMail,
 		upstream: o.Upstream, callbackURL: strings.TrimSuffix(o.Issuer, "/") + CallbackPath,
 		continueURL: strings.TrimSuffix(o.Issuer, "/") + ContinuePath,
-		mfa:         o.MFA, mfaLimit: o.MFALimit, knownOrigins: o.KnownOrigins,
+		mfa:         o.MFA, mfaLimit: o.MFALimit, knownOrigins: o.KnownOrigins, resetContinue: o.ResetContinue,
 	}
 	if h.mfaLimit == nil {
 		h.mfaLimit = mfaLimiterFor(o.Store, h.now)

@@ -120,6 +120,8 @@ func (h *Handler) autoForm(w http.ResponseWriter, r *http.Request, d web.FormPos
 }
 
 // continueLogin is GET and POST /continue?state=…: the browser back from a redirect Action's site.
+// A state that starts with domain.ResetContinuePrefix is a password reset's, which the reset flow
+// resumes (h.resetContinue); any other is a sign-in's.
 //
 // A POST from another site carries no SameSite=Lax cookie, so the browser binding cannot be
 // checked on it. Rather than keep what it posted anywhere, such a POST is answered with a page on
@@ -138,18 +140,26 @@ func (h *Handler) continueLogin(w http.ResponseWriter, r *http.Request) {
 		if s := r.PostForm.Get("state"); s != "" {
 			state = s
 		}
-		if h.bindingSecret(r) == "" && r.PostForm.Get(continueRepostField) == "" {
+		bound := h.bindingSecret(r) != ""
+		if h.isReset(state) {
+			bound = h.resetContinue.ContinueBound(r)
+		}
+		if !bound && r.PostForm.Get(continueRepostField) == "" {
 			h.repostContinue(w, r, state)
 			return
 		}
 		body = firstValues(r.PostForm)
 		delete(body, continueRepostField)
 	}
+	if h.isReset(state) {
+		h.resetContinue.Continue(w, r, state, body)
+		return
+	}
 	fs := h.loadTx(w, r, state)
 	if fs == nil {
 		return
 	}
-	if fs.tx.ActionsResume == nil {
+	if fs.tx.ActionsResume == nil || fs.tx.PasswordReset != nil {
 		// A live transaction of another kind (a login form's): not one a redirect can resume.
 		h.errorPage(w, r, staleTransaction())
 		return
@@ -171,7 +181,10 @@ func (h *Handler) continueLogin(w http.ResponseWriter, r *http.Request) {
 // Gatehouse's own). The transaction is only read here.
 func (h *Handler) repostContinue(w http.ResponseWriter, r *http.Request, state string) {
 	tx, err := h.store.GetTransaction(r.Context(), state)
-	if err != nil || len(state) > 128 || tx.ActionsResume == nil || !h.now().Before(tx.ExpiresAt) {
+	if err == nil && h.isReset(state) != (tx.PasswordReset != nil) {
+		err = store.ErrNotFound // a state of the other kind
+	}
+	if err != nil || len(state) > 128 || (tx.ActionsResume == nil && tx.PasswordReset == nil) || !h.now().Before(tx.ExpiresAt) {
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			h.internalError(w, r, err)
 			return
@@ -191,6 +204,11 @@ func (h *Handler) repostContinue(w http.ResponseWriter, r *http.Request, state s
 	}
 	h.autoForm(w, r, web.FormPostData{Action: h.continueURL + "?" + url.Values{"state": {state}}.Encode(), Fields: fields,
 		Heading: "Continuing…"}, targets...)
+}
+
+// isReset reports whether state is a password reset's, which the reset flow resumes.
+func (h *Handler) isReset(state string) bool {
+	return h.resetContinue != nil && strings.HasPrefix(state, domain.ResetContinuePrefix)
 }
 
 // keptActions is what the post-login Actions decided, as the MFA step keeps it (ActionsDone).

@@ -69,7 +69,8 @@ func (h *Handler) loadTx(w http.ResponseWriter, r *http.Request, state string) *
 		h.internalError(w, r, fmt.Errorf("login: transaction: %w", err))
 		return nil
 	}
-	if !h.now().Before(tx.ExpiresAt) {
+	if !h.now().Before(tx.ExpiresAt) || tx.PasswordReset != nil {
+		// A password reset's continuation is no sign-in, whoever holds its cookie.
 		h.errorPage(w, r, staleTransaction())
 		return nil
 	}

@@ -65,6 +65,10 @@ type LoginTransaction struct {
 	// has sent the browser to another site: the paused run (trigger.Redirect.Resume), resumed
 	// once, by this browser, at /continue?state=<id>.
 	ActionsResume []byte `json:"actions_resume,omitempty"`
+	// PasswordReset marks a transaction stored by the password reset while one of its
+	// password-reset-post-challenge Actions has sent the browser to another site (its id starts
+	// with ResetContinuePrefix); the sign-in never resumes it.
+	PasswordReset *ResetContinuation `json:"password_reset,omitempty"`
 	// ActionsDone is what the post-login Actions decided in a login that went through a redirect,
 	// kept by the MFA step so that the flow after the second factor applies it instead of running
 	// the Actions (and their redirect) again.
@@ -204,4 +208,17 @@ func (c *AuthorizationCode) RefreshContext() RefreshContext {
 // Expired reports whether the token is past its absolute or idle lifetime at now.
 func (t *RefreshToken) Expired(now time.Time) bool {
 	return (t.ExpiresAt != nil && !now.Before(*t.ExpiresAt)) || (t.IdleExpiresAt != nil && !now.Before(*t.IdleExpiresAt))
+}
+
+// ResetContinuePrefix starts the state of a password reset that an Action sent to another site, so
+// that /continue tells it from a sign-in's at once.
+const ResetContinuePrefix = "pwreset_"
+
+// ResetContinuation is a password reset paused by a redirect Action: the reset ticket (by hash), its
+// secret sealed under a key only the browser that left holds (it is not kept readable anywhere),
+// and the paused run (trigger.Redirect.Resume).
+type ResetContinuation struct {
+	TicketHash   []byte `json:"ticket_hash"`
+	SealedTicket []byte `json:"sealed_ticket"`
+	Resume       []byte `json:"resume"`
 }

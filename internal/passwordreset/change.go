@@ -136,7 +136,7 @@ func (h *Handler) newPasswordPage(w http.ResponseWriter, r *http.Request, secret
 		h.internalError(w, r, err)
 		return
 	}
-	if !h.postChallenge(w, r, t, u) || !h.requireMFA(w, r, t, u, secret) {
+	if !h.postChallenge(w, r, t, u, secret) || !h.requireMFA(w, r, t, u, secret) {
 		return
 	}
 	policy, err := h.policyFor(r.Context(), u)
@@ -171,7 +171,7 @@ func (h *Handler) newPasswordSubmit(w http.ResponseWriter, r *http.Request) {
 		h.render(w, r, http.StatusForbidden, web.PageResetPassword, h.passwordData(w, r, secret, u, policy, msgFormExpired, nil))
 		return
 	}
-	if !h.postChallenge(w, r, t, u) || !h.requireMFA(w, r, t, u, secret) {
+	if !h.postChallenge(w, r, t, u, secret) || !h.requireMFA(w, r, t, u, secret) {
 		return
 	}
 	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")

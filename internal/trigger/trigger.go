@@ -203,6 +203,15 @@ type PasswordResetPostChallenge struct {
 	Language   string
 	// ProvedAt is when the user proved the link (event.authentication.methods' "email").
 	ProvedAt time.Time
+	// RedirectState is the state a redirect from this run carries ("" when the request cannot be
+	// redirected: the form's POST). Resume continues a run that redirected (the
+	// ResetChallenge.Redirect.Resume it returned) at /continue?state=ContinueState; Query and Body
+	// are then that request's (event.request.query and body).
+	RedirectState string
+	Resume        []byte
+	ContinueState string
+	Query         map[string]string
+	Body          map[string]string
 }
 
 // ResetChallenge is the password-reset-post-challenge outcome. A Denial ends the reset: its Reason
@@ -211,8 +220,11 @@ type PasswordResetPostChallenge struct {
 // pass one enrolled factor before the new password (api.authentication.challengeWith). Ran reports
 // whether any action was bound.
 type ResetChallenge struct {
-	Denial      *Denial
-	MFA         []string
+	Denial *Denial
+	MFA    []string
+	// Redirect is an api.redirect.sendUserTo call: the Actions paused, nothing else is decided
+	// until the browser comes back to /continue and the run resumes.
+	Redirect    *Redirect
 	Ran         bool
 	ExecutionID string
 }
