@@ -221,7 +221,7 @@ func (h *Handler) postLoginEvent(r *http.Request, f *flow) trigger.PostLogin {
 	continueState := ""
 	if f.continued && tx.ActionsResume != nil {
 		// Resuming at /continue: event.request is that request (Auth0's onContinuePostLogin).
-		query, body, resume, continueState = firstValues(r.URL.Query()), f.continueBody, tx.ActionsResume, tx.ID
+		query, body, resume, continueState = trigger.FirstValues(r.URL.Query()), f.continueBody, tx.ActionsResume, tx.ID
 	}
 	if !f.silent() {
 		f.redirectState = domain.RandomToken(24)

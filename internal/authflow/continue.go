@@ -148,7 +148,7 @@ func (h *Handler) continueLogin(w http.ResponseWriter, r *http.Request) {
 			h.repostContinue(w, r, state)
 			return
 		}
-		body = firstValues(r.PostForm)
+		body = trigger.FirstValues(r.PostForm)
 		delete(body, continueRepostField)
 	}
 	if h.isReset(state) {
@@ -237,18 +237,4 @@ func restoreActions(t *trigger.Tokens, b []byte) error {
 	}
 	t.Scopes, t.ActionScopes, t.IDTokenClaims, t.AccessTokenClaims, t.MFA = k.Scopes, k.ActionScopes, k.IDTokenClaims, k.AccessTokenClaims, k.MFA
 	return nil
-}
-
-// firstValues flattens parameters to their first values, as event.request shows them.
-func firstValues(v url.Values) map[string]string {
-	if len(v) == 0 {
-		return nil
-	}
-	m := make(map[string]string, len(v))
-	for k, vs := range v {
-		if len(vs) > 0 {
-			m[k] = vs[0]
-		}
-	}
-	return m
 }

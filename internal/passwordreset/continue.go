@@ -208,7 +208,7 @@ func (h *Handler) Continue(w http.ResponseWriter, r *http.Request, state string,
 	}
 	ev := h.challengeEvent(r, t, u)
 	ev.Resume, ev.ContinueState, ev.RedirectState = c.Resume, state, newContinueState()
-	ev.Query, ev.Body = firstValues(r.URL.Query()), body
+	ev.Query, ev.Body = trigger.FirstValues(r.URL.Query()), body
 	out, err := h.o.PostChallenge.PasswordResetPostChallenge(ctx, ev)
 	if err != nil {
 		h.internalError(w, r, err)
@@ -219,18 +219,4 @@ func (h *Handler) Continue(w http.ResponseWriter, r *http.Request, state string,
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	http.Redirect(w, r, domain.ResetPasswordPath+"?ticket="+url.QueryEscape(secret), http.StatusSeeOther)
-}
-
-// firstValues flattens parameters to their first values, as event.request shows them.
-func firstValues(v url.Values) map[string]string {
-	if len(v) == 0 {
-		return nil
-	}
-	m := make(map[string]string, len(v))
-	for k, vs := range v {
-		if len(vs) > 0 {
-			m[k] = vs[0]
-		}
-	}
-	return m
 }

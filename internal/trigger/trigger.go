@@ -2,6 +2,7 @@ package trigger
 
 import (
 	"context"
+	"net/url"
 	"time"
 
 	"github.com/gatehouse/gatehouse/internal/domain"
@@ -227,4 +228,19 @@ type ResetChallenge struct {
 	Redirect    *Redirect
 	Ran         bool
 	ExecutionID string
+}
+
+// FirstValues flattens request parameters to their first values, as an Action's event.request
+// shows its query and body.
+func FirstValues(v url.Values) map[string]string {
+	if len(v) == 0 {
+		return nil
+	}
+	m := make(map[string]string, len(v))
+	for k, vs := range v {
+		if len(vs) > 0 {
+			m[k] = vs[0]
+		}
+	}
+	return m
 }
