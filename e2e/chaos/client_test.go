@@ -131,7 +131,10 @@ func configure(t *testing.T, node, issuer, mgmtID, mgmtSecret string) *tenant {
 		"refresh_token": map[string]any{"rotation_type": "rotating", "expiration_type": "expiring", "leeway": 0,
 			"token_lifetime": 86400, "idle_token_lifetime": 3600}})).json()
 	te.webID, te.webSecret = web["client_id"].(string), web["client_secret"].(string)
-	for i := range 4 {
+	// Every sign-in comes from the one test address, and Auth0 refuses an account more than 20
+	// successful sign-ins a minute from one address (limit_sul): spread the load over enough
+	// accounts that none nears it (about 50 sign-ins a run, and the race's 8 after them).
+	for i := range 12 {
 		email := fmt.Sprintf("chaos-%d@example.test", i)
 		mustOK(t, "create user", do(ctx, "POST", api+"users", tok, nil, map[string]any{"connection": "Username-Password-Authentication",
 			"email": email, "password": userPassword}))
