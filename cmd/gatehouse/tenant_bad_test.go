@@ -59,6 +59,12 @@ func TestTenantApplyRefusesBadInput(t *testing.T) {
 		{"deep nesting", func(f map[string]string) {
 			f["tenant.json"] = `{"flags": ` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `}`
 		}, []string{"tenant.json", "nested deeper"}},
+		{"a provider connection named like the database connection", func(f map[string]string) {
+			f["connections/Dup.json"] = `{"name": "Username-Password-Authentication", "strategy": "oidc",
+  "options": {"client_id": "x", "client_secret": "s", "type": "back_channel", "issuer": "https://idp.example",
+  "authorization_endpoint": "https://idp.example/authorize", "token_endpoint": "https://idp.example/token",
+  "jwks_uri": "https://idp.example/keys"}}`
+		}, []string{"connections/Dup.json", `"Username-Password-Authentication" is a database connection`}},
 		{"invalid client", func(f map[string]string) {
 			f[client] = strings.Replace(f[client], `"app_type": "regular_web"`, `"app_type": "toaster"`, 1)
 		}, []string{client, "app_type", "toaster"}},

@@ -92,29 +92,23 @@ func (g *connections) rotateKeys(c *call) (int, any, error) {
 	if g.secrets == nil {
 		return 0, nil, refuse(http.StatusNotImplemented, codeNotSupported, "This node cannot make connection keys.")
 	}
+	// The key pair is made before the transaction: RSA generation takes tens of milliseconds,
+	// and the transaction holds the database's writer (all of it, on SQLite).
+	conn, err := g.st.GetConnection(c.ctx(), c.r.PathValue("id"))
+	if err = rotatable(conn, err, b); err != nil {
+		return 0, nil, err
+	}
+	next, err := g.secrets.NewClientKey(conn)
+	if err != nil {
+		return 0, nil, err
+	}
 	var view connectionKeyView
-	err := g.st.WithTx(c.ctx(), func(tx store.Store) error {
+	err = g.st.WithTx(c.ctx(), func(tx store.Store) error {
 		conn, err := tx.GetConnection(c.ctx(), c.r.PathValue("id"))
-		if errors.Is(err, store.ErrNotFound) {
-			return nfConnectionByID
-		}
-		if err != nil {
+		if err := rotatable(conn, err, b); err != nil {
 			return err
 		}
-		if conn.Strategy != domain.StrategyOIDC {
-			return errKeysOIDCOnly
-		}
-		// The algorithm is the connection's token_endpoint_auth_signing_alg, which every key
-		// signs with: another is refused rather than accepted and ignored.
-		if b.SigningAlg != nil && !strings.EqualFold(*b.SigningAlg, conn.AssertionAlg()) {
-			return refuse(http.StatusBadRequest, codeInvalidBody,
-				"signing_alg must be the connection's token_endpoint_auth_signing_alg (%s); change that option to sign with another.", conn.AssertionAlg())
-		}
-		next, err := g.secrets.RotateClientKey(conn)
-		if errors.Is(err, upstream.ErrNoClientKey) {
-			return refuse(http.StatusBadRequest, codeInvalidBody, "The connection has no keys to rotate: set options.token_endpoint_auth_method to private_key_jwt first.")
-		}
-		if err != nil {
+		if err := g.secrets.RotateClientKey(conn, next); err != nil {
 			return err
 		}
 		if err := tx.UpdateConnection(c.ctx(), conn); err != nil {
@@ -128,4 +122,28 @@ func (g *connections) rotateKeys(c *call) (int, any, error) {
 		return 0, nil, err
 	}
 	return http.StatusCreated, view, nil
+}
+
+// rotatable refuses a rotation of conn (read with err) that cannot be done: no such connection,
+// not oidc, another signing_alg asked for, or no private_key_jwt key yet.
+func rotatable(conn *domain.Connection, err error, b rotateKeysBody) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return nfConnectionByID
+	}
+	if err != nil {
+		return err
+	}
+	if conn.Strategy != domain.StrategyOIDC {
+		return errKeysOIDCOnly
+	}
+	// The algorithm is the connection's token_endpoint_auth_signing_alg, which every key
+	// signs with: another is refused rather than accepted and ignored.
+	if b.SigningAlg != nil && !strings.EqualFold(*b.SigningAlg, conn.AssertionAlg()) {
+		return refuse(http.StatusBadRequest, codeInvalidBody,
+			"signing_alg must be the connection's token_endpoint_auth_signing_alg (%s); change that option to sign with another.", conn.AssertionAlg())
+	}
+	if conn.ClientKey == nil {
+		return refuse(http.StatusBadRequest, codeInvalidBody, "The connection has no keys to rotate: set options.token_endpoint_auth_method to private_key_jwt first.")
+	}
+	return nil
 }

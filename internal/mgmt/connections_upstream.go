@@ -23,9 +23,11 @@ type ConnectionSecrets interface {
 	// PrepareClientKey gives an oidc connection that authenticates with private_key_jwt its key
 	// pair (sealed) when it has none.
 	PrepareClientKey(c *domain.Connection) error
-	// RotateClientKey rotates an oidc connection's private_key_jwt keys (the next key becomes
-	// current, a new one is published as next) and returns the new next key.
-	RotateClientKey(c *domain.Connection) (*domain.ConnectionKey, error)
+	// NewClientKey makes a key pair for an oidc connection's private_key_jwt keys (slow: RSA).
+	NewClientKey(c *domain.Connection) (*domain.ConnectionKey, error)
+	// RotateClientKey rotates an oidc connection's private_key_jwt keys: the next key becomes
+	// current, and next (from NewClientKey) is published as next.
+	RotateClientKey(c *domain.Connection, next *domain.ConnectionKey) error
 	// LoadSAMLMetadata fills a samlp connection's IdP options from its metadataUrl.
 	LoadSAMLMetadata(ctx context.Context, c *domain.Connection) error
 }

@@ -56,25 +56,28 @@ func (b *Broker) newClientKey(c *domain.Connection) (*domain.ConnectionKey, erro
 // ErrNoClientKey refuses to rotate the keys of a connection that has none.
 var ErrNoClientKey = errors.New("upstream: the connection has no private_key_jwt key")
 
+// NewClientKey makes a new key pair for c (an RSA 2048 key, sealed, and its certificate), to be
+// published with RotateClientKey. It takes tens of milliseconds, so a caller makes it before the
+// transaction that stores it rather than holding the database's writer meanwhile.
+func (b *Broker) NewClientKey(c *domain.Connection) (*domain.ConnectionKey, error) {
+	return b.newClientKey(c)
+}
+
 // RotateClientKey rotates an oidc connection's private_key_jwt keys without an outage: the key
 // published as next (which the provider has had the time to register) becomes the one
-// assertions are signed with, the current one is listed as previous, and a new key is published
-// as next. A connection without a next key only gets one: a key is never used before it has been
-// published. It returns the new next key.
-func (b *Broker) RotateClientKey(c *domain.Connection) (*domain.ConnectionKey, error) {
+// assertions are signed with, the current one is listed as previous, and next (made by
+// NewClientKey for this connection) is published as next. A connection without a next key only
+// gets one: a key is never used before it has been published.
+func (b *Broker) RotateClientKey(c *domain.Connection, next *domain.ConnectionKey) error {
 	if c.ClientKey == nil {
-		return nil, ErrNoClientKey
-	}
-	next, err := b.newClientKey(c)
-	if err != nil {
-		return nil, err
+		return ErrNoClientKey
 	}
 	if c.NextClientKey != nil {
 		c.NextClientKey.CurrentSince = b.now().UTC()
 		c.PreviousClientKey, c.ClientKey = c.ClientKey, c.NextClientKey
 	}
 	c.NextClientKey = next
-	return next, nil
+	return nil
 }
 
 // KeyThumbprint is the hex SHA-1 of a certificate (Auth0's connection key thumbprint, also
