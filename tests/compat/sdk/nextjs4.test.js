@@ -29,8 +29,11 @@ const STORE = 'http://127.0.0.1:3230';
 // The app's session store (nextapp4/lib/auth0.ts): sessions by id, and the logout tokens' claims the
 // SDK passed to deleteByLogoutToken, which deletes every session with that sid (or, without a sid,
 // that sub), as the SDK's docs ask of a store.
+// A session whose sid was logged out stays out: the SDK re-saves a rolling session on each request,
+// and a request read before the logout would otherwise write it back after.
 const sessions = new Map();
 const logoutCalls = [];
+const loggedOutSids = new Set();
 const storeServer = createServer(async (req, res) => {
   let body = '';
   for await (const chunk of req) body += chunk;
@@ -41,11 +44,15 @@ const storeServer = createServer(async (req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     return res.end(sessions.get(id));
   }
-  if (id && req.method === 'PUT') { sessions.set(id, body); return res.writeHead(204).end(); }
+  if (id && req.method === 'PUT') {
+    if (!loggedOutSids.has(JSON.parse(body).internal?.sid)) sessions.set(id, body);
+    return res.writeHead(204).end();
+  }
   if (id && req.method === 'DELETE') { sessions.delete(id); return res.writeHead(204).end(); }
   if (url.pathname === '/logout' && req.method === 'POST') {
     const claims = JSON.parse(body);
     logoutCalls.push(claims);
+    if (claims.sid) loggedOutSids.add(claims.sid);
     for (const [key, raw] of sessions) {
       const s = JSON.parse(raw);
       if (claims.sid ? s.internal?.sid === claims.sid : s.user?.sub === claims.sub) sessions.delete(key);
