@@ -3,7 +3,8 @@
 # (allocations, costs in raw signatures, tokens per algorithm, the retention sweeper, the password
 # hashing budget), then `gatehouse-load suite`, which starts `gatehouse dev` and `gatehouse serve`
 # itself on SQLite and, when a PostgreSQL URL is given, on PostgreSQL (one node, and three nodes with
-# GOMAXPROCS=1 each), and prints one table. Run it on a quiet machine for figures worth comparing;
+# GOMAXPROCS=1 and a CPU quota of 0.4 of a core each where the cgroup CPU controller is writable,
+# `-node-cpu` to change it), and prints one table. Run it on a quiet machine for figures worth comparing;
 # every ratio is to the raw RS256 rate timed in the same minute, and the load average is printed.
 #
 #   scripts/measure.sh                                  # SQLite only

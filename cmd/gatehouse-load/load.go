@@ -17,9 +17,23 @@ type result struct {
 	transport int             // requests that got no HTTP answer
 }
 
-// load runs o.concurrency workers sending requests made by sc, round-robin over o.urls, until
-// o.count requests were sent (when set) or o.duration passed, or ctx ends.
-func load(ctx context.Context, c *http.Client, o options, sc scenario) result {
+// newWorkers returns what each load worker runs: over plain HTTP the public documents get a lean
+// client of their own per worker (rawget.go); every other scenario is shared by all workers.
+func newWorkers(o options) func() (scenario, func()) {
+	if leanGet(o) {
+		return func() (scenario, func()) {
+			g := newRawGetter(o)
+			return g.get, g.close
+		}
+	}
+	sc := scenarios[o.scenario](o)
+	return func() (scenario, func()) { return sc, func() {} }
+}
+
+// load runs o.concurrency workers, each sending requests made by its own scenario from
+// newWorker, round-robin over o.urls, until o.count requests were sent (when set) or
+// o.duration passed, or ctx ends.
+func load(ctx context.Context, c *http.Client, o options, newWorker func() (scenario, func())) result {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if o.count == 0 {
@@ -36,8 +50,10 @@ func load(ctx context.Context, c *http.Client, o options, sc scenario) result {
 	start := time.Now()
 	for range o.concurrency {
 		wg.Add(1)
+		sc, done := newWorker()
 		go func() {
 			defer wg.Done()
+			defer done()
 			var lat []time.Duration
 			status := map[int]int{}
 			failed := 0

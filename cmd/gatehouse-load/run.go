@@ -181,7 +181,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	workers := runtime.GOMAXPROCS(0)
 	before := rawSignRate(ctx, o.rawFor, workers)
-	res := load(ctx, c, o, scenarios[o.scenario](o))
+	res := load(ctx, c, o, newWorkers(o))
 	after := rawSignRate(ctx, o.rawFor, workers)
 	report(out, o, res, before, after, workers)
 	if sampler != nil {

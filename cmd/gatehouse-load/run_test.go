@@ -8,8 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -137,5 +140,49 @@ func TestPercentile(t *testing.T) {
 	}
 	if percentile(l, 50) != 50*time.Millisecond || percentile(l, 99) != 99*time.Millisecond || percentile(nil, 50) != 0 {
 		t.Errorf("p50 %v p99 %v", percentile(l, 50), percentile(l, 99))
+	}
+}
+
+// TestLeanClientFraming: the lean client reads chunked answers, answers that close the connection,
+// and 304s, and counts a truncated answer as an error rather than a success.
+func TestLeanClientFraming(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch n.Add(1) {
+		case 1: // chunked: no Content-Length, flushed in two parts
+			w.Header().Set("ETag", `"e1"`)
+			_, _ = io.WriteString(w, `{"keys":`)
+			w.(http.Flusher).Flush()
+			_, _ = io.WriteString(w, `[]}`)
+		case 2:
+			if r.Header.Get("If-None-Match") != `"e1"` {
+				t.Errorf("If-None-Match %q", r.Header.Get("If-None-Match"))
+			}
+			w.Header().Set("Connection", "close")
+			w.WriteHeader(http.StatusNotModified)
+		case 3: // a new connection after the close; a body cut short
+			w.Header().Set("Content-Length", "100")
+			_, _ = io.WriteString(w, "short")
+			panic(http.ErrAbortHandler)
+		default:
+			_, _ = io.WriteString(w, "{}")
+		}
+	}))
+	defer srv.Close()
+	o := options{scenario: "jwks_revalidate", urls: []string{srv.URL + "/"}}
+	if !leanGet(o) {
+		t.Fatal("plain HTTP jwks_revalidate not on the lean client")
+	}
+	g := newRawGetter(o)
+	defer g.close()
+	ctx := context.Background()
+	for i, want := range []int{200, 304, 0, 200} {
+		got, err := g.get(ctx, nil, o.urls[0], i)
+		if got != want || (want == 0) != (err != nil) {
+			t.Errorf("answer %d: status %d, error %v; want %d", i+1, got, err, want)
+		}
+	}
+	if leanGet(options{scenario: "jwks", urls: []string{"https://127.0.0.1:1/"}}) || leanGet(options{scenario: "client_credentials", urls: []string{srv.URL}}) {
+		t.Error("lean client chosen for HTTPS or for tokens")
 	}
 }

@@ -33,6 +33,7 @@ type suiteOptions struct {
 	raw      time.Duration
 	settle   time.Duration
 	nodes    int
+	nodeCPU  float64
 }
 
 func parseSuite(args []string, out io.Writer) (suiteOptions, error) {
@@ -48,6 +49,7 @@ func parseSuite(args []string, out io.Writer) (suiteOptions, error) {
 	fs.DurationVar(&s.raw, "raw", 2*time.Second, "how long to time raw RS256 signing before and after each figure")
 	fs.DurationVar(&s.settle, "settle", 5*time.Second, "wait after a server is ready before reading its idle RSS")
 	fs.IntVar(&s.nodes, "nodes", 3, "nodes in the scaling figure")
+	fs.Float64Var(&s.nodeCPU, "node-cpu", 0.4, "each serve node's CPU quota in the scaling figures, a fraction of one core (cgroup; 0: GOMAXPROCS=1 alone)")
 	if err := fs.Parse(args); err != nil {
 		return s, err
 	}
@@ -60,6 +62,8 @@ func parseSuite(args []string, out io.Writer) (suiteOptions, error) {
 		return s, errors.New("suite: durations must be positive")
 	case s.nodes < 2:
 		return s, errors.New("suite: -nodes must be at least 2")
+	case s.nodeCPU < 0 || s.nodeCPU > 1:
+		return s, errors.New("suite: -node-cpu must be between 0 and 1")
 	}
 	if s.postgres != "" && !strings.HasPrefix(s.postgres, "postgres://") && !strings.HasPrefix(s.postgres, "postgresql://") {
 		return s, errors.New("suite: -postgres must be a postgres:// URL")
@@ -169,7 +173,7 @@ func (s *suite) measure(ctx context.Context, o options, proc *process, rssEvery 
 	}
 	workers := runtime.GOMAXPROCS(0)
 	before := rawSignRate(ctx, o.rawFor, workers)
-	res := load(ctx, c, o, scenarios[o.scenario](o))
+	res := load(ctx, c, o, newWorkers(o))
 	after := rawSignRate(ctx, o.rawFor, workers)
 	fmt.Fprintln(s.out)
 	report(s.out, o, res, before, after, workers)
@@ -248,7 +252,7 @@ func (s *suite) sqlite(ctx context.Context) {
 		dev.stop()
 	}
 
-	serve, err := s.start(ctx, "serve-sqlite", []string{"serve", "--data", data}, noLimit, "http")
+	serve, err := s.start(ctx, "serve-sqlite", []string{"serve", "--data", data}, noLimit, "http", nil)
 	if err != nil {
 		s.fail("gatehouse serve (SQLite)", err)
 	} else {
@@ -363,8 +367,8 @@ func (s *suite) signinFlood(ctx context.Context, dev *process) {
 	}
 	sampler := sampleRSS(ctx, procRSS(dev.pid()), 250*time.Millisecond)
 	done := make(chan result, 1)
-	go func() { done <- load(ctx, tc, tokens, scenarios["client_credentials"](tokens)) }()
-	fr := load(ctx, fc, flood, scenarios["signin_flood"](flood))
+	go func() { done <- load(ctx, tc, tokens, newWorkers(tokens)) }()
+	fr := load(ctx, fc, flood, newWorkers(flood))
 	tr := <-done
 	rss := sampler.stop()
 	fmt.Fprintln(s.out)

@@ -28,6 +28,7 @@ type process struct {
 	tenant string // dev-tenant.json, for dev
 	exited chan error
 	log    *os.File
+	budget *cpuBudget // its CPU quota, when it has one
 }
 
 func (p *process) pid() int { return p.cmd.Process.Pid }
@@ -42,6 +43,9 @@ func (p *process) stop() {
 		<-p.exited
 	}
 	_ = p.log.Close()
+	if p.budget != nil {
+		p.budget.remove()
+	}
 }
 
 // freeAddr is a loopback address with a port free at the time of asking.
@@ -54,17 +58,18 @@ func freeAddr() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// start runs the gatehouse binary with args and env (GATEHOUSE_ADDR is set to a free port) and
-// waits until /readyz answers 200. Its output goes to <work>/<name>.log.
-func (s *suite) start(ctx context.Context, name string, args, env []string, scheme string) (*process, error) {
+// start runs the gatehouse binary with args and env (GATEHOUSE_ADDR is set to a free port), inside
+// budget when one is given, and waits until /readyz answers 200. Its output goes to
+// <work>/<name>.log.
+func (s *suite) start(ctx context.Context, name string, args, env []string, scheme string, budget *cpuBudget) (*process, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
 	}
-	return s.startAt(ctx, name, addr, args, append(env, "GATEHOUSE_ADDR="+addr), scheme, "")
+	return s.startAt(ctx, name, addr, args, append(env, "GATEHOUSE_ADDR="+addr), scheme, "", budget)
 }
 
-func (s *suite) startAt(ctx context.Context, name, addr string, args, env []string, scheme, tenant string) (*process, error) {
+func (s *suite) startAt(ctx context.Context, name, addr string, args, env []string, scheme, tenant string, budget *cpuBudget) (*process, error) {
 	logf, err := os.Create(filepath.Join(s.work, name+".log"))
 	if err != nil {
 		return nil, err
@@ -76,8 +81,14 @@ func (s *suite) startAt(ctx context.Context, name, addr string, args, env []stri
 		logf.Close()
 		return nil, err
 	}
-	p := &process{name: name, cmd: cmd, base: scheme + "://" + addr + "/", tenant: tenant, exited: make(chan error, 1), log: logf}
+	p := &process{name: name, cmd: cmd, base: scheme + "://" + addr + "/", tenant: tenant, exited: make(chan error, 1), log: logf, budget: budget}
 	go func() { p.exited <- cmd.Wait() }()
+	if budget != nil {
+		if err := budget.add(p.pid()); err != nil {
+			p.stop()
+			return nil, fmt.Errorf("%s: CPU budget: %w", name, err)
+		}
+	}
 	if err := s.waitReady(ctx, p); err != nil {
 		p.stop()
 		return nil, fmt.Errorf("%s: %w (see %s)", name, err, logf.Name())
@@ -100,7 +111,7 @@ func (s *suite) startDev(ctx context.Context, name, data string, http bool, data
 	if database != "" {
 		args = append(args, "--database", database)
 	}
-	return s.startAt(ctx, name, addr, args, env, scheme, filepath.Join(data, "dev-tenant.json"))
+	return s.startAt(ctx, name, addr, args, env, scheme, filepath.Join(data, "dev-tenant.json"), nil)
 }
 
 func (s *suite) waitReady(ctx context.Context, p *process) error {
@@ -137,8 +148,9 @@ func (s *suite) waitReady(ctx context.Context, p *process) error {
 }
 
 // postgresFigures: client_credentials on PostgreSQL through `gatehouse dev`, then one `serve`
-// node and s.nodes of them with GOMAXPROCS=1 each (a core budget of one per node), and one node
-// with the per-address token limit counted (the shared limiter's cost).
+// node and s.nodes of them with GOMAXPROCS=1 each and, where the machine allows, the same CPU
+// quota each (cpubudget.go), and one node with the per-address token limit counted (the shared
+// limiter's cost).
 func (s *suite) postgresFigures(ctx context.Context) {
 	dbURL, drop, err := s.schema(ctx)
 	if err != nil {
@@ -173,14 +185,37 @@ func (s *suite) postgresFigures(ctx context.Context) {
 		return []string{"GOMAXPROCS=1", "GATEHOUSE_DATABASE=" + dbURL, "GATEHOUSE_MASTER_KEY_FILE=" + filepath.Join(data, "master.key"),
 			"GATEHOUSE_ISSUER=" + issuer, "GATEHOUSE_RATE_LIMITS_TOKEN_PER_IP_PER_MINUTE=" + limit}
 	}
-	startNodes := func(n int, limit string) ([]*process, error) {
+	// Each node's budget: GOMAXPROCS=1 and, when a quota can be set, s.nodeCPU of a core.
+	budgetText := "GOMAXPROCS=1"
+	if s.nodeCPU > 0 {
+		if b, err := newCPUBudget("probe", s.nodeCPU); err != nil {
+			fmt.Fprintf(s.out, "cpu budget   none (%v): GOMAXPROCS=1 alone, the nodes share the machine's cores\n", err)
+			s.nodeCPU = 0
+		} else {
+			b.remove()
+			budgetText = fmt.Sprintf("GOMAXPROCS=1 and %.2f of a core (cgroup quota)", s.nodeCPU)
+		}
+	}
+	var throttled float64 // seconds the nodes' quotas held them back, per figure
+	startNodes := func(n int, limit string, budgeted bool) ([]*process, error) {
 		var nodes []*process
+		throttled = 0
 		for i := range n {
-			p, err := s.start(ctx, fmt.Sprintf("serve-postgres-%d-of-%d-limit-%s", i+1, n, limit), []string{"serve"}, nodeEnv(limit), "http")
-			if err != nil {
-				for _, q := range nodes {
-					q.stop()
+			name := fmt.Sprintf("serve-postgres-%d-of-%d-limit-%s", i+1, n, limit)
+			var budget *cpuBudget
+			if budgeted && s.nodeCPU > 0 {
+				var err error
+				if budget, err = newCPUBudget(fmt.Sprintf("node%d", i+1), s.nodeCPU); err != nil {
+					stopAllNodes(nodes)
+					return nil, err
 				}
+			}
+			p, err := s.start(ctx, name, []string{"serve"}, nodeEnv(limit), "http", budget)
+			if err != nil {
+				if budget != nil {
+					budget.remove()
+				}
+				stopAllNodes(nodes)
 				return nil, err
 			}
 			nodes = append(nodes, p)
@@ -189,8 +224,11 @@ func (s *suite) postgresFigures(ctx context.Context) {
 	}
 	stopAll := func(nodes []*process) {
 		for _, p := range nodes {
-			p.stop()
+			if p.budget != nil {
+				throttled += p.budget.throttled()
+			}
 		}
+		stopAllNodes(nodes)
 	}
 	bases := func(nodes []*process) []string {
 		var u []string
@@ -200,7 +238,7 @@ func (s *suite) postgresFigures(ctx context.Context) {
 		return u
 	}
 
-	one, err := startNodes(1, "0")
+	one, err := startNodes(1, "0", true)
 	if err != nil {
 		s.fail("one serve node", err)
 		return
@@ -216,9 +254,11 @@ func (s *suite) postgresFigures(ctx context.Context) {
 	if err != nil {
 		return
 	}
-	s.add(row{figure: "one `serve` node, GOMAXPROCS=1, PostgreSQL, c=16", measured: m1.figures(), raw: m1.rawText(), note: m1.ratio()})
+	throttledOne := throttled
+	s.add(row{figure: "one `serve` node, " + budgetText + ", PostgreSQL, c=16", measured: m1.figures(), raw: m1.rawText(),
+		note: m1.ratio() + throttledText(s.nodeCPU, throttledOne, 1)})
 
-	many, err := startNodes(s.nodes, "0")
+	many, err := startNodes(s.nodes, "0", true)
 	if err != nil {
 		s.fail(fmt.Sprintf("%d serve nodes", s.nodes), err)
 		return
@@ -233,24 +273,52 @@ func (s *suite) postgresFigures(ctx context.Context) {
 	if m1.okRate > 0 {
 		scale = fmt.Sprintf("%.2f× one node", mn.okRate/m1.okRate)
 	}
-	s.add(row{figure: fmt.Sprintf("%d `serve` nodes, GOMAXPROCS=1 each, c=16 round robin", s.nodes), target: "≥ 1.8× one node",
-		measured: mn.figures(), raw: mn.rawText(), note: scale + fmt.Sprintf(" (%d CPUs on this machine)", runtime.NumCPU())})
+	s.add(row{figure: fmt.Sprintf("%d `serve` nodes, %s each, c=16 round robin", s.nodes, budgetText), target: "≥ 1.8× one node",
+		measured: mn.figures(), raw: mn.rawText(), note: scale + fmt.Sprintf(" (%d CPUs on this machine)", runtime.NumCPU()) + throttledText(s.nodeCPU, throttled, s.nodes)})
 
-	// The per-address limit counted in the database (leases of 60), set out of reach.
-	limited, err := startNodes(1, "1000000000")
+	// The per-address limit counted in the database (leases of 60), set out of reach, against the
+	// same node without it: one node without a quota, at c=4, where p50 is a request's own time
+	// rather than its wait in a saturated queue.
+	limiterRun := func(limit string) (measurement, error) {
+		nodes, err := startNodes(1, limit, false)
+		if err != nil {
+			return measurement{}, err
+		}
+		defer stopAll(nodes)
+		lo, err := tokenOptions(tenant, bases(nodes), 4, s.d)
+		if err != nil {
+			return measurement{}, err
+		}
+		return s.measure(ctx, lo, nil, 0)
+	}
+	m0, err := limiterRun("0")
+	if err != nil {
+		s.fail("one node without the per-address limit", err)
+		return
+	}
+	ml, err := limiterRun("1000000000")
 	if err != nil {
 		s.fail("one node with the per-address limit", err)
 		return
 	}
-	o.urls = bases(limited)
-	ml, err := s.measure(ctx, o, nil, 0)
-	stopAll(limited)
-	if err != nil {
-		return
+	s.add(row{figure: "one node, GOMAXPROCS=1, c=4, without / with the per-address token limit counted (shared limiter)", target: "< 1 ms p50 added",
+		measured: m0.figures() + " / " + ml.figures(), raw: ml.rawText(),
+		note: fmt.Sprintf("p50 %+.2f ms with the limiter", float64(percentile(ml.res.latencies, 50)-percentile(m0.res.latencies, 50))/1e6)})
+}
+
+func stopAllNodes(nodes []*process) {
+	for _, p := range nodes {
+		p.stop()
 	}
-	s.add(row{figure: "one node, per-address token limit counted (shared limiter)", target: "< 1 ms p50 added",
-		measured: ml.figures(), raw: ml.rawText(),
-		note: fmt.Sprintf("p50 %+.2f ms against the same node without it", float64(percentile(ml.res.latencies, 50)-percentile(m1.res.latencies, 50))/1e6)})
+}
+
+// throttledText says how long, per node, the quota held the nodes back during a figure: a quota
+// that never bit budgeted nothing.
+func throttledText(share, seconds float64, nodes int) string {
+	if share <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("; quota held each node back %.1f s", seconds/float64(nodes))
 }
 
 // schema creates a schema of its own in the PostgreSQL database and returns a URL selecting it
