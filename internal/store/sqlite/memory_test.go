@@ -80,3 +80,43 @@ func TestReaderIdleClosed(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestNewSchemaSmallCache: a new database's schema is made with a small page cache, and the write
+// connection gets its own size back; an existing database migrates with its cache untouched.
+func TestNewSchemaSmallCache(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "gatehouse.db")
+	st, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cache := func() int {
+		var n int
+		if err := st.DB().QueryRowContext(ctx, "PRAGMA cache_size").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := cache()
+	v, err := st.Migrate(ctx)
+	if err != nil || v == 0 {
+		t.Fatalf("migrate a new database: version %d, %v", v, err)
+	}
+	if got := cache(); got != before {
+		t.Errorf("cache_size after making the schema: %d, want the connection's own %d", got, before)
+	}
+	if _, err := st.DB().ExecContext(ctx, "PRAGMA cache_size = -1234"); err != nil {
+		t.Fatal(err)
+	}
+	if v2, err := st.Migrate(ctx); err != nil || v2 != v {
+		t.Fatalf("migrate again: version %d, %v", v2, err)
+	}
+	if got := cache(); got != -1234 {
+		t.Errorf("an existing database's migration changed cache_size to %d", got)
+	}
+	// The schema is whole: a write and a read through it work.
+	if err := st.AppendLogs(ctx, []domain.LogEvent{{LogID: "x", Date: time.Now().UTC(), Type: "s"}}); err != nil {
+		t.Fatal(err)
+	}
+}
