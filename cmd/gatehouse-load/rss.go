@@ -193,7 +193,8 @@ func (st rssStats) flat() bool {
 	return st.n > 0 && float64(st.steadyMax) <= 1.1*m && float64(st.steadyMin) >= 0.9*m
 }
 
-func mb(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/(1<<20)) }
+// mb is a size in MiB (2^20 bytes), the unit of the memory targets.
+func mb(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
 func (st rssStats) String() string {
 	if st.n == 0 {
