@@ -88,6 +88,9 @@ func (c Chromium) SignIn(ctx context.Context, loginURL, user, password string) (
 	c.screenshot(ctx, b, page, "verify-login-form")
 	if err := step("fill in the login form", 10*time.Second, func(ctx context.Context) error {
 		for _, f := range [][2]string{{userField, user}, {passwordField, password}} {
+			if err := waitVisible(ctx, b, page, f[0]); err != nil {
+				return err
+			}
 			if err := b.eval(ctx, page, "document.querySelector("+jsString(f[0])+").focus()", nil); err != nil {
 				return err
 			}
