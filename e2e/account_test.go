@@ -8,8 +8,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
-
-	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
 // TestAccountPages: the admin, signed in with an authenticator app, opens /u/account in headless
@@ -19,26 +17,10 @@ func TestAccountPages(t *testing.T) {
 	chromiumPath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	g := MustStartGatehouse(t, ctx)
-	settings := domain.DefaultGuardianSettings()
-	settings.Policies = []string{domain.PolicyAllApplications}
-	if err := g.App.Store.PutGuardianSettings(ctx, settings); err != nil {
-		t.Fatal(err)
-	}
-	app := MustStartSeedApp(t, ctx, g)
+	g, app := startMFATenant(t, ctx)
 	shots := artifactsDir(t)
-	admin := g.User(t, "admin")
-
 	b := MustStartBrowser(t, ctx)
-	b.navigate(app.Web + "/dashboard")
-	mustBeOnLoginPage(t, b, g)
-	signIn(t, b, admin.Email, admin.Password)
-	b.step("wait for the enrollment page", chromedp.WaitVisible(chromedp.CSS(`img.qr`)))
-	b.step("show the key", chromedp.Click(chromedp.CSS(`.manual summary`)), chromedp.WaitVisible(chromedp.CSS(`.secret`)))
-	secret := strings.ReplaceAll(b.text(".secret"), " ", "")
-	code, _ := totp.GenerateCode(secret, time.Now())
-	b.step("enter the first code", chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), code),
-		chromedp.Submit(chromedp.CSS(`input[name="code"]`)), chromedp.WaitVisible(chromedp.CSS(`.recovery-code`)))
+	admin, secret := enrollAdminApp(t, b, g, app)
 	b.step("continue", chromedp.Click(chromedp.CSS(`input[name="saved"]`)), chromedp.Submit(chromedp.CSS(`input[name="saved"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#welcome`)))
 
@@ -52,7 +34,7 @@ func TestAccountPages(t *testing.T) {
 	b.navigate(g.Origin + "/u/account/verify")
 	b.step("wait for the step-up form", chromedp.WaitVisible(chromedp.CSS(`input[name="code"]`)))
 	b.screenshot(shots, "account-verify")
-	code, _ = totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	code, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
 	b.step("verify", chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), code),
 		chromedp.Submit(chromedp.CSS(`input[name="code"]`)), chromedp.WaitVisible(chromedp.CSS(`.status`)))
 	b.step("make a new recovery code", chromedp.Click(chromedp.CSS(`input[value="recovery-code"] ~ button`)), chromedp.WaitVisible(chromedp.CSS(`.recovery-code`)))

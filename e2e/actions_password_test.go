@@ -75,29 +75,10 @@ func TestPasswordResetMFAChallengePages(t *testing.T) {
 	chromiumPath(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	g := MustStartGatehouse(t, ctx)
-	settings := domain.DefaultGuardianSettings()
-	settings.Policies = []string{domain.PolicyAllApplications}
-	if err := g.App.Store.PutGuardianSettings(ctx, settings); err != nil {
-		t.Fatal(err)
-	}
-	app := MustStartSeedApp(t, ctx, g)
+	g, app := startMFATenant(t, ctx)
 	shots := artifactsDir(t)
-	admin := g.User(t, "admin")
-
 	b := MustStartBrowser(t, ctx)
-	b.navigate(app.Web + "/dashboard")
-	mustBeOnLoginPage(t, b, g)
-	signIn(t, b, admin.Email, admin.Password)
-	b.step("show the key", chromedp.WaitVisible(chromedp.CSS(`img.qr`)), chromedp.Click(chromedp.CSS(`.manual summary`)),
-		chromedp.WaitVisible(chromedp.CSS(`.secret`)))
-	secret := strings.ReplaceAll(b.text(".secret"), " ", "")
-	code, err := totp.GenerateCode(secret, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.step("enroll", chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), code),
-		chromedp.Submit(chromedp.CSS(`input[name="code"]`)), chromedp.WaitVisible(chromedp.CSS(`.recovery-code`)))
+	admin, secret := enrollAdminApp(t, b, g, app)
 
 	tok := mgmtCall(t, g, "POST", "oauth/token", "", url.Values{"grant_type": {"client_credentials"}, "client_id": {g.Tenant.ManagementAPI.ClientID},
 		"client_secret": {g.Tenant.ManagementAPI.ClientSecret}, "audience": {g.Issuer + "api/v2/"}}, nil)["access_token"].(string)
@@ -129,7 +110,7 @@ func TestPasswordResetMFAChallengePages(t *testing.T) {
 		t.Fatalf("wrong code message %q", msg)
 	}
 	r.screenshot(shots, "reset-mfa-wrong-code")
-	code, _ = totp.GenerateCode(secret, time.Now().Add(30*time.Second)) // the step after the one used
+	code, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second)) // the step after the one used
 	r.step("enter the next code", chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), code),
 		chromedp.Submit(chromedp.CSS(`input[name="code"]`)), chromedp.WaitVisible(chromedp.CSS(`input[name="password"]`)))
 	if loc := r.location(); !strings.HasPrefix(loc, g.Origin+"/u/reset-password?ticket=") {

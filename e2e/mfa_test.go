@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
 
+	"github.com/gatehouse/gatehouse/internal/devtenant"
 	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
@@ -21,13 +22,7 @@ func TestMFAPages(t *testing.T) {
 	chromiumPath(t) // skip early, before starting anything
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
-	g := MustStartGatehouse(t, ctx)
-	settings := domain.DefaultGuardianSettings()
-	settings.Policies = []string{domain.PolicyAllApplications}
-	if err := g.App.Store.PutGuardianSettings(ctx, settings); err != nil {
-		t.Fatal(err)
-	}
-	app := MustStartSeedApp(t, ctx, g)
+	g, app := startMFATenant(t, ctx)
 	shots := artifactsDir(t)
 	admin := g.User(t, "admin")
 
@@ -86,4 +81,38 @@ func TestMFAPages(t *testing.T) {
 	if got := b2.text("#welcome"); got != "Welcome, Ada Admin" {
 		t.Fatalf("dashboard heading %q", got)
 	}
+}
+
+// startMFATenant starts Gatehouse with the tenant asking every sign-in for a second factor, and the
+// seed app beside it.
+func startMFATenant(t *testing.T, ctx context.Context) (*gatehouse, *seedApp) {
+	t.Helper()
+	g := MustStartGatehouse(t, ctx)
+	settings := domain.DefaultGuardianSettings()
+	settings.Policies = []string{domain.PolicyAllApplications}
+	if err := g.App.Store.PutGuardianSettings(ctx, settings); err != nil {
+		t.Fatal(err)
+	}
+	return g, MustStartSeedApp(t, ctx, g)
+}
+
+// enrollAdminApp signs the admin in through the seed app in b, on a tenant that asks for a second
+// factor (startMFATenant), and enrolls an authenticator app from the key behind "Can't scan it?".
+// It returns the admin and the app's key, with b on the recovery code page.
+func enrollAdminApp(t *testing.T, b *browser, g *gatehouse, app *seedApp) (devtenant.User, string) {
+	t.Helper()
+	admin := g.User(t, "admin")
+	b.navigate(app.Web + "/dashboard")
+	mustBeOnLoginPage(t, b, g)
+	signIn(t, b, admin.Email, admin.Password)
+	b.step("show the key", chromedp.WaitVisible(chromedp.CSS(`img.qr`)), chromedp.Click(chromedp.CSS(`.manual summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`.secret`)))
+	secret := strings.ReplaceAll(b.text(".secret"), " ", "")
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.step("enroll", chromedp.SendKeys(chromedp.CSS(`input[name="code"]`), code),
+		chromedp.Submit(chromedp.CSS(`input[name="code"]`)), chromedp.WaitVisible(chromedp.CSS(`.recovery-code`)))
+	return admin, secret
 }
