@@ -2,15 +2,12 @@ package e2e_test
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/pquerna/otp/totp"
-
-	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
 // The password reset's Actions in a browser: a password-reset-post-challenge action refuses a
@@ -23,27 +20,15 @@ func TestPasswordResetActionPages(t *testing.T) {
 	shots := artifactsDir(t)
 	user := g.Tenant.Users[0]
 
-	tok := mgmtCall(t, g, "POST", "oauth/token", "", url.Values{"grant_type": {"client_credentials"}, "client_id": {g.Tenant.ManagementAPI.ClientID},
-		"client_secret": {g.Tenant.ManagementAPI.ClientSecret}, "audience": {g.Issuer + "api/v2/"}}, nil)["access_token"].(string)
-	a := mgmtCall(t, g, "POST", "api/v2/actions/actions", tok, nil, map[string]any{"name": "Help desk resets",
+	tok := mgmtToken(t, g)
+	deployBound(t, g, tok, "password-reset-post-challenge", map[string]any{"name": "Help desk resets",
 		"supported_triggers": []map[string]string{{"id": "password-reset-post-challenge", "version": "v1"}},
 		"code": `exports.onExecutePostChallenge = async (event, api) => {
   if (event.user.email === ` + jsString(user.Email) + `) {
     api.access.deny('Your account is managed by the help desk: call extension 4242 to reset your password.');
   }
 };`})
-	id := a["id"].(string)
-	mgmtCall(t, g, "POST", "api/v2/actions/actions/"+id+"/deploy", tok, nil, nil)
-	mgmtCall(t, g, "PATCH", "api/v2/actions/triggers/password-reset-post-challenge/bindings", tok, nil,
-		map[string]any{"bindings": []map[string]any{{"ref": map[string]string{"type": "action_id", "value": id}}}})
-	users := mgmtCall(t, g, "GET", "api/v2/users?include_totals=true&per_page=50", tok, nil, nil)["users"].([]any)
-	userID := ""
-	for _, u := range users {
-		if m := u.(map[string]any); m["email"] == user.Email {
-			userID = m["user_id"].(string)
-		}
-	}
-	link := mgmtCall(t, g, "POST", "api/v2/tickets/password-change", tok, nil, map[string]any{"user_id": userID})["ticket"].(string)
+	link := passwordChangeLink(t, ctx, g, tok, user.Email)
 
 	b.navigate(link)
 	if h := b.text("h1"); h != "Your password cannot be reset here" {
@@ -80,22 +65,13 @@ func TestPasswordResetMFAChallengePages(t *testing.T) {
 	b := MustStartBrowser(t, ctx)
 	admin, secret := enrollAdminApp(t, b, g, app)
 
-	tok := mgmtCall(t, g, "POST", "oauth/token", "", url.Values{"grant_type": {"client_credentials"}, "client_id": {g.Tenant.ManagementAPI.ClientID},
-		"client_secret": {g.Tenant.ManagementAPI.ClientSecret}, "audience": {g.Issuer + "api/v2/"}}, nil)["access_token"].(string)
-	a := mgmtCall(t, g, "POST", "api/v2/actions/actions", tok, nil, map[string]any{"name": "Reset needs the app",
+	tok := mgmtToken(t, g)
+	deployBound(t, g, tok, "password-reset-post-challenge", map[string]any{"name": "Reset needs the app",
 		"supported_triggers": []map[string]string{{"id": "password-reset-post-challenge", "version": "v1"}},
 		"code": `exports.onExecutePostChallenge = async (event, api) => {
   api.authentication.challengeWith({ type: 'otp' }, { additionalFactors: [{ type: 'recovery-code' }] });
 };`})
-	id := a["id"].(string)
-	mgmtCall(t, g, "POST", "api/v2/actions/actions/"+id+"/deploy", tok, nil, nil)
-	mgmtCall(t, g, "PATCH", "api/v2/actions/triggers/password-reset-post-challenge/bindings", tok, nil,
-		map[string]any{"bindings": []map[string]any{{"ref": map[string]string{"type": "action_id", "value": id}}}})
-	u, err := g.App.Store.GetUserByEmail(ctx, domain.DefaultConnection, admin.Email)
-	if err != nil {
-		t.Fatal(err)
-	}
-	link := mgmtCall(t, g, "POST", "api/v2/tickets/password-change", tok, nil, map[string]any{"user_id": u.UserID})["ticket"].(string)
+	link := passwordChangeLink(t, ctx, g, tok, admin.Email)
 
 	r := MustStartBrowser(t, ctx)
 	r.navigate(link)

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/gatehouse/gatehouse/internal/domain"
 )
 
 // An HS256 API's Signing Secret tab in the browser: hidden at first, shown after the confirmation
@@ -21,8 +23,7 @@ func TestDashboardAPISigningSecretPage(t *testing.T) {
 	shots := artifactsDir(t)
 
 	// An HS256 API, made through the Management API as the tenant's automation would.
-	tok := mgmtCall(t, g, "POST", "oauth/token", "", url.Values{"grant_type": {"client_credentials"}, "client_id": {g.Tenant.ManagementAPI.ClientID},
-		"client_secret": {g.Tenant.ManagementAPI.ClientSecret}, "audience": {g.Issuer + "api/v2/"}}, nil)["access_token"].(string)
+	tok := mgmtToken(t, g)
 	api := mgmtCall(t, g, "POST", "api/v2/resource-servers", tok, nil, map[string]any{"name": "Shared Secret API",
 		"identifier": "https://hs.example.test", "signing_alg": "HS256"})
 	id, secret := api["id"].(string), api["signing_secret"].(string)
@@ -88,4 +89,32 @@ func mgmtCall(t *testing.T, g *gatehouse, method, path, bearer string, form url.
 		t.Fatalf("%s %s: %d %v %v", method, path, resp.StatusCode, out, err)
 	}
 	return out
+}
+
+// mgmtToken is a Management API token of the dev tenant's Management client.
+func mgmtToken(t *testing.T, g *gatehouse) string {
+	t.Helper()
+	return mgmtCall(t, g, "POST", "oauth/token", "", url.Values{"grant_type": {"client_credentials"}, "client_id": {g.Tenant.ManagementAPI.ClientID},
+		"client_secret": {g.Tenant.ManagementAPI.ClientSecret}, "audience": {g.Issuer + "api/v2/"}}, nil)["access_token"].(string)
+}
+
+// deployBound creates the Action described by body, deploys it and makes it trigger's only
+// binding; it returns the Action's id.
+func deployBound(t *testing.T, g *gatehouse, tok, trigger string, body map[string]any) string {
+	t.Helper()
+	id := mgmtCall(t, g, "POST", "api/v2/actions/actions", tok, nil, body)["id"].(string)
+	mgmtCall(t, g, "POST", "api/v2/actions/actions/"+id+"/deploy", tok, nil, nil)
+	mgmtCall(t, g, "PATCH", "api/v2/actions/triggers/"+trigger+"/bindings", tok, nil,
+		map[string]any{"bindings": []map[string]any{{"ref": map[string]string{"type": "action_id", "value": id}}}})
+	return id
+}
+
+// passwordChangeLink is the link of a password-change ticket for the database user with email.
+func passwordChangeLink(t *testing.T, ctx context.Context, g *gatehouse, tok, email string) string {
+	t.Helper()
+	u, err := g.App.Store.GetUserByEmail(ctx, domain.DefaultConnection, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mgmtCall(t, g, "POST", "api/v2/tickets/password-change", tok, nil, map[string]any{"user_id": u.UserID})["ticket"].(string)
 }

@@ -2,7 +2,6 @@ package e2e_test
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -19,19 +18,14 @@ func TestDashboardSendPhoneMessageFlow(t *testing.T) {
 	shots := artifactsDir(t)
 	b.step("desktop width", chromedp.EmulateViewport(1280, 900))
 
-	tok := mgmtCall(t, g, "POST", "oauth/token", "", url.Values{"grant_type": {"client_credentials"}, "client_id": {g.Tenant.ManagementAPI.ClientID},
-		"client_secret": {g.Tenant.ManagementAPI.ClientSecret}, "audience": {g.Issuer + "api/v2/"}}, nil)["access_token"].(string)
-	a := mgmtCall(t, g, "POST", "api/v2/actions/actions", tok, nil, map[string]any{"name": "Custom SMS provider",
+	tok := mgmtToken(t, g)
+	id := deployBound(t, g, tok, "send-phone-message", map[string]any{"name": "Custom SMS provider",
 		"supported_triggers": []map[string]string{{"id": "send-phone-message", "version": "v2"}},
 		"secrets":            []map[string]string{{"name": "SMS_TOKEN", "value": "provider-token-value"}},
 		"code": `exports.onExecuteSendPhoneMessage = async (event, api) => {
   const m = event.message_options;
   console.log('Sending "' + m.text + '" to ' + m.recipient + ' by ' + m.message_type + ' with token ' + event.secrets.SMS_TOKEN);
 };`})
-	id := a["id"].(string)
-	mgmtCall(t, g, "POST", "api/v2/actions/actions/"+id+"/deploy", tok, nil, nil)
-	mgmtCall(t, g, "PATCH", "api/v2/actions/triggers/send-phone-message/bindings", tok, nil,
-		map[string]any{"bindings": []map[string]any{{"ref": map[string]string{"type": "action_id", "value": id}}}})
 
 	b.navigate(g.Issuer + "admin/flows/send-phone-message")
 	mustBeOnLoginPage(t, b, g)

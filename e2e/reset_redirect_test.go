@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -70,20 +69,15 @@ func TestPasswordResetRedirectRoundTrip(t *testing.T) {
 	shots := artifactsDir(t)
 	admin := g.User(t, "admin")
 
-	tok := mgmtCall(t, g, "POST", "oauth/token", "", url.Values{"grant_type": {"client_credentials"}, "client_id": {g.Tenant.ManagementAPI.ClientID},
-		"client_secret": {g.Tenant.ManagementAPI.ClientSecret}, "audience": {g.Issuer + "api/v2/"}}, nil)["access_token"].(string)
-	a := mgmtCall(t, g, "POST", "api/v2/actions/actions", tok, nil, map[string]any{"name": "Verify identity before a reset",
+	tok := mgmtToken(t, g)
+	deployBound(t, g, tok, "password-reset-post-challenge", map[string]any{"name": "Verify identity before a reset",
 		"supported_triggers": []map[string]string{{"id": "password-reset-post-challenge", "version": "v1"}}, "code": resetRedirectAction,
 		"secrets": []map[string]string{{"name": "IDV_SECRET", "value": idvSecret}, {"name": "IDV_URL", "value": idvURL}}})
-	id := a["id"].(string)
-	mgmtCall(t, g, "POST", "api/v2/actions/actions/"+id+"/deploy", tok, nil, nil)
-	mgmtCall(t, g, "PATCH", "api/v2/actions/triggers/password-reset-post-challenge/bindings", tok, nil,
-		map[string]any{"bindings": []map[string]any{{"ref": map[string]string{"type": "action_id", "value": id}}}})
 	u, err := g.App.Store.GetUserByEmail(ctx, domain.DefaultConnection, admin.Email)
 	if err != nil {
 		t.Fatal(err)
 	}
-	link := mgmtCall(t, g, "POST", "api/v2/tickets/password-change", tok, nil, map[string]any{"user_id": u.UserID})["ticket"].(string)
+	link := passwordChangeLink(t, ctx, g, tok, admin.Email)
 
 	b := MustStartBrowser(t, ctx)
 	b.navigate(link)
