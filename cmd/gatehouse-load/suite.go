@@ -212,14 +212,19 @@ func tokenOptions(tenant string, urls []string, c int, d time.Duration) (options
 	return o, nil
 }
 
-// idle reads a server's RSS once it has been ready for s.settle.
-func (s *suite) idle(ctx context.Context, figure string, p *process) {
+// idleRSS reads a server's RSS once it has been ready for s.settle.
+func (s *suite) idleRSS(ctx context.Context, p *process) (int64, error) {
 	select {
 	case <-ctx.Done():
-		return
+		return 0, ctx.Err()
 	case <-time.After(s.settle):
 	}
-	v, err := procRSS(p.pid())(ctx)
+	return procRSS(p.pid())(ctx)
+}
+
+// idle reports a server's idle RSS as a figure.
+func (s *suite) idle(ctx context.Context, figure string, p *process) {
+	v, err := s.idleRSS(ctx, p)
 	if err != nil {
 		s.fail(figure, err)
 		return
@@ -238,11 +243,7 @@ func (s *suite) firstStarts(ctx context.Context, env []string) {
 			s.fail(figure, err)
 			return
 		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(s.settle):
-		}
-		v, err := procRSS(p.pid())(ctx)
+		v, err := s.idleRSS(ctx, p)
 		p.stop()
 		if err != nil {
 			s.fail(figure, err)
