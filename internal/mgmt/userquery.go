@@ -164,8 +164,12 @@ func parseTerm(t queryToken) (store.UserQueryTerm, error) {
 }
 
 // parseUserSort parses GET /users' sort, Auth0's field:1 (ascending) or field:-1 (descending), for
-// the fields the store can order by from an index (store.UserSortFields).
+// the fields the store can order by from an index (store.UserSortFields). The errors echo v, so
+// it is bounded first: every valid sort is far shorter.
 func parseUserSort(v string) (store.UserSort, error) {
+	if len(v) > maxSortLen {
+		return store.UserSort{}, fmt.Errorf("a sort has at most %d characters", maxSortLen)
+	}
 	field, dir, ok := strings.Cut(v, ":")
 	if !ok || (dir != "1" && dir != "-1") {
 		return store.UserSort{}, fmt.Errorf("%q: expected field:1 (ascending) or field:-1 (descending)", v)
@@ -175,3 +179,6 @@ func parseUserSort(v string) (store.UserSort, error) {
 	}
 	return store.UserSort{Field: field, Desc: dir == "-1"}, nil
 }
+
+// maxSortLen bounds sort before it is parsed and echoed in an error.
+const maxSortLen = 64

@@ -57,3 +57,14 @@ func TestRedactedBody(t *testing.T) {
 		t.Fatal("non-JSON body recorded")
 	}
 }
+
+// TestParseUserSortBoundsEcho: a sort too long to be one is refused without echoing it back.
+func TestParseUserSortBoundsEcho(t *testing.T) {
+	long := strings.Repeat("x", 10_000) + ":1"
+	if _, err := parseUserSort(long); err == nil || strings.Contains(err.Error(), "xxxx") {
+		t.Errorf("long sort: %v", err)
+	}
+	if s, err := parseUserSort("email:-1"); err != nil || s.Field != "email" || !s.Desc {
+		t.Errorf("email:-1: %+v %v", s, err)
+	}
+}
