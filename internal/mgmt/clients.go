@@ -223,12 +223,17 @@ func (g *clients) list(c *call) (int, any, error) {
 	}
 	if global != nil && *global {
 		// Only the tenant's "All Applications" client is global; it is listed only when asked for
-		// (is_global=true), so lists of the tenant's applications stay what the tenant created.
+		// (is_global=true), so lists of the tenant's applications stay what the tenant created. It is
+		// first-party and has no app_type: other filters that exclude it leave the list empty.
+		total := 0
+		if len(f.AppType) == 0 && (f.IsFirstParty == nil || *f.IsFirstParty) {
+			total = 1
+		}
 		var items []any
-		if p.Page.Page == 0 {
+		if total == 1 && p.Page.Page == 0 {
 			items = []any{pr.apply(c.visible(clientView{Client: g.global, Global: true}))}
 		}
-		return http.StatusOK, p.list("clients", items, 1), nil
+		return http.StatusOK, p.list("clients", items, total), nil
 	}
 	list, total, err := g.clients.ListClients(c.ctx(), f, p.Page)
 	if err != nil {

@@ -95,6 +95,11 @@ func TestClientFilters(t *testing.T) {
 	if gc["global"] != true || gc["name"] != "All Applications" || len(gid) != 32 {
 		t.Errorf("global client: %v", gc)
 	}
+	for _, q := range []string{"is_first_party=false", "app_type=spa"} {
+		if got := e.must(t, 200, "GET", "/clients?is_global=true&include_totals=true&"+q, nil).obj(t); got["total"] != 0.0 {
+			t.Errorf("is_global=true&%s: %v", q, got)
+		}
+	}
 	for _, l := range e.must(t, 200, "GET", "/clients", nil).arr(t) {
 		if l.(map[string]any)["client_id"] == gid {
 			t.Errorf("the global client is in the plain list")

@@ -2,6 +2,7 @@ package mgmt
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,6 +27,7 @@ func TestParseUserQuery(t *testing.T) {
 		{`name:*usa`, []store.UserQueryTerm{{Field: "name", Value: "*usa"}}},
 		{`*@example.com`, []store.UserQueryTerm{{Field: "", Value: "*@example.com"}}},
 		{`email:*ë.fr AND email_verified:true`, []store.UserQueryTerm{{Field: "email", Value: "*ë.fr"}, {Field: "email_verified", Value: "true"}}},
+		{strings.TrimSpace(strings.Repeat("e* AND ", maxQueryTerms-1)) + " e*", slices.Repeat([]store.UserQueryTerm{{Value: "e*"}}, maxQueryTerms)},
 	} {
 		got, err := parseUserQuery(tc.q)
 		if err != nil || !reflect.DeepEqual(got.Terms, tc.want) {
@@ -37,6 +39,7 @@ func TestParseUserQuery(t *testing.T) {
 		`_exists_:email`, `name:*sa`, `name:*ë`, `*ab`, `name:*doe*`, `name:*d?e`, `name:**doe`, `blocked:*rue`,
 		`identities.connection:*-DB`, `name:j?ne`, `email:*`, `name:"unterminated`, `blocked:maybe`, `email:`, `AND`,
 		`name:"j*"`, "email:\xff*", "name:a\x00b", "email:\x1b", strings.Repeat("a", 4097),
+		strings.Repeat("*est ", maxQueryTerms+1), strings.Repeat("e* AND ", maxQueryTerms) + "e*",
 	} {
 		if _, err := parseUserQuery(bad); err == nil {
 			t.Errorf("%s: accepted", bad)
@@ -55,5 +58,16 @@ func TestRedactedBody(t *testing.T) {
 	}
 	if redactedBody([]byte("not json")) != nil || redactedBody(nil) != nil {
 		t.Fatal("non-JSON body recorded")
+	}
+}
+
+// TestParseUserSortBoundsEcho: a sort too long to be one is refused without echoing it back.
+func TestParseUserSortBoundsEcho(t *testing.T) {
+	long := strings.Repeat("x", 10_000) + ":1"
+	if _, err := parseUserSort(long); err == nil || strings.Contains(err.Error(), "xxxx") {
+		t.Errorf("long sort: %v", err)
+	}
+	if s, err := parseUserSort("email:-1"); err != nil || s.Field != "email" || !s.Desc {
+		t.Errorf("email:-1: %+v %v", s, err)
 	}
 }

@@ -83,6 +83,17 @@ func testConnections(t *testing.T, s store.Store) {
 		t.Errorf("client key %+v", gotUp.ClientKey)
 	}
 	eq(t, "sealed secret kept", string(gotUp.SecretSealed), "\x04")
+	// A rotation's next and previous keys come back beside the current one.
+	since := time.Unix(1700000500, 0).UTC()
+	gotUp.NextClientKey = &domain.ConnectionKey{KID: "kid-2", Cert: "c2", KeySealed: []byte{7}, CreatedAt: since}
+	gotUp.PreviousClientKey = &domain.ConnectionKey{KID: "kid-0", Cert: "c0", KeySealed: []byte{8}, CreatedAt: since}
+	gotUp.ClientKey.CurrentSince = since
+	must(t, s.UpdateConnection(ctx, gotUp))
+	gotUp, err = s.GetConnection(ctx, up.ID)
+	must(t, err)
+	eq(t, "next key", gotUp.NextClientKey != nil && gotUp.NextClientKey.KID == "kid-2" && string(gotUp.NextClientKey.KeySealed) == "\x07", true)
+	eq(t, "previous key", gotUp.PreviousClientKey != nil && gotUp.PreviousClientKey.KID == "kid-0", true)
+	eq(t, "current since", gotUp.ClientKey.Since().Equal(since), true)
 	must(t, s.DeleteConnection(ctx, up.ID))
 
 	_, err = s.GetConnection(ctx, "con_missing")
