@@ -166,7 +166,8 @@ func TestPasswordResetRedirectAction(t *testing.T) {
 		_, link2 := ticket(n.tenant.Users[1].Email)
 		state2 := leave(c, link2).Query().Get("state")
 		c.Jar.SetCookies(issuer, []*http.Cookie{{Name: "gh_tx", Value: resetCookie, Path: "/"}})
-		if resp, _ := get(t, c, n.issuer+"u/login?state="+url.QueryEscape(state2)); resp.StatusCode == http.StatusOK {
+		if resp, page := get(t, c, n.issuer+"u/login?state="+url.QueryEscape(state2)); resp.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(page, "no longer valid") {
 			t.Fatalf("a reset's state opened the login page: %d", resp.StatusCode)
 		}
 		form.Set("password", "Redirect-Passw0rd!")
@@ -240,9 +241,16 @@ exports.onContinuePostChallenge = async (event, api) => { console.log('second ba
 			t.Fatalf("the second onContinuePostChallenge logged %d times", got)
 		}
 
-		// A sign-in's /continue does not take a reset's state, nor a reset's a sign-in's.
-		if resp, _ := get(t, c, n.issuer+"continue?state=not-a-reset"); resp.StatusCode == http.StatusSeeOther {
-			t.Fatalf("unknown state: %d", resp.StatusCode)
+		// A state of neither kind is refused; an overlong one is refused before it is looked up,
+		// in the cross-site POST's re-post as well.
+		for _, bad := range []string{"not-a-reset", domain.ResetContinuePrefix + strings.Repeat("x", 200)} {
+			if resp, _ := get(t, c, n.issuer+"continue?state="+url.QueryEscape(bad)); resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("state %.20s…: %d", bad, resp.StatusCode)
+			}
+			if resp, page := postContinue(t, browser(t), n.node, url.Values{"state": {bad}}); resp.StatusCode != http.StatusBadRequest ||
+				strings.Contains(page, "_gatehouse_continue") {
+				t.Fatalf("cross-site POST of state %.20s…: %d", bad, resp.StatusCode)
+			}
 		}
 	})
 }
