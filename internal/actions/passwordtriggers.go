@@ -18,12 +18,9 @@ type PostChangePasswordEvent struct {
 }
 
 func (ev PostChangePasswordEvent) normalized() PostChangePasswordEvent {
-	ev.User.AppMetadata = orEmptyAny(ev.User.AppMetadata)
-	ev.User.UserMetadata = orEmptyAny(ev.User.UserMetadata)
-	ev.User.Identities = orEmptySlice(ev.User.Identities)
+	ev.User = ev.User.normalized()
 	ev.Connection.Metadata = orEmptyStr(ev.Connection.Metadata)
-	ev.Request.Query = orEmptyAny(ev.Request.Query)
-	ev.Request.Body = orEmptyAny(ev.Request.Body)
+	ev.Request = ev.Request.normalized()
 	return ev
 }
 
@@ -57,15 +54,12 @@ type PasswordResetPostChallengeEvent struct {
 }
 
 func (ev PasswordResetPostChallengeEvent) normalized() PasswordResetPostChallengeEvent {
-	ev.User.AppMetadata = orEmptyAny(ev.User.AppMetadata)
-	ev.User.UserMetadata = orEmptyAny(ev.User.UserMetadata)
-	ev.User.Identities = orEmptySlice(ev.User.Identities)
+	ev.User = ev.User.normalized()
 	ev.Authentication.Methods = orEmptySlice(ev.Authentication.Methods)
 	ev.Authorization.Roles = orEmptySlice(ev.Authorization.Roles)
 	ev.Client.Metadata = orEmptyStr(ev.Client.Metadata)
 	ev.Connection.Metadata = orEmptyStr(ev.Connection.Metadata)
-	ev.Request.Query = orEmptyAny(ev.Request.Query)
-	ev.Request.Body = orEmptyAny(ev.Request.Body)
+	ev.Request = ev.Request.normalized()
 	return ev
 }
 

@@ -24,12 +24,9 @@ type MessageOptions struct {
 }
 
 func (ev SendPhoneMessageEvent) normalized() SendPhoneMessageEvent {
-	ev.User.AppMetadata = orEmptyAny(ev.User.AppMetadata)
-	ev.User.UserMetadata = orEmptyAny(ev.User.UserMetadata)
-	ev.User.Identities = orEmptySlice(ev.User.Identities)
+	ev.User = ev.User.normalized()
 	ev.Client.Metadata = orEmptyStr(ev.Client.Metadata)
-	ev.Request.Query = orEmptyAny(ev.Request.Query)
-	ev.Request.Body = orEmptyAny(ev.Request.Body)
+	ev.Request = ev.Request.normalized()
 	return ev
 }
 

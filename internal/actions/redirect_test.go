@@ -116,13 +116,19 @@ func TestRedirectURL(t *testing.T) {
 	}
 }
 
-// boundLogin compiles sources as post-login actions with ids A, B, …
+// boundLogin compiles sources as post-login actions with ids actionA, actionB, …
 func boundLogin(tb testing.TB, rt *actions.Runtime, sources ...string) []actions.Bound {
+	return boundAs(tb, rt, actions.TriggerPostLogin, "action", sources...)
+}
+
+// boundAs compiles sources as trigger's actions named prefix+A, prefix+B, …, each with the secret
+// KEY=shared.
+func boundAs(tb testing.TB, rt *actions.Runtime, trigger actions.Trigger, prefix string, sources ...string) []actions.Bound {
 	var bound []actions.Bound
 	for i, src := range sources {
-		name := "action" + string(rune('A'+i))
+		name := prefix + string(rune('A'+i))
 		bound = append(bound, actions.Bound{ActionID: name, Name: name, Secrets: map[string]string{"KEY": "shared"},
-			Program: MustCompile(tb, rt, name, src, actions.TriggerPostLogin)})
+			Program: MustCompile(tb, rt, name, src, trigger)})
 	}
 	return bound
 }

@@ -24,13 +24,10 @@ type (
 )
 
 func (ev RegistrationEvent) normalized() RegistrationEvent {
-	ev.User.AppMetadata = orEmptyAny(ev.User.AppMetadata)
-	ev.User.UserMetadata = orEmptyAny(ev.User.UserMetadata)
-	ev.User.Identities = orEmptySlice(ev.User.Identities)
+	ev.User = ev.User.normalized()
 	ev.Client.Metadata = orEmptyStr(ev.Client.Metadata)
 	ev.Connection.Metadata = orEmptyStr(ev.Connection.Metadata)
-	ev.Request.Query = orEmptyAny(ev.Request.Query)
-	ev.Request.Body = orEmptyAny(ev.Request.Body)
+	ev.Request = ev.Request.normalized()
 	return ev
 }
 

@@ -12,14 +12,9 @@ import (
 	"github.com/gatehouse/gatehouse/internal/actions"
 )
 
+// boundReset compiles sources as password-reset-post-challenge actions with ids resetA, resetB, …
 func boundReset(tb testing.TB, rt *actions.Runtime, sources ...string) []actions.Bound {
-	var bound []actions.Bound
-	for i, src := range sources {
-		name := "reset" + string(rune('A'+i))
-		bound = append(bound, actions.Bound{ActionID: name, Name: name, Secrets: map[string]string{"KEY": "shared"},
-			Program: MustCompile(tb, rt, name, src, actions.TriggerPasswordResetPostChallenge)})
-	}
-	return bound
+	return boundAs(tb, rt, actions.TriggerPasswordResetPostChallenge, "reset", sources...)
 }
 
 // A password-reset-post-challenge redirect pauses the chain after its action, keeping the factor

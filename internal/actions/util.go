@@ -34,9 +34,7 @@ func orEmptySlice[T any](s []T) []T {
 // normalized fills nil maps and slices so the script sees {} and [] rather than null,
 // as Auth0 sends them.
 func (ev PostLoginEvent) normalized() PostLoginEvent {
-	ev.User.AppMetadata = orEmptyAny(ev.User.AppMetadata)
-	ev.User.UserMetadata = orEmptyAny(ev.User.UserMetadata)
-	ev.User.Identities = orEmptySlice(ev.User.Identities)
+	ev.User = ev.User.normalized()
 	ev.Authorization.Roles = orEmptySlice(ev.Authorization.Roles)
 	ev.Client.Metadata = orEmptyStr(ev.Client.Metadata)
 	ev.Connection.Metadata = orEmptyStr(ev.Connection.Metadata)
@@ -45,8 +43,7 @@ func (ev PostLoginEvent) normalized() PostLoginEvent {
 		o.Metadata = orEmptyStr(o.Metadata)
 		ev.Organization = &o
 	}
-	ev.Request.Query = orEmptyAny(ev.Request.Query)
-	ev.Request.Body = orEmptyAny(ev.Request.Body)
+	ev.Request = ev.Request.normalized()
 	ev.Transaction.RequestedScopes = orEmptySlice(ev.Transaction.RequestedScopes)
 	ev.Transaction.Metadata = orEmptyAny(ev.Transaction.Metadata)
 	ev.Authentication.Methods = orEmptySlice(ev.Authentication.Methods)
@@ -63,12 +60,26 @@ func (ev CredentialsExchangeEvent) normalized() CredentialsExchangeEvent {
 	ev.AccessToken.Scope = orEmptySlice(ev.AccessToken.Scope)
 	ev.AccessToken.CustomClaims = orEmptyAny(ev.AccessToken.CustomClaims)
 	ev.Transaction.RequestedScopes = orEmptySlice(ev.Transaction.RequestedScopes)
-	ev.Request.Query = orEmptyAny(ev.Request.Query)
-	ev.Request.Body = orEmptyAny(ev.Request.Body)
+	ev.Request = ev.Request.normalized()
 	if ev.Organization != nil {
 		o := *ev.Organization
 		o.Metadata = orEmptyStr(o.Metadata)
 		ev.Organization = &o
 	}
 	return ev
+}
+
+// normalized fills the user's nil metadata and identities, as every trigger's event shows them.
+func (u User) normalized() User {
+	u.AppMetadata = orEmptyAny(u.AppMetadata)
+	u.UserMetadata = orEmptyAny(u.UserMetadata)
+	u.Identities = orEmptySlice(u.Identities)
+	return u
+}
+
+// normalized fills the request's nil query and body, as every trigger's event shows them.
+func (q Request) normalized() Request {
+	q.Query = orEmptyAny(q.Query)
+	q.Body = orEmptyAny(q.Body)
+	return q
 }

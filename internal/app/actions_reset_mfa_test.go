@@ -40,18 +40,7 @@ func TestPasswordResetMFAChallenge(t *testing.T) {
 			`exports.onExecutePostChallenge = async (event, api) => {
   api.authentication.challengeWith({ type: 'otp' }, { additionalFactors: [{ type: 'recovery-code' }] });
 };`))
-		ticket := func(email string) string {
-			u, err := n.Store.GetUserByEmail(ctx, domain.DefaultConnection, email)
-			if err != nil {
-				t.Fatal(err)
-			}
-			status, body := m.do("POST", "tickets/password-change", map[string]any{"user_id": u.UserID})
-			link, _ := body["ticket"].(string)
-			if status != 201 || link == "" {
-				t.Fatalf("ticket: %d %v", status, body)
-			}
-			return link
-		}
+		ticket := func(email string) string { _, link := resetTicket(t, n.node, m, email); return link }
 		user, err := n.Store.GetUserByEmail(ctx, domain.DefaultConnection, admin.Email)
 		if err != nil {
 			t.Fatal(err)
@@ -68,19 +57,8 @@ func TestPasswordResetMFAChallenge(t *testing.T) {
 
 		// A forged new-password POST, with a valid form binding computed from the browser's own
 		// cookie, changes nothing.
-		forge := func(c *http.Client) (int, string) {
-			var cookie string
-			for _, ck := range c.Jar.Cookies(mustParse(t, n.issuer)) {
-				if ck.Name == "gh_reset" {
-					cookie = ck.Value
-				}
-			}
-			mac := hmac.New(sha256.New, []byte(cookie))
-			mac.Write([]byte("gatehouse reset form\x00change\x00" + ticketSecret))
-			resp, body := post(t, c, n.issuer+"u/reset-password", url.Values{"ticket": {ticketSecret},
-				"csrf": {base64.RawURLEncoding.EncodeToString(mac.Sum(nil))}, "password": {"Forged-Passw0rd!"}, "password_confirm": {"Forged-Passw0rd!"}})
-			return resp.StatusCode, body
-		}
+		first := link
+		forge := func(c *http.Client) (int, string) { return forgeResetPost(t, c, n.node, first) }
 		b.loc = mustParse(t, challenge)
 		b.open()
 		if b.code != 200 || !strings.Contains(b.page, `name="code"`) || !strings.Contains(b.page, "/u/reset-password/mfa-recovery-code-challenge?ticket=") {
@@ -178,6 +156,39 @@ func TestPasswordResetMFAChallenge(t *testing.T) {
 			t.Fatalf("user without a factor: %d %s", b.code, b.page)
 		}
 	})
+}
+
+// resetTicket is a password-change ticket for the user with email (the Management API's), and its link.
+func resetTicket(t *testing.T, n *node, m *mgmtClient, email string) (*domain.User, string) {
+	t.Helper()
+	u, err := n.Store.GetUserByEmail(context.Background(), domain.DefaultConnection, email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, body := m.do("POST", "tickets/password-change", map[string]any{"user_id": u.UserID})
+	link, _ := body["ticket"].(string)
+	if status != 201 || link == "" {
+		t.Fatalf("ticket: %d %v", status, body)
+	}
+	return u, link
+}
+
+// forgeResetPost posts a new password for link's ticket from c with a form binding computed from
+// c's own reset cookie, as a forged form would, and returns the status and page.
+func forgeResetPost(t *testing.T, c *http.Client, n *node, link string) (int, string) {
+	t.Helper()
+	secret := strings.TrimPrefix(link, n.issuer+"u/reset-password?ticket=")
+	var cookie string
+	for _, ck := range c.Jar.Cookies(mustParse(t, n.issuer)) {
+		if ck.Name == "gh_reset" {
+			cookie = ck.Value
+		}
+	}
+	mac := hmac.New(sha256.New, []byte(cookie))
+	mac.Write([]byte("gatehouse reset form\x00change\x00" + secret))
+	resp, body := post(t, c, n.issuer+"u/reset-password", url.Values{"ticket": {secret},
+		"csrf": {base64.RawURLEncoding.EncodeToString(mac.Sum(nil))}, "password": {"Forged-Passw0rd!"}, "password_confirm": {"Forged-Passw0rd!"}})
+	return resp.StatusCode, body
 }
 
 // redirectOf GETs u and returns the status and the Location it sends the browser to.

@@ -2,9 +2,6 @@ package app_test
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
 	"net/url"
 	"strings"
@@ -58,18 +55,7 @@ func TestPasswordResetRedirectAction(t *testing.T) {
 		m := newMgmtClient(t, n.node)
 		verify := m.deployAction("verify identity", "password-reset-post-challenge", resetRedirectCode)
 		m.bind("password-reset-post-challenge", verify)
-		ticket := func(email string) (*domain.User, string) {
-			u, err := n.Store.GetUserByEmail(ctx, domain.DefaultConnection, email)
-			if err != nil {
-				t.Fatal(err)
-			}
-			status, body := m.do("POST", "tickets/password-change", map[string]any{"user_id": u.UserID})
-			link, _ := body["ticket"].(string)
-			if status != 201 || link == "" {
-				t.Fatalf("ticket: %d %v", status, body)
-			}
-			return u, link
-		}
+		ticket := func(email string) (*domain.User, string) { return resetTicket(t, n.node, m, email) }
 		leave := func(c *http.Client, link string) *url.URL {
 			t.Helper()
 			code, loc := redirectOf(t, c, link)
@@ -81,20 +67,7 @@ func TestPasswordResetRedirectAction(t *testing.T) {
 			return away
 		}
 		issuer := mustParse(t, n.issuer)
-		forge := func(c *http.Client, link string) (int, string) {
-			secret := strings.TrimPrefix(link, n.issuer+"u/reset-password?ticket=")
-			var cookie string
-			for _, ck := range c.Jar.Cookies(issuer) {
-				if ck.Name == "gh_reset" {
-					cookie = ck.Value
-				}
-			}
-			mac := hmac.New(sha256.New, []byte(cookie))
-			mac.Write([]byte("gatehouse reset form\x00change\x00" + secret))
-			resp, body := post(t, c, n.issuer+"u/reset-password", url.Values{"ticket": {secret},
-				"csrf": {base64.RawURLEncoding.EncodeToString(mac.Sum(nil))}, "password": {"Forged-Passw0rd!"}, "password_confirm": {"Forged-Passw0rd!"}})
-			return resp.StatusCode, body
-		}
+		forge := func(c *http.Client, link string) (int, string) { return forgeResetPost(t, c, n.node, link) }
 
 		// The link sends the browser away with a token for this user and this reset's state.
 		user, link := ticket(n.tenant.Users[0].Email)
@@ -166,7 +139,8 @@ func TestPasswordResetRedirectAction(t *testing.T) {
 		_, link2 := ticket(n.tenant.Users[1].Email)
 		state2 := leave(c, link2).Query().Get("state")
 		c.Jar.SetCookies(issuer, []*http.Cookie{{Name: "gh_tx", Value: resetCookie, Path: "/"}})
-		if resp, _ := get(t, c, n.issuer+"u/login?state="+url.QueryEscape(state2)); resp.StatusCode == http.StatusOK {
+		if resp, page := get(t, c, n.issuer+"u/login?state="+url.QueryEscape(state2)); resp.StatusCode != http.StatusBadRequest ||
+			!strings.Contains(page, "no longer valid") {
 			t.Fatalf("a reset's state opened the login page: %d", resp.StatusCode)
 		}
 		form.Set("password", "Redirect-Passw0rd!")
@@ -240,9 +214,16 @@ exports.onContinuePostChallenge = async (event, api) => { console.log('second ba
 			t.Fatalf("the second onContinuePostChallenge logged %d times", got)
 		}
 
-		// A sign-in's /continue does not take a reset's state, nor a reset's a sign-in's.
-		if resp, _ := get(t, c, n.issuer+"continue?state=not-a-reset"); resp.StatusCode == http.StatusSeeOther {
-			t.Fatalf("unknown state: %d", resp.StatusCode)
+		// A state of neither kind is refused; an overlong one is refused before it is looked up,
+		// in the cross-site POST's re-post as well.
+		for _, bad := range []string{"not-a-reset", domain.ResetContinuePrefix + strings.Repeat("x", 200)} {
+			if resp, _ := get(t, c, n.issuer+"continue?state="+url.QueryEscape(bad)); resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("state %.20s…: %d", bad, resp.StatusCode)
+			}
+			if resp, page := postContinue(t, browser(t), n.node, url.Values{"state": {bad}}); resp.StatusCode != http.StatusBadRequest ||
+				strings.Contains(page, "_gatehouse_continue") {
+				t.Fatalf("cross-site POST of state %.20s…: %d", bad, resp.StatusCode)
+			}
 		}
 	})
 }

@@ -159,8 +159,9 @@ func (h *Handler) continueLogin(w http.ResponseWriter, r *http.Request) {
 	if fs == nil {
 		return
 	}
-	if fs.tx.ActionsResume == nil || fs.tx.PasswordReset != nil {
-		// A live transaction of another kind (a login form's): not one a redirect can resume.
+	if fs.tx.ActionsResume == nil {
+		// A live transaction of another kind (a login form's): not one a redirect can resume
+		// (loadTx already refused a password reset's).
 		h.errorPage(w, r, staleTransaction())
 		return
 	}
@@ -180,11 +181,15 @@ func (h *Handler) continueLogin(w http.ResponseWriter, r *http.Request) {
 // fields. Its CSP admits the answer the re-post gets: the client's redirect_uri (or a page of
 // Gatehouse's own). The transaction is only read here.
 func (h *Handler) repostContinue(w http.ResponseWriter, r *http.Request, state string) {
-	tx, err := h.store.GetTransaction(r.Context(), state)
+	var tx *domain.LoginTransaction
+	err := store.ErrNotFound
+	if len(state) <= 128 { // bounded before it is looked up
+		tx, err = h.store.GetTransaction(r.Context(), state)
+	}
 	if err == nil && h.isReset(state) != (tx.PasswordReset != nil) {
 		err = store.ErrNotFound // a state of the other kind
 	}
-	if err != nil || len(state) > 128 || (tx.ActionsResume == nil && tx.PasswordReset == nil) || !h.now().Before(tx.ExpiresAt) {
+	if err != nil || (tx.ActionsResume == nil && tx.PasswordReset == nil) || !h.now().Before(tx.ExpiresAt) {
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			h.internalError(w, r, err)
 			return
