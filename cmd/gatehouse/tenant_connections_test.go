@@ -74,19 +74,12 @@ func TestTenantConnections(t *testing.T) {
 			// the connections are refused (as the Management API refuses them), naming each
 			// endpoint, and nothing changes.
 			strict := emptyTenant(t)
-			before := filepath.Join(t.TempDir(), "strict-before")
-			if _, _, err := run(strict, "", "tenant", "export", before); err != nil {
-				t.Fatal(err)
-			}
+			before := exportTree(t, strict)
 			_, _, err := run(strict, "", "tenant", "apply", "--keywords", kw, dir)
 			if err == nil || !strings.Contains(err.Error(), "connections/Okta.json: options.") || !strings.Contains(err.Error(), "destination not allowed: acme.okta.example does not resolve") {
 				t.Fatalf("apply on a node that may not reach the providers: %v", err)
 			}
-			strictAfter := filepath.Join(t.TempDir(), "strict-after")
-			if _, _, err := run(strict, "", "tenant", "export", strictAfter); err != nil {
-				t.Fatal(err)
-			}
-			sameTree(t, "strict tenant after a refused apply", readTree(t, before), readTree(t, strictAfter))
+			sameTree(t, "strict tenant after a refused apply", before, exportTree(t, strict))
 
 			// The rest runs on nodes allowed to reach any address (as `gatehouse dev` is).
 			src := allowDestinations(seed(t, newEnv(t)))
@@ -108,18 +101,7 @@ func TestTenantConnections(t *testing.T) {
 
 			for _, format := range []string{"dir", "yaml"} {
 				t.Run(format, func(t *testing.T) {
-					target := filepath.Join(t.TempDir(), "a")
-					if format == "yaml" {
-						target = filepath.Join(target, "tenant.yaml")
-					}
-					if _, _, err := run(src, "", "tenant", "export", target); err != nil {
-						t.Fatal(err)
-					}
-					root := target
-					if format == "yaml" {
-						root = filepath.Dir(target)
-					}
-					first := readTree(t, root)
+					target, first := exportAs(t, src, format)
 					all := strings.Join(mapValues(first), "\n")
 					if strings.Contains(all, "secret-value") {
 						t.Fatal("an export holds a connection secret")
@@ -144,17 +126,8 @@ func TestTenantConnections(t *testing.T) {
 					if _, _, err := run(dst, "", "tenant", "apply", "--keywords", masks, target); err != nil {
 						t.Fatal(err)
 					}
-					again := filepath.Join(t.TempDir(), "b")
-					if format == "yaml" {
-						again = filepath.Join(again, "tenant.yaml")
-					}
-					if _, _, err := run(dst, "", "tenant", "export", again); err != nil {
-						t.Fatal(err)
-					}
-					if format == "yaml" {
-						again = filepath.Dir(again)
-					}
-					sameTree(t, "export after apply", first, readTree(t, again))
+					_, again := exportAs(t, dst, format)
+					sameTree(t, "export after apply", first, again)
 					if out, _, err := run(dst, "", "tenant", "apply", "--keywords", masks, target); err != nil || out != "" {
 						t.Fatalf("second apply: %v\n%s", err, out)
 					}
@@ -187,10 +160,7 @@ func TestTenantConnections(t *testing.T) {
 				"connections/Entra.json": strings.Replace(strings.Replace(upstreamFiles["connections/Okta.json"], `"Okta"`, `"Entra"`, 1), "acme.okta", "entra", -1)}
 			badDir := filepath.Join(t.TempDir(), "bad")
 			writeTree(t, badDir, bad)
-			before = filepath.Join(t.TempDir(), "before")
-			if _, _, err := run(src, "", "tenant", "export", before); err != nil {
-				t.Fatal(err)
-			}
+			before = exportTree(t, src)
 			_, _, err = run(src, "", "tenant", "apply", "--keywords", kw, badDir)
 			if err == nil || !strings.Contains(err.Error(), `connections/Okta.json: enabled_clients[1]: client "Nobody" does not exist`) {
 				t.Fatalf("apply of a connection enabled for a missing client: %v", err)
@@ -204,11 +174,7 @@ func TestTenantConnections(t *testing.T) {
 				!strings.Contains(err.Error(), `connections[1]: connection "Nope" does not exist`) {
 				t.Fatalf("apply of an organization with missing connections: %v", err)
 			}
-			after := filepath.Join(t.TempDir(), "after")
-			if _, _, err := run(src, "", "tenant", "export", after); err != nil {
-				t.Fatal(err)
-			}
-			sameTree(t, "tenant after a refused apply", readTree(t, before), readTree(t, after))
+			sameTree(t, "tenant after a refused apply", before, exportTree(t, src))
 		})
 	}
 }

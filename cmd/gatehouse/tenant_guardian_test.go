@@ -40,15 +40,7 @@ func TestTenantGuardianAndBranding(t *testing.T) {
 			}
 			for _, format := range []string{"dir", "yaml"} {
 				t.Run(format, func(t *testing.T) {
-					root := filepath.Join(t.TempDir(), "a")
-					target := root
-					if format == "yaml" {
-						target = filepath.Join(root, "tenant.yaml")
-					}
-					if _, _, err := run(src, "", "tenant", "export", target); err != nil {
-						t.Fatal(err)
-					}
-					first := readTree(t, root)
+					target, first := exportAs(t, src, format)
 					all := strings.Join(mapValues(first), "\n")
 					for _, want := range []string{"all-applications", "webauthn-platform", "#0059d6", "logo.png"} {
 						if !strings.Contains(all, want) {
@@ -62,15 +54,8 @@ func TestTenantGuardianAndBranding(t *testing.T) {
 					if _, _, err := run(dst, "", "tenant", "apply", target); err != nil {
 						t.Fatal(err)
 					}
-					again := filepath.Join(t.TempDir(), "b")
-					target2 := again
-					if format == "yaml" {
-						target2 = filepath.Join(again, "tenant.yaml")
-					}
-					if _, _, err := run(dst, "", "tenant", "export", target2); err != nil {
-						t.Fatal(err)
-					}
-					sameTree(t, "export after apply", first, readTree(t, again))
+					_, again := exportAs(t, dst, format)
+					sameTree(t, "export after apply", first, again)
 				})
 			}
 
@@ -81,18 +66,11 @@ func TestTenantGuardianAndBranding(t *testing.T) {
 			} {
 				bad := filepath.Join(t.TempDir(), "bad")
 				writeTree(t, bad, map[string]string{c.file: c.text})
-				before := filepath.Join(t.TempDir(), "before")
-				if _, _, err := run(src, "", "tenant", "export", before); err != nil {
-					t.Fatal(err)
-				}
+				before := exportTree(t, src)
 				if _, _, err := run(src, "", "tenant", "apply", bad); err == nil || !strings.Contains(err.Error(), c.want) {
 					t.Errorf("%s: %v", c.file, err)
 				}
-				after := filepath.Join(t.TempDir(), "after")
-				if _, _, err := run(src, "", "tenant", "export", after); err != nil {
-					t.Fatal(err)
-				}
-				sameTree(t, "tenant after a refused apply", readTree(t, before), readTree(t, after))
+				sameTree(t, "tenant after a refused apply", before, exportTree(t, src))
 			}
 		})
 	}

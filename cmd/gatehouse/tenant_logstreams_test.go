@@ -50,15 +50,7 @@ func TestTenantLogStreams(t *testing.T) {
 			writeTree(t, filepath.Dir(masks), map[string]string{"masks.json": `{"LOGSTREAMS_HTTP_SECRET": "Bearer siem-token-value-0123456789"}`})
 			for _, format := range []string{"dir", "yaml"} {
 				t.Run(format, func(t *testing.T) {
-					root := filepath.Join(t.TempDir(), "a")
-					target := root
-					if format == "yaml" {
-						target = filepath.Join(root, "tenant.yaml")
-					}
-					if _, _, err := run(src, "", "tenant", "export", target); err != nil {
-						t.Fatal(err)
-					}
-					first := readTree(t, root)
+					target, first := exportAs(t, src, format)
 					all := strings.Join(mapValues(first), "\n")
 					if strings.Contains(all, "siem-token-value") || !strings.Contains(all, "##LOGSTREAMS_HTTP_SECRET##") || !strings.Contains(all, "auth.login.fail") {
 						t.Fatalf("export:\n%s", all)
@@ -70,34 +62,20 @@ func TestTenantLogStreams(t *testing.T) {
 					if _, _, err := run(dst, "", "tenant", "apply", "--keywords", masks, target); err != nil {
 						t.Fatal(err)
 					}
-					again := filepath.Join(t.TempDir(), "b")
-					target2 := again
-					if format == "yaml" {
-						target2 = filepath.Join(again, "tenant.yaml")
-					}
-					if _, _, err := run(dst, "", "tenant", "export", target2); err != nil {
-						t.Fatal(err)
-					}
-					sameTree(t, "export after apply", first, readTree(t, again))
+					_, again := exportAs(t, dst, format)
+					sameTree(t, "export after apply", first, again)
 				})
 			}
 
 			bad := strings.Replace(strings.Replace(streamFile, "https://93.184.215.14/ingest", "http://127.0.0.1:9/ingest", 1), `"SIEM"`, `"Local"`, 1)
 			badDir := filepath.Join(t.TempDir(), "bad")
 			writeTree(t, badDir, map[string]string{"log-streams/Local.json": bad})
-			before := filepath.Join(t.TempDir(), "before")
-			if _, _, err := run(src, "", "tenant", "export", before); err != nil {
-				t.Fatal(err)
-			}
+			before := exportTree(t, src)
 			_, _, err = run(src, "", "tenant", "apply", "--keywords", kw, badDir)
 			if err == nil || !strings.Contains(err.Error(), "log-streams/Local.json: sink.httpEndpoint:") || !strings.Contains(err.Error(), "loopback") {
 				t.Fatalf("apply of a loopback log stream: %v", err)
 			}
-			after := filepath.Join(t.TempDir(), "after")
-			if _, _, err := run(src, "", "tenant", "export", after); err != nil {
-				t.Fatal(err)
-			}
-			sameTree(t, "tenant after a refused apply", readTree(t, before), readTree(t, after))
+			sameTree(t, "tenant after a refused apply", before, exportTree(t, src))
 		})
 	}
 }

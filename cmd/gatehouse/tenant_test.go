@@ -164,3 +164,25 @@ func fileNames(m map[string]string) []string {
 	}
 	return out
 }
+
+// exportAs exports env's tenant in format ("dir": a directory; "yaml": a tenant.yaml in one)
+// under a new temporary directory, and returns the path given to export and the files written.
+func exportAs(t *testing.T, env map[string]string, format string) (string, map[string]string) {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "export")
+	target := root
+	if format == "yaml" {
+		target = filepath.Join(root, "tenant.yaml")
+	}
+	if _, _, err := run(env, "", "tenant", "export", target); err != nil {
+		t.Fatal(err)
+	}
+	return target, readTree(t, root)
+}
+
+// exportTree is env's tenant exported as a directory: what a refused apply must leave as it was.
+func exportTree(t *testing.T, env map[string]string) map[string]string {
+	t.Helper()
+	_, files := exportAs(t, env, "dir")
+	return files
+}

@@ -109,10 +109,7 @@ func TestTenantYAMLRefusesBadInput(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "bad")
 			writeTree(t, dir, files)
 			dst := emptyTenant(t)
-			before := filepath.Join(t.TempDir(), "before")
-			if _, _, err := run(dst, "", "tenant", "export", before); err != nil {
-				t.Fatal(err)
-			}
+			before := exportTree(t, dst)
 			out, _, err := run(dst, "", "tenant", "apply", filepath.Join(dir, y))
 			if err == nil {
 				t.Fatalf("apply succeeded:\n%s", out)
@@ -125,11 +122,7 @@ func TestTenantYAMLRefusesBadInput(t *testing.T) {
 			if out != "" {
 				t.Errorf("a plan was printed:\n%s", out)
 			}
-			after := filepath.Join(t.TempDir(), "after")
-			if _, _, err := run(dst, "", "tenant", "export", after); err != nil {
-				t.Fatal(err)
-			}
-			sameTree(t, "tenant after a refused apply", readTree(t, before), readTree(t, after))
+			sameTree(t, "tenant after a refused apply", before, exportTree(t, dst))
 		})
 	}
 }

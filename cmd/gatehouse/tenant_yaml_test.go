@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -16,11 +15,7 @@ func TestTenantYAMLRoundTrip(t *testing.T) {
 			if _, _, err := run(dst, "", "migrate"); err != nil {
 				t.Fatal(err)
 			}
-			a := filepath.Join(t.TempDir(), "a")
-			if _, _, err := run(src, "", "tenant", "export", filepath.Join(a, "tenant.yaml")); err != nil {
-				t.Fatal(err)
-			}
-			first := readTree(t, a)
+			file, first := exportAs(t, src, "yaml")
 			for _, want := range []string{"tenant.yaml", "actions/Add roles to tokens/code.js", "emailTemplates/verify_email.html"} {
 				if _, ok := first[want]; !ok {
 					t.Errorf("export lacks %s; has %v", want, fileNames(first))
@@ -39,7 +34,6 @@ func TestTenantYAMLRoundTrip(t *testing.T) {
 					t.Errorf("tenant.yaml holds %s", secret)
 				}
 			}
-			file := filepath.Join(a, "tenant.yaml")
 			if out, _, err := run(src, "", "tenant", "plan", file); err != nil || out != "" {
 				t.Fatalf("plan of the tenant's own export: %v\n%s", err, out)
 			}
@@ -50,11 +44,8 @@ func TestTenantYAMLRoundTrip(t *testing.T) {
 			if !strings.Contains(out, `+ client "Your App" (tenant.yaml clients)`) {
 				t.Errorf("apply's plan:\n%s", out)
 			}
-			b := filepath.Join(t.TempDir(), "b")
-			if _, _, err := run(dst, "", "tenant", "export", filepath.Join(b, "tenant.yaml")); err != nil {
-				t.Fatal(err)
-			}
-			sameTree(t, "yaml export after apply", first, readTree(t, b))
+			_, again := exportAs(t, dst, "yaml")
+			sameTree(t, "yaml export after apply", first, again)
 			if out, errOut, err := run(dst, "", "tenant", "plan", file); err != nil || out != "" {
 				t.Fatalf("plan after apply: %v\n%s\n%s", err, out, errOut)
 			}
@@ -63,10 +54,7 @@ func TestTenantYAMLRoundTrip(t *testing.T) {
 			}
 			// The directory format and the YAML format say the same: the directory export of
 			// the YAML-applied tenant plans to nothing against the source.
-			d := filepath.Join(t.TempDir(), "d")
-			if _, _, err := run(dst, "", "tenant", "export", d); err != nil {
-				t.Fatal(err)
-			}
+			d, _ := exportAs(t, dst, "dir")
 			if out, _, err := run(src, "", "tenant", "plan", d); err != nil || out != "" {
 				t.Fatalf("directory export of the YAML-applied tenant against the source: %v\n%s", err, out)
 			}

@@ -108,6 +108,40 @@ func desired(ctx context.Context, cur *snapshot, dir string, o Options) (*snapsh
 // left as the tenant has it, as the Deploy CLI does).
 func (b *builder) dirPresent(rel string) (bool, error) { return b.src.exists(rel, true) }
 
+// readNamed reads one file of a directory of named resources (what: their kind, for errors),
+// warns of the fields it does not know (known, extra), and checks that its name is given and
+// not taken by a file read before (seen: name → file, which it updates). false: the problem is
+// reported and the file is skipped.
+func (b *builder) readNamed(file, what string, known map[string]bool, seen map[string]string, extra ...string) (map[string]any, string, bool) {
+	doc, err := b.src.readJSON(file)
+	if err != nil {
+		b.fail(err)
+		return nil, "", false
+	}
+	b.warnings = append(b.warnings, ignored(file, doc, known, extra...)...)
+	name, _ := str(doc, "name")
+	if name == "" {
+		b.fail(fileErr(file, "name: is required"))
+		return nil, "", false
+	}
+	if prev, dup := seen[name]; dup {
+		b.fail(fileErr(file, "%s %q is also defined in %s", what, name, prev))
+		return nil, "", false
+	}
+	seen[name] = file
+	return doc, name, true
+}
+
+// enabledRefs takes enabled_clients (names or ids) out of a connection's document.
+func enabledRefs(file string, doc map[string]any) ([]string, error) {
+	var refs []string
+	err := overlay(file, struct{}{}, map[string]any{"l": doc["enabled_clients"]}, &struct {
+		L *[]string `json:"l"`
+	}{&refs})
+	delete(doc, "enabled_clients")
+	return refs, err
+}
+
 func (b *builder) tenant() error {
 	ok, err := b.src.exists(tenantFile, false)
 	if err != nil || !ok {
@@ -157,22 +191,10 @@ func (b *builder) clients() error {
 	seen := map[string]string{}
 	for _, n := range names {
 		file := dirClients + "/" + n
-		doc, err := b.src.readJSON(file)
-		if err != nil {
-			b.fail(err)
+		doc, name, ok := b.readNamed(file, "client", known, seen, "client_secret", "custom_login_page")
+		if !ok {
 			continue
 		}
-		b.warnings = append(b.warnings, ignored(file, doc, known, "client_secret", "custom_login_page")...)
-		name, _ := str(doc, "name")
-		if name == "" {
-			b.fail(fileErr(file, "name: is required"))
-			continue
-		}
-		if prev, dup := seen[name]; dup {
-			b.fail(fileErr(file, "client %q is also defined in %s", name, prev))
-			continue
-		}
-		seen[name] = file
 		secret, hasSecret := str(doc, "client_secret")
 		delete(doc, "client_secret")
 		delete(doc, "client_id")

@@ -81,18 +81,10 @@ func (b *builder) connections() error {
 	seen := map[string]string{}
 	for _, n := range names {
 		file := dirConns + "/" + n
-		doc, err := b.src.readJSON(file)
-		if err != nil {
-			b.fail(err)
+		doc, name, ok := b.readNamed(file, "connection", known, seen, "enabled_clients")
+		if !ok {
 			continue
 		}
-		b.warnings = append(b.warnings, ignored(file, doc, known, "enabled_clients")...)
-		name, _ := str(doc, "name")
-		if prev, dup := seen[name]; dup {
-			b.fail(fileErr(file, "connection %q is also defined in %s", name, prev))
-			continue
-		}
-		seen[name] = file
 		strategy, _ := str(doc, "strategy")
 		if strategy == domain.StrategyAuth0 {
 			b.fail(fileErr(file, "strategy: a database connection belongs in %s/", dirDatabases))
@@ -102,10 +94,8 @@ func (b *builder) connections() error {
 			b.fail(fileErr(file, "name: %q is a database connection", name))
 			continue
 		}
-		var refs []string
-		if err := overlay(file, struct{}{}, map[string]any{"l": doc["enabled_clients"]}, &struct {
-			L *[]string `json:"l"`
-		}{&refs}); err != nil {
+		refs, err := enabledRefs(file, doc)
+		if err != nil {
 			b.fail(err)
 			continue
 		}
@@ -114,7 +104,6 @@ func (b *builder) connections() error {
 			b.fail(err)
 			continue
 		}
-		delete(doc, "enabled_clients")
 		delete(doc, "id")
 		old := b.cur.connection(name)
 		base := &domain.Connection{Name: name}

@@ -54,22 +54,10 @@ func (b *builder) logStreams() error {
 	seen := map[string]string{}
 	for _, n := range names {
 		file := dirLogStreams + "/" + n
-		doc, err := b.src.readJSON(file)
-		if err != nil {
-			b.fail(err)
+		doc, name, ok := b.readNamed(file, "log stream", known, seen)
+		if !ok {
 			continue
 		}
-		b.warnings = append(b.warnings, ignored(file, doc, known)...)
-		name, _ := str(doc, "name")
-		if name == "" {
-			b.fail(fileErr(file, "name: is required"))
-			continue
-		}
-		if prev, dup := seen[name]; dup {
-			b.fail(fileErr(file, "log stream %q is also defined in %s", name, prev))
-			continue
-		}
-		seen[name] = file
 		var auth *string
 		if sink, ok := doc["sink"].(map[string]any); ok {
 			if v, has := sink["httpAuthorization"]; has {

@@ -298,18 +298,10 @@ func (b *builder) databases() error {
 	seen := map[string]string{}
 	for _, dn := range dirs {
 		file := dirDatabases + "/" + dn + "/" + databaseFile
-		doc, err := b.src.readJSON(file)
-		if err != nil {
-			b.fail(err)
+		doc, name, ok := b.readNamed(file, "connection", known, seen, "enabled_clients")
+		if !ok {
 			continue
 		}
-		b.warnings = append(b.warnings, ignored(file, doc, known, "enabled_clients")...)
-		name, _ := str(doc, "name")
-		if prev, dup := seen[name]; dup {
-			b.fail(fileErr(file, "connection %q is also defined in %s", name, prev))
-			continue
-		}
-		seen[name] = file
 		if s, ok := str(doc, "strategy"); ok && s != domain.StrategyAuth0 {
 			b.fail(fileErr(file, "strategy: a database connection's strategy is auth0, not %q", s))
 			continue
@@ -318,14 +310,11 @@ func (b *builder) databases() error {
 			b.fail(fileErr(file, "options.customScripts: Gatehouse keeps users itself; custom database scripts are not run"))
 			continue
 		}
-		var refs []string
-		if err := overlay(file, struct{}{}, map[string]any{"l": doc["enabled_clients"]}, &struct {
-			L *[]string `json:"l"`
-		}{&refs}); err != nil {
+		refs, err := enabledRefs(file, doc)
+		if err != nil {
 			b.fail(err)
 			continue
 		}
-		delete(doc, "enabled_clients")
 		delete(doc, "id")
 		old := b.cur.database(name)
 		base := &domain.Connection{Name: name, Strategy: domain.StrategyAuth0, Options: domain.ConnectionOptions{BruteForceProtection: true}}

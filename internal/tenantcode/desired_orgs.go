@@ -88,18 +88,10 @@ func (b *builder) organizations() error {
 	seen := map[string]string{}
 	for _, n := range names {
 		file := dirOrgs + "/" + n
-		doc, err := b.src.readJSON(file)
-		if err != nil {
-			b.fail(err)
+		doc, name, ok := b.readNamed(file, "organization", known, seen)
+		if !ok {
 			continue
 		}
-		b.warnings = append(b.warnings, ignored(file, doc, known)...)
-		name, _ := str(doc, "name")
-		if prev, dup := seen[name]; dup {
-			b.fail(fileErr(file, "organization %q is also defined in %s", name, prev))
-			continue
-		}
-		seen[name] = file
 		var conns []orgConn
 		if err := overlay(file, struct{}{}, map[string]any{"l": doc["connections"]}, &struct {
 			L *[]orgConn `json:"l"`

@@ -19,6 +19,20 @@ const MappingsEnv = "AUTH0_KEYWORD_REPLACE_MAPPINGS"
 
 const maxMappingsBytes = 1 << 20
 
+// maxReplacedBytes bounds one file's text with its keywords replaced, checked before each
+// replacement: the file is untrusted, and a keyword used many times over with a long value (a
+// certificate, a list) would otherwise multiply a bounded file's size many times.
+const maxReplacedBytes = 16 << 20
+
+// checkGrowth refuses replacing marker by a value of n bytes when the text would outgrow
+// maxReplacedBytes.
+func checkGrowth(file, text, marker string, n int) error {
+	if c := strings.Count(text, marker); c > 0 && len(text)+c*(n-len(marker)) > maxReplacedBytes {
+		return fmt.Errorf("%s: keyword %s is used %d times; replaced, the text would exceed %d bytes", file, marker, c, maxReplacedBytes)
+	}
+	return nil
+}
+
 var keywordName = regexp.MustCompile(`^[A-Za-z0-9_]{1,128}$`)
 
 // ParseMappings reads a mappings file: a JSON object of keywords, a Deploy CLI config.json (its
@@ -91,6 +105,9 @@ func (m Mappings) replace(file string, text string, isJSON bool) (string, error)
 				return "", fmt.Errorf("%s: keyword %s: %w", file, k, err)
 			}
 			marker := "@@" + k + "@@"
+			if err := checkGrowth(file, text, marker, len(enc)); err != nil {
+				return "", err
+			}
 			for _, q := range []string{`"` + marker + `"`, `'` + marker + `'`, marker} {
 				text = strings.ReplaceAll(text, q, string(enc))
 			}
@@ -109,6 +126,9 @@ func (m Mappings) replace(file string, text string, isJSON bool) (string, error)
 			if isJSON {
 				b, _ := marshalPlain(s)
 				s = string(b[1 : len(b)-1])
+			}
+			if err := checkGrowth(file, text, "##"+k+"##", len(s)); err != nil {
+				return "", err
 			}
 			text = strings.ReplaceAll(text, "##"+k+"##", s)
 		}

@@ -60,3 +60,18 @@ func TestLineDiff(t *testing.T) {
 		t.Errorf("diff:\n%s", got)
 	}
 }
+
+// TestReplaceBounded: a keyword repeated throughout a bounded file with a long value is refused
+// before the text is built, naming the keyword.
+func TestReplaceBounded(t *testing.T) {
+	m := Mappings{"CERT": strings.Repeat("x", 4096), "LIST": []any{strings.Repeat("y", 4096)}}
+	for _, in := range []string{strings.Repeat("##CERT##\n", 1<<13), strings.Repeat("@@LIST@@,", 1<<13)} {
+		_, err := m.replace("tenant.yaml", in, false)
+		if err == nil || !strings.Contains(err.Error(), "would exceed") {
+			t.Errorf("%.20s…: %v", in, err)
+		}
+	}
+	if _, err := m.replace("tenant.yaml", strings.Repeat("##CERT##\n", 100), false); err != nil {
+		t.Errorf("a few uses: %v", err)
+	}
+}

@@ -29,7 +29,18 @@ const (
 // prescan refuses, before the parser sees it, text whose parse tree could be too large or too deep:
 // too many separators, or brackets / leading "- " nested deeper than the bound.
 func prescan(text string) error {
-	tokens, depth := 0, 0
+	// Every node the parser makes follows a separator, so their count bounds the tree. They are
+	// counted everywhere, in quotes and comments too: a quote that this scan takes for one may be
+	// a character of a plain scalar to the parser (x"), and the bound must hold either way.
+	tokens := 0
+	for i := 0; i < len(text); i++ {
+		if strings.IndexByte(yamlSeparators, text[i]) >= 0 {
+			if tokens++; tokens > maxYAMLTokens {
+				return fmt.Errorf("more than %d YAML tokens; a tenant's configuration is far smaller", maxYAMLTokens)
+			}
+		}
+	}
+	depth := 0
 	var quote byte
 	lineStart, dashes := true, 0
 	for i := 0; i < len(text); i++ {
@@ -40,14 +51,11 @@ func prescan(text string) error {
 				i++
 			case c == quote:
 				quote = 0
-			case c == '\n':
-				tokens++ // a quoted scalar may span lines; still a separator for the bound
 			}
 			continue
 		}
 		switch c {
 		case '\n':
-			tokens++
 			lineStart, dashes = true, 0
 			continue
 		case '"', '\'':
@@ -63,16 +71,12 @@ func prescan(text string) error {
 				}
 			}
 		case '[', '{':
-			tokens++
 			if depth++; depth > maxYAMLDepth {
 				return fmt.Errorf("nested deeper than %d levels", maxYAMLDepth)
 			}
 		case ']', '}':
 			depth--
-		case ',', ':':
-			tokens++
 		case '-', '?':
-			tokens++
 			if lineStart && i+1 < len(text) && (text[i+1] == ' ' || text[i+1] == '\n') {
 				if dashes++; dashes > maxYAMLDepth {
 					return fmt.Errorf("nested deeper than %d levels", maxYAMLDepth)
@@ -82,12 +86,12 @@ func prescan(text string) error {
 		if c != ' ' && c != '\t' && c != '-' && c != '?' {
 			lineStart = false
 		}
-		if tokens > maxYAMLTokens {
-			return fmt.Errorf("more than %d YAML tokens; a tenant's configuration is far smaller", maxYAMLTokens)
-		}
 	}
 	return nil
 }
+
+// yamlSeparators are the characters that can open a YAML node.
+const yamlSeparators = "-?,:[{\n"
 
 // parseYAML parses one YAML document into plain values (maps, slices, strings, numbers, booleans,
 // nil) after checking its size as aliases expand it, and returns the top-level mapping node too

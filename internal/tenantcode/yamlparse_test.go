@@ -59,6 +59,8 @@ func TestYAMLBounds(t *testing.T) {
 		{"dash nesting", "tenant:\n" + strings.Repeat("- ", 10000) + "x\n", "nested deeper than 64"},
 		{"block nesting", nestedBlock(100), "nested deeper than 64"},
 		{"too many tokens", "tenant: [" + strings.Repeat("a,", 500_000) + "a]\n", "YAML tokens"},
+		// The scan takes x" for the start of a quoted scalar; the parser, for a plain one.
+		{"tokens after a stray quote", "a: x \"\nb: [" + strings.Repeat("1,", 500_000) + "1]\n", "YAML tokens"},
 		{"alias loop", "a: &a\n  b: *a\n", "alias"},
 		{"two documents", "tenant: {}\n---\ntenant: {}\n", "more than one document"},
 		{"not a mapping", "- clients\n", "must be a mapping"},
