@@ -28,8 +28,11 @@ const yamlTemplatesDir = "emailTemplates"
 // code in ./actions/<name>/code.js and each template's HTML in ./emailTemplates/<name>.html beside
 // it. Every list section is written, empty or not, so the file says the tenant has none.
 func exportYAML(rs []*Resource, file string, o ExportOptions) ([]string, error) {
-	if _, err := os.Lstat(file); err == nil && !o.Overwrite {
+	if fi, err := os.Lstat(file); err == nil && !o.Overwrite {
 		return nil, fmt.Errorf("%s exists (write over it with --force)", file)
+	} else if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		// --force replaces a file, never what a link points at.
+		return nil, fmt.Errorf("%s is a symbolic link: not written through, even with --force", file)
 	} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
