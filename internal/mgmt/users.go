@@ -97,7 +97,7 @@ func (g *users) list(c *call) (int, any, error) {
 	}
 	q := c.r.URL.Query()
 	if se := q.Get("search_engine"); se != "" && se != "v3" && se != "v2" {
-		return 0, nil, queryInvalid("search_engine", "%q is not one of v2, v3", se)
+		return 0, nil, queryInvalid("search_engine", "must be v2 or v3")
 	}
 	var uq store.UserQuery
 	if s := strings.TrimSpace(q.Get("q")); s != "" {

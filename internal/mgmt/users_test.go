@@ -143,6 +143,13 @@ func TestUserSearch(t *testing.T) {
 	for _, q := range []string{`email:a OR email:b`, `app_metadata.plan:pro`, `logins_count:[1 TO 5]`, `name:*oe`, `_exists_:email`} {
 		wantError(t, e.call(t, "admin", "GET", "/users?q="+url.QueryEscape(q), nil), 400, "invalid_query_string", "on property q", false)
 	}
+	// An unknown search engine is named, not echoed back (a 1 MiB value would be).
+	long := strings.Repeat("v9", 2000)
+	r := e.call(t, "admin", "GET", "/users?search_engine="+long, nil)
+	wantError(t, r, 400, "invalid_query_string", "on property search_engine", false)
+	if strings.Contains(string(r.raw), long[:100]) {
+		t.Errorf("the search_engine value was echoed: %.200s", r.raw)
+	}
 }
 
 func TestUserRolesAndPermissions(t *testing.T) {
